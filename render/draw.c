@@ -1,0 +1,268 @@
+/* draw.c — fonts and cached text (see draw.h); shapes are in
+ * draw_shapes.c.
+ *
+ * The cache is direct-mapped: a string hashes to one slot and evicts what
+ * was there. A frame draws a few hundred strings, almost all the same as
+ * the frame before, so this keeps text to a texture copy per string. */
+#include "draw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+#define DC_CACHE_SLOTS 2048
+
+struct dc_text_slot {
+	uint64_t hash;
+	char *s;            /* owned; the requested (unelided) string */
+	int font, maxw;
+	uint32_t rgba;
+	SDL_Texture *tex;   /* owned; NULL when the slot is empty */
+	int w, h;
+};
+
+static const struct {
+	const char *file;
+	int pct; /* size relative to the base */
+} dc_faces[DC_FONT_COUNT] = {
+	[DC_SANS] = {"DejaVuSans.ttf", 100},
+	[DC_BOLD] = {"DejaVuSans-Bold.ttf", 100},
+	[DC_MONO] = {"DejaVuSansMono.ttf", 95},
+	[DC_SMALL] = {"DejaVuSans.ttf", 80},
+	[DC_CAPTION] = {"DejaVuSans.ttf", 130},
+	[DC_TITLE] = {"DejaVuSans-Bold.ttf", 125},
+};
+
+static bool dc_file_exists(const char *dir, const char *rel)
+{
+	struct stat st;
+	char *path = xasprintf("%s/%s", dir, rel);
+	bool ok = stat(path, &st) == 0;
+
+	free(path);
+	return ok;
+}
+
+char *dc_asset_dir(void)
+{
+	const char *env = getenv("MAILSIM_ASSET_DIR");
+
+	if (env && *env)
+		return xstrdup(env);
+#ifdef MAILSIM_ASSET_DIR
+	if (dc_file_exists(MAILSIM_ASSET_DIR, "fonts/DejaVuSans.ttf"))
+		return xstrdup(MAILSIM_ASSET_DIR);
+#endif
+	return xstrdup("assets");
+}
+
+struct dc *dc_new(SDL_Renderer *r)
+{
+	struct dc *dc = xcalloc(1, sizeof *dc);
+
+	dc->r = r;
+	dc->asset_dir = dc_asset_dir();
+	dc->cache = xcalloc(DC_CACHE_SLOTS, sizeof *dc->cache);
+	SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
+	return dc;
+}
+
+static void dc_cache_clear(struct dc *dc)
+{
+	for (size_t i = 0; i < DC_CACHE_SLOTS; i++) {
+		struct dc_text_slot *s = &dc->cache[i];
+		if (s->tex)
+			SDL_DestroyTexture(s->tex);
+		free(s->s);
+		*s = (struct dc_text_slot){0};
+	}
+}
+
+static void dc_close_fonts(struct dc *dc)
+{
+	for (int f = 0; f < DC_FONT_COUNT; f++) {
+		if (dc->font[f])
+			TTF_CloseFont(dc->font[f]);
+		dc->font[f] = NULL;
+	}
+}
+
+void dc_free(struct dc *dc)
+{
+	if (!dc)
+		return;
+	dc_cache_clear(dc);
+	dc_close_fonts(dc);
+	free(dc->cache);
+	free(dc->asset_dir);
+	free(dc);
+}
+
+bool dc_set_px(struct dc *dc, int px, char *err, size_t errsz)
+{
+	if (px == dc->px && dc->font[0])
+		return true;
+	dc_cache_clear(dc);
+	dc_close_fonts(dc);
+	for (int f = 0; f < DC_FONT_COUNT; f++) {
+		char *path = xasprintf("%s/fonts/%s", dc->asset_dir, dc_faces[f].file);
+		int size = px * dc_faces[f].pct / 100;
+		dc->font[f] = TTF_OpenFont(path, size < 6 ? 6 : size);
+		if (!dc->font[f]) {
+			snprintf(err, errsz, "cannot open font %s: %s (set MAILSIM_ASSET_DIR)",
+				 path, TTF_GetError());
+			free(path);
+			dc_close_fonts(dc);
+			return false;
+		}
+		free(path);
+		dc->line_h[f] = TTF_FontLineSkip(dc->font[f]);
+	}
+	dc->px = px;
+	return true;
+}
+
+int dc_line_h(const struct dc *dc, enum dc_font f)
+{
+	return dc->line_h[f];
+}
+
+int dc_text_w(struct dc *dc, enum dc_font f, const char *s)
+{
+	int w = 0;
+
+	if (s && *s)
+		TTF_SizeUTF8(dc->font[f], s, &w, NULL);
+	return w;
+}
+
+/* The longest prefix of s (whole UTF-8 characters) that fits in maxw with
+ * "…" after it. */
+static char *dc_elide(TTF_Font *font, const char *s, int maxw)
+{
+	size_t n = strlen(s), lo = 0, hi = n;
+	int w = 0;
+	char *buf = xmalloc(n + 4);
+
+	TTF_SizeUTF8(font, s, &w, NULL);
+	if (w <= maxw) {
+		memcpy(buf, s, n + 1);
+		return buf;
+	}
+	while (lo < hi) { /* largest fitting byte length, then snap back */
+		size_t mid = lo + (hi - lo + 1) / 2;
+		memcpy(buf, s, mid);
+		memcpy(buf + mid, "…", 4);
+		TTF_SizeUTF8(font, buf, &w, NULL);
+		if (w <= maxw)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	while (lo > 0 && ((unsigned char)s[lo] & 0xc0) == 0x80)
+		lo--;
+	memcpy(buf, s, lo);
+	memcpy(buf + lo, "…", 4);
+	return buf;
+}
+
+static uint64_t dc_hash(int font, uint32_t rgba, int maxw, const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	h = (h ^ (uint64_t)font) * 1099511628211ULL;
+	h = (h ^ rgba) * 1099511628211ULL;
+	h = (h ^ (uint64_t)(uint32_t)maxw) * 1099511628211ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static bool dc_slot_render(struct dc *dc, struct dc_text_slot *slot, enum dc_font f,
+			   const char *s, SDL_Color c, int maxw)
+{
+	char *text = maxw > 0 ? dc_elide(dc->font[f], s, maxw) : xstrdup(s);
+	SDL_Surface *surf = TTF_RenderUTF8_Blended(dc->font[f], text, c);
+
+	free(text);
+	if (!surf)
+		return false;
+	slot->tex = SDL_CreateTextureFromSurface(dc->r, surf);
+	slot->w = surf->w;
+	slot->h = surf->h;
+	SDL_FreeSurface(surf);
+	return slot->tex != NULL;
+}
+
+static struct dc_text_slot *dc_text_get(struct dc *dc, enum dc_font f, const char *s,
+					SDL_Color c, int maxw)
+{
+	uint32_t rgba = (uint32_t)c.r << 24 | (uint32_t)c.g << 16 | (uint32_t)c.b << 8 | c.a;
+	uint64_t h = dc_hash((int)f, rgba, maxw, s);
+	struct dc_text_slot *slot = &dc->cache[h % DC_CACHE_SLOTS];
+
+	if (slot->tex && slot->hash == h && slot->font == (int)f && slot->rgba == rgba &&
+	    slot->maxw == maxw && strcmp(slot->s, s) == 0)
+		return slot;
+	if (slot->tex)
+		SDL_DestroyTexture(slot->tex);
+	free(slot->s);
+	*slot = (struct dc_text_slot){h, xstrdup(s), (int)f, maxw, rgba, NULL, 0, 0};
+	return dc_slot_render(dc, slot, f, s, c, maxw) ? slot : NULL;
+}
+
+float dc_text(struct dc *dc, enum dc_font f, const char *s, float x, float y,
+	      SDL_Color c, enum dc_align a, float maxw)
+{
+	if (!s || !*s || (maxw > 0 && maxw < 4))
+		return 0;
+	struct dc_text_slot *slot = dc_text_get(dc, f, s, c, maxw > 0 ? (int)maxw : 0);
+	if (!slot)
+		return 0;
+	float left = a == DC_CENTER ? x - slot->w / 2.0f : a == DC_RIGHT ? x - slot->w : x;
+	SDL_FRect dst = {SDL_floorf(left), SDL_floorf(y), (float)slot->w, (float)slot->h};
+	SDL_RenderCopyF(dc->r, slot->tex, NULL, &dst);
+	return (float)slot->w;
+}
+
+/* Length of the longest run of whole words from s that fits in maxw. */
+static size_t dc_wrap_len(struct dc *dc, enum dc_font f, const char *s, float maxw)
+{
+	size_t best = 0, n = strlen(s);
+	char *buf = xmalloc(n + 1);
+
+	for (size_t i = 0; i <= n; i++) {
+		if (s[i] != ' ' && s[i] != '\0')
+			continue;
+		memcpy(buf, s, i);
+		buf[i] = '\0';
+		if (best > 0 && dc_text_w(dc, f, buf) > maxw)
+			break;
+		best = i;
+	}
+	free(buf);
+	return best ? best : n; /* one over-long word: elided by the caller */
+}
+
+int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,
+		    float y, float maxw, int max_lines, SDL_Color c)
+{
+	int lines = 0;
+	char *line = xmalloc(strlen(s) + 1);
+
+	while (*s && lines < max_lines) {
+		size_t k = lines + 1 == max_lines ? strlen(s) : dc_wrap_len(dc, f, s, maxw);
+		memcpy(line, s, k);
+		line[k] = '\0';
+		dc_text(dc, f, line, x, y + (float)(lines * dc->line_h[f]), c, DC_LEFT, maxw);
+		lines++;
+		s += k;
+		while (*s == ' ')
+			s++;
+	}
+	free(line);
+	return lines;
+}

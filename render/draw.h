@@ -1,0 +1,79 @@
+/* draw.h — drawing primitives over an SDL_Renderer: fonts, cached text,
+ * thick lines, discs, rounded boxes, arrows. The scene code draws only
+ * through these, so a headless software renderer and a window produce the
+ * same pixels.
+ *
+ * Invariants: coordinates are renderer pixels (floats); colours are
+ * straight RGBA with alpha blending on; text textures are cached by
+ * (font, colour, width limit, string) and freed with the context or when
+ * the font size changes. */
+#ifndef MAILSIM_DRAW_H
+#define MAILSIM_DRAW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+
+enum dc_font { DC_SANS, DC_BOLD, DC_MONO, DC_SMALL, DC_CAPTION, DC_TITLE,
+	       DC_FONT_COUNT };
+
+enum dc_align { DC_LEFT, DC_CENTER, DC_RIGHT };
+
+struct dc_text_slot;
+
+struct dc {
+	SDL_Renderer *r;                /* borrowed */
+	TTF_Font *font[DC_FONT_COUNT];  /* owned; NULL until dc_set_px */
+	int line_h[DC_FONT_COUNT];
+	int px;                         /* base text size in pixels */
+	char *asset_dir;                /* owned */
+	struct dc_text_slot *cache;     /* owned; DC_CACHE_SLOTS entries */
+};
+
+/* Locate the assets: $MAILSIM_ASSET_DIR, else the build's
+ * MAILSIM_ASSET_DIR when its fonts exist, else ./assets. Owned result. */
+char *dc_asset_dir(void);
+
+struct dc *dc_new(SDL_Renderer *r);
+void dc_free(struct dc *dc);
+/* (Re)open the fonts for a base size; false with a message in err. */
+bool dc_set_px(struct dc *dc, int px, char *err, size_t errsz);
+
+/* Draw s with its top at y, aligned on x; elided with "…" to maxw pixels
+ * when maxw > 0. Returns the drawn width. */
+float dc_text(struct dc *dc, enum dc_font f, const char *s, float x, float y,
+	      SDL_Color c, enum dc_align a, float maxw);
+int dc_text_w(struct dc *dc, enum dc_font f, const char *s);
+int dc_line_h(const struct dc *dc, enum dc_font f);
+/* Draw s wrapped to maxw, at most max_lines lines (the last one elided);
+ * returns the number of lines drawn. */
+int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,
+		    float y, float maxw, int max_lines, SDL_Color c);
+
+void dc_clear(struct dc *dc, SDL_Color c);
+void dc_fill_rect(struct dc *dc, float x, float y, float w, float h, SDL_Color c);
+void dc_line(struct dc *dc, float x1, float y1, float x2, float y2, float th,
+	     SDL_Color c);
+void dc_dashed(struct dc *dc, float x1, float y1, float x2, float y2, float th,
+	       float dash, SDL_Color c);
+/* A line ending in a filled head of length `head` at (x2, y2). */
+void dc_arrow(struct dc *dc, float x1, float y1, float x2, float y2, float th,
+	      float head, SDL_Color c);
+/* Convex polygon, points in order. n <= 64. */
+void dc_poly(struct dc *dc, const SDL_FPoint *p, int n, SDL_Color c);
+void dc_disc(struct dc *dc, float cx, float cy, float r, SDL_Color c);
+void dc_ellipse_ring(struct dc *dc, float cx, float cy, float rx, float ry,
+		     float th, SDL_Color c);
+void dc_round_rect(struct dc *dc, float x, float y, float w, float h, float rad,
+		   SDL_Color c);
+void dc_round_frame(struct dc *dc, float x, float y, float w, float h, float rad,
+		    float th, SDL_Color c);
+/* A small padlock, the mark of a TLS-protected line. */
+void dc_lock(struct dc *dc, float x, float y, float size, SDL_Color c);
+
+SDL_Color dc_alpha(SDL_Color c, uint8_t a);
+
+#endif

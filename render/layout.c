@@ -1,0 +1,358 @@
+/* layout.c — host placement and panel geometry (see layout.h).
+ *
+ * Hosts fall into tiers, left to right: sending clients, servers (MTAs,
+ * filters, relays, ordered among themselves by the longest flow path),
+ * mailbox hosts, receiving clients. DNS servers sit in a row above. Only
+ * the order of hosts and edges matters, so the picture is stable. */
+#include "layout.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum lay_tier { TIER_NONE = -1, TIER_SEND, TIER_SERVER, TIER_MAILBOX, TIER_RECV,
+		TIER_COUNT };
+
+#define LAY_MARGIN 0.08     /* keep icons and labels off the panel edge */
+#define LAY_DNS_ROW 0.14    /* y of the DNS row */
+#define LAY_MAIN_ROW 0.62   /* y of the mail-flow row when there is DNS */
+#define LAY_DNS_MIN_DX 0.18 /* minimum distance between DNS icons */
+
+struct lay_work {
+	size_t n;
+	unsigned char *adj; /* n*n: accepted flow edges, a DAG */
+	int *tier;
+	int *rank;          /* column within the tier */
+};
+
+enum lay_role lay_role_from_name(const char *name)
+{
+	static const char *const names[LAY_ROLE_COUNT] = {
+		[LAY_CLIENT] = "client", [LAY_MTA] = "mta", [LAY_DNS] = "dns",
+		[LAY_FILTER] = "filter", [LAY_MAILBOX] = "mailbox",
+	};
+
+	for (int r = 0; r < LAY_OTHER; r++)
+		if (name && strcmp(name, names[r]) == 0)
+			return (enum lay_role)r;
+	return LAY_OTHER;
+}
+
+/* ---- edges from the trace ---- */
+
+static bool lay_is_access_port(int port)
+{
+	return port == 110 || port == 143 || port == 993 || port == 995;
+}
+
+static void lay_edge_add(struct lay_edge **out, size_t *n, int from, int to,
+			 bool flow)
+{
+	if (from < 0 || to < 0 || from == to)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if ((*out)[i].from == from && (*out)[i].to == to && (*out)[i].flow == flow)
+			return;
+	if (*n % 16 == 0)
+		*out = xrealloc(*out, (*n + 16) * sizeof **out);
+	(*out)[(*n)++] = (struct lay_edge){from, to, flow};
+}
+
+size_t lay_edges_from_trace(const struct tm_model *m, struct lay_edge **out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < m->nev; i++) {
+		const struct tm_event *e = &m->ev[i];
+		bool c2s = e->dir != TM_DIR_S2C;
+		switch (e->kind) {
+		case TM_NET_CONNECT:
+			if (lay_is_access_port(e->port))
+				lay_edge_add(out, &n, e->peer, e->node, true);
+			else
+				lay_edge_add(out, &n, e->node, e->peer, true);
+			break;
+		case TM_SMTP_SEND:
+		case TM_SMTP_DATA:
+			lay_edge_add(out, &n, c2s ? e->node : e->peer,
+				     c2s ? e->peer : e->node, true);
+			break;
+		case TM_IMAP_SEND:
+		case TM_POP3_SEND:
+			lay_edge_add(out, &n, c2s ? e->peer : e->node,
+				     c2s ? e->node : e->peer, true);
+			break;
+		case TM_DNS_QUERY:
+			lay_edge_add(out, &n, e->node, e->peer, false);
+			break;
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
+/* ---- tiers and ranks ---- */
+
+static bool lay_reaches(const struct lay_work *w, size_t from, size_t to)
+{
+	size_t *stack = xmalloc(w->n * sizeof *stack), top = 0;
+	unsigned char *seen = xcalloc(w->n, 1);
+	bool found = false;
+
+	stack[top++] = from;
+	seen[from] = 1;
+	while (top > 0 && !found) {
+		size_t u = stack[--top];
+		found = u == to;
+		for (size_t v = 0; v < w->n && !found; v++)
+			if (w->adj[u * w->n + v] && !seen[v]) {
+				seen[v] = 1;
+				stack[top++] = v;
+			}
+	}
+	free(stack);
+	free(seen);
+	return found;
+}
+
+static void lay_accept_edges(struct lay_work *w, const struct lay_node *nodes,
+			     const struct lay_edge *edges, size_t nedges)
+{
+	for (size_t i = 0; i < nedges; i++) {
+		const struct lay_edge *e = &edges[i];
+		if (!e->flow || e->from < 0 || e->to < 0 || (size_t)e->from >= w->n ||
+		    (size_t)e->to >= w->n || e->from == e->to ||
+		    nodes[e->from].role == LAY_DNS || nodes[e->to].role == LAY_DNS)
+			continue;
+		if (!lay_reaches(w, (size_t)e->to, (size_t)e->from))
+			w->adj[(size_t)e->from * w->n + (size_t)e->to] = 1;
+	}
+}
+
+static bool lay_has_edge(const struct lay_work *w, size_t u, bool outgoing)
+{
+	for (size_t v = 0; v < w->n; v++)
+		if (outgoing ? w->adj[u * w->n + v] : w->adj[v * w->n + u])
+			return true;
+	return false;
+}
+
+/* A client that hands mail on sends; one that only receives (mailbox
+ * access) is a reader. With no traffic, a client listed after a server in
+ * the scenario is taken to be the reader. */
+static int lay_client_tier(const struct lay_work *w, const struct lay_node *nodes,
+			   size_t i)
+{
+	if (lay_has_edge(w, i, true))
+		return TIER_SEND;
+	if (lay_has_edge(w, i, false))
+		return TIER_RECV;
+	for (size_t j = 0; j < i; j++)
+		if (nodes[j].role != LAY_CLIENT && nodes[j].role != LAY_DNS)
+			return TIER_RECV;
+	return TIER_SEND;
+}
+
+static void lay_assign_tiers(struct lay_work *w, const struct lay_node *nodes)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		switch (nodes[i].role) {
+		case LAY_DNS: w->tier[i] = TIER_NONE; break;
+		case LAY_MAILBOX: w->tier[i] = TIER_MAILBOX; break;
+		case LAY_CLIENT: w->tier[i] = lay_client_tier(w, nodes, i); break;
+		default: w->tier[i] = TIER_SERVER; break;
+		}
+	}
+}
+
+/* Longest flow path among servers; an idle server stands with the last
+ * column (an unused backup MX belongs beside the primary). */
+static void lay_rank_servers(struct lay_work *w)
+{
+	int maxrank = 0;
+
+	for (size_t iter = 0; iter < w->n; iter++)
+		for (size_t u = 0; u < w->n; u++)
+			for (size_t v = 0; v < w->n; v++)
+				if (w->adj[u * w->n + v] && w->tier[u] == TIER_SERVER &&
+				    w->tier[v] == TIER_SERVER && w->rank[v] < w->rank[u] + 1)
+					w->rank[v] = w->rank[u] + 1;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->tier[i] == TIER_SERVER && w->rank[i] > maxrank)
+			maxrank = w->rank[i];
+	for (size_t i = 0; i < w->n; i++)
+		if (w->tier[i] == TIER_SERVER && !lay_has_edge(w, i, true) &&
+		    !lay_has_edge(w, i, false))
+			w->rank[i] = maxrank;
+}
+
+/* Column of each node; returns the number of columns. */
+static int lay_columns(const struct lay_work *w, int *col)
+{
+	int width[TIER_COUNT] = {0}, start[TIER_COUNT], ncols = 0;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (w->tier[i] != TIER_NONE && w->rank[i] + 1 > width[w->tier[i]])
+			width[w->tier[i]] = w->rank[i] + 1;
+	for (int t = 0; t < TIER_COUNT; t++) {
+		start[t] = ncols;
+		ncols += width[t];
+	}
+	for (size_t i = 0; i < w->n; i++)
+		col[i] = w->tier[i] == TIER_NONE ? -1 : start[w->tier[i]] + w->rank[i];
+	return ncols;
+}
+
+/* ---- placement ---- */
+
+static void lay_place_columns(struct lay_node *nodes, size_t n, const int *col,
+			      int ncols, double row_y)
+{
+	for (int c = 0; c < ncols; c++) {
+		size_t k = 0, j = 0;
+		for (size_t i = 0; i < n; i++)
+			k += col[i] == c;
+		double x = ncols == 1 ? 0.5 :
+			   LAY_MARGIN + (1 - 2 * LAY_MARGIN) * c / (ncols - 1);
+		double dy = k > 1 ? 0.56 / (double)k : 0;
+		if (dy > 0.28)
+			dy = 0.28;
+		for (size_t i = 0; i < n; i++) {
+			if (col[i] != c)
+				continue;
+			nodes[i].x = x;
+			nodes[i].y = row_y + ((double)j - (double)(k - 1) / 2) * dy;
+			j++;
+		}
+	}
+}
+
+/* Over the hosts that ask it; then pushed apart, keeping their order. */
+static void lay_place_dns(struct lay_node *nodes, size_t n,
+			  const struct lay_edge *edges, size_t nedges)
+{
+	size_t ndns = 0, *order = xmalloc((n ? n : 1) * sizeof *order);
+
+	for (size_t i = 0; i < n; i++) {
+		if (nodes[i].role != LAY_DNS)
+			continue;
+		double sum = 0;
+		int cnt = 0;
+		for (size_t e = 0; e < nedges; e++)
+			if (!edges[e].flow && (size_t)edges[e].to == i &&
+			    edges[e].from >= 0 && (size_t)edges[e].from < n &&
+			    nodes[edges[e].from].role != LAY_DNS) {
+				sum += nodes[edges[e].from].x;
+				cnt++;
+			}
+		nodes[i].x = cnt ? sum / cnt : 0.5;
+		nodes[i].y = LAY_DNS_ROW;
+		/* insertion sort by (x, index): stable and deterministic */
+		size_t j = ndns++;
+		while (j > 0 && nodes[order[j - 1]].x > nodes[i].x) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	for (size_t j = 1; j < ndns; j++)
+		if (nodes[order[j]].x < nodes[order[j - 1]].x + LAY_DNS_MIN_DX)
+			nodes[order[j]].x = nodes[order[j - 1]].x + LAY_DNS_MIN_DX;
+	double over = ndns ? nodes[order[ndns - 1]].x - (1 - LAY_MARGIN) : 0;
+	for (size_t j = 0; j < ndns && over > 0; j++)
+		nodes[order[j]].x -= over;
+	free(order);
+}
+
+static double lay_clamp01(double v)
+{
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
+		 size_t nedges)
+{
+	struct lay_work w = {.n = n};
+	int *col = xcalloc(n ? n : 1, sizeof *col);
+	bool any_dns = false;
+
+	w.adj = xcalloc(n ? n * n : 1, 1);
+	w.tier = xcalloc(n ? n : 1, sizeof *w.tier);
+	w.rank = xcalloc(n ? n : 1, sizeof *w.rank);
+	lay_accept_edges(&w, nodes, edges, nedges);
+	lay_assign_tiers(&w, nodes);
+	lay_rank_servers(&w);
+	int ncols = lay_columns(&w, col);
+	for (size_t i = 0; i < n; i++)
+		any_dns |= nodes[i].role == LAY_DNS;
+	lay_place_columns(nodes, n, col, ncols, any_dns ? LAY_MAIN_ROW : 0.5);
+	lay_place_dns(nodes, n, edges, nedges);
+	for (size_t i = 0; i < n; i++) {
+		if (nodes[i].has_pos) {
+			nodes[i].x = nodes[i].hx;
+			nodes[i].y = nodes[i].hy;
+		}
+		nodes[i].x = lay_clamp01(nodes[i].x);
+		nodes[i].y = lay_clamp01(nodes[i].y);
+	}
+	free(col);
+	free(w.adj);
+	free(w.tier);
+	free(w.rank);
+}
+
+struct lay_node *lay_nodes_for_model(const struct tm_model *m)
+{
+	struct lay_node *nodes = xcalloc(m->nnodes ? m->nnodes : 1, sizeof *nodes);
+	struct lay_edge *edges;
+	size_t nedges = lay_edges_from_trace(m, &edges);
+
+	for (size_t i = 0; i < m->nnodes; i++) {
+		const struct tm_node *h = &m->nodes[i];
+		nodes[i] = (struct lay_node){lay_role_from_name(h->role), h->has_pos,
+					     lay_clamp01(h->x), lay_clamp01(h->y), 0, 0};
+	}
+	lay_compute(nodes, m->nnodes, edges, nedges);
+	free(edges);
+	return nodes;
+}
+
+/* ---- panels ---- */
+
+static int lay_min(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+void lay_panels(int w, int h, int fs, struct lay_panels *p)
+{
+	w = w < 1 ? 1 : w;
+	h = h < 1 ? 1 : h;
+	/* Each band is capped to a share of the height so the middle never
+	 * goes negative: 1/8 + 1/6 + 1/5 < 1. */
+	int title_h = lay_min(fs * 5 / 2, h / 8);
+	int time_h = lay_min(fs * 7 / 2, h / 6);
+	int cap_h = lay_min(fs * 4, h / 5);
+	int mid_y = title_h, mid_h = h - title_h - time_h - cap_h;
+	int left_w = w * 60 / 100, topo_h = mid_h * 58 / 100;
+
+	p->title = (struct lay_rect){0, 0, w, title_h};
+	p->topo = (struct lay_rect){0, mid_y, left_w, topo_h};
+	p->list = (struct lay_rect){0, mid_y + topo_h, left_w, mid_h - topo_h};
+	p->ladder = (struct lay_rect){left_w, mid_y, w - left_w, mid_h};
+	p->caption = (struct lay_rect){0, mid_y + mid_h, w, cap_h};
+	p->timeline = (struct lay_rect){0, h - time_h, w, time_h};
+}
+
+size_t lay_scroll_first(size_t total, size_t visible, size_t focus,
+			int anchor_pct)
+{
+	if (visible == 0 || total <= visible)
+		return 0;
+	size_t above = (visible - 1) * (size_t)anchor_pct / 100;
+	size_t first = focus > above ? focus - above : 0;
+	return first > total - visible ? total - visible : first;
+}

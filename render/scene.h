@@ -1,0 +1,76 @@
+/* scene.h — the viewer's state (struct view_app) and the functions that
+ * draw one frame of it. Shared by the window loop and the headless frame
+ * export, so both show the same picture.
+ *
+ * Invariants: drawing reads the model, the layout and the play head and
+ * writes only pixels plus the hit-test fields marked below; all geometry
+ * derives from (window size, fs), where fs is the base text size. */
+#ifndef MAILSIM_SCENE_H
+#define MAILSIM_SCENE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "draw.h"
+#include "ladder.h"
+#include "layout.h"
+#include "palette.h"
+#include "playback.h"
+#include "timeline.h"
+#include "trace_model.h"
+#include "view.h"
+
+struct view_app {
+	char *title;                 /* owned */
+	struct tm_model *model;      /* owned */
+	struct tl_map *tmap;         /* owned */
+	struct lay_node *nodes;      /* owned; model->nnodes entries */
+	struct lay_edge *links;      /* owned; host pairs that exchange events */
+	size_t nlinks;
+	struct lad_view lad;         /* rebuilt for every frame */
+	struct pb_state pb;
+	const struct pal *pal;
+	struct dc *dc;               /* owned; NULL until app_attach */
+	SDL_Window *win;             /* borrowed; NULL when headless */
+	double user_scale;           /* Ctrl +/-; 1.0 by default */
+	int w, h, fs;                /* renderer size, base text size */
+	struct lay_panels panels;
+	bool help, quit, dragging;
+	/* hit-testing: written by the last frame's event list */
+	size_t list_first, list_rows;
+	float list_y0, list_row_h;
+};
+
+/* ---- app.c ---- */
+struct view_app *app_new(const struct view_input *in, char *err, size_t errsz);
+void app_free(struct view_app *app);
+void app_attach(struct view_app *app, SDL_Renderer *r, SDL_Window *win);
+/* Re-lay out for a renderer size and the current scale; reopens fonts. */
+bool app_resize(struct view_app *app, int w, int h, char *err, size_t errsz);
+void app_draw(struct view_app *app);
+/* Timeline x (renderer pixels) to display time. */
+int64_t app_timeline_at(const struct view_app *app, float x);
+
+/* ---- input.c ---- */
+void app_key(struct view_app *app, SDL_Keycode key, SDL_Keymod mod);
+void app_mouse_down(struct view_app *app, float x, float y);
+void app_mouse_move(struct view_app *app, float x, float y);
+void app_mouse_up(struct view_app *app);
+
+/* ---- scene_*.c: one panel each ---- */
+void scene_title(struct view_app *app);
+void scene_topo(struct view_app *app);
+void scene_ladder(struct view_app *app);
+void scene_list(struct view_app *app);
+void scene_caption(struct view_app *app);
+void scene_timeline(struct view_app *app);
+void scene_help(struct view_app *app);
+
+/* Shared panel chrome: background, border and a header label; returns the
+ * y below the header. */
+float scene_panel(struct view_app *app, const struct lay_rect *r, const char *label);
+/* "1:02:03.456" for the clock and timeline ends. */
+void scene_fmt_clock(int64_t us, char *out, size_t outsz);
+
+#endif

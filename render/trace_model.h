@@ -1,0 +1,108 @@
+/* trace_model.h — the viewer's read-only, compact copy of a trace.
+ *
+ * The JSONL text is parsed once, up front, into an array of tm_event; the
+ * cJSON trees are freed line by line. Everything the viewer shows comes from
+ * here, so the renderer never looks at the simulator.
+ *
+ * Invariants:
+ *  - t_us is parsed from the number's text (seconds with at most 6
+ *    decimals), never through a double, so it is exact.
+ *  - node/peer index model->nodes: the scenario's hosts first, in the order
+ *    given, then any other name the trace mentions, in order of first use.
+ *  - summary is never NULL and holds no control characters; bubble is
+ *    non-NULL exactly for kinds that travel from node to peer.
+ *  - A malformed line is an error naming its 1-based line number. */
+#ifndef MAILSIM_TRACE_MODEL_H
+#define MAILSIM_TRACE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "view.h"
+
+enum tm_kind {
+	TM_SIM_START, TM_SIM_END, TM_NARRATE, TM_MSG_COMPOSE, TM_MSG_HEADER,
+	TM_DNS_QUERY, TM_DNS_ANSWER, TM_DNS_CACHE, TM_DNS_TIMEOUT,
+	TM_NET_CONNECT, TM_NET_ACCEPT, TM_NET_REFUSED, TM_NET_TIMEOUT,
+	TM_NET_CLOSE, TM_TLS_START, TM_TLS_OK, TM_TLS_FAIL,
+	TM_SMTP_SEND, TM_SMTP_DATA, TM_POP3_SEND, TM_IMAP_SEND,
+	TM_ROUTE_MX, TM_QUEUE_ENTER, TM_QUEUE_ATTEMPT, TM_QUEUE_DEFER,
+	TM_QUEUE_BOUNCE, TM_QUEUE_EXPIRE, TM_QUEUE_DONE,
+	TM_MAILBOX_STORE, TM_MAILBOX_FETCH, TM_DSN_CREATE,
+	TM_FILTER_CHECK, TM_POLICY_DECISION,
+	TM_OTHER, /* a kind this viewer does not know: shown, not animated */
+	TM_KIND_COUNT
+};
+
+enum tm_dir { TM_DIR_NONE, TM_DIR_C2S, TM_DIR_S2C };
+
+struct tm_event {
+	int64_t t_us;
+	long seq;
+	enum tm_kind kind;
+	int node, peer;   /* -1 when absent */
+	long conn;        /* -1 when absent */
+	int port;         /* net.* events; 0 when absent */
+	enum tm_dir dir;
+	char *other_kind; /* owned; the kind's name, only for TM_OTHER */
+	char *msg;        /* owned; NULL when absent */
+	char *rcpt;       /* owned; NULL when absent */
+	char *text;       /* owned; protocol line (*.send) or narration */
+	char *summary;    /* owned; one line for the event list */
+	char *bubble;     /* owned; label of the travelling item, or NULL */
+	long cur_conn;    /* conn of the latest event at or before with one */
+	long narration;   /* index of the latest narrate at or before, or -1 */
+};
+
+struct tm_node {
+	char *name;       /* owned */
+	char *role;       /* owned; "" when the scenario did not name the host */
+	char *ip;         /* owned; "" when unknown */
+	bool has_pos;
+	double x, y;
+};
+
+/* One connection's events in trace order, for the ladder diagram. */
+struct tm_conn {
+	long id;
+	int client, server; /* -1 until an event shows which side is which */
+	size_t *evs;        /* owned; event indices */
+	size_t nevs, cap;
+};
+
+struct tm_model {
+	struct tm_event *ev; /* owned */
+	size_t nev, evcap;
+	struct tm_node *nodes; /* owned */
+	size_t nnodes, nodecap;
+	struct tm_conn *conns; /* owned; in order of first appearance */
+	size_t nconns, conncap;
+};
+
+/* Parse the whole trace. NULL on error with "trace line N: why" in err. */
+struct tm_model *tm_parse(const char *text, size_t len,
+			  const struct view_host *hosts, size_t nhosts,
+			  char *err, size_t errsz);
+void tm_free(struct tm_model *m);
+
+const char *tm_kind_name(const struct tm_event *e);
+bool tm_kind_travels(enum tm_kind k);
+bool tm_kind_is_decision(enum tm_kind k);
+
+/* The connection record for id, or NULL. */
+const struct tm_conn *tm_conn_find(const struct tm_model *m, long id);
+
+/* Next decision strictly after `from` (-1 = before the start), or -1. */
+long tm_next_decision(const struct tm_model *m, long from);
+/* Previous decision strictly before `from`, or -1. */
+long tm_prev_decision(const struct tm_model *m, long from);
+/* The last event with t <= t_us, or -1 when t_us precedes them all. */
+long tm_event_at_time(const struct tm_model *m, int64_t t_us);
+
+/* "12.000150": seconds with 6 decimals, as the trace prints them. */
+void tm_format_time(int64_t t_us, char *out, size_t outsz);
+/* Parse that form (at most 6 decimals, no sign or exponent) exactly. */
+bool tm_parse_seconds(const char *s, size_t len, int64_t *out_us);
+
+#endif

@@ -1,0 +1,166 @@
+/* trace_text.c — see trace_text.h. The raw-value scan exists because the
+ * event time must come from the number's text: going through cJSON's double
+ * would round long traces' microseconds. */
+#include "trace_text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Index just past the closing quote of the string starting at line[i]. */
+static size_t tt_skip_string(const char *line, size_t len, size_t i)
+{
+	for (i++; i < len; i++) {
+		if (line[i] == '\\')
+			i++;
+		else if (line[i] == '"')
+			return i + 1;
+	}
+	return len;
+}
+
+static size_t tt_skip_ws(const char *line, size_t len, size_t i)
+{
+	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' ||
+			   line[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* A key string at depth 1 is followed by ':'; if it is `key`, return the
+ * value's extent. */
+static bool tt_match_key(const char *line, size_t len, size_t start, size_t end,
+			 const char *key, const char **val, size_t *vlen)
+{
+	size_t klen = strlen(key);
+	size_t colon = tt_skip_ws(line, len, end);
+
+	if (colon >= len || line[colon] != ':')
+		return false;
+	if (end - start - 2 != klen || memcmp(line + start + 1, key, klen) != 0)
+		return false;
+	size_t v = tt_skip_ws(line, len, colon + 1), e = v;
+	while (e < len && !strchr(",}] \t\r\n", line[e]))
+		e++;
+	*val = line + v;
+	*vlen = e - v;
+	return true;
+}
+
+bool tt_find_top_value(const char *line, size_t len, const char *key,
+		       const char **val, size_t *vlen)
+{
+	int depth = 0;
+
+	for (size_t i = 0; i < len;) {
+		char c = line[i];
+		if (c == '"') {
+			size_t end = tt_skip_string(line, len, i);
+			if (depth == 1 && tt_match_key(line, len, i, end, key, val, vlen))
+				return true;
+			i = end;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']')
+			depth--;
+		i++;
+	}
+	return false;
+}
+
+static void tt_put_number(struct strbuf *sb, double v)
+{
+	char buf[64];
+
+	if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+		sb_printf(sb, "%lld", (long long)v);
+		return;
+	}
+	snprintf(buf, sizeof buf, "%.6f", v);
+	size_t n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	sb_puts(sb, buf);
+}
+
+static void tt_put_value(struct strbuf *sb, const cJSON *v)
+{
+	if (cJSON_IsString(v)) {
+		sb_puts(sb, v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		tt_put_number(sb, v->valuedouble);
+	} else if (cJSON_IsBool(v)) {
+		sb_puts(sb, cJSON_IsTrue(v) ? "true" : "false");
+	} else if (cJSON_IsArray(v)) {
+		const cJSON *it;
+		bool first = true;
+		cJSON_ArrayForEach(it, v) {
+			if (!first)
+				sb_puts(sb, ", ");
+			tt_put_value(sb, it);
+			first = false;
+		}
+	} else if (cJSON_IsObject(v)) {
+		sb_puts(sb, "{…}");
+	}
+}
+
+/* Render the first non-empty alternative of "a|b|c" (no braces). */
+static void tt_put_field(struct strbuf *sb, const char *spec, size_t n,
+			 const cJSON *obj)
+{
+	char name[64];
+
+	while (n > 0) {
+		const char *bar = memchr(spec, '|', n);
+		size_t k = bar ? (size_t)(bar - spec) : n;
+		if (k < sizeof name) {
+			memcpy(name, spec, k);
+			name[k] = '\0';
+			size_t before = sb->len;
+			tt_put_value(sb, cJSON_GetObjectItemCaseSensitive(obj, name));
+			if (sb->len > before)
+				return;
+		}
+		spec += k;
+		n -= k;
+		if (bar) {
+			spec++;
+			n--;
+		}
+	}
+}
+
+char *tt_expand(const char *tmpl, const cJSON *obj)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	for (const char *p = tmpl; *p;) {
+		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+		if (close) {
+			tt_put_field(&sb, p + 1, (size_t)(close - p - 1), obj);
+			p = close + 1;
+		} else {
+			sb_putc(&sb, *p++);
+		}
+	}
+	while (sb.len > 0 && sb.data[sb.len - 1] == ' ')
+		sb.data[--sb.len] = '\0';
+	char *out = sb_steal(&sb);
+	tt_one_line(out);
+	return out;
+}
+
+void tt_one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}

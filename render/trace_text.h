@@ -1,0 +1,30 @@
+/* trace_text.h — text helpers private to the trace model: finding a raw
+ * value in a JSON line, expanding the per-kind label templates, and keeping
+ * labels on one line.
+ *
+ * Invariants: nothing here allocates except through util.h (never NULL);
+ * templates are our own constants, so a bad template is our bug. */
+#ifndef MAILSIM_TRACE_TEXT_H
+#define MAILSIM_TRACE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* Find the raw text of a top-level key's scalar value in a JSON object line
+ * that cJSON already accepted. The value runs to the next ',', '}' or
+ * whitespace. False when the key is not a top-level key. */
+bool tt_find_top_value(const char *line, size_t len, const char *key,
+		       const char **val, size_t *vlen);
+
+/* Expand a template: literal text with {field} placeholders, where
+ * {a|b} takes the first of a, b that renders non-empty. Strings print as
+ * they are, numbers without trailing zeros, arrays joined with ", ".
+ * The result is owned by the caller, trimmed, and on one line. */
+char *tt_expand(const char *tmpl, const cJSON *obj);
+
+/* Replace control characters (CR, LF, TAB, ...) by spaces, in place. */
+void tt_one_line(char *s);
+
+#endif

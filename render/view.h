@@ -1,0 +1,52 @@
+/* view.h — the visualizer's public face: play a trace in a window, or draw
+ * one frame of it into an image file.
+ *
+ * Invariants: the viewer only reads what it is given (the scenario's host
+ * list and the trace text); it never calls into the simulator. Every frame
+ * is a pure function of (trace, cursor position, window size, scale), so a
+ * frame written by view_render_file() is the frame the window shows once a
+ * step to that event has settled. */
+#ifndef MAILSIM_VIEW_H
+#define MAILSIM_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct view_host {
+	const char *name;
+	const char *role; /* "client", "mta", "dns", "filter", "mailbox" */
+	const char *ip;
+	bool has_pos;     /* x, y are a layout hint in 0..1 */
+	double x, y;
+};
+
+struct view_input {
+	const char *title;             /* scenario title */
+	const struct view_host *hosts;
+	size_t nhosts;
+	const char *trace;             /* the JSONL text, every line one event */
+	size_t trace_len;
+};
+
+struct view_opts {
+	int width, height;             /* initial window size; <= 0: default */
+	double scale;                  /* text and layout scale; <= 0: 1.0 */
+	bool fullscreen;
+};
+
+/* Interactive window; returns 0 on clean exit (Esc/Q/window close),
+ * non-zero with a message on stderr if SDL cannot start or the trace is
+ * malformed. */
+int view_run(const struct view_input *in, const struct view_opts *opts);
+
+/* Headless: draw the frame the viewer shows with the cursor at event index
+ * `event` (or at simulated time `at_us` when event < 0) into `out_path`:
+ * PNG when it ends in ".png", BMP when it ends in ".bmp" (case-insensitive).
+ * Uses a software renderer on an offscreen surface, so no display is
+ * needed. Returns 0 on success; on error fills err and returns -1. */
+int view_render_file(const struct view_input *in, long event, int64_t at_us,
+		     int width, int height, double scale, const char *out_path,
+		     char *err, size_t errsz);
+
+#endif

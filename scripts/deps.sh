@@ -1,0 +1,34 @@
+# deps.sh — sourced by scripts/run and scripts/test: make sure the Debian
+# packages mailsim needs are installed. As root, install what is missing;
+# otherwise print the exact command and stop.
+MAILSIM_PACKAGES="gcc make cmake pkg-config libcjson-dev libsdl2-dev libsdl2-ttf-dev \
+libsdl2-image-dev libcmocka-dev"
+
+mailsim_missing_packages() {
+	local missing="" p
+	for p in $MAILSIM_PACKAGES ${MAILSIM_EXTRA_PACKAGES:-}; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+			missing="$missing $p"
+		fi
+	done
+	echo "$missing"
+}
+
+mailsim_ensure_packages() {
+	local missing
+	missing=$(mailsim_missing_packages)
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" = 0 ]; then
+		echo "mailsim: installing missing packages:$missing" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >&2 || {
+			echo "mailsim: apt-get failed" >&2
+			return 1
+		}
+	else
+		echo "mailsim: missing Debian packages:$missing" >&2
+		echo "install them with:" >&2
+		echo "  sudo apt-get install -y$missing" >&2
+		return 1
+	fi
+}

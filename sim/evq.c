@@ -1,0 +1,302 @@
+/* evq.c — the event queue (see evq.h): a 4-ary min-heap of 16-byte
+ * {time, key} entries plus a separate array of payload slots.
+ *
+ * Layout and invariants:
+ *  - key = (sequence << EVQ_SLOT_BITS) | slot. Sequences start at 1 and only
+ *    grow, so keys are unique, never 0, and comparing keys of equal-time
+ *    entries compares push order: equal times pop FIFO.
+ *  - The heap is stored with the root at physical index HEAP_PAD (3) of a
+ *    64-byte-aligned block, so node i's children 4i+1..4i+4 sit at physical
+ *    4(i+1)..4(i+1)+3: the four 16-byte siblings share one cache line and a
+ *    sift-down step touches one line per level.
+ *  - A slot belongs to exactly one heap entry from push until that entry
+ *    leaves the heap. slot.key == entry key means the event is live; slot.key
+ *    == 0 means it was cancelled (lazy deletion) and the entry is discarded
+ *    when it reaches the top, which is also when the slot is freed. So a slot
+ *    is never reused while a stale heap entry still points at it, and a
+ *    reused slot carries a new sequence: old ids can never match it again.
+ *  - Free slots form a LIFO list linked through their arg field; LIFO reuse
+ *    means the slot freed by a pop is the one the next push takes, still in
+ *    cache.
+ *  - live counts pushed-but-not-fired-not-cancelled events; n counts heap
+ *    entries, dead ones included. */
+#include "evq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define SLOT_MASK ((UINT64_C(1) << EVQ_SLOT_BITS) - 1)
+/* Slots 0 .. SLOT_LIMIT-1: at most 2^EVQ_SLOT_BITS - 1 pending events. */
+#define SLOT_LIMIT ((size_t)SLOT_MASK)
+#define SEQ_MAX (UINT64_MAX >> EVQ_SLOT_BITS)
+#define SLOT_NONE UINT32_MAX
+#define HEAP_PAD 3
+#define HEAP_ALIGN 64
+#define HEAP_INITIAL 61 /* 61 + HEAP_PAD = 64 entries = 1 KiB */
+
+struct evq_entry {
+	int64_t time;
+	uint64_t key;
+};
+
+struct evq_slot {
+	uint64_t key; /* the live event's key; 0 when free or cancelled */
+	evq_fn fn;
+	void *ctx;
+	uint64_t arg; /* the payload, or the next free slot while free */
+};
+
+_Static_assert(sizeof(struct evq_entry) == 16, "heap entries are 16 bytes");
+_Static_assert(sizeof(struct evq_slot) == 32, "slots divide a cache line");
+
+struct evq {
+	struct evq_entry *block; /* aligned allocation */
+	struct evq_entry *heap;  /* block + HEAP_PAD: heap[0] is the root */
+	size_t n, cap;
+	struct evq_slot *slots;
+	size_t nslots, slots_cap;
+	uint32_t free_head;
+	size_t live;
+	uint64_t next_seq;
+};
+
+static void evq_die(const char *why)
+{
+	fprintf(stderr, "mailsim: event queue: %s\n", why);
+	abort();
+}
+
+/* Order by time, then key (= push order for equal times). */
+static inline bool entry_less(struct evq_entry a, struct evq_entry b)
+{
+	/* Bitwise, not short-circuit, so the compiler need not branch on each
+	 * half (measured in bench/bench_evq.c: never slower). */
+	return (a.time < b.time) | ((a.time == b.time) & (a.key < b.key));
+}
+
+static void heap_alloc(struct evq *q, size_t cap)
+{
+	size_t bytes = (cap + HEAP_PAD) * sizeof(struct evq_entry);
+	bytes = (bytes + HEAP_ALIGN - 1) / HEAP_ALIGN * HEAP_ALIGN;
+	struct evq_entry *block = aligned_alloc(HEAP_ALIGN, bytes);
+	if (!block)
+		evq_die("out of memory growing the heap");
+	if (q->n)
+		memcpy(block + HEAP_PAD, q->heap, q->n * sizeof(struct evq_entry));
+	free(q->block);
+	q->block = block;
+	q->heap = block + HEAP_PAD;
+	q->cap = cap;
+}
+
+struct evq *evq_new(void)
+{
+	struct evq *q = xcalloc(1, sizeof(*q));
+	heap_alloc(q, HEAP_INITIAL);
+	q->free_head = SLOT_NONE;
+	q->next_seq = 1;
+	return q;
+}
+
+void evq_free(struct evq *q)
+{
+	if (!q)
+		return;
+	free(q->block);
+	free(q->slots);
+	free(q);
+}
+
+/* Slots are 32 bytes in a 64-byte-aligned array so that no slot straddles
+ * two cache lines: a pop then costs at most one miss for its payload. */
+static void slots_grow(struct evq *q)
+{
+	size_t cap = q->slots_cap ? q->slots_cap * 2 : 64;
+	if (cap > SLOT_LIMIT)
+		cap = SLOT_LIMIT;
+	size_t bytes = (cap * sizeof(struct evq_slot) + HEAP_ALIGN - 1) / HEAP_ALIGN * HEAP_ALIGN;
+	struct evq_slot *slots = aligned_alloc(HEAP_ALIGN, bytes);
+	if (!slots)
+		evq_die("out of memory growing the slots");
+	if (q->nslots)
+		memcpy(slots, q->slots, q->nslots * sizeof(struct evq_slot));
+	free(q->slots);
+	q->slots = slots;
+	q->slots_cap = cap;
+}
+
+static uint32_t slot_alloc(struct evq *q)
+{
+	uint32_t s = q->free_head;
+	if (s != SLOT_NONE) {
+		q->free_head = (uint32_t)q->slots[s].arg;
+		return s;
+	}
+	if (q->nslots == SLOT_LIMIT)
+		evq_die("more than 2^EVQ_SLOT_BITS - 1 (16777215) events pending");
+	if (q->nslots == q->slots_cap)
+		slots_grow(q);
+	return (uint32_t)q->nslots++;
+}
+
+static inline void slot_free(struct evq *q, uint32_t s)
+{
+	q->slots[s].key = 0;
+	q->slots[s].arg = q->free_head;
+	q->free_head = s;
+}
+
+/* Move the hole at i up until x fits, then drop x into it. */
+static inline void sift_up(struct evq_entry *h, size_t i, struct evq_entry x)
+{
+	while (i > 0) {
+		size_t p = (i - 1) >> 2;
+		if (!entry_less(x, h[p]))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i] = x;
+}
+
+/* Index of the smallest of the children c .. n-1 (fewer than four). */
+static inline size_t min_child_tail(const struct evq_entry *h, size_t c, size_t n)
+{
+	size_t m = c;
+	for (size_t j = c + 1; j < n; j++)
+		if (entry_less(h[j], h[m]))
+			m = j;
+	return m;
+}
+
+/* Move the hole at the root down until x fits among the n entries. The
+ * full-family case is a fixed tournament of three comparisons. */
+static inline void sift_down(struct evq_entry *h, size_t n, struct evq_entry x)
+{
+	size_t i = 0;
+	for (;;) {
+		size_t c = 4 * i + 1, m;
+		if (c + 3 < n) {
+			size_t a = entry_less(h[c + 1], h[c]) ? c + 1 : c;
+			size_t b = entry_less(h[c + 3], h[c + 2]) ? c + 3 : c + 2;
+			m = entry_less(h[b], h[a]) ? b : a;
+		} else if (c < n) {
+			m = min_child_tail(h, c, n);
+		} else {
+			break;
+		}
+		if (!entry_less(h[m], x))
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = x;
+}
+
+static inline void heap_remove_top(struct evq *q)
+{
+	size_t n = --q->n;
+	if (n)
+		sift_down(q->heap, n, q->heap[n]);
+}
+
+evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg)
+{
+	if (q->next_seq > SEQ_MAX)
+		evq_die("sequence numbers exhausted");
+	uint32_t s = slot_alloc(q);
+	uint64_t key = (q->next_seq++ << EVQ_SLOT_BITS) | s;
+	struct evq_slot *sl = &q->slots[s];
+	sl->key = key;
+	sl->fn = fn;
+	sl->ctx = ctx;
+	sl->arg = arg;
+	if (q->n == q->cap)
+		heap_alloc(q, q->cap * 2);
+	sift_up(q->heap, q->n++, (struct evq_entry){ t, key });
+	q->live++;
+	return key;
+}
+
+bool evq_pending(const struct evq *q, evq_id id)
+{
+	size_t s = (size_t)(id & SLOT_MASK);
+	return id != 0 && s < q->nslots && q->slots[s].key == id;
+}
+
+bool evq_cancel(struct evq *q, evq_id id)
+{
+	if (!evq_pending(q, id))
+		return false;
+	q->slots[id & SLOT_MASK].key = 0; /* the heap entry is now dead */
+	q->live--;
+	return true;
+}
+
+/* Discard dead entries at the top; true if a live one is left there. */
+static inline bool skip_dead(struct evq *q)
+{
+	while (q->n > 0) {
+		uint64_t key = q->heap[0].key;
+		uint32_t s = (uint32_t)(key & SLOT_MASK);
+		if (q->slots[s].key == key)
+			return true;
+		heap_remove_top(q);
+		slot_free(q, s);
+	}
+	return false;
+}
+
+/* The root's smallest child is almost always the next top, and the next pop
+ * will read its slot, which in a large queue has long left the cache.
+ * Prefetching it before this sift-down overlaps that miss with the
+ * sift-down and the caller's work. A hint only: it never affects order.
+ * (The prefetch itself stays in evq_pop: gcc deems a void helper whose only
+ * effect is a prefetch "pure" and deletes the call.) */
+static inline const struct evq_slot *next_top_slot(const struct evq *q)
+{
+	size_t end = q->n < 5 ? q->n : 5;
+	size_t m = min_child_tail(q->heap, 1, end);
+	return &q->slots[q->heap[m].key & SLOT_MASK];
+}
+
+bool evq_pop(struct evq *q, struct evq_event *out)
+{
+	if (!skip_dead(q))
+		return false;
+	struct evq_entry top = q->heap[0];
+	uint32_t s = (uint32_t)(top.key & SLOT_MASK);
+	const struct evq_slot *sl = &q->slots[s];
+	out->time = top.time;
+	out->id = top.key;
+	out->fn = sl->fn;
+	out->ctx = sl->ctx;
+	out->arg = sl->arg;
+	if (q->n > 1)
+		__builtin_prefetch(next_top_slot(q));
+	heap_remove_top(q);
+	slot_free(q, s);
+	q->live--;
+	return true;
+}
+
+bool evq_peek_time(struct evq *q, int64_t *t)
+{
+	if (!skip_dead(q))
+		return false;
+	*t = q->heap[0].time;
+	return true;
+}
+
+size_t evq_len(const struct evq *q)
+{
+	return q->live;
+}
+
+uint64_t evq_pushed_total(const struct evq *q)
+{
+	return q->next_seq - 1;
+}

@@ -1,0 +1,54 @@
+/* evq.h — the event queue: a 4-ary min-heap keyed by (time, insertion
+ * sequence), with cancellation by id (lazy deletion).
+ *
+ * Invariants:
+ *  - Events pop in ascending time; equal times pop in the order they were
+ *    pushed (FIFO), because the sequence number breaks ties. No floating
+ *    point and no pointer value ever takes part in the order.
+ *  - A heap entry is 16 bytes: the time and one 64-bit key whose high bits
+ *    are the insertion sequence and whose low EVQ_SLOT_BITS bits index the
+ *    payload slot. The key is also the event's id, so a cancelled or already
+ *    fired id can never be confused with a newer event.
+ *  - Cancelled events stay in the heap and are discarded when they reach
+ *    the top; evq_len() counts only live ones. */
+#ifndef MAILSIM_EVQ_H
+#define MAILSIM_EVQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVQ_SLOT_BITS 24 /* at most 16,777,215 pending events */
+
+typedef uint64_t evq_id; /* 0 is never a valid id */
+
+/* Callback run when the event fires: ctx and arg are what was pushed. */
+typedef void (*evq_fn)(void *owner, void *ctx, uint64_t arg);
+
+struct evq_event {
+	int64_t time;
+	evq_id id;
+	evq_fn fn;
+	void *ctx;
+	uint64_t arg;
+};
+
+struct evq;
+
+struct evq *evq_new(void);
+void evq_free(struct evq *q);
+
+/* Schedule fn(ctx, arg) at time t; returns the id for evq_cancel. */
+evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
+/* Cancel a pending event; false if it already fired or was cancelled. */
+bool evq_cancel(struct evq *q, evq_id id);
+/* True if id is pending (pushed, not fired, not cancelled). */
+bool evq_pending(const struct evq *q, evq_id id);
+/* Remove the earliest live event into *out; false when empty. */
+bool evq_pop(struct evq *q, struct evq_event *out);
+/* Time of the earliest live event; false when empty. */
+bool evq_peek_time(struct evq *q, int64_t *t);
+size_t evq_len(const struct evq *q);
+uint64_t evq_pushed_total(const struct evq *q);
+
+#endif

@@ -1,0 +1,72 @@
+/* mailstore.h — the mailboxes a host keeps for its local users: per user
+ * a set of folders (INBOX first), each an ordered list of stored messages
+ * with IMAP-style flags. Exported as real Maildir trees.
+ *
+ * Invariants: messages are stored whole or not at all; folder and message
+ * order is insertion order (deterministic output); unique names in the
+ * Maildir export derive from simulated time and a per-store counter. */
+#ifndef MAILSIM_MAILSTORE_H
+#define MAILSIM_MAILSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	MFLAG_SEEN = 1 << 0,
+	MFLAG_ANSWERED = 1 << 1,
+	MFLAG_FLAGGED = 1 << 2,
+	MFLAG_DELETED = 1 << 3,
+	MFLAG_DRAFT = 1 << 4,
+};
+
+struct stored_msg {
+	char *data;        /* owned, CRLF line ends */
+	size_t len;
+	unsigned flags;
+	uint32_t uid;
+	int64_t stored_at; /* simulated µs */
+	int64_t unix_us;   /* wall date of delivery (for the Maildir name) */
+	char *tag;         /* owned: scenario message id for the trace */
+};
+
+struct mfolder {
+	char *name;        /* owned */
+	struct stored_msg *msgs; /* owned */
+	size_t n, cap;
+	uint32_t next_uid;
+};
+
+struct mbox_user {
+	char *address;     /* owned */
+	char *password;    /* owned */
+	int64_t quota;     /* 0 = none */
+	struct mfolder *folders; /* owned, INBOX first */
+	size_t nfolders;
+};
+
+struct mailstore {
+	char *hostname;    /* owned: for Maildir unique names */
+	struct mbox_user *users; /* owned */
+	size_t nusers;
+	uint64_t counter;
+};
+
+struct mailstore *mailstore_new(const char *hostname);
+void mailstore_free(struct mailstore *ms);
+struct mbox_user *mailstore_add_user(struct mailstore *ms, const char *address,
+				     const char *password, int64_t quota);
+struct mbox_user *mailstore_user(struct mailstore *ms, const char *address);
+/* Also accepts a bare local part when it is unique in the store. */
+struct mbox_user *mailstore_login(struct mailstore *ms, const char *user, const char *pass);
+struct mfolder *mbox_folder(struct mbox_user *u, const char *name, bool create);
+int64_t mbox_usage(const struct mbox_user *u);
+struct stored_msg *mbox_store(struct mbox_user *u, const char *folder, const char *data,
+			      size_t len, int64_t now, int64_t unix_us, const char *tag);
+void mfolder_remove(struct mfolder *f, size_t i);
+
+/* Write DIR/<address>/{cur,new,tmp} (plus .Folder/ for other folders,
+ * Maildir++ style). Returns false and fills err on an I/O error. */
+bool mailstore_export_maildir(struct mailstore *ms, const char *dir, char *err, size_t errsz);
+
+#endif

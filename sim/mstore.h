@@ -1,0 +1,106 @@
+/* mstore.h — the mailbox as a retrieval server (POP3, IMAP) sees it.
+ *
+ * The host (the simulator's mailbox server, a test, a live-mode adapter)
+ * implements struct mstore_ops; pop3d and imapd only ever reach the
+ * mailbox through it, so they stay sans-IO and know nothing of maildir,
+ * mbox or the simulator's own storage.
+ *
+ * Invariants the servers rely on:
+ *  - Messages in a folder are indexed 0..count-1 in arrival order; a new
+ *    delivery is appended (it never shifts existing indices).
+ *  - expunge(i) removes message i and the later ones shift down by one, so
+ *    the servers expunge from the highest index to the lowest.
+ *  - get() returns the message with CRLF line ends; a bare LF is tolerated
+ *    and sent (and counted) as CRLF, because both protocols size and frame
+ *    messages in CRLF lines [RFC 1939 §11, RFC 3501 §2.3.4].
+ *
+ * Also here: the flag bits both servers share, the shape of a fetched
+ * message both clients return, and three small wire-form helpers. */
+#ifndef MAILSIM_MSTORE_H
+#define MAILSIM_MSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* IMAP system flags [RFC 3501 §2.3.2]; \Recent is session state, not stored. */
+#define MSTORE_SEEN     (1u << 0)
+#define MSTORE_ANSWERED (1u << 1)
+#define MSTORE_FLAGGED  (1u << 2)
+#define MSTORE_DELETED  (1u << 3)
+#define MSTORE_DRAFT    (1u << 4)
+
+struct mstore_ops {
+	/* Required. user may be "bob" or "bob@example.net". */
+	bool (*login)(void *ud, const char *user, const char *pass);
+	size_t (*count)(void *ud, const char *folder);   /* POP3 uses "INBOX" */
+	/* 0-based; NULL (treated as an empty message) if i vanished. */
+	const char *(*get)(void *ud, const char *folder, size_t i, size_t *len);
+	/* Unique id: POP3 UIDL [RFC 1939 §7] uses it verbatim (1-70 printable
+	 * characters); IMAP uses it as the UID when it is a decimal number,
+	 * else index+1 (which is only stable while nothing is expunged). NULL
+	 * return means "use index+1". */
+	const char *(*uid)(void *ud, const char *folder, size_t i);
+	/* Optional (may be NULL): without it flag changes last only for the
+	 * IMAP session, and SELECT says so with PERMANENTFLAGS (). */
+	void (*set_flags)(void *ud, const char *folder, size_t i, unsigned flags);
+	/* Optional: NULL means every message has no flags. */
+	unsigned (*get_flags)(void *ud, const char *folder, size_t i);
+	/* Required: delete message i (POP3 UPDATE state, IMAP EXPUNGE/CLOSE). */
+	void (*expunge)(void *ud, const char *folder, size_t i);
+	/* Optional: NULL means only INBOX exists. INBOX is always assumed. */
+	bool (*folder_exists)(void *ud, const char *folder);
+	/* Optional: the i-th folder name (0-based), NULL past the end. INBOX may
+	 * or may not be among them; IMAP LIST adds it once either way. */
+	const char *(*list_folders)(void *ud, size_t i);
+};
+
+/* A message as a retrieval client hands it back. */
+struct mstore_msg {
+	char *data;        /* owned by the client object that fetched it */
+	size_t len;
+	unsigned flags;    /* MSTORE_* as the server reported them (IMAP); 0 for POP3 */
+};
+
+/* Octets of the message on the wire, every line end counted as CRLF. */
+static inline size_t mstore_wire_size(const char *b, size_t len)
+{
+	size_t n = len;
+	for (size_t i = 0; i < len; i++)
+		if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r'))
+			n++;
+	return n;
+}
+
+/* The message as sent: b itself when it already uses CRLF throughout (the
+ * usual case: no copy), else a CRLF copy built in tmp. */
+static inline const char *mstore_wire_form(const char *b, size_t len, struct strbuf *tmp,
+					   size_t *out_len)
+{
+	size_t wire = mstore_wire_size(b, len);
+	if (wire == len) {
+		*out_len = len;
+		return b;
+	}
+	sb_clear(tmp);
+	sb_reserve(tmp, wire);
+	for (size_t i = 0; i < len; i++) {
+		if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r'))
+			sb_putc(tmp, '\r');
+		sb_putc(tmp, b[i]);
+	}
+	*out_len = tmp->len;
+	return tmp->data;
+}
+
+/* Lines in b: each LF ends one, and a non-empty unterminated tail is one. */
+static inline size_t mstore_count_lines(const char *b, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += b[i] == '\n';
+	return n + (len > 0 && b[len - 1] != '\n');
+}
+
+#endif

@@ -1,0 +1,944 @@
+/* mta.c — see mta.h.
+ *
+ * Three parts: the inbound SMTP session (smtpd driven by connection
+ * events, with the MTA's policy in its check hook), the queue with its
+ * delivery jobs (one per destination domain and attempt: MX lookup, address
+ * lookup, smtpc session, per-recipient outcome), and local delivery. */
+#include "mta.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "retrieval.h"
+#include "resolver.h"
+#include "smtpc.h"
+#include "smtpd.h"
+#include "util.h"
+
+enum qr_state { QR_PENDING, QR_ACTIVE, QR_DONE, QR_FAILED };
+
+struct qrcpt {
+	char *addr;              /* owned */
+	enum qr_state state;
+	char status[16];         /* last enhanced status */
+	char diag[1024];         /* last diagnostic (remote reply or local reason) */
+	char remote[256];        /* remote MTA that answered, if any */
+};
+
+struct qentry {
+	struct qentry *next;
+	struct mta *m;
+	char qid[16];
+	char *tag;               /* owned: scenario message id for the trace */
+	char *sender;            /* owned: "" for <> */
+	struct qrcpt *r;         /* owned */
+	size_t nr;
+	char *data;              /* owned */
+	size_t len;
+	int64_t arrival;
+	int attempts;
+	int active_jobs;
+	evq_id retry_timer;
+	bool is_dsn;
+};
+
+struct job {
+	struct qentry *q;
+	char domain[256];
+	size_t *ridx;            /* owned: indices into q->r */
+	size_t nr;
+	char **mx;               /* owned: target host names in try order */
+	size_t nmx, imx;
+	char last_error[1024];
+	char last_status[16];
+	struct conn *c;
+	struct smtpc *sc;        /* owned */
+	const char **rcpts;      /* owned array, strings borrowed */
+	bool session_done;
+	bool try_next;
+	struct smtpc_rcpt_result *res; /* owned copy of the outcome */
+	size_t nres;
+	char remote[256];
+};
+
+struct mta {
+	struct sim *sim;
+	struct host *host;           /* not owned */
+	const struct scn_host *cfg;  /* not owned */
+	struct mailstore *store;     /* owned */
+	struct qentry *queue;        /* owned list */
+	uint32_t qcounter;
+	struct mta_retry retry;
+};
+
+int64_t mta_backoff(const struct mta_retry *r, int64_t age)
+{
+	if (age < r->min_backoff)
+		return r->min_backoff;
+	if (age > r->max_backoff)
+		return r->max_backoff;
+	return age;
+}
+
+static bool is_local_domain(const struct mta *m, const char *domain)
+{
+	for (size_t i = 0; i < m->cfg->ndomains; i++)
+		if (ascii_strcaseeq(m->cfg->domains[i], domain))
+			return true;
+	return false;
+}
+
+struct mailstore *mta_store(struct mta *m)
+{
+	return m->store;
+}
+
+/* ===== inbound SMTP ======================================================== */
+
+struct smtp_in {
+	struct mta *m;
+	struct conn *c;
+	struct smtpd *d;         /* owned */
+	char client_name[256];   /* verified reverse name, or "unknown" */
+	bool closed;
+};
+
+static void in_free_ev(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct smtp_in *s = ctx;
+	smtpd_free(s->d);
+	free(s);
+}
+
+static void in_retire(struct smtp_in *s)
+{
+	if (s->closed)
+		return;
+	s->closed = true;
+	net_close(s->c, SIDE_SERVER);
+	/* Freed from an event: we may be inside one of smtpd's callbacks. */
+	sim_after(s->m->sim, 0, in_free_ev, s, 0);
+}
+
+static void in_send_line(void *ud, const char *line)
+{
+	struct smtp_in *s = ud;
+	net_send_line(s->c, SIDE_SERVER, "smtp.send", line);
+}
+
+static void in_close(void *ud)
+{
+	in_retire(ud);
+}
+
+static void in_start_tls(void *ud)
+{
+	/* The client drives the handshake (net_tls_start); we wait for it. */
+}
+
+static void queue_message(struct mta *m, const struct smtpd_txn *txn, struct smtp_in *s,
+			  struct smtp_reply *reply);
+
+static void in_ptr_done(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			const struct dns_answer *ans)
+{
+	struct smtp_in *s = ctx;
+	if (ans && ans->rcode == DNS_R_NOERROR)
+		for (size_t i = 0; i < ans->n; i++)
+			if (ans->rrs[i].type == DNS_T_PTR) {
+				snprintf(s->client_name, sizeof s->client_name, "%s",
+					 ans->rrs[i].target);
+				break;
+			}
+	struct smtp_reply r;
+	smtp_reply_set(&r, 220, NULL, "%s %s", s->m->host->name,
+		       s->m->cfg->banner ? s->m->cfg->banner : "ESMTP mailsim");
+	if (!s->closed)
+		smtpd_resume(s->d, &r);
+}
+
+static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const char *rcpt,
+		       struct smtp_reply *reply)
+{
+	struct mta *m = s->m;
+	const char *domain = addr_domain(rcpt);
+	if (is_local_domain(m, domain)) {
+		if (!mailstore_user(m->store, rcpt))
+			smtp_reply_set(reply, 550, "5.1.1",
+				       "<%s>: Recipient address rejected: User unknown in local "
+				       "recipient table",
+				       rcpt);
+		return;
+	}
+	/* RFC 5321 §3.6.2/§7.1: relay only for our own authenticated users. */
+	if (!txn->auth_user)
+		smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", rcpt);
+}
+
+static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn,
+		     const char *arg, const char *arg2, struct smtp_reply *reply)
+{
+	struct smtp_in *s = ud;
+	struct mta *m = s->m;
+	switch (hook) {
+	case SMTPD_HOOK_CONNECT: {
+		/* Like Postfix, look up the client's name before greeting it. */
+		char rev[128];
+		if (m->host->resolver && dns_reverse_name(s->c->cli->ip, rev, sizeof rev)) {
+			reply->pending = true;
+			resolver_query(m->host->resolver, rev, DNS_T_PTR, in_ptr_done, s);
+		}
+		break;
+	}
+	case SMTPD_HOOK_AUTH: {
+		struct mbox_user *u = mailstore_login(m->store, arg, arg2 ? arg2 : "");
+		if (u)
+			smtp_reply_set(reply, 235, "2.7.0", "Authentication successful");
+		break;
+	}
+	case SMTPD_HOOK_RCPT:
+		check_rcpt(s, txn, arg, reply);
+		break;
+	case SMTPD_HOOK_MESSAGE:
+		queue_message(m, txn, s, reply);
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct smtpd_callbacks in_callbacks = {
+	.send_line = in_send_line,
+	.close = in_close,
+	.start_tls = in_start_tls,
+	.check = in_check,
+};
+
+static void in_data(void *ctx, struct conn *c, const char *data, size_t len)
+{
+	struct smtp_in *s = ctx;
+	if (!s->closed)
+		smtpd_feed(s->d, data, len);
+}
+
+static void in_tls(void *ctx, struct conn *c, bool ok)
+{
+	struct smtp_in *s = ctx;
+	if (!s->closed)
+		smtpd_tls_done(s->d, ok);
+}
+
+static void in_closed(void *ctx, struct conn *c)
+{
+	struct smtp_in *s = ctx;
+	if (s->closed)
+		return;
+	smtpd_disconnected(s->d);
+	in_retire(s);
+}
+
+static const struct conn_ops in_ops = {
+	.data = in_data,
+	.tls = in_tls,
+	.closed = in_closed,
+};
+
+static void accept_smtp(struct mta *m, struct conn *c, bool submission)
+{
+	struct smtp_in *s = xcalloc(1, sizeof *s);
+	s->m = m;
+	s->c = c;
+	snprintf(s->client_name, sizeof s->client_name, "unknown");
+	struct smtpd_config cfg = {
+		.hostname = m->host->name,
+		.banner = m->cfg->banner,
+		.size_limit = m->cfg->size_limit,
+		.max_rcpts = m->cfg->max_rcpts,
+		.offer_starttls = m->cfg->tls,
+		.submission = submission,
+		.auth_tls_only = submission && m->cfg->tls,
+		.vrfy = m->cfg->vrfy,
+	};
+	s->d = smtpd_new(&cfg, &in_callbacks, s);
+	c->ops[SIDE_SERVER] = &in_ops;
+	c->ctx[SIDE_SERVER] = s;
+	smtpd_start(s->d);
+}
+
+static void accept_port25(void *ctx, struct conn *c) { accept_smtp(ctx, c, false); }
+static void accept_port587(void *ctx, struct conn *c) { accept_smtp(ctx, c, true); }
+
+/* ===== the queue ========================================================== */
+
+static void qentry_free(struct qentry *q)
+{
+	for (size_t i = 0; i < q->nr; i++)
+		free(q->r[i].addr);
+	free(q->r);
+	free(q->tag);
+	free(q->sender);
+	free(q->data);
+	free(q);
+}
+
+static void unlink_entry(struct mta *m, struct qentry *q)
+{
+	for (struct qentry **pp = &m->queue; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			return;
+		}
+}
+
+long mta_queued(const struct mta *m)
+{
+	long n = 0;
+	for (const struct qentry *q = m->queue; q; q = q->next)
+		for (size_t i = 0; i < q->nr; i++)
+			n += !q->is_dsn && (q->r[i].state == QR_PENDING || q->r[i].state == QR_ACTIVE);
+	return n;
+}
+
+static void trace_q(struct mta *m, struct qentry *q, const char *kind, const char *rcpt)
+{
+	trace_begin(m->sim->trace, m->sim->now, kind);
+	trace_node(m->sim->trace, m->host->name);
+	trace_msg(m->sim->trace, q->tag);
+	if (rcpt)
+		trace_rcpt(m->sim->trace, rcpt);
+	trace_str(m->sim->trace, "queue_id", q->qid);
+}
+
+static const char *received_with(const struct smtpd_txn *txn)
+{
+	/* RFC 3848 §2: ESMTP + S for TLS + A for authenticated. */
+	static const char *const names[] = {"ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA"};
+	if (!txn->esmtp)
+		return "SMTP";
+	return names[(txn->tls ? 1 : 0) + (txn->auth_user ? 2 : 0)];
+}
+
+static void header_event(struct mta *m, const char *tag, const char *name, const char *value)
+{
+	trace_begin(m->sim->trace, m->sim->now, "msg.header");
+	trace_node(m->sim->trace, m->host->name);
+	trace_msg(m->sim->trace, tag);
+	trace_str(m->sim->trace, "name", name);
+	trace_str(m->sim->trace, "value", value);
+	trace_end(m->sim->trace);
+}
+
+static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg);
+static void deliver_local(struct mta *m, struct qentry *q, size_t i);
+
+static struct qentry *qentry_new(struct mta *m, const char *sender, const char *const *rcpts,
+				 size_t n, const char *data, size_t len, const char *tag)
+{
+	struct qentry *q = xcalloc(1, sizeof *q);
+	q->m = m;
+	/* Postfix-like queue ids: hex of a per-host counter mixed with time;
+	 * sequential, never random, so traces stay stable. */
+	snprintf(q->qid, sizeof q->qid, "%05" PRIX64 "%04" PRIX32,
+		 (m->sim->now / 1000) & 0xFFFFF, ++m->qcounter & 0xFFFF);
+	q->sender = xstrdup(sender);
+	q->r = xcalloc(n ? n : 1, sizeof *q->r);
+	q->nr = n;
+	for (size_t i = 0; i < n; i++)
+		q->r[i].addr = xstrdup(rcpts[i]);
+	q->data = xstrndup(data, len);
+	q->len = len;
+	q->arrival = m->sim->now;
+	q->tag = xstrdup(tag ? tag : q->qid);
+	q->next = m->queue;
+	m->queue = q;
+	return q;
+}
+
+static void enqueue(struct mta *m, struct qentry *q)
+{
+	trace_q(m, q, "queue.enter", NULL);
+	trace_str(m->sim->trace, "from", q->sender);
+	const char **v = xcalloc(q->nr, sizeof *v);
+	for (size_t i = 0; i < q->nr; i++)
+		v[i] = q->r[i].addr;
+	trace_strv(m->sim->trace, "rcpts", v, q->nr);
+	free(v);
+	trace_int(m->sim->trace, "bytes", (int64_t)q->len);
+	trace_end(m->sim->trace);
+	sim_after(m->sim, 0, ev_attempt, q, 0);
+}
+
+static void queue_message(struct mta *m, const struct smtpd_txn *txn, struct smtp_in *s,
+			  struct smtp_reply *reply)
+{
+	struct sim *sim = m->sim;
+	const char *tag = sim_tag_find(sim, txn->data, txn->data_len);
+	struct qentry *q = qentry_new(m, txn->mail_from, txn->rcpts, txn->nrcpts, txn->data,
+				      txn->data_len, tag);
+	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
+	char date[64];
+	sim_date(sim, date, sizeof date);
+	struct strbuf v, msg;
+	sb_init(&v);
+	sb_printf(&v, "from %s (%s [%s])\r\n\tby %s (mailsim) with %s id %s", txn->helo,
+		  s->client_name, s->c->cli->ip, m->host->name, received_with(txn), q->qid);
+	if (txn->nrcpts == 1)
+		sb_printf(&v, "\r\n\tfor <%s>", txn->rcpts[0]);
+	sb_printf(&v, "; %s", date);
+	sb_init(&msg);
+	sb_append(&msg, q->data, q->len);
+	msg_prepend_header(&msg, "Received", v.data);
+	free(q->data);
+	q->len = msg.len;
+	q->data = sb_steal(&msg);
+	header_event(m, q->tag, "Received", v.data);
+	sb_free(&v);
+	smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", q->qid);
+	enqueue(m, q);
+}
+
+/* ===== outcomes ============================================================ */
+
+static void rcpt_done(struct mta *m, struct qentry *q, size_t i, const char *result,
+		      const char *status, const char *reason)
+{
+	q->r[i].state = QR_DONE;
+	trace_q(m, q, "queue.done", q->r[i].addr);
+	trace_str(m->sim->trace, "result", result);
+	if (status)
+		trace_str(m->sim->trace, "status", status);
+	if (reason)
+		trace_str(m->sim->trace, "reason", reason);
+	trace_end(m->sim->trace);
+}
+
+static void rcpt_fail(struct mta *m, struct qentry *q, size_t i, const char *status,
+		      const char *diag)
+{
+	q->r[i].state = QR_FAILED;
+	snprintf(q->r[i].status, sizeof q->r[i].status, "%s", status);
+	snprintf(q->r[i].diag, sizeof q->r[i].diag, "%s", diag);
+	trace_q(m, q, "queue.bounce", q->r[i].addr);
+	trace_str(m->sim->trace, "status", status);
+	trace_str(m->sim->trace, "class", "hard");
+	trace_str(m->sim->trace, "reason", diag);
+	trace_end(m->sim->trace);
+	if (!q->is_dsn)
+		m->sim->stats.bounced++;
+}
+
+static void rcpt_defer(struct mta *m, struct qentry *q, size_t i, const char *status,
+		       const char *diag)
+{
+	q->r[i].state = QR_PENDING;
+	snprintf(q->r[i].status, sizeof q->r[i].status, "%s", status);
+	snprintf(q->r[i].diag, sizeof q->r[i].diag, "%s", diag);
+}
+
+/* After every job of an attempt has finished: retry, expire or retire. */
+static void attempt_finished(struct mta *m, struct qentry *q)
+{
+	struct sim *sim = m->sim;
+	bool pending = false;
+	for (size_t i = 0; i < q->nr; i++)
+		pending |= q->r[i].state == QR_PENDING;
+	if (!pending) {
+		unlink_entry(m, q);
+		qentry_free(q);
+		return;
+	}
+	int64_t age = sim->now - q->arrival;
+	if (age >= m->retry.queue_lifetime) {
+		/* Postfix: expiry turns the last temporary reason into a bounce. */
+		for (size_t i = 0; i < q->nr; i++)
+			if (q->r[i].state == QR_PENDING)
+				rcpt_fail(m, q, i, q->r[i].status[0] ? q->r[i].status : "4.4.7",
+					  q->r[i].diag);
+		unlink_entry(m, q);
+		qentry_free(q);
+		return;
+	}
+	int64_t next = sim->now + mta_backoff(&m->retry, age);
+	for (size_t i = 0; i < q->nr; i++) {
+		if (q->r[i].state != QR_PENDING)
+			continue;
+		trace_q(m, q, "queue.defer", q->r[i].addr);
+		trace_str(sim->trace, "status", q->r[i].status);
+		trace_str(sim->trace, "class", "soft");
+		trace_str(sim->trace, "reason", q->r[i].diag);
+		trace_time(sim->trace, "next_attempt", next);
+		trace_end(sim->trace);
+	}
+	q->retry_timer = sim_at(sim, next, ev_attempt, q, 0);
+}
+
+/* ===== local delivery ===================================================== */
+
+static void deliver_local(struct mta *m, struct qentry *q, size_t i)
+{
+	struct sim *sim = m->sim;
+	struct qrcpt *r = &q->r[i];
+	struct mbox_user *u = mailstore_user(m->store, r->addr);
+	if (!u) {
+		rcpt_fail(m, q, i, "5.1.1", "User unknown in local recipient table");
+		return;
+	}
+	struct strbuf copy;
+	sb_init(&copy);
+	sb_append(&copy, q->data, q->len);
+	char rp[600];
+	snprintf(rp, sizeof rp, "<%s>", q->sender);
+	/* RFC 5321 §4.4: final delivery records the reverse-path. */
+	msg_prepend_header(&copy, "Return-Path", rp);
+	if (u->quota && mbox_usage(u) + (int64_t)copy.len > u->quota) {
+		sb_free(&copy);
+		rcpt_fail(m, q, i, "5.2.2", "Mailbox full: quota exceeded");
+		return;
+	}
+	header_event(m, q->tag, "Return-Path", rp);
+	char date[64];
+	(void)date;
+	mbox_store(u, "INBOX", copy.data, copy.len, sim->now, sim->epoch_unix_us + sim->now, q->tag);
+	trace_begin(sim->trace, sim->now, "mailbox.store");
+	trace_node(sim->trace, m->host->name);
+	trace_msg(sim->trace, q->tag);
+	trace_rcpt(sim->trace, r->addr);
+	trace_str(sim->trace, "user", u->address);
+	trace_str(sim->trace, "folder", "INBOX");
+	trace_int(sim->trace, "bytes", (int64_t)copy.len);
+	trace_end(sim->trace);
+	sb_free(&copy);
+	if (!q->is_dsn)
+		sim->stats.delivered++;
+	rcpt_done(m, q, i, "delivered", "2.0.0", "delivered to mailbox");
+}
+
+/* ===== remote delivery: one job per destination domain ===================== */
+
+static void job_free(struct job *j)
+{
+	for (size_t i = 0; i < j->nmx; i++)
+		free(j->mx[i]);
+	free(j->mx);
+	free(j->ridx);
+	free(j->rcpts);
+	free(j->res);
+	smtpc_free(j->sc);
+	free(j);
+}
+
+static void job_end(struct job *j)
+{
+	struct qentry *q = j->q;
+	job_free(j);
+	if (--q->active_jobs == 0)
+		attempt_finished(q->m, q);
+}
+
+static void job_defer_all(struct job *j, const char *status, const char *diag)
+{
+	for (size_t k = 0; k < j->nr; k++)
+		rcpt_defer(j->q->m, j->q, j->ridx[k], status, diag);
+	job_end(j);
+}
+
+static void job_fail_all(struct job *j, const char *status, const char *diag)
+{
+	for (size_t k = 0; k < j->nr; k++)
+		rcpt_fail(j->q->m, j->q, j->ridx[k], status, diag);
+	job_end(j);
+}
+
+static void job_next_mx(struct job *j);
+
+static void route_event(struct job *j, const struct dns_answer *ans)
+{
+	struct mta *m = j->q->m;
+	char **v = xcalloc(j->nmx ? j->nmx : 1, sizeof *v);
+	for (size_t i = 0; i < j->nmx; i++) {
+		int pref = -1;
+		for (size_t k = 0; ans && k < ans->n; k++)
+			if (ans->rrs[k].type == DNS_T_MX && ascii_strcaseeq(ans->rrs[k].target, j->mx[i]))
+				pref = ans->rrs[k].pref;
+		v[i] = pref >= 0 ? xasprintf("%d %s.", pref, j->mx[i])
+				 : xasprintf("0 %s. (implicit MX)", j->mx[i]);
+	}
+	trace_q(m, j->q, "route.mx", NULL);
+	trace_str(m->sim->trace, "domain", j->domain);
+	trace_strv(m->sim->trace, "mx", (const char *const *)v, j->nmx);
+	trace_end(m->sim->trace);
+	for (size_t i = 0; i < j->nmx; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int cmp_pref(const void *a, const void *b)
+{
+	const struct dns_rr *x = *(const struct dns_rr *const *)a, *y = *(const struct dns_rr *const *)b;
+	return (x->pref > y->pref) - (x->pref < y->pref);
+}
+
+/* RFC 5321 §5.1: lowest preference first; equal preferences in random
+ * order (the seeded PRNG, so runs stay reproducible). */
+static void order_mx(struct job *j, const struct dns_answer *ans)
+{
+	struct sim *sim = j->q->m->sim;
+	const struct dns_rr **v = xcalloc(ans->n ? ans->n : 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < ans->n; i++)
+		if (ans->rrs[i].type == DNS_T_MX)
+			v[n++] = &ans->rrs[i];
+	/* Insertion-stable sort, then shuffle each run of equal preference. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && cmp_pref(&v[k - 1], &v[k]) > 0; k--) {
+			const struct dns_rr *t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	for (size_t s = 0; s < n;) {
+		size_t e = s;
+		while (e < n && v[e]->pref == v[s]->pref)
+			e++;
+		for (size_t i = e - 1; i > s; i--) {
+			size_t k = s + rng_below(&sim->rng, (uint32_t)(i - s + 1));
+			const struct dns_rr *t = v[i];
+			v[i] = v[k];
+			v[k] = t;
+		}
+		s = e;
+	}
+	j->mx = xcalloc(n ? n : 1, sizeof *j->mx);
+	for (size_t i = 0; i < n; i++)
+		j->mx[j->nmx++] = xstrdup(v[i]->target);
+	free(v);
+}
+
+static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			  const struct dns_answer *ans)
+{
+	struct job *j = ctx;
+	char diag[1024];
+	if (!ans || ans->rcode == DNS_R_SERVFAIL || ans->rcode == DNS_R_REFUSED) {
+		snprintf(diag, sizeof diag, "Host or domain name lookup failed: %s type=MX: %s", qname,
+			 ans ? dns_rcode_name(ans->rcode) : "timed out");
+		job_defer_all(j, "4.4.3", diag); /* RFC 5321 §5.1: temporary, retry */
+		return;
+	}
+	if (ans->rcode == DNS_R_NXDOMAIN) {
+		snprintf(diag, sizeof diag,
+			 "Host or domain name not found. Name service error for name=%s type=MX: "
+			 "Host not found",
+			 qname);
+		job_fail_all(j, "5.1.2", diag);
+		return;
+	}
+	if (dns_answer_is_null_mx(ans)) {
+		job_fail_all(j, "5.1.10", "Recipient address has null MX (RFC 7505)");
+		return;
+	}
+	order_mx(j, ans);
+	if (j->nmx == 0) { /* NODATA: the domain itself is the implicit MX */
+		j->mx = xcalloc(1, sizeof *j->mx);
+		j->mx[j->nmx++] = xstrdup(j->domain);
+	}
+	route_event(j, ans);
+	job_next_mx(j);
+}
+
+static void job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr)
+{
+	struct mta *m = q->m;
+	struct job *j = xcalloc(1, sizeof *j);
+	j->q = q;
+	snprintf(j->domain, sizeof j->domain, "%s", domain);
+	j->ridx = ridx;
+	j->nr = nr;
+	q->active_jobs++;
+	trace_q(m, q, "queue.attempt", NULL);
+	trace_int(m->sim->trace, "attempt", q->attempts);
+	trace_str(m->sim->trace, "domain", domain);
+	trace_end(m->sim->trace);
+	if (!m->host->resolver) {
+		job_defer_all(j, "4.3.0", "no resolver configured");
+		return;
+	}
+	resolver_query(m->host->resolver, domain, DNS_T_MX, job_mx_answer, j);
+}
+
+/* One attempt: local recipients are delivered now; remote ones are grouped
+ * by domain, one job per domain, in first-appearance order. */
+static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct qentry *q = ctx;
+	struct mta *m = q->m;
+	q->attempts++;
+	q->retry_timer = 0;
+	q->active_jobs++; /* hold the entry while jobs start */
+	for (size_t i = 0; i < q->nr; i++)
+		if (q->r[i].state == QR_PENDING && is_local_domain(m, addr_domain(q->r[i].addr)))
+			deliver_local(m, q, i);
+	for (size_t i = 0; i < q->nr; i++) {
+		if (q->r[i].state != QR_PENDING)
+			continue;
+		const char *dom = addr_domain(q->r[i].addr);
+		size_t *ridx = xcalloc(q->nr, sizeof *ridx);
+		size_t n = 0;
+		for (size_t k = i; k < q->nr; k++)
+			if (q->r[k].state == QR_PENDING && ascii_strcaseeq(addr_domain(q->r[k].addr), dom)) {
+				ridx[n++] = k;
+				q->r[k].state = QR_ACTIVE;
+			}
+		job_start(q, dom, ridx, n);
+	}
+	if (--q->active_jobs == 0)
+		attempt_finished(m, q);
+}
+
+/* ----- one SMTP session to one MX host ------------------------------------ */
+
+static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			 const struct dns_answer *ans);
+
+static void job_next_mx(struct job *j)
+{
+	struct mta *m = j->q->m;
+	if (j->imx >= j->nmx) {
+		job_defer_all(j, j->last_status[0] ? j->last_status : "4.4.1",
+			      j->last_error[0] ? j->last_error : "no MX host answered");
+		return;
+	}
+	resolver_query(m->host->resolver, j->mx[j->imx], DNS_T_A, job_a_answer, j);
+}
+
+static void sess_send_line(void *ud, const char *line)
+{
+	struct job *j = ud;
+	net_send_line(j->c, SIDE_CLIENT, "smtp.send", line);
+}
+
+static void sess_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
+{
+	struct job *j = ud;
+	char subj[256] = "";
+	msg_header(j->q->data, j->q->len, "Subject", subj, sizeof subj);
+	char sum[300];
+	snprintf(sum, sizeof sum, "Subject: %s", subj);
+	net_send_block(j->c, SIDE_CLIENT, "smtp.data", bytes, len, nlines, sum, j->q->tag);
+}
+
+static void sess_start_tls(void *ud)
+{
+	struct job *j = ud;
+	net_tls_start(j->c);
+}
+
+static void sess_done(void *ud, const struct smtpc_result *res)
+{
+	struct job *j = ud;
+	j->session_done = true;
+	j->nres = res->nrcpts;
+	j->res = xcalloc(res->nrcpts ? res->nrcpts : 1, sizeof *j->res);
+	memcpy(j->res, res->rcpts, res->nrcpts * sizeof *j->res);
+	for (size_t i = 0; i < j->nres; i++)
+		j->res[i].rcpt = NULL; /* borrowed from smtpc; we index by position */
+	char text[1024];
+	snprintf(text, sizeof text, "host %s said: %d %s%s%s", j->remote, res->reply.code,
+		 res->reply.enh, res->reply.enh[0] ? " " : "", res->reply.text);
+	if (res->session_failed) {
+		/* Refused greeting or a connection lost before any recipient was
+		 * decided: try the next MX (Postfix practice, email-facts §1.10). */
+		bool early = res->stage == SMTPC_STAGE_GREETING || res->stage == SMTPC_STAGE_CONN ||
+			     res->stage == SMTPC_STAGE_EHLO || res->stage == SMTPC_STAGE_HELO ||
+			     res->stage == SMTPC_STAGE_STARTTLS || res->stage == SMTPC_STAGE_TLS;
+		if (res->reply.code == 0)
+			snprintf(text, sizeof text, "lost connection with %s while in %s stage",
+				 j->remote, smtpc_stage_name(res->stage));
+		snprintf(j->last_error, sizeof j->last_error, "%s", text);
+		snprintf(j->last_status, sizeof j->last_status, "%s",
+			 res->reply.enh[0] ? res->reply.enh
+					   : (res->cls == SMTP_CLASS_PERMFAIL ? "5.0.0" : "4.4.2"));
+		j->try_next = early && (res->cls != SMTP_CLASS_OK);
+	}
+}
+
+static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg);
+
+static void sess_close(void *ud)
+{
+	struct job *j = ud;
+	if (j->c->open[SIDE_CLIENT])
+		net_close(j->c, SIDE_CLIENT);
+	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
+}
+
+static const struct smtpc_callbacks sess_callbacks = {
+	.send_line = sess_send_line,
+	.send_data = sess_send_data,
+	.start_tls = sess_start_tls,
+	.done = sess_done,
+	.close = sess_close,
+};
+
+static void apply_results(struct job *j)
+{
+	struct mta *m = j->q->m;
+	for (size_t k = 0; k < j->nr; k++) {
+		size_t i = j->ridx[k];
+		const struct smtpc_rcpt_result *r = k < j->nres ? &j->res[k] : NULL;
+		char diag[1024];
+		if (!r) {
+			rcpt_defer(m, j->q, i, "4.4.2", "no result for recipient");
+			continue;
+		}
+		snprintf(diag, sizeof diag, "host %s said: %d %s%s%s", j->remote, r->reply.code,
+			 r->reply.enh, r->reply.enh[0] ? " " : "", r->reply.text);
+		const char *st = r->reply.enh[0] ? r->reply.enh : NULL;
+		if (r->reply.code == 0)
+			snprintf(diag, sizeof diag, "%s", j->last_error);
+		switch (r->cls) {
+		case SMTP_CLASS_OK:
+			snprintf(j->q->r[i].remote, sizeof j->q->r[i].remote, "%s", j->remote);
+			rcpt_done(m, j->q, i, "relayed", st ? st : "2.0.0", diag);
+			break;
+		case SMTP_CLASS_TEMPFAIL:
+			rcpt_defer(m, j->q, i, st ? st : "4.0.0", diag);
+			break;
+		case SMTP_CLASS_PERMFAIL:
+			rcpt_fail(m, j->q, i, st ? st : "5.0.0", diag);
+			break;
+		}
+	}
+}
+
+static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct job *j = ctx;
+	if (j->c->open[SIDE_CLIENT])
+		net_close(j->c, SIDE_CLIENT);
+	smtpc_free(j->sc);
+	j->sc = NULL;
+	if (!j->session_done || j->try_next) {
+		free(j->res);
+		j->res = NULL;
+		j->nres = 0;
+		j->session_done = j->try_next = false;
+		j->imx++;
+		job_next_mx(j);
+		return;
+	}
+	apply_results(j);
+	job_end(j);
+}
+
+static void out_data(void *ctx, struct conn *c, const char *data, size_t len)
+{
+	struct job *j = ctx;
+	if (j->sc)
+		smtpc_feed(j->sc, data, len);
+}
+
+static void out_tls(void *ctx, struct conn *c, bool ok)
+{
+	struct job *j = ctx;
+	if (j->sc)
+		smtpc_tls_done(j->sc, ok);
+}
+
+static void out_closed(void *ctx, struct conn *c)
+{
+	struct job *j = ctx;
+	if (j->sc)
+		smtpc_disconnected(j->sc);
+}
+
+static void out_failed(void *ctx, struct conn *c, enum net_fail why)
+{
+	struct job *j = ctx;
+	snprintf(j->last_error, sizeof j->last_error, "connect to %s[%s]:25: %s", j->remote,
+		 c->dst_ip, why == NET_REFUSED ? "Connection refused" : "Connection timed out");
+	snprintf(j->last_status, sizeof j->last_status, "4.4.1");
+	j->try_next = true;
+	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
+}
+
+static const struct conn_ops out_ops = {
+	.failed = out_failed,
+	.data = out_data,
+	.tls = out_tls,
+	.closed = out_closed,
+};
+
+static void job_connect(struct job *j, const char *ip)
+{
+	struct mta *m = j->q->m;
+	snprintf(j->remote, sizeof j->remote, "%s", j->mx[j->imx]);
+	struct smtpc_config cfg = {
+		.helo_name = m->host->name,
+		.starttls = true, /* opportunistic TLS between MTAs */
+	};
+	j->sc = smtpc_new(&cfg, &sess_callbacks, j);
+	free(j->rcpts);
+	j->rcpts = xcalloc(j->nr, sizeof *j->rcpts);
+	for (size_t k = 0; k < j->nr; k++)
+		j->rcpts[k] = j->q->r[j->ridx[k]].addr;
+	smtpc_set_message(j->sc, j->q->sender, j->rcpts, j->nr, j->q->data, j->q->len);
+	j->c = net_connect(m->sim, m->host, ip, 25, &out_ops, j);
+}
+
+static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			 const struct dns_answer *ans)
+{
+	struct job *j = ctx;
+	char ip[64] = "";
+	for (size_t i = 0; ans && i < ans->n; i++)
+		if (ans->rrs[i].type == DNS_T_A) {
+			snprintf(ip, sizeof ip, "%u.%u.%u.%u", ans->rrs[i].addr[0], ans->rrs[i].addr[1],
+				 ans->rrs[i].addr[2], ans->rrs[i].addr[3]);
+			break;
+		}
+	if (!ip[0]) {
+		snprintf(j->last_error, sizeof j->last_error,
+			 "Host or domain name not found. Name service error for name=%s type=A: %s",
+			 qname, ans ? dns_rcode_name(ans->rcode) : "timed out");
+		snprintf(j->last_status, sizeof j->last_status, "4.4.3");
+		j->imx++;
+		job_next_mx(j);
+		return;
+	}
+	job_connect(j, ip);
+}
+
+/* ===== set-up ============================================================== */
+
+struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
+{
+	struct mta *m = xcalloc(1, sizeof *m);
+	m->sim = sim;
+	m->host = h;
+	m->cfg = cfg;
+	m->store = mailstore_new(h->name);
+	m->retry = (struct mta_retry){SIM_US(300), SIM_US(4000), SIM_US(5 * 86400)};
+	if (scn_host_has_service(cfg, "smtp"))
+		host_listen(h, 25, accept_port25, m);
+	if (scn_host_has_service(cfg, "submission"))
+		host_listen(h, 587, accept_port587, m);
+	retrieval_listen(sim, h, m->store, scn_host_has_service(cfg, "imap"),
+			 scn_host_has_service(cfg, "pop3"));
+	return m;
+}
+
+void mta_free(void *p)
+{
+	struct mta *m = p;
+	if (!m)
+		return;
+	while (m->queue) {
+		struct qentry *q = m->queue;
+		m->queue = q->next;
+		qentry_free(q);
+	}
+	mailstore_free(m->store);
+	free(m);
+}

@@ -1,0 +1,363 @@
+/* mua.c — see mua.h. */
+#include "mua.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imap.h"
+#include "msg.h"
+#include "pop3.h"
+#include "smtpc.h"
+#include "util.h"
+
+struct mua {
+	struct sim *sim;
+	struct host *host;            /* not owned */
+	const struct scn_host *cfg;   /* not owned */
+	const struct scn_user *user;  /* not owned */
+	uint32_t msg_counter;
+};
+
+/* ---- submission ------------------------------------------------------------ */
+
+struct submission {
+	struct mua *m;
+	const struct scn_message *spec; /* not owned */
+	struct conn *c;
+	struct smtpc *sc;               /* owned */
+	struct strbuf data;             /* the composed message */
+	bool over;
+};
+
+static void sub_free_ev(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct submission *s = ctx;
+	if (s->c && s->c->open[SIDE_CLIENT])
+		net_close(s->c, SIDE_CLIENT);
+	smtpc_free(s->sc);
+	sb_free(&s->data);
+	free(s);
+}
+
+static void sub_finish(struct submission *s)
+{
+	if (s->over)
+		return;
+	s->over = true;
+	sim_after(s->m->sim, 0, sub_free_ev, s, 0);
+}
+
+static void sub_send_line(void *ud, const char *line)
+{
+	struct submission *s = ud;
+	net_send_line(s->c, SIDE_CLIENT, "smtp.send", line);
+}
+
+static void sub_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
+{
+	struct submission *s = ud;
+	char sum[300];
+	snprintf(sum, sizeof sum, "Subject: %s", s->spec->subject);
+	net_send_block(s->c, SIDE_CLIENT, "smtp.data", bytes, len, nlines, sum, s->spec->id);
+}
+
+static void sub_start_tls(void *ud)
+{
+	struct submission *s = ud;
+	net_tls_start(s->c);
+}
+
+/* Recipients the submission server refused never enter any queue: they
+ * are "rejected" in the run's accounting (the user sees the error at once). */
+static void sub_done(void *ud, const struct smtpc_result *res)
+{
+	struct submission *s = ud;
+	struct sim *sim = s->m->sim;
+	for (size_t i = 0; i < s->spec->nto; i++) {
+		const struct smtpc_rcpt_result *r = i < res->nrcpts ? &res->rcpts[i] : NULL;
+		bool ok = r && r->cls == SMTP_CLASS_OK && !res->session_failed;
+		if (ok)
+			continue;
+		sim->stats.rejected++;
+		trace_begin(sim->trace, sim->now, "queue.bounce");
+		trace_node(sim->trace, s->m->host->name);
+		trace_msg(sim->trace, s->spec->id);
+		trace_rcpt(sim->trace, s->spec->to[i]);
+		const struct smtp_reply *rep = r && r->reply.code ? &r->reply : &res->reply;
+		trace_str(sim->trace, "status", rep->enh[0] ? rep->enh : "5.0.0");
+		trace_str(sim->trace, "class", "rejected");
+		char reason[600];
+		snprintf(reason, sizeof reason, "submission refused: %d %s", rep->code, rep->text);
+		trace_str(sim->trace, "reason", reason);
+		trace_end(sim->trace);
+	}
+}
+
+static void sub_close(void *ud)
+{
+	sub_finish(ud);
+}
+
+static const struct smtpc_callbacks sub_callbacks = {
+	.send_line = sub_send_line,
+	.send_data = sub_send_data,
+	.start_tls = sub_start_tls,
+	.done = sub_done,
+	.close = sub_close,
+};
+
+static void sub_data(void *ctx, struct conn *c, const char *data, size_t len)
+{
+	struct submission *s = ctx;
+	if (!s->over)
+		smtpc_feed(s->sc, data, len);
+}
+
+static void sub_tls(void *ctx, struct conn *c, bool ok)
+{
+	struct submission *s = ctx;
+	if (!s->over)
+		smtpc_tls_done(s->sc, ok);
+}
+
+static void sub_closed(void *ctx, struct conn *c)
+{
+	struct submission *s = ctx;
+	if (!s->over)
+		smtpc_disconnected(s->sc);
+	sub_finish(s);
+}
+
+static void sub_failed(void *ctx, struct conn *c, enum net_fail why)
+{
+	struct submission *s = ctx;
+	if (!s->over)
+		smtpc_disconnected(s->sc);
+	sub_finish(s);
+}
+
+static const struct conn_ops sub_ops = {
+	.failed = sub_failed,
+	.data = sub_data,
+	.tls = sub_tls,
+	.closed = sub_closed,
+};
+
+static void compose(struct mua *m, const struct scn_message *spec, struct strbuf *out)
+{
+	struct sim *sim = m->sim;
+	char date[64], mid[300];
+	sim_date(sim, date, sizeof date);
+	/* A Message-ID unique per client and deterministic: date-time, a
+	 * counter and the client's domain (RFC 5322 §3.6.4). */
+	snprintf(mid, sizeof mid, "<%" PRId64 ".%" PRIu32 ".%s@%s>",
+		 (sim->epoch_unix_us + sim->now) / 1000000, ++m->msg_counter, spec->id,
+		 m->host->name);
+	struct msg_spec ms = {
+		.from = spec->from,
+		.to = (const char *const *)spec->to,
+		.nto = spec->nto,
+		.subject = spec->subject,
+		.body = spec->body,
+		.date = date,
+		.message_id = mid,
+		.pad_to = (size_t)spec->size,
+	};
+	msg_compose(&ms, out);
+	sim_tag_add(sim, mid, spec->id);
+}
+
+static void trace_compose(struct mua *m, const struct scn_message *spec, const struct strbuf *d)
+{
+	struct sim *sim = m->sim;
+	trace_begin(sim->trace, sim->now, "msg.compose");
+	trace_node(sim->trace, m->host->name);
+	trace_msg(sim->trace, spec->id);
+	trace_str(sim->trace, "from", spec->from);
+	trace_strv(sim->trace, "to", (const char *const *)spec->to, spec->nto);
+	trace_str(sim->trace, "subject", spec->subject);
+	trace_int(sim->trace, "bytes", (int64_t)d->len);
+	trace_end(sim->trace);
+	/* The headers the message starts with, for the header inspector. */
+	static const char *const names[] = {"Date", "From", "To", "Subject", "Message-ID",
+					    "MIME-Version"};
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		char v[1024];
+		if (!msg_header(d->data, d->len, names[i], v, sizeof v))
+			continue;
+		trace_begin(sim->trace, sim->now, "msg.header");
+		trace_node(sim->trace, m->host->name);
+		trace_msg(sim->trace, spec->id);
+		trace_str(sim->trace, "name", names[i]);
+		trace_str(sim->trace, "value", v);
+		trace_end(sim->trace);
+	}
+}
+
+static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct submission *s = ctx;
+	struct mua *m = s->m;
+	compose(m, s->spec, &s->data);
+	trace_compose(m, s->spec, &s->data);
+	sim->stats.messages++;
+	sim->stats.rcpts += (long)s->spec->nto;
+	const struct scn_host *srv_cfg = scn_host(sim->scn, m->cfg->submit_server);
+	struct smtpc_config cfg = {
+		.helo_name = m->host->name,
+		.starttls = true,
+		.require_tls = srv_cfg && srv_cfg->tls, /* a careful client insists */
+		.auth_user = m->user->address,
+		.auth_pass = m->user->password,
+	};
+	s->sc = smtpc_new(&cfg, &sub_callbacks, s);
+	smtpc_set_message(s->sc, s->spec->from, (const char *const *)s->spec->to, s->spec->nto,
+			  s->data.data, s->data.len);
+	struct host *srv = sim_host_by_name(sim, m->cfg->submit_server);
+	s->c = net_connect(sim, m->host, srv->ip, m->cfg->submit_port, &sub_ops, s);
+}
+
+void mua_schedule_message(struct mua *m, const struct scn_message *msg)
+{
+	struct submission *s = xcalloc(1, sizeof *s);
+	s->m = m;
+	s->spec = msg;
+	sb_init(&s->data);
+	sim_at(m->sim, msg->at, ev_submit, s, 0);
+}
+
+/* ---- retrieval --------------------------------------------------------------- */
+
+struct fetch {
+	struct mua *m;
+	struct conn *c;
+	bool imap;
+	struct pop3c *pc;   /* owned */
+	struct imapc *ic;   /* owned */
+	bool over;
+};
+
+static void fetch_free_ev(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct fetch *f = ctx;
+	if (f->c && f->c->open[SIDE_CLIENT])
+		net_close(f->c, SIDE_CLIENT);
+	pop3c_free(f->pc);
+	imapc_free(f->ic);
+	free(f);
+}
+
+static void fetch_finish(struct fetch *f)
+{
+	if (f->over)
+		return;
+	f->over = true;
+	sim_after(f->m->sim, 0, fetch_free_ev, f, 0);
+}
+
+static void fetch_send_line(void *ud, const char *line)
+{
+	struct fetch *f = ud;
+	net_send_line(f->c, SIDE_CLIENT, f->imap ? "imap.send" : "pop3.send", line);
+}
+
+static void fetch_report(struct fetch *f, bool ok, size_t n, const char *why)
+{
+	struct sim *sim = f->m->sim;
+	trace_begin(sim->trace, sim->now, "mailbox.fetch");
+	trace_node(sim->trace, f->m->host->name);
+	trace_peer(sim->trace, f->m->cfg->fetch.server);
+	trace_str(sim->trace, "user", f->m->user->address);
+	trace_str(sim->trace, "protocol", f->imap ? "imap" : "pop3");
+	trace_int(sim->trace, "count", (int64_t)n);
+	if (!ok)
+		trace_str(sim->trace, "error", why ? why : "failed");
+	trace_end(sim->trace);
+	if (f->c->open[SIDE_CLIENT])
+		net_close(f->c, SIDE_CLIENT);
+	fetch_finish(f);
+}
+
+static void pop3_done(void *ud, const struct pop3c_result *r)
+{
+	fetch_report(ud, r->ok, r->nmsgs, r->reason);
+}
+
+static void imap_done(void *ud, const struct imapc_result *r)
+{
+	fetch_report(ud, r->ok, r->nmsgs, r->reason);
+}
+
+static const struct pop3c_callbacks pop3_cb = {.send_line = fetch_send_line, .done = pop3_done};
+static const struct imapc_callbacks imap_cb = {.send_line = fetch_send_line, .done = imap_done};
+
+static void fetch_data(void *ctx, struct conn *c, const char *data, size_t len)
+{
+	struct fetch *f = ctx;
+	if (f->over)
+		return;
+	if (f->imap)
+		imapc_feed(f->ic, data, len);
+	else
+		pop3c_feed(f->pc, data, len);
+}
+
+static void fetch_closed(void *ctx, struct conn *c)
+{
+	struct fetch *f = ctx;
+	if (!f->over) {
+		if (f->imap)
+			imapc_disconnected(f->ic);
+		else
+			pop3c_disconnected(f->pc);
+	}
+	fetch_finish(f);
+}
+
+static void fetch_failed(void *ctx, struct conn *c, enum net_fail why)
+{
+	fetch_report(ctx, false, 0, why == NET_REFUSED ? "connection refused" : "connection timed out");
+}
+
+static const struct conn_ops fetch_ops = {
+	.failed = fetch_failed,
+	.data = fetch_data,
+	.closed = fetch_closed,
+};
+
+static void ev_fetch(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct mua *m = ctx;
+	struct fetch *f = xcalloc(1, sizeof *f);
+	f->m = m;
+	f->imap = strcmp(m->cfg->fetch.protocol, "imap") == 0;
+	if (f->imap) {
+		struct imapc_config cfg = {.user = m->user->address, .pass = m->user->password};
+		f->ic = imapc_new(&cfg, &imap_cb, f);
+	} else {
+		struct pop3c_config cfg = {.user = m->user->address, .pass = m->user->password,
+					   .keep = m->cfg->fetch.keep};
+		f->pc = pop3c_new(&cfg, &pop3_cb, f);
+	}
+	struct host *srv = sim_host_by_name(sim, m->cfg->fetch.server);
+	f->c = net_connect(sim, m->host, srv->ip, f->imap ? 143 : 110, &fetch_ops, f);
+}
+
+struct mua *mua_new(struct sim *sim, struct host *h, const struct scn_host *cfg,
+		    const struct scn_user *user)
+{
+	struct mua *m = xcalloc(1, sizeof *m);
+	m->sim = sim;
+	m->host = h;
+	m->cfg = cfg;
+	m->user = user;
+	for (size_t i = 0; cfg->has_fetch && user && i < cfg->fetch.nat; i++)
+		sim_at(sim, cfg->fetch.at[i], ev_fetch, m, 0);
+	return m;
+}
+
+void mua_free(void *p)
+{
+	free(p);
+}

@@ -1,0 +1,442 @@
+/* net.c — see net.h. */
+#include "net.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolver.h"
+#include "util.h"
+
+const char *const host_role_names[] = {"client", "mta", "dns", "filter", "mailbox", NULL};
+
+#define DEFAULT_LATENCY SIM_MS(10)
+/* Postfix smtp_connect_timeout: 30 s (email-facts §1.6). */
+#define DEFAULT_CONNECT_TIMEOUT SIM_US(30)
+
+struct link {
+	char *a, *b;  /* owned */
+	int64_t latency;
+};
+
+/* Something in flight; owned by the net until delivered or the run ends. */
+struct packet {
+	struct packet *prev, *next;
+	struct net *net;
+	struct conn *conn;           /* stream packets */
+	enum conn_side to;
+	struct host *dst;            /* datagrams */
+	char *from_ip;
+	int from_port, port;
+	size_t len;
+	char data[];
+};
+
+struct net {
+	struct sim *sim;
+	int64_t default_latency;
+	int64_t connect_timeout;
+	struct link *links;
+	size_t nlinks;
+	struct conn **conns;     /* owned */
+	size_t nconns, capconns;
+	struct packet inflight;  /* list head */
+};
+
+enum conn_side conn_other(enum conn_side s)
+{
+	return s == SIDE_CLIENT ? SIDE_SERVER : SIDE_CLIENT;
+}
+
+struct host *host_new(const char *name, const char *ip, enum host_role role)
+{
+	struct host *h = xcalloc(1, sizeof *h);
+	h->name = xstrdup(name);
+	h->ip = xstrdup(ip);
+	h->role = role;
+	return h;
+}
+
+void host_free(struct host *h)
+{
+	if (!h)
+		return;
+	if (h->role_free)
+		h->role_free(h->role_obj);
+	resolver_free(h->resolver);
+	for (size_t i = 0; i < h->nowned; i++)
+		free(h->owned[i]);
+	free(h->owned);
+	free(h->listeners);
+	free(h->dgrams);
+	free(h->name);
+	free(h->ip);
+	free(h);
+}
+
+void host_listen(struct host *h, int port, net_accept_fn fn, void *ctx)
+{
+	h->listeners = xrealloc(h->listeners, (h->nlisteners + 1) * sizeof *h->listeners);
+	h->listeners[h->nlisteners++] = (struct listener){port, fn, ctx};
+}
+
+void host_bind_dgram(struct host *h, int port, net_dgram_fn fn, void *ctx)
+{
+	h->dgrams = xrealloc(h->dgrams, (h->ndgrams + 1) * sizeof *h->dgrams);
+	h->dgrams[h->ndgrams++] = (struct dgram_binding){port, fn, ctx};
+}
+
+void host_own(struct host *h, void *p)
+{
+	h->owned = xrealloc(h->owned, (h->nowned + 1) * sizeof *h->owned);
+	h->owned[h->nowned++] = p;
+}
+
+struct net *net_new(struct sim *sim)
+{
+	struct net *net = xcalloc(1, sizeof *net);
+	net->sim = sim;
+	net->default_latency = DEFAULT_LATENCY;
+	net->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+	net->inflight.next = net->inflight.prev = &net->inflight;
+	return net;
+}
+
+static void packet_unlink(struct packet *p)
+{
+	p->prev->next = p->next;
+	p->next->prev = p->prev;
+}
+
+void net_free(struct net *net)
+{
+	if (!net)
+		return;
+	while (net->inflight.next != &net->inflight) {
+		struct packet *p = net->inflight.next;
+		packet_unlink(p);
+		free(p->from_ip);
+		free(p);
+	}
+	for (size_t i = 0; i < net->nlinks; i++) {
+		free(net->links[i].a);
+		free(net->links[i].b);
+	}
+	free(net->links);
+	for (size_t i = 0; i < net->nconns; i++) {
+		free(net->conns[i]->dst_ip);
+		free(net->conns[i]);
+	}
+	free(net->conns);
+	free(net);
+}
+
+void net_set_default_latency(struct net *net, int64_t us) { net->default_latency = us; }
+void net_set_connect_timeout(struct net *net, int64_t us) { net->connect_timeout = us; }
+
+void net_set_link_latency(struct net *net, const char *a, const char *b, int64_t us)
+{
+	net->links = xrealloc(net->links, (net->nlinks + 1) * sizeof *net->links);
+	net->links[net->nlinks++] = (struct link){xstrdup(a), xstrdup(b), us};
+}
+
+int64_t net_latency(const struct net *net, const struct host *a, const struct host *b)
+{
+	if (!a || !b)
+		return net->default_latency;
+	for (size_t i = 0; i < net->nlinks; i++) {
+		const struct link *l = &net->links[i];
+		if ((ascii_strcaseeq(l->a, a->name) && ascii_strcaseeq(l->b, b->name)) ||
+		    (ascii_strcaseeq(l->a, b->name) && ascii_strcaseeq(l->b, a->name)))
+			return l->latency;
+	}
+	return net->default_latency;
+}
+
+const char *net_ip_name(const struct sim *sim, const char *ip)
+{
+	struct host *h = sim_host_by_ip(sim, ip);
+	return h ? h->name : ip;
+}
+
+static struct packet *packet_new(struct net *net, const void *data, size_t len)
+{
+	struct packet *p = xcalloc(1, sizeof *p + len + 1);
+	p->net = net;
+	p->len = len;
+	if (len)
+		memcpy(p->data, data, len);
+	p->prev = net->inflight.prev;
+	p->next = &net->inflight;
+	net->inflight.prev->next = p;
+	net->inflight.prev = p;
+	return p;
+}
+
+static void packet_free(struct packet *p)
+{
+	packet_unlink(p);
+	free(p->from_ip);
+	free(p);
+}
+
+static void trace_conn_event(struct conn *c, const char *kind, struct host *node, const char *peer)
+{
+	struct sim *sim = c->sim;
+	trace_begin(sim->trace, sim->now, kind);
+	trace_node(sim->trace, node->name);
+	trace_peer(sim->trace, peer);
+	trace_conn(sim->trace, c->id);
+	trace_int(sim->trace, "port", c->port);
+	trace_end(sim->trace);
+}
+
+/* --- connection set-up ---------------------------------------------------- */
+
+static void ev_fail(struct sim *sim, void *ctx, uint64_t why)
+{
+	struct conn *c = ctx;
+	const char *kind = why == NET_REFUSED ? "net.refused" : "net.timeout";
+	trace_conn_event(c, kind, c->cli, net_ip_name(sim, c->dst_ip));
+	c->open[SIDE_CLIENT] = false;
+	if (c->ops[SIDE_CLIENT]->failed)
+		c->ops[SIDE_CLIENT]->failed(c->ctx[SIDE_CLIENT], c, (enum net_fail)why);
+}
+
+static void ev_connected(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct conn *c = ctx;
+	c->established = true;
+	if (c->open[SIDE_CLIENT] && c->ops[SIDE_CLIENT]->connected)
+		c->ops[SIDE_CLIENT]->connected(c->ctx[SIDE_CLIENT], c);
+}
+
+static const struct listener *find_listener(const struct host *h, int port)
+{
+	for (size_t i = 0; i < h->nlisteners; i++)
+		if (h->listeners[i].port == port)
+			return &h->listeners[i];
+	return NULL;
+}
+
+/* The SYN reaches the destination address. */
+static void ev_syn(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct conn *c = ctx;
+	struct host *dst = sim_host_by_ip(sim, c->dst_ip);
+	int64_t lat = net_latency(sim->net, c->cli, dst);
+	if (!dst || dst->down) {
+		/* Nobody answers: the client gives up after its connect timeout,
+		 * counted from when it sent the SYN. */
+		int64_t sent = sim->now - lat;
+		sim_at(sim, sent + sim->net->connect_timeout, ev_fail, c, NET_TIMEOUT);
+		return;
+	}
+	const struct listener *l = find_listener(dst, c->port);
+	if (!l) {
+		sim_after(sim, lat, ev_fail, c, NET_REFUSED); /* RST travels back */
+		return;
+	}
+	c->srv = dst;
+	c->open[SIDE_SERVER] = true;
+	trace_conn_event(c, "net.accept", dst, c->cli->name);
+	l->accept(l->ctx, c);
+	c->last_arrival[SIDE_CLIENT] = sim->now + lat;
+	sim_after(sim, lat, ev_connected, c, 0);
+}
+
+static struct conn *conn_new(struct sim *sim, struct host *from, const char *ip, int port)
+{
+	struct net *net = sim->net;
+	struct conn *c = xcalloc(1, sizeof *c);
+	c->id = sim->next_conn_id++;
+	c->sim = sim;
+	c->cli = from;
+	c->dst_ip = xstrdup(ip);
+	c->port = port;
+	c->open[SIDE_CLIENT] = true;
+	if (net->nconns == net->capconns) {
+		net->capconns = net->capconns ? net->capconns * 2 : 16;
+		net->conns = xrealloc(net->conns, net->capconns * sizeof *net->conns);
+	}
+	net->conns[net->nconns++] = c;
+	return c;
+}
+
+struct conn *net_connect(struct sim *sim, struct host *from, const char *ip, int port,
+			 const struct conn_ops *ops, void *ctx)
+{
+	struct conn *c = conn_new(sim, from, ip, port);
+	c->ops[SIDE_CLIENT] = ops;
+	c->ctx[SIDE_CLIENT] = ctx;
+	trace_conn_event(c, "net.connect", from, net_ip_name(sim, ip));
+	struct host *dst = sim_host_by_ip(sim, ip);
+	sim_after(sim, net_latency(sim->net, from, dst), ev_syn, c, 0);
+	return c;
+}
+
+/* --- data, close, TLS ------------------------------------------------------ */
+
+static struct host *side_host(const struct conn *c, enum conn_side s)
+{
+	return s == SIDE_CLIENT ? c->cli : c->srv;
+}
+
+static int64_t arrival_time(struct conn *c, enum conn_side to)
+{
+	struct sim *sim = c->sim;
+	int64_t t = sim->now + net_latency(sim->net, c->cli, c->srv);
+	if (t < c->last_arrival[to])
+		t = c->last_arrival[to];
+	c->last_arrival[to] = t;
+	return t;
+}
+
+static void ev_data(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct packet *p = ctx;
+	struct conn *c = p->conn;
+	if (c->open[p->to] && c->ops[p->to]->data)
+		c->ops[p->to]->data(c->ctx[p->to], c, p->data, p->len);
+	packet_free(p);
+}
+
+void net_send(struct conn *c, enum conn_side from, const char *data, size_t len)
+{
+	enum conn_side to = conn_other(from);
+	if (!c->open[from] || !c->open[to])
+		return;
+	struct packet *p = packet_new(c->sim->net, data, len);
+	p->conn = c;
+	p->to = to;
+	sim_at(c->sim, arrival_time(c, to), ev_data, p, 0);
+}
+
+static void ev_closed(struct sim *sim, void *ctx, uint64_t to)
+{
+	struct conn *c = ctx;
+	if (c->open[to]) {
+		c->open[to] = false;
+		if (c->ops[to]->closed)
+			c->ops[to]->closed(c->ctx[to], c);
+	}
+}
+
+void net_close(struct conn *c, enum conn_side from)
+{
+	if (!c->open[from])
+		return;
+	c->open[from] = false;
+	struct host *other = side_host(c, conn_other(from));
+	trace_conn_event(c, "net.close", side_host(c, from),
+			 other ? other->name : net_ip_name(c->sim, c->dst_ip));
+	if (c->established || from == SIDE_SERVER)
+		sim_at(c->sim, arrival_time(c, conn_other(from)), ev_closed, c,
+		       (uint64_t)conn_other(from));
+}
+
+static void ev_tls_done(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct conn *c = ctx;
+	bool ok = !c->srv->tls_broken;
+	trace_begin(sim->trace, sim->now, ok ? "tls.ok" : "tls.fail");
+	trace_node(sim->trace, c->cli->name);
+	trace_peer(sim->trace, c->srv->name);
+	trace_conn(sim->trace, c->id);
+	trace_str(sim->trace, ok ? "version" : "reason",
+		  ok ? "TLSv1.3" : "handshake failure (alert 40)");
+	trace_end(sim->trace);
+	c->tls = ok;
+	for (int s = SIDE_SERVER; s >= SIDE_CLIENT; s--)
+		if (c->open[s] && c->ops[s]->tls)
+			c->ops[s]->tls(c->ctx[s], c, ok);
+}
+
+void net_tls_start(struct conn *c)
+{
+	struct sim *sim = c->sim;
+	trace_begin(sim->trace, sim->now, "tls.start");
+	trace_node(sim->trace, c->cli->name);
+	trace_peer(sim->trace, c->srv->name);
+	trace_conn(sim->trace, c->id);
+	trace_end(sim->trace);
+	/* TLS 1.3 full handshake: one round trip before application data. */
+	int64_t rtt = 2 * net_latency(sim->net, c->cli, c->srv);
+	int64_t t = sim->now + rtt;
+	for (int s = 0; s < 2; s++)
+		if (c->last_arrival[s] < t)
+			c->last_arrival[s] = t;
+	sim_at(sim, t, ev_tls_done, c, 0);
+}
+
+/* --- datagrams ------------------------------------------------------------- */
+
+static void ev_dgram(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct packet *p = ctx;
+	struct host *h = p->dst;
+	if (!h->down)
+		for (size_t i = 0; i < h->ndgrams; i++)
+			if (h->dgrams[i].port == p->port) {
+				h->dgrams[i].recv(h->dgrams[i].ctx, h, p->from_ip, p->from_port,
+						  (const uint8_t *)p->data, p->len);
+				break;
+			}
+	packet_free(p);
+}
+
+void net_dgram_send(struct sim *sim, struct host *from, int from_port, const char *ip, int port,
+		    const uint8_t *data, size_t len)
+{
+	struct host *dst = sim_host_by_ip(sim, ip);
+	if (!dst)
+		return; /* lost: nobody has that address */
+	struct packet *p = packet_new(sim->net, data, len);
+	p->dst = dst;
+	p->from_ip = xstrdup(from->ip);
+	p->from_port = from_port;
+	p->port = port;
+	sim_after(sim, net_latency(sim->net, from, dst), ev_dgram, p, 0);
+}
+
+/* --- protocol lines -------------------------------------------------------- */
+
+static void trace_wire(struct conn *c, enum conn_side from, const char *kind)
+{
+	struct sim *sim = c->sim;
+	struct host *src = side_host(c, from), *dst = side_host(c, conn_other(from));
+	trace_begin(sim->trace, sim->now, kind);
+	trace_node(sim->trace, src->name);
+	trace_peer(sim->trace, dst ? dst->name : c->dst_ip);
+	trace_conn(sim->trace, c->id);
+	trace_str(sim->trace, "dir", from == SIDE_CLIENT ? "c2s" : "s2c");
+}
+
+void net_send_line(struct conn *c, enum conn_side from, const char *kind, const char *line)
+{
+	trace_wire(c, from, kind);
+	trace_str(c->sim->trace, "line", line);
+	if (c->tls)
+		trace_bool(c->sim->trace, "tls", true);
+	trace_end(c->sim->trace);
+	size_t n = strlen(line);
+	char *buf = xmalloc(n + 3);
+	memcpy(buf, line, n);
+	memcpy(buf + n, "\r\n", 3);
+	net_send(c, from, buf, n + 2);
+	free(buf);
+}
+
+void net_send_block(struct conn *c, enum conn_side from, const char *kind, const char *bytes,
+		    size_t len, size_t nlines, const char *summary, const char *msg_tag)
+{
+	trace_wire(c, from, kind);
+	if (msg_tag)
+		trace_msg(c->sim->trace, msg_tag);
+	trace_int(c->sim->trace, "bytes", (int64_t)len);
+	trace_int(c->sim->trace, "lines", (int64_t)nlines);
+	trace_str(c->sim->trace, "summary", summary ? summary : "");
+	if (c->tls)
+		trace_bool(c->sim->trace, "tls", true);
+	trace_end(c->sim->trace);
+	net_send(c, from, bytes, len);
+}

@@ -1,0 +1,124 @@
+/* net.h — hosts and the network between them.
+ *
+ * A host has a name, an IP and a role; it may listen on TCP-like ports
+ * (stream connections) and bind datagram ports (DNS). Bytes sent on a
+ * connection arrive at the peer after the link's one-way latency and in
+ * order; a connection to a port nobody listens on is refused; a connection
+ * to an address nobody has, or to a host that is down, times out.
+ *
+ * The network knows nothing about protocols: protocol adapters (mta.c,
+ * mua.c, dnsd.c) feed the bytes into sans-IO state machines and write the
+ * protocol lines to the trace. The network writes net.* and tls.* events. */
+#ifndef MAILSIM_NET_H
+#define MAILSIM_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim.h"
+
+enum host_role { ROLE_CLIENT, ROLE_MTA, ROLE_DNS, ROLE_FILTER, ROLE_MAILBOX, ROLE__COUNT };
+extern const char *const host_role_names[]; /* NULL-terminated, enum order */
+
+enum conn_side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
+enum net_fail { NET_REFUSED, NET_TIMEOUT };
+
+struct conn;
+
+struct conn_ops {
+	void (*connected)(void *ctx, struct conn *c);                 /* client side */
+	void (*failed)(void *ctx, struct conn *c, enum net_fail why);  /* client side */
+	void (*data)(void *ctx, struct conn *c, const char *data, size_t len);
+	void (*tls)(void *ctx, struct conn *c, bool ok);
+	void (*closed)(void *ctx, struct conn *c);                    /* the peer closed */
+};
+
+struct conn {
+	long id;
+	struct sim *sim;
+	struct host *cli, *srv;   /* not owned; srv NULL until accepted */
+	char *dst_ip;             /* owned */
+	int port;
+	const struct conn_ops *ops[2];
+	void *ctx[2];
+	bool open[2];
+	bool established;
+	bool tls;
+	int64_t last_arrival[2];  /* keeps each direction FIFO */
+};
+
+/* Called when a connection arrives; must set c->ops[SIDE_SERVER] and
+ * c->ctx[SIDE_SERVER]. */
+typedef void (*net_accept_fn)(void *ctx, struct conn *c);
+typedef void (*net_dgram_fn)(void *ctx, struct host *to, const char *from_ip, int from_port,
+			     const uint8_t *data, size_t len);
+
+struct listener {
+	int port;
+	net_accept_fn accept;
+	void *ctx;
+};
+
+struct dgram_binding {
+	int port;
+	net_dgram_fn recv;
+	void *ctx;
+};
+
+struct host {
+	size_t index;             /* scenario order */
+	char *name;               /* owned */
+	char *ip;                 /* owned */
+	enum host_role role;
+	bool down;                /* not answering at all (faults) */
+	bool tls_broken;          /* TLS handshakes to it fail (faults) */
+	struct listener *listeners; /* owned array */
+	size_t nlisteners;
+	struct dgram_binding *dgrams; /* owned array */
+	size_t ndgrams;
+	void *role_obj;           /* owned via role_free */
+	void (*role_free)(void *role_obj);
+	struct resolver *resolver; /* owned, NULL if the host never resolves */
+	void **owned;             /* owned: plain allocations freed with the host */
+	size_t nowned;
+};
+
+struct host *host_new(const char *name, const char *ip, enum host_role role);
+void host_free(struct host *h);
+void host_listen(struct host *h, int port, net_accept_fn fn, void *ctx);
+void host_bind_dgram(struct host *h, int port, net_dgram_fn fn, void *ctx);
+/* Free p (with free()) when the host goes. */
+void host_own(struct host *h, void *p);
+
+struct net *net_new(struct sim *sim);
+void net_free(struct net *net);
+/* One-way latency between two hosts (scenario link or the default). */
+void net_set_default_latency(struct net *net, int64_t us);
+void net_set_link_latency(struct net *net, const char *a, const char *b, int64_t us);
+int64_t net_latency(const struct net *net, const struct host *a, const struct host *b);
+void net_set_connect_timeout(struct net *net, int64_t us);
+
+struct conn *net_connect(struct sim *sim, struct host *from, const char *ip, int port,
+			 const struct conn_ops *ops, void *ctx);
+void net_send(struct conn *c, enum conn_side from, const char *data, size_t len);
+void net_close(struct conn *c, enum conn_side from);
+/* The client starts a TLS handshake (after the server's 220 to STARTTLS);
+ * both sides' tls callback fires when it completes or fails. */
+void net_tls_start(struct conn *c);
+void net_dgram_send(struct sim *sim, struct host *from, int from_port, const char *ip, int port,
+		    const uint8_t *data, size_t len);
+
+/* Name of the host that owns ip, or ip itself when nobody does. */
+const char *net_ip_name(const struct sim *sim, const char *ip);
+enum conn_side conn_other(enum conn_side s);
+
+/* Send one protocol line (CRLF appended on the wire) and write it to the
+ * trace as `kind` (smtp.send, imap.send, pop3.send) with dir and line. */
+void net_send_line(struct conn *c, enum conn_side from, const char *kind, const char *line);
+/* Send a message body as one chunk, traced as one `kind` event (smtp.data,
+ * imap.data, pop3.data) with bytes, lines and a summary. */
+void net_send_block(struct conn *c, enum conn_side from, const char *kind, const char *bytes,
+		    size_t len, size_t nlines, const char *summary, const char *msg_tag);
+
+#endif

@@ -1,0 +1,314 @@
+/* resolver.c — see resolver.h. */
+#include "resolver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+#include "util.h"
+
+#define DNS_PORT 53
+#define RESOLVER_PORT 40053
+/* glibc resolv.conf(5) defaults: timeout 5 s, attempts 2 (email-facts §7.1). */
+#define DEFAULT_TIMEOUT SIM_US(5)
+#define DEFAULT_ATTEMPTS 2
+
+struct query {
+	struct query *next;
+	struct resolver *r;
+	char qname[256];
+	enum dns_type qtype;
+	uint16_t id;
+	int attempt;
+	evq_id timer;
+	resolver_cb cb;
+	void *ctx;
+	struct dns_answer ans;   /* for cache hits delivered from an event */
+	bool from_cache;
+};
+
+struct resolver {
+	struct sim *sim;
+	struct host *host;       /* not owned */
+	char *server_ip;         /* owned */
+	struct dns_cache *cache; /* owned */
+	struct query *pending;   /* owned list */
+	int64_t timeout;
+	int attempts;
+};
+
+static void on_dgram(void *ctx, struct host *to, const char *from_ip, int from_port,
+		     const uint8_t *data, size_t len);
+
+struct resolver *resolver_new(struct sim *sim, struct host *h, const char *server_ip)
+{
+	struct resolver *r = xcalloc(1, sizeof *r);
+	r->sim = sim;
+	r->host = h;
+	r->server_ip = xstrdup(server_ip);
+	r->cache = dns_cache_new();
+	r->timeout = DEFAULT_TIMEOUT;
+	r->attempts = DEFAULT_ATTEMPTS;
+	host_bind_dgram(h, RESOLVER_PORT, on_dgram, r);
+	return r;
+}
+
+static void query_free(struct query *q)
+{
+	dns_answer_clear(&q->ans);
+	free(q);
+}
+
+void resolver_free(struct resolver *r)
+{
+	if (!r)
+		return;
+	while (r->pending) {
+		struct query *q = r->pending;
+		r->pending = q->next;
+		query_free(q);
+	}
+	dns_cache_free(r->cache);
+	free(r->server_ip);
+	free(r);
+}
+
+void resolver_set_timing(struct resolver *r, int64_t timeout_us, int attempts)
+{
+	r->timeout = timeout_us;
+	r->attempts = attempts;
+}
+
+static void unlink_query(struct resolver *r, struct query *q)
+{
+	for (struct query **pp = &r->pending; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			return;
+		}
+}
+
+static void trace_answer_list(struct trace *tr, const struct dns_answer *a)
+{
+	char **v = xcalloc(a->n ? a->n : 1, sizeof *v);
+	char buf[1024];
+	for (size_t i = 0; i < a->n; i++) {
+		dns_rr_rdata(&a->rrs[i], buf, sizeof buf);
+		if (a->rrs[i].type == DNS_T_CNAME)
+			v[i] = xasprintf("CNAME %s", buf);
+		else
+			v[i] = xstrdup(buf);
+	}
+	trace_strv(tr, "answers", (const char *const *)v, a->n);
+	for (size_t i = 0; i < a->n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void finish(struct query *q, const struct dns_answer *ans)
+{
+	struct resolver *r = q->r;
+	unlink_query(r, q);
+	q->cb(r->sim, q->ctx, q->qname, q->qtype, ans);
+	query_free(q);
+}
+
+static void ev_cached(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct query *q = ctx;
+	finish(q, &q->ans);
+}
+
+static void ev_timeout(struct sim *sim, void *ctx, uint64_t arg);
+
+static void send_query(struct query *q)
+{
+	struct resolver *r = q->r;
+	struct sim *sim = r->sim;
+	struct dns_msg m;
+	memset(&m, 0, sizeof m);
+	/* A fresh random id per attempt (RFC 5452 §4), from the seeded PRNG. */
+	q->id = (uint16_t)rng_u32(&sim->rng);
+	q->attempt++;
+	m.id = q->id;
+	m.rd = true;
+	snprintf(m.qname, sizeof m.qname, "%s", q->qname);
+	m.qtype = q->qtype;
+	uint8_t buf[512];
+	size_t len = dns_msg_encode(&m, buf, sizeof buf);
+	trace_begin(sim->trace, sim->now, "dns.query");
+	trace_node(sim->trace, r->host->name);
+	trace_peer(sim->trace, net_ip_name(sim, r->server_ip));
+	trace_str(sim->trace, "qname", q->qname);
+	trace_str(sim->trace, "qtype", dns_type_name(q->qtype));
+	trace_int(sim->trace, "id", q->id);
+	trace_int(sim->trace, "bytes", (int64_t)len);
+	trace_end(sim->trace);
+	net_dgram_send(sim, r->host, RESOLVER_PORT, r->server_ip, DNS_PORT, buf, len);
+	q->timer = sim_after(sim, r->timeout, ev_timeout, q, 0);
+}
+
+static void ev_timeout(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct query *q = ctx;
+	struct resolver *r = q->r;
+	trace_begin(sim->trace, sim->now, "dns.timeout");
+	trace_node(sim->trace, r->host->name);
+	trace_peer(sim->trace, net_ip_name(sim, r->server_ip));
+	trace_str(sim->trace, "qname", q->qname);
+	trace_str(sim->trace, "qtype", dns_type_name(q->qtype));
+	trace_int(sim->trace, "attempt", q->attempt);
+	trace_end(sim->trace);
+	if (q->attempt < r->attempts)
+		send_query(q);
+	else
+		finish(q, NULL);
+}
+
+void resolver_query(struct resolver *r, const char *qname, enum dns_type qtype, resolver_cb cb,
+		    void *ctx)
+{
+	struct sim *sim = r->sim;
+	struct query *q = xcalloc(1, sizeof *q);
+	q->r = r;
+	if (!dns_name_normalize(qname, q->qname, sizeof q->qname))
+		snprintf(q->qname, sizeof q->qname, "%s", qname);
+	q->qtype = qtype;
+	q->cb = cb;
+	q->ctx = ctx;
+	q->next = r->pending;
+	r->pending = q;
+	uint32_t ttl;
+	if (dns_cache_get(r->cache, q->qname, qtype, sim->now, &q->ans, &ttl)) {
+		trace_begin(sim->trace, sim->now, "dns.cache");
+		trace_node(sim->trace, r->host->name);
+		trace_str(sim->trace, "qname", q->qname);
+		trace_str(sim->trace, "qtype", dns_type_name(qtype));
+		trace_str(sim->trace, "rcode", dns_rcode_name(q->ans.rcode));
+		trace_answer_list(sim->trace, &q->ans);
+		trace_int(sim->trace, "ttl", ttl);
+		trace_end(sim->trace);
+		q->from_cache = true;
+		sim_after(sim, 0, ev_cached, q, 0);
+		return;
+	}
+	send_query(q);
+}
+
+static void on_dgram(void *ctx, struct host *to, const char *from_ip, int from_port,
+		     const uint8_t *data, size_t len)
+{
+	struct resolver *r = ctx;
+	struct dns_msg m;
+	memset(&m, 0, sizeof m);
+	if (!dns_msg_decode(data, len, &m))
+		return; /* garbage is dropped; the timer will fire */
+	for (struct query *q = r->pending; q; q = q->next) {
+		if (q->from_cache || !m.qr || m.id != q->id || m.qtype != q->qtype ||
+		    !ascii_strcaseeq(m.qname, q->qname) || strcmp(from_ip, r->server_ip) != 0)
+			continue;
+		sim_cancel(r->sim, q->timer);
+		dns_cache_put(r->cache, q->qname, q->qtype, &m.ans, r->sim->now);
+		finish(q, &m.ans);
+		break;
+	}
+	dns_answer_clear(&m.ans);
+}
+
+/* --- the DNS server ---------------------------------------------------------- */
+
+struct dns_fault {
+	int64_t from, until;
+	bool servfail;
+};
+
+struct dnsd {
+	struct sim *sim;
+	struct host *host;        /* not owned */
+	struct dns_db *db;        /* owned */
+	struct dns_fault *faults; /* owned */
+	size_t nfaults;
+};
+
+static const struct dns_fault *active_fault(const struct dnsd *d)
+{
+	for (size_t i = 0; i < d->nfaults; i++)
+		if (d->sim->now >= d->faults[i].from && d->sim->now < d->faults[i].until)
+			return &d->faults[i];
+	return NULL;
+}
+
+static void dnsd_recv(void *ctx, struct host *to, const char *from_ip, int from_port,
+		      const uint8_t *data, size_t len)
+{
+	struct dnsd *d = ctx;
+	struct sim *sim = d->sim;
+	struct dns_msg q, a;
+	memset(&q, 0, sizeof q);
+	if (!dns_msg_decode(data, len, &q) || q.qr)
+		return;
+	const struct dns_fault *f = active_fault(d);
+	if (f && !f->servfail) {
+		dns_answer_clear(&q.ans);
+		return; /* silently unresponsive */
+	}
+	memset(&a, 0, sizeof a);
+	a.id = q.id;
+	a.qr = true;
+	a.rd = q.rd;
+	a.ra = true;
+	snprintf(a.qname, sizeof a.qname, "%s", q.qname);
+	a.qtype = q.qtype;
+	if (f)
+		a.ans.rcode = DNS_R_SERVFAIL;
+	else
+		dns_db_lookup(d->db, q.qname, q.qtype, &a.ans);
+	a.aa = a.ans.authoritative;
+	a.rcode = a.ans.rcode;
+	uint8_t buf[4096];
+	size_t n = dns_msg_encode(&a, buf, sizeof buf);
+	trace_begin(sim->trace, sim->now, "dns.answer");
+	trace_node(sim->trace, d->host->name);
+	trace_peer(sim->trace, net_ip_name(sim, from_ip));
+	trace_str(sim->trace, "qname", q.qname);
+	trace_str(sim->trace, "qtype", dns_type_name(q.qtype));
+	trace_int(sim->trace, "id", q.id);
+	trace_str(sim->trace, "rcode", dns_rcode_name(a.ans.rcode));
+	trace_answer_list(sim->trace, &a.ans);
+	trace_end(sim->trace);
+	if (n)
+		net_dgram_send(sim, d->host, DNS_PORT, from_ip, from_port, buf, n);
+	dns_answer_clear(&q.ans);
+	dns_answer_clear(&a.ans);
+}
+
+struct dnsd *dnsd_new(struct sim *sim, struct host *h)
+{
+	struct dnsd *d = xcalloc(1, sizeof *d);
+	d->sim = sim;
+	d->host = h;
+	d->db = dns_db_new();
+	host_bind_dgram(h, DNS_PORT, dnsd_recv, d);
+	return d;
+}
+
+void dnsd_free(void *p)
+{
+	struct dnsd *d = p;
+	if (!d)
+		return;
+	dns_db_free(d->db);
+	free(d->faults);
+	free(d);
+}
+
+struct dns_db *dnsd_db(struct dnsd *d)
+{
+	return d->db;
+}
+
+void dnsd_add_fault(struct dnsd *d, int64_t from, int64_t until, bool servfail)
+{
+	d->faults = xrealloc(d->faults, (d->nfaults + 1) * sizeof *d->faults);
+	d->faults[d->nfaults++] = (struct dns_fault){from, until, servfail};
+}

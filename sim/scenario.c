@@ -1,0 +1,1104 @@
+/* scenario.c — see scenario.h.
+ *
+ * Loading is two passes over the cJSON tree: a structural pass that checks
+ * every object against its key table (unknown keys, wrong types, missing
+ * required keys, duplicate keys) and copies values into owned structs,
+ * then a reference pass (duplicate names, dangling references, DNS data).
+ * Every problem is reported with its position; loading goes on after an
+ * error so one run shows them all. */
+#include "scenario.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "jsonpos.h"
+#include "msg.h"
+
+enum jt { JT_STR, JT_NUM, JT_INT, JT_BOOL, JT_ARR, JT_OBJ, JT_STR_OR_ARR };
+
+struct key_spec {
+	const char *key;
+	enum jt type;
+	bool required;
+};
+
+struct ld {
+	const char *path;
+	const char *text;
+	struct jsonpos *pos;
+	FILE *err;
+	int nerr;
+	struct scenario *s;
+};
+
+static const char *const jt_names[] = {"a string", "a number", "an integer", "true or false",
+				       "an array", "an object", "a string or an array of strings"};
+
+static void where(struct ld *ld, const cJSON *node, bool key, int *line, int *col)
+{
+	*line = *col = 1;
+	if (!node || !ld->pos)
+		return;
+	if (!(key && jsonpos_key(ld->pos, node, line, col)))
+		jsonpos_value(ld->pos, node, line, col);
+}
+
+static void report(struct ld *ld, const cJSON *node, bool at_key, const char *jpath,
+		   const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void report(struct ld *ld, const cJSON *node, bool at_key, const char *jpath,
+		   const char *hint, const char *fmt, ...)
+{
+	int line, col;
+	where(ld, node, at_key, &line, &col);
+	fprintf(ld->err, "%s:%d:%d: error: %s%s", ld->path, line, col, jpath ? jpath : "",
+		jpath && *jpath ? ": " : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(ld->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ld->err);
+	if (hint)
+		fprintf(ld->err, "  hint: %s\n", hint);
+	ld->nerr++;
+}
+
+static const char *type_of(const cJSON *n)
+{
+	if (cJSON_IsString(n))
+		return "a string";
+	if (cJSON_IsNumber(n))
+		return "a number";
+	if (cJSON_IsBool(n))
+		return "a boolean";
+	if (cJSON_IsArray(n))
+		return "an array";
+	if (cJSON_IsObject(n))
+		return "an object";
+	return "null";
+}
+
+static bool is_type(const cJSON *n, enum jt t)
+{
+	switch (t) {
+	case JT_STR: return cJSON_IsString(n);
+	case JT_NUM: return cJSON_IsNumber(n);
+	case JT_INT: return cJSON_IsNumber(n) && n->valuedouble == floor(n->valuedouble) &&
+			    fabs(n->valuedouble) < 9007199254740992.0;
+	case JT_BOOL: return cJSON_IsBool(n);
+	case JT_ARR: return cJSON_IsArray(n);
+	case JT_OBJ: return cJSON_IsObject(n);
+	case JT_STR_OR_ARR: return cJSON_IsString(n) || cJSON_IsArray(n);
+	}
+	return false;
+}
+
+/* Levenshtein distance, for "did you mean" hints on unknown keys. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return 99;
+	size_t d[41][41];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t k = 0; k <= lb; k++)
+		d[0][k] = k;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t k = 1; k <= lb; k++) {
+			size_t sub = d[i - 1][k - 1] + (a[i - 1] != b[k - 1]);
+			size_t del = d[i - 1][k] + 1, ins = d[i][k - 1] + 1;
+			d[i][k] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+	return d[la][lb];
+}
+
+static void hint_choices(char *out, size_t cap, const char *bad, const char *const *names,
+			 size_t n, const char *what)
+{
+	const char *best = NULL;
+	size_t bd = 3;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(bad, names[i]);
+		if (d < bd) {
+			bd = d;
+			best = names[i];
+		}
+	}
+	size_t o = 0;
+	if (best)
+		o += (size_t)snprintf(out + o, cap - o, "did you mean \"%s\"? ", best);
+	o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, "%s: ", what);
+	for (size_t i = 0; i < n && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? ", " : "", names[i]);
+}
+
+/* Check an object against its key table. Returns false if it is not an
+ * object at all (nothing more can be read from it). */
+static bool check_object(struct ld *ld, const cJSON *obj, const char *jpath,
+			 const struct key_spec *spec, size_t n)
+{
+	if (!cJSON_IsObject(obj)) {
+		report(ld, obj, false, jpath, NULL, "expected an object, got %s", type_of(obj));
+		return false;
+	}
+	const char *names[32];
+	for (size_t i = 0; i < n && i < 32; i++)
+		names[i] = spec[i].key;
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (strcmp(m->string, spec[i].key) == 0)
+				break;
+		char p[512];
+		snprintf(p, sizeof p, "%s%s%s", jpath, *jpath ? "." : "", m->string);
+		if (i == n) {
+			char hint[1024];
+			hint_choices(hint, sizeof hint, m->string, names, n < 32 ? n : 32, "known keys");
+			report(ld, m, true, p, hint, "unknown key \"%s\"", m->string);
+			continue;
+		}
+		for (const cJSON *e = obj->child; e != m; e = e->next)
+			if (strcmp(e->string, m->string) == 0) {
+				int l, c;
+				where(ld, e, true, &l, &c);
+				char hint[128];
+				snprintf(hint, sizeof hint, "first defined at line %d, column %d", l, c);
+				report(ld, m, true, p, hint, "duplicate key \"%s\"", m->string);
+				break;
+			}
+		if (!is_type(m, spec[i].type))
+			report(ld, m, false, p, NULL, "expected %s, got %s", jt_names[spec[i].type],
+			       type_of(m));
+	}
+	for (size_t i = 0; i < n; i++)
+		if (spec[i].required && !cJSON_GetObjectItemCaseSensitive(obj, spec[i].key))
+			report(ld, obj, false, jpath, NULL, "missing required key \"%s\"", spec[i].key);
+	return true;
+}
+
+/* Typed getters: only return a value of the right type (errors were
+ * reported by check_object). */
+static const cJSON *get(const cJSON *obj, const char *key, enum jt t)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return n && is_type(n, t) ? n : NULL;
+}
+
+static char *get_str(const cJSON *obj, const char *key, const char *def)
+{
+	const cJSON *n = get(obj, key, JT_STR);
+	return n ? xstrdup(n->valuestring) : (def ? xstrdup(def) : NULL);
+}
+
+static bool get_bool(const cJSON *obj, const char *key, bool def)
+{
+	const cJSON *n = get(obj, key, JT_BOOL);
+	return n ? cJSON_IsTrue(n) : def;
+}
+
+/* A number within [lo, hi]; reports out-of-range values. */
+static double get_num(struct ld *ld, const cJSON *obj, const char *key, const char *jpath,
+		      double lo, double hi, double def, const char *unit)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!n || !cJSON_IsNumber(n))
+		return def;
+	if (n->valuedouble < lo || n->valuedouble > hi) {
+		char p[512];
+		snprintf(p, sizeof p, "%s.%s", jpath, key);
+		report(ld, n, false, p, NULL, "%g is out of range (expected %g to %g%s%s)",
+		       n->valuedouble, lo, hi, unit ? " " : "", unit ? unit : "");
+		return def;
+	}
+	return n->valuedouble;
+}
+
+static int64_t secs_to_us(double s)
+{
+	return (int64_t)llround(s * 1e6);
+}
+
+/* A strict string-to-enum lookup; unknown values name the field. */
+static bool check_enum(struct ld *ld, const cJSON *n, const char *jpath, const char *const *names)
+{
+	size_t count = 0;
+	for (; names[count]; count++)
+		if (strcmp(n->valuestring, names[count]) == 0)
+			return true;
+	char hint[1024];
+	hint_choices(hint, sizeof hint, n->valuestring, names, count, "expected one of");
+	report(ld, n, false, jpath, hint, "unknown value \"%s\"", n->valuestring);
+	return false;
+}
+
+static char **get_str_list(struct ld *ld, const cJSON *obj, const char *key, const char *jpath,
+			   size_t *n)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*n = 0;
+	if (!a)
+		return NULL;
+	if (cJSON_IsString(a)) {
+		char **v = xcalloc(1, sizeof *v);
+		v[0] = xstrdup(a->valuestring);
+		*n = 1;
+		return v;
+	}
+	if (!cJSON_IsArray(a))
+		return NULL;
+	char **v = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *v);
+	size_t i = 0;
+	for (const cJSON *e = a->child; e; e = e->next, i++) {
+		if (!cJSON_IsString(e)) {
+			char p[512];
+			snprintf(p, sizeof p, "%s.%s[%zu]", jpath, key, i);
+			report(ld, e, false, p, NULL, "expected a string, got %s", type_of(e));
+			continue;
+		}
+		v[(*n)++] = xstrdup(e->valuestring);
+	}
+	return v;
+}
+
+static void free_str_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static bool valid_address(const char *a)
+{
+	const char *at = strchr(a, '@');
+	char dom[256];
+	return at && at != a && strchr(at + 1, '@') == NULL && (size_t)(at - a) <= 64 &&
+	       !strpbrk(a, " <>,;\"") && dns_name_normalize(at + 1, dom, sizeof dom) &&
+	       strchr(dom, '.');
+}
+
+static void check_address(struct ld *ld, const cJSON *n, const char *jpath, const char *addr)
+{
+	if (!valid_address(addr))
+		report(ld, n, false, jpath, "write a plain address like bob@example.net",
+		       "\"%s\" is not a valid mail address", addr);
+}
+
+/* ---- hosts ---------------------------------------------------------------- */
+
+static const char *const service_names[] = {"smtp", "submission", "imap", "pop3", NULL};
+static const char *const protocol_names[] = {"imap", "pop3", NULL};
+
+static const struct key_spec fetch_keys[] = {
+	{"protocol", JT_STR, true}, {"server", JT_STR, true}, {"at", JT_ARR, true},
+	{"keep", JT_BOOL, false},
+};
+
+static void load_fetch(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
+{
+	if (!check_object(ld, o, jpath, fetch_keys, ARRAY_LEN(fetch_keys)))
+		return;
+	h->has_fetch = true;
+	const cJSON *p = get(o, "protocol", JT_STR);
+	char sub[512];
+	snprintf(sub, sizeof sub, "%s.protocol", jpath);
+	if (p)
+		check_enum(ld, p, sub, protocol_names);
+	h->fetch.protocol = get_str(o, "protocol", "imap");
+	h->fetch.server = get_str(o, "server", "");
+	h->fetch.keep = get_bool(o, "keep", true);
+	const cJSON *at = get(o, "at", JT_ARR);
+	if (!at)
+		return;
+	h->fetch.at = xcalloc((size_t)cJSON_GetArraySize(at) + 1, sizeof *h->fetch.at);
+	size_t i = 0;
+	for (const cJSON *e = at->child; e; e = e->next, i++) {
+		snprintf(sub, sizeof sub, "%s.at[%zu]", jpath, i);
+		if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 365 * 86400.0) {
+			report(ld, e, false, sub, NULL,
+			       "expected a time in seconds from the start (0 to 31536000)");
+			continue;
+		}
+		h->fetch.at[h->fetch.nat++] = secs_to_us(e->valuedouble);
+	}
+}
+
+static const struct key_spec record_keys[] = {
+	{"name", JT_STR, true}, {"type", JT_STR, true}, {"data", JT_STR, true}, {"ttl", JT_INT, false},
+};
+
+static void load_record(struct ld *ld, const cJSON *o, const char *jpath, struct scn_zone *z)
+{
+	if (!check_object(ld, o, jpath, record_keys, ARRAY_LEN(record_keys)))
+		return;
+	const cJSON *name = get(o, "name", JT_STR), *type = get(o, "type", JT_STR),
+		    *data = get(o, "data", JT_STR);
+	if (!name || !type || !data)
+		return;
+	char owner[300], norm[256], sub[512];
+	if (strcmp(name->valuestring, "@") == 0)
+		snprintf(owner, sizeof owner, "%s", z->origin);
+	else if (name->valuestring[0] && name->valuestring[strlen(name->valuestring) - 1] == '.')
+		snprintf(owner, sizeof owner, "%s", name->valuestring);
+	else
+		snprintf(owner, sizeof owner, "%s.%s", name->valuestring, z->origin);
+	snprintf(sub, sizeof sub, "%s.name", jpath);
+	if (!dns_name_normalize(owner, norm, sizeof norm)) {
+		report(ld, name, false, sub, "use \"@\" for the zone apex, a relative name, or an "
+					     "absolute name ending in \".\"",
+		       "\"%s\" is not a valid domain name", name->valuestring);
+		return;
+	}
+	if (!dns_name_is_under(norm, z->origin)) {
+		report(ld, name, false, sub, NULL, "\"%s\" is outside the zone \"%s\"", norm, z->origin);
+		return;
+	}
+	enum dns_type t;
+	snprintf(sub, sizeof sub, "%s.type", jpath);
+	if (!dns_type_parse(type->valuestring, &t)) {
+		report(ld, type, false, sub, "expected one of: A, AAAA, MX, TXT, PTR, CNAME, NS, SOA",
+		       "unknown record type \"%s\"", type->valuestring);
+		return;
+	}
+	double ttl = get_num(ld, o, "ttl", jpath, 0, 2147483647.0, z->ttl, "seconds");
+	struct dns_rr rr;
+	char err[256];
+	snprintf(sub, sizeof sub, "%s.data", jpath);
+	if (!dns_rr_init(&rr, norm, t, (uint32_t)ttl, data->valuestring, err, sizeof err)) {
+		report(ld, data, false, sub, NULL, "%s", err);
+		return;
+	}
+	dns_rr_clear(&rr);
+	z->records = xrealloc(z->records, (z->nrecords + 1) * sizeof *z->records);
+	struct scn_record *r = &z->records[z->nrecords++];
+	r->name = xstrdup(norm);
+	r->type = xstrdup(dns_type_name(t));
+	r->data = xstrdup(data->valuestring);
+	r->ttl = (uint32_t)ttl;
+	where(ld, data, false, &r->line, &r->col);
+}
+
+static const struct key_spec zone_keys[] = {
+	{"origin", JT_STR, true}, {"ttl", JT_INT, false}, {"neg_ttl", JT_INT, false},
+	{"records", JT_ARR, true},
+};
+
+static void load_zone(struct ld *ld, const cJSON *o, const char *jpath, struct scn_zone *z)
+{
+	if (!check_object(ld, o, jpath, zone_keys, ARRAY_LEN(zone_keys)))
+		return;
+	const cJSON *origin = get(o, "origin", JT_STR);
+	char norm[256], sub[512];
+	if (!origin)
+		return;
+	if (!dns_name_normalize(origin->valuestring, norm, sizeof norm)) {
+		snprintf(sub, sizeof sub, "%s.origin", jpath);
+		report(ld, origin, false, sub, NULL, "\"%s\" is not a valid domain name",
+		       origin->valuestring);
+		return;
+	}
+	z->origin = xstrdup(norm);
+	z->ttl = (uint32_t)get_num(ld, o, "ttl", jpath, 0, 2147483647.0, 3600, "seconds");
+	z->neg_ttl = (uint32_t)get_num(ld, o, "neg_ttl", jpath, 0, 86400, 300, "seconds");
+	const cJSON *recs = get(o, "records", JT_ARR);
+	size_t i = 0;
+	for (const cJSON *e = recs ? recs->child : NULL; e; e = e->next, i++) {
+		snprintf(sub, sizeof sub, "%s.records[%zu]", jpath, i);
+		load_record(ld, e, sub, z);
+	}
+}
+
+static const struct key_spec host_keys[] = {
+	{"name", JT_STR, true},      {"role", JT_STR, true},        {"ip", JT_STR, true},
+	{"services", JT_ARR, false}, {"domains", JT_ARR, false},    {"tls", JT_BOOL, false},
+	{"size_limit", JT_INT, false}, {"max_rcpts", JT_INT, false}, {"vrfy", JT_BOOL, false},
+	{"banner", JT_STR, false},   {"resolver", JT_STR, false},   {"user", JT_STR, false},
+	{"submit", JT_OBJ, false},   {"fetch", JT_OBJ, false},      {"zones", JT_ARR, false},
+	{"pos", JT_ARR, false},      {"label", JT_STR, false},
+};
+
+static const struct key_spec submit_keys[] = {
+	{"server", JT_STR, true},
+	{"port", JT_INT, false},
+};
+
+static const char *const role_names[] = {"client", "mta", "dns", "filter", "mailbox", NULL};
+
+/* Keys that only make sense for some roles. */
+static const struct {
+	const char *key;
+	const char *roles;
+} role_keys[] = {
+	{"services", "mta filter mailbox"}, {"domains", "mta mailbox"}, {"tls", "mta filter mailbox"},
+	{"size_limit", "mta filter mailbox"}, {"max_rcpts", "mta filter mailbox"},
+	{"vrfy", "mta filter mailbox"}, {"banner", "mta filter mailbox"}, {"user", "client"},
+	{"submit", "client"}, {"fetch", "client"}, {"zones", "dns"},
+};
+
+static void check_role_keys(struct ld *ld, const cJSON *o, const char *jpath, const char *role)
+{
+	for (size_t i = 0; i < ARRAY_LEN(role_keys); i++) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, role_keys[i].key);
+		if (!n || strstr(role_keys[i].roles, role))
+			continue;
+		char p[512], hint[128];
+		snprintf(p, sizeof p, "%s.%s", jpath, role_keys[i].key);
+		snprintf(hint, sizeof hint, "\"%s\" applies to roles: %s", role_keys[i].key,
+			 role_keys[i].roles);
+		report(ld, n, true, p, hint, "a %s host has no \"%s\"", role, role_keys[i].key);
+	}
+}
+
+static void load_host_client(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
+{
+	char sub[512];
+	h->user = get_str(o, "user", NULL);
+	const cJSON *sb = get(o, "submit", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.submit", jpath);
+	if (sb && check_object(ld, sb, sub, submit_keys, ARRAY_LEN(submit_keys))) {
+		h->submit_server = get_str(sb, "server", NULL);
+		h->submit_port = (int)get_num(ld, sb, "port", sub, 1, 65535, 587, NULL);
+	}
+	const cJSON *f = get(o, "fetch", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.fetch", jpath);
+	if (f)
+		load_fetch(ld, f, sub, h);
+	if (!h->user && (h->submit_server || h->has_fetch))
+		report(ld, o, false, jpath, "add \"user\": \"someone@example.org\"",
+		       "a client that submits or fetches mail needs a \"user\"");
+}
+
+static void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
+{
+	char sub[512];
+	h->services = get_str_list(ld, o, "services", jpath, &h->nservices);
+	const cJSON *sv = get(o, "services", JT_ARR);
+	size_t i = 0;
+	for (const cJSON *e = sv ? sv->child : NULL; e; e = e->next, i++) {
+		snprintf(sub, sizeof sub, "%s.services[%zu]", jpath, i);
+		if (cJSON_IsString(e))
+			check_enum(ld, e, sub, service_names);
+	}
+	if (!sv) { /* an MTA without a list listens for mail on port 25 */
+		h->services = xcalloc(1, sizeof *h->services);
+		h->services[0] = xstrdup("smtp");
+		h->nservices = 1;
+	}
+	h->domains = get_str_list(ld, o, "domains", jpath, &h->ndomains);
+	for (size_t k = 0; k < h->ndomains; k++) {
+		char norm[256];
+		if (!dns_name_normalize(h->domains[k], norm, sizeof norm)) {
+			snprintf(sub, sizeof sub, "%s.domains[%zu]", jpath, k);
+			report(ld, cJSON_GetArrayItem(get(o, "domains", JT_ARR), (int)k), false, sub,
+			       NULL, "\"%s\" is not a valid domain name", h->domains[k]);
+			continue;
+		}
+		free(h->domains[k]);
+		h->domains[k] = xstrdup(norm);
+	}
+	h->tls = get_bool(o, "tls", false);
+	h->vrfy = get_bool(o, "vrfy", false);
+	h->size_limit = (int64_t)get_num(ld, o, "size_limit", jpath, 0, 2e9, 10240000, "bytes");
+	h->max_rcpts = (int)get_num(ld, o, "max_rcpts", jpath, 1, 100000, 100, NULL);
+	h->banner = get_str(o, "banner", NULL);
+}
+
+static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
+{
+	if (!check_object(ld, o, jpath, host_keys, ARRAY_LEN(host_keys)))
+		return;
+	char sub[512], norm[256];
+	h->name = get_str(o, "name", "");
+	h->ip = get_str(o, "ip", "");
+	h->role = get_str(o, "role", "");
+	const cJSON *n = get(o, "name", JT_STR);
+	snprintf(sub, sizeof sub, "%s.name", jpath);
+	if (n && !dns_name_normalize(h->name, norm, sizeof norm))
+		report(ld, n, false, sub, "host names are DNS names like mx1.example.net",
+		       "\"%s\" is not a valid host name", h->name);
+	const cJSON *ip = get(o, "ip", JT_STR);
+	uint8_t addr[16];
+	int fam;
+	snprintf(sub, sizeof sub, "%s.ip", jpath);
+	if (ip && (!dns_parse_ip(h->ip, addr, &fam) || fam != 4))
+		report(ld, ip, false, sub, "write an IPv4 address like 192.0.2.25",
+		       "\"%s\" is not an IPv4 address", h->ip);
+	const cJSON *role = get(o, "role", JT_STR);
+	snprintf(sub, sizeof sub, "%s.role", jpath);
+	if (role && !check_enum(ld, role, sub, role_names))
+		return;
+	h->resolver = get_str(o, "resolver", NULL);
+	const cJSON *pos = get(o, "pos", JT_ARR);
+	if (pos) {
+		const cJSON *x = cJSON_GetArrayItem(pos, 0), *y = cJSON_GetArrayItem(pos, 1);
+		snprintf(sub, sizeof sub, "%s.pos", jpath);
+		if (cJSON_GetArraySize(pos) != 2 || !cJSON_IsNumber(x) || !cJSON_IsNumber(y) ||
+		    x->valuedouble < 0 || x->valuedouble > 1 || y->valuedouble < 0 || y->valuedouble > 1)
+			report(ld, pos, false, sub, "for example [0.25, 0.5]",
+			       "expected [x, y] with both between 0 and 1");
+		else {
+			h->has_pos = true;
+			h->x = x->valuedouble;
+			h->y = y->valuedouble;
+		}
+	}
+	check_role_keys(ld, o, jpath, h->role);
+	if (strcmp(h->role, "client") == 0)
+		load_host_client(ld, o, jpath, h);
+	if (strcmp(h->role, "mta") == 0 || strcmp(h->role, "mailbox") == 0 ||
+	    strcmp(h->role, "filter") == 0)
+		load_host_mta(ld, o, jpath, h);
+	const cJSON *zones = get(o, "zones", JT_ARR);
+	if (zones) {
+		h->zones = xcalloc((size_t)cJSON_GetArraySize(zones) + 1, sizeof *h->zones);
+		size_t i = 0;
+		for (const cJSON *e = zones->child; e; e = e->next, i++) {
+			snprintf(sub, sizeof sub, "%s.zones[%zu]", jpath, i);
+			load_zone(ld, e, sub, &h->zones[h->nzones++]);
+		}
+	}
+}
+
+/* ---- users, messages, narration, links ------------------------------------ */
+
+static const struct key_spec user_keys[] = {
+	{"address", JT_STR, true}, {"password", JT_STR, false}, {"quota", JT_INT, false},
+};
+
+static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct scn_user *u)
+{
+	if (!check_object(ld, o, jpath, user_keys, ARRAY_LEN(user_keys)))
+		return;
+	u->address = get_str(o, "address", "");
+	u->password = get_str(o, "password", "");
+	u->quota = (int64_t)get_num(ld, o, "quota", jpath, 0, 1e12, 0, "bytes");
+	const cJSON *a = get(o, "address", JT_STR);
+	char sub[512];
+	snprintf(sub, sizeof sub, "%s.address", jpath);
+	if (a)
+		check_address(ld, a, sub, u->address);
+}
+
+static const struct key_spec message_keys[] = {
+	{"id", JT_STR, true},    {"at", JT_NUM, true},       {"from", JT_STR, true},
+	{"to", JT_STR_OR_ARR, true}, {"subject", JT_STR, false}, {"body", JT_STR_OR_ARR, false},
+	{"size", JT_INT, false},
+};
+
+static char *join_body(const cJSON *b)
+{
+	if (cJSON_IsString(b))
+		return xstrdup(b->valuestring);
+	struct strbuf sb;
+	sb_init(&sb);
+	for (const cJSON *e = b ? b->child : NULL; e; e = e->next)
+		if (cJSON_IsString(e))
+			sb_printf(&sb, "%s\n", e->valuestring);
+	return sb_steal(&sb);
+}
+
+static void load_message(struct ld *ld, const cJSON *o, const char *jpath, struct scn_message *m)
+{
+	if (!check_object(ld, o, jpath, message_keys, ARRAY_LEN(message_keys)))
+		return;
+	char sub[512];
+	m->id = get_str(o, "id", "");
+	m->at = secs_to_us(get_num(ld, o, "at", jpath, 0, 365 * 86400.0, 0, "seconds"));
+	m->from = get_str(o, "from", "");
+	m->subject = get_str(o, "subject", "");
+	m->body = join_body(cJSON_GetObjectItemCaseSensitive(o, "body"));
+	m->size = (int64_t)get_num(ld, o, "size", jpath, 0, 1e9, 0, "bytes");
+	m->to = get_str_list(ld, o, "to", jpath, &m->nto);
+	const cJSON *f = get(o, "from", JT_STR);
+	snprintf(sub, sizeof sub, "%s.from", jpath);
+	if (f)
+		check_address(ld, f, sub, m->from);
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(o, "to");
+	for (size_t i = 0; i < m->nto; i++) {
+		snprintf(sub, sizeof sub, "%s.to[%zu]", jpath, i);
+		check_address(ld, cJSON_IsArray(to) ? cJSON_GetArrayItem(to, (int)i) : to, sub, m->to[i]);
+	}
+	if (to && m->nto == 0)
+		report(ld, to, false, jpath, NULL, "a message needs at least one recipient in \"to\"");
+}
+
+static const struct key_spec narration_keys[] = {
+	{"before", JT_STR, true}, {"node", JT_STR, false}, {"match", JT_STR, false},
+	{"text", JT_STR, true},   {"every", JT_BOOL, false},
+};
+
+static const char *const narration_kinds[] = {
+	"sim.start", "msg.compose", "msg.header", "dns.query", "dns.answer", "dns.cache",
+	"dns.timeout", "net.connect", "net.accept", "net.refused", "net.timeout", "net.close",
+	"tls.start", "tls.ok", "tls.fail", "smtp.send", "smtp.data", "imap.send", "pop3.send",
+	"pop3.data", "imap.data", "route.mx", "queue.enter", "queue.attempt", "queue.defer",
+	"queue.bounce", "queue.done", "mailbox.store", "mailbox.fetch", "dsn.create", "sim.end",
+	NULL};
+
+static void load_narration(struct ld *ld, const cJSON *o, const char *jpath,
+			   struct scn_narration *n)
+{
+	if (!check_object(ld, o, jpath, narration_keys, ARRAY_LEN(narration_keys)))
+		return;
+	char sub[512];
+	const cJSON *b = get(o, "before", JT_STR);
+	snprintf(sub, sizeof sub, "%s.before", jpath);
+	if (b)
+		check_enum(ld, b, sub, narration_kinds);
+	n->before = get_str(o, "before", "");
+	n->node = get_str(o, "node", NULL);
+	n->match = get_str(o, "match", NULL);
+	n->text = get_str(o, "text", "");
+	n->every = get_bool(o, "every", false);
+}
+
+static const struct key_spec link_keys[] = {
+	{"between", JT_ARR, true},
+	{"latency_ms", JT_NUM, true},
+};
+
+static void load_link(struct ld *ld, const cJSON *o, const char *jpath, struct scn_link *l)
+{
+	if (!check_object(ld, o, jpath, link_keys, ARRAY_LEN(link_keys)))
+		return;
+	const cJSON *b = get(o, "between", JT_ARR);
+	const cJSON *a0 = cJSON_GetArrayItem(b, 0), *a1 = cJSON_GetArrayItem(b, 1);
+	char sub[512];
+	snprintf(sub, sizeof sub, "%s.between", jpath);
+	if (b && (cJSON_GetArraySize(b) != 2 || !cJSON_IsString(a0) || !cJSON_IsString(a1)))
+		report(ld, b, false, sub, "for example [\"mail.example.org\", \"mx1.example.net\"]",
+		       "expected two host names");
+	else if (b) {
+		l->a = xstrdup(a0->valuestring);
+		l->b = xstrdup(a1->valuestring);
+	}
+	l->latency = secs_to_us(get_num(ld, o, "latency_ms", jpath, 0, 600000, 10, "ms") / 1000.0);
+}
+
+/* ---- top level -------------------------------------------------------------- */
+
+static const struct key_spec top_keys[] = {
+	{"mailsim", JT_INT, true},    {"name", JT_STR, true},       {"title", JT_STR, false},
+	{"description", JT_STR_OR_ARR, false}, {"seed", JT_INT, false}, {"start", JT_STR, false},
+	{"latency_ms", JT_NUM, false}, {"hosts", JT_ARR, true},     {"users", JT_ARR, false},
+	{"messages", JT_ARR, false},  {"narration", JT_ARR, false}, {"links", JT_ARR, false},
+};
+
+#define LOAD_ARRAY(ld, root, key, arr, count, fn)                                           \
+	do {                                                                                \
+		const cJSON *a_ = get(root, key, JT_ARR);                                   \
+		size_t i_ = 0;                                                              \
+		(arr) = xcalloc((size_t)cJSON_GetArraySize(a_) + 1, sizeof *(arr));         \
+		for (const cJSON *e_ = a_ ? a_->child : NULL; e_; e_ = e_->next, i_++) {    \
+			char p_[64];                                                        \
+			snprintf(p_, sizeof p_, "%s[%zu]", key, i_);                        \
+			fn(ld, e_, p_, &(arr)[(count)++]);                                  \
+		}                                                                           \
+	} while (0)
+
+static void load_top(struct ld *ld, const cJSON *root)
+{
+	struct scenario *s = ld->s;
+	if (!check_object(ld, root, "", top_keys, ARRAY_LEN(top_keys)))
+		return;
+	const cJSON *v = get(root, "mailsim", JT_INT);
+	if (v && v->valuedouble != 1)
+		report(ld, v, false, "mailsim", "this mailsim reads format version 1",
+		       "unsupported format version %g", v->valuedouble);
+	s->name = get_str(root, "name", "");
+	s->title = get_str(root, "title", s->name);
+	s->description = join_body(cJSON_GetObjectItemCaseSensitive(root, "description"));
+	s->seed = (uint64_t)get_num(ld, root, "seed", "", 0, 9007199254740991.0, 1, NULL);
+	s->latency = secs_to_us(get_num(ld, root, "latency_ms", "", 0, 600000, 10, "ms") / 1000.0);
+	const cJSON *st = get(root, "start", JT_STR);
+	int64_t unix_s = 1715674500; /* 2024-05-14T08:15:00Z */
+	if (st && !parse_iso8601_utc(st->valuestring, &unix_s))
+		report(ld, st, false, "start", "for example \"2024-05-14T08:15:00Z\"",
+		       "\"%s\" is not a UTC date and time", st->valuestring);
+	s->start_unix_us = unix_s * 1000000;
+	LOAD_ARRAY(ld, root, "hosts", s->hosts, s->nhosts, load_host);
+	LOAD_ARRAY(ld, root, "users", s->users, s->nusers, load_user);
+	LOAD_ARRAY(ld, root, "messages", s->messages, s->nmessages, load_message);
+	LOAD_ARRAY(ld, root, "narration", s->narration, s->nnarration, load_narration);
+	LOAD_ARRAY(ld, root, "links", s->links, s->nlinks, load_link);
+}
+
+/* ---- references ------------------------------------------------------------ */
+
+static const cJSON *node_at(const cJSON *root, const char *arr, size_t i, const char *key)
+{
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, arr), (int)i);
+	const cJSON *k = key ? cJSON_GetObjectItemCaseSensitive(e, key) : NULL;
+	return k ? k : e;
+}
+
+static void report_at(struct ld *ld, int line, int col, const char *jpath, const char *hint,
+		      const char *msg)
+{
+	fprintf(ld->err, "%s:%d:%d: error: %s: %s\n", ld->path, line, col, jpath, msg);
+	if (hint)
+		fprintf(ld->err, "  hint: %s\n", hint);
+	ld->nerr++;
+}
+
+static void check_host_refs(struct ld *ld, const cJSON *root)
+{
+	const struct scenario *s = ld->s;
+	char p[128], msg[512], hint[512];
+	for (size_t i = 0; i < s->nhosts; i++) {
+		const struct scn_host *h = &s->hosts[i];
+		for (size_t k = 0; k < i; k++) {
+			if (ascii_strcaseeq(s->hosts[k].name, h->name)) {
+				snprintf(p, sizeof p, "hosts[%zu].name", i);
+				snprintf(hint, sizeof hint, "hosts[%zu] already uses it; names must be unique", k);
+				report(ld, node_at(root, "hosts", i, "name"), false, p, hint,
+				       "duplicate host name \"%s\"", h->name);
+			}
+			if (strcmp(s->hosts[k].ip, h->ip) == 0) {
+				snprintf(p, sizeof p, "hosts[%zu].ip", i);
+				snprintf(hint, sizeof hint, "hosts[%zu] (%s) already has it", k, s->hosts[k].name);
+				report(ld, node_at(root, "hosts", i, "ip"), false, p, hint,
+				       "duplicate IP address %s", h->ip);
+			}
+		}
+		const struct scn_host *r = h->resolver ? scn_host(s, h->resolver) : NULL;
+		if (h->resolver && (!r || strcmp(r->role, "dns") != 0)) {
+			snprintf(p, sizeof p, "hosts[%zu].resolver", i);
+			report(ld, node_at(root, "hosts", i, "resolver"), false, p,
+			       "name a host whose role is \"dns\"",
+			       "resolver \"%s\" is not a dns host of this scenario", h->resolver);
+		}
+		if (strcmp(h->role, "client") != 0)
+			continue;
+		if (h->user && !scn_user(s, h->user)) {
+			snprintf(p, sizeof p, "hosts[%zu].user", i);
+			report(ld, node_at(root, "hosts", i, "user"), false, p,
+			       "add it to \"users\" or fix the spelling",
+			       "user \"%s\" is not in \"users\"", h->user);
+		}
+		const struct scn_host *sub = h->submit_server ? scn_host(s, h->submit_server) : NULL;
+		if (h->submit_server && (!sub || !scn_host_has_service(sub, "submission"))) {
+			snprintf(p, sizeof p, "hosts[%zu].submit.server", i);
+			snprintf(msg, sizeof msg, sub ? "host \"%s\" offers no \"submission\" service"
+						      : "no host named \"%s\"", h->submit_server);
+			report(ld, node_at(root, "hosts", i, "submit"), false, p,
+			       "the server must be an mta host with \"submission\" in its services",
+			       "%s", msg);
+		}
+		const struct scn_host *fs = h->has_fetch ? scn_host(s, h->fetch.server) : NULL;
+		if (h->has_fetch && (!fs || !scn_host_has_service(fs, h->fetch.protocol))) {
+			snprintf(p, sizeof p, "hosts[%zu].fetch.server", i);
+			snprintf(hint, sizeof hint, "add \"%s\" to the services of the server",
+				 h->fetch.protocol);
+			report(ld, node_at(root, "hosts", i, "fetch"), false, p, hint,
+			       fs ? "host \"%s\" does not offer the fetch protocol" : "no host named \"%s\"",
+			       h->fetch.server);
+		}
+	}
+}
+
+static bool name_has_address(const struct scenario *s, const char *name)
+{
+	for (size_t i = 0; i < s->nhosts; i++) {
+		if (ascii_strcaseeq(s->hosts[i].name, name))
+			return true;
+		for (size_t z = 0; z < s->hosts[i].nzones; z++) {
+			const struct scn_zone *zone = &s->hosts[i].zones[z];
+			for (size_t r = 0; r < zone->nrecords; r++)
+				if (ascii_strcaseeq(zone->records[r].name, name) &&
+				    (strcmp(zone->records[r].type, "A") == 0 ||
+				     strcmp(zone->records[r].type, "AAAA") == 0))
+					return true;
+		}
+	}
+	return false;
+}
+
+static void check_dns_refs(struct ld *ld)
+{
+	const struct scenario *s = ld->s;
+	bool need_dns = false, have_dns = false;
+	for (size_t i = 0; i < s->nhosts; i++) {
+		const struct scn_host *h = &s->hosts[i];
+		need_dns |= strcmp(h->role, "mta") == 0;
+		have_dns |= strcmp(h->role, "dns") == 0;
+		for (size_t z = 0; z < h->nzones; z++) {
+			const struct scn_zone *zone = &h->zones[z];
+			for (size_t r = 0; r < zone->nrecords; r++) {
+				const struct scn_record *rec = &zone->records[r];
+				if (strcmp(rec->type, "MX") != 0)
+					continue;
+				char target[256] = "";
+				unsigned pref;
+				if (sscanf(rec->data, "%u %255s", &pref, target) != 2 ||
+				    strcmp(target, ".") == 0)
+					continue; /* null MX (RFC 7505) points nowhere on purpose */
+				char norm[256], p[160], msg[600];
+				if (!dns_name_normalize(target, norm, sizeof norm) || name_has_address(s, norm))
+					continue;
+				snprintf(p, sizeof p, "hosts[%zu].zones[%zu].records[%zu].data", i, z, r);
+				snprintf(msg, sizeof msg,
+					 "MX target \"%s\" does not exist: no host has that name and no "
+					 "zone has an A or AAAA record for it",
+					 norm);
+				report_at(ld, rec->line, rec->col, p,
+					  "add the host, add an A record for it, or point the MX at an "
+					  "existing host",
+					  msg);
+			}
+		}
+	}
+	if (need_dns && !have_dns)
+		report_at(ld, 1, 1, "hosts",
+			  "add a host with \"role\": \"dns\" holding the zones (MX and A records)",
+			  "MTAs need DNS to route mail, but no host has role \"dns\"");
+}
+
+static void check_user_refs(struct ld *ld, const cJSON *root)
+{
+	const struct scenario *s = ld->s;
+	char p[128], hint[600];
+	for (size_t i = 0; i < s->nusers; i++) {
+		const struct scn_user *u = &s->users[i];
+		for (size_t k = 0; k < i; k++)
+			if (ascii_strcaseeq(s->users[k].address, u->address)) {
+				snprintf(p, sizeof p, "users[%zu].address", i);
+				report(ld, node_at(root, "users", i, "address"), false, p, NULL,
+				       "duplicate user \"%s\" (also users[%zu])", u->address, k);
+			}
+		if (!scn_mailbox_host(s, u->address)) {
+			snprintf(p, sizeof p, "users[%zu].address", i);
+			snprintf(hint, sizeof hint,
+				 "add \"%s\" to the \"domains\" of the mta host that keeps this mailbox",
+				 addr_domain(u->address));
+			report(ld, node_at(root, "users", i, "address"), false, p, hint,
+			       "no host keeps mail for the domain of \"%s\"", u->address);
+		}
+	}
+}
+
+static const struct scn_host *client_of(const struct scenario *s, const char *user)
+{
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (s->hosts[i].user && ascii_strcaseeq(s->hosts[i].user, user) &&
+		    s->hosts[i].submit_server)
+			return &s->hosts[i];
+	return NULL;
+}
+
+static void check_message_refs(struct ld *ld, const cJSON *root)
+{
+	const struct scenario *s = ld->s;
+	char p[128], hint[600];
+	for (size_t i = 0; i < s->nmessages; i++) {
+		const struct scn_message *m = &s->messages[i];
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(s->messages[k].id, m->id) == 0) {
+				snprintf(p, sizeof p, "messages[%zu].id", i);
+				report(ld, node_at(root, "messages", i, "id"), false, p, NULL,
+				       "duplicate message id \"%s\" (also messages[%zu])", m->id, k);
+			}
+		snprintf(p, sizeof p, "messages[%zu].from", i);
+		if (!scn_user(s, m->from)) {
+			snprintf(hint, sizeof hint, "add {\"address\": \"%s\"} to \"users\" and give it a client host",
+				 m->from);
+			report(ld, node_at(root, "messages", i, "from"), false, p, hint,
+			       "the sender \"%s\" is not a user of this scenario", m->from);
+		} else if (!client_of(s, m->from)) {
+			report(ld, node_at(root, "messages", i, "from"), false, p,
+			       "add a host with \"role\": \"client\", this \"user\" and a \"submit\" server",
+			       "no client host sends mail for \"%s\"", m->from);
+		}
+	}
+}
+
+static void check_misc_refs(struct ld *ld, const cJSON *root)
+{
+	const struct scenario *s = ld->s;
+	char p[128];
+	for (size_t i = 0; i < s->nnarration; i++)
+		if (s->narration[i].node && !scn_host(s, s->narration[i].node)) {
+			snprintf(p, sizeof p, "narration[%zu].node", i);
+			report(ld, node_at(root, "narration", i, "node"), false, p, NULL,
+			       "no host named \"%s\"", s->narration[i].node);
+		}
+	for (size_t i = 0; i < s->nlinks; i++) {
+		const char *ends[2] = {s->links[i].a, s->links[i].b};
+		for (int k = 0; k < 2; k++)
+			if (ends[k] && !scn_host(s, ends[k])) {
+				snprintf(p, sizeof p, "links[%zu].between", i);
+				report(ld, node_at(root, "links", i, "between"), false, p, NULL,
+				       "no host named \"%s\"", ends[k]);
+			}
+	}
+}
+
+static void check_refs(struct ld *ld, const cJSON *root)
+{
+	check_host_refs(ld, root);
+	check_dns_refs(ld);
+	check_user_refs(ld, root);
+	check_message_refs(ld, root);
+	check_misc_refs(ld, root);
+}
+
+struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE *err)
+{
+	struct ld ld = {.path = path, .text = text, .err = err};
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	if (!root) {
+		int line, col;
+		size_t off = end && end >= text ? (size_t)(end - text) : 0;
+		jsonpos_offset_to_linecol(text, off, &line, &col);
+		fprintf(err, "%s:%d:%d: error: malformed JSON near here\n", path, line, col);
+		fprintf(err, "  hint: look for a missing comma, quote or bracket at or just before "
+			     "this point\n");
+		return NULL;
+	}
+	ld.pos = jsonpos_build_len(text, len, root);
+	ld.s = xcalloc(1, sizeof *ld.s);
+	ld.s->path = xstrdup(path);
+	load_top(&ld, root);
+	if (ld.nerr == 0)
+		check_refs(&ld, root);
+	jsonpos_free(ld.pos);
+	cJSON_Delete(root);
+	if (ld.nerr) {
+		fprintf(err, "%s: %d error%s\n", path, ld.nerr, ld.nerr == 1 ? "" : "s");
+		scn_free(ld.s);
+		return NULL;
+	}
+	return ld.s;
+}
+
+struct scenario *scn_load(const char *path, FILE *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(err, "%s: error: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	struct strbuf sb;
+	sb_init(&sb);
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_append(&sb, buf, n);
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
+		sb_free(&sb);
+		return NULL;
+	}
+	struct scenario *s = scn_parse(sb.data ? sb.data : "", sb.len, path, err);
+	sb_free(&sb);
+	return s;
+}
+
+static void free_host(struct scn_host *h)
+{
+	free(h->name);
+	free(h->role);
+	free(h->ip);
+	free_str_list(h->services, h->nservices);
+	free_str_list(h->domains, h->ndomains);
+	free(h->banner);
+	free(h->resolver);
+	free(h->user);
+	free(h->submit_server);
+	free(h->fetch.protocol);
+	free(h->fetch.server);
+	free(h->fetch.at);
+	for (size_t k = 0; k < h->nzones; k++) {
+		struct scn_zone *z = &h->zones[k];
+		for (size_t r = 0; r < z->nrecords; r++) {
+			free(z->records[r].name);
+			free(z->records[r].type);
+			free(z->records[r].data);
+		}
+		free(z->records);
+		free(z->origin);
+	}
+	free(h->zones);
+}
+
+void scn_free(struct scenario *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nhosts; i++)
+		free_host(&s->hosts[i]);
+	free(s->hosts);
+	for (size_t i = 0; i < s->nusers; i++) {
+		free(s->users[i].address);
+		free(s->users[i].password);
+	}
+	free(s->users);
+	for (size_t i = 0; i < s->nmessages; i++) {
+		struct scn_message *m = &s->messages[i];
+		free(m->id);
+		free(m->from);
+		free_str_list(m->to, m->nto);
+		free(m->subject);
+		free(m->body);
+	}
+	free(s->messages);
+	for (size_t i = 0; i < s->nnarration; i++) {
+		free(s->narration[i].before);
+		free(s->narration[i].node);
+		free(s->narration[i].match);
+		free(s->narration[i].text);
+	}
+	free(s->narration);
+	for (size_t i = 0; i < s->nlinks; i++) {
+		free(s->links[i].a);
+		free(s->links[i].b);
+	}
+	free(s->links);
+	free(s->path);
+	free(s->name);
+	free(s->title);
+	free(s->description);
+	free(s);
+}
+
+const struct scn_host *scn_host(const struct scenario *s, const char *name)
+{
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (s->hosts[i].name && ascii_strcaseeq(s->hosts[i].name, name))
+			return &s->hosts[i];
+	return NULL;
+}
+
+const struct scn_user *scn_user(const struct scenario *s, const char *address)
+{
+	for (size_t i = 0; i < s->nusers; i++)
+		if (s->users[i].address && ascii_strcaseeq(s->users[i].address, address))
+			return &s->users[i];
+	return NULL;
+}
+
+const struct scn_host *scn_mailbox_host(const struct scenario *s, const char *address)
+{
+	const char *dom = addr_domain(address);
+	for (size_t i = 0; i < s->nhosts; i++)
+		for (size_t k = 0; k < s->hosts[i].ndomains; k++)
+			if (ascii_strcaseeq(s->hosts[i].domains[k], dom))
+				return &s->hosts[i];
+	return NULL;
+}
+
+bool scn_host_has_service(const struct scn_host *h, const char *service)
+{
+	for (size_t i = 0; i < h->nservices; i++)
+		if (strcmp(h->services[i], service) == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,137 @@
+/* scenario.h — a scenario file parsed into owned C structs.
+ *
+ * scn_load() reads JSON with cJSON, checks it completely (unknown keys,
+ * wrong types, bad values, duplicate names, dangling references) and
+ * reports every problem as "file:line:col: error: path: what (hint)" —
+ * a bad scenario is user input, never an assert. The cJSON tree is freed
+ * before scn_load returns; nothing else keeps JSON around. The schema is
+ * documented in docs/scenario-format.md. */
+#ifndef MAILSIM_SCENARIO_H
+#define MAILSIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util.h"
+
+struct scn_record {
+	char *name;        /* owner, absolute (no trailing dot), "@" resolved */
+	char *type;        /* "MX", "A", ... */
+	char *data;        /* presentation rdata */
+	uint32_t ttl;
+	int line, col;     /* where it was written, for messages */
+};
+
+struct scn_zone {
+	char *origin;
+	uint32_t ttl;      /* default record TTL */
+	uint32_t neg_ttl;  /* RFC 2308 negative-caching TTL */
+	struct scn_record *records;
+	size_t nrecords;
+};
+
+struct scn_fetch {
+	char *protocol;    /* "imap" | "pop3" */
+	char *server;      /* host name */
+	int64_t *at;       /* µs */
+	size_t nat;
+	bool keep;         /* POP3: leave messages on the server */
+};
+
+struct scn_host {
+	char *name;
+	char *role;        /* one of host_role_names */
+	char *ip;
+	char **services;   /* "smtp","submission","submissions","imap","pop3" */
+	size_t nservices;
+	char **domains;    /* mail domains this MTA delivers locally */
+	size_t ndomains;
+	bool tls;          /* offers STARTTLS / TLS */
+	int64_t size_limit;
+	int max_rcpts;
+	bool vrfy;
+	char *banner;
+	char *resolver;    /* DNS host name; NULL = the first dns host */
+	/* client */
+	char *user;        /* the mailbox address this client belongs to */
+	char *submit_server;
+	int submit_port;
+	struct scn_fetch fetch;
+	bool has_fetch;
+	/* dns */
+	struct scn_zone *zones;
+	size_t nzones;
+	/* viewer */
+	bool has_pos;
+	double x, y;
+};
+
+struct scn_user {
+	char *address;
+	char *password;
+	int64_t quota;     /* bytes; 0 = none */
+};
+
+struct scn_message {
+	char *id;
+	int64_t at;        /* µs */
+	char *from;
+	char **to;
+	size_t nto;
+	char *subject;
+	char *body;
+	int64_t size;      /* pad the body to about this many bytes; 0 = as written */
+};
+
+struct scn_narration {
+	char *before;      /* event kind */
+	char *node;        /* optional host filter */
+	char *match;       /* optional substring of line/qname/summary */
+	char *text;
+	bool every;        /* fire on every match, not only the first */
+};
+
+struct scn_link {
+	char *a, *b;
+	int64_t latency;   /* µs */
+};
+
+struct scenario {
+	char *path;        /* as given, for messages */
+	char *name;
+	char *title;
+	char *description;
+	uint64_t seed;
+	int64_t start_unix_us;
+	int64_t latency;   /* default one-way latency, µs */
+	struct scn_host *hosts;
+	size_t nhosts;
+	struct scn_user *users;
+	size_t nusers;
+	struct scn_message *messages;
+	size_t nmessages;
+	struct scn_narration *narration;
+	size_t nnarration;
+	struct scn_link *links;
+	size_t nlinks;
+};
+
+/* Parse text (named path in messages). Returns NULL and prints every error
+ * to err (one per line) when the scenario is invalid. */
+struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE *err);
+/* Read and parse a file; a missing file is reported like any error. */
+struct scenario *scn_load(const char *path, FILE *err);
+void scn_free(struct scenario *s);
+
+const struct scn_host *scn_host(const struct scenario *s, const char *name);
+const struct scn_user *scn_user(const struct scenario *s, const char *address);
+/* The host whose domains list holds the address's domain, or NULL. */
+const struct scn_host *scn_mailbox_host(const struct scenario *s, const char *address);
+bool scn_host_has_service(const struct scn_host *h, const char *service);
+
+/* The built-in default scenario's JSON text (scenarios/basic-delivery.json). */
+extern const char mailsim_default_scenario[];
+
+#endif

@@ -1,0 +1,131 @@
+/* sim.c — see sim.h. */
+#include "sim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "net.h"
+#include "util.h"
+
+struct sim *sim_new(uint64_t seed, int64_t epoch_unix_us)
+{
+	struct sim *sim = xcalloc(1, sizeof *sim);
+	sim->q = evq_new();
+	rng_seed(&sim->rng, seed, 0x6d61696c73696dULL); /* stream "mailsim" */
+	sim->trace = trace_new();
+	sim->epoch_unix_us = epoch_unix_us;
+	sim->net = net_new(sim);
+	sim->next_conn_id = 1;
+	return sim;
+}
+
+void sim_free(struct sim *sim)
+{
+	if (!sim)
+		return;
+	net_free(sim->net);
+	for (size_t i = 0; i < sim->nhosts; i++)
+		host_free(sim->hosts[i]);
+	free(sim->hosts);
+	for (size_t i = 0; i < sim->ntags; i++) {
+		free(sim->tag_mid[i]);
+		free(sim->tag_id[i]);
+	}
+	free(sim->tag_mid);
+	free(sim->tag_id);
+	evq_free(sim->q);
+	trace_free(sim->trace);
+	free(sim);
+}
+
+evq_id sim_at(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg)
+{
+	/* Scheduling into the past would break causality: our bug. */
+	if (t < sim->now)
+		abort();
+	return evq_push(sim->q, t, (evq_fn)fn, ctx, arg);
+}
+
+evq_id sim_after(struct sim *sim, int64_t delay, sim_fn fn, void *ctx, uint64_t arg)
+{
+	return sim_at(sim, sim->now + (delay > 0 ? delay : 0), fn, ctx, arg);
+}
+
+bool sim_cancel(struct sim *sim, evq_id id)
+{
+	return id && evq_cancel(sim->q, id);
+}
+
+bool sim_step(struct sim *sim)
+{
+	struct evq_event ev;
+	if (!evq_pop(sim->q, &ev))
+		return false;
+	sim->now = ev.time;
+	sim->events_run++;
+	((sim_fn)ev.fn)(sim, ev.ctx, ev.arg);
+	return true;
+}
+
+void sim_run_until(struct sim *sim, int64_t t)
+{
+	int64_t next;
+	while (evq_peek_time(sim->q, &next) && next <= t)
+		sim_step(sim);
+	if (sim->now < t)
+		sim->now = t;
+}
+
+void sim_run(struct sim *sim, uint64_t max_events)
+{
+	uint64_t n = 0;
+	while ((max_events == 0 || n < max_events) && sim_step(sim))
+		n++;
+}
+
+void sim_date_at(const struct sim *sim, int64_t t, char *out, size_t cap)
+{
+	rfc5322_date(sim->epoch_unix_us + t, 0, out, cap);
+}
+
+void sim_date(const struct sim *sim, char *out, size_t cap)
+{
+	sim_date_at(sim, sim->now, out, cap);
+}
+
+struct host *sim_host_by_name(const struct sim *sim, const char *name)
+{
+	for (size_t i = 0; i < sim->nhosts; i++)
+		if (ascii_strcaseeq(sim->hosts[i]->name, name))
+			return sim->hosts[i];
+	return NULL;
+}
+
+struct host *sim_host_by_ip(const struct sim *sim, const char *ip)
+{
+	for (size_t i = 0; i < sim->nhosts; i++)
+		if (strcmp(sim->hosts[i]->ip, ip) == 0)
+			return sim->hosts[i];
+	return NULL;
+}
+
+void sim_tag_add(struct sim *sim, const char *message_id, const char *tag)
+{
+	sim->tag_mid = xrealloc(sim->tag_mid, (sim->ntags + 1) * sizeof *sim->tag_mid);
+	sim->tag_id = xrealloc(sim->tag_id, (sim->ntags + 1) * sizeof *sim->tag_id);
+	sim->tag_mid[sim->ntags] = xstrdup(message_id);
+	sim->tag_id[sim->ntags] = xstrdup(tag);
+	sim->ntags++;
+}
+
+const char *sim_tag_find(const struct sim *sim, const char *msg, size_t len)
+{
+	char mid[512];
+	if (!msg_header(msg, len, "Message-ID", mid, sizeof mid))
+		return NULL;
+	for (size_t i = 0; i < sim->ntags; i++)
+		if (strcmp(sim->tag_mid[i], mid) == 0)
+			return sim->tag_id[i];
+	return NULL;
+}

@@ -1,0 +1,83 @@
+/* sim.h — the simulation context. All state of one run hangs off one
+ * struct sim: the clock, the event queue, the one PRNG, the trace, the
+ * network and the hosts. Several simulations may live in one process.
+ *
+ * Time is int64 µs of simulated time since the scenario's start; the
+ * wall-clock date of t = 0 (for Date: and Received: headers) comes from
+ * the scenario, never from the machine. */
+#ifndef MAILSIM_SIM_H
+#define MAILSIM_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "evq.h"
+#include "rng.h"
+#include "trace.h"
+
+#define SIM_US(s) ((int64_t)(s) * 1000000)
+#define SIM_MS(ms) ((int64_t)(ms) * 1000)
+
+struct net;
+struct scenario;
+struct host;
+
+/* Message fates, for the end-of-run summary that accounts for every one. */
+struct sim_stats {
+	long messages;        /* composed by clients (one per scenario message) */
+	long rcpts;           /* recipient deliveries expected */
+	long delivered;       /* recipient copies stored in a mailbox */
+	long bounced;         /* recipients failed after acceptance (DSN owed) */
+	long rejected;        /* recipients refused during submission */
+	long quarantined;
+	long dsn_sent;
+};
+
+struct sim {
+	int64_t now;
+	int64_t epoch_unix_us;   /* wall date of t = 0, from the scenario */
+	struct evq *q;           /* owned */
+	struct rng rng;
+	struct trace *trace;     /* owned */
+	struct net *net;         /* owned */
+	const struct scenario *scn; /* not owned */
+	struct host **hosts;     /* owned array of owned hosts, scenario order */
+	size_t nhosts;
+	struct sim_stats stats;
+	uint64_t events_run;
+	long next_conn_id;
+	/* Message-ID header -> scenario message id, so every hop's trace
+	 * names the message the way the scenario does. */
+	char **tag_mid, **tag_id; /* owned */
+	size_t ntags;
+};
+
+typedef void (*sim_fn)(struct sim *sim, void *ctx, uint64_t arg);
+
+struct sim *sim_new(uint64_t seed, int64_t epoch_unix_us);
+void sim_free(struct sim *sim);
+
+/* Schedule fn at absolute time t (>= now) / after a delay. */
+evq_id sim_at(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg);
+evq_id sim_after(struct sim *sim, int64_t delay, sim_fn fn, void *ctx, uint64_t arg);
+bool sim_cancel(struct sim *sim, evq_id id);
+
+/* Run one event; false when the queue is empty. */
+bool sim_step(struct sim *sim);
+/* Run events with time <= t; the clock ends at t (or earlier if empty). */
+void sim_run_until(struct sim *sim, int64_t t);
+/* Run until no events remain or max_events ran (0 = no limit). */
+void sim_run(struct sim *sim, uint64_t max_events);
+
+/* RFC 5322 date of the current simulated time. */
+void sim_date(const struct sim *sim, char *out, size_t cap);
+void sim_date_at(const struct sim *sim, int64_t t, char *out, size_t cap);
+
+void sim_tag_add(struct sim *sim, const char *message_id, const char *tag);
+/* The scenario id of a message (by its Message-ID header), or NULL. */
+const char *sim_tag_find(const struct sim *sim, const char *msg, size_t len);
+
+struct host *sim_host_by_name(const struct sim *sim, const char *name);
+struct host *sim_host_by_ip(const struct sim *sim, const char *ip);
+
+#endif

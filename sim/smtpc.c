@@ -1,0 +1,757 @@
+/* smtpc.c — sans-IO SMTP client engine; see smtpc.h.
+ *
+ * Shape: every command sent pushes the stage whose reply it awaits onto a
+ * FIFO; each complete (possibly multiline) reply pops one stage and goes to
+ * that stage's handler in reply_handlers[]. Pipelining (RFC 2920) is then
+ * just "send MAIL, every RCPT and DATA, push all": replies still come back
+ * in order.
+ *
+ * Invariants:
+ *  - the outcome is decided once (decide()); later replies or a lost
+ *    connection never change it; done() is called exactly once, last;
+ *  - once decided and nothing is outstanding, QUIT is sent; after a QUIT
+ *    reply, a 421, a protocol error or a TLS failure the client closes;
+ *  - data is sent only after 354 [RFC 5321 §3.3]; a 354 with no accepted
+ *    recipient gets a lone "." [RFC 2920 §3.1];
+ *  - replies that are not well-formed (code not 2..5, mixed codes in a
+ *    multiline reply) are protocol errors: TEMPFAIL, close.
+ */
+#include "smtpc.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SMTPC_LINE_MAX 4096 /* tolerate chatty servers beyond the 512 of RFC 5321 §4.5.3.1.5 */
+
+enum rcpt_st { RCPT_OPEN, RCPT_ACCEPTED, RCPT_FINAL };
+
+enum {
+	EXT_PIPELINING = 1 << 0, EXT_SIZE = 1 << 1, EXT_8BITMIME = 1 << 2, EXT_STARTTLS = 1 << 3,
+	EXT_AUTH_PLAIN = 1 << 4, EXT_AUTH_LOGIN = 1 << 5, EXT_ENHANCEDSTATUSCODES = 1 << 6,
+};
+
+enum auth_mech { MECH_PLAIN, MECH_LOGIN };
+
+struct smtpc {
+	struct smtpc_config cfg;
+	char *helo_name, *auth_user, *auth_pass;
+	struct smtpc_callbacks cb;
+	void *ud;
+	/* message */
+	bool has_msg, eightbit;
+	char *from;
+	char **rcpts;
+	size_t nrcpts;
+	struct strbuf body; /* dot-stuffed, with the final ".\r\n" */
+	size_t body_lines, msg_size;
+	struct smtpc_rcpt_result *rr;
+	enum rcpt_st *rst;
+	/* input */
+	struct strbuf in, line;
+	size_t in_pos;
+	bool discarding;
+	int depth;
+	/* reply being assembled */
+	bool in_reply;
+	size_t reply_lines;
+	struct smtp_reply cur;
+	/* what the server offers (from the last EHLO) */
+	unsigned ext;
+	/* flow */
+	enum smtpc_stage *q;
+	size_t qhead, qlen, qcap;
+	enum smtpc_stage stage;   /* stage shown to cb->state */
+	bool shown_closed;
+	bool handshake, tls, tls_refused, authed, pipelining;
+	enum auth_mech mech;
+	int auth_step;
+	size_t rcpt_sent, rcpt_next, naccepted;
+	bool decided, quit_sent, finished;
+	struct smtpc_result res;
+};
+
+static const struct {
+	const char *name;
+	const char *doing; /* for "lost connection while ..." texts, Postfix style */
+} stage_info[] = {
+	[SMTPC_STAGE_GREETING] = {"GREETING", "receiving the initial server greeting"},
+	[SMTPC_STAGE_EHLO] = {"EHLO", "performing the EHLO handshake"},
+	[SMTPC_STAGE_HELO] = {"HELO", "performing the HELO handshake"},
+	[SMTPC_STAGE_STARTTLS] = {"STARTTLS", "sending STARTTLS"},
+	[SMTPC_STAGE_TLS] = {"TLS", "performing the TLS handshake"},
+	[SMTPC_STAGE_AUTH] = {"AUTH", "authenticating"},
+	[SMTPC_STAGE_MAIL] = {"MAIL", "sending MAIL FROM"},
+	[SMTPC_STAGE_RCPT] = {"RCPT", "sending RCPT TO"},
+	[SMTPC_STAGE_DATA] = {"DATA", "sending DATA command"},
+	[SMTPC_STAGE_DOT] = {"DOT", "sending end of data -- message may be sent more than once"},
+	[SMTPC_STAGE_QUIT] = {"QUIT", "sending QUIT"},
+	[SMTPC_STAGE_CONN] = {"CONN", "talking to the server"},
+};
+
+const char *smtpc_stage_name(enum smtpc_stage st)
+{
+	return (unsigned)st < ARRAY_LEN(stage_info) ? stage_info[st].name : "?";
+}
+
+/* ---- stage FIFO and state reporting --------------------------------------- */
+
+static void q_push(struct smtpc *c, enum smtpc_stage st)
+{
+	if (c->qhead + c->qlen == c->qcap) {
+		if (c->qhead > 0) {
+			memmove(c->q, c->q + c->qhead, c->qlen * sizeof *c->q);
+			c->qhead = 0;
+		} else {
+			c->qcap = c->qcap ? 2 * c->qcap : 8;
+			c->q = xrealloc(c->q, c->qcap * sizeof *c->q);
+		}
+	}
+	c->q[c->qhead + c->qlen++] = st;
+}
+
+static enum smtpc_stage q_pop(struct smtpc *c)
+{
+	assert(c->qlen > 0);
+	enum smtpc_stage st = c->q[c->qhead++];
+	if (--c->qlen == 0)
+		c->qhead = 0;
+	return st;
+}
+
+/* The stage we are in: the oldest reply awaited, else the TLS handshake,
+ * else wherever we last were. */
+static enum smtpc_stage current_stage(const struct smtpc *c)
+{
+	if (c->qlen)
+		return c->q[c->qhead];
+	return c->handshake ? SMTPC_STAGE_TLS : c->stage;
+}
+
+static void update_state(struct smtpc *c)
+{
+	if (c->shown_closed)
+		return;
+	const char *from = stage_info[c->stage].name;
+	if (c->finished) {
+		c->shown_closed = true;
+		if (c->cb.state)
+			c->cb.state(c->ud, from, "CLOSED");
+		return;
+	}
+	enum smtpc_stage now = current_stage(c);
+	if (now != c->stage) {
+		c->stage = now;
+		if (c->cb.state)
+			c->cb.state(c->ud, from, stage_info[now].name);
+	}
+}
+
+static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
+{
+	struct strbuf sb;
+	va_list ap;
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	q_push(c, st); /* before sending: a synchronous reply must find it */
+	c->cb.send_line(c->ud, sb.data);
+	sb_free(&sb);
+	update_state(c);
+}
+
+/* ---- outcome ---------------------------------------------------------------- */
+
+/* Class of a reply that should have started with `want`: the code's class,
+ * except that an unexpected 2xx/3xx is a protocol error, hence TEMPFAIL. */
+static enum smtp_class outcome(const struct smtp_reply *r, int want)
+{
+	enum smtp_class cls = smtp_classify(r->code);
+	if (r->code / 100 == want)
+		return SMTP_CLASS_OK;
+	return cls == SMTP_CLASS_OK ? SMTP_CLASS_TEMPFAIL : cls;
+}
+
+static void rcpt_final(struct smtpc *c, size_t i, const struct smtp_reply *r, enum smtp_class cls)
+{
+	c->rr[i].reply = *r;
+	c->rr[i].reply.pending = false;
+	c->rr[i].cls = cls;
+	c->rst[i] = RCPT_FINAL;
+}
+
+/* Fix the outcome once. A session failure hands its reply to every
+ * recipient still undecided; otherwise it goes to the accepted ones. */
+static void decide(struct smtpc *c, enum smtpc_stage st, const struct smtp_reply *r,
+		   enum smtp_class cls, bool session_failed)
+{
+	if (c->decided)
+		return;
+	c->decided = true;
+	c->res.stage = st;
+	c->res.reply = *r;
+	c->res.reply.pending = false;
+	c->res.cls = cls;
+	c->res.session_failed = session_failed;
+	for (size_t i = 0; i < c->nrcpts; i++)
+		if (c->rst[i] == RCPT_ACCEPTED || (session_failed && c->rst[i] == RCPT_OPEN))
+			rcpt_final(c, i, r, cls);
+}
+
+static void local_fail(struct smtpc *c, enum smtpc_stage st, enum smtp_class cls, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* A failure we detect ourselves (no server reply): code 0. */
+static void local_fail(struct smtpc *c, enum smtpc_stage st, enum smtp_class cls, const char *fmt, ...)
+{
+	struct smtp_reply r;
+	va_list ap;
+	smtp_reply_set(&r, 0, NULL, "%s", "");
+	va_start(ap, fmt);
+	vsnprintf(r.text, sizeof r.text, fmt, ap);
+	va_end(ap);
+	decide(c, st, &r, cls, true);
+}
+
+static void finish(struct smtpc *c)
+{
+	if (c->finished)
+		return;
+	assert(c->decided);
+	c->finished = true;
+	c->in_pos = c->in.len;
+	c->res.rcpts = c->rr;
+	c->res.nrcpts = c->nrcpts;
+	update_state(c);
+	if (c->cb.done)
+		c->cb.done(c->ud, &c->res);
+}
+
+static void hard_close(struct smtpc *c)
+{
+	if (c->finished)
+		return;
+	if (c->cb.close)
+		c->cb.close(c->ud);
+	finish(c);
+}
+
+/* ---- greeting, EHLO/HELO, STARTTLS, AUTH ------------------------------------ */
+
+static void send_ehlo(struct smtpc *c)
+{
+	c->ext = 0; /* forget what an earlier EHLO said [RFC 3207 §4.2] */
+	send_cmd(c, SMTPC_STAGE_EHLO, "EHLO %s", c->helo_name);
+}
+
+static void start_mail(struct smtpc *c);
+static void start_auth(struct smtpc *c);
+
+static void after_hello(struct smtpc *c)
+{
+	bool want_tls = c->cfg.starttls || c->cfg.require_tls;
+	if (!c->tls && !c->tls_refused && want_tls && (c->ext & EXT_STARTTLS))
+		send_cmd(c, SMTPC_STAGE_STARTTLS, "STARTTLS");
+	else if (!c->tls && c->cfg.require_tls)
+		local_fail(c, SMTPC_STAGE_STARTTLS, SMTP_CLASS_TEMPFAIL,
+			   "TLS is required, but was not offered by host");
+	else if (c->auth_user && !c->authed && (c->ext & (EXT_AUTH_PLAIN | EXT_AUTH_LOGIN)))
+		start_auth(c);
+	else
+		start_mail(c); /* no AUTH offered: carry on, the server decides (Postfix does so) */
+}
+
+static void on_greeting(struct smtpc *c, const struct smtp_reply *r)
+{
+	if (r->code / 100 == 2)
+		send_ehlo(c);
+	else
+		decide(c, SMTPC_STAGE_GREETING, r, outcome(r, 2), true);
+}
+
+/* A 5xx to EHLO means "no ESMTP here": fall back to HELO [RFC 5321 §4.1.4,
+ * §3.2]. A 4xx is a temporary refusal of the session. */
+static void on_ehlo(struct smtpc *c, const struct smtp_reply *r)
+{
+	if (r->code / 100 == 2)
+		after_hello(c);
+	else if (r->code / 100 == 5)
+		send_cmd(c, SMTPC_STAGE_HELO, "HELO %s", c->helo_name);
+	else
+		decide(c, SMTPC_STAGE_EHLO, r, outcome(r, 2), true);
+}
+
+static void on_helo(struct smtpc *c, const struct smtp_reply *r)
+{
+	if (r->code / 100 == 2) {
+		c->ext = 0;
+		after_hello(c);
+	} else {
+		decide(c, SMTPC_STAGE_HELO, r, outcome(r, 2), true);
+	}
+}
+
+static void on_starttls(struct smtpc *c, const struct smtp_reply *r)
+{
+	if (r->code / 100 == 2) {
+		/* Bytes behind the 220 came in plaintext: never trust them
+		 * [RFC 3207 §5, the response-injection twin of CVE-2011-0411]. */
+		c->in_pos = c->in.len;
+		c->handshake = true;
+		update_state(c);
+		if (c->cb.start_tls)
+			c->cb.start_tls(c->ud);
+	} else if (c->cfg.require_tls) {
+		decide(c, SMTPC_STAGE_STARTTLS, r, outcome(r, 2), true);
+	} else {
+		c->tls_refused = true; /* opportunistic: go on in plaintext */
+		after_hello(c);
+	}
+}
+
+static void send_b64(struct smtpc *c, const char *s, size_t n, const char *prefix)
+{
+	char *b64 = b64_encode((const unsigned char *)s, n);
+	send_cmd(c, SMTPC_STAGE_AUTH, "%s%s", prefix, b64);
+	free(b64);
+}
+
+/* PLAIN: base64(authzid NUL authcid NUL passwd), empty authzid [RFC 4616 §2]. */
+static void send_plain(struct smtpc *c, const char *prefix)
+{
+	size_t nu = strlen(c->auth_user), np = strlen(c->auth_pass);
+	char *buf = xmalloc(nu + np + 2);
+	buf[0] = '\0';
+	memcpy(buf + 1, c->auth_user, nu);
+	buf[1 + nu] = '\0';
+	memcpy(buf + 2 + nu, c->auth_pass, np);
+	send_b64(c, buf, nu + np + 2, prefix);
+	free(buf);
+}
+
+static void start_auth(struct smtpc *c)
+{
+	c->auth_step = 0;
+	if (c->ext & EXT_AUTH_PLAIN) {
+		c->mech = MECH_PLAIN;
+		send_plain(c, "AUTH PLAIN "); /* initial response [RFC 4954 §4] */
+	} else {
+		c->mech = MECH_LOGIN;
+		send_cmd(c, SMTPC_STAGE_AUTH, "AUTH LOGIN");
+	}
+}
+
+static void on_auth(struct smtpc *c, const struct smtp_reply *r)
+{
+	c->auth_step++;
+	if (r->code / 100 == 2) {
+		c->authed = c->res.used_auth = true;
+		start_mail(c);
+	} else if (r->code == 334 && c->mech == MECH_LOGIN && c->auth_step == 1) {
+		send_b64(c, c->auth_user, strlen(c->auth_user), ""); /* "Username:" */
+	} else if (r->code == 334 && c->mech == MECH_LOGIN && c->auth_step == 2) {
+		send_b64(c, c->auth_pass, strlen(c->auth_pass), ""); /* "Password:" */
+	} else if (r->code == 334 && c->mech == MECH_PLAIN && c->auth_step == 1) {
+		send_plain(c, ""); /* server ignored the initial response: answer the empty challenge */
+	} else {
+		decide(c, SMTPC_STAGE_AUTH, r, outcome(r, 2), true);
+	}
+}
+
+/* ---- the transaction ---------------------------------------------------------- */
+
+static void send_rcpt(struct smtpc *c)
+{
+	send_cmd(c, SMTPC_STAGE_RCPT, "RCPT TO:<%s>", c->rcpts[c->rcpt_sent++]);
+}
+
+static void start_mail(struct smtpc *c)
+{
+	if (!c->has_msg || c->nrcpts == 0) {
+		local_fail(c, SMTPC_STAGE_MAIL, SMTP_CLASS_PERMFAIL, "no recipients");
+		return;
+	}
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_printf(&sb, "MAIL FROM:<%s>", c->from);
+	if (c->ext & EXT_SIZE)
+		sb_printf(&sb, " SIZE=%zu", c->msg_size); /* [RFC 1870 §3] */
+	if (c->eightbit && (c->ext & EXT_8BITMIME))
+		sb_puts(&sb, " BODY=8BITMIME"); /* [RFC 6152 §3] */
+	c->pipelining = (c->ext & EXT_PIPELINING) && !c->cfg.no_pipelining;
+	c->res.used_pipelining = c->pipelining;
+	send_cmd(c, SMTPC_STAGE_MAIL, "%s", sb.data);
+	sb_free(&sb);
+	if (!c->pipelining)
+		return;
+	/* RFC 2920 §3.1: MAIL and RCPT may sit anywhere in a batch, DATA last. */
+	while (c->rcpt_sent < c->nrcpts)
+		send_rcpt(c);
+	send_cmd(c, SMTPC_STAGE_DATA, "DATA");
+}
+
+static void on_mail(struct smtpc *c, const struct smtp_reply *r)
+{
+	if (r->code / 100 != 2)
+		decide(c, SMTPC_STAGE_MAIL, r, outcome(r, 2), true); /* pipelined RCPT/DATA replies are then ignored */
+	else if (!c->pipelining)
+		send_rcpt(c);
+}
+
+static void on_rcpt(struct smtpc *c, const struct smtp_reply *r)
+{
+	size_t i = c->rcpt_next++;
+	if (c->decided || i >= c->nrcpts)
+		return;
+	if (r->code / 100 == 2) {
+		c->rst[i] = RCPT_ACCEPTED;
+		c->naccepted++;
+	} else {
+		rcpt_final(c, i, r, outcome(r, 2));
+	}
+	bool last = c->rcpt_next == c->nrcpts;
+	if (last && c->naccepted == 0)
+		decide(c, SMTPC_STAGE_RCPT, r, outcome(r, 2), false); /* nothing to send */
+	else if (!c->pipelining && !last)
+		send_rcpt(c);
+	else if (!c->pipelining)
+		send_cmd(c, SMTPC_STAGE_DATA, "DATA");
+}
+
+static void on_data(struct smtpc *c, const struct smtp_reply *r)
+{
+	if (r->code / 100 == 3) {
+		q_push(c, SMTPC_STAGE_DOT);
+		if (c->decided) /* every recipient failed (or MAIL did): a lone dot [RFC 2920 §3.1] */
+			c->cb.send_data(c->ud, ".\r\n", 3, 0);
+		else
+			c->cb.send_data(c->ud, c->body.data, c->body.len, c->body_lines);
+		update_state(c);
+	} else {
+		decide(c, SMTPC_STAGE_DATA, r, outcome(r, 3), false);
+	}
+}
+
+/* The one reply to the data decides for every accepted recipient
+ * [RFC 5321 §4.1.1.4]. */
+static void on_dot(struct smtpc *c, const struct smtp_reply *r)
+{
+	decide(c, SMTPC_STAGE_DOT, r, outcome(r, 2), false);
+}
+
+static void on_quit(struct smtpc *c, const struct smtp_reply *r)
+{
+	hard_close(c);
+}
+
+static void on_unexpected(struct smtpc *c, const struct smtp_reply *r)
+{
+	decide(c, current_stage(c), r, outcome(r, 0), true);
+	hard_close(c);
+}
+
+static void (*const reply_handlers[])(struct smtpc *, const struct smtp_reply *) = {
+	[SMTPC_STAGE_GREETING] = on_greeting, [SMTPC_STAGE_EHLO] = on_ehlo,
+	[SMTPC_STAGE_HELO] = on_helo,         [SMTPC_STAGE_STARTTLS] = on_starttls,
+	[SMTPC_STAGE_TLS] = on_unexpected,    [SMTPC_STAGE_AUTH] = on_auth,
+	[SMTPC_STAGE_MAIL] = on_mail,         [SMTPC_STAGE_RCPT] = on_rcpt,
+	[SMTPC_STAGE_DATA] = on_data,         [SMTPC_STAGE_DOT] = on_dot,
+	[SMTPC_STAGE_QUIT] = on_quit,         [SMTPC_STAGE_CONN] = on_unexpected,
+};
+
+static void on_reply(struct smtpc *c, const struct smtp_reply *r)
+{
+	if (c->finished)
+		return;
+	if (c->qlen == 0) {
+		on_unexpected(c, r);
+		return;
+	}
+	enum smtpc_stage st = q_pop(c);
+	if (r->code == 421) {
+		/* The server is closing the channel [RFC 5321 §3.8]: no further
+		 * command (not even QUIT) would be read. */
+		decide(c, st, r, SMTP_CLASS_TEMPFAIL, true);
+		hard_close(c);
+		return;
+	}
+	reply_handlers[st](c, r);
+	if (c->decided && !c->quit_sent && c->qlen == 0 && !c->handshake && !c->finished) {
+		c->quit_sent = true;
+		send_cmd(c, SMTPC_STAGE_QUIT, "QUIT");
+	}
+	update_state(c);
+}
+
+/* ---- reply parsing ------------------------------------------------------------- */
+
+static const struct {
+	const char *keyword;
+	unsigned flag;
+} ext_table[] = {
+	{"PIPELINING", EXT_PIPELINING},
+	{"SIZE", EXT_SIZE},
+	{"8BITMIME", EXT_8BITMIME},
+	{"STARTTLS", EXT_STARTTLS},
+	{"ENHANCEDSTATUSCODES", EXT_ENHANCEDSTATUSCODES},
+};
+
+/* One EHLO line after the first: "KEYWORD [params]" [RFC 5321 §4.1.1.1]. */
+static void parse_ext(struct smtpc *c, const char *text)
+{
+	size_t kw = strcspn(text, " =");
+	if (kw == 4 && ascii_strncaseeq(text, "AUTH", 4)) { /* also legacy "AUTH=LOGIN" */
+		const char *p = text + 4;
+		while (*p) {
+			p += strspn(p, " =");
+			size_t n = strcspn(p, " ");
+			if (n == 5 && ascii_strncaseeq(p, "PLAIN", 5))
+				c->ext |= EXT_AUTH_PLAIN;
+			if (n == 5 && ascii_strncaseeq(p, "LOGIN", 5))
+				c->ext |= EXT_AUTH_LOGIN;
+			p += n;
+		}
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(ext_table); i++)
+		if (strlen(ext_table[i].keyword) == kw && ascii_strncaseeq(text, ext_table[i].keyword, kw))
+			c->ext |= ext_table[i].flag;
+}
+
+static void protocol_error(struct smtpc *c, const char *line)
+{
+	struct smtp_reply r;
+	int code = 0;
+	if (strspn(line, "0123456789") >= 3)
+		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	smtp_reply_set(&r, code, NULL, "protocol error: malformed reply: %.400s", line);
+	c->in_reply = false;
+	decide(c, current_stage(c), &r, SMTP_CLASS_TEMPFAIL, true);
+	hard_close(c);
+}
+
+/* Multiline replies: "250-" lines then "250 " [RFC 5321 §4.2.1]; the text of
+ * all lines is joined with spaces (truncated), the enhanced code taken from
+ * the first. */
+static void on_line(struct smtpc *c, const char *line)
+{
+	int code;
+	bool more;
+	const char *text;
+	if (!smtp_parse_reply_line(line, &code, &more, &text) || (c->in_reply && code != c->cur.code)) {
+		protocol_error(c, line);
+		return;
+	}
+	if (!c->in_reply) {
+		smtp_reply_from_text(&c->cur, code, text);
+		c->in_reply = true;
+		c->reply_lines = 0;
+	} else {
+		size_t used = strlen(c->cur.text), e = smtp_enh_len(text);
+		if (e && text[e] == ' ')
+			text += e + 1;
+		snprintf(c->cur.text + used, sizeof c->cur.text - used, " %s", text);
+	}
+	if (c->reply_lines++ > 0 && code == 250 && c->qlen && c->q[c->qhead] == SMTPC_STAGE_EHLO)
+		parse_ext(c, text);
+	if (!more) {
+		struct smtp_reply r = c->cur;
+		c->in_reply = false;
+		on_reply(c, &r);
+	}
+}
+
+/* Reply lines end at LF (CR dropped); an absurdly long line is cut at
+ * SMTPC_LINE_MAX and the rest of it skipped. */
+static bool line_step(struct smtpc *c)
+{
+	const char *p = c->in.data + c->in_pos;
+	size_t avail = c->in.len - c->in_pos;
+	const char *nl = avail ? memchr(p, '\n', avail) : NULL;
+	size_t n, skip;
+	if (nl) {
+		n = (size_t)(nl - p);
+		skip = n + 1;
+	} else if (!c->discarding && avail >= SMTPC_LINE_MAX) {
+		n = skip = avail;
+	} else {
+		if (c->discarding)
+			c->in_pos = c->in.len;
+		return false;
+	}
+	bool was_discarding = c->discarding;
+	c->discarding = !nl;
+	c->in_pos += skip;
+	if (was_discarding)
+		return true;
+	if (n > SMTPC_LINE_MAX)
+		n = SMTPC_LINE_MAX;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	sb_clear(&c->line);
+	sb_append(&c->line, p, n);
+	on_line(c, c->line.data);
+	return true;
+}
+
+static void drain(struct smtpc *c)
+{
+	while (!c->finished && line_step(c))
+		;
+	sb_consume(&c->in, c->in_pos);
+	c->in_pos = 0;
+}
+
+static void enter(struct smtpc *c)
+{
+	c->depth++;
+}
+
+static void leave(struct smtpc *c)
+{
+	if (c->depth == 1)
+		drain(c);
+	c->depth--;
+}
+
+/* ---- public API ------------------------------------------------------------------ */
+
+struct smtpc *smtpc_new(const struct smtpc_config *cfg, const struct smtpc_callbacks *cb, void *ud)
+{
+	struct smtpc *c = xcalloc(1, sizeof *c);
+	c->cfg = *cfg;
+	c->helo_name = xstrdup(cfg->helo_name ? cfg->helo_name : "localhost");
+	c->auth_user = cfg->auth_user ? xstrdup(cfg->auth_user) : NULL;
+	c->auth_pass = xstrdup(cfg->auth_pass ? cfg->auth_pass : "");
+	c->cfg.helo_name = c->helo_name;
+	c->cfg.auth_user = c->auth_user;
+	c->cfg.auth_pass = c->auth_pass;
+	c->cb = *cb;
+	c->ud = ud;
+	c->from = xstrdup("");
+	sb_init(&c->body);
+	sb_init(&c->in);
+	sb_init(&c->line);
+	c->stage = SMTPC_STAGE_GREETING;
+	q_push(c, SMTPC_STAGE_GREETING); /* the server speaks first [RFC 5321 §3.1] */
+	return c;
+}
+
+static void free_message(struct smtpc *c)
+{
+	for (size_t i = 0; i < c->nrcpts; i++)
+		free(c->rcpts[i]);
+	free(c->rcpts);
+	free(c->rr);
+	free(c->rst);
+	free(c->from);
+	sb_free(&c->body);
+	c->rcpts = NULL;
+	c->rr = NULL;
+	c->rst = NULL;
+	c->from = NULL;
+	c->nrcpts = 0;
+}
+
+void smtpc_free(struct smtpc *c)
+{
+	if (!c)
+		return;
+	free_message(c);
+	free(c->helo_name);
+	free(c->auth_user);
+	free(c->auth_pass);
+	free(c->q);
+	sb_free(&c->in);
+	sb_free(&c->line);
+	free(c);
+}
+
+void smtpc_set_message(struct smtpc *c, const char *mail_from, const char *const *rcpts, size_t nrcpts,
+		       const char *data, size_t len)
+{
+	free_message(c);
+	c->has_msg = true;
+	c->from = xstrdup(mail_from ? mail_from : "");
+	c->nrcpts = nrcpts;
+	c->rcpts = xcalloc(nrcpts, sizeof *c->rcpts);
+	c->rr = xcalloc(nrcpts, sizeof *c->rr);
+	c->rst = xcalloc(nrcpts, sizeof *c->rst);
+	for (size_t i = 0; i < nrcpts; i++) {
+		c->rcpts[i] = xstrdup(rcpts[i]);
+		c->rr[i].rcpt = c->rcpts[i];
+		c->rr[i].cls = SMTP_CLASS_TEMPFAIL;
+	}
+	smtp_dot_stuff(data, len, &c->body, &c->body_lines);
+	c->msg_size = smtp_message_size(data, len);
+	c->eightbit = false;
+	for (size_t i = 0; i < len && !c->eightbit; i++)
+		c->eightbit = (unsigned char)data[i] >= 0x80;
+}
+
+void smtpc_feed(struct smtpc *c, const char *data, size_t len)
+{
+	if (c->finished)
+		return;
+	enter(c);
+	sb_append(&c->in, data, len);
+	leave(c);
+}
+
+void smtpc_tls_done(struct smtpc *c, bool ok)
+{
+	if (!c->handshake || c->finished)
+		return;
+	enter(c);
+	c->handshake = false;
+	if (ok) {
+		c->tls = c->res.used_tls = true;
+		send_ehlo(c); /* start over: EHLO again [RFC 3207 §4.2] */
+	} else {
+		/* The connection is unusable after a failed handshake, whether TLS
+		 * was required or opportunistic; the host may retry in plaintext. */
+		local_fail(c, SMTPC_STAGE_TLS, SMTP_CLASS_TEMPFAIL, "TLS handshake failed");
+		hard_close(c);
+	}
+	leave(c);
+}
+
+static void lost(struct smtpc *c, bool timeout)
+{
+	if (c->finished)
+		return;
+	enter(c);
+	enum smtpc_stage st = current_stage(c);
+	local_fail(c, st, SMTP_CLASS_TEMPFAIL, "%s while %s", timeout ? "conversation timed out" : "lost connection",
+		   stage_info[st].doing);
+	if (timeout)
+		hard_close(c);
+	else
+		finish(c);
+	leave(c);
+}
+
+void smtpc_disconnected(struct smtpc *c)
+{
+	lost(c, false);
+}
+
+void smtpc_timeout(struct smtpc *c)
+{
+	lost(c, true);
+}
+
+bool smtpc_finished(const struct smtpc *c)
+{
+	return c->finished;
+}
+
+const char *smtpc_state_name(const struct smtpc *c)
+{
+	return c->finished ? "CLOSED" : stage_info[current_stage(c)].name;
+}

@@ -1,0 +1,481 @@
+/* trace.c — see trace.h. */
+#include "trace.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct trace {
+	FILE *jsonl;             /* not owned */
+	FILE *transcript;        /* not owned */
+	struct strbuf *buffer;   /* not owned */
+	trace_hook_fn hook;
+	void *hook_ud;
+	bool in_hook;
+	uint64_t seq;
+	bool building;
+	struct trace_event ev;   /* the event being built */
+	struct strbuf line;      /* scratch */
+};
+
+struct trace *trace_new(void)
+{
+	struct trace *tr = xcalloc(1, sizeof *tr);
+	tr->ev.conn = -1;
+	sb_init(&tr->line);
+	return tr;
+}
+
+static void event_reset(struct trace_event *ev)
+{
+	free(ev->node);
+	free(ev->peer);
+	free(ev->msg);
+	free(ev->rcpt);
+	for (size_t i = 0; i < ev->nf; i++) {
+		free(ev->f[i].str);
+		for (size_t k = 0; k < ev->f[i].n; k++)
+			free(ev->f[i].strv[k]);
+		free(ev->f[i].strv);
+	}
+	ev->node = ev->peer = ev->msg = ev->rcpt = NULL;
+	ev->conn = -1;
+	ev->nf = 0;
+}
+
+void trace_free(struct trace *tr)
+{
+	if (!tr)
+		return;
+	event_reset(&tr->ev);
+	free(tr->ev.f);
+	sb_free(&tr->line);
+	free(tr);
+}
+
+void trace_set_jsonl(struct trace *tr, FILE *f) { tr->jsonl = f; }
+void trace_set_transcript(struct trace *tr, FILE *f) { tr->transcript = f; }
+void trace_set_buffer(struct trace *tr, struct strbuf *sb) { tr->buffer = sb; }
+uint64_t trace_count(const struct trace *tr) { return tr->seq; }
+
+void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud)
+{
+	tr->hook = fn;
+	tr->hook_ud = ud;
+}
+
+void trace_begin(struct trace *tr, int64_t t, const char *kind)
+{
+	/* One event at a time: a half-built event is our bug, not input. */
+	if (tr->building)
+		abort();
+	tr->building = true;
+	event_reset(&tr->ev);
+	tr->ev.t = t;
+	tr->ev.kind = kind;
+}
+
+static void set_owned(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = v ? xstrdup(v) : NULL;
+}
+
+void trace_node(struct trace *tr, const char *v) { set_owned(&tr->ev.node, v); }
+void trace_peer(struct trace *tr, const char *v) { set_owned(&tr->ev.peer, v); }
+void trace_msg(struct trace *tr, const char *v) { set_owned(&tr->ev.msg, v); }
+void trace_rcpt(struct trace *tr, const char *v) { set_owned(&tr->ev.rcpt, v); }
+void trace_conn(struct trace *tr, long conn) { tr->ev.conn = conn; }
+
+static struct trace_field *add_field(struct trace *tr, const char *key, enum trace_ftype type)
+{
+	struct trace_event *ev = &tr->ev;
+	if (ev->nf == ev->capf) {
+		ev->capf = ev->capf ? ev->capf * 2 : 8;
+		ev->f = xrealloc(ev->f, ev->capf * sizeof *ev->f);
+	}
+	struct trace_field *f = &ev->f[ev->nf++];
+	memset(f, 0, sizeof *f);
+	f->key = key;
+	f->type = type;
+	return f;
+}
+
+void trace_str(struct trace *tr, const char *key, const char *val)
+{
+	add_field(tr, key, TF_STR)->str = xstrdup(val ? val : "");
+}
+
+void trace_strn(struct trace *tr, const char *key, const char *val, size_t len)
+{
+	add_field(tr, key, TF_STR)->str = xstrndup(val, len);
+}
+
+void trace_int(struct trace *tr, const char *key, int64_t val)
+{
+	add_field(tr, key, TF_INT)->num = val;
+}
+
+void trace_bool(struct trace *tr, const char *key, bool val)
+{
+	add_field(tr, key, TF_BOOL)->num = val;
+}
+
+void trace_time(struct trace *tr, const char *key, int64_t us)
+{
+	add_field(tr, key, TF_TIME)->num = us;
+}
+
+void trace_strv(struct trace *tr, const char *key, const char *const *v, size_t n)
+{
+	struct trace_field *f = add_field(tr, key, TF_STRV);
+	f->strv = xcalloc(n ? n : 1, sizeof *f->strv);
+	f->n = n;
+	for (size_t i = 0; i < n; i++)
+		f->strv[i] = xstrdup(v[i]);
+}
+
+void trace_format_time(int64_t t_us, char *buf, size_t cap)
+{
+	const char *sign = t_us < 0 ? "-" : "";
+	uint64_t a = t_us < 0 ? (uint64_t)(-(t_us + 1)) + 1 : (uint64_t)t_us;
+	snprintf(buf, cap, "%s%" PRIu64 ".%06" PRIu64, sign, a / 1000000, a % 1000000);
+}
+
+/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xE0) == 0xC0) {
+		len = 2;
+		cp = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		len = 3;
+		cp = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+void json_put_string(struct strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	sb_putc(sb, '"');
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			sb_putc(sb, '\\');
+			sb_putc(sb, (char)c);
+		} else if (c == '\n') {
+			sb_puts(sb, "\\n");
+		} else if (c == '\r') {
+			sb_puts(sb, "\\r");
+		} else if (c == '\t') {
+			sb_puts(sb, "\\t");
+		} else if (c < 0x20 || c == 0x7F) {
+			sb_printf(sb, "\\u%04x", c);
+		} else if (c >= 0x80) {
+			size_t n = utf8_seq(p + i, len - i);
+			if (n == 0) {
+				sb_puts(sb, "\\ufffd");
+				i++;
+				continue;
+			}
+			sb_append(sb, s + i, n);
+			i += n;
+			continue;
+		} else {
+			sb_putc(sb, (char)c);
+		}
+		i++;
+	}
+	sb_putc(sb, '"');
+}
+
+static void put_key(struct strbuf *sb, const char *key)
+{
+	sb_putc(sb, ',');
+	json_put_string(sb, key, strlen(key));
+	sb_putc(sb, ':');
+}
+
+static void put_opt_str(struct strbuf *sb, const char *key, const char *v)
+{
+	if (!v)
+		return;
+	put_key(sb, key);
+	json_put_string(sb, v, strlen(v));
+}
+
+static void format_jsonl(const struct trace_event *ev, struct strbuf *sb)
+{
+	char t[32];
+	trace_format_time(ev->t, t, sizeof t);
+	sb_printf(sb, "{\"t\":%s,\"seq\":%" PRIu64 ",\"kind\":", t, ev->seq);
+	json_put_string(sb, ev->kind, strlen(ev->kind));
+	put_opt_str(sb, "node", ev->node);
+	put_opt_str(sb, "peer", ev->peer);
+	if (ev->conn >= 0) {
+		put_key(sb, "conn");
+		sb_printf(sb, "%ld", ev->conn);
+	}
+	put_opt_str(sb, "msg", ev->msg);
+	put_opt_str(sb, "rcpt", ev->rcpt);
+	for (size_t i = 0; i < ev->nf; i++) {
+		const struct trace_field *f = &ev->f[i];
+		put_key(sb, f->key);
+		switch (f->type) {
+		case TF_STR:
+			json_put_string(sb, f->str, strlen(f->str));
+			break;
+		case TF_INT:
+			sb_printf(sb, "%" PRId64, f->num);
+			break;
+		case TF_BOOL:
+			sb_puts(sb, f->num ? "true" : "false");
+			break;
+		case TF_TIME: {
+			char tb[32];
+			trace_format_time(f->num, tb, sizeof tb);
+			sb_puts(sb, tb);
+			break;
+		}
+		case TF_STRV:
+			sb_putc(sb, '[');
+			for (size_t k = 0; k < f->n; k++) {
+				if (k)
+					sb_putc(sb, ',');
+				json_put_string(sb, f->strv[k], strlen(f->strv[k]));
+			}
+			sb_putc(sb, ']');
+			break;
+		}
+	}
+	sb_puts(sb, "}\n");
+}
+
+const char *trace_event_str(const struct trace_event *ev, const char *key)
+{
+	for (size_t i = 0; i < ev->nf; i++)
+		if (ev->f[i].type == TF_STR && strcmp(ev->f[i].key, key) == 0)
+			return ev->f[i].str;
+	return NULL;
+}
+
+bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out)
+{
+	for (size_t i = 0; i < ev->nf; i++)
+		if (ev->f[i].type != TF_STR && ev->f[i].type != TF_STRV &&
+		    strcmp(ev->f[i].key, key) == 0) {
+			*out = ev->f[i].num;
+			return true;
+		}
+	return false;
+}
+
+static const struct trace_field *field(const struct trace_event *ev, const char *key)
+{
+	for (size_t i = 0; i < ev->nf; i++)
+		if (strcmp(ev->f[i].key, key) == 0)
+			return &ev->f[i];
+	return NULL;
+}
+
+static void put_list(struct strbuf *sb, const struct trace_event *ev, const char *key,
+		     const char *sep)
+{
+	const struct trace_field *f = field(ev, key);
+	if (!f || f->type != TF_STRV)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		sb_printf(sb, "%s%s", i ? sep : "", f->strv[i]);
+}
+
+static const char *S(const struct trace_event *ev, const char *key)
+{
+	const char *v = trace_event_str(ev, key);
+	return v ? v : "";
+}
+
+static int64_t I(const struct trace_event *ev, const char *key)
+{
+	int64_t v = 0;
+	trace_event_int(ev, key, &v);
+	return v;
+}
+
+/* The human transcript: one line per event, "time  where  what". Each
+ * kind family has a short formatter; unknown kinds print their fields. */
+typedef void (*summary_fn)(struct strbuf *sb, const struct trace_event *ev);
+
+static void sum_line(struct strbuf *sb, const struct trace_event *ev)
+{
+	const char *dir = S(ev, "dir");
+	bool tls = false;
+	int64_t v;
+	if (trace_event_int(ev, "tls", &v))
+		tls = v != 0;
+	const char *arrow = strcmp(dir, "c2s") == 0 ? (tls ? "C~>" : "C->") : (tls ? "S<~" : "S<-");
+	sb_printf(sb, "%s %s", arrow, S(ev, "line"));
+}
+
+static void sum_data(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "C-> [message: %" PRId64 " bytes, %" PRId64 " lines, then \".\"]  %s",
+		  I(ev, "bytes"), I(ev, "lines"), S(ev, "summary"));
+}
+
+static void sum_dns_query(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "DNS? %s %s", S(ev, "qtype"), S(ev, "qname"));
+}
+
+static void sum_dns_answer(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "DNS! %s %s -> %s ", S(ev, "qtype"), S(ev, "qname"), S(ev, "rcode"));
+	put_list(sb, ev, "answers", ", ");
+}
+
+static void sum_net(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "%s port %" PRId64, ev->kind + 4, I(ev, "port"));
+}
+
+static void sum_queue(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "%s", ev->kind);
+	if (*S(ev, "queue_id"))
+		sb_printf(sb, " %s", S(ev, "queue_id"));
+	if (field(ev, "rcpts")) {
+		sb_printf(sb, " from <%s> to ", S(ev, "from"));
+		put_list(sb, ev, "rcpts", ", ");
+	}
+	if (*S(ev, "domain"))
+		sb_printf(sb, " attempt %" PRId64 " for %s", I(ev, "attempt"), S(ev, "domain"));
+	if (*S(ev, "result"))
+		sb_printf(sb, " %s", S(ev, "result"));
+	if (*S(ev, "status"))
+		sb_printf(sb, " %s", S(ev, "status"));
+	if (*S(ev, "reason"))
+		sb_printf(sb, " (%s)", S(ev, "reason"));
+	const struct trace_field *na = field(ev, "next_attempt");
+	if (na && na->type == TF_TIME) {
+		char tb[32];
+		trace_format_time(na->num, tb, sizeof tb);
+		sb_printf(sb, " next attempt at t=%s", tb);
+	}
+}
+
+static void sum_generic(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_puts(sb, ev->kind);
+	for (size_t i = 0; i < ev->nf; i++) {
+		const struct trace_field *f = &ev->f[i];
+		sb_printf(sb, " %s=", f->key);
+		if (f->type == TF_STR)
+			sb_puts(sb, f->str);
+		else if (f->type == TF_STRV)
+			put_list(sb, ev, f->key, ",");
+		else if (f->type == TF_BOOL)
+			sb_puts(sb, f->num ? "true" : "false");
+		else if (f->type == TF_TIME) {
+			char tb[32];
+			trace_format_time(f->num, tb, sizeof tb);
+			sb_puts(sb, tb);
+		} else
+			sb_printf(sb, "%" PRId64, f->num);
+	}
+}
+
+static const struct {
+	const char *kind;
+	summary_fn fn;
+} summaries[] = {
+	{"smtp.send", sum_line},   {"pop3.send", sum_line},       {"imap.send", sum_line},
+	{"smtp.data", sum_data},   {"dns.query", sum_dns_query},  {"dns.answer", sum_dns_answer},
+	{"dns.cache", sum_dns_answer}, {"net.connect", sum_net},  {"net.accept", sum_net},
+	{"net.refused", sum_net},  {"net.timeout", sum_net},      {"queue.enter", sum_queue},
+	{"queue.attempt", sum_queue}, {"queue.defer", sum_queue}, {"queue.bounce", sum_queue},
+	{"queue.done", sum_queue},
+};
+
+static void format_transcript(const struct trace_event *ev, struct strbuf *sb)
+{
+	char t[32];
+	trace_format_time(ev->t, t, sizeof t);
+	sb_printf(sb, "%12s  ", t);
+	if (ev->node && ev->peer)
+		sb_printf(sb, "%s -> %s  ", ev->node, ev->peer);
+	else if (ev->node)
+		sb_printf(sb, "%s  ", ev->node);
+	if (ev->msg)
+		sb_printf(sb, "[%s] ", ev->msg);
+	if (ev->rcpt)
+		sb_printf(sb, "<%s> ", ev->rcpt);
+	summary_fn fn = sum_generic;
+	for (size_t i = 0; i < ARRAY_LEN(summaries); i++)
+		if (strcmp(summaries[i].kind, ev->kind) == 0)
+			fn = summaries[i].fn;
+	fn(sb, ev);
+	sb_putc(sb, '\n');
+}
+
+static void write_event(struct trace *tr, struct trace_event *ev)
+{
+	ev->seq = tr->seq++;
+	if (tr->jsonl || tr->buffer) {
+		sb_clear(&tr->line);
+		format_jsonl(ev, &tr->line);
+		if (tr->jsonl)
+			fwrite(tr->line.data, 1, tr->line.len, tr->jsonl);
+		if (tr->buffer)
+			sb_append(tr->buffer, tr->line.data, tr->line.len);
+	}
+	if (tr->transcript) {
+		sb_clear(&tr->line);
+		if (strcmp(ev->kind, "narrate") == 0) {
+			sb_printf(&tr->line, "\n      >> %s\n\n", S(ev, "text"));
+		} else {
+			format_transcript(ev, &tr->line);
+		}
+		fwrite(tr->line.data, 1, tr->line.len, tr->transcript);
+	}
+}
+
+void trace_end(struct trace *tr)
+{
+	if (tr->hook && !tr->in_hook) {
+		tr->in_hook = true;
+		tr->hook(tr->hook_ud, tr, &tr->ev);
+		tr->in_hook = false;
+	}
+	write_event(tr, &tr->ev);
+	tr->building = false;
+	event_reset(&tr->ev);
+}
+
+void trace_narrate(struct trace *tr, int64_t t, const char *text)
+{
+	struct trace_event ev = {.t = t, .kind = "narrate", .conn = -1};
+	struct trace_field f = {.key = "text", .type = TF_STR, .str = (char *)text};
+	ev.f = &f;
+	ev.nf = 1;
+	write_event(tr, &ev);
+}

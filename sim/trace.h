@@ -1,0 +1,85 @@
+/* trace.h — the trace: every observable step of a run is one event.
+ *
+ * The trace is the product's spine: golden tests, the terminal transcript
+ * and the viewer all consume the same stream. An event is built with
+ * trace_begin(), the common fields and then kind-specific fields in a fixed
+ * order, and written by trace_end() to every sink: JSON Lines (the
+ * contract in ARCHITECTURE.md), a human transcript, an in-memory buffer.
+ *
+ * Invariants: key order is fixed ("t","seq","kind", then node, peer, conn,
+ * msg, rcpt as set, then the extra fields in the order added); "t" is
+ * printed from the integer µs clock with exactly six decimals; strings are
+ * escaped to valid JSON (invalid UTF-8 becomes U+FFFD). */
+#ifndef MAILSIM_TRACE_H
+#define MAILSIM_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util.h"
+
+enum trace_ftype { TF_STR, TF_INT, TF_BOOL, TF_STRV, TF_TIME };
+
+struct trace_field {
+	const char *key;         /* static string */
+	enum trace_ftype type;
+	char *str;               /* owned (TF_STR) */
+	int64_t num;             /* TF_INT / TF_BOOL */
+	char **strv;             /* owned (TF_STRV) */
+	size_t n;
+};
+
+struct trace;
+
+/* The event being built; hooks see it read-only before it is written. */
+struct trace_event {
+	int64_t t;
+	uint64_t seq;
+	const char *kind;        /* static string */
+	char *node, *peer, *msg, *rcpt;   /* owned, may be NULL */
+	long conn;               /* -1 when absent */
+	struct trace_field *f;   /* owned */
+	size_t nf, capf;
+};
+
+/* Called before each event is written (not for narrate events), e.g. to
+ * emit the scenario's narration for the step that follows. */
+typedef void (*trace_hook_fn)(void *ud, struct trace *tr, const struct trace_event *ev);
+
+struct trace *trace_new(void);
+void trace_free(struct trace *tr);
+void trace_set_jsonl(struct trace *tr, FILE *f);       /* not owned */
+void trace_set_transcript(struct trace *tr, FILE *f);  /* not owned */
+void trace_set_buffer(struct trace *tr, struct strbuf *sb); /* JSONL into memory; not owned */
+void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud);
+uint64_t trace_count(const struct trace *tr);
+
+void trace_begin(struct trace *tr, int64_t t, const char *kind);
+void trace_node(struct trace *tr, const char *node);
+void trace_peer(struct trace *tr, const char *peer);
+void trace_conn(struct trace *tr, long conn);
+void trace_msg(struct trace *tr, const char *msg);
+void trace_rcpt(struct trace *tr, const char *rcpt);
+void trace_str(struct trace *tr, const char *key, const char *val);
+void trace_strn(struct trace *tr, const char *key, const char *val, size_t len);
+void trace_int(struct trace *tr, const char *key, int64_t val);
+void trace_bool(struct trace *tr, const char *key, bool val);
+/* A simulated time (µs) printed like "t": seconds with six decimals. */
+void trace_time(struct trace *tr, const char *key, int64_t us);
+void trace_strv(struct trace *tr, const char *key, const char *const *v, size_t n);
+void trace_end(struct trace *tr);
+
+/* A narrate event at time t (written at once, outside any event). */
+void trace_narrate(struct trace *tr, int64_t t, const char *text);
+
+/* Field lookup on an event (NULL / false when absent). */
+const char *trace_event_str(const struct trace_event *ev, const char *key);
+bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out);
+
+/* "12.000150" from µs; buf >= 32. */
+void trace_format_time(int64_t t_us, char *buf, size_t cap);
+/* JSON string literal (with quotes) of s, appended to sb. */
+void json_put_string(struct strbuf *sb, const char *s, size_t len);
+
+#endif

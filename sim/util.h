@@ -1,0 +1,61 @@
+/* util.h — small shared helpers for sim/: allocation that cannot fail,
+ * a growable byte/string buffer, base64 and ASCII case helpers.
+ *
+ * Invariants: x* allocators abort on out-of-memory (a bug or an impossible
+ * machine, never user input); nothing here touches the clock or the
+ * environment. */
+#ifndef MAILSIM_UTIL_H
+#define MAILSIM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable buffer; data is always NUL-terminated (len excludes the NUL). */
+struct strbuf {
+	char *data;   /* owned */
+	size_t len;
+	size_t cap;
+};
+
+void sb_init(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+void sb_clear(struct strbuf *sb);
+void sb_reserve(struct strbuf *sb, size_t extra);
+void sb_append(struct strbuf *sb, const char *data, size_t len);
+void sb_puts(struct strbuf *sb, const char *s);
+void sb_putc(struct strbuf *sb, char c);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Remove the first n bytes. */
+void sb_consume(struct strbuf *sb, size_t n);
+/* Hand the buffer to the caller (never NULL); the strbuf is reset. */
+char *sb_steal(struct strbuf *sb);
+
+/* RFC 4648 base64. Encode always succeeds; decode returns -1 on bad input,
+ * else the decoded length (out gets a NUL after the data). */
+char *b64_encode(const unsigned char *data, size_t len);
+long b64_decode(const char *in, unsigned char **out);
+
+bool ascii_strcaseeq(const char *a, const char *b);
+bool ascii_strncaseeq(const char *a, const char *b, size_t n);
+bool ascii_startswith_ci(const char *s, const char *prefix);
+void ascii_lower(char *s);
+
+/* Format µs-since-epoch (Unix epoch, UTC) plus a zone offset in minutes as
+ * an RFC 5322 date: "Tue, 14 May 2024 10:15:02 +0200". out >= 40 bytes. */
+void rfc5322_date(int64_t unix_us, int tz_minutes, char *out, size_t outsz);
+/* Parse "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds; false if malformed. */
+bool parse_iso8601_utc(const char *s, int64_t *unix_s);
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,253 @@
+/* world.c — see world.h. */
+#include "world.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mta.h"
+#include "mua.h"
+#include "net.h"
+#include "resolver.h"
+#include "util.h"
+
+struct world {
+	struct sim *sim;              /* owned */
+	const struct scenario *scn;   /* not owned */
+	bool *fired;                  /* owned: one per narration rule */
+	uint64_t seed;
+};
+
+static enum host_role role_of(const char *name)
+{
+	for (int i = 0; host_role_names[i]; i++)
+		if (strcmp(host_role_names[i], name) == 0)
+			return (enum host_role)i;
+	return ROLE_MTA;
+}
+
+/* ---- narration ------------------------------------------------------------- */
+
+static bool rule_matches(const struct scn_narration *n, const struct trace_event *ev)
+{
+	if (strcmp(n->before, ev->kind) != 0)
+		return false;
+	if (n->node && !(ev->node && ascii_strcaseeq(n->node, ev->node)))
+		return false;
+	if (!n->match)
+		return true;
+	static const char *const keys[] = {"line", "qname", "summary", "reason", "subject",
+					   "domain", "folder", "status"};
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const char *v = trace_event_str(ev, keys[i]);
+		if (v && strstr(v, n->match))
+			return true;
+	}
+	return false;
+}
+
+static void narrate_hook(void *ud, struct trace *tr, const struct trace_event *ev)
+{
+	struct world *w = ud;
+	for (size_t i = 0; i < w->scn->nnarration; i++) {
+		const struct scn_narration *n = &w->scn->narration[i];
+		if ((w->fired[i] && !n->every) || !rule_matches(n, ev))
+			continue;
+		w->fired[i] = true;
+		trace_narrate(tr, ev->t, n->text);
+	}
+}
+
+/* ---- building ---------------------------------------------------------------- */
+
+static void load_zones(struct dnsd *d, const struct scn_host *cfg)
+{
+	struct dns_db *db = dnsd_db(d);
+	for (size_t z = 0; z < cfg->nzones; z++) {
+		const struct scn_zone *zone = &cfg->zones[z];
+		dns_db_add_zone(db, zone->origin, zone->neg_ttl);
+		for (size_t r = 0; r < zone->nrecords; r++) {
+			const struct scn_record *rec = &zone->records[r];
+			enum dns_type t;
+			struct dns_rr rr;
+			char err[256];
+			/* Validated by the loader; a failure here is our bug. */
+			if (!dns_type_parse(rec->type, &t) ||
+			    !dns_rr_init(&rr, rec->name, t, rec->ttl, rec->data, err, sizeof err))
+				abort();
+			dns_db_add(db, &rr);
+			dns_rr_clear(&rr);
+		}
+	}
+}
+
+static const struct scn_host *default_dns(const struct scenario *scn)
+{
+	for (size_t i = 0; i < scn->nhosts; i++)
+		if (strcmp(scn->hosts[i].role, "dns") == 0)
+			return &scn->hosts[i];
+	return NULL;
+}
+
+static void build_role(struct world *w, struct host *h, const struct scn_host *cfg)
+{
+	struct sim *sim = w->sim;
+	switch (h->role) {
+	case ROLE_DNS: {
+		struct dnsd *d = dnsd_new(sim, h);
+		load_zones(d, cfg);
+		h->role_obj = d;
+		h->role_free = dnsd_free;
+		break;
+	}
+	case ROLE_CLIENT:
+		h->role_obj = mua_new(sim, h, cfg, cfg->user ? scn_user(w->scn, cfg->user) : NULL);
+		h->role_free = mua_free;
+		break;
+	default: {
+		struct mta *m = mta_new(sim, h, cfg);
+		for (size_t u = 0; u < w->scn->nusers; u++) {
+			const struct scn_user *su = &w->scn->users[u];
+			if (scn_mailbox_host(w->scn, su->address) == cfg)
+				mailstore_add_user(mta_store(m), su->address, su->password, su->quota);
+		}
+		h->role_obj = m;
+		h->role_free = mta_free;
+		break;
+	}
+	}
+}
+
+struct world *world_new(const struct scenario *scn, const uint64_t *seed)
+{
+	struct world *w = xcalloc(1, sizeof *w);
+	w->scn = scn;
+	w->fired = xcalloc(scn->nnarration + 1, sizeof *w->fired);
+	w->seed = seed ? *seed : scn->seed;
+	struct sim *sim = sim_new(w->seed, scn->start_unix_us);
+	w->sim = sim;
+	sim->scn = scn;
+	trace_set_hook(sim->trace, narrate_hook, w);
+	net_set_default_latency(sim->net, scn->latency);
+	for (size_t i = 0; i < scn->nlinks; i++)
+		net_set_link_latency(sim->net, scn->links[i].a, scn->links[i].b, scn->links[i].latency);
+	sim->hosts = xcalloc(scn->nhosts + 1, sizeof *sim->hosts);
+	for (size_t i = 0; i < scn->nhosts; i++) {
+		const struct scn_host *c = &scn->hosts[i];
+		struct host *h = host_new(c->name, c->ip, role_of(c->role));
+		h->index = i;
+		sim->hosts[sim->nhosts++] = h;
+	}
+	const struct scn_host *dflt = default_dns(scn);
+	for (size_t i = 0; i < scn->nhosts; i++) {
+		const struct scn_host *c = &scn->hosts[i];
+		struct host *h = sim->hosts[i];
+		const struct scn_host *ns = c->resolver ? scn_host(scn, c->resolver) : dflt;
+		if (ns && h->role != ROLE_DNS && h->role != ROLE_CLIENT)
+			h->resolver = resolver_new(sim, h, ns->ip);
+		build_role(w, h, c);
+	}
+	for (size_t i = 0; i < scn->nmessages; i++) {
+		const struct scn_message *m = &scn->messages[i];
+		for (size_t k = 0; k < scn->nhosts; k++) {
+			const struct scn_host *c = &scn->hosts[k];
+			if (strcmp(c->role, "client") == 0 && c->user && c->submit_server &&
+			    ascii_strcaseeq(c->user, m->from)) {
+				mua_schedule_message(sim->hosts[k]->role_obj, m);
+				break;
+			}
+		}
+	}
+	return w;
+}
+
+void world_free(struct world *w)
+{
+	if (!w)
+		return;
+	sim_free(w->sim);
+	free(w->fired);
+	free(w);
+}
+
+struct sim *world_sim(struct world *w)
+{
+	return w->sim;
+}
+
+void world_summary(struct world *w, struct world_summary *out)
+{
+	const struct sim *sim = w->sim;
+	memset(out, 0, sizeof *out);
+	out->messages = sim->stats.messages;
+	out->rcpts = sim->stats.rcpts;
+	out->delivered = sim->stats.delivered;
+	out->bounced = sim->stats.bounced;
+	out->rejected = sim->stats.rejected;
+	out->quarantined = sim->stats.quarantined;
+	out->dsn_sent = sim->stats.dsn_sent;
+	for (size_t i = 0; i < sim->nhosts; i++) {
+		struct host *h = sim->hosts[i];
+		if (h->role == ROLE_MTA || h->role == ROLE_MAILBOX || h->role == ROLE_FILTER)
+			out->queued += mta_queued(h->role_obj);
+	}
+	out->accounted = out->delivered + out->bounced + out->rejected + out->quarantined +
+				 out->queued ==
+			 out->rcpts;
+}
+
+void world_run(struct world *w, int64_t t_end_us)
+{
+	struct sim *sim = w->sim;
+	const struct scenario *scn = w->scn;
+	char start[64];
+	rfc5322_date(scn->start_unix_us, 0, start, sizeof start);
+	trace_begin(sim->trace, sim->now, "sim.start");
+	trace_str(sim->trace, "scenario", scn->name);
+	trace_str(sim->trace, "title", scn->title);
+	trace_int(sim->trace, "seed", (int64_t)w->seed);
+	trace_str(sim->trace, "start", start);
+	trace_end(sim->trace);
+	if (t_end_us >= 0)
+		sim_run_until(sim, t_end_us);
+	else
+		sim_run(sim, 0);
+	struct world_summary s;
+	world_summary(w, &s);
+	trace_begin(sim->trace, sim->now, "sim.end");
+	trace_int(sim->trace, "messages", s.messages);
+	trace_int(sim->trace, "recipients", s.rcpts);
+	trace_int(sim->trace, "delivered", s.delivered);
+	trace_int(sim->trace, "bounced", s.bounced);
+	trace_int(sim->trace, "rejected", s.rejected);
+	trace_int(sim->trace, "quarantined", s.quarantined);
+	trace_int(sim->trace, "queued", s.queued);
+	trace_bool(sim->trace, "accounted", s.accounted);
+	trace_end(sim->trace);
+}
+
+void world_print_summary(struct world *w, FILE *f)
+{
+	struct world_summary s;
+	world_summary(w, &s);
+	char t[32];
+	trace_format_time(w->sim->now, t, sizeof t);
+	fprintf(f,
+		"summary: %ld message%s to %ld recipient%s after %s s simulated: %ld delivered, "
+		"%ld bounced, %ld rejected, %ld quarantined, %ld still queued%s\n",
+		s.messages, s.messages == 1 ? "" : "s", s.rcpts, s.rcpts == 1 ? "" : "s", t,
+		s.delivered, s.bounced, s.rejected, s.quarantined, s.queued,
+		s.accounted ? " (all accounted for)" : " -- NOT ALL ACCOUNTED FOR");
+}
+
+bool world_export_maildir(struct world *w, const char *dir, char *err, size_t errsz)
+{
+	struct sim *sim = w->sim;
+	for (size_t i = 0; i < sim->nhosts; i++) {
+		struct host *h = sim->hosts[i];
+		if (h->role != ROLE_MTA && h->role != ROLE_MAILBOX && h->role != ROLE_FILTER)
+			continue;
+		if (!mailstore_export_maildir(mta_store(h->role_obj), dir, err, errsz))
+			return false;
+	}
+	return true;
+}

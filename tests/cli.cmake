@@ -1,0 +1,89 @@
+# CLI behaviour: exit codes, the transcript, the Maildir export.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(expect_rc rc want what)
+  if(NOT rc EQUAL want)
+    message(FATAL_ERROR "${what}: exit ${rc}, want ${want}")
+  endif()
+endfunction()
+
+function(expect_in text needle what)
+  string(FIND "${text}" "${needle}" pos)
+  if(pos EQUAL -1)
+    message(FATAL_ERROR "${what}: missing '${needle}' in:\n${text}")
+  endif()
+endfunction()
+
+# Usage errors exit 2 and say what is wrong.
+execute_process(COMMAND ${MAILSIM} frobnicate RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 2 "unknown command")
+expect_in("${err}" "unknown command 'frobnicate'" "unknown command")
+execute_process(COMMAND ${MAILSIM} run RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 2 "run without file")
+execute_process(COMMAND ${MAILSIM} run @default --seed -3 RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 2 "negative seed")
+execute_process(COMMAND ${MAILSIM} run @default --bogus RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 2 "unknown option")
+expect_in("${err}" "unknown option '--bogus'" "unknown option")
+execute_process(COMMAND ${MAILSIM} render @default --out x.png RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 2 "render without --at/--event")
+execute_process(COMMAND ${MAILSIM} run ${WORK}/missing.json RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 1 "missing file")
+expect_in("${err}" "cannot open" "missing file")
+
+# check: good files pass.
+execute_process(COMMAND ${MAILSIM} check ${SRC}/scenarios/basic-delivery.json @default
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+expect_rc(${rc} 0 "check basic")
+expect_in("${out}" "ok (6 hosts, 2 users, 1 messages)" "check basic")
+
+# The transcript tells the whole story, line by line.
+execute_process(COMMAND ${MAILSIM} run ${SRC}/scenarios/basic-delivery.json --transcript
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+expect_rc(${rc} 0 "transcript run")
+foreach(needle
+    "DNS? MX example.net"
+    "DNS! MX example.net -> NOERROR 10 mx1.example.net., 20 mx2.example.net."
+    "C-> EHLO alice-laptop.example.org"
+    "C-> STARTTLS"
+    "C~> AUTH PLAIN"
+    "S<~ 235 2.7.0 Authentication successful"
+    "C-> MAIL FROM:<alice@example.org>"
+    "C-> RCPT TO:<bob@example.net>"
+    "S<- 250 2.1.5"
+    "mail.example.org -> mx1.example.net"
+    "mailbox.store"
+    "C-> a1 LOGIN"
+    ">> Alice presses Send")
+  expect_in("${out}" "${needle}" "transcript")
+endforeach()
+expect_in("${err}" "1 delivered, 0 bounced, 0 rejected, 0 quarantined, 0 still queued (all accounted for)" "summary")
+
+# The same seed gives the same trace; the trace goes to stdout with "-".
+execute_process(COMMAND ${MAILSIM} run @default --trace - --quiet RESULT_VARIABLE rc OUTPUT_VARIABLE a)
+execute_process(COMMAND ${MAILSIM} run ${SRC}/scenarios/basic-delivery.json --trace - --quiet
+                RESULT_VARIABLE rc OUTPUT_VARIABLE b)
+if(NOT a STREQUAL b)
+  message(FATAL_ERROR "built-in default and scenarios/basic-delivery.json differ")
+endif()
+expect_in("${a}" "\"kind\":\"sim.end\"" "trace to stdout")
+
+# Maildir export: one new message for bob with both trace headers.
+execute_process(COMMAND ${MAILSIM} run @default --maildir ${WORK}/maildir --quiet RESULT_VARIABLE rc)
+expect_rc(${rc} 0 "maildir run")
+foreach(d cur new tmp)
+  if(NOT IS_DIRECTORY ${WORK}/maildir/bob@example.net/${d})
+    message(FATAL_ERROR "maildir: no ${d}/ for bob")
+  endif()
+endforeach()
+file(GLOB msgs ${WORK}/maildir/bob@example.net/cur/* ${WORK}/maildir/bob@example.net/new/*)
+list(LENGTH msgs n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR "maildir: want 1 message for bob, got ${n}: ${msgs}")
+endif()
+file(READ ${msgs} m)
+expect_in("${m}" "Return-Path: <alice@example.org>\r\nReceived: from mail.example.org" "stored message")
+expect_in("${m}" "by mx1.example.net (mailsim) with ESMTPS" "stored message")
+expect_in("${m}" "by mail.example.org (mailsim) with ESMTPSA" "stored message")
+expect_in("${m}" "Subject: Lunch on Friday?" "stored message")
