@@ -11,6 +11,7 @@
  * scenario, 2 usage error, 3 a run that lost track of a message, 4 I/O. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,15 @@ static const char usage_text[] =
 	"                   [--seed N] [--size WxH] [--scale S]\n"
 	"FILE may be @default for the built-in scenario (scenarios/basic-delivery.json).\n";
 
-static int usage_error(const char *fmt, const char *arg) __attribute__((format(printf, 1, 0)));
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
 	fprintf(stderr, "mailsim: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\n%s", usage_text);
 	return 2;
 }
@@ -190,6 +194,7 @@ static int finish_run(struct world *w, const struct opts *o, FILE *trace_file)
 	}
 	struct world_summary s;
 	world_summary(w, &s);
+	fflush(stdout);
 	if (!o->quiet)
 		world_print_summary(w, o->transcript || (trace_file == stdout) ? stderr : stdout);
 	if (!s.accounted) {

@@ -131,6 +131,7 @@ void app_draw(struct view_app *app)
 	scene_caption(app);
 	scene_timeline(app);
 	scene_title(app);
+	SDL_RenderSetClipRect(app->dc->r, NULL);
 	if (app->help)
 		scene_help(app);
 }
@@ -141,6 +142,9 @@ float scene_panel(struct view_app *app, const struct lay_rect *r, const char *la
 	float pad = (float)app->fs * 0.5f;
 	float hh = label ? (float)dc_line_h(app->dc, DC_SMALL) + pad : 0;
 
+	SDL_Rect clip = {r->x, r->y, r->w, r->h};
+
+	SDL_RenderSetClipRect(app->dc->r, &clip);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->panel);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, 1, p->panel_edge);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, 1, (float)r->h, p->panel_edge);

@@ -251,10 +251,12 @@ static bool ip_literal(struct imap_p *p, struct strbuf *out)
 	sb_str(out);
 	if (!ip_eat(p, '{'))
 		return false;
+	size_t digits_at = p->pos;
 	while (ip_peek(p) >= '0' && ip_peek(p) <= '9' && n < SIZE_MAX / 10 - 10)
 		n = n * 10 + (size_t)(p->s[p->pos++] - '0');
+	bool ok = p->pos > digits_at;
 	ip_eat(p, '+');
-	bool ok = ip_eat(p, '}');
+	ok = ok && ip_eat(p, '}');
 	ip_eat(p, '\r');
 	if (!ok || !ip_eat(p, '\n') || p->len - p->pos < n) {
 		p->pos = save;
@@ -438,4 +440,1069 @@ static size_t imap_header_len(const char *b, size_t len)
 		at = end;
 	}
 	return len;
+}
+
+/* Mailbox-name pattern match for LIST [RFC 3501 §6.3.8]: "*" matches
+ * anything, "%" anything but the hierarchy delimiter "/". Dynamic
+ * programming over the name, so hostile patterns stay O(pattern * name). */
+static bool imap_wild_match(const char *pat, const char *name, bool ci)
+{
+	size_t n = strlen(name);
+	bool *dp = xcalloc(n + 1, sizeof(*dp)), *nx = xcalloc(n + 1, sizeof(*nx));
+	dp[0] = true;
+	for (; *pat; pat++) {
+		bool any = false;
+		for (size_t j = 0; j <= n; j++) {
+			char a = *pat, b = j ? name[j - 1] : '\0';
+			if (ci && a >= 'a' && a <= 'z')
+				a = (char)(a - 'a' + 'A');
+			if (ci && b >= 'a' && b <= 'z')
+				b = (char)(b - 'a' + 'A');
+			any = any || dp[j];
+			if (*pat == '*')
+				nx[j] = any;
+			else if (*pat == '%')
+				nx[j] = dp[j] || (j > 0 && nx[j - 1] && b != '/');
+			else
+				nx[j] = j > 0 && dp[j - 1] && a == b;
+		}
+		bool *t = dp;
+		dp = nx;
+		nx = t;
+	}
+	bool ok = dp[n];
+	free(dp);
+	free(nx);
+	return ok;
+}
+
+/* ---- server -------------------------------------------------------------- */
+
+#define IMAPD_CAPABILITIES "IMAP4rev1"
+
+struct imapd_msg {
+	uint32_t uid;
+	unsigned flags;     /* MSTORE_* */
+};
+
+struct imapd {
+	char *hostname;                       /* owned */
+	const struct imapd_callbacks *cb;     /* not owned */
+	void *ud;
+	const struct mstore_ops *store;       /* not owned */
+	void *store_ud;
+	enum imapd_state state;
+	struct imap_rd rd;
+	char *folder;                         /* owned: selected mailbox, NULL if none */
+	bool read_only;                       /* selected with EXAMINE */
+	struct imapd_msg *msgs;               /* owned snapshot, index = sequence - 1 */
+	size_t n;
+	struct strbuf line;                   /* scratch: a response being built */
+	struct strbuf wire;                   /* scratch: CRLF form of a message */
+	struct strbuf part;                   /* scratch: a HEADER.FIELDS subset */
+};
+
+/* One command being executed. */
+struct imapd_req {
+	const char *tag;
+	const char *name;      /* the command as the table spells it */
+	struct imap_p p;       /* positioned after the command name */
+	bool uid;              /* UID FETCH / UID STORE [RFC 3501 §6.4.8] */
+};
+
+static const char *const imapd_state_names[] = {
+	[IMAPD_NOT_AUTHENTICATED] = "not authenticated",
+	[IMAPD_AUTHENTICATED] = "authenticated",
+	[IMAPD_SELECTED] = "selected",
+	[IMAPD_LOGOUT] = "logout",
+};
+
+const char *imapd_state_name(enum imapd_state st)
+{
+	return (size_t)st < ARRAY_LEN(imapd_state_names) ? imapd_state_names[st] : "?";
+}
+
+static void imapd_enter_state(struct imapd *s, enum imapd_state to)
+{
+	enum imapd_state from = s->state;
+	s->state = to;
+	if (s->cb->state && from != to)
+		s->cb->state(s->ud, from, to);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void imapd_send(struct imapd *s, const char *fmt, ...)
+{
+	struct strbuf sb;
+	va_list ap;
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	s->cb->send_line(s->ud, sb_str(&sb));
+	sb_free(&sb);
+}
+
+static void imapd_flush_line(struct imapd *s)
+{
+	s->cb->send_line(s->ud, sb_str(&s->line));
+	sb_clear(&s->line);
+}
+
+static void imapd_bad_args(struct imapd *s, const struct imapd_req *r)
+{
+	imapd_send(s, "%s BAD Invalid arguments for %s", r->tag, r->name);
+}
+
+static void imapd_completed(struct imapd *s, const struct imapd_req *r)
+{
+	imapd_send(s, "%s OK %s completed", r->tag, r->name);
+}
+
+/* INBOX is case-insensitive and always exists [RFC 3501 §5.1]. */
+static const char *imapd_canon(const char *name)
+{
+	return ascii_strcaseeq(name, "INBOX") ? "INBOX" : name;
+}
+
+static bool imapd_exists(const struct imapd *s, const char *name)
+{
+	return strcmp(name, "INBOX") == 0 ||
+	       (s->store->folder_exists && s->store->folder_exists(s->store_ud, name));
+}
+
+/* The store's id when it is a decimal number, else index+1 (mstore.h). */
+static uint32_t imapd_uid_of(const struct imapd *s, const char *folder, size_t i)
+{
+	const char *u = s->store->uid(s->store_ud, folder, i);
+	char *end;
+	if (u && *u >= '1' && *u <= '9') {
+		unsigned long v = strtoul(u, &end, 10);
+		if (!*end && v <= UINT32_MAX)
+			return (uint32_t)v;
+	}
+	return (uint32_t)(i + 1);
+}
+
+static unsigned imapd_flags_of(const struct imapd *s, const char *folder, size_t i)
+{
+	unsigned all = MSTORE_SEEN | MSTORE_ANSWERED | MSTORE_FLAGGED | MSTORE_DELETED |
+		       MSTORE_DRAFT;
+	return s->store->get_flags ? s->store->get_flags(s->store_ud, folder, i) & all : 0;
+}
+
+/* Message i of the selected mailbox in wire form (valid until next call). */
+static const char *imapd_message(struct imapd *s, size_t i, size_t *len)
+{
+	size_t raw_len = 0;
+	const char *raw = s->store->get(s->store_ud, s->folder, i, &raw_len);
+	if (!raw) {
+		raw = "";
+		raw_len = 0;
+	}
+	return mstore_wire_form(raw, raw_len, &s->wire, len);
+}
+
+static void imapd_set_flags(struct imapd *s, size_t i, unsigned flags)
+{
+	if (s->msgs[i].flags == flags)
+		return;
+	s->msgs[i].flags = flags;
+	if (s->store->set_flags)
+		s->store->set_flags(s->store_ud, s->folder, i, flags);
+}
+
+static void imapd_deselect(struct imapd *s)
+{
+	free(s->folder);
+	free(s->msgs);
+	s->folder = NULL;
+	s->msgs = NULL;
+	s->n = 0;
+}
+
+/* Append messages the store gained since the snapshot; true if any. */
+static bool imapd_grow(struct imapd *s)
+{
+	size_t count = s->store->count(s->store_ud, s->folder);
+	if (count <= s->n)
+		return false;
+	s->msgs = xrealloc(s->msgs, count * sizeof(*s->msgs));
+	for (size_t i = s->n; i < count; i++) {
+		s->msgs[i].uid = imapd_uid_of(s, s->folder, i);
+		s->msgs[i].flags = imapd_flags_of(s, s->folder, i);
+	}
+	s->n = count;
+	return true;
+}
+
+static void imapd_load(struct imapd *s, const char *folder, bool read_only)
+{
+	imapd_deselect(s);
+	s->folder = xstrdup(folder);
+	s->read_only = read_only;
+	imapd_grow(s);
+}
+
+/* Remove \Deleted messages; EXPUNGE announces each by its number at that
+ * moment, as in the RFC 3501 §7.4.1 example; CLOSE does it silently. */
+static void imapd_expunge_deleted(struct imapd *s, bool announce)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->msgs[i].flags & MSTORE_DELETED) {
+			s->store->expunge(s->store_ud, s->folder, kept);
+			if (announce)
+				imapd_send(s, "* %zu EXPUNGE", kept + 1);
+		} else {
+			s->msgs[kept++] = s->msgs[i];
+		}
+	}
+	s->n = kept;
+}
+
+/* -- any state [RFC 3501 §6.1] -- */
+
+static void imapd_cmd_capability(struct imapd *s, struct imapd_req *r)
+{
+	if (!ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+		return;
+	}
+	imapd_send(s, "* CAPABILITY " IMAPD_CAPABILITIES);
+	imapd_completed(s, r);
+}
+
+/* NOOP and CHECK also report new mail [RFC 3501 §6.1.2, §7.3.1]. */
+static void imapd_cmd_noop(struct imapd *s, struct imapd_req *r)
+{
+	if (!ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+		return;
+	}
+	if (s->state == IMAPD_SELECTED && imapd_grow(s))
+		imapd_send(s, "* %zu EXISTS", s->n);
+	imapd_completed(s, r);
+}
+
+static void imapd_cmd_logout(struct imapd *s, struct imapd_req *r)
+{
+	if (!ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+		return;
+	}
+	imapd_send(s, "* BYE %s IMAP4rev1 server logging out", s->hostname);
+	imapd_completed(s, r);
+	imapd_deselect(s);
+	imapd_enter_state(s, IMAPD_LOGOUT);
+	s->cb->close(s->ud);
+}
+
+/* -- not authenticated [RFC 3501 §6.2] -- */
+
+static void imapd_cmd_login(struct imapd *s, struct imapd_req *r)
+{
+	struct strbuf user, pass;
+	sb_init(&user);
+	sb_init(&pass);
+	if (!ip_sp(&r->p) || !ip_astring(&r->p, &user) || !ip_sp(&r->p) ||
+	    !ip_astring(&r->p, &pass) || !ip_end(&r->p))
+		imapd_bad_args(s, r);
+	else if (!s->store->login(s->store_ud, sb_str(&user), sb_str(&pass)))
+		/* [AUTHENTICATIONFAILED] is RFC 5530 §3's code for this. */
+		imapd_send(s, "%s NO [AUTHENTICATIONFAILED] Authentication failed", r->tag);
+	else {
+		imapd_enter_state(s, IMAPD_AUTHENTICATED);
+		imapd_completed(s, r);
+	}
+	sb_free(&user);
+	sb_free(&pass);
+}
+
+/* We advertise no AUTH= mechanism, so every one is unsupported
+ * [RFC 3501 §6.2.2]. */
+static void imapd_cmd_authenticate(struct imapd *s, struct imapd_req *r)
+{
+	imapd_send(s, "%s NO Unsupported authentication mechanism", r->tag);
+}
+
+/* -- authenticated [RFC 3501 §6.3] -- */
+
+static void imapd_select_replies(struct imapd *s)
+{
+	size_t unseen = 0;
+	for (size_t i = 0; i < s->n && !unseen; i++)
+		if (!(s->msgs[i].flags & MSTORE_SEEN))
+			unseen = i + 1;
+	imapd_send(s, "* %zu EXISTS", s->n);
+	imapd_send(s, "* 0 RECENT");
+	if (unseen)
+		imapd_send(s, "* OK [UNSEEN %zu] Message %zu is first unseen", unseen, unseen);
+	imapd_send(s, "* OK [UIDVALIDITY 1] UIDs valid");
+	imapd_send(s, "* OK [UIDNEXT %lu] Predicted next UID",
+		   s->n ? (unsigned long)s->msgs[s->n - 1].uid + 1 : 1ul);
+	imapd_send(s, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
+	if (s->store->set_flags && !s->read_only)
+		imapd_send(s, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen "
+			      "\\Draft)] Flags permitted");
+	else
+		imapd_send(s, "* OK [PERMANENTFLAGS ()] No permanent flags permitted");
+}
+
+/* SELECT and EXAMINE [RFC 3501 §6.3.1-2]: a failed attempt leaves no
+ * mailbox selected. */
+static void imapd_open(struct imapd *s, struct imapd_req *r, bool read_only)
+{
+	struct strbuf name;
+	sb_init(&name);
+	if (!ip_sp(&r->p) || !ip_astring(&r->p, &name) || !ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+		sb_free(&name);
+		return;
+	}
+	const char *folder = imapd_canon(sb_str(&name));
+	imapd_deselect(s);
+	if (!imapd_exists(s, folder)) {
+		imapd_enter_state(s, IMAPD_AUTHENTICATED);
+		imapd_send(s, "%s NO [NONEXISTENT] Mailbox does not exist", r->tag);
+	} else {
+		imapd_load(s, folder, read_only);
+		imapd_select_replies(s);
+		imapd_enter_state(s, IMAPD_SELECTED);
+		imapd_send(s, "%s OK [%s] %s completed", r->tag,
+			   read_only ? "READ-ONLY" : "READ-WRITE", r->name);
+	}
+	sb_free(&name);
+}
+
+static void imapd_cmd_select(struct imapd *s, struct imapd_req *r)
+{
+	imapd_open(s, r, false);
+}
+
+static void imapd_cmd_examine(struct imapd *s, struct imapd_req *r)
+{
+	imapd_open(s, r, true);
+}
+
+/* The i-th mailbox LIST can show: INBOX first, then the store's folders
+ * in the store's order (deterministic), INBOX not twice. */
+static const char *imapd_folder_at(const struct imapd *s, size_t i)
+{
+	if (i == 0)
+		return "INBOX";
+	if (!s->store->list_folders)
+		return NULL;
+	for (size_t k = 0;; k++) {
+		const char *f = s->store->list_folders(s->store_ud, k);
+		if (!f)
+			return NULL;
+		if (!ascii_strcaseeq(f, "INBOX") && --i == 0)
+			return f;
+	}
+}
+
+/* LIST and LSUB [RFC 3501 §6.3.8-9]: every folder counts as subscribed. */
+static void imapd_cmd_list(struct imapd *s, struct imapd_req *r)
+{
+	struct strbuf ref, pat;
+	sb_init(&ref);
+	sb_init(&pat);
+	if (!ip_sp(&r->p) || !ip_astring(&r->p, &ref) || !ip_sp(&r->p) ||
+	    !(ip_string(&r->p, &pat) || ip_atom(&r->p, &pat, "%*]")) || !ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+	} else if (!*sb_str(&pat)) {
+		/* An empty pattern asks for the delimiter and root. */
+		imapd_send(s, "* %s (\\Noselect) \"/\" \"\"", r->name);
+		imapd_completed(s, r);
+	} else {
+		char *full = xasprintf("%s%s", sb_str(&ref), sb_str(&pat));
+		const char *f;
+		for (size_t i = 0; (f = imapd_folder_at(s, i)) != NULL; i++) {
+			if (!imap_wild_match(full, f, strcmp(f, "INBOX") == 0))
+				continue;
+			sb_clear(&s->line);
+			sb_printf(&s->line, "* %s () \"/\" ", r->name);
+			imap_put_astring(&s->line, f);
+			imapd_flush_line(s);
+		}
+		free(full);
+		imapd_completed(s, r);
+	}
+	sb_free(&ref);
+	sb_free(&pat);
+}
+
+/* STATUS [RFC 3501 §6.3.10]: straight from the store, not the snapshot.
+ * With folder NULL (it does not exist) only the item name is checked. */
+static bool imapd_status_item(struct imapd *s, const char *folder, const char *item,
+			      struct strbuf *out)
+{
+	static const char *const items[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
+					    "UNSEEN"};
+	size_t k = 0, n, unseen = 0;
+	while (k < ARRAY_LEN(items) && !ascii_strcaseeq(item, items[k]))
+		k++;
+	if (k == ARRAY_LEN(items) || !folder)
+		return k < ARRAY_LEN(items);
+	n = s->store->count(s->store_ud, folder);
+	if (k == 0)
+		sb_printf(out, "MESSAGES %zu", n);
+	else if (k == 1)
+		sb_puts(out, "RECENT 0");
+	else if (k == 2)
+		sb_printf(out, "UIDNEXT %lu",
+			  n ? (unsigned long)imapd_uid_of(s, folder, n - 1) + 1 : 1ul);
+	else if (k == 3)
+		sb_puts(out, "UIDVALIDITY 1");
+	else {
+		for (size_t i = 0; i < n; i++)
+			unseen += !(imapd_flags_of(s, folder, i) & MSTORE_SEEN);
+		sb_printf(out, "UNSEEN %zu", unseen);
+	}
+	return true;
+}
+
+static void imapd_cmd_status(struct imapd *s, struct imapd_req *r)
+{
+	struct strbuf name, item, out;
+	size_t nitems = 0;
+	sb_init(&name);
+	sb_init(&item);
+	sb_init(&out);
+	bool ok = ip_sp(&r->p) && ip_astring(&r->p, &name) && ip_sp(&r->p) && ip_eat(&r->p, '(');
+	const char *folder = imapd_canon(sb_str(&name));
+	bool exists = ok && imapd_exists(s, folder);
+	for (; ok && !ip_eat(&r->p, ')'); nitems++) {
+		ok = (nitems == 0 || ip_sp(&r->p)) && ip_atom(&r->p, &item, NULL);
+		sb_puts(&out, nitems ? " " : "");
+		ok = ok && imapd_status_item(s, exists ? folder : NULL, sb_str(&item), &out);
+	}
+	if (!ok || !ip_end(&r->p) || nitems == 0) {
+		imapd_bad_args(s, r);
+	} else if (!exists) {
+		imapd_send(s, "%s NO [NONEXISTENT] Mailbox does not exist", r->tag);
+	} else {
+		sb_clear(&s->line);
+		sb_puts(&s->line, "* STATUS ");
+		imap_put_astring(&s->line, folder);
+		sb_printf(&s->line, " (%s)", out.data);
+		imapd_flush_line(s);
+		imapd_completed(s, r);
+	}
+	sb_free(&name);
+	sb_free(&item);
+	sb_free(&out);
+}
+
+/* -- selected [RFC 3501 §6.4] -- */
+
+static void imapd_cmd_close(struct imapd *s, struct imapd_req *r)
+{
+	if (!ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+		return;
+	}
+	/* No expunge for an EXAMINEd mailbox [RFC 3501 §6.4.2]. */
+	if (!s->read_only)
+		imapd_expunge_deleted(s, false);
+	imapd_deselect(s);
+	imapd_enter_state(s, IMAPD_AUTHENTICATED);
+	imapd_completed(s, r);
+}
+
+static void imapd_cmd_expunge(struct imapd *s, struct imapd_req *r)
+{
+	if (!ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+		return;
+	}
+	if (s->read_only) {
+		imapd_send(s, "%s NO Mailbox is read-only", r->tag);
+		return;
+	}
+	imapd_expunge_deleted(s, true);
+	imapd_completed(s, r);
+}
+
+/* A message sequence number beyond the mailbox is a client error: tagged
+ * BAD [RFC 3501 §9 seq-number; RFC 9051 §9 says so outright], so "1:*" on
+ * an empty mailbox is BAD too (as in Dovecot); a lone "*" matches nothing.
+ * UIDs that do not exist are simply not matched [RFC 3501 §6.4.8]. */
+static bool imapd_seq_valid(const struct imapd *s, const struct seq_set *set, bool uid)
+{
+	for (size_t i = 0; i < set->n && !uid; i++)
+		if (set->r[i].a > s->n || set->r[i].b > s->n)
+			return false;
+	return true;
+}
+
+static bool imapd_in_set(const struct imapd *s, const struct seq_set *set, size_t i, bool uid)
+{
+	if (uid)
+		return seq_contains(set, s->msgs[i].uid, s->n ? s->msgs[s->n - 1].uid : 0);
+	return seq_contains(set, (uint32_t)(i + 1), (uint32_t)s->n);
+}
+
+/* Parse "SP sequence-set" and check it; replies BAD itself on failure. */
+static bool imapd_parse_set(struct imapd *s, struct imapd_req *r, struct seq_set *set)
+{
+	set->r = NULL;
+	set->n = 0;
+	if (!ip_sp(&r->p) || !ip_seq_set(&r->p, set)) {
+		imapd_bad_args(s, r);
+		return false;
+	}
+	if (!imapd_seq_valid(s, set, r->uid)) {
+		imapd_send(s, "%s BAD Invalid message sequence number", r->tag);
+		return false;
+	}
+	return true;
+}
+
+/* -- FETCH [RFC 3501 §6.4.5] -- */
+
+enum fetch_kind { FI_FLAGS, FI_UID, FI_SIZE, FI_BODY };
+enum fetch_sec { SEC_ALL, SEC_HEADER, SEC_TEXT, SEC_FIELDS, SEC_FIELDS_NOT };
+
+struct fetch_item {
+	enum fetch_kind kind;
+	enum fetch_sec sec;     /* FI_BODY */
+	bool peek;              /* leaves \Seen alone */
+	bool partial;           /* <origin.count> */
+	uint32_t origin, count;
+	char **fields;          /* owned: HEADER.FIELDS names */
+	size_t nfields;
+	char *name;             /* owned: the name the response uses */
+};
+
+static const struct {
+	const char *name;
+	enum fetch_kind kind;
+	enum fetch_sec sec;
+	bool peek;
+} fetch_simple[] = {
+	{"FLAGS", FI_FLAGS, SEC_ALL, true},
+	{"UID", FI_UID, SEC_ALL, true},
+	{"RFC822.SIZE", FI_SIZE, SEC_ALL, true},
+	{"RFC822", FI_BODY, SEC_ALL, false},          /* = BODY[] */
+	{"RFC822.HEADER", FI_BODY, SEC_HEADER, true}, /* = BODY.PEEK[HEADER] */
+	{"RFC822.TEXT", FI_BODY, SEC_TEXT, false},    /* = BODY[TEXT] */
+};
+
+static const struct {
+	const char *name;
+	enum fetch_sec sec;
+} fetch_sections[] = {
+	{"", SEC_ALL}, {"HEADER", SEC_HEADER}, {"TEXT", SEC_TEXT},
+	{"HEADER.FIELDS", SEC_FIELDS}, {"HEADER.FIELDS.NOT", SEC_FIELDS_NOT},
+};
+
+static void fetch_items_free(struct fetch_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < items[i].nfields; k++)
+			free(items[i].fields[k]);
+		free(items[i].fields);
+		free(items[i].name);
+	}
+}
+
+/* " (" header-fld-name *(SP header-fld-name) ")" after HEADER.FIELDS[.NOT] */
+static bool fetch_parse_fields(struct imap_p *p, struct fetch_item *it, struct strbuf *name)
+{
+	struct strbuf f;
+	bool ok = ip_sp(p) && ip_eat(p, '(');
+	sb_init(&f);
+	sb_puts(name, " (");
+	while (ok && ip_astring(p, &f)) {
+		it->fields = xrealloc(it->fields, (it->nfields + 1) * sizeof(*it->fields));
+		it->fields[it->nfields++] = xstrdup(sb_str(&f));
+		sb_puts(name, it->nfields > 1 ? " " : "");
+		sb_puts(name, sb_str(&f));
+		if (!ip_sp(p))
+			break;
+	}
+	sb_free(&f);
+	sb_putc(name, ')');
+	return ok && it->nfields > 0 && ip_eat(p, ')');
+}
+
+/* "[" section "]" ["<" number "." nz-number ">"] after BODY / BODY.PEEK. */
+static bool fetch_parse_section(struct imap_p *p, struct fetch_item *it, struct strbuf *name)
+{
+	struct strbuf sec;
+	bool ok = false;
+	sb_init(&sec);
+	ip_atom(p, &sec, NULL);     /* empty for BODY[] */
+	for (size_t i = 0; i < ARRAY_LEN(fetch_sections); i++) {
+		if (ascii_strcaseeq(sb_str(&sec), fetch_sections[i].name)) {
+			it->sec = fetch_sections[i].sec;
+			sb_printf(name, "[%s", fetch_sections[i].name);
+			ok = true;
+		}
+	}
+	sb_free(&sec);
+	if (ok && (it->sec == SEC_FIELDS || it->sec == SEC_FIELDS_NOT))
+		ok = fetch_parse_fields(p, it, name);
+	if (!ok || !ip_eat(p, ']'))
+		return false;
+	sb_putc(name, ']');
+	if (!ip_eat(p, '<'))
+		return true;
+	it->partial = true;
+	if (!ip_number(p, &it->origin) || !ip_eat(p, '.') || !ip_number(p, &it->count) ||
+	    it->count == 0 || !ip_eat(p, '>'))
+		return false;
+	sb_printf(name, "<%lu>", (unsigned long)it->origin);
+	return true;
+}
+
+static bool fetch_parse_item(struct imap_p *p, struct fetch_item *it)
+{
+	struct strbuf word, name;
+	bool ok = false;
+	sb_init(&word);
+	sb_init(&name);
+	/* fetch-att names are letters, digits and dots; "[" starts a section */
+	size_t start = p->pos;
+	while (p->pos < p->len && (p->s[p->pos] == '.' || is_atom_char(ip_peek(p))) &&
+	       p->s[p->pos] != '[')
+		p->pos++;
+	sb_append(&word, p->s + start, p->pos - start);
+	for (size_t i = 0; i < ARRAY_LEN(fetch_simple) && !ok; i++) {
+		if (ascii_strcaseeq(sb_str(&word), fetch_simple[i].name)) {
+			it->kind = fetch_simple[i].kind;
+			it->sec = fetch_simple[i].sec;
+			it->peek = fetch_simple[i].peek;
+			sb_puts(&name, fetch_simple[i].name);
+			ok = true;
+		}
+	}
+	bool peek = ascii_strcaseeq(sb_str(&word), "BODY.PEEK");
+	if (!ok && (peek || ascii_strcaseeq(sb_str(&word), "BODY")) && ip_eat(p, '[')) {
+		it->kind = FI_BODY;
+		it->peek = peek;
+		sb_puts(&name, "BODY");   /* the response never says PEEK */
+		ok = fetch_parse_section(p, it, &name);
+	}
+	it->name = sb_steal(&name);
+	sb_free(&word);
+	return ok;
+}
+
+/* A single fetch-att or a parenthesised list of them. ALL/FAST/FULL need
+ * INTERNALDATE and ENVELOPE, which we do not have. */
+static bool fetch_parse_items(struct imap_p *p, struct fetch_item *items, size_t *n)
+{
+	bool list = ip_eat(p, '(');
+	*n = 0;
+	do {
+		if (*n == IMAPD_MAX_FETCH_ITEMS)
+			return false;
+		(*n)++;
+		if (!fetch_parse_item(p, &items[*n - 1]))
+			return false;
+	} while (list && ip_sp(p));
+	return !list || ip_eat(p, ')');
+}
+
+static bool fetch_field_listed(const struct fetch_item *it, const char *line, size_t len)
+{
+	const char *colon = memchr(line, ':', len);
+	size_t n = colon ? (size_t)(colon - line) : len;
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	for (size_t i = 0; i < it->nfields; i++)
+		if (strlen(it->fields[i]) == n && ascii_strncaseeq(line, it->fields[i], n))
+			return true;
+	return false;
+}
+
+/* The header fields named (or, for .NOT, not named) with their folded
+ * continuation lines, plus the blank line that ends the header
+ * [RFC 3501 §6.4.5]. */
+static void fetch_header_fields(struct imapd *s, const struct fetch_item *it, const char *b,
+				size_t hlen)
+{
+	bool keep = false;
+	sb_clear(&s->part);
+	sb_str(&s->part);
+	for (size_t at = 0; at < hlen;) {
+		const char *lf = memchr(b + at, '\n', hlen - at);
+		size_t end = lf ? (size_t)(lf - b) + 1 : hlen;
+		bool blank = end - at <= 2 && (b[at] == '\r' || b[at] == '\n');
+		if (!blank && b[at] != ' ' && b[at] != '\t')
+			keep = fetch_field_listed(it, b + at, end - at) == (it->sec == SEC_FIELDS);
+		if (blank || keep)
+			sb_append(&s->part, b + at, end - at);
+		at = end;
+	}
+}
+
+static void fetch_section(struct imapd *s, const struct fetch_item *it, const char *b,
+			  size_t len, const char **d, size_t *dlen)
+{
+	size_t h = imap_header_len(b, len);
+	*d = b;
+	*dlen = len;
+	if (it->sec == SEC_HEADER) {
+		*dlen = h;
+	} else if (it->sec == SEC_TEXT) {
+		*d = b + h;
+		*dlen = len - h;
+	} else if (it->sec == SEC_FIELDS || it->sec == SEC_FIELDS_NOT) {
+		fetch_header_fields(s, it, b, h);
+		*d = s->part.data;
+		*dlen = s->part.len;
+	}
+	if (it->partial) {
+		size_t o = it->origin < *dlen ? it->origin : *dlen;
+		*d += o;
+		*dlen -= o;
+		if (*dlen > it->count)
+			*dlen = it->count;
+	}
+}
+
+/* Append one item to s->line; a body goes out as a literal, which ends
+ * the current line [RFC 3501 §4.3]. */
+static void fetch_put_item(struct imapd *s, const struct fetch_item *it, size_t i)
+{
+	const char *b, *d;
+	size_t len, dlen;
+	switch (it->kind) {
+	case FI_FLAGS:
+		sb_puts(&s->line, "FLAGS ");
+		imap_put_flags(&s->line, s->msgs[i].flags);
+		break;
+	case FI_UID:
+		sb_printf(&s->line, "UID %lu", (unsigned long)s->msgs[i].uid);
+		break;
+	case FI_SIZE:
+		imapd_message(s, i, &len);
+		sb_printf(&s->line, "RFC822.SIZE %zu", len);
+		break;
+	case FI_BODY:
+		b = imapd_message(s, i, &len);
+		fetch_section(s, it, b, len, &d, &dlen);
+		sb_printf(&s->line, "%s {%zu}", it->name, dlen);
+		imapd_flush_line(s);
+		s->cb->send_data(s->ud, d, dlen, mstore_count_lines(d, dlen));
+		break;
+	}
+}
+
+static void fetch_one(struct imapd *s, const struct fetch_item *items, size_t n, size_t i,
+		      bool uid)
+{
+	bool want_flags = false, want_uid = false, sets_seen = false;
+	for (size_t k = 0; k < n; k++) {
+		want_flags |= items[k].kind == FI_FLAGS;
+		want_uid |= items[k].kind == FI_UID;
+		sets_seen |= !items[k].peek;
+	}
+	/* Fetching body text sets \Seen; the new flags SHOULD be included
+	 * [RFC 3501 §6.4.5]. EXAMINE forbids the change [§6.3.2]. */
+	bool changed = sets_seen && !s->read_only && !(s->msgs[i].flags & MSTORE_SEEN);
+	if (changed)
+		imapd_set_flags(s, i, s->msgs[i].flags | MSTORE_SEEN);
+	sb_clear(&s->line);
+	sb_printf(&s->line, "* %zu FETCH (", i + 1);
+	const char *sep = "";
+	if (uid && !want_uid) {   /* UID FETCH always reports the UID [§6.4.8] */
+		sb_printf(&s->line, "UID %lu", (unsigned long)s->msgs[i].uid);
+		sep = " ";
+	}
+	for (size_t k = 0; k < n; k++, sep = " ") {
+		sb_puts(&s->line, sep);
+		fetch_put_item(s, &items[k], i);
+	}
+	if (changed && !want_flags) {
+		sb_printf(&s->line, "%sFLAGS ", sep);
+		imap_put_flags(&s->line, s->msgs[i].flags);
+	}
+	sb_putc(&s->line, ')');
+	imapd_flush_line(s);
+}
+
+static void imapd_cmd_fetch(struct imapd *s, struct imapd_req *r)
+{
+	struct seq_set set;
+	struct fetch_item items[IMAPD_MAX_FETCH_ITEMS];
+	size_t n = 0;
+	memset(items, 0, sizeof(items));
+	if (!imapd_parse_set(s, r, &set)) {
+		free(set.r);
+		return;
+	}
+	if (!ip_sp(&r->p) || !fetch_parse_items(&r->p, items, &n) || !ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+	} else {
+		for (size_t i = 0; i < s->n; i++)
+			if (imapd_in_set(s, &set, i, r->uid))
+				fetch_one(s, items, n, i, r->uid);
+		imapd_completed(s, r);
+	}
+	fetch_items_free(items, n);
+	free(set.r);
+}
+
+/* -- STORE [RFC 3501 §6.4.6] -- */
+
+static const struct {
+	const char *name;
+	int op;          /* 0 replace, +1 add, -1 remove */
+	bool silent;
+} store_modes[] = {
+	{"FLAGS", 0, false},  {"FLAGS.SILENT", 0, true},  {"+FLAGS", 1, false},
+	{"+FLAGS.SILENT", 1, true}, {"-FLAGS", -1, false}, {"-FLAGS.SILENT", -1, true},
+};
+
+static int store_mode(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(store_modes); i++)
+		if (ascii_strcaseeq(name, store_modes[i].name))
+			return (int)i;
+	return -1;
+}
+
+static void store_one(struct imapd *s, size_t i, int mode, unsigned bits, bool uid)
+{
+	unsigned f = s->msgs[i].flags;
+	f = store_modes[mode].op > 0 ? f | bits : store_modes[mode].op < 0 ? f & ~bits : bits;
+	imapd_set_flags(s, i, f);
+	if (store_modes[mode].silent)
+		return;
+	sb_clear(&s->line);
+	sb_printf(&s->line, "* %zu FETCH (", i + 1);
+	if (uid)
+		sb_printf(&s->line, "UID %lu ", (unsigned long)s->msgs[i].uid);
+	sb_puts(&s->line, "FLAGS ");
+	imap_put_flags(&s->line, f);
+	sb_putc(&s->line, ')');
+	imapd_flush_line(s);
+}
+
+static void imapd_cmd_store(struct imapd *s, struct imapd_req *r)
+{
+	struct seq_set set;
+	struct strbuf word;
+	unsigned bits = 0;
+	int mode = -1;
+	sb_init(&word);
+	if (!imapd_parse_set(s, r, &set))
+		goto out;
+	if (!ip_sp(&r->p) || !ip_atom(&r->p, &word, NULL) ||
+	    (mode = store_mode(sb_str(&word))) < 0 || !ip_sp(&r->p) ||
+	    !ip_flags(&r->p, &bits, true) || !ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+	} else if (s->read_only) {
+		imapd_send(s, "%s NO Mailbox is read-only", r->tag);
+	} else {
+		for (size_t i = 0; i < s->n; i++)
+			if (imapd_in_set(s, &set, i, r->uid))
+				store_one(s, i, mode, bits, r->uid);
+		imapd_completed(s, r);
+	}
+out:
+	free(set.r);
+	sb_free(&word);
+}
+
+/* UID FETCH / UID STORE [RFC 3501 §6.4.8]. */
+static void imapd_cmd_uid(struct imapd *s, struct imapd_req *r)
+{
+	struct strbuf sub;
+	sb_init(&sub);
+	bool ok = ip_sp(&r->p) && ip_atom(&r->p, &sub, NULL);
+	r->uid = true;
+	if (ok && ascii_strcaseeq(sb_str(&sub), "FETCH")) {
+		r->name = "UID FETCH";
+		imapd_cmd_fetch(s, r);
+	} else if (ok && ascii_strcaseeq(sb_str(&sub), "STORE")) {
+		r->name = "UID STORE";
+		imapd_cmd_store(s, r);
+	} else {
+		imapd_send(s, "%s BAD Unknown UID command", r->tag);
+	}
+	sb_free(&sub);
+}
+
+/* -- dispatch -- */
+
+#define S_NOAUTH (1u << IMAPD_NOT_AUTHENTICATED)
+#define S_AUTH (1u << IMAPD_AUTHENTICATED)
+#define S_SEL (1u << IMAPD_SELECTED)
+
+struct imapd_cmd {
+	const char *name;
+	unsigned states;     /* bit per enum imapd_state where it is valid [RFC 3501 §6] */
+	void (*fn)(struct imapd *s, struct imapd_req *r);
+};
+
+static const struct imapd_cmd imapd_cmds[] = {
+	{"CAPABILITY", S_NOAUTH | S_AUTH | S_SEL, imapd_cmd_capability},
+	{"NOOP", S_NOAUTH | S_AUTH | S_SEL, imapd_cmd_noop},
+	{"LOGOUT", S_NOAUTH | S_AUTH | S_SEL, imapd_cmd_logout},
+	{"LOGIN", S_NOAUTH, imapd_cmd_login},
+	{"AUTHENTICATE", S_NOAUTH, imapd_cmd_authenticate},
+	{"SELECT", S_AUTH | S_SEL, imapd_cmd_select},
+	{"EXAMINE", S_AUTH | S_SEL, imapd_cmd_examine},
+	{"LIST", S_AUTH | S_SEL, imapd_cmd_list},
+	{"LSUB", S_AUTH | S_SEL, imapd_cmd_list},
+	{"STATUS", S_AUTH | S_SEL, imapd_cmd_status},
+	{"CHECK", S_SEL, imapd_cmd_noop},
+	{"CLOSE", S_SEL, imapd_cmd_close},
+	{"EXPUNGE", S_SEL, imapd_cmd_expunge},
+	{"FETCH", S_SEL, imapd_cmd_fetch},
+	{"STORE", S_SEL, imapd_cmd_store},
+	{"UID", S_SEL, imapd_cmd_uid},
+};
+
+/* A command in the wrong state is a protocol error: tagged BAD
+ * [RFC 3501 §6, §7.1.3]. The text says what is missing. */
+static const char *imapd_state_complaint(const struct imapd *s, const struct imapd_cmd *cmd)
+{
+	if (s->state == IMAPD_NOT_AUTHENTICATED)
+		return "Log in first";
+	if (cmd->states == S_NOAUTH)
+		return "Already logged in";
+	return "No mailbox selected";
+}
+
+/* tag: 1*<any ASTRING-CHAR except "+"> [RFC 3501 §9]. */
+static bool imapd_parse_tag(struct imap_p *p, struct strbuf *tag)
+{
+	return ip_atom(p, tag, "]") && !strchr(sb_str(tag), '+');
+}
+
+static void imapd_command(struct imapd *s, const char *buf, size_t len)
+{
+	struct imap_p p = {buf, len, 0};
+	struct strbuf tag, name;
+	const struct imapd_cmd *cmd = NULL;
+	sb_init(&tag);
+	sb_init(&name);
+	if (len == 0) {
+		imapd_send(s, "* BAD Empty command line");
+	} else if (!imapd_parse_tag(&p, &tag)) {
+		imapd_send(s, "* BAD Invalid tag");
+	} else if (!ip_sp(&p) || !ip_atom(&p, &name, NULL)) {
+		imapd_send(s, "%s BAD Missing command", tag.data);
+	} else {
+		for (size_t i = 0; i < ARRAY_LEN(imapd_cmds) && !cmd; i++)
+			if (ascii_strcaseeq(name.data, imapd_cmds[i].name))
+				cmd = &imapd_cmds[i];
+		if (!cmd) {
+			imapd_send(s, "%s BAD Unknown command", tag.data);
+		} else if (!(cmd->states & (1u << s->state))) {
+			imapd_send(s, "%s BAD %s", tag.data, imapd_state_complaint(s, cmd));
+		} else {
+			struct imapd_req r = {.tag = tag.data, .name = cmd->name, .p = p};
+			cmd->fn(s, &r);
+		}
+	}
+	sb_free(&tag);
+	sb_free(&name);
+}
+
+struct imapd *imapd_new(const struct imapd_config *cfg, const struct imapd_callbacks *cb,
+			void *ud, const struct mstore_ops *store, void *store_ud)
+{
+	assert(cb && cb->send_line && cb->send_data && cb->close);
+	assert(store && store->login && store->count && store->get && store->uid &&
+	       store->expunge);
+	struct imapd *s = xcalloc(1, sizeof(*s));
+	s->hostname = xstrdup(cfg && cfg->hostname ? cfg->hostname : "localhost");
+	s->cb = cb;
+	s->ud = ud;
+	s->store = store;
+	s->store_ud = store_ud;
+	s->state = IMAPD_NOT_AUTHENTICATED;
+	rd_init(&s->rd, IMAP_MAX_CMD_LINE, IMAP_MAX_CMD_LITERAL, IMAPD_MAX_COMMAND);
+	sb_init(&s->line);
+	sb_init(&s->wire);
+	sb_init(&s->part);
+	return s;
+}
+
+void imapd_free(struct imapd *s)
+{
+	if (!s)
+		return;
+	imapd_deselect(s);
+	free(s->hostname);
+	sb_free(&s->rd.buf);
+	sb_free(&s->line);
+	sb_free(&s->wire);
+	sb_free(&s->part);
+	free(s);
+}
+
+void imapd_start(struct imapd *s)
+{
+	imapd_send(s, "* OK [CAPABILITY " IMAPD_CAPABILITIES "] %s IMAP4rev1 server ready",
+		   s->hostname);
+}
+
+/* The command's tag for a refusal before it could be parsed, else "*". */
+static char *imapd_early_tag(const struct imapd *s)
+{
+	struct imap_p p = {s->rd.buf.data, s->rd.buf.len, 0};
+	struct strbuf tag;
+	sb_init(&tag);
+	if (!imapd_parse_tag(&p, &tag) || !ip_sp(&p)) {
+		sb_clear(&tag);
+		sb_putc(&tag, '*');
+	}
+	return sb_steal(&tag);
+}
+
+void imapd_feed(struct imapd *s, const char *bytes, size_t len)
+{
+	if (s->state == IMAPD_LOGOUT)
+		return;
+	sb_append(&s->rd.buf, bytes, len);
+	while (s->state != IMAPD_LOGOUT) {
+		size_t n, cmd_len;
+		char *tag;
+		switch (rd_next(&s->rd, &n)) {
+		case RD_MORE:
+			return;
+		case RD_LITERAL:
+			/* A synchronizing literal waits for our go-ahead [RFC 3501 §7.5]. */
+			if (s->rd.lit_sync)
+				imapd_send(s, "+ Ready for literal data");
+			break;
+		case RD_DONE:
+			cmd_len = n - 1 - (n >= 2 && s->rd.buf.data[n - 2] == '\r');
+			imapd_command(s, s->rd.buf.data, cmd_len);
+			rd_consume(&s->rd, n);
+			break;
+		case RD_TOO_LONG:
+			imapd_send(s, "* BAD Command line too long");
+			rd_consume(&s->rd, n);
+			break;
+		case RD_TOO_BIG:
+			tag = imapd_early_tag(s);
+			imapd_send(s, "%s BAD Literal too large", tag);
+			free(tag);
+			rd_consume(&s->rd, n);
+			break;
+		}
+	}
+}
+
+void imapd_disconnected(struct imapd *s)
+{
+	if (s->state == IMAPD_LOGOUT)
+		return;
+	imapd_deselect(s);
+	imapd_enter_state(s, IMAPD_LOGOUT);
+}
+
+enum imapd_state imapd_get_state(const struct imapd *s)
+{
+	return s->state;
 }

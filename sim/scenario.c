@@ -450,7 +450,7 @@ static void check_role_keys(struct ld *ld, const cJSON *o, const char *jpath, co
 		snprintf(p, sizeof p, "%s.%s", jpath, role_keys[i].key);
 		snprintf(hint, sizeof hint, "\"%s\" applies to roles: %s", role_keys[i].key,
 			 role_keys[i].roles);
-		report(ld, n, true, p, hint, "a %s host has no \"%s\"", role, role_keys[i].key);
+		report(ld, n, true, p, hint, "a host with role \"%s\" takes no \"%s\"", role, role_keys[i].key);
 	}
 }
 

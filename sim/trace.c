@@ -338,8 +338,19 @@ static void sum_line(struct strbuf *sb, const struct trace_event *ev)
 
 static void sum_data(struct strbuf *sb, const struct trace_event *ev)
 {
-	sb_printf(sb, "C-> [message: %" PRId64 " bytes, %" PRId64 " lines, then \".\"]  %s",
-		  I(ev, "bytes"), I(ev, "lines"), S(ev, "summary"));
+	bool c2s = strcmp(S(ev, "dir"), "c2s") == 0, tls = I(ev, "tls") != 0;
+	sb_printf(sb, "%s [message: %" PRId64 " bytes, %" PRId64 " lines, then \".\"]  %s",
+		  c2s ? (tls ? "C~>" : "C->") : (tls ? "S<~" : "S<-"), I(ev, "bytes"), I(ev, "lines"),
+		  S(ev, "summary"));
+}
+
+static void sum_end(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb,
+		  "end: %" PRId64 " recipient(s): %" PRId64 " delivered, %" PRId64 " bounced, %" PRId64
+		  " rejected, %" PRId64 " quarantined, %" PRId64 " queued",
+		  I(ev, "recipients"), I(ev, "delivered"), I(ev, "bounced"), I(ev, "rejected"),
+		  I(ev, "quarantined"), I(ev, "queued"));
 }
 
 static void sum_dns_query(struct strbuf *sb, const struct trace_event *ev)
@@ -409,7 +420,8 @@ static const struct {
 	summary_fn fn;
 } summaries[] = {
 	{"smtp.send", sum_line},   {"pop3.send", sum_line},       {"imap.send", sum_line},
-	{"smtp.data", sum_data},   {"dns.query", sum_dns_query},  {"dns.answer", sum_dns_answer},
+	{"smtp.data", sum_data},   {"imap.data", sum_data},       {"pop3.data", sum_data},
+	{"sim.end", sum_end},   {"dns.query", sum_dns_query},  {"dns.answer", sum_dns_answer},
 	{"dns.cache", sum_dns_answer}, {"net.connect", sum_net},  {"net.accept", sum_net},
 	{"net.refused", sum_net},  {"net.timeout", sum_net},      {"queue.enter", sum_queue},
 	{"queue.attempt", sum_queue}, {"queue.defer", sum_queue}, {"queue.bounce", sum_queue},

@@ -1,0 +1,180 @@
+/* scene_panels.c — the text panels: title bar with the clock, the event
+ * list that follows the cursor, the narration caption, the help overlay. */
+#include "scene.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "util.h"
+
+/* ---- title bar ---- */
+
+static void title_play_mark(struct view_app *app, float x, float cy, float s)
+{
+	SDL_Color c = app->pal->accent;
+
+	if (app->pb.playing) {
+		SDL_FPoint tri[3] = {{x, cy - s / 2}, {x + s * 0.85f, cy}, {x, cy + s / 2}};
+		dc_poly(app->dc, tri, 3, c);
+	} else {
+		dc_fill_rect(app->dc, x, cy - s / 2, s * 0.3f, s, c);
+		dc_fill_rect(app->dc, x + s * 0.55f, cy - s / 2, s * 0.3f, s, c);
+	}
+}
+
+void scene_title(struct view_app *app)
+{
+	const struct lay_rect *r = &app->panels.title;
+	const struct pal *p = app->pal;
+	long cursor = pb_cursor(&app->pb, app->tmap);
+	int64_t t = tl_display_to_sim(app->tmap, app->pb.d_us);
+	char secs[32], clock[32], right[160];
+	float pad = (float)app->fs * 0.6f, lh = (float)dc_line_h(app->dc, DC_BOLD);
+	float cy = (float)r->y + (float)r->h / 2;
+
+	scene_panel(app, r, NULL);
+	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->header);
+	tm_format_time(t, secs, sizeof secs);
+	scene_fmt_clock(t, clock, sizeof clock);
+	snprintf(right, sizeof right, "t = %s s  (%s)   %s   event %ld / %zu", secs, clock,
+		 pb_speed_label(&app->pb), cursor + 1, app->model->nev);
+	float rw = dc_text(app->dc, DC_BOLD, right, (float)(r->x + r->w) - pad, cy - lh / 2,
+			   p->text, DC_RIGHT, (float)r->w * 0.6f);
+	title_play_mark(app, (float)(r->x + r->w) - pad - rw - lh * 1.2f, cy, lh * 0.7f);
+	float tw = (float)r->w - rw - 4 * pad - lh * 1.2f;
+	dc_text(app->dc, DC_TITLE, app->title, (float)r->x + pad,
+		cy - (float)dc_line_h(app->dc, DC_TITLE) / 2, p->text, DC_LEFT, fmaxf(tw, 1));
+}
+
+/* ---- event list ---- */
+
+struct list_cols {
+	float time, route, kind, summary, end;
+};
+
+static struct list_cols list_cols(struct view_app *app)
+{
+	const struct lay_rect *r = &app->panels.list;
+	float pad = (float)app->fs * 0.5f;
+	struct list_cols c;
+
+	c.time = (float)r->x + pad;
+	c.route = c.time + (float)dc_text_w(app->dc, DC_MONO, "00000.000000") + pad * 2;
+	c.kind = c.route + (float)r->w * 0.26f;
+	c.summary = c.kind + (float)dc_text_w(app->dc, DC_MONO, "policy.decision") + pad * 2;
+	c.end = (float)(r->x + r->w) - pad;
+	return c;
+}
+
+static void list_row(struct view_app *app, const struct list_cols *c, size_t i,
+		     float y, bool current)
+{
+	const struct tm_event *e = &app->model->ev[i];
+	const struct pal *p = app->pal;
+	SDL_Color text = current ? p->text : p->text_dim;
+	char time[32], route[200];
+
+	tm_format_time(e->t_us, time, sizeof time);
+	if (e->node >= 0 && e->peer >= 0)
+		snprintf(route, sizeof route, "%s → %s", app->model->nodes[e->node].name,
+			 app->model->nodes[e->peer].name);
+	else
+		snprintf(route, sizeof route, "%s", e->node >= 0 ? app->model->nodes[e->node].name : "");
+	dc_text(app->dc, DC_MONO, time, c->time, y, text, DC_LEFT, 0);
+	dc_text(app->dc, DC_SANS, route, c->route, y, text, DC_LEFT, c->kind - c->route - 8);
+	dc_text(app->dc, DC_MONO, tm_kind_name(e), c->kind, y,
+		tm_kind_is_decision(e->kind) ? p->decision : text, DC_LEFT,
+		c->summary - c->kind - 8);
+	dc_text(app->dc, DC_SANS, e->summary, c->summary, y, current ? p->text : text,
+		DC_LEFT, c->end - c->summary);
+}
+
+void scene_list(struct view_app *app)
+{
+	const struct lay_rect *r = &app->panels.list;
+	long cursor = pb_cursor(&app->pb, app->tmap);
+	float top = scene_panel(app, r, "Events");
+	float row_h = (float)dc_line_h(app->dc, DC_SANS) + (float)app->fs * 0.25f;
+	float avail = (float)(r->y + r->h) - top;
+	size_t rows = avail > 0 ? (size_t)(avail / row_h) : 0;
+	size_t first = lay_scroll_first(app->model->nev, rows, cursor < 0 ? 0 : (size_t)cursor, 35);
+	struct list_cols c = list_cols(app);
+
+	app->list_first = first;
+	app->list_rows = rows;
+	app->list_y0 = top;
+	app->list_row_h = row_h;
+	for (size_t i = first; i < app->model->nev && i < first + rows; i++) {
+		float y = top + (float)(i - first) * row_h;
+		bool current = (long)i == cursor;
+		if (current)
+			dc_fill_rect(app->dc, (float)r->x + 1, y, (float)r->w - 1, row_h,
+				     dc_alpha(app->pal->accent, 48));
+		list_row(app, &c, i, y + (float)app->fs * 0.12f, current);
+	}
+}
+
+/* ---- narration caption ---- */
+
+void scene_caption(struct view_app *app)
+{
+	const struct lay_rect *r = &app->panels.caption;
+	long cursor = pb_cursor(&app->pb, app->tmap);
+	long n = cursor >= 0 ? app->model->ev[cursor].narration : -1;
+	float pad = (float)app->fs * 0.8f;
+
+	scene_panel(app, r, NULL);
+	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h,
+		     app->pal->header);
+	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)app->fs * 0.3f, (float)r->h,
+		     app->pal->accent);
+	float lh = (float)dc_line_h(app->dc, DC_CAPTION);
+	int max_lines = (int)(((float)r->h - pad / 2) / lh);
+	max_lines = max_lines < 1 ? 1 : max_lines > 2 ? 2 : max_lines;
+	float y = (float)r->y + ((float)r->h - lh * (float)max_lines) / 2;
+	if (n >= 0)
+		dc_text_wrapped(app->dc, DC_CAPTION, app->model->ev[n].text,
+				(float)r->x + pad * 1.5f, y, (float)r->w - pad * 3, max_lines,
+				app->pal->text);
+	else
+		dc_text(app->dc, DC_CAPTION, "Space plays, → steps, H shows all keys.",
+			(float)r->x + pad * 1.5f, y, app->pal->text_dim, DC_LEFT,
+			(float)r->w - pad * 3);
+}
+
+/* ---- help overlay ---- */
+
+static const char *const help_lines[][2] = {
+	{"Space", "play / pause"},
+	{"→  ←", "next / previous event"},
+	{"↓  ↑", "next / previous decision"},
+	{"]  [", "faster / slower (0.25× to 16×)"},
+	{"Home  End", "first / last event"},
+	{"Click", "an event in the list, or the timeline, to jump"},
+	{"Ctrl +  Ctrl −  Ctrl 0", "larger / smaller / normal text"},
+	{"F", "fullscreen"},
+	{"H  ?", "this help"},
+	{"Q  Esc", "quit"},
+};
+
+void scene_help(struct view_app *app)
+{
+	const struct pal *p = app->pal;
+	float lh = (float)dc_line_h(app->dc, DC_SANS) * 1.25f, pad = (float)app->fs;
+	float keyw = (float)dc_text_w(app->dc, DC_BOLD, "Ctrl +  Ctrl −  Ctrl 0") + pad;
+	float w = fminf(keyw + (float)dc_text_w(app->dc, DC_SANS, help_lines[5][1]) + 3 * pad,
+			(float)app->w - 2 * pad);
+	float h = lh * (float)(ARRAY_LEN(help_lines) + 1) + 2 * pad;
+	float x = ((float)app->w - w) / 2, y = ((float)app->h - h) / 2;
+
+	dc_fill_rect(app->dc, 0, 0, (float)app->w, (float)app->h, dc_alpha(p->bg, 170));
+	dc_round_rect(app->dc, x, y, w, h, pad / 2, p->panel);
+	dc_round_frame(app->dc, x, y, w, h, pad / 2, 2, p->accent);
+	dc_text(app->dc, DC_BOLD, "Keys", x + pad, y + pad, p->accent, DC_LEFT, 0);
+	for (size_t i = 0; i < ARRAY_LEN(help_lines); i++) {
+		float ly = y + pad + lh * (float)(i + 1);
+		dc_text(app->dc, DC_BOLD, help_lines[i][0], x + pad, ly, p->text, DC_LEFT, 0);
+		dc_text(app->dc, DC_SANS, help_lines[i][1], x + pad + keyw, ly, p->text_dim,
+			DC_LEFT, w - keyw - 2 * pad);
+	}
+}

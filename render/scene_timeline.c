@@ -1,0 +1,117 @@
+/* scene_timeline.c — the timeline strip: the whole trace in display time,
+ * a tick per event (decisions taller and coloured), compressed idle gaps
+ * shaded and labelled ("+4 h"), and the play head. Clicking or dragging
+ * maps x back to display time through the same geometry. */
+#include "scene.h"
+
+#include <math.h>
+
+struct tl_geom {
+	float x0, x1;       /* the bar's ends */
+	float bar_y, bar_h; /* centre line and thickness */
+	float label_y;      /* gap labels, above the bar */
+	float ends_y;       /* start/end times, below the bar */
+};
+
+static struct tl_geom tl_geom(const struct view_app *app)
+{
+	const struct lay_rect *r = &app->panels.timeline;
+	float fs = (float)app->fs, lh = (float)dc_line_h(app->dc, DC_SMALL);
+	struct tl_geom g;
+
+	g.x0 = (float)r->x + fs * 1.2f;
+	g.x1 = fmaxf((float)(r->x + r->w) - fs * 1.2f, g.x0 + 1);
+	g.label_y = (float)r->y + fs * 0.15f;
+	g.bar_h = fs * 0.5f;
+	g.bar_y = g.label_y + lh + fs * 0.6f;
+	g.ends_y = g.bar_y + g.bar_h / 2 + fs * 0.45f;
+	return g;
+}
+
+static float tl_x(const struct view_app *app, const struct tl_geom *g, int64_t d)
+{
+	int64_t total = app->tmap->total;
+
+	if (total <= 0)
+		return g->x0;
+	return g->x0 + (g->x1 - g->x0) * (float)((double)d / (double)total);
+}
+
+int64_t app_timeline_at(const struct view_app *app, float x)
+{
+	struct tl_geom g = tl_geom(app);
+	double f = (x - g.x0) / (g.x1 - g.x0);
+
+	f = f < 0 ? 0 : f > 1 ? 1 : f;
+	return (int64_t)(f * (double)app->tmap->total);
+}
+
+static void tl_gaps(struct view_app *app, const struct tl_geom *g)
+{
+	float last_label_end = -1e9f, h = g->bar_h * 2.2f;
+
+	for (size_t i = 0; i < app->tmap->ngaps; i++) {
+		const struct tl_gap *gap = &app->tmap->gaps[i];
+		float a = tl_x(app, g, gap->d_start);
+		float b = tl_x(app, g, gap->d_start + TL_GAP_SPAN_US);
+		float mid = (a + b) / 2, s = g->bar_h * 0.6f;
+		dc_fill_rect(app->dc, a, g->bar_y - h / 2, fmaxf(b - a, 2), h, app->pal->gap);
+		for (int k = -1; k <= 1; k += 2) /* a "//" break mark */
+			dc_line(app->dc, mid + k * s * 0.5f - s / 2, g->bar_y + s,
+				mid + k * s * 0.5f + s / 2, g->bar_y - s, 2, app->pal->text_dim);
+		float w = (float)dc_text_w(app->dc, DC_SMALL, gap->label);
+		if (mid - w / 2 > last_label_end + 4) {
+			dc_text(app->dc, DC_SMALL, gap->label, mid, g->label_y,
+				app->pal->text_dim, DC_CENTER, 0);
+			last_label_end = mid + w / 2;
+		}
+	}
+}
+
+/* One tick per pixel column and class is enough at any trace length. */
+static void tl_ticks(struct view_app *app, const struct tl_geom *g)
+{
+	int last_plain = -1, last_decision = -1;
+	float tall = g->bar_h * 1.6f, short_h = g->bar_h * 0.9f;
+
+	for (size_t i = 0; i < app->tmap->n; i++) {
+		float x = tl_x(app, g, app->tmap->d[i]);
+		bool dec = tm_kind_is_decision(app->model->ev[i].kind);
+		int *last = dec ? &last_decision : &last_plain;
+		if ((int)x == *last)
+			continue;
+		*last = (int)x;
+		float h = dec ? tall : short_h;
+		dc_fill_rect(app->dc, x, g->bar_y - h / 2, dec ? 2.5f : 1, h,
+			     dec ? app->pal->decision : dc_alpha(app->pal->text, 150));
+	}
+}
+
+static void tl_ends(struct view_app *app, const struct tl_geom *g)
+{
+	char a[32], b[32];
+	size_t n = app->model->nev;
+
+	scene_fmt_clock(n ? app->model->ev[0].t_us : 0, a, sizeof a);
+	scene_fmt_clock(n ? app->model->ev[n - 1].t_us : 0, b, sizeof b);
+	dc_text(app->dc, DC_SMALL, a, g->x0, g->ends_y, app->pal->text_dim, DC_LEFT, 0);
+	dc_text(app->dc, DC_SMALL, b, g->x1, g->ends_y, app->pal->text_dim, DC_RIGHT, 0);
+}
+
+void scene_timeline(struct view_app *app)
+{
+	struct tl_geom g = tl_geom(app);
+	float head = tl_x(app, &g, app->pb.d_us);
+
+	scene_panel(app, &app->panels.timeline, NULL);
+	dc_round_rect(app->dc, g.x0, g.bar_y - g.bar_h / 2, g.x1 - g.x0, g.bar_h,
+		      g.bar_h / 2, app->pal->panel_edge);
+	dc_round_rect(app->dc, g.x0, g.bar_y - g.bar_h / 2, head - g.x0, g.bar_h,
+		      g.bar_h / 2, dc_alpha(app->pal->accent, 110));
+	tl_gaps(app, &g);
+	tl_ticks(app, &g);
+	tl_ends(app, &g);
+	dc_line(app->dc, head, g.bar_y - g.bar_h * 1.5f, head, g.bar_y + g.bar_h * 1.5f,
+		2.5f, app->pal->accent);
+	dc_disc(app->dc, head, g.bar_y, g.bar_h * 0.75f, app->pal->accent);
+}

@@ -1,0 +1,190 @@
+/* scene_topo.c — the network panel: links, host icons with name and IP,
+ * and the current event: an envelope or bubble travelling from node to
+ * peer, or a highlighted host with a label for events that stay put. */
+#include "scene.h"
+
+#include <math.h>
+
+#include "icons.h"
+
+/* Panel-space geometry shared by the pieces of this panel. */
+struct topo_geom {
+	float x0, y0, w, h;  /* where node centres may go */
+	float icon;          /* icon size */
+};
+
+static struct topo_geom topo_geom(struct view_app *app, float top)
+{
+	const struct lay_rect *r = &app->panels.topo;
+	float lh = (float)dc_line_h(app->dc, DC_SANS);
+	float icon = fminf(3.2f * (float)app->fs, (float)r->h * 0.22f);
+	struct topo_geom g;
+
+	icon = fmaxf(icon, 12);
+	g.icon = icon;
+	g.x0 = (float)r->x + icon * 0.8f;
+	g.w = fmaxf((float)r->w - icon * 1.6f, 1);
+	g.y0 = top + icon * 0.5f + lh * 0.6f; /* room for a bubble over the DNS row */
+	g.h = fmaxf((float)(r->y + r->h) - g.y0 - icon * 0.5f - 2.2f * lh, 1);
+	return g;
+}
+
+static SDL_FPoint topo_pos(const struct view_app *app, const struct topo_geom *g,
+			   int node)
+{
+	return (SDL_FPoint){g->x0 + (float)app->nodes[node].x * g->w,
+			    g->y0 + (float)app->nodes[node].y * g->h};
+}
+
+static const struct tm_event *topo_cursor_event(const struct view_app *app)
+{
+	long c = pb_cursor(&app->pb, app->tmap);
+	return c >= 0 ? &app->model->ev[c] : NULL;
+}
+
+static bool topo_is_hot(const struct tm_event *e, const struct lay_edge *l)
+{
+	return e && tm_kind_travels(e->kind) &&
+	       ((e->node == l->from && e->peer == l->to) ||
+		(e->node == l->to && e->peer == l->from));
+}
+
+static void topo_links(struct view_app *app, const struct topo_geom *g,
+		       const struct tm_event *e)
+{
+	float th = fmaxf((float)app->fs * 0.15f, 1.5f);
+
+	for (size_t i = 0; i < app->nlinks; i++) {
+		const struct lay_edge *l = &app->links[i];
+		SDL_FPoint a = topo_pos(app, g, l->from), b = topo_pos(app, g, l->to);
+		bool hot = topo_is_hot(e, l);
+		dc_line(app->dc, a.x, a.y, b.x, b.y, hot ? th * 2 : th,
+			hot ? dc_alpha(app->pal->link_hot, 140) : app->pal->link);
+	}
+}
+
+static void topo_hosts(struct view_app *app, const struct topo_geom *g)
+{
+	const struct pal *p = app->pal;
+	struct icon_colors ic = {p->text, p->header, p->dns};
+	float lh = (float)dc_line_h(app->dc, DC_BOLD);
+	float maxw = fmaxf(g->w / 4, g->icon * 2.2f);
+
+	for (size_t i = 0; i < app->model->nnodes; i++) {
+		const struct tm_node *n = &app->model->nodes[i];
+		SDL_FPoint c = topo_pos(app, g, (int)i);
+		icon_draw(app->dc, app->nodes[i].role, c.x, c.y, g->icon, &ic);
+		float ty = c.y + g->icon * 0.5f + 2;
+		dc_text(app->dc, DC_BOLD, n->name, c.x, ty, p->text, DC_CENTER, maxw);
+		dc_text(app->dc, DC_MONO, n->ip, c.x, ty + lh, p->text_dim, DC_CENTER, maxw);
+	}
+}
+
+static SDL_Color topo_bubble_color(const struct view_app *app, const struct tm_event *e)
+{
+	const struct pal *p = app->pal;
+
+	switch (e->kind) {
+	case TM_DNS_QUERY:
+	case TM_DNS_ANSWER: return p->dns;
+	case TM_SMTP_DATA: return p->envelope;
+	case TM_NET_CONNECT: return p->cls[LAD_INFO];
+	default:
+		if (e->dir == TM_DIR_S2C)
+			return p->cls[lad_reply_class(e->kind, e->text)];
+		return p->cls[LAD_CMD];
+	}
+}
+
+/* A pill with the label, centred on (x, y); returns its height. */
+static float topo_pill(struct view_app *app, float x, float y, const char *text,
+		       SDL_Color edge, float maxw, enum dc_font f)
+{
+	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, f);
+	float tw = fminf((float)dc_text_w(app->dc, f, text), maxw);
+	float w = tw + 2 * pad, h = lh + pad;
+	const struct lay_rect *r = &app->panels.topo;
+
+	/* keep the whole pill inside the panel */
+	x = fminf(fmaxf(x, (float)r->x + w / 2 + 2), (float)(r->x + r->w) - w / 2 - 2);
+	dc_round_rect(app->dc, x - w / 2, y - h / 2, w, h, h / 2, app->pal->bg);
+	dc_round_frame(app->dc, x - w / 2, y - h / 2, w, h, h / 2,
+		       fmaxf((float)app->fs * 0.12f, 1.5f), edge);
+	dc_text(app->dc, f, text, x - tw / 2, y - lh / 2, app->pal->text, DC_LEFT, maxw);
+	return h;
+}
+
+static void topo_envelope(struct view_app *app, float cx, float cy, float s,
+			  SDL_Color c)
+{
+	float w = s, h = s * 0.66f, x = cx - w / 2, y = cy - h / 2;
+	float th = fmaxf(s * 0.07f, 1.5f);
+
+	dc_fill_rect(app->dc, x, y, w, h, c);
+	dc_line(app->dc, x, y, cx, cy + h * 0.1f, th, app->pal->bg);
+	dc_line(app->dc, x + w, y, cx, cy + h * 0.1f, th, app->pal->bg);
+}
+
+static float topo_ease(float t)
+{
+	return t * t * (3 - 2 * t);
+}
+
+static void topo_travel(struct view_app *app, const struct topo_geom *g,
+			const struct tm_event *e)
+{
+	SDL_FPoint a = topo_pos(app, g, e->node), b = topo_pos(app, g, e->peer);
+	float dx = b.x - a.x, dy = b.y - a.y, len = sqrtf(dx * dx + dy * dy);
+	float prog = (float)pb_progress_permille(&app->pb, app->tmap) / 1000;
+	SDL_Color col = topo_bubble_color(app, e);
+
+	if (len < 1)
+		return;
+	/* the arrow ends at the receiver's icon edge */
+	float r = g->icon * 0.6f;
+	dc_arrow(app->dc, b.x - dx / len * (r + g->icon * 0.4f),
+		 b.y - dy / len * (r + g->icon * 0.4f), b.x - dx / len * r,
+		 b.y - dy / len * r, fmaxf((float)app->fs * 0.2f, 2), g->icon * 0.3f, col);
+	/* from just outside the sender to just outside the receiver */
+	float f = 0.15f + 0.7f * topo_ease(prog);
+	float x = a.x + dx * f, y = a.y + dy * f;
+	if (e->kind == TM_SMTP_DATA) {
+		topo_envelope(app, x, y, g->icon * 0.55f, col);
+		y += g->icon * 0.5f;
+	}
+	topo_pill(app, x, y, e->bubble, col, app->panels.topo.w * 0.45f, DC_MONO);
+}
+
+static void topo_at_host(struct view_app *app, const struct topo_geom *g,
+			 const struct tm_event *e)
+{
+	SDL_FPoint c = topo_pos(app, g, e->node);
+	bool decision = tm_kind_is_decision(e->kind);
+	SDL_Color col = decision ? app->pal->decision : app->pal->node_ring;
+	char label[256];
+
+	dc_ellipse_ring(app->dc, c.x, c.y, g->icon * 0.62f, g->icon * 0.62f,
+			fmaxf((float)app->fs * 0.18f, 2), col);
+	snprintf(label, sizeof label, "%s %s", tm_kind_name(e), e->summary);
+	float lh = (float)dc_line_h(app->dc, DC_SANS);
+	float y = c.y - g->icon * 0.62f - lh * 0.8f;
+	if (y - lh < (float)app->panels.topo.y) /* no room above: under the labels */
+		y = c.y + g->icon * 0.5f + 3.2f * lh;
+	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SANS);
+}
+
+void scene_topo(struct view_app *app)
+{
+	float top = scene_panel(app, &app->panels.topo, "Network");
+	struct topo_geom g = topo_geom(app, top);
+	const struct tm_event *e = topo_cursor_event(app);
+
+	topo_links(app, &g, e);
+	topo_hosts(app, &g);
+	if (!e || e->node < 0)
+		return;
+	if (e->bubble && e->peer >= 0 && e->peer != e->node)
+		topo_travel(app, &g, e);
+	else if (e->kind != TM_NARRATE)
+		topo_at_host(app, &g, e);
+}

@@ -1,0 +1,267 @@
+/* view.c — the two entry points of view.h: the interactive window loop and
+ * the headless frame export. Both build the same view_app and call the
+ * same app_draw(); only the target differs (a window's renderer, or a
+ * software renderer on an offscreen surface). */
+#include "view.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+
+#include "scene.h"
+#include "util.h"
+
+#define VIEW_DEFAULT_W 1280
+#define VIEW_DEFAULT_H 800
+#define VIEW_MIN_SIDE 64
+#define VIEW_MAX_SIDE 16384
+#define VIEW_MAX_STEP_US 100000 /* a stalled frame never skips more */
+
+/* ---- window ---- */
+
+struct view_window {
+	SDL_Window *win;
+	SDL_Renderer *r;
+};
+
+static bool view_open_window(const struct view_opts *o, struct view_window *vw)
+{
+	int w = o && o->width > 0 ? o->width : VIEW_DEFAULT_W;
+	int h = o && o->height > 0 ? o->height : VIEW_DEFAULT_H;
+	Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+
+	if (o && o->fullscreen)
+		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+	vw->win = SDL_CreateWindow("mailsim", SDL_WINDOWPOS_CENTERED,
+				   SDL_WINDOWPOS_CENTERED, w, h, flags);
+	if (!vw->win)
+		return false;
+	SDL_SetWindowMinimumSize(vw->win, 480, 320);
+	vw->r = SDL_CreateRenderer(vw->win, -1,
+				   SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+	if (!vw->r)
+		vw->r = SDL_CreateRenderer(vw->win, -1, SDL_RENDERER_SOFTWARE);
+	return vw->r != NULL;
+}
+
+/* Mouse events come in window points; drawing is in renderer pixels
+ * (they differ on high-DPI screens). */
+static float view_pixel_ratio(const struct view_window *vw)
+{
+	int ww, wh, rw, rh;
+
+	SDL_GetWindowSize(vw->win, &ww, &wh);
+	SDL_GetRendererOutputSize(vw->r, &rw, &rh);
+	return ww > 0 ? (float)rw / (float)ww : 1.0f;
+}
+
+static bool view_fit(struct view_app *app, const struct view_window *vw)
+{
+	char err[256];
+	int rw, rh;
+
+	SDL_GetRendererOutputSize(vw->r, &rw, &rh);
+	if (rw == app->w && rh == app->h && app->dc->px)
+		return true;
+	if (app_resize(app, rw, rh, err, sizeof err))
+		return true;
+	fprintf(stderr, "mailsim: %s\n", err);
+	return false;
+}
+
+static void view_handle(struct view_app *app, const struct view_window *vw,
+			const SDL_Event *ev)
+{
+	float k = view_pixel_ratio(vw);
+
+	switch (ev->type) {
+	case SDL_QUIT: app->quit = true; break;
+	case SDL_KEYDOWN: app_key(app, ev->key.keysym.sym, (SDL_Keymod)ev->key.keysym.mod); break;
+	case SDL_MOUSEBUTTONDOWN:
+		if (ev->button.button == SDL_BUTTON_LEFT)
+			app_mouse_down(app, (float)ev->button.x * k, (float)ev->button.y * k);
+		break;
+	case SDL_MOUSEMOTION:
+		app_mouse_move(app, (float)ev->motion.x * k, (float)ev->motion.y * k);
+		break;
+	case SDL_MOUSEBUTTONUP: app_mouse_up(app); break;
+	default: break;
+	}
+}
+
+/* Nothing moves while paused and settled: sleep until an input arrives
+ * instead of redrawing 60 times a second. */
+static bool view_idle(const struct view_app *app)
+{
+	return !app->pb.playing && app->pb.d_us >= app->pb.settle_us && !app->dragging;
+}
+
+static int view_loop(struct view_app *app, struct view_window *vw)
+{
+	Uint64 freq = SDL_GetPerformanceFrequency(), last = SDL_GetPerformanceCounter();
+	SDL_Event ev;
+
+	while (!app->quit) {
+		if (view_idle(app))
+			SDL_WaitEventTimeout(NULL, 250);
+		while (SDL_PollEvent(&ev))
+			view_handle(app, vw, &ev);
+		Uint64 now = SDL_GetPerformanceCounter();
+		int64_t dt = (int64_t)((now - last) * 1000000 / freq);
+		last = now;
+		pb_advance(&app->pb, app->tmap, dt > VIEW_MAX_STEP_US ? VIEW_MAX_STEP_US : dt);
+		if (!view_fit(app, vw))
+			return 1;
+		app_draw(app);
+		SDL_RenderPresent(vw->r);
+	}
+	return 0;
+}
+
+int view_run(const struct view_input *in, const struct view_opts *opts)
+{
+	char err[256];
+	struct view_window vw = {0};
+	int rc = 1;
+	struct view_app *app = app_new(in, err, sizeof err);
+
+	if (!app) {
+		fprintf(stderr, "mailsim: %s\n", err);
+		return 1;
+	}
+	if (SDL_Init(SDL_INIT_VIDEO) != 0 || TTF_Init() != 0) {
+		fprintf(stderr, "mailsim: cannot start SDL: %s\n", SDL_GetError());
+		app_free(app);
+		SDL_Quit();
+		return 1;
+	}
+	if (!view_open_window(opts, &vw)) {
+		fprintf(stderr, "mailsim: cannot open a window: %s\n", SDL_GetError());
+	} else {
+		SDL_SetWindowTitle(vw.win, app->title);
+		app_attach(app, vw.r, vw.win);
+		app->user_scale = opts && opts->scale > 0 ? opts->scale : 1.0;
+		rc = view_loop(app, &vw);
+	}
+	app_free(app); /* before the renderer: it owns textures made by it */
+	if (vw.r)
+		SDL_DestroyRenderer(vw.r);
+	if (vw.win)
+		SDL_DestroyWindow(vw.win);
+	TTF_Quit();
+	SDL_Quit();
+	return rc;
+}
+
+/* ---- headless frame ---- */
+
+enum view_image { VIEW_IMG_NONE, VIEW_IMG_PNG, VIEW_IMG_BMP };
+
+static enum view_image view_image_type(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	if (n >= 4 && ascii_strcaseeq(path + n - 4, ".png"))
+		return VIEW_IMG_PNG;
+	if (n >= 4 && ascii_strcaseeq(path + n - 4, ".bmp"))
+		return VIEW_IMG_BMP;
+	return VIEW_IMG_NONE;
+}
+
+static bool view_check_args(const struct view_app *app, long event, int width,
+			    int height, const char *path, char *err, size_t errsz)
+{
+	if (view_image_type(path) == VIEW_IMG_NONE) {
+		snprintf(err, errsz, "%s: the image name must end in .png or .bmp",
+			 path ? path : "(null)");
+		return false;
+	}
+	if (width < VIEW_MIN_SIDE || height < VIEW_MIN_SIDE || width > VIEW_MAX_SIDE ||
+	    height > VIEW_MAX_SIDE) {
+		snprintf(err, errsz, "frame size %dx%d: each side must be %d to %d pixels",
+			 width, height, VIEW_MIN_SIDE, VIEW_MAX_SIDE);
+		return false;
+	}
+	if (event >= 0 && (size_t)event >= app->model->nev) {
+		snprintf(err, errsz, "event %ld does not exist: the trace has %zu events (0 to %zu)",
+			 event, app->model->nev, app->model->nev ? app->model->nev - 1 : 0);
+		return false;
+	}
+	return true;
+}
+
+/* The frame a step to `event` settles on, or the moment `at_us`. */
+static void view_place_head(struct view_app *app, long event, int64_t at_us)
+{
+	if (app->model->nev == 0)
+		return;
+	if (event >= 0)
+		pb_rest(&app->pb, app->tmap, event);
+	else
+		pb_seek(&app->pb, app->tmap, tl_sim_to_display(app->tmap, at_us));
+}
+
+static bool view_save(SDL_Surface *surf, const char *path, char *err, size_t errsz)
+{
+	int rc = view_image_type(path) == VIEW_IMG_PNG ? IMG_SavePNG(surf, path)
+						       : SDL_SaveBMP(surf, path);
+	if (rc != 0)
+		snprintf(err, errsz, "cannot write %s: %s", path, SDL_GetError());
+	return rc == 0;
+}
+
+static bool view_draw_to(struct view_app *app, SDL_Surface *surf, double scale,
+			 const char *path, char *err, size_t errsz)
+{
+	SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
+	bool ok = false;
+
+	if (!r) {
+		snprintf(err, errsz, "cannot create a software renderer: %s", SDL_GetError());
+		return false;
+	}
+	app_attach(app, r, NULL);
+	app->user_scale = scale > 0 ? scale : 1.0;
+	if (app_resize(app, surf->w, surf->h, err, errsz)) {
+		app_draw(app);
+		SDL_RenderFlush(r);
+		ok = view_save(surf, path, err, errsz);
+	}
+	dc_free(app->dc); /* its textures belong to r */
+	app->dc = NULL;
+	SDL_DestroyRenderer(r);
+	return ok;
+}
+
+int view_render_file(const struct view_input *in, long event, int64_t at_us,
+		     int width, int height, double scale, const char *out_path,
+		     char *err, size_t errsz)
+{
+	struct view_app *app = app_new(in, err, errsz);
+	bool ok = false;
+
+	if (!app)
+		return -1;
+	if (view_check_args(app, event, width, height, out_path, err, errsz)) {
+		if (TTF_Init() != 0) {
+			snprintf(err, errsz, "cannot start SDL_ttf: %s", TTF_GetError());
+		} else {
+			SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(
+				0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
+			if (!surf) {
+				snprintf(err, errsz, "cannot create a %dx%d surface: %s", width,
+					 height, SDL_GetError());
+			} else {
+				view_place_head(app, event, at_us);
+				ok = view_draw_to(app, surf, scale, out_path, err, errsz);
+				SDL_FreeSurface(surf);
+			}
+			TTF_Quit();
+		}
+	}
+	app_free(app);
+	return ok ? 0 : -1;
+}
