@@ -32,10 +32,13 @@ static const struct {
 	[DC_BOLD] = {"DejaVuSans-Bold.ttf", 100},
 	[DC_MONO] = {"DejaVuSansMono.ttf", 95},
 	[DC_SMALL] = {"DejaVuSans.ttf", 80},
+	[DC_SMALL_BOLD] = {"DejaVuSans-Bold.ttf", 80},
+	[DC_SMALL_MONO] = {"DejaVuSansMono.ttf", 78},
 	[DC_CAPTION] = {"DejaVuSans.ttf", 130},
 	[DC_TITLE] = {"DejaVuSans-Bold.ttf", 125},
 };
 
+#ifdef MAILSIM_ASSET_DIR
 static bool dc_file_exists(const char *dir, const char *rel)
 {
 	struct stat st;
@@ -45,6 +48,7 @@ static bool dc_file_exists(const char *dir, const char *rel)
 	free(path);
 	return ok;
 }
+#endif
 
 char *dc_asset_dir(void)
 {

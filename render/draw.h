@@ -17,8 +17,8 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
-enum dc_font { DC_SANS, DC_BOLD, DC_MONO, DC_SMALL, DC_CAPTION, DC_TITLE,
-	       DC_FONT_COUNT };
+enum dc_font { DC_SANS, DC_BOLD, DC_MONO, DC_SMALL, DC_SMALL_BOLD, DC_SMALL_MONO,
+	       DC_CAPTION, DC_TITLE, DC_FONT_COUNT };
 
 enum dc_align { DC_LEFT, DC_CENTER, DC_RIGHT };
 

@@ -14,9 +14,8 @@
 enum lay_tier { TIER_NONE = -1, TIER_SEND, TIER_SERVER, TIER_MAILBOX, TIER_RECV,
 		TIER_COUNT };
 
-#define LAY_MARGIN 0.08     /* keep icons and labels off the panel edge */
-#define LAY_DNS_ROW 0.14    /* y of the DNS row */
-#define LAY_MAIN_ROW 0.62   /* y of the mail-flow row when there is DNS */
+#define LAY_MARGIN 0.02     /* the renderer pads for icons and labels */
+#define LAY_DNS_ROW 0.06    /* y of the DNS row */
 #define LAY_DNS_MIN_DX 0.18 /* minimum distance between DNS icons */
 
 struct lay_work {
@@ -69,6 +68,8 @@ size_t lay_edges_from_trace(const struct tm_model *m, struct lay_edge **out)
 		bool c2s = e->dir != TM_DIR_S2C;
 		switch (e->kind) {
 		case TM_NET_CONNECT:
+		case TM_NET_REFUSED: /* a failed attempt still shows the route */
+		case TM_NET_TIMEOUT:
 			if (lay_is_access_port(e->port))
 				lay_edge_add(out, &n, e->peer, e->node, true);
 			else
@@ -85,6 +86,7 @@ size_t lay_edges_from_trace(const struct tm_model *m, struct lay_edge **out)
 				     c2s ? e->node : e->peer, true);
 			break;
 		case TM_DNS_QUERY:
+		case TM_DNS_TIMEOUT:
 			lay_edge_add(out, &n, e->node, e->peer, false);
 			break;
 		default:
@@ -208,8 +210,44 @@ static int lay_columns(const struct lay_work *w, int *col)
 
 /* ---- placement ---- */
 
+#define LAY_BAND_TOP_DNS 0.42 /* the flow band starts under the DNS row */
+#define LAY_STACK_MAX_DY 0.45  /* hosts stacked in a column: at most this apart */
+
+/* The flow band: a row centre and the spacing of stacked hosts. With one
+ * host per column the row sits at the bottom under DNS (centred without
+ * DNS); taller stacks spread over the band. */
+struct lay_band {
+	double row_y, dy;
+};
+
+static size_t lay_tallest_column(size_t n, const int *col, int ncols)
+{
+	size_t kmax = 1;
+
+	for (int c = 0; c < ncols; c++) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			k += col[i] == c;
+		kmax = k > kmax ? k : kmax;
+	}
+	return kmax;
+}
+
+static struct lay_band lay_band(size_t kmax, bool any_dns)
+{
+	double top = any_dns ? LAY_BAND_TOP_DNS : 0;
+	struct lay_band b = {any_dns ? 1 : 0.5, 0};
+
+	if (kmax < 2)
+		return b;
+	b.dy = (1 - top) / (double)(kmax - 1);
+	b.dy = b.dy > LAY_STACK_MAX_DY ? LAY_STACK_MAX_DY : b.dy;
+	b.row_y = 1 - b.dy * (double)(kmax - 1) / 2;
+	return b;
+}
+
 static void lay_place_columns(struct lay_node *nodes, size_t n, const int *col,
-			      int ncols, double row_y)
+			      int ncols, struct lay_band band)
 {
 	for (int c = 0; c < ncols; c++) {
 		size_t k = 0, j = 0;
@@ -217,14 +255,11 @@ static void lay_place_columns(struct lay_node *nodes, size_t n, const int *col,
 			k += col[i] == c;
 		double x = ncols == 1 ? 0.5 :
 			   LAY_MARGIN + (1 - 2 * LAY_MARGIN) * c / (ncols - 1);
-		double dy = k > 1 ? 0.56 / (double)k : 0;
-		if (dy > 0.28)
-			dy = 0.28;
 		for (size_t i = 0; i < n; i++) {
 			if (col[i] != c)
 				continue;
 			nodes[i].x = x;
-			nodes[i].y = row_y + ((double)j - (double)(k - 1) / 2) * dy;
+			nodes[i].y = band.row_y + ((double)j - (double)(k - 1) / 2) * band.dy;
 			j++;
 		}
 	}
@@ -288,7 +323,8 @@ void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 	int ncols = lay_columns(&w, col);
 	for (size_t i = 0; i < n; i++)
 		any_dns |= nodes[i].role == LAY_DNS;
-	lay_place_columns(nodes, n, col, ncols, any_dns ? LAY_MAIN_ROW : 0.5);
+	lay_place_columns(nodes, n, col, ncols,
+			  lay_band(lay_tallest_column(n, col, ncols), any_dns));
 	lay_place_dns(nodes, n, edges, nedges);
 	for (size_t i = 0; i < n; i++) {
 		if (nodes[i].has_pos) {
@@ -337,7 +373,7 @@ void lay_panels(int w, int h, int fs, struct lay_panels *p)
 	int time_h = lay_min(fs * 7 / 2, h / 6);
 	int cap_h = lay_min(fs * 4, h / 5);
 	int mid_y = title_h, mid_h = h - title_h - time_h - cap_h;
-	int left_w = w * 60 / 100, topo_h = mid_h * 58 / 100;
+	int left_w = w * 60 / 100, topo_h = mid_h * 62 / 100;
 
 	p->title = (struct lay_rect){0, 0, w, title_h};
 	p->topo = (struct lay_rect){0, mid_y, left_w, topo_h};

@@ -37,8 +37,9 @@ enum lay_role lay_role_from_name(const char *name);
 
 /* Edges of a trace, deduplicated, in order of first use: a connection
  * flows from the connecting host to the server, except mailbox access
- * (POP3/IMAP ports or lines), where mail flows from server to client; a
- * DNS query is an ask edge. Returns the count; *out is owned by the
+ * (POP3/IMAP ports or lines), where mail flows from server to client;
+ * refused and timed-out connections count, since they show the route the
+ * mail was meant to take. A DNS query (or its timeout) is an ask edge. Returns the count; *out is owned by the
  * caller. */
 size_t lay_edges_from_trace(const struct tm_model *m, struct lay_edge **out);
 

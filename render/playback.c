@@ -8,15 +8,15 @@ static const struct {
 	int quarters;
 	const char *label;
 } pb_speeds[] = {
-	{1, "0.25x"}, {2, "0.5x"}, {4, "1x"}, {8, "2x"},
-	{16, "4x"}, {32, "8x"}, {64, "16x"},
+	{1, "0.25×"}, {2, "0.5×"}, {4, "1×"}, {8, "2×"},
+	{16, "4×"}, {32, "8×"}, {64, "16×"},
 };
 
 enum { PB_SPEED_1X = 2 };
 
 void pb_init(struct pb_state *pb)
 {
-	*pb = (struct pb_state){.speed_idx = PB_SPEED_1X};
+	*pb = (struct pb_state){.speed_idx = PB_SPEED_1X, .pin_us = -1, .pin_d_us = -1};
 }
 
 static int64_t pb_clamp(const struct tl_map *map, int64_t d)
@@ -75,6 +75,20 @@ void pb_seek(struct pb_state *pb, const struct tl_map *map, int64_t d_us)
 {
 	pb->d_us = pb_clamp(map, d_us);
 	pb->settle_us = pb->d_us;
+}
+
+void pb_seek_time(struct pb_state *pb, const struct tl_map *map, int64_t t_us)
+{
+	pb_seek(pb, map, tl_sim_to_display(map, t_us));
+	pb->pin_us = t_us;
+	pb->pin_d_us = pb->d_us;
+}
+
+int64_t pb_clock(const struct pb_state *pb, const struct tl_map *map)
+{
+	if (pb->pin_us >= 0 && pb->pin_d_us == pb->d_us)
+		return pb->pin_us;
+	return tl_display_to_sim(map, pb->d_us);
 }
 
 void pb_home(struct pb_state *pb, const struct tl_map *map)

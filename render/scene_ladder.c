@@ -25,12 +25,14 @@ static void ladder_heads(struct view_app *app, const struct ladder_geom *g, floa
 	const struct lay_rect *r = &app->panels.ladder;
 	float bottom = (float)(r->y + r->h);
 
-	dc_text(app->dc, DC_BOLD, ladder_name(app, app->lad.client), g->left, y,
-		app->pal->text, DC_CENTER, maxw);
-	dc_text(app->dc, DC_BOLD, ladder_name(app, app->lad.server), g->right, y,
-		app->pal->text, DC_CENTER, maxw);
 	for (int k = 0; k < 2; k++) {
-		float x = k ? g->right : g->left;
+		const char *name = ladder_name(app, k ? app->lad.server : app->lad.client);
+		float x = k ? g->right : g->left, pad = (float)app->fs * 0.4f;
+		float half = fminf((float)dc_text_w(app->dc, DC_BOLD, name), maxw) / 2;
+		/* centred on the lifeline, but never past the panel's edge */
+		float tx = fminf(fmaxf(x, (float)r->x + pad + half),
+				 (float)(r->x + r->w) - pad - half);
+		dc_text(app->dc, DC_BOLD, name, tx, y, app->pal->text, DC_CENTER, maxw);
 		dc_dashed(app->dc, x, g->y0, x, bottom, 1.5f, (float)app->fs * 0.3f,
 			  app->pal->panel_edge);
 	}

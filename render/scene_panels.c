@@ -27,7 +27,7 @@ void scene_title(struct view_app *app)
 	const struct lay_rect *r = &app->panels.title;
 	const struct pal *p = app->pal;
 	long cursor = pb_cursor(&app->pb, app->tmap);
-	int64_t t = tl_display_to_sim(app->tmap, app->pb.d_us);
+	int64_t t = pb_clock(&app->pb, app->tmap);
 	char secs[32], clock[32], right[160];
 	float pad = (float)app->fs * 0.6f, lh = (float)dc_line_h(app->dc, DC_BOLD);
 	float cy = (float)r->y + (float)r->h / 2;

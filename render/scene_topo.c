@@ -13,19 +13,40 @@ struct topo_geom {
 	float icon;          /* icon size */
 };
 
+/* The smallest vertical distance (0..1) between hosts in one column. */
+static float topo_min_dy(const struct view_app *app)
+{
+	double dy = 1;
+
+	for (size_t i = 0; i < app->model->nnodes; i++)
+		for (size_t j = i + 1; j < app->model->nnodes; j++) {
+			const struct lay_node *a = &app->nodes[i], *b = &app->nodes[j];
+			double d = fabs(a->y - b->y);
+			if (fabs(a->x - b->x) < 0.03 && d > 0 && d < dy)
+				dy = d;
+		}
+	return (float)dy;
+}
+
+/* The icon shrinks before anything overlaps: hosts above each other need
+ * an icon and two label lines between their centres, and the panel keeps
+ * room for a bubble at the top and labels at the bottom (3.3 lines). */
 static struct topo_geom topo_geom(struct view_app *app, float top)
 {
 	const struct lay_rect *r = &app->panels.topo;
 	float lh = (float)dc_line_h(app->dc, DC_SANS);
-	float icon = fminf(3.2f * (float)app->fs, (float)r->h * 0.22f);
+	float avail = (float)(r->y + r->h) - top, dy = topo_min_dy(app);
+	float icon = (dy * (avail - 3.3f * lh) - 2.2f * lh) / (1 + dy);
 	struct topo_geom g;
 
-	icon = fmaxf(icon, 12);
+	icon = fmaxf(fminf(icon, 3.2f * (float)app->fs), 16);
 	g.icon = icon;
-	g.x0 = (float)r->x + icon * 0.8f;
-	g.w = fmaxf((float)r->w - icon * 1.6f, 1);
+	/* half a label's width at the sides, so edge hosts keep their names */
+	float pad = fmaxf(icon * 0.8f, (float)app->fs * 4.5f);
+	g.x0 = (float)r->x + pad;
+	g.w = fmaxf((float)r->w - 2 * pad, 1);
 	g.y0 = top + icon * 0.5f + lh * 0.6f; /* room for a bubble over the DNS row */
-	g.h = fmaxf((float)(r->y + r->h) - g.y0 - icon * 0.5f - 2.2f * lh, 1);
+	g.h = fmaxf((float)(r->y + r->h) - g.y0 - icon * 0.5f - 2.7f * lh, 1);
 	return g;
 }
 
@@ -63,20 +84,47 @@ static void topo_links(struct view_app *app, const struct topo_geom *g,
 	}
 }
 
+/* Label width: the room to the nearest host on about the same row. */
+static float topo_label_w(const struct view_app *app, const struct topo_geom *g)
+{
+	double dx = 1;
+
+	for (size_t i = 0; i < app->model->nnodes; i++)
+		for (size_t j = i + 1; j < app->model->nnodes; j++) {
+			const struct lay_node *a = &app->nodes[i], *b = &app->nodes[j];
+			double d = fabs(a->x - b->x);
+			if (fabs(a->y - b->y) * g->h < g->icon * 1.5f && d < dx)
+				dx = d;
+		}
+	return fmaxf((float)dx * g->w - (float)app->fs * 0.5f, g->icon);
+}
+
+/* Regular labels when every name fits its room, smaller ones otherwise. */
+static bool topo_small_labels(struct view_app *app, float maxw)
+{
+	for (size_t i = 0; i < app->model->nnodes; i++)
+		if ((float)dc_text_w(app->dc, DC_BOLD, app->model->nodes[i].name) > maxw)
+			return true;
+	return false;
+}
+
 static void topo_hosts(struct view_app *app, const struct topo_geom *g)
 {
 	const struct pal *p = app->pal;
 	struct icon_colors ic = {p->text, p->header, p->dns};
-	float lh = (float)dc_line_h(app->dc, DC_BOLD);
-	float maxw = fmaxf(g->w / 4, g->icon * 2.2f);
+	float maxw = topo_label_w(app, g);
+	bool small = topo_small_labels(app, maxw);
+	enum dc_font fname = small ? DC_SMALL_BOLD : DC_BOLD;
+	enum dc_font fip = small ? DC_SMALL_MONO : DC_MONO;
+	float lh = (float)dc_line_h(app->dc, fname);
 
 	for (size_t i = 0; i < app->model->nnodes; i++) {
 		const struct tm_node *n = &app->model->nodes[i];
 		SDL_FPoint c = topo_pos(app, g, (int)i);
 		icon_draw(app->dc, app->nodes[i].role, c.x, c.y, g->icon, &ic);
 		float ty = c.y + g->icon * 0.5f + 2;
-		dc_text(app->dc, DC_BOLD, n->name, c.x, ty, p->text, DC_CENTER, maxw);
-		dc_text(app->dc, DC_MONO, n->ip, c.x, ty + lh, p->text_dim, DC_CENTER, maxw);
+		dc_text(app->dc, fname, n->name, c.x, ty, p->text, DC_CENTER, maxw);
+		dc_text(app->dc, fip, n->ip, c.x, ty + lh, p->text_dim, DC_CENTER, maxw);
 	}
 }
 
@@ -145,14 +193,31 @@ static void topo_travel(struct view_app *app, const struct topo_geom *g,
 	dc_arrow(app->dc, b.x - dx / len * (r + g->icon * 0.4f),
 		 b.y - dy / len * (r + g->icon * 0.4f), b.x - dx / len * r,
 		 b.y - dy / len * r, fmaxf((float)app->fs * 0.2f, 2), g->icon * 0.3f, col);
-	/* from just outside the sender to just outside the receiver */
-	float f = 0.15f + 0.7f * topo_ease(prog);
+	/* From just outside the sender to short of the receiver, so the
+	 * settled frame still shows the item on its way. The label floats
+	 * above the item, off the icons on the row. */
+	float f = 0.2f + 0.5f * topo_ease(prog);
 	float x = a.x + dx * f, y = a.y + dy * f;
-	if (e->kind == TM_SMTP_DATA) {
-		topo_envelope(app, x, y, g->icon * 0.55f, col);
-		y += g->icon * 0.5f;
-	}
-	topo_pill(app, x, y, e->bubble, col, app->panels.topo.w * 0.45f, DC_MONO);
+	float lift = g->icon * 0.55f + (float)dc_line_h(app->dc, DC_MONO) * 0.5f;
+	if (e->kind == TM_SMTP_DATA)
+		topo_envelope(app, x, y, g->icon * 0.5f, col);
+	else
+		dc_disc(app->dc, x, y, g->icon * 0.12f, col);
+	dc_line(app->dc, x, y, x, y - lift, 1.5f, col);
+	topo_pill(app, x, y - lift, e->bubble, col, app->panels.topo.w * 0.45f, DC_MONO);
+}
+
+/* A failed attempt (refused, timed out): a dashed line to the host that
+ * did not answer, crossed out at its end. */
+static void topo_failed_try(struct view_app *app, const struct topo_geom *g,
+			    const struct tm_event *e, SDL_Color col)
+{
+	SDL_FPoint a = topo_pos(app, g, e->node), b = topo_pos(app, g, e->peer);
+	float th = fmaxf((float)app->fs * 0.15f, 2), s = g->icon * 0.3f;
+
+	dc_dashed(app->dc, a.x, a.y, b.x, b.y, th, (float)app->fs * 0.5f, col);
+	dc_line(app->dc, b.x - s, b.y - s, b.x + s, b.y + s, th * 1.6f, col);
+	dc_line(app->dc, b.x - s, b.y + s, b.x + s, b.y - s, th * 1.6f, col);
 }
 
 static void topo_at_host(struct view_app *app, const struct topo_geom *g,
@@ -163,14 +228,18 @@ static void topo_at_host(struct view_app *app, const struct topo_geom *g,
 	SDL_Color col = decision ? app->pal->decision : app->pal->node_ring;
 	char label[256];
 
+	bool failed = e->kind == TM_NET_REFUSED || e->kind == TM_NET_TIMEOUT ||
+		      e->kind == TM_DNS_TIMEOUT;
+	if (failed && e->peer >= 0 && e->peer != e->node)
+		topo_failed_try(app, g, e, col);
 	dc_ellipse_ring(app->dc, c.x, c.y, g->icon * 0.62f, g->icon * 0.62f,
 			fmaxf((float)app->fs * 0.18f, 2), col);
 	snprintf(label, sizeof label, "%s %s", tm_kind_name(e), e->summary);
-	float lh = (float)dc_line_h(app->dc, DC_SANS);
+	float lh = (float)dc_line_h(app->dc, DC_SMALL);
 	float y = c.y - g->icon * 0.62f - lh * 0.8f;
 	if (y - lh < (float)app->panels.topo.y) /* no room above: under the labels */
 		y = c.y + g->icon * 0.5f + 3.2f * lh;
-	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SANS);
+	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SMALL);
 }
 
 void scene_topo(struct view_app *app)

@@ -430,11 +430,12 @@ void tm_free(struct tm_model *m)
 	free(m);
 }
 
+/* Newest first: the connection asked for is nearly always a recent one. */
 const struct tm_conn *tm_conn_find(const struct tm_model *m, long id)
 {
-	for (size_t i = 0; i < m->nconns; i++)
-		if (m->conns[i].id == id)
-			return &m->conns[i];
+	for (size_t i = m->nconns; i > 0; i--)
+		if (m->conns[i - 1].id == id)
+			return &m->conns[i - 1];
 	return NULL;
 }
 

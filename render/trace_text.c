@@ -76,7 +76,7 @@ static void tt_put_number(struct strbuf *sb, double v)
 {
 	char buf[64];
 
-	if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+	if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {
 		sb_printf(sb, "%lld", (long long)v);
 		return;
 	}

@@ -186,8 +186,12 @@ static bool view_check_args(const struct view_app *app, long event, int width,
 		return false;
 	}
 	if (event >= 0 && (size_t)event >= app->model->nev) {
-		snprintf(err, errsz, "event %ld does not exist: the trace has %zu events (0 to %zu)",
-			 event, app->model->nev, app->model->nev ? app->model->nev - 1 : 0);
+		if (app->model->nev == 0)
+			snprintf(err, errsz, "event %ld does not exist: the trace is empty", event);
+		else
+			snprintf(err, errsz,
+				 "event %ld does not exist: the trace has %zu events (0 to %zu)",
+				 event, app->model->nev, app->model->nev - 1);
 		return false;
 	}
 	return true;
@@ -201,7 +205,7 @@ static void view_place_head(struct view_app *app, long event, int64_t at_us)
 	if (event >= 0)
 		pb_rest(&app->pb, app->tmap, event);
 	else
-		pb_seek(&app->pb, app->tmap, tl_sim_to_display(app->tmap, at_us));
+		pb_seek_time(&app->pb, app->tmap, at_us);
 }
 
 static bool view_save(SDL_Surface *surf, const char *path, char *err, size_t errsz)
@@ -236,31 +240,42 @@ static bool view_draw_to(struct view_app *app, SDL_Surface *surf, double scale,
 	return ok;
 }
 
+/* No SDL_Init: a software renderer on a surface needs no video driver.
+ * TTF_Init/TTF_Quit are counted, so a caller's own use is unaffected. */
+static bool view_render_app(struct view_app *app, int width, int height, double scale,
+			    const char *path, char *err, size_t errsz)
+{
+	SDL_Surface *surf;
+	bool ok = false;
+
+	if (TTF_Init() != 0) {
+		snprintf(err, errsz, "cannot start SDL_ttf: %s", TTF_GetError());
+		return false;
+	}
+	/* RGB888 has no alpha channel, so the image is opaque whatever was
+	 * blended into it. */
+	surf = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_RGB888);
+	if (surf) {
+		ok = view_draw_to(app, surf, scale, path, err, errsz);
+		SDL_FreeSurface(surf);
+	} else {
+		snprintf(err, errsz, "cannot create a %dx%d surface: %s", width, height,
+			 SDL_GetError());
+	}
+	TTF_Quit();
+	return ok;
+}
+
 int view_render_file(const struct view_input *in, long event, int64_t at_us,
 		     int width, int height, double scale, const char *out_path,
 		     char *err, size_t errsz)
 {
 	struct view_app *app = app_new(in, err, errsz);
-	bool ok = false;
+	bool ok = app && view_check_args(app, event, width, height, out_path, err, errsz);
 
-	if (!app)
-		return -1;
-	if (view_check_args(app, event, width, height, out_path, err, errsz)) {
-		if (TTF_Init() != 0) {
-			snprintf(err, errsz, "cannot start SDL_ttf: %s", TTF_GetError());
-		} else {
-			SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(
-				0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
-			if (!surf) {
-				snprintf(err, errsz, "cannot create a %dx%d surface: %s", width,
-					 height, SDL_GetError());
-			} else {
-				view_place_head(app, event, at_us);
-				ok = view_draw_to(app, surf, scale, out_path, err, errsz);
-				SDL_FreeSurface(surf);
-			}
-			TTF_Quit();
-		}
+	if (ok) {
+		view_place_head(app, event, at_us);
+		ok = view_render_app(app, width, height, scale, out_path, err, errsz);
 	}
 	app_free(app);
 	return ok ? 0 : -1;

@@ -1310,7 +1310,225 @@ out:
 	sb_free(&word);
 }
 
-/* UID FETCH / UID STORE [RFC 3501 §6.4.8]. */
+/* -- SEARCH [RFC 3501 §6.4.4] -- */
+
+/* One message being tested; i == SIZE_MAX only checks the syntax (so an
+ * empty mailbox still gets BAD for a malformed search). */
+struct search_ctx {
+	struct imapd *s;
+	size_t i;
+};
+
+static bool ci_contains(const char *hay, size_t hlen, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = 0; n <= hlen && i <= hlen - n; i++)
+		if (ascii_strncaseeq(hay + i, needle, n))
+			return true;
+	return false;
+}
+
+/* Does a header field named name (folded lines included) contain str? */
+static bool search_header(struct search_ctx *c, const char *name, const char *str)
+{
+	size_t len, nlen = strlen(name);
+	const char *b = imapd_message(c->s, c->i, &len);
+	size_t h = imap_header_len(b, len);
+	bool in_field = false;
+	for (size_t at = 0; at < h;) {
+		const char *lf = memchr(b + at, '\n', h - at);
+		size_t end = lf ? (size_t)(lf - b) + 1 : h;
+		if (b[at] != ' ' && b[at] != '\t')
+			in_field = end - at > nlen && b[at + nlen] == ':' &&
+				   ascii_strncaseeq(b + at, name, nlen);
+		size_t from = b[at] != ' ' && b[at] != '\t' ? at + nlen + 1 : at;
+		if (in_field && ci_contains(b + from, end - from, str))
+			return true;
+		at = end;
+	}
+	return false;
+}
+
+static const struct {
+	const char *name;
+	unsigned flag;
+	bool set;
+} search_flag_keys[] = {
+	{"ANSWERED", MSTORE_ANSWERED, true}, {"UNANSWERED", MSTORE_ANSWERED, false},
+	{"DELETED", MSTORE_DELETED, true},   {"UNDELETED", MSTORE_DELETED, false},
+	{"DRAFT", MSTORE_DRAFT, true},       {"UNDRAFT", MSTORE_DRAFT, false},
+	{"FLAGGED", MSTORE_FLAGGED, true},   {"UNFLAGGED", MSTORE_FLAGGED, false},
+	{"SEEN", MSTORE_SEEN, true},         {"UNSEEN", MSTORE_SEEN, false},
+	/* no \Recent here: RECENT and NEW match nothing, OLD everything */
+	{"ALL", 0, false}, {"OLD", 0, false}, {"NEW", 0, true}, {"RECENT", 0, true},
+};
+
+static const char *const search_string_keys[] = {"FROM", "TO", "CC", "BCC", "SUBJECT",
+						 "BODY", "TEXT", "HEADER", "KEYWORD",
+						 "UNKEYWORD"};
+
+static bool search_key(struct search_ctx *c, struct imap_p *p, bool *m, int depth);
+
+/* 1*(key) separated by SP, ANDed; inside "(...)" when list. */
+static bool search_keys(struct search_ctx *c, struct imap_p *p, bool *m, int depth, bool list)
+{
+	*m = true;
+	do {
+		bool one;
+		if (!search_key(c, p, &one, depth + 1))
+			return false;
+		*m = *m && one;
+	} while (ip_sp(p));
+	return list ? ip_eat(p, ')') : ip_end(p);
+}
+
+/* The keys that take a string argument. */
+static bool search_string_key(struct search_ctx *c, struct imap_p *p, size_t k, bool *m)
+{
+	struct strbuf a, b;
+	size_t len;
+	sb_init(&a);
+	sb_init(&b);
+	bool ok = ip_sp(p) && ip_astring(p, &a) &&
+		  (strcmp(search_string_keys[k], "HEADER") || (ip_sp(p) && ip_astring(p, &b)));
+	const char *key = search_string_keys[k];
+	if (ok && c->i != SIZE_MAX) {
+		const char *msg = imapd_message(c->s, c->i, &len);
+		size_t h = imap_header_len(msg, len);
+		if (!strcmp(key, "BODY"))
+			*m = ci_contains(msg + h, len - h, sb_str(&a));
+		else if (!strcmp(key, "TEXT"))
+			*m = ci_contains(msg, len, sb_str(&a));
+		else if (!strcmp(key, "HEADER"))
+			*m = search_header(c, sb_str(&a), sb_str(&b));
+		else if (!strcmp(key, "KEYWORD") || !strcmp(key, "UNKEYWORD"))
+			*m = key[0] == 'U';   /* keywords are never stored */
+		else
+			*m = search_header(c, key, sb_str(&a));
+	}
+	sb_free(&a);
+	sb_free(&b);
+	return ok;
+}
+
+/* A flag key (or ALL/OLD/NEW/RECENT); false if key is none of them. */
+static bool search_flag_key(const struct search_ctx *c, const char *key, bool *m)
+{
+	const struct imapd_msg *msg = c->i != SIZE_MAX ? &c->s->msgs[c->i] : NULL;
+	for (size_t k = 0; k < ARRAY_LEN(search_flag_keys); k++) {
+		if (!ascii_strcaseeq(key, search_flag_keys[k].name))
+			continue;
+		unsigned f = search_flag_keys[k].flag;
+		bool want = search_flag_keys[k].set;
+		*m = f ? msg && ((msg->flags & f) != 0) == want : !want;
+		return true;
+	}
+	return false;
+}
+
+/* NOT, OR, UID, LARGER, SMALLER; false on bad syntax or an unknown key. */
+static bool search_other_key(struct search_ctx *c, struct imap_p *p, const char *key, bool *m,
+			     int depth)
+{
+	const struct imapd_msg *msg = c->i != SIZE_MAX ? &c->s->msgs[c->i] : NULL;
+	struct seq_set set = {NULL, 0};
+	bool ok = false, a = false, b = false;
+	size_t len = 0;
+	uint32_t n;
+	if (ascii_strcaseeq(key, "NOT")) {
+		ok = ip_sp(p) && search_key(c, p, &a, depth + 1);
+		*m = !a;
+	} else if (ascii_strcaseeq(key, "OR")) {
+		ok = ip_sp(p) && search_key(c, p, &a, depth + 1) && ip_sp(p) &&
+		     search_key(c, p, &b, depth + 1);
+		*m = a || b;
+	} else if (ascii_strcaseeq(key, "UID")) {
+		ok = ip_sp(p) && ip_seq_set(p, &set);
+		*m = ok && msg && seq_contains(&set, msg->uid, c->s->msgs[c->s->n - 1].uid);
+	} else if (ascii_strcaseeq(key, "LARGER") || ascii_strcaseeq(key, "SMALLER")) {
+		ok = ip_sp(p) && ip_number(p, &n);
+		if (ok && msg)
+			imapd_message(c->s, c->i, &len);
+		*m = msg && (ascii_strcaseeq(key, "LARGER") ? len > n : len < n);
+	}
+	free(set.r);
+	return ok;
+}
+
+/* One search-key [RFC 3501 §9]; date keys are not supported (BAD). */
+static bool search_key(struct search_ctx *c, struct imap_p *p, bool *m, int depth)
+{
+	struct strbuf w;
+	struct seq_set set = {NULL, 0};
+	bool ok = false;
+	*m = false;
+	if (depth > 16)
+		return false;
+	if (ip_eat(p, '('))
+		return search_keys(c, p, m, depth, true);
+	if (ip_peek(p) == '*' || (ip_peek(p) >= '0' && ip_peek(p) <= '9')) {
+		ok = ip_seq_set(p, &set);
+		*m = ok && c->i != SIZE_MAX &&
+		     seq_contains(&set, (uint32_t)(c->i + 1), (uint32_t)c->s->n);
+		free(set.r);
+		return ok;
+	}
+	sb_init(&w);
+	ip_atom(p, &w, NULL);
+	const char *key = sb_str(&w);
+	size_t k = 0;
+	while (k < ARRAY_LEN(search_string_keys) && !ascii_strcaseeq(key, search_string_keys[k]))
+		k++;
+	if (search_flag_key(c, key, m))
+		ok = true;
+	else if (k < ARRAY_LEN(search_string_keys))
+		ok = search_string_key(c, p, k, m);
+	else
+		ok = search_other_key(c, p, key, m, depth);
+	sb_free(&w);
+	return ok;
+}
+
+static void imapd_cmd_search(struct imapd *s, struct imapd_req *r)
+{
+	struct search_ctx c = {s, SIZE_MAX};
+	struct strbuf cs;
+	bool m;
+	sb_init(&cs);
+	if (!ip_sp(&r->p)) {
+		imapd_bad_args(s, r);
+		return;
+	}
+	/* CHARSET: US-ASCII and UTF-8 compare alike here [RFC 3501 §6.4.4]. */
+	size_t keys_at = r->p.pos;
+	struct imap_p probe = r->p;
+	if (ip_atom(&probe, &cs, NULL) && ascii_strcaseeq(sb_str(&cs), "CHARSET")) {
+		if (!ip_sp(&probe) || !ip_astring(&probe, &cs) || !ip_sp(&probe)) {
+			imapd_bad_args(s, r);
+			sb_free(&cs);
+			return;
+		}
+		keys_at = probe.pos;
+	}
+	sb_free(&cs);
+	r->p.pos = keys_at;
+	if (!search_keys(&c, &r->p, &m, 0, false)) {
+		imapd_bad_args(s, r);
+		return;
+	}
+	sb_clear(&s->line);
+	sb_puts(&s->line, "* SEARCH");
+	for (c.i = 0; c.i < s->n; c.i++) {
+		r->p.pos = keys_at;
+		if (search_keys(&c, &r->p, &m, 0, false) && m)
+			sb_printf(&s->line, " %lu", r->uid ? (unsigned long)s->msgs[c.i].uid
+							   : (unsigned long)c.i + 1);
+	}
+	imapd_flush_line(s);
+	imapd_completed(s, r);
+}
+
+/* UID FETCH / UID STORE / UID SEARCH [RFC 3501 §6.4.8]. */
 static void imapd_cmd_uid(struct imapd *s, struct imapd_req *r)
 {
 	struct strbuf sub;
@@ -1323,6 +1541,9 @@ static void imapd_cmd_uid(struct imapd *s, struct imapd_req *r)
 	} else if (ok && ascii_strcaseeq(sb_str(&sub), "STORE")) {
 		r->name = "UID STORE";
 		imapd_cmd_store(s, r);
+	} else if (ok && ascii_strcaseeq(sb_str(&sub), "SEARCH")) {
+		r->name = "UID SEARCH";
+		imapd_cmd_search(s, r);
 	} else {
 		imapd_send(s, "%s BAD Unknown UID command", r->tag);
 	}
@@ -1357,6 +1578,7 @@ static const struct imapd_cmd imapd_cmds[] = {
 	{"EXPUNGE", S_SEL, imapd_cmd_expunge},
 	{"FETCH", S_SEL, imapd_cmd_fetch},
 	{"STORE", S_SEL, imapd_cmd_store},
+	{"SEARCH", S_SEL, imapd_cmd_search},
 	{"UID", S_SEL, imapd_cmd_uid},
 };
 
@@ -1505,4 +1727,406 @@ void imapd_disconnected(struct imapd *s)
 enum imapd_state imapd_get_state(const struct imapd *s)
 {
 	return s->state;
+}
+
+/* ---- client -------------------------------------------------------------- */
+
+/* One message's FETCH data as it arrives. */
+struct imapc_entry {
+	uint32_t seq;
+	bool have_body;
+	struct mstore_msg m;      /* data owned */
+};
+
+struct imapc {
+	char *user, *pass, *folder;           /* owned */
+	bool keep;
+	const struct imapc_callbacks *cb;     /* not owned */
+	void *ud;
+	enum imapc_stage stage;
+	struct imap_rd rd;
+	unsigned tagno;
+	char tag[16];                         /* the tag of the command in flight */
+	char *login_args;                     /* owned: "user pass" as astrings */
+	size_t exists;                        /* latest EXISTS */
+	bool bye;                             /* the server said BYE */
+	struct imapc_entry *entries;          /* owned */
+	size_t nentries;
+	struct mstore_msg *msgs;              /* owned array; data borrowed from entries */
+	size_t nmsgs;
+	bool failing;                         /* a step failed; LOGOUT is under way */
+	enum imapc_stage fail_stage;
+	const char *fail_reason;              /* static */
+	char *fail_line;                      /* owned */
+	char *last_line;                      /* owned: first line of the latest response */
+	bool finished;                        /* done() was called */
+};
+
+static const char *const imapc_stage_names[] = {
+	[IMAPC_GREETING] = "greeting", [IMAPC_LOGIN] = "LOGIN", [IMAPC_SELECT] = "SELECT",
+	[IMAPC_FETCH] = "FETCH",       [IMAPC_STORE] = "STORE", [IMAPC_CLOSE] = "CLOSE",
+	[IMAPC_LOGOUT] = "LOGOUT",     [IMAPC_DONE] = "done",
+};
+
+const char *imapc_stage_name(enum imapc_stage st)
+{
+	return (size_t)st < ARRAY_LEN(imapc_stage_names) ? imapc_stage_names[st] : "?";
+}
+
+static int imapc_entry_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct imapc_entry *)a)->seq, y = ((const struct imapc_entry *)b)->seq;
+	return x < y ? -1 : x > y;
+}
+
+static void imapc_finish(struct imapc *c, bool ok, enum imapc_stage stage, const char *reason,
+			 const char *line)
+{
+	if (c->nentries)
+		qsort(c->entries, c->nentries, sizeof(*c->entries), imapc_entry_cmp);
+	c->msgs = xcalloc(c->nentries, sizeof(*c->msgs));
+	for (size_t i = 0; i < c->nentries; i++)
+		if (c->entries[i].have_body)
+			c->msgs[c->nmsgs++] = c->entries[i].m;
+	struct imapc_result r = {
+		.ok = ok, .stage = stage, .reason = reason, .last_line = line,
+		.server_count = c->exists, .msgs = c->msgs, .nmsgs = c->nmsgs,
+	};
+	enum imapc_stage from = c->stage;
+	c->stage = IMAPC_DONE;
+	c->finished = true;
+	if (c->cb->state && from != IMAPC_DONE)
+		c->cb->state(c->ud, from, IMAPC_DONE);
+	c->cb->done(c->ud, &r);
+}
+
+/* Send on entering a stage, with a fresh tag [RFC 3501 §2.2.1]. */
+static void imapc_enter(struct imapc *c, enum imapc_stage to)
+{
+	enum imapc_stage from = c->stage;
+	char *cmd = NULL;
+	c->stage = to;
+	if (c->cb->state && from != to)
+		c->cb->state(c->ud, from, to);
+	if (to == IMAPC_GREETING || to == IMAPC_DONE)
+		return;
+	snprintf(c->tag, sizeof(c->tag), "a%u", ++c->tagno);
+	switch (to) {
+	case IMAPC_LOGIN: cmd = xasprintf("%s LOGIN %s", c->tag, c->login_args); break;
+	case IMAPC_SELECT: cmd = xasprintf("%s SELECT %s", c->tag, c->folder); break;
+	case IMAPC_FETCH: cmd = xasprintf("%s FETCH 1:* (FLAGS BODY[])", c->tag); break;
+	case IMAPC_STORE: cmd = xasprintf("%s STORE 1:* +FLAGS.SILENT (\\Deleted)", c->tag); break;
+	case IMAPC_CLOSE: cmd = xasprintf("%s CLOSE", c->tag); break;
+	case IMAPC_LOGOUT: cmd = xasprintf("%s LOGOUT", c->tag); break;
+	case IMAPC_GREETING:
+	case IMAPC_DONE: break;
+	}
+	c->cb->send_line(c->ud, cmd);
+	free(cmd);
+}
+
+/* A step failed: remember why, then LOGOUT politely. */
+static void imapc_fail(struct imapc *c, const char *reason, const char *line)
+{
+	c->failing = true;
+	c->fail_stage = c->stage;
+	c->fail_reason = reason;
+	free(c->fail_line);
+	c->fail_line = line ? xstrdup(line) : NULL;
+	imapc_enter(c, IMAPC_LOGOUT);
+}
+
+/* An astring for a command: an atom when possible, else a quoted string.
+ * Quoted strings are 7-bit without CR/LF [RFC 3501 §4.3, §9]; anything else
+ * would need a literal, which this scripted client does not send. */
+static bool imapc_put_astring(struct strbuf *out, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p == '\r' || *p == '\n' || (unsigned char)*p >= 0x80)
+			return false;
+	imap_put_astring(out, s);
+	return true;
+}
+
+static void imapc_on_greeting(struct imapc *c, const char *status, const char *line)
+{
+	struct strbuf args;
+	sb_init(&args);
+	bool ok = imapc_put_astring(&args, c->user);
+	sb_putc(&args, ' ');
+	ok = ok && imapc_put_astring(&args, c->pass);
+	c->login_args = sb_steal(&args);
+	/* Greeting: OK, PREAUTH (already logged in) or BYE [RFC 3501 §7.1]. */
+	if (ascii_strcaseeq(status, "PREAUTH")) {
+		imapc_enter(c, IMAPC_SELECT);
+	} else if (!ascii_strcaseeq(status, "OK")) {
+		imapc_finish(c, false, IMAPC_GREETING, "server refused the session", line);
+	} else if (!ok) {
+		/* Never send them: a CRLF inside would smuggle in a command. */
+		c->failing = true;
+		c->fail_stage = IMAPC_LOGIN;
+		c->fail_reason = "user name or password cannot be sent as a quoted string";
+		imapc_enter(c, IMAPC_LOGOUT);
+	} else {
+		imapc_enter(c, IMAPC_LOGIN);
+	}
+}
+
+/* Decide on the tagged reply to the command of the current stage. */
+static void imapc_on_tagged(struct imapc *c, bool ok, const char *line)
+{
+	static const char *const refused[] = {
+		[IMAPC_LOGIN] = "login failed", [IMAPC_SELECT] = "SELECT failed",
+		[IMAPC_FETCH] = "FETCH failed", [IMAPC_STORE] = "STORE failed",
+		[IMAPC_CLOSE] = "CLOSE failed",
+	};
+	if (c->stage == IMAPC_LOGOUT) {
+		if (c->failing)
+			imapc_finish(c, false, c->fail_stage, c->fail_reason, c->fail_line);
+		else if (ok)
+			imapc_finish(c, true, IMAPC_DONE, "", line);
+		else
+			imapc_finish(c, false, IMAPC_LOGOUT, "LOGOUT failed", line);
+		return;
+	}
+	if (!ok) {
+		imapc_fail(c, refused[c->stage], line);
+		return;
+	}
+	switch (c->stage) {
+	case IMAPC_LOGIN: imapc_enter(c, IMAPC_SELECT); break;
+	case IMAPC_SELECT:
+		/* "1:*" on an empty mailbox is an error, so skip the FETCH. */
+		imapc_enter(c, c->exists ? IMAPC_FETCH : IMAPC_LOGOUT);
+		break;
+	case IMAPC_FETCH: imapc_enter(c, c->keep || !c->exists ? IMAPC_LOGOUT : IMAPC_STORE); break;
+	case IMAPC_STORE: imapc_enter(c, IMAPC_CLOSE); break;
+	case IMAPC_CLOSE: imapc_enter(c, IMAPC_LOGOUT); break;
+	case IMAPC_GREETING:
+	case IMAPC_LOGOUT:
+	case IMAPC_DONE: break;
+	}
+}
+
+static struct imapc_entry *imapc_entry(struct imapc *c, uint32_t seq)
+{
+	/* responses come in ascending order: look from the end */
+	for (size_t i = c->nentries; i-- > 0;)
+		if (c->entries[i].seq == seq)
+			return &c->entries[i];
+	c->entries = xrealloc(c->entries, (c->nentries + 1) * sizeof(*c->entries));
+	struct imapc_entry *e = &c->entries[c->nentries++];
+	memset(e, 0, sizeof(*e));
+	e->seq = seq;
+	return e;
+}
+
+/* msg-att name: up to SP or a parenthesis outside the [section]. */
+static bool ip_att_name(struct imap_p *p, struct strbuf *out)
+{
+	size_t start = p->pos;
+	int depth = 0;
+	for (int c; (c = ip_peek(p)) >= 0 && c != '\r' && c != '\n'; p->pos++) {
+		if (c == '[')
+			depth++;
+		else if (c == ']')
+			depth--;
+		else if (depth <= 0 && (c == ' ' || c == '(' || c == ')'))
+			break;
+	}
+	sb_clear(out);
+	sb_append(out, p->s + start, p->pos - start);
+	return p->pos > start;
+}
+
+/* Skip one value of any shape: list, string, literal, atom or number. */
+static bool ip_skip_value(struct imap_p *p, int depth)
+{
+	struct strbuf tmp;
+	bool ok;
+	sb_init(&tmp);
+	if (depth > 32) {
+		ok = false;
+	} else if (ip_eat(p, '(')) {
+		ok = true;
+		while (ok && !ip_eat(p, ')')) {
+			ok = ip_skip_value(p, depth + 1);
+			ip_sp(p);
+		}
+	} else if (ip_peek(p) == '"' || ip_peek(p) == '{') {
+		ok = ip_string(p, &tmp);
+	} else {
+		ok = ip_att_name(p, &tmp);
+	}
+	sb_free(&tmp);
+	return ok;
+}
+
+/* nstring: NIL or a string [RFC 3501 §9]. */
+static bool ip_nstring(struct imap_p *p, struct strbuf *out, bool *nil)
+{
+	*nil = p->len - p->pos >= 3 && ascii_strncaseeq(p->s + p->pos, "NIL", 3);
+	if (*nil) {
+		p->pos += 3;
+		return true;
+	}
+	return ip_string(p, out);
+}
+
+/* "* n FETCH (" msg-att *(SP msg-att) ")" — keep FLAGS and the body. A
+ * malformed response is ignored from the point it goes wrong. */
+static void imapc_fetch_data(struct imapc *c, uint32_t seq, struct imap_p *p)
+{
+	struct strbuf name, val;
+	unsigned bits;
+	bool nil, ok = ip_eat(p, '(');
+	sb_init(&name);
+	sb_init(&val);
+	for (bool first = true; ok && !ip_eat(p, ')'); first = false) {
+		ok = (first || ip_sp(p)) && ip_att_name(p, &name) && ip_sp(p);
+		if (ok && ascii_strcaseeq(sb_str(&name), "FLAGS")) {
+			ok = ip_flags(p, &bits, false);
+			if (ok)
+				imapc_entry(c, seq)->m.flags = bits;
+		} else if (ok && (ascii_strcaseeq(sb_str(&name), "BODY[]") ||
+				  ascii_strcaseeq(sb_str(&name), "RFC822"))) {
+			ok = ip_nstring(p, &val, &nil);
+			struct imapc_entry *e = imapc_entry(c, seq);
+			if (ok && !nil && !e->have_body) {
+				e->have_body = true;
+				e->m.len = val.len;
+				e->m.data = sb_steal(&val);
+			}
+		} else if (ok) {
+			ok = ip_skip_value(p, 0);
+		}
+	}
+	sb_free(&name);
+	sb_free(&val);
+}
+
+static void imapc_untagged(struct imapc *c, struct imap_p *p, const char *line)
+{
+	struct strbuf word;
+	uint32_t n;
+	sb_init(&word);
+	if (ip_number(p, &n)) {
+		if (ip_sp(p) && ip_atom(p, &word, NULL)) {
+			if (ascii_strcaseeq(word.data, "EXISTS"))
+				c->exists = n;
+			else if (ascii_strcaseeq(word.data, "FETCH") && ip_sp(p) && n > 0)
+				imapc_fetch_data(c, n, p);
+		}
+	} else if (ip_atom(p, &word, NULL)) {
+		if (c->stage == IMAPC_GREETING)
+			imapc_on_greeting(c, word.data, line);
+		else if (ascii_strcaseeq(word.data, "BYE"))
+			c->bye = true;
+	} else if (c->stage == IMAPC_GREETING) {
+		imapc_finish(c, false, IMAPC_GREETING, "malformed greeting", line);
+	}
+	sb_free(&word);
+}
+
+static void imapc_response(struct imapc *c, const char *buf, size_t len)
+{
+	struct imap_p p = {buf, len, 0};
+	struct strbuf tag, status;
+	size_t first = 0;
+	while (first < len && buf[first] != '\r' && buf[first] != '\n')
+		first++;
+	free(c->last_line);
+	c->last_line = xstrndup(buf, first);
+	sb_init(&tag);
+	sb_init(&status);
+	if (ip_eat(&p, '*') && ip_sp(&p)) {
+		imapc_untagged(c, &p, c->last_line);
+	} else if (c->stage == IMAPC_GREETING) {
+		imapc_finish(c, false, IMAPC_GREETING, "malformed greeting", c->last_line);
+	} else if (ip_eat(&p, '+')) {
+		/* a continuation: we never send literals, nothing to continue */
+	} else if (ip_atom(&p, &tag, "]") && strcmp(tag.data, c->tag) == 0 && ip_sp(&p) &&
+		   ip_atom(&p, &status, NULL)) {
+		imapc_on_tagged(c, ascii_strcaseeq(status.data, "OK"), c->last_line);
+	}
+	sb_free(&tag);
+	sb_free(&status);
+}
+
+struct imapc *imapc_new(const struct imapc_config *cfg, const struct imapc_callbacks *cb,
+			void *ud)
+{
+	assert(cfg && cb && cb->send_line && cb->done);
+	struct imapc *c = xcalloc(1, sizeof(*c));
+	struct strbuf folder;
+	c->user = xstrdup(cfg->user ? cfg->user : "");
+	c->pass = xstrdup(cfg->pass ? cfg->pass : "");
+	sb_init(&folder);
+	if (!imapc_put_astring(&folder, cfg->folder ? cfg->folder : "INBOX")) {
+		sb_clear(&folder);
+		sb_puts(&folder, "INBOX");
+	}
+	c->folder = sb_steal(&folder);
+	c->keep = cfg->keep;
+	c->cb = cb;
+	c->ud = ud;
+	c->stage = IMAPC_GREETING;
+	rd_init(&c->rd, IMAPC_MAX_LINE, IMAPC_MAX_LITERAL, SIZE_MAX);
+	return c;
+}
+
+void imapc_free(struct imapc *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nentries; i++)
+		free(c->entries[i].m.data);
+	free(c->entries);
+	free(c->msgs);
+	free(c->user);
+	free(c->pass);
+	free(c->folder);
+	free(c->login_args);
+	free(c->fail_line);
+	free(c->last_line);
+	sb_free(&c->rd.buf);
+	free(c);
+}
+
+void imapc_feed(struct imapc *c, const char *bytes, size_t len)
+{
+	if (c->finished)
+		return;
+	sb_append(&c->rd.buf, bytes, len);
+	while (!c->finished) {
+		size_t n, resp_len;
+		switch (rd_next(&c->rd, &n)) {
+		case RD_MORE:
+			return;
+		case RD_LITERAL:
+			break;
+		case RD_DONE:
+			resp_len = n - 1 - (n >= 2 && c->rd.buf.data[n - 2] == '\r');
+			imapc_response(c, c->rd.buf.data, resp_len);
+			rd_consume(&c->rd, n);
+			break;
+		case RD_TOO_LONG:
+		case RD_TOO_BIG:
+			imapc_finish(c, false, c->stage, "server response too long", NULL);
+			return;
+		}
+	}
+}
+
+void imapc_disconnected(struct imapc *c)
+{
+	if (c->finished)
+		return;
+	if (c->failing)
+		imapc_finish(c, false, c->fail_stage, c->fail_reason, c->fail_line);
+	else if (c->stage == IMAPC_LOGOUT && c->bye)
+		/* BYE then close without the tagged OK: the logout happened. */
+		imapc_finish(c, true, IMAPC_DONE, "", c->last_line);
+	else
+		imapc_finish(c, false, c->stage, "connection closed by server", c->last_line);
 }

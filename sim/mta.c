@@ -611,7 +611,8 @@ static void order_mx(struct job *j, const struct dns_answer *ans)
 	}
 	j->mx = xcalloc(n ? n : 1, sizeof *j->mx);
 	for (size_t i = 0; i < n; i++)
-		j->mx[j->nmx++] = xstrdup(v[i]->target);
+		j->mx[i] = xstrdup(v[i]->target);
+	j->nmx = n;
 	free(v);
 }
 

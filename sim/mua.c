@@ -333,7 +333,8 @@ static void ev_fetch(struct sim *sim, void *ctx, uint64_t arg)
 	f->m = m;
 	f->imap = strcmp(m->cfg->fetch.protocol, "imap") == 0;
 	if (f->imap) {
-		struct imapc_config cfg = {.user = m->user->address, .pass = m->user->password};
+		struct imapc_config cfg = {.user = m->user->address, .pass = m->user->password,
+					   .keep = m->cfg->fetch.keep};
 		f->ic = imapc_new(&cfg, &imap_cb, f);
 	} else {
 		struct pop3c_config cfg = {.user = m->user->address, .pass = m->user->password,

@@ -15,7 +15,8 @@
  *    behind STARTTLS (RFC 3207 §5: injected commands), and after close;
  *  - the MESSAGE hook only ever sees a complete message that passed the
  *    line-length and size checks; a disconnect or timeout mid-DATA drops it;
- *  - no line is buffered beyond its legal length plus one read.
+ *  - no line is buffered beyond its legal length plus one read;
+ *  - data ends only on CRLF "." CRLF (see data_line()).
  */
 #include "smtpd.h"
 
@@ -76,6 +77,8 @@ struct smtpd {
 	uint64_t data_bytes;
 	size_t data_partial;  /* bytes of the current overlong line already dropped */
 	bool data_bad_line, data_oversize;
+	bool data_prev_crlf;  /* the previous line ended in CRLF (end-of-data rule) */
+	bool data_bare_lf;    /* some line ended in a bare LF (normalised to CRLF) */
 	/* AUTH */
 	enum auth_step auth_step;
 	char *login_user;
@@ -222,6 +225,7 @@ static void txn_view(const struct smtpd *s, enum smtpd_hook h, struct smtpd_txn 
 	if (h == SMTPD_HOOK_MESSAGE) {
 		t->data = s->msg.data ? s->msg.data : "";
 		t->data_len = s->msg.len;
+		t->bare_lf = s->data_bare_lf;
 	}
 }
 
@@ -642,6 +646,8 @@ static void finish_data(struct smtpd *s, struct smtp_reply *r)
 		s->data_bytes = 0;
 		s->data_partial = 0;
 		s->data_bad_line = s->data_oversize = false;
+		s->data_prev_crlf = true; /* the DATA command line ended the previous line */
+		s->data_bare_lf = false;
 		enter_state(s, ST_DATA);
 	}
 	say_reply(s, r);
@@ -681,15 +687,30 @@ static void finish_message(struct smtpd *s, struct smtp_reply *r)
 		data_finish(s);
 }
 
-/* One text line (CRLF removed). A line that is exactly "." ends the data;
- * otherwise one leading "." is removed [RFC 5321 §4.5.2]. */
-static void data_line(struct smtpd *s, const char *p, size_t n)
+/* One text line, line end removed; crlf says whether it ended in CRLF.
+ *
+ * End of data is exactly CRLF "." CRLF: the line is "." and both it and the
+ * line before it ended in CRLF [RFC 5321 §4.1.1.4]. So no bare-LF variant
+ * ("LF . LF", "CRLF . LF", "LF . CRLF") can end the data — the SMTP
+ * smuggling hole. Content lines may end in bare LF, though: RFC 5321 §2.3.8
+ * forbids clients to send one, but real ones do (Python's smtplib
+ * sendmail() passes LF-only bytes through), and Postfix by default
+ * (smtpd_forbid_bare_newline=normalize) reads them as if CRLF had been sent.
+ * We do the same, store CRLF, and tell the MESSAGE hook (txn->bare_lf).
+ * One leading "." is removed [§4.5.2]; a lone "." that did not end the data
+ * is kept as is, so a smuggling attempt stays visible in the message. */
+static void data_line(struct smtpd *s, const char *p, size_t n, bool crlf)
 {
-	if (s->data_partial == 0 && n == 1 && p[0] == '.') {
+	bool whole = s->data_partial == 0;
+	bool prev_crlf = s->data_prev_crlf;
+	s->data_prev_crlf = crlf;
+	if (!crlf)
+		s->data_bare_lf = true;
+	if (whole && n == 1 && p[0] == '.' && crlf && prev_crlf) {
 		data_end(s);
 		return;
 	}
-	if (s->data_partial == 0 && n > 0 && p[0] == '.') {
+	if (whole && n > 1 && p[0] == '.') {
 		p++;
 		n--;
 	}
@@ -708,25 +729,12 @@ static void data_line(struct smtpd *s, const char *p, size_t n)
 	sb_append(&s->msg, "\r\n", 2);
 }
 
-/* In DATA only CRLF ends a line, so a bare "LF . LF" can never end the data
- * (RFC 5321 §4.1.1.4, §2.3.8; the SMTP-smuggling hole). */
-static const char *find_crlf(const char *p, size_t n)
-{
-	const char *q = p, *end = p + n;
-	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
-		if (q > p && q[-1] == '\r')
-			return q - 1;
-		q++;
-	}
-	return NULL;
-}
-
 static bool data_step(struct smtpd *s)
 {
 	const char *p = s->in.data + s->in_pos;
 	size_t avail = s->in.len - s->in_pos;
-	const char *e = avail ? find_crlf(p, avail) : NULL;
-	if (!e) {
+	const char *nl = avail ? memchr(p, '\n', avail) : NULL;
+	if (!nl) {
 		if (avail > SMTP_TEXT_LINE_MAX) {
 			/* Already too long to be legal: count it, drop it (keeping a
 			 * final CR that may pair with the next LF). */
@@ -736,9 +744,10 @@ static bool data_step(struct smtpd *s)
 		}
 		return false;
 	}
-	size_t n = (size_t)(e - p);
-	s->in_pos += n + 2;
-	data_line(s, p, n);
+	size_t n = (size_t)(nl - p);
+	bool crlf = n > 0 && p[n - 1] == '\r';
+	s->in_pos += n + 1;
+	data_line(s, p, crlf ? n - 1 : n, crlf);
 	return true;
 }
 
@@ -860,6 +869,11 @@ static void auth_plain(struct smtpd *s, const char *b64)
 	if (!pass || memchr(pass + 1, '\0', (size_t)(end - pass - 1)) || user + 1 == pass) {
 		auth_end(s);
 		say(s, 535, "5.7.8", "Error: authentication failed: Invalid authentication data");
+	} else if (authzid[0] && strcmp(authzid, user + 1) != 0) {
+		/* acting for someone else needs proxy authorisation, which we do
+		 * not offer [RFC 4616 §2: the server must check authzid] */
+		auth_end(s);
+		say(s, 535, "5.7.8", "Error: authentication failed: authorization identity not permitted");
 	} else {
 		auth_end(s);
 		auth_check(s, user + 1, pass + 1);

@@ -51,6 +51,8 @@ struct smtpd_txn {             /* read-only view for hooks; valid only during th
 	int64_t declared_size;      /* MAIL SIZE= (the candidate's during the MAIL hook); 0 when absent */
 	const char *body_type;      /* "7BIT", "8BITMIME" or "" (not given) */
 	const char *data; size_t data_len;         /* MESSAGE hook: the message, dot-unstuffed, CRLF line ends */
+	/* Added: */
+	bool bare_lf;               /* MESSAGE hook: the client ended some lines with bare LF (stored as CRLF) */
 };
 
 struct smtpd_callbacks {

@@ -339,9 +339,11 @@ static void sum_line(struct strbuf *sb, const struct trace_event *ev)
 static void sum_data(struct strbuf *sb, const struct trace_event *ev)
 {
 	bool c2s = strcmp(S(ev, "dir"), "c2s") == 0, tls = I(ev, "tls") != 0;
-	sb_printf(sb, "%s [message: %" PRId64 " bytes, %" PRId64 " lines, then \".\"]  %s",
+	/* SMTP and POP3 end a body with a lone "."; IMAP sends a counted literal. */
+	bool literal = strncmp(ev->kind, "imap", 4) == 0;
+	sb_printf(sb, "%s [message: %" PRId64 " bytes, %" PRId64 " lines%s]  %s",
 		  c2s ? (tls ? "C~>" : "C->") : (tls ? "S<~" : "S<-"), I(ev, "bytes"), I(ev, "lines"),
-		  S(ev, "summary"));
+		  literal ? ", as a literal" : ", then \".\"", S(ev, "summary"));
 }
 
 static void sum_end(struct strbuf *sb, const struct trace_event *ev)

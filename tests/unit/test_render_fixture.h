@@ -1,7 +1,8 @@
 /* test_render_fixture.h — a small synthetic trace shared by the render
  * tests: submission with STARTTLS, an MX lookup, greylisting (450), a retry
- * 15 minutes later, LMTP delivery and an IMAP fetch. Generated once by hand
- * from a script; edit with care, indices are asserted by the tests. */
+ * 15 minutes later, LMTP delivery and an IMAP fetch. Written out once by a
+ * throwaway script; the FIX_EV_* indices below are asserted by the tests,
+ * so keep them in step with any edit. */
 #ifndef MAILSIM_TEST_RENDER_FIXTURE_H
 #define MAILSIM_TEST_RENDER_FIXTURE_H
 

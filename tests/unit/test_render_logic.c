@@ -17,6 +17,7 @@
 #include "test_render_fixture.h"
 #include "timeline.h"
 #include "trace_model.h"
+#include "trace_text.h"
 #include "util.h"
 
 #define FAILF(...) do { print_error(__VA_ARGS__); fail(); } while (0)
@@ -168,6 +169,39 @@ static void test_parse_unknown_kind_and_hosts(void **state)
 	tm_free(m);
 }
 
+static void test_label_templates(void **state)
+{
+	static const struct { const char *tmpl, *want; } c[] = {
+		{"{qtype} {qname}?", "MX b.example?"},
+		{"{answers|rcode}", "10 mx1.b.example., 20 mx2.b.example."},
+		{"{none|rcode}", "NOERROR"},
+		{"[{missing}]", "[]"},
+		{"{n} {f} {neg} {yes}", "42 0.25 -3 true"},
+		{"{line}", "a  b"}, /* CR and LF each become a space */
+		{"trailing {missing}", "trailing"},
+		{"{unclosed", "{unclosed"},
+	};
+	cJSON *o = cJSON_Parse("{\"qtype\":\"MX\",\"qname\":\"b.example\",\"rcode\":\"NOERROR\","
+			       "\"answers\":[\"10 mx1.b.example.\",\"20 mx2.b.example.\"],"
+			       "\"none\":[],\"n\":42,\"f\":0.25,\"neg\":-3,\"yes\":true,"
+			       "\"line\":\"a\\r\\nb\"}");
+
+	assert_non_null(o);
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		char *got = tt_expand(c[i].tmpl, o);
+		char what[64];
+		snprintf(what, sizeof what, "expand \"%s\"", c[i].tmpl);
+		if (strcmp(got, c[i].want) != 0) {
+			print_error("%s: got \"%s\", want \"%s\"\n", what, got, c[i].want);
+			free(got);
+			cJSON_Delete(o);
+			fail();
+		}
+		free(got);
+	}
+	cJSON_Delete(o);
+}
+
 static void test_decision_stepping(void **state)
 {
 	struct tm_model *m = parse_fixture();
@@ -223,6 +257,31 @@ static void test_layout_flow_order(void **state)
 	if (n[dns].x != n[mta].x)
 		FAILF("dns x: got %g, want %g (over the host that asks it)\n", n[dns].x, n[mta].x);
 	free(n);
+	tm_free(m);
+}
+
+static void test_layout_edges(void **state)
+{
+	struct tm_model *m = parse_fixture();
+	struct lay_edge *e;
+	size_t n = lay_edges_from_trace(m, &e);
+	static const struct { const char *from, *to; bool flow; } want[] = {
+		{"alice-pc", "mta.a.example", true}, {"mta.a.example", "dns", false},
+		{"mta.a.example", "mx1.b.example", true},
+		{"mx1.b.example", "mbox.b.example", true},
+		{"mbox.b.example", "bob-pc", true}, /* IMAP: mail flows to the reader */
+	};
+
+	expect_long("edges", (long)n, (long)ARRAY_LEN(want));
+	for (size_t i = 0; i < n && i < ARRAY_LEN(want); i++) {
+		if (e[i].from != node_of(m, want[i].from) || e[i].to != node_of(m, want[i].to) ||
+		    e[i].flow != want[i].flow)
+			FAILF("edge %zu: got %s -> %s (%s), want %s -> %s (%s)\n", i,
+			      m->nodes[e[i].from].name, m->nodes[e[i].to].name,
+			      e[i].flow ? "flow" : "ask", want[i].from, want[i].to,
+			      want[i].flow ? "flow" : "ask");
+	}
+	free(e);
 	tm_free(m);
 }
 
@@ -509,7 +568,7 @@ static void test_playback_steps(void **state)
 
 	expect_long("compressed gaps in the fixture", (long)map->ngaps, 2);
 	pb_init(&pb);
-	expect_str("default speed", pb_speed_label(&pb), "1x");
+	expect_str("default speed", pb_speed_label(&pb), "1×");
 	expect_long("starts at event 0", pb_cursor(&pb, map), 0);
 	pb_step(&pb, map, +1);
 	expect_long("after Right", pb_cursor(&pb, map), 1);
@@ -528,10 +587,10 @@ static void test_playback_steps(void **state)
 	expect_long("Home", pb_cursor(&pb, map), 0);
 	for (int i = 0; i < 10; i++)
 		pb_faster(&pb);
-	expect_str("fastest", pb_speed_label(&pb), "16x");
+	expect_str("fastest", pb_speed_label(&pb), "16×");
 	for (int i = 0; i < 10; i++)
 		pb_slower(&pb);
-	expect_str("slowest", pb_speed_label(&pb), "0.25x");
+	expect_str("slowest", pb_speed_label(&pb), "0.25×");
 	tl_free(map);
 	tm_free(m);
 }
@@ -557,6 +616,18 @@ static void test_playback_plays_to_end(void **state)
 	expect_long("head at total", (long)pb.d_us, (long)map->total);
 	pb_seek(&pb, map, map->d[FIX_EV_RETRY]);
 	expect_long("seek", pb_cursor(&pb, map), FIX_EV_RETRY);
+	/* Seeking to a time inside the 15-minute gap: the clock says exactly
+	 * that time, though the display map alone would round it. */
+	pb_seek_time(&pb, map, 450000000);
+	expect_long("cursor in the gap", pb_cursor(&pb, map), FIX_EV_DEFER);
+	expect_long("pinned clock", (long)pb_clock(&pb, map), 450000000L);
+	pb_advance(&pb, map, 1000);
+	expect_long("settled, still pinned", (long)pb_clock(&pb, map), 450000000L);
+	pb_toggle(&pb, map);
+	pb_advance(&pb, map, 1000);
+	if (pb_clock(&pb, map) <= 450000000)
+		FAILF("clock after playing on: got %lld, want > 450000000\n",
+		      (long long)pb_clock(&pb, map));
 	tl_free(map);
 	tm_free(m);
 }
@@ -569,8 +640,10 @@ int main(void)
 		cmocka_unit_test(test_parse_time_is_exact),
 		cmocka_unit_test(test_parse_errors_table),
 		cmocka_unit_test(test_parse_unknown_kind_and_hosts),
+		cmocka_unit_test(test_label_templates),
 		cmocka_unit_test(test_decision_stepping),
 		cmocka_unit_test(test_layout_flow_order),
+		cmocka_unit_test(test_layout_edges),
 		cmocka_unit_test(test_layout_hints_and_cycles),
 		cmocka_unit_test(test_layout_without_traffic),
 		cmocka_unit_test(test_layout_role_names),

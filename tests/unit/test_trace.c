@@ -1,0 +1,423 @@
+/* test_trace.c — the trace's two formats, byte for byte.
+ *
+ * JSONL: fixed key order whatever order the common fields were set in,
+ * six-decimal times, string escaping (quotes, backslashes, control
+ * characters, invalid UTF-8 -> \ufffd, valid UTF-8 untouched), string
+ * arrays, TF_TIME fields, booleans, seq numbering and the narration hook.
+ * Transcript: the smtp.send arrows (plain and TLS) and the DNS lines.
+ *
+ * JSONL goes to a strbuf (trace_set_buffer); the transcript to an
+ * open_memstream, so every expectation is an exact string. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "trace.h"
+#include "util.h"
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+struct fx {
+	struct trace *tr;
+	struct strbuf jsonl;
+	FILE *ts;          /* transcript sink (open_memstream) */
+	char *ts_data;
+	size_t ts_len;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = xcalloc(1, sizeof *fx);
+	fx->tr = trace_new();
+	sb_init(&fx->jsonl);
+	sb_puts(&fx->jsonl, "");
+	trace_set_buffer(fx->tr, &fx->jsonl);
+	fx->ts = open_memstream(&fx->ts_data, &fx->ts_len);
+	assert_non_null(fx->ts);
+	trace_set_transcript(fx->tr, fx->ts);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	trace_free(fx->tr);
+	fclose(fx->ts);
+	free(fx->ts_data);
+	sb_free(&fx->jsonl);
+	free(fx);
+	return 0;
+}
+
+static void expect_jsonl(struct fx *fx, const char *want)
+{
+	if (strcmp(fx->jsonl.data, want) != 0)
+		fail_msg("jsonl:\n got: %s\nwant: %s", fx->jsonl.data, want);
+}
+
+static void expect_transcript(struct fx *fx, const char *want)
+{
+	fflush(fx->ts);
+	const char *got = fx->ts_data ? fx->ts_data : "";
+	if (strcmp(got, want) != 0)
+		fail_msg("transcript:\n got: [%s]\nwant: [%s]", got, want);
+}
+
+/* One event of the given kind with a single string field. */
+static void one_str_event(struct trace *tr, const char *key, const char *val)
+{
+	trace_begin(tr, 0, "x");
+	trace_str(tr, key, val);
+	trace_end(tr);
+}
+
+/* ---- key order and numbers ---------------------------------------------------- */
+
+static void test_fixed_key_order_from_scrambled_calls(void **state)
+{
+	struct fx *fx = *state;
+	trace_begin(fx->tr, 1500000, "smtp.send");
+	trace_str(fx->tr, "dir", "c2s");
+	trace_rcpt(fx->tr, "bob@example.net");
+	trace_int(fx->tr, "n", -3);
+	trace_msg(fx->tr, "m1");
+	trace_conn(fx->tr, 7);
+	trace_peer(fx->tr, "mx1.example.net");
+	trace_str(fx->tr, "line", "RCPT TO:<bob@example.net>");
+	trace_node(fx->tr, "mail.example.org");
+	trace_end(fx->tr);
+	expect_jsonl(fx, "{\"t\":1.500000,\"seq\":0,\"kind\":\"smtp.send\","
+			 "\"node\":\"mail.example.org\",\"peer\":\"mx1.example.net\",\"conn\":7,"
+			 "\"msg\":\"m1\",\"rcpt\":\"bob@example.net\","
+			 "\"dir\":\"c2s\",\"n\":-3,\"line\":\"RCPT TO:<bob@example.net>\"}\n");
+}
+
+static void test_absent_common_fields_are_omitted(void **state)
+{
+	struct fx *fx = *state;
+	trace_begin(fx->tr, 0, "sim.start");
+	trace_conn(fx->tr, 0); /* conn 0 is a real connection number */
+	trace_end(fx->tr);
+	trace_begin(fx->tr, 0, "sim.end");
+	trace_end(fx->tr);
+	expect_jsonl(fx, "{\"t\":0.000000,\"seq\":0,\"kind\":\"sim.start\",\"conn\":0}\n"
+			 "{\"t\":0.000000,\"seq\":1,\"kind\":\"sim.end\"}\n");
+}
+
+static void test_time_has_six_decimals(void **state)
+{
+	static const struct {
+		int64_t us;
+		const char *want;
+	} cases[] = {
+		{0, "0.000000"},          {1, "0.000001"},         {999999, "0.999999"},
+		{1000000, "1.000000"},    {12345678, "12.345678"}, {12000150, "12.000150"},
+		{432000000000, "432000.000000"}, {-1, "-0.000001"}, {-1500000, "-1.500000"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char buf[32];
+		trace_format_time(cases[i].us, buf, sizeof buf);
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("trace_format_time(%lld): got \"%s\", want \"%s\"",
+				 (long long)cases[i].us, buf, cases[i].want);
+	}
+}
+
+static void test_event_time_and_time_field(void **state)
+{
+	struct fx *fx = *state;
+	trace_begin(fx->tr, 12345678, "queue.defer");
+	trace_time(fx->tr, "next_attempt", 312345678);
+	trace_time(fx->tr, "zero", 0);
+	trace_time(fx->tr, "tiny", 1);
+	trace_end(fx->tr);
+	expect_jsonl(fx, "{\"t\":12.345678,\"seq\":0,\"kind\":\"queue.defer\","
+			 "\"next_attempt\":312.345678,\"zero\":0.000000,\"tiny\":0.000001}\n");
+}
+
+static void test_ints_bools_and_string_arrays(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const mx[] = {"10 mx1.example.net.", "20 mx2.example.net."};
+	trace_begin(fx->tr, 0, "route.mx");
+	trace_strv(fx->tr, "mx", mx, 2);
+	trace_strv(fx->tr, "none", NULL, 0);
+	trace_bool(fx->tr, "yes", true);
+	trace_bool(fx->tr, "no", false);
+	trace_int(fx->tr, "big", INT64_MAX);
+	trace_int(fx->tr, "small", INT64_MIN);
+	trace_end(fx->tr);
+	expect_jsonl(fx, "{\"t\":0.000000,\"seq\":0,\"kind\":\"route.mx\","
+			 "\"mx\":[\"10 mx1.example.net.\",\"20 mx2.example.net.\"],\"none\":[],"
+			 "\"yes\":true,\"no\":false,\"big\":9223372036854775807,"
+			 "\"small\":-9223372036854775808}\n");
+}
+
+/* ---- escaping --------------------------------------------------------------- */
+
+static void test_string_escaping_table(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want; /* the JSON literal, quotes included */
+	} cases[] = {
+		{"plain", "\"plain\""},
+		{"say \"hi\"", "\"say \\\"hi\\\"\""},
+		{"C:\\dir\\", "\"C:\\\\dir\\\\\""},
+		{"a\r\nb\tc", "\"a\\r\\nb\\tc\""},
+		{"\x01\x08\x0c\x1f", "\"\\u0001\\u0008\\u000c\\u001f\""},
+		{"del\x7f", "\"del\\u007f\""},
+		{"/ stays", "\"/ stays\""},
+		/* valid multi-byte UTF-8 passes through untouched */
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7\""},
+		/* invalid bytes each become U+FFFD */
+		{"x\xffy", "\"x\\ufffdy\""},
+		{"\x80", "\"\\ufffd\""},
+		{"\xc3(", "\"\\ufffd(\""},                 /* lead byte without continuation */
+		{"\xc0\xaf", "\"\\ufffd\\ufffd\""},         /* overlong '/' */
+		{"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""}, /* UTF-16 surrogate D800 */
+		{"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* > U+10FFFF */
+		{"end\xe2\x82", "\"end\\ufffd\\ufffd\""},   /* truncated at end of string */
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct strbuf sb;
+		sb_init(&sb);
+		json_put_string(&sb, cases[i].in, strlen(cases[i].in));
+		if (strcmp(sb.data, cases[i].want) != 0)
+			fail_msg("case %zu: got %s, want %s", i, sb.data, cases[i].want);
+		sb_free(&sb);
+	}
+}
+
+static void test_embedded_nul_is_escaped(void **state)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	json_put_string(&sb, "a\0b", 3);
+	assert_string_equal(sb.data, "\"a\\u0000b\"");
+	sb_free(&sb);
+}
+
+/* Whatever goes in, a JSON parser reads back the same string (for valid
+ * UTF-8) — so the escaper and a real decoder agree. */
+static void test_escaped_strings_round_trip_through_cjson(void **state)
+{
+	static const char *const inputs[] = {
+		"", "plain", "q\"b\\s/", "\x01\x1f\x7f\t\r\n", "caf\xc3\xa9 \xf0\x9f\x93\xa7",
+		"RCPT TO:<bob@example.net>",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(inputs); i++) {
+		struct strbuf sb;
+		sb_init(&sb);
+		json_put_string(&sb, inputs[i], strlen(inputs[i]));
+		cJSON *j = cJSON_Parse(sb.data);
+		const char *back = cJSON_IsString(j) ? j->valuestring : NULL;
+		if (!back || strcmp(back, inputs[i]) != 0)
+			fail_msg("case %zu: %s parsed back as %s", i, sb.data, back ? back : "(invalid)");
+		cJSON_Delete(j);
+		sb_free(&sb);
+	}
+}
+
+static void test_escaping_applies_to_common_fields_and_arrays(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const v[] = {"q\"", "\xff"};
+	trace_begin(fx->tr, 0, "x");
+	trace_node(fx->tr, "n\\1");
+	trace_msg(fx->tr, "m\n");
+	trace_strv(fx->tr, "v", v, 2);
+	trace_strn(fx->tr, "cut", "abcdef", 3);
+	trace_end(fx->tr);
+	expect_jsonl(fx, "{\"t\":0.000000,\"seq\":0,\"kind\":\"x\",\"node\":\"n\\\\1\","
+			 "\"msg\":\"m\\n\",\"v\":[\"q\\\"\",\"\\ufffd\"],\"cut\":\"abc\"}\n");
+}
+
+/* ---- seq, narration, hook ----------------------------------------------------- */
+
+static void test_seq_increments_across_events_and_narration(void **state)
+{
+	struct fx *fx = *state;
+	one_str_event(fx->tr, "a", "1");
+	trace_narrate(fx->tr, 5, "a caption");
+	one_str_event(fx->tr, "a", "2");
+	assert_int_equal(trace_count(fx->tr), 3);
+	expect_jsonl(fx, "{\"t\":0.000000,\"seq\":0,\"kind\":\"x\",\"a\":\"1\"}\n"
+			 "{\"t\":0.000005,\"seq\":1,\"kind\":\"narrate\",\"text\":\"a caption\"}\n"
+			 "{\"t\":0.000000,\"seq\":2,\"kind\":\"x\",\"a\":\"2\"}\n");
+}
+
+struct hook_probe {
+	struct strbuf *jsonl;
+	size_t calls;
+	size_t len_at_call;  /* buffer length when the hook ran */
+	char kind[32];
+	char line[64];
+};
+
+/* Narrates before every smtp.send and records what it could see. */
+static void probe_hook(void *ud, struct trace *tr, const struct trace_event *ev)
+{
+	struct hook_probe *p = ud;
+	p->calls++;
+	p->len_at_call = p->jsonl->len;
+	snprintf(p->kind, sizeof p->kind, "%s", ev->kind);
+	const char *line = trace_event_str(ev, "line");
+	snprintf(p->line, sizeof p->line, "%s", line ? line : "");
+	if (strcmp(ev->kind, "smtp.send") == 0)
+		trace_narrate(tr, ev->t, "The client says hello.");
+}
+
+static void test_hook_runs_before_event_and_narration_precedes_it(void **state)
+{
+	struct fx *fx = *state;
+	struct hook_probe p = {.jsonl = &fx->jsonl};
+	trace_set_hook(fx->tr, probe_hook, &p);
+	trace_begin(fx->tr, 2000000, "smtp.send");
+	trace_node(fx->tr, "c");
+	trace_str(fx->tr, "dir", "c2s");
+	trace_str(fx->tr, "line", "EHLO c");
+	trace_end(fx->tr);
+	assert_int_equal(p.calls, 1);
+	assert_int_equal(p.len_at_call, 0); /* nothing written yet when it ran */
+	assert_string_equal(p.kind, "smtp.send");
+	assert_string_equal(p.line, "EHLO c");
+	expect_jsonl(fx, "{\"t\":2.000000,\"seq\":0,\"kind\":\"narrate\","
+			 "\"text\":\"The client says hello.\"}\n"
+			 "{\"t\":2.000000,\"seq\":1,\"kind\":\"smtp.send\",\"node\":\"c\","
+			 "\"dir\":\"c2s\",\"line\":\"EHLO c\"}\n");
+	expect_transcript(fx, "\n      >> The client says hello.\n\n"
+			      "    2.000000  c  C-> EHLO c\n");
+	/* trace_narrate itself does not call the hook. */
+	trace_narrate(fx->tr, 3, "direct");
+	assert_int_equal(p.calls, 1);
+}
+
+static void test_hook_sees_int_fields(void **state)
+{
+	struct fx *fx = *state;
+	struct trace_event ev = {.kind = "k", .conn = -1};
+	struct trace_field f[] = {
+		{.key = "s", .type = TF_STR, .str = "v"},
+		{.key = "i", .type = TF_INT, .num = 42},
+		{.key = "b", .type = TF_BOOL, .num = 1},
+	};
+	ev.f = f;
+	ev.nf = ARRAY_LEN(f);
+	int64_t v = 0;
+	assert_string_equal(trace_event_str(&ev, "s"), "v");
+	assert_null(trace_event_str(&ev, "i"));
+	assert_true(trace_event_int(&ev, "i", &v));
+	assert_int_equal(v, 42);
+	assert_true(trace_event_int(&ev, "b", &v));
+	assert_int_equal(v, 1);
+	assert_false(trace_event_int(&ev, "s", &v));
+	assert_false(trace_event_int(&ev, "missing", &v));
+	(void)fx;
+}
+
+/* ---- transcript ------------------------------------------------------------- */
+
+static void smtp_line(struct trace *tr, int64_t t, const char *node, const char *peer,
+		      const char *dir, const char *line, bool tls)
+{
+	trace_begin(tr, t, "smtp.send");
+	trace_node(tr, node);
+	trace_peer(tr, peer);
+	trace_conn(tr, 3);
+	trace_str(tr, "dir", dir);
+	trace_str(tr, "line", line);
+	if (tls)
+		trace_bool(tr, "tls", true);
+	trace_end(tr);
+}
+
+static void test_transcript_smtp_arrows(void **state)
+{
+	struct fx *fx = *state;
+	smtp_line(fx->tr, 1500000, "mail.example.org", "mx1.example.net", "s2c",
+		  "220 mx1.example.net ESMTP", false);
+	smtp_line(fx->tr, 1540000, "mx1.example.net", "mail.example.org", "c2s", "STARTTLS",
+		  false);
+	smtp_line(fx->tr, 1620000, "mx1.example.net", "mail.example.org", "c2s",
+		  "EHLO mail.example.org", true);
+	smtp_line(fx->tr, 1660000, "mail.example.org", "mx1.example.net", "s2c", "250 OK", true);
+	expect_transcript(fx,
+			  "    1.500000  mail.example.org -> mx1.example.net  S<- 220 mx1.example.net ESMTP\n"
+			  "    1.540000  mx1.example.net -> mail.example.org  C-> STARTTLS\n"
+			  "    1.620000  mx1.example.net -> mail.example.org  C~> EHLO mail.example.org\n"
+			  "    1.660000  mail.example.org -> mx1.example.net  S<~ 250 OK\n");
+}
+
+static void test_transcript_dns_lines(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const answers[] = {"10 mx1.example.net.", "20 mx2.example.net."};
+	trace_begin(fx->tr, 1010000, "dns.query");
+	trace_node(fx->tr, "mail.example.org");
+	trace_peer(fx->tr, "ns.example");
+	trace_str(fx->tr, "qname", "example.net");
+	trace_str(fx->tr, "qtype", "MX");
+	trace_int(fx->tr, "id", 4242);
+	trace_end(fx->tr);
+	trace_begin(fx->tr, 1020000, "dns.answer");
+	trace_node(fx->tr, "ns.example");
+	trace_peer(fx->tr, "mail.example.org");
+	trace_str(fx->tr, "qname", "example.net");
+	trace_str(fx->tr, "qtype", "MX");
+	trace_int(fx->tr, "id", 4242);
+	trace_str(fx->tr, "rcode", "NOERROR");
+	trace_strv(fx->tr, "answers", answers, 2);
+	trace_end(fx->tr);
+	expect_transcript(fx, "    1.010000  mail.example.org -> ns.example  DNS? MX example.net\n"
+			      "    1.020000  ns.example -> mail.example.org  DNS! MX example.net -> "
+			      "NOERROR 10 mx1.example.net., 20 mx2.example.net.\n");
+}
+
+static void test_transcript_msg_rcpt_and_generic(void **state)
+{
+	struct fx *fx = *state;
+	trace_begin(fx->tr, 0, "mailbox.store");
+	trace_node(fx->tr, "mx1.example.net");
+	trace_msg(fx->tr, "m1");
+	trace_rcpt(fx->tr, "bob@example.net");
+	trace_str(fx->tr, "folder", "INBOX");
+	trace_int(fx->tr, "bytes", 612);
+	trace_bool(fx->tr, "ok", true);
+	trace_end(fx->tr);
+	expect_transcript(fx, "    0.000000  mx1.example.net  [m1] <bob@example.net> mailbox.store "
+			      "folder=INBOX bytes=612 ok=true\n");
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_fixed_key_order_from_scrambled_calls),
+		T(test_absent_common_fields_are_omitted),
+		T(test_time_has_six_decimals),
+		T(test_event_time_and_time_field),
+		T(test_ints_bools_and_string_arrays),
+		T(test_string_escaping_table),
+		T(test_embedded_nul_is_escaped),
+		T(test_escaped_strings_round_trip_through_cjson),
+		T(test_escaping_applies_to_common_fields_and_arrays),
+		T(test_seq_increments_across_events_and_narration),
+		T(test_hook_runs_before_event_and_narration_precedes_it),
+		T(test_hook_sees_int_fields),
+		T(test_transcript_smtp_arrows),
+		T(test_transcript_dns_lines),
+		T(test_transcript_msg_rcpt_and_generic),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
