@@ -197,7 +197,7 @@ static bool is_atom_char(int c)
 }
 
 /* The string a parse left in sb ("" rather than NULL). */
-static const char *sb_str(struct strbuf *sb)
+static const char *imap_str(struct strbuf *sb)
 {
 	if (!sb->data)
 		sb_append(sb, "", 0);
@@ -220,7 +220,7 @@ static bool ip_quoted(struct imap_p *p, struct strbuf *out)
 {
 	size_t save = p->pos;
 	sb_clear(out);
-	sb_str(out);
+	imap_str(out);
 	if (!ip_eat(p, '"'))
 		return false;
 	for (int c; (c = ip_peek(p)) >= 0; p->pos++) {
@@ -248,7 +248,7 @@ static bool ip_literal(struct imap_p *p, struct strbuf *out)
 {
 	size_t save = p->pos, n = 0;
 	sb_clear(out);
-	sb_str(out);
+	imap_str(out);
 	if (!ip_eat(p, '{'))
 		return false;
 	size_t digits_at = p->pos;
@@ -393,7 +393,7 @@ static bool ip_flags(struct imap_p *p, unsigned *bits, bool parens_optional)
 			break;
 		}
 		if (system) {
-			char *name = xasprintf("\\%s", sb_str(&atom));
+			char *name = xasprintf("\\%s", imap_str(&atom));
 			*bits |= imap_flag_bit(name);
 			free(name);
 		}
@@ -539,13 +539,13 @@ static void imapd_send(struct imapd *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	s->cb->send_line(s->ud, sb_str(&sb));
+	s->cb->send_line(s->ud, imap_str(&sb));
 	sb_free(&sb);
 }
 
 static void imapd_flush_line(struct imapd *s)
 {
-	s->cb->send_line(s->ud, sb_str(&s->line));
+	s->cb->send_line(s->ud, imap_str(&s->line));
 	sb_clear(&s->line);
 }
 
@@ -708,7 +708,7 @@ static void imapd_cmd_login(struct imapd *s, struct imapd_req *r)
 	if (!ip_sp(&r->p) || !ip_astring(&r->p, &user) || !ip_sp(&r->p) ||
 	    !ip_astring(&r->p, &pass) || !ip_end(&r->p))
 		imapd_bad_args(s, r);
-	else if (!s->store->login(s->store_ud, sb_str(&user), sb_str(&pass)))
+	else if (!s->store->login(s->store_ud, imap_str(&user), imap_str(&pass)))
 		/* [AUTHENTICATIONFAILED] is RFC 5530 §3's code for this. */
 		imapd_send(s, "%s NO [AUTHENTICATIONFAILED] Authentication failed", r->tag);
 	else {
@@ -760,7 +760,7 @@ static void imapd_open(struct imapd *s, struct imapd_req *r, bool read_only)
 		sb_free(&name);
 		return;
 	}
-	const char *folder = imapd_canon(sb_str(&name));
+	const char *folder = imapd_canon(imap_str(&name));
 	imapd_deselect(s);
 	if (!imapd_exists(s, folder)) {
 		imapd_enter_state(s, IMAPD_AUTHENTICATED);
@@ -811,12 +811,12 @@ static void imapd_cmd_list(struct imapd *s, struct imapd_req *r)
 	if (!ip_sp(&r->p) || !ip_astring(&r->p, &ref) || !ip_sp(&r->p) ||
 	    !(ip_string(&r->p, &pat) || ip_atom(&r->p, &pat, "%*]")) || !ip_end(&r->p)) {
 		imapd_bad_args(s, r);
-	} else if (!*sb_str(&pat)) {
+	} else if (!*imap_str(&pat)) {
 		/* An empty pattern asks for the delimiter and root. */
 		imapd_send(s, "* %s (\\Noselect) \"/\" \"\"", r->name);
 		imapd_completed(s, r);
 	} else {
-		char *full = xasprintf("%s%s", sb_str(&ref), sb_str(&pat));
+		char *full = xasprintf("%s%s", imap_str(&ref), imap_str(&pat));
 		const char *f;
 		for (size_t i = 0; (f = imapd_folder_at(s, i)) != NULL; i++) {
 			if (!imap_wild_match(full, f, strcmp(f, "INBOX") == 0))
@@ -871,12 +871,12 @@ static void imapd_cmd_status(struct imapd *s, struct imapd_req *r)
 	sb_init(&item);
 	sb_init(&out);
 	bool ok = ip_sp(&r->p) && ip_astring(&r->p, &name) && ip_sp(&r->p) && ip_eat(&r->p, '(');
-	const char *folder = imapd_canon(sb_str(&name));
+	const char *folder = imapd_canon(imap_str(&name));
 	bool exists = ok && imapd_exists(s, folder);
 	for (; ok && !ip_eat(&r->p, ')'); nitems++) {
 		ok = (nitems == 0 || ip_sp(&r->p)) && ip_atom(&r->p, &item, NULL);
 		sb_puts(&out, nitems ? " " : "");
-		ok = ok && imapd_status_item(s, exists ? folder : NULL, sb_str(&item), &out);
+		ok = ok && imapd_status_item(s, exists ? folder : NULL, imap_str(&item), &out);
 	}
 	if (!ok || !ip_end(&r->p) || nitems == 0) {
 		imapd_bad_args(s, r);
@@ -925,15 +925,17 @@ static void imapd_cmd_expunge(struct imapd *s, struct imapd_req *r)
 	imapd_completed(s, r);
 }
 
-/* A message sequence number beyond the mailbox is a client error: tagged
- * BAD [RFC 3501 §9 seq-number; RFC 9051 §9 says so outright], so "1:*" on
- * an empty mailbox is BAD too (as in Dovecot); a lone "*" matches nothing.
- * UIDs that do not exist are simply not matched [RFC 3501 §6.4.8]. */
+/* A message sequence number beyond the mailbox is a client error and the
+ * whole command is BAD, "*" on an empty mailbox included [RFC 3501 §9
+ * seq-number]. UIDs that do not exist simply match nothing [§6.4.8]. */
 static bool imapd_seq_valid(const struct imapd *s, const struct seq_set *set, bool uid)
 {
-	for (size_t i = 0; i < set->n && !uid; i++)
-		if (set->r[i].a > s->n || set->r[i].b > s->n)
+	for (size_t i = 0; i < set->n && !uid; i++) {
+		uint32_t a = set->r[i].a ? set->r[i].a : (uint32_t)s->n;
+		uint32_t b = set->r[i].b ? set->r[i].b : (uint32_t)s->n;
+		if (a == 0 || b == 0 || a > s->n || b > s->n)
 			return false;
+	}
 	return true;
 }
 
@@ -1017,9 +1019,9 @@ static bool fetch_parse_fields(struct imap_p *p, struct fetch_item *it, struct s
 	sb_puts(name, " (");
 	while (ok && ip_astring(p, &f)) {
 		it->fields = xrealloc(it->fields, (it->nfields + 1) * sizeof(*it->fields));
-		it->fields[it->nfields++] = xstrdup(sb_str(&f));
+		it->fields[it->nfields++] = xstrdup(imap_str(&f));
 		sb_puts(name, it->nfields > 1 ? " " : "");
-		sb_puts(name, sb_str(&f));
+		sb_puts(name, imap_str(&f));
 		if (!ip_sp(p))
 			break;
 	}
@@ -1036,7 +1038,7 @@ static bool fetch_parse_section(struct imap_p *p, struct fetch_item *it, struct 
 	sb_init(&sec);
 	ip_atom(p, &sec, NULL);     /* empty for BODY[] */
 	for (size_t i = 0; i < ARRAY_LEN(fetch_sections); i++) {
-		if (ascii_strcaseeq(sb_str(&sec), fetch_sections[i].name)) {
+		if (ascii_strcaseeq(imap_str(&sec), fetch_sections[i].name)) {
 			it->sec = fetch_sections[i].sec;
 			sb_printf(name, "[%s", fetch_sections[i].name);
 			ok = true;
@@ -1071,7 +1073,7 @@ static bool fetch_parse_item(struct imap_p *p, struct fetch_item *it)
 		p->pos++;
 	sb_append(&word, p->s + start, p->pos - start);
 	for (size_t i = 0; i < ARRAY_LEN(fetch_simple) && !ok; i++) {
-		if (ascii_strcaseeq(sb_str(&word), fetch_simple[i].name)) {
+		if (ascii_strcaseeq(imap_str(&word), fetch_simple[i].name)) {
 			it->kind = fetch_simple[i].kind;
 			it->sec = fetch_simple[i].sec;
 			it->peek = fetch_simple[i].peek;
@@ -1079,8 +1081,8 @@ static bool fetch_parse_item(struct imap_p *p, struct fetch_item *it)
 			ok = true;
 		}
 	}
-	bool peek = ascii_strcaseeq(sb_str(&word), "BODY.PEEK");
-	if (!ok && (peek || ascii_strcaseeq(sb_str(&word), "BODY")) && ip_eat(p, '[')) {
+	bool peek = ascii_strcaseeq(imap_str(&word), "BODY.PEEK");
+	if (!ok && (peek || ascii_strcaseeq(imap_str(&word), "BODY")) && ip_eat(p, '[')) {
 		it->kind = FI_BODY;
 		it->peek = peek;
 		sb_puts(&name, "BODY");   /* the response never says PEEK */
@@ -1127,7 +1129,7 @@ static void fetch_header_fields(struct imapd *s, const struct fetch_item *it, co
 {
 	bool keep = false;
 	sb_clear(&s->part);
-	sb_str(&s->part);
+	imap_str(&s->part);
 	for (size_t at = 0; at < hlen;) {
 		const char *lf = memchr(b + at, '\n', hlen - at);
 		size_t end = lf ? (size_t)(lf - b) + 1 : hlen;
@@ -1294,7 +1296,7 @@ static void imapd_cmd_store(struct imapd *s, struct imapd_req *r)
 	if (!imapd_parse_set(s, r, &set))
 		goto out;
 	if (!ip_sp(&r->p) || !ip_atom(&r->p, &word, NULL) ||
-	    (mode = store_mode(sb_str(&word))) < 0 || !ip_sp(&r->p) ||
+	    (mode = store_mode(imap_str(&word))) < 0 || !ip_sp(&r->p) ||
 	    !ip_flags(&r->p, &bits, true) || !ip_end(&r->p)) {
 		imapd_bad_args(s, r);
 	} else if (s->read_only) {
@@ -1396,15 +1398,15 @@ static bool search_string_key(struct search_ctx *c, struct imap_p *p, size_t k, 
 		const char *msg = imapd_message(c->s, c->i, &len);
 		size_t h = imap_header_len(msg, len);
 		if (!strcmp(key, "BODY"))
-			*m = ci_contains(msg + h, len - h, sb_str(&a));
+			*m = ci_contains(msg + h, len - h, imap_str(&a));
 		else if (!strcmp(key, "TEXT"))
-			*m = ci_contains(msg, len, sb_str(&a));
+			*m = ci_contains(msg, len, imap_str(&a));
 		else if (!strcmp(key, "HEADER"))
-			*m = search_header(c, sb_str(&a), sb_str(&b));
+			*m = search_header(c, imap_str(&a), imap_str(&b));
 		else if (!strcmp(key, "KEYWORD") || !strcmp(key, "UNKEYWORD"))
 			*m = key[0] == 'U';   /* keywords are never stored */
 		else
-			*m = search_header(c, key, sb_str(&a));
+			*m = search_header(c, key, imap_str(&a));
 	}
 	sb_free(&a);
 	sb_free(&b);
@@ -1475,7 +1477,7 @@ static bool search_key(struct search_ctx *c, struct imap_p *p, bool *m, int dept
 	}
 	sb_init(&w);
 	ip_atom(p, &w, NULL);
-	const char *key = sb_str(&w);
+	const char *key = imap_str(&w);
 	size_t k = 0;
 	while (k < ARRAY_LEN(search_string_keys) && !ascii_strcaseeq(key, search_string_keys[k]))
 		k++;
@@ -1502,7 +1504,7 @@ static void imapd_cmd_search(struct imapd *s, struct imapd_req *r)
 	/* CHARSET: US-ASCII and UTF-8 compare alike here [RFC 3501 §6.4.4]. */
 	size_t keys_at = r->p.pos;
 	struct imap_p probe = r->p;
-	if (ip_atom(&probe, &cs, NULL) && ascii_strcaseeq(sb_str(&cs), "CHARSET")) {
+	if (ip_atom(&probe, &cs, NULL) && ascii_strcaseeq(imap_str(&cs), "CHARSET")) {
 		if (!ip_sp(&probe) || !ip_astring(&probe, &cs) || !ip_sp(&probe)) {
 			imapd_bad_args(s, r);
 			sb_free(&cs);
@@ -1535,13 +1537,13 @@ static void imapd_cmd_uid(struct imapd *s, struct imapd_req *r)
 	sb_init(&sub);
 	bool ok = ip_sp(&r->p) && ip_atom(&r->p, &sub, NULL);
 	r->uid = true;
-	if (ok && ascii_strcaseeq(sb_str(&sub), "FETCH")) {
+	if (ok && ascii_strcaseeq(imap_str(&sub), "FETCH")) {
 		r->name = "UID FETCH";
 		imapd_cmd_fetch(s, r);
-	} else if (ok && ascii_strcaseeq(sb_str(&sub), "STORE")) {
+	} else if (ok && ascii_strcaseeq(imap_str(&sub), "STORE")) {
 		r->name = "UID STORE";
 		imapd_cmd_store(s, r);
-	} else if (ok && ascii_strcaseeq(sb_str(&sub), "SEARCH")) {
+	} else if (ok && ascii_strcaseeq(imap_str(&sub), "SEARCH")) {
 		r->name = "UID SEARCH";
 		imapd_cmd_search(s, r);
 	} else {
@@ -1596,7 +1598,7 @@ static const char *imapd_state_complaint(const struct imapd *s, const struct ima
 /* tag: 1*<any ASTRING-CHAR except "+"> [RFC 3501 §9]. */
 static bool imapd_parse_tag(struct imap_p *p, struct strbuf *tag)
 {
-	return ip_atom(p, tag, "]") && !strchr(sb_str(tag), '+');
+	return ip_atom(p, tag, "]") && !strchr(imap_str(tag), '+');
 }
 
 static void imapd_command(struct imapd *s, const char *buf, size_t len)
@@ -1984,12 +1986,12 @@ static void imapc_fetch_data(struct imapc *c, uint32_t seq, struct imap_p *p)
 	sb_init(&val);
 	for (bool first = true; ok && !ip_eat(p, ')'); first = false) {
 		ok = (first || ip_sp(p)) && ip_att_name(p, &name) && ip_sp(p);
-		if (ok && ascii_strcaseeq(sb_str(&name), "FLAGS")) {
+		if (ok && ascii_strcaseeq(imap_str(&name), "FLAGS")) {
 			ok = ip_flags(p, &bits, false);
 			if (ok)
 				imapc_entry(c, seq)->m.flags = bits;
-		} else if (ok && (ascii_strcaseeq(sb_str(&name), "BODY[]") ||
-				  ascii_strcaseeq(sb_str(&name), "RFC822"))) {
+		} else if (ok && (ascii_strcaseeq(imap_str(&name), "BODY[]") ||
+				  ascii_strcaseeq(imap_str(&name), "RFC822"))) {
 			ok = ip_nstring(p, &val, &nil);
 			struct imapc_entry *e = imapc_entry(c, seq);
 			if (ok && !nil && !e->have_body) {

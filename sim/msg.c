@@ -52,6 +52,11 @@ void msg_prepend_header(struct strbuf *msg, const char *name, const char *value)
 
 size_t msg_body_offset(const char *msg, size_t len)
 {
+	/* An empty line first: no header fields at all. */
+	if (len >= 2 && msg[0] == '\r' && msg[1] == '\n')
+		return 2;
+	if (len >= 1 && msg[0] == '\n')
+		return 1;
 	for (size_t i = 0; i + 1 < len; i++) {
 		if (msg[i] != '\n')
 			continue;

@@ -12,7 +12,7 @@
  *    the servers expunge from the highest index to the lowest.
  *  - get() returns the message with CRLF line ends; a bare LF is tolerated
  *    and sent (and counted) as CRLF, because both protocols size and frame
- *    messages in CRLF lines [RFC 1939 §11, RFC 3501 §2.3.4].
+ *    messages in CRLF lines [RFC 1939 §10, RFC 3501 §2.3.4].
  *
  * Also here: the flag bits both servers share, the shape of a fetched
  * message both clients return, and three small wire-form helpers. */

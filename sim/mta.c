@@ -71,7 +71,13 @@ struct mta {
 	struct qentry *queue;        /* owned list */
 	uint32_t qcounter;
 	struct mta_retry retry;
+	int64_t idle_timeout;
 };
+
+void mta_set_idle_timeout(struct mta *m, int64_t us)
+{
+	m->idle_timeout = us;
+}
 
 int64_t mta_backoff(const struct mta_retry *r, int64_t age)
 {
@@ -103,7 +109,24 @@ struct smtp_in {
 	struct smtpd *d;         /* owned */
 	char client_name[256];   /* verified reverse name, or "unknown" */
 	bool closed;
+	evq_id idle_timer;
 };
+
+static void in_idle(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct smtp_in *s = ctx;
+	s->idle_timer = 0;
+	if (!s->closed)
+		smtpd_timeout(s->d);
+}
+
+/* Any input restarts the server's wait for the next command. */
+static void in_touch(struct smtp_in *s)
+{
+	struct sim *sim = s->m->sim;
+	sim_cancel(sim, s->idle_timer);
+	s->idle_timer = sim_after(sim, s->m->idle_timeout, in_idle, s, 0);
+}
 
 static void in_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -117,6 +140,7 @@ static void in_retire(struct smtp_in *s)
 	if (s->closed)
 		return;
 	s->closed = true;
+	sim_cancel(s->m->sim, s->idle_timer);
 	net_close(s->c, SIDE_SERVER);
 	/* Freed from an event: we may be inside one of smtpd's callbacks. */
 	sim_after(s->m->sim, 0, in_free_ev, s, 0);
@@ -219,8 +243,10 @@ static const struct smtpd_callbacks in_callbacks = {
 static void in_data(void *ctx, struct conn *c, const char *data, size_t len)
 {
 	struct smtp_in *s = ctx;
-	if (!s->closed)
-		smtpd_feed(s->d, data, len);
+	if (s->closed)
+		return;
+	in_touch(s);
+	smtpd_feed(s->d, data, len);
 }
 
 static void in_tls(void *ctx, struct conn *c, bool ok)
@@ -264,6 +290,7 @@ static void accept_smtp(struct mta *m, struct conn *c, bool submission)
 	s->d = smtpd_new(&cfg, &in_callbacks, s);
 	c->ops[SIDE_SERVER] = &in_ops;
 	c->ctx[SIDE_SERVER] = s;
+	in_touch(s);
 	smtpd_start(s->d);
 }
 
@@ -417,9 +444,16 @@ static void rcpt_done(struct mta *m, struct qentry *q, size_t i, const char *res
 static void rcpt_fail(struct mta *m, struct qentry *q, size_t i, const char *status,
 		      const char *diag)
 {
+	/* status/diag may point into q->r[i] itself (expiry reuses the last
+	 * reason), so copy through locals. */
+	char st[sizeof q->r[i].status], dg[sizeof q->r[i].diag];
+	snprintf(st, sizeof st, "%s", status);
+	snprintf(dg, sizeof dg, "%s", diag);
+	status = st;
+	diag = dg;
 	q->r[i].state = QR_FAILED;
-	snprintf(q->r[i].status, sizeof q->r[i].status, "%s", status);
-	snprintf(q->r[i].diag, sizeof q->r[i].diag, "%s", diag);
+	memcpy(q->r[i].status, st, sizeof st);
+	memcpy(q->r[i].diag, dg, sizeof dg);
 	trace_q(m, q, "queue.bounce", q->r[i].addr);
 	trace_str(m->sim->trace, "status", status);
 	trace_str(m->sim->trace, "class", "hard");
@@ -921,6 +955,7 @@ struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
 	m->cfg = cfg;
 	m->store = mailstore_new(h->name);
 	m->retry = (struct mta_retry){SIM_US(300), SIM_US(4000), SIM_US(5 * 86400)};
+	m->idle_timeout = SIM_US(300);
 	if (scn_host_has_service(cfg, "smtp"))
 		host_listen(h, 25, accept_port25, m);
 	if (scn_host_has_service(cfg, "submission"))

@@ -27,6 +27,9 @@ struct mta_retry {
 struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg);
 void mta_free(void *m);
 struct mailstore *mta_store(struct mta *m);
+/* How long an inbound SMTP session may sit idle before 421 4.4.2
+ * (RFC 5321 §4.5.3.2.7: at least 5 minutes; Postfix smtpd_timeout 300 s). */
+void mta_set_idle_timeout(struct mta *m, int64_t us);
 /* Recipients still queued (deferred or in flight) at this host. */
 long mta_queued(const struct mta *m);
 

@@ -231,6 +231,8 @@ static void ev_syn(struct sim *sim, void *ctx, uint64_t arg)
 		sim_at(sim, sent + sim->net->connect_timeout, ev_fail, c, NET_TIMEOUT);
 		return;
 	}
+	if (!c->open[SIDE_CLIENT])
+		return; /* the client gave up before its SYN arrived */
 	const struct listener *l = find_listener(dst, c->port);
 	if (!l) {
 		sim_after(sim, lat, ev_fail, c, NET_REFUSED); /* RST travels back */
@@ -239,9 +241,11 @@ static void ev_syn(struct sim *sim, void *ctx, uint64_t arg)
 	c->srv = dst;
 	c->open[SIDE_SERVER] = true;
 	trace_conn_event(c, "net.accept", dst, c->cli->name);
-	l->accept(l->ctx, c);
+	/* The SYN-ACK is on its way before the server can say anything, so
+	 * "connected" reaches the client ahead of any greeting. */
 	c->last_arrival[SIDE_CLIENT] = sim->now + lat;
 	sim_after(sim, lat, ev_connected, c, 0);
+	l->accept(l->ctx, c);
 }
 
 static struct conn *conn_new(struct sim *sim, struct host *from, const char *ip, int port)
@@ -271,6 +275,24 @@ struct conn *net_connect(struct sim *sim, struct host *from, const char *ip, int
 	trace_conn_event(c, "net.connect", from, net_ip_name(sim, ip));
 	struct host *dst = sim_host_by_ip(sim, ip);
 	sim_after(sim, net_latency(sim->net, from, dst), ev_syn, c, 0);
+	return c;
+}
+
+struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, int port,
+			const struct conn_ops *ops, void *ctx)
+{
+	const struct listener *l = find_listener(srv, port);
+	if (!l || srv->down)
+		return NULL;
+	struct conn *c = conn_new(sim, from, srv->ip, port);
+	c->ops[SIDE_CLIENT] = ops;
+	c->ctx[SIDE_CLIENT] = ctx;
+	c->srv = srv;
+	c->open[SIDE_SERVER] = true;
+	c->established = true;
+	trace_conn_event(c, "net.connect", from, srv->name);
+	trace_conn_event(c, "net.accept", srv, from->name);
+	l->accept(l->ctx, c);
 	return c;
 }
 

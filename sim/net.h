@@ -101,6 +101,12 @@ void net_set_connect_timeout(struct net *net, int64_t us);
 
 struct conn *net_connect(struct sim *sim, struct host *from, const char *ip, int port,
 			 const struct conn_ops *ops, void *ctx);
+/* A connection from outside the simulation (live mode): `from` is a host
+ * standing for the real peer; srv accepts at once (no SYN travel). The
+ * caller drives the client side through ops/ctx and net_send(). NULL, with
+ * nothing traced, when srv does not listen on port. */
+struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, int port,
+			const struct conn_ops *ops, void *ctx);
 void net_send(struct conn *c, enum conn_side from, const char *data, size_t len);
 void net_close(struct conn *c, enum conn_side from);
 /* The client starts a TLS handshake (after the server's 220 to STARTTLS);

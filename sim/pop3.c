@@ -3,11 +3,11 @@
  * Server invariants:
  *  - The maildrop is a snapshot taken at PASS: message numbers 1..n and
  *    their sizes do not change during the session, mail delivered later
- *    shows up in the next session [RFC 1939 §5 "locks the maildrop"].
+ *    shows up in the next session [RFC 1939 §4: the server locks the maildrop].
  *  - DELE only marks; the store's expunge runs in the UPDATE state entered
  *    by QUIT, and never when the connection just drops [RFC 1939 §6].
  *  - Every state change goes through pop3d_enter_state.
- *  - Sizes are wire sizes: CRLF counts as two octets [RFC 1939 §11].
+ *  - Sizes are wire sizes: CRLF counts as two octets [RFC 1939 §10].
  *
  * Client invariants:
  *  - Send on entering a stage, decide on the reply (pop3c_enter and the

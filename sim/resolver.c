@@ -263,6 +263,13 @@ static void dnsd_recv(void *ctx, struct host *to, const char *from_ip, int from_
 		a.ans.rcode = DNS_R_SERVFAIL;
 	else
 		dns_db_lookup(d->db, q.qname, q.qtype, &a.ans);
+	/* The scenario's DNS servers stand for the whole DNS: a name under no
+	 * zone of theirs does not exist anywhere (NXDOMAIN), rather than being
+	 * someone else's business (REFUSED). */
+	if (a.ans.rcode == DNS_R_REFUSED) {
+		a.ans.rcode = DNS_R_NXDOMAIN;
+		a.ans.neg_ttl = 300;
+	}
 	a.aa = a.ans.authoritative;
 	a.rcode = a.ans.rcode;
 	uint8_t buf[4096];

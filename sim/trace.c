@@ -362,8 +362,12 @@ static void sum_dns_query(struct strbuf *sb, const struct trace_event *ev)
 
 static void sum_dns_answer(struct strbuf *sb, const struct trace_event *ev)
 {
-	sb_printf(sb, "DNS! %s %s -> %s ", S(ev, "qtype"), S(ev, "qname"), S(ev, "rcode"));
-	put_list(sb, ev, "answers", ", ");
+	sb_printf(sb, "DNS! %s %s -> %s", S(ev, "qtype"), S(ev, "qname"), S(ev, "rcode"));
+	const struct trace_field *f = field(ev, "answers");
+	if (f && f->n) {
+		sb_putc(sb, ' ');
+		put_list(sb, ev, "answers", ", ");
+	}
 }
 
 static void sum_net(struct strbuf *sb, const struct trace_event *ev)

@@ -680,7 +680,8 @@ static void test_list_and_status(void **state)
 		 "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)] Flags "
 		 "permitted\r\ne2 OK [READ-WRITE] SELECT completed\r\n"},
 		{"e3 FETCH 1:* FLAGS\r\n", "e3 BAD Invalid message sequence number\r\n"},
-		{"e4 FETCH * FLAGS\r\n", "e4 OK FETCH completed\r\n"},
+		{"e4 FETCH * FLAGS\r\n", "e4 BAD Invalid message sequence number\r\n"},
+		{"e6 STORE * +FLAGS (\\Seen)\r\n", "e6 BAD Invalid message sequence number\r\n"},
 		{"e5 UID FETCH 1:* FLAGS\r\n", "e5 OK UID FETCH completed\r\n"},
 	};
 	run_steps(f, login_select, 1);

@@ -241,7 +241,7 @@ static void test_body_offset(void **state)
  * and fields may be empty). */
 static void test_body_offset_without_headers(void **state)
 {
-	/* KNOWN BUG: msg_body_offset() only looks for a blank line *after* a
+	/* Regression (was a bug): msg_body_offset() only looks for a blank line *after* a
 	 * '\n', so a leading CRLF is never seen as the separator. Got 19 (past
 	 * the next "\r\n\r\n", inside the body), want 2; msg_header() then
 	 * reads body lines as header fields. Low impact: composed messages

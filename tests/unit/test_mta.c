@@ -320,7 +320,7 @@ static void test_unknown_user_bounces_5_1_1(void **state)
 
 static void test_domain_without_zone_bounces_5_1_2(void **state)
 {
-	/* KNOWN BUG: ns.example holds no zone covering example.com, and the
+	/* Regression (was a bug): ns.example holds no zone covering example.com, and the
 	 * DNS node (dnsd_recv() in resolver.c) sends dns_db_lookup()'s answer
 	 * for a name in no zone, REFUSED, instead of NXDOMAIN -- although it is
 	 * the world's only DNS server and answers with RA=1 as the MTAs'
@@ -338,7 +338,7 @@ static void test_domain_without_zone_bounces_5_1_2(void **state)
  * deferral's status and reason (Postfix practice). */
 static void test_expired_message_bounces_with_last_reason(void **state)
 {
-	/* KNOWN BUG: mta.c attempt_finished() calls
+	/* Regression (was a bug): mta.c attempt_finished() calls
 	 * rcpt_fail(m, q, i, q->r[i].status, q->r[i].diag), and rcpt_fail()
 	 * copies its arguments into those same buffers with
 	 * snprintf(q->r[i].status, ..., "%s", status): source and destination

@@ -202,8 +202,9 @@ static void expect_str(const char *what, const char *got, const char *want)
 {
 	if (strcmp(got, want) == 0)
 		return;
-	char *g = visible(got), *w = visible(want);
-	print_error("%s:\ngot:\n%s\nwant:\n%s\n", what, g, w);
+	char *l = visible(what), *g = visible(got), *w = visible(want);
+	print_error("after %s\ngot:\n%s\nwant:\n%s\n", l, g, w);
+	free(l);
 	free(g);
 	free(w);
 	fail();
