@@ -24,6 +24,8 @@ static const struct {
 	{TM_SMTP_DATA, LAD_ARROW, LAD_CMD},
 	{TM_IMAP_SEND, LAD_ARROW, LAD_CMD},
 	{TM_POP3_SEND, LAD_ARROW, LAD_CMD},
+	{TM_IMAP_DATA, LAD_ARROW, LAD_CMD},
+	{TM_POP3_DATA, LAD_ARROW, LAD_CMD},
 };
 
 /* RFC 5321 §4.2.1: the first digit of a reply code is its class. */
@@ -123,7 +125,8 @@ static struct lad_row lad_row_for(const struct lad_view *v, const struct tm_even
 	if (e->dir == TM_DIR_S2C || (e->dir == TM_DIR_NONE && v->client >= 0 &&
 				     e->node != v->client))
 		row.c2s = false;
-	if (!row.c2s && row.kind == LAD_ARROW)
+	/* protocol lines from the server are replies; a message body is not */
+	if (!row.c2s && row.kind == LAD_ARROW && e->text)
 		row.cls = lad_reply_class(e->kind, e->text);
 	return row;
 }

@@ -82,6 +82,8 @@ size_t lay_edges_from_trace(const struct tm_model *m, struct lay_edge **out)
 			break;
 		case TM_IMAP_SEND:
 		case TM_POP3_SEND:
+		case TM_IMAP_DATA:
+		case TM_POP3_DATA:
 			lay_edge_add(out, &n, c2s ? e->peer : e->node,
 				     c2s ? e->node : e->peer, true);
 			break;

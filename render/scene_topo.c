@@ -99,6 +99,17 @@ static float topo_label_w(const struct view_app *app, const struct topo_geom *g)
 	return fmaxf((float)dx * g->w - (float)app->fs * 0.5f, g->icon);
 }
 
+/* A label centred under x, shifted inward if it would leave the panel. */
+static void topo_label(struct view_app *app, enum dc_font f, const char *s, float x,
+		       float y, SDL_Color c, float maxw)
+{
+	const struct lay_rect *r = &app->panels.topo;
+	float half = fminf((float)dc_text_w(app->dc, f, s), maxw) / 2, pad = 4;
+
+	x = fminf(fmaxf(x, (float)r->x + pad + half), (float)(r->x + r->w) - pad - half);
+	dc_text(app->dc, f, s, x, y, c, DC_CENTER, maxw);
+}
+
 /* Regular labels when every name fits its room, smaller ones otherwise. */
 static bool topo_small_labels(struct view_app *app, float maxw)
 {
@@ -123,8 +134,8 @@ static void topo_hosts(struct view_app *app, const struct topo_geom *g)
 		SDL_FPoint c = topo_pos(app, g, (int)i);
 		icon_draw(app->dc, app->nodes[i].role, c.x, c.y, g->icon, &ic);
 		float ty = c.y + g->icon * 0.5f + 2;
-		dc_text(app->dc, fname, n->name, c.x, ty, p->text, DC_CENTER, maxw);
-		dc_text(app->dc, fip, n->ip, c.x, ty + lh, p->text_dim, DC_CENTER, maxw);
+		topo_label(app, fname, n->name, c.x, ty, p->text, maxw);
+		topo_label(app, fip, n->ip, c.x, ty + lh, p->text_dim, maxw);
 	}
 }
 
@@ -135,9 +146,10 @@ static SDL_Color topo_bubble_color(const struct view_app *app, const struct tm_e
 	switch (e->kind) {
 	case TM_DNS_QUERY:
 	case TM_DNS_ANSWER: return p->dns;
-	case TM_SMTP_DATA: return p->envelope;
 	case TM_NET_CONNECT: return p->cls[LAD_INFO];
 	default:
+		if (tm_kind_carries_message(e->kind))
+			return p->envelope;
 		if (e->dir == TM_DIR_S2C)
 			return p->cls[lad_reply_class(e->kind, e->text)];
 		return p->cls[LAD_CMD];
@@ -199,7 +211,7 @@ static void topo_travel(struct view_app *app, const struct topo_geom *g,
 	float f = 0.2f + 0.5f * topo_ease(prog);
 	float x = a.x + dx * f, y = a.y + dy * f;
 	float lift = g->icon * 0.55f + (float)dc_line_h(app->dc, DC_MONO) * 0.5f;
-	if (e->kind == TM_SMTP_DATA)
+	if (tm_kind_carries_message(e->kind))
 		topo_envelope(app, x, y, g->icon * 0.5f, col);
 	else
 		dc_disc(app->dc, x, y, g->icon * 0.12f, col);
@@ -226,7 +238,6 @@ static void topo_at_host(struct view_app *app, const struct topo_geom *g,
 	SDL_FPoint c = topo_pos(app, g, e->node);
 	bool decision = tm_kind_is_decision(e->kind);
 	SDL_Color col = decision ? app->pal->decision : app->pal->node_ring;
-	char label[256];
 
 	bool failed = e->kind == TM_NET_REFUSED || e->kind == TM_NET_TIMEOUT ||
 		      e->kind == TM_DNS_TIMEOUT;
@@ -234,11 +245,12 @@ static void topo_at_host(struct view_app *app, const struct topo_geom *g,
 		topo_failed_try(app, g, e, col);
 	dc_ellipse_ring(app->dc, c.x, c.y, g->icon * 0.62f, g->icon * 0.62f,
 			fmaxf((float)app->fs * 0.18f, 2), col);
-	snprintf(label, sizeof label, "%s %s", tm_kind_name(e), e->summary);
 	float lh = (float)dc_line_h(app->dc, DC_SMALL);
 	float y = c.y - g->icon * 0.62f - lh * 0.8f;
 	if (y - lh < (float)app->panels.topo.y) /* no room above: under the labels */
 		y = c.y + g->icon * 0.5f + 3.2f * lh;
+	/* the summary says what happened; the event list names the kind */
+	const char *label = e->summary[0] ? e->summary : tm_kind_name(e);
 	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SMALL);
 }
 

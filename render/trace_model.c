@@ -21,6 +21,7 @@ enum {
 	TMF_DECISION = 1 << 1, /* a stop for next/previous decision */
 	TMF_LINE = 1 << 2,     /* text is the required "line" field */
 	TMF_NARRATE = 1 << 3,  /* text is the required "text" field */
+	TMF_BODY = 1 << 4,     /* the event carries a whole message */
 };
 
 struct tm_kind_info {
@@ -54,15 +55,19 @@ static const struct tm_kind_info tm_kinds[TM_KIND_COUNT] = {
 		"port {port} refused", NULL},
 	[TM_NET_TIMEOUT] = {"net.timeout", TMF_DECISION,
 		"port {port}: no answer", NULL},
-	[TM_NET_CLOSE] = {"net.close", 0, "close", NULL},
+	[TM_NET_CLOSE] = {"net.close", 0, "connection closed", NULL},
 	[TM_TLS_START] = {"tls.start", 0, "TLS handshake", NULL},
 	[TM_TLS_OK] = {"tls.ok", 0, "TLS established {version}", NULL},
 	[TM_TLS_FAIL] = {"tls.fail", 0, "TLS failed {reason}", NULL},
 	[TM_SMTP_SEND] = {"smtp.send", TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
-	[TM_SMTP_DATA] = {"smtp.data", TMF_TRAVEL,
+	[TM_SMTP_DATA] = {"smtp.data", TMF_TRAVEL | TMF_BODY,
 		"{summary} ({bytes} bytes, {lines} lines)", "{summary}"},
 	[TM_POP3_SEND] = {"pop3.send", TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
 	[TM_IMAP_SEND] = {"imap.send", TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
+	[TM_POP3_DATA] = {"pop3.data", TMF_TRAVEL | TMF_BODY,
+		"{summary} ({bytes} bytes, {lines} lines)", "{summary}"},
+	[TM_IMAP_DATA] = {"imap.data", TMF_TRAVEL | TMF_BODY,
+		"{summary} ({bytes} bytes, {lines} lines)", "{summary}"},
 	[TM_ROUTE_MX] = {"route.mx", TMF_DECISION, "{domain}: {mx}", NULL},
 	[TM_QUEUE_ENTER] = {"queue.enter", 0,
 		"{queue_id} {from} → {rcpts}", NULL},
@@ -117,6 +122,11 @@ bool tm_kind_travels(enum tm_kind k)
 bool tm_kind_is_decision(enum tm_kind k)
 {
 	return (tm_kinds[k].flags & TMF_DECISION) != 0;
+}
+
+bool tm_kind_carries_message(enum tm_kind k)
+{
+	return (tm_kinds[k].flags & TMF_BODY) != 0;
 }
 
 /* ---- small field readers; each fills ln->why and returns false on a
@@ -335,18 +345,42 @@ static bool tm_check_order(const struct tm_model *m, struct tm_line *ln,
 	return false;
 }
 
+static bool tm_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+/* One JSON object and nothing after it but blanks. */
+static cJSON *tm_parse_object(struct tm_line *ln)
+{
+	const char *end = NULL;
+	cJSON *obj = cJSON_ParseWithLengthOpts(ln->text, ln->len, &end, false);
+
+	if (!obj) {
+		snprintf(ln->why, sizeof ln->why, "not valid JSON");
+		return NULL;
+	}
+	if (!cJSON_IsObject(obj))
+		snprintf(ln->why, sizeof ln->why, "not a JSON object");
+	else if (!tm_blank(end, (size_t)(ln->text + ln->len - end)))
+		snprintf(ln->why, sizeof ln->why, "text after the JSON object");
+	else
+		return obj;
+	cJSON_Delete(obj);
+	return NULL;
+}
+
 static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 {
-	cJSON *obj = cJSON_ParseWithLength(ln->text, ln->len);
+	cJSON *obj = tm_parse_object(ln);
 	struct tm_event e = {.node = -1, .peer = -1, .conn = -1, .seq = -1};
 	bool ok;
 
-	if (!obj || !cJSON_IsObject(obj)) {
-		snprintf(ln->why, sizeof ln->why,
-			 obj ? "not a JSON object" : "not valid JSON");
-		cJSON_Delete(obj);
+	if (!obj)
 		return false;
-	}
 	ln->obj = obj;
 	ok = tm_read_time(ln, &e) && tm_check_order(m, ln, &e) &&
 	     tm_read_kind(ln, &e) && tm_read_ids(m, ln, &e) && tm_read_text(ln, &e);
@@ -360,14 +394,6 @@ static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 	}
 	cJSON_Delete(obj);
 	return ok;
-}
-
-static bool tm_blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return false;
-	return true;
 }
 
 static void tm_add_hosts(struct tm_model *m, const struct view_host *hosts,

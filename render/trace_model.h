@@ -27,6 +27,7 @@ enum tm_kind {
 	TM_NET_CONNECT, TM_NET_ACCEPT, TM_NET_REFUSED, TM_NET_TIMEOUT,
 	TM_NET_CLOSE, TM_TLS_START, TM_TLS_OK, TM_TLS_FAIL,
 	TM_SMTP_SEND, TM_SMTP_DATA, TM_POP3_SEND, TM_IMAP_SEND,
+	TM_POP3_DATA, TM_IMAP_DATA, /* a fetched message, server to client */
 	TM_ROUTE_MX, TM_QUEUE_ENTER, TM_QUEUE_ATTEMPT, TM_QUEUE_DEFER,
 	TM_QUEUE_BOUNCE, TM_QUEUE_EXPIRE, TM_QUEUE_DONE,
 	TM_MAILBOX_STORE, TM_MAILBOX_FETCH, TM_DSN_CREATE,
@@ -89,6 +90,8 @@ void tm_free(struct tm_model *m);
 const char *tm_kind_name(const struct tm_event *e);
 bool tm_kind_travels(enum tm_kind k);
 bool tm_kind_is_decision(enum tm_kind k);
+/* smtp.data, imap.data, pop3.data: a whole message travels (an envelope). */
+bool tm_kind_carries_message(enum tm_kind k);
 
 /* The connection record for id, or NULL. */
 const struct tm_conn *tm_conn_find(const struct tm_model *m, long id);

@@ -17,12 +17,15 @@
  *                         nlines counts the lines in the literal.
  *
  * Server subset: CAPABILITY NOOP LOGOUT LOGIN AUTHENTICATE(refused) SELECT
- * EXAMINE LIST LSUB STATUS CHECK CLOSE EXPUNGE FETCH STORE UID FETCH
- * UID STORE; client literals in commands ({n} and {n+}). FETCH items: FLAGS
- * UID RFC822.SIZE RFC822 RFC822.HEADER RFC822.TEXT and BODY[section]<o.n>
- * / BODY.PEEK[...] with section "", HEADER, TEXT, HEADER.FIELDS (...),
- * HEADER.FIELDS.NOT (...). Not supported: INTERNALDATE, ENVELOPE,
- * BODYSTRUCTURE, SEARCH, COPY, APPEND, CREATE/DELETE/RENAME, IDLE, TLS.
+ * EXAMINE LIST LSUB STATUS CHECK CLOSE EXPUNGE FETCH STORE SEARCH and
+ * UID FETCH/STORE/SEARCH; client literals in commands ({n} and {n+}).
+ * FETCH items: FLAGS UID RFC822.SIZE RFC822 RFC822.HEADER RFC822.TEXT and
+ * BODY[section]<o.n> / BODY.PEEK[...] with section "", HEADER, TEXT,
+ * HEADER.FIELDS (...), HEADER.FIELDS.NOT (...). SEARCH keys: sequence
+ * sets, UID, ALL, flag keys, NOT, OR, (...), FROM TO CC BCC SUBJECT BODY
+ * TEXT HEADER, LARGER SMALLER, KEYWORD UNKEYWORD. Not supported:
+ * INTERNALDATE, ENVELOPE, BODYSTRUCTURE, date search keys, COPY, APPEND,
+ * CREATE/DELETE/RENAME/SUBSCRIBE, IDLE, STARTTLS.
  *
  * Callbacks must not free the object that called them; free it after the
  * feed/start call returns. */

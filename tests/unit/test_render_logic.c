@@ -121,6 +121,10 @@ static void test_parse_errors_table(void **state)
 	static const struct { const char *trace; const char *want; } cases[] = {
 		{"{\"t\":0.0,\"kind\":\"sim.start\"}\n{\"t\":1.0,", "trace line 2: not valid JSON"},
 		{"[1,2]\n", "trace line 1: not a JSON object"},
+		{"{\"t\":1.0,\"kind\":\"sim.end\"} {\"t\":2.0}\n",
+		 "trace line 1: text after the JSON object"},
+		{"{\"t\":1.0,\"kind\":\"sim.end\"} \r\n{\"t\":1.5,\"kind\":\"sim.end\",\"seq\":1.5}",
+		 "trace line 2: \"seq\" must be an integer"},
 		{"{\"kind\":\"narrate\",\"text\":\"x\"}", "trace line 1: missing \"t\""},
 		{"{\"t\":\"1.0\",\"kind\":\"sim.end\"}", "trace line 1: \"t\" must be seconds"},
 		{"{\"t\":1.0}", "trace line 1: missing \"kind\""},
@@ -450,6 +454,34 @@ static void test_ladder_follows_cursor(void **state)
 	tm_free(m);
 }
 
+/* A fetched message (imap.data/pop3.data) travels server to client as an
+ * envelope, and in the ladder it is content, not a reply. */
+static void test_fetched_message(void **state)
+{
+	const char *trace =
+		"{\"t\":1.0,\"kind\":\"net.connect\",\"node\":\"bob\",\"peer\":\"mbox\",\"conn\":9,\"port\":110}\n"
+		"{\"t\":1.1,\"kind\":\"pop3.send\",\"node\":\"mbox\",\"peer\":\"bob\",\"conn\":9,\"dir\":\"s2c\",\"line\":\"-ERR locked\"}\n"
+		"{\"t\":1.2,\"kind\":\"pop3.data\",\"node\":\"mbox\",\"peer\":\"bob\",\"conn\":9,\"dir\":\"s2c\",\"bytes\":771,\"lines\":22,\"summary\":\"message\"}\n";
+	char err[200];
+	struct tm_model *m = tm_parse(trace, strlen(trace), NULL, 0, err, sizeof err);
+	struct lad_view v;
+
+	if (!m)
+		FAILF("parse failed: %s\n", err);
+	expect_long("kind", m->ev[2].kind, TM_POP3_DATA);
+	expect_long("travels", tm_kind_travels(m->ev[2].kind), true);
+	expect_long("carries a message", tm_kind_carries_message(m->ev[2].kind), true);
+	expect_str("summary", m->ev[2].summary, "message (771 bytes, 22 lines)");
+	lad_init(&v);
+	lad_build(&v, m, 2);
+	expect_long("rows", (long)v.nrows, 3);
+	expect_long("-ERR class", v.rows[1].cls, LAD_5XX);
+	expect_long("body class", v.rows[2].cls, LAD_CMD);
+	expect_long("body direction", v.rows[2].c2s, false);
+	lad_free(&v);
+	tm_free(m);
+}
+
 static void test_reply_classes(void **state)
 {
 	static const struct { enum tm_kind k; const char *line; enum lad_class want; } c[] = {
@@ -651,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_scroll_first),
 		cmocka_unit_test(test_ladder_rows_at_mail_from),
 		cmocka_unit_test(test_ladder_follows_cursor),
+		cmocka_unit_test(test_fetched_message),
 		cmocka_unit_test(test_reply_classes),
 		cmocka_unit_test(test_gap_labels),
 		cmocka_unit_test(test_gap_compression),
