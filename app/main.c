@@ -6,6 +6,7 @@
  *   mailsim check FILE...         validate scenarios
  *   mailsim view FILE             the interactive visualizer
  *   mailsim render FILE ...       one frame to PNG/BMP, headless
+ *   mailsim serve FILE --host H   one scenario MTA on a real TCP socket (serve.c)
  *
  * FILE "@default" names the built-in scenario. Exit codes: 0 ok, 1 invalid
  * scenario, 2 usage error, 3 a run that lost track of a message, 4 I/O. */
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "serve.h"
 #include "util.h"
 #include "view.h"
 #include "world.h"
@@ -33,6 +35,7 @@ static const char usage_text[] =
 	"  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen]\n"
 	"  mailsim render FILE (--at SECONDS | --event N) --out FRAME.png|.bmp\n"
 	"                   [--seed N] [--size WxH] [--scale S]\n"
+	SERVE_USAGE
 	"FILE may be @default for the built-in scenario (scenarios/basic-delivery.json).\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -331,7 +334,8 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
-	} cmds[] = {{"run", cmd_run}, {"check", cmd_check}, {"view", cmd_view}, {"render", cmd_render}};
+	} cmds[] = {{"run", cmd_run}, {"check", cmd_check}, {"view", cmd_view}, {"render", cmd_render},
+		    {"serve", serve_main}};
 	for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
 		if (strcmp(cmd, cmds[i].name) == 0)
 			return cmds[i].fn(argc - 2, argv + 2);

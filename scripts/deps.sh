@@ -3,6 +3,9 @@
 # otherwise print the exact command and stop.
 MAILSIM_PACKAGES="gcc make cmake pkg-config libcjson-dev libsdl2-dev libsdl2-ttf-dev \
 libsdl2-image-dev libcmocka-dev"
+# Only scripts/test needs these: the live-mode tests (tests/live) drive
+# `mailsim serve` with /usr/bin/python3's smtplib and with swaks.
+MAILSIM_TEST_PACKAGES="python3 swaks"
 
 mailsim_missing_packages() {
 	local missing="" p

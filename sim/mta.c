@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsn.h"
 #include "msg.h"
 #include "retrieval.h"
 #include "resolver.h"
+#include "retry.h"
 #include "smtpc.h"
 #include "smtpd.h"
 #include "util.h"
@@ -25,6 +27,8 @@ struct qrcpt {
 	char status[16];         /* last enhanced status */
 	char diag[1024];         /* last diagnostic (remote reply or local reason) */
 	char remote[256];        /* remote MTA that answered, if any */
+	int64_t last_attempt;    /* when its outcome was last decided */
+	bool reported;           /* a failure DSN already names it */
 };
 
 struct qentry {
@@ -41,7 +45,12 @@ struct qentry {
 	int attempts;
 	int active_jobs;
 	evq_id retry_timer;
-	bool is_dsn;
+	bool is_dsn;             /* a DSN we generated (its sender is <>) */
+	bool warned;             /* the delay warning went out */
+	int64_t first_failure;   /* -1 until an attempt fails (Exim measures from it) */
+	int64_t last_interval;
+	int dsn_count;           /* DSNs sent about it (delay warnings included) */
+	int fail_dsns;           /* failure DSNs: m1.dsn, m1.dsn2, ... */
 };
 
 struct job {
@@ -61,6 +70,22 @@ struct job {
 	struct smtpc_rcpt_result *res; /* owned copy of the outcome */
 	size_t nres;
 	char remote[256];
+	char ip[64];
+	bool plaintext;          /* retrying this MX without STARTTLS */
+	bool retry_plain;        /* the TLS handshake failed: go again in plaintext */
+	int unresolvable;        /* MX targets with no address at all */
+	bool self_listed;        /* we are one of the domain's MX hosts */
+	evq_id cmd_timer;        /* waiting for the server's next reply */
+};
+
+struct grey {
+	char *ip, *sender, *rcpt; /* owned */
+	int64_t first_seen;
+};
+
+struct rate_mark {
+	char *ip; /* owned */
+	int64_t t;
 };
 
 struct mta {
@@ -70,22 +95,17 @@ struct mta {
 	struct mailstore *store;     /* owned */
 	struct qentry *queue;        /* owned list */
 	uint32_t qcounter;
-	struct mta_retry retry;
+	struct retry_policy retry;
 	int64_t idle_timeout;
+	struct grey *grey;           /* owned */
+	size_t ngrey;
+	struct rate_mark *rate;      /* owned */
+	size_t nrate;
 };
 
 void mta_set_idle_timeout(struct mta *m, int64_t us)
 {
 	m->idle_timeout = us;
-}
-
-int64_t mta_backoff(const struct mta_retry *r, int64_t age)
-{
-	if (age < r->min_backoff)
-		return r->min_backoff;
-	if (age > r->max_backoff)
-		return r->max_backoff;
-	return age;
 }
 
 static bool is_local_domain(const struct mta *m, const char *domain)
@@ -183,22 +203,144 @@ static void in_ptr_done(struct sim *sim, void *ctx, const char *qname, enum dns_
 		smtpd_resume(s->d, &r);
 }
 
+/* The mailbox an address at one of our domains reaches: the user itself,
+ * a user that lists it as an alias, or the domain's catch-all user. */
+static const struct scn_user *resolve_local(const struct mta *m, const char *rcpt)
+{
+	const struct scenario *scn = m->sim->scn;
+	const struct scn_user *u = scn_user(scn, rcpt);
+	if (u)
+		return u;
+	for (size_t i = 0; i < scn->nusers; i++)
+		for (size_t k = 0; k < scn->users[i].naliases; k++)
+			if (ascii_strcaseeq(scn->users[i].aliases[k], rcpt))
+				return &scn->users[i];
+	for (size_t i = 0; i < scn->nusers; i++)
+		if (scn->users[i].catch_all &&
+		    ascii_strcaseeq(addr_domain(scn->users[i].address), addr_domain(rcpt)))
+			return &scn->users[i];
+	return NULL;
+}
+
+static void policy_event(struct mta *m, const char *decision, const char *rcpt, const char *reason)
+{
+	trace_begin(m->sim->trace, m->sim->now, "policy.decision");
+	trace_node(m->sim->trace, m->host->name);
+	if (rcpt)
+		trace_rcpt(m->sim->trace, rcpt);
+	trace_str(m->sim->trace, "decision", decision);
+	trace_str(m->sim->trace, "reason", reason);
+	trace_end(m->sim->trace);
+}
+
+static bool is_relay_domain(const struct mta *m, const char *domain)
+{
+	for (size_t i = 0; i < m->cfg->nrelay_domains; i++)
+		if (ascii_strcaseeq(m->cfg->relay_domains[i], domain))
+			return true;
+	return false;
+}
+
+/* Greylisting (postgrey's triplet: client IP, sender, recipient): the first
+ * attempt is deferred; a retry after the delay passes and is remembered. */
+static bool greylisted(struct mta *m, const char *ip, const char *sender, const char *rcpt,
+		       int64_t *wait)
+{
+	struct sim *sim = m->sim;
+	for (size_t i = 0; i < m->ngrey; i++) {
+		struct grey *g = &m->grey[i];
+		if (strcmp(g->ip, ip) || strcmp(g->sender, sender) || !ascii_strcaseeq(g->rcpt, rcpt))
+			continue;
+		*wait = g->first_seen + m->cfg->greylist_delay - sim->now;
+		return *wait > 0;
+	}
+	m->grey = xrealloc(m->grey, (m->ngrey + 1) * sizeof *m->grey);
+	m->grey[m->ngrey++] = (struct grey){xstrdup(ip), xstrdup(sender), xstrdup(rcpt), sim->now};
+	*wait = m->cfg->greylist_delay;
+	return true;
+}
+
+static void check_local_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const char *rcpt,
+			     struct smtp_reply *reply)
+{
+	struct mta *m = s->m;
+	const struct scn_user *u = resolve_local(m, rcpt);
+	struct mbox_user *mb = u ? mailstore_user(m->store, u->address) : NULL;
+	if (!u || !mb) {
+		smtp_reply_set(reply, 550, "5.1.1",
+			       "<%s>: Recipient address rejected: User unknown in local recipient table",
+			       rcpt);
+	} else if (u->disabled) {
+		smtp_reply_set(reply, 550, "5.2.1", "<%s>: Recipient address rejected: Mailbox disabled",
+			       rcpt);
+	} else if (mb->quota && mbox_usage(mb) + (txn->declared_size > 0 ? txn->declared_size : 0) >=
+					mb->quota) {
+		/* Like Dovecot's quota-status service: refuse at RCPT when the
+		 * mailbox is full, or when the size declared with MAIL FROM ...
+		 * SIZE= (RFC 1870) would not fit. */
+		smtp_reply_set(reply, 552, "5.2.2", "<%s>: Recipient address rejected: Mailbox full",
+			       rcpt);
+	}
+}
+
 static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const char *rcpt,
 		       struct smtp_reply *reply)
 {
 	struct mta *m = s->m;
 	const char *domain = addr_domain(rcpt);
-	if (is_local_domain(m, domain)) {
-		if (!mailstore_user(m->store, rcpt))
-			smtp_reply_set(reply, 550, "5.1.1",
-				       "<%s>: Recipient address rejected: User unknown in local "
-				       "recipient table",
-				       rcpt);
+	if (is_local_domain(m, domain))
+		check_local_rcpt(s, txn, rcpt, reply);
+	else if (!txn->auth_user && !is_relay_domain(m, domain))
+		/* RFC 5321 §3.6.2/§7.1: relay only for our own authenticated
+		 * users, or for domains we are a backup MX for. */
+		smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", rcpt);
+	if (reply->code >= 400) {
+		policy_event(m, "reject", rcpt, reply->text);
 		return;
 	}
-	/* RFC 5321 §3.6.2/§7.1: relay only for our own authenticated users. */
-	if (!txn->auth_user)
-		smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", rcpt);
+	int64_t wait;
+	if (m->cfg->greylist_delay > 0 && !txn->auth_user &&
+	    greylisted(m, s->c->cli->ip, txn->mail_from ? txn->mail_from : "", rcpt, &wait)) {
+		char why[200];
+		snprintf(why, sizeof why, "first time this (IP, sender, recipient) is seen: try again "
+					 "in %" PRId64 " s",
+			 (wait + 999999) / 1000000);
+		policy_event(m, "greylist", rcpt, why);
+		smtp_reply_set(reply, 451, "4.7.1",
+			       "<%s>: Recipient address rejected: Greylisted, try again in %" PRId64
+			       " seconds",
+			       rcpt, (wait + 999999) / 1000000);
+	}
+}
+
+/* Rate limit per client address over a sliding window, at MAIL. */
+static void check_rate(struct smtp_in *s, struct smtp_reply *reply)
+{
+	struct mta *m = s->m;
+	if (m->cfg->rate_limit <= 0 || m->cfg->rate_window <= 0)
+		return;
+	struct sim *sim = m->sim;
+	int n = 0;
+	for (size_t i = 0; i < m->nrate; i++)
+		if (strcmp(m->rate[i].ip, s->c->cli->ip) == 0 &&
+		    sim->now - m->rate[i].t < m->cfg->rate_window)
+			n++;
+	if (n < m->cfg->rate_limit)
+		return;
+	char why[160];
+	snprintf(why, sizeof why, "%d messages from %s within %" PRId64 " s", n, s->c->cli->ip,
+		 m->cfg->rate_window / 1000000);
+	policy_event(m, "defer", NULL, why);
+	smtp_reply_set(reply, 451, "4.7.0", "Rate limit exceeded: %s, try again later", why);
+}
+
+static void note_rate(struct smtp_in *s)
+{
+	struct mta *m = s->m;
+	if (m->cfg->rate_limit <= 0)
+		return;
+	m->rate = xrealloc(m->rate, (m->nrate + 1) * sizeof *m->rate);
+	m->rate[m->nrate++] = (struct rate_mark){xstrdup(s->c->cli->ip), m->sim->now};
 }
 
 static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn,
@@ -222,11 +364,15 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 			smtp_reply_set(reply, 235, "2.7.0", "Authentication successful");
 		break;
 	}
+	case SMTPD_HOOK_MAIL:
+		check_rate(s, reply);
+		break;
 	case SMTPD_HOOK_RCPT:
 		check_rcpt(s, txn, arg, reply);
 		break;
 	case SMTPD_HOOK_MESSAGE:
 		queue_message(m, txn, s, reply);
+		note_rate(s);
 		break;
 	default:
 		break;
@@ -377,6 +523,7 @@ static struct qentry *qentry_new(struct mta *m, const char *sender, const char *
 	q->data = xstrndup(data, len);
 	q->len = len;
 	q->arrival = m->sim->now;
+	q->first_failure = -1;
 	q->tag = xstrdup(tag ? tag : q->qid);
 	q->next = m->queue;
 	m->queue = q;
@@ -404,6 +551,7 @@ static void queue_message(struct mta *m, const struct smtpd_txn *txn, struct smt
 	const char *tag = sim_tag_find(sim, txn->data, txn->data_len);
 	struct qentry *q = qentry_new(m, txn->mail_from, txn->rcpts, txn->nrcpts, txn->data,
 				      txn->data_len, tag);
+	q->is_dsn = !txn->mail_from[0]; /* MAIL FROM:<> carries reports, not user mail */
 	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
 	char date[64];
 	sim_date(sim, date, sizeof date);
@@ -432,6 +580,7 @@ static void rcpt_done(struct mta *m, struct qentry *q, size_t i, const char *res
 		      const char *status, const char *reason)
 {
 	q->r[i].state = QR_DONE;
+	q->r[i].last_attempt = m->sim->now;
 	trace_q(m, q, "queue.done", q->r[i].addr);
 	trace_str(m->sim->trace, "result", result);
 	if (status)
@@ -452,11 +601,12 @@ static void rcpt_fail(struct mta *m, struct qentry *q, size_t i, const char *sta
 	status = st;
 	diag = dg;
 	q->r[i].state = QR_FAILED;
+	q->r[i].last_attempt = m->sim->now;
 	memcpy(q->r[i].status, st, sizeof st);
 	memcpy(q->r[i].diag, dg, sizeof dg);
 	trace_q(m, q, "queue.bounce", q->r[i].addr);
 	trace_str(m->sim->trace, "status", status);
-	trace_str(m->sim->trace, "class", "hard");
+	trace_str(m->sim->trace, "class", status[0] == '5' ? "hard" : "expired");
 	trace_str(m->sim->trace, "reason", diag);
 	trace_end(m->sim->trace);
 	if (!q->is_dsn)
@@ -467,34 +617,116 @@ static void rcpt_defer(struct mta *m, struct qentry *q, size_t i, const char *st
 		       const char *diag)
 {
 	q->r[i].state = QR_PENDING;
+	q->r[i].last_attempt = m->sim->now;
 	snprintf(q->r[i].status, sizeof q->r[i].status, "%s", status);
 	snprintf(q->r[i].diag, sizeof q->r[i].diag, "%s", diag);
 }
 
-/* After every job of an attempt has finished: retry, expire or retire. */
-static void attempt_finished(struct mta *m, struct qentry *q)
+/* ===== delivery status notifications (RFC 3464) =========================== */
+
+static void dsn_event(struct mta *m, struct qentry *q, const char *dsn_tag, const char *action,
+		      const struct dsn_rcpt *v, size_t n)
 {
 	struct sim *sim = m->sim;
-	bool pending = false;
-	for (size_t i = 0; i < q->nr; i++)
-		pending |= q->r[i].state == QR_PENDING;
-	if (!pending) {
-		unlink_entry(m, q);
-		qentry_free(q);
-		return;
+	trace_begin(sim->trace, sim->now, "dsn.create");
+	trace_node(sim->trace, m->host->name);
+	trace_msg(sim->trace, q->tag);
+	trace_str(sim->trace, "dsn_msg", dsn_tag);
+	trace_str(sim->trace, "to", q->sender);
+	trace_str(sim->trace, "action", action);
+	trace_str(sim->trace, "status", n ? v[0].status : "");
+	const char **r = xcalloc(n ? n : 1, sizeof *r);
+	for (size_t i = 0; i < n; i++)
+		r[i] = v[i].final_recipient;
+	trace_strv(sim->trace, "rcpts", r, n);
+	free(r);
+	trace_end(sim->trace);
+}
+
+/* One DSN for every recipient in `want` state that no DSN named yet, sent
+ * back to the envelope sender with MAIL FROM:<> through our own queue. */
+static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
+{
+	struct sim *sim = m->sim;
+	enum qr_state want = action == DSN_FAILED ? QR_FAILED : QR_PENDING;
+	size_t n = 0;
+	struct dsn_rcpt *v = xcalloc(q->nr, sizeof *v);
+	char (*last)[64] = xcalloc(q->nr, sizeof *last);
+	char until[64], arrival[64], date[64], mid[300], boundary[80], tag[300], remote_diag[1100];
+	sim_date_at(sim, retry_give_up_time(&m->retry, q->arrival, q->first_failure < 0 ? sim->now : q->first_failure), until, sizeof until);
+	for (size_t i = 0; i < q->nr; i++) {
+		struct qrcpt *r = &q->r[i];
+		if (r->state != want || (action == DSN_FAILED && r->reported))
+			continue;
+		r->reported = action == DSN_FAILED;
+		sim_date_at(sim, r->last_attempt, last[n], sizeof last[n]);
+		v[n] = (struct dsn_rcpt){.final_recipient = r->addr, .action = action,
+					 .status = r->status[0] ? r->status : "4.0.0",
+					 .remote_mta = r->remote[0] ? r->remote : NULL,
+					 .diagnostic = r->diag[0] ? r->diag : NULL,
+					 .last_attempt_date = last[n],
+					 .will_retry_until = action == DSN_DELAYED ? until : NULL};
+		n++;
 	}
-	int64_t age = sim->now - q->arrival;
-	if (age >= m->retry.queue_lifetime) {
-		/* Postfix: expiry turns the last temporary reason into a bounce. */
-		for (size_t i = 0; i < q->nr; i++)
-			if (q->r[i].state == QR_PENDING)
-				rcpt_fail(m, q, i, q->r[i].status[0] ? q->r[i].status : "4.4.7",
-					  q->r[i].diag);
-		unlink_entry(m, q);
-		qentry_free(q);
-		return;
+	if (n == 0)
+		goto out;
+	if (!q->sender[0]) {
+		/* RFC 5321 §4.5.5 / §6.1: never a report about a report. */
+		policy_event(m, "discard", NULL,
+			     "no DSN for a message sent with the null sender <> (it is itself a bounce)");
+		goto out;
 	}
-	int64_t next = sim->now + mta_backoff(&m->retry, age);
+	q->dsn_count++;
+	if (action == DSN_FAILED && ++q->fail_dsns > 1)
+		snprintf(tag, sizeof tag, "%s.dsn%d", q->tag, q->fail_dsns);
+	else
+		snprintf(tag, sizeof tag, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
+	sim_date(sim, date, sizeof date);
+	sim_date_at(sim, q->arrival, arrival, sizeof arrival);
+	snprintf(mid, sizeof mid, "<%" PRId64 ".%s.%d@%s>", (sim->epoch_unix_us + sim->now) / 1000000,
+		 q->qid, q->dsn_count, m->host->name);
+	snprintf(boundary, sizeof boundary, "%s.%d/%s", q->qid, q->dsn_count, m->host->name);
+	char postmaster[300];
+	snprintf(postmaster, sizeof postmaster, "MAILER-DAEMON@%s", m->host->name);
+	(void)remote_diag;
+	struct dsn_report rep = {
+		.reporting_mta = m->host->name,
+		.arrival_date = arrival,
+		.date = date,
+		.message_id = mid,
+		.to = q->sender,
+		.postmaster = postmaster,
+		.rcpts = v,
+		.nrcpts = n,
+		.original = q->data,
+		.original_len = q->len,
+		.return_full = false,
+		.boundary = boundary,
+	};
+	struct strbuf out;
+	sb_init(&out);
+	dsn_build(&rep, &out);
+	dsn_event(m, q, tag, dsn_action_name(action), v, n);
+	sim_tag_add(sim, mid, tag);
+	const char *to = q->sender;
+	struct qentry *d = qentry_new(m, "", &to, 1, out.data, out.len, tag);
+	d->is_dsn = true;
+	sb_free(&out);
+	enqueue(m, d);
+out:
+	free(v);
+	free(last);
+}
+
+static void retire(struct mta *m, struct qentry *q)
+{
+	unlink_entry(m, q);
+	qentry_free(q);
+}
+
+static void trace_deferrals(struct mta *m, struct qentry *q, int64_t next)
+{
+	struct sim *sim = m->sim;
 	for (size_t i = 0; i < q->nr; i++) {
 		if (q->r[i].state != QR_PENDING)
 			continue;
@@ -502,8 +734,51 @@ static void attempt_finished(struct mta *m, struct qentry *q)
 		trace_str(sim->trace, "status", q->r[i].status);
 		trace_str(sim->trace, "class", "soft");
 		trace_str(sim->trace, "reason", q->r[i].diag);
+		trace_str(sim->trace, "queue", "deferred");
+		trace_int(sim->trace, "attempt", q->attempts);
 		trace_time(sim->trace, "next_attempt", next);
 		trace_end(sim->trace);
+	}
+}
+
+/* After every job of an attempt has finished: report failures, then retry,
+ * warn, expire or retire (Postfix qmgr semantics, email-facts §5). */
+static void attempt_finished(struct mta *m, struct qentry *q)
+{
+	struct sim *sim = m->sim;
+	send_dsn(m, q, DSN_FAILED);
+	bool pending = false;
+	for (size_t i = 0; i < q->nr; i++)
+		pending |= q->r[i].state == QR_PENDING;
+	if (!pending) {
+		retire(m, q);
+		return;
+	}
+	if (q->first_failure < 0)
+		q->first_failure = sim->now;
+	int64_t next, interval;
+	double u = rng_u32(&sim->rng) / 4294967296.0;
+	if (!retry_next(&m->retry, sim->now, q->arrival, q->first_failure, q->last_interval, u, &next,
+			&interval)) {
+		/* Give up: the last temporary reason becomes the bounce (Postfix
+		 * "status=expired, returned to sender"). */
+		trace_q(m, q, "queue.expire", NULL);
+		trace_time(sim->trace, "age", sim->now - q->arrival);
+		trace_end(sim->trace);
+		for (size_t i = 0; i < q->nr; i++)
+			if (q->r[i].state == QR_PENDING)
+				rcpt_fail(m, q, i, q->r[i].status[0] ? q->r[i].status : "4.4.7",
+					  q->r[i].diag);
+		send_dsn(m, q, DSN_FAILED);
+		retire(m, q);
+		return;
+	}
+	q->last_interval = interval;
+	trace_deferrals(m, q, next);
+	if (m->retry.delay_warning > 0 && !q->warned && !q->is_dsn &&
+	    sim->now - q->arrival >= m->retry.delay_warning) {
+		q->warned = true;
+		send_dsn(m, q, DSN_DELAYED);
 	}
 	q->retry_timer = sim_at(sim, next, ev_attempt, q, 0);
 }
@@ -514,7 +789,8 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 {
 	struct sim *sim = m->sim;
 	struct qrcpt *r = &q->r[i];
-	struct mbox_user *u = mailstore_user(m->store, r->addr);
+	const struct scn_user *su = resolve_local(m, r->addr);
+	struct mbox_user *u = su ? mailstore_user(m->store, su->address) : NULL;
 	if (!u) {
 		rcpt_fail(m, q, i, "5.1.1", "User unknown in local recipient table");
 		return;
@@ -528,12 +804,14 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 	msg_prepend_header(&copy, "Return-Path", rp);
 	if (u->quota && mbox_usage(u) + (int64_t)copy.len > u->quota) {
 		sb_free(&copy);
-		rcpt_fail(m, q, i, "5.2.2", "Mailbox full: quota exceeded");
+		char why[600];
+		snprintf(why, sizeof why, "<%s>: mailbox full: %" PRId64 " of %" PRId64
+					  " bytes used, this message needs %zu more",
+			 r->addr, mbox_usage(u), u->quota, q->len);
+		rcpt_fail(m, q, i, "5.2.2", why);
 		return;
 	}
 	header_event(m, q->tag, "Return-Path", rp);
-	char date[64];
-	(void)date;
 	mbox_store(u, "INBOX", copy.data, copy.len, sim->now, sim->epoch_unix_us + sim->now, q->tag);
 	trace_begin(sim->trace, sim->now, "mailbox.store");
 	trace_node(sim->trace, m->host->name);
@@ -544,7 +822,9 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 	trace_int(sim->trace, "bytes", (int64_t)copy.len);
 	trace_end(sim->trace);
 	sb_free(&copy);
-	if (!q->is_dsn)
+	if (q->is_dsn)
+		sim->stats.dsn_sent++;
+	else
 		sim->stats.delivered++;
 	rcpt_done(m, q, i, "delivered", "2.0.0", "delivered to mailbox");
 }
@@ -643,10 +923,18 @@ static void order_mx(struct job *j, const struct dns_answer *ans)
 		}
 		s = e;
 	}
+	/* RFC 5321 §5.1 rule 9: a relay in the MX list drops itself and every
+	 * entry of equal or higher preference (a backup MX hands mail upward). */
+	const struct host *me = j->q->m->host;
+	int own = -1;
+	for (size_t i = 0; i < n && own < 0; i++)
+		if (ascii_strcaseeq(v[i]->target, me->name))
+			own = v[i]->pref;
 	j->mx = xcalloc(n ? n : 1, sizeof *j->mx);
 	for (size_t i = 0; i < n; i++)
-		j->mx[i] = xstrdup(v[i]->target);
-	j->nmx = n;
+		if (own < 0 || v[i]->pref < own)
+			j->mx[j->nmx++] = xstrdup(v[i]->target);
+	j->self_listed = own >= 0;
 	free(v);
 }
 
@@ -674,7 +962,13 @@ static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dn
 		return;
 	}
 	order_mx(j, ans);
+	if (j->nmx == 0 && j->self_listed) {
+		snprintf(diag, sizeof diag, "mail for %s loops back to myself", j->domain);
+		job_fail_all(j, "5.4.6", diag);
+		return;
+	}
 	if (j->nmx == 0) { /* NODATA: the domain itself is the implicit MX */
+		free(j->mx);
 		j->mx = xcalloc(1, sizeof *j->mx);
 		j->mx[j->nmx++] = xstrdup(j->domain);
 	}
@@ -740,8 +1034,13 @@ static void job_next_mx(struct job *j)
 {
 	struct mta *m = j->q->m;
 	if (j->imx >= j->nmx) {
-		job_defer_all(j, j->last_status[0] ? j->last_status : "4.4.1",
-			      j->last_error[0] ? j->last_error : "no MX host answered");
+		/* RFC 5321 §5.1: MX hosts exist but none has an address → error;
+		 * anything temporary on the way → defer. */
+		if (j->unresolvable == (int)j->nmx)
+			job_fail_all(j, "5.4.4", j->last_error);
+		else
+			job_defer_all(j, j->last_status[0] ? j->last_status : "4.4.1",
+				      j->last_error[0] ? j->last_error : "no MX host answered");
 		return;
 	}
 	resolver_query(m->host->resolver, j->mx[j->imx], DNS_T_A, job_a_answer, j);
@@ -795,6 +1094,14 @@ static void sess_done(void *ud, const struct smtpc_result *res)
 			 res->reply.enh[0] ? res->reply.enh
 					   : (res->cls == SMTP_CLASS_PERMFAIL ? "5.0.0" : "4.4.2"));
 		j->try_next = early && (res->cls != SMTP_CLASS_OK);
+		/* Opportunistic TLS (Postfix smtp_tls_security_level = may): a
+		 * failed handshake is retried in plaintext with the same host. */
+		const char *pol = j->q->m->cfg->tls_policy;
+		if (res->stage == SMTPC_STAGE_TLS && !j->plaintext && pol && strcmp(pol, "may") == 0)
+			j->retry_plain = true;
+		if (res->stage == SMTPC_STAGE_TLS || (res->stage == SMTPC_STAGE_EHLO &&
+						      res->reply.code < 400 && res->reply.code > 0))
+			snprintf(j->last_status, sizeof j->last_status, "4.7.5");
 	}
 }
 
@@ -847,13 +1154,28 @@ static void apply_results(struct job *j)
 	}
 }
 
+static void job_connect(struct job *j, const char *ip);
+
 static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct job *j = ctx;
 	if (j->c->open[SIDE_CLIENT])
 		net_close(j->c, SIDE_CLIENT);
+	sim_cancel(sim, j->cmd_timer);
+	j->cmd_timer = 0;
 	smtpc_free(j->sc);
 	j->sc = NULL;
+	if (j->retry_plain) {
+		free(j->res);
+		j->res = NULL;
+		j->nres = 0;
+		j->session_done = j->try_next = j->retry_plain = false;
+		j->plaintext = true;
+		policy_event(j->q->m, "defer", NULL,
+			     "TLS handshake failed; opportunistic TLS retries the same host in plaintext");
+		job_connect(j, j->ip);
+		return;
+	}
 	if (!j->session_done || j->try_next) {
 		free(j->res);
 		j->res = NULL;
@@ -867,11 +1189,37 @@ static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
 	job_end(j);
 }
 
+/* Postfix smtp_*_timeout: 300 s for the greeting and each reply (600 s
+ * after the final dot is the RFC's minimum; one value keeps it simple). */
+#define SMTP_CLIENT_TIMEOUT SIM_US(300)
+
+static void ev_cmd_timeout(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct job *j = ctx;
+	j->cmd_timer = 0;
+	if (j->sc)
+		smtpc_timeout(j->sc);
+}
+
+static void arm_cmd_timer(struct job *j)
+{
+	struct sim *sim = j->q->m->sim;
+	sim_cancel(sim, j->cmd_timer);
+	j->cmd_timer = sim_after(sim, SMTP_CLIENT_TIMEOUT, ev_cmd_timeout, j, 0);
+}
+
+static void out_connected(void *ctx, struct conn *c)
+{
+	arm_cmd_timer(ctx);
+}
+
 static void out_data(void *ctx, struct conn *c, const char *data, size_t len)
 {
 	struct job *j = ctx;
-	if (j->sc)
-		smtpc_feed(j->sc, data, len);
+	if (!j->sc)
+		return;
+	arm_cmd_timer(j);
+	smtpc_feed(j->sc, data, len);
 }
 
 static void out_tls(void *ctx, struct conn *c, bool ok)
@@ -899,6 +1247,7 @@ static void out_failed(void *ctx, struct conn *c, enum net_fail why)
 }
 
 static const struct conn_ops out_ops = {
+	.connected = out_connected,
 	.failed = out_failed,
 	.data = out_data,
 	.tls = out_tls,
@@ -909,9 +1258,12 @@ static void job_connect(struct job *j, const char *ip)
 {
 	struct mta *m = j->q->m;
 	snprintf(j->remote, sizeof j->remote, "%s", j->mx[j->imx]);
+	const char *pol = m->cfg->tls_policy ? m->cfg->tls_policy : "may";
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,
-		.starttls = true, /* opportunistic TLS between MTAs */
+		/* "may": opportunistic TLS between MTAs; "encrypt": insist. */
+		.starttls = strcmp(pol, "none") != 0 && !j->plaintext,
+		.require_tls = strcmp(pol, "encrypt") == 0,
 	};
 	j->sc = smtpc_new(&cfg, &sess_callbacks, j);
 	free(j->rcpts);
@@ -938,14 +1290,37 @@ static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns
 			 "Host or domain name not found. Name service error for name=%s type=A: %s",
 			 qname, ans ? dns_rcode_name(ans->rcode) : "timed out");
 		snprintf(j->last_status, sizeof j->last_status, "4.4.3");
+		if (ans && (ans->rcode == DNS_R_NXDOMAIN || ans->rcode == DNS_R_NOERROR))
+			j->unresolvable++;
 		j->imx++;
 		job_next_mx(j);
 		return;
 	}
+	snprintf(j->ip, sizeof j->ip, "%s", ip);
+	j->plaintext = false;
 	job_connect(j, ip);
 }
 
 /* ===== set-up ============================================================== */
+
+/* The retry policy: Postfix defaults or the Exim rules (validated by the
+ * scenario loader), with the scenario's overrides. */
+static void mta_setup_retry(struct mta *m, const struct scn_host *cfg)
+{
+	char err[256];
+	retry_policy_postfix(&m->retry);
+	if (cfg->retry_rules && strcmp(cfg->retry_schedule, "exim") == 0 &&
+	    !retry_policy_exim(&m->retry, cfg->retry_rules, err, sizeof err))
+		abort(); /* the loader checked it: our bug */
+	if (cfg->min_backoff >= 0)
+		m->retry.min_backoff = cfg->min_backoff;
+	if (cfg->max_backoff >= 0)
+		m->retry.max_backoff = cfg->max_backoff;
+	if (cfg->queue_lifetime >= 0)
+		m->retry.queue_lifetime = cfg->queue_lifetime;
+	if (cfg->delay_warning >= 0)
+		m->retry.delay_warning = cfg->delay_warning;
+}
 
 struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
 {
@@ -954,8 +1329,8 @@ struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
 	m->host = h;
 	m->cfg = cfg;
 	m->store = mailstore_new(h->name);
-	m->retry = (struct mta_retry){SIM_US(300), SIM_US(4000), SIM_US(5 * 86400)};
-	m->idle_timeout = SIM_US(300);
+	mta_setup_retry(m, cfg);
+	m->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : SIM_US(300);
 	if (scn_host_has_service(cfg, "smtp"))
 		host_listen(h, 25, accept_port25, m);
 	if (scn_host_has_service(cfg, "submission"))
@@ -975,6 +1350,15 @@ void mta_free(void *p)
 		m->queue = q->next;
 		qentry_free(q);
 	}
+	for (size_t i = 0; i < m->ngrey; i++) {
+		free(m->grey[i].ip);
+		free(m->grey[i].sender);
+		free(m->grey[i].rcpt);
+	}
+	free(m->grey);
+	for (size_t i = 0; i < m->nrate; i++)
+		free(m->rate[i].ip);
+	free(m->rate);
 	mailstore_free(m->store);
 	free(m);
 }

@@ -17,13 +17,6 @@
 
 struct mta;
 
-/* Retry schedule (Postfix defaults, email-facts §5.1). */
-struct mta_retry {
-	int64_t min_backoff;      /* minimal_backoff_time 300 s */
-	int64_t max_backoff;      /* maximal_backoff_time 4000 s */
-	int64_t queue_lifetime;   /* maximal_queue_lifetime 5 d */
-};
-
 struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg);
 void mta_free(void *m);
 struct mailstore *mta_store(struct mta *m);
@@ -33,8 +26,5 @@ void mta_set_idle_timeout(struct mta *m, int64_t us);
 /* Recipients still queued (deferred or in flight) at this host. */
 long mta_queued(const struct mta *m);
 
-/* Postfix-style backoff: the delay before the next attempt for a message
- * of the given age, clamp(age, min, max). Pure; unit-tested. */
-int64_t mta_backoff(const struct mta_retry *r, int64_t age);
 
 #endif

@@ -16,6 +16,7 @@ const char *const host_role_names[] = {"client", "mta", "dns", "filter", "mailbo
 struct link {
 	char *a, *b;  /* owned */
 	int64_t latency;
+	double loss;
 };
 
 /* Something in flight; owned by the net until delivered or the run ends. */
@@ -76,7 +77,17 @@ void host_free(struct host *h)
 void host_listen(struct host *h, int port, net_accept_fn fn, void *ctx)
 {
 	h->listeners = xrealloc(h->listeners, (h->nlisteners + 1) * sizeof *h->listeners);
-	h->listeners[h->nlisteners++] = (struct listener){port, fn, ctx};
+	h->listeners[h->nlisteners++] = (struct listener){port, fn, ctx, false};
+}
+
+bool host_set_port_closed(struct host *h, int port, bool closed)
+{
+	for (size_t i = 0; i < h->nlisteners; i++)
+		if (h->listeners[i].port == port) {
+			h->listeners[i].closed = closed;
+			return true;
+		}
+	return false;
 }
 
 void host_bind_dgram(struct host *h, int port, net_dgram_fn fn, void *ctx)
@@ -133,23 +144,61 @@ void net_free(struct net *net)
 void net_set_default_latency(struct net *net, int64_t us) { net->default_latency = us; }
 void net_set_connect_timeout(struct net *net, int64_t us) { net->connect_timeout = us; }
 
+static struct link *find_link(const struct net *net, const char *a, const char *b)
+{
+	for (size_t i = 0; i < net->nlinks; i++) {
+		struct link *l = &net->links[i];
+		if ((ascii_strcaseeq(l->a, a) && ascii_strcaseeq(l->b, b)) ||
+		    (ascii_strcaseeq(l->a, b) && ascii_strcaseeq(l->b, a)))
+			return l;
+	}
+	return NULL;
+}
+
+void net_update_link(struct net *net, const char *a, const char *b, int64_t latency, double loss)
+{
+	struct link *l = find_link(net, a, b);
+	if (!l) {
+		net->links = xrealloc(net->links, (net->nlinks + 1) * sizeof *net->links);
+		l = &net->links[net->nlinks++];
+		*l = (struct link){xstrdup(a), xstrdup(b), net->default_latency, 0};
+	}
+	if (latency >= 0)
+		l->latency = latency;
+	l->loss = loss;
+}
+
 void net_set_link_latency(struct net *net, const char *a, const char *b, int64_t us)
 {
-	net->links = xrealloc(net->links, (net->nlinks + 1) * sizeof *net->links);
-	net->links[net->nlinks++] = (struct link){xstrdup(a), xstrdup(b), us};
+	net_update_link(net, a, b, us, 0);
+}
+
+void net_link_params(const struct net *net, const char *a, const char *b, int64_t *latency,
+		     double *loss)
+{
+	const struct link *l = find_link(net, a, b);
+	*latency = l ? l->latency : net->default_latency;
+	*loss = l ? l->loss : 0;
 }
 
 int64_t net_latency(const struct net *net, const struct host *a, const struct host *b)
 {
 	if (!a || !b)
 		return net->default_latency;
-	for (size_t i = 0; i < net->nlinks; i++) {
-		const struct link *l = &net->links[i];
-		if ((ascii_strcaseeq(l->a, a->name) && ascii_strcaseeq(l->b, b->name)) ||
-		    (ascii_strcaseeq(l->a, b->name) && ascii_strcaseeq(l->b, a->name)))
-			return l->latency;
-	}
-	return net->default_latency;
+	const struct link *l = find_link(net, a->name, b->name);
+	return l ? l->latency : net->default_latency;
+}
+
+/* Lossy links drop connection attempts and datagrams (TCP data itself is
+ * retransmitted, so it only arrives). Drawn from the seeded PRNG. */
+static bool lost(struct sim *sim, const struct host *a, const struct host *b)
+{
+	if (!a || !b)
+		return false;
+	const struct link *l = find_link(sim->net, a->name, b->name);
+	if (!l || l->loss <= 0)
+		return false;
+	return rng_u32(&sim->rng) < (uint32_t)(l->loss * 4294967295.0);
 }
 
 const char *net_ip_name(const struct sim *sim, const char *ip)
@@ -224,7 +273,7 @@ static void ev_syn(struct sim *sim, void *ctx, uint64_t arg)
 	struct conn *c = ctx;
 	struct host *dst = sim_host_by_ip(sim, c->dst_ip);
 	int64_t lat = net_latency(sim->net, c->cli, dst);
-	if (!dst || dst->down) {
+	if (!dst || dst->down || lost(sim, c->cli, dst)) {
 		/* Nobody answers: the client gives up after its connect timeout,
 		 * counted from when it sent the SYN. */
 		int64_t sent = sim->now - lat;
@@ -234,7 +283,7 @@ static void ev_syn(struct sim *sim, void *ctx, uint64_t arg)
 	if (!c->open[SIDE_CLIENT])
 		return; /* the client gave up before its SYN arrived */
 	const struct listener *l = find_listener(dst, c->port);
-	if (!l) {
+	if (!l || l->closed) {
 		sim_after(sim, lat, ev_fail, c, NET_REFUSED); /* RST travels back */
 		return;
 	}
@@ -282,7 +331,7 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
 			const struct conn_ops *ops, void *ctx)
 {
 	const struct listener *l = find_listener(srv, port);
-	if (!l || srv->down)
+	if (!l || l->closed || srv->down)
 		return NULL;
 	struct conn *c = conn_new(sim, from, srv->ip, port);
 	c->ops[SIDE_CLIENT] = ops;
@@ -306,7 +355,8 @@ static struct host *side_host(const struct conn *c, enum conn_side s)
 static int64_t arrival_time(struct conn *c, enum conn_side to)
 {
 	struct sim *sim = c->sim;
-	int64_t t = sim->now + net_latency(sim->net, c->cli, c->srv);
+	const struct host *from = side_host(c, conn_other(to));
+	int64_t t = sim->now + net_latency(sim->net, c->cli, c->srv) + (from ? from->slow : 0);
 	if (t < c->last_arrival[to])
 		t = c->last_arrival[to];
 	c->last_arrival[to] = t;
@@ -410,8 +460,8 @@ void net_dgram_send(struct sim *sim, struct host *from, int from_port, const cha
 		    const uint8_t *data, size_t len)
 {
 	struct host *dst = sim_host_by_ip(sim, ip);
-	if (!dst)
-		return; /* lost: nobody has that address */
+	if (!dst || lost(sim, from, dst))
+		return; /* nobody has that address, or the link lost it */
 	struct packet *p = packet_new(sim->net, data, len);
 	p->dst = dst;
 	p->from_ip = xstrdup(from->ip);

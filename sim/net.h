@@ -58,6 +58,7 @@ struct listener {
 	int port;
 	net_accept_fn accept;
 	void *ctx;
+	bool closed;              /* faults: the port refuses connections for now */
 };
 
 struct dgram_binding {
@@ -73,6 +74,7 @@ struct host {
 	enum host_role role;
 	bool down;                /* not answering at all (faults) */
 	bool tls_broken;          /* TLS handshakes to it fail (faults) */
+	int64_t slow;             /* extra µs before everything it sends (faults) */
 	struct listener *listeners; /* owned array */
 	size_t nlisteners;
 	struct dgram_binding *dgrams; /* owned array */
@@ -96,6 +98,13 @@ void net_free(struct net *net);
 /* One-way latency between two hosts (scenario link or the default). */
 void net_set_default_latency(struct net *net, int64_t us);
 void net_set_link_latency(struct net *net, const char *a, const char *b, int64_t us);
+/* Change a link (creating it if needed): latency (< 0 keeps it) and the
+ * probability that a connection attempt or a datagram on it is lost. */
+void net_update_link(struct net *net, const char *a, const char *b, int64_t latency, double loss);
+void net_link_params(const struct net *net, const char *a, const char *b, int64_t *latency,
+		     double *loss);
+/* Close or reopen a listening port (faults). False if nothing listens there. */
+bool host_set_port_closed(struct host *h, int port, bool closed);
 int64_t net_latency(const struct net *net, const struct host *a, const struct host *b);
 void net_set_connect_timeout(struct net *net, int64_t us);
 

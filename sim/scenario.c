@@ -18,8 +18,9 @@
 #include "dns.h"
 #include "jsonpos.h"
 #include "msg.h"
+#include "retry.h"
 
-enum jt { JT_STR, JT_NUM, JT_INT, JT_BOOL, JT_ARR, JT_OBJ, JT_STR_OR_ARR };
+enum jt { JT_STR, JT_NUM, JT_INT, JT_BOOL, JT_ARR, JT_OBJ, JT_STR_OR_ARR, JT_STR_OR_NUM };
 
 struct key_spec {
 	const char *key;
@@ -37,7 +38,8 @@ struct ld {
 };
 
 static const char *const jt_names[] = {"a string", "a number", "an integer", "true or false",
-				       "an array", "an object", "a string or an array of strings"};
+				       "an array", "an object", "a string or an array of strings",
+				       "a number or a string"};
 
 static void where(struct ld *ld, const cJSON *node, bool key, int *line, int *col)
 {
@@ -94,6 +96,7 @@ static bool is_type(const cJSON *n, enum jt t)
 	case JT_ARR: return cJSON_IsArray(n);
 	case JT_OBJ: return cJSON_IsObject(n);
 	case JT_STR_OR_ARR: return cJSON_IsString(n) || cJSON_IsArray(n);
+	case JT_STR_OR_NUM: return cJSON_IsString(n) || cJSON_IsNumber(n);
 	}
 	return false;
 }
@@ -289,6 +292,71 @@ static void check_address(struct ld *ld, const cJSON *n, const char *jpath, cons
 		       "\"%s\" is not a valid mail address", addr);
 }
 
+/* A duration: a number of seconds, or a string like "300s", "5m", "4h",
+ * "5d". Returns -1 when absent; reports bad values. */
+static int64_t get_duration(struct ld *ld, const cJSON *obj, const char *key, const char *jpath)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!n)
+		return -1;
+	char p[512];
+	snprintf(p, sizeof p, "%s.%s", jpath, key);
+	int64_t us;
+	if (cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 365 * 86400.0)
+		return secs_to_us(n->valuedouble);
+	if (cJSON_IsString(n) && retry_parse_duration(n->valuestring, &us) && us >= 0)
+		return us;
+	report(ld, n, false, p, "write seconds (300) or a string like \"300s\", \"5m\", \"4h\", \"5d\"",
+	       "expected a duration");
+	return -1;
+}
+
+static const struct key_spec retry_keys[] = {
+	{"schedule", JT_STR, false},    {"rules", JT_STR, false},    {"min_backoff", JT_STR_OR_NUM, false},
+	{"max_backoff", JT_STR_OR_NUM, false}, {"lifetime", JT_STR_OR_NUM, false},
+	{"delay_warning", JT_STR_OR_NUM, false},
+};
+
+static const char *const schedule_names[] = {"postfix", "exim", NULL};
+static const char *const tls_policy_names[] = {"may", "encrypt", "none", NULL};
+
+static void load_retry(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
+{
+	if (!check_object(ld, o, jpath, retry_keys, ARRAY_LEN(retry_keys)))
+		return;
+	char sub[512];
+	const cJSON *sch = get(o, "schedule", JT_STR);
+	snprintf(sub, sizeof sub, "%s.schedule", jpath);
+	if (sch)
+		check_enum(ld, sch, sub, schedule_names);
+	h->retry_schedule = get_str(o, "schedule", "postfix");
+	h->retry_rules = get_str(o, "rules", NULL);
+	const cJSON *rules = get(o, "rules", JT_STR);
+	if (rules) {
+		struct retry_policy rp;
+		char err[256];
+		snprintf(sub, sizeof sub, "%s.rules", jpath);
+		if (!retry_policy_exim(&rp, rules->valuestring, err, sizeof err))
+			report(ld, rules, false, sub, "Exim syntax: \"F,2h,15m; G,16h,1h,1.5; F,4d,6h\"",
+			       "%s", err);
+	}
+	if (strcmp(h->retry_schedule, "exim") == 0 && !rules)
+		report(ld, o, false, jpath, "give the Exim rule list, e.g. \"F,2h,15m; G,16h,1h,1.5; F,4d,6h\"",
+		       "schedule \"exim\" needs \"rules\"");
+	h->min_backoff = get_duration(ld, o, "min_backoff", jpath);
+	h->max_backoff = get_duration(ld, o, "max_backoff", jpath);
+	h->queue_lifetime = get_duration(ld, o, "lifetime", jpath);
+	h->delay_warning = get_duration(ld, o, "delay_warning", jpath);
+	if (h->min_backoff > 0 && h->max_backoff > 0 && h->min_backoff > h->max_backoff)
+		report(ld, o, false, jpath, NULL, "min_backoff is larger than max_backoff");
+}
+
+static const struct key_spec greylist_keys[] = {{"delay", JT_STR_OR_NUM, true}};
+static const struct key_spec rate_keys[] = {
+	{"messages", JT_INT, true},
+	{"per", JT_STR_OR_NUM, true},
+};
+
 /* ---- hosts ---------------------------------------------------------------- */
 
 static const char *const service_names[] = {"smtp", "submission", "imap", "pop3", NULL};
@@ -419,7 +487,9 @@ static const struct key_spec host_keys[] = {
 	{"size_limit", JT_INT, false}, {"max_rcpts", JT_INT, false}, {"vrfy", JT_BOOL, false},
 	{"banner", JT_STR, false},   {"resolver", JT_STR, false},   {"user", JT_STR, false},
 	{"submit", JT_OBJ, false},   {"fetch", JT_OBJ, false},      {"zones", JT_ARR, false},
-	{"pos", JT_ARR, false},      {"label", JT_STR, false},
+	{"pos", JT_ARR, false},      {"label", JT_STR, false},      {"relay_domains", JT_ARR, false},
+	{"tls_policy", JT_STR, false}, {"retry", JT_OBJ, false},    {"greylist", JT_OBJ, false},
+	{"rate_limit", JT_OBJ, false}, {"idle_timeout", JT_NUM, false},
 };
 
 static const struct key_spec submit_keys[] = {
@@ -438,6 +508,9 @@ static const struct {
 	{"size_limit", "mta filter mailbox"}, {"max_rcpts", "mta filter mailbox"},
 	{"vrfy", "mta filter mailbox"}, {"banner", "mta filter mailbox"}, {"user", "client"},
 	{"submit", "client"}, {"fetch", "client"}, {"zones", "dns"},
+	{"relay_domains", "mta filter mailbox"}, {"tls_policy", "mta filter mailbox"},
+	{"retry", "mta filter mailbox"}, {"greylist", "mta filter mailbox"},
+	{"rate_limit", "mta filter mailbox"}, {"idle_timeout", "mta filter mailbox"},
 };
 
 static void check_role_keys(struct ld *ld, const cJSON *o, const char *jpath, const char *role)
@@ -506,6 +579,33 @@ static void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, stru
 	h->size_limit = (int64_t)get_num(ld, o, "size_limit", jpath, 0, 2e9, 10240000, "bytes");
 	h->max_rcpts = (int)get_num(ld, o, "max_rcpts", jpath, 1, 100000, 100, NULL);
 	h->banner = get_str(o, "banner", NULL);
+	h->relay_domains = get_str_list(ld, o, "relay_domains", jpath, &h->nrelay_domains);
+	const cJSON *tp = get(o, "tls_policy", JT_STR);
+	snprintf(sub, sizeof sub, "%s.tls_policy", jpath);
+	if (tp)
+		check_enum(ld, tp, sub, tls_policy_names);
+	h->tls_policy = get_str(o, "tls_policy", "may");
+	h->min_backoff = h->max_backoff = h->queue_lifetime = h->delay_warning = -1;
+	h->retry_schedule = NULL;
+	const cJSON *r = get(o, "retry", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.retry", jpath);
+	if (r)
+		load_retry(ld, r, sub, h);
+	if (!h->retry_schedule)
+		h->retry_schedule = xstrdup("postfix");
+	const cJSON *g = get(o, "greylist", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.greylist", jpath);
+	if (g && check_object(ld, g, sub, greylist_keys, ARRAY_LEN(greylist_keys)))
+		h->greylist_delay = get_duration(ld, g, "delay", sub);
+	if (h->greylist_delay < 0)
+		h->greylist_delay = 0;
+	const cJSON *rl = get(o, "rate_limit", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.rate_limit", jpath);
+	if (rl && check_object(ld, rl, sub, rate_keys, ARRAY_LEN(rate_keys))) {
+		h->rate_limit = (int)get_num(ld, rl, "messages", sub, 1, 1e6, 0, NULL);
+		h->rate_window = get_duration(ld, rl, "per", sub);
+	}
+	h->idle_timeout = secs_to_us(get_num(ld, o, "idle_timeout", jpath, 1, 3600, 0, "seconds"));
 }
 
 static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
@@ -568,6 +668,7 @@ static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct s
 
 static const struct key_spec user_keys[] = {
 	{"address", JT_STR, true}, {"password", JT_STR, false}, {"quota", JT_INT, false},
+	{"aliases", JT_ARR, false}, {"disabled", JT_BOOL, false}, {"catch_all", JT_BOOL, false},
 };
 
 static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct scn_user *u)
@@ -577,11 +678,19 @@ static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct s
 	u->address = get_str(o, "address", "");
 	u->password = get_str(o, "password", "");
 	u->quota = (int64_t)get_num(ld, o, "quota", jpath, 0, 1e12, 0, "bytes");
+	u->disabled = get_bool(o, "disabled", false);
+	u->catch_all = get_bool(o, "catch_all", false);
 	const cJSON *a = get(o, "address", JT_STR);
 	char sub[512];
 	snprintf(sub, sizeof sub, "%s.address", jpath);
 	if (a)
 		check_address(ld, a, sub, u->address);
+	u->aliases = get_str_list(ld, o, "aliases", jpath, &u->naliases);
+	const cJSON *al = get(o, "aliases", JT_ARR);
+	for (size_t i = 0; i < u->naliases; i++) {
+		snprintf(sub, sizeof sub, "%s.aliases[%zu]", jpath, i);
+		check_address(ld, cJSON_GetArrayItem(al, (int)i), sub, u->aliases[i]);
+	}
 }
 
 static const struct key_spec message_keys[] = {
@@ -637,8 +746,8 @@ static const char *const narration_kinds[] = {
 	"dns.timeout", "net.connect", "net.accept", "net.refused", "net.timeout", "net.close",
 	"tls.start", "tls.ok", "tls.fail", "smtp.send", "smtp.data", "imap.send", "pop3.send",
 	"pop3.data", "imap.data", "route.mx", "queue.enter", "queue.attempt", "queue.defer",
-	"queue.bounce", "queue.done", "mailbox.store", "mailbox.fetch", "dsn.create", "sim.end",
-	NULL};
+	"queue.bounce", "queue.done", "queue.expire", "mailbox.store", "mailbox.fetch",
+	"dsn.create", "policy.decision", "fault.start", "fault.end", "sim.end", NULL};
 
 static void load_narration(struct ld *ld, const cJSON *o, const char *jpath,
 			   struct scn_narration *n)
@@ -680,6 +789,91 @@ static void load_link(struct ld *ld, const cJSON *o, const char *jpath, struct s
 	l->latency = secs_to_us(get_num(ld, o, "latency_ms", jpath, 0, 600000, 10, "ms") / 1000.0);
 }
 
+static const char *const fault_names[] = {"host_down", "port_closed", "dns_timeout",
+					   "dns_servfail", "link", "slow_server", "tls_failure",
+					   "mailbox_full", NULL};
+
+static const struct key_spec fault_keys[] = {
+	{"type", JT_STR, true},   {"host", JT_STR, false},       {"between", JT_ARR, false},
+	{"user", JT_STR, false},  {"port", JT_INT, false},       {"from", JT_NUM, false},
+	{"until", JT_NUM, false}, {"latency_ms", JT_NUM, false}, {"loss", JT_NUM, false},
+	{"delay_ms", JT_NUM, false}, {"at", JT_NUM, false},
+};
+
+/* Which keys each fault type needs (first word) and accepts. */
+static const char *const fault_needs[] = {
+	"host", "host port", "host", "host", "between", "host delay_ms", "host", "user",
+};
+static const char *const fault_accepts[] = {
+	"type host from until", "type host port from until", "type host from until",
+	"type host from until", "type between latency_ms loss from until",
+	"type host delay_ms from until", "type host from until", "type user at",
+};
+
+static void check_fault_keys(struct ld *ld, const cJSON *o, const char *jpath, int t)
+{
+	char need[64];
+	snprintf(need, sizeof need, "%s", fault_needs[t]);
+	for (char *w = strtok(need, " "); w; w = strtok(NULL, " "))
+		if (!cJSON_GetObjectItemCaseSensitive(o, w))
+			report(ld, o, false, jpath, NULL, "a %s fault needs \"%s\"", fault_names[t], w);
+	for (const cJSON *m = o->child; m; m = m->next) {
+		char key[80], hint[160];
+		snprintf(key, sizeof key, " %s ", m->string);
+		char acc[96];
+		snprintf(acc, sizeof acc, " %s ", fault_accepts[t]);
+		if (strstr(acc, key))
+			continue;
+		snprintf(hint, sizeof hint, "a %s fault takes: %s", fault_names[t], fault_accepts[t]);
+		char p[512];
+		snprintf(p, sizeof p, "%s.%s", jpath, m->string);
+		report(ld, m, true, p, hint, "\"%s\" does not apply to a %s fault", m->string,
+		       fault_names[t]);
+	}
+}
+
+static void load_fault(struct ld *ld, const cJSON *o, const char *jpath, struct scn_fault *f)
+{
+	if (!check_object(ld, o, jpath, fault_keys, ARRAY_LEN(fault_keys)))
+		return;
+	const cJSON *t = get(o, "type", JT_STR);
+	char sub[512];
+	snprintf(sub, sizeof sub, "%s.type", jpath);
+	if (!t || !check_enum(ld, t, sub, fault_names))
+		return;
+	int ti = 0;
+	while (strcmp(fault_names[ti], t->valuestring) != 0)
+		ti++;
+	f->type = (enum scn_fault_type)ti;
+	check_fault_keys(ld, o, jpath, ti);
+	f->host = get_str(o, "host", NULL);
+	f->user = get_str(o, "user", NULL);
+	f->port = (int)get_num(ld, o, "port", jpath, 1, 65535, 25, NULL);
+	f->from = secs_to_us(get_num(ld, o, "from", jpath, 0, 365 * 86400.0, 0, "seconds"));
+	f->from = f->type == FAULT_MAILBOX_FULL
+			  ? secs_to_us(get_num(ld, o, "at", jpath, 0, 365 * 86400.0, 0, "seconds"))
+			  : f->from;
+	const cJSON *until = get(o, "until", JT_NUM);
+	f->until = until ? secs_to_us(get_num(ld, o, "until", jpath, 0, 365 * 86400.0, 0, "seconds"))
+			 : -1;
+	if (until && f->until <= f->from)
+		report(ld, until, false, jpath, NULL, "\"until\" must be later than \"from\"");
+	const cJSON *lat = get(o, "latency_ms", JT_NUM);
+	f->latency = lat ? secs_to_us(get_num(ld, o, "latency_ms", jpath, 0, 600000, 0, "ms") / 1000.0)
+			 : -1;
+	f->loss = get_num(ld, o, "loss", jpath, 0, 1, 0, NULL);
+	f->delay = secs_to_us(get_num(ld, o, "delay_ms", jpath, 0, 3600000, 0, "ms") / 1000.0);
+	const cJSON *b = get(o, "between", JT_ARR);
+	const cJSON *b0 = cJSON_GetArrayItem(b, 0), *b1 = cJSON_GetArrayItem(b, 1);
+	if (b && (cJSON_GetArraySize(b) != 2 || !cJSON_IsString(b0) || !cJSON_IsString(b1))) {
+		snprintf(sub, sizeof sub, "%s.between", jpath);
+		report(ld, b, false, sub, NULL, "expected two host names");
+	} else if (b) {
+		f->a = xstrdup(b0->valuestring);
+		f->b = xstrdup(b1->valuestring);
+	}
+}
+
 /* ---- top level -------------------------------------------------------------- */
 
 static const struct key_spec top_keys[] = {
@@ -687,6 +881,7 @@ static const struct key_spec top_keys[] = {
 	{"description", JT_STR_OR_ARR, false}, {"seed", JT_INT, false}, {"start", JT_STR, false},
 	{"latency_ms", JT_NUM, false}, {"hosts", JT_ARR, true},     {"users", JT_ARR, false},
 	{"messages", JT_ARR, false},  {"narration", JT_ARR, false}, {"links", JT_ARR, false},
+	{"faults", JT_ARR, false},
 };
 
 #define LOAD_ARRAY(ld, root, key, arr, count, fn)                                           \
@@ -726,6 +921,7 @@ static void load_top(struct ld *ld, const cJSON *root)
 	LOAD_ARRAY(ld, root, "messages", s->messages, s->nmessages, load_message);
 	LOAD_ARRAY(ld, root, "narration", s->narration, s->nnarration, load_narration);
 	LOAD_ARRAY(ld, root, "links", s->links, s->nlinks, load_link);
+	LOAD_ARRAY(ld, root, "faults", s->faults, s->nfaults, load_fault);
 }
 
 /* ---- references ------------------------------------------------------------ */
@@ -938,8 +1134,38 @@ static void check_misc_refs(struct ld *ld, const cJSON *root)
 	}
 }
 
+static void check_fault_refs(struct ld *ld, const cJSON *root)
+{
+	const struct scenario *s = ld->s;
+	char p[128];
+	for (size_t i = 0; i < s->nfaults; i++) {
+		const struct scn_fault *f = &s->faults[i];
+		const struct scn_host *h = f->host ? scn_host(s, f->host) : NULL;
+		snprintf(p, sizeof p, "faults[%zu]", i);
+		if (f->host && !h) {
+			report(ld, node_at(root, "faults", i, "host"), false, p, NULL,
+			       "no host named \"%s\"", f->host);
+			continue;
+		}
+		bool dns_fault = f->type == FAULT_DNS_TIMEOUT || f->type == FAULT_DNS_SERVFAIL;
+		if (h && dns_fault && strcmp(h->role, "dns") != 0)
+			report(ld, node_at(root, "faults", i, "host"), false, p,
+			       "DNS faults apply to a host whose role is \"dns\"",
+			       "\"%s\" is not a DNS server", f->host);
+		if (f->user && !scn_user(s, f->user))
+			report(ld, node_at(root, "faults", i, "user"), false, p, NULL,
+			       "no user \"%s\"", f->user);
+		const char *ends[2] = {f->a, f->b};
+		for (int k = 0; k < 2; k++)
+			if (ends[k] && !scn_host(s, ends[k]))
+				report(ld, node_at(root, "faults", i, "between"), false, p, NULL,
+				       "no host named \"%s\"", ends[k]);
+	}
+}
+
 static void check_refs(struct ld *ld, const cJSON *root)
 {
+	check_fault_refs(ld, root);
 	check_host_refs(ld, root);
 	check_dns_refs(ld);
 	check_user_refs(ld, root);
@@ -1016,6 +1242,10 @@ static void free_host(struct scn_host *h)
 	free(h->fetch.protocol);
 	free(h->fetch.server);
 	free(h->fetch.at);
+	free_str_list(h->relay_domains, h->nrelay_domains);
+	free(h->tls_policy);
+	free(h->retry_schedule);
+	free(h->retry_rules);
 	for (size_t k = 0; k < h->nzones; k++) {
 		struct scn_zone *z = &h->zones[k];
 		for (size_t r = 0; r < z->nrecords; r++) {
@@ -1039,6 +1269,7 @@ void scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nusers; i++) {
 		free(s->users[i].address);
 		free(s->users[i].password);
+		free_str_list(s->users[i].aliases, s->users[i].naliases);
 	}
 	free(s->users);
 	for (size_t i = 0; i < s->nmessages; i++) {
@@ -1062,6 +1293,13 @@ void scn_free(struct scenario *s)
 		free(s->links[i].b);
 	}
 	free(s->links);
+	for (size_t i = 0; i < s->nfaults; i++) {
+		free(s->faults[i].host);
+		free(s->faults[i].a);
+		free(s->faults[i].b);
+		free(s->faults[i].user);
+	}
+	free(s->faults);
 	free(s->path);
 	free(s->name);
 	free(s->title);

@@ -63,6 +63,17 @@ struct scn_host {
 	/* dns */
 	struct scn_zone *zones;
 	size_t nzones;
+	/* mta: delivery and policy */
+	char **relay_domains; /* accepted for relay as a backup MX */
+	size_t nrelay_domains;
+	char *tls_policy;  /* outbound: "may" (opportunistic) | "encrypt" | "none" */
+	char *retry_schedule; /* "postfix" | "exim" */
+	char *retry_rules; /* Exim rule list */
+	int64_t min_backoff, max_backoff, queue_lifetime, delay_warning; /* µs; -1 = default */
+	int64_t greylist_delay; /* µs; 0 = no greylisting */
+	int rate_limit;    /* messages per client IP per rate_window; 0 = none */
+	int64_t rate_window;
+	int64_t idle_timeout; /* µs; 0 = default */
 	/* viewer */
 	bool has_pos;
 	double x, y;
@@ -72,6 +83,27 @@ struct scn_user {
 	char *address;
 	char *password;
 	int64_t quota;     /* bytes; 0 = none */
+	char **aliases;    /* other addresses delivered to this mailbox */
+	size_t naliases;
+	bool disabled;     /* 550 5.2.1 */
+	bool catch_all;    /* receives mail for unknown local parts of its domain */
+};
+
+enum scn_fault_type {
+	FAULT_HOST_DOWN, FAULT_PORT_CLOSED, FAULT_DNS_TIMEOUT, FAULT_DNS_SERVFAIL, FAULT_LINK,
+	FAULT_SLOW_SERVER, FAULT_TLS_FAILURE, FAULT_MAILBOX_FULL,
+};
+
+struct scn_fault {
+	enum scn_fault_type type;
+	char *host;        /* host, dns server; NULL for link / mailbox_full */
+	char *a, *b;       /* link ends */
+	char *user;        /* mailbox_full */
+	int port;
+	int64_t from, until; /* µs; until < 0 = forever */
+	int64_t latency;   /* link: µs, -1 = unchanged */
+	double loss;       /* link: probability a SYN or datagram is lost */
+	int64_t delay;     /* slow_server: extra µs before each reply */
 };
 
 struct scn_message {
@@ -116,6 +148,8 @@ struct scenario {
 	size_t nnarration;
 	struct scn_link *links;
 	size_t nlinks;
+	struct scn_fault *faults;
+	size_t nfaults;
 };
 
 /* Parse text (named path in messages). Returns NULL and prints every error

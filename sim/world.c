@@ -2,8 +2,10 @@
 #include "world.h"
 
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "mailstore.h"
 #include "mta.h"
 #include "mua.h"
 #include "net.h"
@@ -14,6 +16,7 @@ struct world {
 	struct sim *sim;              /* owned */
 	const struct scenario *scn;   /* not owned */
 	bool *fired;                  /* owned: one per narration rule */
+	struct fault_run *faults;     /* owned: one per scenario fault */
 	uint64_t seed;
 };
 
@@ -37,6 +40,8 @@ static bool rule_matches(const struct scn_narration *n, const struct trace_event
 		return true;
 	static const char *const keys[] = {"line", "qname", "summary", "reason", "subject",
 					   "domain", "folder", "status"};
+	if ((ev->peer && strstr(ev->peer, n->match)) || (ev->msg && strstr(ev->msg, n->match)))
+		return true;
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
 		const char *v = trace_event_str(ev, keys[i]);
 		if (v && strstr(v, n->match))
@@ -54,6 +59,129 @@ static void narrate_hook(void *ud, struct trace *tr, const struct trace_event *e
 			continue;
 		w->fired[i] = true;
 		trace_narrate(tr, ev->t, n->text);
+	}
+}
+
+/* ---- faults ------------------------------------------------------------------- */
+
+struct fault_run {
+	struct world *w;
+	const struct scn_fault *f;
+	int64_t saved_latency;   /* link faults restore these */
+	double saved_loss;
+};
+
+static const char *const fault_kinds[] = {"host_down", "port_closed", "dns_timeout",
+					  "dns_servfail", "link", "slow_server", "tls_failure",
+					  "mailbox_full"};
+
+static void describe_fault(const struct scn_fault *f, char *out, size_t cap)
+{
+	switch (f->type) {
+	case FAULT_HOST_DOWN: snprintf(out, cap, "%s is down", f->host); break;
+	case FAULT_PORT_CLOSED: snprintf(out, cap, "%s refuses connections on port %d", f->host, f->port); break;
+	case FAULT_DNS_TIMEOUT: snprintf(out, cap, "DNS server %s stops answering", f->host); break;
+	case FAULT_DNS_SERVFAIL: snprintf(out, cap, "DNS server %s answers SERVFAIL", f->host); break;
+	case FAULT_LINK:
+		snprintf(out, cap, "link %s <-> %s: latency %lld ms, loss %.0f%%", f->a, f->b,
+			 (long long)(f->latency >= 0 ? f->latency / 1000 : -1), f->loss * 100);
+		break;
+	case FAULT_SLOW_SERVER: snprintf(out, cap, "%s answers %lld ms late", f->host, (long long)(f->delay / 1000)); break;
+	case FAULT_TLS_FAILURE: snprintf(out, cap, "TLS handshakes with %s fail", f->host); break;
+	case FAULT_MAILBOX_FULL: snprintf(out, cap, "the mailbox of %s is full", f->user); break;
+	}
+}
+
+static void fault_event(struct world *w, const struct scn_fault *f, const char *kind)
+{
+	struct sim *sim = w->sim;
+	char d[600], desc[560];
+	describe_fault(f, desc, sizeof desc);
+	bool end = strcmp(kind, "fault.end") == 0;
+	snprintf(d, sizeof d, "%s%s", end ? "over: " : "", desc);
+	trace_begin(sim->trace, sim->now, kind);
+	trace_node(sim->trace, f->host ? f->host : (f->a ? f->a : NULL));
+	trace_str(sim->trace, "fault", fault_kinds[f->type]);
+	trace_str(sim->trace, "summary", d);
+	if (f->until >= 0 && strcmp(kind, "fault.start") == 0)
+		trace_time(sim->trace, "until", f->until);
+	trace_end(sim->trace);
+}
+
+static struct mbox_user *find_mailbox(struct world *w, const char *address)
+{
+	struct sim *sim = w->sim;
+	for (size_t i = 0; i < sim->nhosts; i++) {
+		struct host *h = sim->hosts[i];
+		if (h->role == ROLE_MTA || h->role == ROLE_MAILBOX || h->role == ROLE_FILTER) {
+			struct mbox_user *u = mailstore_user(mta_store(h->role_obj), address);
+			if (u)
+				return u;
+		}
+	}
+	return NULL;
+}
+
+static void fault_apply(struct fault_run *r, bool on)
+{
+	struct sim *sim = r->w->sim;
+	const struct scn_fault *f = r->f;
+	struct host *h = f->host ? sim_host_by_name(sim, f->host) : NULL;
+	switch (f->type) {
+	case FAULT_HOST_DOWN: h->down = on; break;
+	case FAULT_PORT_CLOSED: host_set_port_closed(h, f->port, on); break;
+	case FAULT_DNS_TIMEOUT:
+	case FAULT_DNS_SERVFAIL: break; /* installed as a window in dnsd up front */
+	case FAULT_LINK:
+		if (on) {
+			net_link_params(sim->net, f->a, f->b, &r->saved_latency, &r->saved_loss);
+			net_update_link(sim->net, f->a, f->b, f->latency, f->loss);
+		} else {
+			net_update_link(sim->net, f->a, f->b, r->saved_latency, r->saved_loss);
+		}
+		break;
+	case FAULT_SLOW_SERVER: h->slow = on ? f->delay : 0; break;
+	case FAULT_TLS_FAILURE: h->tls_broken = on; break;
+	case FAULT_MAILBOX_FULL: {
+		struct mbox_user *u = find_mailbox(r->w, f->user);
+		if (u && on) /* full: the quota is whatever is used now */
+			u->quota = mbox_usage(u) > 0 ? mbox_usage(u) : 1;
+		break;
+	}
+	}
+}
+
+static void ev_fault_start(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct fault_run *r = ctx;
+	fault_event(r->w, r->f, "fault.start");
+	fault_apply(r, true);
+}
+
+static void ev_fault_end(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct fault_run *r = ctx;
+	fault_apply(r, false);
+	fault_event(r->w, r->f, "fault.end");
+}
+
+static void schedule_faults(struct world *w)
+{
+	struct sim *sim = w->sim;
+	w->faults = xcalloc(w->scn->nfaults + 1, sizeof *w->faults);
+	for (size_t i = 0; i < w->scn->nfaults; i++) {
+		const struct scn_fault *f = &w->scn->faults[i];
+		struct fault_run *r = &w->faults[i];
+		r->w = w;
+		r->f = f;
+		if (f->type == FAULT_DNS_TIMEOUT || f->type == FAULT_DNS_SERVFAIL) {
+			struct host *h = sim_host_by_name(sim, f->host);
+			dnsd_add_fault(h->role_obj, f->from, f->until >= 0 ? f->until : INT64_MAX,
+				       f->type == FAULT_DNS_SERVFAIL);
+		}
+		sim_at(sim, f->from, ev_fault_start, r, 0);
+		if (f->until >= 0)
+			sim_at(sim, f->until, ev_fault_end, r, 0);
 	}
 }
 
@@ -146,6 +274,7 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 			h->resolver = resolver_new(sim, h, ns->ip);
 		build_role(w, h, c);
 	}
+	schedule_faults(w);
 	for (size_t i = 0; i < scn->nmessages; i++) {
 		const struct scn_message *m = &scn->messages[i];
 		for (size_t k = 0; k < scn->nhosts; k++) {
@@ -166,6 +295,7 @@ void world_free(struct world *w)
 		return;
 	sim_free(w->sim);
 	free(w->fired);
+	free(w->faults);
 	free(w);
 }
 

@@ -1,0 +1,1227 @@
+/* serve.c — `mailsim serve`: see serve.h.
+ *
+ * Shape: one thread, one poll() loop over the listening socket and every
+ * client socket, all non-blocking. Simulated time is the monotonic wall
+ * clock since start, so the world's timers (the MTA's idle timeout, DNS,
+ * queue retries, the scenario's own messages) fire in real time; each turn
+ * of the loop polls until the next simulated event at the latest, handles
+ * socket I/O, then runs the simulation up to "now".
+ *
+ * Each client gets a host "live-N.client" carrying its real IP (one per
+ * distinct peer address, zero latency to the served host) and a
+ * connection made with net_inject(); the MTA accepts it exactly as it
+ * accepts simulated clients. We are the client side of that connection:
+ * socket bytes go in with net_send(), the server's bytes come back through
+ * live_ops and go out on the socket.
+ *
+ * Invariants:
+ *  - client bytes reach the server in order and unchanged; nothing is read
+ *    before the greeting (the MTA looks up the client's name first);
+ *  - every client line is traced (smtp.send c2s; a message as one
+ *    smtp.data event); the server's lines are traced by the MTA;
+ *  - after a DATA command nothing more is handed over until its reply
+ *    arrived (RFC 2920 §3.1: DATA ends a pipelined group), so we tell
+ *    commands from message text exactly as the server does;
+ *  - memory per client is bounded: IN_HOLD_MAX read ahead, OUT_MAX unread
+ *    replies (then the client is dropped), MAX_OUTSTANDING commands
+ *    awaiting replies, TRACE_LINE_MAX / DATA_HEAD_MAX kept for the trace;
+ *  - the sim side of a connection is closed only once every command handed
+ *    over has its reply (or the server closed), so a message the server
+ *    accepted is always counted: live messages and their accepted
+ *    recipients are added to sim->stats and the summary still adds up. */
+#include "serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "mta.h"
+#include "net.h"
+#include "scenario.h"
+#include "smtp.h"
+#include "util.h"
+#include "world.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:2525"
+#define READ_CHUNK 16384
+#define IN_HOLD_MAX 65536        /* client bytes read ahead of the server */
+#define OUT_MAX (1 << 20)        /* replies a client has not read: beyond, it is dropped */
+#define MAX_OUTSTANDING 256      /* commands handed over and not yet answered */
+#define TRACE_LINE_MAX 512       /* octets of an overlong line kept for the trace */
+#define DATA_HEAD_MAX 16384      /* message octets kept to name it (Subject) */
+#define REPLY_LINE_MAX 1024
+#define POLL_CAP_MS 100
+#define ACCEPT_BATCH 64
+#define FLUSH_EVERY_US 200000    /* trace file flush period */
+#define RFC_IDLE_TIMEOUT_S 300.0 /* RFC 5321 §4.5.3.2.7, Postfix smtpd_timeout */
+
+static volatile sig_atomic_t stop_signal;
+
+/* ===== options ============================================================= */
+
+struct serve_opts {
+	const char *file, *host, *listen, *trace_path, *maildir, *port_kind;
+	bool allow_remote, transcript, no_traffic, has_seed;
+	uint64_t seed;
+	double idle_timeout;   /* seconds; 0 = not given */
+	double timeout_scale;  /* 0 = not given */
+	double max_clients;
+};
+
+enum opt_kind { OPT_FLAG, OPT_STR, OPT_SECONDS, OPT_SCALE, OPT_COUNT, OPT_SEED };
+
+struct opt_def {
+	const char *name;
+	enum opt_kind kind;
+	size_t off;
+};
+
+#define OFF(f) offsetof(struct serve_opts, f)
+static const struct opt_def opt_defs[] = {
+	{"--host", OPT_STR, OFF(host)},
+	{"--listen", OPT_STR, OFF(listen)},
+	{"--port-kind", OPT_STR, OFF(port_kind)},
+	{"--trace", OPT_STR, OFF(trace_path)},
+	{"--maildir", OPT_STR, OFF(maildir)},
+	{"--transcript", OPT_FLAG, OFF(transcript)},
+	{"--allow-remote", OPT_FLAG, OFF(allow_remote)},
+	{"--no-scenario-traffic", OPT_FLAG, OFF(no_traffic)},
+	{"--idle-timeout", OPT_SECONDS, OFF(idle_timeout)},
+	{"--timeout-scale", OPT_SCALE, OFF(timeout_scale)},
+	{"--max-clients", OPT_COUNT, OFF(max_clients)},
+	{"--seed", OPT_SEED, OFF(seed)},
+};
+
+static int serve_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int serve_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "mailsim: serve: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage:\n%s", SERVE_USAGE);
+	return 2;
+}
+
+/* A number in [lo, hi]; false on anything else. */
+static bool parse_range(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return false;
+	*out = v;
+	return true;
+}
+
+static int set_opt(struct serve_opts *o, const struct opt_def *d, const char *v)
+{
+	char *field = (char *)o + d->off;
+	double num = 0;
+	switch (d->kind) {
+	case OPT_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case OPT_STR:
+		*(const char **)field = v;
+		return 0;
+	case OPT_SECONDS:
+		if (!parse_range(v, 0.001, 86400, &num))
+			return serve_usage("%s needs seconds between 0.001 and 86400, not '%s'", d->name, v);
+		break;
+	case OPT_SCALE:
+		if (!parse_range(v, 0.0001, 100, &num))
+			return serve_usage("%s needs a factor between 0.0001 and 100, not '%s'", d->name, v);
+		break;
+	case OPT_COUNT:
+		if (!parse_range(v, 1, 65536, &num) || num != (double)(long)num)
+			return serve_usage("%s needs a whole number between 1 and 65536, not '%s'", d->name, v);
+		break;
+	case OPT_SEED: {
+		char *end;
+		errno = 0;
+		o->seed = strtoull(v, &end, 10);
+		if (errno || *end || !*v || v[0] == '-')
+			return serve_usage("--seed needs a non-negative integer, not '%s'", v);
+		o->has_seed = true;
+		return 0;
+	}
+	}
+	*(double *)field = num;
+	return 0;
+}
+
+static const struct opt_def *find_opt(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(opt_defs); i++)
+		if (strcmp(opt_defs[i].name, name) == 0)
+			return &opt_defs[i];
+	return NULL;
+}
+
+static int parse_opts(int argc, char **argv, struct serve_opts *o)
+{
+	*o = (struct serve_opts){.listen = DEFAULT_LISTEN, .port_kind = "smtp", .max_clients = 1024};
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-') {
+			if (o->file)
+				return serve_usage("unexpected argument '%s'", a);
+			o->file = a;
+			continue;
+		}
+		const struct opt_def *d = find_opt(a);
+		if (!d)
+			return serve_usage("unknown option '%s'", a);
+		if (d->kind != OPT_FLAG && i + 1 >= argc)
+			return serve_usage("option '%s' needs a value", a);
+		int rc = set_opt(o, d, d->kind == OPT_FLAG ? NULL : argv[++i]);
+		if (rc)
+			return rc;
+	}
+	if (!o->file)
+		return serve_usage("%s", "missing scenario FILE (or @default)");
+	if (!o->host)
+		return serve_usage("%s", "--host NAME is required: the scenario MTA to serve");
+	if (strcmp(o->port_kind, "smtp") != 0 && strcmp(o->port_kind, "submission") != 0)
+		return serve_usage("--port-kind is smtp or submission, not '%s'", o->port_kind);
+	if (o->idle_timeout > 0 && o->timeout_scale > 0)
+		return serve_usage("%s", "give --idle-timeout or --timeout-scale, not both");
+	return 0;
+}
+
+/* ===== the server's state ================================================== */
+
+/* What a client line asked for, so its reply can be read (replies come in
+ * command order, RFC 2920 §3.1). */
+enum expect { EX_GREETING, EX_OTHER, EX_MAIL, EX_RCPT, EX_DATA, EX_EOD, EX_RESET };
+
+/* Where message text is in its lines, to find the end exactly as smtpd
+ * does: a line "." ending in CRLF after a line that ended in CRLF. */
+struct data_scan {
+	bool prev_crlf;
+	size_t cur_len;          /* octets of the current line so far, no LF */
+	char lead[2];            /* its first two octets */
+	char last;               /* its last octet */
+	uint64_t bytes;          /* wire octets, final ".\r\n" included */
+	size_t lines;            /* text lines, the final "." not counted */
+	struct strbuf head;      /* the first DATA_HEAD_MAX octets */
+};
+
+struct serve;
+
+struct lconn {
+	struct serve *sv;
+	int fd;                  /* -1 once the socket is closed */
+	struct conn *c;          /* the sim connection (owned by the net) */
+	struct host *h;          /* the live host standing for the peer */
+	struct strbuf in;        /* read from the socket, not yet handed over */
+	struct strbuf out;       /* from the server, not yet written */
+	size_t out_pos;
+	bool greeted;            /* the server has said something: start reading */
+	bool eof;                /* the client will send nothing more */
+	bool hup;                /* poll reported a hang-up */
+	bool srv_closed;         /* the server closed its side */
+	bool released;           /* we closed the sim connection's client side */
+	/* client lines */
+	struct strbuf line;      /* current command line (first TRACE_LINE_MAX octets) */
+	size_t line_octets;      /* its full length so far */
+	bool line_cr;            /* its last octet so far is CR */
+	bool data_mode, wait_data;
+	struct data_scan ds;
+	/* server replies */
+	struct strbuf reply;     /* partial reply line */
+	uint8_t ex[MAX_OUTSTANDING];
+	size_t ex_head, ex_len;
+	long txn_rcpts;          /* recipients accepted in the open transaction */
+};
+
+struct serve {
+	struct serve_opts o;
+	struct scenario *scn;
+	bool adapted;            /* adapt_scenario() ran: restore before scn_free */
+	size_t scn_nmessages;
+	bool *scn_fetch;
+	struct world *w;
+	struct sim *sim;
+	struct host *srv;
+	int port;                /* the simulated port served: 25 or 587 */
+	size_t first_live;       /* index in sim->hosts of the first live host */
+	int lfd;
+	char addr[80];           /* "127.0.0.1:2525", the real bound address */
+	int64_t t0;              /* monotonic µs at start */
+	int64_t accept_pause_until, last_flush;
+	FILE *trace;
+	struct lconn **conns;
+	size_t nconns, capconns;
+	struct pollfd *pfd;
+	struct lconn **pconn;    /* parallel to pfd[1..] */
+	size_t cap_pfd;
+	long accepted, turned_away, max_at_once, messages, rcpts;
+};
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Simulated time in live mode: µs of wall time since start. */
+static int64_t live_now(const struct serve *sv)
+{
+	return mono_us() - sv->t0;
+}
+
+/* ===== the client's lines, into the trace ================================== */
+
+/* The trace keeps C strings: a NUL octet is shown as U+2400 SYMBOL FOR NULL. */
+static void trace_client_line(struct lconn *lc, const char *line, size_t n, size_t octets)
+{
+	struct sim *sim = lc->sv->sim;
+	struct strbuf shown;
+	sb_init(&shown);
+	for (const char *p = line, *end = line + n; p < end;) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		size_t k = z ? (size_t)(z - p) : (size_t)(end - p);
+		sb_append(&shown, p, k);
+		if (z)
+			sb_puts(&shown, "\xe2\x90\x80");
+		p += k + (z != NULL);
+	}
+	trace_begin(sim->trace, sim->now, "smtp.send");
+	trace_node(sim->trace, lc->h->name);
+	trace_peer(sim->trace, lc->sv->srv->name);
+	trace_conn(sim->trace, lc->c->id);
+	trace_str(sim->trace, "dir", "c2s");
+	trace_strn(sim->trace, "line", shown.data ? shown.data : "", shown.len);
+	if (octets > n) /* an overlong line: its start, and how long it really was */
+		trace_int(sim->trace, "octets", (int64_t)octets);
+	trace_end(sim->trace);
+	sb_free(&shown);
+}
+
+static void trace_client_data(struct lconn *lc)
+{
+	struct sim *sim = lc->sv->sim;
+	struct data_scan *ds = &lc->ds;
+	char subj[256] = "", sum[300];
+	msg_header(ds->head.data ? ds->head.data : "", ds->head.len, "Subject", subj, sizeof subj);
+	snprintf(sum, sizeof sum, "Subject: %s", subj);
+	trace_begin(sim->trace, sim->now, "smtp.data");
+	trace_node(sim->trace, lc->h->name);
+	trace_peer(sim->trace, lc->sv->srv->name);
+	trace_conn(sim->trace, lc->c->id);
+	trace_str(sim->trace, "dir", "c2s");
+	trace_int(sim->trace, "bytes", (int64_t)ds->bytes);
+	trace_int(sim->trace, "lines", (int64_t)ds->lines);
+	trace_str(sim->trace, "summary", sum);
+	trace_end(sim->trace);
+}
+
+/* ===== replies: what the server said to each command ======================= */
+
+static void ex_push(struct lconn *lc, enum expect e)
+{
+	lc->ex[(lc->ex_head + lc->ex_len) % MAX_OUTSTANDING] = (uint8_t)e;
+	lc->ex_len++;
+}
+
+static enum expect ex_pop(struct lconn *lc)
+{
+	enum expect e = (enum expect)lc->ex[lc->ex_head];
+	lc->ex_head = (lc->ex_head + 1) % MAX_OUTSTANDING;
+	lc->ex_len--;
+	return e;
+}
+
+static void data_scan_reset(struct data_scan *ds)
+{
+	sb_free(&ds->head);
+	*ds = (struct data_scan){.prev_crlf = true};
+}
+
+/* A message the server took: count it and its recipients as the world's,
+ * so the end-of-run summary accounts for live mail too. */
+static void account_message(struct lconn *lc)
+{
+	struct serve *sv = lc->sv;
+	sv->messages++;
+	sv->rcpts += lc->txn_rcpts;
+	sv->sim->stats.messages++;
+	sv->sim->stats.rcpts += lc->txn_rcpts;
+}
+
+static void reply_final(struct lconn *lc, int code)
+{
+	bool ok = code / 100 == 2;
+	if (code == 354) {
+		lc->data_mode = true;
+		data_scan_reset(&lc->ds);
+	}
+	/* 421 answers nothing in particular: the server is closing [RFC 5321 §3.8]. */
+	if (code == 421 || lc->ex_len == 0) {
+		lc->wait_data = false;
+		return;
+	}
+	switch (ex_pop(lc)) {
+	case EX_MAIL:
+	case EX_RESET:
+		if (ok)
+			lc->txn_rcpts = 0;
+		break;
+	case EX_RCPT:
+		lc->txn_rcpts += ok;
+		break;
+	case EX_DATA:
+		lc->wait_data = false;
+		break;
+	case EX_EOD:
+		if (ok)
+			account_message(lc);
+		lc->txn_rcpts = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static void reply_line(struct lconn *lc)
+{
+	char *s = lc->reply.data;
+	size_t n = lc->reply.len;
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	int code;
+	bool more;
+	const char *text;
+	if (smtp_parse_reply_line(s, &code, &more, &text) && !more)
+		reply_final(lc, code);
+	sb_clear(&lc->reply);
+}
+
+/* Server bytes for the client: queue them for the socket, read the replies. */
+static void live_data(void *ctx, struct conn *c, const char *data, size_t len)
+{
+	struct lconn *lc = ctx;
+	lc->greeted = true;
+	if (lc->fd >= 0)
+		sb_append(&lc->out, data, len);
+	while (len) {
+		const char *nl = memchr(data, '\n', len);
+		size_t take = nl ? (size_t)(nl - data) + 1 : len;
+		size_t room = REPLY_LINE_MAX - lc->reply.len;
+		sb_append(&lc->reply, data, take < room ? take : room);
+		data += take;
+		len -= take;
+		if (nl)
+			reply_line(lc);
+	}
+}
+
+static void live_closed(void *ctx, struct conn *c)
+{
+	struct lconn *lc = ctx;
+	lc->srv_closed = true;
+	lc->wait_data = false;
+}
+
+static const struct conn_ops live_ops = {
+	.data = live_data,
+	.closed = live_closed,
+};
+
+/* ===== client bytes, to the server ========================================= */
+
+static enum expect classify_verb(const char *line, size_t n)
+{
+	static const struct {
+		const char *verb;
+		enum expect e;
+	} verbs[] = {{"MAIL", EX_MAIL}, {"RCPT", EX_RCPT}, {"DATA", EX_DATA},
+		     {"RSET", EX_RESET}, {"HELO", EX_RESET}, {"EHLO", EX_RESET}};
+	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
+		if (n >= 4 && ascii_strncaseeq(line, verbs[i].verb, 4) && (n == 4 || line[4] == ' '))
+			return verbs[i].e;
+	return EX_OTHER;
+}
+
+/* A command line is complete: trace it; its reply is now expected. */
+static void command_done(struct lconn *lc)
+{
+	char *s = lc->line.data ? lc->line.data : "";
+	size_t n = lc->line.len;
+	size_t octets = lc->line_octets;
+	if (lc->line_cr) { /* CRLF: the CR is not part of the line */
+		if (n == octets)
+			n--;
+		octets--;
+	}
+	trace_client_line(lc, s, n, octets);
+	enum expect e = octets > n ? EX_OTHER : classify_verb(s, n);
+	ex_push(lc, e);
+	if (e == EX_DATA)
+		lc->wait_data = true;
+	sb_clear(&lc->line);
+	lc->line_octets = 0;
+	lc->line_cr = false;
+}
+
+/* Command mode: hand over up to one line end. Returns the octets taken. */
+static size_t feed_command(struct lconn *lc, const char *p, size_t n)
+{
+	const char *nl = memchr(p, '\n', n);
+	size_t take = nl ? (size_t)(nl - p) + 1 : n;
+	size_t body = nl ? take - 1 : take;
+	size_t room = TRACE_LINE_MAX - lc->line.len;
+	sb_append(&lc->line, p, body < room ? body : room);
+	lc->line_octets += body;
+	if (body)
+		lc->line_cr = p[body - 1] == '\r';
+	if (nl)
+		command_done(lc);
+	net_send(lc->c, SIDE_CLIENT, p, take);
+	return take;
+}
+
+static void scan_append(struct data_scan *ds, const char *p, size_t m)
+{
+	for (size_t j = 0; j < m && ds->cur_len + j < 2; j++)
+		ds->lead[ds->cur_len + j] = p[j];
+	if (m)
+		ds->last = p[m - 1];
+	ds->cur_len += m;
+}
+
+/* Data mode: hand over message text up to and including the end-of-data
+ * line, if it is here. Returns the octets taken. */
+static size_t feed_data(struct lconn *lc, const char *p, size_t n)
+{
+	struct data_scan *ds = &lc->ds;
+	size_t pos = 0;
+	bool ended = false;
+	while (pos < n && !ended) {
+		const char *nl = memchr(p + pos, '\n', n - pos);
+		size_t seg = nl ? (size_t)(nl - (p + pos)) : n - pos;
+		scan_append(ds, p + pos, seg);
+		pos += seg + (nl != NULL);
+		if (!nl)
+			break;
+		bool crlf = ds->cur_len > 0 && ds->last == '\r';
+		/* RFC 5321 §4.1.1.4: CRLF "." CRLF, and nothing else, ends the data. */
+		ended = ds->cur_len == 2 && ds->lead[0] == '.' && crlf && ds->prev_crlf;
+		ds->lines += !ended;
+		ds->prev_crlf = crlf;
+		ds->cur_len = 0;
+	}
+	ds->bytes += pos;
+	if (ds->head.len < DATA_HEAD_MAX) {
+		size_t room = DATA_HEAD_MAX - ds->head.len;
+		sb_append(&ds->head, p, pos < room ? pos : room);
+	}
+	if (ended) {
+		trace_client_data(lc);
+		lc->data_mode = false;
+		ex_push(lc, EX_EOD);
+		sb_free(&ds->head);
+	}
+	net_send(lc->c, SIDE_CLIENT, p, pos);
+	return pos;
+}
+
+static bool can_forward(const struct lconn *lc)
+{
+	return lc->in.len && !lc->released && !lc->srv_closed && !lc->wait_data &&
+	       lc->ex_len < MAX_OUTSTANDING;
+}
+
+/* Hand held input to the server as far as the protocol allows. True when
+ * something went. */
+static bool forward_input(struct lconn *lc)
+{
+	size_t pos = 0;
+	while (pos < lc->in.len && can_forward(lc)) {
+		const char *p = lc->in.data + pos;
+		size_t n = lc->in.len - pos;
+		pos += lc->data_mode ? feed_data(lc, p, n) : feed_command(lc, p, n);
+	}
+	sb_consume(&lc->in, pos);
+	return pos > 0;
+}
+
+/* ===== sockets ============================================================= */
+
+static bool set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
+}
+
+static void sock_close(struct lconn *lc)
+{
+	if (lc->fd < 0)
+		return;
+	close(lc->fd);
+	lc->fd = -1;
+	sb_free(&lc->out);
+	lc->out_pos = 0;
+	sb_free(&lc->in); /* whatever it still held will never be answered */
+}
+
+static bool can_read(const struct lconn *lc)
+{
+	return lc->fd >= 0 && lc->greeted && !lc->eof && !lc->srv_closed && !lc->released &&
+	       lc->in.len < IN_HOLD_MAX;
+}
+
+static void read_client(struct lconn *lc)
+{
+	char buf[READ_CHUNK];
+	while (can_read(lc)) {
+		ssize_t r = recv(lc->fd, buf, sizeof buf, 0);
+		if (r > 0) {
+			sb_append(&lc->in, buf, (size_t)r);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		lc->eof = true; /* orderly close, or reset: the client has gone */
+		if (r < 0)
+			sock_close(lc);
+	}
+}
+
+static void flush_client(struct lconn *lc)
+{
+	while (lc->fd >= 0 && lc->out_pos < lc->out.len) {
+		ssize_t w = send(lc->fd, lc->out.data + lc->out_pos, lc->out.len - lc->out_pos,
+				 MSG_NOSIGNAL);
+		if (w > 0) {
+			lc->out_pos += (size_t)w;
+		} else if (w < 0 && errno == EINTR) {
+			continue;
+		} else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		} else {
+			lc->eof = true;
+			sock_close(lc);
+			return;
+		}
+	}
+	if (lc->fd >= 0 && lc->out_pos == lc->out.len) {
+		sb_clear(&lc->out);
+		lc->out_pos = 0;
+	} else if (lc->out.len - lc->out_pos > OUT_MAX) {
+		/* It does not read what we say: stop talking to it. */
+		lc->eof = true;
+		sock_close(lc);
+	}
+}
+
+/* ===== connection life ===================================================== */
+
+/* The live host for a peer address: one per distinct IP, zero latency. */
+static struct host *live_host(struct serve *sv, const char *ip)
+{
+	struct sim *sim = sv->sim;
+	for (size_t i = sv->first_live; i < sim->nhosts; i++)
+		if (strcmp(sim->hosts[i]->ip, ip) == 0)
+			return sim->hosts[i];
+	char name[64];
+	size_t k = sim->nhosts - sv->first_live + 1;
+	do
+		snprintf(name, sizeof name, "live-%zu.client", k++);
+	while (sim_host_by_name(sim, name));
+	struct host *h = host_new(name, ip, ROLE_CLIENT);
+	h->index = sim->nhosts;
+	sim->hosts = xrealloc(sim->hosts, (sim->nhosts + 1) * sizeof *sim->hosts);
+	sim->hosts[sim->nhosts++] = h;
+	net_set_link_latency(sim->net, h->name, sv->srv->name, 0);
+	return h;
+}
+
+static void conns_add(struct serve *sv, struct lconn *lc)
+{
+	if (sv->nconns == sv->capconns) {
+		sv->capconns = sv->capconns ? 2 * sv->capconns : 64;
+		sv->conns = xrealloc(sv->conns, sv->capconns * sizeof *sv->conns);
+	}
+	sv->conns[sv->nconns++] = lc;
+	if ((long)sv->nconns > sv->max_at_once)
+		sv->max_at_once = (long)sv->nconns;
+}
+
+/* RFC 5321 §3.1: a server that cannot take the session may answer the
+ * connection with 421 and close. No enhanced code: the client has not
+ * seen ENHANCEDSTATUSCODES yet [RFC 2034 §4], as smtpd does for greetings. */
+static void turn_away(struct serve *sv, int fd, const char *ip)
+{
+	char line[300];
+	snprintf(line, sizeof line, "421 %s Service not available, too many connections",
+		 sv->srv->name);
+	struct sim *sim = sv->sim;
+	trace_begin(sim->trace, sim->now, "smtp.send");
+	trace_node(sim->trace, sv->srv->name);
+	trace_peer(sim->trace, ip);
+	trace_str(sim->trace, "dir", "s2c");
+	trace_str(sim->trace, "line", line);
+	trace_end(sim->trace);
+	strcat(line, "\r\n");
+	ssize_t w = send(fd, line, strlen(line), MSG_NOSIGNAL); /* best effort */
+	(void)w;
+	close(fd);
+	sv->turned_away++;
+}
+
+static void lconn_open(struct serve *sv, int fd, const char *ip)
+{
+	struct lconn *lc = xcalloc(1, sizeof *lc);
+	lc->sv = sv;
+	lc->fd = fd;
+	lc->h = live_host(sv, ip);
+	lc->ds.prev_crlf = true;
+	ex_push(lc, EX_GREETING);
+	lc->c = net_inject(sv->sim, lc->h, sv->srv, sv->port, &live_ops, lc);
+	if (!lc->c) { /* the host is down: it does not listen any more */
+		close(fd);
+		free(lc);
+		return;
+	}
+	sv->accepted++;
+	conns_add(sv, lc);
+}
+
+static void peer_ip(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	const void *a = ss->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+						  : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+	if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
+		snprintf(out, cap, "unknown");
+}
+
+static void accept_clients(struct serve *sv)
+{
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		int fd = accept(sv->lfd, (struct sockaddr *)&ss, &sl);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				sv->accept_pause_until = live_now(sv) + SIM_MS(100); /* out of descriptors */
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		char ip[INET6_ADDRSTRLEN];
+		peer_ip(&ss, ip, sizeof ip);
+		if (!set_nonblock(fd)) {
+			close(fd);
+		} else if (sv->nconns >= (size_t)sv->o.max_clients) {
+			turn_away(sv, fd, ip);
+		} else {
+			lconn_open(sv, fd, ip);
+		}
+	}
+}
+
+/* Close what is finished. Returns true when the connection can be freed. */
+static bool lconn_settle(struct lconn *lc)
+{
+	if (lc->fd >= 0 && (lc->srv_closed || lc->released) && lc->out_pos == lc->out.len)
+		sock_close(lc);
+	bool client_done = lc->fd < 0 || (lc->eof && lc->in.len == 0);
+	/* Only once every command handed over has its answer: then a message
+	 * the server took is counted, and one cut off mid-DATA is dropped. */
+	if (!lc->released && (lc->srv_closed || (client_done && lc->ex_len == 0))) {
+		net_close(lc->c, SIDE_CLIENT);
+		lc->released = true;
+	}
+	return lc->fd < 0 && lc->released;
+}
+
+static void lconn_free(struct lconn *lc)
+{
+	sock_close(lc);
+	sb_free(&lc->in);
+	sb_free(&lc->line);
+	sb_free(&lc->reply);
+	sb_free(&lc->ds.head);
+	free(lc);
+}
+
+/* Run the world up to now and let every client's held input through, until
+ * nothing moves; then write, close and free what is finished. */
+static void pump(struct serve *sv)
+{
+	bool moved = true;
+	for (int rounds = 0; moved && rounds < 64; rounds++) {
+		sim_run_until(sv->sim, live_now(sv));
+		moved = false;
+		for (size_t i = 0; i < sv->nconns; i++)
+			moved |= forward_input(sv->conns[i]);
+	}
+	size_t keep = 0;
+	for (size_t i = 0; i < sv->nconns; i++) {
+		struct lconn *lc = sv->conns[i];
+		flush_client(lc);
+		if (lconn_settle(lc))
+			lconn_free(lc);
+		else
+			sv->conns[keep++] = lc;
+	}
+	sv->nconns = keep;
+}
+
+/* ===== the loop ============================================================ */
+
+static short poll_events(const struct lconn *lc)
+{
+	return (short)((can_read(lc) ? POLLIN : 0) | (lc->out_pos < lc->out.len ? POLLOUT : 0));
+}
+
+/* pfd[0] is the listener (fd -1 while accepting is paused). */
+static size_t build_pollfds(struct serve *sv, int64_t now)
+{
+	if (sv->cap_pfd < sv->nconns + 1) {
+		sv->cap_pfd = 2 * (sv->nconns + 1);
+		sv->pfd = xrealloc(sv->pfd, sv->cap_pfd * sizeof *sv->pfd);
+		sv->pconn = xrealloc(sv->pconn, sv->cap_pfd * sizeof *sv->pconn);
+	}
+	sv->pfd[0] = (struct pollfd){now >= sv->accept_pause_until ? sv->lfd : -1, POLLIN, 0};
+	size_t n = 1;
+	for (size_t i = 0; i < sv->nconns; i++) {
+		struct lconn *lc = sv->conns[i];
+		short ev = poll_events(lc);
+		if (lc->fd < 0 || (ev == 0 && lc->hup))
+			continue; /* nothing to wait for on it now */
+		sv->pconn[n] = lc;
+		sv->pfd[n++] = (struct pollfd){lc->fd, ev, 0};
+	}
+	return n;
+}
+
+static int poll_timeout_ms(struct serve *sv, int64_t now)
+{
+	int64_t next;
+	int64_t wait = SIM_MS(POLL_CAP_MS);
+	for (size_t i = 0; i < sv->nconns; i++)
+		if (can_forward(sv->conns[i]))
+			return 0; /* pump() stopped early: more input can go at once */
+	if (evq_peek_time(sv->sim->q, &next))
+		wait = next <= now ? 0 : next - now;
+	if (wait > SIM_MS(POLL_CAP_MS))
+		wait = SIM_MS(POLL_CAP_MS);
+	return (int)((wait + 999) / 1000);
+}
+
+static void handle_io(struct serve *sv, size_t n)
+{
+	if (sv->pfd[0].revents & POLLIN)
+		accept_clients(sv);
+	for (size_t i = 1; i < n; i++) {
+		struct lconn *lc = sv->pconn[i];
+		short re = sv->pfd[i].revents;
+		if (re & (POLLHUP | POLLERR))
+			lc->hup = true;
+		if (re & (POLLIN | POLLHUP | POLLERR))
+			read_client(lc);
+		if (re & POLLOUT)
+			flush_client(lc);
+	}
+}
+
+static int serve_loop(struct serve *sv)
+{
+	while (!stop_signal) {
+		int64_t now = live_now(sv);
+		size_t n = build_pollfds(sv, now);
+		int r = poll(sv->pfd, (nfds_t)n, poll_timeout_ms(sv, now));
+		if (r < 0 && errno != EINTR) {
+			fprintf(stderr, "mailsim: serve: poll: %s\n", strerror(errno));
+			return 4;
+		}
+		sim_run_until(sv->sim, live_now(sv));
+		if (r > 0)
+			handle_io(sv, n);
+		pump(sv);
+		if (sv->trace && live_now(sv) - sv->last_flush >= FLUSH_EVERY_US) {
+			fflush(sv->trace);
+			sv->last_flush = live_now(sv);
+		}
+	}
+	return 0;
+}
+
+/* ===== set-up ============================================================== */
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;   /* a vanished client is an error return, not a death */
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Serve up to the descriptor limit: raise the soft limit to the hard one. */
+static void raise_fd_limit(struct serve *sv)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	double room = (double)rl.rlim_cur - 32; /* stdio, trace, listener, maildir export */
+	if (room >= 1 && sv->o.max_clients > room)
+		sv->o.max_clients = room;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into its parts; false when malformed. */
+static bool split_listen(const char *spec, char *host, size_t hcap, char *port, size_t pcap)
+{
+	const char *colon;
+	size_t hl;
+	if (spec[0] == '[') {
+		const char *rb = strchr(spec, ']');
+		if (!rb || rb[1] != ':')
+			return false;
+		hl = (size_t)(rb - spec - 1);
+		spec++;
+		colon = rb + 1;
+	} else {
+		colon = strchr(spec, ':');
+		if (!colon || strchr(colon + 1, ':'))
+			return false;
+		hl = (size_t)(colon - spec);
+	}
+	const char *p = colon + 1;
+	if (hl == 0 || hl >= hcap || !*p || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p) ||
+	    atol(p) > 65535 || strlen(p) >= pcap)
+		return false;
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	snprintf(port, pcap, "%s", p);
+	return true;
+}
+
+static bool is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		static const struct in6_addr lo = IN6ADDR_LOOPBACK_INIT;
+		return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &lo, sizeof lo) == 0;
+	}
+	return false;
+}
+
+static void format_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+	peer_ip(ss, ip, sizeof ip);
+	int port = ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+						   : ((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		snprintf(out, cap, "[%s]:%d", ip, port);
+	else
+		snprintf(out, cap, "%s:%d", ip, port);
+}
+
+static int bind_listener(struct serve *sv, const struct addrinfo *ai)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 512) != 0 || !set_nonblock(fd)) {
+		fprintf(stderr, "mailsim: serve: cannot listen on %s: %s\n", sv->o.listen, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 4;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	format_addr(&ss, sv->addr, sizeof sv->addr);
+	sv->lfd = fd;
+	return 0;
+}
+
+static int open_listener(struct serve *sv)
+{
+	char host[256], port[8];
+	if (!split_listen(sv->o.listen, host, sizeof host, port, sizeof port))
+		return serve_usage("--listen needs HOST:PORT or [IPV6]:PORT, not '%s'", sv->o.listen);
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	int e = getaddrinfo(host, port, &hints, &res);
+	if (e != 0) {
+		fprintf(stderr, "mailsim: serve: --listen %s: %s\n", sv->o.listen, gai_strerror(e));
+		return 2;
+	}
+	int rc;
+	if (!is_loopback(res->ai_addr) && !sv->o.allow_remote) {
+		/* A teaching MTA with made-up users stays on this machine unless asked. */
+		fprintf(stderr, "mailsim: serve: refusing to listen on %s: not a loopback address "
+				"(add --allow-remote to accept connections from other machines)\n",
+			sv->o.listen);
+		rc = 2;
+	} else {
+		rc = bind_listener(sv, res);
+	}
+	freeaddrinfo(res);
+	return rc;
+}
+
+static struct scenario *load_scenario(const char *path)
+{
+	if (strcmp(path, "@default") == 0)
+		return scn_parse(mailsim_default_scenario, strlen(mailsim_default_scenario),
+				 "basic-delivery.json (built in)", stderr);
+	return scn_load(path, stderr);
+}
+
+/* The served host's scenario entry, checked: an MTA offering the port. */
+static struct scn_host *served_host(struct serve *sv)
+{
+	struct scenario *s = sv->scn;
+	const char *service = sv->o.port_kind;
+	for (size_t i = 0; i < s->nhosts; i++) {
+		struct scn_host *h = &s->hosts[i];
+		if (!ascii_strcaseeq(h->name, sv->o.host))
+			continue;
+		if (strcmp(h->role, "client") == 0 || strcmp(h->role, "dns") == 0) {
+			fprintf(stderr, "mailsim: serve: %s is a %s host, not an MTA\n", h->name, h->role);
+			return NULL;
+		}
+		if (!scn_host_has_service(h, service)) {
+			fprintf(stderr, "mailsim: serve: %s does not offer %s (see its \"services\")\n",
+				h->name, service);
+			return NULL;
+		}
+		return h;
+	}
+	fprintf(stderr, "mailsim: serve: no host named '%s' in %s\n", sv->o.host, sv->o.file);
+	return NULL;
+}
+
+/* Live mode changes two things in the scenario, in memory: the served
+ * host offers no STARTTLS (we have no real TLS, and a client that started
+ * a handshake would hang), and optionally no scenario traffic runs. */
+static void adapt_scenario(struct serve *sv, struct scn_host *h)
+{
+	struct scenario *s = sv->scn;
+	h->tls = false;
+	sv->adapted = true;
+	sv->scn_nmessages = s->nmessages;
+	if (!sv->o.no_traffic)
+		return;
+	s->nmessages = 0;
+	sv->scn_fetch = xcalloc(s->nhosts + 1, sizeof *sv->scn_fetch);
+	for (size_t i = 0; i < s->nhosts; i++) {
+		sv->scn_fetch[i] = s->hosts[i].has_fetch;
+		s->hosts[i].has_fetch = false;
+	}
+}
+
+static void restore_scenario(struct serve *sv)
+{
+	struct scenario *s = sv->scn;
+	if (!sv->adapted)
+		return;
+	s->nmessages = sv->scn_nmessages;
+	for (size_t i = 0; sv->scn_fetch && i < s->nhosts; i++)
+		s->hosts[i].has_fetch = sv->scn_fetch[i];
+	free(sv->scn_fetch);
+}
+
+static int open_trace(struct serve *sv)
+{
+	struct sim *sim = sv->sim;
+	const char *p = sv->o.trace_path;
+	if (p) {
+		sv->trace = strcmp(p, "-") == 0 ? stdout : fopen(p, "w");
+		if (!sv->trace) {
+			fprintf(stderr, "mailsim: serve: cannot open %s: %s\n", p, strerror(errno));
+			return 4;
+		}
+		trace_set_jsonl(sim->trace, sv->trace);
+	}
+	if (sv->o.transcript)
+		trace_set_transcript(sim->trace, stdout);
+	return 0;
+}
+
+static void emit_start(struct serve *sv)
+{
+	struct sim *sim = sv->sim;
+	char start[64];
+	rfc5322_date(sv->scn->start_unix_us, 0, start, sizeof start);
+	trace_begin(sim->trace, sim->now, "sim.start");
+	trace_str(sim->trace, "scenario", sv->scn->name);
+	trace_str(sim->trace, "title", sv->scn->title);
+	trace_int(sim->trace, "seed", (int64_t)(sv->o.has_seed ? sv->o.seed : sv->scn->seed));
+	trace_str(sim->trace, "start", start);
+	trace_end(sim->trace);
+}
+
+static void set_idle_timeout(struct serve *sv)
+{
+	double s = sv->o.idle_timeout > 0 ? sv->o.idle_timeout
+		 : sv->o.timeout_scale > 0 ? RFC_IDLE_TIMEOUT_S * sv->o.timeout_scale : 0;
+	if (s > 0) /* otherwise the scenario's (or the RFC's) value stands */
+		mta_set_idle_timeout(sv->srv->role_obj, (int64_t)(s * 1e6));
+}
+
+static int serve_setup(struct serve *sv)
+{
+	sv->lfd = -1;
+	sv->scn = load_scenario(sv->o.file);
+	if (!sv->scn)
+		return 1;
+	struct scn_host *cfg = served_host(sv);
+	if (!cfg)
+		return 2;
+	int rc = open_listener(sv);
+	if (rc)
+		return rc;
+	adapt_scenario(sv, cfg);
+	sv->w = world_new(sv->scn, sv->o.has_seed ? &sv->o.seed : NULL);
+	sv->sim = world_sim(sv->w);
+	sv->srv = sim_host_by_name(sv->sim, cfg->name);
+	sv->port = strcmp(sv->o.port_kind, "submission") == 0 ? 587 : 25;
+	sv->first_live = sv->sim->nhosts;
+	set_idle_timeout(sv);
+	rc = open_trace(sv);
+	if (rc)
+		return rc;
+	raise_fd_limit(sv);
+	install_signals();
+	sv->t0 = mono_us();
+	emit_start(sv);
+	fprintf(stderr, "mailsim: serving %s (%s) on %s\n", sv->srv->name, sv->o.port_kind, sv->addr);
+	fflush(stderr);
+	return 0;
+}
+
+/* ===== shutdown ============================================================ */
+
+static void emit_end(struct serve *sv, const struct world_summary *s)
+{
+	struct trace *tr = sv->sim->trace;
+	trace_begin(tr, sv->sim->now, "sim.end");
+	trace_int(tr, "messages", s->messages);
+	trace_int(tr, "recipients", s->rcpts);
+	trace_int(tr, "delivered", s->delivered);
+	trace_int(tr, "bounced", s->bounced);
+	trace_int(tr, "rejected", s->rejected);
+	trace_int(tr, "quarantined", s->quarantined);
+	trace_int(tr, "queued", s->queued);
+	trace_bool(tr, "accounted", s->accounted);
+	trace_end(tr);
+}
+
+/* Close every client: what the server was answering is answered (and
+ * counted) first, an open transaction is dropped [RFC 5321 §4.1.1.10]. */
+static void close_clients(struct serve *sv)
+{
+	if (sv->lfd >= 0)
+		close(sv->lfd);
+	sv->lfd = -1;
+	for (size_t i = 0; i < sv->nconns; i++)
+		sock_close(sv->conns[i]);
+	pump(sv);
+	for (size_t i = 0; i < sv->nconns; i++) {
+		struct lconn *lc = sv->conns[i];
+		if (!lc->released) /* still waiting on a slow answer: give up on it */
+			net_close(lc->c, SIDE_CLIENT);
+		lconn_free(lc);
+	}
+	sv->nconns = 0;
+	sim_run_until(sv->sim, live_now(sv));
+}
+
+static int serve_finish(struct serve *sv)
+{
+	int rc = 0;
+	if (sv->sim) {
+		if (stop_signal)
+			fprintf(stderr, "mailsim: %s: shutting down\n",
+				stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		close_clients(sv);
+		struct world_summary s;
+		world_summary(sv->w, &s);
+		emit_end(sv, &s);
+		char err[512];
+		if (sv->o.maildir && !world_export_maildir(sv->w, sv->o.maildir, err, sizeof err)) {
+			fprintf(stderr, "mailsim: %s\n", err);
+			rc = 4;
+		}
+		fprintf(stderr,
+			"mailsim: served %ld connection%s (at most %ld at once, %ld turned away): "
+			"%ld message%s to %ld recipient%s accepted live\n",
+			sv->accepted, sv->accepted == 1 ? "" : "s", sv->max_at_once, sv->turned_away,
+			sv->messages, sv->messages == 1 ? "" : "s", sv->rcpts, sv->rcpts == 1 ? "" : "s");
+		world_print_summary(sv->w, stderr);
+		if (!s.accounted)
+			rc = 3;
+	}
+	if (sv->trace && sv->trace != stdout && fclose(sv->trace) != 0) {
+		fprintf(stderr, "mailsim: cannot write %s: %s\n", sv->o.trace_path, strerror(errno));
+		rc = 4;
+	}
+	fflush(stdout);
+	if (sv->lfd >= 0)
+		close(sv->lfd);
+	world_free(sv->w);
+	if (sv->scn) {
+		restore_scenario(sv);
+		scn_free(sv->scn);
+	}
+	free(sv->conns);
+	free(sv->pfd);
+	free(sv->pconn);
+	return rc;
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct serve sv = {0};
+	int rc = parse_opts(argc, argv, &sv.o);
+	if (rc)
+		return rc;
+	rc = serve_setup(&sv);
+	if (rc == 0)
+		rc = serve_loop(&sv);
+	int rc2 = serve_finish(&sv);
+	return rc ? rc : rc2;
+}

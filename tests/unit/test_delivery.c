@@ -1,0 +1,319 @@
+/* test_delivery.c — the decisive facts of each delivery scenario, checked
+ * on the trace and the mailboxes rather than only through whole goldens:
+ * retry times, DSN contents, who got what, and that every message is
+ * accounted for. Scenarios come from scenarios/ (MAILSIM_SOURCE_DIR). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsn.h"
+#include "mailstore.h"
+#include "mta.h"
+#include "net.h"
+#include "scenario.h"
+#include "world.h"
+
+struct run {
+	struct scenario *scn;
+	struct world *w;
+	struct strbuf trace;
+	cJSON **ev;      /* parsed events */
+	size_t nev;
+	struct world_summary sum;
+};
+
+static char *scenario_path(const char *name)
+{
+	const char *src = getenv("MAILSIM_SOURCE_DIR");
+	return xasprintf("%s/scenarios/%s.json", src ? src : "..", name);
+}
+
+static void run_scenario(const char *name, struct run *r)
+{
+	memset(r, 0, sizeof *r);
+	char *path = scenario_path(name);
+	r->scn = scn_load(path, stderr);
+	free(path);
+	assert_non_null(r->scn);
+	r->w = world_new(r->scn, NULL);
+	sb_init(&r->trace);
+	trace_set_buffer(world_sim(r->w)->trace, &r->trace);
+	world_run(r->w, -1);
+	world_summary(r->w, &r->sum);
+	for (char *line = r->trace.data; line && *line;) {
+		char *nl = strchr(line, '\n');
+		r->ev = xrealloc(r->ev, (r->nev + 1) * sizeof *r->ev);
+		r->ev[r->nev] = cJSON_ParseWithLength(line, (size_t)(nl - line));
+		assert_non_null(r->ev[r->nev]);
+		r->nev++;
+		line = nl + 1;
+	}
+}
+
+static void run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->nev; i++)
+		cJSON_Delete(r->ev[i]);
+	free(r->ev);
+	sb_free(&r->trace);
+	world_free(r->w);
+	scn_free(r->scn);
+}
+
+static const char *str(const cJSON *ev, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num(const cJSON *ev, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+/* The k-th (0-based) event of a kind, optionally at a node; NULL if none. */
+static const cJSON *nth(const struct run *r, const char *kind, const char *node, int k)
+{
+	for (size_t i = 0; i < r->nev; i++)
+		if (strcmp(str(r->ev[i], "kind"), kind) == 0 &&
+		    (!node || strcmp(str(r->ev[i], "node"), node) == 0) && k-- == 0)
+			return r->ev[i];
+	return NULL;
+}
+
+static int count(const struct run *r, const char *kind, const char *node)
+{
+	int n = 0;
+	while (nth(r, kind, node, n))
+		n++;
+	return n;
+}
+
+static struct mfolder *inbox(struct run *r, const char *hostname, const char *user)
+{
+	struct host *h = sim_host_by_name(world_sim(r->w), hostname);
+	assert_non_null(h);
+	struct mbox_user *u = mailstore_user(mta_store(h->role_obj), user);
+	assert_non_null(u);
+	return mbox_folder(u, "INBOX", false);
+}
+
+/* The DSN in a mailbox: exactly one report whose blocks are as given. */
+static void expect_dsn(struct run *r, const char *host, const char *user, const char *rcpt,
+		       const char *action, const char *status)
+{
+	struct mfolder *f = inbox(r, host, user);
+	int found = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		char fr[4][256], ac[4][16], st[4][16];
+		int n = dsn_parse_status(f->msgs[i].data, f->msgs[i].len, fr, ac, st, 4);
+		if (n <= 0 || strcmp(ac[0], action) != 0)
+			continue;
+		found++;
+		assert_int_equal(n, 1);
+		if (strcmp(fr[0], rcpt) || strcmp(st[0], status))
+			fail_msg("DSN names %s %s, want %s %s", fr[0], st[0], rcpt, status);
+		assert_non_null(strstr(f->msgs[i].data, "Return-Path: <>"));
+	}
+	if (found != 1)
+		fail_msg("%d DSNs with Action %s for %s, want 1", found, action, user);
+}
+
+static void assert_accounted(const struct run *r)
+{
+	if (!r->sum.accounted)
+		fail_msg("not accounted: %ld rcpts, %ld delivered, %ld bounced, %ld rejected, %ld queued",
+			 r->sum.rcpts, r->sum.delivered, r->sum.bounced, r->sum.rejected, r->sum.queued);
+}
+
+static void test_greylisting_retry_after_300s(void **state)
+{
+	struct run r;
+	run_scenario("greylisting", &r);
+	const cJSON *defer = nth(&r, "queue.defer", "mail.example.org", 0);
+	assert_non_null(defer);
+	assert_string_equal(str(defer, "status"), "4.7.1");
+	/* Postfix minimal backoff: the retry comes 300 s after the failure. */
+	double failed = num(defer, "t"), next = num(defer, "next_attempt");
+	assert_true(next - failed > 299.999 && next - failed < 300.001);
+	const cJSON *att = nth(&r, "queue.attempt", "mail.example.org", 1);
+	assert_non_null(att);
+	assert_true(num(att, "t") == next);
+	assert_int_equal(r.sum.delivered, 1);
+	assert_true(num(nth(&r, "mailbox.store", "mx1.example.net", 0), "t") > next);
+	assert_accounted(&r);
+	run_free(&r);
+}
+
+static void test_dead_domain_schedule_warning_bounce(void **state)
+{
+	struct run r;
+	run_scenario("dead-domain", &r);
+	/* Intervals between attempts: 300 s first, then the message's age,
+	 * doubling-ish, clamped at 4000 s (Postfix). */
+	double prev_next = -1;
+	int n = count(&r, "queue.defer", "mail.example.org");
+	assert_true(n > 100);
+	for (int k = 0; k < n; k++) {
+		const cJSON *d = nth(&r, "queue.defer", "mail.example.org", k);
+		double gap = num(d, "next_attempt") - num(d, "t");
+		assert_string_equal(str(d, "status"), "4.4.1");
+		assert_true(gap >= 299.999 && gap <= 4000.001);
+		if (k == 0)
+			assert_true(gap < 300.001);
+		if (prev_next >= 0)
+			assert_true(num(d, "t") >= prev_next); /* never early */
+		prev_next = num(d, "next_attempt");
+	}
+	const cJSON *warn = nth(&r, "dsn.create", "mail.example.org", 0);
+	assert_string_equal(str(warn, "action"), "delayed");
+	assert_true(num(warn, "t") >= 4 * 3600.0 && num(warn, "t") < 4 * 3600.0 + 4100);
+	const cJSON *fail = nth(&r, "dsn.create", "mail.example.org", 1);
+	assert_string_equal(str(fail, "action"), "failed");
+	assert_true(num(fail, "t") >= 5 * 86400.0);
+	assert_non_null(nth(&r, "queue.expire", "mail.example.org", 0));
+	expect_dsn(&r, "mail.example.org", "alice@example.org", "carol@example.com", "delayed", "4.4.1");
+	expect_dsn(&r, "mail.example.org", "alice@example.org", "carol@example.com", "failed", "4.4.1");
+	assert_int_equal(r.sum.bounced, 1);
+	assert_accounted(&r);
+	run_free(&r);
+}
+
+static void test_unknown_user_immediate_dsn(void **state)
+{
+	struct run r;
+	run_scenario("unknown-user", &r);
+	const cJSON *b = nth(&r, "queue.bounce", "mail.example.org", 0);
+	assert_string_equal(str(b, "status"), "5.1.1");
+	assert_string_equal(str(b, "class"), "hard");
+	assert_true(num(b, "t") < 5.0);
+	assert_int_equal(count(&r, "queue.defer", NULL), 0);
+	expect_dsn(&r, "mail.example.org", "alice@example.org", "bbo@example.net", "failed", "5.1.1");
+	assert_int_equal(r.sum.bounced, 1);
+	assert_accounted(&r);
+	run_free(&r);
+}
+
+static void test_status_bounces(void **state)
+{
+	static const struct {
+		const char *scenario, *rcpt, *status;
+	} cases[] = {
+		{"mailbox-full", "bob@example.net", "5.2.2"},
+		{"too-large", "bob@example.net", "5.3.4"},
+		{"null-mx", "bob@example.net", "5.1.10"},
+		{"nxdomain", "bob@exmaple.net", "5.1.2"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct run r;
+		run_scenario(cases[i].scenario, &r);
+		expect_dsn(&r, "mail.example.org", "alice@example.org", cases[i].rcpt, "failed",
+			   cases[i].status);
+		assert_int_equal(count(&r, "queue.defer", NULL), 0);
+		assert_accounted(&r);
+		run_free(&r);
+	}
+}
+
+static void test_too_large_sends_no_data(void **state)
+{
+	struct run r;
+	run_scenario("too-large", &r);
+	assert_int_equal(count(&r, "smtp.data", "mail.example.org"), 0);
+	run_free(&r);
+}
+
+static void test_null_mx_never_connects(void **state)
+{
+	struct run r;
+	run_scenario("null-mx", &r);
+	for (size_t i = 0; i < r.nev; i++)
+		if (strcmp(str(r.ev[i], "kind"), "net.connect") == 0)
+			assert_string_not_equal(str(r.ev[i], "node"), "mail.example.org");
+	run_free(&r);
+}
+
+static void test_implicit_mx(void **state)
+{
+	struct run r;
+	run_scenario("no-mx-implicit-a", &r);
+	const cJSON *route = nth(&r, "route.mx", "mail.example.org", 0);
+	const cJSON *mx = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(route, "mx"), 0);
+	assert_string_equal(mx->valuestring, "0 example.net. (implicit MX)");
+	assert_int_equal(r.sum.delivered, 1);
+	run_free(&r);
+}
+
+static void test_dns_timeout_defers_then_delivers(void **state)
+{
+	struct run r;
+	run_scenario("dns-timeout", &r);
+	assert_true(count(&r, "dns.timeout", "mail.example.org") >= 2);
+	const cJSON *d = nth(&r, "queue.defer", "mail.example.org", 0);
+	assert_string_equal(str(d, "status"), "4.4.3");
+	const cJSON *st = nth(&r, "mailbox.store", "mx1.example.net", 0);
+	assert_non_null(st);
+	assert_true(num(st, "t") >= 900.0);
+	assert_int_equal(r.sum.delivered, 1);
+	assert_accounted(&r);
+	run_free(&r);
+}
+
+static void test_mixed_recipients(void **state)
+{
+	struct run r;
+	run_scenario("multi-recipient-mixed", &r);
+	assert_int_equal(r.sum.rcpts, 3);
+	assert_int_equal(r.sum.delivered, 2);
+	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(count(&r, "dsn.create", NULL), 1);
+	expect_dsn(&r, "mail.example.org", "alice@example.org", "nobody@example.net", "failed",
+		   "5.1.1");
+	const cJSON *carol = nth(&r, "mailbox.store", "mx.example.com", 0);
+	assert_true(num(carol, "t") >= 300.0);
+	assert_true(num(nth(&r, "mailbox.store", "mx1.example.net", 0), "t") < 5.0);
+	assert_accounted(&r);
+	run_free(&r);
+}
+
+static void test_mx_fallback_through_backup(void **state)
+{
+	struct run r;
+	run_scenario("mx-fallback", &r);
+	const cJSON *to = nth(&r, "net.timeout", "mail.example.org", 0);
+	assert_non_null(to);
+	assert_string_equal(str(to, "peer"), "mx1.example.net");
+	assert_non_null(nth(&r, "queue.enter", "mx2.example.net", 0));
+	const cJSON *st = nth(&r, "mailbox.store", "mx1.example.net", 0);
+	assert_true(num(st, "t") >= 600.0);
+	struct mfolder *f = inbox(&r, "mx1.example.net", "bob@example.net");
+	assert_int_equal(f->n, 1);
+	assert_non_null(strstr(f->msgs[0].data, "by mx2.example.net"));
+	assert_accounted(&r);
+	run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_greylisting_retry_after_300s),
+		cmocka_unit_test(test_dead_domain_schedule_warning_bounce),
+		cmocka_unit_test(test_unknown_user_immediate_dsn),
+		cmocka_unit_test(test_status_bounces),
+		cmocka_unit_test(test_too_large_sends_no_data),
+		cmocka_unit_test(test_null_mx_never_connects),
+		cmocka_unit_test(test_implicit_mx),
+		cmocka_unit_test(test_dns_timeout_defers_then_delivers),
+		cmocka_unit_test(test_mixed_recipients),
+		cmocka_unit_test(test_mx_fallback_through_backup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
