@@ -701,7 +701,7 @@ static void lconn_open(struct serve *sv, int fd, const char *ip)
 	lc->ds.prev_crlf = true;
 	ex_push(lc, EX_GREETING);
 	lc->c = net_inject(sv->sim, lc->h, sv->srv, sv->port, &live_ops, lc);
-	if (!lc->c) { /* the host is down: it does not listen any more */
+	if (!lc->c) { /* a scenario fault has the host down or the port closed */
 		close(fd);
 		free(lc);
 		return;
@@ -1094,11 +1094,14 @@ static void emit_start(struct serve *sv)
 	trace_end(sim->trace);
 }
 
-static void set_idle_timeout(struct serve *sv)
+/* --idle-timeout sets it; --timeout-scale scales the host's own value (the
+ * scenario's idle_timeout, else the RFC's 5 minutes); else it stands. */
+static void set_idle_timeout(struct serve *sv, const struct scn_host *cfg)
 {
+	double base = cfg->idle_timeout > 0 ? (double)cfg->idle_timeout / 1e6 : RFC_IDLE_TIMEOUT_S;
 	double s = sv->o.idle_timeout > 0 ? sv->o.idle_timeout
-		 : sv->o.timeout_scale > 0 ? RFC_IDLE_TIMEOUT_S * sv->o.timeout_scale : 0;
-	if (s > 0) /* otherwise the scenario's (or the RFC's) value stands */
+		 : sv->o.timeout_scale > 0 ? base * sv->o.timeout_scale : 0;
+	if (s > 0)
 		mta_set_idle_timeout(sv->srv->role_obj, (int64_t)(s * 1e6));
 }
 
@@ -1120,7 +1123,7 @@ static int serve_setup(struct serve *sv)
 	sv->srv = sim_host_by_name(sv->sim, cfg->name);
 	sv->port = strcmp(sv->o.port_kind, "submission") == 0 ? 587 : 25;
 	sv->first_live = sv->sim->nhosts;
-	set_idle_timeout(sv);
+	set_idle_timeout(sv, cfg);
 	rc = open_trace(sv);
 	if (rc)
 		return rc;

@@ -301,6 +301,180 @@ static void test_mx_fallback_through_backup(void **state)
 	run_free(&r);
 }
 
+/* ---- variants of the basic story, edited inline ---------------------------- */
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	struct strbuf sb;
+	sb_init(&sb);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_append(&sb, buf, n);
+	fclose(f);
+	return sb_steal(&sb);
+}
+
+/* Replace the first occurrence of `from` (which must exist) with `to`. */
+static char *edit(char *text, const char *from, const char *to)
+{
+	char *at = strstr(text, from);
+	if (!at)
+		fail_msg("edit: '%s' not found", from);
+	char *out = xasprintf("%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	free(text);
+	return out;
+}
+
+static void run_text(char *text, struct run *r)
+{
+	memset(r, 0, sizeof *r);
+	r->scn = scn_parse(text, strlen(text), "variant", stderr);
+	free(text);
+	assert_non_null(r->scn);
+	r->w = world_new(r->scn, NULL);
+	sb_init(&r->trace);
+	trace_set_buffer(world_sim(r->w)->trace, &r->trace);
+	world_run(r->w, -1);
+	world_summary(r->w, &r->sum);
+	for (char *line = r->trace.data; line && *line;) {
+		char *nl = strchr(line, '\n');
+		r->ev = xrealloc(r->ev, (r->nev + 1) * sizeof *r->ev);
+		r->ev[r->nev++] = cJSON_ParseWithLength(line, (size_t)(nl - line));
+		line = nl + 1;
+	}
+}
+
+static char *basic(void)
+{
+	char *p = scenario_path("basic-delivery");
+	char *t = read_text(p);
+	free(p);
+	return t;
+}
+
+#define MX1 "\"name\": \"mx1.example.net\", \"role\": \"mta\", \"ip\": \"198.51.100.25\","
+#define SENDER "\"name\": \"mail.example.org\", \"role\": \"mta\", \"ip\": \"192.0.2.25\","
+
+static void test_tls_failure_opportunistic_falls_back(void **state)
+{
+	struct run r;
+	char *t = edit(basic(), "\"messages\": [",
+		       "\"faults\": [ { \"type\": \"tls_failure\", \"host\": \"mx1.example.net\" } ],\n"
+		       "  \"messages\": [");
+	run_text(t, &r);
+	assert_non_null(nth(&r, "tls.fail", "mail.example.org", 0));
+	/* A second connection to mx1, this time without STARTTLS. */
+	int connects = 0;
+	for (size_t i = 0; i < r.nev; i++)
+		connects += strcmp(str(r.ev[i], "kind"), "net.connect") == 0 &&
+			    strcmp(str(r.ev[i], "node"), "mail.example.org") == 0 &&
+			    strcmp(str(r.ev[i], "peer"), "mx1.example.net") == 0;
+	assert_int_equal(connects, 2);
+	assert_int_equal(r.sum.delivered, 1);
+	struct mfolder *f = inbox(&r, "mx1.example.net", "bob@example.net");
+	assert_non_null(strstr(f->msgs[0].data, "with ESMTP id")); /* plaintext hop */
+	run_free(&r);
+}
+
+static void test_tls_failure_required_defers(void **state)
+{
+	struct run r;
+	char *t = edit(basic(), SENDER, SENDER " \"tls_policy\": \"encrypt\",");
+	t = edit(t, "\"messages\": [",
+		 "\"faults\": [ { \"type\": \"tls_failure\", \"host\": \"mx1.example.net\", "
+		 "\"until\": 1000 }, { \"type\": \"tls_failure\", \"host\": \"mx2.example.net\", "
+		 "\"until\": 1000 } ],\n  \"messages\": [");
+	run_text(t, &r);
+	const cJSON *d = nth(&r, "queue.defer", "mail.example.org", 0);
+	assert_non_null(d);
+	assert_string_equal(str(d, "status"), "4.7.5");
+	assert_int_equal(r.sum.delivered, 1); /* once TLS works again */
+	assert_true(num(nth(&r, "mailbox.store", "mx1.example.net", 0), "t") >= 1000.0);
+	run_free(&r);
+}
+
+static void test_exim_schedule(void **state)
+{
+	struct run r;
+	char *t = edit(basic(), SENDER,
+		       SENDER " \"retry\": { \"schedule\": \"exim\", \"rules\": \"F,2h,15m; F,4d,6h\" },");
+	t = edit(t, "\"messages\": [",
+		 "\"faults\": [ { \"type\": \"host_down\", \"host\": \"mx1.example.net\" }, "
+		 "{ \"type\": \"host_down\", \"host\": \"mx2.example.net\" } ],\n  \"messages\": [");
+	run_text(t, &r);
+	/* Every 15 minutes for the first two hours after the first failure. */
+	for (int k = 0; k < 6; k++) {
+		const cJSON *d = nth(&r, "queue.defer", "mail.example.org", k);
+		double gap = num(d, "next_attempt") - num(d, "t");
+		if (gap < 899.999 || gap > 900.001)
+			fail_msg("deferral %d: gap %.6f s, want 900", k, gap);
+	}
+	assert_int_equal(r.sum.bounced, 1); /* past the last cutoff */
+	assert_true(r.sum.accounted);
+	run_free(&r);
+}
+
+static void test_alias_disabled_catch_all(void **state)
+{
+	struct run r;
+	char *t = edit(basic(), "{ \"address\": \"bob@example.net\", \"password\": \"bob-secret\" }",
+		       "{ \"address\": \"bob@example.net\", \"password\": \"bob-secret\", "
+		       "\"aliases\": [\"robert@example.net\"] },\n"
+		       "    { \"address\": \"old@example.net\", \"disabled\": true },\n"
+		       "    { \"address\": \"info@example.net\", \"catch_all\": true }");
+	t = edit(t, "\"to\": [\"bob@example.net\"]",
+		 "\"to\": [\"robert@example.net\", \"old@example.net\", \"whoever@example.net\"]");
+	run_text(t, &r);
+	assert_int_equal(inbox(&r, "mx1.example.net", "bob@example.net")->n, 1);
+	assert_int_equal(inbox(&r, "mx1.example.net", "info@example.net")->n, 1);
+	assert_int_equal(inbox(&r, "mx1.example.net", "old@example.net")->n, 0);
+	const cJSON *b = nth(&r, "queue.bounce", "mail.example.org", 0);
+	assert_string_equal(str(b, "rcpt"), "old@example.net");
+	assert_string_equal(str(b, "status"), "5.2.1");
+	assert_int_equal(r.sum.delivered, 2);
+	assert_int_equal(r.sum.bounced, 1);
+	run_free(&r);
+}
+
+static void test_rate_limit(void **state)
+{
+	struct run r;
+	char *t = edit(basic(), MX1, MX1 " \"rate_limit\": { \"messages\": 1, \"per\": \"1h\" },");
+	t = edit(t, "\"messages\": [",
+		 "\"messages\": [\n    { \"id\": \"m0\", \"at\": 0.5, \"from\": \"alice@example.org\", "
+		 "\"to\": [\"bob@example.net\"], \"subject\": \"first\" },");
+	run_text(t, &r);
+	const cJSON *p = nth(&r, "policy.decision", "mx1.example.net", 0);
+	assert_non_null(p);
+	assert_string_equal(str(p, "decision"), "defer");
+	const cJSON *d = nth(&r, "queue.defer", "mail.example.org", 0);
+	assert_string_equal(str(d, "status"), "4.7.0");
+	assert_int_equal(r.sum.delivered, 2); /* the second one after the window */
+	run_free(&r);
+}
+
+static void test_bounce_of_bounce_is_dropped(void **state)
+{
+	struct run r;
+	char *t = edit(basic(), "{ \"address\": \"alice@example.org\", \"password\": \"alice-secret\" }",
+		       "{ \"address\": \"alice@example.org\", \"password\": \"alice-secret\", "
+		       "\"quota\": 100 }");
+	t = edit(t, "\"to\": [\"bob@example.net\"]", "\"to\": [\"nobody@example.net\"]");
+	run_text(t, &r);
+	/* The DSN to alice cannot be stored (her quota), and a DSN is never
+	 * answered with another DSN (RFC 5321 §4.5.5). */
+	assert_int_equal(count(&r, "dsn.create", NULL), 1);
+	const cJSON *p = nth(&r, "policy.decision", "mail.example.org", 0);
+	assert_non_null(p);
+	assert_string_equal(str(p, "decision"), "discard");
+	assert_int_equal(r.sum.bounced, 1);
+	assert_true(r.sum.accounted);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +488,12 @@ int main(void)
 		cmocka_unit_test(test_dns_timeout_defers_then_delivers),
 		cmocka_unit_test(test_mixed_recipients),
 		cmocka_unit_test(test_mx_fallback_through_backup),
+		cmocka_unit_test(test_tls_failure_opportunistic_falls_back),
+		cmocka_unit_test(test_tls_failure_required_defers),
+		cmocka_unit_test(test_exim_schedule),
+		cmocka_unit_test(test_alias_disabled_catch_all),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_bounce_of_bounce_is_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
