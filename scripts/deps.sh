@@ -2,10 +2,12 @@
 # packages mailsim needs are installed. As root, install what is missing;
 # otherwise print the exact command and stop.
 MAILSIM_PACKAGES="gcc make cmake pkg-config libcjson-dev libsdl2-dev libsdl2-ttf-dev \
-libsdl2-image-dev libcmocka-dev"
+libsdl2-image-dev libcmocka-dev libssl-dev"
 # Only scripts/test needs these: the live-mode tests (tests/live) drive
 # `mailsim serve` with /usr/bin/python3's smtplib and with swaks.
-MAILSIM_TEST_PACKAGES="python3 swaks"
+# python3-dkim and python3-spf (dkimpy, pyspf) check our DKIM signatures and
+# SPF results from the outside.
+MAILSIM_TEST_PACKAGES="python3 swaks python3-dkim python3-spf"
 
 mailsim_missing_packages() {
 	local missing="" p
