@@ -544,6 +544,31 @@ static void enqueue(struct mta *m, struct qentry *q)
 	sim_after(m->sim, 0, ev_attempt, q, 0);
 }
 
+/* A relay that changes what it passes on, as mailing lists do (a footer,
+ * a subject tag): exactly what breaks DKIM body hashes and signatures. */
+static void tamper(struct mta *m, struct qentry *q)
+{
+	struct strbuf out;
+	sb_init(&out);
+	const char *what = m->host->tamper;
+	if (strcmp(what, "body") == 0) {
+		sb_append(&out, q->data, q->len);
+		sb_puts(&out, "-- \r\nSent through the example list server\r\n");
+	} else {
+		const char *subj = strstr(q->data, "\r\nSubject: ");
+		size_t cut = subj ? (size_t)(subj - q->data) + 11 : 0;
+		sb_append(&out, q->data, cut);
+		if (subj)
+			sb_puts(&out, "[list] ");
+		sb_append(&out, q->data + cut, q->len - cut);
+	}
+	free(q->data);
+	q->len = out.len;
+	q->data = sb_steal(&out);
+	policy_event(m, "tamper", NULL, strcmp(what, "body") == 0 ? "appended a footer to the body"
+								   : "tagged the Subject: with [list]");
+}
+
 static void queue_message(struct mta *m, const struct smtpd_txn *txn, struct smtp_in *s,
 			  struct smtp_reply *reply)
 {
@@ -570,6 +595,8 @@ static void queue_message(struct mta *m, const struct smtpd_txn *txn, struct smt
 	q->data = sb_steal(&msg);
 	header_event(m, q->tag, "Received", v.data);
 	sb_free(&v);
+	if (m->host->tamper)
+		tamper(m, q);
 	smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", q->qid);
 	enqueue(m, q);
 }

@@ -75,6 +75,7 @@ struct host {
 	bool down;                /* not answering at all (faults) */
 	bool tls_broken;          /* TLS handshakes to it fail (faults) */
 	int64_t slow;             /* extra µs before everything it sends (faults) */
+	const char *tamper;       /* "body" / "subject": it alters mail it relays (faults) */
 	struct listener *listeners; /* owned array */
 	size_t nlisteners;
 	struct dgram_binding *dgrams; /* owned array */

@@ -357,6 +357,196 @@ static const struct key_spec rate_keys[] = {
 	{"per", JT_STR_OR_NUM, true},
 };
 
+
+/* ---- filters (authentication, spam, antivirus, policy) --------------------- */
+
+static const struct key_spec filter_keys[] = {
+	{"iprev", JT_BOOL, false},     {"spf", JT_BOOL, false},        {"dkim", JT_BOOL, false},
+	{"dmarc", JT_BOOL, false},     {"antivirus", JT_BOOL, false},  {"dnsbl", JT_ARR, false},
+	{"dnsbl_reject", JT_BOOL, false}, {"spam", JT_OBJ, false},     {"policy", JT_OBJ, false},
+};
+
+static const struct key_spec spam_keys[] = {
+	{"greylist", JT_NUM, false},   {"add_header", JT_NUM, false}, {"rewrite_subject", JT_NUM, false},
+	{"quarantine", JT_NUM, false}, {"reject", JT_NUM, false},     {"bad_urls", JT_ARR, false},
+	{"bayes_spam", JT_ARR, false}, {"bayes_ham", JT_ARR, false},
+};
+
+static const struct key_spec policy_keys[] = {
+	{"blocked", JT_ARR, false},   {"whitelist", JT_ARR, false}, {"gatekeeper", JT_BOOL, false},
+	{"rules", JT_ARR, false},     {"snooze", JT_OBJ, false},
+};
+
+static const struct key_spec rule_keys[] = {
+	{"from", JT_STR, false},   {"to", JT_STR, false},    {"subject", JT_STR, false},
+	{"action", JT_STR, true},  {"folder", JT_STR, false}, {"flags", JT_ARR, false},
+	{"forward", JT_STR, false},
+};
+
+static const struct key_spec snooze_keys[] = {{"start", JT_STR, true}, {"end", JT_STR, true}};
+static const char *const rule_actions[] = {"deny", "folder", "forward", NULL};
+
+static int parse_hhmm(struct ld *ld, const cJSON *o, const char *key, const char *jpath)
+{
+	const cJSON *n = get(o, key, JT_STR);
+	int h, m;
+	char tail;
+	if (n && sscanf(n->valuestring, "%d:%d%c", &h, &m, &tail) == 2 && h >= 0 && h < 24 && m >= 0 &&
+	    m < 60)
+		return h * 60 + m;
+	if (n) {
+		char p[512];
+		snprintf(p, sizeof p, "%s.%s", jpath, key);
+		report(ld, n, false, p, "for example \"08:00\"", "expected a time of day HH:MM (UTC)");
+	}
+	return -1;
+}
+
+static void load_rule(struct ld *ld, const cJSON *o, const char *jpath, struct scn_rule *r)
+{
+	if (!check_object(ld, o, jpath, rule_keys, ARRAY_LEN(rule_keys)))
+		return;
+	char sub[512];
+	const cJSON *a = get(o, "action", JT_STR);
+	snprintf(sub, sizeof sub, "%s.action", jpath);
+	if (a)
+		check_enum(ld, a, sub, rule_actions);
+	r->action = get_str(o, "action", "folder");
+	r->from = get_str(o, "from", NULL);
+	r->to = get_str(o, "to", NULL);
+	r->subject = get_str(o, "subject", NULL);
+	r->folder = get_str(o, "folder", NULL);
+	r->forward = get_str(o, "forward", NULL);
+	r->flags = get_str_list(ld, o, "flags", jpath, &r->nflags);
+	if (strcmp(r->action, "folder") == 0 && !r->folder)
+		report(ld, o, false, jpath, NULL, "a \"folder\" rule needs \"folder\"");
+	if (strcmp(r->action, "forward") == 0 && !r->forward)
+		report(ld, o, false, jpath, NULL, "a \"forward\" rule needs \"forward\"");
+	const cJSON *fw = get(o, "forward", JT_STR);
+	snprintf(sub, sizeof sub, "%s.forward", jpath);
+	if (fw)
+		check_address(ld, fw, sub, r->forward);
+}
+
+static void load_policy(struct ld *ld, const cJSON *o, const char *jpath, struct scn_filters *f)
+{
+	if (!check_object(ld, o, jpath, policy_keys, ARRAY_LEN(policy_keys)))
+		return;
+	f->blocked = get_str_list(ld, o, "blocked", jpath, &f->nblocked);
+	f->whitelist = get_str_list(ld, o, "whitelist", jpath, &f->nwhitelist);
+	f->gatekeeper = get_bool(o, "gatekeeper", false);
+	const cJSON *rules = get(o, "rules", JT_ARR);
+	f->rules = xcalloc((size_t)cJSON_GetArraySize(rules) + 1, sizeof *f->rules);
+	size_t i = 0;
+	char sub[512];
+	for (const cJSON *e = rules ? rules->child : NULL; e; e = e->next, i++) {
+		snprintf(sub, sizeof sub, "%s.rules[%zu]", jpath, i);
+		load_rule(ld, e, sub, &f->rules[f->nrules++]);
+	}
+	const cJSON *sn = get(o, "snooze", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.snooze", jpath);
+	if (sn && check_object(ld, sn, sub, snooze_keys, ARRAY_LEN(snooze_keys))) {
+		f->snooze_start = parse_hhmm(ld, sn, "start", sub);
+		f->snooze_end = parse_hhmm(ld, sn, "end", sub);
+	}
+}
+
+static void load_filters(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
+{
+	struct scn_filters *f = &h->filters;
+	f->snooze_start = f->snooze_end = -1;
+	f->greylist = 4;       /* Rspamd actions.conf defaults (email-facts §9.1) */
+	f->add_header = 6;
+	f->rewrite_subject = 8;
+	f->quarantine = 10;
+	f->reject = 15;
+	if (!check_object(ld, o, jpath, filter_keys, ARRAY_LEN(filter_keys)))
+		return;
+	h->has_filters = true;
+	f->iprev = get_bool(o, "iprev", false);
+	f->spf = get_bool(o, "spf", false);
+	f->dkim = get_bool(o, "dkim", false);
+	f->dmarc = get_bool(o, "dmarc", false);
+	f->antivirus = get_bool(o, "antivirus", false);
+	f->dnsbl = get_str_list(ld, o, "dnsbl", jpath, &f->ndnsbl);
+	f->dnsbl_reject = get_bool(o, "dnsbl_reject", false);
+	char sub[512];
+	const cJSON *sp = get(o, "spam", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.spam", jpath);
+	if (sp && check_object(ld, sp, sub, spam_keys, ARRAY_LEN(spam_keys))) {
+		f->spam = true;
+		f->greylist = get_num(ld, sp, "greylist", sub, -100, 1000, f->greylist, NULL);
+		f->add_header = get_num(ld, sp, "add_header", sub, -100, 1000, f->add_header, NULL);
+		f->rewrite_subject =
+			get_num(ld, sp, "rewrite_subject", sub, -100, 1000, f->rewrite_subject, NULL);
+		f->quarantine = get_num(ld, sp, "quarantine", sub, -100, 1000, f->quarantine, NULL);
+		f->reject = get_num(ld, sp, "reject", sub, -100, 1000, f->reject, NULL);
+		f->bad_urls = get_str_list(ld, sp, "bad_urls", sub, &f->nbad_urls);
+		f->bayes_spam = get_str_list(ld, sp, "bayes_spam", sub, &f->nbayes_spam);
+		f->bayes_ham = get_str_list(ld, sp, "bayes_ham", sub, &f->nbayes_ham);
+		if (!(f->greylist <= f->add_header && f->add_header <= f->reject &&
+		      f->quarantine <= f->reject))
+			report(ld, sp, false, sub, "thresholds must rise: greylist <= add_header <= reject, quarantine <= reject",
+			       "spam thresholds out of order");
+	}
+	const cJSON *pol = get(o, "policy", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.policy", jpath);
+	if (pol)
+		load_policy(ld, pol, sub, f);
+}
+
+static const struct key_spec dkim_sign_keys[] = {
+	{"domain", JT_STR, true}, {"selector", JT_STR, true}, {"key", JT_STR, true},
+	{"canon", JT_STR, false},
+};
+static const char *const canon_names[] = {"relaxed/relaxed", "relaxed/simple", "simple/relaxed",
+					  "simple/simple", NULL};
+
+static char *read_beside(const char *scenario_path, const char *rel, char *err, size_t errsz)
+{
+	char path[4096];
+	const char *slash = strrchr(scenario_path, '/');
+	if (rel[0] == '/' || !slash)
+		snprintf(path, sizeof path, "%s", rel);
+	else
+		snprintf(path, sizeof path, "%.*s/%s", (int)(slash - scenario_path), scenario_path, rel);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errsz, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct strbuf sb;
+	sb_init(&sb);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_append(&sb, buf, n);
+	fclose(f);
+	return sb_steal(&sb);
+}
+
+static void load_dkim_sign(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
+{
+	if (!check_object(ld, o, jpath, dkim_sign_keys, ARRAY_LEN(dkim_sign_keys)))
+		return;
+	struct scn_dkim_sign *d = &h->dkim_sign;
+	h->has_dkim_sign = true;
+	d->domain = get_str(o, "domain", "");
+	d->selector = get_str(o, "selector", "");
+	d->key_path = get_str(o, "key", "");
+	d->canon = get_str(o, "canon", "relaxed/relaxed");
+	char sub[512], err[600];
+	const cJSON *c = get(o, "canon", JT_STR);
+	snprintf(sub, sizeof sub, "%s.canon", jpath);
+	if (c)
+		check_enum(ld, c, sub, canon_names);
+	const cJSON *k = get(o, "key", JT_STR);
+	snprintf(sub, sizeof sub, "%s.key", jpath);
+	if (k && !(d->key_pem = read_beside(ld->path, d->key_path, err, sizeof err)))
+		report(ld, k, false, sub, "the path is relative to the scenario file, e.g. \"keys/example.org.s1.pem\"",
+		       "%s", err);
+}
+
 /* ---- hosts ---------------------------------------------------------------- */
 
 static const char *const service_names[] = {"smtp", "submission", "imap", "pop3", NULL};
@@ -489,7 +679,8 @@ static const struct key_spec host_keys[] = {
 	{"submit", JT_OBJ, false},   {"fetch", JT_OBJ, false},      {"zones", JT_ARR, false},
 	{"pos", JT_ARR, false},      {"label", JT_STR, false},      {"relay_domains", JT_ARR, false},
 	{"tls_policy", JT_STR, false}, {"retry", JT_OBJ, false},    {"greylist", JT_OBJ, false},
-	{"rate_limit", JT_OBJ, false}, {"idle_timeout", JT_NUM, false},
+	{"rate_limit", JT_OBJ, false}, {"idle_timeout", JT_NUM, false}, {"filters", JT_OBJ, false},
+	{"dkim_sign", JT_OBJ, false},  {"srs_secret", JT_STR, false},
 };
 
 static const struct key_spec submit_keys[] = {
@@ -511,6 +702,8 @@ static const struct {
 	{"relay_domains", "mta filter mailbox"}, {"tls_policy", "mta filter mailbox"},
 	{"retry", "mta filter mailbox"}, {"greylist", "mta filter mailbox"},
 	{"rate_limit", "mta filter mailbox"}, {"idle_timeout", "mta filter mailbox"},
+	{"filters", "mta filter mailbox"}, {"dkim_sign", "mta filter mailbox"},
+	{"srs_secret", "mta filter mailbox"},
 };
 
 static void check_role_keys(struct ld *ld, const cJSON *o, const char *jpath, const char *role)
@@ -606,6 +799,16 @@ static void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, stru
 		h->rate_window = get_duration(ld, rl, "per", sub);
 	}
 	h->idle_timeout = secs_to_us(get_num(ld, o, "idle_timeout", jpath, 1, 3600, 0, "seconds"));
+	const cJSON *fl = get(o, "filters", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.filters", jpath);
+	h->filters.snooze_start = h->filters.snooze_end = -1;
+	if (fl)
+		load_filters(ld, fl, sub, h);
+	const cJSON *ds = get(o, "dkim_sign", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.dkim_sign", jpath);
+	if (ds)
+		load_dkim_sign(ld, ds, sub, h);
+	h->srs_secret = get_str(o, "srs_secret", NULL);
 }
 
 static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
@@ -669,6 +872,7 @@ static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct s
 static const struct key_spec user_keys[] = {
 	{"address", JT_STR, true}, {"password", JT_STR, false}, {"quota", JT_INT, false},
 	{"aliases", JT_ARR, false}, {"disabled", JT_BOOL, false}, {"catch_all", JT_BOOL, false},
+	{"forward", JT_STR, false},
 };
 
 static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct scn_user *u)
@@ -685,6 +889,11 @@ static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct s
 	snprintf(sub, sizeof sub, "%s.address", jpath);
 	if (a)
 		check_address(ld, a, sub, u->address);
+	u->forward = get_str(o, "forward", NULL);
+	const cJSON *fw = get(o, "forward", JT_STR);
+	snprintf(sub, sizeof sub, "%s.forward", jpath);
+	if (fw)
+		check_address(ld, fw, sub, u->forward);
 	u->aliases = get_str_list(ld, o, "aliases", jpath, &u->naliases);
 	const cJSON *al = get(o, "aliases", JT_ARR);
 	for (size_t i = 0; i < u->naliases; i++) {
@@ -747,7 +956,8 @@ static const char *const narration_kinds[] = {
 	"tls.start", "tls.ok", "tls.fail", "smtp.send", "smtp.data", "imap.send", "pop3.send",
 	"pop3.data", "imap.data", "route.mx", "queue.enter", "queue.attempt", "queue.defer",
 	"queue.bounce", "queue.done", "queue.expire", "mailbox.store", "mailbox.fetch",
-	"dsn.create", "policy.decision", "fault.start", "fault.end", "sim.end", NULL};
+	"dsn.create", "policy.decision", "filter.check", "fault.start", "fault.end", "sim.end",
+	NULL};
 
 static void load_narration(struct ld *ld, const cJSON *o, const char *jpath,
 			   struct scn_narration *n)
@@ -791,23 +1001,24 @@ static void load_link(struct ld *ld, const cJSON *o, const char *jpath, struct s
 
 static const char *const fault_names[] = {"host_down", "port_closed", "dns_timeout",
 					   "dns_servfail", "link", "slow_server", "tls_failure",
-					   "mailbox_full", NULL};
+					   "mailbox_full", "tamper", NULL};
 
 static const struct key_spec fault_keys[] = {
 	{"type", JT_STR, true},   {"host", JT_STR, false},       {"between", JT_ARR, false},
 	{"user", JT_STR, false},  {"port", JT_INT, false},       {"from", JT_NUM, false},
 	{"until", JT_NUM, false}, {"latency_ms", JT_NUM, false}, {"loss", JT_NUM, false},
-	{"delay_ms", JT_NUM, false}, {"at", JT_NUM, false},
+	{"delay_ms", JT_NUM, false}, {"at", JT_NUM, false},      {"what", JT_STR, false},
 };
 
 /* Which keys each fault type needs (first word) and accepts. */
 static const char *const fault_needs[] = {
-	"host", "host port", "host", "host", "between", "host delay_ms", "host", "user",
+	"host", "host port", "host", "host", "between", "host delay_ms", "host", "user", "host what",
 };
 static const char *const fault_accepts[] = {
 	"type host from until", "type host port from until", "type host from until",
 	"type host from until", "type between latency_ms loss from until",
 	"type host delay_ms from until", "type host from until", "type user at",
+	"type host what from until",
 };
 
 static void check_fault_keys(struct ld *ld, const cJSON *o, const char *jpath, int t)
@@ -848,6 +1059,12 @@ static void load_fault(struct ld *ld, const cJSON *o, const char *jpath, struct 
 	check_fault_keys(ld, o, jpath, ti);
 	f->host = get_str(o, "host", NULL);
 	f->user = get_str(o, "user", NULL);
+	f->what = get_str(o, "what", NULL);
+	static const char *const tamper_names[] = {"body", "subject", NULL};
+	const cJSON *wh = get(o, "what", JT_STR);
+	snprintf(sub, sizeof sub, "%s.what", jpath);
+	if (wh)
+		check_enum(ld, wh, sub, tamper_names);
 	f->port = (int)get_num(ld, o, "port", jpath, 1, 65535, 25, NULL);
 	f->from = secs_to_us(get_num(ld, o, "from", jpath, 0, 365 * 86400.0, 0, "seconds"));
 	f->from = f->type == FAULT_MAILBOX_FULL
@@ -1246,6 +1463,29 @@ static void free_host(struct scn_host *h)
 	free(h->tls_policy);
 	free(h->retry_schedule);
 	free(h->retry_rules);
+	free(h->srs_secret);
+	free(h->dkim_sign.domain);
+	free(h->dkim_sign.selector);
+	free(h->dkim_sign.key_path);
+	free(h->dkim_sign.key_pem);
+	free(h->dkim_sign.canon);
+	struct scn_filters *f = &h->filters;
+	free_str_list(f->dnsbl, f->ndnsbl);
+	free_str_list(f->bad_urls, f->nbad_urls);
+	free_str_list(f->bayes_spam, f->nbayes_spam);
+	free_str_list(f->bayes_ham, f->nbayes_ham);
+	free_str_list(f->blocked, f->nblocked);
+	free_str_list(f->whitelist, f->nwhitelist);
+	for (size_t r = 0; r < f->nrules; r++) {
+		free(f->rules[r].from);
+		free(f->rules[r].to);
+		free(f->rules[r].subject);
+		free(f->rules[r].action);
+		free(f->rules[r].folder);
+		free(f->rules[r].forward);
+		free_str_list(f->rules[r].flags, f->rules[r].nflags);
+	}
+	free(f->rules);
 	for (size_t k = 0; k < h->nzones; k++) {
 		struct scn_zone *z = &h->zones[k];
 		for (size_t r = 0; r < z->nrecords; r++) {
@@ -1270,6 +1510,7 @@ void scn_free(struct scenario *s)
 		free(s->users[i].address);
 		free(s->users[i].password);
 		free_str_list(s->users[i].aliases, s->users[i].naliases);
+		free(s->users[i].forward);
 	}
 	free(s->users);
 	for (size_t i = 0; i < s->nmessages; i++) {
@@ -1298,6 +1539,7 @@ void scn_free(struct scenario *s)
 		free(s->faults[i].a);
 		free(s->faults[i].b);
 		free(s->faults[i].user);
+		free(s->faults[i].what);
 	}
 	free(s->faults);
 	free(s->path);

@@ -40,6 +40,42 @@ struct scn_fetch {
 	bool keep;         /* POP3: leave messages on the server */
 };
 
+struct scn_rule {          /* a user filter rule (Cleanbox-style) */
+	char *from;        /* substring of the From address, or NULL */
+	char *to;          /* recipient address, or NULL */
+	char *subject;     /* substring of Subject, or NULL */
+	char *action;      /* "deny" | "folder" | "forward" */
+	char *folder;
+	char **flags;      /* IMAP flags to set, e.g. "\\Seen" */
+	size_t nflags;
+	char *forward;     /* address */
+};
+
+struct scn_filters {       /* the receiving side's checks and policy */
+	bool iprev, spf, dkim, dmarc, antivirus, spam;
+	char **dnsbl;      /* DNSBL zones */
+	size_t ndnsbl;
+	bool dnsbl_reject; /* refuse listed clients at connect (else: a spam symbol) */
+	double greylist, add_header, rewrite_subject, quarantine, reject; /* score thresholds */
+	char **bad_urls;
+	size_t nbad_urls;
+	char **bayes_spam, **bayes_ham; /* training texts */
+	size_t nbayes_spam, nbayes_ham;
+	char **blocked, **whitelist;    /* sender addresses or @domains */
+	size_t nblocked, nwhitelist;
+	bool gatekeeper;   /* hold mail from senders not on the whitelist */
+	struct scn_rule *rules;
+	size_t nrules;
+	int snooze_start, snooze_end;   /* minutes after midnight UTC; -1 = no snooze */
+};
+
+struct scn_dkim_sign {
+	char *domain, *selector;
+	char *key_path;    /* as written, relative to the scenario file */
+	char *key_pem;     /* the key file's text */
+	char *canon;       /* "relaxed/relaxed", "simple/simple", ... */
+};
+
 struct scn_host {
 	char *name;
 	char *role;        /* one of host_role_names */
@@ -74,6 +110,11 @@ struct scn_host {
 	int rate_limit;    /* messages per client IP per rate_window; 0 = none */
 	int64_t rate_window;
 	int64_t idle_timeout; /* µs; 0 = default */
+	bool has_filters;
+	struct scn_filters filters;
+	bool has_dkim_sign;
+	struct scn_dkim_sign dkim_sign;
+	char *srs_secret;  /* forwarding rewrites senders with SRS when set */
 	/* viewer */
 	bool has_pos;
 	double x, y;
@@ -87,11 +128,12 @@ struct scn_user {
 	size_t naliases;
 	bool disabled;     /* 550 5.2.1 */
 	bool catch_all;    /* receives mail for unknown local parts of its domain */
+	char *forward;     /* relay address: mail is forwarded there (filtering relay) */
 };
 
 enum scn_fault_type {
 	FAULT_HOST_DOWN, FAULT_PORT_CLOSED, FAULT_DNS_TIMEOUT, FAULT_DNS_SERVFAIL, FAULT_LINK,
-	FAULT_SLOW_SERVER, FAULT_TLS_FAILURE, FAULT_MAILBOX_FULL,
+	FAULT_SLOW_SERVER, FAULT_TLS_FAILURE, FAULT_MAILBOX_FULL, FAULT_TAMPER,
 };
 
 struct scn_fault {
@@ -104,6 +146,7 @@ struct scn_fault {
 	int64_t latency;   /* link: µs, -1 = unchanged */
 	double loss;       /* link: probability a SYN or datagram is lost */
 	int64_t delay;     /* slow_server: extra µs before each reply */
+	char *what;        /* tamper: "body" | "subject" */
 };
 
 struct scn_message {

@@ -73,7 +73,7 @@ struct fault_run {
 
 static const char *const fault_kinds[] = {"host_down", "port_closed", "dns_timeout",
 					  "dns_servfail", "link", "slow_server", "tls_failure",
-					  "mailbox_full"};
+					  "mailbox_full", "tamper"};
 
 static void describe_fault(const struct scn_fault *f, char *out, size_t cap)
 {
@@ -89,6 +89,9 @@ static void describe_fault(const struct scn_fault *f, char *out, size_t cap)
 	case FAULT_SLOW_SERVER: snprintf(out, cap, "%s answers %lld ms late", f->host, (long long)(f->delay / 1000)); break;
 	case FAULT_TLS_FAILURE: snprintf(out, cap, "TLS handshakes with %s fail", f->host); break;
 	case FAULT_MAILBOX_FULL: snprintf(out, cap, "the mailbox of %s is full", f->user); break;
+	case FAULT_TAMPER:
+		snprintf(out, cap, "%s alters the %s of the mail it relays", f->host, f->what);
+		break;
 	}
 }
 
@@ -142,6 +145,7 @@ static void fault_apply(struct fault_run *r, bool on)
 		break;
 	case FAULT_SLOW_SERVER: h->slow = on ? f->delay : 0; break;
 	case FAULT_TLS_FAILURE: h->tls_broken = on; break;
+	case FAULT_TAMPER: h->tamper = on ? f->what : NULL; break;
 	case FAULT_MAILBOX_FULL: {
 		struct mbox_user *u = find_mailbox(r->w, f->user);
 		if (u && on) /* full: the quota is whatever is used now */
