@@ -1,6 +1,7 @@
 /* msg.c — see msg.h. */
 #include "msg.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Append text converting bare LF to CRLF (RFC 5322 §2.1: lines end in CRLF). */
@@ -13,22 +14,16 @@ static void put_crlf_text(struct strbuf *out, const char *s)
 	}
 }
 
-void msg_compose(const struct msg_spec *spec, struct strbuf *out)
+static bool omitted(const struct msg_spec *spec, const char *name)
 {
-	sb_printf(out, "Date: %s\r\n", spec->date);
-	if (spec->from_name)
-		sb_printf(out, "From: %s <%s>\r\n", spec->from_name, spec->from);
-	else
-		sb_printf(out, "From: %s\r\n", spec->from);
-	sb_puts(out, "To: ");
-	for (size_t i = 0; i < spec->nto; i++)
-		sb_printf(out, "%s%s", i ? ",\r\n " : "", spec->to[i]);
-	sb_puts(out, "\r\n");
-	sb_printf(out, "Subject: %s\r\n", spec->subject ? spec->subject : "");
-	sb_printf(out, "Message-ID: %s\r\n", spec->message_id);
-	sb_puts(out, "MIME-Version: 1.0\r\n"
-		     "Content-Type: text/plain; charset=utf-8\r\n"
-		     "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	for (size_t i = 0; i < spec->nomit; i++)
+		if (ascii_strcaseeq(spec->omit[i], name))
+			return true;
+	return false;
+}
+
+static void put_body(const struct msg_spec *spec, struct strbuf *out)
+{
 	size_t body_start = out->len;
 	put_crlf_text(out, spec->body ? spec->body : "");
 	if (out->len > body_start && out->data[out->len - 1] != '\n')
@@ -38,6 +33,60 @@ void msg_compose(const struct msg_spec *spec, struct strbuf *out)
 				     "sed do eiusmod.\r\n";
 	while (spec->pad_to && out->len + sizeof filler - 1 <= spec->pad_to)
 		sb_puts(out, filler);
+}
+
+/* An attachment part: base64 in 76-character lines (RFC 2045 §6.8). */
+static void put_part(const struct msg_part *p, const char *boundary, struct strbuf *out)
+{
+	sb_printf(out, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
+		       "Content-Disposition: attachment; filename=\"%s\"\r\n"
+		       "Content-Transfer-Encoding: base64\r\n\r\n",
+		  boundary, p->type ? p->type : "application/octet-stream", p->filename,
+		  p->filename);
+	char *b = b64_encode(p->data, p->len);
+	for (size_t i = 0, n = strlen(b); i < n; i += 76) {
+		sb_append(out, b + i, n - i < 76 ? n - i : 76);
+		sb_puts(out, "\r\n");
+	}
+	free(b);
+}
+
+void msg_compose(const struct msg_spec *spec, struct strbuf *out)
+{
+	if (!omitted(spec, "Date"))
+		sb_printf(out, "Date: %s\r\n", spec->date);
+	if (spec->from_name)
+		sb_printf(out, "From: %s <%s>\r\n", spec->from_name, spec->from);
+	else
+		sb_printf(out, "From: %s\r\n", spec->from);
+	if (!omitted(spec, "To")) {
+		sb_puts(out, "To: ");
+		for (size_t i = 0; i < spec->nto; i++)
+			sb_printf(out, "%s%s", i ? ",\r\n " : "", spec->to[i]);
+		sb_puts(out, "\r\n");
+	}
+	if (!omitted(spec, "Subject"))
+		sb_printf(out, "Subject: %s\r\n", spec->subject ? spec->subject : "");
+	if (!omitted(spec, "Message-ID"))
+		sb_printf(out, "Message-ID: %s\r\n", spec->message_id);
+	if (!omitted(spec, "MIME-Version"))
+		sb_puts(out, "MIME-Version: 1.0\r\n");
+	if (spec->nparts == 0) {
+		sb_puts(out, "Content-Type: text/plain; charset=utf-8\r\n"
+			     "Content-Transfer-Encoding: 8bit\r\n\r\n");
+		put_body(spec, out);
+		return;
+	}
+	/* RFC 2046 §5.1: the text first, then each attachment. */
+	sb_printf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+		       "This is a multi-part message in MIME format.\r\n"
+		       "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		       "Content-Transfer-Encoding: 8bit\r\n\r\n",
+		  spec->boundary, spec->boundary);
+	put_body(spec, out);
+	for (size_t i = 0; i < spec->nparts; i++)
+		put_part(&spec->parts[i], spec->boundary, out);
+	sb_printf(out, "--%s--\r\n", spec->boundary);
 }
 
 void msg_prepend_header(struct strbuf *msg, const char *name, const char *value)

@@ -9,6 +9,8 @@
 
 #include "util.h"
 
+struct msg_part;
+
 struct msg_spec {
 	const char *from;          /* address */
 	const char *from_name;     /* display name or NULL */
@@ -19,6 +21,18 @@ struct msg_spec {
 	const char *date;          /* RFC 5322 date */
 	const char *message_id;    /* "<...@...>" */
 	size_t pad_to;             /* grow the body to about this size; 0 = no */
+	const char *const *omit;   /* header names to leave out (a sloppy sender) */
+	size_t nomit;
+	const struct msg_part *parts; /* attachments: multipart/mixed when n > 0 */
+	size_t nparts;
+	const char *boundary;      /* deterministic, supplied by the caller */
+};
+
+struct msg_part {
+	const char *filename;
+	const char *type;
+	const unsigned char *data;
+	size_t len;
 };
 
 /* A new message (headers Date, From, To, Subject, Message-ID,

@@ -10,12 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
+#include "dkim.h"
+#include "dmarc.h"
 #include "dsn.h"
 #include "msg.h"
 #include "retrieval.h"
 #include "resolver.h"
 #include "retry.h"
 #include "smtpc.h"
+#include "srs.h"
 #include "smtpd.h"
 #include "util.h"
 
@@ -51,6 +55,12 @@ struct qentry {
 	int64_t last_interval;
 	int dsn_count;           /* DSNs sent about it (delay warnings included) */
 	int fail_dsns;           /* failure DSNs: m1.dsn, m1.dsn2, ... */
+	/* the receiving checks' verdict, for local delivery */
+	char folder[64];
+	unsigned flags;
+	bool deny, quarantine;
+	int64_t not_before;      /* snooze: no delivery before this time */
+	char *forward;           /* owned: a filter rule forwards it here */
 };
 
 struct job {
@@ -127,10 +137,36 @@ struct smtp_in {
 	struct mta *m;
 	struct conn *c;
 	struct smtpd *d;         /* owned */
-	char client_name[256];   /* verified reverse name, or "unknown" */
 	bool closed;
 	evq_id idle_timer;
+	struct chk *chk;         /* owned: the receiving-side checks */
+	struct msg_in *held;     /* owned: a message waiting for its checks */
 };
+
+/* A message as accepted at end of DATA, copied out of smtpd's transaction
+ * (which is only valid during the hook) while the checks run. */
+struct msg_in {
+	char *sender, *helo, *auth_user;  /* owned */
+	char **rcpts;                      /* owned */
+	size_t nrcpts;
+	char *data;                        /* owned */
+	size_t len;
+	const char *with;                  /* static */
+};
+
+static void msg_in_free(struct msg_in *mi)
+{
+	if (!mi)
+		return;
+	free(mi->sender);
+	free(mi->helo);
+	free(mi->auth_user);
+	for (size_t i = 0; i < mi->nrcpts; i++)
+		free(mi->rcpts[i]);
+	free(mi->rcpts);
+	free(mi->data);
+	free(mi);
+}
 
 static void in_idle(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -152,6 +188,8 @@ static void in_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct smtp_in *s = ctx;
 	smtpd_free(s->d);
+	chk_free(s->chk);
+	msg_in_free(s->held);
 	free(s);
 }
 
@@ -182,25 +220,47 @@ static void in_start_tls(void *ud)
 	/* The client drives the handshake (net_tls_start); we wait for it. */
 }
 
-static void queue_message(struct mta *m, const struct smtpd_txn *txn, struct smtp_in *s,
-			  struct smtp_reply *reply);
+static struct msg_in *msg_in_from(const struct smtpd_txn *txn);
+static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
+			  const struct chk_verdict *v, struct smtp_reply *reply);
 
-static void in_ptr_done(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
-			const struct dns_answer *ans)
+static void in_resume(struct smtp_in *s, const struct smtp_reply *r)
 {
-	struct smtp_in *s = ctx;
-	if (ans && ans->rcode == DNS_R_NOERROR)
-		for (size_t i = 0; i < ans->n; i++)
-			if (ans->rrs[i].type == DNS_T_PTR) {
-				snprintf(s->client_name, sizeof s->client_name, "%s",
-					 ans->rrs[i].target);
-				break;
-			}
+	if (!s->closed)
+		smtpd_resume(s->d, r);
+}
+
+static void in_connect_done(void *ud)
+{
+	struct smtp_in *s = ud;
 	struct smtp_reply r;
 	smtp_reply_set(&r, 220, NULL, "%s %s", s->m->host->name,
 		       s->m->cfg->banner ? s->m->cfg->banner : "ESMTP mailsim");
-	if (!s->closed)
-		smtpd_resume(s->d, &r);
+	in_resume(s, &r);
+}
+
+static void in_mail_done(void *ud)
+{
+	struct smtp_in *s = ud;
+	struct smtp_reply r;
+	if (!chk_spf_refusal(s->chk, &r))
+		smtp_reply_set(&r, 250, "2.1.0", "Ok");
+	in_resume(s, &r);
+}
+
+static void in_message_done(void *ud)
+{
+	struct smtp_in *s = ud;
+	const struct chk_verdict *v = chk_verdict(s->chk);
+	struct smtp_reply r;
+	struct msg_in *mi = s->held;
+	s->held = NULL;
+	if (v->decision == CHK_REJECT || v->decision == CHK_GREYLIST)
+		r = v->reply;
+	else
+		queue_message(s->m, mi, s, v, &r);
+	msg_in_free(mi);
+	in_resume(s, &r);
 }
 
 /* The mailbox an address at one of our domains reaches: the user itself,
@@ -349,15 +409,12 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 	struct smtp_in *s = ud;
 	struct mta *m = s->m;
 	switch (hook) {
-	case SMTPD_HOOK_CONNECT: {
-		/* Like Postfix, look up the client's name before greeting it. */
-		char rev[128];
-		if (m->host->resolver && dns_reverse_name(s->c->cli->ip, rev, sizeof rev)) {
-			reply->pending = true;
-			resolver_query(m->host->resolver, rev, DNS_T_PTR, in_ptr_done, s);
-		}
+	case SMTPD_HOOK_CONNECT:
+		/* Like Postfix, look the client up (and run the connection
+		 * checks) before greeting it. */
+		reply->pending = true;
+		chk_connect(s->chk, in_connect_done, s);
 		break;
-	}
 	case SMTPD_HOOK_AUTH: {
 		struct mbox_user *u = mailstore_login(m->store, arg, arg2 ? arg2 : "");
 		if (u)
@@ -366,14 +423,33 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 	}
 	case SMTPD_HOOK_MAIL:
 		check_rate(s, reply);
+		if (reply->code < 400 && !txn->auth_user &&
+		    chk_sender_allowed(s->chk, arg ? arg : "", reply)) {
+			reply->pending = true;
+			chk_mail(s->chk, txn->helo, arg, in_mail_done, s);
+		}
 		break;
 	case SMTPD_HOOK_RCPT:
+		if (!txn->auth_user && chk_dnsbl_refusal(s->chk, reply))
+			break;
 		check_rcpt(s, txn, arg, reply);
 		break;
-	case SMTPD_HOOK_MESSAGE:
-		queue_message(m, txn, s, reply);
+	case SMTPD_HOOK_MESSAGE: {
+		struct msg_in *mi = msg_in_from(txn);
 		note_rate(s);
+		if (m->cfg->has_filters && !txn->auth_user) {
+			/* The filter chain needs DNS: answer when it is done. */
+			msg_in_free(s->held);
+			s->held = mi;
+			reply->pending = true;
+			chk_message(s->chk, mi->data, mi->len, sim_tag_find(m->sim, mi->data, mi->len),
+				    (const char *const *)mi->rcpts, mi->nrcpts, in_message_done, s);
+			break;
+		}
+		queue_message(m, mi, s, NULL, reply);
+		msg_in_free(mi);
 		break;
+	}
 	default:
 		break;
 	}
@@ -422,7 +498,7 @@ static void accept_smtp(struct mta *m, struct conn *c, bool submission)
 	struct smtp_in *s = xcalloc(1, sizeof *s);
 	s->m = m;
 	s->c = c;
-	snprintf(s->client_name, sizeof s->client_name, "unknown");
+	s->chk = chk_new(m->sim, m->host, m->cfg->has_filters ? &m->cfg->filters : NULL, c->cli->ip);
 	struct smtpd_config cfg = {
 		.hostname = m->host->name,
 		.banner = m->cfg->banner,
@@ -450,6 +526,7 @@ static void qentry_free(struct qentry *q)
 	for (size_t i = 0; i < q->nr; i++)
 		free(q->r[i].addr);
 	free(q->r);
+	free(q->forward);
 	free(q->tag);
 	free(q->sender);
 	free(q->data);
@@ -569,38 +646,144 @@ static void tamper(struct mta *m, struct qentry *q)
 								   : "tagged the Subject: with [list]");
 }
 
-static void queue_message(struct mta *m, const struct smtpd_txn *txn, struct smtp_in *s,
-			  struct smtp_reply *reply)
+static void q_prepend(struct mta *m, struct qentry *q, const char *name, const char *value);
+
+static void subject_prefix(struct mta *m, struct qentry *q, const char *prefix)
 {
-	struct sim *sim = m->sim;
-	const char *tag = sim_tag_find(sim, txn->data, txn->data_len);
-	struct qentry *q = qentry_new(m, txn->mail_from, txn->rcpts, txn->nrcpts, txn->data,
-				      txn->data_len, tag);
-	q->is_dsn = !txn->mail_from[0]; /* MAIL FROM:<> carries reports, not user mail */
-	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
-	char date[64];
-	sim_date(sim, date, sizeof date);
-	struct strbuf v, msg;
-	sb_init(&v);
-	sb_printf(&v, "from %s (%s [%s])\r\n\tby %s (mailsim) with %s id %s", txn->helo,
-		  s->client_name, s->c->cli->ip, m->host->name, received_with(txn), q->qid);
-	if (txn->nrcpts == 1)
-		sb_printf(&v, "\r\n\tfor <%s>", txn->rcpts[0]);
-	sb_printf(&v, "; %s", date);
+	const char *subj = strstr(q->data, "\r\nSubject: ");
+	if (!subj)
+		return;
+	size_t cut = (size_t)(subj - q->data) + 11;
+	struct strbuf out;
+	sb_init(&out);
+	sb_append(&out, q->data, cut);
+	sb_puts(&out, prefix);
+	sb_append(&out, q->data + cut, q->len - cut);
+	free(q->data);
+	q->len = out.len;
+	q->data = sb_steal(&out);
+}
+
+/* RFC 6376 signing by the outbound MTA for its own domain (the seeds'
+ * step 2): a real rsa-sha256 DKIM-Signature over the queued message. */
+static void dkim_sign_queued(struct mta *m, struct qentry *q)
+{
+	const struct scn_dkim_sign *d = &m->cfg->dkim_sign;
+	char from[256] = "";
+	if (!d->key_pem || dmarc_from_domain(q->data, q->len, from, sizeof from) != DMARC_FROM_OK ||
+	    !ascii_strcaseeq(from, d->domain))
+		return;
+	char err[256];
+	struct dkim_key *k = dkim_key_load_pem(d->key_pem, err, sizeof err);
+	if (!k) {
+		policy_event(m, "defer", NULL, err);
+		return;
+	}
+	bool relaxed_h = strncmp(d->canon, "relaxed/", 8) == 0;
+	bool relaxed_b = strstr(d->canon, "/relaxed") != NULL;
+	struct dkim_sign_opts o = {
+		.domain = d->domain,
+		.selector = d->selector,
+		.header_canon = relaxed_h ? DKIM_RELAXED : DKIM_SIMPLE,
+		.body_canon = relaxed_b ? DKIM_RELAXED : DKIM_SIMPLE,
+		.timestamp = (m->sim->epoch_unix_us + m->sim->now) / 1000000,
+	};
+	char *sig = dkim_sign(k, &o, q->data, q->len, err, sizeof err);
+	dkim_key_free(k);
+	if (sig)
+		q_prepend(m, q, "DKIM-Signature", sig);
+	free(sig);
+}
+
+static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
+{
+	struct msg_in *mi = xcalloc(1, sizeof *mi);
+	mi->sender = xstrdup(txn->mail_from ? txn->mail_from : "");
+	mi->helo = xstrdup(txn->helo ? txn->helo : "");
+	mi->auth_user = txn->auth_user ? xstrdup(txn->auth_user) : NULL;
+	mi->rcpts = xcalloc(txn->nrcpts + 1, sizeof *mi->rcpts);
+	for (size_t i = 0; i < txn->nrcpts; i++)
+		mi->rcpts[i] = xstrdup(txn->rcpts[i]);
+	mi->nrcpts = txn->nrcpts;
+	mi->data = xstrndup(txn->data, txn->data_len);
+	mi->len = txn->data_len;
+	mi->with = received_with(txn);
+	return mi;
+}
+
+/* Prepend one header to the queued copy and show it in the trace. */
+static void q_prepend(struct mta *m, struct qentry *q, const char *name, const char *value)
+{
+	struct strbuf msg;
 	sb_init(&msg);
 	sb_append(&msg, q->data, q->len);
-	msg_prepend_header(&msg, "Received", v.data);
+	msg_prepend_header(&msg, name, value);
 	free(q->data);
 	q->len = msg.len;
 	q->data = sb_steal(&msg);
-	header_event(m, q->tag, "Received", v.data);
-	sb_free(&v);
+	header_event(m, q->tag, name, value);
+}
+
+/* The filter verdict's headers (Authentication-Results, X-Spam-*, ...),
+ * newest on top like every trace header, and a rewritten Subject. */
+static void apply_verdict(struct mta *m, struct qentry *q, const struct chk_verdict *v)
+{
+	const char *p = v->headers.data ? v->headers.data : "";
+	while (*p) {
+		const char *eol = strstr(p, "\r\n");
+		const char *colon = strchr(p, ':');
+		if (!eol || !colon || colon > eol)
+			break;
+		/* A value may be folded: the header ends at a CRLF not followed by WSP. */
+		while (eol[2] == ' ' || eol[2] == '\t')
+			eol = strstr(eol + 2, "\r\n");
+		char *name = xstrndup(p, (size_t)(colon - p));
+		char *value = xstrndup(colon + 2, (size_t)(eol - colon - 2));
+		q_prepend(m, q, name, value);
+		free(name);
+		free(value);
+		p = eol + 2;
+	}
+	if (v->subject_prefix[0])
+		subject_prefix(m, q, v->subject_prefix);
+	snprintf(q->folder, sizeof q->folder, "%s", v->folder[0] ? v->folder : "INBOX");
+	q->flags = v->flags;
+	q->deny = v->decision == CHK_DENY;
+	q->quarantine = v->decision == CHK_QUARANTINE;
+	q->not_before = v->decision == CHK_SNOOZE ? v->snooze_until : 0;
+	if (v->forward[0])
+		q->forward = xstrdup(v->forward);
+}
+
+static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
+			  const struct chk_verdict *v, struct smtp_reply *reply)
+{
+	struct sim *sim = m->sim;
+	const char *tag = sim_tag_find(sim, mi->data, mi->len);
+	struct qentry *q = qentry_new(m, mi->sender, (const char *const *)mi->rcpts, mi->nrcpts,
+				      mi->data, mi->len, tag);
+	q->is_dsn = !mi->sender[0]; /* MAIL FROM:<> carries reports, not user mail */
+	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
+	char date[64];
+	sim_date(sim, date, sizeof date);
+	struct strbuf rv;
+	sb_init(&rv);
+	sb_printf(&rv, "from %s (%s [%s])\r\n\tby %s (mailsim) with %s id %s", mi->helo,
+		  chk_client_name(s->chk), s->c->cli->ip, m->host->name, mi->with, q->qid);
+	if (mi->nrcpts == 1)
+		sb_printf(&rv, "\r\n\tfor <%s>", mi->rcpts[0]);
+	sb_printf(&rv, "; %s", date);
+	q_prepend(m, q, "Received", rv.data);
+	sb_free(&rv);
+	if (v)
+		apply_verdict(m, q, v);
+	if (mi->auth_user && m->cfg->has_dkim_sign)
+		dkim_sign_queued(m, q);
 	if (m->host->tamper)
 		tamper(m, q);
 	smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", q->qid);
 	enqueue(m, q);
 }
-
 /* ===== outcomes ============================================================ */
 
 static void rcpt_done(struct mta *m, struct qentry *q, size_t i, const char *result,
@@ -812,6 +995,28 @@ static void attempt_finished(struct mta *m, struct qentry *q)
 
 /* ===== local delivery ===================================================== */
 
+/* Hand a copy on to another address (a relay user's real mailbox, or a
+ * filter rule): a new queue entry, its envelope sender rewritten with SRS
+ * when this host has a secret, so SPF at the next hop checks our domain. */
+static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *to)
+{
+	struct sim *sim = m->sim;
+	char sender[600];
+	snprintf(sender, sizeof sender, "%s", q->sender);
+	if (m->cfg->srs_secret && q->sender[0])
+		srs_forward(m->cfg->srs_secret, q->sender, m->host->name,
+			    (sim->epoch_unix_us + sim->now) / 86400000000LL, sender, sizeof sender);
+	char why[900];
+	snprintf(why, sizeof why, "forward %s to %s%s%s", q->r[i].addr, to,
+		 strcmp(sender, q->sender) ? ", envelope sender rewritten (SRS) to " : "",
+		 strcmp(sender, q->sender) ? sender : "");
+	policy_event(m, "forward", q->r[i].addr, why);
+	struct qentry *f = qentry_new(m, sender, &to, 1, q->data, q->len, q->tag);
+	f->is_dsn = q->is_dsn;
+	rcpt_done(m, q, i, "forwarded", "2.0.0", why);
+	enqueue(m, f);
+}
+
 static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 {
 	struct sim *sim = m->sim;
@@ -820,6 +1025,18 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 	struct mbox_user *u = su ? mailstore_user(m->store, su->address) : NULL;
 	if (!u) {
 		rcpt_fail(m, q, i, "5.1.1", "User unknown in local recipient table");
+		return;
+	}
+	if (q->forward || su->forward) {
+		forward_copy(m, q, i, q->forward ? q->forward : su->forward);
+		return;
+	}
+	if (q->deny) {
+		/* The recipient's own rule: accepted, then dropped, no bounce. */
+		r->state = QR_DONE;
+		if (!q->is_dsn)
+			sim->stats.rejected++;
+		rcpt_done(m, q, i, "denied", "2.0.0", "dropped by the recipient's filter rule");
 		return;
 	}
 	struct strbuf copy;
@@ -839,21 +1056,27 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 		return;
 	}
 	header_event(m, q->tag, "Return-Path", rp);
-	mbox_store(u, "INBOX", copy.data, copy.len, sim->now, sim->epoch_unix_us + sim->now, q->tag);
+	const char *folder = q->folder[0] ? q->folder : "INBOX";
+	struct stored_msg *sm = mbox_store(u, folder, copy.data, copy.len, sim->now,
+					   sim->epoch_unix_us + sim->now, q->tag);
+	sm->flags = q->flags;
 	trace_begin(sim->trace, sim->now, "mailbox.store");
 	trace_node(sim->trace, m->host->name);
 	trace_msg(sim->trace, q->tag);
 	trace_rcpt(sim->trace, r->addr);
 	trace_str(sim->trace, "user", u->address);
-	trace_str(sim->trace, "folder", "INBOX");
+	trace_str(sim->trace, "folder", folder);
 	trace_int(sim->trace, "bytes", (int64_t)copy.len);
 	trace_end(sim->trace);
 	sb_free(&copy);
 	if (q->is_dsn)
 		sim->stats.dsn_sent++;
+	else if (q->quarantine)
+		sim->stats.quarantined++;
 	else
 		sim->stats.delivered++;
-	rcpt_done(m, q, i, "delivered", "2.0.0", "delivered to mailbox");
+	rcpt_done(m, q, i, q->quarantine ? "quarantined" : "delivered", "2.0.0",
+		  q->quarantine ? "held in quarantine" : "delivered to mailbox");
 }
 
 /* ===== remote delivery: one job per destination domain ===================== */
@@ -1029,6 +1252,12 @@ static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct qentry *q = ctx;
 	struct mta *m = q->m;
+	if (q->not_before > sim->now) {
+		/* Snoozed: nothing moves until the delivery window opens. */
+		q->retry_timer = sim_at(sim, q->not_before, ev_attempt, q, 0);
+		q->not_before = 0;
+		return;
+	}
 	q->attempts++;
 	q->retry_timer = 0;
 	q->active_jobs++; /* hold the entry while jobs start */

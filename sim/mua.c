@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "av.h"
 #include "imap.h"
 #include "msg.h"
 #include "pop3.h"
@@ -154,8 +155,21 @@ static void compose(struct mua *m, const struct scn_message *spec, struct strbuf
 	snprintf(mid, sizeof mid, "<%" PRId64 ".%" PRIu32 ".%s@%s>",
 		 (sim->epoch_unix_us + sim->now) / 1000000, ++m->msg_counter, spec->id,
 		 m->host->name);
+	/* Attachments; the EICAR test file is built here from its two halves
+	 * (av.c), so no file of the project carries it whole. */
+	struct msg_part *parts = xcalloc(spec->nattachments + 1, sizeof *parts);
+	char eicar[AV_EICAR_LEN + 1];
+	av_eicar_string(eicar);
+	for (size_t i = 0; i < spec->nattachments; i++) {
+		const struct scn_attachment *a = &spec->attachments[i];
+		const char *data = a->eicar ? eicar : a->text;
+		parts[i] = (struct msg_part){a->filename, a->type, (const unsigned char *)data,
+					     strlen(data)};
+	}
+	char boundary[128];
+	snprintf(boundary, sizeof boundary, "=_mailsim_%s_%" PRIu32, spec->id, m->msg_counter);
 	struct msg_spec ms = {
-		.from = spec->from,
+		.from = spec->spoof_from ? spec->spoof_from : spec->from,
 		.to = (const char *const *)spec->to,
 		.nto = spec->nto,
 		.subject = spec->subject,
@@ -163,8 +177,14 @@ static void compose(struct mua *m, const struct scn_message *spec, struct strbuf
 		.date = date,
 		.message_id = mid,
 		.pad_to = (size_t)spec->size,
+		.omit = (const char *const *)spec->omit,
+		.nomit = spec->nomit,
+		.parts = parts,
+		.nparts = spec->nattachments,
+		.boundary = boundary,
 	};
 	msg_compose(&ms, out);
+	free(parts);
 	sim_tag_add(sim, mid, spec->id);
 }
 
@@ -175,6 +195,8 @@ static void trace_compose(struct mua *m, const struct scn_message *spec, const s
 	trace_node(sim->trace, m->host->name);
 	trace_msg(sim->trace, spec->id);
 	trace_str(sim->trace, "from", spec->from);
+	if (spec->spoof_from)
+		trace_str(sim->trace, "spoofed_from", spec->spoof_from);
 	trace_strv(sim->trace, "to", (const char *const *)spec->to, spec->nto);
 	trace_str(sim->trace, "subject", spec->subject);
 	trace_int(sim->trace, "bytes", (int64_t)d->len);
@@ -212,8 +234,9 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 		.auth_pass = m->user->password,
 	};
 	s->sc = smtpc_new(&cfg, &sub_callbacks, s);
-	smtpc_set_message(s->sc, s->spec->from, (const char *const *)s->spec->to, s->spec->nto,
-			  s->data.data, s->data.len);
+	/* A forger puts the victim's address in the envelope too. */
+	smtpc_set_message(s->sc, s->spec->spoof_from ? s->spec->spoof_from : s->spec->from,
+			  (const char *const *)s->spec->to, s->spec->nto, s->data.data, s->data.len);
 	struct host *srv = sim_host_by_name(sim, m->cfg->submit_server);
 	s->c = net_connect(sim, m->host, srv->ip, m->cfg->submit_port, &sub_ops, s);
 }

@@ -64,6 +64,9 @@ void host_free(struct host *h)
 	if (h->role_free)
 		h->role_free(h->role_obj);
 	resolver_free(h->resolver);
+	for (size_t i = 0; i < h->nseen; i++)
+		free(h->seen[i]);
+	free(h->seen);
 	for (size_t i = 0; i < h->nowned; i++)
 		free(h->owned[i]);
 	free(h->owned);

@@ -83,6 +83,8 @@ struct host {
 	void *role_obj;           /* owned via role_free */
 	void (*role_free)(void *role_obj);
 	struct resolver *resolver; /* owned, NULL if the host never resolves */
+	char **seen;              /* owned: keys remembered by its filters (content greylisting) */
+	size_t nseen;
 	void **owned;             /* owned: plain allocations freed with the host */
 	size_t nowned;
 };

@@ -458,8 +458,8 @@ static void load_filters(struct ld *ld, const cJSON *o, const char *jpath, struc
 	f->greylist = 4;       /* Rspamd actions.conf defaults (email-facts §9.1) */
 	f->add_header = 6;
 	f->rewrite_subject = 8;
-	f->quarantine = 10;
 	f->reject = 15;
+	f->quarantine = 15;
 	if (!check_object(ld, o, jpath, filter_keys, ARRAY_LEN(filter_keys)))
 		return;
 	h->has_filters = true;
@@ -479,8 +479,9 @@ static void load_filters(struct ld *ld, const cJSON *o, const char *jpath, struc
 		f->add_header = get_num(ld, sp, "add_header", sub, -100, 1000, f->add_header, NULL);
 		f->rewrite_subject =
 			get_num(ld, sp, "rewrite_subject", sub, -100, 1000, f->rewrite_subject, NULL);
-		f->quarantine = get_num(ld, sp, "quarantine", sub, -100, 1000, f->quarantine, NULL);
 		f->reject = get_num(ld, sp, "reject", sub, -100, 1000, f->reject, NULL);
+		/* No quarantine band unless asked for: it starts at reject. */
+		f->quarantine = get_num(ld, sp, "quarantine", sub, -100, 1000, f->reject, NULL);
 		f->bad_urls = get_str_list(ld, sp, "bad_urls", sub, &f->nbad_urls);
 		f->bayes_spam = get_str_list(ld, sp, "bayes_spam", sub, &f->nbayes_spam);
 		f->bayes_ham = get_str_list(ld, sp, "bayes_ham", sub, &f->nbayes_ham);
@@ -695,7 +696,7 @@ static const struct {
 	const char *key;
 	const char *roles;
 } role_keys[] = {
-	{"services", "mta filter mailbox"}, {"domains", "mta mailbox"}, {"tls", "mta filter mailbox"},
+	{"services", "mta filter mailbox"}, {"domains", "mta filter mailbox"}, {"tls", "mta filter mailbox"},
 	{"size_limit", "mta filter mailbox"}, {"max_rcpts", "mta filter mailbox"},
 	{"vrfy", "mta filter mailbox"}, {"banner", "mta filter mailbox"}, {"user", "client"},
 	{"submit", "client"}, {"fetch", "client"}, {"zones", "dns"},
@@ -905,8 +906,35 @@ static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct s
 static const struct key_spec message_keys[] = {
 	{"id", JT_STR, true},    {"at", JT_NUM, true},       {"from", JT_STR, true},
 	{"to", JT_STR_OR_ARR, true}, {"subject", JT_STR, false}, {"body", JT_STR_OR_ARR, false},
-	{"size", JT_INT, false},
+	{"size", JT_INT, false},     {"spoof_from", JT_STR, false}, {"omit_headers", JT_ARR, false},
+	{"attachments", JT_ARR, false},
 };
+
+static const struct key_spec attachment_keys[] = {
+	{"filename", JT_STR, true}, {"type", JT_STR, false}, {"text", JT_STR, false},
+	{"eicar", JT_BOOL, false},
+};
+static const char *const omittable[] = {"Date", "Message-ID", "To", "Subject", "MIME-Version", NULL};
+
+static void load_attachments(struct ld *ld, const cJSON *a, const char *jpath, struct scn_message *m)
+{
+	m->attachments = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *m->attachments);
+	size_t i = 0;
+	for (const cJSON *e = a->child; e; e = e->next, i++) {
+		char sub[512];
+		snprintf(sub, sizeof sub, "%s.attachments[%zu]", jpath, i);
+		if (!check_object(ld, e, sub, attachment_keys, ARRAY_LEN(attachment_keys)))
+			continue;
+		struct scn_attachment *at = &m->attachments[m->nattachments++];
+		at->filename = get_str(e, "filename", "file");
+		at->type = get_str(e, "type", NULL);
+		at->text = get_str(e, "text", NULL);
+		at->eicar = get_bool(e, "eicar", false);
+		if (!at->text && !at->eicar)
+			report(ld, e, false, sub, "give \"text\" or \"eicar\": true",
+			       "an attachment needs content");
+	}
+}
 
 static char *join_body(const cJSON *b)
 {
@@ -932,6 +960,22 @@ static void load_message(struct ld *ld, const cJSON *o, const char *jpath, struc
 	m->body = join_body(cJSON_GetObjectItemCaseSensitive(o, "body"));
 	m->size = (int64_t)get_num(ld, o, "size", jpath, 0, 1e9, 0, "bytes");
 	m->to = get_str_list(ld, o, "to", jpath, &m->nto);
+	m->spoof_from = get_str(o, "spoof_from", NULL);
+	const cJSON *sf = get(o, "spoof_from", JT_STR);
+	snprintf(sub, sizeof sub, "%s.spoof_from", jpath);
+	if (sf)
+		check_address(ld, sf, sub, m->spoof_from);
+	m->omit = get_str_list(ld, o, "omit_headers", jpath, &m->nomit);
+	const cJSON *om = get(o, "omit_headers", JT_ARR);
+	size_t oi = 0;
+	for (const cJSON *e = om ? om->child : NULL; e; e = e->next, oi++) {
+		snprintf(sub, sizeof sub, "%s.omit_headers[%zu]", jpath, oi);
+		if (cJSON_IsString(e))
+			check_enum(ld, e, sub, omittable);
+	}
+	const cJSON *at = get(o, "attachments", JT_ARR);
+	if (at)
+		load_attachments(ld, at, jpath, m);
 	const cJSON *f = get(o, "from", JT_STR);
 	snprintf(sub, sizeof sub, "%s.from", jpath);
 	if (f)
@@ -1520,6 +1564,14 @@ void scn_free(struct scenario *s)
 		free_str_list(m->to, m->nto);
 		free(m->subject);
 		free(m->body);
+		free(m->spoof_from);
+		free_str_list(m->omit, m->nomit);
+		for (size_t k = 0; k < m->nattachments; k++) {
+			free(m->attachments[k].filename);
+			free(m->attachments[k].type);
+			free(m->attachments[k].text);
+		}
+		free(m->attachments);
 	}
 	free(s->messages);
 	for (size_t i = 0; i < s->nnarration; i++) {

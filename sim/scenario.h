@@ -149,6 +149,13 @@ struct scn_fault {
 	char *what;        /* tamper: "body" | "subject" */
 };
 
+struct scn_attachment {
+	char *filename;
+	char *type;        /* MIME type, default application/octet-stream */
+	char *text;        /* content, or NULL */
+	bool eicar;        /* content is the EICAR anti-virus test file */
+};
+
 struct scn_message {
 	char *id;
 	int64_t at;        /* µs */
@@ -158,6 +165,11 @@ struct scn_message {
 	char *subject;
 	char *body;
 	int64_t size;      /* pad the body to about this many bytes; 0 = as written */
+	char *spoof_from;  /* forge From: and MAIL FROM with this address */
+	char **omit;       /* header fields the sending program leaves out */
+	size_t nomit;
+	struct scn_attachment *attachments;
+	size_t nattachments;
 };
 
 struct scn_narration {

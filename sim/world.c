@@ -38,8 +38,9 @@ static bool rule_matches(const struct scn_narration *n, const struct trace_event
 		return false;
 	if (!n->match)
 		return true;
-	static const char *const keys[] = {"line", "qname", "summary", "reason", "subject",
-					   "domain", "folder", "status"};
+	static const char *const keys[] = {"line",   "qname",  "summary", "reason",   "subject",
+					   "domain", "folder", "status",  "detail",   "symbol",
+					   "filter", "result", "decision", "name",    "value"};
 	if ((ev->peer && strstr(ev->peer, n->match)) || (ev->msg && strstr(ev->msg, n->match)))
 		return true;
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {

@@ -1,0 +1,826 @@
+/* checks.c — see checks.h.
+ *
+ * One struct chk per inbound SMTP session. Each stage is a chain of steps;
+ * DNS-driven steps (SPF, DKIM, DMARC) are the modules' sans-IO machines,
+ * run by run_machine() through the host's resolver. A session may end while
+ * a query is in flight: chk_free() then only marks the object, and the
+ * answer callback frees it instead of continuing. */
+#include "checks.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authres.h"
+#include "av.h"
+#include "dkim.h"
+#include "dmarc.h"
+#include "mailstore.h"
+#include "msg.h"
+#include "net.h"
+#include "resolver.h"
+#include "spam.h"
+#include "spf.h"
+#include "util.h"
+
+typedef enum auth_step (*step_fn)(void *obj, char *q, size_t cap, enum dns_type *t);
+typedef void (*answer_fn)(void *obj, const struct dns_answer *a);
+
+struct chk {
+	struct sim *sim;
+	struct host *host;              /* not owned */
+	const struct scn_filters *f;    /* not owned; NULL = no filters */
+	char ip[64];
+	char ptr[256];
+	const char *iprev;              /* pass / fail / temperror / none */
+	char **dnsbl_codes;             /* owned: A answers of listings */
+	size_t ndnsbl;
+	char dnsbl_zone[256];
+	size_t dnsbl_next;
+	/* SPF */
+	char helo[256], sender[512];
+	enum spf_result spf;
+	char spf_domain[256];
+	bool spf_ran;
+	struct spf *spf_obj;            /* owned while running */
+	/* the message */
+	const char *msg;                /* borrowed during chk_message */
+	size_t len;
+	char tag[128];
+	const char *const *rcpts;
+	size_t nrcpts;
+	struct dkim_verify *dkim;       /* owned while running */
+	struct dmarc *dmarc;            /* owned while running */
+	struct dmarc_outcome dm;
+	bool dkim_ran, dmarc_ran, av_ran, spam_ran, whitelisted;
+	struct av_result av;
+	struct spam_result spam;
+	struct spam_config spam_cfg;
+	struct chk_verdict v;
+	struct authres *ar;             /* owned */
+	/* the running step */
+	void *obj;
+	step_fn step;
+	answer_fn answer;
+	void (*then)(struct chk *c);
+	chk_done_fn done;
+	void *done_ud;
+	bool in_flight, dead;
+};
+
+const char *chk_decision_name(enum chk_decision d)
+{
+	static const char *const n[] = {"deliver", "reject", "deny", "quarantine", "snooze", "greylist"};
+	return n[d];
+}
+
+struct chk *chk_new(struct sim *sim, struct host *h, const struct scn_filters *f,
+		    const char *client_ip)
+{
+	struct chk *c = xcalloc(1, sizeof *c);
+	c->sim = sim;
+	c->host = h;
+	c->f = f;
+	snprintf(c->ip, sizeof c->ip, "%s", client_ip);
+	c->iprev = "none";
+	sb_init(&c->v.headers);
+	return c;
+}
+
+static void really_free(struct chk *c)
+{
+	for (size_t i = 0; i < c->ndnsbl; i++)
+		free(c->dnsbl_codes[i]);
+	free(c->dnsbl_codes);
+	spf_free(c->spf_obj);
+	dkim_verify_free(c->dkim);
+	dmarc_free(c->dmarc);
+	spam_result_clear(&c->spam);
+	authres_free(c->ar);
+	sb_free(&c->v.headers);
+	free(c);
+}
+
+void chk_free(struct chk *c)
+{
+	if (!c)
+		return;
+	if (c->in_flight)
+		c->dead = true; /* the pending answer frees it */
+	else
+		really_free(c);
+}
+
+const struct chk_verdict *chk_verdict(const struct chk *c)
+{
+	return &c->v;
+}
+
+const char *chk_client_name(const struct chk *c)
+{
+	return c->ptr[0] ? c->ptr : "unknown";
+}
+
+static void finish(struct chk *c)
+{
+	chk_done_fn done = c->done;
+	c->done = NULL;
+	if (done)
+		done(c->done_ud);
+}
+
+static void check_event(struct chk *c, const char *filter, const char *result, const char *symbol,
+			int centi, bool has_score, const char *detail)
+{
+	struct trace *tr = c->sim->trace;
+	trace_begin(tr, c->sim->now, "filter.check");
+	trace_node(tr, c->host->name);
+	if (c->tag[0])
+		trace_msg(tr, c->tag);
+	trace_str(tr, "filter", filter);
+	trace_str(tr, "result", result);
+	if (symbol)
+		trace_str(tr, "symbol", symbol);
+	if (has_score) {
+		char sc[32];
+		spam_format_score(centi, sc, sizeof sc);
+		trace_str(tr, "score", sc);
+	}
+	if (detail && *detail)
+		trace_str(tr, "detail", detail);
+	trace_end(tr);
+}
+
+/* ---- DNS plumbing ------------------------------------------------------------ */
+
+static void query(struct chk *c, const char *qname, enum dns_type t, resolver_cb cb)
+{
+	c->in_flight = true;
+	resolver_query(c->host->resolver, qname, t, cb, c);
+}
+
+/* Common prologue of every answer callback: false when the session is gone. */
+static bool answered(struct chk *c)
+{
+	c->in_flight = false;
+	if (c->dead) {
+		really_free(c);
+		return false;
+	}
+	return true;
+}
+
+static void run_step(struct chk *c);
+
+static void machine_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			   const struct dns_answer *ans)
+{
+	struct chk *c = ctx;
+	if (!answered(c))
+		return;
+	c->answer(c->obj, ans);
+	run_step(c);
+}
+
+static void run_step(struct chk *c)
+{
+	char q[300];
+	enum dns_type t;
+	if (c->step(c->obj, q, sizeof q, &t) == AUTH_NEED_DNS)
+		query(c, q, t, machine_answer);
+	else
+		c->then(c);
+}
+
+static void run_machine(struct chk *c, void *obj, step_fn step, answer_fn answer,
+			void (*then)(struct chk *))
+{
+	c->obj = obj;
+	c->step = step;
+	c->answer = answer;
+	c->then = then;
+	run_step(c);
+}
+
+static enum auth_step spf_step_w(void *o, char *q, size_t cap, enum dns_type *t) { return spf_step(o, q, cap, t); }
+static void spf_answer_w(void *o, const struct dns_answer *a) { spf_answer(o, a); }
+static enum auth_step dkim_step_w(void *o, char *q, size_t cap, enum dns_type *t) { return dkim_verify_step(o, q, cap, t); }
+static void dkim_answer_w(void *o, const struct dns_answer *a) { dkim_verify_answer(o, a); }
+static enum auth_step dmarc_step_w(void *o, char *q, size_t cap, enum dns_type *t) { return dmarc_step(o, q, cap, t); }
+static void dmarc_answer_w(void *o, const struct dns_answer *a) { dmarc_answer(o, a); }
+
+/* ---- connection: PTR, iprev, DNSBL ------------------------------------------- */
+
+static void dnsbl_next(struct chk *c);
+
+static void dnsbl_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			 const struct dns_answer *ans)
+{
+	struct chk *c = ctx;
+	if (!answered(c))
+		return;
+	const char *zone = c->f->dnsbl[c->dnsbl_next - 1];
+	char code[64] = "";
+	for (size_t i = 0; ans && i < ans->n; i++)
+		if (ans->rrs[i].type == DNS_T_A) {
+			dns_format_ip(ans->rrs[i].addr, 4, code, sizeof code);
+			c->dnsbl_codes = xrealloc(c->dnsbl_codes, (c->ndnsbl + 1) * sizeof *c->dnsbl_codes);
+			c->dnsbl_codes[c->ndnsbl++] = xstrdup(code);
+		}
+	char detail[400];
+	if (code[0]) {
+		snprintf(c->dnsbl_zone, sizeof c->dnsbl_zone, "%s", zone);
+		snprintf(detail, sizeof detail, "%s is listed in %s (%s)", c->ip, zone, code);
+	} else {
+		snprintf(detail, sizeof detail, "%s is not listed in %s", c->ip, zone);
+	}
+	check_event(c, "dnsbl", code[0] ? "listed" : (ans ? "clean" : "temperror"), NULL, 0, false,
+		    detail);
+	dnsbl_next(c);
+}
+
+static void dnsbl_next(struct chk *c)
+{
+	if (!c->f || c->dnsbl_next >= c->f->ndnsbl) {
+		finish(c);
+		return;
+	}
+	char q[300];
+	/* RFC 5782 §2.1: the reversed octets under the list's zone. */
+	if (!dns_dnsbl_name(c->ip, c->f->dnsbl[c->dnsbl_next++], q, sizeof q)) {
+		dnsbl_next(c);
+		return;
+	}
+	query(c, q, DNS_T_A, dnsbl_answer);
+}
+
+static void iprev_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			 const struct dns_answer *ans)
+{
+	struct chk *c = ctx;
+	if (!answered(c))
+		return;
+	uint8_t want[16];
+	int fam;
+	bool match = false;
+	dns_parse_ip(c->ip, want, &fam);
+	for (size_t i = 0; ans && i < ans->n; i++)
+		match |= ans->rrs[i].type == DNS_T_A && memcmp(ans->rrs[i].addr, want, 4) == 0;
+	/* RFC 8601 §3 iprev: the PTR name must resolve back to the address. */
+	c->iprev = !ans ? "temperror" : match ? "pass" : "fail";
+	char detail[400];
+	snprintf(detail, sizeof detail, "%s -> %s -> %s", c->ip, c->ptr,
+		 match ? "the same address (forward-confirmed)" : "a different address or none");
+	check_event(c, "iprev", c->iprev, NULL, 0, false, detail);
+	dnsbl_next(c);
+}
+
+static void ptr_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+		       const struct dns_answer *ans)
+{
+	struct chk *c = ctx;
+	if (!answered(c))
+		return;
+	for (size_t i = 0; ans && ans->rcode == DNS_R_NOERROR && i < ans->n; i++)
+		if (ans->rrs[i].type == DNS_T_PTR) {
+			snprintf(c->ptr, sizeof c->ptr, "%s", ans->rrs[i].target);
+			break;
+		}
+	if (c->f && c->f->iprev) {
+		if (c->ptr[0]) {
+			query(c, c->ptr, DNS_T_A, iprev_answer);
+			return;
+		}
+		c->iprev = ans ? "fail" : "temperror";
+		check_event(c, "iprev", c->iprev, NULL, 0, false, "the client address has no PTR record");
+	}
+	dnsbl_next(c);
+}
+
+void chk_connect(struct chk *c, chk_done_fn done, void *ud)
+{
+	c->done = done;
+	c->done_ud = ud;
+	char rev[128];
+	if (c->host->resolver && dns_reverse_name(c->ip, rev, sizeof rev))
+		query(c, rev, DNS_T_PTR, ptr_answer); /* Postfix looks the client up first */
+	else
+		dnsbl_next(c);
+}
+
+bool chk_dnsbl_refusal(const struct chk *c, struct smtp_reply *reply)
+{
+	if (!c->f || !c->f->dnsbl_reject || c->ndnsbl == 0)
+		return false;
+	smtp_reply_set(reply, 554, "5.7.1", "Service unavailable; Client host [%s] blocked using %s",
+		       c->ip, c->dnsbl_zone);
+	return true;
+}
+
+/* ---- MAIL FROM: blocked senders, SPF ------------------------------------------ */
+
+/* A list entry is an address or "@domain". */
+static bool listed(char *const *list, size_t n, const char *addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *e = list[i];
+		if (e[0] == '@' ? ascii_strcaseeq(e + 1, addr_domain(addr)) : ascii_strcaseeq(e, addr))
+			return true;
+	}
+	return false;
+}
+
+static void policy_event(struct chk *c, const char *decision, const char *reason, const char *folder)
+{
+	struct trace *tr = c->sim->trace;
+	trace_begin(tr, c->sim->now, "policy.decision");
+	trace_node(tr, c->host->name);
+	if (c->tag[0])
+		trace_msg(tr, c->tag);
+	trace_str(tr, "decision", decision);
+	trace_str(tr, "reason", reason);
+	if (folder)
+		trace_str(tr, "folder", folder);
+	trace_end(tr);
+}
+
+bool chk_sender_allowed(struct chk *c, const char *sender, struct smtp_reply *reply)
+{
+	if (!c->f || !listed(c->f->blocked, c->f->nblocked, sender))
+		return true;
+	policy_event(c, "reject", "the sender is on the recipient's block list", NULL);
+	smtp_reply_set(reply, 550, "5.7.1", "<%s>: Sender address rejected: Access denied", sender);
+	return false;
+}
+
+static const char *spf_symbol(enum spf_result r)
+{
+	static const char *const s[] = {"R_SPF_NA", "R_SPF_NEUTRAL", "R_SPF_ALLOW", "R_SPF_FAIL",
+					"R_SPF_SOFTFAIL", "R_SPF_DNSFAIL", "R_SPF_PERMFAIL"};
+	return s[r];
+}
+
+static void spf_done(struct chk *c)
+{
+	c->spf = spf_result(c->spf_obj);
+	c->spf_ran = true;
+	snprintf(c->spf_domain, sizeof c->spf_domain, "%s", spf_domain(c->spf_obj));
+	char detail[600];
+	snprintf(detail, sizeof detail, "%s for %s: %s", c->ip, c->spf_domain,
+		 spf_explanation(c->spf_obj));
+	check_event(c, "spf", spf_result_name(c->spf), spf_symbol(c->spf), 0, false, detail);
+	spf_free(c->spf_obj);
+	c->spf_obj = NULL;
+	finish(c);
+}
+
+void chk_mail(struct chk *c, const char *helo, const char *sender, chk_done_fn done, void *ud)
+{
+	c->done = done;
+	c->done_ud = ud;
+	snprintf(c->helo, sizeof c->helo, "%s", helo ? helo : "");
+	snprintf(c->sender, sizeof c->sender, "%s", sender ? sender : "");
+	c->spf_ran = false;
+	if (!c->f || !c->f->spf || !c->host->resolver) {
+		finish(c);
+		return;
+	}
+	c->spf_obj = spf_new(c->ip, c->sender, c->helo);
+	spf_set_receiver(c->spf_obj, c->host->name, (c->sim->epoch_unix_us + c->sim->now) / 1000000);
+	run_machine(c, c->spf_obj, spf_step_w, spf_answer_w, spf_done);
+}
+
+bool chk_spf_refusal(const struct chk *c, struct smtp_reply *reply)
+{
+	/* RFC 7208 §8.4: reject a fail, unless DMARC is to weigh it (§8.4's
+	 * "SHOULD reject" is commonly deferred to DMARC, as here). */
+	if (!c->spf_ran || c->spf != SPF_FAIL || c->f->dmarc)
+		return false;
+	smtp_reply_set(reply, 550, "5.7.23", "<%s>: SPF check failed: %s is not allowed to send for %s",
+		       c->sender, c->ip, c->spf_domain);
+	return true;
+}
+
+/* ---- end of DATA ----------------------------------------------------------------- */
+
+static void stage_dkim(struct chk *c);
+static void stage_dmarc(struct chk *c);
+static void stage_policy(struct chk *c);
+
+static void verdict(struct chk *c, enum chk_decision d, int code, const char *enh,
+		    const char *reason)
+{
+	c->v.decision = d;
+	snprintf(c->v.reason, sizeof c->v.reason, "%s", reason);
+	if (code)
+		smtp_reply_set(&c->v.reply, code, enh, "%s", reason);
+}
+
+static void stage_av(struct chk *c)
+{
+	if (!c->f->antivirus) {
+		stage_dkim(c);
+		return;
+	}
+	c->av_ran = true;
+	av_scan(c->msg, c->len, &c->av);
+	char reply[200], where[200];
+	av_clamd_reply(&c->av, reply, sizeof reply);
+	check_event(c, "antivirus", c->av.verdict == AV_FOUND ? "infected" : "clean",
+		    c->av.verdict == AV_FOUND ? c->av.signature : NULL, 0, false, reply);
+	if (c->av.verdict == AV_FOUND) {
+		/* The scan comes before everything else and ends the chain: the
+		 * message is refused at the end of DATA, nothing is delivered. */
+		av_part_label(&c->av, where, sizeof where);
+		char why[400];
+		snprintf(why, sizeof why, "Message rejected: virus found: %s in %s", c->av.signature, where);
+		verdict(c, CHK_REJECT, 554, "5.7.1", why);
+		policy_event(c, "reject", why, NULL);
+		finish(c);
+		return;
+	}
+	stage_dkim(c);
+}
+
+static void dkim_done(struct chk *c)
+{
+	c->dkim_ran = true;
+	size_t n = dkim_verify_count(c->dkim);
+	if (n == 0)
+		check_event(c, "dkim", "none", "R_DKIM_NA", 0, false, "the message carries no DKIM signature");
+	for (size_t i = 0; i < n; i++) {
+		enum dkim_result r = dkim_verify_result(c->dkim, i);
+		char detail[600];
+		snprintf(detail, sizeof detail, "d=%s s=%s: %s", dkim_verify_domain(c->dkim, i),
+			 dkim_verify_selector(c->dkim, i), dkim_verify_reason(c->dkim, i));
+		check_event(c, "dkim", dkim_result_name(r),
+			    r == DKIM_PASS ? "R_DKIM_ALLOW" : r == DKIM_FAIL ? "R_DKIM_REJECT" : "R_DKIM_NA",
+			    0, false, detail);
+	}
+	stage_dmarc(c);
+}
+
+static void stage_dkim(struct chk *c)
+{
+	if (!c->f->dkim) {
+		stage_dmarc(c);
+		return;
+	}
+	c->dkim = dkim_verify_new(c->msg, c->len, (c->sim->epoch_unix_us + c->sim->now) / 1000000);
+	run_machine(c, c->dkim, dkim_step_w, dkim_answer_w, dkim_done);
+}
+
+static void dmarc_done(struct chk *c)
+{
+	c->dmarc_ran = true;
+	c->dm = *dmarc_result(c->dmarc);
+	static const char *const sym[] = {"DMARC_NA", "DMARC_POLICY_ALLOW", "DMARC_POLICY_REJECT",
+					  "DMARC_DNSFAIL", "DMARC_BAD_POLICY"};
+	const char *symbol = sym[c->dm.result];
+	if (c->dm.result == DMARC_FAIL && c->dm.requested == DMARC_POLICY_QUARANTINE)
+		symbol = "DMARC_POLICY_QUARANTINE";
+	else if (c->dm.result == DMARC_FAIL && c->dm.requested == DMARC_POLICY_NONE)
+		symbol = "DMARC_POLICY_SOFTFAIL";
+	check_event(c, "dmarc", dmarc_result_name(c->dm.result), symbol, 0, false, c->dm.explain);
+	dmarc_free(c->dmarc);
+	c->dmarc = NULL;
+	stage_policy(c);
+}
+
+static void stage_dmarc(struct chk *c)
+{
+	if (!c->f->dmarc) {
+		stage_policy(c);
+		return;
+	}
+	char from[256] = "";
+	dmarc_from_domain(c->msg, c->len, from, sizeof from);
+	size_t n = c->dkim ? dkim_verify_count(c->dkim) : 0;
+	struct dmarc_dkim *d = xcalloc(n + 1, sizeof *d);
+	for (size_t i = 0; i < n; i++)
+		d[i] = (struct dmarc_dkim){dkim_verify_domain(c->dkim, i),
+					   dkim_verify_result(c->dkim, i) == DKIM_PASS};
+	struct dmarc_input in = {
+		.from_domain = from,
+		.spf_pass = c->spf_ran && c->spf == SPF_PASS,
+		.spf_domain = c->spf_domain,
+		.dkim = d,
+		.ndkim = n,
+		.u = rng_u32(&c->sim->rng) / 4294967296.0, /* pct sampling, seeded */
+	};
+	c->dmarc = dmarc_new(&in);
+	free(d);
+	run_machine(c, c->dmarc, dmarc_step_w, dmarc_answer_w, dmarc_done);
+}
+
+/* ---- spam scoring ------------------------------------------------------------ */
+
+static const char *dkim_summary(const struct chk *c)
+{
+	if (!c->dkim_ran || !c->dkim || dkim_verify_count(c->dkim) == 0)
+		return c->dkim_ran ? "none" : NULL;
+	for (size_t i = 0; i < dkim_verify_count(c->dkim); i++)
+		if (dkim_verify_result(c->dkim, i) == DKIM_PASS)
+			return "pass";
+	return dkim_result_name(dkim_verify_result(c->dkim, 0));
+}
+
+static void run_spam(struct chk *c)
+{
+	const struct scn_filters *f = c->f;
+	spam_config_init(&c->spam_cfg);
+	c->spam_cfg.t = (struct spam_thresholds){SPAM_PTS(f->greylist), SPAM_PTS(f->add_header),
+						 SPAM_PTS(f->rewrite_subject), SPAM_PTS(f->reject),
+						 SPAM_PTS(f->quarantine)};
+	c->spam_cfg.bad_hosts = (const char *const *)f->bad_urls;
+	c->spam_cfg.nbad_hosts = f->nbad_urls;
+	struct spam_bayes *b = NULL;
+	if (f->nbayes_spam || f->nbayes_ham) {
+		b = spam_bayes_new();
+		for (size_t i = 0; i < f->nbayes_spam; i++)
+			spam_bayes_train(b, f->bayes_spam[i], true);
+		for (size_t i = 0; i < f->nbayes_ham; i++)
+			spam_bayes_train(b, f->bayes_ham[i], false);
+		c->spam_cfg.bayes = b;
+	}
+	struct spam_auth auth = {
+		.spf = c->spf_ran ? spf_result_name(c->spf) : NULL,
+		.dkim = dkim_summary(c),
+		.dmarc = c->dmarc_ran ? dmarc_result_name(c->dm.result) : NULL,
+		.dmarc_policy = c->dmarc_ran ? dmarc_policy_name(c->dm.policy) : NULL,
+		.rdns_none = !c->ptr[0],
+		.helo_not_fqdn = !strchr(c->helo, '.'),
+		.dnsbl = (const char *const *)c->dnsbl_codes,
+		.ndnsbl = c->ndnsbl,
+	};
+	spam_check(c->msg, c->len, &auth, &c->spam_cfg, &c->spam);
+	c->spam_ran = true;
+	for (size_t i = 0; i < c->spam.n; i++)
+		check_event(c, "spam", "symbol", c->spam.hits[i].symbol, c->spam.hits[i].score, true,
+			    c->spam.hits[i].desc);
+	check_event(c, "spam", spam_action_name(c->spam.action), "TOTAL", c->spam.total, true,
+		    c->spam.quarantine ? "in the quarantine band" : NULL);
+	spam_bayes_free(b);
+	c->spam_cfg.bayes = NULL;
+}
+
+/* Rspamd's greylist action: a soft reject the first time a (client,
+ * sender) pair scores in the band, accepted when it comes back. */
+static bool seen_before(struct chk *c)
+{
+	char key[700];
+	snprintf(key, sizeof key, "%s|%s", c->ip, c->sender);
+	struct host *h = c->host;
+	for (size_t i = 0; i < h->nseen; i++)
+		if (strcmp(h->seen[i], key) == 0)
+			return true;
+	h->seen = xrealloc(h->seen, (h->nseen + 1) * sizeof *h->seen);
+	h->seen[h->nseen++] = xstrdup(key);
+	return false;
+}
+
+/* ---- the recipient's policy (the seeds' step 9) ---------------------------------- */
+
+static const struct scn_rule *match_rule(const struct chk *c)
+{
+	char subj[512] = "", from[512] = "";
+	msg_header(c->msg, c->len, "Subject", subj, sizeof subj);
+	msg_header(c->msg, c->len, "From", from, sizeof from);
+	for (size_t i = 0; i < c->f->nrules; i++) {
+		const struct scn_rule *r = &c->f->rules[i];
+		bool to = !r->to;
+		for (size_t k = 0; r->to && k < c->nrcpts; k++)
+			to |= ascii_strcaseeq(r->to, c->rcpts[k]);
+		if (to && (!r->from || strstr(from, r->from) || strstr(c->sender, r->from)) &&
+		    (!r->subject || strstr(subj, r->subject)))
+			return r;
+	}
+	return NULL;
+}
+
+static unsigned flag_bits(const struct scn_rule *r)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} t[] = {{"\\Seen", MFLAG_SEEN}, {"\\Flagged", MFLAG_FLAGGED}, {"\\Answered", MFLAG_ANSWERED}};
+	unsigned bits = 0;
+	for (size_t i = 0; i < r->nflags; i++)
+		for (size_t k = 0; k < ARRAY_LEN(t); k++)
+			if (ascii_strcaseeq(r->flags[i], t[k].name))
+				bits |= t[k].bit;
+	return bits;
+}
+
+/* Outside the delivery window: the time the window next opens. */
+static bool snoozed(const struct chk *c, int64_t *until)
+{
+	int s = c->f->snooze_start, e = c->f->snooze_end;
+	if (s < 0 || e < 0)
+		return false;
+	int64_t unix_s = (c->sim->epoch_unix_us + c->sim->now) / 1000000;
+	int minute = (int)((unix_s % 86400) / 60);
+	bool open = s <= e ? (minute >= s && minute < e) : (minute >= s || minute < e);
+	if (open)
+		return false;
+	int64_t day = unix_s - unix_s % 86400, start = day + (int64_t)s * 60;
+	if (start <= unix_s)
+		start += 86400;
+	*until = start * 1000000 - c->sim->epoch_unix_us;
+	return true;
+}
+
+static bool decide_auth(struct chk *c)
+{
+	if (c->dmarc_ran && c->dm.result == DMARC_FAIL && c->dm.policy == DMARC_POLICY_REJECT) {
+		char why[400];
+		snprintf(why, sizeof why,
+			 "Unauthenticated email from %s is not accepted due to domain's DMARC policy",
+			 c->dm.from_domain);
+		verdict(c, CHK_REJECT, 550, "5.7.26", why);
+		return true;
+	}
+	if (c->dmarc_ran && c->dm.result == DMARC_FAIL && c->dm.policy == DMARC_POLICY_QUARANTINE) {
+		verdict(c, CHK_DELIVER, 0, NULL, "DMARC policy quarantine: filed as junk");
+		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
+	}
+	return false;
+}
+
+static bool decide_spam(struct chk *c)
+{
+	if (!c->spam_ran)
+		return false;
+	switch (c->spam.action) {
+	case SPAM_REJECT:
+		verdict(c, CHK_REJECT, 554, "5.7.1", "Spam message rejected");
+		return true;
+	case SPAM_GREYLIST:
+		if (!seen_before(c)) {
+			verdict(c, CHK_GREYLIST, 451, "4.7.1", "Try again later");
+			return true;
+		}
+		break;
+	case SPAM_REWRITE_SUBJECT:
+		snprintf(c->v.subject_prefix, sizeof c->v.subject_prefix, "***SPAM*** ");
+		/* fall through */
+	case SPAM_ADD_HEADER:
+		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
+		snprintf(c->v.reason, sizeof c->v.reason, "spam score above the add_header threshold: Junk");
+		break;
+	default:
+		break;
+	}
+	if (c->spam.quarantine) {
+		verdict(c, CHK_QUARANTINE, 0, NULL, "spam score in the quarantine band");
+		snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
+	}
+	return false;
+}
+
+/* The decision, in the seeds' order: sender state, gatekeeper, spam
+ * threshold, filter rules, quarantine band, snooze window. */
+static void decide(struct chk *c)
+{
+	snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
+	verdict(c, CHK_DELIVER, 0, NULL, "passed every check");
+	if (decide_auth(c))
+		return;
+	if (!c->whitelisted && c->f->gatekeeper) {
+		verdict(c, CHK_QUARANTINE, 0, NULL, "the gatekeeper holds senders that are not on the whitelist");
+		snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
+		return;
+	}
+	if (decide_spam(c))
+		return;
+	const struct scn_rule *r = match_rule(c);
+	if (r && strcmp(r->action, "deny") == 0) {
+		verdict(c, CHK_DENY, 0, NULL, "a filter rule of the recipient denies it (accepted, then dropped)");
+		return;
+	}
+	if (r && strcmp(r->action, "forward") == 0) {
+		snprintf(c->v.forward, sizeof c->v.forward, "%s", r->forward);
+		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule forwards it to %s", r->forward);
+	}
+	if (r && strcmp(r->action, "folder") == 0 && c->v.decision == CHK_DELIVER) {
+		snprintf(c->v.folder, sizeof c->v.folder, "%s", r->folder);
+		c->v.flags = flag_bits(r);
+		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule files it in %s", r->folder);
+	}
+	int64_t until;
+	if (c->v.decision == CHK_DELIVER && snoozed(c, &until)) {
+		c->v.decision = CHK_SNOOZE;
+		c->v.snooze_until = until;
+		snprintf(c->v.reason, sizeof c->v.reason, "outside the delivery window: held until it opens");
+	}
+}
+
+/* ---- headers (the seeds' step 10) --------------------------------------------------- */
+
+static void add_header(struct chk *c, const char *name, const char *value)
+{
+	sb_printf(&c->v.headers, "%s: %s\r\n", name, value);
+}
+
+static void build_authres(struct chk *c)
+{
+	if (!c->spf_ran && !c->dkim_ran && !c->dmarc_ran && strcmp(c->iprev, "none") == 0)
+		return;
+	struct authres *ar = authres_new(c->host->name);
+	if (strcmp(c->iprev, "none") != 0) {
+		authres_add(ar, "iprev", c->iprev);
+		authres_prop(ar, "policy.iprev", c->ip);
+	}
+	if (c->spf_ran) {
+		authres_add(ar, "spf", spf_result_name(c->spf));
+		authres_prop(ar, "smtp.mailfrom", c->sender[0] ? c->sender : c->helo);
+	}
+	for (size_t i = 0; c->dkim && i < dkim_verify_count(c->dkim); i++) {
+		authres_add(ar, "dkim", dkim_result_name(dkim_verify_result(c->dkim, i)));
+		if (dkim_verify_result(c->dkim, i) != DKIM_PASS)
+			authres_reason(ar, dkim_verify_reason(c->dkim, i));
+		authres_prop(ar, "header.d", dkim_verify_domain(c->dkim, i));
+		authres_prop(ar, "header.s", dkim_verify_selector(c->dkim, i));
+	}
+	if (c->dkim_ran && (!c->dkim || dkim_verify_count(c->dkim) == 0))
+		authres_add(ar, "dkim", "none");
+	if (c->dmarc_ran) {
+		char comment[128];
+		authres_add(ar, "dmarc", dmarc_result_name(c->dm.result));
+		dmarc_ar_comment(&c->dm, comment, sizeof comment);
+		if (comment[0])
+			authres_comment(ar, comment);
+		if (c->dm.from_domain[0])
+			authres_prop(ar, "header.from", c->dm.from_domain);
+	}
+	struct strbuf v;
+	sb_init(&v);
+	authres_format_folded(ar, strlen(AUTHRES_HEADER) + 2, &v);
+	add_header(c, AUTHRES_HEADER, v.data);
+	sb_free(&v);
+	authres_free(ar);
+}
+
+static void build_headers(struct chk *c)
+{
+	build_authres(c);
+	if (c->spam_ran) {
+		struct strbuf v;
+		sb_init(&v);
+		spam_header_score(&c->spam, &v);
+		add_header(c, "X-Spam-Score", v.data);
+		sb_clear(&v);
+		spam_header_status(&c->spam, &c->spam_cfg, strlen("X-Spam-Status: "), &v);
+		add_header(c, "X-Spam-Status", v.data);
+		sb_clear(&v);
+		spam_header_explanation(&c->spam, &v);
+		add_header(c, "X-Spam-Explanation", v.data);
+		sb_free(&v);
+	}
+	if (c->av_ran) {
+		char v[300];
+		av_header_scanned(c->host->name, v, sizeof v);
+		add_header(c, "X-Virus-Scanned", v);
+		av_header_status(&c->av, v, sizeof v);
+		add_header(c, "X-Virus-Status", v);
+	}
+}
+
+static void stage_policy(struct chk *c)
+{
+	c->whitelisted = listed(c->f->whitelist, c->f->nwhitelist, c->sender);
+	if (c->whitelisted)
+		policy_event(c, "deliver", "the sender is whitelisted: spam checks are skipped", NULL);
+	else if (c->f->spam)
+		run_spam(c);
+	decide(c);
+	build_headers(c);
+	policy_event(c, chk_decision_name(c->v.decision), c->v.reason,
+		     c->v.decision == CHK_DELIVER || c->v.decision == CHK_QUARANTINE ? c->v.folder
+										: NULL);
+	finish(c);
+}
+
+void chk_message(struct chk *c, const char *msg, size_t len, const char *tag,
+		 const char *const *rcpts, size_t nrcpts, chk_done_fn done, void *ud)
+{
+	c->done = done;
+	c->done_ud = ud;
+	c->msg = msg;
+	c->len = len;
+	c->rcpts = rcpts;
+	c->nrcpts = nrcpts;
+	snprintf(c->tag, sizeof c->tag, "%s", tag ? tag : "");
+	memset(&c->v, 0, offsetof(struct chk_verdict, headers));
+	sb_clear(&c->v.headers);
+	snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
+	c->dkim_ran = c->dmarc_ran = c->av_ran = c->spam_ran = c->whitelisted = false;
+	dkim_verify_free(c->dkim);
+	c->dkim = NULL;
+	spam_result_clear(&c->spam);
+	if (!c->f) {
+		finish(c);
+		return;
+	}
+	stage_av(c);
+}

@@ -1,0 +1,65 @@
+/* checks.h — the receiving MTA's checks, in the order the seeds give them:
+ * at connection the client's name (PTR, forward-confirmed: iprev) and
+ * DNSBL listings; at MAIL FROM the sender policy (blocked) and SPF; at the
+ * end of DATA antivirus, DKIM, DMARC, spam scoring and the recipient's
+ * policy (whitelist, gatekeeper, filter rules, quarantine band, snooze).
+ *
+ * Every DNS lookup is a real query through the host's resolver; every
+ * result is a filter.check trace event (filter, result, symbol, score) and
+ * the outcome a policy.decision event. The verdict says what the SMTP
+ * server answers and, for accepted mail, the headers to add and where the
+ * copy is filed. */
+#ifndef MAILSIM_CHECKS_H
+#define MAILSIM_CHECKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenario.h"
+#include "sim.h"
+#include "smtp.h"
+
+struct host;
+struct chk;
+
+enum chk_decision { CHK_DELIVER, CHK_REJECT, CHK_DENY, CHK_QUARANTINE, CHK_SNOOZE, CHK_GREYLIST };
+const char *chk_decision_name(enum chk_decision d);
+
+struct chk_verdict {
+	enum chk_decision decision;
+	struct smtp_reply reply;    /* for reject / greylist */
+	char reason[300];
+	char folder[64];            /* INBOX, Junk, Quarantine, or a rule's folder */
+	unsigned flags;             /* MFLAG_* set on the stored copy */
+	char forward[256];          /* a rule forwards the message here */
+	int64_t snooze_until;       /* simulated time, CHK_SNOOZE */
+	struct strbuf headers;      /* "Name: value\r\n" lines to prepend, in order */
+	char subject_prefix[32];    /* rewrite_subject */
+};
+
+typedef void (*chk_done_fn)(void *ud);
+
+/* f may be NULL (no filters: only the PTR lookup runs). */
+struct chk *chk_new(struct sim *sim, struct host *h, const struct scn_filters *f,
+		    const char *client_ip);
+void chk_free(struct chk *c);
+
+/* Connection: PTR, iprev, DNSBL. Calls done from a later event. */
+void chk_connect(struct chk *c, chk_done_fn done, void *ud);
+const char *chk_client_name(const struct chk *c);   /* PTR name or "unknown" */
+/* RCPT-time refusal of a DNSBL-listed client (when dnsbl_reject). */
+bool chk_dnsbl_refusal(const struct chk *c, struct smtp_reply *reply);
+
+/* MAIL FROM: blocked senders (sync; returns false with reply filled) ... */
+bool chk_sender_allowed(struct chk *c, const char *sender, struct smtp_reply *reply);
+/* ... and SPF (async). After done, chk_spf_refusal tells whether to refuse
+ * now (SPF fail without DMARC to decide: 550 5.7.23). */
+void chk_mail(struct chk *c, const char *helo, const char *sender, chk_done_fn done, void *ud);
+bool chk_spf_refusal(const struct chk *c, struct smtp_reply *reply);
+
+/* End of DATA: the whole chain; then chk_verdict(). */
+void chk_message(struct chk *c, const char *msg, size_t len, const char *tag,
+		 const char *const *rcpts, size_t nrcpts, chk_done_fn done, void *ud);
+const struct chk_verdict *chk_verdict(const struct chk *c);
+
+#endif
