@@ -1004,7 +1004,8 @@ static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *
 	char sender[600];
 	snprintf(sender, sizeof sender, "%s", q->sender);
 	if (m->cfg->srs_secret && q->sender[0])
-		srs_forward(m->cfg->srs_secret, q->sender, m->host->name,
+		/* The forwarding address's domain vouches for the new sender. */
+		srs_forward(m->cfg->srs_secret, q->sender, addr_domain(q->r[i].addr),
 			    (sim->epoch_unix_us + sim->now) / 86400000000LL, sender, sizeof sender);
 	char why[900];
 	snprintf(why, sizeof why, "forward %s to %s%s%s", q->r[i].addr, to,
