@@ -117,7 +117,7 @@ struct spf {
 	char *reason, *mechanism, *inner, *exp_raw, *exp_text;
 };
 
-enum dns_outcome { OUT_OK, OUT_VOID, OUT_ERR };
+enum answer_kind { OUT_OK, OUT_VOID, OUT_ERR };
 
 static void frame_advance(struct spf *s);
 static void term_verdict(struct spf *s, bool match);
@@ -167,7 +167,7 @@ static bool is_alnum(char c)
 
 /* NXDOMAIN and NODATA are "void" [§4.6.4]; a timeout (NULL) or any other
  * RCODE is a DNS error [§2.6.6]. */
-static enum dns_outcome dns_outcome(const struct dns_answer *a, enum dns_type t)
+static enum answer_kind answer_kind(const struct dns_answer *a, enum dns_type t)
 {
 	if (!a)
 		return OUT_ERR;
@@ -594,7 +594,7 @@ static void walk_next(struct spf *s)
 static void walk_on_addr(struct spf *s, const struct dns_answer *ans)
 {
 	struct spf_walk *w = s->active_walk;
-	enum dns_outcome o = dns_outcome(ans, addr_type(s));
+	enum answer_kind o = answer_kind(ans, addr_type(s));
 	if (o == OUT_VOID && !count_void(s))
 		return;
 	if (o == OUT_OK && answer_has_ip(s, ans, s->family == 6 ? 128 : 32)) {
@@ -610,7 +610,7 @@ static void walk_on_addr(struct spf *s, const struct dns_answer *ans)
 static void walk_on_ptr(struct spf *s, const struct dns_answer *ans)
 {
 	struct spf_walk *w = s->active_walk;
-	enum dns_outcome o = dns_outcome(ans, DNS_T_PTR);
+	enum answer_kind o = answer_kind(ans, DNS_T_PTR);
 	size_t seen = 0;
 	if (o == OUT_VOID && !count_void(s))
 		return;
@@ -1072,7 +1072,7 @@ static void on_record(struct spf *s, const struct dns_answer *ans)
 	const char *rec = NULL;
 	size_t nspf = 0;
 	char *bad = NULL;
-	enum dns_outcome o = dns_outcome(ans, DNS_T_TXT);
+	enum answer_kind o = answer_kind(ans, DNS_T_TXT);
 	if (o == OUT_ERR) {
 		spf_dns_error(s, ans);
 		return;
@@ -1184,7 +1184,7 @@ static int term_bits(const struct spf *s, const struct spf_term *t)
 static bool answer_usable(struct spf *s, const struct dns_answer *ans, enum dns_type t,
 			  bool *ended)
 {
-	enum dns_outcome o = dns_outcome(ans, t);
+	enum answer_kind o = answer_kind(ans, t);
 	*ended = false;
 	if (o == OUT_ERR) {
 		spf_dns_error(s, ans);
@@ -1325,7 +1325,7 @@ static void eval_include(struct spf *s, const struct spf_term *t)
 static void on_exp(struct spf *s, const struct dns_answer *ans)
 {
 	const char *txt = NULL;
-	if (dns_outcome(ans, DNS_T_TXT) != OUT_OK || dns_answer_count(ans, DNS_T_TXT) != 1) {
+	if (answer_kind(ans, DNS_T_TXT) != OUT_OK || dns_answer_count(ans, DNS_T_TXT) != 1) {
 		s->phase = PH_DONE;
 		return;
 	}
