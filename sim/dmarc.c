@@ -308,6 +308,9 @@ static void record_defaults(struct dmarc_record *rec)
 }
 
 static bool say(char *err, size_t errsz, const char *msg, const char *arg)
+	__attribute__((format(printf, 3, 0)));
+
+static bool say(char *err, size_t errsz, const char *msg, const char *arg)
 {
 	if (err && errsz)
 		snprintf(err, errsz, msg, arg);
@@ -584,6 +587,9 @@ struct dmarc {
 	double u;
 	struct dmarc_outcome out;
 };
+
+static void finish(struct dmarc *d, enum dmarc_result r, const char *fmt, const char *a,
+		   const char *b) __attribute__((format(printf, 3, 0)));
 
 static void finish(struct dmarc *d, enum dmarc_result r, const char *fmt, const char *a,
 		   const char *b)

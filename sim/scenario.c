@@ -511,18 +511,13 @@ static char *read_beside(const char *scenario_path, const char *rel, char *err, 
 		snprintf(path, sizeof path, "%s", rel);
 	else
 		snprintf(path, sizeof path, "%.*s/%s", (int)(slash - scenario_path), scenario_path, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errsz, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
 	struct strbuf sb;
 	sb_init(&sb);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_append(&sb, buf, n);
-	fclose(f);
+	if (!read_file(path, &sb)) {
+		snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
+		sb_free(&sb);
+		return NULL;
+	}
 	return sb_steal(&sb);
 }
 
@@ -1466,21 +1461,10 @@ struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE 
 
 struct scenario *scn_load(const char *path, FILE *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(err, "%s: error: cannot open: %s\n", path, strerror(errno));
-		return NULL;
-	}
 	struct strbuf sb;
 	sb_init(&sb);
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_append(&sb, buf, n);
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		fprintf(err, "%s: error: cannot read: %s\n", path, strerror(errno));
+	if (!read_file(path, &sb)) {
+		fprintf(err, "%s: error: cannot open: %s\n", path, strerror(errno));
 		sb_free(&sb);
 		return NULL;
 	}

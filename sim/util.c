@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,22 @@ char *sb_steal(struct strbuf *sb)
 	char *p = sb->data ? sb->data : xstrdup("");
 	sb_init(sb);
 	return p;
+}
+
+bool read_file(const char *path, struct strbuf *sb)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_append(sb, buf, n);
+	int saved = errno;
+	bool bad = ferror(f);
+	fclose(f);
+	errno = saved;
+	return !bad;
 }
 
 static const char b64_alphabet[] =

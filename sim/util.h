@@ -40,6 +40,10 @@ void sb_consume(struct strbuf *sb, size_t n);
 /* Hand the buffer to the caller (never NULL); the strbuf is reset. */
 char *sb_steal(struct strbuf *sb);
 
+/* A whole file into sb (appended). False with errno set when it cannot be
+ * opened or read; the caller reports it. */
+bool read_file(const char *path, struct strbuf *sb);
+
 /* RFC 4648 base64. Encode always succeeds; decode returns -1 on bad input,
  * else the decoded length (out gets a NUL after the data). */
 char *b64_encode(const unsigned char *data, size_t len);

@@ -135,15 +135,9 @@ static inline void assert_accounted(const struct run *r)
 
 static inline char *read_text(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
 	struct strbuf sb;
 	sb_init(&sb);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_append(&sb, buf, n);
-	fclose(f);
+	assert_true(read_file(path, &sb));
 	return sb_steal(&sb);
 }
 
