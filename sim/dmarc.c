@@ -12,6 +12,7 @@
 #include "dmarc.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,13 +308,15 @@ static void record_defaults(struct dmarc_record *rec)
 	rec->ri = 86400;
 }
 
-static bool say(char *err, size_t errsz, const char *msg, const char *arg)
-	__attribute__((format(printf, 3, 0)));
+static bool say(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static bool say(char *err, size_t errsz, const char *msg, const char *arg)
+static bool say(char *err, size_t errsz, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	if (err && errsz)
-		snprintf(err, errsz, msg, arg);
+		vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
 	return false;
 }
 
@@ -588,16 +591,18 @@ struct dmarc {
 	struct dmarc_outcome out;
 };
 
-static void finish(struct dmarc *d, enum dmarc_result r, const char *fmt, const char *a,
-		   const char *b) __attribute__((format(printf, 3, 0)));
+static void finish(struct dmarc *d, enum dmarc_result r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static void finish(struct dmarc *d, enum dmarc_result r, const char *fmt, const char *a,
-		   const char *b)
+static void finish(struct dmarc *d, enum dmarc_result r, const char *fmt, ...)
 {
+	va_list ap;
 	d->st = ST_DONE;
 	d->out.result = r;
 	d->out.policy = DMARC_POLICY_NONE;
-	snprintf(d->out.explain, sizeof d->out.explain, fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(d->out.explain, sizeof d->out.explain, fmt, ap);
+	va_end(ap);
 }
 
 struct dmarc *dmarc_new(const struct dmarc_input *in)
