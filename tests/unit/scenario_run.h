@@ -155,7 +155,10 @@ static inline char *edit(char *text, const char *from, const char *to)
 static inline void run_text(char *text, struct run *r)
 {
 	memset(r, 0, sizeof *r);
-	r->scn = scn_parse(text, strlen(text), "variant", stderr);
+	/* Named as a file in scenarios/ so relative paths (keys/) resolve. */
+	char *name = scenario_path("variant");
+	r->scn = scn_parse(text, strlen(text), name, stderr);
+	free(name);
 	free(text);
 	assert_non_null(r->scn);
 	r->w = world_new(r->scn, NULL);

@@ -208,6 +208,76 @@ static void test_filter_relay_forwards_with_srs(void **state)
 	run_free(&r);
 }
 
+/* ---- the recipient's policy, on variants of all-pass -------------------------- */
+
+static char *all_pass_with(const char *policy)
+{
+	char *p = scenario_path("all-pass");
+	char *t = read_text(p);
+	free(p);
+	char *with = xasprintf("\"spam\": {},\n        \"policy\": %s", policy);
+	t = edit(t, "\"spam\": {}", with);
+	free(with);
+	return t;
+}
+
+static void test_gatekeeper_holds_unknown_senders(void **state)
+{
+	struct run r;
+	run_text(all_pass_with("{ \"gatekeeper\": true, \"whitelist\": [\"@friends.example\"] }"), &r);
+	only_message(&r, "mx1.example.net", "bob@example.net", "Quarantine");
+	const cJSON *p = nth(&r, "policy.decision", "mx1.example.net", 0);
+	assert_string_equal(str(p, "decision"), "quarantine");
+	expect_in(str(p, "reason"), "gatekeeper");
+	assert_int_equal(r.sum.quarantined, 1);
+	run_free(&r);
+}
+
+static void test_rule_folder_with_flags(void **state)
+{
+	struct run r;
+	run_text(all_pass_with("{ \"rules\": [ { \"subject\": \"Lunch\", \"action\": \"folder\", "
+			       "\"folder\": \"Promotions\", \"flags\": [\"\\\\Seen\"] } ] }"),
+		 &r);
+	const struct stored_msg *m = only_message(&r, "mx1.example.net", "bob@example.net", "Promotions");
+	assert_true(m->flags & MFLAG_SEEN);
+	run_free(&r);
+}
+
+static void test_rule_deny_drops_silently(void **state)
+{
+	struct run r;
+	run_text(all_pass_with("{ \"rules\": [ { \"from\": \"alice@\", \"action\": \"deny\" } ] }"), &r);
+	assert_int_equal(count(&r, "mailbox.store", "mx1.example.net"), 0);
+	assert_int_equal(count(&r, "dsn.create", NULL), 0); /* no bounce: the recipient's choice */
+	assert_int_equal(r.sum.rejected, 1);
+	assert_true(r.sum.accounted);
+	run_free(&r);
+}
+
+static void test_rule_forward(void **state)
+{
+	struct run r;
+	char *t = all_pass_with("{ \"rules\": [ { \"action\": \"forward\", \"forward\": \"alice@example.org\" } ] }");
+	run_text(t, &r);
+	only_message(&r, "mail.example.org", "alice@example.org", "INBOX");
+	assert_int_equal(count(&r, "mailbox.store", "mx1.example.net"), 0);
+	assert_true(r.sum.delivered == 1 && r.sum.accounted);
+	run_free(&r);
+}
+
+static void test_snooze_until_window(void **state)
+{
+	struct run r;
+	/* The story starts at 08:15 UTC; the window opens at 09:00. */
+	run_text(all_pass_with("{ \"snooze\": { \"start\": \"09:00\", \"end\": \"17:00\" } }"), &r);
+	const cJSON *p = nth(&r, "policy.decision", "mx1.example.net", 0);
+	assert_string_equal(str(p, "decision"), "snooze");
+	const cJSON *st = nth(&r, "mailbox.store", "mx1.example.net", 0);
+	assert_true(num(st, "t") >= 2700.0 && num(st, "t") < 2701.0);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +292,11 @@ int main(void)
 		cmocka_unit_test(test_whitelist_skips_spam),
 		cmocka_unit_test(test_dnsbl_listed_refused),
 		cmocka_unit_test(test_filter_relay_forwards_with_srs),
+		cmocka_unit_test(test_gatekeeper_holds_unknown_senders),
+		cmocka_unit_test(test_rule_folder_with_flags),
+		cmocka_unit_test(test_rule_deny_drops_silently),
+		cmocka_unit_test(test_rule_forward),
+		cmocka_unit_test(test_snooze_until_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
