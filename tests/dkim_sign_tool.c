@@ -19,20 +19,15 @@
 #include "dns.h"
 #include "util.h"
 
-static char *read_file(const char *path, size_t *len)
+/* The whole file, or exit 2 with a message. */
+static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	struct strbuf sb;
+	sb_init(&sb);
+	if (!read_file(path, &sb)) {
 		fprintf(stderr, "dkim_sign_tool: cannot open %s\n", path);
 		exit(2);
 	}
-	struct strbuf sb;
-	sb_init(&sb);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sb_append(&sb, buf, n);
-	fclose(f);
 	*len = sb.len;
 	return sb_steal(&sb);
 }
@@ -60,7 +55,7 @@ static int cmd_sign(int argc, char **argv)
 	if (argc < 8)
 		return -1;
 	size_t len;
-	char *pem = read_file(argv[2], &len), err[160];
+	char *pem = slurp(argv[2], &len), err[160];
 	struct dkim_key *k = dkim_key_load_pem(pem, err, sizeof err);
 	free(pem);
 	if (!k) {
@@ -85,7 +80,7 @@ static int cmd_sign(int argc, char **argv)
 			return -1;
 		}
 	}
-	char *msg = read_file(argv[7], &len);
+	char *msg = slurp(argv[7], &len);
 	char *value = dkim_sign(k, &o, msg, len, err, sizeof err);
 	dkim_key_free(k);
 	if (!value) {
@@ -114,7 +109,7 @@ static struct dns_db *keys_db(int argc, char **argv, int first)
 		}
 		*eq = '\0';
 		size_t len;
-		char *txt = read_file(eq + 1, &len), err[160];
+		char *txt = slurp(eq + 1, &len), err[160];
 		txt[strcspn(txt, "\r\n")] = '\0';
 		struct dns_rr rr;
 		dns_db_add_zone(db, zone + strlen("._domainkey."), 300);
@@ -134,7 +129,7 @@ static int cmd_verify(int argc, char **argv)
 	if (argc < 4)
 		return -1;
 	size_t len;
-	char *msg = read_file(argv[2], &len);
+	char *msg = slurp(argv[2], &len);
 	struct dns_db *db = keys_db(argc, argv, 4);
 	struct dkim_verify *v = dkim_verify_new(msg, len, strtoll(argv[3], NULL, 10));
 	char q[DNS_NAME_MAX + 1];

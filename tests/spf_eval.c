@@ -21,18 +21,14 @@
 #include "spf.h"
 #include "util.h"
 
-static char *read_file(const char *path)
+static char *slurp(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
 	struct strbuf sb;
-	char buf[4096];
-	size_t n;
-	if (!fp)
-		return NULL;
 	sb_init(&sb);
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		sb_append(&sb, buf, n);
-	fclose(fp);
+	if (!read_file(path, &sb)) {
+		sb_free(&sb);
+		return NULL;
+	}
 	return sb_steal(&sb);
 }
 
@@ -178,7 +174,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: spf_eval CASES.json\n");
 		return 2;
 	}
-	text = read_file(argv[1]);
+	text = slurp(argv[1]);
 	if (!text) {
 		perror(argv[1]);
 		return 2;
