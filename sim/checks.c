@@ -66,7 +66,13 @@ struct chk {
 	chk_done_fn done;
 	void *done_ud;
 	bool in_flight, dead;
+	bool outbound;
 };
+
+void chk_set_outbound(struct chk *c, bool outbound)
+{
+	c->outbound = outbound;
+}
 
 const char *chk_decision_name(enum chk_decision d)
 {
@@ -419,7 +425,7 @@ static void verdict(struct chk *c, enum chk_decision d, int code, const char *en
 static void stage_av(struct chk *c)
 {
 	if (!c->f->antivirus) {
-		stage_dkim(c);
+		c->outbound ? stage_policy(c) : stage_dkim(c);
 		return;
 	}
 	c->av_ran = true;
@@ -439,7 +445,10 @@ static void stage_av(struct chk *c)
 		finish(c);
 		return;
 	}
-	stage_dkim(c);
+	if (c->outbound)
+		stage_policy(c);
+	else
+		stage_dkim(c);
 }
 
 static void dkim_done(struct chk *c)
@@ -786,8 +795,25 @@ static void build_headers(struct chk *c)
 	}
 }
 
+/* A provider scoring its own users' mail only refuses the worst of it. */
+static void outbound_policy(struct chk *c)
+{
+	if (c->f->spam)
+		run_spam(c);
+	verdict(c, CHK_DELIVER, 0, NULL, "outbound check passed");
+	if (c->spam_ran && c->spam.action == SPAM_REJECT)
+		verdict(c, CHK_REJECT, 554, "5.7.1",
+			"Message rejected as spam by the outbound filter (it would harm our reputation)");
+	policy_event(c, chk_decision_name(c->v.decision), c->v.reason, NULL);
+	finish(c);
+}
+
 static void stage_policy(struct chk *c)
 {
+	if (c->outbound) {
+		outbound_policy(c);
+		return;
+	}
 	c->whitelisted = listed(c->f->whitelist, c->f->nwhitelist, c->sender);
 	if (c->whitelisted)
 		policy_event(c, "deliver", "the sender is whitelisted: spam checks are skipped", NULL);

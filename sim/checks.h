@@ -61,5 +61,8 @@ bool chk_spf_refusal(const struct chk *c, struct smtp_reply *reply);
 void chk_message(struct chk *c, const char *msg, size_t len, const char *tag,
 		 const char *const *rcpts, size_t nrcpts, chk_done_fn done, void *ud);
 const struct chk_verdict *chk_verdict(const struct chk *c);
+/* Outbound mode (a sender's provider checking its own users' mail): only
+ * the virus scan and the spam score run, and only a reject counts. */
+void chk_set_outbound(struct chk *c, bool outbound);
 
 #endif

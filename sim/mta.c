@@ -437,7 +437,9 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 	case SMTPD_HOOK_MESSAGE: {
 		struct msg_in *mi = msg_in_from(txn);
 		note_rate(s);
-		if (m->cfg->has_filters && !txn->auth_user) {
+		bool outbound = txn->auth_user && m->cfg->filters.outbound_spam;
+		if (m->cfg->has_filters && (!txn->auth_user || outbound)) {
+			chk_set_outbound(s->chk, outbound);
 			/* The filter chain needs DNS: answer when it is done. */
 			msg_in_free(s->held);
 			s->held = mi;

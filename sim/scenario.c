@@ -364,6 +364,7 @@ static const struct key_spec filter_keys[] = {
 	{"iprev", JT_BOOL, false},     {"spf", JT_BOOL, false},        {"dkim", JT_BOOL, false},
 	{"dmarc", JT_BOOL, false},     {"antivirus", JT_BOOL, false},  {"dnsbl", JT_ARR, false},
 	{"dnsbl_reject", JT_BOOL, false}, {"spam", JT_OBJ, false},     {"policy", JT_OBJ, false},
+	{"outbound_spam", JT_BOOL, false},
 };
 
 static const struct key_spec spam_keys[] = {
@@ -470,6 +471,7 @@ static void load_filters(struct ld *ld, const cJSON *o, const char *jpath, struc
 	f->antivirus = get_bool(o, "antivirus", false);
 	f->dnsbl = get_str_list(ld, o, "dnsbl", jpath, &f->ndnsbl);
 	f->dnsbl_reject = get_bool(o, "dnsbl_reject", false);
+	f->outbound_spam = get_bool(o, "outbound_spam", false);
 	char sub[512];
 	const cJSON *sp = get(o, "spam", JT_OBJ);
 	snprintf(sub, sizeof sub, "%s.spam", jpath);

@@ -53,6 +53,7 @@ struct scn_rule {          /* a user filter rule (Cleanbox-style) */
 
 struct scn_filters {       /* the receiving side's checks and policy */
 	bool iprev, spf, dkim, dmarc, antivirus, spam;
+	bool outbound_spam; /* also score mail our own users submit (protects our IP's reputation) */
 	char **dnsbl;      /* DNSBL zones */
 	size_t ndnsbl;
 	bool dnsbl_reject; /* refuse listed clients at connect (else: a spam symbol) */

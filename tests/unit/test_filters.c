@@ -278,6 +278,31 @@ static void test_snooze_until_window(void **state)
 	run_free(&r);
 }
 
+static void test_outbound_spam_check(void **state)
+{
+	static const char sender[] =
+		"\"name\": \"mail.example.org\", \"role\": \"mta\", \"ip\": \"192.0.2.25\",";
+	for (int spammy = 0; spammy < 2; spammy++) {
+		struct run r;
+		char *t = edit(basic(), sender,
+			       "\"name\": \"mail.example.org\", \"role\": \"mta\", \"ip\": \"192.0.2.25\", "
+			       "\"filters\": { \"outbound_spam\": true, \"spam\": { \"greylist\": 1, \"add_header\": 2, \"reject\": 3 } },");
+		if (spammy)
+			t = edit(t, "\"subject\": \"Lunch on Friday?\"", "\"subject\": \"CHEAP LUNCH DEALS\"");
+		run_text(t, &r);
+		if (spammy) {
+			const cJSON *b = nth(&r, "queue.bounce", "alice-laptop.example.org", 0);
+			assert_non_null(b);
+			expect_in(str(b, "reason"), "554 Message rejected as spam by the outbound filter");
+			assert_int_equal(r.sum.rejected, 1);
+		} else {
+			assert_int_equal(r.sum.delivered, 1);
+		}
+		assert_true(r.sum.accounted);
+		run_free(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_rule_deny_drops_silently),
 		cmocka_unit_test(test_rule_forward),
 		cmocka_unit_test(test_snooze_until_window),
+		cmocka_unit_test(test_outbound_spam_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
