@@ -562,7 +562,24 @@ static void run_spam(struct chk *c)
 		.dnsbl = (const char *const *)c->dnsbl_codes,
 		.ndnsbl = c->ndnsbl,
 	};
+	/* Sender reputation (the seeds' "crowd-sourced reputation"): the
+	 * first entry matching the client IP, the sender or its @domain. */
+	struct spam_extra rep = {0};
+	for (size_t i = 0; i < f->nrep && !rep.symbol; i++) {
+		const char *k = f->rep_keys[i];
+		bool hit = strcmp(k, c->ip) == 0 || ascii_strcaseeq(k, c->sender) ||
+			   (k[0] == '@' && ascii_strcaseeq(k + 1, addr_domain(c->sender)));
+		if (hit)
+			rep = (struct spam_extra){f->rep_scores[i] >= 0 ? "SENDER_REP_SPAM" : "SENDER_REP_HAM",
+						  SPAM_PTS(f->rep_scores[i]),
+						  f->rep_scores[i] >= 0 ? "the sender has a bad reputation"
+									: "the sender has a good reputation"};
+	}
+	c->spam_cfg.extra = rep.symbol ? &rep : NULL;
+	c->spam_cfg.nextra = rep.symbol ? 1 : 0;
 	spam_check(c->msg, c->len, &auth, &c->spam_cfg, &c->spam);
+	c->spam_cfg.extra = NULL;
+	c->spam_cfg.nextra = 0;
 	c->spam_ran = true;
 	for (size_t i = 0; i < c->spam.n; i++)
 		check_event(c, "spam", "symbol", c->spam.hits[i].symbol, c->spam.hits[i].score, true,

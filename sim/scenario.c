@@ -370,7 +370,7 @@ static const struct key_spec filter_keys[] = {
 static const struct key_spec spam_keys[] = {
 	{"greylist", JT_NUM, false},   {"add_header", JT_NUM, false}, {"rewrite_subject", JT_NUM, false},
 	{"quarantine", JT_NUM, false}, {"reject", JT_NUM, false},     {"bad_urls", JT_ARR, false},
-	{"bayes_spam", JT_ARR, false}, {"bayes_ham", JT_ARR, false},
+	{"bayes_spam", JT_ARR, false}, {"bayes_ham", JT_ARR, false},   {"reputation", JT_OBJ, false},
 };
 
 static const struct key_spec policy_keys[] = {
@@ -487,6 +487,20 @@ static void load_filters(struct ld *ld, const cJSON *o, const char *jpath, struc
 		f->bad_urls = get_str_list(ld, sp, "bad_urls", sub, &f->nbad_urls);
 		f->bayes_spam = get_str_list(ld, sp, "bayes_spam", sub, &f->nbayes_spam);
 		f->bayes_ham = get_str_list(ld, sp, "bayes_ham", sub, &f->nbayes_ham);
+		const cJSON *rep = get(sp, "reputation", JT_OBJ);
+		f->rep_keys = xcalloc((size_t)cJSON_GetArraySize(rep) + 1, sizeof *f->rep_keys);
+		f->rep_scores = xcalloc((size_t)cJSON_GetArraySize(rep) + 1, sizeof *f->rep_scores);
+		for (const cJSON *e = rep ? rep->child : NULL; e; e = e->next) {
+			if (!cJSON_IsNumber(e) || e->valuedouble < -100 || e->valuedouble > 100) {
+				char p[600];
+				snprintf(p, sizeof p, "%s.reputation.%s", sub, e->string);
+				report(ld, e, false, p, "for example { \"203.0.113.77\": 3.0, \"@example.org\": -1.0 }",
+				       "expected a score between -100 and 100");
+				continue;
+			}
+			f->rep_keys[f->nrep] = xstrdup(e->string);
+			f->rep_scores[f->nrep++] = e->valuedouble;
+		}
 		if (!(f->greylist <= f->add_header && f->add_header <= f->reject &&
 		      f->quarantine <= f->reject))
 			report(ld, sp, false, sub, "thresholds must rise: greylist <= add_header <= reject, quarantine <= reject",
@@ -1504,6 +1518,8 @@ static void free_host(struct scn_host *h)
 	free_str_list(f->bad_urls, f->nbad_urls);
 	free_str_list(f->bayes_spam, f->nbayes_spam);
 	free_str_list(f->bayes_ham, f->nbayes_ham);
+	free_str_list(f->rep_keys, f->nrep);
+	free(f->rep_scores);
 	free_str_list(f->blocked, f->nblocked);
 	free_str_list(f->whitelist, f->nwhitelist);
 	for (size_t r = 0; r < f->nrules; r++) {

@@ -60,6 +60,9 @@ struct scn_filters {       /* the receiving side's checks and policy */
 	double greylist, add_header, rewrite_subject, quarantine, reject; /* score thresholds */
 	char **bad_urls;
 	size_t nbad_urls;
+	char **rep_keys;   /* sender reputation: client IP, sender address or @domain */
+	double *rep_scores; /* its score (negative = good reputation) */
+	size_t nrep;
 	char **bayes_spam, **bayes_ham; /* training texts */
 	size_t nbayes_spam, nbayes_ham;
 	char **blocked, **whitelist;    /* sender addresses or @domains */

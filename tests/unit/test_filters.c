@@ -278,6 +278,28 @@ static void test_snooze_until_window(void **state)
 	run_free(&r);
 }
 
+static void test_sender_reputation_symbol(void **state)
+{
+	struct run r;
+	char *p = scenario_path("all-pass");
+	char *t = edit(read_text(p), "\"spam\": {}",
+		       "\"spam\": { \"reputation\": { \"@example.org\": -2.5 } }");
+	free(p);
+	run_text(t, &r);
+	int found = 0;
+	for (int k = 0;; k++) {
+		const cJSON *e = nth(&r, "filter.check", "mx1.example.net", k);
+		if (!e)
+			break;
+		if (strcmp(str(e, "symbol"), "SENDER_REP_HAM") == 0) {
+			found++;
+			assert_string_equal(str(e, "score"), "-2.50");
+		}
+	}
+	assert_int_equal(found, 1);
+	run_free(&r);
+}
+
 static void test_outbound_spam_check(void **state)
 {
 	static const char sender[] =
@@ -323,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_rule_forward),
 		cmocka_unit_test(test_snooze_until_window),
 		cmocka_unit_test(test_outbound_spam_check),
+		cmocka_unit_test(test_sender_reputation_symbol),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
