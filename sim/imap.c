@@ -1436,7 +1436,7 @@ static bool search_other_key(struct search_ctx *c, struct imap_p *p, const char 
 	struct seq_set set = {NULL, 0};
 	bool ok = false, a = false, b = false;
 	size_t len = 0;
-	uint32_t n;
+	uint32_t n = 0;
 	if (ascii_strcaseeq(key, "NOT")) {
 		ok = ip_sp(p) && search_key(c, p, &a, depth + 1);
 		*m = !a;
@@ -2010,7 +2010,7 @@ static void imapc_fetch_data(struct imapc *c, uint32_t seq, struct imap_p *p)
 static void imapc_untagged(struct imapc *c, struct imap_p *p, const char *line)
 {
 	struct strbuf word;
-	uint32_t n;
+	uint32_t n = 0;
 	sb_init(&word);
 	if (ip_number(p, &n)) {
 		if (ip_sp(p) && ip_atom(p, &word, NULL)) {

@@ -1168,8 +1168,10 @@ static void order_mx(struct job *j, const struct dns_answer *ans)
 		size_t e = s;
 		while (e < n && v[e]->pref == v[s]->pref)
 			e++;
-		for (size_t i = e - 1; i > s; i--) {
-			size_t k = s + rng_below(&sim->rng, (uint32_t)(i - s + 1));
+		/* Fisher-Yates over v[s..e). */
+		for (size_t left = e - s; left > 1; left--) {
+			size_t i = s + left - 1;
+			size_t k = s + rng_below(&sim->rng, (uint32_t)left);
 			const struct dns_rr *t = v[i];
 			v[i] = v[k];
 			v[k] = t;
