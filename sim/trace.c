@@ -400,6 +400,53 @@ static void sum_queue(struct strbuf *sb, const struct trace_event *ev)
 	}
 }
 
+static void sum_check(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "CHECK %s: %s", S(ev, "filter"), S(ev, "result"));
+	if (*S(ev, "symbol"))
+		sb_printf(sb, " %s", S(ev, "symbol"));
+	if (*S(ev, "score"))
+		sb_printf(sb, " (%s)", S(ev, "score"));
+	if (*S(ev, "detail"))
+		sb_printf(sb, " -- %s", S(ev, "detail"));
+}
+
+static void sum_policy(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "POLICY %s: %s", S(ev, "decision"), S(ev, "reason"));
+	if (*S(ev, "folder"))
+		sb_printf(sb, " [%s]", S(ev, "folder"));
+}
+
+static void sum_route(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "ROUTE %s via ", S(ev, "domain"));
+	put_list(sb, ev, "mx", ", ");
+}
+
+static void sum_store(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "STORE into %s of %s (%" PRId64 " bytes)", S(ev, "folder"), S(ev, "user"),
+		  I(ev, "bytes"));
+}
+
+static void sum_header(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "HEADER %s: %s", S(ev, "name"), S(ev, "value"));
+}
+
+static void sum_dsn(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "DSN %s to <%s>: %s %s for ", S(ev, "dsn_msg"), S(ev, "to"), S(ev, "action"),
+		  S(ev, "status"));
+	put_list(sb, ev, "rcpts", ", ");
+}
+
+static void sum_fault(struct strbuf *sb, const struct trace_event *ev)
+{
+	sb_printf(sb, "FAULT %s", S(ev, "summary"));
+}
+
 static void sum_generic(struct strbuf *sb, const struct trace_event *ev)
 {
 	sb_puts(sb, ev->kind);
@@ -427,7 +474,9 @@ static const struct {
 } summaries[] = {
 	{"smtp.send", sum_line},   {"pop3.send", sum_line},       {"imap.send", sum_line},
 	{"smtp.data", sum_data},   {"imap.data", sum_data},       {"pop3.data", sum_data},
-	{"sim.end", sum_end},   {"dns.query", sum_dns_query},  {"dns.answer", sum_dns_answer},
+	{"sim.end", sum_end},      {"filter.check", sum_check},   {"policy.decision", sum_policy},
+	{"route.mx", sum_route},   {"mailbox.store", sum_store},  {"msg.header", sum_header},
+	{"dsn.create", sum_dsn},   {"fault.start", sum_fault},    {"fault.end", sum_fault},   {"dns.query", sum_dns_query},  {"dns.answer", sum_dns_answer},
 	{"dns.cache", sum_dns_answer}, {"net.connect", sum_net},  {"net.accept", sum_net},
 	{"net.refused", sum_net},  {"net.timeout", sum_net},      {"queue.enter", sum_queue},
 	{"queue.attempt", sum_queue}, {"queue.defer", sum_queue}, {"queue.bounce", sum_queue},

@@ -53,7 +53,9 @@ foreach(needle
     "C~> RCPT TO:<bob@example.net>"
     "S<~ 250 2.1.5"
     "mail.example.org -> mx1.example.net"
-    "mailbox.store"
+    "STORE into INBOX of bob@example.net"
+    "ROUTE example.net via 10 mx1.example.net., 20 mx2.example.net."
+    "HEADER Received: from alice-laptop.example.org"
     "C-> a1 LOGIN"
     ">> Alice presses Send")
   expect_in("${out}" "${needle}" "transcript")
