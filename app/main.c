@@ -32,9 +32,10 @@ static const char usage_text[] =
 	"  mailsim run FILE [--seed N] [--trace OUT.jsonl] [--transcript] [--maildir DIR]\n"
 	"                   [--until SECONDS] [--quiet]\n"
 	"  mailsim check FILE...\n"
-	"  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen]\n"
+	"  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--inspect WHAT]\n"
 	"  mailsim render FILE (--at SECONDS | --event N) --out FRAME.png|.bmp\n"
-	"                   [--seed N] [--size WxH] [--scale S]\n"
+	"                   [--seed N] [--size WxH] [--scale S] [--inspect WHAT]\n"
+	"                   WHAT: host:NAME[/queue|/mailboxes|/zone] or msg:ID\n"
 	SERVE_USAGE
 	"FILE may be @default for the built-in scenario (scenarios/basic-delivery.json).\n";
 
@@ -77,6 +78,7 @@ struct opts {
 	long event;
 	bool has_event;
 	const char *out;
+	const char *inspect;
 };
 
 static bool parse_number(const char *s, double *out)
@@ -125,6 +127,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
 			o->maildir = v;
 		} else if (strcmp(a, "--out") == 0) {
 			o->out = v;
+		} else if (strcmp(a, "--inspect") == 0) {
+			if (strncmp(v, "host:", 5) != 0 && strncmp(v, "msg:", 4) != 0)
+				return usage_error("--inspect needs host:NAME[/queue|/mailboxes|/zone] or msg:ID, not '%s'", v);
+			o->inspect = v;
 		} else if (strcmp(a, "--transcript") == 0) {
 			o->transcript = true;
 		} else if (strcmp(a, "--quiet") == 0) {
@@ -239,7 +245,8 @@ static int cmd_run(int argc, char **argv)
 	return rc;
 }
 
-/* Run the scenario into memory and hand the trace to the renderer. */
+/* Run the scenario into memory and hand the trace to the renderer, with
+ * the host list and each DNS host's zone records (for its inspector). */
 static int with_trace(struct opts *o, int (*fn)(const struct view_input *, struct opts *))
 {
 	struct scenario *s = load(o->file);
@@ -250,13 +257,27 @@ static int with_trace(struct opts *o, int (*fn)(const struct view_input *, struc
 	sb_init(&buf);
 	trace_set_buffer(world_sim(w)->trace, &buf);
 	world_run(w, -1);
-	struct view_host *hosts = xcalloc(s->nhosts + 1, sizeof *hosts);
+	size_t nrec = 0, k = 0;
 	for (size_t i = 0; i < s->nhosts; i++)
-		hosts[i] = (struct view_host){s->hosts[i].name, s->hosts[i].role, s->hosts[i].ip,
-					      s->hosts[i].has_pos, s->hosts[i].x, s->hosts[i].y};
-	struct view_input in = {s->title, hosts, s->nhosts, buf.data ? buf.data : "", buf.len};
+		for (size_t z = 0; z < s->hosts[i].nzones; z++)
+			nrec += s->hosts[i].zones[z].nrecords;
+	struct view_record *recs = xcalloc(nrec + 1, sizeof *recs);
+	struct view_host *hosts = xcalloc(s->nhosts + 1, sizeof *hosts);
+	for (size_t i = 0; i < s->nhosts; i++) {
+		const struct scn_host *h = &s->hosts[i];
+		hosts[i] = (struct view_host){h->name, h->role, h->ip, h->has_pos, h->x, h->y,
+					      h->nzones ? &recs[k] : NULL, 0};
+		for (size_t z = 0; z < h->nzones; z++)
+			for (size_t j = 0; j < h->zones[z].nrecords; j++, hosts[i].nrecords++)
+				recs[k++] = (struct view_record){h->zones[z].records[j].name,
+								 h->zones[z].records[j].type,
+								 h->zones[z].records[j].data};
+	}
+	struct view_input in = {s->title, hosts, s->nhosts, buf.data ? buf.data : "", buf.len,
+				o->inspect};
 	int rc = fn(&in, o);
 	free(hosts);
+	free(recs);
 	sb_free(&buf);
 	world_free(w);
 	scn_free(s);
@@ -286,14 +307,14 @@ static int do_render(const struct view_input *in, struct opts *o)
 static int cmd_view(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc = parse_opts(argc, argv, &o, " --seed --size --scale --fullscreen ");
+	int rc = parse_opts(argc, argv, &o, " --seed --size --scale --fullscreen --inspect ");
 	return rc ? rc : with_trace(&o, do_view);
 }
 
 static int cmd_render(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc = parse_opts(argc, argv, &o, " --seed --size --scale --at --event --out ");
+	int rc = parse_opts(argc, argv, &o, " --seed --size --scale --at --event --out --inspect ");
 	if (rc)
 		return rc;
 	if (!o.out)

@@ -6,36 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pace.h"
 #include "util.h"
 
-/* How long each event holds the screen at 1x. Travelling events need time
- * for the envelope to cross; narration needs time to be read. */
-#define DWELL_TRAVEL_US 900000
-#define DWELL_NARRATE_US 1500000
-#define DWELL_DECISION_US 900000
-#define DWELL_OTHER_US 300000
-
-static int64_t app_dwell(enum tm_kind k)
-{
-	if (k == TM_NARRATE)
-		return DWELL_NARRATE_US;
-	if (tm_kind_travels(k))
-		return DWELL_TRAVEL_US;
-	return tm_kind_is_decision(k) ? DWELL_DECISION_US : DWELL_OTHER_US;
-}
-
+/* The pacing (pace.c) decides how long each event and gap holds the
+ * screen; the timeline maps display time to events with it. */
 static struct tl_map *app_build_timeline(const struct tm_model *m)
 {
-	int64_t *t = xmalloc((m->nev ? m->nev : 1) * sizeof *t);
-	int64_t *dwell = xmalloc((m->nev ? m->nev : 1) * sizeof *dwell);
+	size_t n = m->nev ? m->nev : 1;
+	int64_t *t = xmalloc(n * sizeof *t);
+	int64_t *dwell = xmalloc(n * sizeof *dwell), *gap = xmalloc(n * sizeof *gap);
 
-	for (size_t i = 0; i < m->nev; i++) {
+	for (size_t i = 0; i < m->nev; i++)
 		t[i] = m->ev[i].t_us;
-		dwell[i] = app_dwell(m->ev[i].kind);
-	}
-	struct tl_map *map = tl_build(t, dwell, m->nev);
+	pace_compute(m, PACE_BUDGET_US, dwell, gap);
+	struct tl_map *map = tl_build(t, dwell, gap, m->nev);
 	free(t);
 	free(dwell);
+	free(gap);
 	return map;
 }
 
@@ -58,6 +46,40 @@ static void app_build_links(struct view_app *app)
 	app->nlinks = k;
 }
 
+static int app_node_named(const struct tm_model *m, const char *name, size_t len)
+{
+	for (size_t i = 0; i < m->nnodes; i++)
+		if (strlen(m->nodes[i].name) == len && strncmp(m->nodes[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* "host:NAME[/queue|/mailboxes|/zone]" or "msg:ID" (view_input.inspect). */
+static bool app_open_inspector(struct view_app *app, const char *spec, char *err,
+			       size_t errsz)
+{
+	static const char *const tabs[INSP_TAB_COUNT] = {
+		[INSP_QUEUE] = "queue", [INSP_MAILBOX] = "mailboxes", [INSP_ZONE] = "zone",
+	};
+
+	if (strncmp(spec, "msg:", 4) == 0 && tm_msg_find(app->model, spec + 4) >= 0) {
+		app_inspect_msg(app, tm_msg_find(app->model, spec + 4));
+		return true;
+	}
+	const char *name = spec + 5, *slash = strchr(name, '/');
+	size_t len = slash ? (size_t)(slash - name) : strlen(name);
+	int host = strncmp(spec, "host:", 5) == 0 ? app_node_named(app->model, name, len) : -1;
+	for (int t = 0; host >= 0 && t < INSP_TAB_COUNT; t++)
+		if (!slash || strcmp(slash + 1, tabs[t]) == 0) {
+			app_inspect_host(app, host);
+			app->insp.tab = slash ? (enum insp_tab)t : app->insp.tab;
+			return true;
+		}
+	snprintf(err, errsz, "inspect \"%s\": want host:NAME[/queue|/mailboxes|/zone] "
+		 "or msg:ID naming a host or message of this trace", spec);
+	return false;
+}
+
 struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 {
 	struct tm_model *m = tm_parse(in->trace, in->trace_len, in->hosts, in->nhosts,
@@ -68,12 +90,25 @@ struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 	app->title = xstrdup(in->title ? in->title : "mailsim");
 	app->model = m;
 	app->tmap = app_build_timeline(m);
+	app->gap_order = tl_gaps_by_length(app->tmap);
 	app->nodes = lay_nodes_for_model(m);
 	app_build_links(app);
 	lad_init(&app->lad);
 	pb_init(&app->pb);
 	app->pal = &pal_high_contrast;
 	app->user_scale = 1.0;
+	snap_init(&app->snap);
+	app->snap_cursor = app->snap_from = -2;
+	evf_init(&app->filter);
+	app_refilter(app);
+	app->ladder_conn = -1;
+	app->last_cursor = -2;
+	insp_init(&app->insp.view);
+	app->insp.built_for = -2;
+	if (in->inspect && !app_open_inspector(app, in->inspect, err, errsz)) {
+		app_free(app);
+		return NULL;
+	}
 	return app;
 }
 
@@ -83,8 +118,13 @@ void app_free(struct view_app *app)
 		return;
 	dc_free(app->dc);
 	lad_free(&app->lad);
+	snap_free(&app->snap);
+	insp_free(&app->insp.view);
+	free(app->rows);
+	free(app->hits);
 	free(app->links);
 	free(app->nodes);
+	free(app->gap_order);
 	tl_free(app->tmap);
 	tm_free(app->model);
 	free(app->title);
@@ -115,19 +155,112 @@ bool app_resize(struct view_app *app, int w, int h, char *err, size_t errsz)
 	app->fs = app_font_px(w, h, app->user_scale);
 	if (!dc_set_px(app->dc, app->fs, err, errsz))
 		return false;
-	lay_panels(w, h, dc_line_h(app->dc, DC_SANS), &app->panels);
+	lay_panels(w, h, dc_line_h(app->dc, DC_SANS), app->insp.mode != INSP_OFF,
+		   &app->panels);
 	return true;
+}
+
+void app_refilter(struct view_app *app)
+{
+	free(app->rows);
+	app->rows = evf_rows(&app->filter, app->model, &app->nrows);
+	app->list_scroll = 0;
+}
+
+/* Decisions whose event started less than BADGE_LIFE_US of display time
+ * ago stay pinned on their host. */
+static long app_badge_from(const struct view_app *app)
+{
+	long from = tl_event_at(app->tmap, app->pb.d_us - BADGE_LIFE_US);
+
+	return app->pb.d_us < BADGE_LIFE_US ? 0 : from + 1;
+}
+
+static void app_update_inspector(struct view_app *app, long cursor)
+{
+	struct insp_state *in = &app->insp;
+
+	if (in->mode == INSP_OFF || in->built_for == cursor)
+		return;
+	if (in->mode == INSP_HOST_VIEW)
+		insp_host(&in->view, app->model, &app->snap, in->host, in->tab);
+	else
+		insp_message(&in->view, app->model, in->msg, cursor);
+	in->built_for = cursor;
+}
+
+void app_update_state(struct view_app *app)
+{
+	long cursor = pb_cursor(&app->pb, app->tmap), from = app_badge_from(app);
+
+	if (cursor != app->snap_cursor || from != app->snap_from) {
+		snap_build(&app->snap, app->model, from, cursor);
+		app->snap_cursor = cursor;
+		app->snap_from = from;
+		app->insp.built_for = -2;
+	}
+	app_update_inspector(app, cursor);
+}
+
+void app_hit(struct view_app *app, float x, float y, float w, float h,
+	     enum hit_kind kind, long arg)
+{
+	if (app->nhits == app->hitcap) {
+		app->hitcap = app->hitcap ? 2 * app->hitcap : 64;
+		app->hits = xrealloc(app->hits, app->hitcap * sizeof *app->hits);
+	}
+	app->hits[app->nhits++] = (struct hit){{x, y, w, h}, kind, arg};
+}
+
+static void app_relayout(struct view_app *app)
+{
+	char err[256];
+
+	if (app->dc && app->w > 0 && !app_resize(app, app->w, app->h, err, sizeof err))
+		fprintf(stderr, "mailsim: %s\n", err);
+}
+
+void app_inspect_host(struct view_app *app, int host)
+{
+	if (host < 0 || (size_t)host >= app->model->nnodes)
+		return;
+	app->insp = (struct insp_state){INSP_HOST_VIEW, host, -1,
+					insp_default_tab(app->model, host), app->insp.view, -2, 0};
+	app_relayout(app);
+}
+
+void app_inspect_msg(struct view_app *app, int msg_idx)
+{
+	if (msg_idx < 0 || (size_t)msg_idx >= app->model->nmsgs)
+		return;
+	app->insp = (struct insp_state){INSP_MSG_VIEW, -1, msg_idx, INSP_QUEUE,
+					app->insp.view, -2, 0};
+	app_relayout(app);
+}
+
+void app_inspect_close(struct view_app *app)
+{
+	app->insp.mode = INSP_OFF;
+	app_relayout(app);
 }
 
 void app_draw(struct view_app *app)
 {
 	long cursor = pb_cursor(&app->pb, app->tmap);
 
+	app->nhits = 0;
+	if (cursor != app->last_cursor) {
+		app->last_cursor = cursor;
+		app->list_scroll = 0;
+	}
+	app_update_state(app);
 	lad_build(&app->lad, app->model, cursor);
 	dc_clear(app->dc, app->pal->bg);
 	scene_topo(app);
 	scene_list(app);
 	scene_ladder(app);
+	if (app->insp.mode != INSP_OFF)
+		scene_inspector(app);
 	scene_caption(app);
 	scene_timeline(app);
 	scene_title(app);

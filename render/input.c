@@ -1,5 +1,7 @@
-/* input.c — keys and mouse to play-head moves. One table row per key;
- * Ctrl rows come first so Ctrl+0 is not taken for something else. */
+/* input.c — keys and mouse to play-head moves, filters and inspectors.
+ * One table row per key; Ctrl rows come first so Ctrl+0 is not taken for
+ * something else. Clicks are resolved against the hit areas the last
+ * frame registered (app_hit), topmost first. */
 #include "scene.h"
 
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #define SCALE_STEP 1.15
 #define SCALE_MIN 0.5
 #define SCALE_MAX 3.0
+#define WHEEL_ROWS 3
 
 static void key_toggle(struct view_app *app) { pb_toggle(&app->pb, app->tmap); }
 static void key_next(struct view_app *app) { pb_step(&app->pb, app->tmap, +1); }
@@ -19,6 +22,7 @@ static void key_home(struct view_app *app) { pb_home(&app->pb, app->tmap); }
 static void key_end(struct view_app *app) { pb_end(&app->pb, app->tmap); }
 static void key_help(struct view_app *app) { app->help = !app->help; }
 static void key_quit(struct view_app *app) { app->quit = true; }
+static void key_shot(struct view_app *app) { app->want_shot = true; }
 
 static void key_decision(struct view_app *app, bool forward)
 {
@@ -34,10 +38,13 @@ static void key_decision(struct view_app *app, bool forward)
 static void key_next_decision(struct view_app *app) { key_decision(app, true); }
 static void key_prev_decision(struct view_app *app) { key_decision(app, false); }
 
+/* Esc closes what is open, innermost first; with nothing open it quits. */
 static void key_escape(struct view_app *app)
 {
 	if (app->help)
 		app->help = false;
+	else if (app->insp.mode != INSP_OFF)
+		app_inspect_close(app);
 	else
 		app->quit = true;
 }
@@ -63,6 +70,65 @@ static void key_bigger(struct view_app *app) { app_rescale(app, app->user_scale 
 static void key_smaller(struct view_app *app) { app_rescale(app, app->user_scale / SCALE_STEP); }
 static void key_normal(struct view_app *app) { app_rescale(app, 1.0); }
 
+/* ---- filters and inspectors ---- */
+
+static void filter_toggle(struct view_app *app, int cat)
+{
+	app->filter.hidden ^= 1u << cat;
+	app_refilter(app);
+}
+
+static void key_f1(struct view_app *app) { filter_toggle(app, EVF_DNS); }
+static void key_f2(struct view_app *app) { filter_toggle(app, EVF_SMTP); }
+static void key_f3(struct view_app *app) { filter_toggle(app, EVF_QUEUE); }
+static void key_f4(struct view_app *app) { filter_toggle(app, EVF_FILTER); }
+static void key_f5(struct view_app *app) { filter_toggle(app, EVF_MAILBOX); }
+
+static void key_msg_filter(struct view_app *app)
+{
+	evf_next_msg(&app->filter, app->model);
+	app_refilter(app);
+}
+
+static void key_clear_filter(struct view_app *app)
+{
+	evf_init(&app->filter);
+	app_refilter(app);
+}
+
+/* I: the current event's message, else the host it happens at. */
+static void key_inspect(struct view_app *app)
+{
+	long c = pb_cursor(&app->pb, app->tmap);
+	const struct tm_event *e = c >= 0 ? &app->model->ev[c] : NULL;
+
+	if (e && e->msg_idx >= 0)
+		app_inspect_msg(app, e->msg_idx);
+	else if (e && e->node >= 0)
+		app_inspect_host(app, e->node);
+}
+
+static void key_tab(struct view_app *app)
+{
+	if (app->insp.mode != INSP_HOST_VIEW)
+		return;
+	app->insp.tab = (enum insp_tab)((app->insp.tab + 1) % INSP_TAB_COUNT);
+	app->insp.built_for = -2;
+	app->insp.scroll = 0;
+}
+
+/* Page keys scroll the inspector when it is open, else the conversation. */
+static void key_page(struct view_app *app, int dir)
+{
+	if (app->insp.mode != INSP_OFF)
+		app->insp.scroll += dir * 10;
+	else
+		app->ladder_scroll -= dir * 10;
+}
+
+static void key_page_up(struct view_app *app) { key_page(app, -1); }
+static void key_page_down(struct view_app *app) { key_page(app, +1); }
+
 static const struct {
 	SDL_Keycode key;
 	bool ctrl; /* true: only with Ctrl held */
@@ -71,7 +137,7 @@ static const struct {
 	{SDLK_PLUS, true, key_bigger}, {SDLK_EQUALS, true, key_bigger},
 	{SDLK_KP_PLUS, true, key_bigger}, {SDLK_MINUS, true, key_smaller},
 	{SDLK_KP_MINUS, true, key_smaller}, {SDLK_0, true, key_normal},
-	{SDLK_KP_0, true, key_normal},
+	{SDLK_KP_0, true, key_normal}, {SDLK_s, true, key_shot},
 	{SDLK_SPACE, false, key_toggle}, {SDLK_RIGHT, false, key_next},
 	{SDLK_LEFT, false, key_prev}, {SDLK_DOWN, false, key_next_decision},
 	{SDLK_UP, false, key_prev_decision}, {SDLK_RIGHTBRACKET, false, key_faster},
@@ -79,7 +145,12 @@ static const struct {
 	{SDLK_END, false, key_end}, {SDLK_f, false, key_fullscreen},
 	{SDLK_h, false, key_help}, {SDLK_SLASH, false, key_help},
 	{SDLK_QUESTION, false, key_help}, {SDLK_q, false, key_quit},
-	{SDLK_ESCAPE, false, key_escape},
+	{SDLK_ESCAPE, false, key_escape}, {SDLK_F12, false, key_shot},
+	{SDLK_1, false, key_f1}, {SDLK_2, false, key_f2}, {SDLK_3, false, key_f3},
+	{SDLK_4, false, key_f4}, {SDLK_5, false, key_f5}, {SDLK_m, false, key_msg_filter},
+	{SDLK_0, false, key_clear_filter}, {SDLK_i, false, key_inspect},
+	{SDLK_TAB, false, key_tab}, {SDLK_PAGEUP, false, key_page_up},
+	{SDLK_PAGEDOWN, false, key_page_down},
 };
 
 void app_key(struct view_app *app, SDL_Keycode key, SDL_Keymod mod)
@@ -94,10 +165,43 @@ void app_key(struct view_app *app, SDL_Keycode key, SDL_Keymod mod)
 	}
 }
 
+/* ---- mouse ---- */
+
 static bool in_rect(const struct lay_rect *r, float x, float y)
 {
 	return x >= (float)r->x && x < (float)(r->x + r->w) && y >= (float)r->y &&
 	       y < (float)(r->y + r->h);
+}
+
+static const struct hit *hit_at(const struct view_app *app, float x, float y)
+{
+	for (size_t i = app->nhits; i > 0; i--) {
+		const SDL_FRect *r = &app->hits[i - 1].r;
+		if (x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h)
+			return &app->hits[i - 1];
+	}
+	return NULL;
+}
+
+static void click_hit(struct view_app *app, const struct hit *h)
+{
+	switch (h->kind) {
+	case HIT_HOST: app_inspect_host(app, (int)h->arg); break;
+	case HIT_MSG: case HIT_INSP_LINE: app_inspect_msg(app, (int)h->arg); break;
+	case HIT_CHIP: filter_toggle(app, (int)h->arg); break;
+	case HIT_MSG_CHIP: key_msg_filter(app); break;
+	case HIT_CLOSE: app_inspect_close(app); break;
+	case HIT_TAB:
+		app->insp.tab = (enum insp_tab)h->arg;
+		app->insp.built_for = -2;
+		app->insp.scroll = 0;
+		break;
+	case HIT_ROW:
+		app->pb.playing = false;
+		app->list_scroll = 0;
+		pb_jump(&app->pb, app->tmap, h->arg);
+		break;
+	}
 }
 
 void app_mouse_down(struct view_app *app, float x, float y)
@@ -111,14 +215,9 @@ void app_mouse_down(struct view_app *app, float x, float y)
 		pb_seek(&app->pb, app->tmap, app_timeline_at(app, x));
 		return;
 	}
-	if (in_rect(&app->panels.list, x, y) && y >= app->list_y0 && app->list_row_h > 0) {
-		size_t row = (size_t)((y - app->list_y0) / app->list_row_h);
-		size_t i = app->list_first + row;
-		if (row < app->list_rows && i < app->model->nev) {
-			app->pb.playing = false;
-			pb_jump(&app->pb, app->tmap, (long)i);
-		}
-	}
+	const struct hit *h = hit_at(app, x, y);
+	if (h)
+		click_hit(app, h);
 }
 
 void app_mouse_move(struct view_app *app, float x, float y)
@@ -130,4 +229,15 @@ void app_mouse_move(struct view_app *app, float x, float y)
 void app_mouse_up(struct view_app *app)
 {
 	app->dragging = false;
+}
+
+/* dy > 0: the wheel turned away from the user (scroll up, towards older). */
+void app_wheel(struct view_app *app, float x, float y, int dy)
+{
+	if (in_rect(&app->panels.list, x, y))
+		app->list_scroll -= dy * WHEEL_ROWS;
+	else if (in_rect(&app->panels.ladder, x, y))
+		app->ladder_scroll += dy * WHEEL_ROWS;
+	else if (in_rect(&app->panels.inspector, x, y))
+		app->insp.scroll -= dy * WHEEL_ROWS;
 }

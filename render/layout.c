@@ -365,7 +365,7 @@ static int lay_min(int a, int b)
 	return a < b ? a : b;
 }
 
-void lay_panels(int w, int h, int fs, struct lay_panels *p)
+void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p)
 {
 	w = w < 1 ? 1 : w;
 	h = h < 1 ? 1 : h;
@@ -380,7 +380,10 @@ void lay_panels(int w, int h, int fs, struct lay_panels *p)
 	p->title = (struct lay_rect){0, 0, w, title_h};
 	p->topo = (struct lay_rect){0, mid_y, left_w, topo_h};
 	p->list = (struct lay_rect){0, mid_y + topo_h, left_w, mid_h - topo_h};
-	p->ladder = (struct lay_rect){left_w, mid_y, w - left_w, mid_h};
+	int lad_h = inspector ? mid_h * 38 / 100 : mid_h;
+	p->ladder = (struct lay_rect){left_w, mid_y, w - left_w, lad_h};
+	p->inspector = (struct lay_rect){left_w, mid_y + lad_h, w - left_w,
+					 inspector ? mid_h - lad_h : 0};
 	p->caption = (struct lay_rect){0, mid_y + mid_h, w, cap_h};
 	p->timeline = (struct lay_rect){0, h - time_h, w, time_h};
 }

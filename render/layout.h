@@ -59,11 +59,13 @@ struct lay_rect {
 
 struct lay_panels {
 	struct lay_rect title, topo, list, ladder, caption, timeline;
+	struct lay_rect inspector; /* under the ladder when open, else empty */
 };
 
-/* Split a w x h window for a base font size of fs pixels. Every rect lies
- * inside the window and none overlap. */
-void lay_panels(int w, int h, int fs, struct lay_panels *p);
+/* Split a w x h window for a base font size of fs pixels, with room for
+ * the inspector when it is open. Every rect lies inside the window and
+ * none overlap. */
+void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p);
 
 /* First index of a `visible`-row window over `total` rows that shows row
  * `focus`, placing it at `anchor_pct` percent from the top when the list

@@ -29,4 +29,24 @@ const struct pal pal_high_contrast = {
 		[LAD_5XX] = {0xd5, 0x5e, 0x00, 0xff},
 		[LAD_INFO] = {0xa8, 0xb3, 0xc0, 0xff},
 	},
+	.msg = {
+		{0xf4, 0xf6, 0xf8, 0xff}, {0xf0, 0xe4, 0x42, 0xff}, {0xcc, 0x79, 0xa7, 0xff},
+		{0x00, 0xb8, 0x8a, 0xff}, {0x56, 0xb4, 0xe9, 0xff},
+	},
+	.dsn_failed = {0xd5, 0x5e, 0x00, 0xff},
+	.dsn_delayed = {0xe6, 0x9f, 0x00, 0xff},
+	.filter = {0xcc, 0x79, 0xa7, 0xff},
 };
+
+SDL_Color pal_msg(const struct pal *p, const struct tm_model *m, int msg_idx)
+{
+	int k = 0;
+
+	if (msg_idx < 0 || (size_t)msg_idx >= m->nmsgs)
+		return p->envelope;
+	if (m->msgs[msg_idx].dsn_of >= 0)
+		return m->msgs[msg_idx].dsn_failed ? p->dsn_failed : p->dsn_delayed;
+	for (int i = 0; i < msg_idx; i++)
+		k += m->msgs[i].dsn_of < 0;
+	return p->msg[k % PAL_MSG_COLORS];
+}

@@ -11,6 +11,9 @@
 #include <SDL.h>
 
 #include "ladder.h"
+#include "trace_model.h"
+
+#define PAL_MSG_COLORS 5
 
 struct pal {
 	SDL_Color bg, panel, panel_edge, header;
@@ -24,8 +27,15 @@ struct pal {
 	SDL_Color gap;          /* compressed idle time on the timeline */
 	SDL_Color lock;         /* TLS */
 	SDL_Color cls[LAD_CLASS_COUNT];
+	SDL_Color msg[PAL_MSG_COLORS]; /* messages in flight, in turn */
+	SDL_Color dsn_failed, dsn_delayed; /* delivery reports */
+	SDL_Color filter;       /* quarantine, spam score */
 };
 
 extern const struct pal pal_high_contrast;
+
+/* A message's colour: reports by their action, other messages in turn
+ * (the id is always written beside it, so colour is never the only cue). */
+SDL_Color pal_msg(const struct pal *p, const struct tm_model *m, int msg_idx);
 
 #endif

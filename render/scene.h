@@ -13,18 +13,48 @@
 #include <stdint.h>
 
 #include "draw.h"
+#include "evfilter.h"
+#include "inspect.h"
 #include "ladder.h"
 #include "layout.h"
 #include "palette.h"
 #include "playback.h"
+#include "snapshot.h"
 #include "timeline.h"
 #include "trace_model.h"
 #include "view.h"
+
+/* What a click at a spot means; the frame's drawing registers these, the
+ * next click looks them up (the last registered is on top). */
+enum hit_kind { HIT_HOST, HIT_MSG, HIT_CHIP, HIT_MSG_CHIP, HIT_TAB, HIT_CLOSE,
+		HIT_ROW, HIT_INSP_LINE };
+
+struct hit {
+	SDL_FRect r;
+	enum hit_kind kind;
+	long arg;           /* node, message, category, tab, event or line */
+};
+
+enum insp_mode { INSP_OFF, INSP_HOST_VIEW, INSP_MSG_VIEW };
+
+/* The inspector panel's state: what it shows and its scroll position. */
+struct insp_state {
+	enum insp_mode mode;
+	int host, msg;
+	enum insp_tab tab;
+	struct insp_view view;
+	long built_for;     /* cursor the lines were built for; -2 = stale */
+	int scroll;         /* first line shown */
+};
+
+/* How long a decision badge stays pinned on its host, in display time. */
+#define BADGE_LIFE_US 6000000
 
 struct view_app {
 	char *title;                 /* owned */
 	struct tm_model *model;      /* owned */
 	struct tl_map *tmap;         /* owned */
+	size_t *gap_order;           /* owned; tl_gaps_by_length(tmap) */
 	struct lay_node *nodes;      /* owned; model->nnodes entries */
 	struct lay_edge *links;      /* owned; host pairs that exchange events */
 	size_t nlinks;
@@ -36,8 +66,22 @@ struct view_app {
 	double user_scale;           /* Ctrl +/-; 1.0 by default */
 	int w, h, fs;                /* renderer size, base text size */
 	struct lay_panels panels;
-	bool help, quit, dragging;
-	/* hit-testing: written by the last frame's event list */
+	bool help, quit, dragging, want_shot;
+	/* the world at the cursor, rebuilt when the cursor moves */
+	struct snap snap;
+	long snap_cursor, snap_from;
+	/* the event list: its filter, the rows it leaves, a wheel offset */
+	struct evf filter;
+	size_t *rows, nrows;
+	long list_scroll;
+	long last_cursor;            /* the list follows the cursor again when it moves */
+	int shots;                   /* screenshots saved */
+	int ladder_scroll;           /* rows scrolled back from the newest */
+	long ladder_conn;            /* the conversation ladder_scroll is for */
+	struct insp_state insp;
+	/* hit-testing: written by the last frame */
+	struct hit *hits;
+	size_t nhits, hitcap;
 	size_t list_first, list_rows;
 	float list_y0, list_row_h;
 };
@@ -51,12 +95,23 @@ bool app_resize(struct view_app *app, int w, int h, char *err, size_t errsz);
 void app_draw(struct view_app *app);
 /* Timeline x (renderer pixels) to display time. */
 int64_t app_timeline_at(const struct view_app *app, float x);
+/* Rebuild the filtered event rows after a filter change. */
+void app_refilter(struct view_app *app);
+/* Bring the snapshot and the inspector's lines up to the cursor. */
+void app_update_state(struct view_app *app);
+void app_hit(struct view_app *app, float x, float y, float w, float h,
+	     enum hit_kind kind, long arg);
+/* Open the inspector on a host (its default tab) or a message. */
+void app_inspect_host(struct view_app *app, int host);
+void app_inspect_msg(struct view_app *app, int msg_idx);
+void app_inspect_close(struct view_app *app);
 
 /* ---- input.c ---- */
 void app_key(struct view_app *app, SDL_Keycode key, SDL_Keymod mod);
 void app_mouse_down(struct view_app *app, float x, float y);
 void app_mouse_move(struct view_app *app, float x, float y);
 void app_mouse_up(struct view_app *app);
+void app_wheel(struct view_app *app, float x, float y, int dy);
 
 /* ---- scene_*.c: one panel each ---- */
 void scene_title(struct view_app *app);
@@ -66,6 +121,7 @@ void scene_list(struct view_app *app);
 void scene_caption(struct view_app *app);
 void scene_timeline(struct view_app *app);
 void scene_help(struct view_app *app);
+void scene_inspector(struct view_app *app);
 
 /* Shared panel chrome: background, border and a header label; returns the
  * y below the header. */

@@ -1,7 +1,8 @@
 /* scene_ladder.c — the sequence diagram of the current conversation: a
  * lifeline for the client (left) and the server (right), one arrow per
  * protocol line with its exact text, coloured by reply class; lines sent
- * inside TLS are dashed and carry a padlock. The newest row stays visible. */
+ * inside TLS are dashed and carry a padlock. The newest row stays visible
+ * unless the wheel scrolled back (ladder_scroll rows). */
 #include "scene.h"
 
 #include <math.h>
@@ -97,6 +98,12 @@ static struct ladder_geom ladder_geom(struct view_app *app, float top)
 	float avail = (float)(r->y + r->h) - g.y0;
 	g.rows = avail > 0 ? (size_t)(avail / g.row_h) : 0;
 	g.first = lay_scroll_first(app->lad.nrows, g.rows, app->lad.nrows ? app->lad.nrows - 1 : 0, 100);
+	/* the wheel scrolls back from the newest row */
+	if (app->ladder_scroll > (int)g.first)
+		app->ladder_scroll = (int)g.first;
+	if (app->ladder_scroll < 0)
+		app->ladder_scroll = 0;
+	g.first -= (size_t)app->ladder_scroll;
 	return g;
 }
 
@@ -109,6 +116,10 @@ void scene_ladder(struct view_app *app)
 	else
 		snprintf(label, sizeof label, "Conversation");
 	float top = scene_panel(app, &app->panels.ladder, label);
+	if (app->lad.conn != app->ladder_conn) { /* a new conversation: follow it */
+		app->ladder_conn = app->lad.conn;
+		app->ladder_scroll = 0;
+	}
 	if (app->lad.conn < 0) {
 		dc_text(app->dc, DC_SANS, "No connection yet.",
 			(float)app->panels.ladder.x + (float)app->fs,

@@ -49,7 +49,7 @@ void scene_title(struct view_app *app)
 /* ---- event list ---- */
 
 struct list_cols {
-	float time, route, kind, summary, end;
+	float time, route, kind, msg, summary, end;
 };
 
 static struct list_cols list_cols(struct view_app *app)
@@ -60,8 +60,9 @@ static struct list_cols list_cols(struct view_app *app)
 
 	c.time = (float)r->x + pad;
 	c.route = c.time + (float)dc_text_w(app->dc, DC_MONO, "00000.000000") + pad * 2;
-	c.kind = c.route + (float)r->w * 0.26f;
-	c.summary = c.kind + (float)dc_text_w(app->dc, DC_MONO, "policy.decision") + pad * 2;
+	c.kind = c.route + (float)r->w * 0.22f;
+	c.msg = c.kind + (float)dc_text_w(app->dc, DC_MONO, "policy.decision") + pad * 1.5f;
+	c.summary = c.msg + (float)dc_text_w(app->dc, DC_SMALL_MONO, "m1.delay") + pad * 1.5f;
 	c.end = (float)(r->x + r->w) - pad;
 	return c;
 }
@@ -84,33 +85,83 @@ static void list_row(struct view_app *app, const struct list_cols *c, size_t i,
 	dc_text(app->dc, DC_SANS, route, c->route, y, text, DC_LEFT, c->kind - c->route - 8);
 	dc_text(app->dc, DC_MONO, tm_kind_name(e), c->kind, y,
 		tm_kind_is_decision(e->kind) ? p->decision : text, DC_LEFT,
-		c->summary - c->kind - 8);
+		c->msg - c->kind - 8);
+	if (e->msg_idx >= 0) {
+		float w = dc_text(app->dc, DC_SMALL_MONO, app->model->msgs[e->msg_idx].id, c->msg,
+				  y + (float)app->fs * 0.1f, pal_msg(p, app->model, e->msg_idx),
+				  DC_LEFT, c->summary - c->msg - 4);
+		app_hit(app, c->msg, y, w, (float)dc_line_h(app->dc, DC_SANS), HIT_MSG,
+			e->msg_idx);
+	}
 	dc_text(app->dc, DC_SANS, e->summary, c->summary, y, current ? p->text : text,
 		DC_LEFT, c->end - c->summary);
+}
+
+/* A toggle in the list's header; returns its width. */
+static float list_chip(struct view_app *app, float x, float y, const char *label, bool on,
+		       SDL_Color col, enum hit_kind kind, long arg)
+{
+	float pad = (float)app->fs * 0.35f, lh = (float)dc_line_h(app->dc, DC_SMALL);
+	float w = (float)dc_text_w(app->dc, DC_SMALL, label) + 2 * pad, h = lh + pad * 0.3f;
+
+	if (on)
+		dc_round_rect(app->dc, x, y, w, h, h / 2, dc_alpha(col, 60));
+	dc_round_frame(app->dc, x, y, w, h, h / 2, 1.2f, on ? col : app->pal->panel_edge);
+	dc_text(app->dc, DC_SMALL, label, x + pad, y + pad * 0.15f,
+		on ? app->pal->text : app->pal->text_dim, DC_LEFT, 0);
+	if (!on) /* struck through: off is not told by colour alone */
+		dc_line(app->dc, x + pad, y + h / 2, x + w - pad, y + h / 2, 1.2f, app->pal->text_dim);
+	app_hit(app, x, y, w, h, kind, arg);
+	return w;
+}
+
+/* "Events  312 of 1119   [DNS] [SMTP] [Queue] [Filter] [Mailbox] [msg: all]" */
+static void list_header(struct view_app *app, const struct lay_rect *r)
+{
+	char count[64], msg[80];
+	float pad = (float)app->fs * 0.5f, y = (float)r->y + pad * 0.35f;
+	float x = (float)r->x + pad;
+
+	snprintf(count, sizeof count, "Events  %zu of %zu", app->nrows, app->model->nev);
+	x += dc_text(app->dc, DC_SMALL, count, x, y, app->pal->text_dim, DC_LEFT, 0) + pad * 2;
+	for (int c = 0; c < EVF_CAT_COUNT; c++)
+		x += list_chip(app, x, y, evf_cat_name((enum evf_cat)c),
+			       !(app->filter.hidden & (1u << c)), app->pal->accent, HIT_CHIP, c) + pad * 0.6f;
+	int k = app->filter.msg_idx;
+	snprintf(msg, sizeof msg, "message: %s", k >= 0 ? app->model->msgs[k].id : "all");
+	list_chip(app, x + pad, y, msg, true,
+		  k >= 0 ? pal_msg(app->pal, app->model, k) : app->pal->accent, HIT_MSG_CHIP, 0);
 }
 
 void scene_list(struct view_app *app)
 {
 	const struct lay_rect *r = &app->panels.list;
 	long cursor = pb_cursor(&app->pb, app->tmap);
-	float top = scene_panel(app, r, "Events");
+	float top = scene_panel(app, r, NULL) + (float)dc_line_h(app->dc, DC_SMALL) +
+		    (float)app->fs * 0.5f;
 	float row_h = (float)dc_line_h(app->dc, DC_SANS) + (float)app->fs * 0.25f;
 	float avail = (float)(r->y + r->h) - top;
 	size_t rows = avail > 0 ? (size_t)(avail / row_h) : 0;
-	size_t first = lay_scroll_first(app->model->nev, rows, cursor < 0 ? 0 : (size_t)cursor, 35);
+	long focus = evf_row_at(app->rows, app->nrows, cursor);
+	long first = (long)lay_scroll_first(app->nrows, rows, focus < 0 ? 0 : (size_t)focus, 35);
 	struct list_cols c = list_cols(app);
 
-	app->list_first = first;
+	list_header(app, r);
+	first += app->list_scroll; /* the wheel moves the window off the cursor */
+	first = first > (long)app->nrows - (long)rows ? (long)app->nrows - (long)rows : first;
+	first = first < 0 ? 0 : first;
+	app->list_first = (size_t)first;
 	app->list_rows = rows;
 	app->list_y0 = top;
 	app->list_row_h = row_h;
-	for (size_t i = first; i < app->model->nev && i < first + rows; i++) {
-		float y = top + (float)(i - first) * row_h;
-		bool current = (long)i == cursor;
-		if (current)
+	for (size_t k = (size_t)first; k < app->nrows && k < (size_t)first + rows; k++) {
+		float y = top + (float)(k - (size_t)first) * row_h;
+		bool current = (long)app->rows[k] == cursor;
+		if (current || (long)k == focus) /* a dimmer mark: the cursor is filtered out */
 			dc_fill_rect(app->dc, (float)r->x + 1, y, (float)r->w - 1, row_h,
-				     dc_alpha(app->pal->accent, 48));
-		list_row(app, &c, i, y + (float)app->fs * 0.12f, current);
+				     dc_alpha(app->pal->accent, current ? 48 : 20));
+		app_hit(app, (float)r->x, y, (float)r->w, row_h, HIT_ROW, (long)app->rows[k]);
+		list_row(app, &c, app->rows[k], y + (float)app->fs * 0.12f, current);
 	}
 }
 
@@ -150,11 +201,14 @@ static const char *const help_lines[][2] = {
 	{"↓  ↑", "next / previous decision"},
 	{"]  [", "faster / slower (0.25× to 16×)"},
 	{"Home  End", "first / last event"},
-	{"Click", "an event in the list, or the timeline, to jump"},
+	{"Click", "an event or the timeline to jump; a host or a message to inspect"},
+	{"I  Tab", "inspect the current event's message or host / next tab"},
+	{"1 … 5  M  0", "list filters: DNS SMTP Queue Filter Mailbox / message / clear"},
+	{"Wheel  PgUp PgDn", "scroll the list, the conversation or the inspector"},
 	{"Ctrl +  Ctrl −  Ctrl 0", "larger / smaller / normal text"},
-	{"F", "fullscreen"},
+	{"F  F12", "fullscreen / save a screenshot (PNG)"},
 	{"H  ?", "this help"},
-	{"Q  Esc", "quit"},
+	{"Esc  Q", "close the inspector or help / quit"},
 };
 
 void scene_help(struct view_app *app)

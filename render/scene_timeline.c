@@ -46,25 +46,38 @@ int64_t app_timeline_at(const struct view_app *app, float x)
 	return (int64_t)(f * (double)app->tmap->total);
 }
 
+#define TL_MAX_LABELS 64 /* more would not fit on any screen */
+
+/* Shade each compressed gap with a break mark; label the longest gaps
+ * first, each where it does not crowd a label already placed. */
 static void tl_gaps(struct view_app *app, const struct tl_geom *g)
 {
-	float last_label_end = -1e9f, h = g->bar_h * 2.2f;
+	float placed[TL_MAX_LABELS][2], h = g->bar_h * 2.2f;
+	size_t nplaced = 0;
 
 	for (size_t i = 0; i < app->tmap->ngaps; i++) {
 		const struct tl_gap *gap = &app->tmap->gaps[i];
-		float a = tl_x(app, g, gap->d_start);
-		float b = tl_x(app, g, gap->d_start + TL_GAP_SPAN_US);
+		float a = tl_x(app, g, gap->d_start), b = tl_x(app, g, gap->d_start + gap->d_len);
 		float mid = (a + b) / 2, s = g->bar_h * 0.6f;
 		dc_fill_rect(app->dc, a, g->bar_y - h / 2, fmaxf(b - a, 2), h, app->pal->gap);
 		for (int k = -1; k <= 1; k += 2) /* a "//" break mark */
 			dc_line(app->dc, mid + k * s * 0.5f - s / 2, g->bar_y + s,
 				mid + k * s * 0.5f + s / 2, g->bar_y - s, 2, app->pal->text_dim);
-		float w = (float)dc_text_w(app->dc, DC_SMALL, gap->label);
-		if (mid - w / 2 > last_label_end + 4) {
-			dc_text(app->dc, DC_SMALL, gap->label, mid, g->label_y,
-				app->pal->text_dim, DC_CENTER, 0);
-			last_label_end = mid + w / 2;
-		}
+	}
+	for (size_t k = 0; k < app->tmap->ngaps && nplaced < TL_MAX_LABELS; k++) {
+		const struct tl_gap *gap = &app->tmap->gaps[app->gap_order[k]];
+		float mid = tl_x(app, g, gap->d_start + gap->d_len / 2);
+		float w = (float)dc_text_w(app->dc, DC_SMALL, gap->label), l = mid - w / 2 - 4;
+		bool free_spot = l >= g->x0 - 4 && mid + w / 2 <= g->x1 + 4;
+		for (size_t j = 0; j < nplaced && free_spot; j++)
+			free_spot = l + w + 8 <= placed[j][0] || l >= placed[j][1];
+		if (!free_spot)
+			continue;
+		dc_text(app->dc, DC_SMALL, gap->label, mid, g->label_y, app->pal->text_dim,
+			DC_CENTER, 0);
+		placed[nplaced][0] = l;
+		placed[nplaced][1] = l + w + 8;
+		nplaced++;
 	}
 }
 

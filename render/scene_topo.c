@@ -1,17 +1,16 @@
 /* scene_topo.c — the network panel: links, host icons with name and IP,
- * and the current event: an envelope or bubble travelling from node to
- * peer, or a highlighted host with a label for events that stay put. */
+ * the messages resting at each host (coloured envelopes with their ids),
+ * decision badges pinned on hosts, and the current event: an envelope or
+ * DNS bubble travelling from node to peer, or a highlighted host with a
+ * label for events that stay put. Hosts and envelopes are clickable. */
 #include "scene.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "icons.h"
-
-/* Panel-space geometry shared by the pieces of this panel. */
-struct topo_geom {
-	float x0, y0, w, h;  /* where node centres may go */
-	float icon;          /* icon size */
-};
+#include "scene_topo.h"
 
 /* The smallest vertical distance (0..1) between hosts in one column. */
 static float topo_min_dy(const struct view_app *app)
@@ -50,8 +49,7 @@ static struct topo_geom topo_geom(struct view_app *app, float top)
 	return g;
 }
 
-static SDL_FPoint topo_pos(const struct view_app *app, const struct topo_geom *g,
-			   int node)
+SDL_FPoint topo_pos(const struct view_app *app, const struct topo_geom *g, int node)
 {
 	return (SDL_FPoint){g->x0 + (float)app->nodes[node].x * g->w,
 			    g->y0 + (float)app->nodes[node].y * g->h};
@@ -136,6 +134,8 @@ static void topo_hosts(struct view_app *app, const struct topo_geom *g)
 		float ty = c.y + g->icon * 0.5f + 2;
 		topo_label(app, fname, n->name, c.x, ty, p->text, maxw);
 		topo_label(app, fip, n->ip, c.x, ty + lh, p->text_dim, maxw);
+		app_hit(app, c.x - g->icon * 0.6f, c.y - g->icon * 0.6f, g->icon * 1.2f,
+			g->icon * 1.1f + 2 * lh, HIT_HOST, (long)i);
 	}
 }
 
@@ -143,39 +143,53 @@ static SDL_Color topo_bubble_color(const struct view_app *app, const struct tm_e
 {
 	const struct pal *p = app->pal;
 
+	const char *rcode;
+
 	switch (e->kind) {
-	case TM_DNS_QUERY:
-	case TM_DNS_ANSWER: return p->dns;
+	case TM_DNS_QUERY: return p->dns;
+	case TM_DNS_ANSWER:
+		rcode = tm_get(e, "rcode");
+		if (!rcode || strcmp(rcode, "NOERROR") == 0)
+			return p->dns;
+		return strcmp(rcode, "NXDOMAIN") == 0 ? p->cls[LAD_5XX] : p->cls[LAD_4XX];
 	case TM_NET_CONNECT: return p->cls[LAD_INFO];
 	default:
 		if (tm_kind_carries_message(e->kind))
-			return p->envelope;
+			return pal_msg(p, app->model, e->msg_idx);
 		if (e->dir == TM_DIR_S2C)
 			return p->cls[lad_reply_class(e->kind, e->text)];
 		return p->cls[LAD_CMD];
 	}
 }
 
-/* A pill with the label, centred on (x, y); returns its height. */
-static float topo_pill(struct view_app *app, float x, float y, const char *text,
-		       SDL_Color edge, float maxw, enum dc_font f)
+float topo_pill(struct view_app *app, float x, float y, const char *text,
+		SDL_Color edge, float maxw, enum dc_font f, const char *mark)
 {
 	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, f);
 	float tw = fminf((float)dc_text_w(app->dc, f, text), maxw);
-	float w = tw + 2 * pad, h = lh + pad;
+	float mw = mark ? lh : 0, w = tw + mw + 2 * pad, h = lh + pad;
 	const struct lay_rect *r = &app->panels.topo;
 
 	/* keep the whole pill inside the panel */
 	x = fminf(fmaxf(x, (float)r->x + w / 2 + 2), (float)(r->x + r->w) - w / 2 - 2);
 	dc_round_rect(app->dc, x - w / 2, y - h / 2, w, h, h / 2, app->pal->bg);
+	if (mark) /* an answer is filled, a question only outlined */
+		dc_round_rect(app->dc, x - w / 2, y - h / 2, w, h, h / 2,
+			      dc_alpha(edge, mark[0] == '?' ? 0 : 70));
 	dc_round_frame(app->dc, x - w / 2, y - h / 2, w, h, h / 2,
 		       fmaxf((float)app->fs * 0.12f, 1.5f), edge);
-	dc_text(app->dc, f, text, x - tw / 2, y - lh / 2, app->pal->text, DC_LEFT, maxw);
+	if (mark) {
+		float mx = x - w / 2 + pad * 0.6f + mw / 2;
+		dc_disc(app->dc, mx, y, lh * 0.42f, edge);
+		dc_text(app->dc, DC_BOLD, mark, mx, y - (float)dc_line_h(app->dc, DC_BOLD) / 2,
+			app->pal->bg, DC_CENTER, 0);
+	}
+	dc_text(app->dc, f, text, x - w / 2 + pad + mw, y - lh / 2, app->pal->text, DC_LEFT,
+		maxw);
 	return h;
 }
 
-static void topo_envelope(struct view_app *app, float cx, float cy, float s,
-			  SDL_Color c)
+void topo_envelope(struct view_app *app, float cx, float cy, float s, SDL_Color c)
 {
 	float w = s, h = s * 0.66f, x = cx - w / 2, y = cy - h / 2;
 	float th = fmaxf(s * 0.07f, 1.5f);
@@ -190,6 +204,30 @@ static float topo_ease(float t)
 	return t * t * (3 - 2 * t);
 }
 
+/* The label over a travelling item: the message id first, so several
+ * messages in flight are told apart by more than colour. */
+static void topo_travel_label(const struct view_app *app, const struct tm_event *e,
+			      char *out, size_t n)
+{
+	const struct tm_msg *msg = e->msg_idx >= 0 ? &app->model->msgs[e->msg_idx] : NULL;
+	const char *subj = msg ? insp_subject(app->model, e->msg_idx) : NULL;
+
+	if (msg && msg->dsn_of >= 0)
+		snprintf(out, n, "%s · %s report on %s", msg->id,
+			 msg->dsn_failed ? "failure" : "delay", app->model->msgs[msg->dsn_of].id);
+	else if (msg && subj)
+		snprintf(out, n, "%s · \"%s\"", msg->id, subj);
+	else if (msg)
+		snprintf(out, n, "%s · %s", msg->id, e->bubble);
+	else
+		snprintf(out, n, "%s", e->bubble);
+}
+
+static const char *topo_mark(const struct tm_event *e)
+{
+	return e->kind == TM_DNS_QUERY ? "?" : e->kind == TM_DNS_ANSWER ? "!" : NULL;
+}
+
 static void topo_travel(struct view_app *app, const struct topo_geom *g,
 			const struct tm_event *e)
 {
@@ -197,6 +235,7 @@ static void topo_travel(struct view_app *app, const struct topo_geom *g,
 	float dx = b.x - a.x, dy = b.y - a.y, len = sqrtf(dx * dx + dy * dy);
 	float prog = (float)pb_progress_permille(&app->pb, app->tmap) / 1000;
 	SDL_Color col = topo_bubble_color(app, e);
+	char label[320];
 
 	if (len < 1)
 		return;
@@ -211,12 +250,17 @@ static void topo_travel(struct view_app *app, const struct topo_geom *g,
 	float f = 0.2f + 0.5f * topo_ease(prog);
 	float x = a.x + dx * f, y = a.y + dy * f;
 	float lift = g->icon * 0.55f + (float)dc_line_h(app->dc, DC_MONO) * 0.5f;
-	if (tm_kind_carries_message(e->kind))
+	if (tm_kind_carries_message(e->kind)) {
 		topo_envelope(app, x, y, g->icon * 0.5f, col);
-	else
+		app_hit(app, x - g->icon * 0.3f, y - g->icon * 0.25f, g->icon * 0.6f,
+			g->icon * 0.5f, HIT_MSG, e->msg_idx);
+	} else {
 		dc_disc(app->dc, x, y, g->icon * 0.12f, col);
+	}
 	dc_line(app->dc, x, y, x, y - lift, 1.5f, col);
-	topo_pill(app, x, y - lift, e->bubble, col, app->panels.topo.w * 0.45f, DC_MONO);
+	topo_travel_label(app, e, label, sizeof label);
+	topo_pill(app, x, y - lift, label, col, app->panels.topo.w * 0.6f, DC_MONO,
+		  topo_mark(e));
 }
 
 /* A failed attempt (refused, timed out): a dashed line to the host that
@@ -232,6 +276,42 @@ static void topo_failed_try(struct view_app *app, const struct topo_geom *g,
 	dc_line(app->dc, b.x - s, b.y + s, b.x + s, b.y - s, th * 1.6f, col);
 }
 
+/* The host that composed a message (where a report about it goes back
+ * to), or -1. */
+static int topo_origin(const struct tm_model *m, int msg_idx)
+{
+	for (size_t i = 0; msg_idx >= 0 && i < m->nev; i++)
+		if (m->ev[i].kind == TM_MSG_COMPOSE && m->ev[i].msg_idx == msg_idx)
+			return m->ev[i].node;
+	return -1;
+}
+
+/* dsn.create: the report, an envelope in its colour, sets off back towards
+ * the host the reported message came from. */
+static void topo_dsn(struct view_app *app, const struct topo_geom *g,
+		     const struct tm_event *e)
+{
+	const char *id = tm_get(e, "dsn_msg");
+	int k = id ? tm_msg_find(app->model, id) : -1, back = topo_origin(app->model, e->msg_idx);
+	SDL_Color col = pal_msg(app->pal, app->model, k);
+	SDL_FPoint c = topo_pos(app, g, e->node);
+	float s = g->icon * 0.45f, th = fmaxf((float)app->fs * 0.18f, 2);
+
+	if (back >= 0 && back != e->node) {
+		SDL_FPoint b = topo_pos(app, g, back);
+		float dx = b.x - c.x, dy = b.y - c.y, len = sqrtf(dx * dx + dy * dy);
+		float r = g->icon * 0.7f;
+		dc_dashed(app->dc, c.x, c.y, b.x - dx / len * r * 1.4f, b.y - dy / len * r * 1.4f,
+			  th, (float)app->fs * 0.5f, col);
+		dc_arrow(app->dc, b.x - dx / len * r * 1.5f, b.y - dy / len * r * 1.5f,
+			 b.x - dx / len * r, b.y - dy / len * r, th, g->icon * 0.3f, col);
+	}
+	float ex = c.x + g->icon * 0.3f, ey = c.y + g->icon * 0.5f;
+	topo_envelope(app, ex, ey, s, col);
+	if (k >= 0)
+		app_hit(app, ex - s / 2, ey - s / 2, s, s, HIT_MSG, k);
+}
+
 static void topo_at_host(struct view_app *app, const struct topo_geom *g,
 			 const struct tm_event *e)
 {
@@ -243,6 +323,8 @@ static void topo_at_host(struct view_app *app, const struct topo_geom *g,
 		      e->kind == TM_DNS_TIMEOUT;
 	if (failed && e->peer >= 0 && e->peer != e->node)
 		topo_failed_try(app, g, e, col);
+	if (e->kind == TM_DSN_CREATE)
+		topo_dsn(app, g, e);
 	dc_ellipse_ring(app->dc, c.x, c.y, g->icon * 0.62f, g->icon * 0.62f,
 			fmaxf((float)app->fs * 0.18f, 2), col);
 	float lh = (float)dc_line_h(app->dc, DC_SMALL);
@@ -251,7 +333,7 @@ static void topo_at_host(struct view_app *app, const struct topo_geom *g,
 		y = c.y + g->icon * 0.5f + 3.2f * lh;
 	/* the summary says what happened; the event list names the kind */
 	const char *label = e->summary[0] ? e->summary : tm_kind_name(e);
-	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SMALL);
+	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SMALL, NULL);
 }
 
 void scene_topo(struct view_app *app)
@@ -262,6 +344,8 @@ void scene_topo(struct view_app *app)
 
 	topo_links(app, &g, e);
 	topo_hosts(app, &g);
+	topo_parked(app, &g, e);
+	topo_badges(app, &g);
 	if (!e || e->node < 0)
 		return;
 	if (e->bubble && e->peer >= 0 && e->peer != e->node)

@@ -36,7 +36,7 @@ void tl_format_gap(int64_t gap_us, char *out, size_t outsz)
 }
 
 static void tl_add_gap(struct tl_map *map, size_t after, int64_t sim_us,
-		       int64_t d_start)
+		       int64_t d_start, int64_t d_len)
 {
 	if (map->ngaps % 16 == 0)
 		map->gaps = xrealloc(map->gaps, (map->ngaps + 16) * sizeof *map->gaps);
@@ -44,10 +44,12 @@ static void tl_add_gap(struct tl_map *map, size_t after, int64_t sim_us,
 	g->after = after;
 	g->sim_us = sim_us;
 	g->d_start = d_start;
+	g->d_len = d_len;
 	tl_format_gap(sim_us, g->label, sizeof g->label);
 }
 
-struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, size_t n)
+struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, const int64_t *gap,
+			size_t n)
 {
 	struct tl_map *map = xcalloc(1, sizeof *map);
 	int64_t d = 0;
@@ -63,10 +65,12 @@ struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, size_t n)
 		map->d[i] = d;
 		d += dwell[i];
 		if (i + 1 < n) {
-			int64_t gap = t[i + 1] - t[i];
-			if (gap > TL_GAP_THRESHOLD_US)
-				tl_add_gap(map, i, gap, d);
-			d += tl_compress_gap(gap);
+			int64_t real = t[i + 1] - t[i];
+			int64_t shown = gap ? gap[i] : tl_compress_gap(real);
+			assert(shown >= 0);
+			if (real > TL_GAP_THRESHOLD_US)
+				tl_add_gap(map, i, real, d, shown);
+			d += shown;
 		}
 	}
 	map->total = d;
@@ -148,4 +152,20 @@ int64_t tl_settled(const struct tl_map *map, size_t i)
 {
 	assert(i < map->n);
 	return map->d[i] + map->dwell[i] - 1;
+}
+
+size_t *tl_gaps_by_length(const struct tl_map *map)
+{
+	size_t *order = xmalloc((map->ngaps ? map->ngaps : 1) * sizeof *order);
+
+	/* insertion sort: stable, and the gap count is small */
+	for (size_t i = 0; i < map->ngaps; i++) {
+		size_t j = i;
+		while (j > 0 && map->gaps[order[j - 1]].sim_us < map->gaps[i].sim_us) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	return order;
 }

@@ -26,6 +26,7 @@ struct tl_gap {
 	size_t after;
 	int64_t sim_us;    /* the real length of the gap */
 	int64_t d_start;   /* display time where the compressed span starts */
+	int64_t d_len;     /* its display length */
 	char label[24];    /* "+4 h" */
 };
 
@@ -39,13 +40,19 @@ struct tl_map {
 	size_t ngaps;
 };
 
+/* Gap indices, longest simulated gap first (ties: earlier first), so the
+ * labels that matter most are placed first when they crowd. Owned. */
+size_t *tl_gaps_by_length(const struct tl_map *map);
+
 /* The display length of a simulated gap. */
 int64_t tl_compress_gap(int64_t gap_us);
 /* "+4 h", "+1.5 d", "+90 s" ... for a gap length; out >= 16 bytes. */
 void tl_format_gap(int64_t gap_us, char *out, size_t outsz);
 
-/* t must be non-decreasing and every dwell > 0. */
-struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, size_t n);
+/* t must be non-decreasing, every dwell > 0 and every gap >= 0; gap may be
+ * NULL for the default compression. */
+struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, const int64_t *gap,
+			size_t n);
 void tl_free(struct tl_map *map);
 
 /* Display time for a simulated time: the settled point of the last event

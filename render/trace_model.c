@@ -77,7 +77,8 @@ static const struct tm_kind_info tm_kinds[TM_KIND_COUNT] = {
 		"{rcpt}: {reason}; retry at {next_attempt}", NULL},
 	[TM_QUEUE_BOUNCE] = {"queue.bounce", TMF_DECISION,
 		"{rcpt}: {status} {reason}", NULL},
-	[TM_QUEUE_EXPIRE] = {"queue.expire", 0, "{rcpt}: {reason}", NULL},
+	[TM_QUEUE_EXPIRE] = {"queue.expire", TMF_DECISION,
+		"{queue_id}: queue lifetime over; pending recipients bounce", NULL},
 	[TM_QUEUE_DONE] = {"queue.done", TMF_DECISION,
 		"{rcpt}: {result} {status}", NULL},
 	[TM_MAILBOX_STORE] = {"mailbox.store", TMF_DECISION,
@@ -90,8 +91,13 @@ static const struct tm_kind_info tm_kinds[TM_KIND_COUNT] = {
 		"{filter}: {result} {symbol} {score}", NULL},
 	[TM_POLICY_DECISION] = {"policy.decision", TMF_DECISION,
 		"{decision}: {reason}", NULL},
+	[TM_FAULT_START] = {"fault.start", 0, "{fault}: {summary}", NULL},
+	[TM_FAULT_END] = {"fault.end", 0, "{fault} ends: {summary}", NULL},
 	[TM_OTHER] = {"other", 0, "", NULL},
 };
+
+/* Keys held in tm_event members rather than as fields. */
+#define TM_HELD_KEYS " t seq kind node peer conn msg rcpt dir line text port "
 
 /* Parse state for one line; `why` receives the reason a line is bad. */
 struct tm_line {
@@ -173,7 +179,8 @@ static int tm_node_index(struct tm_model *m, const char *name)
 		m->nodes = xrealloc(m->nodes, m->nodecap * sizeof *m->nodes);
 	}
 	struct tm_node *n = &m->nodes[m->nnodes];
-	*n = (struct tm_node){xstrdup(name), xstrdup(""), xstrdup(""), false, 0, 0};
+	*n = (struct tm_node){xstrdup(name), xstrdup(""), xstrdup(""), false, 0, 0,
+			      NULL, 0, false};
 	return (int)m->nnodes++;
 }
 
@@ -270,6 +277,7 @@ static bool tm_read_text(struct tm_line *ln, struct tm_event *e)
 
 static void tm_event_clear(struct tm_event *e)
 {
+	tt_free_fields(e->fields, e->nfields);
 	free(e->other_kind);
 	free(e->msg);
 	free(e->rcpt);
@@ -315,9 +323,36 @@ static void tm_conn_note(struct tm_model *m, const struct tm_event *e, size_t id
 	}
 }
 
+static int tm_msg_get(struct tm_model *m, const char *id)
+{
+	int k = tm_msg_find(m, id);
+
+	if (k >= 0)
+		return k;
+	if (m->nmsgs % 16 == 0)
+		m->msgs = xrealloc(m->msgs, (m->nmsgs + 16) * sizeof *m->msgs);
+	m->msgs[m->nmsgs] = (struct tm_msg){xstrdup(id), -1, false};
+	return (int)m->nmsgs++;
+}
+
+/* Learn message ids; a dsn.create names a new message, the report. */
+static void tm_note_msgs(struct tm_model *m, struct tm_event *e)
+{
+	e->msg_idx = e->msg ? tm_msg_get(m, e->msg) : -1;
+	const char *dsn = e->kind == TM_DSN_CREATE ? tm_get(e, "dsn_msg") : NULL;
+	if (!dsn)
+		return;
+	const char *action = tm_get(e, "action");
+	int k = tm_msg_get(m, dsn);
+	m->msgs[k].dsn_of = e->msg_idx;
+	m->msgs[k].dsn_failed = !action || strcmp(action, "delayed") != 0;
+}
+
 static void tm_push(struct tm_model *m, struct tm_event *e)
 {
 	size_t idx = m->nev;
+
+	tm_note_msgs(m, e);
 
 	if (m->nev == m->evcap) {
 		m->evcap = m->evcap ? 2 * m->evcap : 256;
@@ -385,6 +420,7 @@ static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 	ok = tm_read_time(ln, &e) && tm_check_order(m, ln, &e) &&
 	     tm_read_kind(ln, &e) && tm_read_ids(m, ln, &e) && tm_read_text(ln, &e);
 	if (ok) {
+		e.nfields = tt_read_fields(obj, ln->text, ln->len, TM_HELD_KEYS, &e.fields);
 		e.summary = tt_expand(tm_kinds[e.kind].summary, obj);
 		if (tm_kinds[e.kind].bubble)
 			e.bubble = tt_expand(tm_kinds[e.kind].bubble, obj);
@@ -394,6 +430,34 @@ static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 	}
 	cJSON_Delete(obj);
 	return ok;
+}
+
+static char *tm_dup(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+static void tm_free_records(struct tm_node *n)
+{
+	for (size_t k = 0; k < n->nrecords; k++) {
+		free(n->records[k].name);
+		free(n->records[k].type);
+		free(n->records[k].data);
+	}
+	free(n->records);
+	n->records = NULL;
+	n->nrecords = 0;
+}
+
+static void tm_add_records(struct tm_node *n, const struct view_record *r, size_t nr)
+{
+	tm_free_records(n);
+	n->has_zone = r != NULL;
+	n->nrecords = nr;
+	n->records = xcalloc(nr ? nr : 1, sizeof *n->records);
+	for (size_t i = 0; i < nr; i++)
+		n->records[i] = (struct tm_record){tm_dup(r[i].name), tm_dup(r[i].type),
+						   tm_dup(r[i].data)};
 }
 
 static void tm_add_hosts(struct tm_model *m, const struct view_host *hosts,
@@ -409,6 +473,7 @@ static void tm_add_hosts(struct tm_model *m, const struct view_host *hosts,
 		n->has_pos = hosts[i].has_pos;
 		n->x = hosts[i].x;
 		n->y = hosts[i].y;
+		tm_add_records(n, hosts[i].records, hosts[i].nrecords);
 	}
 }
 
@@ -444,16 +509,62 @@ void tm_free(struct tm_model *m)
 	for (size_t i = 0; i < m->nev; i++)
 		tm_event_clear(&m->ev[i]);
 	for (size_t i = 0; i < m->nnodes; i++) {
-		free(m->nodes[i].name);
-		free(m->nodes[i].role);
-		free(m->nodes[i].ip);
+		struct tm_node *n = &m->nodes[i];
+		tm_free_records(n);
+		free(n->name);
+		free(n->role);
+		free(n->ip);
 	}
 	for (size_t i = 0; i < m->nconns; i++)
 		free(m->conns[i].evs);
+	for (size_t i = 0; i < m->nmsgs; i++)
+		free(m->msgs[i].id);
+	free(m->msgs);
 	free(m->ev);
 	free(m->nodes);
 	free(m->conns);
 	free(m);
+}
+
+const struct tm_field *tm_get_field(const struct tm_event *e, const char *key)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (strcmp(e->fields[i].key, key) == 0)
+			return &e->fields[i];
+	return NULL;
+}
+
+const char *tm_get(const struct tm_event *e, const char *key)
+{
+	const struct tm_field *f = tm_get_field(e, key);
+
+	return f ? f->val : NULL;
+}
+
+long tm_get_long(const struct tm_event *e, const char *key, long dflt)
+{
+	const char *v = tm_get(e, key);
+	char *end;
+
+	if (!v || !*v)
+		return dflt;
+	long n = strtol(v, &end, 10);
+	return *end ? dflt : n;
+}
+
+bool tm_get_us(const struct tm_event *e, const char *key, int64_t *out)
+{
+	const char *v = tm_get(e, key);
+
+	return v && tm_parse_seconds(v, strlen(v), out);
+}
+
+int tm_msg_find(const struct tm_model *m, const char *id)
+{
+	for (size_t i = 0; i < m->nmsgs; i++)
+		if (strcmp(m->msgs[i].id, id) == 0)
+			return (int)i;
+	return -1;
 }
 
 /* Newest first: the connection asked for is nearly always a recent one. */

@@ -31,12 +31,23 @@ enum tm_kind {
 	TM_ROUTE_MX, TM_QUEUE_ENTER, TM_QUEUE_ATTEMPT, TM_QUEUE_DEFER,
 	TM_QUEUE_BOUNCE, TM_QUEUE_EXPIRE, TM_QUEUE_DONE,
 	TM_MAILBOX_STORE, TM_MAILBOX_FETCH, TM_DSN_CREATE,
-	TM_FILTER_CHECK, TM_POLICY_DECISION,
+	TM_FILTER_CHECK, TM_POLICY_DECISION, TM_FAULT_START, TM_FAULT_END,
 	TM_OTHER, /* a kind this viewer does not know: shown, not animated */
 	TM_KIND_COUNT
 };
 
 enum tm_dir { TM_DIR_NONE, TM_DIR_C2S, TM_DIR_S2C };
+
+/* A kind-specific field (queue_id, rcpts, next_attempt, answers, name,
+ * value ...), kept for the inspectors and badges. Numbers keep the text the
+ * trace wrote ("331.210000"), so times read back exactly; strings keep
+ * their bytes (a folded header value keeps its CRLF). */
+struct tm_field {
+	char *key;      /* owned */
+	char *val;      /* owned; arrays joined with ", " */
+	char **items;   /* owned; the elements of an array, else NULL */
+	size_t nitems;
+};
 
 struct tm_event {
 	int64_t t_us;
@@ -54,6 +65,13 @@ struct tm_event {
 	char *bubble;     /* owned; label of the travelling item, or NULL */
 	long cur_conn;    /* conn of the latest event at or before with one */
 	long narration;   /* index of the latest narrate at or before, or -1 */
+	int msg_idx;      /* index into model->msgs of msg, or -1 */
+	struct tm_field *fields; /* owned; every top-level key not held above */
+	size_t nfields;
+};
+
+struct tm_record {
+	char *name, *type, *data; /* owned */
 };
 
 struct tm_node {
@@ -62,6 +80,9 @@ struct tm_node {
 	char *ip;         /* owned; "" when unknown */
 	bool has_pos;
 	double x, y;
+	struct tm_record *records; /* owned; zone data when the input had it */
+	size_t nrecords;
+	bool has_zone;    /* the input supplied zone data (maybe empty) */
 };
 
 /* One connection's events in trace order, for the ladder diagram. */
@@ -72,6 +93,15 @@ struct tm_conn {
 	size_t nevs, cap;
 };
 
+/* A message as the viewer tells messages apart: by id, in order of first
+ * mention. A delivery report (named by a dsn.create's dsn_msg) records its
+ * action and the message it reports on. */
+struct tm_msg {
+	char *id;          /* owned */
+	int dsn_of;        /* index of the reported message, or -1 */
+	bool dsn_failed;   /* action "failed" (a bounce), else "delayed" */
+};
+
 struct tm_model {
 	struct tm_event *ev; /* owned */
 	size_t nev, evcap;
@@ -79,6 +109,8 @@ struct tm_model {
 	size_t nnodes, nodecap;
 	struct tm_conn *conns; /* owned; in order of first appearance */
 	size_t nconns, conncap;
+	struct tm_msg *msgs;   /* owned; in order of first mention */
+	size_t nmsgs;
 };
 
 /* Parse the whole trace. NULL on error with "trace line N: why" in err. */
@@ -92,6 +124,17 @@ bool tm_kind_travels(enum tm_kind k);
 bool tm_kind_is_decision(enum tm_kind k);
 /* smtp.data, imap.data, pop3.data: a whole message travels (an envelope). */
 bool tm_kind_carries_message(enum tm_kind k);
+
+/* A field's value (arrays joined with ", "), or NULL when absent. */
+const char *tm_get(const struct tm_event *e, const char *key);
+const struct tm_field *tm_get_field(const struct tm_event *e, const char *key);
+/* An integer field; dflt when absent or not an integer. */
+long tm_get_long(const struct tm_event *e, const char *key, long dflt);
+/* A seconds field (next_attempt, until, age) as exact µs. */
+bool tm_get_us(const struct tm_event *e, const char *key, int64_t *out);
+
+/* The message index of an id, or -1. */
+int tm_msg_find(const struct tm_model *m, const char *id);
 
 /* The connection record for id, or NULL. */
 const struct tm_conn *tm_conn_find(const struct tm_model *m, long id);

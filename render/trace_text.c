@@ -164,3 +164,69 @@ void tt_one_line(char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = ' ';
 }
+
+/* ---- kind-specific fields ---- */
+
+static char *tt_scalar(const cJSON *v, const char *line, size_t len, const char *key)
+{
+	const char *raw;
+	size_t rlen;
+	struct strbuf sb;
+
+	/* the number as written: cJSON's double would round microseconds */
+	if (cJSON_IsNumber(v) && tt_find_top_value(line, len, key, &raw, &rlen))
+		return xstrndup(raw, rlen);
+	sb_init(&sb);
+	tt_put_value(&sb, v);
+	return sb_steal(&sb);
+}
+
+static void tt_field_items(struct tm_field *f, const cJSON *arr)
+{
+	const cJSON *it;
+	size_t k = 0;
+
+	f->nitems = (size_t)cJSON_GetArraySize(arr);
+	f->items = xcalloc(f->nitems ? f->nitems : 1, sizeof *f->items);
+	cJSON_ArrayForEach(it, arr) {
+		struct strbuf sb;
+		sb_init(&sb);
+		tt_put_value(&sb, it);
+		f->items[k++] = sb_steal(&sb);
+	}
+}
+
+size_t tt_read_fields(const cJSON *obj, const char *line, size_t len,
+		      const char *skip, struct tm_field **out)
+{
+	const cJSON *v;
+	size_t n = 0;
+
+	*out = NULL;
+	cJSON_ArrayForEach(v, obj) {
+		char key[80];
+		snprintf(key, sizeof key, " %s ", v->string ? v->string : "");
+		if (!v->string || strstr(skip, key))
+			continue;
+		if (n % 8 == 0)
+			*out = xrealloc(*out, (n + 8) * sizeof **out);
+		struct tm_field *f = &(*out)[n++];
+		*f = (struct tm_field){xstrdup(v->string), tt_scalar(v, line, len, v->string),
+				       NULL, 0};
+		if (cJSON_IsArray(v))
+			tt_field_items(f, v);
+	}
+	return n;
+}
+
+void tt_free_fields(struct tm_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].key);
+		free(f[i].val);
+		for (size_t k = 0; k < f[i].nitems; k++)
+			free(f[i].items[k]);
+		free(f[i].items);
+	}
+	free(f);
+}

@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "trace_model.h"
+
 /* Find the raw text of a top-level key's scalar value in a JSON object line
  * that cJSON already accepted. The value runs to the next ',', '}' or
  * whitespace. False when the key is not a top-level key. */
@@ -26,5 +28,12 @@ char *tt_expand(const char *tmpl, const cJSON *obj);
 
 /* Replace control characters (CR, LF, TAB, ...) by spaces, in place. */
 void tt_one_line(char *s);
+
+/* Copy every top-level key of obj except those in `skip` (a list of names
+ * each surrounded by spaces, " t seq kind ") into an owned field array.
+ * line/len is the object's text, for numbers' exact digits. */
+size_t tt_read_fields(const cJSON *obj, const char *line, size_t len,
+		      const char *skip, struct tm_field **out);
+void tt_free_fields(struct tm_field *f, size_t n);
 
 #endif

@@ -5,7 +5,9 @@
 #include "view.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -88,6 +90,12 @@ static void view_handle(struct view_app *app, const struct view_window *vw,
 		app_mouse_move(app, (float)ev->motion.x * k, (float)ev->motion.y * k);
 		break;
 	case SDL_MOUSEBUTTONUP: app_mouse_up(app); break;
+	case SDL_MOUSEWHEEL: {
+		int mx, my;
+		SDL_GetMouseState(&mx, &my);
+		app_wheel(app, (float)mx * k, (float)my * k, ev->wheel.y);
+		break;
+	}
 	default: break;
 	}
 }
@@ -97,6 +105,36 @@ static void view_handle(struct view_app *app, const struct view_window *vw,
 static bool view_idle(const struct view_app *app)
 {
 	return !app->pb.playing && app->pb.d_us >= app->pb.settle_us && !app->dragging;
+}
+
+/* F12 / Ctrl+S: the frame just drawn, as a PNG in $MAILSIM_SCREENSHOT_DIR
+ * (else the working directory), under the first free name. */
+static void view_screenshot(struct view_app *app, SDL_Renderer *r)
+{
+	const char *dir = getenv("MAILSIM_SCREENSHOT_DIR");
+	int w, h;
+	char *path = NULL;
+
+	app->want_shot = false;
+	SDL_GetRendererOutputSize(r, &w, &h);
+	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
+	if (!s || SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_RGB888, s->pixels, s->pitch) != 0) {
+		fprintf(stderr, "mailsim: cannot read the frame: %s\n", SDL_GetError());
+		SDL_FreeSurface(s);
+		return;
+	}
+	do {
+		free(path);
+		path = xasprintf("%s/mailsim-%03d.png", dir && *dir ? dir : ".", ++app->shots);
+	} while (access(path, F_OK) == 0 && app->shots < 999);
+	if (IMG_SavePNG(s, path) == 0)
+		printf("mailsim: screenshot %s (%dx%d) at event %ld\n", path, w, h,
+		       pb_cursor(&app->pb, app->tmap));
+	else
+		fprintf(stderr, "mailsim: cannot write %s: %s\n", path, SDL_GetError());
+	fflush(stdout);
+	free(path);
+	SDL_FreeSurface(s);
 }
 
 static int view_loop(struct view_app *app, struct view_window *vw)
@@ -116,6 +154,8 @@ static int view_loop(struct view_app *app, struct view_window *vw)
 		if (!view_fit(app, vw))
 			return 1;
 		app_draw(app);
+		if (app->want_shot)
+			view_screenshot(app, vw->r);
 		SDL_RenderPresent(vw->r);
 	}
 	return 0;

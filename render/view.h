@@ -13,12 +13,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One resource record a DNS host serves, as the scenario wrote it. */
+struct view_record {
+	const char *name;  /* owner, absolute, without the trailing dot */
+	const char *type;  /* "MX", "A", ... */
+	const char *data;  /* presentation form */
+};
+
 struct view_host {
 	const char *name;
 	const char *role; /* "client", "mta", "dns", "filter", "mailbox" */
 	const char *ip;
 	bool has_pos;     /* x, y are a layout hint in 0..1 */
 	double x, y;
+	/* Optional: the zone data of a DNS host, for its inspector. Without
+	 * it the inspector shows only what the server answered so far. */
+	const struct view_record *records;
+	size_t nrecords;
 };
 
 struct view_input {
@@ -27,6 +38,10 @@ struct view_input {
 	size_t nhosts;
 	const char *trace;             /* the JSONL text, every line one event */
 	size_t trace_len;
+	/* Optional: an inspector to open from the start, "host:NAME" (its
+	 * default tab; "host:NAME/queue", "/mailboxes" or "/zone" for one) or
+	 * "msg:ID". NULL: none. */
+	const char *inspect;
 };
 
 struct view_opts {

@@ -7,7 +7,7 @@ libsdl2-image-dev libcmocka-dev libssl-dev"
 # `mailsim serve` with /usr/bin/python3's smtplib and with swaks.
 # python3-dkim and python3-spf (dkimpy, pyspf) check our DKIM signatures and
 # SPF results from the outside.
-MAILSIM_TEST_PACKAGES="python3 swaks python3-dkim python3-spf"
+MAILSIM_TEST_PACKAGES="python3 swaks python3-dkim python3-spf xvfb xdotool"
 
 mailsim_missing_packages() {
 	local missing="" p

@@ -185,7 +185,7 @@ static void compose(struct mua *m, const struct scn_message *spec, struct strbuf
 	};
 	msg_compose(&ms, out);
 	free(parts);
-	sim_tag_add(sim, mid, spec->id);
+	sim_tag_add_message(sim, out->data, out->len, spec->id);
 }
 
 static void trace_compose(struct mua *m, const struct scn_message *spec, const struct strbuf *d)

@@ -119,11 +119,29 @@ void sim_tag_add(struct sim *sim, const char *message_id, const char *tag)
 	sim->ntags++;
 }
 
+/* A message without a Message-ID (a sloppy sender) is known by its From
+ * and Subject instead, so every hop still names it the same way. */
+static void fallback_key(const char *msg, size_t len, char *out, size_t cap)
+{
+	char from[256] = "", subj[256] = "";
+	msg_header(msg, len, "From", from, sizeof from);
+	msg_header(msg, len, "Subject", subj, sizeof subj);
+	snprintf(out, cap, "from:%s subject:%s", from, subj);
+}
+
+void sim_tag_add_message(struct sim *sim, const char *msg, size_t len, const char *tag)
+{
+	char mid[600];
+	if (!msg_header(msg, len, "Message-ID", mid, sizeof mid))
+		fallback_key(msg, len, mid, sizeof mid);
+	sim_tag_add(sim, mid, tag);
+}
+
 const char *sim_tag_find(const struct sim *sim, const char *msg, size_t len)
 {
-	char mid[512];
+	char mid[600];
 	if (!msg_header(msg, len, "Message-ID", mid, sizeof mid))
-		return NULL;
+		fallback_key(msg, len, mid, sizeof mid);
 	for (size_t i = 0; i < sim->ntags; i++)
 		if (strcmp(sim->tag_mid[i], mid) == 0)
 			return sim->tag_id[i];

@@ -74,6 +74,8 @@ void sim_date(const struct sim *sim, char *out, size_t cap);
 void sim_date_at(const struct sim *sim, int64_t t, char *out, size_t cap);
 
 void sim_tag_add(struct sim *sim, const char *message_id, const char *tag);
+/* Register a composed message (by Message-ID, or From + Subject without one). */
+void sim_tag_add_message(struct sim *sim, const char *msg, size_t len, const char *tag);
 /* The scenario id of a message (by its Message-ID header), or NULL. */
 const char *sim_tag_find(const struct sim *sim, const char *msg, size_t len);
 

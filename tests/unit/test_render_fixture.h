@@ -9,12 +9,12 @@
 #include "view.h"
 
 static const struct view_host fixture_hosts[] = {
-	{"alice-pc", "client", "192.0.2.10", false, 0, 0},
-	{"mta.a.example", "mta", "192.0.2.25", false, 0, 0},
-	{"dns", "dns", "192.0.2.53", false, 0, 0},
-	{"mx1.b.example", "mta", "198.51.100.25", false, 0, 0},
-	{"mbox.b.example", "mailbox", "198.51.100.143", false, 0, 0},
-	{"bob-pc", "client", "198.51.100.10", false, 0, 0},
+	{"alice-pc", "client", "192.0.2.10", false, 0, 0, NULL, 0},
+	{"mta.a.example", "mta", "192.0.2.25", false, 0, 0, NULL, 0},
+	{"dns", "dns", "192.0.2.53", false, 0, 0, NULL, 0},
+	{"mx1.b.example", "mta", "198.51.100.25", false, 0, 0, NULL, 0},
+	{"mbox.b.example", "mailbox", "198.51.100.143", false, 0, 0, NULL, 0},
+	{"bob-pc", "client", "198.51.100.10", false, 0, 0, NULL, 0},
 };
 
 /* event indices the tests rely on */

@@ -356,12 +356,18 @@ static void test_layout_panels(void **state)
 		{1, 1, 16},
 	};
 
-	for (size_t i = 0; i < ARRAY_LEN(sizes); i++) {
+	for (size_t i = 0; i < 2 * ARRAY_LEN(sizes); i++) {
 		struct lay_panels p;
-		int w = sizes[i][0], h = sizes[i][1];
-		lay_panels(w, h, sizes[i][2], &p);
+		int w = sizes[i / 2][0], h = sizes[i / 2][1];
+		bool insp = i % 2; /* with and without the inspector */
+		lay_panels(w, h, sizes[i / 2][2], insp, &p);
 		const struct lay_rect *r[] = {&p.title, &p.topo, &p.list, &p.ladder,
-					      &p.caption, &p.timeline};
+					      &p.caption, &p.timeline, &p.inspector};
+		if (!insp && p.inspector.h != 0)
+			FAILF("%dx%d: a closed inspector has height %d\n", w, h, p.inspector.h);
+		if (insp && h >= 480 && p.inspector.h < h / 4)
+			FAILF("%dx%d: the inspector gets %d rows, want >= %d\n", w, h,
+			      p.inspector.h, h / 4);
 		long area = 0;
 		for (size_t a = 0; a < ARRAY_LEN(r); a++) {
 			if (!rect_inside(r[a], w, h))
@@ -540,7 +546,7 @@ static void test_timeline_map(void **state)
 	const int64_t h4 = 4LL * 3600 * 1000000;
 	const int64_t t[] = {0, 1000000, 1000000, 1000000 + h4};
 	const int64_t dwell[] = {100000, 100000, 100000, 100000};
-	struct tl_map *map = tl_build(t, dwell, 4);
+	struct tl_map *map = tl_build(t, dwell, NULL, 4);
 
 	expect_long("d1", (long)map->d[1], 1100000);
 	expect_long("d2 (same time: dwell only)", (long)map->d[2], 1200000);
@@ -586,7 +592,7 @@ static struct tl_map *fixture_map(const struct tm_model *m)
 		t[i] = m->ev[i].t_us;
 		dw[i] = 500000;
 	}
-	struct tl_map *map = tl_build(t, dw, m->nev);
+	struct tl_map *map = tl_build(t, dw, NULL, m->nev);
 	free(t);
 	free(dw);
 	return map;

@@ -47,7 +47,7 @@ static struct view_input fixture_input(void)
 {
 	return (struct view_input){"Greylisting delays a message", fixture_hosts,
 				   ARRAY_LEN(fixture_hosts), fixture_trace,
-				   strlen(fixture_trace)};
+				   strlen(fixture_trace), NULL};
 }
 
 /* Count distinct colours on a grid of samples (enough to tell a real
@@ -144,7 +144,7 @@ static void test_errors(void **state)
 static void test_malformed_trace(void **state)
 {
 	const char *bad = "{\"t\":0.000000,\"seq\":0,\"kind\":\"sim.start\"}\n{\"t\":oops}\n";
-	struct view_input in = {"bad", NULL, 0, bad, strlen(bad)};
+	struct view_input in = {"bad", NULL, 0, bad, strlen(bad), NULL};
 	char err[256] = "", *path = xasprintf("%s/bad.png", tmpdir);
 
 	int rc = view_render_file(&in, 0, 0, 640, 480, 1.0, path, err, sizeof err);
@@ -155,7 +155,7 @@ static void test_malformed_trace(void **state)
 
 static void test_empty_trace_renders(void **state)
 {
-	struct view_input in = {"nothing yet", fixture_hosts, ARRAY_LEN(fixture_hosts), "", 0};
+	struct view_input in = {"nothing yet", fixture_hosts, ARRAY_LEN(fixture_hosts), "", 0, NULL};
 	char err[256] = "", *path = xasprintf("%s/empty.bmp", tmpdir);
 
 	if (view_render_file(&in, -1, 0, 640, 400, 1.0, path, err, sizeof err) != 0)

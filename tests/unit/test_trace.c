@@ -384,7 +384,8 @@ static void test_transcript_dns_lines(void **state)
 static void test_transcript_msg_rcpt_and_generic(void **state)
 {
 	struct fx *fx = *state;
-	trace_begin(fx->tr, 0, "mailbox.store");
+	/* A kind without its own formatter prints its fields. */
+	trace_begin(fx->tr, 0, "mailbox.fetch");
 	trace_node(fx->tr, "mx1.example.net");
 	trace_msg(fx->tr, "m1");
 	trace_rcpt(fx->tr, "bob@example.net");
@@ -392,8 +393,23 @@ static void test_transcript_msg_rcpt_and_generic(void **state)
 	trace_int(fx->tr, "bytes", 612);
 	trace_bool(fx->tr, "ok", true);
 	trace_end(fx->tr);
-	expect_transcript(fx, "    0.000000  mx1.example.net  [m1] <bob@example.net> mailbox.store "
+	expect_transcript(fx, "    0.000000  mx1.example.net  [m1] <bob@example.net> mailbox.fetch "
 			      "folder=INBOX bytes=612 ok=true\n");
+}
+
+static void test_transcript_store_line(void **state)
+{
+	struct fx *fx = *state;
+	trace_begin(fx->tr, 0, "mailbox.store");
+	trace_node(fx->tr, "mx1.example.net");
+	trace_msg(fx->tr, "m1");
+	trace_rcpt(fx->tr, "bob@example.net");
+	trace_str(fx->tr, "user", "bob@example.net");
+	trace_str(fx->tr, "folder", "Junk");
+	trace_int(fx->tr, "bytes", 612);
+	trace_end(fx->tr);
+	expect_transcript(fx, "    0.000000  mx1.example.net  [m1] <bob@example.net> STORE into Junk of "
+			      "bob@example.net (612 bytes)\n");
 }
 
 int main(void)
@@ -401,6 +417,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_fixed_key_order_from_scrambled_calls),
+		T(test_transcript_store_line),
 		T(test_absent_common_fields_are_omitted),
 		T(test_time_has_six_decimals),
 		T(test_event_time_and_time_field),

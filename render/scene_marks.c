@@ -1,0 +1,175 @@
+/* scene_marks.c — what the network panel pins on hosts: the messages that
+ * rest there (queued, filed, fetched, not yet sent), as small envelopes in
+ * each message's colour with its id; and decision badges (a clock with the
+ * next retry, a bounce with its status code, greylisting, quarantine, a
+ * report on its way, an active fault). Both come from the snapshot. */
+#include "scene_topo.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "util.h"
+
+#define PARKED_MAX 4
+
+/* ---- resting messages ---- */
+
+/* Badges go right of an icon, envelopes left, unless the host is close to
+ * that edge of the panel. */
+static bool marks_near_right(const struct view_app *app, SDL_FPoint c, float icon)
+{
+	const struct lay_rect *r = &app->panels.topo;
+	return c.x + icon * 3.5f > (float)(r->x + r->w);
+}
+
+/* room for an envelope and an id like "m1.delay" */
+static bool marks_near_left(const struct view_app *app, SDL_FPoint c, float icon)
+{
+	return c.x - icon * 0.9f - (float)app->fs * 5 < (float)app->panels.topo.x;
+}
+
+static void parked_one(struct view_app *app, int msg_idx, float x, float y, float ew,
+		       bool label_left)
+{
+	const char *id = app->model->msgs[msg_idx].id;
+	SDL_Color col = pal_msg(app->pal, app->model, msg_idx);
+	float lh = (float)dc_line_h(app->dc, DC_SMALL_MONO);
+
+	topo_envelope(app, x, y, ew, col);
+	float tx = label_left ? x - ew * 0.65f : x + ew * 0.65f;
+	float tw = dc_text(app->dc, DC_SMALL_MONO, id, tx, y - lh / 2, col,
+			   label_left ? DC_RIGHT : DC_LEFT, (float)app->fs * 6);
+	float hx = label_left ? tx - tw : x - ew / 2;
+	app_hit(app, hx, y - ew * 0.4f, tw + ew * 1.2f, ew * 0.8f, HIT_MSG, msg_idx);
+}
+
+void topo_parked(struct view_app *app, const struct topo_geom *g,
+		 const struct tm_event *cur)
+{
+	float ew = fmaxf(g->icon * 0.32f, 10);
+
+	for (size_t h = 0; h < app->model->nnodes; h++) {
+		SDL_FPoint c = topo_pos(app, g, (int)h);
+		bool left = !marks_near_left(app, c, g->icon);
+		float x = left ? c.x - g->icon * 0.5f - ew * 0.7f : c.x + g->icon * 0.5f + ew * 0.7f;
+		float y = c.y - g->icon * 0.3f;
+		int shown = 0, more = 0;
+		for (size_t i = 0; i < app->snap.nplaces; i++) {
+			const struct snap_place *p = &app->snap.places[i];
+			bool travelling = cur && tm_kind_carries_message(cur->kind) &&
+					  p->msg_idx == cur->msg_idx && p->host == cur->peer;
+			if (p->host != (int)h || travelling)
+				continue;
+			if (shown == PARKED_MAX) {
+				more++;
+				continue;
+			}
+			parked_one(app, p->msg_idx, x, y + (float)shown * ew * 0.9f, ew, left);
+			shown++;
+		}
+		if (more) {
+			char buf[16];
+			snprintf(buf, sizeof buf, "+%d", more);
+			dc_text(app->dc, DC_SMALL, buf, x, y + (float)shown * ew * 0.9f - ew * 0.3f,
+				app->pal->text_dim, DC_CENTER, 0);
+		}
+	}
+}
+
+/* ---- badges ---- */
+
+static SDL_Color badge_color(const struct pal *p, enum snap_badge_kind k)
+{
+	switch (k) {
+	case BADGE_RETRY: case BADGE_GREYLIST: case BADGE_DEFER: return p->cls[LAD_4XX];
+	case BADGE_QUARANTINE: case BADGE_SPAM: case BADGE_CHECK: return p->filter;
+	case BADGE_DISCARD: return p->text_dim;
+	case BADGE_DSN: return p->dsn_failed;
+	case BADGE_DSN_DELAYED: return p->dsn_delayed;
+	default: return p->cls[LAD_5XX];
+	}
+}
+
+/* A clock face with its hands at ten past ten. */
+static void badge_clock(struct dc *dc, float cx, float cy, float r, SDL_Color c)
+{
+	float th = fmaxf(r * 0.22f, 1.2f);
+
+	dc_ellipse_ring(dc, cx, cy, r, r, th, c);
+	dc_line(dc, cx, cy, cx + r * 0.45f, cy - r * 0.45f, th, c);
+	dc_line(dc, cx, cy, cx - r * 0.55f, cy - r * 0.2f, th, c);
+}
+
+static void badge_cross(struct dc *dc, float cx, float cy, float r, SDL_Color c)
+{
+	float th = fmaxf(r * 0.35f, 1.5f), s = r * 0.75f;
+
+	dc_line(dc, cx - s, cy - s, cx + s, cy + s, th, c);
+	dc_line(dc, cx - s, cy + s, cx + s, cy - s, th, c);
+}
+
+static void badge_warn(struct dc *dc, float cx, float cy, float r, SDL_Color c)
+{
+	SDL_FPoint tri[3] = {{cx, cy - r}, {cx + r, cy + r * 0.8f}, {cx - r, cy + r * 0.8f}};
+
+	dc_poly(dc, tri, 3, c);
+}
+
+static void badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx, float cy,
+			 float r, SDL_Color c)
+{
+	switch (k) {
+	case BADGE_RETRY: case BADGE_DEFER: case BADGE_GREYLIST:
+		badge_clock(app->dc, cx, cy, r, c);
+		break;
+	case BADGE_BOUNCE: case BADGE_REJECT: case BADGE_EXPIRED: case BADGE_DISCARD:
+		badge_cross(app->dc, cx, cy, r, c);
+		break;
+	case BADGE_QUARANTINE:
+		dc_lock(app->dc, cx - r, cy - r, 2 * r, c);
+		break;
+	case BADGE_DSN: case BADGE_DSN_DELAYED:
+		topo_envelope(app, cx, cy, 2 * r, c);
+		break;
+	case BADGE_FAULT:
+		badge_warn(app->dc, cx, cy, r, c);
+		break;
+	default:
+		dc_disc(app->dc, cx, cy, r * 0.8f, c);
+		break;
+	}
+}
+
+/* One badge with its left (or right) edge at x, top at y; returns its
+ * height. */
+static float badge_draw(struct view_app *app, const struct snap_badge *b, float x,
+			float y, bool leftwards)
+{
+	SDL_Color col = badge_color(app->pal, b->kind);
+	float lh = (float)dc_line_h(app->dc, DC_SMALL), pad = (float)app->fs * 0.3f;
+	float tw = fminf((float)dc_text_w(app->dc, DC_SMALL, b->text), (float)app->fs * 14);
+	float w = tw + lh + 2.5f * pad, h = lh + pad * 0.6f;
+
+	if (leftwards)
+		x -= w;
+	dc_round_rect(app->dc, x, y, w, h, h / 2, app->pal->bg);
+	dc_round_rect(app->dc, x, y, w, h, h / 2, dc_alpha(col, 50));
+	dc_round_frame(app->dc, x, y, w, h, h / 2, fmaxf((float)app->fs * 0.1f, 1.2f), col);
+	badge_symbol(app, b->kind, x + pad + lh * 0.45f, y + h / 2, lh * 0.36f, col);
+	dc_text(app->dc, DC_SMALL, b->text, x + pad * 1.5f + lh, y + pad * 0.3f, app->pal->text,
+		DC_LEFT, (float)app->fs * 14);
+	return h;
+}
+
+void topo_badges(struct view_app *app, const struct topo_geom *g)
+{
+	for (size_t h = 0; h < app->model->nnodes; h++) {
+		SDL_FPoint c = topo_pos(app, g, (int)h);
+		bool leftwards = marks_near_right(app, c, g->icon);
+		float x = leftwards ? c.x - g->icon * 0.55f : c.x + g->icon * 0.55f;
+		float y = c.y - g->icon * 0.5f;
+		for (size_t i = 0; i < app->snap.nbadges; i++)
+			if (app->snap.badges[i].host == (int)h)
+				y += badge_draw(app, &app->snap.badges[i], x, y, leftwards) + 2;
+	}
+}

@@ -1,0 +1,489 @@
+/* snapshot.c — derive the world at a cursor from the trace (see
+ * snapshot.h). One handler per kind in snap_on[]; each reads its event's
+ * fields and updates the snapshot's tables. */
+#include "snapshot.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define SNAP_DEFAULT_WINDOW 40
+
+/* Grow an array member by one slot and return it zeroed. */
+#define SNAP_PUSH(arr, n, cap) \
+	(((n) == (cap) ? ((cap) = (cap) ? 2 * (cap) : 16, \
+			  (arr) = xrealloc((arr), (cap) * sizeof *(arr))) : 0), \
+	 memset(&(arr)[(n)], 0, sizeof *(arr)), &(arr)[(n)++])
+
+void snap_init(struct snap *s)
+{
+	memset(s, 0, sizeof *s);
+	s->cursor = -1;
+}
+
+static void snap_clear(struct snap *s)
+{
+	for (size_t i = 0; i < s->nq; i++)
+		free(s->q[i].rcpts);
+	s->nq = s->nbox = s->nans = s->nfaults = s->nplaces = s->nbadges = 0;
+}
+
+void snap_free(struct snap *s)
+{
+	snap_clear(s);
+	free(s->q);
+	free(s->box);
+	free(s->ans);
+	free(s->faults);
+	free(s->places);
+	free(s->badges);
+	snap_init(s);
+}
+
+const char *snap_rcpt_state_name(enum snap_rcpt_state st)
+{
+	static const char *const names[] = {
+		[SNAP_QUEUED] = "queued", [SNAP_DEFERRED] = "deferred",
+		[SNAP_DELIVERED] = "delivered", [SNAP_RELAYED] = "relayed",
+		[SNAP_BOUNCED] = "bounced", [SNAP_QUARANTINED] = "quarantined",
+	};
+	return names[st];
+}
+
+void snap_fmt_hms(int64_t us, char *out, size_t outsz)
+{
+	int64_t s = us / 1000000;
+
+	snprintf(out, outsz, "%lld:%02lld:%02lld", (long long)(s / 3600),
+		 (long long)(s / 60 % 60), (long long)(s % 60));
+}
+
+bool snap_entry_live(const struct snap_entry *e)
+{
+	for (size_t i = 0; i < e->nrcpts; i++)
+		if (e->rcpts[i].state == SNAP_QUEUED || e->rcpts[i].state == SNAP_DEFERRED)
+			return true;
+	return false;
+}
+
+/* ---- lookups ---- */
+
+/* The newest entry with this queue id at this host. */
+static struct snap_entry *snap_entry_find(struct snap *s, int host, const char *qid)
+{
+	for (size_t i = s->nq; qid && i > 0; i--)
+		if (s->q[i - 1].host == host && strcmp(s->q[i - 1].queue_id, qid) == 0)
+			return &s->q[i - 1];
+	return NULL;
+}
+
+/* By queue id; an event without one names its message instead. */
+static struct snap_entry *snap_entry_of(struct snap *s, const struct tm_event *e)
+{
+	const char *qid = tm_get(e, "queue_id");
+
+	if (qid)
+		return snap_entry_find(s, e->node, qid);
+	for (size_t i = s->nq; e->msg_idx >= 0 && i > 0; i--)
+		if (s->q[i - 1].host == e->node && s->q[i - 1].msg_idx == e->msg_idx)
+			return &s->q[i - 1];
+	return NULL;
+}
+
+static const char *snap_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	return at ? at + 1 : "";
+}
+
+/* Apply fn to the recipient named by the event, or to every recipient
+ * still waiting when the event names none. */
+static void snap_each_rcpt(struct snap_entry *q, const struct tm_event *e,
+			   void (*fn)(struct snap_rcpt *r, const struct tm_event *e))
+{
+	for (size_t i = 0; q && i < q->nrcpts; i++) {
+		struct snap_rcpt *r = &q->rcpts[i];
+		bool waiting = r->state == SNAP_QUEUED || r->state == SNAP_DEFERRED;
+		if (e->rcpt ? ascii_strcaseeq(r->addr, e->rcpt) : waiting)
+			fn(r, e);
+	}
+}
+
+/* ---- badges ---- */
+
+static void snap_badge(struct snap *s, int host, enum snap_badge_kind k, size_t ev,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void snap_badge(struct snap *s, int host, enum snap_badge_kind k, size_t ev,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (host < 0)
+		return;
+	struct snap_badge *bd = SNAP_PUSH(s->badges, s->nbadges, s->badgecap);
+	bd->host = host;
+	bd->kind = k;
+	bd->ev = ev;
+	va_start(ap, fmt);
+	vsnprintf(bd->text, sizeof bd->text, fmt, ap);
+	va_end(ap);
+	/* keep labels short and on one line */
+	for (char *p = bd->text; *p; p++)
+		*p = *p == '_' || (unsigned char)*p < 0x20 ? ' ' : *p;
+}
+
+/* ---- handlers ---- */
+
+struct snap_ctx {
+	struct snap *s;
+	const struct tm_model *m;
+	const struct tm_event *e;
+	size_t idx;
+	bool recent; /* the event is inside the badge window */
+};
+
+static void on_enter(struct snap_ctx *c)
+{
+	const struct tm_field *rc = tm_get_field(c->e, "rcpts");
+	struct snap_entry *q = SNAP_PUSH(c->s->q, c->s->nq, c->s->qcap);
+
+	q->host = c->e->node;
+	q->queue_id = tm_get(c->e, "queue_id") ? tm_get(c->e, "queue_id") : "?";
+	q->from = tm_get(c->e, "from");
+	q->msg_idx = c->e->msg_idx;
+	q->enter_ev = c->idx;
+	q->nrcpts = rc ? rc->nitems : 0;
+	q->rcpts = xcalloc(q->nrcpts ? q->nrcpts : 1, sizeof *q->rcpts);
+	for (size_t i = 0; i < q->nrcpts; i++)
+		q->rcpts[i] = (struct snap_rcpt){rc->items[i], SNAP_QUEUED, 0, NULL, NULL};
+}
+
+static void on_attempt(struct snap_ctx *c)
+{
+	struct snap_entry *q = snap_entry_of(c->s, c->e);
+	const char *dom = tm_get(c->e, "domain");
+
+	if (!q)
+		return;
+	long n = tm_get_long(c->e, "attempt", q->attempts + 1);
+	q->attempts = n > q->attempts ? (int)n : q->attempts;
+	for (size_t i = 0; i < q->nrcpts; i++) /* being tried again now */
+		if (q->rcpts[i].state == SNAP_DEFERRED &&
+		    (!dom || ascii_strcaseeq(snap_domain(q->rcpts[i].addr), dom)))
+			q->rcpts[i].state = SNAP_QUEUED;
+}
+
+static void set_status(struct snap_rcpt *r, const struct tm_event *e)
+{
+	r->status = tm_get(e, "status") ? tm_get(e, "status") : r->status;
+	r->reason = tm_get(e, "reason") ? tm_get(e, "reason") : r->reason;
+}
+
+static void set_deferred(struct snap_rcpt *r, const struct tm_event *e)
+{
+	r->state = SNAP_DEFERRED;
+	if (!tm_get_us(e, "next_attempt", &r->next_us))
+		r->next_us = 0;
+	set_status(r, e);
+}
+
+static void set_done(struct snap_rcpt *r, const struct tm_event *e)
+{
+	const char *res = tm_get(e, "result");
+
+	r->state = !res ? SNAP_DELIVERED : strcmp(res, "relayed") == 0 ? SNAP_RELAYED :
+		   strcmp(res, "quarantined") == 0 ? SNAP_QUARANTINED : SNAP_DELIVERED;
+	set_status(r, e);
+}
+
+static void set_bounced(struct snap_rcpt *r, const struct tm_event *e)
+{
+	r->state = SNAP_BOUNCED;
+	set_status(r, e);
+}
+
+static void on_defer(struct snap_ctx *c)
+{
+	snap_each_rcpt(snap_entry_of(c->s, c->e), c->e, set_deferred);
+}
+
+static void on_done(struct snap_ctx *c)
+{
+	snap_each_rcpt(snap_entry_of(c->s, c->e), c->e, set_done);
+}
+
+static void on_bounce(struct snap_ctx *c)
+{
+	snap_each_rcpt(snap_entry_of(c->s, c->e), c->e, set_bounced);
+	if (c->recent)
+		snap_badge(c->s, c->e->node, BADGE_BOUNCE, c->idx, "bounce %s",
+			   tm_get(c->e, "status") ? tm_get(c->e, "status") : "");
+}
+
+static void on_expire(struct snap_ctx *c)
+{
+	struct snap_entry *q = snap_entry_of(c->s, c->e);
+
+	if (q)
+		q->expired = true;
+	if (c->recent)
+		snap_badge(c->s, c->e->node, BADGE_EXPIRED, c->idx, "expired");
+}
+
+static void on_store(struct snap_ctx *c)
+{
+	struct snap_stored *b = SNAP_PUSH(c->s->box, c->s->nbox, c->s->boxcap);
+
+	*b = (struct snap_stored){c->e->node, tm_get(c->e, "user"), tm_get(c->e, "folder"),
+				  c->e->msg_idx, tm_get_long(c->e, "bytes", 0), c->idx};
+	if (!b->user)
+		b->user = c->e->rcpt ? c->e->rcpt : "?";
+	if (!b->folder)
+		b->folder = "INBOX";
+}
+
+/* A message body travelling (to the peer): it leaves the sender's outbox,
+ * or, fetched over IMAP/POP3, rests with the reader. */
+static void on_body(struct snap_ctx *c)
+{
+	const struct tm_event *e = c->e;
+
+	if (e->msg_idx < 0 || e->peer < 0)
+		return;
+	if (e->kind == TM_SMTP_DATA) {
+		for (size_t i = 0; i < c->s->nplaces; i++)
+			if (c->s->places[i].kind == PLACE_OUTBOX &&
+			    c->s->places[i].msg_idx == e->msg_idx && c->s->places[i].host == e->node)
+				c->s->places[i].host = -1; /* sent: dropped after the walk */
+		return;
+	}
+	struct snap_stored *b = SNAP_PUSH(c->s->box, c->s->nbox, c->s->boxcap);
+	*b = (struct snap_stored){e->peer, NULL, NULL, e->msg_idx, tm_get_long(e, "bytes", 0),
+				  c->idx};
+}
+
+static void on_compose(struct snap_ctx *c)
+{
+	struct snap_place *p = SNAP_PUSH(c->s->places, c->s->nplaces, c->s->placecap);
+
+	*p = (struct snap_place){c->e->msg_idx, c->e->node, PLACE_OUTBOX};
+}
+
+static void on_answer(struct snap_ctx *c)
+{
+	const char *qn = tm_get(c->e, "qname"), *qt = tm_get(c->e, "qtype");
+	struct snap_answer *a = NULL;
+
+	for (size_t i = 0; i < c->s->nans && !a; i++)
+		if (c->s->ans[i].host == c->e->node && qn && qt &&
+		    ascii_strcaseeq(c->s->ans[i].qname, qn) && strcmp(c->s->ans[i].qtype, qt) == 0)
+			a = &c->s->ans[i];
+	if (!a) {
+		a = SNAP_PUSH(c->s->ans, c->s->nans, c->s->anscap);
+		a->host = c->e->node;
+		a->qname = qn ? qn : "?";
+		a->qtype = qt ? qt : "?";
+	}
+	a->rcode = tm_get(c->e, "rcode") ? tm_get(c->e, "rcode") : "";
+	a->answers = tm_get_field(c->e, "answers");
+	a->count++;
+	a->ev = c->idx;
+}
+
+static void on_fault_start(struct snap_ctx *c)
+{
+	struct snap_fault *f = SNAP_PUSH(c->s->faults, c->s->nfaults, c->s->faultcap);
+
+	*f = (struct snap_fault){c->e->node, tm_get(c->e, "fault"), tm_get(c->e, "summary"),
+				 c->idx};
+	if (!f->fault)
+		f->fault = "fault";
+}
+
+static void on_fault_end(struct snap_ctx *c)
+{
+	const char *type = tm_get(c->e, "fault");
+
+	for (size_t i = 0; i < c->s->nfaults; i++) {
+		struct snap_fault *f = &c->s->faults[i];
+		if (f->host == c->e->node && (!type || strcmp(f->fault, type) == 0)) {
+			memmove(f, f + 1, (c->s->nfaults - i - 1) * sizeof *f);
+			c->s->nfaults--;
+			return;
+		}
+	}
+}
+
+/* policy.decision: refusals and holds; a delivery into another folder
+ * than the inbox (a spam verdict's "Junk") is a decision too. */
+static void on_policy(struct snap_ctx *c)
+{
+	static const struct { const char *decision; enum snap_badge_kind k; } rows[] = {
+		{"reject", BADGE_REJECT}, {"greylist", BADGE_GREYLIST},
+		{"discard", BADGE_DISCARD}, {"defer", BADGE_DEFER},
+		{"quarantine", BADGE_QUARANTINE},
+	};
+	const char *d = tm_get(c->e, "decision"), *folder = tm_get(c->e, "folder");
+
+	if (!c->recent || !d)
+		return;
+	for (size_t i = 0; i < ARRAY_LEN(rows); i++)
+		if (strcmp(d, rows[i].decision) == 0) {
+			snap_badge(c->s, c->e->node, rows[i].k, c->idx, "%s", d);
+			return;
+		}
+	if (strcmp(d, "deliver") == 0 && folder && strcmp(folder, "INBOX") != 0)
+		snap_badge(c->s, c->e->node, BADGE_CHECK, c->idx, "into %s", folder);
+}
+
+/* filter.check: the total spam score, and checks that failed (SPF, DKIM,
+ * DMARC, iprev, a DNSBL listing, a virus); passes are not decisions. */
+static void on_filter(struct snap_ctx *c)
+{
+	static const char *const bad[] = {"fail", "softfail", "permerror", "temperror",
+					  "listed", "infected", "virus", "reject", "quarantine"};
+	const char *res = tm_get(c->e, "result"), *score = tm_get(c->e, "score");
+	const char *sym = tm_get(c->e, "symbol"), *filter = tm_get(c->e, "filter");
+
+	if (!c->recent)
+		return;
+	if (score && sym && strcmp(sym, "TOTAL") == 0) {
+		snap_badge(c->s, c->e->node, BADGE_SPAM, c->idx, "spam score %s", score);
+		return;
+	}
+	for (size_t i = 0; res && i < ARRAY_LEN(bad); i++)
+		if (strcmp(res, bad[i]) == 0) {
+			snap_badge(c->s, c->e->node, BADGE_CHECK, c->idx, "%s %s",
+				   filter ? filter : "filter", res);
+			return;
+		}
+}
+
+static void on_dsn(struct snap_ctx *c)
+{
+	const char *action = tm_get(c->e, "action"), *st = tm_get(c->e, "status");
+
+	bool delayed = action && strcmp(action, "delayed") == 0;
+
+	if (c->recent)
+		snap_badge(c->s, c->e->node, delayed ? BADGE_DSN_DELAYED : BADGE_DSN, c->idx,
+			   "DSN %s %s", action ? action : "failed", st ? st : "");
+}
+
+typedef void (*snap_handler)(struct snap_ctx *c);
+
+static const snap_handler snap_on[TM_KIND_COUNT] = {
+	[TM_QUEUE_ENTER] = on_enter, [TM_QUEUE_ATTEMPT] = on_attempt,
+	[TM_QUEUE_DEFER] = on_defer, [TM_QUEUE_DONE] = on_done,
+	[TM_QUEUE_BOUNCE] = on_bounce, [TM_QUEUE_EXPIRE] = on_expire,
+	[TM_MAILBOX_STORE] = on_store, [TM_SMTP_DATA] = on_body,
+	[TM_IMAP_DATA] = on_body, [TM_POP3_DATA] = on_body,
+	[TM_MSG_COMPOSE] = on_compose, [TM_DNS_ANSWER] = on_answer,
+	[TM_FAULT_START] = on_fault_start, [TM_FAULT_END] = on_fault_end,
+	[TM_POLICY_DECISION] = on_policy, [TM_FILTER_CHECK] = on_filter,
+	[TM_DSN_CREATE] = on_dsn,
+};
+
+/* ---- after the walk: places and state badges ---- */
+
+static void snap_place(struct snap *s, int msg_idx, int host, enum snap_place_kind k)
+{
+	if (msg_idx < 0 || host < 0)
+		return;
+	for (size_t i = 0; i < s->nplaces; i++)
+		if (s->places[i].msg_idx == msg_idx && s->places[i].host == host)
+			return;
+	struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
+	*p = (struct snap_place){msg_idx, host, k};
+}
+
+static void snap_finish_places(struct snap *s)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->nplaces; i++) /* drop sent-off outboxes */
+		if (s->places[i].host >= 0)
+			s->places[k++] = s->places[i];
+	s->nplaces = k;
+	for (size_t i = 0; i < s->nq; i++)
+		if (snap_entry_live(&s->q[i]))
+			snap_place(s, s->q[i].msg_idx, s->q[i].host, PLACE_QUEUE);
+	for (size_t i = 0; i < s->nbox; i++)
+		snap_place(s, s->box[i].msg_idx, s->box[i].host,
+			   s->box[i].folder ? PLACE_MAILBOX : PLACE_FETCHED);
+}
+
+/* One "retry at" clock per host: the earliest pending retry there. */
+static void snap_retry_badges(struct snap *s)
+{
+	for (size_t i = 0; i < s->nq; i++) {
+		int host = s->q[i].host, n = 0;
+		int64_t next = INT64_MAX;
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			first = s->q[j].host != host;
+		for (size_t j = i; first && j < s->nq; j++)
+			for (size_t r = 0; s->q[j].host == host && r < s->q[j].nrcpts; r++)
+				if (s->q[j].rcpts[r].state == SNAP_DEFERRED) {
+					n++;
+					next = s->q[j].rcpts[r].next_us < next ? s->q[j].rcpts[r].next_us : next;
+				}
+		if (n == 0)
+			continue;
+		char when[32], cnt[16];
+		snap_fmt_hms(next, when, sizeof when);
+		snprintf(cnt, sizeof cnt, "%d deferred, ", n);
+		snap_badge(s, host, BADGE_RETRY, s->q[i].enter_ev, "%sretry at %s",
+			   n > 1 ? cnt : "", when);
+	}
+}
+
+/* Per host: faults, the retry clock, then the newest recent decisions
+ * (at most SNAP_BADGES_PER_HOST of them). Stable: equal hosts keep order. */
+static void snap_order_badges(struct snap *s, size_t first_recent)
+{
+	size_t n = s->nbadges, k = 0;
+	struct snap_badge *out = xmalloc((n ? n : 1) * sizeof *out);
+
+	for (size_t i = first_recent; i < n; i++) /* state badges, in order */
+		out[k++] = s->badges[i];
+	for (size_t i = first_recent; i-- > 0;) { /* recent, newest first */
+		int same = 0;
+		for (size_t j = 0; j < k; j++)
+			same += out[j].host == s->badges[i].host && out[j].kind != BADGE_FAULT &&
+				out[j].kind != BADGE_RETRY;
+		if (same < SNAP_BADGES_PER_HOST)
+			out[k++] = s->badges[i];
+	}
+	if (k)
+		memcpy(s->badges, out, k * sizeof *out);
+	s->nbadges = k;
+	free(out);
+}
+
+void snap_build(struct snap *s, const struct tm_model *m, long from, long cursor)
+{
+	snap_clear(s);
+	s->cursor = cursor;
+	if (cursor >= (long)m->nev)
+		cursor = (long)m->nev - 1;
+	if (from < 0)
+		from = cursor - SNAP_DEFAULT_WINDOW;
+	for (long i = 0; i <= cursor; i++) {
+		const struct tm_event *e = &m->ev[i];
+		struct snap_ctx c = {s, m, e, (size_t)i, i >= from};
+		if (snap_on[e->kind])
+			snap_on[e->kind](&c);
+	}
+	snap_finish_places(s);
+	size_t first_state = s->nbadges;
+	for (size_t i = 0; i < s->nfaults; i++)
+		snap_badge(s, s->faults[i].host, BADGE_FAULT, s->faults[i].ev, "%s",
+			   s->faults[i].fault);
+	snap_retry_badges(s);
+	snap_order_badges(s, first_state);
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# test_view.sh MAILSIM SRC WORK — `mailsim view` in a real X window under
+# Xvfb, driven with xdotool like a person at the keyboard: play and pause,
+# step, step back, next and previous decision, speed, scale, fullscreen,
+# an inspector, a screenshot (F12, checked for its size and the event it
+# shows), then quit with Escape; a second session quits with Q. Both must
+# exit 0 with nothing from the sanitizers on stderr.
+#
+# Skips (exit 77) when xvfb-run (Debian: xvfb) or xdotool is missing. The
+# window uses SDL's software renderer, so no GL driver is loaded: what the
+# sanitizers see is mailsim's own memory (tests/xvfb/lsan.supp names the
+# X libraries' one-time allocations).
+set -u
+
+if [ "${1:-}" != "--inside" ]; then
+	command -v xvfb-run >/dev/null 2>&1 || { echo "SKIPPED: xvfb-run not installed (Debian package xvfb)"; exit 77; }
+	command -v xdotool >/dev/null 2>&1 || { echo "SKIPPED: xdotool not installed"; exit 77; }
+	[ $# -eq 3 ] || { echo "usage: $0 MAILSIM SRC WORK" >&2; exit 2; }
+	rm -rf "$3" && mkdir -p "$3"
+	exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" "$0" --inside "$@"
+fi
+shift
+mailsim=$1 src=$2 work=$3
+scenario="$src/scenarios/basic-delivery.json"
+title="Alice writes to Bob"
+
+# No GL at all: the software renderer, and no GL-backed window framebuffer.
+export SDL_VIDEODRIVER=x11 SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0
+export MAILSIM_SCREENSHOT_DIR="$work"
+export LSAN_OPTIONS="suppressions=$src/tests/xvfb/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+
+fail() { echo "FAIL: $*"; [ -f "$work/err.txt" ] && sed 's/^/  stderr: /' "$work/err.txt" | head -40; exit 1; }
+
+# Start a session; sets pid and wid (the window), or fails.
+start() {
+	"$mailsim" view "$scenario" --size 1024x700 >"$work/out.txt" 2>"$work/err.txt" &
+	pid=$!
+	wid=$(timeout 30 xdotool search --sync --name "$title" | head -1)
+	[ -n "$wid" ] || fail "no window titled '$title' within 30 s"
+	xdotool windowfocus --sync "$wid" || fail "cannot focus the window"
+	sleep 0.5
+}
+
+# Press keys one at a time, giving the viewer a moment for each.
+keys() {
+	for k in "$@"; do
+		xdotool key "$k" || fail "xdotool key $k"
+		sleep 0.25
+	done
+}
+
+# Wait up to 15 s for the session to end; check its status and stderr.
+finish() {
+	local what=$1 i rc
+	for i in $(seq 1 60); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.25
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid"
+		fail "$what: still running 15 s after the quit key"
+	fi
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "$what: exit status $rc, want 0"
+	if grep -E "LeakSanitizer|AddressSanitizer|runtime error" "$work/err.txt" >/dev/null; then
+		fail "$what: the sanitizers reported a problem"
+	fi
+}
+
+# PNG width and height from the IHDR chunk.
+png_size() {
+	od -An -tu1 -j16 -N8 "$1" | awk '{ printf "%dx%d\n", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8 }'
+}
+
+# ---- session 1: everything, then Escape ----
+start
+keys space
+sleep 1.5                               # playing
+keys space                              # pause
+keys Home Right Right Right Left        # event 2
+keys Down Down Up                       # the first decision
+keys bracketright bracketright bracketleft
+keys ctrl+plus ctrl+plus ctrl+minus ctrl+0
+keys h Escape                           # help on, off
+keys 2 m 0                              # list filters
+keys i Tab Escape                       # an inspector, a tab, closed
+keys f                                  # fullscreen
+sleep 1
+keys F12
+sleep 0.5
+shot="$work/mailsim-001.png"
+[ -f "$shot" ] || fail "F12 wrote no screenshot (stdout: $(cat "$work/out.txt"))"
+size=$(png_size "$shot")
+[ "$size" = "1280x800" ] || fail "fullscreen screenshot is $size, want the whole 1280x800 screen"
+line=$(grep "screenshot" "$work/out.txt")
+case "$line" in
+*"at event 62"*) ;;                     # basic-delivery's first decision: route.mx
+*) fail "screenshot taken at the wrong place: $line (want event 62)" ;;
+esac
+keys f                                  # back to a window
+keys Escape                             # nothing open: quits
+finish "session 1 (Escape)"
+echo "session 1: $line"
+
+# ---- session 2: Q quits ----
+start
+keys Right Right q
+finish "session 2 (Q)"
+echo "session 2: quit with Q"
+echo "PASS"
