@@ -1,10 +1,11 @@
-/* mta.c — see mta.h.
- *
- * Three parts: the inbound SMTP session (smtpd driven by connection
- * events, with the MTA's policy in its check hook), the queue with its
- * delivery jobs (one per destination domain and attempt: MX lookup, address
- * lookup, smtpc session, per-recipient outcome), and local delivery. */
-#include "mta.h"
+/* mta.c — see mta.h. This part: set-up, and the inbound SMTP session:
+ * smtpd driven by connection events, the MTA's policy in its check hook
+ * (relaying, recipients, quotas, greylisting, rate limits, the filter
+ * chain of checks.c), and turning an accepted message into a queue entry
+ * (Received:, the verdict's headers, DKIM signing on submission). The
+ * queue is mta_queue.c, remote delivery mta_out.c; mta_int.h is what they
+ * share. */
+#include "mta_int.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -13,112 +14,18 @@
 #include "checks.h"
 #include "dkim.h"
 #include "dmarc.h"
-#include "dsn.h"
 #include "msg.h"
 #include "retrieval.h"
 #include "resolver.h"
-#include "retry.h"
-#include "smtpc.h"
-#include "srs.h"
 #include "smtpd.h"
 #include "util.h"
-
-enum qr_state { QR_PENDING, QR_ACTIVE, QR_DONE, QR_FAILED };
-
-struct qrcpt {
-	char *addr;              /* owned */
-	enum qr_state state;
-	char status[16];         /* last enhanced status */
-	char diag[1024];         /* last diagnostic (remote reply or local reason) */
-	char remote[256];        /* remote MTA that answered, if any */
-	int64_t last_attempt;    /* when its outcome was last decided */
-	bool reported;           /* a failure DSN already names it */
-};
-
-struct qentry {
-	struct qentry *next;
-	struct mta *m;
-	char qid[16];
-	char *tag;               /* owned: scenario message id for the trace */
-	char *sender;            /* owned: "" for <> */
-	struct qrcpt *r;         /* owned */
-	size_t nr;
-	char *data;              /* owned */
-	size_t len;
-	int64_t arrival;
-	int attempts;
-	int active_jobs;
-	evq_id retry_timer;
-	bool is_dsn;             /* a DSN we generated (its sender is <>) */
-	bool warned;             /* the delay warning went out */
-	int64_t first_failure;   /* -1 until an attempt fails (Exim measures from it) */
-	int64_t last_interval;
-	int dsn_count;           /* DSNs sent about it (delay warnings included) */
-	int fail_dsns;           /* failure DSNs: m1.dsn, m1.dsn2, ... */
-	/* the receiving checks' verdict, for local delivery */
-	char folder[64];
-	unsigned flags;
-	bool deny, quarantine;
-	int64_t not_before;      /* snooze: no delivery before this time */
-	char *forward;           /* owned: a filter rule forwards it here */
-};
-
-struct job {
-	struct qentry *q;
-	char domain[256];
-	size_t *ridx;            /* owned: indices into q->r */
-	size_t nr;
-	char **mx;               /* owned: target host names in try order */
-	size_t nmx, imx;
-	char last_error[1024];
-	char last_status[16];
-	struct conn *c;
-	struct smtpc *sc;        /* owned */
-	const char **rcpts;      /* owned array, strings borrowed */
-	bool session_done;
-	bool try_next;
-	struct smtpc_rcpt_result *res; /* owned copy of the outcome */
-	size_t nres;
-	char remote[256];
-	char ip[64];
-	bool plaintext;          /* retrying this MX without STARTTLS */
-	bool retry_plain;        /* the TLS handshake failed: go again in plaintext */
-	int unresolvable;        /* MX targets with no address at all */
-	bool self_listed;        /* we are one of the domain's MX hosts */
-	evq_id cmd_timer;        /* waiting for the server's next reply */
-};
-
-struct grey {
-	char *ip, *sender, *rcpt; /* owned */
-	int64_t first_seen;
-};
-
-struct rate_mark {
-	char *ip; /* owned */
-	int64_t t;
-};
-
-struct mta {
-	struct sim *sim;
-	struct host *host;           /* not owned */
-	const struct scn_host *cfg;  /* not owned */
-	struct mailstore *store;     /* owned */
-	struct qentry *queue;        /* owned list */
-	uint32_t qcounter;
-	struct retry_policy retry;
-	int64_t idle_timeout;
-	struct grey *grey;           /* owned */
-	size_t ngrey;
-	struct rate_mark *rate;      /* owned */
-	size_t nrate;
-};
 
 void mta_set_idle_timeout(struct mta *m, int64_t us)
 {
 	m->idle_timeout = us;
 }
 
-static bool is_local_domain(const struct mta *m, const char *domain)
+bool mta_is_local_domain(const struct mta *m, const char *domain)
 {
 	for (size_t i = 0; i < m->cfg->ndomains; i++)
 		if (ascii_strcaseeq(m->cfg->domains[i], domain))
@@ -130,6 +37,16 @@ struct mailstore *mta_store(struct mta *m)
 {
 	return m->store;
 }
+
+static const char *received_with(const struct smtpd_txn *txn)
+{
+	/* RFC 3848 §2: ESMTP + S for TLS + A for authenticated. */
+	static const char *const names[] = {"ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA"};
+	if (!txn->esmtp)
+		return "SMTP";
+	return names[(txn->tls ? 1 : 0) + (txn->auth_user ? 2 : 0)];
+}
+
 
 /* ===== inbound SMTP ======================================================== */
 
@@ -265,7 +182,7 @@ static void in_message_done(void *ud)
 
 /* The mailbox an address at one of our domains reaches: the user itself,
  * a user that lists it as an alias, or the domain's catch-all user. */
-static const struct scn_user *resolve_local(const struct mta *m, const char *rcpt)
+const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt)
 {
 	const struct scenario *scn = m->sim->scn;
 	const struct scn_user *u = scn_user(scn, rcpt);
@@ -282,7 +199,7 @@ static const struct scn_user *resolve_local(const struct mta *m, const char *rcp
 	return NULL;
 }
 
-static void policy_event(struct mta *m, const char *decision, const char *rcpt, const char *reason)
+void mta_policy_event(struct mta *m, const char *decision, const char *rcpt, const char *reason)
 {
 	trace_begin(m->sim->trace, m->sim->now, "policy.decision");
 	trace_node(m->sim->trace, m->host->name);
@@ -324,7 +241,7 @@ static void check_local_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, con
 			     struct smtp_reply *reply)
 {
 	struct mta *m = s->m;
-	const struct scn_user *u = resolve_local(m, rcpt);
+	const struct scn_user *u = mta_resolve_local(m, rcpt);
 	struct mbox_user *mb = u ? mailstore_user(m->store, u->address) : NULL;
 	if (!u || !mb) {
 		smtp_reply_set(reply, 550, "5.1.1",
@@ -348,14 +265,14 @@ static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const cha
 {
 	struct mta *m = s->m;
 	const char *domain = addr_domain(rcpt);
-	if (is_local_domain(m, domain))
+	if (mta_is_local_domain(m, domain))
 		check_local_rcpt(s, txn, rcpt, reply);
 	else if (!txn->auth_user && !is_relay_domain(m, domain))
 		/* RFC 5321 §3.6.2/§7.1: relay only for our own authenticated
 		 * users, or for domains we are a backup MX for. */
 		smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", rcpt);
 	if (reply->code >= 400) {
-		policy_event(m, "reject", rcpt, reply->text);
+		mta_policy_event(m, "reject", rcpt, reply->text);
 		return;
 	}
 	int64_t wait;
@@ -365,7 +282,7 @@ static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const cha
 		snprintf(why, sizeof why, "first time this (IP, sender, recipient) is seen: try again "
 					 "in %" PRId64 " s",
 			 (wait + 999999) / 1000000);
-		policy_event(m, "greylist", rcpt, why);
+		mta_policy_event(m, "greylist", rcpt, why);
 		smtp_reply_set(reply, 451, "4.7.1",
 			       "<%s>: Recipient address rejected: Greylisted, try again in %" PRId64
 			       " seconds",
@@ -390,7 +307,7 @@ static void check_rate(struct smtp_in *s, struct smtp_reply *reply)
 	char why[160];
 	snprintf(why, sizeof why, "%d messages from %s within %" PRId64 " s", n, s->c->cli->ip,
 		 m->cfg->rate_window / 1000000);
-	policy_event(m, "defer", NULL, why);
+	mta_policy_event(m, "defer", NULL, why);
 	smtp_reply_set(reply, 451, "4.7.0", "Rate limit exceeded: %s, try again later", why);
 }
 
@@ -521,108 +438,6 @@ static void accept_smtp(struct mta *m, struct conn *c, bool submission)
 static void accept_port25(void *ctx, struct conn *c) { accept_smtp(ctx, c, false); }
 static void accept_port587(void *ctx, struct conn *c) { accept_smtp(ctx, c, true); }
 
-/* ===== the queue ========================================================== */
-
-static void qentry_free(struct qentry *q)
-{
-	for (size_t i = 0; i < q->nr; i++)
-		free(q->r[i].addr);
-	free(q->r);
-	free(q->forward);
-	free(q->tag);
-	free(q->sender);
-	free(q->data);
-	free(q);
-}
-
-static void unlink_entry(struct mta *m, struct qentry *q)
-{
-	for (struct qentry **pp = &m->queue; *pp; pp = &(*pp)->next)
-		if (*pp == q) {
-			*pp = q->next;
-			return;
-		}
-}
-
-long mta_queued(const struct mta *m)
-{
-	long n = 0;
-	for (const struct qentry *q = m->queue; q; q = q->next)
-		for (size_t i = 0; i < q->nr; i++)
-			n += !q->is_dsn && (q->r[i].state == QR_PENDING || q->r[i].state == QR_ACTIVE);
-	return n;
-}
-
-static void trace_q(struct mta *m, struct qentry *q, const char *kind, const char *rcpt)
-{
-	trace_begin(m->sim->trace, m->sim->now, kind);
-	trace_node(m->sim->trace, m->host->name);
-	trace_msg(m->sim->trace, q->tag);
-	if (rcpt)
-		trace_rcpt(m->sim->trace, rcpt);
-	trace_str(m->sim->trace, "queue_id", q->qid);
-}
-
-static const char *received_with(const struct smtpd_txn *txn)
-{
-	/* RFC 3848 §2: ESMTP + S for TLS + A for authenticated. */
-	static const char *const names[] = {"ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA"};
-	if (!txn->esmtp)
-		return "SMTP";
-	return names[(txn->tls ? 1 : 0) + (txn->auth_user ? 2 : 0)];
-}
-
-static void header_event(struct mta *m, const char *tag, const char *name, const char *value)
-{
-	trace_begin(m->sim->trace, m->sim->now, "msg.header");
-	trace_node(m->sim->trace, m->host->name);
-	trace_msg(m->sim->trace, tag);
-	trace_str(m->sim->trace, "name", name);
-	trace_str(m->sim->trace, "value", value);
-	trace_end(m->sim->trace);
-}
-
-static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg);
-static void deliver_local(struct mta *m, struct qentry *q, size_t i);
-
-static struct qentry *qentry_new(struct mta *m, const char *sender, const char *const *rcpts,
-				 size_t n, const char *data, size_t len, const char *tag)
-{
-	struct qentry *q = xcalloc(1, sizeof *q);
-	q->m = m;
-	/* Postfix-like queue ids: hex of a per-host counter mixed with time;
-	 * sequential, never random, so traces stay stable. */
-	snprintf(q->qid, sizeof q->qid, "%05" PRIX64 "%04" PRIX32,
-		 (m->sim->now / 1000) & 0xFFFFF, ++m->qcounter & 0xFFFF);
-	q->sender = xstrdup(sender);
-	q->r = xcalloc(n ? n : 1, sizeof *q->r);
-	q->nr = n;
-	for (size_t i = 0; i < n; i++)
-		q->r[i].addr = xstrdup(rcpts[i]);
-	q->data = xstrndup(data, len);
-	q->len = len;
-	q->arrival = m->sim->now;
-	q->first_failure = -1;
-	q->tag = xstrdup(tag ? tag : q->qid);
-	q->next = m->queue;
-	m->queue = q;
-	return q;
-}
-
-static void enqueue(struct mta *m, struct qentry *q)
-{
-	trace_q(m, q, "queue.enter", NULL);
-	trace_str(m->sim->trace, "from", q->sender);
-	const char **v = xcalloc(q->nr, sizeof *v);
-	for (size_t i = 0; i < q->nr; i++)
-		v[i] = q->r[i].addr;
-	trace_strv(m->sim->trace, "rcpts", v, q->nr);
-	free(v);
-	trace_int(m->sim->trace, "bytes", (int64_t)q->len);
-	trace_end(m->sim->trace);
-	sim_after(m->sim, 0, ev_attempt, q, 0);
-}
-
 /* A relay that changes what it passes on, as mailing lists do (a footer,
  * a subject tag): exactly what breaks DKIM body hashes and signatures. */
 static void tamper(struct mta *m, struct qentry *q)
@@ -644,11 +459,12 @@ static void tamper(struct mta *m, struct qentry *q)
 	free(q->data);
 	q->len = out.len;
 	q->data = sb_steal(&out);
-	policy_event(m, "tamper", NULL, strcmp(what, "body") == 0 ? "appended a footer to the body"
+	mta_policy_event(m, "tamper", NULL, strcmp(what, "body") == 0 ? "appended a footer to the body"
 								   : "tagged the Subject: with [list]");
 }
 
-static void q_prepend(struct mta *m, struct qentry *q, const char *name, const char *value);
+
+static void mtaq_prepend(struct mta *m, struct qentry *q, const char *name, const char *value);
 
 static void subject_prefix(struct mta *m, struct qentry *q, const char *prefix)
 {
@@ -678,7 +494,7 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 	char err[256];
 	struct dkim_key *k = dkim_key_load_pem(d->key_pem, err, sizeof err);
 	if (!k) {
-		policy_event(m, "defer", NULL, err);
+		mta_policy_event(m, "defer", NULL, err);
 		return;
 	}
 	bool relaxed_h = strncmp(d->canon, "relaxed/", 8) == 0;
@@ -693,7 +509,7 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 	char *sig = dkim_sign(k, &o, q->data, q->len, err, sizeof err);
 	dkim_key_free(k);
 	if (sig)
-		q_prepend(m, q, "DKIM-Signature", sig);
+		mtaq_prepend(m, q, "DKIM-Signature", sig);
 	free(sig);
 }
 
@@ -714,7 +530,7 @@ static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 }
 
 /* Prepend one header to the queued copy and show it in the trace. */
-static void q_prepend(struct mta *m, struct qentry *q, const char *name, const char *value)
+static void mtaq_prepend(struct mta *m, struct qentry *q, const char *name, const char *value)
 {
 	struct strbuf msg;
 	sb_init(&msg);
@@ -723,7 +539,7 @@ static void q_prepend(struct mta *m, struct qentry *q, const char *name, const c
 	free(q->data);
 	q->len = msg.len;
 	q->data = sb_steal(&msg);
-	header_event(m, q->tag, name, value);
+	mtaq_header(m, q->tag, name, value);
 }
 
 /* The filter verdict's headers (Authentication-Results, X-Spam-*, ...),
@@ -741,7 +557,7 @@ static void apply_verdict(struct mta *m, struct qentry *q, const struct chk_verd
 			eol = strstr(eol + 2, "\r\n");
 		char *name = xstrndup(p, (size_t)(colon - p));
 		char *value = xstrndup(colon + 2, (size_t)(eol - colon - 2));
-		q_prepend(m, q, name, value);
+		mtaq_prepend(m, q, name, value);
 		free(name);
 		free(value);
 		p = eol + 2;
@@ -762,7 +578,7 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 {
 	struct sim *sim = m->sim;
 	const char *tag = sim_tag_find(sim, mi->data, mi->len);
-	struct qentry *q = qentry_new(m, mi->sender, (const char *const *)mi->rcpts, mi->nrcpts,
+	struct qentry *q = mtaq_new(m, mi->sender, (const char *const *)mi->rcpts, mi->nrcpts,
 				      mi->data, mi->len, tag);
 	q->is_dsn = !mi->sender[0]; /* MAIL FROM:<> carries reports, not user mail */
 	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
@@ -775,7 +591,7 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	if (mi->nrcpts == 1)
 		sb_printf(&rv, "\r\n\tfor <%s>", mi->rcpts[0]);
 	sb_printf(&rv, "; %s", date);
-	q_prepend(m, q, "Received", rv.data);
+	mtaq_prepend(m, q, "Received", rv.data);
 	sb_free(&rv);
 	if (v)
 		apply_verdict(m, q, v);
@@ -784,782 +600,7 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	if (m->host->tamper)
 		tamper(m, q);
 	smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", q->qid);
-	enqueue(m, q);
-}
-/* ===== outcomes ============================================================ */
-
-static void rcpt_done(struct mta *m, struct qentry *q, size_t i, const char *result,
-		      const char *status, const char *reason)
-{
-	q->r[i].state = QR_DONE;
-	q->r[i].last_attempt = m->sim->now;
-	trace_q(m, q, "queue.done", q->r[i].addr);
-	trace_str(m->sim->trace, "result", result);
-	if (status)
-		trace_str(m->sim->trace, "status", status);
-	if (reason)
-		trace_str(m->sim->trace, "reason", reason);
-	trace_end(m->sim->trace);
-}
-
-static void rcpt_fail(struct mta *m, struct qentry *q, size_t i, const char *status,
-		      const char *diag)
-{
-	/* status/diag may point into q->r[i] itself (expiry reuses the last
-	 * reason), so copy through locals. */
-	char st[sizeof q->r[i].status], dg[sizeof q->r[i].diag];
-	snprintf(st, sizeof st, "%s", status);
-	snprintf(dg, sizeof dg, "%s", diag);
-	status = st;
-	diag = dg;
-	q->r[i].state = QR_FAILED;
-	q->r[i].last_attempt = m->sim->now;
-	memcpy(q->r[i].status, st, sizeof st);
-	memcpy(q->r[i].diag, dg, sizeof dg);
-	trace_q(m, q, "queue.bounce", q->r[i].addr);
-	trace_str(m->sim->trace, "status", status);
-	trace_str(m->sim->trace, "class", status[0] == '5' ? "hard" : "expired");
-	trace_str(m->sim->trace, "reason", diag);
-	trace_end(m->sim->trace);
-	if (!q->is_dsn)
-		m->sim->stats.bounced++;
-}
-
-static void rcpt_defer(struct mta *m, struct qentry *q, size_t i, const char *status,
-		       const char *diag)
-{
-	q->r[i].state = QR_PENDING;
-	q->r[i].last_attempt = m->sim->now;
-	snprintf(q->r[i].status, sizeof q->r[i].status, "%s", status);
-	snprintf(q->r[i].diag, sizeof q->r[i].diag, "%s", diag);
-}
-
-/* ===== delivery status notifications (RFC 3464) =========================== */
-
-static void dsn_event(struct mta *m, struct qentry *q, const char *dsn_tag, const char *action,
-		      const struct dsn_rcpt *v, size_t n)
-{
-	struct sim *sim = m->sim;
-	trace_begin(sim->trace, sim->now, "dsn.create");
-	trace_node(sim->trace, m->host->name);
-	trace_msg(sim->trace, q->tag);
-	trace_str(sim->trace, "dsn_msg", dsn_tag);
-	trace_str(sim->trace, "to", q->sender);
-	trace_str(sim->trace, "action", action);
-	trace_str(sim->trace, "status", n ? v[0].status : "");
-	const char **r = xcalloc(n ? n : 1, sizeof *r);
-	for (size_t i = 0; i < n; i++)
-		r[i] = v[i].final_recipient;
-	trace_strv(sim->trace, "rcpts", r, n);
-	free(r);
-	trace_end(sim->trace);
-}
-
-/* One DSN for every recipient in `want` state that no DSN named yet, sent
- * back to the envelope sender with MAIL FROM:<> through our own queue. */
-static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
-{
-	struct sim *sim = m->sim;
-	enum qr_state want = action == DSN_FAILED ? QR_FAILED : QR_PENDING;
-	size_t n = 0;
-	struct dsn_rcpt *v = xcalloc(q->nr, sizeof *v);
-	char (*last)[64] = xcalloc(q->nr, sizeof *last);
-	char until[64], arrival[64], date[64], mid[300], boundary[80], tag[300], remote_diag[1100];
-	sim_date_at(sim, retry_give_up_time(&m->retry, q->arrival, q->first_failure < 0 ? sim->now : q->first_failure), until, sizeof until);
-	for (size_t i = 0; i < q->nr; i++) {
-		struct qrcpt *r = &q->r[i];
-		if (r->state != want || (action == DSN_FAILED && r->reported))
-			continue;
-		r->reported = action == DSN_FAILED;
-		sim_date_at(sim, r->last_attempt, last[n], sizeof last[n]);
-		v[n] = (struct dsn_rcpt){.final_recipient = r->addr, .action = action,
-					 .status = r->status[0] ? r->status : "4.0.0",
-					 .remote_mta = r->remote[0] ? r->remote : NULL,
-					 .diagnostic = r->diag[0] ? r->diag : NULL,
-					 .last_attempt_date = last[n],
-					 .will_retry_until = action == DSN_DELAYED ? until : NULL};
-		n++;
-	}
-	if (n == 0)
-		goto out;
-	if (!q->sender[0]) {
-		/* RFC 5321 §4.5.5 / §6.1: never a report about a report. */
-		policy_event(m, "discard", NULL,
-			     "no DSN for a message sent with the null sender <> (it is itself a bounce)");
-		goto out;
-	}
-	q->dsn_count++;
-	if (action == DSN_FAILED && ++q->fail_dsns > 1)
-		snprintf(tag, sizeof tag, "%s.dsn%d", q->tag, q->fail_dsns);
-	else
-		snprintf(tag, sizeof tag, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
-	sim_date(sim, date, sizeof date);
-	sim_date_at(sim, q->arrival, arrival, sizeof arrival);
-	snprintf(mid, sizeof mid, "<%" PRId64 ".%s.%d@%s>", (sim->epoch_unix_us + sim->now) / 1000000,
-		 q->qid, q->dsn_count, m->host->name);
-	snprintf(boundary, sizeof boundary, "%s.%d/%s", q->qid, q->dsn_count, m->host->name);
-	char postmaster[300];
-	snprintf(postmaster, sizeof postmaster, "MAILER-DAEMON@%s", m->host->name);
-	(void)remote_diag;
-	struct dsn_report rep = {
-		.reporting_mta = m->host->name,
-		.arrival_date = arrival,
-		.date = date,
-		.message_id = mid,
-		.to = q->sender,
-		.postmaster = postmaster,
-		.rcpts = v,
-		.nrcpts = n,
-		.original = q->data,
-		.original_len = q->len,
-		.return_full = false,
-		.boundary = boundary,
-	};
-	struct strbuf out;
-	sb_init(&out);
-	dsn_build(&rep, &out);
-	dsn_event(m, q, tag, dsn_action_name(action), v, n);
-	sim_tag_add(sim, mid, tag);
-	const char *to = q->sender;
-	struct qentry *d = qentry_new(m, "", &to, 1, out.data, out.len, tag);
-	d->is_dsn = true;
-	sb_free(&out);
-	enqueue(m, d);
-out:
-	free(v);
-	free(last);
-}
-
-static void retire(struct mta *m, struct qentry *q)
-{
-	unlink_entry(m, q);
-	qentry_free(q);
-}
-
-static void trace_deferrals(struct mta *m, struct qentry *q, int64_t next)
-{
-	struct sim *sim = m->sim;
-	for (size_t i = 0; i < q->nr; i++) {
-		if (q->r[i].state != QR_PENDING)
-			continue;
-		trace_q(m, q, "queue.defer", q->r[i].addr);
-		trace_str(sim->trace, "status", q->r[i].status);
-		trace_str(sim->trace, "class", "soft");
-		trace_str(sim->trace, "reason", q->r[i].diag);
-		trace_str(sim->trace, "queue", "deferred");
-		trace_int(sim->trace, "attempt", q->attempts);
-		trace_time(sim->trace, "next_attempt", next);
-		trace_end(sim->trace);
-	}
-}
-
-/* After every job of an attempt has finished: report failures, then retry,
- * warn, expire or retire (Postfix qmgr semantics, email-facts §5). */
-static void attempt_finished(struct mta *m, struct qentry *q)
-{
-	struct sim *sim = m->sim;
-	send_dsn(m, q, DSN_FAILED);
-	bool pending = false;
-	for (size_t i = 0; i < q->nr; i++)
-		pending |= q->r[i].state == QR_PENDING;
-	if (!pending) {
-		retire(m, q);
-		return;
-	}
-	if (q->first_failure < 0)
-		q->first_failure = sim->now;
-	int64_t next, interval;
-	double u = rng_u32(&sim->rng) / 4294967296.0;
-	if (!retry_next(&m->retry, sim->now, q->arrival, q->first_failure, q->last_interval, u, &next,
-			&interval)) {
-		/* Give up: the last temporary reason becomes the bounce (Postfix
-		 * "status=expired, returned to sender"). */
-		trace_q(m, q, "queue.expire", NULL);
-		trace_time(sim->trace, "age", sim->now - q->arrival);
-		trace_end(sim->trace);
-		for (size_t i = 0; i < q->nr; i++)
-			if (q->r[i].state == QR_PENDING)
-				rcpt_fail(m, q, i, q->r[i].status[0] ? q->r[i].status : "4.4.7",
-					  q->r[i].diag);
-		send_dsn(m, q, DSN_FAILED);
-		retire(m, q);
-		return;
-	}
-	q->last_interval = interval;
-	trace_deferrals(m, q, next);
-	if (m->retry.delay_warning > 0 && !q->warned && !q->is_dsn &&
-	    sim->now - q->arrival >= m->retry.delay_warning) {
-		q->warned = true;
-		send_dsn(m, q, DSN_DELAYED);
-	}
-	q->retry_timer = sim_at(sim, next, ev_attempt, q, 0);
-}
-
-/* ===== local delivery ===================================================== */
-
-/* Hand a copy on to another address (a relay user's real mailbox, or a
- * filter rule): a new queue entry, its envelope sender rewritten with SRS
- * when this host has a secret, so SPF at the next hop checks our domain. */
-static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *to)
-{
-	struct sim *sim = m->sim;
-	char sender[600];
-	snprintf(sender, sizeof sender, "%s", q->sender);
-	if (m->cfg->srs_secret && q->sender[0])
-		/* The forwarding address's domain vouches for the new sender. */
-		srs_forward(m->cfg->srs_secret, q->sender, addr_domain(q->r[i].addr),
-			    (sim->epoch_unix_us + sim->now) / 86400000000LL, sender, sizeof sender);
-	char why[900];
-	snprintf(why, sizeof why, "forward %s to %s%s%s", q->r[i].addr, to,
-		 strcmp(sender, q->sender) ? ", envelope sender rewritten (SRS) to " : "",
-		 strcmp(sender, q->sender) ? sender : "");
-	policy_event(m, "forward", q->r[i].addr, why);
-	struct qentry *f = qentry_new(m, sender, &to, 1, q->data, q->len, q->tag);
-	f->is_dsn = q->is_dsn;
-	rcpt_done(m, q, i, "forwarded", "2.0.0", why);
-	enqueue(m, f);
-}
-
-static void deliver_local(struct mta *m, struct qentry *q, size_t i)
-{
-	struct sim *sim = m->sim;
-	struct qrcpt *r = &q->r[i];
-	const struct scn_user *su = resolve_local(m, r->addr);
-	struct mbox_user *u = su ? mailstore_user(m->store, su->address) : NULL;
-	if (!u) {
-		rcpt_fail(m, q, i, "5.1.1", "User unknown in local recipient table");
-		return;
-	}
-	if (q->forward || su->forward) {
-		forward_copy(m, q, i, q->forward ? q->forward : su->forward);
-		return;
-	}
-	if (q->deny) {
-		/* The recipient's own rule: accepted, then dropped, no bounce. */
-		r->state = QR_DONE;
-		if (!q->is_dsn)
-			sim->stats.rejected++;
-		rcpt_done(m, q, i, "denied", "2.0.0", "dropped by the recipient's filter rule");
-		return;
-	}
-	struct strbuf copy;
-	sb_init(&copy);
-	sb_append(&copy, q->data, q->len);
-	char rp[600];
-	snprintf(rp, sizeof rp, "<%s>", q->sender);
-	/* RFC 5321 §4.4: final delivery records the reverse-path. */
-	msg_prepend_header(&copy, "Return-Path", rp);
-	if (u->quota && mbox_usage(u) + (int64_t)copy.len > u->quota) {
-		sb_free(&copy);
-		char why[600];
-		snprintf(why, sizeof why, "<%s>: mailbox full: %" PRId64 " of %" PRId64
-					  " bytes used, this message needs %zu more",
-			 r->addr, mbox_usage(u), u->quota, q->len);
-		rcpt_fail(m, q, i, "5.2.2", why);
-		return;
-	}
-	header_event(m, q->tag, "Return-Path", rp);
-	const char *folder = q->folder[0] ? q->folder : "INBOX";
-	struct stored_msg *sm = mbox_store(u, folder, copy.data, copy.len, sim->now,
-					   sim->epoch_unix_us + sim->now, q->tag);
-	sm->flags = q->flags;
-	trace_begin(sim->trace, sim->now, "mailbox.store");
-	trace_node(sim->trace, m->host->name);
-	trace_msg(sim->trace, q->tag);
-	trace_rcpt(sim->trace, r->addr);
-	trace_str(sim->trace, "user", u->address);
-	trace_str(sim->trace, "folder", folder);
-	trace_int(sim->trace, "bytes", (int64_t)copy.len);
-	trace_end(sim->trace);
-	sb_free(&copy);
-	if (q->is_dsn)
-		sim->stats.dsn_sent++;
-	else if (q->quarantine)
-		sim->stats.quarantined++;
-	else
-		sim->stats.delivered++;
-	rcpt_done(m, q, i, q->quarantine ? "quarantined" : "delivered", "2.0.0",
-		  q->quarantine ? "held in quarantine" : "delivered to mailbox");
-}
-
-/* ===== remote delivery: one job per destination domain ===================== */
-
-static void job_free(struct job *j)
-{
-	for (size_t i = 0; i < j->nmx; i++)
-		free(j->mx[i]);
-	free(j->mx);
-	free(j->ridx);
-	free(j->rcpts);
-	free(j->res);
-	smtpc_free(j->sc);
-	free(j);
-}
-
-static void job_end(struct job *j)
-{
-	struct qentry *q = j->q;
-	job_free(j);
-	if (--q->active_jobs == 0)
-		attempt_finished(q->m, q);
-}
-
-static void job_defer_all(struct job *j, const char *status, const char *diag)
-{
-	for (size_t k = 0; k < j->nr; k++)
-		rcpt_defer(j->q->m, j->q, j->ridx[k], status, diag);
-	job_end(j);
-}
-
-static void job_fail_all(struct job *j, const char *status, const char *diag)
-{
-	for (size_t k = 0; k < j->nr; k++)
-		rcpt_fail(j->q->m, j->q, j->ridx[k], status, diag);
-	job_end(j);
-}
-
-static void job_next_mx(struct job *j);
-
-static void route_event(struct job *j, const struct dns_answer *ans)
-{
-	struct mta *m = j->q->m;
-	char **v = xcalloc(j->nmx ? j->nmx : 1, sizeof *v);
-	for (size_t i = 0; i < j->nmx; i++) {
-		int pref = -1;
-		for (size_t k = 0; ans && k < ans->n; k++)
-			if (ans->rrs[k].type == DNS_T_MX && ascii_strcaseeq(ans->rrs[k].target, j->mx[i]))
-				pref = ans->rrs[k].pref;
-		v[i] = pref >= 0 ? xasprintf("%d %s.", pref, j->mx[i])
-				 : xasprintf("0 %s. (implicit MX)", j->mx[i]);
-	}
-	trace_q(m, j->q, "route.mx", NULL);
-	trace_str(m->sim->trace, "domain", j->domain);
-	trace_strv(m->sim->trace, "mx", (const char *const *)v, j->nmx);
-	trace_end(m->sim->trace);
-	for (size_t i = 0; i < j->nmx; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int cmp_pref(const void *a, const void *b)
-{
-	const struct dns_rr *x = *(const struct dns_rr *const *)a, *y = *(const struct dns_rr *const *)b;
-	return (x->pref > y->pref) - (x->pref < y->pref);
-}
-
-/* RFC 5321 §5.1: lowest preference first; equal preferences in random
- * order (the seeded PRNG, so runs stay reproducible). */
-static void order_mx(struct job *j, const struct dns_answer *ans)
-{
-	struct sim *sim = j->q->m->sim;
-	const struct dns_rr **v = xcalloc(ans->n ? ans->n : 1, sizeof *v);
-	size_t n = 0;
-	for (size_t i = 0; i < ans->n; i++)
-		if (ans->rrs[i].type == DNS_T_MX)
-			v[n++] = &ans->rrs[i];
-	/* Insertion-stable sort, then shuffle each run of equal preference. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && cmp_pref(&v[k - 1], &v[k]) > 0; k--) {
-			const struct dns_rr *t = v[k];
-			v[k] = v[k - 1];
-			v[k - 1] = t;
-		}
-	for (size_t s = 0; s < n;) {
-		size_t e = s;
-		while (e < n && v[e]->pref == v[s]->pref)
-			e++;
-		/* Fisher-Yates over v[s..e). */
-		for (size_t left = e - s; left > 1; left--) {
-			size_t i = s + left - 1;
-			size_t k = s + rng_below(&sim->rng, (uint32_t)left);
-			const struct dns_rr *t = v[i];
-			v[i] = v[k];
-			v[k] = t;
-		}
-		s = e;
-	}
-	/* RFC 5321 §5.1 rule 9: a relay in the MX list drops itself and every
-	 * entry of equal or higher preference (a backup MX hands mail upward). */
-	const struct host *me = j->q->m->host;
-	int own = -1;
-	for (size_t i = 0; i < n && own < 0; i++)
-		if (ascii_strcaseeq(v[i]->target, me->name))
-			own = v[i]->pref;
-	j->mx = xcalloc(n ? n : 1, sizeof *j->mx);
-	for (size_t i = 0; i < n; i++)
-		if (own < 0 || v[i]->pref < own)
-			j->mx[j->nmx++] = xstrdup(v[i]->target);
-	j->self_listed = own >= 0;
-	free(v);
-}
-
-static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
-			  const struct dns_answer *ans)
-{
-	struct job *j = ctx;
-	char diag[1024];
-	if (!ans || ans->rcode == DNS_R_SERVFAIL || ans->rcode == DNS_R_REFUSED) {
-		snprintf(diag, sizeof diag, "Host or domain name lookup failed: %s type=MX: %s", qname,
-			 ans ? dns_rcode_name(ans->rcode) : "timed out");
-		job_defer_all(j, "4.4.3", diag); /* RFC 5321 §5.1: temporary, retry */
-		return;
-	}
-	if (ans->rcode == DNS_R_NXDOMAIN) {
-		snprintf(diag, sizeof diag,
-			 "Host or domain name not found. Name service error for name=%s type=MX: "
-			 "Host not found",
-			 qname);
-		job_fail_all(j, "5.1.2", diag);
-		return;
-	}
-	if (dns_answer_is_null_mx(ans)) {
-		job_fail_all(j, "5.1.10", "Recipient address has null MX (RFC 7505)");
-		return;
-	}
-	order_mx(j, ans);
-	if (j->nmx == 0 && j->self_listed) {
-		snprintf(diag, sizeof diag, "mail for %s loops back to myself", j->domain);
-		job_fail_all(j, "5.4.6", diag);
-		return;
-	}
-	if (j->nmx == 0) { /* NODATA: the domain itself is the implicit MX */
-		free(j->mx);
-		j->mx = xcalloc(1, sizeof *j->mx);
-		j->mx[j->nmx++] = xstrdup(j->domain);
-	}
-	route_event(j, ans);
-	job_next_mx(j);
-}
-
-static void job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr)
-{
-	struct mta *m = q->m;
-	struct job *j = xcalloc(1, sizeof *j);
-	j->q = q;
-	snprintf(j->domain, sizeof j->domain, "%s", domain);
-	j->ridx = ridx;
-	j->nr = nr;
-	q->active_jobs++;
-	trace_q(m, q, "queue.attempt", NULL);
-	trace_int(m->sim->trace, "attempt", q->attempts);
-	trace_str(m->sim->trace, "domain", domain);
-	trace_end(m->sim->trace);
-	if (!m->host->resolver) {
-		job_defer_all(j, "4.3.0", "no resolver configured");
-		return;
-	}
-	resolver_query(m->host->resolver, domain, DNS_T_MX, job_mx_answer, j);
-}
-
-/* One attempt: local recipients are delivered now; remote ones are grouped
- * by domain, one job per domain, in first-appearance order. */
-static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg)
-{
-	struct qentry *q = ctx;
-	struct mta *m = q->m;
-	if (q->not_before > sim->now) {
-		/* Snoozed: nothing moves until the delivery window opens. */
-		q->retry_timer = sim_at(sim, q->not_before, ev_attempt, q, 0);
-		q->not_before = 0;
-		return;
-	}
-	q->attempts++;
-	q->retry_timer = 0;
-	q->active_jobs++; /* hold the entry while jobs start */
-	for (size_t i = 0; i < q->nr; i++)
-		if (q->r[i].state == QR_PENDING && is_local_domain(m, addr_domain(q->r[i].addr)))
-			deliver_local(m, q, i);
-	for (size_t i = 0; i < q->nr; i++) {
-		if (q->r[i].state != QR_PENDING)
-			continue;
-		const char *dom = addr_domain(q->r[i].addr);
-		size_t *ridx = xcalloc(q->nr, sizeof *ridx);
-		size_t n = 0;
-		for (size_t k = i; k < q->nr; k++)
-			if (q->r[k].state == QR_PENDING && ascii_strcaseeq(addr_domain(q->r[k].addr), dom)) {
-				ridx[n++] = k;
-				q->r[k].state = QR_ACTIVE;
-			}
-		job_start(q, dom, ridx, n);
-	}
-	if (--q->active_jobs == 0)
-		attempt_finished(m, q);
-}
-
-/* ----- one SMTP session to one MX host ------------------------------------ */
-
-static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
-			 const struct dns_answer *ans);
-
-static void job_next_mx(struct job *j)
-{
-	struct mta *m = j->q->m;
-	if (j->imx >= j->nmx) {
-		/* RFC 5321 §5.1: MX hosts exist but none has an address → error;
-		 * anything temporary on the way → defer. */
-		if (j->unresolvable == (int)j->nmx)
-			job_fail_all(j, "5.4.4", j->last_error);
-		else
-			job_defer_all(j, j->last_status[0] ? j->last_status : "4.4.1",
-				      j->last_error[0] ? j->last_error : "no MX host answered");
-		return;
-	}
-	resolver_query(m->host->resolver, j->mx[j->imx], DNS_T_A, job_a_answer, j);
-}
-
-static void sess_send_line(void *ud, const char *line)
-{
-	struct job *j = ud;
-	net_send_line(j->c, SIDE_CLIENT, "smtp.send", line);
-}
-
-static void sess_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
-{
-	struct job *j = ud;
-	char subj[256] = "";
-	msg_header(j->q->data, j->q->len, "Subject", subj, sizeof subj);
-	char sum[300];
-	snprintf(sum, sizeof sum, "Subject: %s", subj);
-	net_send_block(j->c, SIDE_CLIENT, "smtp.data", bytes, len, nlines, sum, j->q->tag);
-}
-
-static void sess_start_tls(void *ud)
-{
-	struct job *j = ud;
-	net_tls_start(j->c);
-}
-
-static void sess_done(void *ud, const struct smtpc_result *res)
-{
-	struct job *j = ud;
-	j->session_done = true;
-	j->nres = res->nrcpts;
-	j->res = xcalloc(res->nrcpts ? res->nrcpts : 1, sizeof *j->res);
-	memcpy(j->res, res->rcpts, res->nrcpts * sizeof *j->res);
-	for (size_t i = 0; i < j->nres; i++)
-		j->res[i].rcpt = NULL; /* borrowed from smtpc; we index by position */
-	char text[1024];
-	snprintf(text, sizeof text, "host %s said: %d %s%s%s", j->remote, res->reply.code,
-		 res->reply.enh, res->reply.enh[0] ? " " : "", res->reply.text);
-	if (res->session_failed) {
-		/* Refused greeting or a connection lost before any recipient was
-		 * decided: try the next MX (Postfix practice, email-facts §1.10). */
-		bool early = res->stage == SMTPC_STAGE_GREETING || res->stage == SMTPC_STAGE_CONN ||
-			     res->stage == SMTPC_STAGE_EHLO || res->stage == SMTPC_STAGE_HELO ||
-			     res->stage == SMTPC_STAGE_STARTTLS || res->stage == SMTPC_STAGE_TLS;
-		if (res->reply.code == 0)
-			snprintf(text, sizeof text, "lost connection with %s while in %s stage",
-				 j->remote, smtpc_stage_name(res->stage));
-		snprintf(j->last_error, sizeof j->last_error, "%s", text);
-		snprintf(j->last_status, sizeof j->last_status, "%s",
-			 res->reply.enh[0] ? res->reply.enh
-					   : (res->cls == SMTP_CLASS_PERMFAIL ? "5.0.0" : "4.4.2"));
-		j->try_next = early && (res->cls != SMTP_CLASS_OK);
-		/* Opportunistic TLS (Postfix smtp_tls_security_level = may): a
-		 * failed handshake is retried in plaintext with the same host. */
-		const char *pol = j->q->m->cfg->tls_policy;
-		if (res->stage == SMTPC_STAGE_TLS && !j->plaintext && pol && strcmp(pol, "may") == 0)
-			j->retry_plain = true;
-		if (res->stage == SMTPC_STAGE_TLS || (res->stage == SMTPC_STAGE_EHLO &&
-						      res->reply.code < 400 && res->reply.code > 0))
-			snprintf(j->last_status, sizeof j->last_status, "4.7.5");
-	}
-}
-
-static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg);
-
-static void sess_close(void *ud)
-{
-	struct job *j = ud;
-	if (j->c->open[SIDE_CLIENT])
-		net_close(j->c, SIDE_CLIENT);
-	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
-}
-
-static const struct smtpc_callbacks sess_callbacks = {
-	.send_line = sess_send_line,
-	.send_data = sess_send_data,
-	.start_tls = sess_start_tls,
-	.done = sess_done,
-	.close = sess_close,
-};
-
-static void apply_results(struct job *j)
-{
-	struct mta *m = j->q->m;
-	for (size_t k = 0; k < j->nr; k++) {
-		size_t i = j->ridx[k];
-		const struct smtpc_rcpt_result *r = k < j->nres ? &j->res[k] : NULL;
-		char diag[1024];
-		if (!r) {
-			rcpt_defer(m, j->q, i, "4.4.2", "no result for recipient");
-			continue;
-		}
-		snprintf(diag, sizeof diag, "host %s said: %d %s%s%s", j->remote, r->reply.code,
-			 r->reply.enh, r->reply.enh[0] ? " " : "", r->reply.text);
-		const char *st = r->reply.enh[0] ? r->reply.enh : NULL;
-		if (r->reply.code == 0)
-			snprintf(diag, sizeof diag, "%s", j->last_error);
-		switch (r->cls) {
-		case SMTP_CLASS_OK:
-			snprintf(j->q->r[i].remote, sizeof j->q->r[i].remote, "%s", j->remote);
-			rcpt_done(m, j->q, i, "relayed", st ? st : "2.0.0", diag);
-			break;
-		case SMTP_CLASS_TEMPFAIL:
-			rcpt_defer(m, j->q, i, st ? st : "4.0.0", diag);
-			break;
-		case SMTP_CLASS_PERMFAIL:
-			rcpt_fail(m, j->q, i, st ? st : "5.0.0", diag);
-			break;
-		}
-	}
-}
-
-static void job_connect(struct job *j, const char *ip);
-
-static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
-{
-	struct job *j = ctx;
-	if (j->c->open[SIDE_CLIENT])
-		net_close(j->c, SIDE_CLIENT);
-	sim_cancel(sim, j->cmd_timer);
-	j->cmd_timer = 0;
-	smtpc_free(j->sc);
-	j->sc = NULL;
-	if (j->retry_plain) {
-		free(j->res);
-		j->res = NULL;
-		j->nres = 0;
-		j->session_done = j->try_next = j->retry_plain = false;
-		j->plaintext = true;
-		policy_event(j->q->m, "defer", NULL,
-			     "TLS handshake failed; opportunistic TLS retries the same host in plaintext");
-		job_connect(j, j->ip);
-		return;
-	}
-	if (!j->session_done || j->try_next) {
-		free(j->res);
-		j->res = NULL;
-		j->nres = 0;
-		j->session_done = j->try_next = false;
-		j->imx++;
-		job_next_mx(j);
-		return;
-	}
-	apply_results(j);
-	job_end(j);
-}
-
-/* Postfix smtp_*_timeout: 300 s for the greeting and each reply (600 s
- * after the final dot is the RFC's minimum; one value keeps it simple). */
-#define SMTP_CLIENT_TIMEOUT SIM_US(300)
-
-static void ev_cmd_timeout(struct sim *sim, void *ctx, uint64_t arg)
-{
-	struct job *j = ctx;
-	j->cmd_timer = 0;
-	if (j->sc)
-		smtpc_timeout(j->sc);
-}
-
-static void arm_cmd_timer(struct job *j)
-{
-	struct sim *sim = j->q->m->sim;
-	sim_cancel(sim, j->cmd_timer);
-	j->cmd_timer = sim_after(sim, SMTP_CLIENT_TIMEOUT, ev_cmd_timeout, j, 0);
-}
-
-static void out_connected(void *ctx, struct conn *c)
-{
-	arm_cmd_timer(ctx);
-}
-
-static void out_data(void *ctx, struct conn *c, const char *data, size_t len)
-{
-	struct job *j = ctx;
-	if (!j->sc)
-		return;
-	arm_cmd_timer(j);
-	smtpc_feed(j->sc, data, len);
-}
-
-static void out_tls(void *ctx, struct conn *c, bool ok)
-{
-	struct job *j = ctx;
-	if (j->sc)
-		smtpc_tls_done(j->sc, ok);
-}
-
-static void out_closed(void *ctx, struct conn *c)
-{
-	struct job *j = ctx;
-	if (j->sc)
-		smtpc_disconnected(j->sc);
-}
-
-static void out_failed(void *ctx, struct conn *c, enum net_fail why)
-{
-	struct job *j = ctx;
-	snprintf(j->last_error, sizeof j->last_error, "connect to %s[%s]:25: %s", j->remote,
-		 c->dst_ip, why == NET_REFUSED ? "Connection refused" : "Connection timed out");
-	snprintf(j->last_status, sizeof j->last_status, "4.4.1");
-	j->try_next = true;
-	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
-}
-
-static const struct conn_ops out_ops = {
-	.connected = out_connected,
-	.failed = out_failed,
-	.data = out_data,
-	.tls = out_tls,
-	.closed = out_closed,
-};
-
-static void job_connect(struct job *j, const char *ip)
-{
-	struct mta *m = j->q->m;
-	snprintf(j->remote, sizeof j->remote, "%s", j->mx[j->imx]);
-	const char *pol = m->cfg->tls_policy ? m->cfg->tls_policy : "may";
-	struct smtpc_config cfg = {
-		.helo_name = m->host->name,
-		/* "may": opportunistic TLS between MTAs; "encrypt": insist. */
-		.starttls = strcmp(pol, "none") != 0 && !j->plaintext,
-		.require_tls = strcmp(pol, "encrypt") == 0,
-	};
-	j->sc = smtpc_new(&cfg, &sess_callbacks, j);
-	free(j->rcpts);
-	j->rcpts = xcalloc(j->nr, sizeof *j->rcpts);
-	for (size_t k = 0; k < j->nr; k++)
-		j->rcpts[k] = j->q->r[j->ridx[k]].addr;
-	smtpc_set_message(j->sc, j->q->sender, j->rcpts, j->nr, j->q->data, j->q->len);
-	j->c = net_connect(m->sim, m->host, ip, 25, &out_ops, j);
-}
-
-static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
-			 const struct dns_answer *ans)
-{
-	struct job *j = ctx;
-	char ip[64] = "";
-	for (size_t i = 0; ans && i < ans->n; i++)
-		if (ans->rrs[i].type == DNS_T_A) {
-			snprintf(ip, sizeof ip, "%u.%u.%u.%u", ans->rrs[i].addr[0], ans->rrs[i].addr[1],
-				 ans->rrs[i].addr[2], ans->rrs[i].addr[3]);
-			break;
-		}
-	if (!ip[0]) {
-		snprintf(j->last_error, sizeof j->last_error,
-			 "Host or domain name not found. Name service error for name=%s type=A: %s",
-			 qname, ans ? dns_rcode_name(ans->rcode) : "timed out");
-		snprintf(j->last_status, sizeof j->last_status, "4.4.3");
-		if (ans && (ans->rcode == DNS_R_NXDOMAIN || ans->rcode == DNS_R_NOERROR))
-			j->unresolvable++;
-		j->imx++;
-		job_next_mx(j);
-		return;
-	}
-	snprintf(j->ip, sizeof j->ip, "%s", ip);
-	j->plaintext = false;
-	job_connect(j, ip);
+	mtaq_enqueue(m, q);
 }
 
 /* ===== set-up ============================================================== */
@@ -1609,7 +650,7 @@ void mta_free(void *p)
 	while (m->queue) {
 		struct qentry *q = m->queue;
 		m->queue = q->next;
-		qentry_free(q);
+		mtaq_free(q);
 	}
 	for (size_t i = 0; i < m->ngrey; i++) {
 		free(m->grey[i].ip);
@@ -1623,3 +664,4 @@ void mta_free(void *p)
 	mailstore_free(m->store);
 	free(m);
 }
+

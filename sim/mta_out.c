@@ -1,0 +1,485 @@
+/* mta_out.c — remote delivery: for each destination domain of a queued
+ * message, the MX lookup and ordering (RFC 5321 §5.1), address lookups,
+ * and one outbound SMTP session (smtpc) per MX host tried, with the TLS
+ * policy, the client's command timeout and the per-recipient outcome. */
+#include "mta_int.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "resolver.h"
+#include "smtpc.h"
+#include "util.h"
+
+struct job {
+	struct qentry *q;
+	char domain[256];
+	size_t *ridx;            /* owned: indices into q->r */
+	size_t nr;
+	char **mx;               /* owned: target host names in try order */
+	size_t nmx, imx;
+	char last_error[1024];
+	char last_status[16];
+	struct conn *c;
+	struct smtpc *sc;        /* owned */
+	const char **rcpts;      /* owned array, strings borrowed */
+	bool session_done;
+	bool try_next;
+	struct smtpc_rcpt_result *res; /* owned copy of the outcome */
+	size_t nres;
+	char remote[256];
+	char ip[64];
+	bool plaintext;          /* retrying this MX without STARTTLS */
+	bool retry_plain;        /* the TLS handshake failed: go again in plaintext */
+	int unresolvable;        /* MX targets with no address at all */
+	bool self_listed;        /* we are one of the domain's MX hosts */
+	evq_id cmd_timer;        /* waiting for the server's next reply */
+};
+
+
+/* ===== remote delivery: one job per destination domain ===================== */
+
+static void job_free(struct job *j)
+{
+	for (size_t i = 0; i < j->nmx; i++)
+		free(j->mx[i]);
+	free(j->mx);
+	free(j->ridx);
+	free(j->rcpts);
+	free(j->res);
+	smtpc_free(j->sc);
+	free(j);
+}
+
+static void job_end(struct job *j)
+{
+	struct qentry *q = j->q;
+	job_free(j);
+	if (--q->active_jobs == 0)
+		mtaq_attempt_finished(q->m, q);
+}
+
+static void job_defer_all(struct job *j, const char *status, const char *diag)
+{
+	for (size_t k = 0; k < j->nr; k++)
+		mtaq_rcpt_defer(j->q->m, j->q, j->ridx[k], status, diag);
+	job_end(j);
+}
+
+static void job_fail_all(struct job *j, const char *status, const char *diag)
+{
+	for (size_t k = 0; k < j->nr; k++)
+		mtaq_rcpt_fail(j->q->m, j->q, j->ridx[k], status, diag);
+	job_end(j);
+}
+
+static void job_next_mx(struct job *j);
+
+static void route_event(struct job *j, const struct dns_answer *ans)
+{
+	struct mta *m = j->q->m;
+	char **v = xcalloc(j->nmx ? j->nmx : 1, sizeof *v);
+	for (size_t i = 0; i < j->nmx; i++) {
+		int pref = -1;
+		for (size_t k = 0; ans && k < ans->n; k++)
+			if (ans->rrs[k].type == DNS_T_MX && ascii_strcaseeq(ans->rrs[k].target, j->mx[i]))
+				pref = ans->rrs[k].pref;
+		v[i] = pref >= 0 ? xasprintf("%d %s.", pref, j->mx[i])
+				 : xasprintf("0 %s. (implicit MX)", j->mx[i]);
+	}
+	mtaq_trace(m, j->q, "route.mx", NULL);
+	trace_str(m->sim->trace, "domain", j->domain);
+	trace_strv(m->sim->trace, "mx", (const char *const *)v, j->nmx);
+	trace_end(m->sim->trace);
+	for (size_t i = 0; i < j->nmx; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int cmp_pref(const void *a, const void *b)
+{
+	const struct dns_rr *x = *(const struct dns_rr *const *)a, *y = *(const struct dns_rr *const *)b;
+	return (x->pref > y->pref) - (x->pref < y->pref);
+}
+
+/* RFC 5321 §5.1: lowest preference first; equal preferences in random
+ * order (the seeded PRNG, so runs stay reproducible). */
+static void order_mx(struct job *j, const struct dns_answer *ans)
+{
+	struct sim *sim = j->q->m->sim;
+	const struct dns_rr **v = xcalloc(ans->n ? ans->n : 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < ans->n; i++)
+		if (ans->rrs[i].type == DNS_T_MX)
+			v[n++] = &ans->rrs[i];
+	/* Insertion-stable sort, then shuffle each run of equal preference. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && cmp_pref(&v[k - 1], &v[k]) > 0; k--) {
+			const struct dns_rr *t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	for (size_t s = 0; s < n;) {
+		size_t e = s;
+		while (e < n && v[e]->pref == v[s]->pref)
+			e++;
+		/* Fisher-Yates over v[s..e). */
+		for (size_t left = e - s; left > 1; left--) {
+			size_t i = s + left - 1;
+			size_t k = s + rng_below(&sim->rng, (uint32_t)left);
+			const struct dns_rr *t = v[i];
+			v[i] = v[k];
+			v[k] = t;
+		}
+		s = e;
+	}
+	/* RFC 5321 §5.1 rule 9: a relay in the MX list drops itself and every
+	 * entry of equal or higher preference (a backup MX hands mail upward). */
+	const struct host *me = j->q->m->host;
+	int own = -1;
+	for (size_t i = 0; i < n && own < 0; i++)
+		if (ascii_strcaseeq(v[i]->target, me->name))
+			own = v[i]->pref;
+	j->mx = xcalloc(n ? n : 1, sizeof *j->mx);
+	for (size_t i = 0; i < n; i++)
+		if (own < 0 || v[i]->pref < own)
+			j->mx[j->nmx++] = xstrdup(v[i]->target);
+	j->self_listed = own >= 0;
+	free(v);
+}
+
+static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			  const struct dns_answer *ans)
+{
+	struct job *j = ctx;
+	char diag[1024];
+	if (!ans || ans->rcode == DNS_R_SERVFAIL || ans->rcode == DNS_R_REFUSED) {
+		snprintf(diag, sizeof diag, "Host or domain name lookup failed: %s type=MX: %s", qname,
+			 ans ? dns_rcode_name(ans->rcode) : "timed out");
+		job_defer_all(j, "4.4.3", diag); /* RFC 5321 §5.1: temporary, retry */
+		return;
+	}
+	if (ans->rcode == DNS_R_NXDOMAIN) {
+		snprintf(diag, sizeof diag,
+			 "Host or domain name not found. Name service error for name=%s type=MX: "
+			 "Host not found",
+			 qname);
+		job_fail_all(j, "5.1.2", diag);
+		return;
+	}
+	if (dns_answer_is_null_mx(ans)) {
+		job_fail_all(j, "5.1.10", "Recipient address has null MX (RFC 7505)");
+		return;
+	}
+	order_mx(j, ans);
+	if (j->nmx == 0 && j->self_listed) {
+		snprintf(diag, sizeof diag, "mail for %s loops back to myself", j->domain);
+		job_fail_all(j, "5.4.6", diag);
+		return;
+	}
+	if (j->nmx == 0) { /* NODATA: the domain itself is the implicit MX */
+		free(j->mx);
+		j->mx = xcalloc(1, sizeof *j->mx);
+		j->mx[j->nmx++] = xstrdup(j->domain);
+	}
+	route_event(j, ans);
+	job_next_mx(j);
+}
+
+void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr)
+{
+	struct mta *m = q->m;
+	struct job *j = xcalloc(1, sizeof *j);
+	j->q = q;
+	snprintf(j->domain, sizeof j->domain, "%s", domain);
+	j->ridx = ridx;
+	j->nr = nr;
+	q->active_jobs++;
+	mtaq_trace(m, q, "queue.attempt", NULL);
+	trace_int(m->sim->trace, "attempt", q->attempts);
+	trace_str(m->sim->trace, "domain", domain);
+	trace_end(m->sim->trace);
+	if (!m->host->resolver) {
+		job_defer_all(j, "4.3.0", "no resolver configured");
+		return;
+	}
+	resolver_query(m->host->resolver, domain, DNS_T_MX, job_mx_answer, j);
+}
+
+
+static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			 const struct dns_answer *ans);
+
+static void job_next_mx(struct job *j)
+{
+	struct mta *m = j->q->m;
+	if (j->imx >= j->nmx) {
+		/* RFC 5321 §5.1: MX hosts exist but none has an address → error;
+		 * anything temporary on the way → defer. */
+		if (j->unresolvable == (int)j->nmx)
+			job_fail_all(j, "5.4.4", j->last_error);
+		else
+			job_defer_all(j, j->last_status[0] ? j->last_status : "4.4.1",
+				      j->last_error[0] ? j->last_error : "no MX host answered");
+		return;
+	}
+	resolver_query(m->host->resolver, j->mx[j->imx], DNS_T_A, job_a_answer, j);
+}
+
+static void sess_send_line(void *ud, const char *line)
+{
+	struct job *j = ud;
+	net_send_line(j->c, SIDE_CLIENT, "smtp.send", line);
+}
+
+static void sess_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
+{
+	struct job *j = ud;
+	char subj[256] = "";
+	msg_header(j->q->data, j->q->len, "Subject", subj, sizeof subj);
+	char sum[300];
+	snprintf(sum, sizeof sum, "Subject: %s", subj);
+	net_send_block(j->c, SIDE_CLIENT, "smtp.data", bytes, len, nlines, sum, j->q->tag);
+}
+
+static void sess_start_tls(void *ud)
+{
+	struct job *j = ud;
+	net_tls_start(j->c);
+}
+
+static void sess_done(void *ud, const struct smtpc_result *res)
+{
+	struct job *j = ud;
+	j->session_done = true;
+	j->nres = res->nrcpts;
+	j->res = xcalloc(res->nrcpts ? res->nrcpts : 1, sizeof *j->res);
+	memcpy(j->res, res->rcpts, res->nrcpts * sizeof *j->res);
+	for (size_t i = 0; i < j->nres; i++)
+		j->res[i].rcpt = NULL; /* borrowed from smtpc; we index by position */
+	char text[1024];
+	snprintf(text, sizeof text, "host %s said: %d %s%s%s", j->remote, res->reply.code,
+		 res->reply.enh, res->reply.enh[0] ? " " : "", res->reply.text);
+	if (res->session_failed) {
+		/* Refused greeting or a connection lost before any recipient was
+		 * decided: try the next MX (Postfix practice, email-facts §1.10). */
+		bool early = res->stage == SMTPC_STAGE_GREETING || res->stage == SMTPC_STAGE_CONN ||
+			     res->stage == SMTPC_STAGE_EHLO || res->stage == SMTPC_STAGE_HELO ||
+			     res->stage == SMTPC_STAGE_STARTTLS || res->stage == SMTPC_STAGE_TLS;
+		if (res->reply.code == 0)
+			snprintf(text, sizeof text, "lost connection with %s while in %s stage",
+				 j->remote, smtpc_stage_name(res->stage));
+		snprintf(j->last_error, sizeof j->last_error, "%s", text);
+		snprintf(j->last_status, sizeof j->last_status, "%s",
+			 res->reply.enh[0] ? res->reply.enh
+					   : (res->cls == SMTP_CLASS_PERMFAIL ? "5.0.0" : "4.4.2"));
+		j->try_next = early && (res->cls != SMTP_CLASS_OK);
+		/* Opportunistic TLS (Postfix smtp_tls_security_level = may): a
+		 * failed handshake is retried in plaintext with the same host. */
+		const char *pol = j->q->m->cfg->tls_policy;
+		if (res->stage == SMTPC_STAGE_TLS && !j->plaintext && pol && strcmp(pol, "may") == 0)
+			j->retry_plain = true;
+		if (res->stage == SMTPC_STAGE_TLS || (res->stage == SMTPC_STAGE_EHLO &&
+						      res->reply.code < 400 && res->reply.code > 0))
+			snprintf(j->last_status, sizeof j->last_status, "4.7.5");
+	}
+}
+
+static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg);
+
+static void sess_close(void *ud)
+{
+	struct job *j = ud;
+	if (j->c->open[SIDE_CLIENT])
+		net_close(j->c, SIDE_CLIENT);
+	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
+}
+
+static const struct smtpc_callbacks sess_callbacks = {
+	.send_line = sess_send_line,
+	.send_data = sess_send_data,
+	.start_tls = sess_start_tls,
+	.done = sess_done,
+	.close = sess_close,
+};
+
+static void apply_results(struct job *j)
+{
+	struct mta *m = j->q->m;
+	for (size_t k = 0; k < j->nr; k++) {
+		size_t i = j->ridx[k];
+		const struct smtpc_rcpt_result *r = k < j->nres ? &j->res[k] : NULL;
+		char diag[1024];
+		if (!r) {
+			mtaq_rcpt_defer(m, j->q, i, "4.4.2", "no result for recipient");
+			continue;
+		}
+		snprintf(diag, sizeof diag, "host %s said: %d %s%s%s", j->remote, r->reply.code,
+			 r->reply.enh, r->reply.enh[0] ? " " : "", r->reply.text);
+		const char *st = r->reply.enh[0] ? r->reply.enh : NULL;
+		if (r->reply.code == 0)
+			snprintf(diag, sizeof diag, "%s", j->last_error);
+		switch (r->cls) {
+		case SMTP_CLASS_OK:
+			snprintf(j->q->r[i].remote, sizeof j->q->r[i].remote, "%s", j->remote);
+			mtaq_rcpt_done(m, j->q, i, "relayed", st ? st : "2.0.0", diag);
+			break;
+		case SMTP_CLASS_TEMPFAIL:
+			mtaq_rcpt_defer(m, j->q, i, st ? st : "4.0.0", diag);
+			break;
+		case SMTP_CLASS_PERMFAIL:
+			mtaq_rcpt_fail(m, j->q, i, st ? st : "5.0.0", diag);
+			break;
+		}
+	}
+}
+
+static void job_connect(struct job *j, const char *ip);
+
+static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct job *j = ctx;
+	if (j->c->open[SIDE_CLIENT])
+		net_close(j->c, SIDE_CLIENT);
+	sim_cancel(sim, j->cmd_timer);
+	j->cmd_timer = 0;
+	smtpc_free(j->sc);
+	j->sc = NULL;
+	if (j->retry_plain) {
+		free(j->res);
+		j->res = NULL;
+		j->nres = 0;
+		j->session_done = j->try_next = j->retry_plain = false;
+		j->plaintext = true;
+		mta_policy_event(j->q->m, "defer", NULL,
+			     "TLS handshake failed; opportunistic TLS retries the same host in plaintext");
+		job_connect(j, j->ip);
+		return;
+	}
+	if (!j->session_done || j->try_next) {
+		free(j->res);
+		j->res = NULL;
+		j->nres = 0;
+		j->session_done = j->try_next = false;
+		j->imx++;
+		job_next_mx(j);
+		return;
+	}
+	apply_results(j);
+	job_end(j);
+}
+
+/* Postfix smtp_*_timeout: 300 s for the greeting and each reply (600 s
+ * after the final dot is the RFC's minimum; one value keeps it simple). */
+#define SMTP_CLIENT_TIMEOUT SIM_US(300)
+
+static void ev_cmd_timeout(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct job *j = ctx;
+	j->cmd_timer = 0;
+	if (j->sc)
+		smtpc_timeout(j->sc);
+}
+
+static void arm_cmd_timer(struct job *j)
+{
+	struct sim *sim = j->q->m->sim;
+	sim_cancel(sim, j->cmd_timer);
+	j->cmd_timer = sim_after(sim, SMTP_CLIENT_TIMEOUT, ev_cmd_timeout, j, 0);
+}
+
+static void out_connected(void *ctx, struct conn *c)
+{
+	arm_cmd_timer(ctx);
+}
+
+static void out_data(void *ctx, struct conn *c, const char *data, size_t len)
+{
+	struct job *j = ctx;
+	if (!j->sc)
+		return;
+	arm_cmd_timer(j);
+	smtpc_feed(j->sc, data, len);
+}
+
+static void out_tls(void *ctx, struct conn *c, bool ok)
+{
+	struct job *j = ctx;
+	if (j->sc)
+		smtpc_tls_done(j->sc, ok);
+}
+
+static void out_closed(void *ctx, struct conn *c)
+{
+	struct job *j = ctx;
+	if (j->sc)
+		smtpc_disconnected(j->sc);
+}
+
+static void out_failed(void *ctx, struct conn *c, enum net_fail why)
+{
+	struct job *j = ctx;
+	snprintf(j->last_error, sizeof j->last_error, "connect to %s[%s]:25: %s", j->remote,
+		 c->dst_ip, why == NET_REFUSED ? "Connection refused" : "Connection timed out");
+	snprintf(j->last_status, sizeof j->last_status, "4.4.1");
+	j->try_next = true;
+	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
+}
+
+static const struct conn_ops out_ops = {
+	.connected = out_connected,
+	.failed = out_failed,
+	.data = out_data,
+	.tls = out_tls,
+	.closed = out_closed,
+};
+
+static void job_connect(struct job *j, const char *ip)
+{
+	struct mta *m = j->q->m;
+	snprintf(j->remote, sizeof j->remote, "%s", j->mx[j->imx]);
+	const char *pol = m->cfg->tls_policy ? m->cfg->tls_policy : "may";
+	struct smtpc_config cfg = {
+		.helo_name = m->host->name,
+		/* "may": opportunistic TLS between MTAs; "encrypt": insist. */
+		.starttls = strcmp(pol, "none") != 0 && !j->plaintext,
+		.require_tls = strcmp(pol, "encrypt") == 0,
+	};
+	j->sc = smtpc_new(&cfg, &sess_callbacks, j);
+	free(j->rcpts);
+	j->rcpts = xcalloc(j->nr, sizeof *j->rcpts);
+	for (size_t k = 0; k < j->nr; k++)
+		j->rcpts[k] = j->q->r[j->ridx[k]].addr;
+	smtpc_set_message(j->sc, j->q->sender, j->rcpts, j->nr, j->q->data, j->q->len);
+	j->c = net_connect(m->sim, m->host, ip, 25, &out_ops, j);
+}
+
+static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
+			 const struct dns_answer *ans)
+{
+	struct job *j = ctx;
+	char ip[64] = "";
+	for (size_t i = 0; ans && i < ans->n; i++)
+		if (ans->rrs[i].type == DNS_T_A) {
+			snprintf(ip, sizeof ip, "%u.%u.%u.%u", ans->rrs[i].addr[0], ans->rrs[i].addr[1],
+				 ans->rrs[i].addr[2], ans->rrs[i].addr[3]);
+			break;
+		}
+	if (!ip[0]) {
+		snprintf(j->last_error, sizeof j->last_error,
+			 "Host or domain name not found. Name service error for name=%s type=A: %s",
+			 qname, ans ? dns_rcode_name(ans->rcode) : "timed out");
+		snprintf(j->last_status, sizeof j->last_status, "4.4.3");
+		if (ans && (ans->rcode == DNS_R_NXDOMAIN || ans->rcode == DNS_R_NOERROR))
+			j->unresolvable++;
+		j->imx++;
+		job_next_mx(j);
+		return;
+	}
+	snprintf(j->ip, sizeof j->ip, "%s", ip);
+	j->plaintext = false;
+	job_connect(j, ip);
+}
+

@@ -1,0 +1,446 @@
+/* mta_queue.c — the MTA's queue: entries, per-recipient outcomes, DSNs
+ * (RFC 3464), the retry schedule and expiry (retry.c), local delivery
+ * into the mailstore and forwarding (SRS). Every decision is a trace
+ * event: queue.enter, queue.attempt, queue.defer, queue.bounce,
+ * queue.expire, queue.done, dsn.create, mailbox.store. */
+#include "mta_int.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsn.h"
+#include "mailstore.h"
+#include "msg.h"
+#include "srs.h"
+#include "util.h"
+
+static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg);
+static void deliver_local(struct mta *m, struct qentry *q, size_t i);
+
+/* ===== the queue ========================================================== */
+
+void mtaq_free(struct qentry *q)
+{
+	for (size_t i = 0; i < q->nr; i++)
+		free(q->r[i].addr);
+	free(q->r);
+	free(q->forward);
+	free(q->tag);
+	free(q->sender);
+	free(q->data);
+	free(q);
+}
+
+static void unlink_entry(struct mta *m, struct qentry *q)
+{
+	for (struct qentry **pp = &m->queue; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			return;
+		}
+}
+
+long mta_queued(const struct mta *m)
+{
+	long n = 0;
+	for (const struct qentry *q = m->queue; q; q = q->next)
+		for (size_t i = 0; i < q->nr; i++)
+			n += !q->is_dsn && (q->r[i].state == QR_PENDING || q->r[i].state == QR_ACTIVE);
+	return n;
+}
+
+void mtaq_trace(struct mta *m, struct qentry *q, const char *kind, const char *rcpt)
+{
+	trace_begin(m->sim->trace, m->sim->now, kind);
+	trace_node(m->sim->trace, m->host->name);
+	trace_msg(m->sim->trace, q->tag);
+	if (rcpt)
+		trace_rcpt(m->sim->trace, rcpt);
+	trace_str(m->sim->trace, "queue_id", q->qid);
+}
+
+
+void mtaq_header(struct mta *m, const char *tag, const char *name, const char *value)
+{
+	trace_begin(m->sim->trace, m->sim->now, "msg.header");
+	trace_node(m->sim->trace, m->host->name);
+	trace_msg(m->sim->trace, tag);
+	trace_str(m->sim->trace, "name", name);
+	trace_str(m->sim->trace, "value", value);
+	trace_end(m->sim->trace);
+}
+
+
+struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rcpts,
+				 size_t n, const char *data, size_t len, const char *tag)
+{
+	struct qentry *q = xcalloc(1, sizeof *q);
+	q->m = m;
+	/* Postfix-like queue ids: hex of a per-host counter mixed with time;
+	 * sequential, never random, so traces stay stable. */
+	snprintf(q->qid, sizeof q->qid, "%05" PRIX64 "%04" PRIX32,
+		 (m->sim->now / 1000) & 0xFFFFF, ++m->qcounter & 0xFFFF);
+	q->sender = xstrdup(sender);
+	q->r = xcalloc(n ? n : 1, sizeof *q->r);
+	q->nr = n;
+	for (size_t i = 0; i < n; i++)
+		q->r[i].addr = xstrdup(rcpts[i]);
+	q->data = xstrndup(data, len);
+	q->len = len;
+	q->arrival = m->sim->now;
+	q->first_failure = -1;
+	q->tag = xstrdup(tag ? tag : q->qid);
+	q->next = m->queue;
+	m->queue = q;
+	return q;
+}
+
+void mtaq_enqueue(struct mta *m, struct qentry *q)
+{
+	mtaq_trace(m, q, "queue.enter", NULL);
+	trace_str(m->sim->trace, "from", q->sender);
+	const char **v = xcalloc(q->nr, sizeof *v);
+	for (size_t i = 0; i < q->nr; i++)
+		v[i] = q->r[i].addr;
+	trace_strv(m->sim->trace, "rcpts", v, q->nr);
+	free(v);
+	trace_int(m->sim->trace, "bytes", (int64_t)q->len);
+	trace_end(m->sim->trace);
+	sim_after(m->sim, 0, ev_attempt, q, 0);
+}
+
+/* ===== outcomes ============================================================ */
+
+void mtaq_rcpt_done(struct mta *m, struct qentry *q, size_t i, const char *result,
+		      const char *status, const char *reason)
+{
+	q->r[i].state = QR_DONE;
+	q->r[i].last_attempt = m->sim->now;
+	mtaq_trace(m, q, "queue.done", q->r[i].addr);
+	trace_str(m->sim->trace, "result", result);
+	if (status)
+		trace_str(m->sim->trace, "status", status);
+	if (reason)
+		trace_str(m->sim->trace, "reason", reason);
+	trace_end(m->sim->trace);
+}
+
+void mtaq_rcpt_fail(struct mta *m, struct qentry *q, size_t i, const char *status,
+		      const char *diag)
+{
+	/* status/diag may point into q->r[i] itself (expiry reuses the last
+	 * reason), so copy through locals. */
+	char st[sizeof q->r[i].status], dg[sizeof q->r[i].diag];
+	snprintf(st, sizeof st, "%s", status);
+	snprintf(dg, sizeof dg, "%s", diag);
+	status = st;
+	diag = dg;
+	q->r[i].state = QR_FAILED;
+	q->r[i].last_attempt = m->sim->now;
+	memcpy(q->r[i].status, st, sizeof st);
+	memcpy(q->r[i].diag, dg, sizeof dg);
+	mtaq_trace(m, q, "queue.bounce", q->r[i].addr);
+	trace_str(m->sim->trace, "status", status);
+	trace_str(m->sim->trace, "class", status[0] == '5' ? "hard" : "expired");
+	trace_str(m->sim->trace, "reason", diag);
+	trace_end(m->sim->trace);
+	if (!q->is_dsn)
+		m->sim->stats.bounced++;
+}
+
+void mtaq_rcpt_defer(struct mta *m, struct qentry *q, size_t i, const char *status,
+		       const char *diag)
+{
+	q->r[i].state = QR_PENDING;
+	q->r[i].last_attempt = m->sim->now;
+	snprintf(q->r[i].status, sizeof q->r[i].status, "%s", status);
+	snprintf(q->r[i].diag, sizeof q->r[i].diag, "%s", diag);
+}
+
+/* ===== delivery status notifications (RFC 3464) =========================== */
+
+static void dsn_event(struct mta *m, struct qentry *q, const char *dsn_tag, const char *action,
+		      const struct dsn_rcpt *v, size_t n)
+{
+	struct sim *sim = m->sim;
+	trace_begin(sim->trace, sim->now, "dsn.create");
+	trace_node(sim->trace, m->host->name);
+	trace_msg(sim->trace, q->tag);
+	trace_str(sim->trace, "dsn_msg", dsn_tag);
+	trace_str(sim->trace, "to", q->sender);
+	trace_str(sim->trace, "action", action);
+	trace_str(sim->trace, "status", n ? v[0].status : "");
+	const char **r = xcalloc(n ? n : 1, sizeof *r);
+	for (size_t i = 0; i < n; i++)
+		r[i] = v[i].final_recipient;
+	trace_strv(sim->trace, "rcpts", r, n);
+	free(r);
+	trace_end(sim->trace);
+}
+
+/* One DSN for every recipient in `want` state that no DSN named yet, sent
+ * back to the envelope sender with MAIL FROM:<> through our own queue. */
+static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
+{
+	struct sim *sim = m->sim;
+	enum qr_state want = action == DSN_FAILED ? QR_FAILED : QR_PENDING;
+	size_t n = 0;
+	struct dsn_rcpt *v = xcalloc(q->nr, sizeof *v);
+	char (*last)[64] = xcalloc(q->nr, sizeof *last);
+	char until[64], arrival[64], date[64], mid[300], boundary[80], tag[300], remote_diag[1100];
+	sim_date_at(sim, retry_give_up_time(&m->retry, q->arrival, q->first_failure < 0 ? sim->now : q->first_failure), until, sizeof until);
+	for (size_t i = 0; i < q->nr; i++) {
+		struct qrcpt *r = &q->r[i];
+		if (r->state != want || (action == DSN_FAILED && r->reported))
+			continue;
+		r->reported = action == DSN_FAILED;
+		sim_date_at(sim, r->last_attempt, last[n], sizeof last[n]);
+		v[n] = (struct dsn_rcpt){.final_recipient = r->addr, .action = action,
+					 .status = r->status[0] ? r->status : "4.0.0",
+					 .remote_mta = r->remote[0] ? r->remote : NULL,
+					 .diagnostic = r->diag[0] ? r->diag : NULL,
+					 .last_attempt_date = last[n],
+					 .will_retry_until = action == DSN_DELAYED ? until : NULL};
+		n++;
+	}
+	if (n == 0)
+		goto out;
+	if (!q->sender[0]) {
+		/* RFC 5321 §4.5.5 / §6.1: never a report about a report. */
+		mta_policy_event(m, "discard", NULL,
+			     "no DSN for a message sent with the null sender <> (it is itself a bounce)");
+		goto out;
+	}
+	q->dsn_count++;
+	if (action == DSN_FAILED && ++q->fail_dsns > 1)
+		snprintf(tag, sizeof tag, "%s.dsn%d", q->tag, q->fail_dsns);
+	else
+		snprintf(tag, sizeof tag, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
+	sim_date(sim, date, sizeof date);
+	sim_date_at(sim, q->arrival, arrival, sizeof arrival);
+	snprintf(mid, sizeof mid, "<%" PRId64 ".%s.%d@%s>", (sim->epoch_unix_us + sim->now) / 1000000,
+		 q->qid, q->dsn_count, m->host->name);
+	snprintf(boundary, sizeof boundary, "%s.%d/%s", q->qid, q->dsn_count, m->host->name);
+	char postmaster[300];
+	snprintf(postmaster, sizeof postmaster, "MAILER-DAEMON@%s", m->host->name);
+	(void)remote_diag;
+	struct dsn_report rep = {
+		.reporting_mta = m->host->name,
+		.arrival_date = arrival,
+		.date = date,
+		.message_id = mid,
+		.to = q->sender,
+		.postmaster = postmaster,
+		.rcpts = v,
+		.nrcpts = n,
+		.original = q->data,
+		.original_len = q->len,
+		.return_full = false,
+		.boundary = boundary,
+	};
+	struct strbuf out;
+	sb_init(&out);
+	dsn_build(&rep, &out);
+	dsn_event(m, q, tag, dsn_action_name(action), v, n);
+	sim_tag_add(sim, mid, tag);
+	const char *to = q->sender;
+	struct qentry *d = mtaq_new(m, "", &to, 1, out.data, out.len, tag);
+	d->is_dsn = true;
+	sb_free(&out);
+	mtaq_enqueue(m, d);
+out:
+	free(v);
+	free(last);
+}
+
+static void retire(struct mta *m, struct qentry *q)
+{
+	unlink_entry(m, q);
+	mtaq_free(q);
+}
+
+static void trace_deferrals(struct mta *m, struct qentry *q, int64_t next)
+{
+	struct sim *sim = m->sim;
+	for (size_t i = 0; i < q->nr; i++) {
+		if (q->r[i].state != QR_PENDING)
+			continue;
+		mtaq_trace(m, q, "queue.defer", q->r[i].addr);
+		trace_str(sim->trace, "status", q->r[i].status);
+		trace_str(sim->trace, "class", "soft");
+		trace_str(sim->trace, "reason", q->r[i].diag);
+		trace_str(sim->trace, "queue", "deferred");
+		trace_int(sim->trace, "attempt", q->attempts);
+		trace_time(sim->trace, "next_attempt", next);
+		trace_end(sim->trace);
+	}
+}
+
+/* After every job of an attempt has finished: report failures, then retry,
+ * warn, expire or retire (Postfix qmgr semantics, email-facts §5). */
+void mtaq_attempt_finished(struct mta *m, struct qentry *q)
+{
+	struct sim *sim = m->sim;
+	send_dsn(m, q, DSN_FAILED);
+	bool pending = false;
+	for (size_t i = 0; i < q->nr; i++)
+		pending |= q->r[i].state == QR_PENDING;
+	if (!pending) {
+		retire(m, q);
+		return;
+	}
+	if (q->first_failure < 0)
+		q->first_failure = sim->now;
+	int64_t next, interval;
+	double u = rng_u32(&sim->rng) / 4294967296.0;
+	if (!retry_next(&m->retry, sim->now, q->arrival, q->first_failure, q->last_interval, u, &next,
+			&interval)) {
+		/* Give up: the last temporary reason becomes the bounce (Postfix
+		 * "status=expired, returned to sender"). */
+		mtaq_trace(m, q, "queue.expire", NULL);
+		trace_time(sim->trace, "age", sim->now - q->arrival);
+		trace_end(sim->trace);
+		for (size_t i = 0; i < q->nr; i++)
+			if (q->r[i].state == QR_PENDING)
+				mtaq_rcpt_fail(m, q, i, q->r[i].status[0] ? q->r[i].status : "4.4.7",
+					  q->r[i].diag);
+		send_dsn(m, q, DSN_FAILED);
+		retire(m, q);
+		return;
+	}
+	q->last_interval = interval;
+	trace_deferrals(m, q, next);
+	if (m->retry.delay_warning > 0 && !q->warned && !q->is_dsn &&
+	    sim->now - q->arrival >= m->retry.delay_warning) {
+		q->warned = true;
+		send_dsn(m, q, DSN_DELAYED);
+	}
+	q->retry_timer = sim_at(sim, next, ev_attempt, q, 0);
+}
+
+/* ===== local delivery ===================================================== */
+
+/* Hand a copy on to another address (a relay user's real mailbox, or a
+ * filter rule): a new queue entry, its envelope sender rewritten with SRS
+ * when this host has a secret, so SPF at the next hop checks our domain. */
+static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *to)
+{
+	struct sim *sim = m->sim;
+	char sender[600];
+	snprintf(sender, sizeof sender, "%s", q->sender);
+	if (m->cfg->srs_secret && q->sender[0])
+		/* The forwarding address's domain vouches for the new sender. */
+		srs_forward(m->cfg->srs_secret, q->sender, addr_domain(q->r[i].addr),
+			    (sim->epoch_unix_us + sim->now) / 86400000000LL, sender, sizeof sender);
+	char why[900];
+	snprintf(why, sizeof why, "forward %s to %s%s%s", q->r[i].addr, to,
+		 strcmp(sender, q->sender) ? ", envelope sender rewritten (SRS) to " : "",
+		 strcmp(sender, q->sender) ? sender : "");
+	mta_policy_event(m, "forward", q->r[i].addr, why);
+	struct qentry *f = mtaq_new(m, sender, &to, 1, q->data, q->len, q->tag);
+	f->is_dsn = q->is_dsn;
+	mtaq_rcpt_done(m, q, i, "forwarded", "2.0.0", why);
+	mtaq_enqueue(m, f);
+}
+
+static void deliver_local(struct mta *m, struct qentry *q, size_t i)
+{
+	struct sim *sim = m->sim;
+	struct qrcpt *r = &q->r[i];
+	const struct scn_user *su = mta_resolve_local(m, r->addr);
+	struct mbox_user *u = su ? mailstore_user(m->store, su->address) : NULL;
+	if (!u) {
+		mtaq_rcpt_fail(m, q, i, "5.1.1", "User unknown in local recipient table");
+		return;
+	}
+	if (q->forward || su->forward) {
+		forward_copy(m, q, i, q->forward ? q->forward : su->forward);
+		return;
+	}
+	if (q->deny) {
+		/* The recipient's own rule: accepted, then dropped, no bounce. */
+		r->state = QR_DONE;
+		if (!q->is_dsn)
+			sim->stats.rejected++;
+		mtaq_rcpt_done(m, q, i, "denied", "2.0.0", "dropped by the recipient's filter rule");
+		return;
+	}
+	struct strbuf copy;
+	sb_init(&copy);
+	sb_append(&copy, q->data, q->len);
+	char rp[600];
+	snprintf(rp, sizeof rp, "<%s>", q->sender);
+	/* RFC 5321 §4.4: final delivery records the reverse-path. */
+	msg_prepend_header(&copy, "Return-Path", rp);
+	if (u->quota && mbox_usage(u) + (int64_t)copy.len > u->quota) {
+		sb_free(&copy);
+		char why[600];
+		snprintf(why, sizeof why, "<%s>: mailbox full: %" PRId64 " of %" PRId64
+					  " bytes used, this message needs %zu more",
+			 r->addr, mbox_usage(u), u->quota, q->len);
+		mtaq_rcpt_fail(m, q, i, "5.2.2", why);
+		return;
+	}
+	mtaq_header(m, q->tag, "Return-Path", rp);
+	const char *folder = q->folder[0] ? q->folder : "INBOX";
+	struct stored_msg *sm = mbox_store(u, folder, copy.data, copy.len, sim->now,
+					   sim->epoch_unix_us + sim->now, q->tag);
+	sm->flags = q->flags;
+	trace_begin(sim->trace, sim->now, "mailbox.store");
+	trace_node(sim->trace, m->host->name);
+	trace_msg(sim->trace, q->tag);
+	trace_rcpt(sim->trace, r->addr);
+	trace_str(sim->trace, "user", u->address);
+	trace_str(sim->trace, "folder", folder);
+	trace_int(sim->trace, "bytes", (int64_t)copy.len);
+	trace_end(sim->trace);
+	sb_free(&copy);
+	if (q->is_dsn)
+		sim->stats.dsn_sent++;
+	else if (q->quarantine)
+		sim->stats.quarantined++;
+	else
+		sim->stats.delivered++;
+	mtaq_rcpt_done(m, q, i, q->quarantine ? "quarantined" : "delivered", "2.0.0",
+		  q->quarantine ? "held in quarantine" : "delivered to mailbox");
+}
+
+
+/* One attempt: local recipients are delivered now; remote ones are grouped
+ * by domain, one job per domain, in first-appearance order. */
+static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct qentry *q = ctx;
+	struct mta *m = q->m;
+	if (q->not_before > sim->now) {
+		/* Snoozed: nothing moves until the delivery window opens. */
+		q->retry_timer = sim_at(sim, q->not_before, ev_attempt, q, 0);
+		q->not_before = 0;
+		return;
+	}
+	q->attempts++;
+	q->retry_timer = 0;
+	q->active_jobs++; /* hold the entry while jobs start */
+	for (size_t i = 0; i < q->nr; i++)
+		if (q->r[i].state == QR_PENDING && mta_is_local_domain(m, addr_domain(q->r[i].addr)))
+			deliver_local(m, q, i);
+	for (size_t i = 0; i < q->nr; i++) {
+		if (q->r[i].state != QR_PENDING)
+			continue;
+		const char *dom = addr_domain(q->r[i].addr);
+		size_t *ridx = xcalloc(q->nr, sizeof *ridx);
+		size_t n = 0;
+		for (size_t k = i; k < q->nr; k++)
+			if (q->r[k].state == QR_PENDING && ascii_strcaseeq(addr_domain(q->r[k].addr), dom)) {
+				ridx[n++] = k;
+				q->r[k].state = QR_ACTIVE;
+			}
+		mta_job_start(q, dom, ridx, n);
+	}
+	if (--q->active_jobs == 0)
+		mtaq_attempt_finished(m, q);
+}
+
+/* ----- one SMTP session to one MX host ------------------------------------ */
+
