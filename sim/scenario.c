@@ -240,6 +240,17 @@ static bool check_enum(struct ld *ld, const cJSON *n, const char *jpath, const c
 	return false;
 }
 
+/* An optional string member that must be one of names. */
+static void check_enum_key(struct ld *ld, const cJSON *o, const char *key, const char *jpath,
+			   const char *const *names)
+{
+	const cJSON *n = get(o, key, JT_STR);
+	char p[512];
+	snprintf(p, sizeof p, "%s%s%s", jpath, *jpath ? "." : "", key);
+	if (n)
+		check_enum(ld, n, p, names);
+}
+
 static char **get_str_list(struct ld *ld, const cJSON *obj, const char *key, const char *jpath,
 			   size_t *n)
 {
@@ -325,10 +336,7 @@ static void load_retry(struct ld *ld, const cJSON *o, const char *jpath, struct 
 	if (!check_object(ld, o, jpath, retry_keys, ARRAY_LEN(retry_keys)))
 		return;
 	char sub[512];
-	const cJSON *sch = get(o, "schedule", JT_STR);
-	snprintf(sub, sizeof sub, "%s.schedule", jpath);
-	if (sch)
-		check_enum(ld, sch, sub, schedule_names);
+	check_enum_key(ld, o, "schedule", jpath, schedule_names);
 	h->retry_schedule = get_str(o, "schedule", "postfix");
 	h->retry_rules = get_str(o, "rules", NULL);
 	const cJSON *rules = get(o, "rules", JT_STR);
@@ -408,10 +416,7 @@ static void load_rule(struct ld *ld, const cJSON *o, const char *jpath, struct s
 	if (!check_object(ld, o, jpath, rule_keys, ARRAY_LEN(rule_keys)))
 		return;
 	char sub[512];
-	const cJSON *a = get(o, "action", JT_STR);
-	snprintf(sub, sizeof sub, "%s.action", jpath);
-	if (a)
-		check_enum(ld, a, sub, rule_actions);
+	check_enum_key(ld, o, "action", jpath, rule_actions);
 	r->action = get_str(o, "action", "folder");
 	r->from = get_str(o, "from", NULL);
 	r->to = get_str(o, "to", NULL);
@@ -548,10 +553,7 @@ static void load_dkim_sign(struct ld *ld, const cJSON *o, const char *jpath, str
 	d->key_path = get_str(o, "key", "");
 	d->canon = get_str(o, "canon", "relaxed/relaxed");
 	char sub[512], err[600];
-	const cJSON *c = get(o, "canon", JT_STR);
-	snprintf(sub, sizeof sub, "%s.canon", jpath);
-	if (c)
-		check_enum(ld, c, sub, canon_names);
+	check_enum_key(ld, o, "canon", jpath, canon_names);
 	const cJSON *k = get(o, "key", JT_STR);
 	snprintf(sub, sizeof sub, "%s.key", jpath);
 	if (k && !(d->key_pem = read_beside(ld->path, d->key_path, err, sizeof err)))
@@ -785,10 +787,7 @@ static void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, stru
 	h->max_rcpts = (int)get_num(ld, o, "max_rcpts", jpath, 1, 100000, 100, NULL);
 	h->banner = get_str(o, "banner", NULL);
 	h->relay_domains = get_str_list(ld, o, "relay_domains", jpath, &h->nrelay_domains);
-	const cJSON *tp = get(o, "tls_policy", JT_STR);
-	snprintf(sub, sizeof sub, "%s.tls_policy", jpath);
-	if (tp)
-		check_enum(ld, tp, sub, tls_policy_names);
+	check_enum_key(ld, o, "tls_policy", jpath, tls_policy_names);
 	h->tls_policy = get_str(o, "tls_policy", "may");
 	h->min_backoff = h->max_backoff = h->queue_lifetime = h->delay_warning = -1;
 	h->retry_schedule = NULL;
@@ -1019,11 +1018,7 @@ static void load_narration(struct ld *ld, const cJSON *o, const char *jpath,
 {
 	if (!check_object(ld, o, jpath, narration_keys, ARRAY_LEN(narration_keys)))
 		return;
-	char sub[512];
-	const cJSON *b = get(o, "before", JT_STR);
-	snprintf(sub, sizeof sub, "%s.before", jpath);
-	if (b)
-		check_enum(ld, b, sub, narration_kinds);
+	check_enum_key(ld, o, "before", jpath, narration_kinds);
 	n->before = get_str(o, "before", "");
 	n->node = get_str(o, "node", NULL);
 	n->match = get_str(o, "match", NULL);
@@ -1116,10 +1111,7 @@ static void load_fault(struct ld *ld, const cJSON *o, const char *jpath, struct 
 	f->user = get_str(o, "user", NULL);
 	f->what = get_str(o, "what", NULL);
 	static const char *const tamper_names[] = {"body", "subject", NULL};
-	const cJSON *wh = get(o, "what", JT_STR);
-	snprintf(sub, sizeof sub, "%s.what", jpath);
-	if (wh)
-		check_enum(ld, wh, sub, tamper_names);
+	check_enum_key(ld, o, "what", jpath, tamper_names);
 	f->port = (int)get_num(ld, o, "port", jpath, 1, 65535, 25, NULL);
 	f->from = secs_to_us(get_num(ld, o, "from", jpath, 0, 365 * 86400.0, 0, "seconds"));
 	f->from = f->type == FAULT_MAILBOX_FULL
