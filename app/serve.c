@@ -28,7 +28,8 @@
  *  - the sim side of a connection is closed only once every command handed
  *    over has its reply (or the server closed), so a message the server
  *    accepted is always counted: live messages and their accepted
- *    recipients are added to sim->stats and the summary still adds up. */
+ *    recipients join the world's ledger where the MTA queues them, and the
+ *    summary still adds up. */
 #include "serve.h"
 
 #include <errno.h>
@@ -358,15 +359,13 @@ static void data_scan_reset(struct data_scan *ds)
 	*ds = (struct data_scan){.prev_crlf = true};
 }
 
-/* A message the server took: count it and its recipients as the world's,
- * so the end-of-run summary accounts for live mail too. */
+/* A message the server took, for the closing line (the world's ledger
+ * counts it where the MTA queues it). */
 static void account_message(struct lconn *lc)
 {
 	struct serve *sv = lc->sv;
 	sv->messages++;
 	sv->rcpts += lc->txn_rcpts;
-	sv->sim->stats.messages++;
-	sv->sim->stats.rcpts += lc->txn_rcpts;
 }
 
 static void reply_final(struct lconn *lc, int code)
@@ -1138,21 +1137,6 @@ static int serve_setup(struct serve *sv)
 
 /* ===== shutdown ============================================================ */
 
-static void emit_end(struct serve *sv, const struct world_summary *s)
-{
-	struct trace *tr = sv->sim->trace;
-	trace_begin(tr, sv->sim->now, "sim.end");
-	trace_int(tr, "messages", s->messages);
-	trace_int(tr, "recipients", s->rcpts);
-	trace_int(tr, "delivered", s->delivered);
-	trace_int(tr, "bounced", s->bounced);
-	trace_int(tr, "rejected", s->rejected);
-	trace_int(tr, "quarantined", s->quarantined);
-	trace_int(tr, "queued", s->queued);
-	trace_bool(tr, "accounted", s->accounted);
-	trace_end(tr);
-}
-
 /* Close every client: what the server was answering is answered (and
  * counted) first, an open transaction is dropped [RFC 5321 §4.1.1.10]. */
 static void close_clients(struct serve *sv)
@@ -1183,7 +1167,7 @@ static int serve_finish(struct serve *sv)
 		close_clients(sv);
 		struct world_summary s;
 		world_summary(sv->w, &s);
-		emit_end(sv, &s);
+		world_trace_end(sv->w);
 		char err[512];
 		if (sv->o.maildir && !world_export_maildir(sv->w, sv->o.maildir, err, sizeof err)) {
 			fprintf(stderr, "mailsim: %s\n", err);

@@ -18,6 +18,7 @@
 #include "retrieval.h"
 #include "resolver.h"
 #include "smtpd.h"
+#include "srs.h"
 #include "util.h"
 
 void mta_set_idle_timeout(struct mta *m, int64_t us)
@@ -31,6 +32,18 @@ bool mta_is_local_domain(const struct mta *m, const char *domain)
 		if (ascii_strcaseeq(m->cfg->domains[i], domain))
 			return true;
 	return false;
+}
+
+/* RFC 5321 §4.5.1: "postmaster" without a domain is ours too. */
+static bool is_postmaster(const char *rcpt)
+{
+	return ascii_strcaseeq(rcpt, "postmaster") ||
+	       (ascii_strncaseeq(rcpt, "postmaster@", 11) && rcpt[11]);
+}
+
+bool mta_is_local_rcpt(const struct mta *m, const char *rcpt)
+{
+	return ascii_strcaseeq(rcpt, "postmaster") || mta_is_local_domain(m, addr_domain(rcpt));
 }
 
 struct mailstore *mta_store(struct mta *m)
@@ -180,6 +193,30 @@ static void in_message_done(void *ud)
 	in_resume(s, &r);
 }
 
+/* Who reads postmaster@domain (RFC 5321 §4.5.1: every domain that takes
+ * mail must take it): the host's `postmaster` alias if the scenario sets
+ * one, else a user called postmaster at that domain, else the domain's
+ * first user. A bare <postmaster> means the host's first domain. */
+static const struct scn_user *postmaster_user(const struct mta *m, const char *rcpt)
+{
+	const struct scenario *scn = m->sim->scn;
+	if (m->cfg->postmaster)
+		return scn_user(scn, m->cfg->postmaster);
+	const char *dom = strchr(rcpt, '@') ? addr_domain(rcpt)
+					    : (m->cfg->ndomains ? m->cfg->domains[0] : "");
+	const struct scn_user *first = NULL;
+	for (size_t i = 0; i < scn->nusers; i++) {
+		const struct scn_user *u = &scn->users[i];
+		if (!ascii_strcaseeq(addr_domain(u->address), dom))
+			continue;
+		if (ascii_strncaseeq(u->address, "postmaster@", 11))
+			return u;
+		if (!first)
+			first = u;
+	}
+	return first;
+}
+
 /* The mailbox an address at one of our domains reaches: the user itself,
  * a user that lists it as an alias, or the domain's catch-all user. */
 const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt)
@@ -188,6 +225,8 @@ const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt)
 	const struct scn_user *u = scn_user(scn, rcpt);
 	if (u)
 		return u;
+	if (is_postmaster(rcpt))
+		return postmaster_user(m, rcpt);
 	for (size_t i = 0; i < scn->nusers; i++)
 		for (size_t k = 0; k < scn->users[i].naliases; k++)
 			if (ascii_strcaseeq(scn->users[i].aliases[k], rcpt))
@@ -241,6 +280,18 @@ static void check_local_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, con
 			     struct smtp_reply *reply)
 {
 	struct mta *m = s->m;
+	if (m->cfg->srs_secret && srs_is_srs(rcpt)) {
+		/* A bounce to an address we rewrote: valid only if it reverses
+		 * (hash and timestamp), so forged SRS addresses are no open relay. */
+		char orig[600];
+		const char *why = NULL;
+		if (!srs_reverse(m->cfg->srs_secret, rcpt, (m->sim->epoch_unix_us + m->sim->now) / 86400000000LL,
+				 orig, sizeof orig, &why))
+			smtp_reply_set(reply, 550, "5.1.1",
+				       "<%s>: Recipient address rejected: SRS address failed verification: %s",
+				       rcpt, why);
+		return;
+	}
 	const struct scn_user *u = mta_resolve_local(m, rcpt);
 	struct mbox_user *mb = u ? mailstore_user(m->store, u->address) : NULL;
 	if (!u || !mb) {
@@ -288,6 +339,24 @@ static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const cha
 			       " seconds",
 			       rcpt, (wait + 999999) / 1000000);
 	}
+}
+
+/* RFC 5321 §4.5.1: mail to postmaster (bare, or at any of our domains)
+ * is accepted even from a client whose other mail we refuse, so that
+ * problems can always be reported. */
+static bool accept_postmaster(struct smtp_in *s, const char *rcpt)
+{
+	struct mta *m = s->m;
+	if (!is_postmaster(rcpt) || !mta_is_local_rcpt(m, rcpt))
+		return false;
+	const struct scn_user *u = mta_resolve_local(m, rcpt);
+	if (!u || !mailstore_user(m->store, u->address))
+		return false;
+	char why[400];
+	snprintf(why, sizeof why, "postmaster is always accepted (RFC 5321 section 4.5.1); it reaches %s",
+		 u->address);
+	mta_policy_event(m, "deliver", rcpt, why);
+	return true;
 }
 
 /* Rate limit per client address over a sliding window, at MAIL. */
@@ -347,6 +416,8 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 		}
 		break;
 	case SMTPD_HOOK_RCPT:
+		if (accept_postmaster(s, arg))
+			break;
 		if (!txn->auth_user && chk_dnsbl_refusal(s->chk, reply))
 			break;
 		check_rcpt(s, txn, arg, reply);
@@ -520,9 +591,15 @@ static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 	mi->helo = xstrdup(txn->helo ? txn->helo : "");
 	mi->auth_user = txn->auth_user ? xstrdup(txn->auth_user) : NULL;
 	mi->rcpts = xcalloc(txn->nrcpts + 1, sizeof *mi->rcpts);
-	for (size_t i = 0; i < txn->nrcpts; i++)
-		mi->rcpts[i] = xstrdup(txn->rcpts[i]);
-	mi->nrcpts = txn->nrcpts;
+	for (size_t i = 0; i < txn->nrcpts; i++) {
+		/* Like Postfix's cleanup duplicate filter: the same recipient
+		 * twice in one transaction gets one copy. */
+		size_t k = 0;
+		while (k < mi->nrcpts && !addr_same(mi->rcpts[k], txn->rcpts[i]))
+			k++;
+		if (k == mi->nrcpts)
+			mi->rcpts[mi->nrcpts++] = xstrdup(txn->rcpts[i]);
+	}
 	mi->data = xstrndup(txn->data, txn->data_len);
 	mi->len = txn->data_len;
 	mi->with = received_with(txn);
@@ -580,7 +657,15 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	const char *tag = sim_tag_find(sim, mi->data, mi->len);
 	struct qentry *q = mtaq_new(m, mi->sender, (const char *const *)mi->rcpts, mi->nrcpts,
 				      mi->data, mi->len, tag);
-	q->is_dsn = !mi->sender[0]; /* MAIL FROM:<> carries reports, not user mail */
+	/* A DSN this world generated is not a scenario recipient; mail from
+	 * <> that arrives from outside (live mode) is. */
+	q->report = sim_tag_is_report(sim, tag);
+	if (s->c->external) {
+		/* Mail from a real client (live mode) joins the ledger here,
+		 * each distinct recipient once. */
+		sim->ledger.messages++;
+		sim->ledger.rcpts += (long)mi->nrcpts;
+	}
 	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
 	char date[64];
 	sim_date(sim, date, sizeof date);
@@ -610,7 +695,10 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 static void mta_setup_retry(struct mta *m, const struct scn_host *cfg)
 {
 	char err[256];
-	retry_policy_postfix(&m->retry);
+	if (cfg->retry_schedule && strcmp(cfg->retry_schedule, "sendmail") == 0)
+		retry_policy_sendmail(&m->retry);
+	else
+		retry_policy_postfix(&m->retry);
 	if (cfg->retry_rules && strcmp(cfg->retry_schedule, "exim") == 0 &&
 	    !retry_policy_exim(&m->retry, cfg->retry_rules, err, sizeof err))
 		abort(); /* the loader checked it: our bug */

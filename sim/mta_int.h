@@ -10,17 +10,30 @@
 #include <stdint.h>
 
 #include "mta.h"
+#include "outcome.h"
 #include "retry.h"
 #include "scenario.h"
 
-enum qr_state { QR_PENDING, QR_ACTIVE, QR_DONE, QR_FAILED };
+/* One recipient's way through an attempt. Remote delivery walks
+ * resolving → connecting → in session, and every attempt ends in deferred
+ * (tried again later), done or failed; local delivery goes straight from
+ * queued or deferred to an end. qr_enter() refuses any other step. */
+enum qr_state {
+	QR_QUEUED,     /* waiting for its first attempt */
+	QR_RESOLVING,  /* MX / address lookups for its domain */
+	QR_CONNECTING, /* TCP connection to an MX host */
+	QR_IN_SESSION, /* SMTP dialog with an MX host */
+	QR_DEFERRED,   /* failed for now: waits for the next attempt */
+	QR_DONE,       /* delivered, relayed, forwarded, filed, dropped */
+	QR_FAILED,     /* bounced */
+};
 
 struct qrcpt {
 	char *addr;              /* owned */
+	char *orig;              /* owned or NULL: the address it was sent to before
+				  * forwarding (a DSN's Original-Recipient) */
 	enum qr_state state;
-	char status[16];         /* last enhanced status */
-	char diag[1024];         /* last diagnostic (remote reply or local reason) */
-	char remote[256];        /* remote MTA that answered, if any */
+	struct outcome last;     /* the latest outcome: what a DSN quotes */
 	int64_t last_attempt;    /* when its outcome was last decided */
 	bool reported;           /* a failure DSN already names it */
 };
@@ -39,7 +52,7 @@ struct qentry {
 	int attempts;
 	int active_jobs;
 	evq_id retry_timer;
-	bool is_dsn;             /* a DSN we generated (its sender is <>) */
+	bool report;             /* a DSN this world generated (not a scenario recipient) */
 	bool warned;             /* the delay warning went out */
 	int64_t first_failure;   /* -1 until an attempt fails (Exim measures from it) */
 	int64_t last_interval;
@@ -79,6 +92,8 @@ struct mta {
 };
 
 bool mta_is_local_domain(const struct mta *m, const char *domain);
+/* rcpt is ours to deliver: one of our domains, or a bare <postmaster>. */
+bool mta_is_local_rcpt(const struct mta *m, const char *rcpt);
 const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt);
 void mta_policy_event(struct mta *m, const char *decision, const char *rcpt, const char *reason);
 
@@ -89,12 +104,14 @@ void mtaq_free(struct qentry *q);
 void mtaq_enqueue(struct mta *m, struct qentry *q);
 void mtaq_trace(struct mta *m, struct qentry *q, const char *kind, const char *rcpt);
 void mtaq_header(struct mta *m, const char *tag, const char *name, const char *value);
-void mtaq_rcpt_done(struct mta *m, struct qentry *q, size_t i, const char *result,
-		    const char *status, const char *reason);
-void mtaq_rcpt_fail(struct mta *m, struct qentry *q, size_t i, const char *status,
-		    const char *diag);
-void mtaq_rcpt_defer(struct mta *m, struct qentry *q, size_t i, const char *status,
-		     const char *diag);
+/* Step recipient i to state to; a step the state machine does not allow
+ * is a bug and aborts. */
+void qr_enter(struct qentry *q, size_t i, enum qr_state to);
+bool qr_pending(const struct qrcpt *r); /* not yet done or failed */
+/* The funnel for an end: DONE (any fate but bounced) or FAILED (bounced),
+ * counted and traced by fate_settle. */
+void mtaq_settle(struct mta *m, struct qentry *q, size_t i, enum fate f, const struct outcome *o);
+void mtaq_rcpt_defer(struct mta *m, struct qentry *q, size_t i, const struct outcome *o);
 void mtaq_attempt_finished(struct mta *m, struct qentry *q);
 
 /* remote delivery (mta_out.c): one job for the recipients ridx (owned by

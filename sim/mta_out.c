@@ -5,6 +5,7 @@
 #include "mta_int.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,8 @@ struct job {
 	size_t nr;
 	char **mx;               /* owned: target host names in try order */
 	size_t nmx, imx;
-	char last_error[1024];
-	char last_status[16];
+	struct outcome last;     /* why the last MX host did not take it */
+	bool have_last;
 	struct conn *c;
 	struct smtpc *sc;        /* owned */
 	const char **rcpts;      /* owned array, strings borrowed */
@@ -61,18 +62,41 @@ static void job_end(struct job *j)
 		mtaq_attempt_finished(q->m, q);
 }
 
-static void job_defer_all(struct job *j, const char *status, const char *diag)
+/* Every recipient of the job steps together until the session's replies
+ * set them apart. */
+static void job_enter(struct job *j, enum qr_state st)
 {
 	for (size_t k = 0; k < j->nr; k++)
-		mtaq_rcpt_defer(j->q->m, j->q, j->ridx[k], status, diag);
+		if (j->q->r[j->ridx[k]].state != st)
+			qr_enter(j->q, j->ridx[k], st);
+}
+
+static void job_defer_all(struct job *j, const struct outcome *o)
+{
+	for (size_t k = 0; k < j->nr; k++)
+		mtaq_rcpt_defer(j->q->m, j->q, j->ridx[k], o);
 	job_end(j);
 }
 
-static void job_fail_all(struct job *j, const char *status, const char *diag)
+static void job_fail_all(struct job *j, const struct outcome *o)
 {
 	for (size_t k = 0; k < j->nr; k++)
-		mtaq_rcpt_fail(j->q->m, j->q, j->ridx[k], status, diag);
+		mtaq_settle(j->q->m, j->q, j->ridx[k], FATE_BOUNCED, o);
 	job_end(j);
+}
+
+/* A finding of our own about the current MX host (no reply to quote). */
+static void job_note(struct job *j, const char *status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void job_note(struct job *j, const char *status, const char *fmt, ...)
+{
+	char text[sizeof j->last.text];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	oc_local(&j->last, OC_SOFT, status, "%s", text);
+	j->have_last = true;
 }
 
 static void job_next_mx(struct job *j);
@@ -154,29 +178,31 @@ static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dn
 			  const struct dns_answer *ans)
 {
 	struct job *j = ctx;
-	char diag[1024];
+	struct outcome o;
 	if (!ans || ans->rcode == DNS_R_SERVFAIL || ans->rcode == DNS_R_REFUSED) {
-		snprintf(diag, sizeof diag, "Host or domain name lookup failed: %s type=MX: %s", qname,
+		/* RFC 5321 §5.1: a temporary lookup failure is retried. */
+		oc_local(&o, OC_SOFT, "4.4.3", "Host or domain name lookup failed: %s type=MX: %s", qname,
 			 ans ? dns_rcode_name(ans->rcode) : "timed out");
-		job_defer_all(j, "4.4.3", diag); /* RFC 5321 §5.1: temporary, retry */
+		job_defer_all(j, &o);
 		return;
 	}
 	if (ans->rcode == DNS_R_NXDOMAIN) {
-		snprintf(diag, sizeof diag,
+		oc_local(&o, OC_HARD, "5.1.2",
 			 "Host or domain name not found. Name service error for name=%s type=MX: "
 			 "Host not found",
 			 qname);
-		job_fail_all(j, "5.1.2", diag);
+		job_fail_all(j, &o);
 		return;
 	}
 	if (dns_answer_is_null_mx(ans)) {
-		job_fail_all(j, "5.1.10", "Recipient address has null MX (RFC 7505)");
+		oc_local(&o, OC_HARD, "5.1.10", "Recipient address has null MX (RFC 7505)");
+		job_fail_all(j, &o);
 		return;
 	}
 	order_mx(j, ans);
 	if (j->nmx == 0 && j->self_listed) {
-		snprintf(diag, sizeof diag, "mail for %s loops back to myself", j->domain);
-		job_fail_all(j, "5.4.6", diag);
+		oc_local(&o, OC_HARD, "5.4.6", "mail for %s loops back to myself", j->domain);
+		job_fail_all(j, &o);
 		return;
 	}
 	if (j->nmx == 0) { /* NODATA: the domain itself is the implicit MX */
@@ -202,7 +228,9 @@ void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr
 	trace_str(m->sim->trace, "domain", domain);
 	trace_end(m->sim->trace);
 	if (!m->host->resolver) {
-		job_defer_all(j, "4.3.0", "no resolver configured");
+		struct outcome o;
+		oc_local(&o, OC_SOFT, "4.3.0", "no resolver configured");
+		job_defer_all(j, &o);
 		return;
 	}
 	resolver_query(m->host->resolver, domain, DNS_T_MX, job_mx_answer, j);
@@ -218,13 +246,19 @@ static void job_next_mx(struct job *j)
 	if (j->imx >= j->nmx) {
 		/* RFC 5321 §5.1: MX hosts exist but none has an address → error;
 		 * anything temporary on the way → defer. */
-		if (j->unresolvable == (int)j->nmx)
-			job_fail_all(j, "5.4.4", j->last_error);
-		else
-			job_defer_all(j, j->last_status[0] ? j->last_status : "4.4.1",
-				      j->last_error[0] ? j->last_error : "no MX host answered");
+		if (!j->have_last)
+			job_note(j, "4.4.1", "no MX host answered");
+		if (j->unresolvable == (int)j->nmx) {
+			snprintf(j->last.status, sizeof j->last.status, "5.4.4");
+			j->last.cls = OC_HARD;
+			job_fail_all(j, &j->last);
+		} else {
+			j->last.cls = OC_SOFT; /* every host failed for now: try later */
+			job_defer_all(j, &j->last);
+		}
 		return;
 	}
+	job_enter(j, QR_RESOLVING);
 	resolver_query(m->host->resolver, j->mx[j->imx], DNS_T_A, job_a_answer, j);
 }
 
@@ -250,6 +284,31 @@ static void sess_start_tls(void *ud)
 	net_tls_start(j->c);
 }
 
+/* Why a session failed before its recipients were decided, in Postfix's
+ * words: the server's reply when there was one, else what we saw. */
+static void note_session_failure(struct job *j, const struct smtpc_result *res)
+{
+	const char *ip = j->ip;
+	if (res->reply.code != 0) {
+		oc_from_reply(&j->last, j->remote, &res->reply, smtpc_stage_command(res->stage));
+		j->have_last = true;
+		if (res->stage == SMTPC_STAGE_STARTTLS) /* RFC 3463: 4.7.5 crypto failure */
+			snprintf(j->last.status, sizeof j->last.status, "4.7.5");
+		return;
+	}
+	if (res->stage == SMTPC_STAGE_TLS)
+		job_note(j, "4.7.5", "Cannot start TLS: handshake failure with %s[%s]", j->remote, ip);
+	else if (res->stage == SMTPC_STAGE_STARTTLS)
+		job_note(j, "4.7.4", "TLS is required, but was not offered by host %s[%s]", j->remote, ip);
+	else if (strncmp(res->reply.text, "conversation timed out", 22) == 0)
+		job_note(j, "4.4.2", "conversation with %s[%s] timed out%s", j->remote, ip,
+			 res->reply.text + 22);
+	else if (strncmp(res->reply.text, "lost connection", 15) == 0)
+		job_note(j, "4.4.2", "lost connection with %s[%s]%s", j->remote, ip, res->reply.text + 15);
+	else
+		job_note(j, "4.4.2", "%s (host %s[%s])", res->reply.text, j->remote, ip);
+}
+
 static void sess_done(void *ud, const struct smtpc_result *res)
 {
 	struct job *j = ud;
@@ -259,32 +318,20 @@ static void sess_done(void *ud, const struct smtpc_result *res)
 	memcpy(j->res, res->rcpts, res->nrcpts * sizeof *j->res);
 	for (size_t i = 0; i < j->nres; i++)
 		j->res[i].rcpt = NULL; /* borrowed from smtpc; we index by position */
-	char text[1024];
-	snprintf(text, sizeof text, "host %s said: %d %s%s%s", j->remote, res->reply.code,
-		 res->reply.enh, res->reply.enh[0] ? " " : "", res->reply.text);
-	if (res->session_failed) {
-		/* Refused greeting or a connection lost before any recipient was
-		 * decided: try the next MX (Postfix practice, email-facts §1.10). */
-		bool early = res->stage == SMTPC_STAGE_GREETING || res->stage == SMTPC_STAGE_CONN ||
-			     res->stage == SMTPC_STAGE_EHLO || res->stage == SMTPC_STAGE_HELO ||
-			     res->stage == SMTPC_STAGE_STARTTLS || res->stage == SMTPC_STAGE_TLS;
-		if (res->reply.code == 0)
-			snprintf(text, sizeof text, "lost connection with %s while in %s stage",
-				 j->remote, smtpc_stage_name(res->stage));
-		snprintf(j->last_error, sizeof j->last_error, "%s", text);
-		snprintf(j->last_status, sizeof j->last_status, "%s",
-			 res->reply.enh[0] ? res->reply.enh
-					   : (res->cls == SMTP_CLASS_PERMFAIL ? "5.0.0" : "4.4.2"));
-		j->try_next = early && (res->cls != SMTP_CLASS_OK);
-		/* Opportunistic TLS (Postfix smtp_tls_security_level = may): a
-		 * failed handshake is retried in plaintext with the same host. */
-		const char *pol = j->q->m->cfg->tls_policy;
-		if (res->stage == SMTPC_STAGE_TLS && !j->plaintext && pol && strcmp(pol, "may") == 0)
-			j->retry_plain = true;
-		if (res->stage == SMTPC_STAGE_TLS || (res->stage == SMTPC_STAGE_EHLO &&
-						      res->reply.code < 400 && res->reply.code > 0))
-			snprintf(j->last_status, sizeof j->last_status, "4.7.5");
-	}
+	if (!res->session_failed)
+		return;
+	note_session_failure(j, res);
+	/* Refused greeting or a connection lost before any recipient was
+	 * decided: try the next MX (Postfix practice, email-facts §1.10). */
+	bool early = res->stage == SMTPC_STAGE_GREETING || res->stage == SMTPC_STAGE_CONN ||
+		     res->stage == SMTPC_STAGE_EHLO || res->stage == SMTPC_STAGE_HELO ||
+		     res->stage == SMTPC_STAGE_STARTTLS || res->stage == SMTPC_STAGE_TLS;
+	j->try_next = early && (res->cls != SMTP_CLASS_OK);
+	/* Opportunistic TLS (Postfix smtp_tls_security_level = may): a
+	 * failed handshake is retried in plaintext with the same host. */
+	const char *pol = j->q->m->cfg->tls_policy;
+	if (res->stage == SMTPC_STAGE_TLS && !j->plaintext && pol && strcmp(pol, "may") == 0)
+		j->retry_plain = true;
 }
 
 static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg);
@@ -305,32 +352,30 @@ static const struct smtpc_callbacks sess_callbacks = {
 	.close = sess_close,
 };
 
+/* Each recipient's fate from the reply that decided it (RFC 5321 §4.2.1:
+ * 2xx taken, 4xx try again, 5xx give up). */
 static void apply_results(struct job *j)
 {
 	struct mta *m = j->q->m;
 	for (size_t k = 0; k < j->nr; k++) {
 		size_t i = j->ridx[k];
 		const struct smtpc_rcpt_result *r = k < j->nres ? &j->res[k] : NULL;
-		char diag[1024];
-		if (!r) {
-			mtaq_rcpt_defer(m, j->q, i, "4.4.2", "no result for recipient");
-			continue;
-		}
-		snprintf(diag, sizeof diag, "host %s said: %d %s%s%s", j->remote, r->reply.code,
-			 r->reply.enh, r->reply.enh[0] ? " " : "", r->reply.text);
-		const char *st = r->reply.enh[0] ? r->reply.enh : NULL;
-		if (r->reply.code == 0)
-			snprintf(diag, sizeof diag, "%s", j->last_error);
-		switch (r->cls) {
-		case SMTP_CLASS_OK:
-			snprintf(j->q->r[i].remote, sizeof j->q->r[i].remote, "%s", j->remote);
-			mtaq_rcpt_done(m, j->q, i, "relayed", st ? st : "2.0.0", diag);
+		struct outcome o;
+		if (!r)
+			oc_local(&o, OC_SOFT, "4.4.2", "no result for recipient");
+		else if (r->reply.code == 0)
+			o = j->last; /* a failure we saw ourselves, noted by sess_done */
+		else
+			oc_from_reply(&o, j->remote, &r->reply, smtpc_stage_command(r->stage));
+		switch (o.cls) {
+		case OC_OK:
+			mtaq_settle(m, j->q, i, FATE_RELAYED, &o);
 			break;
-		case SMTP_CLASS_TEMPFAIL:
-			mtaq_rcpt_defer(m, j->q, i, st ? st : "4.0.0", diag);
+		case OC_SOFT:
+			mtaq_rcpt_defer(m, j->q, i, &o);
 			break;
-		case SMTP_CLASS_PERMFAIL:
-			mtaq_rcpt_fail(m, j->q, i, st ? st : "5.0.0", diag);
+		case OC_HARD:
+			mtaq_settle(m, j->q, i, FATE_BOUNCED, &o);
 			break;
 		}
 	}
@@ -392,6 +437,7 @@ static void arm_cmd_timer(struct job *j)
 
 static void out_connected(void *ctx, struct conn *c)
 {
+	job_enter(ctx, QR_IN_SESSION);
 	arm_cmd_timer(ctx);
 }
 
@@ -421,9 +467,8 @@ static void out_closed(void *ctx, struct conn *c)
 static void out_failed(void *ctx, struct conn *c, enum net_fail why)
 {
 	struct job *j = ctx;
-	snprintf(j->last_error, sizeof j->last_error, "connect to %s[%s]:25: %s", j->remote,
-		 c->dst_ip, why == NET_REFUSED ? "Connection refused" : "Connection timed out");
-	snprintf(j->last_status, sizeof j->last_status, "4.4.1");
+	job_note(j, "4.4.1", "connect to %s[%s]:25: %s", j->remote, c->dst_ip,
+		 why == NET_REFUSED ? "Connection refused" : "Connection timed out");
 	j->try_next = true;
 	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
 }
@@ -453,6 +498,7 @@ static void job_connect(struct job *j, const char *ip)
 	for (size_t k = 0; k < j->nr; k++)
 		j->rcpts[k] = j->q->r[j->ridx[k]].addr;
 	smtpc_set_message(j->sc, j->q->sender, j->rcpts, j->nr, j->q->data, j->q->len);
+	job_enter(j, QR_CONNECTING);
 	j->c = net_connect(m->sim, m->host, ip, 25, &out_ops, j);
 }
 
@@ -468,10 +514,8 @@ static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns
 			break;
 		}
 	if (!ip[0]) {
-		snprintf(j->last_error, sizeof j->last_error,
-			 "Host or domain name not found. Name service error for name=%s type=A: %s",
+		job_note(j, "4.4.3", "Host or domain name not found. Name service error for name=%s type=A: %s",
 			 qname, ans ? dns_rcode_name(ans->rcode) : "timed out");
-		snprintf(j->last_status, sizeof j->last_status, "4.4.3");
 		if (ans && (ans->rcode == DNS_R_NXDOMAIN || ans->rcode == DNS_R_NOERROR))
 			j->unresolvable++;
 		j->imx++;

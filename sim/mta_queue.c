@@ -22,8 +22,10 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i);
 
 void mtaq_free(struct qentry *q)
 {
-	for (size_t i = 0; i < q->nr; i++)
+	for (size_t i = 0; i < q->nr; i++) {
 		free(q->r[i].addr);
+		free(q->r[i].orig);
+	}
 	free(q->r);
 	free(q->forward);
 	free(q->tag);
@@ -46,7 +48,7 @@ long mta_queued(const struct mta *m)
 	long n = 0;
 	for (const struct qentry *q = m->queue; q; q = q->next)
 		for (size_t i = 0; i < q->nr; i++)
-			n += !q->is_dsn && (q->r[i].state == QR_PENDING || q->r[i].state == QR_ACTIVE);
+			n += !q->report && qr_pending(&q->r[i]);
 	return n;
 }
 
@@ -112,50 +114,61 @@ void mtaq_enqueue(struct mta *m, struct qentry *q)
 
 /* ===== outcomes ============================================================ */
 
-void mtaq_rcpt_done(struct mta *m, struct qentry *q, size_t i, const char *result,
-		      const char *status, const char *reason)
+/* The recipient state machine's allowed steps (see enum qr_state). */
+static bool qr_step_ok(enum qr_state from, enum qr_state to)
 {
-	q->r[i].state = QR_DONE;
-	q->r[i].last_attempt = m->sim->now;
-	mtaq_trace(m, q, "queue.done", q->r[i].addr);
-	trace_str(m->sim->trace, "result", result);
-	if (status)
-		trace_str(m->sim->trace, "status", status);
-	if (reason)
-		trace_str(m->sim->trace, "reason", reason);
-	trace_end(m->sim->trace);
+	switch (from) {
+	case QR_QUEUED:
+	case QR_DEFERRED:
+		return to == QR_RESOLVING || to == QR_DEFERRED || to == QR_DONE || to == QR_FAILED;
+	case QR_RESOLVING:
+		return to == QR_CONNECTING || to == QR_DEFERRED || to == QR_FAILED;
+	case QR_CONNECTING:
+		/* refused or timed out: the next MX needs its address first */
+		return to == QR_IN_SESSION || to == QR_RESOLVING || to == QR_DEFERRED ||
+		       to == QR_FAILED;
+	case QR_IN_SESSION:
+		/* an early failure moves on to the next MX; a failed handshake
+		 * under opportunistic TLS reconnects in plaintext */
+		return to == QR_RESOLVING || to == QR_CONNECTING || to == QR_DEFERRED ||
+		       to == QR_DONE || to == QR_FAILED;
+	case QR_DONE:
+	case QR_FAILED:
+		return false;
+	}
+	return false;
 }
 
-void mtaq_rcpt_fail(struct mta *m, struct qentry *q, size_t i, const char *status,
-		      const char *diag)
+void qr_enter(struct qentry *q, size_t i, enum qr_state to)
 {
-	/* status/diag may point into q->r[i] itself (expiry reuses the last
-	 * reason), so copy through locals. */
-	char st[sizeof q->r[i].status], dg[sizeof q->r[i].diag];
-	snprintf(st, sizeof st, "%s", status);
-	snprintf(dg, sizeof dg, "%s", diag);
-	status = st;
-	diag = dg;
-	q->r[i].state = QR_FAILED;
-	q->r[i].last_attempt = m->sim->now;
-	memcpy(q->r[i].status, st, sizeof st);
-	memcpy(q->r[i].diag, dg, sizeof dg);
-	mtaq_trace(m, q, "queue.bounce", q->r[i].addr);
-	trace_str(m->sim->trace, "status", status);
-	trace_str(m->sim->trace, "class", status[0] == '5' ? "hard" : "expired");
-	trace_str(m->sim->trace, "reason", diag);
-	trace_end(m->sim->trace);
-	if (!q->is_dsn)
-		m->sim->stats.bounced++;
+	if (!qr_step_ok(q->r[i].state, to))
+		abort(); /* a delivery path skipped a step: our bug */
+	q->r[i].state = to;
 }
 
-void mtaq_rcpt_defer(struct mta *m, struct qentry *q, size_t i, const char *status,
-		       const char *diag)
+bool qr_pending(const struct qrcpt *r)
 {
-	q->r[i].state = QR_PENDING;
+	return r->state != QR_DONE && r->state != QR_FAILED;
+}
+
+void mtaq_settle(struct mta *m, struct qentry *q, size_t i, enum fate f, const struct outcome *o)
+{
+	struct qrcpt *r = &q->r[i];
+	/* o may be r->last itself (expiry reuses the last reason). */
+	if (o != &r->last)
+		r->last = *o;
+	qr_enter(q, i, f == FATE_BOUNCED ? QR_FAILED : QR_DONE);
+	r->last_attempt = m->sim->now;
+	fate_settle(m->sim, &(struct settle){.node = m->host->name, .msg = q->tag, .rcpt = r->addr,
+					     .queue_id = q->qid, .fate = f, .report = q->report,
+					     .o = &r->last});
+}
+
+void mtaq_rcpt_defer(struct mta *m, struct qentry *q, size_t i, const struct outcome *o)
+{
+	qr_enter(q, i, QR_DEFERRED);
 	q->r[i].last_attempt = m->sim->now;
-	snprintf(q->r[i].status, sizeof q->r[i].status, "%s", status);
-	snprintf(q->r[i].diag, sizeof q->r[i].diag, "%s", diag);
+	q->r[i].last = *o;
 }
 
 /* ===== delivery status notifications (RFC 3464) =========================== */
@@ -179,29 +192,59 @@ static void dsn_event(struct mta *m, struct qentry *q, const char *dsn_tag, cons
 	trace_end(sim->trace);
 }
 
-/* One DSN for every recipient in `want` state that no DSN named yet, sent
- * back to the envelope sender with MAIL FROM:<> through our own queue. */
+/* A recipient's block, from its last outcome (RFC 3464 §2.3): the reply
+ * that caused it with the host that sent it, or this MTA's own finding. */
+static struct dsn_rcpt dsn_block(const struct qrcpt *r, enum dsn_action action,
+				 const char *last_date, const char *until)
+{
+	const struct outcome *o = &r->last;
+	return (struct dsn_rcpt){
+		.final_recipient = r->addr,
+		.original_recipient = r->orig,
+		.action = action,
+		.status = o->status[0] ? o->status : "4.0.0",
+		.remote_mta = o->src == OC_SMTP && o->remote[0] ? o->remote : NULL,
+		.diagnostic = o->text[0] ? o->text : NULL,
+		.diagnostic_type = oc_diag_type(o),
+		.last_attempt_date = last_date,
+		.will_retry_until = action == DSN_DELAYED ? until : NULL,
+	};
+}
+
+static bool dsn_wants(const struct qrcpt *r, enum dsn_action action)
+{
+	if (action == DSN_FAILED)
+		return r->state == QR_FAILED && !r->reported;
+	return r->state == QR_DEFERRED;
+}
+
+/* The DSN's own id in the trace: m1.dsn, m1.dsn2, ... or m1.delay. */
+static void dsn_tag(const struct qentry *q, enum dsn_action action, char *out, size_t cap)
+{
+	if (action == DSN_FAILED && q->fail_dsns > 1)
+		snprintf(out, cap, "%s.dsn%d", q->tag, q->fail_dsns);
+	else
+		snprintf(out, cap, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
+}
+
+/* One DSN for every recipient in `action`'s state that no DSN named yet,
+ * sent back to the envelope sender with MAIL FROM:<> through our own
+ * queue (RFC 3464, RFC 6522; Postfix's bounce daemon). */
 static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 {
 	struct sim *sim = m->sim;
-	enum qr_state want = action == DSN_FAILED ? QR_FAILED : QR_PENDING;
 	size_t n = 0;
 	struct dsn_rcpt *v = xcalloc(q->nr, sizeof *v);
 	char (*last)[64] = xcalloc(q->nr, sizeof *last);
-	char until[64], arrival[64], date[64], mid[300], boundary[80], tag[300], remote_diag[1100];
+	char until[64], arrival[64], date[64], mid[300], boundary[80], tag[300], postmaster[300];
 	sim_date_at(sim, retry_give_up_time(&m->retry, q->arrival, q->first_failure < 0 ? sim->now : q->first_failure), until, sizeof until);
 	for (size_t i = 0; i < q->nr; i++) {
 		struct qrcpt *r = &q->r[i];
-		if (r->state != want || (action == DSN_FAILED && r->reported))
+		if (!dsn_wants(r, action))
 			continue;
-		r->reported = action == DSN_FAILED;
+		r->reported = r->reported || action == DSN_FAILED;
 		sim_date_at(sim, r->last_attempt, last[n], sizeof last[n]);
-		v[n] = (struct dsn_rcpt){.final_recipient = r->addr, .action = action,
-					 .status = r->status[0] ? r->status : "4.0.0",
-					 .remote_mta = r->remote[0] ? r->remote : NULL,
-					 .diagnostic = r->diag[0] ? r->diag : NULL,
-					 .last_attempt_date = last[n],
-					 .will_retry_until = action == DSN_DELAYED ? until : NULL};
+		v[n] = dsn_block(r, action, last[n], until);
 		n++;
 	}
 	if (n == 0)
@@ -209,22 +252,19 @@ static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 	if (!q->sender[0]) {
 		/* RFC 5321 §4.5.5 / §6.1: never a report about a report. */
 		mta_policy_event(m, "discard", NULL,
-			     "no DSN for a message sent with the null sender <> (it is itself a bounce)");
+				 "no DSN for a message sent with the null sender <> (it is itself a bounce)");
 		goto out;
 	}
 	q->dsn_count++;
-	if (action == DSN_FAILED && ++q->fail_dsns > 1)
-		snprintf(tag, sizeof tag, "%s.dsn%d", q->tag, q->fail_dsns);
-	else
-		snprintf(tag, sizeof tag, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
+	if (action == DSN_FAILED)
+		q->fail_dsns++;
+	dsn_tag(q, action, tag, sizeof tag);
 	sim_date(sim, date, sizeof date);
 	sim_date_at(sim, q->arrival, arrival, sizeof arrival);
 	snprintf(mid, sizeof mid, "<%" PRId64 ".%s.%d@%s>", (sim->epoch_unix_us + sim->now) / 1000000,
 		 q->qid, q->dsn_count, m->host->name);
 	snprintf(boundary, sizeof boundary, "%s.%d/%s", q->qid, q->dsn_count, m->host->name);
-	char postmaster[300];
 	snprintf(postmaster, sizeof postmaster, "MAILER-DAEMON@%s", m->host->name);
-	(void)remote_diag;
 	struct dsn_report rep = {
 		.reporting_mta = m->host->name,
 		.arrival_date = arrival,
@@ -243,10 +283,10 @@ static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 	sb_init(&out);
 	dsn_build(&rep, &out);
 	dsn_event(m, q, tag, dsn_action_name(action), v, n);
-	sim_tag_add(sim, mid, tag);
+	sim_tag_add_report(sim, mid, tag);
 	const char *to = q->sender;
 	struct qentry *d = mtaq_new(m, "", &to, 1, out.data, out.len, tag);
-	d->is_dsn = true;
+	d->report = true;
 	sb_free(&out);
 	mtaq_enqueue(m, d);
 out:
@@ -264,12 +304,14 @@ static void trace_deferrals(struct mta *m, struct qentry *q, int64_t next)
 {
 	struct sim *sim = m->sim;
 	for (size_t i = 0; i < q->nr; i++) {
-		if (q->r[i].state != QR_PENDING)
+		if (q->r[i].state != QR_DEFERRED)
 			continue;
+		char reason[1000];
+		oc_reason(&q->r[i].last, reason, sizeof reason);
 		mtaq_trace(m, q, "queue.defer", q->r[i].addr);
-		trace_str(sim->trace, "status", q->r[i].status);
+		trace_str(sim->trace, "status", q->r[i].last.status);
 		trace_str(sim->trace, "class", "soft");
-		trace_str(sim->trace, "reason", q->r[i].diag);
+		trace_str(sim->trace, "reason", reason);
 		trace_str(sim->trace, "queue", "deferred");
 		trace_int(sim->trace, "attempt", q->attempts);
 		trace_time(sim->trace, "next_attempt", next);
@@ -285,7 +327,7 @@ void mtaq_attempt_finished(struct mta *m, struct qentry *q)
 	send_dsn(m, q, DSN_FAILED);
 	bool pending = false;
 	for (size_t i = 0; i < q->nr; i++)
-		pending |= q->r[i].state == QR_PENDING;
+		pending |= q->r[i].state == QR_DEFERRED;
 	if (!pending) {
 		retire(m, q);
 		return;
@@ -301,17 +343,21 @@ void mtaq_attempt_finished(struct mta *m, struct qentry *q)
 		mtaq_trace(m, q, "queue.expire", NULL);
 		trace_time(sim->trace, "age", sim->now - q->arrival);
 		trace_end(sim->trace);
-		for (size_t i = 0; i < q->nr; i++)
-			if (q->r[i].state == QR_PENDING)
-				mtaq_rcpt_fail(m, q, i, q->r[i].status[0] ? q->r[i].status : "4.4.7",
-					  q->r[i].diag);
+		for (size_t i = 0; i < q->nr; i++) {
+			struct qrcpt *r = &q->r[i];
+			if (r->state != QR_DEFERRED)
+				continue;
+			if (!r->last.status[0]) /* RFC 3463: delivery time expired */
+				snprintf(r->last.status, sizeof r->last.status, "4.4.7");
+			mtaq_settle(m, q, i, FATE_BOUNCED, &r->last);
+		}
 		send_dsn(m, q, DSN_FAILED);
 		retire(m, q);
 		return;
 	}
 	q->last_interval = interval;
 	trace_deferrals(m, q, next);
-	if (m->retry.delay_warning > 0 && !q->warned && !q->is_dsn &&
+	if (m->retry.delay_warning > 0 && !q->warned && q->sender[0] &&
 	    sim->now - q->arrival >= m->retry.delay_warning) {
 		q->warned = true;
 		send_dsn(m, q, DSN_DELAYED);
@@ -321,10 +367,12 @@ void mtaq_attempt_finished(struct mta *m, struct qentry *q)
 
 /* ===== local delivery ===================================================== */
 
-/* Hand a copy on to another address (a relay user's real mailbox, or a
- * filter rule): a new queue entry, its envelope sender rewritten with SRS
- * when this host has a secret, so SPF at the next hop checks our domain. */
-static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *to)
+/* Hand a copy on to another address (a relay user's real mailbox, a filter
+ * rule, or the sender an SRS address stands for): a new queue entry, its
+ * envelope sender rewritten with SRS when this host has a secret, so SPF
+ * at the next hop checks our domain. A DSN keeps its null sender. */
+static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *to,
+			 const char *why_prefix)
 {
 	struct sim *sim = m->sim;
 	char sender[600];
@@ -333,39 +381,67 @@ static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *
 		/* The forwarding address's domain vouches for the new sender. */
 		srs_forward(m->cfg->srs_secret, q->sender, addr_domain(q->r[i].addr),
 			    (sim->epoch_unix_us + sim->now) / 86400000000LL, sender, sizeof sender);
-	char why[900];
-	snprintf(why, sizeof why, "forward %s to %s%s%s", q->r[i].addr, to,
+	struct outcome o;
+	oc_local(&o, OC_OK, "2.0.0", "%s%s to %s%s%s", why_prefix, q->r[i].addr, to,
 		 strcmp(sender, q->sender) ? ", envelope sender rewritten (SRS) to " : "",
 		 strcmp(sender, q->sender) ? sender : "");
-	mta_policy_event(m, "forward", q->r[i].addr, why);
+	mta_policy_event(m, "forward", q->r[i].addr, o.text);
 	struct qentry *f = mtaq_new(m, sender, &to, 1, q->data, q->len, q->tag);
-	f->is_dsn = q->is_dsn;
-	mtaq_rcpt_done(m, q, i, "forwarded", "2.0.0", why);
+	f->report = q->report;
+	/* Original-Recipient of any later DSN: the address the sender used. */
+	f->r[0].orig = xstrdup(q->r[i].orig ? q->r[i].orig : q->r[i].addr);
+	mtaq_settle(m, q, i, FATE_FORWARDED, &o);
 	mtaq_enqueue(m, f);
 }
 
-static void deliver_local(struct mta *m, struct qentry *q, size_t i)
+/* An SRS address of ours (SRS0=HHHH=TT=domain=local@us): a bounce coming
+ * home. Reverse it, checking the hash and the age as real SRS does, and
+ * pass the DSN on to the original sender. */
+static void deliver_srs(struct mta *m, struct qentry *q, size_t i)
+{
+	struct sim *sim = m->sim;
+	char orig[600];
+	const char *why = NULL;
+	if (!srs_reverse(m->cfg->srs_secret, q->r[i].addr, (sim->epoch_unix_us + sim->now) / 86400000000LL,
+			 orig, sizeof orig, &why)) {
+		struct outcome o;
+		oc_local(&o, OC_HARD, "5.1.1", "<%s>: SRS address refused: %s", q->r[i].addr, why);
+		mtaq_settle(m, q, i, FATE_BOUNCED, &o);
+		return;
+	}
+	forward_copy(m, q, i, orig, "SRS reversed (hash and timestamp valid): relay ");
+}
+
+/* Junk and Quarantine are not the inbox: the ledger says where it went. */
+static enum fate stored_fate(const struct qentry *q, const char *folder)
+{
+	if (q->quarantine)
+		return FATE_QUARANTINE;
+	if (ascii_strcaseeq(folder, "Junk"))
+		return FATE_JUNK;
+	return ascii_strcaseeq(folder, "INBOX") ? FATE_INBOX : FATE_FILED;
+}
+
+/* The mailbox is over quota: Dovecot's quota_full_tempfail. "tempfail"
+ * defers (452 4.2.2 semantics: the sender retries, a soft bounce), the
+ * default rejects for good (552 5.2.2, a hard bounce). */
+static void mailbox_full(struct mta *m, struct qentry *q, size_t i, const struct mbox_user *u)
+{
+	bool soft = m->cfg->quota_full && strcmp(m->cfg->quota_full, "tempfail") == 0;
+	struct outcome o;
+	oc_local(&o, soft ? OC_SOFT : OC_HARD, soft ? "4.2.2" : "5.2.2",
+		 "<%s>: mailbox full: %" PRId64 " of %" PRId64 " bytes used, this message needs %zu more",
+		 q->r[i].addr, mbox_usage(u), u->quota, q->len);
+	if (soft)
+		mtaq_rcpt_defer(m, q, i, &o);
+	else
+		mtaq_settle(m, q, i, FATE_BOUNCED, &o);
+}
+
+static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_user *u)
 {
 	struct sim *sim = m->sim;
 	struct qrcpt *r = &q->r[i];
-	const struct scn_user *su = mta_resolve_local(m, r->addr);
-	struct mbox_user *u = su ? mailstore_user(m->store, su->address) : NULL;
-	if (!u) {
-		mtaq_rcpt_fail(m, q, i, "5.1.1", "User unknown in local recipient table");
-		return;
-	}
-	if (q->forward || su->forward) {
-		forward_copy(m, q, i, q->forward ? q->forward : su->forward);
-		return;
-	}
-	if (q->deny) {
-		/* The recipient's own rule: accepted, then dropped, no bounce. */
-		r->state = QR_DONE;
-		if (!q->is_dsn)
-			sim->stats.rejected++;
-		mtaq_rcpt_done(m, q, i, "denied", "2.0.0", "dropped by the recipient's filter rule");
-		return;
-	}
 	struct strbuf copy;
 	sb_init(&copy);
 	sb_append(&copy, q->data, q->len);
@@ -375,11 +451,7 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 	msg_prepend_header(&copy, "Return-Path", rp);
 	if (u->quota && mbox_usage(u) + (int64_t)copy.len > u->quota) {
 		sb_free(&copy);
-		char why[600];
-		snprintf(why, sizeof why, "<%s>: mailbox full: %" PRId64 " of %" PRId64
-					  " bytes used, this message needs %zu more",
-			 r->addr, mbox_usage(u), u->quota, q->len);
-		mtaq_rcpt_fail(m, q, i, "5.2.2", why);
+		mailbox_full(m, q, i, u);
 		return;
 	}
 	mtaq_header(m, q->tag, "Return-Path", rp);
@@ -396,16 +468,44 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 	trace_int(sim->trace, "bytes", (int64_t)copy.len);
 	trace_end(sim->trace);
 	sb_free(&copy);
-	if (q->is_dsn)
-		sim->stats.dsn_sent++;
-	else if (q->quarantine)
-		sim->stats.quarantined++;
-	else
-		sim->stats.delivered++;
-	mtaq_rcpt_done(m, q, i, q->quarantine ? "quarantined" : "delivered", "2.0.0",
-		  q->quarantine ? "held in quarantine" : "delivered to mailbox");
+	struct outcome o;
+	oc_local(&o, OC_OK, "2.0.0", q->quarantine ? "held in quarantine" : "delivered to mailbox");
+	mtaq_settle(m, q, i, stored_fate(q, folder), &o);
 }
 
+static void deliver_local(struct mta *m, struct qentry *q, size_t i)
+{
+	struct qrcpt *r = &q->r[i];
+	if (m->cfg->srs_secret && srs_is_srs(r->addr)) {
+		deliver_srs(m, q, i);
+		return;
+	}
+	const struct scn_user *su = mta_resolve_local(m, r->addr);
+	struct mbox_user *u = su ? mailstore_user(m->store, su->address) : NULL;
+	struct outcome o;
+	if (!u) {
+		oc_local(&o, OC_HARD, "5.1.1", "<%s>: User unknown in local recipient table", r->addr);
+		mtaq_settle(m, q, i, FATE_BOUNCED, &o);
+		return;
+	}
+	if (q->forward || su->forward) {
+		forward_copy(m, q, i, q->forward ? q->forward : su->forward, "forward ");
+		return;
+	}
+	if (q->deny) {
+		/* The recipient's own rule: accepted, then dropped, no bounce. */
+		oc_local(&o, OC_OK, "2.0.0", "dropped by the recipient's filter rule");
+		mtaq_settle(m, q, i, FATE_DROPPED, &o);
+		return;
+	}
+	store_copy(m, q, i, u);
+}
+
+/* Not yet tried in this attempt. */
+static bool waiting(const struct qrcpt *r)
+{
+	return r->state == QR_QUEUED || r->state == QR_DEFERRED;
+}
 
 /* One attempt: local recipients are delivered now; remote ones are grouped
  * by domain, one job per domain, in first-appearance order. */
@@ -423,18 +523,18 @@ static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg)
 	q->retry_timer = 0;
 	q->active_jobs++; /* hold the entry while jobs start */
 	for (size_t i = 0; i < q->nr; i++)
-		if (q->r[i].state == QR_PENDING && mta_is_local_domain(m, addr_domain(q->r[i].addr)))
+		if (waiting(&q->r[i]) && mta_is_local_rcpt(m, q->r[i].addr))
 			deliver_local(m, q, i);
 	for (size_t i = 0; i < q->nr; i++) {
-		if (q->r[i].state != QR_PENDING)
-			continue;
+		if (!waiting(&q->r[i]) || mta_is_local_rcpt(m, q->r[i].addr))
+			continue; /* local ones were tried above */
 		const char *dom = addr_domain(q->r[i].addr);
 		size_t *ridx = xcalloc(q->nr, sizeof *ridx);
 		size_t n = 0;
 		for (size_t k = i; k < q->nr; k++)
-			if (q->r[k].state == QR_PENDING && ascii_strcaseeq(addr_domain(q->r[k].addr), dom)) {
+			if (waiting(&q->r[k]) && ascii_strcaseeq(addr_domain(q->r[k].addr), dom)) {
 				ridx[n++] = k;
-				q->r[k].state = QR_ACTIVE;
+				qr_enter(q, k, QR_RESOLVING);
 			}
 		mta_job_start(q, dom, ridx, n);
 	}

@@ -80,18 +80,12 @@ static void sub_done(void *ud, const struct smtpc_result *res)
 		bool ok = r && r->cls == SMTP_CLASS_OK && !res->session_failed;
 		if (ok)
 			continue;
-		sim->stats.rejected++;
-		trace_begin(sim->trace, sim->now, "queue.bounce");
-		trace_node(sim->trace, s->m->host->name);
-		trace_msg(sim->trace, s->spec->id);
-		trace_rcpt(sim->trace, s->spec->to[i]);
 		const struct smtp_reply *rep = r && r->reply.code ? &r->reply : &res->reply;
-		trace_str(sim->trace, "status", rep->enh[0] ? rep->enh : "5.0.0");
-		trace_str(sim->trace, "class", "rejected");
-		char reason[600];
-		snprintf(reason, sizeof reason, "submission refused: %d %s", rep->code, rep->text);
-		trace_str(sim->trace, "reason", reason);
-		trace_end(sim->trace);
+		struct outcome o;
+		oc_local(&o, OC_HARD, rep->enh[0] ? rep->enh : "5.0.0", "submission refused: %d %s",
+			 rep->code, rep->text);
+		fate_settle(sim, &(struct settle){.node = s->m->host->name, .msg = s->spec->id,
+						  .rcpt = s->spec->to[i], .fate = FATE_REJECTED, .o = &o});
 	}
 }
 
@@ -223,8 +217,9 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 	struct mua *m = s->m;
 	compose(m, s->spec, &s->data);
 	trace_compose(m, s->spec, &s->data);
-	sim->stats.messages++;
-	sim->stats.rcpts += (long)s->spec->nto;
+	sim->ledger.messages++;
+	/* The same address twice is one recipient (RFC 5321 §2.4 equality). */
+	sim->ledger.rcpts += (long)addr_count_distinct((const char *const *)s->spec->to, s->spec->nto);
 	const struct scn_host *srv_cfg = scn_host(sim->scn, m->cfg->submit_server);
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,

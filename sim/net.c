@@ -342,6 +342,7 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
 	c->srv = srv;
 	c->open[SIDE_SERVER] = true;
 	c->established = true;
+	c->external = true;
 	trace_conn_event(c, "net.connect", from, srv->name);
 	trace_conn_event(c, "net.accept", srv, from->name);
 	l->accept(l->ctx, c);

@@ -45,6 +45,7 @@ struct conn {
 	bool open[2];
 	bool established;
 	bool tls;
+	bool external;            /* injected from a real socket (live mode) */
 	int64_t last_arrival[2];  /* keeps each direction FIFO */
 };
 

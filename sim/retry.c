@@ -11,7 +11,11 @@
 
 #define US_PER_S INT64_C(1000000)
 #define RETRY_INTERVAL_MAX (24 * 3600 * US_PER_S) /* Exim retry_interval_max */
-#define DELAY_WARNING_DEFAULT (4 * 3600 * US_PER_S)
+/* Delay warnings by profile: Postfix delay_warning_time 0h (off), Exim
+ * delay_warning 24h, Sendmail Timeout.queuewarn 4h. */
+#define POSTFIX_DELAY_WARNING 0
+#define EXIM_DELAY_WARNING (24 * 3600 * US_PER_S)
+#define SENDMAIL_DELAY_WARNING (4 * 3600 * US_PER_S)
 
 /* ---- durations ------------------------------------------------------------ */
 
@@ -219,7 +223,7 @@ bool retry_policy_exim(struct retry_policy *p, const char *rules, char *err, siz
 		.kind = RETRY_EXIM,
 		.min_backoff = 0,
 		.max_backoff = RETRY_INTERVAL_MAX,
-		.delay_warning = DELAY_WARNING_DEFAULT,
+		.delay_warning = EXIM_DELAY_WARNING,
 	};
 	struct rule_ctx c = {.err = err, .errsz = errsz};
 	const char *b = rules ? rules : RETRY_EXIM_DEFAULT_RULES;
@@ -256,7 +260,22 @@ void retry_policy_postfix(struct retry_policy *p)
 		.min_backoff = 300 * US_PER_S,
 		.max_backoff = 4000 * US_PER_S,
 		.queue_lifetime = 5 * 86400 * US_PER_S,
-		.delay_warning = DELAY_WARNING_DEFAULT,
+		.delay_warning = POSTFIX_DELAY_WARNING,
+	};
+}
+
+void retry_policy_sendmail(struct retry_policy *p)
+{
+	/* Sendmail retries at each queue run (-q1h, Red Hat's QUEUE=1h),
+	 * warns after Timeout.queuewarn 4h and returns the message after
+	 * Timeout.queuereturn 5d: a fixed 1 h gap is Postfix's clamp with
+	 * min = max. */
+	*p = (struct retry_policy){
+		.kind = RETRY_POSTFIX,
+		.min_backoff = 3600 * US_PER_S,
+		.max_backoff = 3600 * US_PER_S,
+		.queue_lifetime = 5 * 86400 * US_PER_S,
+		.delay_warning = SENDMAIL_DELAY_WARNING,
 	};
 }
 

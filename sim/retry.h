@@ -37,16 +37,18 @@ struct retry_policy {
 	 * retry_policy_exim stores that cutoff here for display only and
 	 * retry_next ignores the field for Exim. */
 	int64_t queue_lifetime;
-	/* Time in the queue before a "delayed" DSN; 0 = never. Both constructors
-	 * set 4 h (Sendmail's Timeout.queuewarn, as the simulator asks);
-	 * Postfix's own default is 0 (off) and Exim's is 24 h. */
+	/* Time in the queue before a "delayed" DSN; 0 = never. Each profile
+	 * has its MTA's default: Postfix 0 (delay_warning_time off), Exim
+	 * 24 h, Sendmail 4 h (Timeout.queuewarn). */
 	int64_t delay_warning;
 	struct retry_rule rules[RETRY_MAX_RULES];
 	size_t nrules; /* Exim only */
 };
 
-/* The Postfix defaults above, plus delay_warning 4 h. */
+/* The Postfix defaults above; no delay warning. */
 void retry_policy_postfix(struct retry_policy *p);
+/* Sendmail: a queue run every hour, a warning after 4 h, bounce at 5 d. */
+void retry_policy_sendmail(struct retry_policy *p);
 
 /* An Exim policy from a rule list like "F,2h,15m; G,16h,1h,1.5; F,4d,6h".
  * Rules are separated by ';', fields by ','; spaces around either are

@@ -328,7 +328,7 @@ static const struct key_spec retry_keys[] = {
 	{"delay_warning", JT_STR_OR_NUM, false},
 };
 
-static const char *const schedule_names[] = {"postfix", "exim", NULL};
+static const char *const schedule_names[] = {"postfix", "exim", "sendmail", NULL};
 static const char *const tls_policy_names[] = {"may", "encrypt", "none", NULL};
 
 static void load_retry(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
@@ -694,7 +694,8 @@ static const struct key_spec host_keys[] = {
 	{"pos", JT_ARR, false},      {"label", JT_STR, false},      {"relay_domains", JT_ARR, false},
 	{"tls_policy", JT_STR, false}, {"retry", JT_OBJ, false},    {"greylist", JT_OBJ, false},
 	{"rate_limit", JT_OBJ, false}, {"idle_timeout", JT_NUM, false}, {"filters", JT_OBJ, false},
-	{"dkim_sign", JT_OBJ, false},  {"srs_secret", JT_STR, false},
+	{"dkim_sign", JT_OBJ, false},  {"srs_secret", JT_STR, false},  {"quota_full", JT_STR, false},
+	{"postmaster", JT_STR, false},
 };
 
 static const struct key_spec submit_keys[] = {
@@ -717,8 +718,11 @@ static const struct {
 	{"retry", "mta filter mailbox"}, {"greylist", "mta filter mailbox"},
 	{"rate_limit", "mta filter mailbox"}, {"idle_timeout", "mta filter mailbox"},
 	{"filters", "mta filter mailbox"}, {"dkim_sign", "mta filter mailbox"},
-	{"srs_secret", "mta filter mailbox"},
+	{"srs_secret", "mta filter mailbox"}, {"quota_full", "mta filter mailbox"},
+	{"postmaster", "mta filter mailbox"},
 };
+
+static const char *const quota_full_names[] = {"reject", "tempfail", NULL};
 
 static void check_role_keys(struct ld *ld, const cJSON *o, const char *jpath, const char *role)
 {
@@ -820,6 +824,9 @@ static void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, stru
 	if (ds)
 		load_dkim_sign(ld, ds, sub, h);
 	h->srs_secret = get_str(o, "srs_secret", NULL);
+	check_enum_key(ld, o, "quota_full", jpath, quota_full_names);
+	h->quota_full = get_str(o, "quota_full", "reject");
+	h->postmaster = get_str(o, "postmaster", NULL);
 }
 
 static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
@@ -1233,6 +1240,12 @@ static void check_host_refs(struct ld *ld, const cJSON *root)
 			       "name a host whose role is \"dns\"",
 			       "resolver \"%s\" is not a dns host of this scenario", h->resolver);
 		}
+		if (h->postmaster && !scn_user(s, h->postmaster)) {
+			snprintf(p, sizeof p, "hosts[%zu].postmaster", i);
+			report(ld, node_at(root, "hosts", i, "postmaster"), false, p,
+			       "name one of the scenario's users, who reads postmaster mail",
+			       "no user \"%s\"", h->postmaster);
+		}
 		if (strcmp(h->role, "client") != 0)
 			continue;
 		if (h->user && !scn_user(s, h->user)) {
@@ -1500,6 +1513,8 @@ static void free_host(struct scn_host *h)
 	free(h->retry_schedule);
 	free(h->retry_rules);
 	free(h->srs_secret);
+	free(h->quota_full);
+	free(h->postmaster);
 	free(h->dkim_sign.domain);
 	free(h->dkim_sign.selector);
 	free(h->dkim_sign.key_path);

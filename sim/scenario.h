@@ -119,6 +119,8 @@ struct scn_host {
 	bool has_dkim_sign;
 	struct scn_dkim_sign dkim_sign;
 	char *srs_secret;  /* forwarding rewrites senders with SRS when set */
+	char *quota_full;  /* over quota: "reject" (552 5.2.2) | "tempfail" (452 4.2.2) */
+	char *postmaster;  /* who reads postmaster@ our domains; NULL = default */
 	/* viewer */
 	bool has_pos;
 	double x, y;

@@ -34,6 +34,7 @@ void sim_free(struct sim *sim)
 	}
 	free(sim->tag_mid);
 	free(sim->tag_id);
+	free(sim->tag_report);
 	evq_free(sim->q);
 	trace_free(sim->trace);
 	free(sim);
@@ -110,13 +111,33 @@ struct host *sim_host_by_ip(const struct sim *sim, const char *ip)
 	return NULL;
 }
 
-void sim_tag_add(struct sim *sim, const char *message_id, const char *tag)
+static void tag_add(struct sim *sim, const char *message_id, const char *tag, bool report)
 {
 	sim->tag_mid = xrealloc(sim->tag_mid, (sim->ntags + 1) * sizeof *sim->tag_mid);
 	sim->tag_id = xrealloc(sim->tag_id, (sim->ntags + 1) * sizeof *sim->tag_id);
+	sim->tag_report = xrealloc(sim->tag_report, (sim->ntags + 1) * sizeof *sim->tag_report);
 	sim->tag_mid[sim->ntags] = xstrdup(message_id);
 	sim->tag_id[sim->ntags] = xstrdup(tag);
+	sim->tag_report[sim->ntags] = report;
 	sim->ntags++;
+}
+
+void sim_tag_add(struct sim *sim, const char *message_id, const char *tag)
+{
+	tag_add(sim, message_id, tag, false);
+}
+
+void sim_tag_add_report(struct sim *sim, const char *message_id, const char *tag)
+{
+	tag_add(sim, message_id, tag, true);
+}
+
+bool sim_tag_is_report(const struct sim *sim, const char *tag)
+{
+	for (size_t i = 0; tag && i < sim->ntags; i++)
+		if (strcmp(sim->tag_id[i], tag) == 0)
+			return sim->tag_report[i];
+	return false;
 }
 
 /* A message without a Message-ID (a sloppy sender) is known by its From

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "evq.h"
+#include "outcome.h"
 #include "rng.h"
 #include "trace.h"
 
@@ -23,15 +24,6 @@ struct scenario;
 struct host;
 
 /* Message fates, for the end-of-run summary that accounts for every one. */
-struct sim_stats {
-	long messages;        /* composed by clients (one per scenario message) */
-	long rcpts;           /* recipient deliveries expected */
-	long delivered;       /* recipient copies stored in a mailbox */
-	long bounced;         /* recipients failed after acceptance (DSN owed) */
-	long rejected;        /* recipients refused during submission */
-	long quarantined;
-	long dsn_sent;
-};
 
 struct sim {
 	int64_t now;
@@ -43,12 +35,13 @@ struct sim {
 	const struct scenario *scn; /* not owned */
 	struct host **hosts;     /* owned array of owned hosts, scenario order */
 	size_t nhosts;
-	struct sim_stats stats;
+	struct ledger ledger;    /* fed by fate_settle only */
 	uint64_t events_run;
 	long next_conn_id;
 	/* Message-ID header -> scenario message id, so every hop's trace
 	 * names the message the way the scenario does. */
 	char **tag_mid, **tag_id; /* owned */
+	bool *tag_report;         /* owned: the tag names a generated DSN */
 	size_t ntags;
 };
 
@@ -74,6 +67,10 @@ void sim_date(const struct sim *sim, char *out, size_t cap);
 void sim_date_at(const struct sim *sim, int64_t t, char *out, size_t cap);
 
 void sim_tag_add(struct sim *sim, const char *message_id, const char *tag);
+/* The same for a DSN this world generated: its recipients are not
+ * scenario recipients (the ledger counts them apart). */
+void sim_tag_add_report(struct sim *sim, const char *message_id, const char *tag);
+bool sim_tag_is_report(const struct sim *sim, const char *tag);
 /* Register a composed message (by Message-ID, or From + Subject without one). */
 void sim_tag_add_message(struct sim *sim, const char *msg, size_t len, const char *tag);
 /* The scenario id of a message (by its Message-ID header), or NULL. */

@@ -74,25 +74,32 @@ struct smtpc {
 
 static const struct {
 	const char *name;
-	const char *doing; /* for "lost connection while ..." texts, Postfix style */
+	const char *doing;   /* for "lost connection while ..." texts, Postfix style */
+	const char *command; /* Postfix's "(in reply to X command)" */
 } stage_info[] = {
-	[SMTPC_STAGE_GREETING] = {"GREETING", "receiving the initial server greeting"},
-	[SMTPC_STAGE_EHLO] = {"EHLO", "performing the EHLO handshake"},
-	[SMTPC_STAGE_HELO] = {"HELO", "performing the HELO handshake"},
-	[SMTPC_STAGE_STARTTLS] = {"STARTTLS", "sending STARTTLS"},
-	[SMTPC_STAGE_TLS] = {"TLS", "performing the TLS handshake"},
-	[SMTPC_STAGE_AUTH] = {"AUTH", "authenticating"},
-	[SMTPC_STAGE_MAIL] = {"MAIL", "sending MAIL FROM"},
-	[SMTPC_STAGE_RCPT] = {"RCPT", "sending RCPT TO"},
-	[SMTPC_STAGE_DATA] = {"DATA", "sending DATA command"},
-	[SMTPC_STAGE_DOT] = {"DOT", "sending end of data -- message may be sent more than once"},
-	[SMTPC_STAGE_QUIT] = {"QUIT", "sending QUIT"},
-	[SMTPC_STAGE_CONN] = {"CONN", "talking to the server"},
+	[SMTPC_STAGE_GREETING] = {"GREETING", "receiving the initial server greeting", NULL},
+	[SMTPC_STAGE_EHLO] = {"EHLO", "performing the EHLO handshake", "EHLO"},
+	[SMTPC_STAGE_HELO] = {"HELO", "performing the HELO handshake", "HELO"},
+	[SMTPC_STAGE_STARTTLS] = {"STARTTLS", "sending STARTTLS", "STARTTLS"},
+	[SMTPC_STAGE_TLS] = {"TLS", "performing the TLS handshake", NULL},
+	[SMTPC_STAGE_AUTH] = {"AUTH", "authenticating", "AUTH"},
+	[SMTPC_STAGE_MAIL] = {"MAIL", "sending MAIL FROM", "MAIL FROM"},
+	[SMTPC_STAGE_RCPT] = {"RCPT", "sending RCPT TO", "RCPT TO"},
+	[SMTPC_STAGE_DATA] = {"DATA", "sending DATA command", "DATA"},
+	[SMTPC_STAGE_DOT] = {"DOT", "sending end of data -- message may be sent more than once",
+			     "end of DATA"},
+	[SMTPC_STAGE_QUIT] = {"QUIT", "sending QUIT", "QUIT"},
+	[SMTPC_STAGE_CONN] = {"CONN", "talking to the server", NULL},
 };
 
 const char *smtpc_stage_name(enum smtpc_stage st)
 {
 	return (unsigned)st < ARRAY_LEN(stage_info) ? stage_info[st].name : "?";
+}
+
+const char *smtpc_stage_command(enum smtpc_stage st)
+{
+	return (unsigned)st < ARRAY_LEN(stage_info) ? stage_info[st].command : NULL;
 }
 
 /* ---- stage FIFO and state reporting --------------------------------------- */
@@ -177,8 +184,10 @@ static enum smtp_class outcome(const struct smtp_reply *r, int want)
 	return cls == SMTP_CLASS_OK ? SMTP_CLASS_TEMPFAIL : cls;
 }
 
-static void rcpt_final(struct smtpc *c, size_t i, const struct smtp_reply *r, enum smtp_class cls)
+static void rcpt_final(struct smtpc *c, size_t i, const struct smtp_reply *r, enum smtp_class cls,
+		       enum smtpc_stage st)
 {
+	c->rr[i].stage = st;
 	c->rr[i].reply = *r;
 	c->rr[i].reply.pending = false;
 	c->rr[i].cls = cls;
@@ -200,7 +209,7 @@ static void decide(struct smtpc *c, enum smtpc_stage st, const struct smtp_reply
 	c->res.session_failed = session_failed;
 	for (size_t i = 0; i < c->nrcpts; i++)
 		if (c->rst[i] == RCPT_ACCEPTED || (session_failed && c->rst[i] == RCPT_OPEN))
-			rcpt_final(c, i, r, cls);
+			rcpt_final(c, i, r, cls, st);
 }
 
 static void local_fail(struct smtpc *c, enum smtpc_stage st, enum smtp_class cls, const char *fmt, ...)
@@ -412,7 +421,7 @@ static void on_rcpt(struct smtpc *c, const struct smtp_reply *r)
 		c->rst[i] = RCPT_ACCEPTED;
 		c->naccepted++;
 	} else {
-		rcpt_final(c, i, r, outcome(r, 2));
+		rcpt_final(c, i, r, outcome(r, 2), SMTPC_STAGE_RCPT);
 	}
 	bool last = c->rcpt_next == c->nrcpts;
 	if (last && c->naccepted == 0)

@@ -32,7 +32,12 @@ enum smtpc_stage {
 	SMTPC_STAGE_DATA, SMTPC_STAGE_DOT, SMTPC_STAGE_QUIT, SMTPC_STAGE_CONN
 };
 
-struct smtpc_rcpt_result { const char *rcpt; enum smtp_class cls; struct smtp_reply reply; };
+struct smtpc_rcpt_result {
+	const char *rcpt;
+	enum smtp_class cls;
+	struct smtp_reply reply;
+	enum smtpc_stage stage; /* the command the reply answered (RCPT, DATA, DOT...) */
+};
 
 struct smtpc_result {
 	bool session_failed;        /* failure before/outside recipients (greeting, EHLO, TLS, AUTH, MAIL, connection lost...) */
@@ -67,6 +72,9 @@ void smtpc_tls_done(struct smtpc *c, bool ok);
 void smtpc_disconnected(struct smtpc *c);
 void smtpc_timeout(struct smtpc *c);
 const char *smtpc_stage_name(enum smtpc_stage st);
+/* The command a stage sends, as Postfix names it in "(in reply to RCPT TO
+ * command)": "RCPT TO", "end of DATA", ...; NULL for GREETING/CONN. */
+const char *smtpc_stage_command(enum smtpc_stage st);
 
 /* Added helpers. */
 bool smtpc_finished(const struct smtpc *c);                       /* done() has been called */

@@ -236,6 +236,28 @@ bool ascii_strcaseeq(const char *a, const char *b)
 	return *a == *b;
 }
 
+bool addr_same(const char *a, const char *b)
+{
+	/* RFC 5321 §2.4: the local part is case-sensitive, the domain is not. */
+	const char *ea = strrchr(a, '@'), *eb = strrchr(b, '@');
+	size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+	if (la != lb || memcmp(a, b, la) != 0 || !ea != !eb)
+		return false;
+	return !ea || ascii_strcaseeq(ea + 1, eb + 1);
+}
+
+size_t addr_count_distinct(const char *const *v, size_t n)
+{
+	size_t d = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < i && !addr_same(v[k], v[i]))
+			k++;
+		d += k == i;
+	}
+	return d;
+}
+
 bool ascii_strncaseeq(const char *a, const char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -51,6 +51,10 @@ long b64_decode(const char *in, unsigned char **out);
 
 bool ascii_strcaseeq(const char *a, const char *b);
 bool ascii_strncaseeq(const char *a, const char *b, size_t n);
+/* Same mailbox: local parts equal byte for byte, domains equal ignoring
+ * ASCII case (RFC 5321 §2.4). Postfix's duplicate filter uses this. */
+bool addr_same(const char *a, const char *b);
+size_t addr_count_distinct(const char *const *v, size_t n);
 bool ascii_startswith_ci(const char *s, const char *prefix);
 void ascii_lower(char *s);
 

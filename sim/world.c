@@ -312,22 +312,45 @@ struct sim *world_sim(struct world *w)
 void world_summary(struct world *w, struct world_summary *out)
 {
 	const struct sim *sim = w->sim;
+	const struct ledger *l = &sim->ledger;
 	memset(out, 0, sizeof *out);
-	out->messages = sim->stats.messages;
-	out->rcpts = sim->stats.rcpts;
-	out->delivered = sim->stats.delivered;
-	out->bounced = sim->stats.bounced;
-	out->rejected = sim->stats.rejected;
-	out->quarantined = sim->stats.quarantined;
-	out->dsn_sent = sim->stats.dsn_sent;
+	out->messages = l->messages;
+	out->rcpts = l->rcpts;
+	memcpy(out->fate, l->n, sizeof out->fate);
+	out->dsn_stored = l->dsn_stored;
+	out->double_bounces = l->double_bounces;
 	for (size_t i = 0; i < sim->nhosts; i++) {
 		struct host *h = sim->hosts[i];
 		if (h->role == ROLE_MTA || h->role == ROLE_MAILBOX || h->role == ROLE_FILTER)
 			out->queued += mta_queued(h->role_obj);
 	}
-	out->accounted = out->delivered + out->bounced + out->rejected + out->quarantined +
-				 out->queued ==
-			 out->rcpts;
+	/* The funnel's count plus what the queues hold must be every
+	 * recipient: a copy settled twice or lost on the way breaks it. */
+	out->accounted = ledger_settled(l) + out->queued == out->rcpts;
+}
+
+/* sim.end's keys, in the ledger's order (outcome.h). */
+static const char *const end_keys[FATE_NFINAL] = {
+	[FATE_INBOX] = "inbox",		  [FATE_FILED] = "filed",     [FATE_JUNK] = "junk",
+	[FATE_QUARANTINE] = "quarantined", [FATE_BOUNCED] = "bounced", [FATE_REJECTED] = "rejected",
+	[FATE_DROPPED] = "dropped",	  [FATE_SUPPRESSED] = "suppressed",
+};
+
+void world_trace_end(struct world *w)
+{
+	struct sim *sim = w->sim;
+	struct world_summary s;
+	world_summary(w, &s);
+	trace_begin(sim->trace, sim->now, "sim.end");
+	trace_int(sim->trace, "messages", s.messages);
+	trace_int(sim->trace, "recipients", s.rcpts);
+	for (int f = 0; f < FATE_NFINAL; f++)
+		trace_int(sim->trace, end_keys[f], s.fate[f]);
+	trace_int(sim->trace, "queued", s.queued);
+	trace_int(sim->trace, "dsn_stored", s.dsn_stored);
+	trace_int(sim->trace, "double_bounces", s.double_bounces);
+	trace_bool(sim->trace, "accounted", s.accounted);
+	trace_end(sim->trace);
 }
 
 void world_run(struct world *w, int64_t t_end_us)
@@ -346,18 +369,7 @@ void world_run(struct world *w, int64_t t_end_us)
 		sim_run_until(sim, t_end_us);
 	else
 		sim_run(sim, 0);
-	struct world_summary s;
-	world_summary(w, &s);
-	trace_begin(sim->trace, sim->now, "sim.end");
-	trace_int(sim->trace, "messages", s.messages);
-	trace_int(sim->trace, "recipients", s.rcpts);
-	trace_int(sim->trace, "delivered", s.delivered);
-	trace_int(sim->trace, "bounced", s.bounced);
-	trace_int(sim->trace, "rejected", s.rejected);
-	trace_int(sim->trace, "quarantined", s.quarantined);
-	trace_int(sim->trace, "queued", s.queued);
-	trace_bool(sim->trace, "accounted", s.accounted);
-	trace_end(sim->trace);
+	world_trace_end(w);
 }
 
 void world_print_summary(struct world *w, FILE *f)
@@ -366,12 +378,26 @@ void world_print_summary(struct world *w, FILE *f)
 	world_summary(w, &s);
 	char t[32];
 	trace_format_time(w->sim->now, t, sizeof t);
-	fprintf(f,
-		"summary: %ld message%s to %ld recipient%s after %s s simulated: %ld delivered, "
-		"%ld bounced, %ld rejected, %ld quarantined, %ld still queued%s\n",
-		s.messages, s.messages == 1 ? "" : "s", s.rcpts, s.rcpts == 1 ? "" : "s", t,
-		s.delivered, s.bounced, s.rejected, s.quarantined, s.queued,
-		s.accounted ? " (all accounted for)" : " -- NOT ALL ACCOUNTED FOR");
+	fprintf(f, "summary: %ld message%s to %ld recipient%s after %s s simulated:\n", s.messages,
+		s.messages == 1 ? "" : "s", s.rcpts, s.rcpts == 1 ? "" : "s", t);
+	/* One column per fate: Junk and Quarantine are not the inbox. */
+	static const char *const labels[FATE_NFINAL] = {
+		[FATE_INBOX] = "delivered to Inbox", [FATE_FILED] = "filed in another folder",
+		[FATE_JUNK] = "filed in Junk", [FATE_QUARANTINE] = "held in Quarantine",
+		[FATE_BOUNCED] = "bounced (DSN to the sender)", [FATE_REJECTED] = "rejected at submission",
+		[FATE_DROPPED] = "dropped by a rule", [FATE_SUPPRESSED] = "suppressed (never sent)",
+	};
+	/* The Inbox row always; the others when something ended there. */
+	for (int k = 0; k < FATE_NFINAL; k++)
+		if (k == FATE_INBOX || s.fate[k])
+			fprintf(f, "  %6ld  %s\n", s.fate[k], labels[k]);
+	if (s.queued)
+		fprintf(f, "  %6ld  still queued\n", s.queued);
+	if (s.dsn_stored || s.double_bounces)
+		fprintf(f, "  delivery reports: %ld stored, %ld dropped as double bounces\n",
+			s.dsn_stored, s.double_bounces);
+	fprintf(f, "  %s\n", s.accounted ? "all recipients accounted for"
+					: "NOT ALL ACCOUNTED FOR: a recipient was lost or counted twice");
 }
 
 bool world_export_maildir(struct world *w, const char *dir, char *err, size_t errsz)

@@ -13,11 +13,14 @@
 
 struct world;
 
+/* The ledger's figures (fate_settle is their only source) and, to check
+ * them, the recipients the queues still hold. */
 struct world_summary {
 	long messages, rcpts;
-	long delivered, bounced, rejected, quarantined, queued;
-	long dsn_sent;
-	bool accounted;   /* every recipient has exactly one fate */
+	long fate[FATE_NFINAL];  /* inbox, filed, junk, quarantine, bounced, rejected, dropped, suppressed */
+	long queued;             /* still in some queue when the run stopped */
+	long dsn_stored, double_bounces;
+	bool accounted;          /* every recipient has exactly one fate, or is queued */
 };
 
 /* seed: NULL to use the scenario's. */
@@ -29,6 +32,8 @@ struct sim *world_sim(struct world *w);
 void world_run(struct world *w, int64_t t_end_us);
 void world_summary(struct world *w, struct world_summary *out);
 void world_print_summary(struct world *w, FILE *f);
+/* The sim.end event with the summary (mailsim run and serve). */
+void world_trace_end(struct world *w);
 bool world_export_maildir(struct world *w, const char *dir, char *err, size_t errsz);
 
 #endif

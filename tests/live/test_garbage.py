@@ -135,7 +135,7 @@ class GarbageTest(unittest.TestCase):
         ev = srv.trace()
         self.assertEqual(sum(1 for e in ev if e["kind"] == "net.close"
                              and e["node"] == "live-1.client"), 2)
-        self.assertEqual((ev[-1]["messages"], ev[-1]["delivered"], ev[-1]["accounted"]),
+        self.assertEqual((ev[-1]["messages"], ev[-1]["inbox"], ev[-1]["accounted"]),
                          (1, 1, True))
 
     def test_idle_timeout(self):

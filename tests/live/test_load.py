@@ -59,7 +59,7 @@ class LoadTest(unittest.TestCase):
         self.assertEqual(set(seen), want)
         self.assertEqual(sum(seen.values()), SESSIONS * PER_SESSION, "a message stored twice")
         end = srv.trace()[-1]
-        self.assertEqual((end["kind"], end["messages"], end["delivered"], end["accounted"]),
+        self.assertEqual((end["kind"], end["messages"], end["inbox"], end["accounted"]),
                          ("sim.end", 2000, 2000, True))
         self.assertIn("served 200 connections (at most 200 at once, 0 turned away)", srv.stderr)
         n = SESSIONS * PER_SESSION

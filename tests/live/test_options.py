@@ -67,10 +67,10 @@ class OptionsTest(unittest.TestCase):
                                    srv.trace()[-1])
         subjects, end = results[False]
         self.assertEqual(sorted(subjects), ["Lunch on Friday?", "live"])
-        self.assertEqual((end["messages"], end["delivered"], end["accounted"]), (2, 2, True))
+        self.assertEqual((end["messages"], end["inbox"], end["accounted"]), (2, 2, True))
         subjects, end = results[True]
         self.assertEqual(subjects, ["live"])
-        self.assertEqual((end["messages"], end["delivered"], end["accounted"]), (1, 1, True))
+        self.assertEqual((end["messages"], end["inbox"], end["accounted"]), (1, 1, True))
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ class SmtplibTest(unittest.TestCase):
         self.assertEqual(len(data), 1)
         self.assertEqual(data[0]["summary"], "Subject: Normal")
         self.assertEqual(ev[-1]["kind"], "sim.end")
-        self.assertEqual((ev[-1]["messages"], ev[-1]["delivered"], ev[-1]["accounted"]),
+        self.assertEqual((ev[-1]["messages"], ev[-1]["inbox"], ev[-1]["accounted"]),
                          (1, 1, True))
         self.assertIn("1 message to 1 recipient accepted live", srv.stderr)
 

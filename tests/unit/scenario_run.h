@@ -128,7 +128,7 @@ static inline void assert_accounted(const struct run *r)
 {
 	if (!r->sum.accounted)
 		fail_msg("not accounted: %ld rcpts, %ld delivered, %ld bounced, %ld rejected, %ld queued",
-			 r->sum.rcpts, r->sum.delivered, r->sum.bounced, r->sum.rejected, r->sum.queued);
+			 r->sum.rcpts, r->sum.fate[FATE_INBOX], r->sum.fate[FATE_BOUNCED], r->sum.fate[FATE_REJECTED], r->sum.queued);
 }
 
 /* ---- variants of the basic story, edited inline ---------------------------- */

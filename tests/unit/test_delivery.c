@@ -35,7 +35,7 @@ static void test_greylisting_retry_after_300s(void **state)
 	const cJSON *att = nth(&r, "queue.attempt", "mail.example.org", 1);
 	assert_non_null(att);
 	assert_true(num(att, "t") == next);
-	assert_int_equal(r.sum.delivered, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 1);
 	assert_true(num(nth(&r, "mailbox.store", "mx1.example.net", 0), "t") > next);
 	assert_accounted(&r);
 	run_free(&r);
@@ -70,7 +70,7 @@ static void test_dead_domain_schedule_warning_bounce(void **state)
 	assert_non_null(nth(&r, "queue.expire", "mail.example.org", 0));
 	expect_dsn(&r, "mail.example.org", "alice@example.org", "carol@example.com", "delayed", "4.4.1");
 	expect_dsn(&r, "mail.example.org", "alice@example.org", "carol@example.com", "failed", "4.4.1");
-	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -85,7 +85,7 @@ static void test_unknown_user_immediate_dsn(void **state)
 	assert_true(num(b, "t") < 5.0);
 	assert_int_equal(count(&r, "queue.defer", NULL), 0);
 	expect_dsn(&r, "mail.example.org", "alice@example.org", "bbo@example.net", "failed", "5.1.1");
-	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -136,7 +136,7 @@ static void test_implicit_mx(void **state)
 	const cJSON *route = nth(&r, "route.mx", "mail.example.org", 0);
 	const cJSON *mx = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(route, "mx"), 0);
 	assert_string_equal(mx->valuestring, "0 example.net. (implicit MX)");
-	assert_int_equal(r.sum.delivered, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 1);
 	run_free(&r);
 }
 
@@ -150,7 +150,7 @@ static void test_dns_timeout_defers_then_delivers(void **state)
 	const cJSON *st = nth(&r, "mailbox.store", "mx1.example.net", 0);
 	assert_non_null(st);
 	assert_true(num(st, "t") >= 900.0);
-	assert_int_equal(r.sum.delivered, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 1);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -160,8 +160,8 @@ static void test_mixed_recipients(void **state)
 	struct run r;
 	run_scenario("multi-recipient-mixed", &r);
 	assert_int_equal(r.sum.rcpts, 3);
-	assert_int_equal(r.sum.delivered, 2);
-	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 2);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1);
 	assert_int_equal(count(&r, "dsn.create", NULL), 1);
 	expect_dsn(&r, "mail.example.org", "alice@example.org", "nobody@example.net", "failed",
 		   "5.1.1");
@@ -207,7 +207,7 @@ static void test_tls_failure_opportunistic_falls_back(void **state)
 			    strcmp(str(r.ev[i], "node"), "mail.example.org") == 0 &&
 			    strcmp(str(r.ev[i], "peer"), "mx1.example.net") == 0;
 	assert_int_equal(connects, 2);
-	assert_int_equal(r.sum.delivered, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 1);
 	struct mfolder *f = inbox(&r, "mx1.example.net", "bob@example.net");
 	assert_non_null(strstr(f->msgs[0].data, "with ESMTP id")); /* plaintext hop */
 	run_free(&r);
@@ -225,7 +225,7 @@ static void test_tls_failure_required_defers(void **state)
 	const cJSON *d = nth(&r, "queue.defer", "mail.example.org", 0);
 	assert_non_null(d);
 	assert_string_equal(str(d, "status"), "4.7.5");
-	assert_int_equal(r.sum.delivered, 1); /* once TLS works again */
+	assert_int_equal(r.sum.fate[FATE_INBOX], 1); /* once TLS works again */
 	assert_true(num(nth(&r, "mailbox.store", "mx1.example.net", 0), "t") >= 1000.0);
 	run_free(&r);
 }
@@ -246,7 +246,7 @@ static void test_exim_schedule(void **state)
 		if (gap < 899.999 || gap > 900.001)
 			fail_msg("deferral %d: gap %.6f s, want 900", k, gap);
 	}
-	assert_int_equal(r.sum.bounced, 1); /* past the last cutoff */
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1); /* past the last cutoff */
 	assert_true(r.sum.accounted);
 	run_free(&r);
 }
@@ -268,8 +268,8 @@ static void test_alias_disabled_catch_all(void **state)
 	const cJSON *b = nth(&r, "queue.bounce", "mail.example.org", 0);
 	assert_string_equal(str(b, "rcpt"), "old@example.net");
 	assert_string_equal(str(b, "status"), "5.2.1");
-	assert_int_equal(r.sum.delivered, 2);
-	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 2);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1);
 	run_free(&r);
 }
 
@@ -286,7 +286,7 @@ static void test_rate_limit(void **state)
 	assert_string_equal(str(p, "decision"), "defer");
 	const cJSON *d = nth(&r, "queue.defer", "mail.example.org", 0);
 	assert_string_equal(str(d, "status"), "4.7.0");
-	assert_int_equal(r.sum.delivered, 2); /* the second one after the window */
+	assert_int_equal(r.sum.fate[FATE_INBOX], 2); /* the second one after the window */
 	run_free(&r);
 }
 
@@ -304,7 +304,7 @@ static void test_bounce_of_bounce_is_dropped(void **state)
 	const cJSON *p = nth(&r, "policy.decision", "mail.example.org", 0);
 	assert_non_null(p);
 	assert_string_equal(str(p, "decision"), "discard");
-	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1);
 	assert_true(r.sum.accounted);
 	run_free(&r);
 }

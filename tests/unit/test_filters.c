@@ -55,7 +55,7 @@ static void test_all_pass(void **state)
 	expect_in(m->data, "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=s1;");
 	expect_in(m->data, "X-Spam-Status: No");
 	expect_in(m->data, "X-Virus-Status: Clean");
-	assert_true(r.sum.delivered == 1 && r.sum.accounted);
+	assert_true(r.sum.fate[FATE_INBOX] == 1 && r.sum.accounted);
 	run_free(&r);
 }
 
@@ -71,7 +71,7 @@ static void test_spoofed_sender_rejected_by_dmarc(void **state)
 	assert_string_equal(str(b, "status"), "5.7.26");
 	/* The bounce goes to the forged envelope sender: backscatter to Alice. */
 	only_message(&r, "mail.example.org", "alice@example.org", "INBOX");
-	assert_int_equal(r.sum.delivered, 0);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 0);
 	assert_true(r.sum.accounted);
 	run_free(&r);
 }
@@ -100,7 +100,7 @@ static void test_forwarding_spf_and_srs(void **state)
 	}
 	assert_int_equal(plain, 1);
 	assert_int_equal(srs, 1);
-	assert_true(r.sum.delivered == 2 && r.sum.accounted);
+	assert_true(r.sum.fate[FATE_INBOX] == 2 && r.sum.accounted);
 	run_free(&r);
 }
 
@@ -129,7 +129,9 @@ static void test_spam_lands_in_junk(void **state)
 	expect_in(m->data, "X-Spam-Status: Yes, score=14.60 required=6.00");
 	expect_in(m->data, "BAYES_SPAM");
 	expect_in(m->data, "MISSING_MID");
-	assert_int_equal(r.sum.delivered, 1);
+	/* Junk is its own column, never counted as the inbox. */
+	assert_int_equal(r.sum.fate[FATE_JUNK], 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 0);
 	run_free(&r);
 }
 
@@ -138,7 +140,7 @@ static void test_quarantine_band(void **state)
 	struct run r;
 	run_scenario("quarantined", &r);
 	only_message(&r, "mx1.example.net", "bob@example.net", "Quarantine");
-	assert_int_equal(r.sum.quarantined, 1);
+	assert_int_equal(r.sum.fate[FATE_QUARANTINE], 1);
 	assert_true(r.sum.accounted);
 	run_free(&r);
 }
@@ -204,7 +206,7 @@ static void test_filter_relay_forwards_with_srs(void **state)
 	expect_in(m->data, "X-Spam-Score:");
 	expect_in(m->data, "X-Virus-Scanned: clamav-milter at filter.example");
 	expect_in(m->data, "by filter.example (mailsim)");
-	assert_true(r.sum.delivered == 1 && r.sum.accounted);
+	assert_true(r.sum.fate[FATE_INBOX] == 1 && r.sum.accounted);
 	run_free(&r);
 }
 
@@ -229,7 +231,7 @@ static void test_gatekeeper_holds_unknown_senders(void **state)
 	const cJSON *p = nth(&r, "policy.decision", "mx1.example.net", 0);
 	assert_string_equal(str(p, "decision"), "quarantine");
 	expect_in(str(p, "reason"), "gatekeeper");
-	assert_int_equal(r.sum.quarantined, 1);
+	assert_int_equal(r.sum.fate[FATE_QUARANTINE], 1);
 	run_free(&r);
 }
 
@@ -250,7 +252,8 @@ static void test_rule_deny_drops_silently(void **state)
 	run_text(all_pass_with("{ \"rules\": [ { \"from\": \"alice@\", \"action\": \"deny\" } ] }"), &r);
 	assert_int_equal(count(&r, "mailbox.store", "mx1.example.net"), 0);
 	assert_int_equal(count(&r, "dsn.create", NULL), 0); /* no bounce: the recipient's choice */
-	assert_int_equal(r.sum.rejected, 1);
+	assert_int_equal(r.sum.fate[FATE_DROPPED], 1);
+	assert_int_equal(r.sum.fate[FATE_REJECTED], 0);
 	assert_true(r.sum.accounted);
 	run_free(&r);
 }
@@ -262,7 +265,7 @@ static void test_rule_forward(void **state)
 	run_text(t, &r);
 	only_message(&r, "mail.example.org", "alice@example.org", "INBOX");
 	assert_int_equal(count(&r, "mailbox.store", "mx1.example.net"), 0);
-	assert_true(r.sum.delivered == 1 && r.sum.accounted);
+	assert_true(r.sum.fate[FATE_INBOX] == 1 && r.sum.accounted);
 	run_free(&r);
 }
 
@@ -316,9 +319,9 @@ static void test_outbound_spam_check(void **state)
 			const cJSON *b = nth(&r, "queue.bounce", "alice-laptop.example.org", 0);
 			assert_non_null(b);
 			expect_in(str(b, "reason"), "554 Message rejected as spam by the outbound filter");
-			assert_int_equal(r.sum.rejected, 1);
+			assert_int_equal(r.sum.fate[FATE_REJECTED], 1);
 		} else {
-			assert_int_equal(r.sum.delivered, 1);
+			assert_int_equal(r.sum.fate[FATE_INBOX], 1);
 		}
 		assert_true(r.sum.accounted);
 		run_free(&r);

@@ -142,11 +142,11 @@ static const char *str_of(const cJSON *ev, const char *key)
 
 static void expect_summary(const struct world_summary *s, long delivered, long bounced)
 {
-	if (s->messages != 1 || s->rcpts != 1 || s->delivered != delivered ||
-	    s->bounced != bounced || s->rejected != 0 || s->queued != 0 || !s->accounted)
+	if (s->messages != 1 || s->rcpts != 1 || s->fate[FATE_INBOX] != delivered ||
+	    s->fate[FATE_BOUNCED] != bounced || s->fate[FATE_REJECTED] != 0 || s->queued != 0 || !s->accounted)
 		fail_msg("summary: got messages=%ld rcpts=%ld delivered=%ld bounced=%ld rejected=%ld "
 			 "queued=%ld accounted=%d; want 1 1 %ld %ld 0 0 1",
-			 s->messages, s->rcpts, s->delivered, s->bounced, s->rejected, s->queued,
+			 s->messages, s->rcpts, s->fate[FATE_INBOX], s->fate[FATE_BOUNCED], s->fate[FATE_REJECTED], s->queued,
 			 s->accounted, delivered, bounced);
 }
 

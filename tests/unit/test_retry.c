@@ -37,8 +37,22 @@ static void test_postfix_defaults(void **state)
 	expect_i64("min_backoff", p.min_backoff, S(300));
 	expect_i64("max_backoff", p.max_backoff, S(4000));
 	expect_i64("queue_lifetime", p.queue_lifetime, DAYS(5));
-	expect_i64("delay_warning", p.delay_warning, HOURS(4));
+	expect_i64("delay_warning", p.delay_warning, 0); /* delay_warning_time = 0h: off */
 	expect_i64("nrules", (int64_t)p.nrules, 0);
+}
+
+static void test_sendmail_defaults(void **state)
+{
+	struct retry_policy p;
+	retry_policy_sendmail(&p);
+	expect_i64("delay_warning", p.delay_warning, HOURS(4)); /* Timeout.queuewarn */
+	expect_i64("queue_lifetime", p.queue_lifetime, DAYS(5)); /* Timeout.queuereturn */
+	int64_t next, interval;
+	/* A queue run every hour, whatever the message's age. */
+	assert_true(retry_next(&p, S(10), 0, 0, 0, 0.5, &next, &interval));
+	expect_i64("first retry", next, S(10) + HOURS(1));
+	assert_true(retry_next(&p, DAYS(2), 0, 0, 0, 0.5, &next, &interval));
+	expect_i64("later retry", next, DAYS(2) + HOURS(1));
 }
 
 /* Arrival 0, each attempt failing the moment it starts: the qmgr(8)
@@ -137,7 +151,7 @@ static void test_exim_default_rules_parsed(void **state)
 	}
 	expect_i64("retry_interval_max", p.max_backoff, HOURS(24));
 	expect_i64("queue_lifetime = final cutoff", p.queue_lifetime, DAYS(4));
-	expect_i64("delay_warning", p.delay_warning, HOURS(4));
+	expect_i64("delay_warning", p.delay_warning, HOURS(24)); /* Exim's delay_warning */
 
 	struct retry_policy q;
 	assert_true(retry_policy_exim(&q, RETRY_EXIM_DEFAULT_RULES, err, sizeof err));
@@ -398,6 +412,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_postfix_defaults),
+		cmocka_unit_test(test_sendmail_defaults),
 		cmocka_unit_test(test_postfix_schedule),
 		cmocka_unit_test(test_postfix_give_up),
 		cmocka_unit_test(test_postfix_zero_lifetime),
