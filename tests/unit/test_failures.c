@@ -434,6 +434,35 @@ static void test_pop3_fetch_deletes(void **state)
 	run_free(&r);
 }
 
+/* The seeds' step 11: the filter's onward SMTP delivery times out while
+ * the mailbox host is down; its retry queue delivers at the first attempt
+ * after the host is back, and the original sender never hears of it. */
+static void test_relay_timeout(void **state)
+{
+	struct run r;
+	run_scenario("relay-timeout", &r);
+	int n = count(&r, "queue.defer", "filter.example");
+	assert_true(n >= 5);
+	for (int k = 0; k < n; k++) {
+		const cJSON *d = nth(&r, "queue.defer", "filter.example", k);
+		assert_string_equal(str(d, "status"), "4.4.1");
+		assert_string_equal(str(d, "rcpt"), "bob@example.com");
+		assert_true(num(d, "t") < 10800); /* the host is down until then */
+	}
+	const cJSON *last = nth(&r, "queue.defer", "filter.example", n - 1);
+	assert_true(num(last, "next_attempt") > 10800);
+	const cJSON *s = nth(&r, "mailbox.store", "mail.example.com", 0);
+	expect_store(s, "bob@example.com", "INBOX");
+	assert_true(num(s, "t") > num(last, "next_attempt") &&
+		    num(s, "t") < num(last, "next_attempt") + 1); /* that very attempt */
+	assert_int_equal(count(&r, "queue.defer", "mail.example.org"), 0);
+	assert_string_equal(str(nth(&r, "mailbox.fetch", NULL, 0), "error"), "connection timed out");
+	assert_int_equal(count(&r, "dsn.create", NULL), 0);
+	assert_int_equal(r.sum.delivered, 1);
+	assert_accounted(&r);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_spam_rejected),
 		cmocka_unit_test(test_exim_vs_postfix),
 		cmocka_unit_test(test_pop3_fetch_deletes),
+		cmocka_unit_test(test_relay_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
