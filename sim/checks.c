@@ -53,6 +53,7 @@ struct chk {
 	struct dmarc *dmarc;            /* owned while running */
 	struct dmarc_outcome dm;
 	bool dkim_ran, dmarc_ran, av_ran, spam_ran, whitelisted;
+	bool held_for_approval;         /* the gatekeeper holds it until an approval */
 	struct av_result av;
 	struct spam_result spam;
 	struct spam_config spam_cfg;
@@ -334,6 +335,17 @@ static bool listed(char *const *list, size_t n, const char *addr)
 			return true;
 	}
 	return false;
+}
+
+/* The recipient's approval of this sender (gatekeeper), if any. */
+static const struct scn_approval *approval(const struct chk *c)
+{
+	for (size_t i = 0; i < c->f->napprovals; i++) {
+		const struct scn_approval *a = &c->f->approvals[i];
+		if (listed(&a->sender, 1, c->sender))
+			return a;
+	}
+	return NULL;
 }
 
 static void policy_event(struct chk *c, const char *decision, const char *reason, const char *folder)
@@ -712,6 +724,15 @@ static void decide(struct chk *c)
 	verdict(c, CHK_DELIVER, 0, NULL, "passed every check");
 	if (decide_auth(c))
 		return;
+	if (!c->whitelisted && c->f->gatekeeper && approval(c)) {
+		/* Approved later: held like a snoozed message, released to the
+		 * inbox at the moment the recipient lets the sender in. */
+		verdict(c, CHK_SNOOZE, 0, NULL,
+			"the gatekeeper holds an unknown sender until the recipient approves it");
+		c->v.snooze_until = approval(c)->at;
+		c->held_for_approval = true;
+		return;
+	}
 	if (!c->whitelisted && c->f->gatekeeper) {
 		verdict(c, CHK_QUARANTINE, 0, NULL, "the gatekeeper holds senders that are not on the whitelist");
 		snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
@@ -832,13 +853,20 @@ static void stage_policy(struct chk *c)
 		return;
 	}
 	c->whitelisted = listed(c->f->whitelist, c->f->nwhitelist, c->sender);
-	if (c->whitelisted)
+	const struct scn_approval *ap = approval(c);
+	if (c->whitelisted) {
 		policy_event(c, "deliver", "the sender is whitelisted: spam checks are skipped", NULL);
-	else if (c->f->spam)
+	} else if (ap && ap->at <= c->sim->now) {
+		/* An approved sender is a known contact from then on. */
+		c->whitelisted = true;
+		policy_event(c, "deliver",
+			     "the recipient approved this sender: like the whitelist, spam checks are skipped",
+			     NULL);
+	} else if (c->f->spam)
 		run_spam(c);
 	decide(c);
 	build_headers(c);
-	policy_event(c, chk_decision_name(c->v.decision), c->v.reason,
+	policy_event(c, c->held_for_approval ? "hold" : chk_decision_name(c->v.decision), c->v.reason,
 		     c->v.decision == CHK_DELIVER || c->v.decision == CHK_QUARANTINE ? c->v.folder
 										: NULL);
 	finish(c);
@@ -858,6 +886,7 @@ void chk_message(struct chk *c, const char *msg, size_t len, const char *tag,
 	sb_clear(&c->v.headers);
 	snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
 	c->dkim_ran = c->dmarc_ran = c->av_ran = c->spam_ran = c->whitelisted = false;
+	c->held_for_approval = false;
 	dkim_verify_free(c->dkim);
 	c->dkim = NULL;
 	spam_result_clear(&c->spam);

@@ -383,8 +383,10 @@ static const struct key_spec spam_keys[] = {
 
 static const struct key_spec policy_keys[] = {
 	{"blocked", JT_ARR, false},   {"whitelist", JT_ARR, false}, {"gatekeeper", JT_BOOL, false},
-	{"rules", JT_ARR, false},     {"snooze", JT_OBJ, false},
+	{"rules", JT_ARR, false},     {"snooze", JT_OBJ, false},    {"approvals", JT_ARR, false},
 };
+
+static const struct key_spec approval_keys[] = {{"sender", JT_STR, true}, {"at", JT_NUM, true}};
 
 static const struct key_spec rule_keys[] = {
 	{"from", JT_STR, false},   {"to", JT_STR, false},    {"subject", JT_STR, false},
@@ -448,6 +450,22 @@ static void load_policy(struct ld *ld, const cJSON *o, const char *jpath, struct
 	for (const cJSON *e = rules ? rules->child : NULL; e; e = e->next, i++) {
 		snprintf(sub, sizeof sub, "%s.rules[%zu]", jpath, i);
 		load_rule(ld, e, sub, &f->rules[f->nrules++]);
+	}
+	const cJSON *ap = get(o, "approvals", JT_ARR);
+	f->approvals = xcalloc((size_t)cJSON_GetArraySize(ap) + 1, sizeof *f->approvals);
+	i = 0;
+	for (const cJSON *e = ap ? ap->child : NULL; e; e = e->next, i++) {
+		snprintf(sub, sizeof sub, "%s.approvals[%zu]", jpath, i);
+		if (!check_object(ld, e, sub, approval_keys, ARRAY_LEN(approval_keys)))
+			continue;
+		struct scn_approval *a = &f->approvals[f->napprovals++];
+		a->sender = get_str(e, "sender", "");
+		a->at = secs_to_us(get_num(ld, e, "at", sub, 0, 365 * 86400.0, 0, "seconds"));
+	}
+	if (ap && !f->gatekeeper) {
+		snprintf(sub, sizeof sub, "%s.approvals", jpath);
+		report(ld, ap, true, sub, "add \"gatekeeper\": true, or drop the approvals",
+		       "approvals only answer the gatekeeper, which is off");
 	}
 	const cJSON *sn = get(o, "snooze", JT_OBJ);
 	snprintf(sub, sizeof sub, "%s.snooze", jpath);
@@ -1529,6 +1547,9 @@ static void free_host(struct scn_host *h)
 	free(f->rep_scores);
 	free_str_list(f->blocked, f->nblocked);
 	free_str_list(f->whitelist, f->nwhitelist);
+	for (size_t a = 0; a < f->napprovals; a++)
+		free(f->approvals[a].sender);
+	free(f->approvals);
 	for (size_t r = 0; r < f->nrules; r++) {
 		free(f->rules[r].from);
 		free(f->rules[r].to);

@@ -40,6 +40,11 @@ struct scn_fetch {
 	bool keep;         /* POP3: leave messages on the server */
 };
 
+struct scn_approval {      /* the recipient lets a sender past the gatekeeper */
+	char *sender;      /* address or @domain */
+	int64_t at;        /* simulated time of the approval */
+};
+
 struct scn_rule {          /* a user filter rule (Cleanbox-style) */
 	char *from;        /* substring of the From address, or NULL */
 	char *to;          /* recipient address, or NULL */
@@ -68,6 +73,8 @@ struct scn_filters {       /* the receiving side's checks and policy */
 	char **blocked, **whitelist;    /* sender addresses or @domains */
 	size_t nblocked, nwhitelist;
 	bool gatekeeper;   /* hold mail from senders not on the whitelist */
+	struct scn_approval *approvals; /* gatekeeper: senders approved at a time */
+	size_t napprovals;
 	struct scn_rule *rules;
 	size_t nrules;
 	int snooze_start, snooze_end;   /* minutes after midnight UTC; -1 = no snooze */
