@@ -117,8 +117,8 @@ static void test_tls_failure(void **state)
 	const cJSON *s = nth_msg(&r, "mailbox.store", "mx1.example.net", "m2", 0);
 	expect_store(s, "bob@example.net", "INBOX");
 	assert_true(num(s, "t") < 3.0);
-	assert_int_equal(r.sum.delivered, 1);
-	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 1);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -162,7 +162,7 @@ static void test_rate_limited(void **state)
 		assert_true(in_window <= 2);
 	}
 	assert_int_equal(count(&r, "dsn.create", NULL), 0);
-	assert_int_equal(r.sum.delivered, 6);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 6);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -206,8 +206,8 @@ static void test_gatekeeper(void **state)
 
 	assert_int_equal((int)num(nth(&r, "mailbox.fetch", NULL, 0), "count"), 1);
 	assert_int_equal((int)num(nth(&r, "mailbox.fetch", NULL, 1), "count"), 3);
-	assert_int_equal(r.sum.delivered, 3);
-	assert_int_equal(r.sum.quarantined, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 3);
+	assert_int_equal(r.sum.fate[FATE_QUARANTINE], 1);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -226,7 +226,7 @@ static void test_gatekeeper_without_approval_quarantines(void **state)
 			    "quarantine");
 	expect_store(nth_msg(&r, "mailbox.store", "mx1.example.net", "m2", 0), "bob@example.net",
 		     "Quarantine");
-	assert_int_equal(r.sum.quarantined, 3);
+	assert_int_equal(r.sum.fate[FATE_QUARANTINE], 3);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -271,8 +271,8 @@ static void test_disabled_user(void **state)
 	expect_store(nth_msg(&r, "mailbox.store", "mx1.example.net", "m1", 0), "bob@example.net",
 		     "INBOX");
 	assert_int_equal(count(&r, "queue.defer", NULL), 0);
-	assert_int_equal(r.sum.delivered, 1);
-	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 1);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -294,7 +294,7 @@ static void test_catch_all(void **state)
 	}
 	assert_null(line_from(&r, "mx1.example.net", "550"));
 	assert_int_equal(count(&r, "dsn.create", NULL), 0);
-	assert_int_equal(r.sum.delivered, 3);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 3);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -326,7 +326,7 @@ static void test_spam_rejected(void **state)
 	expect_dsn_event(nth(&r, "dsn.create", "mail.spam.example", 0), "offers@spam.example",
 			 "failed", "5.7.1", "bob@example.net");
 	assert_int_equal(count(&r, "dsn.create", "mx1.example.net"), 0);
-	assert_int_equal(r.sum.bounced, 1);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 1);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -395,7 +395,7 @@ static void test_exim_vs_postfix(void **state)
 			 "4.4.1", "carol@example.com");
 	expect_dsn_event(nth(&r, "dsn.create", "mail.example.org", 1), "alice@example.org",
 			 "failed", "4.4.1", "carol@example.com");
-	assert_int_equal(r.sum.bounced, 2);
+	assert_int_equal(r.sum.fate[FATE_BOUNCED], 2);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -429,7 +429,7 @@ static void test_pop3_fetch_deletes(void **state)
 	assert_int_equal((int)num(f1, "count"), 2);
 	assert_int_equal((int)num(f2, "count"), 0);
 	assert_int_equal(inbox(&r, "mx1.example.net", "bob@example.net")->n, 0);
-	assert_int_equal(r.sum.delivered, 2);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 2);
 	assert_accounted(&r);
 	run_free(&r);
 }
@@ -458,7 +458,7 @@ static void test_relay_timeout(void **state)
 	assert_int_equal(count(&r, "queue.defer", "mail.example.org"), 0);
 	assert_string_equal(str(nth(&r, "mailbox.fetch", NULL, 0), "error"), "connection timed out");
 	assert_int_equal(count(&r, "dsn.create", NULL), 0);
-	assert_int_equal(r.sum.delivered, 1);
+	assert_int_equal(r.sum.fate[FATE_INBOX], 1);
 	assert_accounted(&r);
 	run_free(&r);
 }
