@@ -18,7 +18,7 @@
 #define HDRS_AFTER_ID                                                                       \
 	"MIME-Version: 1.0\r\n"                                                             \
 	"Content-Type: text/plain; charset=utf-8\r\n"                                       \
-	"Content-Transfer-Encoding: 8bit\r\n"                                               \
+	"Content-Transfer-Encoding: 7bit\r\n"                                               \
 	"\r\n"
 
 static void expect_bytes(const char *what, const struct strbuf *got, const char *want)
