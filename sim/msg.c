@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime_enc.h"
+
 /* Append text converting bare LF to CRLF (RFC 5322 §2.1: lines end in CRLF). */
 static void put_crlf_text(struct strbuf *out, const char *s)
 {
@@ -22,10 +24,17 @@ static bool omitted(const struct msg_spec *spec, const char *name)
 	return false;
 }
 
-static void put_body(const struct msg_spec *spec, struct strbuf *out)
+/* The text part's body: as written when it is 7bit, else quoted-printable
+ * (RFC 2045 §6.7), the choice of mutt and Thunderbird for mostly-Latin
+ * text; the generated filler is plain ASCII in either case. */
+static void put_body(const struct msg_spec *spec, bool qp, struct strbuf *out)
 {
+	const char *body = spec->body ? spec->body : "";
 	size_t body_start = out->len;
-	put_crlf_text(out, spec->body ? spec->body : "");
+	if (qp)
+		mime_qp_encode(body, out);
+	else
+		put_crlf_text(out, body);
 	if (out->len > body_start && out->data[out->len - 1] != '\n')
 		sb_puts(out, "\r\n");
 	/* A generated size: filler lines well under the 78-char advice. */
@@ -35,14 +44,46 @@ static void put_body(const struct msg_spec *spec, struct strbuf *out)
 		sb_puts(out, filler);
 }
 
+static void put_text_type(const struct msg_spec *spec, struct strbuf *out)
+{
+	bool qp = mime_needs_qp(spec->body ? spec->body : "");
+	sb_printf(out, "Content-Type: text/plain; charset=utf-8\r\n"
+		       "Content-Transfer-Encoding: %s\r\n\r\n",
+		  qp ? "quoted-printable" : "7bit");
+	put_body(spec, qp, out);
+}
+
+/* A parameter: a quoted-string when the value is printable ASCII, else
+ * RFC 2231 §4 `name*=UTF-8''%XX...` (how Thunderbird names attachments). */
+static void put_param(struct strbuf *out, const char *name, const char *value)
+{
+	bool plain = true;
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		plain &= *p >= 0x20 && *p < 0x7F && *p != '"' && *p != '\\';
+	if (plain) {
+		sb_printf(out, "; %s=\"%s\"", name, value);
+		return;
+	}
+	sb_printf(out, "; %s*=UTF-8''", name);
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		bool lit = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			   (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_';
+		if (lit)
+			sb_putc(out, (char)*p);
+		else
+			sb_printf(out, "%%%02X", *p);
+	}
+}
+
 /* An attachment part: base64 in 76-character lines (RFC 2045 §6.8). */
 static void put_part(const struct msg_part *p, const char *boundary, struct strbuf *out)
 {
-	sb_printf(out, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
-		       "Content-Disposition: attachment; filename=\"%s\"\r\n"
-		       "Content-Transfer-Encoding: base64\r\n\r\n",
-		  boundary, p->type ? p->type : "application/octet-stream", p->filename,
-		  p->filename);
+	sb_printf(out, "--%s\r\nContent-Type: %s", boundary,
+		  p->type ? p->type : "application/octet-stream");
+	put_param(out, "name", p->filename);
+	sb_puts(out, "\r\nContent-Disposition: attachment");
+	put_param(out, "filename", p->filename);
+	sb_puts(out, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
 	char *b = b64_encode(p->data, p->len);
 	for (size_t i = 0, n = strlen(b); i < n; i += 76) {
 		sb_append(out, b + i, n - i < 76 ? n - i : 76);
@@ -51,39 +92,39 @@ static void put_part(const struct msg_part *p, const char *boundary, struct strb
 	free(b);
 }
 
+static void put_to(const struct msg_spec *spec, struct strbuf *out)
+{
+	struct mime_mailbox *to = xcalloc(spec->nto + 1, sizeof *to);
+	for (size_t i = 0; i < spec->nto; i++)
+		to[i] = (struct mime_mailbox){spec->to_names ? spec->to_names[i] : NULL, spec->to[i]};
+	mime_put_mailboxes(out, "To", to, spec->nto);
+	free(to);
+}
+
 void msg_compose(const struct msg_spec *spec, struct strbuf *out)
 {
 	if (!omitted(spec, "Date"))
 		sb_printf(out, "Date: %s\r\n", spec->date);
-	if (spec->from_name)
-		sb_printf(out, "From: %s <%s>\r\n", spec->from_name, spec->from);
-	else
-		sb_printf(out, "From: %s\r\n", spec->from);
-	if (!omitted(spec, "To")) {
-		sb_puts(out, "To: ");
-		for (size_t i = 0; i < spec->nto; i++)
-			sb_printf(out, "%s%s", i ? ",\r\n " : "", spec->to[i]);
-		sb_puts(out, "\r\n");
-	}
+	struct mime_mailbox from = {spec->from_name, spec->from};
+	mime_put_mailboxes(out, "From", &from, 1);
+	if (!omitted(spec, "To"))
+		put_to(spec, out);
 	if (!omitted(spec, "Subject"))
-		sb_printf(out, "Subject: %s\r\n", spec->subject ? spec->subject : "");
+		mime_put_unstructured(out, "Subject", spec->subject);
 	if (!omitted(spec, "Message-ID"))
 		sb_printf(out, "Message-ID: %s\r\n", spec->message_id);
 	if (!omitted(spec, "MIME-Version"))
 		sb_puts(out, "MIME-Version: 1.0\r\n");
 	if (spec->nparts == 0) {
-		sb_puts(out, "Content-Type: text/plain; charset=utf-8\r\n"
-			     "Content-Transfer-Encoding: 8bit\r\n\r\n");
-		put_body(spec, out);
+		put_text_type(spec, out);
 		return;
 	}
 	/* RFC 2046 §5.1: the text first, then each attachment. */
 	sb_printf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
 		       "This is a multi-part message in MIME format.\r\n"
-		       "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		       "Content-Transfer-Encoding: 8bit\r\n\r\n",
+		       "--%s\r\n",
 		  spec->boundary, spec->boundary);
-	put_body(spec, out);
+	put_text_type(spec, out);
 	for (size_t i = 0; i < spec->nparts; i++)
 		put_part(&spec->parts[i], spec->boundary, out);
 	sb_printf(out, "--%s--\r\n", spec->boundary);

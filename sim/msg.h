@@ -15,6 +15,7 @@ struct msg_spec {
 	const char *from;          /* address */
 	const char *from_name;     /* display name or NULL */
 	const char *const *to;
+	const char *const *to_names; /* display names parallel to to (entries may be NULL), or NULL */
 	size_t nto;
 	const char *subject;
 	const char *body;          /* LF or CRLF line ends */
@@ -36,7 +37,10 @@ struct msg_part {
 };
 
 /* A new message (headers Date, From, To, Subject, Message-ID,
- * MIME-Version, Content-Type, Content-Transfer-Encoding), into out. */
+ * MIME-Version, Content-Type, Content-Transfer-Encoding), into out, as a
+ * MUA writes it (mime_enc.h): folded header fields, non-ASCII names and
+ * Subject as RFC 2047 encoded-words, a text body that is 7bit or else
+ * quoted-printable, attachments in base64. Every line is 7-bit ASCII. */
 void msg_compose(const struct msg_spec *spec, struct strbuf *out);
 /* Prepend "name: value" (value may contain CRLF+TAB folds) to msg. */
 void msg_prepend_header(struct strbuf *msg, const char *name, const char *value);

@@ -7,6 +7,7 @@
 
 #include "av.h"
 #include "imap.h"
+#include "mime_enc.h"
 #include "msg.h"
 #include "pop3.h"
 #include "smtpc.h"
@@ -58,8 +59,10 @@ static void sub_send_line(void *ud, const char *line)
 static void sub_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
 {
 	struct submission *s = ud;
+	/* The summary keeps whole characters of a long non-ASCII Subject. */
 	char sum[300];
-	snprintf(sum, sizeof sum, "Subject: %s", s->spec->subject);
+	const char *subj = s->spec->subject;
+	snprintf(sum, sizeof sum, "Subject: %.*s", (int)utf8_prefix(subj, sizeof sum - 10), subj);
 	net_send_block(s->c, SIDE_CLIENT, "smtp.data", bytes, len, nlines, sum, s->spec->id);
 }
 
@@ -139,6 +142,15 @@ static const struct conn_ops sub_ops = {
 	.closed = sub_closed,
 };
 
+/* The display name the client knows for an address: its own account's
+ * name for the sender, the scenario's user directory (an address book)
+ * for everyone else. */
+static const char *display_name(const struct mua *m, const char *addr)
+{
+	const struct scn_user *u = scn_user(m->sim->scn, addr);
+	return u ? u->name : NULL;
+}
+
 static void compose(struct mua *m, const struct scn_message *spec, struct strbuf *out)
 {
 	struct sim *sim = m->sim;
@@ -162,9 +174,15 @@ static void compose(struct mua *m, const struct scn_message *spec, struct strbuf
 	}
 	char boundary[128];
 	snprintf(boundary, sizeof boundary, "=_mailsim_%s_%" PRIu32, spec->id, m->msg_counter);
+	const char **to_names = xcalloc(spec->nto + 1, sizeof *to_names);
+	for (size_t i = 0; i < spec->nto; i++)
+		to_names[i] = display_name(m, spec->to[i]);
+	const char *from = spec->spoof_from ? spec->spoof_from : spec->from;
 	struct msg_spec ms = {
-		.from = spec->spoof_from ? spec->spoof_from : spec->from,
+		.from = from,
+		.from_name = display_name(m, from),
 		.to = (const char *const *)spec->to,
+		.to_names = to_names,
 		.nto = spec->nto,
 		.subject = spec->subject,
 		.body = spec->body,
@@ -179,6 +197,7 @@ static void compose(struct mua *m, const struct scn_message *spec, struct strbuf
 	};
 	msg_compose(&ms, out);
 	free(parts);
+	free(to_names);
 	sim_tag_add_message(sim, out->data, out->len, spec->id);
 }
 
@@ -198,9 +217,9 @@ static void trace_compose(struct mua *m, const struct scn_message *spec, const s
 	/* The headers the message starts with, for the header inspector. */
 	static const char *const names[] = {"Date", "From", "To", "Subject", "Message-ID",
 					    "MIME-Version"};
+	char *v = xmalloc(d->len + 1); /* a value is never longer than the message */
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-		char v[1024];
-		if (!msg_header(d->data, d->len, names[i], v, sizeof v))
+		if (!msg_header(d->data, d->len, names[i], v, d->len + 1))
 			continue;
 		trace_begin(sim->trace, sim->now, "msg.header");
 		trace_node(sim->trace, m->host->name);
@@ -209,6 +228,7 @@ static void trace_compose(struct mua *m, const struct scn_message *spec, const s
 		trace_str(sim->trace, "value", v);
 		trace_end(sim->trace);
 	}
+	free(v);
 }
 
 static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)

@@ -908,7 +908,7 @@ static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct s
 static const struct key_spec user_keys[] = {
 	{"address", JT_STR, true}, {"password", JT_STR, false}, {"quota", JT_INT, false},
 	{"aliases", JT_ARR, false}, {"disabled", JT_BOOL, false}, {"catch_all", JT_BOOL, false},
-	{"forward", JT_STR, false},
+	{"forward", JT_STR, false}, {"name", JT_STR, false},
 };
 
 static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct scn_user *u)
@@ -917,6 +917,7 @@ static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct s
 		return;
 	u->address = get_str(o, "address", "");
 	u->password = get_str(o, "password", "");
+	u->name = get_str(o, "name", NULL);
 	u->quota = (int64_t)get_num(ld, o, "quota", jpath, 0, 1e12, 0, "bytes");
 	u->disabled = get_bool(o, "disabled", false);
 	u->catch_all = get_bool(o, "catch_all", false);
@@ -1583,6 +1584,7 @@ void scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nusers; i++) {
 		free(s->users[i].address);
 		free(s->users[i].password);
+		free(s->users[i].name);
 		free_str_list(s->users[i].aliases, s->users[i].naliases);
 		free(s->users[i].forward);
 	}

@@ -135,6 +135,7 @@ struct scn_host {
 
 struct scn_user {
 	char *address;
+	char *name;        /* display name or NULL: From:/To: in the mail clients */
 	char *password;
 	int64_t quota;     /* bytes; 0 = none */
 	char **aliases;    /* other addresses delivered to this mailbox */

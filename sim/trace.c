@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime_enc.h"
+
 struct trace {
 	FILE *jsonl;             /* not owned */
 	FILE *transcript;        /* not owned */
@@ -140,38 +142,6 @@ void trace_format_time(int64_t t_us, char *buf, size_t cap)
 	const char *sign = t_us < 0 ? "-" : "";
 	uint64_t a = t_us < 0 ? (uint64_t)(-(t_us + 1)) + 1 : (uint64_t)t_us;
 	snprintf(buf, cap, "%s%" PRIu64 ".%06" PRIu64, sign, a / 1000000, a % 1000000);
-}
-
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xE0) == 0xC0) {
-		len = 2;
-		cp = s[0] & 0x1F;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		len = 3;
-		cp = s[0] & 0x0F;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-	if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
 }
 
 void json_put_string(struct strbuf *sb, const char *s, size_t len)

@@ -18,7 +18,7 @@
 #define HDRS_AFTER_ID                                                                       \
 	"MIME-Version: 1.0\r\n"                                                             \
 	"Content-Type: text/plain; charset=utf-8\r\n"                                       \
-	"Content-Transfer-Encoding: 8bit\r\n"                                               \
+	"Content-Transfer-Encoding: 7bit\r\n"                                               \
 	"\r\n"
 
 static void expect_bytes(const char *what, const struct strbuf *got, const char *want)
@@ -126,6 +126,49 @@ static void test_compose_pad_to(void **state)
 	for (size_t i = 0; i < out.len; i++)
 		if (out.data[i] == '\n' && (i == 0 || out.data[i - 1] != '\r'))
 			fail_msg("bare LF at offset %zu", i);
+	sb_free(&out);
+}
+
+/* A non-ASCII message: every header line ASCII and folded, names and
+ * Subject encoded, the text part quoted-printable inside the multipart,
+ * the attachment named per RFC 2231. */
+static void test_compose_non_ascii(void **state)
+{
+	static const char *const to[] = {"bob@example.net", "eve@example.net"};
+	static const char *const names[] = {"Doe, Bob", NULL};
+	static const unsigned char data[] = "Zeile\n";
+	const struct msg_part part = {"Übersicht.txt", "text/plain", data, sizeof data - 1};
+	struct msg_spec spec = {
+		.from = "zoe@example.org", .from_name = "Zoë", .to = to, .to_names = names,
+		.nto = 2, .subject = "Grüße", .body = "Schöne Grüße\n", .date = "D",
+		.message_id = "<i@x>", .parts = &part, .nparts = 1, .boundary = "b1",
+	};
+	struct strbuf out;
+	sb_init(&out);
+	msg_compose(&spec, &out);
+	expect_bytes("non-ASCII", &out,
+		     "Date: D\r\n"
+		     "From: =?UTF-8?Q?Zo=C3=AB?= <zoe@example.org>\r\n" /* a tie: Q */
+		     "To: \"Doe, Bob\" <bob@example.net>,\r\n"
+		     " eve@example.net\r\n"
+		     "Subject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n"
+		     "Message-ID: <i@x>\r\n"
+		     "MIME-Version: 1.0\r\n"
+		     "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+		     "\r\n"
+		     "This is a multi-part message in MIME format.\r\n"
+		     "--b1\r\n"
+		     "Content-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Transfer-Encoding: quoted-printable\r\n"
+		     "\r\n"
+		     "Sch=C3=B6ne Gr=C3=BC=C3=9Fe\r\n"
+		     "--b1\r\n"
+		     "Content-Type: text/plain; name*=UTF-8''%C3%9Cbersicht.txt\r\n"
+		     "Content-Disposition: attachment; filename*=UTF-8''%C3%9Cbersicht.txt\r\n"
+		     "Content-Transfer-Encoding: base64\r\n"
+		     "\r\n"
+		     "WmVpbGUK\r\n"
+		     "--b1--\r\n");
 	sb_free(&out);
 }
 
@@ -321,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_compose_exact),
 		cmocka_unit_test(test_compose_body_line_ends),
 		cmocka_unit_test(test_compose_null_subject_and_body),
+		cmocka_unit_test(test_compose_non_ascii),
 		cmocka_unit_test(test_compose_pad_to),
 		cmocka_unit_test(test_header_lookup_table),
 		cmocka_unit_test(test_header_truncates_to_cap),
