@@ -184,8 +184,13 @@ static int cmd_check(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		printf("%s: ok (%zu hosts, %zu users, %zu messages)\n", argv[i], s->nhosts, s->nusers,
+		/* Warnings do not change the exit status: the scenario runs. */
+		fputs(s->warnings, stderr);
+		printf("%s: ok (%zu hosts, %zu users, %zu messages", argv[i], s->nhosts, s->nusers,
 		       s->nmessages);
+		if (s->nwarnings)
+			printf(", %d warning%s", s->nwarnings, s->nwarnings == 1 ? "" : "s");
+		printf(")\n");
 		scn_free(s);
 	}
 	return bad ? 1 : 0;
