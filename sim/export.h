@@ -17,7 +17,8 @@
  *   - lines end in LF, as Maildir files do on Unix (no "^M" in mutt).
  *
  * mbox (RFC 4155), one file per folder, the layout of a mutt folder
- * directory (`mutt -f DIR/<address>/INBOX`, then `c =Junk`):
+ * directory (`mutt -f DIR/<address>/INBOX`; with `set folder=DIR/<address>`,
+ * `c =Junk` opens the next):
  *     DIR/<address>/INBOX, DIR/<address>/Junk, ...
  *   - each message starts with "From <envelope sender> <asctime date>" (the
  *     sender from its Return-Path, MAILER-DAEMON for the null sender; the
