@@ -2,7 +2,7 @@
  *
  *   mailsim                       the default scenario: viewer when a display
  *                                 exists, else its transcript on stdout
- *   mailsim run FILE [options]    headless run: trace, transcript, maildir
+ *   mailsim run FILE [options]    headless run: trace, transcript, Maildir, mbox
  *   mailsim check FILE...         validate scenarios
  *   mailsim view FILE             the interactive visualizer
  *   mailsim render FILE ...       one frame to PNG/BMP, headless
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "scenario.h"
 #include "serve.h"
 #include "util.h"
@@ -30,7 +31,7 @@ static const char usage_text[] =
 	"  mailsim                                  play the default scenario (window, or\n"
 	"                                           its transcript when there is no display)\n"
 	"  mailsim run FILE [--seed N] [--trace OUT.jsonl] [--transcript] [--maildir DIR]\n"
-	"                   [--until SECONDS] [--quiet]\n"
+	"                   [--mbox DIR] [--until SECONDS] [--quiet]\n"
 	"  mailsim check FILE...\n"
 	"  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--inspect WHAT]\n"
 	"  mailsim render FILE (--at SECONDS | --event N) --out FRAME.png|.bmp\n"
@@ -67,6 +68,7 @@ struct opts {
 	const char *trace_path;
 	bool transcript;
 	const char *maildir;
+	const char *mbox;
 	double until;
 	bool has_until;
 	bool quiet;
@@ -125,6 +127,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
 			o->trace_path = v;
 		} else if (strcmp(a, "--maildir") == 0) {
 			o->maildir = v;
+		} else if (strcmp(a, "--mbox") == 0) {
+			o->mbox = v;
 		} else if (strcmp(a, "--out") == 0) {
 			o->out = v;
 		} else if (strcmp(a, "--inspect") == 0) {
@@ -180,11 +184,27 @@ static int cmd_check(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		printf("%s: ok (%zu hosts, %zu users, %zu messages)\n", argv[i], s->nhosts, s->nusers,
+		/* Warnings do not change the exit status: the scenario runs. */
+		fputs(s->warnings, stderr);
+		printf("%s: ok (%zu hosts, %zu users, %zu messages", argv[i], s->nhosts, s->nusers,
 		       s->nmessages);
+		if (s->nwarnings)
+			printf(", %d warning%s", s->nwarnings, s->nwarnings == 1 ? "" : "s");
+		printf(")\n");
 		scn_free(s);
 	}
 	return bad ? 1 : 0;
+}
+
+/* Write the mailboxes to dir (when given) with fn; false after saying why. */
+static bool export_stores(bool (*fn)(struct sim *, const char *, char *, size_t), struct sim *sim,
+			  const char *dir)
+{
+	char err[1024];
+	if (!dir || fn(sim, dir, err, sizeof err))
+		return true;
+	fprintf(stderr, "mailsim: %s\n", err);
+	return false;
 }
 
 static int finish_run(struct world *w, const struct opts *o, FILE *trace_file)
@@ -194,13 +214,9 @@ static int finish_run(struct world *w, const struct opts *o, FILE *trace_file)
 		fprintf(stderr, "mailsim: cannot write %s: %s\n", o->trace_path, strerror(errno));
 		rc = 4;
 	}
-	if (o->maildir) {
-		char err[512];
-		if (!world_export_maildir(w, o->maildir, err, sizeof err)) {
-			fprintf(stderr, "mailsim: %s\n", err);
-			rc = 4;
-		}
-	}
+	if (!export_stores(export_maildir, world_sim(w), o->maildir) ||
+	    !export_stores(export_mbox, world_sim(w), o->mbox))
+		rc = 4;
 	struct world_summary s;
 	world_summary(w, &s);
 	fflush(stdout);
@@ -217,7 +233,7 @@ static int cmd_run(int argc, char **argv)
 {
 	struct opts o = {0};
 	int rc = parse_opts(argc, argv, &o,
-			    " --seed --trace --transcript --maildir --until --quiet ");
+			    " --seed --trace --transcript --maildir --mbox --until --quiet ");
 	if (rc)
 		return rc;
 	struct scenario *s = load(o.file);

@@ -378,6 +378,15 @@ bool jsonpos_value(const struct jsonpos *p, const cJSON *node, int *line, int *c
 	return true;
 }
 
+bool jsonpos_value_offset(const struct jsonpos *p, const cJSON *node, size_t *offset)
+{
+	const struct jsonpos_rec *r = find_rec(p, node);
+	if (!r)
+		return false;
+	*offset = r->val_off;
+	return true;
+}
+
 bool jsonpos_key(const struct jsonpos *p, const cJSON *node, int *line, int *col)
 {
 	const struct jsonpos_rec *r = find_rec(p, node);

@@ -36,6 +36,9 @@ void jsonpos_free(struct jsonpos *p);
 /* Where node's value starts (its '{', '[', '"', digit, '-', t, f or n).
  * False if node is not in the table (e.g. created after parsing). */
 bool jsonpos_value(const struct jsonpos *p, const cJSON *node, int *line, int *col);
+/* The same place as a byte offset into the text (for a string: its opening
+ * quote), to read what cJSON does not keep, e.g. a "\u0000" escape. */
+bool jsonpos_value_offset(const struct jsonpos *p, const cJSON *node, size_t *offset);
 /* Where an object member's key string starts (its opening quote). False
  * for array elements, the root, and nodes not in the table. */
 bool jsonpos_key(const struct jsonpos *p, const cJSON *node, int *line, int *col);

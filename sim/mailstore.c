@@ -1,12 +1,8 @@
 /* mailstore.c — see mailstore.h. */
 #include "mailstore.h"
 
-#include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "util.h"
 
@@ -50,6 +46,7 @@ struct mbox_user *mailstore_add_user(struct mailstore *ms, const char *address,
 	ms->users = xrealloc(ms->users, (ms->nusers + 1) * sizeof *ms->users);
 	struct mbox_user *u = &ms->users[ms->nusers++];
 	memset(u, 0, sizeof *u);
+	u->store = ms;
 	u->address = xstrdup(address);
 	u->password = xstrdup(password ? password : "");
 	u->quota = quota;
@@ -121,6 +118,7 @@ struct stored_msg *mbox_store(struct mbox_user *u, const char *folder, const cha
 	m->uid = f->next_uid++;
 	m->stored_at = now;
 	m->unix_us = unix_us;
+	m->seq = ++u->store->counter;
 	m->tag = xstrdup(tag ? tag : "");
 	return m;
 }
@@ -135,110 +133,26 @@ void mfolder_remove(struct mfolder *f, size_t i)
 	f->n--;
 }
 
-/* --- Maildir export (https://cr.yp.to/proto/maildir.html) ------------------ */
+/* --- names that become paths ----------------------------------------------- */
 
-static bool mkdir_p(const char *path, char *err, size_t errsz)
+const char *mailstore_name_problem(const char *name, size_t len)
 {
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			goto fail;
-		*p = '/';
+	if (len == 0)
+		return "is empty";
+	if (name[0] == '.')
+		return "starts with \".\"";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == '\0')
+			return "contains a NUL character";
+		if (c == '/')
+			return "contains \"/\"";
+		if (c == '\\')
+			return "contains a backslash";
+		if (c < 0x20 || c == 0x7f)
+			return "contains a control character";
+		if (c == '.' && i + 1 < len && name[i + 1] == '.')
+			return "contains \"..\"";
 	}
-	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-		goto fail;
-	return true;
-fail:
-	snprintf(err, errsz, "cannot create directory %s: %s", buf, strerror(errno));
-	return false;
-}
-
-static bool maildir_skeleton(const char *base, char *err, size_t errsz)
-{
-	static const char *const sub[] = {"cur", "new", "tmp"};
-	for (size_t i = 0; i < ARRAY_LEN(sub); i++) {
-		char p[4096];
-		snprintf(p, sizeof p, "%s/%s", base, sub[i]);
-		if (!mkdir_p(p, err, errsz))
-			return false;
-	}
-	return true;
-}
-
-/* Flags in ASCII order after ":2," (D F P R S T). */
-static void maildir_flags(unsigned flags, char *out)
-{
-	if (flags & MFLAG_DRAFT)
-		*out++ = 'D';
-	if (flags & MFLAG_FLAGGED)
-		*out++ = 'F';
-	if (flags & MFLAG_ANSWERED)
-		*out++ = 'R';
-	if (flags & MFLAG_SEEN)
-		*out++ = 'S';
-	if (flags & MFLAG_DELETED)
-		*out++ = 'T';
-	*out = '\0';
-}
-
-static bool write_file(const char *path, const char *data, size_t len, char *err, size_t errsz)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		snprintf(err, errsz, "cannot write %s: %s", path, strerror(errno));
-		if (f)
-			fclose(f);
-		return false;
-	}
-	return true;
-}
-
-static bool export_message(struct mailstore *ms, const char *base, const struct stored_msg *m,
-			   char *err, size_t errsz)
-{
-	/* Deliver as the spec says: write into tmp/, then rename into new/
-	 * (unread) or cur/ with the info suffix (seen or flagged). */
-	char uniq[512], tmp[4096], final[4096], fl[8];
-	uint64_t n = ++ms->counter;
-	snprintf(uniq, sizeof uniq, "%" PRId64 ".M%06" PRId64 "Q%" PRIu64 ".%s",
-		 m->unix_us / 1000000, m->unix_us % 1000000, n, ms->hostname);
-	snprintf(tmp, sizeof tmp, "%s/tmp/%s", base, uniq);
-	maildir_flags(m->flags, fl);
-	if (m->flags)
-		snprintf(final, sizeof final, "%s/cur/%s:2,%s", base, uniq, fl);
-	else
-		snprintf(final, sizeof final, "%s/new/%s", base, uniq);
-	if (!write_file(tmp, m->data, m->len, err, errsz))
-		return false;
-	if (rename(tmp, final) != 0) {
-		snprintf(err, errsz, "cannot rename %s: %s", tmp, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-bool mailstore_export_maildir(struct mailstore *ms, const char *dir, char *err, size_t errsz)
-{
-	for (size_t i = 0; i < ms->nusers; i++) {
-		struct mbox_user *u = &ms->users[i];
-		for (size_t k = 0; k < u->nfolders; k++) {
-			struct mfolder *f = &u->folders[k];
-			char base[4096];
-			/* Maildir++: INBOX is the top, other folders are ".Name". */
-			if (k == 0)
-				snprintf(base, sizeof base, "%s/%s", dir, u->address);
-			else
-				snprintf(base, sizeof base, "%s/%s/.%s", dir, u->address, f->name);
-			if (!maildir_skeleton(base, err, errsz))
-				return false;
-			for (size_t m = 0; m < f->n; m++)
-				if (!export_message(ms, base, &f->msgs[m], err, errsz))
-					return false;
-		}
-	}
-	return true;
+	return NULL;
 }

@@ -1,10 +1,10 @@
 /* mailstore.h — the mailboxes a host keeps for its local users: per user
  * a set of folders (INBOX first), each an ordered list of stored messages
- * with IMAP-style flags. Exported as real Maildir trees.
+ * with IMAP-style flags. export.c writes them out as Maildir and mbox.
  *
  * Invariants: messages are stored whole or not at all; folder and message
- * order is insertion order (deterministic output); unique names in the
- * Maildir export derive from simulated time and a per-store counter. */
+ * order is insertion order (deterministic output); every delivery gets the
+ * next number of its store's counter (part of its Maildir name). */
 #ifndef MAILSIM_MAILSTORE_H
 #define MAILSIM_MAILSTORE_H
 
@@ -26,7 +26,9 @@ struct stored_msg {
 	unsigned flags;
 	uint32_t uid;
 	int64_t stored_at; /* simulated µs */
-	int64_t unix_us;   /* wall date of delivery (for the Maildir name) */
+	int64_t unix_us;   /* wall date of delivery (Maildir name, mbox From_ line) */
+	uint64_t seq;      /* the store's delivery counter at delivery: 1, 2, ... */
+	bool noticed;      /* a retrieval client has read it: no longer new (Maildir cur/) */
 	char *tag;         /* owned: scenario message id for the trace */
 };
 
@@ -37,7 +39,10 @@ struct mfolder {
 	uint32_t next_uid;
 };
 
+struct mailstore;
+
 struct mbox_user {
+	struct mailstore *store; /* not owned: the store this user lives in */
 	char *address;     /* owned */
 	char *password;    /* owned */
 	int64_t quota;     /* 0 = none */
@@ -49,7 +54,7 @@ struct mailstore {
 	char *hostname;    /* owned: for Maildir unique names */
 	struct mbox_user *users; /* owned */
 	size_t nusers;
-	uint64_t counter;
+	uint64_t counter;  /* deliveries so far */
 };
 
 struct mailstore *mailstore_new(const char *hostname);
@@ -65,8 +70,11 @@ struct stored_msg *mbox_store(struct mbox_user *u, const char *folder, const cha
 			      size_t len, int64_t now, int64_t unix_us, const char *tag);
 void mfolder_remove(struct mfolder *f, size_t i);
 
-/* Write DIR/<address>/{cur,new,tmp} (plus .Folder/ for other folders,
- * Maildir++ style). Returns false and fills err on an I/O error. */
-bool mailstore_export_maildir(struct mailstore *ms, const char *dir, char *err, size_t errsz);
+/* Mailbox addresses and folder names become file and directory names when
+ * the store is exported. NULL when name (len bytes, which may hold a NUL)
+ * is safe as one path component; else what is wrong with it ("contains
+ * \"/\""...): empty, a NUL, '/', a backslash, a control character, "..",
+ * or a leading '.' (hidden, and the Maildir++ folder separator). */
+const char *mailstore_name_problem(const char *name, size_t len);
 
 #endif

@@ -45,11 +45,15 @@ static size_t st_count(void *ud, const char *folder)
 	return f ? f->n : 0;
 }
 
+/* A message a client has read (POP3's maildrop scan and RETR/TOP, an IMAP
+ * FETCH of its text) is no longer new: the Maildir export puts it in cur/,
+ * as Dovecot moves it there once a session has seen it. */
 static const char *st_get(void *ud, const char *folder, size_t i, size_t *len)
 {
 	struct mfolder *f = st_folder(ud, folder);
 	if (!f || i >= f->n)
 		return NULL;
+	f->msgs[i].noticed = true;
 	*len = f->msgs[i].len;
 	return f->msgs[i].data;
 }

@@ -5,7 +5,9 @@
  * required keys, duplicate keys) and copies values into owned structs,
  * then a reference pass (duplicate names, dangling references, DNS data).
  * Every problem is reported with its position; loading goes on after an
- * error so one run shows them all. */
+ * error so one run shows them all. Warnings (legal but probably not what
+ * the author meant) are collected with the same positions and handed to
+ * the caller with the scenario (scenario.warnings). */
 #include "scenario.h"
 
 #include <cjson/cJSON.h>
@@ -17,6 +19,7 @@
 
 #include "dns.h"
 #include "jsonpos.h"
+#include "mailstore.h"
 #include "msg.h"
 #include "retry.h"
 
@@ -31,9 +34,12 @@ struct key_spec {
 struct ld {
 	const char *path;
 	const char *text;
+	size_t len;
 	struct jsonpos *pos;
 	FILE *err;
 	int nerr;
+	struct strbuf warn;   /* the warnings so far, formatted */
+	int nwarn;
 	struct scenario *s;
 };
 
@@ -68,6 +74,24 @@ static void report(struct ld *ld, const cJSON *node, bool at_key, const char *jp
 	if (hint)
 		fprintf(ld->err, "  hint: %s\n", hint);
 	ld->nerr++;
+}
+
+/* A warning at a known position: "file:line:col: warning: path: what". */
+static void warn_at(struct ld *ld, int line, int col, const char *jpath, const char *hint,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void warn_at(struct ld *ld, int line, int col, const char *jpath, const char *hint,
+		    const char *fmt, ...)
+{
+	sb_printf(&ld->warn, "%s:%d:%d: warning: %s: ", ld->path, line, col, jpath);
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(&ld->warn, fmt, ap);
+	va_end(ap);
+	sb_putc(&ld->warn, '\n');
+	if (hint)
+		sb_printf(&ld->warn, "  hint: %s\n", hint);
+	ld->nwarn++;
 }
 
 static const char *type_of(const cJSON *n)
@@ -303,6 +327,37 @@ static void check_address(struct ld *ld, const cJSON *n, const char *jpath, cons
 		       "\"%s\" is not a valid mail address", addr);
 }
 
+/* cJSON ends a string at a "\u0000" escape; the source text still has it. */
+static bool source_has_nul(struct ld *ld, const cJSON *n)
+{
+	size_t at;
+	if (!jsonpos_value_offset(ld->pos, n, &at) || at >= ld->len || ld->text[at] != '"')
+		return false;
+	for (size_t i = at + 1; i < ld->len && ld->text[i] != '"'; i++) {
+		if (ld->text[i] != '\\')
+			continue;
+		if (i + 5 < ld->len && ld->text[i + 1] == 'u' && memcmp(ld->text + i + 2, "0000", 4) == 0)
+			return true;
+		i++; /* the escaped character */
+	}
+	return false;
+}
+
+/* Mailbox addresses and folder names become directory and file names in
+ * the Maildir and mbox exports: nothing in them may lead outside. */
+static void check_path_name(struct ld *ld, const cJSON *n, const char *jpath, const char *what)
+{
+	const char *why = source_has_nul(ld, n) ? "contains a NUL character"
+						: mailstore_name_problem(n->valuestring,
+									 strlen(n->valuestring));
+	if (why)
+		report(ld, n, false, jpath,
+		       "mailboxes are exported as directories and files named after the address "
+		       "and the folder (--maildir, --mbox); use letters, digits, '-', '_', '+' and "
+		       "single dots inside the name",
+		       "this %s cannot be used as a file name: it %s", what, why);
+}
+
 /* A duration: a number of seconds, or a string like "300s", "5m", "4h",
  * "5d". Returns -1 when absent; reports bad values. */
 static int64_t get_duration(struct ld *ld, const cJSON *obj, const char *key, const char *jpath)
@@ -434,6 +489,10 @@ static void load_rule(struct ld *ld, const cJSON *o, const char *jpath, struct s
 	snprintf(sub, sizeof sub, "%s.forward", jpath);
 	if (fw)
 		check_address(ld, fw, sub, r->forward);
+	const cJSON *fo = get(o, "folder", JT_STR);
+	snprintf(sub, sizeof sub, "%s.folder", jpath);
+	if (fo)
+		check_path_name(ld, fo, sub, "folder name");
 }
 
 static void load_policy(struct ld *ld, const cJSON *o, const char *jpath, struct scn_filters *f)
@@ -924,8 +983,10 @@ static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct s
 	const cJSON *a = get(o, "address", JT_STR);
 	char sub[512];
 	snprintf(sub, sizeof sub, "%s.address", jpath);
-	if (a)
+	if (a) {
 		check_address(ld, a, sub, u->address);
+		check_path_name(ld, a, sub, "address");
+	}
 	u->forward = get_str(o, "forward", NULL);
 	const cJSON *fw = get(o, "forward", JT_STR);
 	snprintf(sub, sizeof sub, "%s.forward", jpath);
@@ -984,6 +1045,37 @@ static char *join_body(const cJSON *b)
 	return sb_steal(&sb);
 }
 
+/* Two recipients naming one mailbox: the domain compared without case
+ * (DNS names are), the local part exactly, since RFC 5321 §2.4 lets the
+ * receiving host treat "Bob" and "bob" as different mailboxes. */
+static bool same_recipient(const char *a, const char *b)
+{
+	const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
+	if (!at_a || !at_b || at_a - a != at_b - b)
+		return false;
+	return memcmp(a, b, (size_t)(at_a - a)) == 0 && ascii_strcaseeq(at_a, at_b);
+}
+
+static void warn_duplicate_rcpts(struct ld *ld, const cJSON *to, const char *jpath,
+				 const struct scn_message *m)
+{
+	char sub[512];
+	for (size_t i = 0; i < m->nto; i++)
+		for (size_t k = 0; k < i; k++) {
+			if (!same_recipient(m->to[k], m->to[i]))
+				continue;
+			int line, col;
+			where(ld, cJSON_GetArrayItem(to, (int)i), false, &line, &col);
+			snprintf(sub, sizeof sub, "%s.to[%zu]", jpath, i);
+			warn_at(ld, line, col, sub,
+				"the message would go twice to one mailbox; remove one (local parts "
+				"are case-sensitive, RFC 5321 §2.4: only the domain's case is ignored)",
+				"recipient \"%s\" repeats to[%zu] (\"%s\")",
+				m->to[i], k, m->to[k]);
+			break;
+		}
+}
+
 static void load_message(struct ld *ld, const cJSON *o, const char *jpath, struct scn_message *m)
 {
 	if (!check_object(ld, o, jpath, message_keys, ARRAY_LEN(message_keys)))
@@ -1023,6 +1115,8 @@ static void load_message(struct ld *ld, const cJSON *o, const char *jpath, struc
 	}
 	if (to && m->nto == 0)
 		report(ld, to, false, jpath, NULL, "a message needs at least one recipient in \"to\"");
+	if (cJSON_IsArray(to))
+		warn_duplicate_rcpts(ld, to, jpath, m);
 }
 
 static const struct key_spec narration_keys[] = {
@@ -1294,21 +1388,79 @@ static void check_host_refs(struct ld *ld, const cJSON *root)
 	}
 }
 
-static bool name_has_address(const struct scenario *s, const char *name)
+/* The first record of type at owner name in any zone of the scenario. */
+static const struct scn_record *find_record(const struct scenario *s, const char *name,
+					    const char *type)
 {
-	for (size_t i = 0; i < s->nhosts; i++) {
-		if (ascii_strcaseeq(s->hosts[i].name, name))
-			return true;
+	for (size_t i = 0; i < s->nhosts; i++)
 		for (size_t z = 0; z < s->hosts[i].nzones; z++) {
 			const struct scn_zone *zone = &s->hosts[i].zones[z];
 			for (size_t r = 0; r < zone->nrecords; r++)
 				if (ascii_strcaseeq(zone->records[r].name, name) &&
-				    (strcmp(zone->records[r].type, "A") == 0 ||
-				     strcmp(zone->records[r].type, "AAAA") == 0))
-					return true;
+				    strcmp(zone->records[r].type, type) == 0)
+					return &zone->records[r];
 		}
+	return NULL;
+}
+
+/* A host of that name, or an A/AAAA record for it, possibly at the end of
+ * a CNAME chain (our DNS servers follow CNAMEs inside their zones). */
+static bool name_has_address(const struct scenario *s, const char *name)
+{
+	char cur[256];
+	snprintf(cur, sizeof cur, "%s", name);
+	for (int hop = 0; hop < 8; hop++) {
+		if (scn_host(s, cur) || find_record(s, cur, "A") || find_record(s, cur, "AAAA"))
+			return true;
+		const struct scn_record *c = find_record(s, cur, "CNAME");
+		if (!c || !dns_name_normalize(c->data, cur, sizeof cur))
+			return false;
 	}
 	return false;
+}
+
+static void check_mx_record(struct ld *ld, const struct scn_record *rec, const char *p)
+{
+	char target[256] = "", norm[256], msg[600], hint[600];
+	unsigned pref;
+	if (sscanf(rec->data, "%u %255s", &pref, target) != 2 || strcmp(target, ".") == 0 ||
+	    !dns_name_normalize(target, norm, sizeof norm))
+		return; /* null MX (RFC 7505) points nowhere on purpose */
+	if (!name_has_address(ld->s, norm)) {
+		snprintf(msg, sizeof msg,
+			 "MX target \"%s\" does not exist: no host has that name and no zone has "
+			 "an A or AAAA record for it",
+			 norm);
+		report_at(ld, rec->line, rec->col, p,
+			  "add the host, add an A record for it, or point the MX at an existing host",
+			  msg);
+		return;
+	}
+	const struct scn_record *alias = find_record(ld->s, norm, "CNAME");
+	if (!alias)
+		return;
+	snprintf(hint, sizeof hint, "point the MX at the canonical name %s", alias->data);
+	warn_at(ld, rec->line, rec->col, p, hint,
+		"MX target \"%s\" is an alias (CNAME); an MX must name a host directly "
+		"(RFC 2181 §10.3, RFC 5321 §5.1)",
+		norm);
+}
+
+/* An A record for a scenario host's name should give that host's address:
+ * otherwise mail and connections for the name go somewhere else. */
+static void check_a_record(struct ld *ld, const struct scn_record *rec, const char *p)
+{
+	const struct scn_host *h = scn_host(ld->s, rec->name);
+	uint8_t want[16], got[16];
+	int fw, fg;
+	if (!h || !dns_parse_ip(h->ip, want, &fw) || !dns_parse_ip(rec->data, got, &fg) ||
+	    (fw == fg && memcmp(want, got, fw == 4 ? 4 : 16) == 0))
+		return;
+	char hint[600];
+	snprintf(hint, sizeof hint, "make the record say %s, or change the host's \"ip\"", h->ip);
+	warn_at(ld, rec->line, rec->col, p, hint,
+		"A record for %s says %s, but host %s has the IP address %s", rec->name, rec->data,
+		h->name, h->ip);
 }
 
 static void check_dns_refs(struct ld *ld)
@@ -1323,25 +1475,12 @@ static void check_dns_refs(struct ld *ld)
 			const struct scn_zone *zone = &h->zones[z];
 			for (size_t r = 0; r < zone->nrecords; r++) {
 				const struct scn_record *rec = &zone->records[r];
-				if (strcmp(rec->type, "MX") != 0)
-					continue;
-				char target[256] = "";
-				unsigned pref;
-				if (sscanf(rec->data, "%u %255s", &pref, target) != 2 ||
-				    strcmp(target, ".") == 0)
-					continue; /* null MX (RFC 7505) points nowhere on purpose */
-				char norm[256], p[160], msg[600];
-				if (!dns_name_normalize(target, norm, sizeof norm) || name_has_address(s, norm))
-					continue;
+				char p[160];
 				snprintf(p, sizeof p, "hosts[%zu].zones[%zu].records[%zu].data", i, z, r);
-				snprintf(msg, sizeof msg,
-					 "MX target \"%s\" does not exist: no host has that name and no "
-					 "zone has an A or AAAA record for it",
-					 norm);
-				report_at(ld, rec->line, rec->col, p,
-					  "add the host, add an A record for it, or point the MX at an "
-					  "existing host",
-					  msg);
+				if (strcmp(rec->type, "MX") == 0)
+					check_mx_record(ld, rec, p);
+				else if (strcmp(rec->type, "A") == 0)
+					check_a_record(ld, rec, p);
 			}
 		}
 	}
@@ -1471,7 +1610,7 @@ static void check_refs(struct ld *ld, const cJSON *root)
 
 struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE *err)
 {
-	struct ld ld = {.path = path, .text = text, .err = err};
+	struct ld ld = {.path = path, .text = text, .len = len, .err = err};
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!root) {
@@ -1492,10 +1631,14 @@ struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE 
 	jsonpos_free(ld.pos);
 	cJSON_Delete(root);
 	if (ld.nerr) {
+		fputs(ld.warn.data ? ld.warn.data : "", err);
 		fprintf(err, "%s: %d error%s\n", path, ld.nerr, ld.nerr == 1 ? "" : "s");
+		sb_free(&ld.warn);
 		scn_free(ld.s);
 		return NULL;
 	}
+	ld.s->warnings = sb_steal(&ld.warn);
+	ld.s->nwarnings = ld.nwarn;
 	return ld.s;
 }
 
@@ -1630,6 +1773,7 @@ void scn_free(struct scenario *s)
 	free(s->name);
 	free(s->title);
 	free(s->description);
+	free(s->warnings);
 	free(s);
 }
 

@@ -3,7 +3,10 @@
  * scn_load() reads JSON with cJSON, checks it completely (unknown keys,
  * wrong types, bad values, duplicate names, dangling references) and
  * reports every problem as "file:line:col: error: path: what (hint)" —
- * a bad scenario is user input, never an assert. The cJSON tree is freed
+ * a bad scenario is user input, never an assert. Legal but suspicious
+ * things (an A record that contradicts its host's IP, an MX naming a
+ * CNAME, a recipient twice in one message) are warnings, kept in the
+ * scenario for the caller: `mailsim check` prints them. The cJSON tree is freed
  * before scn_load returns; nothing else keeps JSON around. The schema is
  * documented in docs/scenario-format.md. */
 #ifndef MAILSIM_SCENARIO_H
@@ -219,6 +222,8 @@ struct scenario {
 	size_t nlinks;
 	struct scn_fault *faults;
 	size_t nfaults;
+	char *warnings;    /* "file:line:col: warning: ..." lines (never NULL), for the caller to show */
+	int nwarnings;
 };
 
 /* Parse text (named path in messages). Returns NULL and prints every error

@@ -306,22 +306,44 @@ static int64_t days_from_civil(int y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-void rfc5322_date(int64_t unix_us, int tz_minutes, char *out, size_t outsz)
-{
-	static const char *const wd[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
-	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+static const char *const week_days[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+static const char *const month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	int64_t s = unix_us / 1000000 + (int64_t)tz_minutes * 60;
+
+/* Broken-down civil time of Unix seconds s. */
+struct civil {
+	int year;
+	unsigned month, day, hour, min, sec;
+	const char *wday, *mon;
+};
+
+static struct civil civil_of(int64_t s)
+{
+	struct civil c;
 	int64_t days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
 	int64_t secs = s - days * 86400;
-	int y;
-	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
-	int w = (int)(((days % 7) + 7) % 7);
+	civil_from_days(days, &c.year, &c.month, &c.day);
+	c.hour = (unsigned)(secs / 3600);
+	c.min = (unsigned)(secs / 60 % 60);
+	c.sec = (unsigned)(secs % 60);
+	c.wday = week_days[((days % 7) + 7) % 7];
+	c.mon = month_names[c.month - 1];
+	return c;
+}
+
+void rfc5322_date(int64_t unix_us, int tz_minutes, char *out, size_t outsz)
+{
+	struct civil c = civil_of(unix_us / 1000000 + (int64_t)tz_minutes * 60);
 	int off = tz_minutes < 0 ? -tz_minutes : tz_minutes;
-	snprintf(out, outsz, "%s, %u %s %04d %02d:%02d:%02d %c%02d%02d", wd[w], d, mon[m - 1], y,
-		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
-		 tz_minutes < 0 ? '-' : '+', off / 60, off % 60);
+	snprintf(out, outsz, "%s, %u %s %04d %02u:%02u:%02u %c%02d%02d", c.wday, c.day, c.mon,
+		 c.year, c.hour, c.min, c.sec, tz_minutes < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+void asctime_utc(int64_t unix_us, char *out, size_t outsz)
+{
+	struct civil c = civil_of(unix_us / 1000000);
+	snprintf(out, outsz, "%s %s %2u %02u:%02u:%02u %d", c.wday, c.mon, c.day, c.hour, c.min,
+		 c.sec, c.year);
 }
 
 bool parse_iso8601_utc(const char *s, int64_t *unix_s)

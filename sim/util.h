@@ -61,6 +61,10 @@ void ascii_lower(char *s);
 /* Format µs-since-epoch (Unix epoch, UTC) plus a zone offset in minutes as
  * an RFC 5322 date: "Tue, 14 May 2024 10:15:02 +0200". out >= 40 bytes. */
 void rfc5322_date(int64_t unix_us, int tz_minutes, char *out, size_t outsz);
+/* The same instant in UTC as C's asctime() writes it, the date format of
+ * an mbox From_ line [RFC 4155 §2]: "Tue May 14 08:15:01 2024" (the day of
+ * the month padded with a space). out >= 32 bytes. */
+void asctime_utc(int64_t unix_us, char *out, size_t outsz);
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds; false if malformed. */
 bool parse_iso8601_utc(const char *s, int64_t *unix_s);
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "export.h"
 #include "mailstore.h"
 #include "mta.h"
 #include "mua.h"
@@ -402,13 +403,5 @@ void world_print_summary(struct world *w, FILE *f)
 
 bool world_export_maildir(struct world *w, const char *dir, char *err, size_t errsz)
 {
-	struct sim *sim = w->sim;
-	for (size_t i = 0; i < sim->nhosts; i++) {
-		struct host *h = sim->hosts[i];
-		if (h->role != ROLE_MTA && h->role != ROLE_MAILBOX && h->role != ROLE_FILTER)
-			continue;
-		if (!mailstore_export_maildir(mta_store(h->role_obj), dir, err, errsz))
-			return false;
-	}
-	return true;
+	return export_maildir(w->sim, dir, err, errsz);
 }

@@ -1,4 +1,5 @@
-# CLI behaviour: exit codes, the transcript, the Maildir export.
+# CLI behaviour: exit codes, the transcript, check's warnings, the Maildir and
+# mbox exports.
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
@@ -94,3 +95,34 @@ expect_in("${m}" "Received: from mail.example.org (mail.example.org [192.0.2.25]
 expect_in("${m}" "by mx1.example.net (mailsim) with ESMTPS" "stored message")
 expect_in("${m}" "by mail.example.org (mailsim) with ESMTPSA" "stored message")
 expect_in("${m}" "Subject: Lunch on Friday?" "stored message")
+
+# Warnings: `mailsim check` prints them as file:line:col: warning: and still
+# exits 0; no shipped scenario has any.
+execute_process(COMMAND ${MAILSIM} check ${SRC}/tests/cli-warnings.json
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+expect_rc(${rc} 0 "check with warnings")
+expect_in("${out}" "ok (6 hosts, 4 users, 1 messages, 3 warnings)" "check with warnings")
+foreach(needle
+    "cli-warnings.json:62:23: warning: hosts[3].zones[0].records[1].data: A record for mail.example.org says 192.0.2.26, but host mail.example.org has the IP address 192.0.2.25"
+    "cli-warnings.json:72:23: warning: hosts[3].zones[1].records[0].data: MX target \"mail.example.net\" is an alias (CNAME)"
+    "cli-warnings.json:141:9: warning: messages[0].to[1]: recipient \"bob@EXAMPLE.net\" repeats to[0]")
+  expect_in("${err}" "${needle}" "check with warnings")
+endforeach()
+file(GLOB shipped ${SRC}/scenarios/*.json)
+execute_process(COMMAND ${MAILSIM} check ${shipped}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+expect_rc(${rc} 0 "check shipped scenarios")
+string(FIND "${err}${out}" "warning" pos)
+if(NOT pos EQUAL -1)
+  message(FATAL_ERROR "a shipped scenario has warnings:\n${err}${out}")
+endif()
+
+# mbox export: one file per folder, From_ line from Return-Path and the
+# simulated delivery date.
+execute_process(COMMAND ${MAILSIM} run @default --mbox ${WORK}/mbox --quiet RESULT_VARIABLE rc)
+expect_rc(${rc} 0 "mbox run")
+file(READ ${WORK}/mbox/bob@example.net/INBOX m)
+string(SUBSTRING "${m}" 0 81 head)
+if(NOT head STREQUAL "From alice@example.org Tue May 14 08:15:01 2024\nReturn-Path: <alice@example.org>\n")
+  message(FATAL_ERROR "mbox: bob's INBOX starts with: ${head}")
+endif()

@@ -134,14 +134,18 @@ class Server:
     # --- what the server left ----------------------------------------------
 
     def messages(self, user):
-        """Every message stored for user (bytes), in file-name order."""
+        """Every message stored for user (bytes), in file-name order, with
+        CRLF line ends as it travelled (the Maildir files use LF, checked)."""
         out = []
         for sub in ("new", "cur"):
             d = os.path.join(self.maildir, user, sub)
             if os.path.isdir(d):
                 for name in sorted(os.listdir(d)):
                     with open(os.path.join(d, name), "rb") as f:
-                        out.append(f.read())
+                        data = f.read()
+                    if b"\r\n" in data:
+                        raise AssertionError("%s/%s: CRLF in a Maildir file" % (sub, name))
+                    out.append(data.replace(b"\n", b"\r\n"))
         return out
 
     def all_messages(self):

@@ -1,18 +1,15 @@
 /* test_mailstore.c — users, login (full address, unique local part,
- * ambiguous local part), folders, usage, removal and the Maildir export
- * (into a mkdtemp directory, removed afterwards). */
+ * ambiguous local part), folders, usage, removal, delivery numbers. The
+ * exports are tested in test_export.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "mailstore.h"
 #include "util.h"
@@ -29,18 +26,9 @@ static int setup(void **state)
 	return 0;
 }
 
-/* The export directory of the running test ("" if none): removed by the
- * teardown even when an assertion failed half-way. */
-static char export_dir[64];
-
-static void rm_rf(const char *path);
-
 static int teardown(void **state)
 {
 	mailstore_free(*state);
-	if (export_dir[0])
-		rm_rf(export_dir);
-	export_dir[0] = '\0';
 	return 0;
 }
 
@@ -130,6 +118,13 @@ static void test_store_uids_and_usage(void **state)
 	assert_int_equal(mbox_usage(mailstore_user(ms, "alice@example.net")), 0);
 	struct mfolder *inbox = mbox_folder(u, "INBOX", false);
 	assert_string_equal(inbox->msgs[1].tag, "");
+	/* Deliveries are numbered per store, across users and folders. */
+	assert_int_equal(inbox->msgs[0].seq, 1);
+	assert_int_equal(inbox->msgs[1].seq, 2);
+	assert_int_equal(mbox_folder(u, "Archive", false)->msgs[0].seq, 3);
+	assert_int_equal(mbox_store(mailstore_user(ms, "alice@example.net"), "INBOX", "z", 1, 0, 0,
+				    NULL)->seq, 4);
+	assert_false(inbox->msgs[0].noticed);
 }
 
 static void test_remove(void **state)
@@ -157,152 +152,6 @@ static void test_remove(void **state)
 	assert_int_equal(mbox_usage(u), 0);
 }
 
-/* ---- Maildir export --------------------------------------------------------------------- */
-
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char *sub = xasprintf("%s/%s", path, e->d_name);
-			rm_rf(sub);
-			free(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
-/* The names in a directory, sorted, joined with '|' (caller frees). */
-static char *list_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return xstrdup("(missing)");
-	char *names[64];
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < ARRAY_LEN(names))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			names[n++] = xstrdup(e->d_name);
-	closedir(d);
-	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
-			char *t = names[k];
-			names[k] = names[k - 1];
-			names[k - 1] = t;
-		}
-	struct strbuf sb;
-	sb_init(&sb);
-	sb_puts(&sb, "");
-	for (size_t i = 0; i < n; i++) {
-		sb_printf(&sb, "%s%s", i ? "|" : "", names[i]);
-		free(names[i]);
-	}
-	return sb_steal(&sb);
-}
-
-static void expect_dir(const char *dir, const char *sub, const char *want)
-{
-	char *path = xasprintf("%s/%s", dir, sub);
-	char *got = list_dir(path);
-	bool same = strcmp(got, want) == 0;
-	if (!same)
-		print_error("%s: got [%s], want [%s]\n", sub, got, want);
-	free(path);
-	free(got);
-	if (!same)
-		fail();
-}
-
-static void expect_file(const char *dir, const char *sub, const char *want, size_t want_len)
-{
-	char *path = xasprintf("%s/%s", dir, sub);
-	FILE *f = fopen(path, "rb");
-	free(path);
-	if (!f)
-		fail_msg("%s: cannot open", sub);
-	char buf[4096];
-	size_t n = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	if (n != want_len || memcmp(buf, want, n) != 0)
-		fail_msg("%s: got %zu bytes, want %zu identical bytes", sub, n, want_len);
-}
-
-static const char msg_unseen[] = "Subject: one\r\n\r\nunseen\r\n";
-static const char msg_seen[] = "Subject: two\r\n\r\nseen\r\n\0binary\xff tail";
-static const char msg_all_flags[] = "Subject: three\r\n\r\nflags\r\n";
-static const char msg_junk[] = "Subject: spam\r\n\r\nbuy\r\n";
-
-static void test_export_maildir(void **state)
-{
-	struct mailstore *ms = *state;
-	snprintf(export_dir, sizeof export_dir, "/tmp/mailsim-test-mailstore-XXXXXX");
-	assert_non_null(mkdtemp(export_dir));
-	const char *dir = export_dir;
-	struct mbox_user *u = mailstore_user(ms, "bob@example.net");
-	/* 2024-05-14T08:15:01.5Z as delivery date. */
-	const int64_t when = INT64_C(1715674501500000);
-	mbox_store(u, "INBOX", msg_unseen, sizeof msg_unseen - 1, 0, when, "m1");
-	mbox_store(u, "INBOX", msg_seen, sizeof msg_seen - 1, 0, when, "m2")->flags = MFLAG_SEEN;
-	mbox_store(u, "INBOX", msg_all_flags, sizeof msg_all_flags - 1, 0, when, "m3")->flags =
-		MFLAG_SEEN | MFLAG_ANSWERED | MFLAG_FLAGGED | MFLAG_DELETED | MFLAG_DRAFT;
-	mbox_store(u, "Junk", msg_junk, sizeof msg_junk - 1, 0, when + 1000000, "m4");
-
-	char err[256] = "";
-	bool ok = mailstore_export_maildir(ms, dir, err, sizeof err);
-	if (!ok)
-		fail_msg("export failed: %s", err);
-	/* One Maildir per user; Maildir++ sub-folders as dot-directories. */
-	expect_dir(dir, "", "alice@example.net|bob@example.net|bob@example.org");
-	expect_dir(dir, "bob@example.net", ".Junk|cur|new|tmp");
-	expect_dir(dir, "alice@example.net", "cur|new|tmp");
-	expect_dir(dir, "bob@example.net/.Junk", "cur|new|tmp");
-	expect_dir(dir, "bob@example.net/tmp", "");
-	expect_dir(dir, "bob@example.net/.Junk/tmp", "");
-	expect_dir(dir, "bob@example.net/.Junk/cur", "");
-	/* Names: <seconds>.M<µs>Q<counter>.<host>, plus ":2,<flags>" in cur/
-	 * with the flags in ASCII order. */
-	expect_dir(dir, "bob@example.net/new", "1715674501.M500000Q1.mx1.example.net");
-	expect_dir(dir, "bob@example.net/cur",
-		   "1715674501.M500000Q2.mx1.example.net:2,S|"
-		   "1715674501.M500000Q3.mx1.example.net:2,DFRST");
-	expect_dir(dir, "bob@example.net/.Junk/new", "1715674502.M500000Q4.mx1.example.net");
-	expect_file(dir, "bob@example.net/new/1715674501.M500000Q1.mx1.example.net", msg_unseen,
-		    sizeof msg_unseen - 1);
-	expect_file(dir, "bob@example.net/cur/1715674501.M500000Q2.mx1.example.net:2,S", msg_seen,
-		    sizeof msg_seen - 1);
-	expect_file(dir, "bob@example.net/cur/1715674501.M500000Q3.mx1.example.net:2,DFRST",
-		    msg_all_flags, sizeof msg_all_flags - 1);
-	expect_file(dir, "bob@example.net/.Junk/new/1715674502.M500000Q4.mx1.example.net",
-		    msg_junk, sizeof msg_junk - 1);
-}
-
-static void test_export_reports_io_error(void **state)
-{
-	struct mailstore *ms = *state;
-	char err[256] = "";
-	/* A regular file where the directory should be. */
-	char path[] = "/tmp/mailsim-test-notdir-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	bool ok = mailstore_export_maildir(ms, path, err, sizeof err);
-	unlink(path);
-	assert_false(ok);
-	if (!strstr(err, "cannot create directory"))
-		fail_msg("error: got \"%s\", want it to say \"cannot create directory\"", err);
-}
-
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -312,8 +161,6 @@ int main(void)
 		T(test_folders),
 		T(test_store_uids_and_usage),
 		T(test_remove),
-		T(test_export_maildir),
-		T(test_export_reports_io_error),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

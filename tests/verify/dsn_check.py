@@ -422,6 +422,11 @@ def check_report(trace, create, d_idx, raw, label):
 
 # ---- one scenario -------------------------------------------------------------
 
+def wire_len(raw):
+    """Size on the wire (CRLF line ends) of a stored file, LF or CRLF."""
+    return len(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+
+
 def maildir_files(root):
     out = []
     for dp, _, fs in os.walk(root):
@@ -475,7 +480,9 @@ def check_world(name, scenario, events, maildir):
             s = events[store]
             if trace.start_us is not None:
                 us = trace.start_us + round(float(s.get("t")) * 1e6)
-                prefix = f"{us // 1000000}.M{us % 1000000:06d}Q"
+                # Maildir names begin with the delivery time (sec.Mµs);
+                # files use LF, the trace counts the CRLF wire size.
+                prefix = f"{us // 1000000}.M{us % 1000000:06d}"
                 folder = s.get("folder") or "INBOX"
                 base = os.path.join(maildir, s.get("user", ""))
                 if folder != "INBOX":
@@ -483,7 +490,7 @@ def check_world(name, scenario, events, maildir):
                 for cand in sorted(dsn_files - used):
                     if (os.path.dirname(os.path.dirname(cand)) == base
                             and os.path.basename(cand).startswith(prefix)
-                            and len(files[cand]) == s.get("bytes")):
+                            and wire_len(files[cand]) == s.get("bytes")):
                         f = cand
                         break
             if f is None:

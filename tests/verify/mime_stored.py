@@ -42,7 +42,8 @@ def stored_messages(mailsim, src, work):
 
 def header_fields(raw):
     """[(name, [lines])] of the header block, lines without CRLF."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    raw = raw.replace(b"\r\n", b"\n")  # Maildir files use LF
+    head = raw.split(b"\n\n", 1)[0].split(b"\n")
     fields = []
     for line in head:
         if line[:1] in (b" ", b"\t") and fields:
@@ -53,7 +54,7 @@ def header_fields(raw):
 
 
 def check_wire(raw, where, errors):
-    for n, line in enumerate(raw.split(b"\r\n")):
+    for n, line in enumerate(raw.replace(b"\r\n", b"\n").split(b"\n")):
         if len(line) > 998:
             errors.append(f"{where}: line {n + 1} has {len(line)} octets (> 998)")
         if any(b > 127 for b in line):
