@@ -305,9 +305,12 @@ static void check_local_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, con
 					mb->quota) {
 		/* Like Dovecot's quota-status service: refuse at RCPT when the
 		 * mailbox is full, or when the size declared with MAIL FROM ...
-		 * SIZE= (RFC 1870) would not fit. */
-		smtp_reply_set(reply, 552, "5.2.2", "<%s>: Recipient address rejected: Mailbox full",
-			       rcpt);
+		 * SIZE= (RFC 1870) would not fit; for good (552 5.2.2) or, with
+		 * quota_full "tempfail", for now (452 4.2.2: the sender retries,
+		 * as Gmail answers for a full mailbox). */
+		bool soft = m->cfg->quota_full && strcmp(m->cfg->quota_full, "tempfail") == 0;
+		smtp_reply_set(reply, soft ? 452 : 552, soft ? "4.2.2" : "5.2.2",
+			       "<%s>: Recipient address rejected: Mailbox full", rcpt);
 	}
 }
 

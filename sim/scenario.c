@@ -1187,7 +1187,7 @@ static const char *const fault_needs[] = {
 static const char *const fault_accepts[] = {
 	"type host from until", "type host port from until", "type host from until",
 	"type host from until", "type between latency_ms loss from until",
-	"type host delay_ms from until", "type host from until", "type user at",
+	"type host delay_ms from until", "type host from until", "type user at until",
 	"type host what from until",
 };
 

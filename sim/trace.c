@@ -318,11 +318,21 @@ static void sum_data(struct strbuf *sb, const struct trace_event *ev)
 
 static void sum_end(struct strbuf *sb, const struct trace_event *ev)
 {
-	sb_printf(sb,
-		  "end: %" PRId64 " recipient(s): %" PRId64 " delivered, %" PRId64 " bounced, %" PRId64
-		  " rejected, %" PRId64 " quarantined, %" PRId64 " queued",
-		  I(ev, "recipients"), I(ev, "delivered"), I(ev, "bounced"), I(ev, "rejected"),
-		  I(ev, "quarantined"), I(ev, "queued"));
+	/* sim.end's columns (outcome.h's fates), the non-zero ones. */
+	static const char *const cols[] = {"inbox",   "filed",   "junk",	  "quarantined",
+					   "bounced", "rejected", "dropped", "suppressed",
+					   "queued"};
+	sb_printf(sb, "end: %" PRId64 " recipient(s):", I(ev, "recipients"));
+	bool any = false;
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+		int64_t n = I(ev, cols[i]);
+		if (n)
+			sb_printf(sb, "%s %" PRId64 " %s", any ? "," : "", n, cols[i]);
+		any = any || n;
+	}
+	int64_t dsn = I(ev, "dsn_stored"), dbl = I(ev, "double_bounces");
+	if (dsn || dbl)
+		sb_printf(sb, "; reports: %" PRId64 " stored, %" PRId64 " double bounces dropped", dsn, dbl);
 }
 
 static void sum_dns_query(struct strbuf *sb, const struct trace_event *ev)

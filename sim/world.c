@@ -71,6 +71,7 @@ struct fault_run {
 	const struct scn_fault *f;
 	int64_t saved_latency;   /* link faults restore these */
 	double saved_loss;
+	int64_t saved_quota;     /* mailbox_full restores it */
 };
 
 static const char *const fault_kinds[] = {"host_down", "port_closed", "dns_timeout",
@@ -150,8 +151,12 @@ static void fault_apply(struct fault_run *r, bool on)
 	case FAULT_TAMPER: h->tamper = on ? f->what : NULL; break;
 	case FAULT_MAILBOX_FULL: {
 		struct mbox_user *u = find_mailbox(r->w, f->user);
-		if (u && on) /* full: the quota is whatever is used now */
+		if (u && on) { /* full: the quota is whatever is used now */
+			r->saved_quota = u->quota;
 			u->quota = mbox_usage(u) > 0 ? mbox_usage(u) : 1;
+		} else if (u) { /* the user made room: the old quota again */
+			u->quota = r->saved_quota;
+		}
 		break;
 	}
 	}
