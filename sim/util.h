@@ -57,6 +57,10 @@ void ascii_lower(char *s);
 /* Format µs-since-epoch (Unix epoch, UTC) plus a zone offset in minutes as
  * an RFC 5322 date: "Tue, 14 May 2024 10:15:02 +0200". out >= 40 bytes. */
 void rfc5322_date(int64_t unix_us, int tz_minutes, char *out, size_t outsz);
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12), and
+ * back; no libc time zone state involved. */
+int64_t days_from_civil(int y, unsigned m, unsigned d);
+void civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds; false if malformed. */
 bool parse_iso8601_utc(const char *s, int64_t *unix_s);
 

@@ -284,9 +284,11 @@ static void test_greeting_capability_logout(void **state)
 	struct fx *f = fx_new();
 	imapd_start(f->s);
 	expect_str("greeting", f->rec.wire.data,
-		   "* OK [CAPABILITY IMAP4rev1] imap.example.net IMAP4rev1 server ready\r\n");
+		   "* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] imap.example.net IMAP4rev1 server "
+		   "ready\r\n");
 	static const struct step steps[] = {
-		{"c1 CAPABILITY\r\n", "* CAPABILITY IMAP4rev1\r\nc1 OK CAPABILITY completed\r\n"},
+		{"c1 CAPABILITY\r\n", "* CAPABILITY IMAP4rev1 LITERAL+ IDLE\r\n"
+				       "c1 OK CAPABILITY completed\r\n"},
 		{"c2 noop\r\n", "c2 OK NOOP completed\r\n"},
 		{"c3 CAPABILITY now\r\n", "c3 BAD Invalid arguments for CAPABILITY\r\n"},
 		{"c4 LOGOUT\r\n", "* BYE imap.example.net IMAP4rev1 server logging out\r\n"
@@ -412,8 +414,8 @@ static void test_fetch_ranges(void **state)
 		{"r7 FETCH 1:4 (UID)\r\n", "r7 BAD Invalid message sequence number\r\n"},
 		{"r8 FETCH 0 (UID)\r\n", "r8 BAD Invalid arguments for FETCH\r\n"},
 		{"r9 FETCH 1 (UID\r\n", "r9 BAD Invalid arguments for FETCH\r\n"},
-		{"s1 FETCH 1 (ENVELOPE)\r\n", "s1 BAD Invalid arguments for FETCH\r\n"},
-		{"s2 FETCH 1 ALL\r\n", "s2 BAD Invalid arguments for FETCH\r\n"},
+		{"s1 FETCH 1 (ENVELOPE ALL)\r\n", "s1 BAD Invalid arguments for FETCH\r\n"},
+		{"s2 FETCH 1 (ALL)\r\n", "s2 BAD Invalid arguments for FETCH\r\n"},
 		{"s3 FETCH 1 BODY[1]\r\n", "s3 BAD Invalid arguments for FETCH\r\n"},
 		{"s4 FETCH 1\r\n", "s4 BAD Invalid arguments for FETCH\r\n"},
 		{"s5 FETCH 1 UID extra\r\n", "s5 BAD Invalid arguments for FETCH\r\n"},
@@ -462,7 +464,7 @@ static void test_header_fields_folded(void **state)
 	struct fx *f = fx_new();
 	static const char m[] = "Subject: a long\r\n  folded subject\r\nX-A: 1\r\n\r\nbody\r\n";
 	static const struct step steps[] = {
-		{"t1 NOOP\r\n", "* 4 EXISTS\r\nt1 OK NOOP completed\r\n"},   /* new mail shows */
+		{"t1 NOOP\r\n", "* 4 EXISTS\r\n* 0 RECENT\r\nt1 OK NOOP completed\r\n"},   /* new mail shows */
 		{"t2 FETCH 4 BODY.PEEK[HEADER.FIELDS (SUBJECT)]\r\n",
 		 "* 4 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {37}\r\n"
 		 "Subject: a long\r\n  folded subject\r\n\r\n)\r\nt2 OK FETCH completed\r\n"},
@@ -705,7 +707,7 @@ static void test_limits(void **state)
 	const struct step steps[] = {
 		{line, "* BAD Command line too long\r\n"},
 		{"t2 NOOP\r\n", "t2 OK NOOP completed\r\n"},
-		{"t3 LOGIN bob {999999}\r\n", "t3 BAD Literal too large\r\n"},
+		{"t3 LOGIN bob {99999999}\r\n", "t3 BAD Literal too large\r\n"},
 		{"t4 NOOP\r\n", "t4 OK NOOP completed\r\n"},
 		{"t5 LOGIN bob {99999999999999999999999}\r\n", "t5 BAD Literal too large\r\n"},
 	};
@@ -869,25 +871,25 @@ struct client_failure {
 static const struct client_failure client_failures[] = {
 	{"greeting bye", "* BYE too busy\r\n", "", IMAPC_GREETING, "* BYE too busy", 0, false},
 	{"greeting garbage", "hello\r\n", "", IMAPC_GREETING, "hello", 0, false},
-	{"login", "* OK hi\r\na1 NO [AUTHENTICATIONFAILED] Authentication failed\r\n",
+	{"login", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 NO [AUTHENTICATIONFAILED] Authentication failed\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 LOGOUT\r\n", IMAPC_LOGIN,
 	 "a1 NO [AUTHENTICATIONFAILED] Authentication failed", 0, true},
-	{"select", "* OK hi\r\na1 OK\r\na2 NO [NONEXISTENT] no\r\n",
+	{"select", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK\r\na2 NO [NONEXISTENT] no\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\na3 LOGOUT\r\n", IMAPC_SELECT,
 	 "a2 NO [NONEXISTENT] no", 0, true},
-	{"fetch", "* OK hi\r\na1 OK\r\n* 2 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {2}\r\nhi)\r\n"
+	{"fetch", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK\r\n* 2 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {2}\r\nhi)\r\n"
 		  "a3 BAD Invalid message sequence number\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\na3 FETCH 1:* (FLAGS BODY[])\r\n"
 	 "a4 LOGOUT\r\n", IMAPC_FETCH, "a3 BAD Invalid message sequence number", 1, true},
-	{"store", "* OK hi\r\na1 OK\r\n* 1 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {2}\r\nhi)\r\n"
+	{"store", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK\r\n* 1 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {2}\r\nhi)\r\n"
 		  "a3 OK\r\na4 NO read-only\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\na3 FETCH 1:* (FLAGS BODY[])\r\n"
 	 "a4 STORE 1:* +FLAGS.SILENT (\\Deleted)\r\na5 LOGOUT\r\n", IMAPC_STORE,
 	 "a4 NO read-only", 1, true},
-	{"closed mid-literal", "* OK hi\r\na1 OK\r\n* 1 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {9}\r\nhi",
+	{"closed mid-literal", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK\r\n* 1 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {9}\r\nhi",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\na3 FETCH 1:* (FLAGS BODY[])\r\n",
 	 IMAPC_FETCH, "a2 OK", 0, false},
-	{"other tags ignored", "* OK hi\r\nzz NO whatever\r\n+ go on\r\na1 OK\r\nx2 BAD\r\n",
+	{"other tags ignored", "* OK [CAPABILITY IMAP4rev1] hi\r\nzz NO whatever\r\n+ go on\r\na1 OK\r\nx2 BAD\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\n", IMAPC_SELECT, "x2 BAD", 0, false},
 };
 
@@ -934,7 +936,8 @@ static void test_client_misc(void **state)
 
 	/* A password that cannot be quoted is never sent. */
 	c = cl_new(&cl, true, "pw\r\na9 DELETE INBOX");
-	imapc_feed(c, "* OK hi\r\na1 OK bye\r\n", 20);
+	static const char s2[] = "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK bye\r\n";
+	imapc_feed(c, s2, strlen(s2));
 	expect_str("sent", cl.sent.data, "a1 LOGOUT\r\n");
 	assert_false(cl.res.ok);
 	assert_int_equal(cl.res.stage, IMAPC_LOGIN);
@@ -942,7 +945,7 @@ static void test_client_misc(void **state)
 
 	/* Quoting: a password with a quote and a backslash. */
 	c = cl_new(&cl, true, "a\"b\\c");
-	imapc_feed(c, "* OK hi\r\n", 9);
+	imapc_feed(c, "* OK [CAPABILITY IMAP4rev1] hi\r\n", 32);
 	expect_str("sent", cl.sent.data, "a1 LOGIN bob \"a\\\"b\\\\c\"\r\n");
 	cl_free(c, &cl);
 }
