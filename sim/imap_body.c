@@ -719,9 +719,12 @@ static bool digits(const char *s, int n, int *v)
 bool imap_parse_date_time(const char *s, int64_t *unix_s)
 {
 	int d, y, hh, mm, ss, zone;
-	size_t i = s[0] == ' ' ? 1 : 0;
+	size_t n = strlen(s), i = s[0] == ' ' ? 1 : 0;
+	if (n < i + 2)
+		return false;
 	size_t dl = s[i + 1] == '-' ? 1 : 2;
-	if (!digits(s + i, (int)dl, &d) || s[i + dl] != '-')
+	/* day, "-", then "Mon-yyyy hh:mm:ss +zzzz" (23 characters) */
+	if (n != i + dl + 1 + 23 || !digits(s + i, (int)dl, &d) || s[i + dl] != '-')
 		return false;
 	const char *p = s + i + dl + 1;
 	unsigned mon = 0;
@@ -730,7 +733,7 @@ bool imap_parse_date_time(const char *s, int64_t *unix_s)
 	if (mon == 12 || p[3] != '-' || !digits(p + 4, 4, &y) || p[8] != ' ' ||
 	    !digits(p + 9, 2, &hh) || p[11] != ':' || !digits(p + 12, 2, &mm) || p[14] != ':' ||
 	    !digits(p + 15, 2, &ss) || p[17] != ' ' || (p[18] != '+' && p[18] != '-') ||
-	    !digits(p + 19, 4, &zone) || p[23] != '\0')
+	    !digits(p + 19, 4, &zone))
 		return false;
 	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (d < 1 || (unsigned)d > mdays[mon] || hh > 23 || mm > 59 || ss > 60 ||
