@@ -1,25 +1,20 @@
-/* imap.c — sans-IO IMAP4rev1 server (imapd) and scripted client (imapc).
+/* imap.c — sans-IO IMAP4rev1 server (imapd); the client is imapc.c, the
+ * reader and tokenizer they share imap_parse.c (imap_int.h), BODYSTRUCTURE
+ * and ENVELOPE imap_body.c.
  *
- * Both sides share one reader and one tokenizer:
- *  - imap_rd assembles one complete command (server) or response (client)
- *    from arbitrarily chunked bytes. A line ending in "{n}" announces a
- *    literal: the next n octets belong to the same command/response, and
- *    the line goes on after them [RFC 3501 §4.3]. The assembled text keeps
- *    the literal in place ("{n}\r\n<n octets>"), so the tokenizer (imap_p)
- *    reads it by its length and never looks inside.
- *  - imap_p reads atoms, quoted strings, literals, numbers and sequence
- *    sets by the RFC 3501 §9 grammar.
- *
- * Server invariants:
- *  - A selected mailbox is a snapshot of message numbers, UIDs and flags,
- *    taken at SELECT and changed only by our own STORE/FETCH/EXPUNGE, or
- *    grown by NOOP/CHECK when new mail arrived (announced with EXISTS).
+ * Invariants:
+ *  - A selected mailbox is a snapshot of message numbers, UIDs, flags and
+ *    \Recent, taken at SELECT and changed only by our own STORE/FETCH/
+ *    EXPUNGE, or grown by NOOP/CHECK/IDLE/APPEND when new mail arrived
+ *    (announced with EXISTS and RECENT).
+ *  - \Recent belongs to the first session told about a message: SELECT
+ *    and growth claim it from the store, EXAMINE only looks [RFC 3501
+ *    §2.3.2, §6.3.2].
  *  - Flags go to the store as they change (set_flags); \Seen is set by a
  *    FETCH of body text that is not PEEK, never in an EXAMINEd mailbox.
- *  - Every state change goes through imapd_enter_state.
- *
- * Client invariants: like pop3c (send on entering a stage, decide on the
- * tagged reply, LOGOUT after a failure, done() exactly once and last). */
+ *  - Untagged data goes out only while a command runs, or while IDLE
+ *    [RFC 2177 §3].
+ *  - Every state change goes through imapd_enter_state. */
 #include "imap.h"
 
 #include <assert.h>
@@ -28,419 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Limits the client puts on a server: a response line, one literal (a
- * whole message). */
-#define IMAPC_MAX_LINE (1u << 20)
-#define IMAPC_MAX_LITERAL ((size_t)1 << 30)
+#include "imap_body.h"
+#include "imap_int.h"
+
 /* A whole command, literals included: the server must not buffer forever. */
-#define IMAPD_MAX_COMMAND (2 * IMAP_MAX_CMD_LITERAL + IMAP_MAX_CMD_LINE)
+#define IMAPD_MAX_COMMAND (IMAP_MAX_CMD_LITERAL + 2 * 65536 + IMAP_MAX_CMD_LINE)
 #define IMAPD_MAX_FETCH_ITEMS 32
-
-/* ---- the reader ---------------------------------------------------------- */
-
-enum imap_rd_ev {
-	RD_MORE,       /* need more bytes */
-	RD_DONE,       /* a complete command/response of *len octets (CRLF included) */
-	RD_LITERAL,    /* a literal was announced (lit_len, lit_sync); keep reading */
-	RD_TOO_LONG,   /* a line (or whole command) over the limit: refuse *len octets */
-	RD_TOO_BIG,    /* a literal over the limit: refuse *len octets */
-};
-
-struct imap_rd {
-	struct strbuf buf;      /* the command/response being assembled starts at 0 */
-	size_t scan;            /* octets of buf already examined */
-	size_t seg;             /* start of the current line segment */
-	size_t lit_need;        /* literal octets still to come */
-	bool discarding;        /* dropping an overlong input up to its LF */
-	size_t max_line, max_literal, max_total;
-	size_t lit_len;         /* the literal just announced (RD_LITERAL) */
-	bool lit_sync;          /* "{n}" (the sender waits for "+") rather than "{n+}" */
-};
-
-static void rd_init(struct imap_rd *r, size_t max_line, size_t max_literal, size_t max_total)
-{
-	memset(r, 0, sizeof(*r));
-	sb_init(&r->buf);
-	r->max_line = max_line;
-	r->max_literal = max_literal;
-	r->max_total = max_total;
-}
-
-static void rd_consume(struct imap_rd *r, size_t len)
-{
-	sb_consume(&r->buf, len);
-	r->scan = r->seg = r->lit_need = 0;
-}
-
-/* Does the segment end in "{digits}" or "{digits+}"? *n is SIZE_MAX when
- * the number is absurdly long. */
-static bool rd_literal_suffix(const char *s, size_t len, size_t *n, bool *sync)
-{
-	if (len < 3 || s[len - 1] != '}')
-		return false;
-	size_t end = len - 1;
-	*sync = s[end - 1] != '+';
-	if (!*sync)
-		end--;
-	size_t start = end;
-	while (start > 0 && s[start - 1] >= '0' && s[start - 1] <= '9')
-		start--;
-	if (start == end || start == 0 || s[start - 1] != '{')
-		return false;
-	*n = 0;
-	for (size_t i = start; i < end; i++)
-		*n = *n > SIZE_MAX / 10 - 10 ? SIZE_MAX : *n * 10 + (size_t)(s[i] - '0');
-	return true;
-}
-
-/* Drop input up to and including the next LF; false while none came. */
-static bool rd_discard(struct imap_rd *r)
-{
-	const char *lf = r->buf.len ? memchr(r->buf.data, '\n', r->buf.len) : NULL;
-	if (!lf) {
-		sb_clear(&r->buf);
-		return false;
-	}
-	r->discarding = false;
-	rd_consume(r, (size_t)(lf - r->buf.data) + 1);
-	return true;
-}
-
-/* Examine a complete line segment ending at the LF at index end. */
-static enum imap_rd_ev rd_segment(struct imap_rd *r, size_t end, size_t *len)
-{
-	size_t seglen = end - r->seg;
-	if (seglen && r->buf.data[end - 1] == '\r')
-		seglen--;
-	size_t n;
-	*len = end + 1;
-	if (seglen > r->max_line)
-		return RD_TOO_LONG;
-	if (!rd_literal_suffix(r->buf.data + r->seg, seglen, &n, &r->lit_sync))
-		return RD_DONE;
-	if (n > r->max_literal)
-		return RD_TOO_BIG;
-	r->lit_len = r->lit_need = n;
-	r->scan = r->seg = end + 1;
-	return RD_LITERAL;
-}
-
-static enum imap_rd_ev rd_next(struct imap_rd *r, size_t *len)
-{
-	*len = 0;
-	for (;;) {
-		if (r->discarding && !rd_discard(r))
-			return RD_MORE;
-		if (r->buf.len > r->max_total) {
-			r->discarding = true;
-			rd_consume(r, r->buf.len);
-			return RD_TOO_LONG;
-		}
-		if (r->lit_need) {
-			size_t take = r->buf.len - r->scan;
-			take = take < r->lit_need ? take : r->lit_need;
-			r->scan += take;
-			r->lit_need -= take;
-			if (r->lit_need)
-				return RD_MORE;
-			r->seg = r->scan;
-		}
-		const char *lf = r->buf.len > r->scan
-					 ? memchr(r->buf.data + r->scan, '\n', r->buf.len - r->scan)
-					 : NULL;
-		if (lf)
-			return rd_segment(r, (size_t)(lf - r->buf.data), len);
-		r->scan = r->buf.len;
-		if (r->buf.len - r->seg > r->max_line + 1) {
-			r->discarding = true;
-			rd_consume(r, r->buf.len);
-			return RD_TOO_LONG;
-		}
-		return RD_MORE;
-	}
-}
-
-/* ---- the tokenizer ------------------------------------------------------- */
-
-struct imap_p {
-	const char *s;
-	size_t len, pos;
-};
-
-static int ip_peek(const struct imap_p *p)
-{
-	return p->pos < p->len ? (unsigned char)p->s[p->pos] : -1;
-}
-
-static bool ip_end(const struct imap_p *p)
-{
-	return p->pos >= p->len;
-}
-
-static bool ip_eat(struct imap_p *p, char c)
-{
-	if (ip_peek(p) != (unsigned char)c)
-		return false;
-	p->pos++;
-	return true;
-}
-
-static bool ip_sp(struct imap_p *p)
-{
-	return ip_eat(p, ' ');
-}
-
-/* ATOM-CHAR: any CHAR except atom-specials [RFC 3501 §9]. */
-static bool is_atom_char(int c)
-{
-	return c > 0x20 && c < 0x7f && !strchr("(){%*\"\\]", c);
-}
-
-/* The string a parse left in sb ("" rather than NULL). */
-static const char *imap_str(struct strbuf *sb)
-{
-	if (!sb->data)
-		sb_append(sb, "", 0);
-	return sb->data;
-}
-
-/* 1*ATOM-CHAR, plus the characters in also (e.g. "]" for ASTRING-CHAR). */
-static bool ip_atom(struct imap_p *p, struct strbuf *out, const char *also)
-{
-	size_t start = p->pos;
-	int c;
-	while ((c = ip_peek(p)) >= 0 && (is_atom_char(c) || (c && also && strchr(also, c))))
-		p->pos++;
-	sb_clear(out);
-	sb_append(out, p->s + start, p->pos - start);
-	return p->pos > start;
-}
-
-static bool ip_quoted(struct imap_p *p, struct strbuf *out)
-{
-	size_t save = p->pos;
-	sb_clear(out);
-	imap_str(out);
-	if (!ip_eat(p, '"'))
-		return false;
-	for (int c; (c = ip_peek(p)) >= 0; p->pos++) {
-		if (c == '"') {
-			p->pos++;
-			return true;
-		}
-		if (c == '\r' || c == '\n')
-			break;
-		if (c == '\\') {
-			p->pos++;
-			c = ip_peek(p);
-			if (c != '"' && c != '\\')
-				break;
-		}
-		sb_putc(out, (char)c);
-	}
-	p->pos = save;
-	return false;
-}
-
-/* "{" number ["+"] "}" CRLF and that many octets [RFC 3501 §4.3]. The
- * reader has already checked that they are all there. */
-static bool ip_literal(struct imap_p *p, struct strbuf *out)
-{
-	size_t save = p->pos, n = 0;
-	sb_clear(out);
-	imap_str(out);
-	if (!ip_eat(p, '{'))
-		return false;
-	size_t digits_at = p->pos;
-	while (ip_peek(p) >= '0' && ip_peek(p) <= '9' && n < SIZE_MAX / 10 - 10)
-		n = n * 10 + (size_t)(p->s[p->pos++] - '0');
-	bool ok = p->pos > digits_at;
-	ip_eat(p, '+');
-	ok = ok && ip_eat(p, '}');
-	ip_eat(p, '\r');
-	if (!ok || !ip_eat(p, '\n') || p->len - p->pos < n) {
-		p->pos = save;
-		return false;
-	}
-	sb_append(out, p->s + p->pos, n);
-	p->pos += n;
-	return true;
-}
-
-static bool ip_string(struct imap_p *p, struct strbuf *out)
-{
-	return ip_quoted(p, out) || ip_literal(p, out);
-}
-
-static bool ip_astring(struct imap_p *p, struct strbuf *out)
-{
-	return ip_string(p, out) || ip_atom(p, out, "]");
-}
-
-/* number: 1*DIGIT fitting 32 bits [RFC 3501 §9]. */
-static bool ip_number(struct imap_p *p, uint32_t *v)
-{
-	uint64_t n = 0;
-	size_t start = p->pos;
-	while (ip_peek(p) >= '0' && ip_peek(p) <= '9' && n <= UINT32_MAX)
-		n = n * 10 + (uint64_t)(p->s[p->pos++] - '0');
-	if (p->pos == start || n > UINT32_MAX) {
-		p->pos = start;
-		return false;
-	}
-	*v = (uint32_t)n;
-	return true;
-}
-
-/* A sequence set [RFC 3501 §9 sequence-set]; 0 stands for "*". */
-struct seq_range {
-	uint32_t a, b;
-};
-
-struct seq_set {
-	struct seq_range *r;   /* owned */
-	size_t n;
-};
-
-static bool ip_seq_number(struct imap_p *p, uint32_t *v)
-{
-	if (ip_eat(p, '*')) {
-		*v = 0;
-		return true;
-	}
-	return ip_number(p, v) && *v != 0;
-}
-
-static bool ip_seq_set(struct imap_p *p, struct seq_set *set)
-{
-	set->r = NULL;
-	set->n = 0;
-	do {
-		struct seq_range rg;
-		if (!ip_seq_number(p, &rg.a))
-			return false;
-		rg.b = rg.a;
-		if (ip_eat(p, ':') && !ip_seq_number(p, &rg.b))
-			return false;
-		set->r = xrealloc(set->r, (set->n + 1) * sizeof(*set->r));
-		set->r[set->n++] = rg;
-	} while (ip_eat(p, ','));
-	return true;
-}
-
-/* Is v in the set, with "*" meaning max (the largest number in use)? */
-static bool seq_contains(const struct seq_set *set, uint32_t v, uint32_t max)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		uint32_t a = set->r[i].a ? set->r[i].a : max;
-		uint32_t b = set->r[i].b ? set->r[i].b : max;
-		if ((a <= v && v <= b) || (b <= v && v <= a))
-			return true;
-	}
-	return false;
-}
-
-/* ---- flags --------------------------------------------------------------- */
-
-static const struct {
-	unsigned bit;
-	const char *name;
-} imap_flags[] = {
-	/* the order of RFC 3501's FLAGS examples */
-	{MSTORE_ANSWERED, "\\Answered"}, {MSTORE_FLAGGED, "\\Flagged"},
-	{MSTORE_DELETED, "\\Deleted"},   {MSTORE_SEEN, "\\Seen"},
-	{MSTORE_DRAFT, "\\Draft"},
-};
-
-static void imap_put_flags(struct strbuf *sb, unsigned flags)
-{
-	const char *sep = "";
-	sb_putc(sb, '(');
-	for (size_t i = 0; i < ARRAY_LEN(imap_flags); i++) {
-		if (flags & imap_flags[i].bit) {
-			sb_printf(sb, "%s%s", sep, imap_flags[i].name);
-			sep = " ";
-		}
-	}
-	sb_putc(sb, ')');
-}
-
-static unsigned imap_flag_bit(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_LEN(imap_flags); i++)
-		if (ascii_strcaseeq(name, imap_flags[i].name))
-			return imap_flags[i].bit;
-	return 0;
-}
-
-/* flag-list "(" [flag *(SP flag)] ")"; bare flags too when parens is false
- * (STORE allows both [RFC 3501 §9 store-att-flags]). Keywords and flags we
- * do not store are accepted and ignored: PERMANENTFLAGS lists what sticks
- * [RFC 3501 §7.1]. */
-static bool ip_flags(struct imap_p *p, unsigned *bits, bool parens_optional)
-{
-	struct strbuf atom;
-	bool parens = ip_eat(p, '(');
-	bool ok = parens || parens_optional;
-	*bits = 0;
-	sb_init(&atom);
-	if (parens && ip_eat(p, ')'))
-		goto out;
-	while (ok) {
-		bool system = ip_eat(p, '\\');
-		if (!ip_atom(p, &atom, NULL)) {
-			ok = false;
-			break;
-		}
-		if (system) {
-			char *name = xasprintf("\\%s", imap_str(&atom));
-			*bits |= imap_flag_bit(name);
-			free(name);
-		}
-		if (!ip_sp(p))
-			break;
-	}
-	if (ok && parens)
-		ok = ip_eat(p, ')');
-out:
-	sb_free(&atom);
-	return ok;
-}
-
-/* A mailbox name as an astring on output: an atom when it can be, else a
- * quoted string [RFC 3501 §9]. */
-static void imap_put_astring(struct strbuf *sb, const char *s)
-{
-	bool atom = *s != '\0';
-	for (const char *c = s; *c; c++)
-		atom = atom && (is_atom_char((unsigned char)*c) || *c == ']');
-	if (atom) {
-		sb_puts(sb, s);
-		return;
-	}
-	sb_putc(sb, '"');
-	for (const char *c = s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			sb_putc(sb, '\\');
-		sb_putc(sb, *c);
-	}
-	sb_putc(sb, '"');
-}
-
-/* Where the header ends: just after the blank line that ends it, or the
- * whole message when there is none [RFC 5322 §2.1]. */
-static size_t imap_header_len(const char *b, size_t len)
-{
-	size_t at = 0;
-	while (at < len) {
-		const char *lf = memchr(b + at, '\n', len - at);
-		size_t end = lf ? (size_t)(lf - b) + 1 : len;
-		if (end - at <= 2 && (b[at] == '\r' || b[at] == '\n'))
-			return end;
-		at = end;
-	}
-	return len;
-}
 
 /* Mailbox-name pattern match for LIST [RFC 3501 §6.3.8]: "*" matches
  * anything, "%" anything but the hierarchy delimiter "/". Dynamic
@@ -478,11 +66,10 @@ static bool imap_wild_match(const char *pat, const char *name, bool ci)
 
 /* ---- server -------------------------------------------------------------- */
 
-#define IMAPD_CAPABILITIES "IMAP4rev1"
-
 struct imapd_msg {
 	uint32_t uid;
 	unsigned flags;     /* MSTORE_* */
+	bool recent;        /* \Recent in this session [RFC 3501 §2.3.2] */
 };
 
 struct imapd {
@@ -500,6 +87,10 @@ struct imapd {
 	struct strbuf line;                   /* scratch: a response being built */
 	struct strbuf wire;                   /* scratch: CRLF form of a message */
 	struct strbuf part;                   /* scratch: a HEADER.FIELDS subset */
+	bool offer_starttls;
+	bool tls;                             /* TLS is active */
+	bool tls_wait;                        /* STARTTLS answered, handshake pending */
+	char *idle_tag;                       /* owned: the IDLE in progress, or NULL */
 };
 
 /* One command being executed. */
@@ -543,10 +134,47 @@ static void imapd_send(struct imapd *s, const char *fmt, ...)
 	sb_free(&sb);
 }
 
+/* Send s->line. Literals built into it ("{n}" CRLF n octets, imap_body.h)
+ * go out through send_data, the text around them through send_line. */
 static void imapd_flush_line(struct imapd *s)
 {
-	s->cb->send_line(s->ud, imap_str(&s->line));
+	const char *b = imap_str(&s->line), *end = b + s->line.len;
+	for (;;) {
+		const char *crlf = memchr(b, '\r', (size_t)(end - b));
+		if (!crlf) {
+			s->cb->send_line(s->ud, b);
+			break;
+		}
+		size_t n = 0;
+		const char *brace = crlf;
+		while (brace > b && brace[-1] != '{')
+			brace--;
+		n = (size_t)strtoull(brace, NULL, 10);
+		char *line = xstrndup(b, (size_t)(crlf - b));
+		s->cb->send_line(s->ud, line);
+		free(line);
+		b = crlf + 2;
+		n = n < (size_t)(end - b) ? n : (size_t)(end - b);
+		s->cb->send_data(s->ud, b, n, mstore_count_lines(b, n));
+		b += n;
+	}
 	sb_clear(&s->line);
+}
+
+/* Before TLS on a server that offers it: no LOGIN [RFC 3501 §6.2.3]. */
+static bool imapd_needs_tls(const struct imapd *s)
+{
+	return s->offer_starttls && !s->tls;
+}
+
+/* The capability list [RFC 3501 §7.2.1]; it changes with TLS. */
+static void imapd_put_caps(const struct imapd *s, struct strbuf *sb)
+{
+	sb_puts(sb, "IMAP4rev1 LITERAL+ IDLE");
+	if (s->store->append)
+		sb_puts(sb, " UIDPLUS");
+	if (imapd_needs_tls(s))
+		sb_puts(sb, " STARTTLS LOGINDISABLED");
 }
 
 static void imapd_bad_args(struct imapd *s, const struct imapd_req *r)
@@ -621,6 +249,21 @@ static void imapd_deselect(struct imapd *s)
 	s->n = 0;
 }
 
+/* Is message i of folder recent? With claim, this session takes the
+ * \Recent flag for itself (SELECT; never EXAMINE [RFC 3501 §6.3.2]). */
+static bool imapd_recent_of(const struct imapd *s, const char *folder, size_t i, bool claim)
+{
+	return s->store->recent && s->store->recent(s->store_ud, folder, i, claim);
+}
+
+static size_t imapd_count_recent(const struct imapd *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += s->msgs[i].recent;
+	return n;
+}
+
 /* Append messages the store gained since the snapshot; true if any. */
 static bool imapd_grow(struct imapd *s)
 {
@@ -631,9 +274,20 @@ static bool imapd_grow(struct imapd *s)
 	for (size_t i = s->n; i < count; i++) {
 		s->msgs[i].uid = imapd_uid_of(s, s->folder, i);
 		s->msgs[i].flags = imapd_flags_of(s, s->folder, i);
+		s->msgs[i].recent = imapd_recent_of(s, s->folder, i, !s->read_only);
 	}
 	s->n = count;
 	return true;
+}
+
+/* New mail in the selected mailbox: EXISTS, then RECENT whenever EXISTS
+ * changes [RFC 3501 §7.3.1-2]. */
+static void imapd_report_new(struct imapd *s)
+{
+	if (s->state != IMAPD_SELECTED || !imapd_grow(s))
+		return;
+	imapd_send(s, "* %zu EXISTS", s->n);
+	imapd_send(s, "* %zu RECENT", imapd_count_recent(s));
 }
 
 static void imapd_load(struct imapd *s, const char *folder, bool read_only)
@@ -644,14 +298,19 @@ static void imapd_load(struct imapd *s, const char *folder, bool read_only)
 	imapd_grow(s);
 }
 
-/* Remove \Deleted messages; EXPUNGE announces each by its number at that
- * moment, as in the RFC 3501 §7.4.1 example; CLOSE does it silently. */
-static void imapd_expunge_deleted(struct imapd *s, bool announce)
+/* Remove \Deleted messages (only those with a UID in uids, unless it is
+ * NULL: UID EXPUNGE [RFC 4315 §2.1]); EXPUNGE announces each by its number
+ * at that moment, as in the RFC 3501 §7.4.1 example; CLOSE does it
+ * silently. */
+static void imapd_expunge_deleted(struct imapd *s, bool announce, const struct seq_set *uids)
 {
-	size_t kept = 0;
+	size_t kept = 0, removed = 0;
+	uint32_t max_uid = s->n ? s->msgs[s->n - 1].uid : 0;
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->msgs[i].flags & MSTORE_DELETED) {
+		if ((s->msgs[i].flags & MSTORE_DELETED) &&
+		    (!uids || seq_contains(uids, s->msgs[i].uid, max_uid))) {
 			s->store->expunge(s->store_ud, s->folder, kept);
+			removed++;
 			if (announce)
 				imapd_send(s, "* %zu EXPUNGE", kept + 1);
 		} else {
@@ -659,6 +318,8 @@ static void imapd_expunge_deleted(struct imapd *s, bool announce)
 		}
 	}
 	s->n = kept;
+	if (removed && s->store->expunged)
+		s->store->expunged(s->store_ud, s->folder);
 }
 
 /* -- any state [RFC 3501 §6.1] -- */
@@ -669,7 +330,10 @@ static void imapd_cmd_capability(struct imapd *s, struct imapd_req *r)
 		imapd_bad_args(s, r);
 		return;
 	}
-	imapd_send(s, "* CAPABILITY " IMAPD_CAPABILITIES);
+	sb_clear(&s->line);
+	sb_puts(&s->line, "* CAPABILITY ");
+	imapd_put_caps(s, &s->line);
+	imapd_flush_line(s);
 	imapd_completed(s, r);
 }
 
@@ -680,8 +344,7 @@ static void imapd_cmd_noop(struct imapd *s, struct imapd_req *r)
 		imapd_bad_args(s, r);
 		return;
 	}
-	if (s->state == IMAPD_SELECTED && imapd_grow(s))
-		imapd_send(s, "* %zu EXISTS", s->n);
+	imapd_report_new(s);
 	imapd_completed(s, r);
 }
 
@@ -700,6 +363,27 @@ static void imapd_cmd_logout(struct imapd *s, struct imapd_req *r)
 
 /* -- not authenticated [RFC 3501 §6.2] -- */
 
+/* STARTTLS [RFC 3501 §6.2.1]: the handshake starts right after our OK. */
+static void imapd_cmd_starttls(struct imapd *s, struct imapd_req *r)
+{
+	if (!ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+	} else if (!imapd_needs_tls(s)) {
+		imapd_send(s, "%s BAD %s", r->tag, s->tls ? "TLS is already active" : "Unknown command");
+	} else {
+		imapd_send(s, "%s OK Begin TLS negotiation now", r->tag);
+		s->tls_wait = true;
+		s->cb->start_tls(s->ud);
+	}
+}
+
+/* RFC 5530 §3's code for "not without TLS", as Dovecot answers. */
+static void imapd_privacy_required(struct imapd *s, const struct imapd_req *r)
+{
+	imapd_send(s, "%s NO [PRIVACYREQUIRED] Plaintext authentication disallowed on "
+		      "non-secure (SSL/TLS) connections", r->tag);
+}
+
 static void imapd_cmd_login(struct imapd *s, struct imapd_req *r)
 {
 	struct strbuf user, pass;
@@ -708,6 +392,8 @@ static void imapd_cmd_login(struct imapd *s, struct imapd_req *r)
 	if (!ip_sp(&r->p) || !ip_astring(&r->p, &user) || !ip_sp(&r->p) ||
 	    !ip_astring(&r->p, &pass) || !ip_end(&r->p))
 		imapd_bad_args(s, r);
+	else if (imapd_needs_tls(s))   /* LOGINDISABLED [RFC 3501 §6.2.3] */
+		imapd_privacy_required(s, r);
 	else if (!s->store->login(s->store_ud, imap_str(&user), imap_str(&pass)))
 		/* [AUTHENTICATIONFAILED] is RFC 5530 §3's code for this. */
 		imapd_send(s, "%s NO [AUTHENTICATIONFAILED] Authentication failed", r->tag);
@@ -720,10 +406,18 @@ static void imapd_cmd_login(struct imapd *s, struct imapd_req *r)
 }
 
 /* We advertise no AUTH= mechanism, so every one is unsupported
- * [RFC 3501 §6.2.2]. */
+ * [RFC 3501 §6.2.2]; before TLS the refusal says TLS comes first. */
 static void imapd_cmd_authenticate(struct imapd *s, struct imapd_req *r)
 {
-	imapd_send(s, "%s NO Unsupported authentication mechanism", r->tag);
+	struct strbuf mech;
+	sb_init(&mech);
+	if (!ip_sp(&r->p) || !ip_atom(&r->p, &mech, NULL))
+		imapd_bad_args(s, r);
+	else if (imapd_needs_tls(s))
+		imapd_privacy_required(s, r);
+	else
+		imapd_send(s, "%s NO Unsupported authentication mechanism", r->tag);
+	sb_free(&mech);
 }
 
 /* -- authenticated [RFC 3501 §6.3] -- */
@@ -735,7 +429,7 @@ static void imapd_select_replies(struct imapd *s)
 		if (!(s->msgs[i].flags & MSTORE_SEEN))
 			unseen = i + 1;
 	imapd_send(s, "* %zu EXISTS", s->n);
-	imapd_send(s, "* 0 RECENT");
+	imapd_send(s, "* %zu RECENT", imapd_count_recent(s));
 	if (unseen)
 		imapd_send(s, "* OK [UNSEEN %zu] Message %zu is first unseen", unseen, unseen);
 	imapd_send(s, "* OK [UIDVALIDITY 1] UIDs valid");
@@ -848,8 +542,12 @@ static bool imapd_status_item(struct imapd *s, const char *folder, const char *i
 	n = s->store->count(s->store_ud, folder);
 	if (k == 0)
 		sb_printf(out, "MESSAGES %zu", n);
-	else if (k == 1)
-		sb_puts(out, "RECENT 0");
+	else if (k == 1) {
+		size_t recent = 0;
+		for (size_t i = 0; i < n; i++)
+			recent += imapd_recent_of(s, folder, i, false);
+		sb_printf(out, "RECENT %zu", recent);
+	}
 	else if (k == 2)
 		sb_printf(out, "UIDNEXT %lu",
 			  n ? (unsigned long)imapd_uid_of(s, folder, n - 1) + 1 : 1ul);
@@ -895,6 +593,87 @@ static void imapd_cmd_status(struct imapd *s, struct imapd_req *r)
 	sb_free(&out);
 }
 
+/* APPEND's arguments [RFC 3501 §6.3.11]: SP mailbox [SP flag-list]
+ * [SP date-time] SP literal. */
+static bool append_parse(struct imapd_req *r, struct strbuf *name, unsigned *flags,
+			 bool *has_date, int64_t *date, struct strbuf *msg)
+{
+	struct strbuf d;
+	bool ok = true;
+	*flags = 0;
+	*has_date = false;
+	if (!ip_sp(&r->p) || !ip_astring(&r->p, name) || !ip_sp(&r->p))
+		return false;
+	if (ip_peek(&r->p) == '(' && (!ip_flags(&r->p, flags, false) || !ip_sp(&r->p)))
+		return false;
+	if (ip_peek(&r->p) == '"') {
+		sb_init(&d);
+		ok = ip_quoted(&r->p, &d) && imap_parse_date_time(imap_str(&d), date) &&
+		     ip_sp(&r->p);
+		*has_date = true;
+		sb_free(&d);
+	}
+	return ok && ip_literal(&r->p, msg) && ip_end(&r->p);
+}
+
+static void imapd_cmd_append(struct imapd *s, struct imapd_req *r)
+{
+	struct strbuf name, msg;
+	unsigned flags;
+	bool has_date;
+	int64_t date = 0;
+	uint32_t uid = 0;
+	sb_init(&name);
+	sb_init(&msg);
+	bool ok = append_parse(r, &name, &flags, &has_date, &date, &msg);
+	const char *folder = imapd_canon(imap_str(&name));
+	if (!ok)
+		imapd_bad_args(s, r);
+	else if (!s->store->append)
+		imapd_send(s, "%s NO APPEND is not supported here", r->tag);
+	else if (!imapd_exists(s, folder))   /* never created implicitly */
+		imapd_send(s, "%s NO [TRYCREATE] Mailbox does not exist", r->tag);
+	else if (msg.len == 0)
+		imapd_send(s, "%s NO Cannot append an empty message", r->tag);
+	else if (!s->store->append(s->store_ud, folder, msg.data, msg.len, flags, has_date, date,
+				   &uid))
+		imapd_send(s, "%s NO [OVERQUOTA] Cannot append the message", r->tag);
+	else {
+		/* the selected mailbox grew: say so before the OK [§6.3.11] */
+		if (s->state == IMAPD_SELECTED && ascii_strcaseeq(s->folder, folder))
+			imapd_report_new(s);
+		imapd_send(s, "%s OK [APPENDUID 1 %lu] APPEND completed", r->tag,
+			   (unsigned long)uid);
+	}
+	sb_free(&name);
+	sb_free(&msg);
+}
+
+/* IDLE [RFC 2177]: "+ idling", then new mail as it comes, until DONE. */
+static void imapd_cmd_idle(struct imapd *s, struct imapd_req *r)
+{
+	if (!ip_end(&r->p)) {
+		imapd_bad_args(s, r);
+		return;
+	}
+	s->idle_tag = xstrdup(r->tag);
+	imapd_send(s, "+ idling");
+	imapd_report_new(s);
+}
+
+/* The line that ends IDLE: DONE, or anything else as a protocol error
+ * that ends it too (as Dovecot does). */
+static void imapd_idle_line(struct imapd *s, const char *buf, size_t len)
+{
+	char *tag = s->idle_tag;
+	s->idle_tag = NULL;
+	if (len == 4 && ascii_strncaseeq(buf, "DONE", 4))
+		imapd_send(s, "%s OK IDLE terminated", tag);
+	else
+		imapd_send(s, "%s BAD Expected DONE", tag);
+	free(tag);
+}
+
 /* -- selected [RFC 3501 §6.4] -- */
 
 static void imapd_cmd_close(struct imapd *s, struct imapd_req *r)
@@ -905,7 +684,7 @@ static void imapd_cmd_close(struct imapd *s, struct imapd_req *r)
 	}
 	/* No expunge for an EXAMINEd mailbox [RFC 3501 §6.4.2]. */
 	if (!s->read_only)
-		imapd_expunge_deleted(s, false);
+		imapd_expunge_deleted(s, false, NULL);
 	imapd_deselect(s);
 	imapd_enter_state(s, IMAPD_AUTHENTICATED);
 	imapd_completed(s, r);
@@ -921,7 +700,7 @@ static void imapd_cmd_expunge(struct imapd *s, struct imapd_req *r)
 		imapd_send(s, "%s NO Mailbox is read-only", r->tag);
 		return;
 	}
-	imapd_expunge_deleted(s, true);
+	imapd_expunge_deleted(s, true, NULL);
 	imapd_completed(s, r);
 }
 
@@ -964,7 +743,9 @@ static bool imapd_parse_set(struct imapd *s, struct imapd_req *r, struct seq_set
 
 /* -- FETCH [RFC 3501 §6.4.5] -- */
 
-enum fetch_kind { FI_FLAGS, FI_UID, FI_SIZE, FI_BODY };
+enum fetch_kind {
+	FI_FLAGS, FI_UID, FI_SIZE, FI_BODY, FI_DATE, FI_ENVELOPE, FI_STRUCTURE, FI_STRUCTURE_EXT
+};
 enum fetch_sec { SEC_ALL, SEC_HEADER, SEC_TEXT, SEC_FIELDS, SEC_FIELDS_NOT };
 
 struct fetch_item {
@@ -990,6 +771,19 @@ static const struct {
 	{"RFC822", FI_BODY, SEC_ALL, false},          /* = BODY[] */
 	{"RFC822.HEADER", FI_BODY, SEC_HEADER, true}, /* = BODY.PEEK[HEADER] */
 	{"RFC822.TEXT", FI_BODY, SEC_TEXT, false},    /* = BODY[TEXT] */
+	{"INTERNALDATE", FI_DATE, SEC_ALL, true},
+	{"ENVELOPE", FI_ENVELOPE, SEC_ALL, true},
+	{"BODYSTRUCTURE", FI_STRUCTURE_EXT, SEC_ALL, true},
+};
+
+/* The macros, valid only alone [RFC 3501 §6.4.5]. */
+static const struct {
+	const char *name;
+	const char *items;
+} fetch_macros[] = {
+	{"ALL", "(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)"},
+	{"FAST", "(FLAGS INTERNALDATE RFC822.SIZE)"},
+	{"FULL", "(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY)"},
 };
 
 static const struct {
@@ -1082,7 +876,13 @@ static bool fetch_parse_item(struct imap_p *p, struct fetch_item *it)
 		}
 	}
 	bool peek = ascii_strcaseeq(imap_str(&word), "BODY.PEEK");
-	if (!ok && (peek || ascii_strcaseeq(imap_str(&word), "BODY")) && ip_eat(p, '[')) {
+	if (!ok && ascii_strcaseeq(imap_str(&word), "BODY") && ip_peek(p) != '[') {
+		/* BODY alone: BODYSTRUCTURE without the extension data */
+		it->kind = FI_STRUCTURE;
+		it->peek = true;
+		sb_puts(&name, "BODY");
+		ok = true;
+	} else if (!ok && (peek || ascii_strcaseeq(imap_str(&word), "BODY")) && ip_eat(p, '[')) {
 		it->kind = FI_BODY;
 		it->peek = peek;
 		sb_puts(&name, "BODY");   /* the response never says PEEK */
@@ -1093,9 +893,24 @@ static bool fetch_parse_item(struct imap_p *p, struct fetch_item *it)
 	return ok;
 }
 
-/* A single fetch-att or a parenthesised list of them. ALL/FAST/FULL need
- * INTERNALDATE and ENVELOPE, which we do not have. */
+static bool fetch_parse_list(struct imap_p *p, struct fetch_item *items, size_t *n);
+
+/* A macro, a single fetch-att or a parenthesised list of them. */
 static bool fetch_parse_items(struct imap_p *p, struct fetch_item *items, size_t *n)
+{
+	for (size_t i = 0; i < ARRAY_LEN(fetch_macros); i++) {
+		size_t len = strlen(fetch_macros[i].name);
+		if (p->len - p->pos >= len && ascii_strncaseeq(p->s + p->pos, fetch_macros[i].name, len) &&
+		    (p->pos + len == p->len || p->s[p->pos + len] == ' ')) {
+			struct imap_p m = {fetch_macros[i].items, strlen(fetch_macros[i].items), 0};
+			p->pos += len;
+			return fetch_parse_list(&m, items, n);
+		}
+	}
+	return fetch_parse_list(p, items, n);
+}
+
+static bool fetch_parse_list(struct imap_p *p, struct fetch_item *items, size_t *n)
 {
 	bool list = ip_eat(p, '(');
 	*n = 0;
@@ -1145,7 +960,7 @@ static void fetch_header_fields(struct imapd *s, const struct fetch_item *it, co
 static void fetch_section(struct imapd *s, const struct fetch_item *it, const char *b,
 			  size_t len, const char **d, size_t *dlen)
 {
-	size_t h = imap_header_len(b, len);
+	size_t h = mime_header_len(b, len);
 	*d = b;
 	*dlen = len;
 	if (it->sec == SEC_HEADER) {
@@ -1167,6 +982,15 @@ static void fetch_section(struct imapd *s, const struct fetch_item *it, const ch
 	}
 }
 
+/* INTERNALDATE: the store's date, shown in UTC [RFC 3501 §2.3.3]. */
+static void fetch_put_date(struct imapd *s, size_t i)
+{
+	char d[40];
+	int64_t t = s->store->internal_date ? s->store->internal_date(s->store_ud, s->folder, i) : 0;
+	imap_format_date_time(t, 0, d, sizeof(d));
+	sb_printf(&s->line, "INTERNALDATE \"%s\"", d);
+}
+
 /* Append one item to s->line; a body goes out as a literal, which ends
  * the current line [RFC 3501 §4.3]. */
 static void fetch_put_item(struct imapd *s, const struct fetch_item *it, size_t i)
@@ -1176,7 +1000,7 @@ static void fetch_put_item(struct imapd *s, const struct fetch_item *it, size_t 
 	switch (it->kind) {
 	case FI_FLAGS:
 		sb_puts(&s->line, "FLAGS ");
-		imap_put_flags(&s->line, s->msgs[i].flags);
+		imap_put_flags(&s->line, s->msgs[i].flags, s->msgs[i].recent);
 		break;
 	case FI_UID:
 		sb_printf(&s->line, "UID %lu", (unsigned long)s->msgs[i].uid);
@@ -1184,6 +1008,20 @@ static void fetch_put_item(struct imapd *s, const struct fetch_item *it, size_t 
 	case FI_SIZE:
 		imapd_message(s, i, &len);
 		sb_printf(&s->line, "RFC822.SIZE %zu", len);
+		break;
+	case FI_DATE:
+		fetch_put_date(s, i);
+		break;
+	case FI_ENVELOPE:
+		b = imapd_message(s, i, &len);
+		sb_puts(&s->line, "ENVELOPE ");
+		imap_envelope(b, len, &s->line);
+		break;
+	case FI_STRUCTURE:
+	case FI_STRUCTURE_EXT:
+		b = imapd_message(s, i, &len);
+		sb_puts(&s->line, it->kind == FI_STRUCTURE ? "BODY " : "BODYSTRUCTURE ");
+		imap_bodystructure(b, len, it->kind == FI_STRUCTURE_EXT, &s->line);
 		break;
 	case FI_BODY:
 		b = imapd_message(s, i, &len);
@@ -1222,7 +1060,7 @@ static void fetch_one(struct imapd *s, const struct fetch_item *items, size_t n,
 	}
 	if (changed && !want_flags) {
 		sb_printf(&s->line, "%sFLAGS ", sep);
-		imap_put_flags(&s->line, s->msgs[i].flags);
+		imap_put_flags(&s->line, s->msgs[i].flags, s->msgs[i].recent);
 	}
 	sb_putc(&s->line, ')');
 	imapd_flush_line(s);
@@ -1281,7 +1119,7 @@ static void store_one(struct imapd *s, size_t i, int mode, unsigned bits, bool u
 	if (uid)
 		sb_printf(&s->line, "UID %lu ", (unsigned long)s->msgs[i].uid);
 	sb_puts(&s->line, "FLAGS ");
-	imap_put_flags(&s->line, f);
+	imap_put_flags(&s->line, f, s->msgs[i].recent);
 	sb_putc(&s->line, ')');
 	imapd_flush_line(s);
 }
@@ -1335,7 +1173,7 @@ static bool search_header(struct search_ctx *c, const char *name, const char *st
 {
 	size_t len, nlen = strlen(name);
 	const char *b = imapd_message(c->s, c->i, &len);
-	size_t h = imap_header_len(b, len);
+	size_t h = mime_header_len(b, len);
 	bool in_field = false;
 	for (size_t at = 0; at < h;) {
 		const char *lf = memchr(b + at, '\n', h - at);
@@ -1361,8 +1199,7 @@ static const struct {
 	{"DRAFT", MSTORE_DRAFT, true},       {"UNDRAFT", MSTORE_DRAFT, false},
 	{"FLAGGED", MSTORE_FLAGGED, true},   {"UNFLAGGED", MSTORE_FLAGGED, false},
 	{"SEEN", MSTORE_SEEN, true},         {"UNSEEN", MSTORE_SEEN, false},
-	/* no \Recent here: RECENT and NEW match nothing, OLD everything */
-	{"ALL", 0, false}, {"OLD", 0, false}, {"NEW", 0, true}, {"RECENT", 0, true},
+	{"ALL", 0, false},
 };
 
 static const char *const search_string_keys[] = {"FROM", "TO", "CC", "BCC", "SUBJECT",
@@ -1396,7 +1233,7 @@ static bool search_string_key(struct search_ctx *c, struct imap_p *p, size_t k, 
 	const char *key = search_string_keys[k];
 	if (ok && c->i != SIZE_MAX) {
 		const char *msg = imapd_message(c->s, c->i, &len);
-		size_t h = imap_header_len(msg, len);
+		size_t h = mime_header_len(msg, len);
 		if (!strcmp(key, "BODY"))
 			*m = ci_contains(msg + h, len - h, imap_str(&a));
 		else if (!strcmp(key, "TEXT"))
@@ -1417,6 +1254,15 @@ static bool search_string_key(struct search_ctx *c, struct imap_p *p, size_t k, 
 static bool search_flag_key(const struct search_ctx *c, const char *key, bool *m)
 {
 	const struct imapd_msg *msg = c->i != SIZE_MAX ? &c->s->msgs[c->i] : NULL;
+	/* session flag \Recent: NEW is recent and unseen [RFC 3501 §6.4.4] */
+	if (ascii_strcaseeq(key, "RECENT") || ascii_strcaseeq(key, "OLD")) {
+		*m = msg && msg->recent == (key[0] == 'R' || key[0] == 'r');
+		return true;
+	}
+	if (ascii_strcaseeq(key, "NEW")) {
+		*m = msg && msg->recent && !(msg->flags & MSTORE_SEEN);
+		return true;
+	}
 	for (size_t k = 0; k < ARRAY_LEN(search_flag_keys); k++) {
 		if (!ascii_strcaseeq(key, search_flag_keys[k].name))
 			continue;
@@ -1530,7 +1376,24 @@ static void imapd_cmd_search(struct imapd *s, struct imapd_req *r)
 	imapd_completed(s, r);
 }
 
-/* UID FETCH / UID STORE / UID SEARCH [RFC 3501 §6.4.8]. */
+/* UID EXPUNGE [RFC 4315 §2.1]: only the \Deleted messages in the set. */
+static void imapd_cmd_uid_expunge(struct imapd *s, struct imapd_req *r)
+{
+	struct seq_set set;
+	if (imapd_parse_set(s, r, &set)) {
+		if (!ip_end(&r->p)) {
+			imapd_bad_args(s, r);
+		} else if (s->read_only) {
+			imapd_send(s, "%s NO Mailbox is read-only", r->tag);
+		} else {
+			imapd_expunge_deleted(s, true, &set);
+			imapd_completed(s, r);
+		}
+	}
+	free(set.r);
+}
+
+/* UID FETCH / STORE / SEARCH / EXPUNGE [RFC 3501 §6.4.8, RFC 4315]. */
 static void imapd_cmd_uid(struct imapd *s, struct imapd_req *r)
 {
 	struct strbuf sub;
@@ -1546,6 +1409,9 @@ static void imapd_cmd_uid(struct imapd *s, struct imapd_req *r)
 	} else if (ok && ascii_strcaseeq(imap_str(&sub), "SEARCH")) {
 		r->name = "UID SEARCH";
 		imapd_cmd_search(s, r);
+	} else if (ok && ascii_strcaseeq(imap_str(&sub), "EXPUNGE")) {
+		r->name = "UID EXPUNGE";
+		imapd_cmd_uid_expunge(s, r);
 	} else {
 		imapd_send(s, "%s BAD Unknown UID command", r->tag);
 	}
@@ -1568,6 +1434,7 @@ static const struct imapd_cmd imapd_cmds[] = {
 	{"CAPABILITY", S_NOAUTH | S_AUTH | S_SEL, imapd_cmd_capability},
 	{"NOOP", S_NOAUTH | S_AUTH | S_SEL, imapd_cmd_noop},
 	{"LOGOUT", S_NOAUTH | S_AUTH | S_SEL, imapd_cmd_logout},
+	{"STARTTLS", S_NOAUTH, imapd_cmd_starttls},
 	{"LOGIN", S_NOAUTH, imapd_cmd_login},
 	{"AUTHENTICATE", S_NOAUTH, imapd_cmd_authenticate},
 	{"SELECT", S_AUTH | S_SEL, imapd_cmd_select},
@@ -1575,6 +1442,8 @@ static const struct imapd_cmd imapd_cmds[] = {
 	{"LIST", S_AUTH | S_SEL, imapd_cmd_list},
 	{"LSUB", S_AUTH | S_SEL, imapd_cmd_list},
 	{"STATUS", S_AUTH | S_SEL, imapd_cmd_status},
+	{"APPEND", S_AUTH | S_SEL, imapd_cmd_append},
+	{"IDLE", S_AUTH | S_SEL, imapd_cmd_idle},
 	{"CHECK", S_SEL, imapd_cmd_noop},
 	{"CLOSE", S_SEL, imapd_cmd_close},
 	{"EXPUNGE", S_SEL, imapd_cmd_expunge},
@@ -1644,6 +1513,8 @@ struct imapd *imapd_new(const struct imapd_config *cfg, const struct imapd_callb
 	s->store = store;
 	s->store_ud = store_ud;
 	s->state = IMAPD_NOT_AUTHENTICATED;
+	s->offer_starttls = cfg && cfg->offer_starttls;
+	assert(!s->offer_starttls || cb->start_tls);
 	rd_init(&s->rd, IMAP_MAX_CMD_LINE, IMAP_MAX_CMD_LITERAL, IMAPD_MAX_COMMAND);
 	sb_init(&s->line);
 	sb_init(&s->wire);
@@ -1656,6 +1527,7 @@ void imapd_free(struct imapd *s)
 	if (!s)
 		return;
 	imapd_deselect(s);
+	free(s->idle_tag);
 	free(s->hostname);
 	sb_free(&s->rd.buf);
 	sb_free(&s->line);
@@ -1666,8 +1538,11 @@ void imapd_free(struct imapd *s)
 
 void imapd_start(struct imapd *s)
 {
-	imapd_send(s, "* OK [CAPABILITY " IMAPD_CAPABILITIES "] %s IMAP4rev1 server ready",
-		   s->hostname);
+	sb_clear(&s->line);
+	sb_puts(&s->line, "* OK [CAPABILITY ");
+	imapd_put_caps(s, &s->line);
+	sb_printf(&s->line, "] %s IMAP4rev1 server ready", s->hostname);
+	imapd_flush_line(s);
 }
 
 /* The command's tag for a refusal before it could be parsed, else "*". */
@@ -1685,7 +1560,7 @@ static char *imapd_early_tag(const struct imapd *s)
 
 void imapd_feed(struct imapd *s, const char *bytes, size_t len)
 {
-	if (s->state == IMAPD_LOGOUT)
+	if (s->state == IMAPD_LOGOUT || s->tls_wait)
 		return;
 	sb_append(&s->rd.buf, bytes, len);
 	while (s->state != IMAPD_LOGOUT) {
@@ -1701,8 +1576,14 @@ void imapd_feed(struct imapd *s, const char *bytes, size_t len)
 			break;
 		case RD_DONE:
 			cmd_len = n - 1 - (n >= 2 && s->rd.buf.data[n - 2] == '\r');
-			imapd_command(s, s->rd.buf.data, cmd_len);
-			rd_consume(&s->rd, n);
+			if (s->idle_tag)
+				imapd_idle_line(s, s->rd.buf.data, cmd_len);
+			else
+				imapd_command(s, s->rd.buf.data, cmd_len);
+			/* nothing sent before the TLS handshake counts [RFC 3501 §6.2.1] */
+			rd_consume(&s->rd, s->tls_wait ? s->rd.buf.len : n);
+			if (s->tls_wait)
+				return;
 			break;
 		case RD_TOO_LONG:
 			imapd_send(s, "* BAD Command line too long");
@@ -1718,6 +1599,30 @@ void imapd_feed(struct imapd *s, const char *bytes, size_t len)
 	}
 }
 
+void imapd_tls_done(struct imapd *s, bool ok)
+{
+	if (!s->tls_wait)
+		return;
+	s->tls_wait = false;
+	s->tls = ok;
+	if (!ok) {
+		imapd_deselect(s);
+		imapd_enter_state(s, IMAPD_LOGOUT);
+		s->cb->close(s->ud);
+	}
+}
+
+void imapd_mailbox_changed(struct imapd *s, const char *folder)
+{
+	if (s->idle_tag && s->state == IMAPD_SELECTED && (!folder || ascii_strcaseeq(s->folder, folder)))
+		imapd_report_new(s);
+}
+
+bool imapd_idling(const struct imapd *s)
+{
+	return s->idle_tag != NULL;
+}
+
 void imapd_disconnected(struct imapd *s)
 {
 	if (s->state == IMAPD_LOGOUT)
@@ -1729,406 +1634,4 @@ void imapd_disconnected(struct imapd *s)
 enum imapd_state imapd_get_state(const struct imapd *s)
 {
 	return s->state;
-}
-
-/* ---- client -------------------------------------------------------------- */
-
-/* One message's FETCH data as it arrives. */
-struct imapc_entry {
-	uint32_t seq;
-	bool have_body;
-	struct mstore_msg m;      /* data owned */
-};
-
-struct imapc {
-	char *user, *pass, *folder;           /* owned */
-	bool keep;
-	const struct imapc_callbacks *cb;     /* not owned */
-	void *ud;
-	enum imapc_stage stage;
-	struct imap_rd rd;
-	unsigned tagno;
-	char tag[16];                         /* the tag of the command in flight */
-	char *login_args;                     /* owned: "user pass" as astrings */
-	size_t exists;                        /* latest EXISTS */
-	bool bye;                             /* the server said BYE */
-	struct imapc_entry *entries;          /* owned */
-	size_t nentries;
-	struct mstore_msg *msgs;              /* owned array; data borrowed from entries */
-	size_t nmsgs;
-	bool failing;                         /* a step failed; LOGOUT is under way */
-	enum imapc_stage fail_stage;
-	const char *fail_reason;              /* static */
-	char *fail_line;                      /* owned */
-	char *last_line;                      /* owned: first line of the latest response */
-	bool finished;                        /* done() was called */
-};
-
-static const char *const imapc_stage_names[] = {
-	[IMAPC_GREETING] = "greeting", [IMAPC_LOGIN] = "LOGIN", [IMAPC_SELECT] = "SELECT",
-	[IMAPC_FETCH] = "FETCH",       [IMAPC_STORE] = "STORE", [IMAPC_CLOSE] = "CLOSE",
-	[IMAPC_LOGOUT] = "LOGOUT",     [IMAPC_DONE] = "done",
-};
-
-const char *imapc_stage_name(enum imapc_stage st)
-{
-	return (size_t)st < ARRAY_LEN(imapc_stage_names) ? imapc_stage_names[st] : "?";
-}
-
-static int imapc_entry_cmp(const void *a, const void *b)
-{
-	uint32_t x = ((const struct imapc_entry *)a)->seq, y = ((const struct imapc_entry *)b)->seq;
-	return x < y ? -1 : x > y;
-}
-
-static void imapc_finish(struct imapc *c, bool ok, enum imapc_stage stage, const char *reason,
-			 const char *line)
-{
-	if (c->nentries)
-		qsort(c->entries, c->nentries, sizeof(*c->entries), imapc_entry_cmp);
-	c->msgs = xcalloc(c->nentries, sizeof(*c->msgs));
-	for (size_t i = 0; i < c->nentries; i++)
-		if (c->entries[i].have_body)
-			c->msgs[c->nmsgs++] = c->entries[i].m;
-	struct imapc_result r = {
-		.ok = ok, .stage = stage, .reason = reason, .last_line = line,
-		.server_count = c->exists, .msgs = c->msgs, .nmsgs = c->nmsgs,
-	};
-	enum imapc_stage from = c->stage;
-	c->stage = IMAPC_DONE;
-	c->finished = true;
-	if (c->cb->state && from != IMAPC_DONE)
-		c->cb->state(c->ud, from, IMAPC_DONE);
-	c->cb->done(c->ud, &r);
-}
-
-/* Send on entering a stage, with a fresh tag [RFC 3501 §2.2.1]. */
-static void imapc_enter(struct imapc *c, enum imapc_stage to)
-{
-	enum imapc_stage from = c->stage;
-	char *cmd = NULL;
-	c->stage = to;
-	if (c->cb->state && from != to)
-		c->cb->state(c->ud, from, to);
-	if (to == IMAPC_GREETING || to == IMAPC_DONE)
-		return;
-	snprintf(c->tag, sizeof(c->tag), "a%u", ++c->tagno);
-	switch (to) {
-	case IMAPC_LOGIN: cmd = xasprintf("%s LOGIN %s", c->tag, c->login_args); break;
-	case IMAPC_SELECT: cmd = xasprintf("%s SELECT %s", c->tag, c->folder); break;
-	case IMAPC_FETCH: cmd = xasprintf("%s FETCH 1:* (FLAGS BODY[])", c->tag); break;
-	case IMAPC_STORE: cmd = xasprintf("%s STORE 1:* +FLAGS.SILENT (\\Deleted)", c->tag); break;
-	case IMAPC_CLOSE: cmd = xasprintf("%s CLOSE", c->tag); break;
-	case IMAPC_LOGOUT: cmd = xasprintf("%s LOGOUT", c->tag); break;
-	case IMAPC_GREETING:
-	case IMAPC_DONE: break;
-	}
-	c->cb->send_line(c->ud, cmd);
-	free(cmd);
-}
-
-/* A step failed: remember why, then LOGOUT politely. */
-static void imapc_fail(struct imapc *c, const char *reason, const char *line)
-{
-	c->failing = true;
-	c->fail_stage = c->stage;
-	c->fail_reason = reason;
-	free(c->fail_line);
-	c->fail_line = line ? xstrdup(line) : NULL;
-	imapc_enter(c, IMAPC_LOGOUT);
-}
-
-/* An astring for a command: an atom when possible, else a quoted string.
- * Quoted strings are 7-bit without CR/LF [RFC 3501 §4.3, §9]; anything else
- * would need a literal, which this scripted client does not send. */
-static bool imapc_put_astring(struct strbuf *out, const char *s)
-{
-	for (const char *p = s; *p; p++)
-		if (*p == '\r' || *p == '\n' || (unsigned char)*p >= 0x80)
-			return false;
-	imap_put_astring(out, s);
-	return true;
-}
-
-static void imapc_on_greeting(struct imapc *c, const char *status, const char *line)
-{
-	struct strbuf args;
-	sb_init(&args);
-	bool ok = imapc_put_astring(&args, c->user);
-	sb_putc(&args, ' ');
-	ok = ok && imapc_put_astring(&args, c->pass);
-	c->login_args = sb_steal(&args);
-	/* Greeting: OK, PREAUTH (already logged in) or BYE [RFC 3501 §7.1]. */
-	if (ascii_strcaseeq(status, "PREAUTH")) {
-		imapc_enter(c, IMAPC_SELECT);
-	} else if (!ascii_strcaseeq(status, "OK")) {
-		imapc_finish(c, false, IMAPC_GREETING, "server refused the session", line);
-	} else if (!ok) {
-		/* Never send them: a CRLF inside would smuggle in a command. */
-		c->failing = true;
-		c->fail_stage = IMAPC_LOGIN;
-		c->fail_reason = "user name or password cannot be sent as a quoted string";
-		imapc_enter(c, IMAPC_LOGOUT);
-	} else {
-		imapc_enter(c, IMAPC_LOGIN);
-	}
-}
-
-/* Decide on the tagged reply to the command of the current stage. */
-static void imapc_on_tagged(struct imapc *c, bool ok, const char *line)
-{
-	static const char *const refused[] = {
-		[IMAPC_LOGIN] = "login failed", [IMAPC_SELECT] = "SELECT failed",
-		[IMAPC_FETCH] = "FETCH failed", [IMAPC_STORE] = "STORE failed",
-		[IMAPC_CLOSE] = "CLOSE failed",
-	};
-	if (c->stage == IMAPC_LOGOUT) {
-		if (c->failing)
-			imapc_finish(c, false, c->fail_stage, c->fail_reason, c->fail_line);
-		else if (ok)
-			imapc_finish(c, true, IMAPC_DONE, "", line);
-		else
-			imapc_finish(c, false, IMAPC_LOGOUT, "LOGOUT failed", line);
-		return;
-	}
-	if (!ok) {
-		imapc_fail(c, refused[c->stage], line);
-		return;
-	}
-	switch (c->stage) {
-	case IMAPC_LOGIN: imapc_enter(c, IMAPC_SELECT); break;
-	case IMAPC_SELECT:
-		/* "1:*" on an empty mailbox is an error, so skip the FETCH. */
-		imapc_enter(c, c->exists ? IMAPC_FETCH : IMAPC_LOGOUT);
-		break;
-	case IMAPC_FETCH: imapc_enter(c, c->keep || !c->exists ? IMAPC_LOGOUT : IMAPC_STORE); break;
-	case IMAPC_STORE: imapc_enter(c, IMAPC_CLOSE); break;
-	case IMAPC_CLOSE: imapc_enter(c, IMAPC_LOGOUT); break;
-	case IMAPC_GREETING:
-	case IMAPC_LOGOUT:
-	case IMAPC_DONE: break;
-	}
-}
-
-static struct imapc_entry *imapc_entry(struct imapc *c, uint32_t seq)
-{
-	/* responses come in ascending order: look from the end */
-	for (size_t i = c->nentries; i-- > 0;)
-		if (c->entries[i].seq == seq)
-			return &c->entries[i];
-	c->entries = xrealloc(c->entries, (c->nentries + 1) * sizeof(*c->entries));
-	struct imapc_entry *e = &c->entries[c->nentries++];
-	memset(e, 0, sizeof(*e));
-	e->seq = seq;
-	return e;
-}
-
-/* msg-att name: up to SP or a parenthesis outside the [section]. */
-static bool ip_att_name(struct imap_p *p, struct strbuf *out)
-{
-	size_t start = p->pos;
-	int depth = 0;
-	for (int c; (c = ip_peek(p)) >= 0 && c != '\r' && c != '\n'; p->pos++) {
-		if (c == '[')
-			depth++;
-		else if (c == ']')
-			depth--;
-		else if (depth <= 0 && (c == ' ' || c == '(' || c == ')'))
-			break;
-	}
-	sb_clear(out);
-	sb_append(out, p->s + start, p->pos - start);
-	return p->pos > start;
-}
-
-/* Skip one value of any shape: list, string, literal, atom or number. */
-static bool ip_skip_value(struct imap_p *p, int depth)
-{
-	struct strbuf tmp;
-	bool ok;
-	sb_init(&tmp);
-	if (depth > 32) {
-		ok = false;
-	} else if (ip_eat(p, '(')) {
-		ok = true;
-		while (ok && !ip_eat(p, ')')) {
-			ok = ip_skip_value(p, depth + 1);
-			ip_sp(p);
-		}
-	} else if (ip_peek(p) == '"' || ip_peek(p) == '{') {
-		ok = ip_string(p, &tmp);
-	} else {
-		ok = ip_att_name(p, &tmp);
-	}
-	sb_free(&tmp);
-	return ok;
-}
-
-/* nstring: NIL or a string [RFC 3501 §9]. */
-static bool ip_nstring(struct imap_p *p, struct strbuf *out, bool *nil)
-{
-	*nil = p->len - p->pos >= 3 && ascii_strncaseeq(p->s + p->pos, "NIL", 3);
-	if (*nil) {
-		p->pos += 3;
-		return true;
-	}
-	return ip_string(p, out);
-}
-
-/* "* n FETCH (" msg-att *(SP msg-att) ")" — keep FLAGS and the body. A
- * malformed response is ignored from the point it goes wrong. */
-static void imapc_fetch_data(struct imapc *c, uint32_t seq, struct imap_p *p)
-{
-	struct strbuf name, val;
-	unsigned bits;
-	bool nil, ok = ip_eat(p, '(');
-	sb_init(&name);
-	sb_init(&val);
-	for (bool first = true; ok && !ip_eat(p, ')'); first = false) {
-		ok = (first || ip_sp(p)) && ip_att_name(p, &name) && ip_sp(p);
-		if (ok && ascii_strcaseeq(imap_str(&name), "FLAGS")) {
-			ok = ip_flags(p, &bits, false);
-			if (ok)
-				imapc_entry(c, seq)->m.flags = bits;
-		} else if (ok && (ascii_strcaseeq(imap_str(&name), "BODY[]") ||
-				  ascii_strcaseeq(imap_str(&name), "RFC822"))) {
-			ok = ip_nstring(p, &val, &nil);
-			struct imapc_entry *e = imapc_entry(c, seq);
-			if (ok && !nil && !e->have_body) {
-				e->have_body = true;
-				e->m.len = val.len;
-				e->m.data = sb_steal(&val);
-			}
-		} else if (ok) {
-			ok = ip_skip_value(p, 0);
-		}
-	}
-	sb_free(&name);
-	sb_free(&val);
-}
-
-static void imapc_untagged(struct imapc *c, struct imap_p *p, const char *line)
-{
-	struct strbuf word;
-	uint32_t n = 0;
-	sb_init(&word);
-	if (ip_number(p, &n)) {
-		if (ip_sp(p) && ip_atom(p, &word, NULL)) {
-			if (ascii_strcaseeq(word.data, "EXISTS"))
-				c->exists = n;
-			else if (ascii_strcaseeq(word.data, "FETCH") && ip_sp(p) && n > 0)
-				imapc_fetch_data(c, n, p);
-		}
-	} else if (ip_atom(p, &word, NULL)) {
-		if (c->stage == IMAPC_GREETING)
-			imapc_on_greeting(c, word.data, line);
-		else if (ascii_strcaseeq(word.data, "BYE"))
-			c->bye = true;
-	} else if (c->stage == IMAPC_GREETING) {
-		imapc_finish(c, false, IMAPC_GREETING, "malformed greeting", line);
-	}
-	sb_free(&word);
-}
-
-static void imapc_response(struct imapc *c, const char *buf, size_t len)
-{
-	struct imap_p p = {buf, len, 0};
-	struct strbuf tag, status;
-	size_t first = 0;
-	while (first < len && buf[first] != '\r' && buf[first] != '\n')
-		first++;
-	free(c->last_line);
-	c->last_line = xstrndup(buf, first);
-	sb_init(&tag);
-	sb_init(&status);
-	if (ip_eat(&p, '*') && ip_sp(&p)) {
-		imapc_untagged(c, &p, c->last_line);
-	} else if (c->stage == IMAPC_GREETING) {
-		imapc_finish(c, false, IMAPC_GREETING, "malformed greeting", c->last_line);
-	} else if (ip_eat(&p, '+')) {
-		/* a continuation: we never send literals, nothing to continue */
-	} else if (ip_atom(&p, &tag, "]") && strcmp(tag.data, c->tag) == 0 && ip_sp(&p) &&
-		   ip_atom(&p, &status, NULL)) {
-		imapc_on_tagged(c, ascii_strcaseeq(status.data, "OK"), c->last_line);
-	}
-	sb_free(&tag);
-	sb_free(&status);
-}
-
-struct imapc *imapc_new(const struct imapc_config *cfg, const struct imapc_callbacks *cb,
-			void *ud)
-{
-	assert(cfg && cb && cb->send_line && cb->done);
-	struct imapc *c = xcalloc(1, sizeof(*c));
-	struct strbuf folder;
-	c->user = xstrdup(cfg->user ? cfg->user : "");
-	c->pass = xstrdup(cfg->pass ? cfg->pass : "");
-	sb_init(&folder);
-	if (!imapc_put_astring(&folder, cfg->folder ? cfg->folder : "INBOX")) {
-		sb_clear(&folder);
-		sb_puts(&folder, "INBOX");
-	}
-	c->folder = sb_steal(&folder);
-	c->keep = cfg->keep;
-	c->cb = cb;
-	c->ud = ud;
-	c->stage = IMAPC_GREETING;
-	rd_init(&c->rd, IMAPC_MAX_LINE, IMAPC_MAX_LITERAL, SIZE_MAX);
-	return c;
-}
-
-void imapc_free(struct imapc *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->nentries; i++)
-		free(c->entries[i].m.data);
-	free(c->entries);
-	free(c->msgs);
-	free(c->user);
-	free(c->pass);
-	free(c->folder);
-	free(c->login_args);
-	free(c->fail_line);
-	free(c->last_line);
-	sb_free(&c->rd.buf);
-	free(c);
-}
-
-void imapc_feed(struct imapc *c, const char *bytes, size_t len)
-{
-	if (c->finished)
-		return;
-	sb_append(&c->rd.buf, bytes, len);
-	while (!c->finished) {
-		size_t n, resp_len;
-		switch (rd_next(&c->rd, &n)) {
-		case RD_MORE:
-			return;
-		case RD_LITERAL:
-			break;
-		case RD_DONE:
-			resp_len = n - 1 - (n >= 2 && c->rd.buf.data[n - 2] == '\r');
-			imapc_response(c, c->rd.buf.data, resp_len);
-			rd_consume(&c->rd, n);
-			break;
-		case RD_TOO_LONG:
-		case RD_TOO_BIG:
-			imapc_finish(c, false, c->stage, "server response too long", NULL);
-			return;
-		}
-	}
-}
-
-void imapc_disconnected(struct imapc *c)
-{
-	if (c->finished)
-		return;
-	if (c->failing)
-		imapc_finish(c, false, c->fail_stage, c->fail_reason, c->fail_line);
-	else if (c->stage == IMAPC_LOGOUT && c->bye)
-		/* BYE then close without the tagged OK: the logout happened. */
-		imapc_finish(c, true, IMAPC_DONE, "", c->last_line);
-	else
-		imapc_finish(c, false, c->stage, "connection closed by server", c->last_line);
 }

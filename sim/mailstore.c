@@ -36,6 +36,7 @@ void mailstore_free(struct mailstore *ms)
 		free(u->password);
 	}
 	free(ms->users);
+	free(ms->watch);
 	free(ms->hostname);
 	free(ms);
 }
@@ -46,7 +47,7 @@ struct mbox_user *mailstore_add_user(struct mailstore *ms, const char *address,
 	ms->users = xrealloc(ms->users, (ms->nusers + 1) * sizeof *ms->users);
 	struct mbox_user *u = &ms->users[ms->nusers++];
 	memset(u, 0, sizeof *u);
-	u->store = ms;
+	u->ms = ms;
 	u->address = xstrdup(address);
 	u->password = xstrdup(password ? password : "");
 	u->quota = quota;
@@ -60,6 +61,13 @@ struct mbox_user *mailstore_user(struct mailstore *ms, const char *address)
 		if (ascii_strcaseeq(ms->users[i].address, address))
 			return &ms->users[i];
 	return NULL;
+}
+
+void mailstore_watch(struct mailstore *ms, mailstore_watch_fn fn, void *ud)
+{
+	ms->watch = xrealloc(ms->watch, (ms->nwatch + 1) * sizeof *ms->watch);
+	ms->watch[ms->nwatch].fn = fn;
+	ms->watch[ms->nwatch++].ud = ud;
 }
 
 struct mbox_user *mailstore_login(struct mailstore *ms, const char *user, const char *pass)
@@ -118,8 +126,12 @@ struct stored_msg *mbox_store(struct mbox_user *u, const char *folder, const cha
 	m->uid = f->next_uid++;
 	m->stored_at = now;
 	m->unix_us = unix_us;
-	m->seq = ++u->store->counter;
+	m->seq = ++u->ms->counter;
 	m->tag = xstrdup(tag ? tag : "");
+	m->recent = true;
+	/* m stays valid: watchers must not store (mailstore.h) */
+	for (size_t i = 0; u->ms && i < u->ms->nwatch; i++)
+		u->ms->watch[i].fn(u->ms->watch[i].ud, u, f->name);
 	return m;
 }
 

@@ -30,6 +30,7 @@ struct stored_msg {
 	uint64_t seq;      /* the store's delivery counter at delivery: 1, 2, ... */
 	bool noticed;      /* a retrieval client has read it: no longer new (Maildir cur/) */
 	char *tag;         /* owned: scenario message id for the trace */
+	bool recent;       /* no IMAP session has been told of it yet [RFC 3501 §2.3.2] */
 };
 
 struct mfolder {
@@ -42,7 +43,7 @@ struct mfolder {
 struct mailstore;
 
 struct mbox_user {
-	struct mailstore *store; /* not owned: the store this user lives in */
+	struct mailstore *ms; /* not owned: the store it belongs to */
 	char *address;     /* owned */
 	char *password;    /* owned */
 	int64_t quota;     /* 0 = none */
@@ -50,11 +51,22 @@ struct mbox_user {
 	size_t nfolders;
 };
 
+/* Told after a message was stored in user u's folder (the host's new-mail
+ * notification, e.g. for IMAP IDLE). It must not store into ms itself. */
+typedef void (*mailstore_watch_fn)(void *ud, struct mbox_user *u, const char *folder);
+
+struct mailstore_watch {
+	mailstore_watch_fn fn;
+	void *ud;
+};
+
 struct mailstore {
 	char *hostname;    /* owned: for Maildir unique names */
 	struct mbox_user *users; /* owned */
 	size_t nusers;
 	uint64_t counter;  /* deliveries so far */
+	struct mailstore_watch *watch; /* owned array */
+	size_t nwatch;
 };
 
 struct mailstore *mailstore_new(const char *hostname);
@@ -62,10 +74,13 @@ void mailstore_free(struct mailstore *ms);
 struct mbox_user *mailstore_add_user(struct mailstore *ms, const char *address,
 				     const char *password, int64_t quota);
 struct mbox_user *mailstore_user(struct mailstore *ms, const char *address);
+/* Subscribe to "message stored" notifications (in subscription order). */
+void mailstore_watch(struct mailstore *ms, mailstore_watch_fn fn, void *ud);
 /* Also accepts a bare local part when it is unique in the store. */
 struct mbox_user *mailstore_login(struct mailstore *ms, const char *user, const char *pass);
 struct mfolder *mbox_folder(struct mbox_user *u, const char *name, bool create);
 int64_t mbox_usage(const struct mbox_user *u);
+/* Store a copy of the message (recent, no flags) and tell the watchers. */
 struct stored_msg *mbox_store(struct mbox_user *u, const char *folder, const char *data,
 			      size_t len, int64_t now, int64_t unix_us, const char *tag);
 void mfolder_remove(struct mfolder *f, size_t i);

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -54,6 +55,24 @@ struct mstore_ops {
 	/* Optional: the i-th folder name (0-based), NULL past the end. INBOX may
 	 * or may not be among them; IMAP LIST adds it once either way. */
 	const char *(*list_folders)(void *ud, size_t i);
+	/* Optional: is message i \Recent [RFC 3501 §2.3.2]? The first session
+	 * to be told about a message gets \Recent for it: with claim the
+	 * caller takes it (later calls answer false); without, it only looks
+	 * (EXAMINE, STATUS). NULL: no message is ever recent. */
+	bool (*recent)(void *ud, const char *folder, size_t i, bool claim);
+	/* Optional: the internal date [RFC 3501 §2.3.3] in Unix seconds (the
+	 * delivery time, or APPEND's date-time). NULL: 0, the Unix epoch. */
+	int64_t (*internal_date)(void *ud, const char *folder, size_t i);
+	/* Optional: APPEND [RFC 3501 §6.3.11]: add a message at the end of an
+	 * existing folder with flags and, when has_date, that internal date
+	 * (else the store's current time). False when it cannot (the server
+	 * answers NO). *uid receives the new message's UID. NULL: APPEND is
+	 * refused. */
+	bool (*append)(void *ud, const char *folder, const char *data, size_t len, unsigned flags,
+		       bool has_date, int64_t unix_s, uint32_t *uid);
+	/* Optional: a run of expunge() calls is over (POP3 UPDATE, IMAP
+	 * EXPUNGE/CLOSE), e.g. to report them as one event. */
+	void (*expunged)(void *ud, const char *folder);
 };
 
 /* A message as a retrieval client hands it back. */

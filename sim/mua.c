@@ -274,7 +274,13 @@ struct fetch {
 	struct pop3c *pc;   /* owned */
 	struct imapc *ic;   /* owned */
 	bool over;
+	int64_t idle_until; /* IMAP IDLE: when to stop waiting (µs); 0 = no IDLE */
+	evq_id idle_ev;     /* the pending renew/stop event, 0 if none */
 };
+
+/* A client re-issues IDLE every 29 minutes: servers may log out a client
+ * idle for 30 [RFC 2177 §3, RFC 3501 §5.4]. */
+#define IDLE_RENEW SIM_US(29 * 60)
 
 static void fetch_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -291,6 +297,9 @@ static void fetch_finish(struct fetch *f)
 	if (f->over)
 		return;
 	f->over = true;
+	if (f->idle_ev)
+		sim_cancel(f->m->sim, f->idle_ev);
+	f->idle_ev = 0;
 	sim_after(f->m->sim, 0, fetch_free_ev, f, 0);
 }
 
@@ -300,7 +309,7 @@ static void fetch_send_line(void *ud, const char *line)
 	net_send_line(f->c, SIDE_CLIENT, f->imap ? "imap.send" : "pop3.send", line);
 }
 
-static void fetch_report(struct fetch *f, bool ok, size_t n, const char *why)
+static void fetch_event(struct fetch *f, bool ok, size_t n, const char *why)
 {
 	struct sim *sim = f->m->sim;
 	trace_begin(sim->trace, sim->now, "mailbox.fetch");
@@ -312,6 +321,14 @@ static void fetch_report(struct fetch *f, bool ok, size_t n, const char *why)
 	if (!ok)
 		trace_str(sim->trace, "error", why ? why : "failed");
 	trace_end(sim->trace);
+}
+
+/* The session is over: one mailbox.fetch (with IDLE, each FETCH had its
+ * own, so only a failure is left to say). */
+static void fetch_report(struct fetch *f, bool ok, size_t n, const char *why)
+{
+	if (!f->idle_until || !ok)
+		fetch_event(f, ok, f->idle_until ? 0 : n, why);
 	if (f->c->open[SIDE_CLIENT])
 		net_close(f->c, SIDE_CLIENT);
 	fetch_finish(f);
@@ -327,8 +344,45 @@ static void imap_done(void *ud, const struct imapc_result *r)
 	fetch_report(ud, r->ok, r->nmsgs, r->reason);
 }
 
+/* With IDLE: each FETCH (the first look, then every push) is a fetch. */
+static void imap_fetched(void *ud, size_t count)
+{
+	struct fetch *f = ud;
+	if (f->idle_until && count)
+		fetch_event(f, true, count, NULL);
+}
+
+static void imap_start_tls(void *ud)
+{
+	struct fetch *f = ud;
+	net_tls_start(f->c);
+}
+
 static const struct pop3c_callbacks pop3_cb = {.send_line = fetch_send_line, .done = pop3_done};
-static const struct imapc_callbacks imap_cb = {.send_line = fetch_send_line, .done = imap_done};
+static const struct imapc_callbacks imap_cb = {.send_line = fetch_send_line, .done = imap_done,
+					       .start_tls = imap_start_tls,
+					       .fetched = imap_fetched};
+
+static void fetch_tls(void *ctx, struct conn *c, bool ok)
+{
+	struct fetch *f = ctx;
+	if (!f->over && f->imap)
+		imapc_tls_done(f->ic, ok);
+}
+
+/* The IDLE window: renew every IDLE_RENEW, stop at idle_until. */
+static void ev_idle(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct fetch *f = ctx;
+	f->idle_ev = 0;
+	if (sim->now >= f->idle_until) {
+		imapc_idle_stop(f->ic);
+		return;
+	}
+	imapc_idle_renew(f->ic);
+	int64_t next = sim->now + IDLE_RENEW;
+	f->idle_ev = sim_at(sim, next < f->idle_until ? next : f->idle_until, ev_idle, f, 0);
+}
 
 static void fetch_data(void *ctx, struct conn *c, const char *data, size_t len)
 {
@@ -361,6 +415,7 @@ static void fetch_failed(void *ctx, struct conn *c, enum net_fail why)
 static const struct conn_ops fetch_ops = {
 	.failed = fetch_failed,
 	.data = fetch_data,
+	.tls = fetch_tls,
 	.closed = fetch_closed,
 };
 
@@ -372,8 +427,14 @@ static void ev_fetch(struct sim *sim, void *ctx, uint64_t arg)
 	f->imap = strcmp(m->cfg->fetch.protocol, "imap") == 0;
 	if (f->imap) {
 		struct imapc_config cfg = {.user = m->user->address, .pass = m->user->password,
-					   .keep = m->cfg->fetch.keep};
+					   .keep = m->cfg->fetch.keep, .idle = m->cfg->fetch.idle > 0};
 		f->ic = imapc_new(&cfg, &imap_cb, f);
+		if (cfg.idle) {
+			f->idle_until = sim->now + m->cfg->fetch.idle;
+			int64_t first = sim->now + IDLE_RENEW;
+			f->idle_ev = sim_at(sim, first < f->idle_until ? first : f->idle_until,
+					    ev_idle, f, 0);
+		}
 	} else {
 		struct pop3c_config cfg = {.user = m->user->address, .pass = m->user->password,
 					   .keep = m->cfg->fetch.keep};

@@ -253,10 +253,15 @@ static void pop3d_cmd_pass(struct pop3d *s, const char *arg)
 static void pop3d_cmd_quit(struct pop3d *s, const char *arg)
 {
 	if (s->state == POP3D_TRANSACTION) {
+		size_t removed = 0;
 		pop3d_enter_state(s, POP3D_UPDATE);
 		for (size_t i = s->nmsgs; i-- > 0;)
-			if (s->deleted[i])
+			if (s->deleted[i]) {
 				s->store->expunge(s->store_ud, "INBOX", i);
+				removed++;
+			}
+		if (removed && s->store->expunged)
+			s->store->expunged(s->store_ud, "INBOX");
 		size_t left = s->store->count(s->store_ud, "INBOX");
 		if (left)
 			pop3d_reply(s, "+OK %s POP3 server signing off (%zu messages left)",

@@ -1,6 +1,12 @@
 /* retrieval.c — see retrieval.h. One session object per connection; the
  * mailbox is reached through struct mstore_ops bound to the user who
- * logged in on that session. */
+ * logged in on that session.
+ *
+ * New mail: the IMAP listener watches the mailstore; a store schedules a
+ * zero-delay event (so the trace shows mailbox.store first) that tells
+ * every live IMAP session of that user, and a session in IDLE pushes
+ * "* n EXISTS" at that same simulated instant [RFC 2177]. Expunges (POP3
+ * UPDATE, IMAP EXPUNGE/CLOSE) are one mailbox.expunge event per run. */
 #include "retrieval.h"
 
 #include <stdlib.h>
@@ -8,12 +14,17 @@
 
 #include "imap.h"
 #include "pop3.h"
+#include "scenario.h"
 #include "util.h"
+
+struct rsession;
 
 struct listen_ctx {
 	struct sim *sim;
 	struct mailstore *ms;   /* not owned */
 	bool imap;
+	bool starttls;          /* the host offers TLS: STARTTLS, no LOGIN before it */
+	struct rsession *live;  /* the IMAP sessions still open (not owned here) */
 };
 
 struct rsession {
@@ -23,6 +34,9 @@ struct rsession {
 	struct imapd *imap;     /* owned */
 	struct pop3d *pop3;     /* owned */
 	bool closed;
+	struct rsession *next;  /* in l->live */
+	char **gone;            /* owned: scenario ids of the messages just expunged */
+	size_t ngone;
 };
 
 /* ---- the mailbox as the servers see it -------------------------------------- */
@@ -84,9 +98,74 @@ static unsigned st_get_flags(void *ud, const char *folder, size_t i)
 
 static void st_expunge(void *ud, const char *folder, size_t i)
 {
+	struct rsession *s = ud;
+	struct mfolder *f = st_folder(s, folder);
+	if (!f || i >= f->n)
+		return;
+	s->gone = xrealloc(s->gone, (s->ngone + 1) * sizeof *s->gone);
+	s->gone[s->ngone++] = xstrdup(f->msgs[i].tag);
+	mfolder_remove(f, i);
+}
+
+static void rs_forget_gone(struct rsession *s)
+{
+	for (size_t i = 0; i < s->ngone; i++)
+		free(s->gone[i]);
+	free(s->gone);
+	s->gone = NULL;
+	s->ngone = 0;
+}
+
+/* The store really lost these messages: POP3's UPDATE state [RFC 1939
+ * §6] or IMAP's EXPUNGE/CLOSE [RFC 3501 §6.4.2-3]. */
+static void st_expunged(void *ud, const char *folder)
+{
+	struct rsession *s = ud;
+	struct trace *tr = s->l->sim->trace;
+	trace_begin(tr, s->l->sim->now, "mailbox.expunge");
+	trace_node(tr, s->c->srv->name);
+	trace_peer(tr, s->c->cli->name);
+	trace_conn(tr, s->c->id);
+	trace_str(tr, "user", s->user ? s->user->address : "");
+	trace_str(tr, "folder", folder);
+	trace_str(tr, "protocol", s->l->imap ? "imap" : "pop3");
+	trace_int(tr, "count", (int64_t)s->ngone);
+	trace_strv(tr, "msgs", (const char *const *)s->gone, s->ngone);
+	trace_end(tr);
+	rs_forget_gone(s);
+}
+
+/* \Recent belongs to the first session told of the message. */
+static bool st_recent(void *ud, const char *folder, size_t i, bool claim)
+{
 	struct mfolder *f = st_folder(ud, folder);
-	if (f)
-		mfolder_remove(f, i);
+	if (!f || i >= f->n || !f->msgs[i].recent)
+		return false;
+	if (claim)
+		f->msgs[i].recent = false;
+	return true;
+}
+
+/* The delivery time on the simulated clock, never the machine's. */
+static int64_t st_internal_date(void *ud, const char *folder, size_t i)
+{
+	struct mfolder *f = st_folder(ud, folder);
+	return f && i < f->n ? f->msgs[i].unix_us / 1000000 : 0;
+}
+
+static bool st_append(void *ud, const char *folder, const char *data, size_t len,
+		      unsigned flags, bool has_date, int64_t unix_s, uint32_t *uid)
+{
+	struct rsession *s = ud;
+	struct sim *sim = s->l->sim;
+	if (!s->user || (s->user->quota && mbox_usage(s->user) + (int64_t)len > s->user->quota))
+		return false;
+	int64_t when = has_date ? unix_s * 1000000 : sim->epoch_unix_us + sim->now;
+	struct stored_msg *m = mbox_store(s->user, folder, data, len, sim->now, when,
+					  sim_tag_find(sim, data, len));
+	m->flags = flags;
+	*uid = m->uid;
+	return true;
 }
 
 static bool st_folder_exists(void *ud, const char *folder)
@@ -110,6 +189,10 @@ static const struct mstore_ops store_ops = {
 	.expunge = st_expunge,
 	.folder_exists = st_folder_exists,
 	.list_folders = st_list,
+	.recent = st_recent,
+	.internal_date = st_internal_date,
+	.append = st_append,
+	.expunged = st_expunged,
 };
 
 /* ---- connection glue ---------------------------------------------------------- */
@@ -124,7 +207,17 @@ static void rs_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 	struct rsession *s = ctx;
 	imapd_free(s->imap);
 	pop3d_free(s->pop3);
+	rs_forget_gone(s);
 	free(s);
+}
+
+static void rs_unlink(struct rsession *s)
+{
+	for (struct rsession **p = &s->l->live; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			return;
+		}
 }
 
 static void rs_retire(struct rsession *s)
@@ -132,6 +225,7 @@ static void rs_retire(struct rsession *s)
 	if (s->closed)
 		return;
 	s->closed = true;
+	rs_unlink(s);
 	net_close(s->c, SIDE_SERVER);
 	sim_after(s->l->sim, 0, rs_free_ev, s, 0);
 }
@@ -178,8 +272,24 @@ static void rs_closed(void *ctx, struct conn *c)
 	rs_retire(s);
 }
 
-static const struct conn_ops rs_ops = {.data = rs_data, .closed = rs_closed};
-static const struct imapd_callbacks imap_cb = {rs_send_line, rs_send_data, rs_close, NULL};
+/* The client drives the handshake (net_tls_start); both ends hear of it
+ * through conn_ops.tls. */
+static void rs_start_tls(void *ud)
+{
+}
+
+static void rs_tls(void *ctx, struct conn *c, bool ok)
+{
+	struct rsession *s = ctx;
+	if (!s->closed && s->imap)
+		imapd_tls_done(s->imap, ok);
+}
+
+static const struct conn_ops rs_ops = {.data = rs_data, .closed = rs_closed, .tls = rs_tls};
+static const struct imapd_callbacks imap_cb = {
+	.send_line = rs_send_line, .send_data = rs_send_data, .close = rs_close,
+	.start_tls = rs_start_tls,
+};
 static const struct pop3d_callbacks pop3_cb = {rs_send_line, rs_send_data, rs_close, NULL};
 
 static void rs_accept(void *ctx, struct conn *c)
@@ -191,8 +301,10 @@ static void rs_accept(void *ctx, struct conn *c)
 	c->ops[SIDE_SERVER] = &rs_ops;
 	c->ctx[SIDE_SERVER] = s;
 	if (l->imap) {
-		struct imapd_config cfg = {.hostname = c->srv->name};
+		struct imapd_config cfg = {.hostname = c->srv->name, .offer_starttls = l->starttls};
 		s->imap = imapd_new(&cfg, &imap_cb, s, &store_ops, s);
+		s->next = l->live;
+		l->live = s;
 		imapd_start(s->imap);
 	} else {
 		struct pop3d_config cfg = {.hostname = c->srv->name};
@@ -201,8 +313,24 @@ static void rs_accept(void *ctx, struct conn *c)
 	}
 }
 
+static void ev_new_mail(struct sim *sim, void *ctx, uint64_t user_index)
+{
+	struct listen_ctx *l = ctx;
+	for (struct rsession *s = l->live; s; s = s->next)
+		if (s->user == &l->ms->users[user_index])
+			imapd_mailbox_changed(s->imap, NULL);
+}
+
+/* mbox_store's notification: act once the store's own trace is written. */
+static void rs_watch(void *ud, struct mbox_user *u, const char *folder)
+{
+	struct listen_ctx *l = ud;
+	sim_after(l->sim, 0, ev_new_mail, l, (uint64_t)(u - l->ms->users));
+}
+
 void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms, bool imap, bool pop3)
 {
+	const struct scn_host *cfg = sim->scn ? scn_host(sim->scn, h->name) : NULL;
 	for (int k = 0; k < 2; k++) {
 		bool is_imap = k == 0;
 		if (!(is_imap ? imap : pop3))
@@ -211,6 +339,9 @@ void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms, boo
 		l->sim = sim;
 		l->ms = ms;
 		l->imap = is_imap;
+		l->starttls = is_imap && cfg && cfg->tls;
+		if (is_imap)
+			mailstore_watch(ms, rs_watch, l);
 		host_listen(h, is_imap ? 143 : 110, rs_accept, l);
 		host_own(h, l);
 	}

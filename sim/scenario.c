@@ -645,7 +645,7 @@ static const char *const protocol_names[] = {"imap", "pop3", NULL};
 
 static const struct key_spec fetch_keys[] = {
 	{"protocol", JT_STR, true}, {"server", JT_STR, true}, {"at", JT_ARR, true},
-	{"keep", JT_BOOL, false},
+	{"keep", JT_BOOL, false}, {"idle", JT_NUM, false},
 };
 
 static void load_fetch(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
@@ -661,6 +661,14 @@ static void load_fetch(struct ld *ld, const cJSON *o, const char *jpath, struct 
 	h->fetch.protocol = get_str(o, "protocol", "imap");
 	h->fetch.server = get_str(o, "server", "");
 	h->fetch.keep = get_bool(o, "keep", true);
+	/* IMAP IDLE [RFC 2177]: seconds to wait for new mail, up to a week */
+	h->fetch.idle = secs_to_us(get_num(ld, o, "idle", jpath, 1, 7 * 86400.0, 0, "seconds"));
+	const cJSON *idle = get(o, "idle", JT_NUM);
+	if (idle && strcmp(h->fetch.protocol, "imap") != 0) {
+		snprintf(sub, sizeof sub, "%s.idle", jpath);
+		report(ld, idle, false, sub, "remove \"idle\" or use \"protocol\": \"imap\"",
+		       "IDLE is an IMAP command; POP3 has no way to wait for new mail");
+	}
 	const cJSON *at = get(o, "at", JT_ARR);
 	if (!at)
 		return;
@@ -1129,7 +1137,7 @@ static const char *const narration_kinds[] = {
 	"dns.timeout", "net.connect", "net.accept", "net.refused", "net.timeout", "net.close",
 	"tls.start", "tls.ok", "tls.fail", "smtp.send", "smtp.data", "imap.send", "pop3.send",
 	"pop3.data", "imap.data", "route.mx", "queue.enter", "queue.attempt", "queue.defer",
-	"queue.bounce", "queue.done", "queue.expire", "mailbox.store", "mailbox.fetch",
+	"queue.bounce", "queue.done", "queue.expire", "mailbox.store", "mailbox.fetch", "mailbox.expunge",
 	"dsn.create", "policy.decision", "filter.check", "fault.start", "fault.end", "sim.end",
 	NULL};
 

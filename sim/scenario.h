@@ -41,6 +41,7 @@ struct scn_fetch {
 	int64_t *at;       /* µs */
 	size_t nat;
 	bool keep;         /* POP3: leave messages on the server */
+	int64_t idle;      /* IMAP: wait this long (µs) in IDLE for new mail; 0 = no IDLE */
 };
 
 struct scn_approval {      /* the recipient lets a sender past the gatekeeper */

@@ -282,7 +282,7 @@ void ascii_lower(char *s)
 
 /* Days since 1970-01-01 to civil date (proleptic Gregorian), after
  * H. Hinnant's well-known algorithm; no libc time zone state involved. */
-static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -296,7 +296,7 @@ static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 	*y = (int)(yy + (*m <= 2));
 }
 
-static int64_t days_from_civil(int y, unsigned m, unsigned d)
+int64_t days_from_civil(int y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;

@@ -65,6 +65,10 @@ void rfc5322_date(int64_t unix_us, int tz_minutes, char *out, size_t outsz);
  * an mbox From_ line [RFC 4155 §2]: "Tue May 14 08:15:01 2024" (the day of
  * the month padded with a space). out >= 32 bytes. */
 void asctime_utc(int64_t unix_us, char *out, size_t outsz);
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12), and
+ * back; no libc time zone state involved. */
+int64_t days_from_civil(int y, unsigned m, unsigned d);
+void civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds; false if malformed. */
 bool parse_iso8601_utc(const char *s, int64_t *unix_s);
 

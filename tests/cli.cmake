@@ -57,7 +57,8 @@ foreach(needle
     "STORE into INBOX of bob@example.net"
     "ROUTE example.net via 10 mx1.example.net., 20 mx2.example.net."
     "HEADER Received: from alice-laptop.example.org"
-    "C-> a1 LOGIN"
+    "C-> a1 STARTTLS"
+    "C~> a3 LOGIN"
     ">> Alice presses Send")
   expect_in("${out}" "${needle}" "transcript")
 endforeach()

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "imap.h"
+#include "imap_body.h"
 #include "util.h"
 
 /* ---- a fake mailbox with folders ---------------------------------------- */
@@ -24,6 +25,8 @@ struct ffolder {
 	size_t len[FS_MAX];
 	char uid[FS_MAX][16];
 	unsigned flags[FS_MAX];
+	bool recent[FS_MAX];        /* no session has been told of it yet */
+	int64_t date[FS_MAX];       /* internal date, Unix seconds */
 	size_t n;
 	unsigned next_uid;
 };
@@ -32,6 +35,7 @@ struct fstore {
 	struct ffolder f[3];        /* INBOX, Archive, "Sent Items" */
 	int set_flag_calls;
 	int expunges;
+	int expunge_runs;           /* expunged() calls */
 };
 
 static const char M1[] = "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: Hello\r\n"
@@ -46,6 +50,8 @@ static void fs_add(struct ffolder *f, const char *m, size_t len)
 	f->len[f->n] = len;
 	snprintf(f->uid[f->n], sizeof(f->uid[0]), "%u", f->next_uid++);
 	f->flags[f->n] = 0;
+	f->recent[f->n] = true;
+	f->date[f->n] = 1715674502 + (int64_t)f->n * 86400 * 40;  /* 14-May-2024 08:15:02 + 40 d */
 	f->n++;
 }
 
@@ -134,6 +140,8 @@ static void fs_expunge(void *ud, const char *folder, size_t i)
 		f->len[k] = f->len[k + 1];
 		memcpy(f->uid[k], f->uid[k + 1], sizeof(f->uid[0]));
 		f->flags[k] = f->flags[k + 1];
+		f->recent[k] = f->recent[k + 1];
+		f->date[k] = f->date[k + 1];
 	}
 	f->n--;
 	((struct fstore *)ud)->expunges++;
@@ -154,6 +162,47 @@ static const struct mstore_ops fs_ops = {
 	.login = fs_login, .count = fs_count, .get = fs_get, .uid = fs_uid,
 	.set_flags = fs_set_flags, .get_flags = fs_get_flags, .expunge = fs_expunge,
 	.folder_exists = fs_exists, .list_folders = fs_list,
+};
+
+static bool fs_recent(void *ud, const char *folder, size_t i, bool claim)
+{
+	struct ffolder *f = fs_folder(ud, folder);
+	bool r = f && i < f->n && f->recent[i];
+	if (r && claim)
+		f->recent[i] = false;
+	return r;
+}
+
+static int64_t fs_date(void *ud, const char *folder, size_t i)
+{
+	struct ffolder *f = fs_folder(ud, folder);
+	return f && i < f->n ? f->date[i] : 0;
+}
+
+static bool fs_append(void *ud, const char *folder, const char *data, size_t len, unsigned flags,
+		      bool has_date, int64_t unix_s, uint32_t *uid)
+{
+	struct ffolder *f = fs_folder(ud, folder);
+	if (!f || f->n == FS_MAX)
+		return false;
+	fs_add(f, data, len);
+	f->flags[f->n - 1] = flags;
+	f->date[f->n - 1] = has_date ? unix_s : 1800000000;
+	*uid = f->next_uid - 1;
+	return true;
+}
+
+static void fs_expunged(void *ud, const char *folder)
+{
+	((struct fstore *)ud)->expunge_runs++;
+}
+
+/* The same mailbox with everything a full store offers. */
+static const struct mstore_ops fs_ops_full = {
+	.login = fs_login, .count = fs_count, .get = fs_get, .uid = fs_uid,
+	.set_flags = fs_set_flags, .get_flags = fs_get_flags, .expunge = fs_expunge,
+	.folder_exists = fs_exists, .list_folders = fs_list, .recent = fs_recent,
+	.internal_date = fs_date, .append = fs_append, .expunged = fs_expunged,
 };
 
 /* ---- recording the server's output --------------------------------------- */
@@ -194,8 +243,16 @@ static void rec_state(void *ud, enum imapd_state from, enum imapd_state to)
 	snprintf(r->states + n, sizeof(r->states) - n, "%s>", imapd_state_name(to));
 }
 
+static int tls_starts;
+
+static void rec_start_tls(void *ud)
+{
+	tls_starts++;
+}
+
 static const struct imapd_callbacks rec_cb = {
 	.send_line = rec_line, .send_data = rec_data, .close = rec_close, .state = rec_state,
+	.start_tls = rec_start_tls,
 };
 
 struct fx {
@@ -211,6 +268,18 @@ static struct fx *fx_new(void)
 	fs_init(&f->fs);
 	sb_init(&f->rec.wire);
 	f->s = imapd_new(&cfg, &rec_cb, &f->rec, &fs_ops, &f->fs);
+	return f;
+}
+
+/* A server over the full store (recent, dates, APPEND), sharing fs when
+ * given (a second session on the same mailbox). */
+static struct fx *fx_new_full(bool starttls, struct fstore *shared)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	struct imapd_config cfg = {.hostname = "imap.example.net", .offer_starttls = starttls};
+	fs_init(&f->fs);
+	sb_init(&f->rec.wire);
+	f->s = imapd_new(&cfg, &rec_cb, &f->rec, &fs_ops_full, shared ? shared : &f->fs);
 	return f;
 }
 
@@ -284,9 +353,11 @@ static void test_greeting_capability_logout(void **state)
 	struct fx *f = fx_new();
 	imapd_start(f->s);
 	expect_str("greeting", f->rec.wire.data,
-		   "* OK [CAPABILITY IMAP4rev1] imap.example.net IMAP4rev1 server ready\r\n");
+		   "* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE] imap.example.net IMAP4rev1 server "
+		   "ready\r\n");
 	static const struct step steps[] = {
-		{"c1 CAPABILITY\r\n", "* CAPABILITY IMAP4rev1\r\nc1 OK CAPABILITY completed\r\n"},
+		{"c1 CAPABILITY\r\n", "* CAPABILITY IMAP4rev1 LITERAL+ IDLE\r\n"
+				       "c1 OK CAPABILITY completed\r\n"},
 		{"c2 noop\r\n", "c2 OK NOOP completed\r\n"},
 		{"c3 CAPABILITY now\r\n", "c3 BAD Invalid arguments for CAPABILITY\r\n"},
 		{"c4 LOGOUT\r\n", "* BYE imap.example.net IMAP4rev1 server logging out\r\n"
@@ -412,8 +483,8 @@ static void test_fetch_ranges(void **state)
 		{"r7 FETCH 1:4 (UID)\r\n", "r7 BAD Invalid message sequence number\r\n"},
 		{"r8 FETCH 0 (UID)\r\n", "r8 BAD Invalid arguments for FETCH\r\n"},
 		{"r9 FETCH 1 (UID\r\n", "r9 BAD Invalid arguments for FETCH\r\n"},
-		{"s1 FETCH 1 (ENVELOPE)\r\n", "s1 BAD Invalid arguments for FETCH\r\n"},
-		{"s2 FETCH 1 ALL\r\n", "s2 BAD Invalid arguments for FETCH\r\n"},
+		{"s1 FETCH 1 (ENVELOPE ALL)\r\n", "s1 BAD Invalid arguments for FETCH\r\n"},
+		{"s2 FETCH 1 (ALL)\r\n", "s2 BAD Invalid arguments for FETCH\r\n"},
 		{"s3 FETCH 1 BODY[1]\r\n", "s3 BAD Invalid arguments for FETCH\r\n"},
 		{"s4 FETCH 1\r\n", "s4 BAD Invalid arguments for FETCH\r\n"},
 		{"s5 FETCH 1 UID extra\r\n", "s5 BAD Invalid arguments for FETCH\r\n"},
@@ -462,7 +533,7 @@ static void test_header_fields_folded(void **state)
 	struct fx *f = fx_new();
 	static const char m[] = "Subject: a long\r\n  folded subject\r\nX-A: 1\r\n\r\nbody\r\n";
 	static const struct step steps[] = {
-		{"t1 NOOP\r\n", "* 4 EXISTS\r\nt1 OK NOOP completed\r\n"},   /* new mail shows */
+		{"t1 NOOP\r\n", "* 4 EXISTS\r\n* 0 RECENT\r\nt1 OK NOOP completed\r\n"},   /* new mail shows */
 		{"t2 FETCH 4 BODY.PEEK[HEADER.FIELDS (SUBJECT)]\r\n",
 		 "* 4 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {37}\r\n"
 		 "Subject: a long\r\n  folded subject\r\n\r\n)\r\nt2 OK FETCH completed\r\n"},
@@ -705,7 +776,7 @@ static void test_limits(void **state)
 	const struct step steps[] = {
 		{line, "* BAD Command line too long\r\n"},
 		{"t2 NOOP\r\n", "t2 OK NOOP completed\r\n"},
-		{"t3 LOGIN bob {999999}\r\n", "t3 BAD Literal too large\r\n"},
+		{"t3 LOGIN bob {99999999}\r\n", "t3 BAD Literal too large\r\n"},
 		{"t4 NOOP\r\n", "t4 OK NOOP completed\r\n"},
 		{"t5 LOGIN bob {99999999999999999999999}\r\n", "t5 BAD Literal too large\r\n"},
 	};
@@ -869,25 +940,25 @@ struct client_failure {
 static const struct client_failure client_failures[] = {
 	{"greeting bye", "* BYE too busy\r\n", "", IMAPC_GREETING, "* BYE too busy", 0, false},
 	{"greeting garbage", "hello\r\n", "", IMAPC_GREETING, "hello", 0, false},
-	{"login", "* OK hi\r\na1 NO [AUTHENTICATIONFAILED] Authentication failed\r\n",
+	{"login", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 NO [AUTHENTICATIONFAILED] Authentication failed\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 LOGOUT\r\n", IMAPC_LOGIN,
 	 "a1 NO [AUTHENTICATIONFAILED] Authentication failed", 0, true},
-	{"select", "* OK hi\r\na1 OK\r\na2 NO [NONEXISTENT] no\r\n",
+	{"select", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK\r\na2 NO [NONEXISTENT] no\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\na3 LOGOUT\r\n", IMAPC_SELECT,
 	 "a2 NO [NONEXISTENT] no", 0, true},
-	{"fetch", "* OK hi\r\na1 OK\r\n* 2 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {2}\r\nhi)\r\n"
+	{"fetch", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK\r\n* 2 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {2}\r\nhi)\r\n"
 		  "a3 BAD Invalid message sequence number\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\na3 FETCH 1:* (FLAGS BODY[])\r\n"
 	 "a4 LOGOUT\r\n", IMAPC_FETCH, "a3 BAD Invalid message sequence number", 1, true},
-	{"store", "* OK hi\r\na1 OK\r\n* 1 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {2}\r\nhi)\r\n"
+	{"store", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK\r\n* 1 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {2}\r\nhi)\r\n"
 		  "a3 OK\r\na4 NO read-only\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\na3 FETCH 1:* (FLAGS BODY[])\r\n"
 	 "a4 STORE 1:* +FLAGS.SILENT (\\Deleted)\r\na5 LOGOUT\r\n", IMAPC_STORE,
 	 "a4 NO read-only", 1, true},
-	{"closed mid-literal", "* OK hi\r\na1 OK\r\n* 1 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {9}\r\nhi",
+	{"closed mid-literal", "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK\r\n* 1 EXISTS\r\na2 OK\r\n* 1 FETCH (BODY[] {9}\r\nhi",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\na3 FETCH 1:* (FLAGS BODY[])\r\n",
 	 IMAPC_FETCH, "a2 OK", 0, false},
-	{"other tags ignored", "* OK hi\r\nzz NO whatever\r\n+ go on\r\na1 OK\r\nx2 BAD\r\n",
+	{"other tags ignored", "* OK [CAPABILITY IMAP4rev1] hi\r\nzz NO whatever\r\n+ go on\r\na1 OK\r\nx2 BAD\r\n",
 	 "a1 LOGIN bob \"secret pass\"\r\na2 SELECT INBOX\r\n", IMAPC_SELECT, "x2 BAD", 0, false},
 };
 
@@ -934,7 +1005,8 @@ static void test_client_misc(void **state)
 
 	/* A password that cannot be quoted is never sent. */
 	c = cl_new(&cl, true, "pw\r\na9 DELETE INBOX");
-	imapc_feed(c, "* OK hi\r\na1 OK bye\r\n", 20);
+	static const char s2[] = "* OK [CAPABILITY IMAP4rev1] hi\r\na1 OK bye\r\n";
+	imapc_feed(c, s2, strlen(s2));
 	expect_str("sent", cl.sent.data, "a1 LOGOUT\r\n");
 	assert_false(cl.res.ok);
 	assert_int_equal(cl.res.stage, IMAPC_LOGIN);
@@ -942,7 +1014,7 @@ static void test_client_misc(void **state)
 
 	/* Quoting: a password with a quote and a backslash. */
 	c = cl_new(&cl, true, "a\"b\\c");
-	imapc_feed(c, "* OK hi\r\n", 9);
+	imapc_feed(c, "* OK [CAPABILITY IMAP4rev1] hi\r\n", 32);
 	expect_str("sent", cl.sent.data, "a1 LOGIN bob \"a\\\"b\\\\c\"\r\n");
 	cl_free(c, &cl);
 }
@@ -979,6 +1051,8 @@ static void b2b_cli_line(void *ud, const char *line)
 	struct b2b *b = ud;
 	sb_puts(&b->to_server, line);
 	sb_append(&b->to_server, "\r\n", 2);
+	sb_puts(&b->cl.sent, line);   /* everything the client said, for the tests */
+	sb_append(&b->cl.sent, "\r\n", 2);
 }
 
 static void b2b_cli_done(void *ud, const struct imapc_result *r)
@@ -1009,6 +1083,8 @@ static void b2b_pump(struct b2b *b, size_t chunk)
 	if (b->server_closed)
 		imapc_disconnected(b->c);
 }
+
+
 
 static void back_to_back(bool keep, size_t chunk)
 {
@@ -1042,6 +1118,7 @@ static void back_to_back(bool keep, size_t chunk)
 	imapc_free(b.c);
 	imapd_free(b.s);
 	free(b.cl.last_line);
+	sb_free(&b.cl.sent);
 	fs_free(&fs);
 }
 
@@ -1052,6 +1129,535 @@ static void test_back_to_back(void **state)
 		back_to_back(true, chunks[i]);
 		back_to_back(false, chunks[i]);
 	}
+}
+
+/* ---- RFC 3501 extras, RFC 2177 IDLE, RFC 4315 UIDPLUS ---------------------- */
+
+#define SELECT_FULL_REPLY(tag, recent)                                                      \
+	"* 3 EXISTS\r\n* " recent " RECENT\r\n* OK [UNSEEN 1] Message 1 is first unseen\r\n"  \
+	"* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT 104] Predicted next UID\r\n"       \
+	"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"                        \
+	"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)] Flags "       \
+	"permitted\r\n" tag " OK [READ-WRITE] SELECT completed\r\n"
+
+static const struct step login_select_full[] = {
+	{"a1 LOGIN bob \"secret pass\"\r\n", "a1 OK LOGIN completed\r\n"},
+	{"a2 SELECT INBOX\r\n", SELECT_FULL_REPLY("a2", "3")},
+};
+
+/* \Recent goes to the first session that is told of a message; EXAMINE
+ * only looks [RFC 3501 §2.3.2, §6.3.2]. */
+static void test_recent_first_session(void **state)
+{
+	struct fx *a = fx_new_full(false, NULL);
+	struct fx *b = fx_new_full(false, &a->fs);
+	static const struct step peek[] = {
+		{"e1 LOGIN bob \"secret pass\"\r\n", "e1 OK LOGIN completed\r\n"},
+		{"e2 EXAMINE INBOX\r\n",
+		 "* 3 EXISTS\r\n* 3 RECENT\r\n* OK [UNSEEN 1] Message 1 is first unseen\r\n"
+		 "* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT 104] Predicted next UID\r\n"
+		 "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
+		 "* OK [PERMANENTFLAGS ()] No permanent flags permitted\r\n"
+		 "e2 OK [READ-ONLY] EXAMINE completed\r\n"},
+		{"e3 STATUS INBOX (RECENT)\r\n", "* STATUS INBOX (RECENT 3)\r\ne3 OK STATUS completed\r\n"},
+	};
+	RUN(b, peek);
+	static const struct step first[] = {
+		{"a1 LOGIN bob \"secret pass\"\r\n", "a1 OK LOGIN completed\r\n"},
+		{"a2 SELECT INBOX\r\n", SELECT_FULL_REPLY("a2", "3")},
+		{"a3 FETCH 1 FLAGS\r\n", "* 1 FETCH (FLAGS (\\Recent))\r\na3 OK FETCH completed\r\n"},
+		{"a4 FETCH 2 BODY[TEXT]\r\n",
+		 "* 2 FETCH (BODY[TEXT] {8}\r\nsecond\r\n FLAGS (\\Seen \\Recent))\r\na4 OK FETCH completed\r\n"},
+		{"a5 SEARCH RECENT\r\n", "* SEARCH 1 2 3\r\na5 OK SEARCH completed\r\n"},
+		{"a6 SEARCH NEW\r\n", "* SEARCH 1 3\r\na6 OK SEARCH completed\r\n"},
+		{"a7 SEARCH OLD\r\n", "* SEARCH\r\na7 OK SEARCH completed\r\n"},
+		{"a8 STORE 1 +FLAGS (\\Flagged)\r\n",
+		 "* 1 FETCH (FLAGS (\\Flagged \\Recent))\r\na8 OK STORE completed\r\n"},
+	};
+	RUN(a, first);
+	static const struct step second[] = {
+		{"b1 SELECT INBOX\r\n",
+		 "* 3 EXISTS\r\n* 0 RECENT\r\n* OK [UNSEEN 1] Message 1 is first unseen\r\n"
+		 "* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT 104] Predicted next UID\r\n"
+		 "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
+		 "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)] Flags "
+		 "permitted\r\nb1 OK [READ-WRITE] SELECT completed\r\n"},
+		{"b2 FETCH 1 FLAGS\r\n", "* 1 FETCH (FLAGS (\\Flagged))\r\nb2 OK FETCH completed\r\n"},
+		{"b3 SEARCH OLD\r\n", "* SEARCH 1 2 3\r\nb3 OK SEARCH completed\r\n"},
+	};
+	RUN(b, second);
+	/* new mail: whoever hears of it first gets \Recent, the other not */
+	fs_add(&a->fs.f[0], M2, strlen(M2));
+	static const struct step noop_b[] = {
+		{"b4 NOOP\r\n", "* 4 EXISTS\r\n* 1 RECENT\r\nb4 OK NOOP completed\r\n"},
+	};
+	static const struct step noop_a[] = {
+		{"a9 NOOP\r\n", "* 4 EXISTS\r\n* 3 RECENT\r\na9 OK NOOP completed\r\n"},
+	};
+	RUN(b, noop_b);
+	RUN(a, noop_a);
+	fx_free(b);
+	fx_free(a);
+}
+
+/* INTERNALDATE from the store, in RFC 3501's date-time; the macros. */
+static void test_internaldate_and_macros(void **state)
+{
+	struct fx *f = fx_new_full(false, NULL);
+	static const struct step steps[] = {
+		{"a1 LOGIN bob \"secret pass\"\r\n", "a1 OK LOGIN completed\r\n"},
+		{"a2 EXAMINE INBOX\r\n", NULL},
+		{"a3 FETCH 1:2 INTERNALDATE\r\n",
+		 "* 1 FETCH (INTERNALDATE \"14-May-2024 08:15:02 +0000\")\r\n"
+		 "* 2 FETCH (INTERNALDATE \"23-Jun-2024 08:15:02 +0000\")\r\n"
+		 "a3 OK FETCH completed\r\n"},
+		{"a4 FETCH 2 FAST\r\n",
+		 "* 2 FETCH (FLAGS (\\Recent) INTERNALDATE \"23-Jun-2024 08:15:02 +0000\" "
+		 "RFC822.SIZE 24)\r\na4 OK FETCH completed\r\n"},
+		{"a5 FETCH 2 ALL\r\n",
+		 "* 2 FETCH (FLAGS (\\Recent) INTERNALDATE \"23-Jun-2024 08:15:02 +0000\" "
+		 "RFC822.SIZE 24 ENVELOPE (NIL \"two\" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n"
+		 "a5 OK FETCH completed\r\n"},
+		{"a6 FETCH 2 FULL\r\n",
+		 "* 2 FETCH (FLAGS (\\Recent) INTERNALDATE \"23-Jun-2024 08:15:02 +0000\" "
+		 "RFC822.SIZE 24 ENVELOPE (NIL \"two\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+		 "BODY (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 8 1))\r\n"
+		 "a6 OK FETCH completed\r\n"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+		sb_clear(&f->rec.wire);
+		imapd_feed(f->s, steps[i].in, strlen(steps[i].in));
+		if (steps[i].out)
+			expect_str(steps[i].in, f->rec.wire.data, steps[i].out);
+	}
+	fx_free(f);
+
+	/* the date-time form both ways [RFC 3501 §9] */
+	char d[40];
+	int64_t t;
+	imap_format_date_time(1704502800, 0, d, sizeof(d));
+	expect_str("format", d, "06-Jan-2024 01:00:00 +0000");
+	imap_format_date_time(1704502800, -330, d, sizeof(d));
+	expect_str("format zone", d, "05-Jan-2024 19:30:00 -0530");
+	assert_true(imap_parse_date_time(" 6-Jan-2024 01:00:00 +0000", &t));
+	assert_int_equal(t, 1704502800);
+	assert_true(imap_parse_date_time("05-Jan-2024 19:30:00 -0530", &t));
+	assert_int_equal(t, 1704502800);
+	assert_true(imap_parse_date_time("29-Feb-2024 00:00:00 +0100", &t));
+	static const char *const bad[] = {
+		"29-Feb-2023 00:00:00 +0000", "32-Jan-2024 00:00:00 +0000", "01-Foo-2024 00:00:00 +0000",
+		"01-Jan-2024 24:00:00 +0000", "01-Jan-2024 00:00:00 0000", "01-Jan-2024 00:00:00 +0000x",
+		"01-Jan-24 00:00:00 +0000", "",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		if (imap_parse_date_time(bad[i], &t))
+			fail_msg("accepted \"%s\"", bad[i]);
+}
+
+/* Messages for BODYSTRUCTURE: what our MUA sends with an attachment, and
+ * a DSN [RFC 3464, RFC 6522] that returns the whole original. */
+static const char MIXED[] =
+	"From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: report\r\n"
+	"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	"preamble\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n"
+	"--b1\r\nContent-Type: application/pdf; name=\"r.pdf\"\r\n"
+	"Content-Disposition: attachment; filename=\"r.pdf\"\r\n"
+	"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\nepilogue\r\n";
+
+static const char REPORT[] =
+	"From: MAILER-DAEMON@example.org\r\nTo: alice@example.org\r\nSubject: failed\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n"
+	"--r\r\n\r\nIt failed.\r\n"
+	"--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+	"Reporting-MTA: dns; mail.example.org\r\n\r\nFinal-Recipient: rfc822; x@example.net\r\n"
+	"Action: failed\r\nStatus: 5.1.1\r\n"
+	"--r\r\nContent-Type: message/rfc822\r\n\r\n"
+	"From: \"Alice A.\" <alice@example.org>\r\nTo: x@example.net, Team: a@b.c, d@e.f;\r\n"
+	"Subject: hi\r\nMessage-ID: <1@example.org>\r\n\r\nhello\r\n--r--\r\n";
+
+static void expect_structure(const char *msg, bool ext, const char *want)
+{
+	struct strbuf sb;
+	sb_init(&sb);
+	imap_bodystructure(msg, strlen(msg), ext, &sb);
+	expect_str(ext ? "BODYSTRUCTURE" : "BODY", sb.data, want);
+	sb_free(&sb);
+}
+
+/* RFC 3501 §7.4.2: basic/text/message fields, parts without SP between
+ * them, the multipart subtype and extension data. */
+static void test_bodystructure(void **state)
+{
+	expect_structure(M1, true,
+			 "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 44 4 "
+			 "NIL NIL NIL NIL)");
+	expect_structure(MIXED, false,
+			 "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 13 1)"
+			 "(\"application\" \"pdf\" (\"name\" \"r.pdf\") NIL NIL \"base64\" 12) "
+			 "\"mixed\")");
+	expect_structure(MIXED, true,
+			 "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 13 1 "
+			 "NIL NIL NIL NIL)"
+			 "(\"application\" \"pdf\" (\"name\" \"r.pdf\") NIL NIL \"base64\" 12 NIL "
+			 "(\"attachment\" (\"filename\" \"r.pdf\")) NIL NIL) "
+			 "\"mixed\" (\"boundary\" \"b1\") NIL NIL NIL)");
+	expect_structure(REPORT, false,
+			 "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 1)"
+			 "(\"message\" \"delivery-status\" NIL NIL NIL \"7bit\" 109)"
+			 "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 127 "
+			 "(NIL \"hi\" ((\"Alice A.\" NIL \"alice\" \"example.org\")) "
+			 "((\"Alice A.\" NIL \"alice\" \"example.org\")) "
+			 "((\"Alice A.\" NIL \"alice\" \"example.org\")) "
+			 "((NIL NIL \"x\" \"example.net\")(NIL NIL \"Team\" NIL)"
+			 "(NIL NIL \"a\" \"b.c\")(NIL NIL \"d\" \"e.f\")(NIL NIL NIL NIL)) "
+			 "NIL NIL NIL \"<1@example.org>\") "
+			 "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1) 6) "
+			 "\"report\")");
+	/* a multipart without its boundary in the body still has one part */
+	expect_structure("Content-Type: multipart/mixed; boundary=zz\r\n\r\nno parts\r\n", false,
+			 "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) "
+			 "\"mixed\")");
+	/* 8-bit header text goes out as a literal */
+	struct strbuf sb;
+	sb_init(&sb);
+	imap_envelope("Subject: caf\xc3\xa9\r\n\r\n", 17, &sb);
+	expect_str("literal", sb.data, "(NIL {5}\r\ncaf\xc3\xa9 NIL NIL NIL NIL NIL NIL NIL NIL)");
+	sb_free(&sb);
+}
+
+/* FETCH sends the structure; a literal inside it goes through send_data. */
+static void test_fetch_bodystructure_wire(void **state)
+{
+	struct fx *f = fx_new_full(false, NULL);
+	RUN(f, login_select_full);
+	fs_add(&f->fs.f[0], REPORT, strlen(REPORT));
+	imapd_feed(f->s, "b0 NOOP\r\n", 9);
+	sb_clear(&f->rec.wire);
+	size_t before = f->rec.ndata;
+	static const char cmd[] = "b1 FETCH 4 (BODYSTRUCTURE ENVELOPE)\r\n";
+	imapd_feed(f->s, cmd, strlen(cmd));
+	assert_true(ascii_startswith_ci(f->rec.wire.data, "* 4 FETCH (BODYSTRUCTURE (("));
+	assert_non_null(strstr(f->rec.wire.data, " \"report\" (\"report-type\" \"delivery-status\" "
+						 "\"boundary\" \"r\") NIL NIL NIL) ENVELOPE (NIL "
+						 "\"failed\" ((NIL NIL \"MAILER-DAEMON\" \"example.org\"))"));
+	assert_int_equal(f->rec.ndata, before);
+	fs_add(&f->fs.f[0], "Subject: caf\xc3\xa9\r\n\r\nx\r\n", 20);
+	imapd_feed(f->s, "b2 NOOP\r\n", 9);
+	sb_clear(&f->rec.wire);
+	imapd_feed(f->s, "b3 FETCH 5 ENVELOPE\r\n", 21);
+	expect_str("literal", f->rec.wire.data,
+		   "* 5 FETCH (ENVELOPE (NIL {5}\r\ncaf\xc3\xa9 NIL NIL NIL NIL NIL NIL NIL NIL))\r\n"
+		   "b3 OK FETCH completed\r\n");
+	assert_int_equal(f->rec.ndata, before + 1);
+	assert_int_equal(f->rec.last_len, 5);
+	fx_free(f);
+}
+
+/* APPEND [RFC 3501 §6.3.11] with flags, date-time, both literal kinds,
+ * APPENDUID [RFC 4315 §3], TRYCREATE, and EXISTS for the selected box. */
+static void test_append(void **state)
+{
+	struct fx *f = fx_new_full(false, NULL);
+	static const struct step steps[] = {
+		{"a1 LOGIN bob \"secret pass\"\r\n", "a1 OK LOGIN completed\r\n"},
+		{"a2 APPEND Archive (\\Seen \\Flagged) \"06-Jan-2024 01:00:00 +0000\" {24}\r\n",
+		 "+ Ready for literal data\r\n"},
+		{"Subject: two\r\n\r\nsecond\r\n\r\n", "a2 OK [APPENDUID 1 8] APPEND completed\r\n"},
+		{"a3 APPEND Nowhere {3+}\r\nabc\r\n", "a3 NO [TRYCREATE] Mailbox does not exist\r\n"},
+		{"a4 SELECT INBOX\r\n", SELECT_FULL_REPLY("a4", "3")},
+		{"a5 APPEND inbox {14+}\r\nSubject: x\r\n\r\n\r\n",
+		 "* 4 EXISTS\r\n* 4 RECENT\r\na5 OK [APPENDUID 1 104] APPEND completed\r\n"},
+		{"a6 APPEND INBOX (\\Seen) \"31-Feb-2024 00:00:00 +0000\" {1+}\r\nx\r\n",
+		 "a6 BAD Invalid arguments for APPEND\r\n"},
+		{"a7 APPEND INBOX {0}\r\n\r\n", "+ Ready for literal data\r\n"
+						  "a7 NO Cannot append an empty message\r\n"},
+		{"a8 APPEND INBOX (\\Seen\r\n", "a8 BAD Invalid arguments for APPEND\r\n"},
+		{"a9 FETCH 4 (FLAGS INTERNALDATE)\r\n",
+		 "* 4 FETCH (FLAGS (\\Recent) INTERNALDATE \"15-Jan-2027 08:00:00 +0000\")\r\n"
+		 "a9 OK FETCH completed\r\n"},
+	};
+	RUN(f, steps);
+	struct ffolder *ar = &f->fs.f[1];
+	assert_int_equal(ar->n, 2);
+	assert_int_equal(ar->flags[1], MSTORE_SEEN | MSTORE_FLAGGED);
+	assert_int_equal(ar->date[1], 1704502800);
+	expect_str("appended", ar->msg[1], M2);
+	assert_int_equal(f->fs.f[0].n, 4);
+	fx_free(f);
+
+	/* without a store that can append: no UIDPLUS, a NO */
+	f = fx_new();
+	RUN(f, login_select);
+	static const struct step no[] = {
+		{"n1 APPEND INBOX {1+}\r\nx\r\n", "n1 NO APPEND is not supported here\r\n"},
+	};
+	RUN(f, no);
+	fx_free(f);
+}
+
+/* IDLE [RFC 2177]: "+ idling", new mail pushed only while idling, DONE. */
+static void test_idle(void **state)
+{
+	struct fx *f = fx_new_full(false, NULL);
+	RUN(f, login_select_full);
+	static const struct step idle[] = {
+		{"i1 IDLE\r\n", "+ idling\r\n"},
+	};
+	RUN(f, idle);
+	assert_true(imapd_idling(f->s));
+	sb_clear(&f->rec.wire);
+	imapd_mailbox_changed(f->s, "INBOX");   /* nothing new yet */
+	fs_add(&f->fs.f[1], M3, strlen(M3));
+	imapd_mailbox_changed(f->s, "Archive"); /* not the selected one */
+	expect_str("quiet", f->rec.wire.data ? f->rec.wire.data : "", "");
+	fs_add(&f->fs.f[0], M3, strlen(M3));
+	imapd_mailbox_changed(f->s, "INBOX");
+	expect_str("push", f->rec.wire.data, "* 4 EXISTS\r\n* 4 RECENT\r\n");
+	static const struct step done[] = {
+		{"DONE\r\n", "i1 OK IDLE terminated\r\n"},
+		{"i2 IDLE\r\n", "+ idling\r\n"},
+		{"i3 NOOP\r\n", "i2 BAD Expected DONE\r\n"},
+		{"i4 NOOP\r\n", "i4 OK NOOP completed\r\n"},
+	};
+	RUN(f, done);
+	assert_false(imapd_idling(f->s));
+	/* not idling: the news waits for the next command */
+	sb_clear(&f->rec.wire);
+	fs_add(&f->fs.f[0], M2, strlen(M2));
+	imapd_mailbox_changed(f->s, NULL);
+	expect_str("not idling", f->rec.wire.data ? f->rec.wire.data : "", "");
+	static const struct step later[] = {
+		{"i5 IDLE\r\n", "+ idling\r\n* 5 EXISTS\r\n* 5 RECENT\r\n"},
+		{"done\r\n", "i5 OK IDLE terminated\r\n"},
+	};
+	RUN(f, later);
+	fx_free(f);
+}
+
+/* STARTTLS offered: LOGINDISABLED, PRIVACYREQUIRED, input before the
+ * handshake dropped, capabilities after it [RFC 3501 §6.2.1, §6.2.3,
+ * RFC 5530 §3]. */
+static void test_starttls_required(void **state)
+{
+	struct fx *f = fx_new_full(true, NULL);
+	imapd_start(f->s);
+	expect_str("greeting", f->rec.wire.data,
+		   "* OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE UIDPLUS STARTTLS LOGINDISABLED] "
+		   "imap.example.net IMAP4rev1 server ready\r\n");
+	static const char privacy[] = "NO [PRIVACYREQUIRED] Plaintext authentication disallowed "
+				      "on non-secure (SSL/TLS) connections\r\n";
+	char *l1 = xasprintf("t1 %s", privacy), *l2 = xasprintf("t2 %s", privacy);
+	const struct step before[] = {
+		{"t1 LOGIN bob \"secret pass\"\r\n", l1},
+		{"t2 AUTHENTICATE PLAIN\r\n", l2},
+		{"t3 AUTHENTICATE\r\n", "t3 BAD Invalid arguments for AUTHENTICATE\r\n"},
+		{"t4 SELECT INBOX\r\n", "t4 BAD Log in first\r\n"},
+		/* a command smuggled behind STARTTLS is never run [RFC 3501 §6.2.1] */
+		{"t5 STARTTLS\r\nt6 LOGIN bob \"secret pass\"\r\n",
+		 "t5 OK Begin TLS negotiation now\r\n"},
+		{"t7 NOOP\r\n", ""},
+	};
+	tls_starts = 0;
+	RUN(f, before);
+	free(l1);
+	free(l2);
+	assert_int_equal(tls_starts, 1);
+	assert_int_equal(imapd_get_state(f->s), IMAPD_NOT_AUTHENTICATED);
+	imapd_tls_done(f->s, true);
+	static const struct step after[] = {
+		{"u1 CAPABILITY\r\n", "* CAPABILITY IMAP4rev1 LITERAL+ IDLE UIDPLUS\r\n"
+				      "u1 OK CAPABILITY completed\r\n"},
+		{"u2 STARTTLS\r\n", "u2 BAD TLS is already active\r\n"},
+		{"u3 AUTHENTICATE PLAIN\r\n", "u3 NO Unsupported authentication mechanism\r\n"},
+		{"u4 LOGIN bob \"secret pass\"\r\n", "u4 OK LOGIN completed\r\n"},
+	};
+	RUN(f, after);
+	fx_free(f);
+
+	/* a failed handshake ends the session */
+	f = fx_new_full(true, NULL);
+	imapd_feed(f->s, "v1 STARTTLS\r\n", 13);
+	imapd_tls_done(f->s, false);
+	assert_int_equal(f->rec.closes, 1);
+	assert_int_equal(imapd_get_state(f->s), IMAPD_LOGOUT);
+	fx_free(f);
+
+	/* without offer_starttls there is no STARTTLS */
+	f = fx_new_full(false, NULL);
+	imapd_feed(f->s, "w1 STARTTLS\r\n", 13);
+	expect_str("no tls", f->rec.wire.data, "w1 BAD Unknown command\r\n");
+	fx_free(f);
+}
+
+/* UID EXPUNGE [RFC 4315 §2.1] removes only the \Deleted messages it names;
+ * each run of removals is reported to the store once. */
+static void test_uid_expunge(void **state)
+{
+	struct fx *f = fx_new_full(false, NULL);
+	RUN(f, login_select_full);
+	static const struct step steps[] = {
+		{"x1 STORE 1:3 +FLAGS.SILENT (\\Deleted)\r\n", "x1 OK STORE completed\r\n"},
+		{"x2 UID EXPUNGE 102:103\r\n", "* 2 EXPUNGE\r\n* 2 EXPUNGE\r\nx2 OK UID EXPUNGE completed\r\n"},
+		{"x3 UID EXPUNGE 200\r\n", "x3 OK UID EXPUNGE completed\r\n"},
+		{"x4 UID EXPUNGE\r\n", "x4 BAD Invalid arguments for UID EXPUNGE\r\n"},
+		{"x5 FETCH 1 UID\r\n", "* 1 FETCH (UID 101)\r\nx5 OK FETCH completed\r\n"},
+		{"x6 EXPUNGE\r\n", "* 1 EXPUNGE\r\nx6 OK EXPUNGE completed\r\n"},
+	};
+	RUN(f, steps);
+	assert_int_equal(f->fs.expunges, 3);
+	assert_int_equal(f->fs.expunge_runs, 2);
+	fx_free(f);
+}
+
+/* ---- the client's new jobs against the server ------------------------------- */
+
+static void b2b_cli_data(void *ud, const char *bytes, size_t len, size_t nlines)
+{
+	struct b2b *b = ud;
+	sb_append(&b->to_server, bytes, len);
+	sb_append(&b->cl.sent, bytes, len);
+}
+
+static int b2b_fetch_batches;
+
+static void b2b_cli_fetched(void *ud, size_t count)
+{
+	b2b_fetch_batches++;
+}
+
+/* Both ends start TLS when the client asks (what net_tls_start does). */
+static struct b2b *b2b_current;
+
+static void b2b_srv_tls(void *ud)
+{
+}
+
+static void b2b_cli_tls(void *ud)
+{
+	imapd_tls_done(b2b_current->s, true);
+	imapc_tls_done(b2b_current->c, true);
+}
+
+static const struct imapd_callbacks b2b_srv_cb_tls = {
+	.send_line = b2b_srv_line, .send_data = b2b_srv_data, .close = b2b_srv_close,
+	.start_tls = b2b_srv_tls,
+};
+static const struct imapc_callbacks b2b_cli_cb_full = {
+	.send_line = b2b_cli_line, .done = b2b_cli_done, .send_data = b2b_cli_data,
+	.start_tls = b2b_cli_tls, .fetched = b2b_cli_fetched,
+};
+
+static void b2b_start(struct b2b *b, struct fstore *fs, const struct imapc_config *ccfg)
+{
+	struct imapd_config scfg = {.hostname = "imap.example.net", .offer_starttls = true};
+	memset(b, 0, sizeof(*b));
+	b2b_current = b;
+	b->s = imapd_new(&scfg, &b2b_srv_cb_tls, b, &fs_ops_full, fs);
+	b->c = imapc_new(ccfg, &b2b_cli_cb_full, b);
+	imapd_start(b->s);
+}
+
+static void b2b_end(struct b2b *b)
+{
+	imapc_free(b->c);
+	imapd_free(b->s);
+	free(b->cl.last_line);
+	sb_free(&b->cl.sent);
+	sb_free(&b->to_server);
+	sb_free(&b->to_client);
+}
+
+/* Deliver by APPEND (seed 003 step 11): flags and dates arrive, the UIDs
+ * come back; STARTTLS first, since the server disables LOGIN without it. */
+static void test_client_append(void **state)
+{
+	struct fstore fs;
+	struct b2b b;
+	static const struct imapc_append msgs[] = {
+		{.folder = "INBOX", .data = M2, .len = sizeof(M2) - 1,
+		 .flags = MSTORE_SEEN | MSTORE_FLAGGED, .has_date = true, .date = 1704502800},
+		{.folder = "Sent Items", .data = M3, .len = sizeof(M3) - 1},
+	};
+	struct imapc_config ccfg = {.user = "bob", .pass = "secret pass", .appends = msgs,
+				    .nappends = 2};
+	fs_init(&fs);
+	for (size_t chunk = 1; chunk <= 64; chunk *= 4) {
+		b2b_start(&b, &fs, &ccfg);
+		b2b_pump(&b, chunk);
+		assert_int_equal(b.cl.dones, 1);
+		assert_true(b.cl.res.ok);
+		assert_int_equal(b.cl.res.nappended, 2);
+		b2b_end(&b);
+	}
+	/* four rounds: INBOX got 4 copies (UIDs 104..107), Sent Items 4 */
+	assert_int_equal(fs.f[0].n, 7);
+	assert_int_equal(fs.f[0].flags[3], MSTORE_SEEN | MSTORE_FLAGGED);
+	assert_int_equal(fs.f[0].date[3], 1704502800);
+	expect_str("inbox copy", fs.f[0].msg[3], M2);
+	assert_int_equal(fs.f[2].n, 4);
+	assert_int_equal(fs.f[2].flags[0], 0);
+	expect_str("sent copy", fs.f[2].msg[0], M3);
+
+	/* the exact dialogue of one more round */
+	b2b_start(&b, &fs, &ccfg);
+	b2b_pump(&b, 1000);
+	expect_str("dialogue", b.cl.sent.data,
+		   "a1 STARTTLS\r\na2 CAPABILITY\r\na3 LOGIN bob \"secret pass\"\r\n"
+		   "a4 APPEND INBOX (\\Flagged \\Seen) \"06-Jan-2024 01:00:00 +0000\" {24}\r\n"
+		   "Subject: two\r\n\r\nsecond\r\n\r\n"
+		   "a5 APPEND \"Sent Items\" {28}\r\nSubject: three\r\n\r\n.\r\nthird\r\n\r\n"
+		   "a6 LOGOUT\r\n");
+	assert_int_equal(b.cl.res.append_uids[0], 108);
+	assert_int_equal(b.cl.res.append_uids[1], 5);
+	b2b_end(&b);
+
+	/* a folder that does not exist: TRYCREATE, the session fails */
+	static const struct imapc_append nowhere = {.folder = "Nowhere", .data = M2, .len = 24};
+	struct imapc_config bad = {.user = "bob", .pass = "secret pass", .appends = &nowhere,
+				   .nappends = 1};
+	b2b_start(&b, &fs, &bad);
+	b2b_pump(&b, 1000);
+	assert_false(b.cl.res.ok);
+	assert_int_equal(b.cl.res.stage, IMAPC_APPEND);
+	expect_str("reason", b.cl.res.reason,
+		   "APPEND failed: the folder does not exist (TRYCREATE)");
+	b2b_end(&b);
+	fs_free(&fs);
+}
+
+/* The client waits in IDLE; new mail ends it, gets fetched, IDLE again;
+ * renew and stop from the host. */
+static void test_client_idle(void **state)
+{
+	struct fstore fs;
+	struct b2b b;
+	struct imapc_config ccfg = {.user = "bob", .pass = "secret pass", .keep = true,
+				    .idle = true};
+	fs_init(&fs);
+	b2b_fetch_batches = 0;
+	b2b_start(&b, &fs, &ccfg);
+	b2b_pump(&b, 5);
+	assert_true(imapc_idling(b.c));
+	assert_true(imapd_idling(b.s));
+	assert_int_equal(b2b_fetch_batches, 1);
+	fs_add(&fs.f[0], M1, strlen(M1));
+	imapd_mailbox_changed(b.s, "INBOX");
+	b2b_pump(&b, 5);
+	assert_int_equal(b2b_fetch_batches, 2);
+	assert_true(imapc_idling(b.c));
+	imapc_idle_renew(b.c);
+	b2b_pump(&b, 5);
+	assert_true(imapc_idling(b.c));
+	imapc_idle_stop(b.c);
+	b2b_pump(&b, 5);
+	assert_int_equal(b.cl.dones, 1);
+	assert_true(b.cl.res.ok);
+	assert_int_equal(b.cl.res.nmsgs, 4);
+	assert_int_equal(b.cl.res.server_count, 4);
+	expect_str("pushed one", b.cl.res.msgs[3].data, M1);
+	b2b_end(&b);
+	fs_free(&fs);
 }
 
 int main(void)
@@ -1077,6 +1683,16 @@ int main(void)
 		cmocka_unit_test(test_client_failures),
 		cmocka_unit_test(test_client_misc),
 		cmocka_unit_test(test_back_to_back),
+		cmocka_unit_test(test_recent_first_session),
+		cmocka_unit_test(test_internaldate_and_macros),
+		cmocka_unit_test(test_bodystructure),
+		cmocka_unit_test(test_fetch_bodystructure_wire),
+		cmocka_unit_test(test_append),
+		cmocka_unit_test(test_idle),
+		cmocka_unit_test(test_starttls_required),
+		cmocka_unit_test(test_uid_expunge),
+		cmocka_unit_test(test_client_append),
+		cmocka_unit_test(test_client_idle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

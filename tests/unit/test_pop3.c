@@ -24,6 +24,7 @@ struct fstore {
 	unsigned flags[FS_MAX];
 	size_t n;
 	int expunges;
+	int expunge_runs;           /* expunged() calls: one per UPDATE that removed */
 };
 
 static const char M1[] = "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: Hello\r\n"
@@ -110,9 +111,17 @@ static void fs_expunge(void *ud, const char *folder, size_t i)
 	fs->expunges++;
 }
 
+static void fs_expunged(void *ud, const char *folder)
+{
+	struct fstore *fs = ud;
+	assert_string_equal(folder, "INBOX");
+	fs->expunge_runs++;
+}
+
 static const struct mstore_ops fs_ops = {
 	.login = fs_login, .count = fs_count, .get = fs_get, .uid = fs_uid,
 	.set_flags = fs_set_flags, .get_flags = fs_get_flags, .expunge = fs_expunge,
+	.expunged = fs_expunged,
 };
 
 /* ---- recording the server's output --------------------------------------- */
@@ -279,8 +288,11 @@ static void test_happy_path(void **state)
 	assert_int_equal(pop3d_get_state(f->s), POP3D_CLOSED);
 	expect_str("states", f->rec.states,
 		   "AUTHORIZATION>TRANSACTION;TRANSACTION>UPDATE;UPDATE>CLOSED;");
-	/* Message 1 went at QUIT, not before; 2 and 3 moved up. */
+	/* Message 1 went at QUIT, not before; 2 and 3 moved up; the store
+	 * heard of the run once (the host's mailbox.expunge event). */
 	assert_int_equal(f->fs.n, 2);
+	assert_int_equal(f->fs.expunges, 1);
+	assert_int_equal(f->fs.expunge_runs, 1);
 	expect_str("first left", f->fs.msg[0], M2);
 	/* RETR marks \Seen (in the store's numbering of the time), TOP does not. */
 	assert_int_equal(f->fs.flags[0], 0);
@@ -400,6 +412,7 @@ static void test_rset_undoes_deletes(void **state)
 	RUN(f, steps);
 	assert_int_equal(f->fs.n, 3);
 	assert_int_equal(f->fs.expunges, 0);
+	assert_int_equal(f->fs.expunge_runs, 0);
 	fx_free(f);
 }
 
@@ -431,6 +444,7 @@ static void test_disconnect_means_no_update(void **state)
 	pop3d_disconnected(f->s);
 	assert_int_equal(pop3d_get_state(f->s), POP3D_CLOSED);
 	assert_int_equal(f->fs.n, 3);
+	assert_int_equal(f->fs.expunge_runs, 0);
 	assert_int_equal(f->rec.closes, 0);
 	expect_str("states", f->rec.states, "AUTHORIZATION>TRANSACTION;TRANSACTION>CLOSED;");
 	fx_free(f);
