@@ -118,4 +118,11 @@ void mtaq_attempt_finished(struct mta *m, struct qentry *q);
  * the job) of q at one domain; ends with mtaq_attempt_finished(). */
 void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr);
 
+/* IMAP delivery (mta_append.c): log in to `server` as target (with
+ * password, or target's own when NULL) and APPEND recipient i of q into
+ * the verdict's folder with its flags; ends with mtaq_attempt_finished()
+ * like a job. */
+void mta_append_start(struct qentry *q, size_t i, const struct scn_user *target, const char *server,
+		      const char *password);
+
 #endif

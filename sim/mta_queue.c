@@ -488,6 +488,14 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 		mtaq_settle(m, q, i, FATE_BOUNCED, &o);
 		return;
 	}
+	if (!q->forward && su->forward && su->imap_server) {
+		/* The alias is delivered into its real mailbox over IMAP. */
+		const struct scn_user *target = scn_user(m->sim->scn, su->forward);
+		if (target) {
+			mta_append_start(q, i, target, su->imap_server, su->imap_password);
+			return;
+		}
+	}
 	if (q->forward || su->forward) {
 		forward_copy(m, q, i, q->forward ? q->forward : su->forward, "forward ");
 		return;

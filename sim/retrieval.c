@@ -161,10 +161,20 @@ static bool st_append(void *ud, const char *folder, const char *data, size_t len
 	if (!s->user || (s->user->quota && mbox_usage(s->user) + (int64_t)len > s->user->quota))
 		return false;
 	int64_t when = has_date ? unix_s * 1000000 : sim->epoch_unix_us + sim->now;
-	struct stored_msg *m = mbox_store(s->user, folder, data, len, sim->now, when,
-					  sim_tag_find(sim, data, len));
+	const char *tag = sim_tag_find(sim, data, len);
+	struct stored_msg *m = mbox_store(s->user, folder, data, len, sim->now, when, tag);
 	m->flags = flags;
 	*uid = m->uid;
+	/* Stored here, by IMAP: the same event as a local delivery. */
+	trace_begin(sim->trace, sim->now, "mailbox.store");
+	trace_node(sim->trace, s->l->ms->hostname);
+	trace_msg(sim->trace, tag);
+	trace_rcpt(sim->trace, s->user->address);
+	trace_str(sim->trace, "user", s->user->address);
+	trace_str(sim->trace, "folder", folder);
+	trace_int(sim->trace, "bytes", (int64_t)len);
+	trace_str(sim->trace, "via", "imap-append");
+	trace_end(sim->trace);
 	return true;
 }
 

@@ -975,7 +975,8 @@ static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct s
 static const struct key_spec user_keys[] = {
 	{"address", JT_STR, true}, {"password", JT_STR, false}, {"quota", JT_INT, false},
 	{"aliases", JT_ARR, false}, {"disabled", JT_BOOL, false}, {"catch_all", JT_BOOL, false},
-	{"forward", JT_STR, false}, {"name", JT_STR, false},
+	{"forward", JT_STR, false}, {"name", JT_STR, false}, {"imap_server", JT_STR, false},
+	{"imap_password", JT_STR, false},
 };
 
 static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct scn_user *u)
@@ -1000,6 +1001,13 @@ static void load_user(struct ld *ld, const cJSON *o, const char *jpath, struct s
 	snprintf(sub, sizeof sub, "%s.forward", jpath);
 	if (fw)
 		check_address(ld, fw, sub, u->forward);
+	u->imap_server = get_str(o, "imap_server", NULL);
+	u->imap_password = get_str(o, "imap_password", NULL);
+	const cJSON *is = get(o, "imap_server", JT_STR);
+	snprintf(sub, sizeof sub, "%s.imap_server", jpath);
+	if (is && !fw)
+		report(ld, is, false, sub, "add \"forward\": the address whose mailbox it fills",
+		       "\"imap_server\" needs \"forward\"");
 	u->aliases = get_str_list(ld, o, "aliases", jpath, &u->naliases);
 	const cJSON *al = get(o, "aliases", JT_ARR);
 	for (size_t i = 0; i < u->naliases; i++) {
@@ -1498,6 +1506,28 @@ static void check_dns_refs(struct ld *ld)
 			  "MTAs need DNS to route mail, but no host has role \"dns\"");
 }
 
+/* IMAP delivery needs a host that serves IMAP and a user to log in as. */
+static void check_imap_delivery(struct ld *ld, const cJSON *root, size_t i)
+{
+	const struct scenario *s = ld->s;
+	const struct scn_user *u = &s->users[i];
+	if (!u->imap_server || !u->forward)
+		return;
+	char p[128];
+	snprintf(p, sizeof p, "users[%zu].imap_server", i);
+	const struct scn_host *h = scn_host(s, u->imap_server);
+	if (!h || !scn_host_has_service(h, "imap"))
+		report(ld, node_at(root, "users", i, "imap_server"), false, p,
+		       "name a host of the scenario whose \"services\" include \"imap\"",
+		       "\"%s\" is not a host that serves IMAP", u->imap_server);
+	if (!scn_user(s, u->forward)) {
+		snprintf(p, sizeof p, "users[%zu].forward", i);
+		report(ld, node_at(root, "users", i, "forward"), false, p,
+		       "IMAP delivery logs in as that user: add it to \"users\" with its password",
+		       "no user \"%s\"", u->forward);
+	}
+}
+
 static void check_user_refs(struct ld *ld, const cJSON *root)
 {
 	const struct scenario *s = ld->s;
@@ -1510,6 +1540,7 @@ static void check_user_refs(struct ld *ld, const cJSON *root)
 				report(ld, node_at(root, "users", i, "address"), false, p, NULL,
 				       "duplicate user \"%s\" (also users[%zu])", u->address, k);
 			}
+		check_imap_delivery(ld, root, i);
 		if (!scn_mailbox_host(s, u->address)) {
 			snprintf(p, sizeof p, "users[%zu].address", i);
 			snprintf(hint, sizeof hint,
@@ -1738,6 +1769,8 @@ void scn_free(struct scenario *s)
 		free(s->users[i].name);
 		free_str_list(s->users[i].aliases, s->users[i].naliases);
 		free(s->users[i].forward);
+		free(s->users[i].imap_server);
+		free(s->users[i].imap_password);
 	}
 	free(s->users);
 	for (size_t i = 0; i < s->nmessages; i++) {

@@ -147,6 +147,9 @@ struct scn_user {
 	bool disabled;     /* 550 5.2.1 */
 	bool catch_all;    /* receives mail for unknown local parts of its domain */
 	char *forward;     /* relay address: mail is forwarded there (filtering relay) */
+	char *imap_server; /* with forward: deliver by IMAP APPEND to this host, logging in
+			    * as the forward address's user (the seeds' IMAP delivery) */
+	char *imap_password; /* the password the service holds; NULL = the user's own */
 };
 
 enum scn_fault_type {

@@ -196,17 +196,40 @@ static void test_dnsbl_listed_refused(void **state)
 	run_free(&r);
 }
 
-static void test_filter_relay_forwards_with_srs(void **state)
+static void test_filter_relay_delivers_by_imap(void **state)
 {
 	struct run r;
 	run_scenario("filter-relay", &r);
 	const struct stored_msg *m = only_message(&r, "mail.example.com", "bob@example.com", "INBOX");
-	expect_in(m->data, "Return-Path: <SRS0=");
+	/* Delivered by IMAP APPEND (seed 003 step 11): the filter is the final
+	 * delivery agent, so the reverse-path is the original sender's. */
+	expect_in(m->data, "Return-Path: <alice@example.org>");
 	expect_in(m->data, "Authentication-Results: filter.example;");
 	expect_in(m->data, "X-Spam-Score:");
 	expect_in(m->data, "X-Virus-Scanned: clamav-milter at filter.example");
 	expect_in(m->data, "by filter.example (mailsim)");
+	/* Bob's rule: mail from Alice arrives flagged. */
+	assert_true(m->flags & MFLAG_FLAGGED);
+	/* No SMTP onward: the filter talks IMAP to the mailbox host. */
+	for (int i = 0; nth(&r, "smtp.send", "filter.example", i); i++)
+		assert_string_not_equal(str(nth(&r, "smtp.send", "filter.example", i), "peer"),
+					"mail.example.com");
+	assert_true(count(&r, "imap.send", "filter.example") > 0);
 	assert_true(r.sum.fate[FATE_INBOX] == 1 && r.sum.accounted);
+	run_free(&r);
+}
+
+static void test_imap_delivery_with_a_stale_password(void **state)
+{
+	struct run r;
+	run_scenario("imap-auth-failure", &r);
+	int defers = count(&r, "queue.defer", "filter.example");
+	assert_true(defers >= 4);
+	for (int i = 0; i < defers; i++)
+		assert_string_equal(str(nth(&r, "queue.defer", "filter.example", i), "status"), "4.7.0");
+	assert_int_equal(count(&r, "mailbox.store", "mail.example.com"), 0);
+	expect_dsn(&r, "mail.example.org", "alice@example.org", "bob@example.net", "failed", "4.7.0");
+	assert_true(r.sum.fate[FATE_BOUNCED] == 1 && r.sum.accounted);
 	run_free(&r);
 }
 
@@ -341,9 +364,10 @@ int main(void)
 		cmocka_unit_test(test_blocked_sender_at_mail),
 		cmocka_unit_test(test_whitelist_skips_spam),
 		cmocka_unit_test(test_dnsbl_listed_refused),
-		cmocka_unit_test(test_filter_relay_forwards_with_srs),
+		cmocka_unit_test(test_filter_relay_delivers_by_imap),
 		cmocka_unit_test(test_gatekeeper_holds_unknown_senders),
 		cmocka_unit_test(test_rule_folder_with_flags),
+		cmocka_unit_test(test_imap_delivery_with_a_stale_password),
 		cmocka_unit_test(test_rule_deny_drops_silently),
 		cmocka_unit_test(test_rule_forward),
 		cmocka_unit_test(test_snooze_until_window),
