@@ -75,12 +75,6 @@ void chk_set_outbound(struct chk *c, bool outbound)
 	c->outbound = outbound;
 }
 
-const char *chk_decision_name(enum chk_decision d)
-{
-	static const char *const n[] = {"deliver", "reject", "deny", "quarantine", "snooze", "greylist"};
-	return n[d];
-}
-
 struct chk *chk_new(struct sim *sim, struct host *h, const struct scn_filters *f,
 		    const char *client_ip)
 {
@@ -140,7 +134,7 @@ static void check_event(struct chk *c, const char *filter, const char *result, c
 			int centi, bool has_score, const char *detail)
 {
 	struct trace *tr = c->sim->trace;
-	trace_begin(tr, c->sim->now, "filter.check");
+	trace_begin(tr, c->sim->now, TK_FILTER_CHECK);
 	trace_node(tr, c->host->name);
 	if (c->tag[0])
 		trace_msg(tr, c->tag);
@@ -348,14 +342,15 @@ static const struct scn_approval *approval(const struct chk *c)
 	return NULL;
 }
 
-static void policy_event(struct chk *c, const char *decision, const char *reason, const char *folder)
+static void policy_event(struct chk *c, enum policy_decision decision, const char *reason,
+			 const char *folder)
 {
 	struct trace *tr = c->sim->trace;
-	trace_begin(tr, c->sim->now, "policy.decision");
+	trace_begin(tr, c->sim->now, TK_POLICY_DECISION);
 	trace_node(tr, c->host->name);
 	if (c->tag[0])
 		trace_msg(tr, c->tag);
-	trace_str(tr, "decision", decision);
+	trace_str(tr, "decision", policy_decision_name(decision));
 	trace_str(tr, "reason", reason);
 	if (folder)
 		trace_str(tr, "folder", folder);
@@ -366,7 +361,7 @@ bool chk_sender_allowed(struct chk *c, const char *sender, struct smtp_reply *re
 {
 	if (!c->f || !listed(c->f->blocked, c->f->nblocked, sender))
 		return true;
-	policy_event(c, "reject", "the sender is on the recipient's block list", NULL);
+	policy_event(c, PD_REJECT, "the sender is on the recipient's block list", NULL);
 	smtp_reply_set(reply, 550, "5.7.1", "<%s>: Sender address rejected: Access denied", sender);
 	return false;
 }
@@ -425,7 +420,7 @@ static void stage_dkim(struct chk *c);
 static void stage_dmarc(struct chk *c);
 static void stage_policy(struct chk *c);
 
-static void verdict(struct chk *c, enum chk_decision d, int code, const char *enh,
+static void verdict(struct chk *c, enum policy_decision d, int code, const char *enh,
 		    const char *reason)
 {
 	c->v.decision = d;
@@ -452,8 +447,8 @@ static void stage_av(struct chk *c)
 		av_part_label(&c->av, where, sizeof where);
 		char why[400];
 		snprintf(why, sizeof why, "Message rejected: virus found: %s in %s", c->av.signature, where);
-		verdict(c, CHK_REJECT, 554, "5.7.1", why);
-		policy_event(c, "reject", why, NULL);
+		verdict(c, PD_REJECT, 554, "5.7.1", why);
+		policy_event(c, PD_REJECT, why, NULL);
 		finish(c);
 		return;
 	}
@@ -675,11 +670,11 @@ static bool decide_auth(struct chk *c)
 		snprintf(why, sizeof why,
 			 "Unauthenticated email from %s is not accepted due to domain's DMARC policy",
 			 c->dm.from_domain);
-		verdict(c, CHK_REJECT, 550, "5.7.26", why);
+		verdict(c, PD_REJECT, 550, "5.7.26", why);
 		return true;
 	}
 	if (c->dmarc_ran && c->dm.result == DMARC_FAIL && c->dm.policy == DMARC_POLICY_QUARANTINE) {
-		verdict(c, CHK_DELIVER, 0, NULL, "DMARC policy quarantine: filed as junk");
+		verdict(c, PD_DELIVER, 0, NULL, "DMARC policy quarantine: filed as junk");
 		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
 	}
 	return false;
@@ -691,11 +686,11 @@ static bool decide_spam(struct chk *c)
 		return false;
 	switch (c->spam.action) {
 	case SPAM_REJECT:
-		verdict(c, CHK_REJECT, 554, "5.7.1", "Spam message rejected");
+		verdict(c, PD_REJECT, 554, "5.7.1", "Spam message rejected");
 		return true;
 	case SPAM_GREYLIST:
 		if (!seen_before(c)) {
-			verdict(c, CHK_GREYLIST, 451, "4.7.1", "Try again later");
+			verdict(c, PD_GREYLIST, 451, "4.7.1", "Try again later");
 			return true;
 		}
 		break;
@@ -710,7 +705,7 @@ static bool decide_spam(struct chk *c)
 		break;
 	}
 	if (c->spam.quarantine) {
-		verdict(c, CHK_QUARANTINE, 0, NULL, "spam score in the quarantine band");
+		verdict(c, PD_QUARANTINE, 0, NULL, "spam score in the quarantine band");
 		snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
 	}
 	return false;
@@ -721,20 +716,20 @@ static bool decide_spam(struct chk *c)
 static void decide(struct chk *c)
 {
 	snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
-	verdict(c, CHK_DELIVER, 0, NULL, "passed every check");
+	verdict(c, PD_DELIVER, 0, NULL, "passed every check");
 	if (decide_auth(c))
 		return;
 	if (!c->whitelisted && c->f->gatekeeper && approval(c)) {
 		/* Approved later: held like a snoozed message, released to the
 		 * inbox at the moment the recipient lets the sender in. */
-		verdict(c, CHK_SNOOZE, 0, NULL,
+		verdict(c, PD_SNOOZE, 0, NULL,
 			"the gatekeeper holds an unknown sender until the recipient approves it");
 		c->v.snooze_until = approval(c)->at;
 		c->held_for_approval = true;
 		return;
 	}
 	if (!c->whitelisted && c->f->gatekeeper) {
-		verdict(c, CHK_QUARANTINE, 0, NULL, "the gatekeeper holds senders that are not on the whitelist");
+		verdict(c, PD_QUARANTINE, 0, NULL, "the gatekeeper holds senders that are not on the whitelist");
 		snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
 		return;
 	}
@@ -742,21 +737,21 @@ static void decide(struct chk *c)
 		return;
 	const struct scn_rule *r = match_rule(c);
 	if (r && strcmp(r->action, "deny") == 0) {
-		verdict(c, CHK_DENY, 0, NULL, "a filter rule of the recipient denies it (accepted, then dropped)");
+		verdict(c, PD_DENY, 0, NULL, "a filter rule of the recipient denies it (accepted, then dropped)");
 		return;
 	}
 	if (r && strcmp(r->action, "forward") == 0) {
 		snprintf(c->v.forward, sizeof c->v.forward, "%s", r->forward);
 		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule forwards it to %s", r->forward);
 	}
-	if (r && strcmp(r->action, "folder") == 0 && c->v.decision == CHK_DELIVER) {
+	if (r && strcmp(r->action, "folder") == 0 && c->v.decision == PD_DELIVER) {
 		snprintf(c->v.folder, sizeof c->v.folder, "%s", r->folder);
 		c->v.flags = flag_bits(r);
 		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule files it in %s", r->folder);
 	}
 	int64_t until;
-	if (c->v.decision == CHK_DELIVER && snoozed(c, &until)) {
-		c->v.decision = CHK_SNOOZE;
+	if (c->v.decision == PD_DELIVER && snoozed(c, &until)) {
+		c->v.decision = PD_SNOOZE;
 		c->v.snooze_until = until;
 		snprintf(c->v.reason, sizeof c->v.reason, "outside the delivery window: held until it opens");
 	}
@@ -838,11 +833,11 @@ static void outbound_policy(struct chk *c)
 {
 	if (c->f->spam)
 		run_spam(c);
-	verdict(c, CHK_DELIVER, 0, NULL, "outbound check passed");
+	verdict(c, PD_DELIVER, 0, NULL, "outbound check passed");
 	if (c->spam_ran && c->spam.action == SPAM_REJECT)
-		verdict(c, CHK_REJECT, 554, "5.7.1",
+		verdict(c, PD_REJECT, 554, "5.7.1",
 			"Message rejected as spam by the outbound filter (it would harm our reputation)");
-	policy_event(c, chk_decision_name(c->v.decision), c->v.reason, NULL);
+	policy_event(c, c->v.decision, c->v.reason, NULL);
 	finish(c);
 }
 
@@ -855,19 +850,19 @@ static void stage_policy(struct chk *c)
 	c->whitelisted = listed(c->f->whitelist, c->f->nwhitelist, c->sender);
 	const struct scn_approval *ap = approval(c);
 	if (c->whitelisted) {
-		policy_event(c, "deliver", "the sender is whitelisted: spam checks are skipped", NULL);
+		policy_event(c, PD_DELIVER, "the sender is whitelisted: spam checks are skipped", NULL);
 	} else if (ap && ap->at <= c->sim->now) {
 		/* An approved sender is a known contact from then on. */
 		c->whitelisted = true;
-		policy_event(c, "deliver",
+		policy_event(c, PD_DELIVER,
 			     "the recipient approved this sender: like the whitelist, spam checks are skipped",
 			     NULL);
 	} else if (c->f->spam)
 		run_spam(c);
 	decide(c);
 	build_headers(c);
-	policy_event(c, c->held_for_approval ? "hold" : chk_decision_name(c->v.decision), c->v.reason,
-		     c->v.decision == CHK_DELIVER || c->v.decision == CHK_QUARANTINE ? c->v.folder
+	policy_event(c, c->held_for_approval ? PD_HOLD : c->v.decision, c->v.reason,
+		     c->v.decision == PD_DELIVER || c->v.decision == PD_QUARANTINE ? c->v.folder
 										: NULL);
 	finish(c);
 }

@@ -22,17 +22,16 @@
 struct host;
 struct chk;
 
-enum chk_decision { CHK_DELIVER, CHK_REJECT, CHK_DENY, CHK_QUARANTINE, CHK_SNOOZE, CHK_GREYLIST };
-const char *chk_decision_name(enum chk_decision d);
+/* The verdict's decision is the trace's policy decision (trace_kinds.h). */
 
 struct chk_verdict {
-	enum chk_decision decision;
+	enum policy_decision decision;
 	struct smtp_reply reply;    /* for reject / greylist */
 	char reason[300];
 	char folder[64];            /* INBOX, Junk, Quarantine, or a rule's folder */
 	unsigned flags;             /* MFLAG_* set on the stored copy */
 	char forward[256];          /* a rule forwards the message here */
-	int64_t snooze_until;       /* simulated time, CHK_SNOOZE */
+	int64_t snooze_until;       /* simulated time, PD_SNOOZE */
 	struct strbuf headers;      /* "Name: value\r\n" lines to prepend, in order */
 	char subject_prefix[32];    /* rewrite_subject */
 };

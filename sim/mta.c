@@ -137,7 +137,7 @@ static void in_retire(struct smtp_in *s)
 static void in_send_line(void *ud, const char *line)
 {
 	struct smtp_in *s = ud;
-	net_send_line(s->c, SIDE_SERVER, "smtp.send", line);
+	net_send_line(s->c, SIDE_SERVER, TK_SMTP_SEND, line);
 }
 
 static void in_close(void *ud)
@@ -185,7 +185,7 @@ static void in_message_done(void *ud)
 	struct smtp_reply r;
 	struct msg_in *mi = s->held;
 	s->held = NULL;
-	if (v->decision == CHK_REJECT || v->decision == CHK_GREYLIST)
+	if (v->decision == PD_REJECT || v->decision == PD_GREYLIST)
 		r = v->reply;
 	else
 		queue_message(s->m, mi, s, v, &r);
@@ -238,13 +238,14 @@ const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt)
 	return NULL;
 }
 
-void mta_policy_event(struct mta *m, const char *decision, const char *rcpt, const char *reason)
+void mta_policy_event(struct mta *m, enum policy_decision decision, const char *rcpt,
+		      const char *reason)
 {
-	trace_begin(m->sim->trace, m->sim->now, "policy.decision");
+	trace_begin(m->sim->trace, m->sim->now, TK_POLICY_DECISION);
 	trace_node(m->sim->trace, m->host->name);
 	if (rcpt)
 		trace_rcpt(m->sim->trace, rcpt);
-	trace_str(m->sim->trace, "decision", decision);
+	trace_str(m->sim->trace, "decision", policy_decision_name(decision));
 	trace_str(m->sim->trace, "reason", reason);
 	trace_end(m->sim->trace);
 }
@@ -326,7 +327,7 @@ static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const cha
 		 * users, or for domains we are a backup MX for. */
 		smtp_reply_set(reply, 554, "5.7.1", "<%s>: Relay access denied", rcpt);
 	if (reply->code >= 400) {
-		mta_policy_event(m, "reject", rcpt, reply->text);
+		mta_policy_event(m, PD_REJECT, rcpt, reply->text);
 		return;
 	}
 	int64_t wait;
@@ -336,7 +337,7 @@ static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const cha
 		snprintf(why, sizeof why, "first time this (IP, sender, recipient) is seen: try again "
 					 "in %" PRId64 " s",
 			 (wait + 999999) / 1000000);
-		mta_policy_event(m, "greylist", rcpt, why);
+		mta_policy_event(m, PD_GREYLIST, rcpt, why);
 		smtp_reply_set(reply, 451, "4.7.1",
 			       "<%s>: Recipient address rejected: Greylisted, try again in %" PRId64
 			       " seconds",
@@ -358,7 +359,7 @@ static bool accept_postmaster(struct smtp_in *s, const char *rcpt)
 	char why[400];
 	snprintf(why, sizeof why, "postmaster is always accepted (RFC 5321 section 4.5.1); it reaches %s",
 		 u->address);
-	mta_policy_event(m, "deliver", rcpt, why);
+	mta_policy_event(m, PD_DELIVER, rcpt, why);
 	return true;
 }
 
@@ -379,7 +380,7 @@ static void check_rate(struct smtp_in *s, struct smtp_reply *reply)
 	char why[160];
 	snprintf(why, sizeof why, "%d messages from %s within %" PRId64 " s", n, s->c->cli->ip,
 		 m->cfg->rate_window / 1000000);
-	mta_policy_event(m, "defer", NULL, why);
+	mta_policy_event(m, PD_DEFER, NULL, why);
 	smtp_reply_set(reply, 451, "4.7.0", "Rate limit exceeded: %s, try again later", why);
 }
 
@@ -533,7 +534,7 @@ static void tamper(struct mta *m, struct qentry *q)
 	free(q->data);
 	q->len = out.len;
 	q->data = sb_steal(&out);
-	mta_policy_event(m, "tamper", NULL, strcmp(what, "body") == 0 ? "appended a footer to the body"
+	mta_policy_event(m, PD_TAMPER, NULL, strcmp(what, "body") == 0 ? "appended a footer to the body"
 								   : "tagged the Subject: with [list]");
 }
 
@@ -568,7 +569,7 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 	char err[256];
 	struct dkim_key *k = dkim_key_load_pem(d->key_pem, err, sizeof err);
 	if (!k) {
-		mta_policy_event(m, "defer", NULL, err);
+		mta_policy_event(m, PD_DEFER, NULL, err);
 		return;
 	}
 	bool relaxed_h = strncmp(d->canon, "relaxed/", 8) == 0;
@@ -646,9 +647,9 @@ static void apply_verdict(struct mta *m, struct qentry *q, const struct chk_verd
 		subject_prefix(m, q, v->subject_prefix);
 	snprintf(q->folder, sizeof q->folder, "%s", v->folder[0] ? v->folder : "INBOX");
 	q->flags = v->flags;
-	q->deny = v->decision == CHK_DENY;
-	q->quarantine = v->decision == CHK_QUARANTINE;
-	q->not_before = v->decision == CHK_SNOOZE ? v->snooze_until : 0;
+	q->deny = v->decision == PD_DENY;
+	q->quarantine = v->decision == PD_QUARANTINE;
+	q->not_before = v->decision == PD_SNOOZE ? v->snooze_until : 0;
 	if (v->forward[0])
 		q->forward = xstrdup(v->forward);
 }

@@ -105,7 +105,7 @@ static void arm(struct append_job *j)
 static void ic_send_line(void *ud, const char *line)
 {
 	struct append_job *j = ud;
-	net_send_line(j->c, SIDE_CLIENT, "imap.send", line);
+	net_send_line(j->c, SIDE_CLIENT, TK_IMAP_SEND, line);
 }
 
 static void ic_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
@@ -114,7 +114,7 @@ static void ic_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
 	char subj[256] = "", sum[300];
 	msg_header(j->q->data, j->q->len, "Subject", subj, sizeof subj);
 	snprintf(sum, sizeof sum, "APPEND to %s: %s", j->folder, subj);
-	net_send_block(j->c, SIDE_CLIENT, "imap.data", bytes, len, nlines, sum, j->q->tag);
+	net_send_block(j->c, SIDE_CLIENT, TK_IMAP_DATA, bytes, len, nlines, sum, j->q->tag);
 }
 
 static void ic_start_tls(void *ud)
@@ -253,7 +253,7 @@ void mta_append_start(struct qentry *q, size_t i, const struct scn_user *target,
 	char why[600];
 	snprintf(why, sizeof why, "deliver %s by IMAP APPEND into %s of %s at %s", q->r[i].addr,
 		 j->folder, target->address, server);
-	mta_policy_event(m, "deliver", q->r[i].addr, why);
+	mta_policy_event(m, PD_DELIVER, q->r[i].addr, why);
 	if (!m->host->resolver) {
 		job_fail(j, "4.3.0", "no resolver configured");
 		return;

@@ -95,14 +95,15 @@ bool mta_is_local_domain(const struct mta *m, const char *domain);
 /* rcpt is ours to deliver: one of our domains, or a bare <postmaster>. */
 bool mta_is_local_rcpt(const struct mta *m, const char *rcpt);
 const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt);
-void mta_policy_event(struct mta *m, const char *decision, const char *rcpt, const char *reason);
+void mta_policy_event(struct mta *m, enum policy_decision decision, const char *rcpt,
+		      const char *reason);
 
 /* queue entries (mta_queue.c) */
 struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
 			const char *data, size_t len, const char *tag);
 void mtaq_free(struct qentry *q);
 void mtaq_enqueue(struct mta *m, struct qentry *q);
-void mtaq_trace(struct mta *m, struct qentry *q, const char *kind, const char *rcpt);
+void mtaq_trace(struct mta *m, struct qentry *q, enum trace_kind kind, const char *rcpt);
 void mtaq_header(struct mta *m, const char *tag, const char *name, const char *value);
 /* Step recipient i to state to; a step the state machine does not allow
  * is a bug and aborts. */

@@ -113,7 +113,7 @@ static void route_event(struct job *j, const struct dns_answer *ans)
 		v[i] = pref >= 0 ? xasprintf("%d %s.", pref, j->mx[i])
 				 : xasprintf("0 %s. (implicit MX)", j->mx[i]);
 	}
-	mtaq_trace(m, j->q, "route.mx", NULL);
+	mtaq_trace(m, j->q, TK_ROUTE_MX, NULL);
 	trace_str(m->sim->trace, "domain", j->domain);
 	trace_strv(m->sim->trace, "mx", (const char *const *)v, j->nmx);
 	trace_end(m->sim->trace);
@@ -223,7 +223,7 @@ void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr
 	j->ridx = ridx;
 	j->nr = nr;
 	q->active_jobs++;
-	mtaq_trace(m, q, "queue.attempt", NULL);
+	mtaq_trace(m, q, TK_QUEUE_ATTEMPT, NULL);
 	trace_int(m->sim->trace, "attempt", q->attempts);
 	trace_str(m->sim->trace, "domain", domain);
 	trace_end(m->sim->trace);
@@ -265,7 +265,7 @@ static void job_next_mx(struct job *j)
 static void sess_send_line(void *ud, const char *line)
 {
 	struct job *j = ud;
-	net_send_line(j->c, SIDE_CLIENT, "smtp.send", line);
+	net_send_line(j->c, SIDE_CLIENT, TK_SMTP_SEND, line);
 }
 
 static void sess_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
@@ -275,7 +275,7 @@ static void sess_send_data(void *ud, const char *bytes, size_t len, size_t nline
 	msg_header(j->q->data, j->q->len, "Subject", subj, sizeof subj);
 	char sum[300];
 	snprintf(sum, sizeof sum, "Subject: %s", subj);
-	net_send_block(j->c, SIDE_CLIENT, "smtp.data", bytes, len, nlines, sum, j->q->tag);
+	net_send_block(j->c, SIDE_CLIENT, TK_SMTP_DATA, bytes, len, nlines, sum, j->q->tag);
 }
 
 static void sess_start_tls(void *ud)
@@ -398,7 +398,7 @@ static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
 		j->nres = 0;
 		j->session_done = j->try_next = j->retry_plain = false;
 		j->plaintext = true;
-		mta_policy_event(j->q->m, "defer", NULL,
+		mta_policy_event(j->q->m, PD_DEFER, NULL,
 			     "TLS handshake failed; opportunistic TLS retries the same host in plaintext");
 		job_connect(j, j->ip);
 		return;

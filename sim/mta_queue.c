@@ -52,7 +52,7 @@ long mta_queued(const struct mta *m)
 	return n;
 }
 
-void mtaq_trace(struct mta *m, struct qentry *q, const char *kind, const char *rcpt)
+void mtaq_trace(struct mta *m, struct qentry *q, enum trace_kind kind, const char *rcpt)
 {
 	trace_begin(m->sim->trace, m->sim->now, kind);
 	trace_node(m->sim->trace, m->host->name);
@@ -65,7 +65,7 @@ void mtaq_trace(struct mta *m, struct qentry *q, const char *kind, const char *r
 
 void mtaq_header(struct mta *m, const char *tag, const char *name, const char *value)
 {
-	trace_begin(m->sim->trace, m->sim->now, "msg.header");
+	trace_begin(m->sim->trace, m->sim->now, TK_MSG_HEADER);
 	trace_node(m->sim->trace, m->host->name);
 	trace_msg(m->sim->trace, tag);
 	trace_str(m->sim->trace, "name", name);
@@ -100,7 +100,7 @@ struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rc
 
 void mtaq_enqueue(struct mta *m, struct qentry *q)
 {
-	mtaq_trace(m, q, "queue.enter", NULL);
+	mtaq_trace(m, q, TK_QUEUE_ENTER, NULL);
 	trace_str(m->sim->trace, "from", q->sender);
 	const char **v = xcalloc(q->nr, sizeof *v);
 	for (size_t i = 0; i < q->nr; i++)
@@ -177,7 +177,7 @@ static void dsn_event(struct mta *m, struct qentry *q, const char *dsn_tag, cons
 		      const struct dsn_rcpt *v, size_t n)
 {
 	struct sim *sim = m->sim;
-	trace_begin(sim->trace, sim->now, "dsn.create");
+	trace_begin(sim->trace, sim->now, TK_DSN_CREATE);
 	trace_node(sim->trace, m->host->name);
 	trace_msg(sim->trace, q->tag);
 	trace_str(sim->trace, "dsn_msg", dsn_tag);
@@ -251,7 +251,7 @@ static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 		goto out;
 	if (!q->sender[0]) {
 		/* RFC 5321 §4.5.5 / §6.1: never a report about a report. */
-		mta_policy_event(m, "discard", NULL,
+		mta_policy_event(m, PD_DISCARD, NULL,
 				 "no DSN for a message sent with the null sender <> (it is itself a bounce)");
 		goto out;
 	}
@@ -308,7 +308,7 @@ static void trace_deferrals(struct mta *m, struct qentry *q, int64_t next)
 			continue;
 		char reason[1000];
 		oc_reason(&q->r[i].last, reason, sizeof reason);
-		mtaq_trace(m, q, "queue.defer", q->r[i].addr);
+		mtaq_trace(m, q, TK_QUEUE_DEFER, q->r[i].addr);
 		trace_str(sim->trace, "status", q->r[i].last.status);
 		trace_str(sim->trace, "class", "soft");
 		trace_str(sim->trace, "reason", reason);
@@ -340,7 +340,7 @@ void mtaq_attempt_finished(struct mta *m, struct qentry *q)
 			&interval)) {
 		/* Give up: the last temporary reason becomes the bounce (Postfix
 		 * "status=expired, returned to sender"). */
-		mtaq_trace(m, q, "queue.expire", NULL);
+		mtaq_trace(m, q, TK_QUEUE_EXPIRE, NULL);
 		trace_time(sim->trace, "age", sim->now - q->arrival);
 		trace_end(sim->trace);
 		for (size_t i = 0; i < q->nr; i++) {
@@ -385,7 +385,7 @@ static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *
 	oc_local(&o, OC_OK, "2.0.0", "%s%s to %s%s%s", why_prefix, q->r[i].addr, to,
 		 strcmp(sender, q->sender) ? ", envelope sender rewritten (SRS) to " : "",
 		 strcmp(sender, q->sender) ? sender : "");
-	mta_policy_event(m, "forward", q->r[i].addr, o.text);
+	mta_policy_event(m, PD_FORWARD, q->r[i].addr, o.text);
 	struct qentry *f = mtaq_new(m, sender, &to, 1, q->data, q->len, q->tag);
 	f->report = q->report;
 	/* Original-Recipient of any later DSN: the address the sender used. */
@@ -459,7 +459,7 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 	struct stored_msg *sm = mbox_store(u, folder, copy.data, copy.len, sim->now,
 					   sim->epoch_unix_us + sim->now, q->tag);
 	sm->flags = q->flags;
-	trace_begin(sim->trace, sim->now, "mailbox.store");
+	trace_begin(sim->trace, sim->now, TK_MAILBOX_STORE);
 	trace_node(sim->trace, m->host->name);
 	trace_msg(sim->trace, q->tag);
 	trace_rcpt(sim->trace, r->addr);

@@ -53,7 +53,7 @@ static void sub_finish(struct submission *s)
 static void sub_send_line(void *ud, const char *line)
 {
 	struct submission *s = ud;
-	net_send_line(s->c, SIDE_CLIENT, "smtp.send", line);
+	net_send_line(s->c, SIDE_CLIENT, TK_SMTP_SEND, line);
 }
 
 static void sub_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
@@ -63,7 +63,7 @@ static void sub_send_data(void *ud, const char *bytes, size_t len, size_t nlines
 	char sum[300];
 	const char *subj = s->spec->subject;
 	snprintf(sum, sizeof sum, "Subject: %.*s", (int)utf8_prefix(subj, sizeof sum - 10), subj);
-	net_send_block(s->c, SIDE_CLIENT, "smtp.data", bytes, len, nlines, sum, s->spec->id);
+	net_send_block(s->c, SIDE_CLIENT, TK_SMTP_DATA, bytes, len, nlines, sum, s->spec->id);
 }
 
 static void sub_start_tls(void *ud)
@@ -204,7 +204,7 @@ static void compose(struct mua *m, const struct scn_message *spec, struct strbuf
 static void trace_compose(struct mua *m, const struct scn_message *spec, const struct strbuf *d)
 {
 	struct sim *sim = m->sim;
-	trace_begin(sim->trace, sim->now, "msg.compose");
+	trace_begin(sim->trace, sim->now, TK_MSG_COMPOSE);
 	trace_node(sim->trace, m->host->name);
 	trace_msg(sim->trace, spec->id);
 	trace_str(sim->trace, "from", spec->from);
@@ -221,7 +221,7 @@ static void trace_compose(struct mua *m, const struct scn_message *spec, const s
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		if (!msg_header(d->data, d->len, names[i], v, d->len + 1))
 			continue;
-		trace_begin(sim->trace, sim->now, "msg.header");
+		trace_begin(sim->trace, sim->now, TK_MSG_HEADER);
 		trace_node(sim->trace, m->host->name);
 		trace_msg(sim->trace, spec->id);
 		trace_str(sim->trace, "name", names[i]);
@@ -306,13 +306,13 @@ static void fetch_finish(struct fetch *f)
 static void fetch_send_line(void *ud, const char *line)
 {
 	struct fetch *f = ud;
-	net_send_line(f->c, SIDE_CLIENT, f->imap ? "imap.send" : "pop3.send", line);
+	net_send_line(f->c, SIDE_CLIENT, f->imap ? TK_IMAP_SEND : TK_POP3_SEND, line);
 }
 
 static void fetch_event(struct fetch *f, bool ok, size_t n, const char *why)
 {
 	struct sim *sim = f->m->sim;
-	trace_begin(sim->trace, sim->now, "mailbox.fetch");
+	trace_begin(sim->trace, sim->now, TK_MAILBOX_FETCH);
 	trace_node(sim->trace, f->m->host->name);
 	trace_peer(sim->trace, f->m->cfg->fetch.server);
 	trace_str(sim->trace, "user", f->m->user->address);

@@ -231,7 +231,7 @@ static void packet_free(struct packet *p)
 	free(p);
 }
 
-static void trace_conn_event(struct conn *c, const char *kind, struct host *node, const char *peer)
+static void trace_conn_event(struct conn *c, enum trace_kind kind, struct host *node, const char *peer)
 {
 	struct sim *sim = c->sim;
 	trace_begin(sim->trace, sim->now, kind);
@@ -247,7 +247,7 @@ static void trace_conn_event(struct conn *c, const char *kind, struct host *node
 static void ev_fail(struct sim *sim, void *ctx, uint64_t why)
 {
 	struct conn *c = ctx;
-	const char *kind = why == NET_REFUSED ? "net.refused" : "net.timeout";
+	enum trace_kind kind = why == NET_REFUSED ? TK_NET_REFUSED : TK_NET_TIMEOUT;
 	trace_conn_event(c, kind, c->cli, net_ip_name(sim, c->dst_ip));
 	c->open[SIDE_CLIENT] = false;
 	if (c->ops[SIDE_CLIENT]->failed)
@@ -292,7 +292,7 @@ static void ev_syn(struct sim *sim, void *ctx, uint64_t arg)
 	}
 	c->srv = dst;
 	c->open[SIDE_SERVER] = true;
-	trace_conn_event(c, "net.accept", dst, c->cli->name);
+	trace_conn_event(c, TK_NET_ACCEPT, dst, c->cli->name);
 	/* The SYN-ACK is on its way before the server can say anything, so
 	 * "connected" reaches the client ahead of any greeting. */
 	c->last_arrival[SIDE_CLIENT] = sim->now + lat;
@@ -324,7 +324,7 @@ struct conn *net_connect(struct sim *sim, struct host *from, const char *ip, int
 	struct conn *c = conn_new(sim, from, ip, port);
 	c->ops[SIDE_CLIENT] = ops;
 	c->ctx[SIDE_CLIENT] = ctx;
-	trace_conn_event(c, "net.connect", from, net_ip_name(sim, ip));
+	trace_conn_event(c, TK_NET_CONNECT, from, net_ip_name(sim, ip));
 	struct host *dst = sim_host_by_ip(sim, ip);
 	sim_after(sim, net_latency(sim->net, from, dst), ev_syn, c, 0);
 	return c;
@@ -343,8 +343,8 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
 	c->open[SIDE_SERVER] = true;
 	c->established = true;
 	c->external = true;
-	trace_conn_event(c, "net.connect", from, srv->name);
-	trace_conn_event(c, "net.accept", srv, from->name);
+	trace_conn_event(c, TK_NET_CONNECT, from, srv->name);
+	trace_conn_event(c, TK_NET_ACCEPT, srv, from->name);
 	l->accept(l->ctx, c);
 	return c;
 }
@@ -403,7 +403,7 @@ void net_close(struct conn *c, enum conn_side from)
 		return;
 	c->open[from] = false;
 	struct host *other = side_host(c, conn_other(from));
-	trace_conn_event(c, "net.close", side_host(c, from),
+	trace_conn_event(c, TK_NET_CLOSE, side_host(c, from),
 			 other ? other->name : net_ip_name(c->sim, c->dst_ip));
 	if (c->established || from == SIDE_SERVER)
 		sim_at(c->sim, arrival_time(c, conn_other(from)), ev_closed, c,
@@ -414,7 +414,7 @@ static void ev_tls_done(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct conn *c = ctx;
 	bool ok = !c->srv->tls_broken;
-	trace_begin(sim->trace, sim->now, ok ? "tls.ok" : "tls.fail");
+	trace_begin(sim->trace, sim->now, ok ? TK_TLS_OK : TK_TLS_FAIL);
 	trace_node(sim->trace, c->cli->name);
 	trace_peer(sim->trace, c->srv->name);
 	trace_conn(sim->trace, c->id);
@@ -430,7 +430,7 @@ static void ev_tls_done(struct sim *sim, void *ctx, uint64_t arg)
 void net_tls_start(struct conn *c)
 {
 	struct sim *sim = c->sim;
-	trace_begin(sim->trace, sim->now, "tls.start");
+	trace_begin(sim->trace, sim->now, TK_TLS_START);
 	trace_node(sim->trace, c->cli->name);
 	trace_peer(sim->trace, c->srv->name);
 	trace_conn(sim->trace, c->id);
@@ -476,7 +476,7 @@ void net_dgram_send(struct sim *sim, struct host *from, int from_port, const cha
 
 /* --- protocol lines -------------------------------------------------------- */
 
-static void trace_wire(struct conn *c, enum conn_side from, const char *kind)
+static void trace_wire(struct conn *c, enum conn_side from, enum trace_kind kind)
 {
 	struct sim *sim = c->sim;
 	struct host *src = side_host(c, from), *dst = side_host(c, conn_other(from));
@@ -487,7 +487,7 @@ static void trace_wire(struct conn *c, enum conn_side from, const char *kind)
 	trace_str(sim->trace, "dir", from == SIDE_CLIENT ? "c2s" : "s2c");
 }
 
-void net_send_line(struct conn *c, enum conn_side from, const char *kind, const char *line)
+void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line)
 {
 	trace_wire(c, from, kind);
 	trace_str(c->sim->trace, "line", line);
@@ -502,7 +502,7 @@ void net_send_line(struct conn *c, enum conn_side from, const char *kind, const 
 	free(buf);
 }
 
-void net_send_block(struct conn *c, enum conn_side from, const char *kind, const char *bytes,
+void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
 		    size_t len, size_t nlines, const char *summary, const char *msg_tag)
 {
 	trace_wire(c, from, kind);

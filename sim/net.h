@@ -134,10 +134,10 @@ enum conn_side conn_other(enum conn_side s);
 
 /* Send one protocol line (CRLF appended on the wire) and write it to the
  * trace as `kind` (smtp.send, imap.send, pop3.send) with dir and line. */
-void net_send_line(struct conn *c, enum conn_side from, const char *kind, const char *line);
+void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line);
 /* Send a message body as one chunk, traced as one `kind` event (smtp.data,
  * imap.data, pop3.data) with bytes, lines and a summary. */
-void net_send_block(struct conn *c, enum conn_side from, const char *kind, const char *bytes,
+void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
 		    size_t len, size_t nlines, const char *summary, const char *msg_tag);
 
 #endif

@@ -63,19 +63,19 @@ const char *oc_diag_type(const struct outcome *o)
 
 static const struct {
 	const char *name;    /* the ledger's column */
-	const char *kind;    /* the trace event */
+	enum trace_kind kind; /* the trace event */
 	const char *result;  /* queue.done result, or NULL for a bounce class */
 } fates[] = {
-	[FATE_INBOX] = {"inbox", "queue.done", "delivered"},
-	[FATE_FILED] = {"filed", "queue.done", "filed"},
-	[FATE_JUNK] = {"junk", "queue.done", "junk"},
-	[FATE_QUARANTINE] = {"quarantine", "queue.done", "quarantined"},
-	[FATE_BOUNCED] = {"bounced", "queue.bounce", NULL},
-	[FATE_REJECTED] = {"rejected", "queue.bounce", NULL},
-	[FATE_DROPPED] = {"dropped", "queue.done", "dropped"},
-	[FATE_SUPPRESSED] = {"suppressed", "queue.bounce", NULL},
-	[FATE_RELAYED] = {"relayed", "queue.done", "relayed"},
-	[FATE_FORWARDED] = {"forwarded", "queue.done", "forwarded"},
+	[FATE_INBOX] = {"inbox", TK_QUEUE_DONE, "delivered"},
+	[FATE_FILED] = {"filed", TK_QUEUE_DONE, "filed"},
+	[FATE_JUNK] = {"junk", TK_QUEUE_DONE, "junk"},
+	[FATE_QUARANTINE] = {"quarantine", TK_QUEUE_DONE, "quarantined"},
+	[FATE_BOUNCED] = {"bounced", TK_QUEUE_BOUNCE, NULL},
+	[FATE_REJECTED] = {"rejected", TK_QUEUE_BOUNCE, NULL},
+	[FATE_DROPPED] = {"dropped", TK_QUEUE_DONE, "dropped"},
+	[FATE_SUPPRESSED] = {"suppressed", TK_QUEUE_BOUNCE, NULL},
+	[FATE_RELAYED] = {"relayed", TK_QUEUE_DONE, "relayed"},
+	[FATE_FORWARDED] = {"forwarded", TK_QUEUE_DONE, "forwarded"},
 };
 
 const char *fate_name(enum fate f)

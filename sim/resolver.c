@@ -136,7 +136,7 @@ static void send_query(struct query *q)
 	m.qtype = q->qtype;
 	uint8_t buf[512];
 	size_t len = dns_msg_encode(&m, buf, sizeof buf);
-	trace_begin(sim->trace, sim->now, "dns.query");
+	trace_begin(sim->trace, sim->now, TK_DNS_QUERY);
 	trace_node(sim->trace, r->host->name);
 	trace_peer(sim->trace, net_ip_name(sim, r->server_ip));
 	trace_str(sim->trace, "qname", q->qname);
@@ -152,7 +152,7 @@ static void ev_timeout(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct query *q = ctx;
 	struct resolver *r = q->r;
-	trace_begin(sim->trace, sim->now, "dns.timeout");
+	trace_begin(sim->trace, sim->now, TK_DNS_TIMEOUT);
 	trace_node(sim->trace, r->host->name);
 	trace_peer(sim->trace, net_ip_name(sim, r->server_ip));
 	trace_str(sim->trace, "qname", q->qname);
@@ -180,7 +180,7 @@ void resolver_query(struct resolver *r, const char *qname, enum dns_type qtype, 
 	r->pending = q;
 	uint32_t ttl;
 	if (dns_cache_get(r->cache, q->qname, qtype, sim->now, &q->ans, &ttl)) {
-		trace_begin(sim->trace, sim->now, "dns.cache");
+		trace_begin(sim->trace, sim->now, TK_DNS_CACHE);
 		trace_node(sim->trace, r->host->name);
 		trace_str(sim->trace, "qname", q->qname);
 		trace_str(sim->trace, "qtype", dns_type_name(qtype));
@@ -274,7 +274,7 @@ static void dnsd_recv(void *ctx, struct host *to, const char *from_ip, int from_
 	a.rcode = a.ans.rcode;
 	uint8_t buf[4096];
 	size_t n = dns_msg_encode(&a, buf, sizeof buf);
-	trace_begin(sim->trace, sim->now, "dns.answer");
+	trace_begin(sim->trace, sim->now, TK_DNS_ANSWER);
 	trace_node(sim->trace, d->host->name);
 	trace_peer(sim->trace, net_ip_name(sim, from_ip));
 	trace_str(sim->trace, "qname", q.qname);

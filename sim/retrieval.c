@@ -122,7 +122,7 @@ static void st_expunged(void *ud, const char *folder)
 {
 	struct rsession *s = ud;
 	struct trace *tr = s->l->sim->trace;
-	trace_begin(tr, s->l->sim->now, "mailbox.expunge");
+	trace_begin(tr, s->l->sim->now, TK_MAILBOX_EXPUNGE);
 	trace_node(tr, s->c->srv->name);
 	trace_peer(tr, s->c->cli->name);
 	trace_conn(tr, s->c->id);
@@ -166,7 +166,7 @@ static bool st_append(void *ud, const char *folder, const char *data, size_t len
 	m->flags = flags;
 	*uid = m->uid;
 	/* Stored here, by IMAP: the same event as a local delivery. */
-	trace_begin(sim->trace, sim->now, "mailbox.store");
+	trace_begin(sim->trace, sim->now, TK_MAILBOX_STORE);
 	trace_node(sim->trace, s->l->ms->hostname);
 	trace_msg(sim->trace, tag);
 	trace_rcpt(sim->trace, s->user->address);
@@ -207,9 +207,9 @@ static const struct mstore_ops store_ops = {
 
 /* ---- connection glue ---------------------------------------------------------- */
 
-static const char *kind_line(const struct rsession *s)
+static enum trace_kind kind_line(const struct rsession *s)
 {
-	return s->l->imap ? "imap.send" : "pop3.send";
+	return s->l->imap ? TK_IMAP_SEND : TK_POP3_SEND;
 }
 
 static void rs_free_ev(struct sim *sim, void *ctx, uint64_t arg)
@@ -250,7 +250,7 @@ static void rs_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
 {
 	struct rsession *s = ud;
 	const char *tag = sim_tag_find(s->l->sim, bytes, len);
-	net_send_block(s->c, SIDE_SERVER, s->l->imap ? "imap.data" : "pop3.data", bytes, len, nlines,
+	net_send_block(s->c, SIDE_SERVER, s->l->imap ? TK_IMAP_DATA : TK_POP3_DATA, bytes, len, nlines,
 		       "message", tag);
 }
 

@@ -9,6 +9,7 @@
  * the author meant) are collected with the same positions and handed to
  * the caller with the scenario (scenario.warnings). */
 #include "scenario.h"
+#include "trace_kinds.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -1140,21 +1141,26 @@ static const struct key_spec narration_keys[] = {
 	{"text", JT_STR, true},   {"every", JT_BOOL, false},
 };
 
-static const char *const narration_kinds[] = {
-	"sim.start", "msg.compose", "msg.header", "dns.query", "dns.answer", "dns.cache",
-	"dns.timeout", "net.connect", "net.accept", "net.refused", "net.timeout", "net.close",
-	"tls.start", "tls.ok", "tls.fail", "smtp.send", "smtp.data", "imap.send", "pop3.send",
-	"pop3.data", "imap.data", "route.mx", "queue.enter", "queue.attempt", "queue.defer",
-	"queue.bounce", "queue.done", "queue.expire", "mailbox.store", "mailbox.fetch", "mailbox.expunge",
-	"dsn.create", "policy.decision", "filter.check", "fault.start", "fault.end", "sim.end",
-	NULL};
+/* Every kind of the trace vocabulary but narrate itself, NULL-ended. */
+static const char *const *narration_kinds(void)
+{
+	static const char *names[TK_COUNT + 1];
+	if (!names[0]) {
+		size_t n = 0;
+		for (int k = 0; k < TK_COUNT; k++)
+			if (k != TK_NARRATE)
+				names[n++] = trace_kind_name((enum trace_kind)k);
+		names[n] = NULL;
+	}
+	return names;
+}
 
 static void load_narration(struct ld *ld, const cJSON *o, const char *jpath,
 			   struct scn_narration *n)
 {
 	if (!check_object(ld, o, jpath, narration_keys, ARRAY_LEN(narration_keys)))
 		return;
-	check_enum_key(ld, o, "before", jpath, narration_kinds);
+	check_enum_key(ld, o, "before", jpath, narration_kinds());
 	n->before = get_str(o, "before", "");
 	n->node = get_str(o, "node", NULL);
 	n->match = get_str(o, "match", NULL);

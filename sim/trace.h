@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "trace_kinds.h"
 #include "util.h"
 
 enum trace_ftype { TF_STR, TF_INT, TF_BOOL, TF_STRV, TF_TIME };
@@ -36,7 +37,8 @@ struct trace;
 struct trace_event {
 	int64_t t;
 	uint64_t seq;
-	const char *kind;        /* static string */
+	enum trace_kind id;      /* the vocabulary's kind (trace_kinds.h) */
+	const char *kind;        /* its name, from the table */
 	char *node, *peer, *msg, *rcpt;   /* owned, may be NULL */
 	long conn;               /* -1 when absent */
 	struct trace_field *f;   /* owned */
@@ -53,9 +55,14 @@ void trace_set_jsonl(struct trace *tr, FILE *f);       /* not owned */
 void trace_set_transcript(struct trace *tr, FILE *f);  /* not owned */
 void trace_set_buffer(struct trace *tr, struct strbuf *sb); /* JSONL into memory; not owned */
 void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud);
+/* Only for tests of the writer itself: accept fields the kind does not
+ * declare. The simulator never sets it. */
+void trace_set_loose(struct trace *tr, bool loose);
 uint64_t trace_count(const struct trace *tr);
 
-void trace_begin(struct trace *tr, int64_t t, const char *kind);
+/* Fields added after this must be ones the kind declares
+ * (trace_kinds.h); anything else aborts: an undeclared field is our bug. */
+void trace_begin(struct trace *tr, int64_t t, enum trace_kind kind);
 void trace_node(struct trace *tr, const char *node);
 void trace_peer(struct trace *tr, const char *peer);
 void trace_conn(struct trace *tr, long conn);

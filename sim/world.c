@@ -98,18 +98,18 @@ static void describe_fault(const struct scn_fault *f, char *out, size_t cap)
 	}
 }
 
-static void fault_event(struct world *w, const struct scn_fault *f, const char *kind)
+static void fault_event(struct world *w, const struct scn_fault *f, enum trace_kind kind)
 {
 	struct sim *sim = w->sim;
 	char d[600], desc[560];
 	describe_fault(f, desc, sizeof desc);
-	bool end = strcmp(kind, "fault.end") == 0;
+	bool end = kind == TK_FAULT_END;
 	snprintf(d, sizeof d, "%s%s", end ? "over: " : "", desc);
 	trace_begin(sim->trace, sim->now, kind);
 	trace_node(sim->trace, f->host ? f->host : (f->a ? f->a : NULL));
 	trace_str(sim->trace, "fault", fault_kinds[f->type]);
 	trace_str(sim->trace, "summary", d);
-	if (f->until >= 0 && strcmp(kind, "fault.start") == 0)
+	if (f->until >= 0 && kind == TK_FAULT_START)
 		trace_time(sim->trace, "until", f->until);
 	trace_end(sim->trace);
 }
@@ -165,7 +165,7 @@ static void fault_apply(struct fault_run *r, bool on)
 static void ev_fault_start(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct fault_run *r = ctx;
-	fault_event(r->w, r->f, "fault.start");
+	fault_event(r->w, r->f, TK_FAULT_START);
 	fault_apply(r, true);
 }
 
@@ -173,7 +173,7 @@ static void ev_fault_end(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct fault_run *r = ctx;
 	fault_apply(r, false);
-	fault_event(r->w, r->f, "fault.end");
+	fault_event(r->w, r->f, TK_FAULT_END);
 }
 
 static void schedule_faults(struct world *w)
@@ -347,7 +347,7 @@ void world_trace_end(struct world *w)
 	struct sim *sim = w->sim;
 	struct world_summary s;
 	world_summary(w, &s);
-	trace_begin(sim->trace, sim->now, "sim.end");
+	trace_begin(sim->trace, sim->now, TK_SIM_END);
 	trace_int(sim->trace, "messages", s.messages);
 	trace_int(sim->trace, "recipients", s.rcpts);
 	for (int f = 0; f < FATE_NFINAL; f++)
@@ -365,7 +365,7 @@ void world_run(struct world *w, int64_t t_end_us)
 	const struct scenario *scn = w->scn;
 	char start[64];
 	rfc5322_date(scn->start_unix_us, 0, start, sizeof start);
-	trace_begin(sim->trace, sim->now, "sim.start");
+	trace_begin(sim->trace, sim->now, TK_SIM_START);
 	trace_str(sim->trace, "scenario", scn->name);
 	trace_str(sim->trace, "title", scn->title);
 	trace_int(sim->trace, "seed", (int64_t)w->seed);

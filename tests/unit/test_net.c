@@ -101,7 +101,7 @@ static void srv_accept(void *ctx, struct conn *c)
 	c->ctx[SIDE_SERVER] = fx;
 	fx->server_conn = c;
 	if (fx->greeting)
-		net_send_line(c, SIDE_SERVER, "smtp.send", fx->greeting);
+		net_send_line(c, SIDE_SERVER, TK_SMTP_SEND, fx->greeting);
 }
 
 static void dgram_recv(void *ctx, struct host *to, const char *from_ip, int from_port,
@@ -371,9 +371,9 @@ static void test_send_line_appends_crlf_and_traces(void **state)
 {
 	struct fx *fx = *state;
 	struct conn *c = connect_and_settle(fx, SIM_MS(20));
-	net_send_line(c, SIDE_CLIENT, "smtp.send", "EHLO client.test");
+	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "EHLO client.test");
 	sim_run(fx->sim, 0);
-	net_send_line(c, SIDE_SERVER, "smtp.send", "250 server.test");
+	net_send_line(c, SIDE_SERVER, TK_SMTP_SEND, "250 server.test");
 	sim_run(fx->sim, 0);
 	expect_log(fx, "10000 srv accept port 25 from client.test\n"
 		       "20000 cli connected\n"
@@ -394,7 +394,7 @@ static void test_send_line_after_tls_is_marked(void **state)
 	net_tls_start(c);
 	sim_run(fx->sim, 0);
 	sb_clear(&fx->jsonl);
-	net_send_line(c, SIDE_CLIENT, "smtp.send", "EHLO client.test");
+	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "EHLO client.test");
 	sim_run(fx->sim, 0);
 	expect_trace(fx, "40000 smtp.send client.test>server.test conn=1 dir=c2s "
 			 "line=EHLO client.test tls=true\n");
@@ -406,7 +406,7 @@ static void test_send_block_traces_one_event(void **state)
 	struct conn *c = connect_and_settle(fx, SIM_MS(20));
 	sb_clear(&fx->jsonl);
 	static const char body[] = "Subject: hi\r\n\r\nhello\r\n.\r\n";
-	net_send_block(c, SIDE_CLIENT, "smtp.data", body, sizeof body - 1, 4, "Subject: hi", "m1");
+	net_send_block(c, SIDE_CLIENT, TK_SMTP_DATA, body, sizeof body - 1, 4, "Subject: hi", "m1");
 	sim_run(fx->sim, 0);
 	expect_trace(fx, "20000 smtp.data client.test>server.test conn=1 msg=m1 dir=c2s bytes=25 "
 			 "lines=4 summary=Subject: hi\n");
