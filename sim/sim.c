@@ -35,6 +35,8 @@ void sim_free(struct sim *sim)
 	free(sim->tag_mid);
 	free(sim->tag_id);
 	free(sim->tag_report);
+	strmap_free(&sim->tag_by_mid);
+	strmap_free(&sim->tag_by_id);
 	evq_free(sim->q);
 	trace_free(sim->trace);
 	free(sim);
@@ -113,12 +115,21 @@ struct host *sim_host_by_ip(const struct sim *sim, const char *ip)
 
 static void tag_add(struct sim *sim, const char *message_id, const char *tag, bool report)
 {
-	sim->tag_mid = xrealloc(sim->tag_mid, (sim->ntags + 1) * sizeof *sim->tag_mid);
-	sim->tag_id = xrealloc(sim->tag_id, (sim->ntags + 1) * sizeof *sim->tag_id);
-	sim->tag_report = xrealloc(sim->tag_report, (sim->ntags + 1) * sizeof *sim->tag_report);
+	if (sim->ntags == sim->tagcap) { /* grow geometrically: O(1) amortized */
+		sim->tagcap = sim->tagcap ? sim->tagcap * 2 : 16;
+		sim->tag_mid = xrealloc(sim->tag_mid, sim->tagcap * sizeof *sim->tag_mid);
+		sim->tag_id = xrealloc(sim->tag_id, sim->tagcap * sizeof *sim->tag_id);
+		sim->tag_report = xrealloc(sim->tag_report, sim->tagcap * sizeof *sim->tag_report);
+	}
 	sim->tag_mid[sim->ntags] = xstrdup(message_id);
 	sim->tag_id[sim->ntags] = xstrdup(tag);
 	sim->tag_report[sim->ntags] = report;
+	size_t first;
+	/* The first registration wins, as a scan from the start would find. */
+	if (!strmap_get(&sim->tag_by_mid, sim->tag_mid[sim->ntags], &first))
+		strmap_put(&sim->tag_by_mid, sim->tag_mid[sim->ntags], sim->ntags);
+	if (!strmap_get(&sim->tag_by_id, sim->tag_id[sim->ntags], &first))
+		strmap_put(&sim->tag_by_id, sim->tag_id[sim->ntags], sim->ntags);
 	sim->ntags++;
 }
 
@@ -134,9 +145,9 @@ void sim_tag_add_report(struct sim *sim, const char *message_id, const char *tag
 
 bool sim_tag_is_report(const struct sim *sim, const char *tag)
 {
-	for (size_t i = 0; tag && i < sim->ntags; i++)
-		if (strcmp(sim->tag_id[i], tag) == 0)
-			return sim->tag_report[i];
+	size_t i;
+	if (tag && strmap_get(&sim->tag_by_id, tag, &i))
+		return sim->tag_report[i];
 	return false;
 }
 
@@ -163,8 +174,8 @@ const char *sim_tag_find(const struct sim *sim, const char *msg, size_t len)
 	char mid[600];
 	if (!msg_header(msg, len, "Message-ID", mid, sizeof mid))
 		fallback_key(msg, len, mid, sizeof mid);
-	for (size_t i = 0; i < sim->ntags; i++)
-		if (strcmp(sim->tag_mid[i], mid) == 0)
-			return sim->tag_id[i];
+	size_t i;
+	if (strmap_get(&sim->tag_by_mid, mid, &i))
+		return sim->tag_id[i];
 	return NULL;
 }

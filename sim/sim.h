@@ -14,6 +14,7 @@
 #include "evq.h"
 #include "outcome.h"
 #include "rng.h"
+#include "strmap.h"
 #include "trace.h"
 
 #define SIM_US(s) ((int64_t)(s) * 1000000)
@@ -42,7 +43,8 @@ struct sim {
 	 * names the message the way the scenario does. */
 	char **tag_mid, **tag_id; /* owned */
 	bool *tag_report;         /* owned: the tag names a generated DSN */
-	size_t ntags;
+	size_t ntags, tagcap;
+	struct strmap tag_by_mid, tag_by_id; /* first index with that Message-ID / tag */
 };
 
 typedef void (*sim_fn)(struct sim *sim, void *ctx, uint64_t arg);
