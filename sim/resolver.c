@@ -73,6 +73,17 @@ void resolver_free(struct resolver *r)
 	free(r);
 }
 
+static void resolver_free_obj(void *r)
+{
+	resolver_free(r);
+}
+
+void resolver_attach(struct host *h, struct resolver *r)
+{
+	h->resolver = r;
+	host_own_obj(h, r, resolver_free_obj);
+}
+
 void resolver_set_timing(struct resolver *r, int64_t timeout_us, int attempts)
 {
 	r->timeout = timeout_us;

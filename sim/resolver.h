@@ -23,6 +23,8 @@ typedef void (*resolver_cb)(struct sim *sim, void *ctx, const char *qname, enum 
 
 struct resolver *resolver_new(struct sim *sim, struct host *h, const char *server_ip);
 void resolver_free(struct resolver *r);
+/* Make r h's resolver (h->resolver), freed with the host. */
+void resolver_attach(struct host *h, struct resolver *r);
 void resolver_set_timing(struct resolver *r, int64_t timeout_us, int attempts);
 void resolver_query(struct resolver *r, const char *qname, enum dns_type qtype, resolver_cb cb,
 		    void *ctx);
