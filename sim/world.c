@@ -10,6 +10,7 @@
 #include "mta.h"
 #include "mua.h"
 #include "net.h"
+#include "dnsd.h"
 #include "resolver.h"
 #include "util.h"
 

@@ -20,6 +20,7 @@
 
 #include "dns.h"
 #include "net.h"
+#include "dnsd.h"
 #include "resolver.h"
 #include "sim.h"
 #include "util.h"
