@@ -3,9 +3,8 @@
  * (relaying, recipients, quotas, greylisting, rate limits, the filter
  * chain of checks.c), and turning an accepted message into a queue entry
  * (Received:, the verdict's headers, DKIM signing on submission). The
- * queue is mta_queue.c, remote delivery mta_out.c; mta_int.h is what they
- * share. */
-#include "mta_int.h"
+ * other parts and how they depend on each other: mta_ctx.h. */
+#include "mta.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,6 +14,10 @@
 #include "dkim.h"
 #include "dmarc.h"
 #include "msg.h"
+#include "mta_append.h"
+#include "mta_ctx.h"
+#include "mta_out.h"
+#include "mta_queue.h"
 #include "retrieval.h"
 #include "resolver.h"
 #include "smtpd.h"
@@ -26,24 +29,13 @@ void mta_set_idle_timeout(struct mta *m, int64_t us)
 	m->idle_timeout = us;
 }
 
-bool mta_is_local_domain(const struct mta *m, const char *domain)
+long mta_queued(const struct mta *m)
 {
-	for (size_t i = 0; i < m->cfg->ndomains; i++)
-		if (ascii_strcaseeq(m->cfg->domains[i], domain))
-			return true;
-	return false;
-}
-
-/* RFC 5321 §4.5.1: "postmaster" without a domain is ours too. */
-static bool is_postmaster(const char *rcpt)
-{
-	return ascii_strcaseeq(rcpt, "postmaster") ||
-	       (ascii_strncaseeq(rcpt, "postmaster@", 11) && rcpt[11]);
-}
-
-bool mta_is_local_rcpt(const struct mta *m, const char *rcpt)
-{
-	return ascii_strcaseeq(rcpt, "postmaster") || mta_is_local_domain(m, addr_domain(rcpt));
+	long n = 0;
+	for (const struct qentry *q = m->queue; q; q = q->next)
+		for (size_t i = 0; i < q->nr; i++)
+			n += !q->report && qr_pending(&q->r[i]);
+	return n;
 }
 
 struct mailstore *mta_store(struct mta *m)
@@ -193,63 +185,6 @@ static void in_message_done(void *ud)
 	in_resume(s, &r);
 }
 
-/* Who reads postmaster@domain (RFC 5321 §4.5.1: every domain that takes
- * mail must take it): the host's `postmaster` alias if the scenario sets
- * one, else a user called postmaster at that domain, else the domain's
- * first user. A bare <postmaster> means the host's first domain. */
-static const struct scn_user *postmaster_user(const struct mta *m, const char *rcpt)
-{
-	const struct scenario *scn = m->sim->scn;
-	if (m->cfg->postmaster)
-		return scn_user(scn, m->cfg->postmaster);
-	const char *dom = strchr(rcpt, '@') ? addr_domain(rcpt)
-					    : (m->cfg->ndomains ? m->cfg->domains[0] : "");
-	const struct scn_user *first = NULL;
-	for (size_t i = 0; i < scn->nusers; i++) {
-		const struct scn_user *u = &scn->users[i];
-		if (!ascii_strcaseeq(addr_domain(u->address), dom))
-			continue;
-		if (ascii_strncaseeq(u->address, "postmaster@", 11))
-			return u;
-		if (!first)
-			first = u;
-	}
-	return first;
-}
-
-/* The mailbox an address at one of our domains reaches: the user itself,
- * a user that lists it as an alias, or the domain's catch-all user. */
-const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt)
-{
-	const struct scenario *scn = m->sim->scn;
-	const struct scn_user *u = scn_user(scn, rcpt);
-	if (u)
-		return u;
-	if (is_postmaster(rcpt))
-		return postmaster_user(m, rcpt);
-	for (size_t i = 0; i < scn->nusers; i++)
-		for (size_t k = 0; k < scn->users[i].naliases; k++)
-			if (ascii_strcaseeq(scn->users[i].aliases[k], rcpt))
-				return &scn->users[i];
-	for (size_t i = 0; i < scn->nusers; i++)
-		if (scn->users[i].catch_all &&
-		    ascii_strcaseeq(addr_domain(scn->users[i].address), addr_domain(rcpt)))
-			return &scn->users[i];
-	return NULL;
-}
-
-void mta_policy_event(struct mta *m, enum policy_decision decision, const char *rcpt,
-		      const char *reason)
-{
-	trace_begin(m->sim->trace, m->sim->now, TK_POLICY_DECISION);
-	trace_node(m->sim->trace, m->host->name);
-	if (rcpt)
-		trace_rcpt(m->sim->trace, rcpt);
-	trace_str(m->sim->trace, "decision", policy_decision_name(decision));
-	trace_str(m->sim->trace, "reason", reason);
-	trace_end(m->sim->trace);
-}
-
 static bool is_relay_domain(const struct mta *m, const char *domain)
 {
 	for (size_t i = 0; i < m->cfg->nrelay_domains; i++)
@@ -351,7 +286,7 @@ static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const cha
 static bool accept_postmaster(struct smtp_in *s, const char *rcpt)
 {
 	struct mta *m = s->m;
-	if (!is_postmaster(rcpt) || !mta_is_local_rcpt(m, rcpt))
+	if (!mta_is_postmaster(rcpt) || !mta_is_local_rcpt(m, rcpt))
 		return false;
 	const struct scn_user *u = mta_resolve_local(m, rcpt);
 	if (!u || !mailstore_user(m->store, u->address))
@@ -723,6 +658,8 @@ struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
 	m->host = h;
 	m->cfg = cfg;
 	m->store = mailstore_new(h->name);
+	m->deliver_remote = mta_job_start;
+	m->deliver_append = mta_append_start;
 	mta_setup_retry(m, cfg);
 	m->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : SIM_US(300);
 	if (scn_host_has_service(cfg, "smtp"))

@@ -9,7 +9,7 @@
  * and ends delivered (filed where APPEND put it) or deferred: a refused
  * login, a missing folder, a full mailbox, a timeout or a lost connection
  * are all retried on the queue's schedule, as a relay's retry queue does. */
-#include "mta_int.h"
+#include "mta_append.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

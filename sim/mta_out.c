@@ -2,7 +2,7 @@
  * message, the MX lookup and ordering (RFC 5321 §5.1), address lookups,
  * and one outbound SMTP session (smtpc) per MX host tried, with the TLS
  * policy, the client's command timeout and the per-recipient outcome. */
-#include "mta_int.h"
+#include "mta_out.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -3,7 +3,7 @@
  * into the mailstore and forwarding (SRS). Every decision is a trace
  * event: queue.enter, queue.attempt, queue.defer, queue.bounce,
  * queue.expire, queue.done, dsn.create, mailbox.store. */
-#include "mta_int.h"
+#include "mta_queue.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -41,15 +41,6 @@ static void unlink_entry(struct mta *m, struct qentry *q)
 			*pp = q->next;
 			return;
 		}
-}
-
-long mta_queued(const struct mta *m)
-{
-	long n = 0;
-	for (const struct qentry *q = m->queue; q; q = q->next)
-		for (size_t i = 0; i < q->nr; i++)
-			n += !q->report && qr_pending(&q->r[i]);
-	return n;
 }
 
 void mtaq_trace(struct mta *m, struct qentry *q, enum trace_kind kind, const char *rcpt)
@@ -492,7 +483,7 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 		/* The alias is delivered into its real mailbox over IMAP. */
 		const struct scn_user *target = scn_user(m->sim->scn, su->forward);
 		if (target) {
-			mta_append_start(q, i, target, su->imap_server, su->imap_password);
+			m->deliver_append(q, i, target, su->imap_server, su->imap_password);
 			return;
 		}
 	}
@@ -544,7 +535,7 @@ static void ev_attempt(struct sim *sim, void *ctx, uint64_t arg)
 				ridx[n++] = k;
 				qr_enter(q, k, QR_RESOLVING);
 			}
-		mta_job_start(q, dom, ridx, n);
+		m->deliver_remote(q, dom, ridx, n);
 	}
 	if (--q->active_jobs == 0)
 		mtaq_attempt_finished(m, q);

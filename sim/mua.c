@@ -8,6 +8,7 @@
 #include "av.h"
 #include "imap.h"
 #include "mime_enc.h"
+#include "outcome.h"
 #include "msg.h"
 #include "pop3.h"
 #include "smtpc.h"

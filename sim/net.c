@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver.h"
 #include "util.h"
 
 const char *const host_role_names[] = {"client", "mta", "dns", "filter", "mailbox", NULL};
@@ -63,7 +62,9 @@ void host_free(struct host *h)
 		return;
 	if (h->role_free)
 		h->role_free(h->role_obj);
-	resolver_free(h->resolver);
+	for (size_t i = 0; i < h->nobjs; i++)
+		h->objs[i].free_fn(h->objs[i].obj);
+	free(h->objs);
 	for (size_t i = 0; i < h->nseen; i++)
 		free(h->seen[i]);
 	free(h->seen);
@@ -105,6 +106,39 @@ void host_own(struct host *h, void *p)
 	h->owned[h->nowned++] = p;
 }
 
+void host_own_obj(struct host *h, void *obj, void (*free_fn)(void *obj))
+{
+	h->objs = xrealloc(h->objs, (h->nobjs + 1) * sizeof *h->objs);
+	h->objs[h->nobjs++] = (struct host_obj){obj, free_fn};
+}
+
+struct host *sim_host_by_name(const struct sim *sim, const char *name)
+{
+	for (size_t i = 0; i < sim->nhosts; i++)
+		if (ascii_strcaseeq(sim->hosts[i]->name, name))
+			return sim->hosts[i];
+	return NULL;
+}
+
+struct host *sim_host_by_ip(const struct sim *sim, const char *ip)
+{
+	for (size_t i = 0; i < sim->nhosts; i++)
+		if (strcmp(sim->hosts[i]->ip, ip) == 0)
+			return sim->hosts[i];
+	return NULL;
+}
+
+static void net_teardown(struct sim *sim)
+{
+	net_free(sim->net);
+	sim->net = NULL;
+	for (size_t i = 0; i < sim->nhosts; i++)
+		host_free(sim->hosts[i]);
+	free(sim->hosts);
+	sim->hosts = NULL;
+	sim->nhosts = 0;
+}
+
 struct net *net_new(struct sim *sim)
 {
 	struct net *net = xcalloc(1, sizeof *net);
@@ -112,6 +146,8 @@ struct net *net_new(struct sim *sim)
 	net->default_latency = DEFAULT_LATENCY;
 	net->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 	net->inflight.next = net->inflight.prev = &net->inflight;
+	sim->net = net;
+	sim->teardown = net_teardown;
 	return net;
 }
 

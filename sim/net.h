@@ -83,7 +83,11 @@ struct host {
 	size_t ndgrams;
 	void *role_obj;           /* owned via role_free */
 	void (*role_free)(void *role_obj);
-	struct resolver *resolver; /* owned, NULL if the host never resolves */
+	struct host_obj *objs;    /* owned: objects freed with the host (host_own_obj) */
+	size_t nobjs;
+	struct resolver *resolver; /* NULL if the host never resolves; set and
+				    * freed through resolver_attach() (the
+				    * network never uses it) */
 	char **seen;              /* owned: keys remembered by its filters (content greylisting) */
 	size_t nseen;
 	void **owned;             /* owned: plain allocations freed with the host */
@@ -96,7 +100,20 @@ void host_listen(struct host *h, int port, net_accept_fn fn, void *ctx);
 void host_bind_dgram(struct host *h, int port, net_dgram_fn fn, void *ctx);
 /* Free p (with free()) when the host goes. */
 void host_own(struct host *h, void *p);
+/* Free obj with free_fn when the host goes, right after its role object
+ * (how the layers above the network hang their parts on a host). */
+struct host_obj {
+	void *obj;
+	void (*free_fn)(void *obj);
+};
+void host_own_obj(struct host *h, void *obj, void (*free_fn)(void *obj));
 
+/* The host of that name (ASCII case-insensitive) / address, or NULL. */
+struct host *sim_host_by_name(const struct sim *sim, const char *name);
+struct host *sim_host_by_ip(const struct sim *sim, const char *ip);
+
+/* The network of sim (sim->net): sim_free frees it, with sim->hosts,
+ * through sim->teardown. */
 struct net *net_new(struct sim *sim);
 void net_free(struct net *net);
 /* One-way latency between two hosts (scenario link or the default). */

@@ -83,14 +83,6 @@ const char *fate_name(enum fate f)
 	return (unsigned)f < sizeof fates / sizeof fates[0] ? fates[f].name : "unknown";
 }
 
-long ledger_settled(const struct ledger *l)
-{
-	long n = 0;
-	for (int f = 0; f < FATE_NFINAL; f++)
-		n += l->n[f];
-	return n;
-}
-
 /* queue.bounce's class: a 5xx is hard; a bounce with a 4.x.x status ran
  * out of queue lifetime (Postfix "status=expired"). */
 static const char *bounce_class(const struct settle *s)

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ledger.h"
+
 struct sim;
 struct smtp_reply;
 
@@ -55,31 +57,7 @@ void oc_reason(const struct outcome *o, char *out, size_t cap);
 /* RFC 3464 §2.3.6 diagnostic-type: "smtp" or "X-Postfix". */
 const char *oc_diag_type(const struct outcome *o);
 
-/* ---- fates ------------------------------------------------------------- */
-
-enum fate {
-	/* final: each counts a recipient of a scenario message once */
-	FATE_INBOX,      /* stored in INBOX */
-	FATE_FILED,      /* stored in a folder a rule chose */
-	FATE_JUNK,       /* stored in Junk: delivered, but not to the inbox */
-	FATE_QUARANTINE, /* held in Quarantine */
-	FATE_BOUNCED,    /* failed after acceptance: a DSN goes back */
-	FATE_REJECTED,   /* refused at submission: the sender saw the error */
-	FATE_DROPPED,    /* accepted, then dropped by a rule (no bounce) */
-	FATE_SUPPRESSED, /* never sent: the address was suppressed */
-	FATE_NFINAL,
-	/* hops: the copy passed on is counted where it ends */
-	FATE_RELAYED = FATE_NFINAL, /* accepted by the next MTA */
-	FATE_FORWARDED,             /* handed on to another address */
-};
-
-/* The run's ledger: fed by fate_settle only. */
-struct ledger {
-	long messages, rcpts;     /* scenario (and live) messages and recipients */
-	long n[FATE_NFINAL];
-	long dsn_stored;          /* DSNs this world generated that reached a mailbox */
-	long double_bounces;      /* DSNs that could not be delivered: dropped */
-};
+/* ---- fates (enum fate and struct ledger: ledger.h) ---------------------- */
 
 struct settle {
 	const char *node;      /* the host deciding */
@@ -95,7 +73,5 @@ struct settle {
  * result, or queue.bounce with the class). */
 void fate_settle(struct sim *sim, const struct settle *s);
 const char *fate_name(enum fate f); /* "inbox", "junk", ... */
-/* Recipients with a final fate. */
-long ledger_settled(const struct ledger *l);
 
 #endif

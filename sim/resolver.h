@@ -23,17 +23,14 @@ typedef void (*resolver_cb)(struct sim *sim, void *ctx, const char *qname, enum 
 
 struct resolver *resolver_new(struct sim *sim, struct host *h, const char *server_ip);
 void resolver_free(struct resolver *r);
+/* Make r h's resolver (h->resolver), freed with the host. */
+void resolver_attach(struct host *h, struct resolver *r);
 void resolver_set_timing(struct resolver *r, int64_t timeout_us, int attempts);
 void resolver_query(struct resolver *r, const char *qname, enum dns_type qtype, resolver_cb cb,
 		    void *ctx);
 
-/* The DNS server node: answers queries on port 53 from its zones. */
-struct dnsd;
-struct dnsd *dnsd_new(struct sim *sim, struct host *h);
-void dnsd_free(void *d);
-struct dns_db *dnsd_db(struct dnsd *d);
-/* Fault injection: between from and until, drop queries (timeout) or
- * answer SERVFAIL. */
-void dnsd_add_fault(struct dnsd *d, int64_t from, int64_t until, bool servfail);
+/* The answers[] field of dns.answer and dns.cache events: each record in
+ * presentation format ("10 mx1.example.net."; a CNAME as "CNAME target"). */
+void resolver_trace_answers(struct trace *tr, const struct dns_answer *a);
 
 #endif

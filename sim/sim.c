@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "msg.h"
-#include "net.h"
 #include "util.h"
 
 struct sim *sim_new(uint64_t seed, int64_t epoch_unix_us)
@@ -15,7 +14,6 @@ struct sim *sim_new(uint64_t seed, int64_t epoch_unix_us)
 	rng_seed(&sim->rng, seed, 0x6d61696c73696dULL); /* stream "mailsim" */
 	sim->trace = trace_new();
 	sim->epoch_unix_us = epoch_unix_us;
-	sim->net = net_new(sim);
 	sim->next_conn_id = 1;
 	return sim;
 }
@@ -24,10 +22,8 @@ void sim_free(struct sim *sim)
 {
 	if (!sim)
 		return;
-	net_free(sim->net);
-	for (size_t i = 0; i < sim->nhosts; i++)
-		host_free(sim->hosts[i]);
-	free(sim->hosts);
+	if (sim->teardown)
+		sim->teardown(sim);
 	for (size_t i = 0; i < sim->ntags; i++) {
 		free(sim->tag_mid[i]);
 		free(sim->tag_id[i]);
@@ -95,22 +91,6 @@ void sim_date_at(const struct sim *sim, int64_t t, char *out, size_t cap)
 void sim_date(const struct sim *sim, char *out, size_t cap)
 {
 	sim_date_at(sim, sim->now, out, cap);
-}
-
-struct host *sim_host_by_name(const struct sim *sim, const char *name)
-{
-	for (size_t i = 0; i < sim->nhosts; i++)
-		if (ascii_strcaseeq(sim->hosts[i]->name, name))
-			return sim->hosts[i];
-	return NULL;
-}
-
-struct host *sim_host_by_ip(const struct sim *sim, const char *ip)
-{
-	for (size_t i = 0; i < sim->nhosts; i++)
-		if (strcmp(sim->hosts[i]->ip, ip) == 0)
-			return sim->hosts[i];
-	return NULL;
 }
 
 static void tag_add(struct sim *sim, const char *message_id, const char *tag, bool report)

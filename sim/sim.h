@@ -1,6 +1,8 @@
 /* sim.h — the simulation context. All state of one run hangs off one
  * struct sim: the clock, the event queue, the one PRNG, the trace, the
- * network and the hosts. Several simulations may live in one process.
+ * network and the hosts. Several simulations may live in one process. The
+ * engine (this file and evq.c) knows neither the network nor the hosts:
+ * net_new() hangs them on the context and sets `teardown` to free them.
  *
  * Time is int64 µs of simulated time since the scenario's start; the
  * wall-clock date of t = 0 (for Date: and Received: headers) comes from
@@ -12,7 +14,7 @@
 #include <stdint.h>
 
 #include "evq.h"
-#include "outcome.h"
+#include "ledger.h"
 #include "rng.h"
 #include "strmap.h"
 #include "trace.h"
@@ -32,9 +34,10 @@ struct sim {
 	struct evq *q;           /* owned */
 	struct rng rng;
 	struct trace *trace;     /* owned */
-	struct net *net;         /* owned */
+	struct net *net;         /* owned, through teardown (net_new) */
 	const struct scenario *scn; /* not owned */
-	struct host **hosts;     /* owned array of owned hosts, scenario order */
+	struct host **hosts;     /* owned array of owned hosts, scenario order
+				  * (through teardown) */
 	size_t nhosts;
 	struct ledger ledger;    /* fed by fate_settle only */
 	uint64_t events_run;
@@ -45,6 +48,9 @@ struct sim {
 	bool *tag_report;         /* owned: the tag names a generated DSN */
 	size_t ntags, tagcap;
 	struct strmap tag_by_mid, tag_by_id; /* first index with that Message-ID / tag */
+	/* Frees what the layers above the engine hung on the context (the
+	 * network and the hosts); sim_free calls it first. */
+	void (*teardown)(struct sim *sim);
 };
 
 typedef void (*sim_fn)(struct sim *sim, void *ctx, uint64_t arg);
@@ -77,8 +83,5 @@ bool sim_tag_is_report(const struct sim *sim, const char *tag);
 void sim_tag_add_message(struct sim *sim, const char *msg, size_t len, const char *tag);
 /* The scenario id of a message (by its Message-ID header), or NULL. */
 const char *sim_tag_find(const struct sim *sim, const char *msg, size_t len);
-
-struct host *sim_host_by_name(const struct sim *sim, const char *name);
-struct host *sim_host_by_ip(const struct sim *sim, const char *ip);
 
 #endif

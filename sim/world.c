@@ -10,6 +10,7 @@
 #include "mta.h"
 #include "mua.h"
 #include "net.h"
+#include "dnsd.h"
 #include "resolver.h"
 #include "util.h"
 
@@ -264,6 +265,7 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 	w->seed = seed ? *seed : scn->seed;
 	struct sim *sim = sim_new(w->seed, scn->start_unix_us);
 	w->sim = sim;
+	net_new(sim);
 	sim->scn = scn;
 	trace_set_hook(sim->trace, narrate_hook, w);
 	net_set_default_latency(sim->net, scn->latency);
@@ -282,7 +284,7 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 		struct host *h = sim->hosts[i];
 		const struct scn_host *ns = c->resolver ? scn_host(scn, c->resolver) : dflt;
 		if (ns && h->role != ROLE_DNS && h->role != ROLE_CLIENT)
-			h->resolver = resolver_new(sim, h, ns->ip);
+			resolver_attach(h, resolver_new(sim, h, ns->ip));
 		build_role(w, h, c);
 	}
 	schedule_faults(w);

@@ -325,7 +325,7 @@ static void test_unknown_user_bounces_5_1_1(void **state)
 static void test_domain_without_zone_bounces_5_1_2(void **state)
 {
 	/* Regression (was a bug): ns.example holds no zone covering example.com, and the
-	 * DNS node (dnsd_recv() in resolver.c) sends dns_db_lookup()'s answer
+	 * DNS node (dnsd_recv() in dnsd.c) sends dns_db_lookup()'s answer
 	 * for a name in no zone, REFUSED, instead of NXDOMAIN -- although it is
 	 * the world's only DNS server and answers with RA=1 as the MTAs'
 	 * recursive resolver, so a name outside every zone does not exist.

@@ -126,6 +126,7 @@ static int setup(void **state)
 {
 	struct fx *fx = xcalloc(1, sizeof *fx);
 	fx->sim = sim_new(1, 0);
+	net_new(fx->sim);
 	fx->sim->hosts = xcalloc(3, sizeof *fx->sim->hosts);
 	fx->cli = add_host(fx->sim, "client.test", "10.0.0.1", ROLE_CLIENT);
 	fx->srv = add_host(fx->sim, "server.test", "10.0.0.2", ROLE_MTA);

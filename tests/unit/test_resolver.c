@@ -20,6 +20,7 @@
 
 #include "dns.h"
 #include "net.h"
+#include "dnsd.h"
 #include "resolver.h"
 #include "sim.h"
 #include "util.h"
@@ -59,6 +60,7 @@ static int setup(void **state)
 {
 	struct fx *fx = xcalloc(1, sizeof *fx);
 	struct sim *sim = fx->sim = sim_new(7, 0);
+	net_new(sim);
 	sim->hosts = xcalloc(2, sizeof *sim->hosts);
 	fx->ns = add_host(sim, "ns.test", "10.0.0.53", ROLE_DNS);
 	fx->mta = add_host(sim, "mta.test", "10.0.0.25", ROLE_MTA);
@@ -66,7 +68,7 @@ static int setup(void **state)
 	fx->ns->role_obj = fx->dnsd;   /* freed with the host */
 	fx->ns->role_free = dnsd_free;
 	fx->res = resolver_new(sim, fx->mta, "10.0.0.53");
-	fx->mta->resolver = fx->res;   /* freed with the host */
+	resolver_attach(fx->mta, fx->res); /* freed with the host */
 	struct dns_db *db = dnsd_db(fx->dnsd);
 	assert_true(dns_db_add_zone(db, "example.net", 300));
 	add_rr(db, "example.net", DNS_T_MX, 3600, "10 mx1.example.net.");

@@ -1,18 +1,15 @@
-/* mta_int.h — what the three parts of the MTA share (not a public API):
- *   mta.c        set-up and the inbound SMTP session with its checks;
- *   mta_queue.c  the queue: entries, outcomes, DSNs, retries, local delivery;
- *   mta_out.c    remote delivery: MX routing and outbound SMTP sessions.
- * Names: mtaq_* for queue entries, mta_* for the rest. */
-#ifndef MAILSIM_MTA_INT_H
-#define MAILSIM_MTA_INT_H
+/* mta_queue.h — the MTA's queue, the one interface between accepting a
+ * message (mta.c) and delivering it (mta_out.c, mta_append.c): entries,
+ * each recipient's state machine and the funnel for its end. See
+ * mta_ctx.h for how the MTA's parts depend on each other. */
+#ifndef MAILSIM_MTA_QUEUE_H
+#define MAILSIM_MTA_QUEUE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mta.h"
+#include "mta_ctx.h"
 #include "outcome.h"
-#include "retry.h"
-#include "scenario.h"
 
 /* One recipient's way through an attempt. Remote delivery walks
  * resolving → connecting → in session, and every attempt ends in deferred
@@ -66,38 +63,6 @@ struct qentry {
 	char *forward;           /* owned: a filter rule forwards it here */
 };
 
-struct grey {
-	char *ip, *sender, *rcpt; /* owned */
-	int64_t first_seen;
-};
-
-struct rate_mark {
-	char *ip; /* owned */
-	int64_t t;
-};
-
-struct mta {
-	struct sim *sim;
-	struct host *host;           /* not owned */
-	const struct scn_host *cfg;  /* not owned */
-	struct mailstore *store;     /* owned */
-	struct qentry *queue;        /* owned list */
-	uint32_t qcounter;
-	struct retry_policy retry;
-	int64_t idle_timeout;
-	struct grey *grey;           /* owned */
-	size_t ngrey;
-	struct rate_mark *rate;      /* owned */
-	size_t nrate;
-};
-
-bool mta_is_local_domain(const struct mta *m, const char *domain);
-/* rcpt is ours to deliver: one of our domains, or a bare <postmaster>. */
-bool mta_is_local_rcpt(const struct mta *m, const char *rcpt);
-const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt);
-void mta_policy_event(struct mta *m, enum policy_decision decision, const char *rcpt,
-		      const char *reason);
-
 /* queue entries (mta_queue.c) */
 struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
 			const char *data, size_t len, const char *tag);
@@ -114,16 +79,5 @@ bool qr_pending(const struct qrcpt *r); /* not yet done or failed */
 void mtaq_settle(struct mta *m, struct qentry *q, size_t i, enum fate f, const struct outcome *o);
 void mtaq_rcpt_defer(struct mta *m, struct qentry *q, size_t i, const struct outcome *o);
 void mtaq_attempt_finished(struct mta *m, struct qentry *q);
-
-/* remote delivery (mta_out.c): one job for the recipients ridx (owned by
- * the job) of q at one domain; ends with mtaq_attempt_finished(). */
-void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr);
-
-/* IMAP delivery (mta_append.c): log in to `server` as target (with
- * password, or target's own when NULL) and APPEND recipient i of q into
- * the verdict's folder with its flags; ends with mtaq_attempt_finished()
- * like a job. */
-void mta_append_start(struct qentry *q, size_t i, const struct scn_user *target, const char *server,
-		      const char *password);
 
 #endif

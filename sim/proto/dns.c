@@ -1,15 +1,9 @@
-/* dns.c — records, names, presentation format, the zone database and the
- * resolver cache (see dns.h). The wire format lives in dns_wire.c.
- *
- * Invariants:
- *  - Zone data is a sorted array of owner nodes (strcmp order, for binary
- *    search); records inside a node keep insertion order, which is the
- *    order answers list them in. Zones keep insertion order; a name belongs
- *    to the deepest zone containing it.
- *  - The cache is a sorted array keyed by (qname, qtype); expiry compares
- *    simulated µs only.
- *  - Nothing here reads the clock or depends on pointer values. */
+/* dns.c — records, names, presentation format, answers and addresses
+ * (see dns.h). The zone database is dns_zone.c, the resolver cache
+ * dns_cache.c, the wire format dns_wire.c. Nothing here reads the clock or
+ * depends on pointer values. */
 #include "dns.h"
+#include "dns_int.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -24,10 +18,7 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static bool fail(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static bool fail(char *err, size_t errsz, const char *fmt, ...)
+bool dns_fail(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list ap;
 	if (!err || errsz == 0)
@@ -48,11 +39,6 @@ static bool str_eq_null(const char *a, const char *b)
 	if (!a || !b)
 		return a == b;
 	return strcmp(a, b) == 0;
-}
-
-static uint32_t min_u32(uint32_t a, uint32_t b)
-{
-	return a < b ? a : b;
 }
 
 /* Copy the strbuf into a caller buffer, truncating, always terminated. */
@@ -268,16 +254,16 @@ static bool txt_unescape(const char **pp, struct strbuf *sb, char *err, size_t e
 		return true;
 	}
 	if (p[1] == '\0')
-		return fail(err, errsz, "TXT data ends with a lone backslash");
+		return dns_fail(err, errsz, "TXT data ends with a lone backslash");
 	if (p[1] >= '0' && p[1] <= '9') {
 		int v = 0;
 		for (int i = 1; i <= 3; i++) {
 			if (p[i] < '0' || p[i] > '9')
-				return fail(err, errsz, "TXT escape must be \\DDD with three digits");
+				return dns_fail(err, errsz, "TXT escape must be \\DDD with three digits");
 			v = v * 10 + (p[i] - '0');
 		}
 		if (v == 0 || v > 255)
-			return fail(err, errsz, "TXT escape \\%.3s is not an octet 1..255", p + 1);
+			return dns_fail(err, errsz, "TXT escape \\%.3s is not an octet 1..255", p + 1);
 		sb_putc(sb, (char)v);
 		*pp = p + 4;
 		return true;
@@ -301,11 +287,11 @@ static bool txt_one_string(const char **pp, char **outp, char *err, size_t errsz
 			goto bad;
 	}
 	if (quoted && *p != '"') {
-		fail(err, errsz, "TXT data has an unterminated quoted string");
+		dns_fail(err, errsz, "TXT data has an unterminated quoted string");
 		goto bad;
 	}
 	if (sb.len > DNS_TXT_STRING_MAX) {
-		fail(err, errsz, "TXT string is %zu octets; one string holds at most 255 "
+		dns_fail(err, errsz, "TXT string is %zu octets; one string holds at most 255 "
 		     "(split it into several quoted strings)", sb.len);
 		goto bad;
 	}
@@ -346,7 +332,7 @@ static bool txt_parse_whole(const char *p, char ***v, size_t *n, char *err, size
 			   p[len - 1] == '\n'))
 		len--;
 	if (len == 0)
-		return fail(err, errsz, "TXT data must not be empty (write \"\" for an empty string)");
+		return dns_fail(err, errsz, "TXT data must not be empty (write \"\" for an empty string)");
 	for (size_t off = 0; off < len; off += DNS_TXT_STRING_MAX) {
 		size_t k = len - off < DNS_TXT_STRING_MAX ? len - off : DNS_TXT_STRING_MAX;
 		strv_push(v, n, xstrndup(p + off, k));
@@ -364,7 +350,7 @@ static bool parse_a(struct dns_rr *rr, const char *rdata, char *err, size_t errs
 	ok = ws.n == 1 && inet_pton(AF_INET, ws.w[0], rr->addr) == 1;
 	words_free(&ws);
 	if (!ok)
-		return fail(err, errsz, "A data must be an IPv4 address like 192.0.2.1, got '%s'",
+		return dns_fail(err, errsz, "A data must be an IPv4 address like 192.0.2.1, got '%s'",
 			    rdata);
 	return true;
 }
@@ -377,7 +363,7 @@ static bool parse_aaaa(struct dns_rr *rr, const char *rdata, char *err, size_t e
 	ok = ws.n == 1 && inet_pton(AF_INET6, ws.w[0], rr->addr) == 1;
 	words_free(&ws);
 	if (!ok)
-		return fail(err, errsz,
+		return dns_fail(err, errsz,
 			    "AAAA data must be an IPv6 address like 2001:db8::1, got '%s'", rdata);
 	return true;
 }
@@ -389,11 +375,11 @@ static bool parse_mx(struct dns_rr *rr, const char *rdata, char *err, size_t err
 	bool ok = false;
 	words_split(&ws, rdata);
 	if (ws.n != 2)
-		fail(err, errsz, "MX data must be '<preference> <host>'");
+		dns_fail(err, errsz, "MX data must be '<preference> <host>'");
 	else if (!parse_u32(ws.w[0], 65535, &pref)) /* 16-bit [RFC 1035 §3.3.9] */
-		fail(err, errsz, "MX preference must be a number 0..65535, got '%s'", ws.w[0]);
+		dns_fail(err, errsz, "MX preference must be a number 0..65535, got '%s'", ws.w[0]);
 	else if (!(rr->target = name_dup(ws.w[1])))
-		fail(err, errsz, "MX host '%s' is not a valid domain name", ws.w[1]);
+		dns_fail(err, errsz, "MX host '%s' is not a valid domain name", ws.w[1]);
 	else {
 		rr->pref = (uint16_t)pref;
 		ok = true;
@@ -410,9 +396,9 @@ static bool parse_target(struct dns_rr *rr, const char *rdata, char *err, size_t
 	const char *tn = dns_type_name(rr->type);
 	words_split(&ws, rdata);
 	if (ws.n != 1)
-		fail(err, errsz, "%s data must be one host name", tn);
+		dns_fail(err, errsz, "%s data must be one host name", tn);
 	else if (!(rr->target = name_dup(ws.w[0])))
-		fail(err, errsz, "%s target '%s' is not a valid domain name", tn, ws.w[0]);
+		dns_fail(err, errsz, "%s target '%s' is not a valid domain name", tn, ws.w[0]);
 	else
 		ok = true;
 	words_free(&ws);
@@ -427,21 +413,21 @@ static bool parse_soa(struct dns_rr *rr, const char *rdata, char *err, size_t er
 	bool ok = false;
 	words_split(&ws, rdata);
 	if (ws.n != 7) {
-		fail(err, errsz, "SOA data must be '<mname> <rname> <serial> <refresh> <retry> "
+		dns_fail(err, errsz, "SOA data must be '<mname> <rname> <serial> <refresh> <retry> "
 		     "<expire> <minimum>'");
 		goto out;
 	}
 	if (!(rr->mname = name_dup(ws.w[0]))) {
-		fail(err, errsz, "SOA mname '%s' is not a valid domain name", ws.w[0]);
+		dns_fail(err, errsz, "SOA mname '%s' is not a valid domain name", ws.w[0]);
 		goto out;
 	}
 	if (!(rr->rname = name_dup(ws.w[1]))) {
-		fail(err, errsz, "SOA rname '%s' is not a valid domain name", ws.w[1]);
+		dns_fail(err, errsz, "SOA rname '%s' is not a valid domain name", ws.w[1]);
 		goto out;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
 		if (!parse_u32(ws.w[2 + i], UINT32_MAX, vals[i])) {
-			fail(err, errsz, "SOA %s must be a number 0..4294967295, got '%s'", fields[i],
+			dns_fail(err, errsz, "SOA %s must be a number 0..4294967295, got '%s'", fields[i],
 			     ws.w[2 + i]);
 			goto out;
 		}
@@ -570,12 +556,12 @@ bool dns_rr_init(struct dns_rr *rr, const char *owner, enum dns_type type,
 	char name[DNS_NAME_MAX + 1];
 	memset(rr, 0, sizeof *rr);
 	if (!ti)
-		return fail(err, errsz, "unsupported record type %d", (int)type);
+		return dns_fail(err, errsz, "unsupported record type %d", (int)type);
 	if (!owner || !dns_name_normalize(owner, name, sizeof name))
-		return fail(err, errsz, "owner name '%s' is not a valid domain name",
+		return dns_fail(err, errsz, "owner name '%s' is not a valid domain name",
 			    owner ? owner : "");
 	if (ttl > DNS_TTL_MAX)
-		return fail(err, errsz, "TTL %lu is out of range 0..2147483647 (RFC 2181 §8)",
+		return dns_fail(err, errsz, "TTL %lu is out of range 0..2147483647 (RFC 2181 §8)",
 			    (unsigned long)ttl);
 	rr->type = type;
 	rr->ttl = ttl;
@@ -677,7 +663,7 @@ void dns_rr_format(const struct dns_rr *rr, char *out, size_t cap)
 
 /* ---- answers ------------------------------------------------------------ */
 
-static void rr_vec_free(struct dns_rr *v, size_t n)
+void dns_rr_vec_free(struct dns_rr *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		dns_rr_clear(&v[i]);
@@ -695,7 +681,7 @@ static struct dns_rr *rr_vec_copy(const struct dns_rr *v, size_t n)
 	return c;
 }
 
-static struct dns_rr *rr_vec_push(struct dns_rr **v, size_t *n, const struct dns_rr *rr)
+struct dns_rr *dns_rr_vec_push(struct dns_rr **v, size_t *n, const struct dns_rr *rr)
 {
 	*v = xrealloc(*v, (*n + 1) * sizeof **v);
 	dns_rr_copy(&(*v)[*n], rr);
@@ -704,8 +690,8 @@ static struct dns_rr *rr_vec_push(struct dns_rr **v, size_t *n, const struct dns
 
 void dns_answer_clear(struct dns_answer *a)
 {
-	rr_vec_free(a->rrs, a->n);
-	rr_vec_free(a->auth, a->nauth);
+	dns_rr_vec_free(a->rrs, a->n);
+	dns_rr_vec_free(a->auth, a->nauth);
 	memset(a, 0, sizeof *a);
 }
 
@@ -718,12 +704,12 @@ void dns_answer_copy(struct dns_answer *dst, const struct dns_answer *src)
 
 void dns_answer_push(struct dns_answer *a, const struct dns_rr *rr)
 {
-	rr_vec_push(&a->rrs, &a->n, rr);
+	dns_rr_vec_push(&a->rrs, &a->n, rr);
 }
 
 void dns_answer_push_auth(struct dns_answer *a, const struct dns_rr *rr)
 {
-	rr_vec_push(&a->auth, &a->nauth, rr);
+	dns_rr_vec_push(&a->auth, &a->nauth, rr);
 }
 
 size_t dns_answer_count(const struct dns_answer *a, enum dns_type t)
@@ -751,571 +737,6 @@ bool dns_answer_is_null_mx(const struct dns_answer *a)
 			mx = &a->rrs[i];
 	}
 	return mx->pref == 0 && mx->target && mx->target[0] == '\0';
-}
-
-/* ---- zone database ------------------------------------------------------ */
-
-struct dns_zone {
-	char *origin;
-	uint32_t neg_ttl;
-	enum dns_rcode failure; /* DNS_R_NOERROR = healthy */
-};
-
-struct dns_node {
-	char *name;
-	struct dns_rr *rrs; /* insertion order */
-	size_t n;
-};
-
-struct dns_db {
-	struct dns_zone *zones; /* insertion order */
-	size_t nzones;
-	struct dns_node *nodes; /* sorted by strcmp(name) */
-	size_t nnodes;
-};
-
-struct dns_db *dns_db_new(void)
-{
-	return xcalloc(1, sizeof(struct dns_db));
-}
-
-void dns_db_free(struct dns_db *db)
-{
-	if (!db)
-		return;
-	for (size_t i = 0; i < db->nzones; i++)
-		free(db->zones[i].origin);
-	for (size_t i = 0; i < db->nnodes; i++) {
-		free(db->nodes[i].name);
-		rr_vec_free(db->nodes[i].rrs, db->nodes[i].n);
-	}
-	free(db->zones);
-	free(db->nodes);
-	free(db);
-}
-
-/* The deepest held zone containing name (canonical), or NULL. */
-static struct dns_zone *find_zone(const struct dns_db *db, const char *name)
-{
-	struct dns_zone *best = NULL;
-	for (size_t i = 0; i < db->nzones; i++) {
-		struct dns_zone *z = &db->zones[i];
-		if (dns_name_is_under(name, z->origin) &&
-		    (!best || strlen(z->origin) > strlen(best->origin)))
-			best = z;
-	}
-	return best;
-}
-
-/* Binary search; on a miss *pos is where the node would be inserted. */
-static struct dns_node *find_node_pos(const struct dns_db *db, const char *name, size_t *pos)
-{
-	size_t lo = 0, hi = db->nnodes;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(db->nodes[mid].name, name);
-		if (c == 0) {
-			*pos = mid;
-			return &db->nodes[mid];
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*pos = lo;
-	return NULL;
-}
-
-static const struct dns_node *find_node(const struct dns_db *db, const char *name)
-{
-	size_t pos;
-	return find_node_pos(db, name, &pos);
-}
-
-static const struct dns_rr *node_first(const struct dns_node *node, enum dns_type t)
-{
-	for (size_t i = 0; node && i < node->n; i++) {
-		if (node->rrs[i].type == t)
-			return &node->rrs[i];
-	}
-	return NULL;
-}
-
-bool dns_db_add_zone(struct dns_db *db, const char *origin, uint32_t neg_ttl)
-{
-	char name[DNS_NAME_MAX + 1];
-	struct dns_zone *z;
-	if (!dns_name_normalize(origin, name, sizeof name))
-		return false;
-	for (size_t i = 0; i < db->nzones; i++) {
-		if (strcmp(db->zones[i].origin, name) == 0) {
-			db->zones[i].neg_ttl = neg_ttl;
-			return true;
-		}
-	}
-	db->zones = xrealloc(db->zones, (db->nzones + 1) * sizeof *db->zones);
-	z = &db->zones[db->nzones++];
-	z->origin = xstrdup(name);
-	z->neg_ttl = neg_ttl;
-	z->failure = DNS_R_NOERROR;
-	return true;
-}
-
-bool dns_db_set_zone_failure(struct dns_db *db, const char *origin, enum dns_rcode rcode)
-{
-	char name[DNS_NAME_MAX + 1];
-	if (!dns_name_normalize(origin, name, sizeof name))
-		return false;
-	for (size_t i = 0; i < db->nzones; i++) {
-		if (strcmp(db->zones[i].origin, name) == 0) {
-			db->zones[i].failure = rcode;
-			return true;
-		}
-	}
-	return false;
-}
-
-const char *dns_db_zone_of(const struct dns_db *db, const char *name)
-{
-	char buf[DNS_NAME_MAX + 1];
-	const struct dns_zone *z;
-	if (!dns_name_normalize(name, buf, sizeof buf))
-		return NULL;
-	z = find_zone(db, buf);
-	return z ? z->origin : NULL;
-}
-
-/* CNAME exclusivity [RFC 1034 §3.6.2, RFC 2181 §10.1] and one SOA per
- * apex. node may be NULL (no data at the owner yet). */
-static bool add_conflicts(const struct dns_node *node, const struct dns_rr *rr,
-			  const struct dns_zone *z, const char *name, char *err, size_t errsz)
-{
-	bool at_apex = strcmp(name, z->origin) == 0;
-	if (rr->type == DNS_T_SOA && !at_apex)
-		return fail(err, errsz, "SOA for '%s' is not at a zone apex", name);
-	if (rr->type == DNS_T_CNAME && at_apex)
-		return fail(err, errsz, "CNAME at zone apex '%s' would conflict with its SOA",
-			    name);
-	for (size_t i = 0; node && i < node->n; i++) {
-		const struct dns_rr *o = &node->rrs[i];
-		if ((o->type == DNS_T_CNAME) != (rr->type == DNS_T_CNAME))
-			return fail(err, errsz, "CNAME at '%s' cannot coexist with other data",
-				    name);
-		if (o->type == rr->type && (rr->type == DNS_T_CNAME || rr->type == DNS_T_SOA))
-			return fail(err, errsz, "'%s' already has a %s record", name,
-				    dns_type_name(rr->type));
-	}
-	return true;
-}
-
-static struct dns_node *node_insert(struct dns_db *db, size_t pos, const char *name)
-{
-	db->nodes = xrealloc(db->nodes, (db->nnodes + 1) * sizeof *db->nodes);
-	memmove(&db->nodes[pos + 1], &db->nodes[pos], (db->nnodes - pos) * sizeof *db->nodes);
-	db->nnodes++;
-	memset(&db->nodes[pos], 0, sizeof db->nodes[pos]);
-	db->nodes[pos].name = xstrdup(name);
-	return &db->nodes[pos];
-}
-
-bool dns_db_add_checked(struct dns_db *db, const struct dns_rr *rr, char *err, size_t errsz)
-{
-	char name[DNS_NAME_MAX + 1];
-	const struct dns_zone *z;
-	struct dns_node *node;
-	struct dns_rr *added;
-	size_t pos;
-	if (!rr->name || !dns_name_normalize(rr->name, name, sizeof name))
-		return fail(err, errsz, "owner name is not a valid domain name");
-	if (!(z = find_zone(db, name)))
-		return fail(err, errsz, "'%s' is in none of this server's zones", name);
-	node = find_node_pos(db, name, &pos);
-	for (size_t i = 0; node && i < node->n; i++) {
-		if (dns_rr_rdata_equal(&node->rrs[i], rr))
-			return true; /* an RRset holds no duplicates [RFC 2181 §5] */
-	}
-	if (!add_conflicts(node, rr, z, name, err, errsz))
-		return false;
-	if (!node)
-		node = node_insert(db, pos, name);
-	added = rr_vec_push(&node->rrs, &node->n, rr);
-	free(added->name);
-	added->name = xstrdup(name);
-	return true;
-}
-
-bool dns_db_add(struct dns_db *db, const struct dns_rr *rr)
-{
-	return dns_db_add_checked(db, rr, NULL, 0);
-}
-
-/* Some node or held zone apex lies strictly below name. */
-static bool has_descendant(const struct dns_db *db, const char *name)
-{
-	for (size_t i = 0; i < db->nnodes; i++) {
-		if (strcmp(db->nodes[i].name, name) != 0 && dns_name_is_under(db->nodes[i].name, name))
-			return true;
-	}
-	for (size_t i = 0; i < db->nzones; i++) {
-		if (strcmp(db->zones[i].origin, name) != 0 && dns_name_is_under(db->zones[i].origin, name))
-			return true;
-	}
-	return false;
-}
-
-static const char *parent_name(const char *name)
-{
-	const char *dot = strchr(name, '.');
-	return dot ? dot + 1 : name + strlen(name);
-}
-
-/* RFC 4592 §3.3.1: the source of synthesis for a non-existent name is
- * "*." + its closest encloser (the nearest existing ancestor). */
-static const struct dns_node *find_wildcard(const struct dns_db *db, const struct dns_zone *z,
-					    const char *name)
-{
-	char wild[DNS_NAME_MAX + 3];
-	const char *anc = name;
-	while (strcmp(anc, z->origin) != 0) {
-		anc = parent_name(anc);
-		if (find_node(db, anc) || has_descendant(db, anc))
-			break;
-	}
-	if (snprintf(wild, sizeof wild, "*%s%s", anc[0] ? "." : "", anc) > DNS_NAME_MAX)
-		return NULL;
-	return find_node(db, wild);
-}
-
-/* The zone's SOA as a record: the one added at the apex, or a synthesized
- * one whose MINIMUM and TTL are the configured negative TTL. */
-static void zone_soa(const struct dns_db *db, const struct dns_zone *z, struct dns_rr *out)
-{
-	const struct dns_rr *soa = node_first(find_node(db, z->origin), DNS_T_SOA);
-	const char *dot = z->origin[0] ? "." : "";
-	if (soa) {
-		dns_rr_copy(out, soa);
-		return;
-	}
-	memset(out, 0, sizeof *out);
-	out->name = xstrdup(z->origin);
-	out->type = DNS_T_SOA;
-	out->ttl = z->neg_ttl;
-	if (strlen(z->origin) + 11 <= DNS_NAME_MAX) {
-		out->mname = xasprintf("ns1%s%s", dot, z->origin);
-		out->rname = xasprintf("hostmaster%s%s", dot, z->origin);
-	} else {
-		out->mname = xstrdup(z->origin);
-		out->rname = xstrdup(z->origin);
-	}
-	out->serial = 1;
-	out->refresh = 7200;
-	out->retry = 3600;
-	out->expire = 1209600;
-	out->minimum = z->neg_ttl;
-}
-
-/* NXDOMAIN or NODATA: the SOA goes in the authority section with its TTL
- * lowered to min(TTL, MINIMUM), which is also the negative TTL
- * [RFC 2308 §3, §5]. */
-static void answer_negative(const struct dns_db *db, const struct dns_zone *z,
-			    enum dns_rcode rcode, struct dns_answer *out)
-{
-	struct dns_rr soa;
-	zone_soa(db, z, &soa);
-	soa.ttl = min_u32(soa.ttl, soa.minimum);
-	out->rcode = rcode;
-	out->neg_ttl = soa.ttl;
-	dns_answer_push_auth(out, &soa);
-	dns_rr_clear(&soa);
-}
-
-static void answer_fail(struct dns_answer *out, enum dns_rcode rcode)
-{
-	dns_answer_clear(out);
-	out->rcode = rcode;
-}
-
-/* Copy rr into the answer under owner (differs for wildcard synthesis). */
-static void answer_push_as(struct dns_answer *out, const struct dns_rr *rr, const char *owner)
-{
-	struct dns_rr *added = rr_vec_push(&out->rrs, &out->n, rr);
-	free(added->name);
-	added->name = xstrdup(owner);
-}
-
-/* Records of qtype at name (synthesized SOA at an apex without one). */
-static void answer_records(const struct dns_db *db, const struct dns_zone *z,
-			   const struct dns_node *node, const char *name,
-			   enum dns_type qtype, struct dns_answer *out)
-{
-	size_t before = out->n;
-	for (size_t i = 0; node && i < node->n; i++) {
-		if (node->rrs[i].type == qtype)
-			answer_push_as(out, &node->rrs[i], name);
-	}
-	if (qtype == DNS_T_SOA && out->n == before && strcmp(name, z->origin) == 0) {
-		struct dns_rr soa;
-		zone_soa(db, z, &soa);
-		answer_push_as(out, &soa, name);
-		dns_rr_clear(&soa);
-	}
-	if (out->n == before)
-		answer_negative(db, z, DNS_R_NOERROR, out); /* NODATA */
-}
-
-/* One step of resolution for name inside zone z. Returns the CNAME target
- * to continue with, or NULL when the answer is complete. */
-static const char *lookup_step(const struct dns_db *db, const struct dns_zone *z,
-			       const char *name, enum dns_type qtype, struct dns_answer *out)
-{
-	const struct dns_node *node = find_node(db, name);
-	const struct dns_rr *cname;
-	if (!node && strcmp(name, z->origin) != 0 && !has_descendant(db, name)) {
-		node = find_wildcard(db, z, name);
-		if (!node) {
-			answer_negative(db, z, DNS_R_NXDOMAIN, out);
-			return NULL;
-		}
-	}
-	/* node == NULL here: the apex or an empty non-terminal [RFC 8020]. */
-	cname = qtype == DNS_T_CNAME ? NULL : node_first(node, DNS_T_CNAME);
-	if (cname) {
-		answer_push_as(out, cname, name);
-		return cname->target; /* RFC 1034 §4.3.2 step 3a: restart at the target */
-	}
-	answer_records(db, z, node, name, qtype, out);
-	return NULL;
-}
-
-static bool chain_seen(char (*chain)[DNS_NAME_MAX + 1], size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(chain[i], name) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Follow CNAMEs across held zones. A target outside them ends the answer
- * with the chain so far (the client resolver would chase it); a loop or an
- * over-long chain is a resolution failure, which clients see as SERVFAIL. */
-static void lookup_chain(const struct dns_db *db, const char *qname, enum dns_type qtype,
-			 struct dns_answer *out)
-{
-	char chain[DNS_CNAME_MAX_CHAIN + 1][DNS_NAME_MAX + 1];
-	size_t depth = 0;
-	snprintf(chain[0], sizeof chain[0], "%s", qname);
-	for (;;) {
-		const struct dns_zone *z = find_zone(db, chain[depth]);
-		const char *next;
-		if (!z)
-			return;
-		if (z->failure != DNS_R_NOERROR) {
-			answer_fail(out, z->failure);
-			return;
-		}
-		next = lookup_step(db, z, chain[depth], qtype, out);
-		if (!next)
-			return;
-		if (depth == DNS_CNAME_MAX_CHAIN || chain_seen(chain, depth + 1, next)) {
-			answer_fail(out, DNS_R_SERVFAIL);
-			return;
-		}
-		depth++;
-		snprintf(chain[depth], sizeof chain[depth], "%s", next);
-	}
-}
-
-void dns_db_lookup(const struct dns_db *db, const char *qname, enum dns_type qtype,
-		   struct dns_answer *out)
-{
-	char name[DNS_NAME_MAX + 1];
-	memset(out, 0, sizeof *out);
-	if (!qname || !dns_name_normalize(qname, name, sizeof name)) {
-		out->rcode = DNS_R_FORMERR;
-		return;
-	}
-	if (!find_zone(db, name)) {
-		out->rcode = DNS_R_REFUSED; /* not authoritative, not recursive */
-		return;
-	}
-	out->authoritative = true;
-	lookup_chain(db, name, qtype, out);
-}
-
-/* ---- resolver cache ----------------------------------------------------- */
-
-struct cache_entry {
-	char *qname;
-	enum dns_type qtype;
-	int64_t stored_us;
-	int64_t expires_us;
-	uint32_t ttl;
-	struct dns_answer ans;
-};
-
-struct dns_cache {
-	struct cache_entry *v; /* sorted by (qname, qtype) */
-	size_t n;
-	uint32_t servfail_ttl;
-};
-
-struct dns_cache *dns_cache_new(void)
-{
-	return xcalloc(1, sizeof(struct dns_cache));
-}
-
-static void cache_entry_free(struct cache_entry *e)
-{
-	free(e->qname);
-	dns_answer_clear(&e->ans);
-}
-
-void dns_cache_free(struct dns_cache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->n; i++)
-		cache_entry_free(&c->v[i]);
-	free(c->v);
-	free(c);
-}
-
-void dns_cache_set_servfail_ttl(struct dns_cache *c, uint32_t seconds)
-{
-	c->servfail_ttl = min_u32(seconds, DNS_SERVFAIL_TTL_MAX); /* RFC 2308 §7.1 */
-}
-
-size_t dns_cache_len(const struct dns_cache *c)
-{
-	return c->n;
-}
-
-static int cache_cmp(const struct cache_entry *e, const char *qname, enum dns_type qtype)
-{
-	int c = strcmp(e->qname, qname);
-	if (c != 0)
-		return c;
-	return (int)e->qtype - (int)qtype;
-}
-
-static struct cache_entry *cache_find(const struct dns_cache *c, const char *qname,
-				      enum dns_type qtype, size_t *pos)
-{
-	size_t lo = 0, hi = c->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = cache_cmp(&c->v[mid], qname, qtype);
-		if (r == 0) {
-			*pos = mid;
-			return &c->v[mid];
-		}
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*pos = lo;
-	return NULL;
-}
-
-static void cache_remove(struct dns_cache *c, size_t pos)
-{
-	cache_entry_free(&c->v[pos]);
-	memmove(&c->v[pos], &c->v[pos + 1], (c->n - pos - 1) * sizeof *c->v);
-	c->n--;
-}
-
-/* TTLs with the top bit set count as 0 [RFC 2181 §8]. */
-static uint32_t sane_ttl(uint32_t ttl)
-{
-	return ttl > DNS_TTL_MAX ? 0 : ttl;
-}
-
-/* How long an answer may be cached (see dns.h). */
-static uint32_t answer_cache_ttl(const struct dns_cache *c, enum dns_type qtype,
-				 const struct dns_answer *a)
-{
-	uint32_t ttl = DNS_TTL_MAX;
-	if (a->rcode != DNS_R_NOERROR && a->rcode != DNS_R_NXDOMAIN)
-		return c->servfail_ttl;
-	for (size_t i = 0; i < a->n; i++)
-		ttl = min_u32(ttl, sane_ttl(a->rrs[i].ttl));
-	if (dns_answer_is_negative(a, qtype))
-		ttl = min_u32(ttl, sane_ttl(a->neg_ttl)); /* no SOA -> 0 [RFC 2308 §5] */
-	return ttl;
-}
-
-void dns_cache_put(struct dns_cache *c, const char *qname, enum dns_type qtype,
-		   const struct dns_answer *a, int64_t now_us)
-{
-	char name[DNS_NAME_MAX + 1];
-	struct cache_entry *e;
-	size_t pos;
-	uint32_t ttl;
-	if (!dns_name_normalize(qname, name, sizeof name))
-		return;
-	ttl = answer_cache_ttl(c, qtype, a);
-	e = cache_find(c, name, qtype, &pos);
-	if (e) /* fresh data replaces what was cached, even when it may not be kept */
-		cache_remove(c, pos);
-	if (ttl == 0)
-		return;
-	c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
-	memmove(&c->v[pos + 1], &c->v[pos], (c->n - pos) * sizeof *c->v);
-	c->n++;
-	e = &c->v[pos];
-	e->qname = xstrdup(name);
-	e->qtype = qtype;
-	e->stored_us = now_us;
-	e->expires_us = now_us + (int64_t)ttl * US_PER_S;
-	e->ttl = ttl;
-	dns_answer_copy(&e->ans, a);
-}
-
-static uint32_t ttl_minus(uint32_t ttl, uint32_t elapsed)
-{
-	return ttl > elapsed ? ttl - elapsed : 0;
-}
-
-bool dns_cache_get(struct dns_cache *c, const char *qname, enum dns_type qtype,
-		   int64_t now_us, struct dns_answer *out, uint32_t *remaining_ttl)
-{
-	char name[DNS_NAME_MAX + 1];
-	struct cache_entry *e;
-	size_t pos;
-	uint32_t elapsed;
-	if (!dns_name_normalize(qname, name, sizeof name))
-		return false;
-	if (!(e = cache_find(c, name, qtype, &pos)))
-		return false;
-	if (now_us >= e->expires_us) {
-		cache_remove(c, pos);
-		return false;
-	}
-	elapsed = now_us > e->stored_us ? (uint32_t)((now_us - e->stored_us) / US_PER_S) : 0;
-	dns_answer_copy(out, &e->ans);
-	for (size_t i = 0; i < out->n; i++)
-		out->rrs[i].ttl = ttl_minus(out->rrs[i].ttl, elapsed);
-	for (size_t i = 0; i < out->nauth; i++)
-		out->auth[i].ttl = ttl_minus(out->auth[i].ttl, elapsed);
-	out->neg_ttl = ttl_minus(out->neg_ttl, elapsed);
-	if (remaining_ttl)
-		*remaining_ttl = e->ttl - elapsed;
-	return true;
-}
-
-void dns_cache_purge(struct dns_cache *c, int64_t now_us)
-{
-	size_t keep = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		if (now_us >= c->v[i].expires_us)
-			cache_entry_free(&c->v[i]);
-		else
-			c->v[keep++] = c->v[i];
-	}
-	c->n = keep;
 }
 
 /* ---- addresses and reverse names ---------------------------------------- */

@@ -20,8 +20,14 @@
  *  - temperror/permerror anywhere end the whole evaluation at once (the
  *    §5.2 include mapping passes both through unchanged);
  *  - nothing depends on the clock, randomness or pointer values.
+ *
+ * Macro expansion [§7] is spf_macro.c. This file is still over 800 lines because it is one state machine: record
+ * parsing shares the mechanism table with the evaluators (each entry is a
+ * parser and an evaluator), and the frames, the DNS continuations, the
+ * PTR walk and exp= all step the same struct spf.
  */
 #include "spf.h"
+#include "spf_macro.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -150,21 +156,6 @@ static void set_str(char **dst, char *val)
 	*dst = val;
 }
 
-static bool is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_alnum(char c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
 /* NXDOMAIN and NODATA are "void" [§4.6.4]; a timeout (NULL) or any other
  * RCODE is a DNS error [§2.6.6]. */
 static enum answer_kind answer_kind(const struct dns_answer *a, enum dns_type t)
@@ -189,268 +180,29 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, int bits)
 	return (a[full] & mask) == (b[full] & mask);
 }
 
-/* ---- macros [§7] -------------------------------------------------------------- */
+/* ---- macros [§7]: the values spf_macro.c expands ------------------------- */
 
-#define MACRO_DELIMS ".-+,/_="
-#define MACRO_KEEP_MAX 1000u /* parts kept; larger digits mean "all" anyway */
-
-enum mtok { MT_END, MT_LIT, MT_ESCAPE, MT_MACRO, MT_ERROR };
-
-struct macro {
-	char letter;       /* lower case */
-	bool upper;        /* URL-escape the result [§7.3] */
-	unsigned keep;     /* rightmost parts kept; 0 = all */
-	bool reverse;
-	char delims[8];    /* "" = no delimiter given */
-};
-
-/* Parse the body of "%{...}" at p (just after the brace). */
-static enum mtok macro_body(const char **pp, bool exp_text, struct macro *m)
+static struct spf_macro_vars macro_vars(const struct spf *s)
 {
-	const char *p = *pp;
-	const char *letters = exp_text ? "slodiphcrtv" : "slodiphv"; /* c r t: exp only */
-	size_t nd = 0;
-	memset(m, 0, sizeof *m);
-	if (!*p || !strchr(letters, *p | 0x20) || !is_alpha(*p))
-		return MT_ERROR;
-	m->letter = (char)(*p | 0x20);
-	m->upper = *p >= 'A' && *p <= 'Z';
-	for (p++; is_digit(*p); p++)
-		m->keep = m->keep >= MACRO_KEEP_MAX ? MACRO_KEEP_MAX : m->keep * 10 + (unsigned)(*p - '0');
-	if (is_digit(p[-1]) && m->keep == 0)
-		return MT_ERROR; /* "If a DIGIT is specified, the value MUST be nonzero" */
-	if (*p == 'r' || *p == 'R') {
-		m->reverse = true;
-		p++;
-	}
-	for (; *p && strchr(MACRO_DELIMS, *p); p++) {
-		if (nd < sizeof m->delims - 1 && !strchr(m->delims, *p))
-			m->delims[nd++] = *p;
-	}
-	if (*p != '}')
-		return MT_ERROR;
-	*pp = p + 1;
-	return MT_MACRO;
+	return (struct spf_macro_vars){
+		.sender = s->sender, .local = s->local, .sender_dom = s->sender_dom,
+		.ip_i = s->ip_i, .ip_c = s->ip_c, .helo = s->helo, .receiver = s->receiver,
+		.ip6 = s->family == 6, .now = s->now,
+		.pnames = (const char *const *)s->pwalk.valid, .npnames = s->pwalk.nvalid,
+	};
 }
 
-/* Next token of a macro-string [§7.1]: a literal byte, an escape (%% %_ %-,
- * text in lit) or a macro. exp text also allows spaces [§6.2]. */
-static enum mtok macro_next(const char **pp, bool exp_text, char lit[4], struct macro *m)
-{
-	const char *p = *pp;
-	if (!*p)
-		return MT_END;
-	if (*p != '%') {
-		bool ok = (*p >= 0x21 && *p <= 0x7e) || (exp_text && *p == ' ');
-		lit[0] = *p;
-		lit[1] = '\0';
-		*pp = p + 1;
-		return ok ? MT_LIT : MT_ERROR;
-	}
-	static const char *const esc[][2] = { { "%", "%" }, { "_", " " }, { "-", "%20" } };
-	for (size_t i = 0; i < ARRAY_LEN(esc); i++) {
-		if (p[1] == esc[i][0][0]) {
-			strcpy(lit, esc[i][1]);
-			*pp = p + 2;
-			return MT_ESCAPE;
-		}
-	}
-	if (p[1] != '{')
-		return MT_ERROR;
-	*pp = p + 2;
-	return macro_body(pp, exp_text, m);
-}
-
-static bool macro_string_ok(const char *str, bool exp_text)
-{
-	char lit[4];
-	struct macro m;
-	enum mtok k;
-	while ((k = macro_next(&str, exp_text, lit, &m)) != MT_END) {
-		if (k == MT_ERROR)
-			return false;
-	}
-	return true;
-}
-
-static bool macro_uses_p(const char *str, bool exp_text)
-{
-	char lit[4];
-	struct macro m;
-	enum mtok k;
-	while ((k = macro_next(&str, exp_text, lit, &m)) != MT_END) {
-		if (k == MT_ERROR)
-			return false;
-		if (k == MT_MACRO && m.letter == 'p')
-			return true;
-	}
-	return false;
-}
-
-/* toplabel = ( *alphanum ALPHA *alphanum ) /
- *            ( 1*alphanum "-" *( alphanum / "-" ) alphanum )   [§7.1] */
-static bool toplabel_ok(const char *p, size_t n)
-{
-	bool alpha = false, hyphen = false;
-	if (n == 0 || !is_alnum(p[0]) || !is_alnum(p[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '-')
-			hyphen = true;
-		else if (is_alpha(p[i]))
-			alpha = true;
-		else if (!is_digit(p[i]))
-			return false;
-	}
-	return alpha || hyphen;
-}
-
-/* domain-spec = macro-string domain-end;
- * domain-end  = ( "." toplabel [ "." ] ) / macro-expand   [§7.1] */
-static bool domain_spec_ok(const char *spec)
-{
-	const char *p = spec, *tail = spec;
-	char lit[4];
-	struct macro m;
-	enum mtok k;
-	bool ends_in_macro = false;
-	if (!*spec)
-		return false;
-	while ((k = macro_next(&p, false, lit, &m)) != MT_END) {
-		if (k == MT_ERROR)
-			return false;
-		ends_in_macro = k != MT_LIT;
-		if (ends_in_macro)
-			tail = p;
-	}
-	if (ends_in_macro)
-		return true;
-	size_t n = strlen(tail);
-	if (n > 0 && tail[n - 1] == '.')
-		n--;
-	const char *dot = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (tail[i] == '.')
-			dot = tail + i;
-	}
-	return dot && toplabel_ok(dot + 1, (size_t)(tail + n - dot - 1));
-}
-
-static void url_escape(const char *in, size_t n, struct strbuf *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = in[i];
-		if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-			sb_putc(out, c);
-		else
-			sb_printf(out, "%%%02X", (unsigned char)c);
-	}
-}
-
-/* Split on the delimiters (default "."), reverse, keep the rightmost parts,
- * join with "." [§7.3]; then URL-escape for an upper-case letter. */
-static void macro_transform(const char *val, const struct macro *m, struct strbuf *out)
-{
-	const char *delims = m->delims[0] ? m->delims : ".";
-	size_t n = 1, len = strlen(val), from = 0;
-	struct strbuf tmp;
-	for (size_t i = 0; i < len; i++)
-		n += strchr(delims, val[i]) != NULL;
-	const char **part = xcalloc(n, sizeof *part);
-	size_t *plen = xcalloc(n, sizeof *plen), k = 0, start = 0;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || strchr(delims, val[i])) {
-			part[k] = val + start;
-			plen[k++] = i - start;
-			start = i + 1;
-		}
-	}
-	if (m->keep && m->keep < n)
-		from = n - m->keep;
-	sb_init(&tmp);
-	for (size_t j = from; j < n; j++) {
-		size_t idx = m->reverse ? n - 1 - j : j;
-		if (j > from)
-			sb_putc(&tmp, '.');
-		sb_append(&tmp, part[idx], plen[idx]);
-	}
-	if (m->upper)
-		url_escape(tmp.data, tmp.len, out);
-	else
-		sb_append(out, tmp.data, tmp.len);
-	sb_free(&tmp);
-	free(part);
-	free(plen);
-}
-
-/* %{p} [§7.3]: <domain> itself if validated, else a validated subdomain of
- * it, else any validated name, else "unknown". */
-static const char *macro_p(const struct spf *s, const char *d, char *buf, size_t cap)
-{
-	const struct spf_walk *w = &s->pwalk;
-	if (!dns_name_normalize(d, buf, cap))
-		buf[0] = '\0';
-	for (size_t i = 0; i < w->nvalid; i++) {
-		if (strcmp(w->valid[i], buf) == 0)
-			return w->valid[i];
-	}
-	for (size_t i = 0; i < w->nvalid; i++) {
-		if (buf[0] && dns_name_is_under(w->valid[i], buf))
-			return w->valid[i];
-	}
-	return w->nvalid ? w->valid[0] : "unknown";
-}
-
-static const char *macro_value(const struct spf *s, char letter, const char *d,
-			       char *buf, size_t cap)
-{
-	switch (letter) {
-	case 's': return s->sender;
-	case 'l': return s->local;
-	case 'o': return s->sender_dom;
-	case 'd': return d;
-	case 'i': return s->ip_i;
-	case 'p': return macro_p(s, d, buf, cap);
-	case 'v': return s->family == 6 ? "ip6" : "in-addr";
-	case 'h': return s->helo;
-	case 'c': return s->ip_c;
-	case 'r': return s->receiver;
-	case 't': snprintf(buf, cap, "%lld", (long long)s->now); return buf;
-	default: return "";
-	}
-}
-
-/* Expand a syntax-checked macro-string for current domain d. */
 static void macro_expand(const struct spf *s, const char *in, const char *d, bool exp_text,
 			 struct strbuf *out)
 {
-	char lit[4], buf[DNS_NAME_MAX + 32];
-	struct macro m;
-	enum mtok k;
-	while ((k = macro_next(&in, exp_text, lit, &m)) != MT_END) {
-		if (k == MT_MACRO)
-			macro_transform(macro_value(s, m.letter, d, buf, sizeof buf), &m, out);
-		else if (k != MT_ERROR)
-			sb_puts(out, lit);
-	}
+	struct spf_macro_vars v = macro_vars(s);
+	spf_macro_expand(&v, in, d, exp_text, out);
 }
 
-/* A domain-spec's <target-name>: expanded, one trailing dot dropped, then
- * cut from the left label by label to at most 253 octets [§7.3]. */
 static char *expand_domain(const struct spf *s, const char *spec, const char *d)
 {
-	struct strbuf sb;
-	sb_init(&sb);
-	macro_expand(s, spec, d, false, &sb);
-	if (sb.len > 0 && sb.data[sb.len - 1] == '.')
-		sb.data[--sb.len] = '\0';
-	while (sb.len > DNS_NAME_MAX) {
-		char *dot = strchr(sb.data, '.');
-		if (!dot)
-			break;
-		sb_consume(&sb, (size_t)(dot - sb.data) + 1);
-	}
-	return sb_steal(&sb);
+	struct spf_macro_vars v = macro_vars(s);
+	return spf_expand_domain(&v, spec, d);
 }
 
 /* ---- ending, queries, limits ---------------------------------------------- */
@@ -700,7 +452,7 @@ static bool take_spec(struct spf_term *t, const char *rest, size_t n)
 	if (n < 2 || rest[0] != ':')
 		return false;
 	t->spec = xstrndup(rest + 1, n - 1);
-	return domain_spec_ok(t->spec);
+	return spf_domain_spec_ok(t->spec);
 }
 
 static bool parse_none(struct spf_term *t, const char *rest, size_t n)
@@ -843,7 +595,7 @@ static bool directive_parse(struct spf_frame *f, const char *term, size_t n)
 			term_clear(&t);
 			return false;
 		}
-		t.needs_p = t.spec && macro_uses_p(t.spec, false);
+		t.needs_p = t.spec && spf_macro_uses_p(t.spec, false);
 		f->terms = xrealloc(f->terms, (f->nterms + 1) * sizeof *f->terms);
 		f->terms[f->nterms++] = t;
 		return true;
@@ -875,20 +627,20 @@ static bool modifier_parse(struct spf_frame *f, const char *term, size_t n, size
 	else if (namelen == 3 && ascii_strncaseeq(term, "exp", 3))
 		slot = &f->exp;
 	if (!slot) {
-		ok = macro_string_ok(value, false);
+		ok = spf_macro_string_ok(value, false);
 		free(value);
 		return ok;
 	}
-	if (*slot || !domain_spec_ok(value)) {
+	if (*slot || !spf_domain_spec_ok(value)) {
 		free(value);
 		return false;
 	}
 	*slot = value;
 	if (slot == &f->redirect) {
 		f->redirect_text = xstrndup(term, n);
-		f->redirect_p = macro_uses_p(value, false);
+		f->redirect_p = spf_macro_uses_p(value, false);
 	} else {
-		f->exp_p = macro_uses_p(value, false);
+		f->exp_p = spf_macro_uses_p(value, false);
 	}
 	return true;
 }
@@ -1334,7 +1086,7 @@ static void on_exp(struct spf *s, const struct dns_answer *ans)
 			txt = ans->rrs[i].txt;
 	}
 	set_str(&s->exp_raw, xstrdup(txt ? txt : ""));
-	s->phase = macro_string_ok(s->exp_raw, true) ? PH_EXP_TEXT : PH_DONE;
+	s->phase = spf_macro_string_ok(s->exp_raw, true) ? PH_EXP_TEXT : PH_DONE;
 }
 
 static void exp_fetch(struct spf *s)
@@ -1355,7 +1107,7 @@ static void exp_fetch(struct spf *s)
 static void exp_expand(struct spf *s)
 {
 	struct strbuf sb;
-	if (macro_uses_p(s->exp_raw, true) && !p_ready(s))
+	if (spf_macro_uses_p(s->exp_raw, true) && !p_ready(s))
 		return;
 	sb_init(&sb);
 	macro_expand(s, s->exp_raw, s->frames[0].domain, true, &sb);
@@ -1560,7 +1312,7 @@ char *spf_expand_macros(const char *in, const char *ip, const char *sender, cons
 {
 	struct spf *s;
 	char *out;
-	if (!macro_string_ok(in, exp_text != 0))
+	if (!spf_macro_string_ok(in, exp_text != 0))
 		return NULL;
 	s = spf_create(ip, sender, helo);
 	s->p_state = P_READY; /* no PTR data here: %{p} is "unknown" */

@@ -52,6 +52,7 @@ enum dns_rcode {
 #define DNS_TTL_MAX 2147483647u /* RFC 2181 §8 */
 #define DNS_CNAME_MAX_CHAIN 8  /* CNAMEs followed before giving up (SERVFAIL) */
 #define DNS_UDP_MAX 512        /* classic UDP payload limit [RFC 1035 §4.2.1] */
+#define DNS_PORT 53            /* servers listen here [RFC 1035 §4.2.1] */
 #define DNS_SERVFAIL_TTL_MAX 300 /* RFC 2308 §7.1: at most five minutes */
 
 const char *dns_type_name(enum dns_type t);     /* "MX"; "UNKNOWN" otherwise */

@@ -14,7 +14,13 @@
  *    FETCH of body text that is not PEEK, never in an EXAMINEd mailbox.
  *  - Untagged data goes out only while a command runs, or while IDLE
  *    [RFC 2177 §3].
- *  - Every state change goes through imapd_enter_state. */
+ *  - Every state change goes through imapd_enter_state.
+ *
+ * Over 800 lines on purpose: it is one server state machine. Every
+ * command handler reads and changes the same selected-mailbox snapshot
+ * (numbers, UIDs, flags, \Recent) under the invariants above, so the
+ * handlers stay next to the snapshot they guard; the parts that do not
+ * touch it already live apart (imap_parse.c, imap_body.c, imapc.c). */
 #include "imap.h"
 
 #include <assert.h>
