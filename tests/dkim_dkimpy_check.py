@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Cross-check sim/dkim.c against Debian's dkimpy (python3-dkim), an
+"""Cross-check sim/proto/dkim.c against Debian's dkimpy (python3-dkim), an
 implementation we did not write.
 
 For every case:

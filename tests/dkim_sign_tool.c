@@ -1,4 +1,4 @@
-/* dkim_sign_tool.c — a command-line face on sim/dkim.c so an independent
+/* dkim_sign_tool.c — a command-line face on sim/proto/dkim.c so an independent
  * implementation (dkimpy, via tests/dkim_dkimpy_check.py) can check our
  * signatures and we can check its.
  *

@@ -1,4 +1,4 @@
-/* spf_eval.c — run our SPF evaluator (sim/spf.c) over a JSON case file, for
+/* spf_eval.c — run our SPF evaluator (sim/proto/spf.c) over a JSON case file, for
  * the cross-check against pyspf (tests/spf_pyspf_check.py).
  *
  * Usage: spf_eval CASES.json

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Cross-check mailsim's SPF evaluator (sim/spf.c) against Debian's pyspf.
+"""Cross-check mailsim's SPF evaluator (sim/proto/spf.c) against Debian's pyspf.
 
 Usage: spf_pyspf_check.py SPF_EVAL [CASES.json]
 

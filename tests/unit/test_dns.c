@@ -1,4 +1,4 @@
-/* test_dns.c — unit tests for the sans-IO DNS model (sim/dns.h): names,
+/* test_dns.c — unit tests for the sans-IO DNS model (sim/proto/dns.h): names,
  * record parsing and formatting, zone lookup semantics, wire format
  * (including hostile input), the TTL cache and reverse-name helpers. */
 #include <stdarg.h>

@@ -12,7 +12,7 @@
 /* ---- an independent reference ---------------------------------------------
  * PCG32 written again from the algorithm's definition (O'Neill 2014, §6.3
  * XSH-RR; the published seeding), deliberately not sharing code or shape
- * with sim/rng.c: the output rotation is a loop of single-bit rotations. */
+ * with sim/base/rng.c: the output rotation is a loop of single-bit rotations. */
 struct ref_pcg {
 	uint64_t state, inc;
 };
@@ -61,7 +61,7 @@ static void test_known_outputs_demo_seed(void **state)
 	expect_stream(42, 54, demo_outputs, ARRAY_LEN(demo_outputs));
 }
 
-/* Computed once with sim/rng.c; test_matches_reference confirms them
+/* Computed once with sim/base/rng.c; test_matches_reference confirms them
  * against ref_next. Pinned so any change to the stream (which would change
  * every golden trace) is caught here first. */
 static void test_known_outputs_seed1(void **state)

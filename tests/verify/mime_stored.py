@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 SCENARIO = "long-subject"
-# Header fields the sending client writes (sim/msg.c); the MTAs add the
+# Header fields the sending client writes (sim/proto/msg.c); the MTAs add the
 # others (Received, Return-Path, DKIM-Signature...).
 CLIENT_FIELDS = {"date", "from", "to", "subject", "message-id", "mime-version",
                  "content-type", "content-transfer-encoding"}
