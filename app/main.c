@@ -281,7 +281,7 @@ static int with_trace(struct opts *o, int (*fn)(const struct view_input *, struc
 	struct view_host *hosts = xcalloc(s->nhosts + 1, sizeof *hosts);
 	for (size_t i = 0; i < s->nhosts; i++) {
 		const struct scn_host *h = &s->hosts[i];
-		hosts[i] = (struct view_host){h->name, h->role, h->ip, h->has_pos, h->x, h->y,
+		hosts[i] = (struct view_host){h->name, scn_role_names[h->role], h->ip, h->has_pos, h->x, h->y,
 					      h->nzones ? &recs[k] : NULL, 0};
 		for (size_t z = 0; z < h->nzones; z++)
 			for (size_t j = 0; j < h->zones[z].nrecords; j++, hosts[i].nrecords++)

@@ -741,15 +741,15 @@ static void decide(struct chk *c)
 	if (decide_spam(c))
 		return;
 	const struct scn_rule *r = match_rule(c);
-	if (r && strcmp(r->action, "deny") == 0) {
+	if (r && r->action == SCN_RULE_DENY) {
 		verdict(c, CHK_DENY, 0, NULL, "a filter rule of the recipient denies it (accepted, then dropped)");
 		return;
 	}
-	if (r && strcmp(r->action, "forward") == 0) {
+	if (r && r->action == SCN_RULE_FORWARD) {
 		snprintf(c->v.forward, sizeof c->v.forward, "%s", r->forward);
 		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule forwards it to %s", r->forward);
 	}
-	if (r && strcmp(r->action, "folder") == 0 && c->v.decision == CHK_DELIVER) {
+	if (r && r->action == SCN_RULE_FOLDER && c->v.decision == CHK_DELIVER) {
 		snprintf(c->v.folder, sizeof c->v.folder, "%s", r->folder);
 		c->v.flags = flag_bits(r);
 		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule files it in %s", r->folder);

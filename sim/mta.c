@@ -201,7 +201,7 @@ static const struct scn_user *postmaster_user(const struct mta *m, const char *r
 {
 	const struct scenario *scn = m->sim->scn;
 	if (m->cfg->postmaster)
-		return scn_user(scn, m->cfg->postmaster);
+		return m->cfg->postmaster;
 	const char *dom = strchr(rcpt, '@') ? addr_domain(rcpt)
 					    : (m->cfg->ndomains ? m->cfg->domains[0] : "");
 	const struct scn_user *first = NULL;
@@ -308,7 +308,7 @@ static void check_local_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, con
 		 * SIZE= (RFC 1870) would not fit; for good (552 5.2.2) or, with
 		 * quota_full "tempfail", for now (452 4.2.2: the sender retries,
 		 * as Gmail answers for a full mailbox). */
-		bool soft = m->cfg->quota_full && strcmp(m->cfg->quota_full, "tempfail") == 0;
+		bool soft = m->cfg->quota_full == SCN_QUOTA_TEMPFAIL;
 		smtp_reply_set(reply, soft ? 452 : 552, soft ? "4.2.2" : "5.2.2",
 			       "<%s>: Recipient address rejected: Mailbox full", rcpt);
 	}
@@ -518,8 +518,8 @@ static void tamper(struct mta *m, struct qentry *q)
 {
 	struct strbuf out;
 	sb_init(&out);
-	const char *what = m->host->tamper;
-	if (strcmp(what, "body") == 0) {
+	enum scn_tamper what = m->host->tamper->what;
+	if (what == SCN_TAMPER_BODY) {
 		sb_append(&out, q->data, q->len);
 		sb_puts(&out, "-- \r\nSent through the example list server\r\n");
 	} else {
@@ -533,8 +533,8 @@ static void tamper(struct mta *m, struct qentry *q)
 	free(q->data);
 	q->len = out.len;
 	q->data = sb_steal(&out);
-	mta_policy_event(m, "tamper", NULL, strcmp(what, "body") == 0 ? "appended a footer to the body"
-								   : "tagged the Subject: with [list]");
+	mta_policy_event(m, "tamper", NULL, what == SCN_TAMPER_BODY ? "appended a footer to the body"
+								    : "tagged the Subject: with [list]");
 }
 
 
@@ -571,13 +571,11 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 		mta_policy_event(m, "defer", NULL, err);
 		return;
 	}
-	bool relaxed_h = strncmp(d->canon, "relaxed/", 8) == 0;
-	bool relaxed_b = strstr(d->canon, "/relaxed") != NULL;
 	struct dkim_sign_opts o = {
 		.domain = d->domain,
 		.selector = d->selector,
-		.header_canon = relaxed_h ? DKIM_RELAXED : DKIM_SIMPLE,
-		.body_canon = relaxed_b ? DKIM_RELAXED : DKIM_SIMPLE,
+		.header_canon = d->header_relaxed ? DKIM_RELAXED : DKIM_SIMPLE,
+		.body_canon = d->body_relaxed ? DKIM_RELAXED : DKIM_SIMPLE,
 		.timestamp = (m->sim->epoch_unix_us + m->sim->now) / 1000000,
 	};
 	char *sig = dkim_sign(k, &o, q->data, q->len, err, sizeof err);
@@ -698,11 +696,11 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 static void mta_setup_retry(struct mta *m, const struct scn_host *cfg)
 {
 	char err[256];
-	if (cfg->retry_schedule && strcmp(cfg->retry_schedule, "sendmail") == 0)
+	if (cfg->retry_schedule == SCN_RETRY_SENDMAIL)
 		retry_policy_sendmail(&m->retry);
 	else
 		retry_policy_postfix(&m->retry);
-	if (cfg->retry_rules && strcmp(cfg->retry_schedule, "exim") == 0 &&
+	if (cfg->retry_rules && cfg->retry_schedule == SCN_RETRY_EXIM &&
 	    !retry_policy_exim(&m->retry, cfg->retry_rules, err, sizeof err))
 		abort(); /* the loader checked it: our bug */
 	if (cfg->min_backoff >= 0)
@@ -724,12 +722,12 @@ struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
 	m->store = mailstore_new(h->name);
 	mta_setup_retry(m, cfg);
 	m->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : SIM_US(300);
-	if (scn_host_has_service(cfg, "smtp"))
+	if (scn_host_has_service(cfg, SCN_SERVICE_SMTP))
 		host_listen(h, 25, accept_port25, m);
-	if (scn_host_has_service(cfg, "submission"))
+	if (scn_host_has_service(cfg, SCN_SERVICE_SUBMISSION))
 		host_listen(h, 587, accept_port587, m);
-	retrieval_listen(sim, h, m->store, scn_host_has_service(cfg, "imap"),
-			 scn_host_has_service(cfg, "pop3"));
+	retrieval_listen(sim, h, m->store, scn_host_has_service(cfg, SCN_SERVICE_IMAP),
+			 scn_host_has_service(cfg, SCN_SERVICE_POP3), cfg->tls);
 	return m;
 }
 
