@@ -11,15 +11,17 @@
  * documented in docs/scenario-format.md.
  *
  * What the simulator reads is typed: enums for every choice (roles,
- * services, policies, fault types), integer microseconds for durations,
- * and pointers for every name that refers to another object of the
- * scenario (resolved once, after validation). The "*_name" fields keep
- * the names as written, for messages. One arena owns it all.
+ * services, policies, fault types, DNS record types), integer microseconds
+ * for durations, integer centipoints for spam scores, and pointers for
+ * every name that refers to another object of the scenario (resolved once,
+ * after validation). The "*_name" fields keep the names as written, for
+ * messages and the trace. One arena owns it all (scn_free frees it).
  *
  * The loader's files: scenario_load.c (JSON to structs, key tables),
- * scenario_check.c (references, warnings, DNS sanity, name resolution),
- * scenario_names.c (the enum name tables), scenario_json.c (typed JSON
- * getters and the error reporter, scenario_int.h), scenario.c (look-ups). */
+ * scenario_mta.c (the keys of hosts that take mail), scenario_check.c
+ * (references, warnings, DNS sanity, name resolution), scenario_names.c
+ * (the enum name tables), scenario_json.c (typed JSON getters and the
+ * error reporter; scenario_int.h), scenario.c (entry points, look-ups). */
 #ifndef MAILSIM_SCENARIO_H
 #define MAILSIM_SCENARIO_H
 
@@ -28,6 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dns.h"
 #include "util.h"
 
 struct arena;
@@ -81,7 +84,8 @@ extern const char *const scn_narration_kinds[];
 
 struct scn_record {
 	char *name;        /* owner, absolute (no trailing dot), "@" resolved */
-	char *type;        /* "MX", "A", ... */
+	enum dns_type rtype;
+	char *type;        /* its name, "MX", "A", ... (for the viewer) */
 	char *data;        /* presentation rdata */
 	uint32_t ttl;
 	int line, col;     /* where it was written, for messages */
@@ -127,11 +131,11 @@ struct scn_filters {       /* the receiving side's checks and policy */
 	char **dnsbl;      /* DNSBL zones */
 	size_t ndnsbl;
 	bool dnsbl_reject; /* refuse listed clients at connect (else: a spam symbol) */
-	double greylist, add_header, rewrite_subject, quarantine, reject; /* score thresholds */
+	int greylist, add_header, rewrite_subject, quarantine, reject; /* thresholds, centipoints */
 	char **bad_urls;
 	size_t nbad_urls;
 	char **rep_keys;   /* sender reputation: client IP, sender address or @domain */
-	double *rep_scores; /* its score (negative = good reputation) */
+	int *rep_scores;   /* its score in centipoints (negative = good reputation) */
 	size_t nrep;
 	char **bayes_spam, **bayes_ham; /* training texts */
 	size_t nbayes_spam, nbayes_ham;

@@ -83,14 +83,14 @@ static void check_host_refs(struct ld *ld, const cJSON *root)
 
 /* The first record of type at owner name in any zone of the scenario. */
 static const struct scn_record *find_record(const struct scenario *s, const char *name,
-					    const char *type)
+					    enum dns_type type)
 {
 	for (size_t i = 0; i < s->nhosts; i++)
 		for (size_t z = 0; z < s->hosts[i].nzones; z++) {
 			const struct scn_zone *zone = &s->hosts[i].zones[z];
 			for (size_t r = 0; r < zone->nrecords; r++)
 				if (ascii_strcaseeq(zone->records[r].name, name) &&
-				    strcmp(zone->records[r].type, type) == 0)
+				    zone->records[r].rtype == type)
 					return &zone->records[r];
 		}
 	return NULL;
@@ -103,9 +103,9 @@ static bool name_has_address(const struct scenario *s, const char *name)
 	char cur[256];
 	snprintf(cur, sizeof cur, "%s", name);
 	for (int hop = 0; hop < 8; hop++) {
-		if (scn_host(s, cur) || find_record(s, cur, "A") || find_record(s, cur, "AAAA"))
+		if (scn_host(s, cur) || find_record(s, cur, DNS_T_A) || find_record(s, cur, DNS_T_AAAA))
 			return true;
-		const struct scn_record *c = find_record(s, cur, "CNAME");
+		const struct scn_record *c = find_record(s, cur, DNS_T_CNAME);
 		if (!c || !dns_name_normalize(c->data, cur, sizeof cur))
 			return false;
 	}
@@ -129,7 +129,7 @@ static void check_mx_record(struct ld *ld, const struct scn_record *rec, const c
 			  msg);
 		return;
 	}
-	const struct scn_record *alias = find_record(ld->s, norm, "CNAME");
+	const struct scn_record *alias = find_record(ld->s, norm, DNS_T_CNAME);
 	if (!alias)
 		return;
 	snprintf(hint, sizeof hint, "point the MX at the canonical name %s", alias->data);
@@ -170,9 +170,9 @@ static void check_dns_refs(struct ld *ld)
 				const struct scn_record *rec = &zone->records[r];
 				char p[160];
 				snprintf(p, sizeof p, "hosts[%zu].zones[%zu].records[%zu].data", i, z, r);
-				if (strcmp(rec->type, "MX") == 0)
+				if (rec->rtype == DNS_T_MX)
 					check_mx_record(ld, rec, p);
-				else if (strcmp(rec->type, "A") == 0)
+				else if (rec->rtype == DNS_T_A)
 					check_a_record(ld, rec, p);
 			}
 		}

@@ -103,6 +103,7 @@ static void load_record(struct ld *ld, const cJSON *o, const char *jpath, struct
 	dns_rr_clear(&rr);
 	struct scn_record *r = &z->records[z->nrecords++]; /* sized by load_zone */
 	r->name = arena_strdup(ld->a, norm);
+	r->rtype = t;
 	r->type = arena_strdup(ld->a, dns_type_name(t));
 	r->data = arena_strdup(ld->a, data->valuestring);
 	r->ttl = (uint32_t)ttl;
@@ -225,7 +226,6 @@ static void load_host_client(struct ld *ld, const cJSON *o, const char *jpath, s
 		report(ld, o, false, jpath, "add \"user\": \"someone@example.org\"",
 		       "a client that submits or fetches mail needs a \"user\"");
 }
-
 
 static void load_host(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
 {

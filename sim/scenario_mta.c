@@ -9,13 +9,13 @@
 
 #include "dns.h"
 #include "retry.h"
+#include "spam.h"
 
 static const struct key_spec retry_keys[] = {
 	{"schedule", JT_STR, false},    {"rules", JT_STR, false},    {"min_backoff", JT_STR_OR_NUM, false},
 	{"max_backoff", JT_STR_OR_NUM, false}, {"lifetime", JT_STR_OR_NUM, false},
 	{"delay_warning", JT_STR_OR_NUM, false},
 };
-
 
 static void load_retry(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
 {
@@ -50,7 +50,6 @@ static const struct key_spec rate_keys[] = {
 	{"messages", JT_INT, true},
 	{"per", JT_STR_OR_NUM, true},
 };
-
 
 /* ---- filters (authentication, spam, antivirus, policy) --------------------- */
 
@@ -164,15 +163,62 @@ static void load_policy(struct ld *ld, const cJSON *o, const char *jpath, struct
 	}
 }
 
+/* The spam thresholds as written, in points. */
+struct spam_points {
+	double greylist, add_header, rewrite_subject, reject, quarantine;
+};
+
+/* Defaults: Rspamd's actions.conf (email-facts §9.1); no quarantine band
+ * unless asked for (it starts at reject). sp NULL: the defaults. */
+static void read_spam_points(struct ld *ld, const cJSON *sp, const char *sub, struct spam_points *p)
+{
+	p->greylist = get_num(ld, sp, "greylist", sub, -100, 1000, 4, NULL);
+	p->add_header = get_num(ld, sp, "add_header", sub, -100, 1000, 6, NULL);
+	p->rewrite_subject = get_num(ld, sp, "rewrite_subject", sub, -100, 1000, 8, NULL);
+	p->reject = get_num(ld, sp, "reject", sub, -100, 1000, 15, NULL);
+	p->quarantine = get_num(ld, sp, "quarantine", sub, -100, 1000, p->reject, NULL);
+}
+
+/* Checked in points, kept as integer centipoints (SPAM_PTS): the scorer
+ * never sees floating point. */
+static void set_spam_thresholds(struct ld *ld, const cJSON *sp, const char *sub,
+				const struct spam_points *p, struct scn_filters *f)
+{
+	if (sp && !(p->greylist <= p->add_header && p->add_header <= p->reject &&
+		    p->quarantine <= p->reject))
+		report(ld, sp, false, sub, "thresholds must rise: greylist <= add_header <= reject, quarantine <= reject",
+		       "spam thresholds out of order");
+	f->greylist = SPAM_PTS(p->greylist);
+	f->add_header = SPAM_PTS(p->add_header);
+	f->rewrite_subject = SPAM_PTS(p->rewrite_subject);
+	f->reject = SPAM_PTS(p->reject);
+	f->quarantine = SPAM_PTS(p->quarantine);
+}
+
+/* "reputation": client IP, sender or @domain -> a score in centipoints. */
+static void load_reputation(struct ld *ld, const cJSON *sp, const char *sub, struct scn_filters *f)
+{
+	const cJSON *rep = get(sp, "reputation", JT_OBJ);
+	size_t nrep = (size_t)cJSON_GetArraySize(rep) + 1;
+	f->rep_keys = arena_calloc(ld->a, nrep, sizeof *f->rep_keys);
+	f->rep_scores = arena_calloc(ld->a, nrep, sizeof *f->rep_scores);
+	for (const cJSON *e = rep ? rep->child : NULL; e; e = e->next) {
+		if (!cJSON_IsNumber(e) || e->valuedouble < -100 || e->valuedouble > 100) {
+			char p[600];
+			snprintf(p, sizeof p, "%s.reputation.%s", sub, e->string);
+			report(ld, e, false, p, "for example { \"203.0.113.77\": 3.0, \"@example.org\": -1.0 }",
+			       "expected a score between -100 and 100");
+			continue;
+		}
+		f->rep_keys[f->nrep] = arena_strdup(ld->a, e->string);
+		f->rep_scores[f->nrep++] = SPAM_PTS(e->valuedouble);
+	}
+}
+
 static void load_filters(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
 {
 	struct scn_filters *f = &h->filters;
 	f->snooze_start = f->snooze_end = -1;
-	f->greylist = 4;       /* Rspamd actions.conf defaults (email-facts §9.1) */
-	f->add_header = 6;
-	f->rewrite_subject = 8;
-	f->reject = 15;
-	f->quarantine = 15;
 	if (!check_object(ld, o, jpath, filter_keys, ARRAY_LEN(filter_keys)))
 		return;
 	h->has_filters = true;
@@ -187,37 +233,18 @@ static void load_filters(struct ld *ld, const cJSON *o, const char *jpath, struc
 	char sub[512];
 	const cJSON *sp = get(o, "spam", JT_OBJ);
 	snprintf(sub, sizeof sub, "%s.spam", jpath);
+	struct spam_points pts;
 	if (sp && check_object(ld, sp, sub, spam_keys, ARRAY_LEN(spam_keys))) {
 		f->spam = true;
-		f->greylist = get_num(ld, sp, "greylist", sub, -100, 1000, f->greylist, NULL);
-		f->add_header = get_num(ld, sp, "add_header", sub, -100, 1000, f->add_header, NULL);
-		f->rewrite_subject =
-			get_num(ld, sp, "rewrite_subject", sub, -100, 1000, f->rewrite_subject, NULL);
-		f->reject = get_num(ld, sp, "reject", sub, -100, 1000, f->reject, NULL);
-		/* No quarantine band unless asked for: it starts at reject. */
-		f->quarantine = get_num(ld, sp, "quarantine", sub, -100, 1000, f->reject, NULL);
+		read_spam_points(ld, sp, sub, &pts);
 		f->bad_urls = get_str_list(ld, sp, "bad_urls", sub, &f->nbad_urls);
 		f->bayes_spam = get_str_list(ld, sp, "bayes_spam", sub, &f->nbayes_spam);
 		f->bayes_ham = get_str_list(ld, sp, "bayes_ham", sub, &f->nbayes_ham);
-		const cJSON *rep = get(sp, "reputation", JT_OBJ);
-		size_t nrep = (size_t)cJSON_GetArraySize(rep) + 1;
-		f->rep_keys = arena_calloc(ld->a, nrep, sizeof *f->rep_keys);
-		f->rep_scores = arena_calloc(ld->a, nrep, sizeof *f->rep_scores);
-		for (const cJSON *e = rep ? rep->child : NULL; e; e = e->next) {
-			if (!cJSON_IsNumber(e) || e->valuedouble < -100 || e->valuedouble > 100) {
-				char p[600];
-				snprintf(p, sizeof p, "%s.reputation.%s", sub, e->string);
-				report(ld, e, false, p, "for example { \"203.0.113.77\": 3.0, \"@example.org\": -1.0 }",
-				       "expected a score between -100 and 100");
-				continue;
-			}
-			f->rep_keys[f->nrep] = arena_strdup(ld->a, e->string);
-			f->rep_scores[f->nrep++] = e->valuedouble;
-		}
-		if (!(f->greylist <= f->add_header && f->add_header <= f->reject &&
-		      f->quarantine <= f->reject))
-			report(ld, sp, false, sub, "thresholds must rise: greylist <= add_header <= reject, quarantine <= reject",
-			       "spam thresholds out of order");
+		load_reputation(ld, sp, sub, f);
+		set_spam_thresholds(ld, sp, sub, &pts, f);
+	} else {
+		read_spam_points(ld, NULL, sub, &pts);
+		set_spam_thresholds(ld, NULL, sub, &pts, f);
 	}
 	const cJSON *pol = get(o, "policy", JT_OBJ);
 	snprintf(sub, sizeof sub, "%s.policy", jpath);
@@ -271,7 +298,6 @@ static void load_dkim_sign(struct ld *ld, const cJSON *o, const char *jpath, str
 		report(ld, k, false, sub, "the path is relative to the scenario file, e.g. \"keys/example.org.s1.pem\"",
 		       "%s", err);
 }
-
 
 /* "services": a bit set; an MTA without a list listens for mail on port 25. */
 static void load_services(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)

@@ -121,18 +121,10 @@ static void fault_event(struct world *w, const struct scn_fault *f, const char *
 	trace_end(sim->trace);
 }
 
-static struct mbox_user *find_mailbox(struct world *w, const char *address)
+/* The mailbox of a scenario user, on its home host (the loader resolved it). */
+static struct mbox_user *find_mailbox(struct world *w, const struct scn_user *su)
 {
-	struct sim *sim = w->sim;
-	for (size_t i = 0; i < sim->nhosts; i++) {
-		struct host *h = sim->hosts[i];
-		if (h->role == ROLE_MTA || h->role == ROLE_MAILBOX || h->role == ROLE_FILTER) {
-			struct mbox_user *u = mailstore_user(mta_store(h->role_obj), address);
-			if (u)
-				return u;
-		}
-	}
-	return NULL;
+	return mailstore_user(mta_store(sim_host(w, su->home)->role_obj), su->address);
 }
 
 static void fault_apply(struct fault_run *r, bool on)
@@ -157,7 +149,7 @@ static void fault_apply(struct fault_run *r, bool on)
 	case FAULT_TLS_FAILURE: h->tls_broken = on; break;
 	case FAULT_TAMPER: h->tamper = on ? f : NULL; break;
 	case FAULT_MAILBOX_FULL: {
-		struct mbox_user *u = find_mailbox(r->w, f->user->address);
+		struct mbox_user *u = find_mailbox(r->w, f->user);
 		if (u && on) { /* full: the quota is whatever is used now */
 			r->saved_quota = u->quota;
 			u->quota = mbox_usage(u) > 0 ? mbox_usage(u) : 1;
@@ -213,12 +205,10 @@ static void load_zones(struct dnsd *d, const struct scn_host *cfg)
 		dns_db_add_zone(db, zone->origin, zone->neg_ttl);
 		for (size_t r = 0; r < zone->nrecords; r++) {
 			const struct scn_record *rec = &zone->records[r];
-			enum dns_type t;
 			struct dns_rr rr;
 			char err[256];
 			/* Validated by the loader; a failure here is our bug. */
-			if (!dns_type_parse(rec->type, &t) ||
-			    !dns_rr_init(&rr, rec->name, t, rec->ttl, rec->data, err, sizeof err))
+			if (!dns_rr_init(&rr, rec->name, rec->rtype, rec->ttl, rec->data, err, sizeof err))
 				abort();
 			dns_db_add(db, &rr);
 			dns_rr_clear(&rr);

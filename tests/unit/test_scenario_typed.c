@@ -1,9 +1,10 @@
 /* test_scenario_typed.c — what the loader hands the simulator is typed:
  * every choice an enum (with its name table in step), durations in
- * microseconds, and every name of another object resolved to a pointer
- * once (a resolver, a submission server, a fetch server, a postmaster, an
- * IMAP delivery host and its login user, fault hosts and users, link ends,
- * a narration node, a message's client, a user's mailbox host). */
+ * microseconds, spam scores in integer centipoints, and every name of
+ * another object resolved to a pointer once (a resolver, a submission
+ * server, a fetch server, a postmaster, an IMAP delivery host and its
+ * login user, fault hosts and users, link ends, a narration node, a
+ * message's client, a user's mailbox host). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +29,8 @@ static const char text[] =
 	"      \"tls_policy\": \"encrypt\", \"quota_full\": \"tempfail\",\n"
 	"      \"postmaster\": \"alice@example.org\", \"resolver\": \"ns2.example\",\n"
 	"      \"retry\": { \"schedule\": \"exim\", \"rules\": \"F,2h,15m\", \"lifetime\": \"2d\" },\n"
-	"      \"filters\": { \"policy\": { \"rules\": [\n"
+	"      \"filters\": { \"spam\": { \"add_header\": 5.5, \"reputation\": { \"@example.com\": -1.25 } },\n"
+	"        \"policy\": { \"rules\": [\n"
 	"        { \"from\": \"x@example.com\", \"action\": \"deny\" },\n"
 	"        { \"from\": \"y@example.com\", \"action\": \"forward\", \"forward\": \"z@example.com\" },\n"
 	"        { \"from\": \"w@example.com\", \"folder\": \"Lists\", \"action\": \"folder\" } ] } } },\n"
@@ -89,6 +91,14 @@ static void test_enums(void **state)
 	assert_int_equal(mta->filters.rules[0].action, SCN_RULE_DENY);
 	assert_int_equal(mta->filters.rules[1].action, SCN_RULE_FORWARD);
 	assert_int_equal(mta->filters.rules[2].action, SCN_RULE_FOLDER);
+	/* spam thresholds and reputations in integer centipoints */
+	assert_int_equal(mta->filters.greylist, 400);
+	assert_int_equal(mta->filters.add_header, 550);
+	assert_int_equal(mta->filters.rewrite_subject, 800);
+	assert_int_equal(mta->filters.reject, 1500);
+	assert_int_equal(mta->filters.quarantine, 1500); /* no band: it starts at reject */
+	assert_int_equal(mta->filters.nrep, 1);
+	assert_int_equal(mta->filters.rep_scores[0], -125);
 	assert_int_equal(s->faults[0].type, FAULT_TAMPER);
 	assert_int_equal(s->faults[0].what, SCN_TAMPER_SUBJECT);
 	assert_int_equal(s->faults[1].type, FAULT_MAILBOX_FULL);
