@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +27,32 @@
 
 #define DEFAULT_NAME "@default"
 
-static const char usage_text[] =
-	"usage:\n"
-	"  mailsim                                  play the default scenario (window, or\n"
-	"                                           its transcript when there is no display)\n"
-	"  mailsim run FILE [--seed N] [--trace OUT.jsonl] [--transcript] [--maildir DIR]\n"
-	"                   [--mbox DIR] [--until SECONDS] [--quiet]\n"
-	"  mailsim check FILE...\n"
-	"  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--inspect WHAT]\n"
-	"  mailsim render FILE (--at SECONDS | --event N) --out FRAME.png|.bmp\n"
-	"                   [--seed N] [--size WxH] [--scale S] [--inspect WHAT]\n"
-	"                   WHAT: host:NAME[/queue|/mailboxes|/zone] or msg:ID\n"
-	SERVE_USAGE
-	"FILE may be @default for the built-in scenario (scenarios/basic-delivery.json).\n";
+/* The subcommands that take options; an option lists those it applies to. */
+enum { IN_RUN = 1u << 0, IN_VIEW = 1u << 1, IN_RENDER = 1u << 2 };
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} option_cmds[] = {{"run", IN_RUN}, {"view", IN_VIEW}, {"render", IN_RENDER}};
+
+enum opt_kind { OPT_FLAG, OPT_STR, OPT_SEED, OPT_NUMBER, OPT_SCALE, OPT_SIZE, OPT_INSPECT };
+
+struct opt_def {
+	const char *name;
+	const char *arg;      /* the value's placeholder; NULL: a flag */
+	enum opt_kind kind;
+	size_t off;           /* the field in struct opts it sets */
+	size_t has;           /* the bool saying it was given, or NO_HAS */
+	unsigned cmds;        /* IN_* bits */
+	const char *help;
+};
+
+/* Lines of the usage are wrapped here, continuing under the first option
+ * (each "[--option]" item brings its own leading space). */
+#define USAGE_WIDTH 88
+#define USAGE_INDENT "                  "
+
+static void print_usage(FILE *f);
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -49,7 +63,8 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%s", usage_text);
+	fputc('\n', stderr);
+	print_usage(stderr);
 	return 2;
 }
 
@@ -77,7 +92,7 @@ struct opts {
 	bool fullscreen;
 	double at;
 	bool has_at;
-	long event;
+	double event_num;   /* --event N (its whole part) */
 	bool has_event;
 	const char *out;
 	const char *inspect;
@@ -94,9 +109,94 @@ static bool parse_number(const char *s, double *out)
 	return true;
 }
 
-/* Options shared by the subcommands; each subcommand rejects the ones it
- * does not take. Returns 0 or a usage error code. */
-static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
+#define OFF(f) offsetof(struct opts, f)
+#define NO_HAS ((size_t)-1)
+
+static const struct opt_def opt_defs[] = {
+	{"--seed", "N", OPT_SEED, OFF(seed), OFF(has_seed), IN_RUN | IN_VIEW | IN_RENDER,
+	 "the PRNG seed (default: the scenario's \"seed\")"},
+	{"--trace", "OUT.jsonl", OPT_STR, OFF(trace_path), NO_HAS, IN_RUN,
+	 "write the JSON Lines trace (\"-\": stdout)"},
+	{"--transcript", NULL, OPT_FLAG, OFF(transcript), NO_HAS, IN_RUN,
+	 "print the story line by line on stdout"},
+	{"--maildir", "DIR", OPT_STR, OFF(maildir), NO_HAS, IN_RUN,
+	 "write every mailbox as a Maildir tree under DIR"},
+	{"--mbox", "DIR", OPT_STR, OFF(mbox), NO_HAS, IN_RUN,
+	 "write every folder as an mbox file under DIR"},
+	{"--until", "SECONDS", OPT_NUMBER, OFF(until), OFF(has_until), IN_RUN,
+	 "stop the simulation at this time"},
+	{"--quiet", NULL, OPT_FLAG, OFF(quiet), NO_HAS, IN_RUN, "no summary at the end"},
+	{"--size", "WxH", OPT_SIZE, 0, NO_HAS, IN_VIEW | IN_RENDER,
+	 "window or frame size, 320x200 to 7680x4320"},
+	{"--scale", "S", OPT_SCALE, OFF(scale), NO_HAS, IN_VIEW | IN_RENDER,
+	 "user interface scale, 0.25 to 8"},
+	{"--fullscreen", NULL, OPT_FLAG, OFF(fullscreen), NO_HAS, IN_VIEW, "open full screen"},
+	{"--at", "SECONDS", OPT_NUMBER, OFF(at), OFF(has_at), IN_RENDER,
+	 "the frame at this simulated time (or --event)"},
+	{"--event", "N", OPT_NUMBER, OFF(event_num), OFF(has_event), IN_RENDER,
+	 "the frame of the N-th trace event (or --at)"},
+	{"--out", "FRAME.png|.bmp", OPT_STR, OFF(out), NO_HAS, IN_RENDER,
+	 "where render writes the frame (required)"},
+	{"--inspect", "WHAT", OPT_INSPECT, OFF(inspect), NO_HAS, IN_VIEW | IN_RENDER,
+	 "open an inspector: host:NAME[/queue|/mailboxes|/zone] or msg:ID"},
+};
+
+static const struct opt_def *find_opt(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(opt_defs); i++)
+		if (strcmp(opt_defs[i].name, name) == 0)
+			return &opt_defs[i];
+	return NULL;
+}
+
+/* Store one option's value v (NULL for a flag); 0 or a usage error code. */
+static int set_opt(struct opts *o, const struct opt_def *d, const char *v)
+{
+	char *field = (char *)o + d->off;
+	double num = 0;
+	char x;
+	switch (d->kind) {
+	case OPT_FLAG:
+		*(bool *)field = true;
+		break;
+	case OPT_STR:
+		*(const char **)field = v;
+		break;
+	case OPT_INSPECT:
+		if (strncmp(v, "host:", 5) != 0 && strncmp(v, "msg:", 4) != 0)
+			return usage_error("--inspect needs host:NAME[/queue|/mailboxes|/zone] or msg:ID, not '%s'", v);
+		*(const char **)field = v;
+		break;
+	case OPT_SEED: {
+		char *end;
+		errno = 0;
+		o->seed = strtoull(v, &end, 10);
+		if (errno || *end || v[0] == '-')
+			return usage_error("--seed needs a non-negative integer, not '%s'", v);
+		break;
+	}
+	case OPT_NUMBER:
+	case OPT_SCALE:
+		if (!parse_number(v, &num))
+			return usage_error("expected a non-negative number, not '%s'", v);
+		if (d->kind == OPT_SCALE && (num < 0.25 || num > 8))
+			return usage_error("--scale must be between 0.25 and 8, not '%s'", v);
+		*(double *)field = num;
+		break;
+	case OPT_SIZE:
+		if (sscanf(v, "%d%c%d", &o->width, &x, &o->height) != 3 || x != 'x' ||
+		    o->width < 320 || o->height < 200 || o->width > 7680 || o->height > 4320)
+			return usage_error("--size needs WxH between 320x200 and 7680x4320, not '%s'", v);
+		break;
+	}
+	if (d->has != NO_HAS)
+		*(bool *)((char *)o + d->has) = true;
+	return 0;
+}
+
+/* The options of one subcommand (cmd: an IN_* bit); each subcommand
+ * rejects the ones it does not take. Returns 0 or a usage error code. */
+static int parse_opts(int argc, char **argv, struct opts *o, unsigned cmd)
 {
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -107,70 +207,63 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
 			o->file = a;
 			continue;
 		}
-		char key[64];
-		snprintf(key, sizeof key, " %s ", a);
-		if (!strstr(allowed, key))
+		const struct opt_def *d = find_opt(a);
+		if (!d || !(d->cmds & cmd))
 			return usage_error("unknown option '%s' for this command", a);
-		bool takes_value = strcmp(a, "--transcript") && strcmp(a, "--quiet") &&
-				   strcmp(a, "--fullscreen");
-		if (takes_value && !v)
+		if (d->arg && !v)
 			return usage_error("option '%s' needs a value", a);
-		double num = 0;
-		if (strcmp(a, "--seed") == 0) {
-			char *end;
-			errno = 0;
-			o->seed = strtoull(v, &end, 10);
-			if (errno || *end || v[0] == '-')
-				return usage_error("--seed needs a non-negative integer, not '%s'", v);
-			o->has_seed = true;
-		} else if (strcmp(a, "--trace") == 0) {
-			o->trace_path = v;
-		} else if (strcmp(a, "--maildir") == 0) {
-			o->maildir = v;
-		} else if (strcmp(a, "--mbox") == 0) {
-			o->mbox = v;
-		} else if (strcmp(a, "--out") == 0) {
-			o->out = v;
-		} else if (strcmp(a, "--inspect") == 0) {
-			if (strncmp(v, "host:", 5) != 0 && strncmp(v, "msg:", 4) != 0)
-				return usage_error("--inspect needs host:NAME[/queue|/mailboxes|/zone] or msg:ID, not '%s'", v);
-			o->inspect = v;
-		} else if (strcmp(a, "--transcript") == 0) {
-			o->transcript = true;
-		} else if (strcmp(a, "--quiet") == 0) {
-			o->quiet = true;
-		} else if (strcmp(a, "--fullscreen") == 0) {
-			o->fullscreen = true;
-		} else if (strcmp(a, "--until") == 0 || strcmp(a, "--at") == 0 ||
-			   strcmp(a, "--scale") == 0 || strcmp(a, "--event") == 0) {
-			if (!parse_number(v, &num))
-				return usage_error("expected a non-negative number, not '%s'", v);
-			if (strcmp(a, "--until") == 0) {
-				o->until = num;
-				o->has_until = true;
-			} else if (strcmp(a, "--at") == 0) {
-				o->at = num;
-				o->has_at = true;
-			} else if (strcmp(a, "--event") == 0) {
-				o->event = (long)num;
-				o->has_event = true;
-			} else {
-				if (num < 0.25 || num > 8)
-					return usage_error("--scale must be between 0.25 and 8, not '%s'", v);
-				o->scale = num;
-			}
-		} else if (strcmp(a, "--size") == 0) {
-			char x;
-			if (sscanf(v, "%d%c%d", &o->width, &x, &o->height) != 3 || x != 'x' ||
-			    o->width < 320 || o->height < 200 || o->width > 7680 || o->height > 4320)
-				return usage_error("--size needs WxH between 320x200 and 7680x4320, not '%s'", v);
-		}
-		if (takes_value)
+		int rc = set_opt(o, d, d->arg ? v : NULL);
+		if (rc)
+			return rc;
+		if (d->arg)
 			i++;
 	}
 	if (!o->file)
 		return usage_error("%s", "missing scenario FILE (or @default)");
 	return 0;
+}
+
+/* "  mailsim CMD FILE [--a X] [--b]..." from the option table, wrapped. */
+static void print_cmd_usage(FILE *f, const char *cmd, unsigned bit)
+{
+	int col = fprintf(f, "  mailsim %s FILE", cmd);
+	for (size_t i = 0; i < ARRAY_LEN(opt_defs); i++) {
+		const struct opt_def *d = &opt_defs[i];
+		if (!(d->cmds & bit))
+			continue;
+		char item[96];
+		snprintf(item, sizeof item, " [%s%s%s]", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+		if (col + (int)strlen(item) > USAGE_WIDTH)
+			col = fprintf(f, "\n%s", USAGE_INDENT) - 1;
+		col += fprintf(f, "%s", item);
+	}
+	fputc('\n', f);
+}
+
+/* The whole usage, generated from option_cmds and opt_defs (and serve's own). */
+static void print_usage(FILE *f)
+{
+	fputs("usage:\n"
+	      "  mailsim                                  play the default scenario (window, or\n"
+	      "                                           its transcript when there is no display)\n",
+	      f);
+	print_cmd_usage(f, option_cmds[0].name, option_cmds[0].bit);
+	fputs("  mailsim check FILE...\n", f);
+	for (size_t i = 1; i < ARRAY_LEN(option_cmds); i++)
+		print_cmd_usage(f, option_cmds[i].name, option_cmds[i].bit);
+	fputs(SERVE_USAGE, f);
+	fputs("options:\n", f);
+	for (size_t i = 0; i < ARRAY_LEN(opt_defs); i++) {
+		const struct opt_def *d = &opt_defs[i];
+		char head[64], cmds[32] = "";
+		snprintf(head, sizeof head, "%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+		for (size_t k = 0, o = 0; k < ARRAY_LEN(option_cmds); k++)
+			if (d->cmds & option_cmds[k].bit)
+				o += (size_t)snprintf(cmds + o, sizeof cmds - o, "%s%s", o ? "," : "",
+						      option_cmds[k].name);
+		fprintf(f, "  %-22s %-16s %s\n", head, cmds, d->help);
+	}
+	fputs("FILE may be @default for the built-in scenario (scenarios/basic-delivery.json).\n", f);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -232,8 +325,7 @@ static int finish_run(struct world *w, const struct opts *o, FILE *trace_file)
 static int cmd_run(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc = parse_opts(argc, argv, &o,
-			    " --seed --trace --transcript --maildir --mbox --until --quiet ");
+	int rc = parse_opts(argc, argv, &o, IN_RUN);
 	if (rc)
 		return rc;
 	struct scenario *s = load(o.file);
@@ -281,7 +373,7 @@ static int with_trace(struct opts *o, int (*fn)(const struct view_input *, struc
 	struct view_host *hosts = xcalloc(s->nhosts + 1, sizeof *hosts);
 	for (size_t i = 0; i < s->nhosts; i++) {
 		const struct scn_host *h = &s->hosts[i];
-		hosts[i] = (struct view_host){h->name, h->role, h->ip, h->has_pos, h->x, h->y,
+		hosts[i] = (struct view_host){h->name, scn_role_names[h->role], h->ip, h->has_pos, h->x, h->y,
 					      h->nzones ? &recs[k] : NULL, 0};
 		for (size_t z = 0; z < h->nzones; z++)
 			for (size_t j = 0; j < h->zones[z].nrecords; j++, hosts[i].nrecords++)
@@ -310,7 +402,7 @@ static int do_render(const struct view_input *in, struct opts *o)
 {
 	char err[512] = "";
 	int w = o->width ? o->width : 1280, h = o->height ? o->height : 720;
-	if (view_render_file(in, o->has_event ? o->event : -1,
+	if (view_render_file(in, o->has_event ? (long)o->event_num : -1,
 			     o->has_at ? (int64_t)(o->at * 1e6) : 0, w, h, o->scale, o->out, err,
 			     sizeof err) != 0) {
 		fprintf(stderr, "mailsim: render: %s\n", err);
@@ -323,14 +415,14 @@ static int do_render(const struct view_input *in, struct opts *o)
 static int cmd_view(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc = parse_opts(argc, argv, &o, " --seed --size --scale --fullscreen --inspect ");
+	int rc = parse_opts(argc, argv, &o, IN_VIEW);
 	return rc ? rc : with_trace(&o, do_view);
 }
 
 static int cmd_render(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc = parse_opts(argc, argv, &o, " --seed --size --scale --at --event --out --inspect ");
+	int rc = parse_opts(argc, argv, &o, IN_RENDER);
 	if (rc)
 		return rc;
 	if (!o.out)
@@ -365,7 +457,7 @@ int main(int argc, char **argv)
 		return cmd_default();
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(usage_text, stdout);
+		print_usage(stdout);
 		return 0;
 	}
 	static const struct {

@@ -1013,16 +1013,19 @@ static struct scenario *load_scenario(const char *path)
 static struct scn_host *served_host(struct serve *sv)
 {
 	struct scenario *s = sv->scn;
-	const char *service = sv->o.port_kind;
+	const char *service = sv->o.port_kind; /* "smtp" or "submission", checked */
+	enum scn_service svc = strcmp(service, "submission") == 0 ? SCN_SERVICE_SUBMISSION
+								   : SCN_SERVICE_SMTP;
 	for (size_t i = 0; i < s->nhosts; i++) {
 		struct scn_host *h = &s->hosts[i];
 		if (!ascii_strcaseeq(h->name, sv->o.host))
 			continue;
-		if (strcmp(h->role, "client") == 0 || strcmp(h->role, "dns") == 0) {
-			fprintf(stderr, "mailsim: serve: %s is a %s host, not an MTA\n", h->name, h->role);
+		if (h->role == SCN_ROLE_CLIENT || h->role == SCN_ROLE_DNS) {
+			fprintf(stderr, "mailsim: serve: %s is a %s host, not an MTA\n", h->name,
+				scn_role_names[h->role]);
 			return NULL;
 		}
-		if (!scn_host_has_service(h, service)) {
+		if (!scn_host_has_service(h, svc)) {
 			fprintf(stderr, "mailsim: serve: %s does not offer %s (see its \"services\")\n",
 				h->name, service);
 			return NULL;

@@ -47,7 +47,7 @@ static bool bench_load(struct bench_input *b, const char *path)
 	b->hosts = xcalloc(b->scn->nhosts + 1, sizeof *b->hosts);
 	for (size_t i = 0; i < b->scn->nhosts; i++) {
 		const struct scn_host *h = &b->scn->hosts[i];
-		b->hosts[i] = (struct view_host){h->name, h->role, h->ip, h->has_pos, h->x, h->y,
+		b->hosts[i] = (struct view_host){h->name, scn_role_names[h->role], h->ip, h->has_pos, h->x, h->y,
 						 NULL, 0};
 	}
 	return true;

@@ -550,9 +550,8 @@ static void run_spam(struct chk *c)
 {
 	const struct scn_filters *f = c->f;
 	spam_config_init(&c->spam_cfg);
-	c->spam_cfg.t = (struct spam_thresholds){SPAM_PTS(f->greylist), SPAM_PTS(f->add_header),
-						 SPAM_PTS(f->rewrite_subject), SPAM_PTS(f->reject),
-						 SPAM_PTS(f->quarantine)};
+	c->spam_cfg.t = (struct spam_thresholds){f->greylist, f->add_header, f->rewrite_subject,
+						 f->reject, f->quarantine};
 	c->spam_cfg.bad_hosts = (const char *const *)f->bad_urls;
 	c->spam_cfg.nbad_hosts = f->nbad_urls;
 	struct spam_bayes *b = NULL;
@@ -583,7 +582,7 @@ static void run_spam(struct chk *c)
 			   (k[0] == '@' && ascii_strcaseeq(k + 1, addr_domain(c->sender)));
 		if (hit)
 			rep = (struct spam_extra){f->rep_scores[i] >= 0 ? "SENDER_REP_SPAM" : "SENDER_REP_HAM",
-						  SPAM_PTS(f->rep_scores[i]),
+						  f->rep_scores[i],
 						  f->rep_scores[i] >= 0 ? "the sender has a bad reputation"
 									: "the sender has a good reputation"};
 	}
@@ -741,15 +740,15 @@ static void decide(struct chk *c)
 	if (decide_spam(c))
 		return;
 	const struct scn_rule *r = match_rule(c);
-	if (r && strcmp(r->action, "deny") == 0) {
+	if (r && r->action == SCN_RULE_DENY) {
 		verdict(c, PD_DENY, 0, NULL, "a filter rule of the recipient denies it (accepted, then dropped)");
 		return;
 	}
-	if (r && strcmp(r->action, "forward") == 0) {
+	if (r && r->action == SCN_RULE_FORWARD) {
 		snprintf(c->v.forward, sizeof c->v.forward, "%s", r->forward);
 		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule forwards it to %s", r->forward);
 	}
-	if (r && strcmp(r->action, "folder") == 0 && c->v.decision == PD_DELIVER) {
+	if (r && r->action == SCN_RULE_FOLDER && c->v.decision == PD_DELIVER) {
 		snprintf(c->v.folder, sizeof c->v.folder, "%s", r->folder);
 		c->v.flags = flag_bits(r);
 		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule files it in %s", r->folder);

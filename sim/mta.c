@@ -244,7 +244,7 @@ static void check_local_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, con
 		 * SIZE= (RFC 1870) would not fit; for good (552 5.2.2) or, with
 		 * quota_full "tempfail", for now (452 4.2.2: the sender retries,
 		 * as Gmail answers for a full mailbox). */
-		bool soft = m->cfg->quota_full && strcmp(m->cfg->quota_full, "tempfail") == 0;
+		bool soft = m->cfg->quota_full == SCN_QUOTA_TEMPFAIL;
 		smtp_reply_set(reply, soft ? 452 : 552, soft ? "4.2.2" : "5.2.2",
 			       "<%s>: Recipient address rejected: Mailbox full", rcpt);
 	}
@@ -454,8 +454,8 @@ static void tamper(struct mta *m, struct qentry *q)
 {
 	struct strbuf out;
 	sb_init(&out);
-	const char *what = m->host->tamper;
-	if (strcmp(what, "body") == 0) {
+	enum scn_tamper what = m->host->tamper->what;
+	if (what == SCN_TAMPER_BODY) {
 		sb_append(&out, q->data, q->len);
 		sb_puts(&out, "-- \r\nSent through the example list server\r\n");
 	} else {
@@ -469,8 +469,8 @@ static void tamper(struct mta *m, struct qentry *q)
 	free(q->data);
 	q->len = out.len;
 	q->data = sb_steal(&out);
-	mta_policy_event(m, PD_TAMPER, NULL, strcmp(what, "body") == 0 ? "appended a footer to the body"
-								   : "tagged the Subject: with [list]");
+	mta_policy_event(m, PD_TAMPER, NULL, what == SCN_TAMPER_BODY ? "appended a footer to the body"
+								    : "tagged the Subject: with [list]");
 }
 
 
@@ -507,13 +507,11 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 		mta_policy_event(m, PD_DEFER, NULL, err);
 		return;
 	}
-	bool relaxed_h = strncmp(d->canon, "relaxed/", 8) == 0;
-	bool relaxed_b = strstr(d->canon, "/relaxed") != NULL;
 	struct dkim_sign_opts o = {
 		.domain = d->domain,
 		.selector = d->selector,
-		.header_canon = relaxed_h ? DKIM_RELAXED : DKIM_SIMPLE,
-		.body_canon = relaxed_b ? DKIM_RELAXED : DKIM_SIMPLE,
+		.header_canon = d->header_relaxed ? DKIM_RELAXED : DKIM_SIMPLE,
+		.body_canon = d->body_relaxed ? DKIM_RELAXED : DKIM_SIMPLE,
 		.timestamp = (m->sim->epoch_unix_us + m->sim->now) / 1000000,
 	};
 	char *sig = dkim_sign(k, &o, q->data, q->len, err, sizeof err);
@@ -634,11 +632,11 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 static void mta_setup_retry(struct mta *m, const struct scn_host *cfg)
 {
 	char err[256];
-	if (cfg->retry_schedule && strcmp(cfg->retry_schedule, "sendmail") == 0)
+	if (cfg->retry_schedule == SCN_RETRY_SENDMAIL)
 		retry_policy_sendmail(&m->retry);
 	else
 		retry_policy_postfix(&m->retry);
-	if (cfg->retry_rules && strcmp(cfg->retry_schedule, "exim") == 0 &&
+	if (cfg->retry_rules && cfg->retry_schedule == SCN_RETRY_EXIM &&
 	    !retry_policy_exim(&m->retry, cfg->retry_rules, err, sizeof err))
 		abort(); /* the loader checked it: our bug */
 	if (cfg->min_backoff >= 0)
@@ -662,12 +660,12 @@ struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
 	m->deliver_append = mta_append_start;
 	mta_setup_retry(m, cfg);
 	m->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : SIM_US(300);
-	if (scn_host_has_service(cfg, "smtp"))
+	if (scn_host_has_service(cfg, SCN_SERVICE_SMTP))
 		host_listen(h, 25, accept_port25, m);
-	if (scn_host_has_service(cfg, "submission"))
+	if (scn_host_has_service(cfg, SCN_SERVICE_SUBMISSION))
 		host_listen(h, 587, accept_port587, m);
-	retrieval_listen(sim, h, m->store, scn_host_has_service(cfg, "imap"),
-			 scn_host_has_service(cfg, "pop3"));
+	retrieval_listen(sim, h, m->store, scn_host_has_service(cfg, SCN_SERVICE_IMAP),
+			 scn_host_has_service(cfg, SCN_SERVICE_POP3), cfg->tls);
 	return m;
 }
 

@@ -35,7 +35,7 @@ static const struct scn_user *postmaster_user(const struct mta *m, const char *r
 {
 	const struct scenario *scn = m->sim->scn;
 	if (m->cfg->postmaster)
-		return scn_user(scn, m->cfg->postmaster);
+		return m->cfg->postmaster;
 	const char *dom = strchr(rcpt, '@') ? addr_domain(rcpt)
 					    : (m->cfg->ndomains ? m->cfg->domains[0] : "");
 	const struct scn_user *first = NULL;

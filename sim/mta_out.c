@@ -329,8 +329,7 @@ static void sess_done(void *ud, const struct smtpc_result *res)
 	j->try_next = early && (res->cls != SMTP_CLASS_OK);
 	/* Opportunistic TLS (Postfix smtp_tls_security_level = may): a
 	 * failed handshake is retried in plaintext with the same host. */
-	const char *pol = j->q->m->cfg->tls_policy;
-	if (res->stage == SMTPC_STAGE_TLS && !j->plaintext && pol && strcmp(pol, "may") == 0)
+	if (res->stage == SMTPC_STAGE_TLS && !j->plaintext && j->q->m->cfg->tls_policy == SCN_TLS_MAY)
 		j->retry_plain = true;
 }
 
@@ -485,12 +484,12 @@ static void job_connect(struct job *j, const char *ip)
 {
 	struct mta *m = j->q->m;
 	snprintf(j->remote, sizeof j->remote, "%s", j->mx[j->imx]);
-	const char *pol = m->cfg->tls_policy ? m->cfg->tls_policy : "may";
+	enum scn_tls_policy pol = m->cfg->tls_policy;
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,
 		/* "may": opportunistic TLS between MTAs; "encrypt": insist. */
-		.starttls = strcmp(pol, "none") != 0 && !j->plaintext,
-		.require_tls = strcmp(pol, "encrypt") == 0,
+		.starttls = pol != SCN_TLS_NONE && !j->plaintext,
+		.require_tls = pol == SCN_TLS_ENCRYPT,
 	};
 	j->sc = smtpc_new(&cfg, &sess_callbacks, j);
 	free(j->rcpts);

@@ -418,7 +418,7 @@ static enum fate stored_fate(const struct qentry *q, const char *folder)
  * default rejects for good (552 5.2.2, a hard bounce). */
 static void mailbox_full(struct mta *m, struct qentry *q, size_t i, const struct mbox_user *u)
 {
-	bool soft = m->cfg->quota_full && strcmp(m->cfg->quota_full, "tempfail") == 0;
+	bool soft = m->cfg->quota_full == SCN_QUOTA_TEMPFAIL;
 	struct outcome o;
 	oc_local(&o, soft ? OC_SOFT : OC_HARD, soft ? "4.2.2" : "5.2.2",
 		 "<%s>: mailbox full: %" PRId64 " of %" PRId64 " bytes used, this message needs %zu more",
@@ -479,13 +479,10 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 		mtaq_settle(m, q, i, FATE_BOUNCED, &o);
 		return;
 	}
-	if (!q->forward && su->forward && su->imap_server) {
+	if (!q->forward && su->forward && su->imap_server && su->imap_user) {
 		/* The alias is delivered into its real mailbox over IMAP. */
-		const struct scn_user *target = scn_user(m->sim->scn, su->forward);
-		if (target) {
-			m->deliver_append(q, i, target, su->imap_server, su->imap_password);
-			return;
-		}
+		m->deliver_append(q, i, su->imap_user, su->imap_server->name, su->imap_password);
+		return;
 	}
 	if (q->forward || su->forward) {
 		forward_copy(m, q, i, q->forward ? q->forward : su->forward, "forward ");

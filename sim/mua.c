@@ -241,11 +241,11 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 	sim->ledger.messages++;
 	/* The same address twice is one recipient (RFC 5321 §2.4 equality). */
 	sim->ledger.rcpts += (long)addr_count_distinct((const char *const *)s->spec->to, s->spec->nto);
-	const struct scn_host *srv_cfg = scn_host(sim->scn, m->cfg->submit_server);
+	const struct scn_host *srv_cfg = m->cfg->submit;
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,
 		.starttls = true,
-		.require_tls = srv_cfg && srv_cfg->tls, /* a careful client insists */
+		.require_tls = srv_cfg->tls, /* a careful client insists */
 		.auth_user = m->user->address,
 		.auth_pass = m->user->password,
 	};
@@ -253,7 +253,7 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 	/* A forger puts the victim's address in the envelope too. */
 	smtpc_set_message(s->sc, s->spec->spoof_from ? s->spec->spoof_from : s->spec->from,
 			  (const char *const *)s->spec->to, s->spec->nto, s->data.data, s->data.len);
-	struct host *srv = sim_host_by_name(sim, m->cfg->submit_server);
+	struct host *srv = sim->hosts[scn_host_index(sim->scn, srv_cfg)];
 	s->c = net_connect(sim, m->host, srv->ip, m->cfg->submit_port, &sub_ops, s);
 }
 
@@ -315,7 +315,7 @@ static void fetch_event(struct fetch *f, bool ok, size_t n, const char *why)
 	struct sim *sim = f->m->sim;
 	trace_begin(sim->trace, sim->now, TK_MAILBOX_FETCH);
 	trace_node(sim->trace, f->m->host->name);
-	trace_peer(sim->trace, f->m->cfg->fetch.server);
+	trace_peer(sim->trace, f->m->cfg->fetch.server->name);
 	trace_str(sim->trace, "user", f->m->user->address);
 	trace_str(sim->trace, "protocol", f->imap ? "imap" : "pop3");
 	trace_int(sim->trace, "count", (int64_t)n);
@@ -425,7 +425,7 @@ static void ev_fetch(struct sim *sim, void *ctx, uint64_t arg)
 	struct mua *m = ctx;
 	struct fetch *f = xcalloc(1, sizeof *f);
 	f->m = m;
-	f->imap = strcmp(m->cfg->fetch.protocol, "imap") == 0;
+	f->imap = m->cfg->fetch.protocol == SCN_FETCH_IMAP;
 	if (f->imap) {
 		struct imapc_config cfg = {.user = m->user->address, .pass = m->user->password,
 					   .keep = m->cfg->fetch.keep, .idle = m->cfg->fetch.idle > 0};
@@ -441,7 +441,7 @@ static void ev_fetch(struct sim *sim, void *ctx, uint64_t arg)
 					   .keep = m->cfg->fetch.keep};
 		f->pc = pop3c_new(&cfg, &pop3_cb, f);
 	}
-	struct host *srv = sim_host_by_name(sim, m->cfg->fetch.server);
+	struct host *srv = sim->hosts[scn_host_index(sim->scn, m->cfg->fetch.server)];
 	f->c = net_connect(sim, m->host, srv->ip, f->imap ? 143 : 110, &fetch_ops, f);
 }
 

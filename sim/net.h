@@ -25,6 +25,7 @@ enum conn_side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
 enum net_fail { NET_REFUSED, NET_TIMEOUT };
 
 struct conn;
+struct scn_fault;
 
 struct conn_ops {
 	void (*connected)(void *ctx, struct conn *c);                 /* client side */
@@ -76,7 +77,7 @@ struct host {
 	bool down;                /* not answering at all (faults) */
 	bool tls_broken;          /* TLS handshakes to it fail (faults) */
 	int64_t slow;             /* extra µs before everything it sends (faults) */
-	const char *tamper;       /* "body" / "subject": it alters mail it relays (faults) */
+	const struct scn_fault *tamper; /* a tamper fault on: it alters mail it relays */
 	struct listener *listeners; /* owned array */
 	size_t nlisteners;
 	struct dgram_binding *dgrams; /* owned array */

@@ -338,9 +338,9 @@ static void rs_watch(void *ud, struct mbox_user *u, const char *folder)
 	sim_after(l->sim, 0, ev_new_mail, l, (uint64_t)(u - l->ms->users));
 }
 
-void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms, bool imap, bool pop3)
+void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms, bool imap, bool pop3,
+		      bool tls)
 {
-	const struct scn_host *cfg = sim->scn ? scn_host(sim->scn, h->name) : NULL;
 	for (int k = 0; k < 2; k++) {
 		bool is_imap = k == 0;
 		if (!(is_imap ? imap : pop3))
@@ -349,7 +349,7 @@ void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms, boo
 		l->sim = sim;
 		l->ms = ms;
 		l->imap = is_imap;
-		l->starttls = is_imap && cfg && cfg->tls;
+		l->starttls = is_imap && tls;
 		if (is_imap)
 			mailstore_watch(ms, rs_watch, l);
 		host_listen(h, is_imap ? 143 : 110, rs_accept, l);

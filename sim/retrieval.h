@@ -9,6 +9,8 @@
 #include "mailstore.h"
 #include "net.h"
 
-void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms, bool imap, bool pop3);
+/* IMAP and/or POP3 listeners; tls: IMAP offers STARTTLS (LOGINDISABLED before it). */
+void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms, bool imap, bool pop3,
+		      bool tls);
 
 #endif

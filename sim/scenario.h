@@ -8,7 +8,20 @@
  * CNAME, a recipient twice in one message) are warnings, kept in the
  * scenario for the caller: `mailsim check` prints them. The cJSON tree is freed
  * before scn_load returns; nothing else keeps JSON around. The schema is
- * documented in docs/scenario-format.md. */
+ * documented in docs/scenario-format.md.
+ *
+ * What the simulator reads is typed: enums for every choice (roles,
+ * services, policies, fault types, DNS record types), integer microseconds
+ * for durations, integer centipoints for spam scores, and pointers for
+ * every name that refers to another object of the scenario (resolved once,
+ * after validation). The "*_name" fields keep the names as written, for
+ * messages and the trace. One arena owns it all (scn_free frees it).
+ *
+ * The loader's files: scenario_load.c (JSON to structs, key tables),
+ * scenario_mta.c (the keys of hosts that take mail), scenario_check.c
+ * (references, warnings, DNS sanity, name resolution), scenario_names.c
+ * (the enum name tables), scenario_json.c (typed JSON getters and the
+ * error reporter; scenario_int.h), scenario_parse.c (entry points, look-ups). */
 #ifndef MAILSIM_SCENARIO_H
 #define MAILSIM_SCENARIO_H
 
@@ -17,11 +30,62 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dns.h"
 #include "util.h"
+
+struct arena;
+struct scn_host;
+struct scn_user;
+
+/* ---- enumerations ------------------------------------------------------------
+ * Each enum has one name table (scenario_names.c), indexed by its values and
+ * ended by NULL: the loader accepts exactly these spellings, and messages
+ * and traces print them. The simulator decides on the values, never on the
+ * strings. */
+
+enum scn_role { SCN_ROLE_CLIENT, SCN_ROLE_MTA, SCN_ROLE_DNS, SCN_ROLE_FILTER, SCN_ROLE_MAILBOX };
+extern const char *const scn_role_names[];
+
+/* Listeners, a bit set: SCN_SVC(SCN_SERVICE_IMAP) ... */
+enum scn_service { SCN_SERVICE_SMTP, SCN_SERVICE_SUBMISSION, SCN_SERVICE_IMAP, SCN_SERVICE_POP3 };
+#define SCN_SVC(service) (1u << (service))
+extern const char *const scn_service_names[];
+
+/* Outbound STARTTLS, Postfix's smtp_tls_security_level: may (opportunistic,
+ * plaintext after a failed handshake), encrypt (required), none. */
+enum scn_tls_policy { SCN_TLS_MAY, SCN_TLS_ENCRYPT, SCN_TLS_NONE };
+extern const char *const scn_tls_policy_names[];
+
+enum scn_retry_schedule { SCN_RETRY_POSTFIX, SCN_RETRY_EXIM, SCN_RETRY_SENDMAIL };
+extern const char *const scn_retry_schedule_names[];
+
+/* A full mailbox: 552 5.2.2 (reject) or 452 4.2.2 (Dovecot's quota_full_tempfail). */
+enum scn_quota_full { SCN_QUOTA_REJECT, SCN_QUOTA_TEMPFAIL };
+extern const char *const scn_quota_full_names[];
+
+enum scn_fetch_protocol { SCN_FETCH_IMAP, SCN_FETCH_POP3 };
+extern const char *const scn_fetch_protocol_names[];
+
+enum scn_rule_action { SCN_RULE_DENY, SCN_RULE_FOLDER, SCN_RULE_FORWARD };
+extern const char *const scn_rule_action_names[];
+
+/* What a tamper fault changes in the mail a host relays. */
+enum scn_tamper { SCN_TAMPER_BODY, SCN_TAMPER_SUBJECT };
+extern const char *const scn_tamper_names[];
+
+/* DKIM canonicalization (RFC 6376 §3.4), written "header/body". */
+enum scn_canon { SCN_CANON_RELAXED_RELAXED, SCN_CANON_RELAXED_SIMPLE, SCN_CANON_SIMPLE_RELAXED,
+		 SCN_CANON_SIMPLE_SIMPLE };
+extern const char *const scn_canon_names[];
+/* Header fields a message may leave out ("omit_headers"). */
+extern const char *const scn_omittable_names[];
+/* Trace kinds a narration rule may wait for (ARCHITECTURE.md). */
+const char *const *scn_narration_kinds(void);
 
 struct scn_record {
 	char *name;        /* owner, absolute (no trailing dot), "@" resolved */
-	char *type;        /* "MX", "A", ... */
+	enum dns_type rtype;
+	char *type;        /* its name, "MX", "A", ... (for the viewer) */
 	char *data;        /* presentation rdata */
 	uint32_t ttl;
 	int line, col;     /* where it was written, for messages */
@@ -36,8 +100,9 @@ struct scn_zone {
 };
 
 struct scn_fetch {
-	char *protocol;    /* "imap" | "pop3" */
-	char *server;      /* host name */
+	enum scn_fetch_protocol protocol;
+	char *server_name; /* as written */
+	const struct scn_host *server; /* resolved: it offers the protocol */
 	int64_t *at;       /* µs */
 	size_t nat;
 	bool keep;         /* POP3: leave messages on the server */
@@ -53,7 +118,7 @@ struct scn_rule {          /* a user filter rule (Cleanbox-style) */
 	char *from;        /* substring of the From address, or NULL */
 	char *to;          /* recipient address, or NULL */
 	char *subject;     /* substring of Subject, or NULL */
-	char *action;      /* "deny" | "folder" | "forward" */
+	enum scn_rule_action action;
 	char *folder;
 	char **flags;      /* IMAP flags to set, e.g. "\\Seen" */
 	size_t nflags;
@@ -66,11 +131,11 @@ struct scn_filters {       /* the receiving side's checks and policy */
 	char **dnsbl;      /* DNSBL zones */
 	size_t ndnsbl;
 	bool dnsbl_reject; /* refuse listed clients at connect (else: a spam symbol) */
-	double greylist, add_header, rewrite_subject, quarantine, reject; /* score thresholds */
+	int greylist, add_header, rewrite_subject, quarantine, reject; /* thresholds, centipoints */
 	char **bad_urls;
 	size_t nbad_urls;
 	char **rep_keys;   /* sender reputation: client IP, sender address or @domain */
-	double *rep_scores; /* its score (negative = good reputation) */
+	int *rep_scores;   /* its score in centipoints (negative = good reputation) */
 	size_t nrep;
 	char **bayes_spam, **bayes_ham; /* training texts */
 	size_t nbayes_spam, nbayes_ham;
@@ -88,15 +153,15 @@ struct scn_dkim_sign {
 	char *domain, *selector;
 	char *key_path;    /* as written, relative to the scenario file */
 	char *key_pem;     /* the key file's text */
-	char *canon;       /* "relaxed/relaxed", "simple/simple", ... */
+	enum scn_canon canon;
+	bool header_relaxed, body_relaxed; /* the canon's two halves */
 };
 
 struct scn_host {
 	char *name;
-	char *role;        /* one of host_role_names */
+	enum scn_role role;
 	char *ip;
-	char **services;   /* "smtp","submission","submissions","imap","pop3" */
-	size_t nservices;
+	unsigned services; /* SCN_SVC(...) bits; an MTA without a list: smtp */
 	char **domains;    /* mail domains this MTA delivers locally */
 	size_t ndomains;
 	bool tls;          /* offers STARTTLS / TLS */
@@ -104,10 +169,13 @@ struct scn_host {
 	int max_rcpts;
 	bool vrfy;
 	char *banner;
-	char *resolver;    /* DNS host name; NULL = the first dns host */
+	char *resolver_name; /* as written; NULL = the first dns host */
+	const struct scn_host *resolver; /* resolved (the default too); NULL = no dns host */
 	/* client */
-	char *user;        /* the mailbox address this client belongs to */
-	char *submit_server;
+	char *user_name;   /* the mailbox address this client belongs to, as written */
+	const struct scn_user *user; /* resolved */
+	char *submit_name; /* as written */
+	const struct scn_host *submit; /* resolved: the host it submits to */
 	int submit_port;
 	struct scn_fetch fetch;
 	bool has_fetch;
@@ -117,8 +185,8 @@ struct scn_host {
 	/* mta: delivery and policy */
 	char **relay_domains; /* accepted for relay as a backup MX */
 	size_t nrelay_domains;
-	char *tls_policy;  /* outbound: "may" (opportunistic) | "encrypt" | "none" */
-	char *retry_schedule; /* "postfix" | "exim" */
+	enum scn_tls_policy tls_policy;
+	enum scn_retry_schedule retry_schedule;
 	char *retry_rules; /* Exim rule list */
 	int64_t min_backoff, max_backoff, queue_lifetime, delay_warning; /* µs; -1 = default */
 	int64_t greylist_delay; /* µs; 0 = no greylisting */
@@ -130,8 +198,9 @@ struct scn_host {
 	bool has_dkim_sign;
 	struct scn_dkim_sign dkim_sign;
 	char *srs_secret;  /* forwarding rewrites senders with SRS when set */
-	char *quota_full;  /* over quota: "reject" (552 5.2.2) | "tempfail" (452 4.2.2) */
-	char *postmaster;  /* who reads postmaster@ our domains; NULL = default */
+	enum scn_quota_full quota_full;
+	char *postmaster_name; /* as written; NULL = default */
+	const struct scn_user *postmaster; /* who reads postmaster@ our domains; NULL = default */
 	/* viewer */
 	bool has_pos;
 	double x, y;
@@ -147,8 +216,11 @@ struct scn_user {
 	bool disabled;     /* 550 5.2.1 */
 	bool catch_all;    /* receives mail for unknown local parts of its domain */
 	char *forward;     /* relay address: mail is forwarded there (filtering relay) */
-	char *imap_server; /* with forward: deliver by IMAP APPEND to this host, logging in
-			    * as the forward address's user (the seeds' IMAP delivery) */
+	char *imap_server_name; /* as written */
+	const struct scn_host *imap_server; /* with forward: deliver by IMAP APPEND to this
+					     * host (the seeds' IMAP delivery)... */
+	const struct scn_user *imap_user;   /* ...logging in as the forward address's user */
+	const struct scn_host *home; /* resolved: the host whose domains hold the address */
 	char *imap_password; /* the password the service holds; NULL = the user's own */
 };
 
@@ -156,18 +228,21 @@ enum scn_fault_type {
 	FAULT_HOST_DOWN, FAULT_PORT_CLOSED, FAULT_DNS_TIMEOUT, FAULT_DNS_SERVFAIL, FAULT_LINK,
 	FAULT_SLOW_SERVER, FAULT_TLS_FAILURE, FAULT_MAILBOX_FULL, FAULT_TAMPER,
 };
+extern const char *const scn_fault_names[];
 
 struct scn_fault {
 	enum scn_fault_type type;
-	char *host;        /* host, dns server; NULL for link / mailbox_full */
-	char *a, *b;       /* link ends */
-	char *user;        /* mailbox_full */
+	char *host_name;   /* as written: host, dns server; NULL for link / mailbox_full */
+	char *a_name, *b_name; /* as written: link ends */
+	char *user_name;   /* as written: mailbox_full */
+	const struct scn_host *host, *a, *b; /* resolved */
+	const struct scn_user *user;         /* resolved */
 	int port;
 	int64_t from, until; /* µs; until < 0 = forever */
 	int64_t latency;   /* link: µs, -1 = unchanged */
 	double loss;       /* link: probability a SYN or datagram is lost */
 	int64_t delay;     /* slow_server: extra µs before each reply */
-	char *what;        /* tamper: "body" | "subject" */
+	enum scn_tamper what;
 };
 
 struct scn_attachment {
@@ -191,22 +266,26 @@ struct scn_message {
 	size_t nomit;
 	struct scn_attachment *attachments;
 	size_t nattachments;
+	const struct scn_host *client; /* resolved: the client host that sends it for from */
 };
 
 struct scn_narration {
 	char *before;      /* event kind */
-	char *node;        /* optional host filter */
+	char *node_name;   /* optional host filter, as written */
+	const struct scn_host *node; /* resolved, or NULL */
 	char *match;       /* optional substring of line/qname/summary */
 	char *text;
 	bool every;        /* fire on every match, not only the first */
 };
 
 struct scn_link {
-	char *a, *b;
+	char *a_name, *b_name; /* as written */
+	const struct scn_host *a, *b; /* resolved */
 	int64_t latency;   /* µs */
 };
 
 struct scenario {
+	struct arena *arena; /* owns the scenario, its strings and its arrays */
 	char *path;        /* as given, for messages */
 	char *name;
 	char *title;
@@ -235,13 +314,24 @@ struct scenario {
 struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE *err);
 /* Read and parse a file; a missing file is reported like any error. */
 struct scenario *scn_load(const char *path, FILE *err);
+/* Frees the scenario and everything it holds (its arena). */
 void scn_free(struct scenario *s);
 
 const struct scn_host *scn_host(const struct scenario *s, const char *name);
 const struct scn_user *scn_user(const struct scenario *s, const char *address);
 /* The host whose domains list holds the address's domain, or NULL. */
 const struct scn_host *scn_mailbox_host(const struct scenario *s, const char *address);
-bool scn_host_has_service(const struct scn_host *h, const char *service);
+static inline bool scn_host_has_service(const struct scn_host *h, enum scn_service service)
+{
+	return (h->services & SCN_SVC(service)) != 0;
+}
+/* A host's position in s->hosts (the simulator's hosts have the same order). */
+static inline size_t scn_host_index(const struct scenario *s, const struct scn_host *h)
+{
+	return (size_t)(h - s->hosts);
+}
+/* A name table's entry count (the tables end with NULL). */
+size_t scn_names_count(const char *const *names);
 
 /* The built-in default scenario's JSON text (scenarios/basic-delivery.json). */
 extern const char mailsim_default_scenario[];

@@ -22,12 +22,22 @@ struct world {
 	uint64_t seed;
 };
 
-static enum host_role role_of(const char *name)
+static enum host_role role_of(enum scn_role role)
 {
-	for (int i = 0; host_role_names[i]; i++)
-		if (strcmp(host_role_names[i], name) == 0)
-			return (enum host_role)i;
+	switch (role) {
+	case SCN_ROLE_CLIENT: return ROLE_CLIENT;
+	case SCN_ROLE_MTA: return ROLE_MTA;
+	case SCN_ROLE_DNS: return ROLE_DNS;
+	case SCN_ROLE_FILTER: return ROLE_FILTER;
+	case SCN_ROLE_MAILBOX: return ROLE_MAILBOX;
+	}
 	return ROLE_MTA;
+}
+
+/* The simulator's host for a scenario host (same order). */
+static struct host *sim_host(const struct world *w, const struct scn_host *cfg)
+{
+	return w->sim->hosts[scn_host_index(w->scn, cfg)];
 }
 
 /* ---- narration ------------------------------------------------------------- */
@@ -36,7 +46,7 @@ static bool rule_matches(const struct scn_narration *n, const struct trace_event
 {
 	if (strcmp(n->before, ev->kind) != 0)
 		return false;
-	if (n->node && !(ev->node && ascii_strcaseeq(n->node, ev->node)))
+	if (n->node && !(ev->node && ascii_strcaseeq(n->node->name, ev->node)))
 		return false;
 	if (!n->match)
 		return true;
@@ -75,26 +85,23 @@ struct fault_run {
 	int64_t saved_quota;     /* mailbox_full restores it */
 };
 
-static const char *const fault_kinds[] = {"host_down", "port_closed", "dns_timeout",
-					  "dns_servfail", "link", "slow_server", "tls_failure",
-					  "mailbox_full", "tamper"};
-
 static void describe_fault(const struct scn_fault *f, char *out, size_t cap)
 {
 	switch (f->type) {
-	case FAULT_HOST_DOWN: snprintf(out, cap, "%s is down", f->host); break;
-	case FAULT_PORT_CLOSED: snprintf(out, cap, "%s refuses connections on port %d", f->host, f->port); break;
-	case FAULT_DNS_TIMEOUT: snprintf(out, cap, "DNS server %s stops answering", f->host); break;
-	case FAULT_DNS_SERVFAIL: snprintf(out, cap, "DNS server %s answers SERVFAIL", f->host); break;
+	case FAULT_HOST_DOWN: snprintf(out, cap, "%s is down", f->host_name); break;
+	case FAULT_PORT_CLOSED: snprintf(out, cap, "%s refuses connections on port %d", f->host_name, f->port); break;
+	case FAULT_DNS_TIMEOUT: snprintf(out, cap, "DNS server %s stops answering", f->host_name); break;
+	case FAULT_DNS_SERVFAIL: snprintf(out, cap, "DNS server %s answers SERVFAIL", f->host_name); break;
 	case FAULT_LINK:
-		snprintf(out, cap, "link %s <-> %s: latency %lld ms, loss %.0f%%", f->a, f->b,
+		snprintf(out, cap, "link %s <-> %s: latency %lld ms, loss %.0f%%", f->a_name, f->b_name,
 			 (long long)(f->latency >= 0 ? f->latency / 1000 : -1), f->loss * 100);
 		break;
-	case FAULT_SLOW_SERVER: snprintf(out, cap, "%s answers %lld ms late", f->host, (long long)(f->delay / 1000)); break;
-	case FAULT_TLS_FAILURE: snprintf(out, cap, "TLS handshakes with %s fail", f->host); break;
-	case FAULT_MAILBOX_FULL: snprintf(out, cap, "the mailbox of %s is full", f->user); break;
+	case FAULT_SLOW_SERVER: snprintf(out, cap, "%s answers %lld ms late", f->host_name, (long long)(f->delay / 1000)); break;
+	case FAULT_TLS_FAILURE: snprintf(out, cap, "TLS handshakes with %s fail", f->host_name); break;
+	case FAULT_MAILBOX_FULL: snprintf(out, cap, "the mailbox of %s is full", f->user_name); break;
 	case FAULT_TAMPER:
-		snprintf(out, cap, "%s alters the %s of the mail it relays", f->host, f->what);
+		snprintf(out, cap, "%s alters the %s of the mail it relays", f->host_name,
+			 scn_tamper_names[f->what]);
 		break;
 	}
 }
@@ -107,33 +114,25 @@ static void fault_event(struct world *w, const struct scn_fault *f, enum trace_k
 	bool end = kind == TK_FAULT_END;
 	snprintf(d, sizeof d, "%s%s", end ? "over: " : "", desc);
 	trace_begin(sim->trace, sim->now, kind);
-	trace_node(sim->trace, f->host ? f->host : (f->a ? f->a : NULL));
-	trace_str(sim->trace, "fault", fault_kinds[f->type]);
+	trace_node(sim->trace, f->host_name ? f->host_name : f->a_name);
+	trace_str(sim->trace, "fault", scn_fault_names[f->type]);
 	trace_str(sim->trace, "summary", d);
 	if (f->until >= 0 && kind == TK_FAULT_START)
 		trace_time(sim->trace, "until", f->until);
 	trace_end(sim->trace);
 }
 
-static struct mbox_user *find_mailbox(struct world *w, const char *address)
+/* The mailbox of a scenario user, on its home host (the loader resolved it). */
+static struct mbox_user *find_mailbox(struct world *w, const struct scn_user *su)
 {
-	struct sim *sim = w->sim;
-	for (size_t i = 0; i < sim->nhosts; i++) {
-		struct host *h = sim->hosts[i];
-		if (h->role == ROLE_MTA || h->role == ROLE_MAILBOX || h->role == ROLE_FILTER) {
-			struct mbox_user *u = mailstore_user(mta_store(h->role_obj), address);
-			if (u)
-				return u;
-		}
-	}
-	return NULL;
+	return mailstore_user(mta_store(sim_host(w, su->home)->role_obj), su->address);
 }
 
 static void fault_apply(struct fault_run *r, bool on)
 {
 	struct sim *sim = r->w->sim;
 	const struct scn_fault *f = r->f;
-	struct host *h = f->host ? sim_host_by_name(sim, f->host) : NULL;
+	struct host *h = f->host ? sim_host(r->w, f->host) : NULL;
 	switch (f->type) {
 	case FAULT_HOST_DOWN: h->down = on; break;
 	case FAULT_PORT_CLOSED: host_set_port_closed(h, f->port, on); break;
@@ -141,15 +140,15 @@ static void fault_apply(struct fault_run *r, bool on)
 	case FAULT_DNS_SERVFAIL: break; /* installed as a window in dnsd up front */
 	case FAULT_LINK:
 		if (on) {
-			net_link_params(sim->net, f->a, f->b, &r->saved_latency, &r->saved_loss);
-			net_update_link(sim->net, f->a, f->b, f->latency, f->loss);
+			net_link_params(sim->net, f->a->name, f->b->name, &r->saved_latency, &r->saved_loss);
+			net_update_link(sim->net, f->a->name, f->b->name, f->latency, f->loss);
 		} else {
-			net_update_link(sim->net, f->a, f->b, r->saved_latency, r->saved_loss);
+			net_update_link(sim->net, f->a->name, f->b->name, r->saved_latency, r->saved_loss);
 		}
 		break;
 	case FAULT_SLOW_SERVER: h->slow = on ? f->delay : 0; break;
 	case FAULT_TLS_FAILURE: h->tls_broken = on; break;
-	case FAULT_TAMPER: h->tamper = on ? f->what : NULL; break;
+	case FAULT_TAMPER: h->tamper = on ? f : NULL; break;
 	case FAULT_MAILBOX_FULL: {
 		struct mbox_user *u = find_mailbox(r->w, f->user);
 		if (u && on) { /* full: the quota is whatever is used now */
@@ -187,7 +186,7 @@ static void schedule_faults(struct world *w)
 		r->w = w;
 		r->f = f;
 		if (f->type == FAULT_DNS_TIMEOUT || f->type == FAULT_DNS_SERVFAIL) {
-			struct host *h = sim_host_by_name(sim, f->host);
+			struct host *h = sim_host(w, f->host);
 			dnsd_add_fault(h->role_obj, f->from, f->until >= 0 ? f->until : INT64_MAX,
 				       f->type == FAULT_DNS_SERVFAIL);
 		}
@@ -207,25 +206,15 @@ static void load_zones(struct dnsd *d, const struct scn_host *cfg)
 		dns_db_add_zone(db, zone->origin, zone->neg_ttl);
 		for (size_t r = 0; r < zone->nrecords; r++) {
 			const struct scn_record *rec = &zone->records[r];
-			enum dns_type t;
 			struct dns_rr rr;
 			char err[256];
 			/* Validated by the loader; a failure here is our bug. */
-			if (!dns_type_parse(rec->type, &t) ||
-			    !dns_rr_init(&rr, rec->name, t, rec->ttl, rec->data, err, sizeof err))
+			if (!dns_rr_init(&rr, rec->name, rec->rtype, rec->ttl, rec->data, err, sizeof err))
 				abort();
 			dns_db_add(db, &rr);
 			dns_rr_clear(&rr);
 		}
 	}
-}
-
-static const struct scn_host *default_dns(const struct scenario *scn)
-{
-	for (size_t i = 0; i < scn->nhosts; i++)
-		if (strcmp(scn->hosts[i].role, "dns") == 0)
-			return &scn->hosts[i];
-	return NULL;
 }
 
 static void build_role(struct world *w, struct host *h, const struct scn_host *cfg)
@@ -240,14 +229,14 @@ static void build_role(struct world *w, struct host *h, const struct scn_host *c
 		break;
 	}
 	case ROLE_CLIENT:
-		h->role_obj = mua_new(sim, h, cfg, cfg->user ? scn_user(w->scn, cfg->user) : NULL);
+		h->role_obj = mua_new(sim, h, cfg, cfg->user);
 		h->role_free = mua_free;
 		break;
 	default: {
 		struct mta *m = mta_new(sim, h, cfg);
 		for (size_t u = 0; u < w->scn->nusers; u++) {
 			const struct scn_user *su = &w->scn->users[u];
-			if (scn_mailbox_host(w->scn, su->address) == cfg)
+			if (su->home == cfg)
 				mailstore_add_user(mta_store(m), su->address, su->password, su->quota);
 		}
 		h->role_obj = m;
@@ -270,7 +259,8 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 	trace_set_hook(sim->trace, narrate_hook, w);
 	net_set_default_latency(sim->net, scn->latency);
 	for (size_t i = 0; i < scn->nlinks; i++)
-		net_set_link_latency(sim->net, scn->links[i].a, scn->links[i].b, scn->links[i].latency);
+		net_set_link_latency(sim->net, scn->links[i].a->name, scn->links[i].b->name,
+				     scn->links[i].latency);
 	sim->hosts = xcalloc(scn->nhosts + 1, sizeof *sim->hosts);
 	for (size_t i = 0; i < scn->nhosts; i++) {
 		const struct scn_host *c = &scn->hosts[i];
@@ -278,11 +268,10 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 		h->index = i;
 		sim->hosts[sim->nhosts++] = h;
 	}
-	const struct scn_host *dflt = default_dns(scn);
 	for (size_t i = 0; i < scn->nhosts; i++) {
 		const struct scn_host *c = &scn->hosts[i];
 		struct host *h = sim->hosts[i];
-		const struct scn_host *ns = c->resolver ? scn_host(scn, c->resolver) : dflt;
+		const struct scn_host *ns = c->resolver; /* the first dns host unless named */
 		if (ns && h->role != ROLE_DNS && h->role != ROLE_CLIENT)
 			resolver_attach(h, resolver_new(sim, h, ns->ip));
 		build_role(w, h, c);
@@ -290,14 +279,8 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 	schedule_faults(w);
 	for (size_t i = 0; i < scn->nmessages; i++) {
 		const struct scn_message *m = &scn->messages[i];
-		for (size_t k = 0; k < scn->nhosts; k++) {
-			const struct scn_host *c = &scn->hosts[k];
-			if (strcmp(c->role, "client") == 0 && c->user && c->submit_server &&
-			    ascii_strcaseeq(c->user, m->from)) {
-				mua_schedule_message(sim->hosts[k]->role_obj, m);
-				break;
-			}
-		}
+		if (m->client) /* the loader insists on one */
+			mua_schedule_message(sim_host(w, m->client)->role_obj, m);
 	}
 	return w;
 }

@@ -27,6 +27,28 @@ expect_rc(${rc} 2 "negative seed")
 execute_process(COMMAND ${MAILSIM} run @default --bogus RESULT_VARIABLE rc ERROR_VARIABLE err)
 expect_rc(${rc} 2 "unknown option")
 expect_in("${err}" "unknown option '--bogus'" "unknown option")
+# Options come from one table: each subcommand takes only its own, and
+# --help lists every option with the subcommands that take it.
+execute_process(COMMAND ${MAILSIM} run @default --fullscreen RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 2 "view option for run")
+expect_in("${err}" "unknown option '--fullscreen' for this command" "view option for run")
+execute_process(COMMAND ${MAILSIM} view @default --scale 9 RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 2 "scale out of range")
+expect_in("${err}" "--scale must be between 0.25 and 8, not '9'" "scale out of range")
+execute_process(COMMAND ${MAILSIM} render @default --event RESULT_VARIABLE rc ERROR_VARIABLE err)
+expect_rc(${rc} 2 "option without value")
+expect_in("${err}" "option '--event' needs a value" "option without value")
+execute_process(COMMAND ${MAILSIM} --help RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+expect_rc(${rc} 0 "help")
+foreach(needle
+    "  mailsim run FILE [--seed N] [--trace OUT.jsonl] [--transcript] [--maildir DIR]\n                   [--mbox DIR] [--until SECONDS] [--quiet]\n"
+    "  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--inspect WHAT]\n"
+    "  --seed N               run,view,render  the PRNG seed"
+    "  --fullscreen           view             open full screen"
+    "  --out FRAME.png|.bmp   render           where render writes the frame (required)"
+    "mailsim serve FILE --host NAME")
+  expect_in("${out}" "${needle}" "help")
+endforeach()
 execute_process(COMMAND ${MAILSIM} render @default --out x.png RESULT_VARIABLE rc ERROR_VARIABLE err)
 expect_rc(${rc} 2 "render without --at/--event")
 execute_process(COMMAND ${MAILSIM} run ${WORK}/missing.json RESULT_VARIABLE rc ERROR_VARIABLE err)

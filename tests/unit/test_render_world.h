@@ -80,7 +80,7 @@ static __attribute__((unused)) void rw_fill_hosts(struct rw_run *r)
 	r->hosts = xcalloc(s->nhosts ? s->nhosts : 1, sizeof *r->hosts);
 	for (size_t i = 0; i < s->nhosts; i++) {
 		const struct scn_host *h = &s->hosts[i];
-		r->hosts[i] = (struct view_host){h->name, h->role, h->ip, h->has_pos, h->x, h->y,
+		r->hosts[i] = (struct view_host){h->name, scn_role_names[h->role], h->ip, h->has_pos, h->x, h->y,
 						 NULL, 0};
 		if (h->nzones)
 			r->hosts[i].records = &r->records[k];
