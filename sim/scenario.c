@@ -845,7 +845,7 @@ static void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, stru
 		if (cJSON_IsString(e))
 			check_enum(ld, e, sub, service_names);
 	}
-	if (!sv) { /* an MTA without a list listens for mail on port 25 */
+	if (!h->services) { /* no list (a string is a list of one): mail on port 25 */
 		h->services = xcalloc(1, sizeof *h->services);
 		h->services[0] = xstrdup("smtp");
 		h->nservices = 1;
@@ -1616,7 +1616,7 @@ struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE 
 	if (!root) {
 		int line, col;
 		size_t off = end && end >= text ? (size_t)(end - text) : 0;
-		jsonpos_offset_to_linecol(text, off, &line, &col);
+		jsonpos_offset_to_linecol(text, len, off, &line, &col);
 		fprintf(err, "%s:%d:%d: error: malformed JSON near here\n", path, line, col);
 		fprintf(err, "  hint: look for a missing comma, quote or bracket at or just before "
 			     "this point\n");
@@ -1654,6 +1654,16 @@ struct scenario *scn_load(const char *path, FILE *err)
 	struct scenario *s = scn_parse(sb.data ? sb.data : "", sb.len, path, err);
 	sb_free(&sb);
 	return s;
+}
+
+bool scn_unreadable(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return true;
+	bool bad = fgetc(f) == EOF && ferror(f); /* a directory opens, then EISDIR */
+	fclose(f);
+	return bad;
 }
 
 static void free_host(struct scn_host *h)

@@ -231,6 +231,10 @@ struct scenario {
 struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE *err);
 /* Read and parse a file; a missing file is reported like any error. */
 struct scenario *scn_load(const char *path, FILE *err);
+/* After scn_load() failed: true when the file itself could not be read
+ * (missing, a directory, no permission) — an I/O error for the command line
+ * (exit 4) rather than an invalid scenario (exit 1). */
+bool scn_unreadable(const char *path);
 void scn_free(struct scenario *s);
 
 const struct scn_host *scn_host(const struct scenario *s, const char *name);
