@@ -178,6 +178,44 @@ static const struct mstore_ops fz_store_ops = {
 	.folder_exists = fz_exists, .list_folders = fz_list,
 };
 
+/* ---- callbacks shared by the retrieval targets ---------------------------- */
+
+struct fz_sess {
+	bool closed;
+	int done_calls;
+};
+
+/* A protocol line is one line: the host adds the CRLF. */
+static inline void fz_send_line(void *ud, const char *line)
+{
+	if (!line || strpbrk(line, "\r\n"))
+		__builtin_trap();
+}
+
+static inline void fz_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
+{
+	if (len && !bytes)
+		__builtin_trap();
+}
+
+static inline void fz_close(void *ud)
+{
+	((struct fz_sess *)ud)->closed = true;
+}
+
+/* A fetching client's result: reported once, with a reason and readable
+ * messages. */
+static inline void fz_fetch_done(struct fz_sess *f, const char *reason,
+				 const struct mstore_msg *msgs, size_t n)
+{
+	if (++f->done_calls > 1 || !reason)
+		__builtin_trap();
+	for (size_t i = 0; i < n; i++)
+		if (msgs[i].len && !msgs[i].data)
+			__builtin_trap();
+	f->closed = true;
+}
+
 /* Feed bytes in chunks: whole when mode is 0, else in pieces of mode bytes
  * (1 = byte by byte), as TCP may split them. */
 #define FZ_FEED(fn, obj, data, len, mode, stop)                                      \

@@ -12,47 +12,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct fpop3 {
-	bool closed;
-	int done_calls;
-};
-
-static void s_send_line(void *ud, const char *line)
-{
-	if (!line || strpbrk(line, "\r\n"))
-		__builtin_trap();
-}
-
-static void s_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
-{
-	if (len && !bytes)
-		__builtin_trap();
-}
-
-static void s_close(void *ud)
-{
-	((struct fpop3 *)ud)->closed = true;
-}
-
 static void c_done(void *ud, const struct pop3c_result *r)
 {
-	struct fpop3 *f = ud;
-	if (++f->done_calls > 1 || !r->reason)
-		__builtin_trap();
-	for (size_t i = 0; i < r->nmsgs; i++)
-		if (r->msgs[i].len && !r->msgs[i].data)
-			__builtin_trap();
-	f->closed = true;
+	fz_fetch_done(ud, r->reason, r->msgs, r->nmsgs);
 }
 
 static void run_server(struct fz *in, uint8_t mode)
 {
 	static const struct pop3d_callbacks cb = {
-		.send_line = s_send_line, .send_data = s_send_data, .close = s_close,
+		.send_line = fz_send_line, .send_data = fz_send_data, .close = fz_close,
 	};
 	struct pop3d_config cfg = {.hostname = "pop3.example.net"};
 	struct fz_store store;
-	struct fpop3 f = {0};
+	struct fz_sess f = {0};
 	fz_store_init(&store);
 	struct pop3d *s = pop3d_new(&cfg, &cb, &f, &fz_store_ops, &store);
 	pop3d_start(s);
@@ -65,9 +37,9 @@ static void run_server(struct fz *in, uint8_t mode)
 
 static void run_client(struct fz *in, uint8_t conf, uint8_t mode)
 {
-	static const struct pop3c_callbacks cb = {.send_line = s_send_line, .done = c_done};
+	static const struct pop3c_callbacks cb = {.send_line = fz_send_line, .done = c_done};
 	struct pop3c_config cfg = {.user = "bob", .pass = "secret", .keep = conf & 2};
-	struct fpop3 f = {0};
+	struct fz_sess f = {0};
 	struct pop3c *c = pop3c_new(&cfg, &cb, &f);
 	FZ_FEED(pop3c_feed, c, in->p, in->n, mode, f.closed);
 	if (!f.closed)
