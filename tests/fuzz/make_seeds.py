@@ -9,7 +9,9 @@ shipped DKIM keys, and messages stored by `mailsim run --maildir`.
 MAILSIM (a built mailsim binary) is optional: with it the stored messages of
 a few scenarios become DKIM and antivirus seeds. Seeds are named after
 their content's hash, so rebuilding is idempotent. Crash reproducers added
-by hand (crash-*, named after the bug) are never removed."""
+by hand (crash-*, named after the bug) and inputs the fuzzer found that
+reach further (cov-*: `fuzz_T -merge=1` of a long run's corpus into these
+seeds) are never removed."""
 import glob
 import hashlib
 import json
@@ -253,7 +255,7 @@ def av_dkim_seeds(mailsim):
 
 def main():
     for d in glob.glob(os.path.join(CORPUS, "*", "*")):
-        if not os.path.basename(d).startswith("crash-"):
+        if not os.path.basename(d).startswith(("crash-", "cov-")):
             os.remove(d)
     protocol_seeds()
     smtp_extra()
