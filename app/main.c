@@ -8,15 +8,24 @@
  *   mailsim render FILE ...       one frame to PNG/BMP, headless
  *   mailsim serve FILE --host H   one scenario MTA on a real TCP socket (serve.c)
  *
+ *   mailsim help [COMMAND], mailsim COMMAND --help, mailsim --version
+ *
  * FILE "@default" names the built-in scenario. Exit codes: 0 ok, 1 invalid
- * scenario, 2 usage error, 3 a run that lost track of a message, 4 I/O. */
+ * scenario, 2 usage error, 3 a run that lost track of a message, 4 I/O (a
+ * scenario file that cannot be read counts as I/O). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "export.h"
 #include "scenario.h"
@@ -26,6 +35,9 @@
 #include "world.h"
 
 #define DEFAULT_NAME "@default"
+#ifndef MAILSIM_VERSION
+#define MAILSIM_VERSION "unknown"
+#endif
 
 /* The subcommands that take options; an option lists those it applies to. */
 enum { IN_RUN = 1u << 0, IN_VIEW = 1u << 1, IN_RENDER = 1u << 2 };
@@ -54,6 +66,34 @@ struct opt_def {
 
 static void print_usage(FILE *f);
 
+/* `mailsim help COMMAND` and `mailsim COMMAND --help`. */
+static const char help_run[] =
+	"usage: mailsim run FILE [options]\n"
+	"Run a scenario headless and account for every message.\n"
+	"  --seed N            the PRNG seed (default: the scenario's)\n"
+	"  --trace OUT.jsonl   the JSON Lines trace (\"-\" for stdout)\n"
+	"  --transcript        the story, one line per event, on stdout\n"
+	"  --maildir DIR       every mailbox as a Maildir tree under DIR\n"
+	"  --mbox DIR          every folder as an mbox file under DIR\n"
+	"  --until SECONDS     stop at this simulated time\n"
+	"  --quiet             no summary\n";
+static const char help_check[] =
+	"usage: mailsim check FILE...\n"
+	"Validate scenarios: errors (exit 1) and warnings, with file:line:column.\n";
+static const char help_view[] =
+	"usage: mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen]\n"
+	"                    [--inspect host:NAME[/queue|/mailboxes|/zone] | msg:ID]\n"
+	"Play a scenario in a window; without a usable display (DISPLAY or\n"
+	"WAYLAND_DISPLAY answering), print its transcript instead.\n";
+static const char help_render[] =
+	"usage: mailsim render FILE (--at SECONDS | --event N) --out FRAME.png|.bmp\n"
+	"                      [--seed N] [--size WxH] [--scale S] [--inspect WHAT]\n"
+	"Draw the frame the viewer shows at that moment, headless.\n";
+static const char help_serve[] =
+	"usage:\n" SERVE_USAGE
+	"Serve one MTA of a scenario on a real TCP socket (loopback unless\n"
+	"--allow-remote); SIGINT or SIGTERM stops it cleanly.\n";
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -74,6 +114,13 @@ static struct scenario *load(const char *path)
 		return scn_parse(mailsim_default_scenario, strlen(mailsim_default_scenario),
 				 "basic-delivery.json (built in)", stderr);
 	return scn_load(path, stderr);
+}
+
+/* The exit code for a scenario that did not load: 4 when the file could
+ * not be read at all, 1 when it is not a valid scenario. */
+static int load_failure(const char *path)
+{
+	return strcmp(path, DEFAULT_NAME) != 0 && scn_unreadable(path) ? 4 : 1;
 }
 
 struct opts {
@@ -263,18 +310,23 @@ static void print_usage(FILE *f)
 						      option_cmds[k].name);
 		fprintf(f, "  %-22s %-16s %s\n", head, cmds, d->help);
 	}
-	fputs("FILE may be @default for the built-in scenario (scenarios/basic-delivery.json).\n", f);
+	fputs("  mailsim help [COMMAND]    mailsim COMMAND --help    mailsim --version\n"
+	      "FILE may be @default for the built-in scenario (scenarios/basic-delivery.json).\n"
+	      "Exit codes: 0 ok, 1 invalid scenario, 2 usage error, 3 a message not accounted\n"
+	      "for (a bug), 4 I/O error (a file that cannot be read or written).\n",
+	      f);
 }
 
 static int cmd_check(int argc, char **argv)
 {
 	if (argc == 0)
 		return usage_error("%s", "check needs at least one FILE");
-	int bad = 0;
+	int rc = 0;
 	for (int i = 0; i < argc; i++) {
 		struct scenario *s = load(argv[i]);
 		if (!s) {
-			bad++;
+			int why = load_failure(argv[i]);
+			rc = why > rc ? why : rc; /* an unreadable file (4) outranks an invalid one */
 			continue;
 		}
 		/* Warnings do not change the exit status: the scenario runs. */
@@ -286,7 +338,7 @@ static int cmd_check(int argc, char **argv)
 		printf(")\n");
 		scn_free(s);
 	}
-	return bad ? 1 : 0;
+	return rc;
 }
 
 /* Write the mailboxes to dir (when given) with fn; false after saying why. */
@@ -330,7 +382,7 @@ static int cmd_run(int argc, char **argv)
 		return rc;
 	struct scenario *s = load(o.file);
 	if (!s)
-		return 1;
+		return load_failure(o.file);
 	struct world *w = world_new(s, o.has_seed ? &o.seed : NULL);
 	struct sim *sim = world_sim(w);
 	FILE *tf = NULL;
@@ -359,7 +411,7 @@ static int with_trace(struct opts *o, int (*fn)(const struct view_input *, struc
 {
 	struct scenario *s = load(o->file);
 	if (!s)
-		return 1;
+		return load_failure(o->file);
 	struct world *w = world_new(s, o->has_seed ? &o->seed : NULL);
 	struct strbuf buf;
 	sb_init(&buf);
@@ -392,10 +444,13 @@ static int with_trace(struct opts *o, int (*fn)(const struct view_input *, struc
 	return rc;
 }
 
+/* view_run's failure: SDL could not open a window (the trace is ours). */
+#define VIEW_NO_WINDOW 5
+
 static int do_view(const struct view_input *in, struct opts *o)
 {
 	struct view_opts vo = {o->width, o->height, o->scale, o->fullscreen};
-	return view_run(in, &vo) ? 4 : 0;
+	return view_run(in, &vo) ? VIEW_NO_WINDOW : 0;
 }
 
 static int do_render(const struct view_input *in, struct opts *o)
@@ -412,11 +467,22 @@ static int do_render(const struct view_input *in, struct opts *o)
 	return 0;
 }
 
+static bool have_display(char *why, size_t whysz);
+static int transcript_instead(const char *file, const struct opts *o, const char *why);
+
 static int cmd_view(int argc, char **argv)
 {
 	struct opts o = {0};
 	int rc = parse_opts(argc, argv, &o, IN_VIEW);
-	return rc ? rc : with_trace(&o, do_view);
+	if (rc)
+		return rc;
+	char why[256];
+	if (!have_display(why, sizeof why))
+		return transcript_instead(o.file, &o, why);
+	rc = with_trace(&o, do_view);
+	if (rc == VIEW_NO_WINDOW)
+		return transcript_instead(o.file, &o, "the window could not open");
+	return rc;
 }
 
 static int cmd_render(int argc, char **argv)
@@ -432,23 +498,182 @@ static int cmd_render(int argc, char **argv)
 	return with_trace(&o, do_render);
 }
 
-static bool have_display(void)
+/* ---- is there a display a window can open on? ------------------------------
+ * SDL, when its X11 or Wayland driver cannot connect, may fall back to its
+ * "offscreen" driver and play the story in a window nobody sees, forever.
+ * So before the viewer starts, the display server must answer a connect()
+ * (within a second), and SDL is then pinned to that driver so it fails
+ * instead of falling back. */
+
+/* connect() with a deadline; true when the server accepted. */
+static bool connect_within(int fd, const struct sockaddr *sa, socklen_t len, int ms)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return false;
+	if (connect(fd, sa, len) == 0)
+		return true;
+	if (errno != EINPROGRESS && errno != EAGAIN)
+		return false;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int err = 0;
+	socklen_t elen = sizeof err;
+	return poll(&p, 1, ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 &&
+	       err == 0;
+}
+
+static bool unix_socket_answers(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return false;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return false;
+	bool ok = connect_within(fd, (struct sockaddr *)&sa, sizeof sa, 1000);
+	close(fd);
+	return ok;
+}
+
+static bool tcp_answers(const char *host, int port)
+{
+	char service[16];
+	snprintf(service, sizeof service, "%d", port);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	if (getaddrinfo(host, service, &hints, &res) != 0)
+		return false;
+	bool ok = false;
+	for (struct addrinfo *a = res; a && !ok; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+		if (fd < 0)
+			continue;
+		ok = connect_within(fd, a->ai_addr, a->ai_addrlen, 1000);
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return ok;
+}
+
+/* DISPLAY is "[host]:N[.screen]" (X(7)): a local server listens on
+ * /tmp/.X11-unix/XN, a remote one on TCP port 6000 + N. */
+static bool x11_answers(const char *display)
+{
+	const char *colon = strrchr(display, ':');
+	if (!colon || colon[1] < '0' || colon[1] > '9')
+		return false;
+	int n = atoi(colon + 1);
+	char host[256];
+	size_t hl = (size_t)(colon - display);
+	if (hl >= sizeof host)
+		return false;
+	memcpy(host, display, hl);
+	host[hl] = '\0';
+	if (hl == 0 || strcmp(host, "unix") == 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/tmp/.X11-unix/X%d", n);
+		return unix_socket_answers(path);
+	}
+	return tcp_answers(host, 6000 + n);
+}
+
+/* WAYLAND_DISPLAY is a socket name in $XDG_RUNTIME_DIR, or a path. */
+static bool wayland_answers(const char *name)
+{
+	char path[512];
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	if (name[0] == '/')
+		snprintf(path, sizeof path, "%s", name);
+	else if (dir && *dir)
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+	else
+		return false;
+	return unix_socket_answers(path);
+}
+
+static bool have_display(char *why, size_t whysz)
 {
 	const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
-	return (x && *x) || (wl && *wl);
+	const char *drv = getenv("SDL_VIDEODRIVER");
+	bool has_x = x && *x, has_wl = wl && *wl;
+	if (drv && *drv && strcmp(drv, "x11") != 0 && strcmp(drv, "wayland") != 0) {
+		if (strcmp(drv, "offscreen") != 0 && strcmp(drv, "dummy") != 0)
+			return true; /* kmsdrm and the like: SDL's own business */
+		snprintf(why, whysz, "SDL_VIDEODRIVER=%s shows no window", drv);
+		return false;
+	}
+	if (has_x && (!drv || strcmp(drv, "x11") == 0) && x11_answers(x)) {
+		setenv("SDL_VIDEODRIVER", "x11", 1);
+		return true;
+	}
+	if (has_wl && (!drv || strcmp(drv, "wayland") == 0) && wayland_answers(wl)) {
+		setenv("SDL_VIDEODRIVER", "wayland", 1);
+		return true;
+	}
+	if (has_x)
+		snprintf(why, whysz, "DISPLAY=%s does not answer", x);
+	else if (has_wl)
+		snprintf(why, whysz, "WAYLAND_DISPLAY=%s does not answer", wl);
+	else
+		snprintf(why, whysz, "neither DISPLAY nor WAYLAND_DISPLAY is set");
+	return false;
+}
+
+/* The fallback: one line on stderr, then the story as a transcript. */
+static int transcript_instead(const char *file, const struct opts *o, const char *why)
+{
+	fprintf(stderr, "mailsim: no usable display (%s); printing the transcript instead\n", why);
+	char seed[32];
+	char *args[] = {(char *)file, "--transcript", "--seed", seed};
+	snprintf(seed, sizeof seed, "%" PRIu64, o->seed);
+	return cmd_run(o->has_seed ? 4 : 2, args);
 }
 
 /* No arguments: the default story, in a window when one can open. */
 static int cmd_default(void)
 {
-	if (have_display()) {
-		struct opts o = {.file = DEFAULT_NAME};
-		if (with_trace(&o, do_view) == 0)
-			return 0;
-		fprintf(stderr, "mailsim: no usable display; printing the transcript instead\n");
+	char *args[] = {DEFAULT_NAME};
+	return cmd_view(1, args);
+}
+
+struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"run", cmd_run, help_run},       {"check", cmd_check, help_check},
+	{"view", cmd_view, help_view},    {"render", cmd_render, help_render},
+	{"serve", serve_main, help_serve},
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static bool is_help(const char *a)
+{
+	return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}
+
+/* `mailsim help [COMMAND]`. */
+static int cmd_help(int argc, char **argv)
+{
+	if (argc == 0) {
+		print_usage(stdout);
+		return 0;
 	}
-	char *args[] = {DEFAULT_NAME, "--transcript"};
-	return cmd_run(2, args);
+	const struct command *c = find_command(argv[0]);
+	if (!c || argc > 1)
+		return usage_error("no help for '%s': commands are run, check, view, render, serve",
+				   argv[argc > 1 ? 1 : 0]);
+	fputs(c->help, stdout);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -456,17 +681,21 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return cmd_default();
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
-		print_usage(stdout);
+	if (is_help(cmd))
+		return cmd_help(0, NULL);
+	if (strcmp(cmd, "help") == 0)
+		return cmd_help(argc - 2, argv + 2);
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("mailsim %s\n", MAILSIM_VERSION);
 		return 0;
 	}
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {{"run", cmd_run}, {"check", cmd_check}, {"view", cmd_view}, {"render", cmd_render},
-		    {"serve", serve_main}};
-	for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
-		if (strcmp(cmd, cmds[i].name) == 0)
-			return cmds[i].fn(argc - 2, argv + 2);
-	return usage_error("unknown command '%s'", cmd);
+	const struct command *c = find_command(cmd);
+	if (!c)
+		return usage_error("unknown command '%s'", cmd);
+	for (int i = 2; i < argc; i++)
+		if (is_help(argv[i])) {
+			fputs(c->help, stdout);
+			return 0;
+		}
+	return c->fn(argc - 2, argv + 2);
 }

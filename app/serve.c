@@ -1112,7 +1112,7 @@ static int serve_setup(struct serve *sv)
 	sv->lfd = -1;
 	sv->scn = load_scenario(sv->o.file);
 	if (!sv->scn)
-		return 1;
+		return strcmp(sv->o.file, "@default") != 0 && scn_unreadable(sv->o.file) ? 4 : 1;
 	struct scn_host *cfg = served_host(sv);
 	if (!cfg)
 		return 2;

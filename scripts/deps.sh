@@ -6,8 +6,10 @@ libsdl2-image-dev libcmocka-dev libssl-dev"
 # Only scripts/test needs these: the live-mode tests (tests/live) drive
 # `mailsim serve` with /usr/bin/python3's smtplib and with swaks.
 # python3-dkim and python3-spf (dkimpy, pyspf) check our DKIM signatures and
-# SPF results from the outside; mutt reads the Maildir and mbox exports.
-MAILSIM_TEST_PACKAGES="python3 swaks python3-dkim python3-spf xvfb xdotool mutt"
+# SPF results from the outside; mutt reads the Maildir and mbox exports;
+# xvfb and xdotool drive a real window (tests/xvfb); clang builds the suite a
+# second time under its sanitizers and the libFuzzer targets (tests/fuzz).
+MAILSIM_TEST_PACKAGES="python3 swaks python3-dkim python3-spf xvfb xdotool mutt clang"
 
 mailsim_missing_packages() {
 	local missing="" p

@@ -36,13 +36,21 @@ fail:
 static bool write_file(const char *path, const char *data, size_t len, char *err, size_t errsz)
 {
 	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+	if (!f) {
 		snprintf(err, errsz, "cannot write %s: %s", path, strerror(errno));
-		if (f)
-			fclose(f);
 		return false;
 	}
-	return true;
+	bool ok = fwrite(data, 1, len, f) == len;
+	int saved = errno;
+	/* fclose() releases the stream even when it fails (a full disk shows
+	 * up only when the buffer is flushed): close it exactly once. */
+	if (fclose(f) != 0 && ok) {
+		ok = false;
+		saved = errno;
+	}
+	if (!ok)
+		snprintf(err, errsz, "cannot write %s: %s", path, strerror(saved));
+	return ok;
 }
 
 /* ---- names ------------------------------------------------------------------ */

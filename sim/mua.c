@@ -20,6 +20,11 @@ struct mua {
 	const struct scn_host *cfg;   /* not owned */
 	const struct scn_user *user;  /* not owned */
 	uint32_t msg_counter;
+	/* Scheduled submissions whose time has not come: owned here until
+	 * ev_submit takes them (slot set to NULL), freed by mua_free when the
+	 * world ends first (a run stopped early, or one that never ran). */
+	struct submission **waiting;
+	size_t nwaiting;
 };
 
 /* ---- submission ------------------------------------------------------------ */
@@ -31,6 +36,7 @@ struct submission {
 	struct smtpc *sc;               /* owned */
 	struct strbuf data;             /* the composed message */
 	bool over;
+	size_t slot;                    /* index in m->waiting until submitted */
 };
 
 static void sub_free_ev(struct sim *sim, void *ctx, uint64_t arg)
@@ -236,6 +242,7 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct submission *s = ctx;
 	struct mua *m = s->m;
+	m->waiting[s->slot] = NULL; /* the session owns it from now on */
 	compose(m, s->spec, &s->data);
 	trace_compose(m, s->spec, &s->data);
 	sim->ledger.messages++;
@@ -263,6 +270,9 @@ void mua_schedule_message(struct mua *m, const struct scn_message *msg)
 	s->m = m;
 	s->spec = msg;
 	sb_init(&s->data);
+	s->slot = m->nwaiting;
+	m->waiting = xrealloc(m->waiting, (m->nwaiting + 1) * sizeof *m->waiting);
+	m->waiting[m->nwaiting++] = s;
 	sim_at(m->sim, msg->at, ev_submit, s, 0);
 }
 
@@ -460,5 +470,14 @@ struct mua *mua_new(struct sim *sim, struct host *h, const struct scn_host *cfg,
 
 void mua_free(void *p)
 {
-	free(p);
+	struct mua *m = p;
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nwaiting; i++)
+		if (m->waiting[i]) {
+			sb_free(&m->waiting[i]->data);
+			free(m->waiting[i]);
+		}
+	free(m->waiting);
+	free(m);
 }

@@ -314,6 +314,10 @@ struct scenario {
 struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE *err);
 /* Read and parse a file; a missing file is reported like any error. */
 struct scenario *scn_load(const char *path, FILE *err);
+/* After scn_load() failed: true when the file itself could not be read
+ * (missing, a directory, no permission) — an I/O error for the command line
+ * (exit 4) rather than an invalid scenario (exit 1). */
+bool scn_unreadable(const char *path);
 /* Frees the scenario and everything it holds (its arena). */
 void scn_free(struct scenario *s);
 

@@ -26,11 +26,12 @@ static struct scenario *scenario_new(const char *path)
 	return s;
 }
 
-static void report_malformed(const char *text, const char *end, const char *path, FILE *err)
+static void report_malformed(const char *text, size_t len, const char *end, const char *path,
+			     FILE *err)
 {
 	int line, col;
 	size_t off = end && end >= text ? (size_t)(end - text) : 0;
-	jsonpos_offset_to_linecol(text, off, &line, &col);
+	jsonpos_offset_to_linecol(text, len, off, &line, &col);
 	fprintf(err, "%s:%d:%d: error: malformed JSON near here\n", path, line, col);
 	fprintf(err, "  hint: look for a missing comma, quote or bracket at or just before "
 		     "this point\n");
@@ -42,7 +43,7 @@ struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE 
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (!root) {
-		report_malformed(text, end, path, err);
+		report_malformed(text, len, end, path, err);
 		return NULL;
 	}
 	ld.pos = jsonpos_build_len(text, len, root);
@@ -111,4 +112,14 @@ const struct scn_host *scn_mailbox_host(const struct scenario *s, const char *ad
 			if (ascii_strcaseeq(s->hosts[i].domains[k], dom))
 				return &s->hosts[i];
 	return NULL;
+}
+
+bool scn_unreadable(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return true;
+	bool bad = fgetc(f) == EOF && ferror(f); /* a directory opens, then EISDIR */
+	fclose(f);
+	return bad;
 }

@@ -74,11 +74,12 @@ static void linecol_at(struct linecol *lc, size_t offset, int *line, int *col)
 	*col = offset >= lc->line_start ? (int)(offset - lc->line_start) + 1 : 1;
 }
 
-void jsonpos_offset_to_linecol(const char *text, size_t offset, int *line, int *col)
+void jsonpos_offset_to_linecol(const char *text, size_t len, size_t offset, int *line, int *col)
 {
 	struct linecol lc;
-	/* At least 3 bytes (if there are) so that a BOM is always recognised. */
-	linecol_init(&lc, text, strnlen(text, offset < 3 ? 3 : offset));
+	/* The whole length, never more: a text of 1 or 2 bytes is not read 3
+	 * bytes far to look for a BOM. */
+	linecol_init(&lc, text, len);
 	linecol_at(&lc, offset, line, col);
 }
 

@@ -45,8 +45,9 @@ bool jsonpos_key(const struct jsonpos *p, const cJSON *node, int *line, int *col
 
 /* Line and column of a byte offset into text, with the conventions above.
  * For parse errors: offset = (return_parse_end or cJSON_GetErrorPtr()) -
- * text. An offset past the end of text is taken as the end. */
-void jsonpos_offset_to_linecol(const char *text, size_t offset, int *line, int *col);
+ * text. text holds len bytes (it need not be NUL-terminated); an offset
+ * past the end of text is taken as the end. */
+void jsonpos_offset_to_linecol(const char *text, size_t len, size_t offset, int *line, int *col);
 
 /* The first object member, in source order anywhere under root, whose key
  * equals (byte for byte, as cJSON_GetObjectItemCaseSensitive compares) the

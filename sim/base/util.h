@@ -34,7 +34,7 @@ void sb_append(struct strbuf *sb, const char *data, size_t len);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_putc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Remove the first n bytes. */
 void sb_consume(struct strbuf *sb, size_t n);
 /* Hand the buffer to the caller (never NULL); the strbuf is reset. */

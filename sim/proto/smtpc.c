@@ -579,9 +579,11 @@ static void on_line(struct smtpc *c, const char *line)
  * SMTPC_LINE_MAX and the rest of it skipped. */
 static bool line_step(struct smtpc *c)
 {
+	if (c->in_pos >= c->in.len)
+		return false; /* nothing buffered (in.data may be NULL) */
 	const char *p = c->in.data + c->in_pos;
 	size_t avail = c->in.len - c->in_pos;
-	const char *nl = avail ? memchr(p, '\n', avail) : NULL;
+	const char *nl = memchr(p, '\n', avail);
 	size_t n, skip;
 	if (nl) {
 		n = (size_t)(nl - p);

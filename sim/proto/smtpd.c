@@ -128,6 +128,14 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 		snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
 	else
 		snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
+	/* Replies echo client text (a parameter, an address): a CR or another
+	 * control character from it must not reach the wire, where a CR could
+	 * end the reply line early. Like Postfix's printable(), show it as '?'. */
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			*p = '?';
+		else if (*p == 0x7f)
+			*p = '?';
 	s->cb.send_line(s->ud, buf);
 }
 
@@ -737,9 +745,11 @@ static void data_line(struct smtpd *s, const char *p, size_t n, bool crlf)
 
 static bool data_step(struct smtpd *s)
 {
+	if (s->in_pos >= s->in.len)
+		return false; /* nothing buffered (in.data may be NULL) */
 	const char *p = s->in.data + s->in_pos;
 	size_t avail = s->in.len - s->in_pos;
-	const char *nl = avail ? memchr(p, '\n', avail) : NULL;
+	const char *nl = memchr(p, '\n', avail);
 	if (!nl) {
 		if (avail > SMTP_TEXT_LINE_MAX) {
 			/* Already too long to be legal: count it, drop it (keeping a
@@ -1053,9 +1063,11 @@ static size_t line_limit(const struct smtpd *s, const char *p, size_t avail)
  * of bare LF exists only at end of data, where we stay strict. */
 static bool command_step(struct smtpd *s)
 {
+	if (s->in_pos >= s->in.len)
+		return false; /* nothing buffered: in.data may still be NULL (no NULL + 0) */
 	const char *p = s->in.data + s->in_pos;
 	size_t avail = s->in.len - s->in_pos;
-	const char *nl = avail ? memchr(p, '\n', avail) : NULL;
+	const char *nl = memchr(p, '\n', avail);
 	size_t limit = line_limit(s, p, avail);
 	if (!nl) {
 		if (s->discarding || avail >= limit) {

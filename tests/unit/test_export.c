@@ -271,6 +271,30 @@ static void test_mbox_files(void **state)
 		    "From s@p.example Tue May 14 08:15:01 2024\nReturn-Path: <s@p.example>\n\nbuy\n\n");
 }
 
+/* A failed flush at close (the disk is full): reported once, the stream
+ * closed once. /dev/full takes the open and the buffered write and fails
+ * the flush with ENOSPC; the export used to fclose() the stream again after
+ * that failed fclose() (a double free under AddressSanitizer). */
+static void test_mbox_write_error_at_close(void **state)
+{
+	struct mailstore *ms = *state;
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	STORE(ms, "bob@example.net", "INBOX", "Return-Path: <a@b.example>\r\n\r\nhi\r\n", when);
+	char *user_dir = xasprintf("%s/bob@example.net", export_dir);
+	char *inbox = xasprintf("%s/INBOX", user_dir);
+	assert_int_equal(mkdir(user_dir, 0755), 0);
+	assert_int_equal(symlink("/dev/full", inbox), 0);
+	char err[512] = "";
+	bool ok = export_store_mbox(ms, export_dir, err, sizeof err);
+	assert_int_equal(unlink(inbox), 0);
+	free(inbox);
+	free(user_dir);
+	assert_false(ok);
+	if (!strstr(err, "cannot write") || !strstr(err, "No space left on device"))
+		fail_msg("error: got \"%s\", want \"cannot write ...: No space left on device\"", err);
+}
+
 static void test_name_problem(void **state)
 {
 	(void)state;
@@ -367,6 +391,7 @@ int main(void)
 		T(test_maildir_io_error),
 		T(test_mbox_text),
 		T(test_mbox_files),
+		T(test_mbox_write_error_at_close),
 		T(test_name_problem),
 		T(test_refuses_escaping_names),
 		T(test_asctime),

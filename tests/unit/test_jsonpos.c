@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jsonpos.h"
+#include "scenario.h"
 #include "util.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -328,11 +329,51 @@ static void test_offset_to_linecol(void **state)
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		int line = 0, col = 0;
-		jsonpos_offset_to_linecol(cases[i].text, cases[i].offset, &line, &col);
+		jsonpos_offset_to_linecol(cases[i].text, strlen(cases[i].text), cases[i].offset, &line,
+		                          &col);
 		if (line != cases[i].line || col != cases[i].col)
 			fail_msg("case %zu: got %d:%d, want %d:%d", i, line, col, cases[i].line,
 			         cases[i].col);
 	}
+}
+
+/* Texts shorter than a BOM, not NUL-terminated (as scn_parse gets a file's
+ * bytes): only their own bytes are read (AddressSanitizer watches the
+ * exact-size heap copies), and a malformed 1-byte scenario is reported at
+ * its line and column (where cJSON gave up: the start). */
+static void test_short_texts(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len, offset;
+		int line, col;
+	} cases[] = {
+		{ "{", 1, 1, 1, 2 },
+		{ "\n", 1, 1, 2, 1 },
+		{ "\xEF\xBB", 2, 2, 1, 3 }, /* half a BOM is two bytes of text */
+		{ "", 0, 0, 1, 1 },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *copy = malloc(cases[i].len ? cases[i].len : 1);
+		assert_non_null(copy);
+		memcpy(copy, cases[i].text, cases[i].len);
+		int line = 0, col = 0;
+		jsonpos_offset_to_linecol(copy, cases[i].len, cases[i].offset, &line, &col);
+		free(copy);
+		if (line != cases[i].line || col != cases[i].col)
+			fail_msg("case %zu: got %d:%d, want %d:%d", i, line, col, cases[i].line,
+			         cases[i].col);
+	}
+	char *one = malloc(1);
+	assert_non_null(one);
+	one[0] = '{';
+	char buf[512] = "";
+	FILE *err = fmemopen(buf, sizeof(buf) - 1, "w");
+	assert_non_null(err);
+	assert_null(scn_parse(one, 1, "one.json", err));
+	fclose(err);
+	free(one);
+	assert_non_null(strstr(buf, "one.json:1:1: error: malformed JSON"));
 }
 
 /* cJSON reports where it gave up; we turn that into line:col. */
@@ -357,7 +398,8 @@ static void test_parse_error_positions(void **state)
 		assert_non_null(end);
 		assert_ptr_equal(end, cJSON_GetErrorPtr());
 		int line = 0, col = 0;
-		jsonpos_offset_to_linecol(cases[i].text, (size_t)(end - cases[i].text), &line, &col);
+		jsonpos_offset_to_linecol(cases[i].text, strlen(cases[i].text),
+		                          (size_t)(end - cases[i].text), &line, &col);
 		if (line != cases[i].line || col != cases[i].col)
 			fail_msg("%s: got %d:%d, want %d:%d", cases[i].what, line, col, cases[i].line,
 			         cases[i].col);
@@ -378,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_nodes),
 		cmocka_unit_test(test_offset_to_linecol),
 		cmocka_unit_test(test_parse_error_positions),
+		cmocka_unit_test(test_short_texts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -622,6 +622,46 @@ static void test_syntax_errors(void **state)
 	dialog(&cfg, script);
 }
 
+/* Found by tests/fuzz/fuzz_smtpd: a CR inside a command line (it ends at
+ * LF) came back inside the reply that echoes the parameter, so the reply
+ * line itself held a CR — on the wire, an early end of line. Control
+ * characters in echoed text are shown as '?' (Postfix's printable()). */
+static void test_echoed_control_characters(void **state)
+{
+	static const char *const script[] = {
+		GREETING, "C:EHLO client.example.org", EHLO_MX,
+		"C:MAIL FROM:<alice@example.org> SIZE=114\rEHLO x",
+		"S:555 5.5.4 Unsupported option: SIZE=114?EHLO x",
+		"C:MAIL FROM:<alice@example.org> X=1\rEHLO\x01x",
+		"S:555 5.5.4 Unsupported option: X=1?EHLO?x",
+		"C:VRFY b\rob", "S:252 2.0.0 b?ob",
+		NULL,
+	};
+	struct smtpd_config cfg = mx_config();
+	cfg.max_errors = 100;
+	dialog(&cfg, script);
+}
+
+/* A session that ends before the client sent a byte: nothing was ever
+ * buffered (clang's UBSan flagged the NULL + 0 of the empty input buffer
+ * here, on every session's greeting). */
+static void test_no_input_at_all(void **state)
+{
+	static const char *const script[] = {
+		GREETING, "R:", "!disconnect", "=CLOSED", NULL,
+	};
+	struct smtpd_config cfg = mx_config();
+	dialog(&cfg, script);
+	struct h h;
+	h_init(&h, &cfg);
+	smtpd_start(h.s);
+	smtpd_feed(h.s, NULL, 0);
+	smtpd_timeout(h.s);
+	assert_int_equal(h.nev, 3);
+	assert_string_equal(h.ev[1], "421 mx.example.net Error: timeout exceeded"); /* no EHLO yet */
+	h_free(&h);
+}
+
 static void test_vrfy_disabled_and_nul(void **state)
 {
 	static const char *const script[] = {
@@ -1195,6 +1235,8 @@ int main(void)
 		cmocka_unit_test(test_all_rcpts_rejected),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_vrfy_disabled_and_nul),
+		cmocka_unit_test(test_echoed_control_characters),
+		cmocka_unit_test(test_no_input_at_all),
 		cmocka_unit_test(test_too_many_recipients),
 		cmocka_unit_test(test_helo_session_has_no_enhanced_codes),
 		cmocka_unit_test(test_auth_dialogs),
