@@ -307,7 +307,7 @@ static void trace_client_line(struct lconn *lc, const char *line, size_t n, size
 			sb_puts(&shown, "\xe2\x90\x80");
 		p += k + (z != NULL);
 	}
-	trace_begin(sim->trace, sim->now, "smtp.send");
+	trace_begin(sim->trace, sim->now, TK_SMTP_SEND);
 	trace_node(sim->trace, lc->h->name);
 	trace_peer(sim->trace, lc->sv->srv->name);
 	trace_conn(sim->trace, lc->c->id);
@@ -326,7 +326,7 @@ static void trace_client_data(struct lconn *lc)
 	char subj[256] = "", sum[300];
 	msg_header(ds->head.data ? ds->head.data : "", ds->head.len, "Subject", subj, sizeof subj);
 	snprintf(sum, sizeof sum, "Subject: %s", subj);
-	trace_begin(sim->trace, sim->now, "smtp.data");
+	trace_begin(sim->trace, sim->now, TK_SMTP_DATA);
 	trace_node(sim->trace, lc->h->name);
 	trace_peer(sim->trace, lc->sv->srv->name);
 	trace_conn(sim->trace, lc->c->id);
@@ -678,7 +678,7 @@ static void turn_away(struct serve *sv, int fd, const char *ip)
 	snprintf(line, sizeof line, "421 %s Service not available, too many connections",
 		 sv->srv->name);
 	struct sim *sim = sv->sim;
-	trace_begin(sim->trace, sim->now, "smtp.send");
+	trace_begin(sim->trace, sim->now, TK_SMTP_SEND);
 	trace_node(sim->trace, sv->srv->name);
 	trace_peer(sim->trace, ip);
 	trace_str(sim->trace, "dir", "s2c");
@@ -1085,7 +1085,7 @@ static void emit_start(struct serve *sv)
 	struct sim *sim = sv->sim;
 	char start[64];
 	rfc5322_date(sv->scn->start_unix_us, 0, start, sizeof start);
-	trace_begin(sim->trace, sim->now, "sim.start");
+	trace_begin(sim->trace, sim->now, TK_SIM_START);
 	trace_str(sim->trace, "scenario", sv->scn->name);
 	trace_str(sim->trace, "title", sv->scn->title);
 	trace_int(sim->trace, "seed", (int64_t)(sv->o.has_seed ? sv->o.seed : sv->scn->seed));

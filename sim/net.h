@@ -140,4 +140,12 @@ void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, co
 void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
 		    size_t len, size_t nlines, const char *summary, const char *msg_tag);
 
+/* Trace a line or block without sending it: what a side read from a peer
+ * nobody simulates (live mode). A NUL octet shows as U+2400; octets > len
+ * marks a line kept only in part. */
+void net_trace_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line,
+		    size_t len, size_t octets);
+void net_trace_block(struct conn *c, enum conn_side from, enum trace_kind kind, uint64_t bytes,
+		     size_t nlines, const char *summary);
+
 #endif
