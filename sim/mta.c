@@ -423,6 +423,8 @@ static const struct smtpd_callbacks in_callbacks = {
 	.close = session_cb_close,
 	.start_tls = session_cb_start_tls,
 	.check = in_check,
+	.received = session_cb_received_line,
+	.received_data = session_cb_received_data,
 };
 
 static const struct session_owner in_owner = {
@@ -613,6 +615,8 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 		 * each distinct recipient once. */
 		sim->ledger.messages++;
 		sim->ledger.rcpts += (long)mi->nrcpts;
+		sim->ledger.live_messages++;
+		sim->ledger.live_rcpts += (long)mi->nrcpts;
 	}
 	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
 	char date[64];

@@ -557,3 +557,28 @@ void net_trace_block(struct conn *c, enum conn_side from, enum trace_kind kind, 
 		trace_bool(c->sim->trace, "tls", true);
 	trace_end(c->sim->trace);
 }
+
+void net_set_host_latency(struct sim *sim, const struct host *a, const struct host *b, int64_t us)
+{
+	net_set_link_latency(sim->net, a->name, b->name, us);
+}
+
+void net_trace_refusal(struct sim *sim, const struct host *node, const char *peer_ip,
+		       enum trace_kind kind, const char *line)
+{
+	trace_begin(sim->trace, sim->now, kind);
+	trace_node(sim->trace, node->name);
+	trace_peer(sim->trace, peer_ip);
+	trace_str(sim->trace, "dir", "s2c");
+	trace_str(sim->trace, "line", line);
+	trace_end(sim->trace);
+}
+
+struct host *sim_add_host(struct sim *sim, const char *name, const char *ip, enum host_role role)
+{
+	struct host *h = host_new(name, ip, role);
+	h->index = sim->nhosts;
+	sim->hosts = xrealloc(sim->hosts, (sim->nhosts + 1) * sizeof *sim->hosts);
+	sim->hosts[sim->nhosts++] = h;
+	return h;
+}

@@ -27,7 +27,16 @@ struct session {
 	enum conn_side side;
 	bool stopped;
 	evq_id timer;
+	/* Live mode: replies to what one feed brought, held until the feed is
+	 * read, so the trace shows a pipelined group [RFC 2920 §3.1] before
+	 * its answers, as it does when a simulated client sends one. */
+	bool feeding;
+	char **held;             /* owned */
+	size_t nheld;
 };
+
+static bool traces_peer(const struct session *s);
+static void flush_held(struct session *s);
 
 /* ---- the engines, behind one vtable ----------------------------------------- */
 
@@ -138,7 +147,10 @@ static void on_data(void *ctx, struct conn *c, const char *data, size_t len)
 	if (s->stopped)
 		return;
 	session_touch(s);
+	s->feeding = traces_peer(s);
 	s->e->feed(s->eng, data, len);
+	s->feeding = false;
+	flush_held(s);
 }
 
 static void on_tls(void *ctx, struct conn *c, bool ok)
@@ -235,6 +247,7 @@ bool session_stopped(const struct session *s)
 
 void session_hangup(struct session *s)
 {
+	flush_held(s);
 	if (s->c && s->c->open[s->side])
 		net_close(s->c, s->side);
 }
@@ -251,6 +264,7 @@ void session_free(struct session *s)
 	}
 	if (s->e && s->eng)
 		s->e->free(s->eng);
+	free(s->held);
 	free(s);
 }
 
@@ -266,15 +280,30 @@ bool session_busy(const struct session *s)
 
 /* ---- the engines' output ------------------------------------------------------------ */
 
+static void flush_held(struct session *s)
+{
+	for (size_t i = 0; i < s->nheld; i++) {
+		net_send_line(s->c, s->side, s->cfg.line_kind, s->held[i]);
+		free(s->held[i]);
+	}
+	s->nheld = 0;
+}
+
 void session_cb_send_line(void *ud, const char *line)
 {
 	struct session *s = ud;
+	if (s->feeding) {
+		s->held = xrealloc(s->held, (s->nheld + 1) * sizeof *s->held);
+		s->held[s->nheld++] = xstrdup(line);
+		return;
+	}
 	net_send_line(s->c, s->side, s->cfg.line_kind, line);
 }
 
 void session_cb_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
 {
 	struct session *s = ud;
+	flush_held(s);
 	char sum[300] = "";
 	const char *tag = NULL;
 	if (s->owner->summary)

@@ -95,6 +95,11 @@ void sim_date(const struct sim *sim, char *out, size_t cap)
 	sim_date_at(sim, sim->now, out, cap);
 }
 
+bool sim_next_event_time(const struct sim *sim, int64_t *t)
+{
+	return evq_peek_time(sim->q, t);
+}
+
 struct host *sim_host_by_name(const struct sim *sim, const char *name)
 {
 	for (size_t i = 0; i < sim->nhosts; i++)

@@ -77,6 +77,8 @@ void sim_tag_add_message(struct sim *sim, const char *msg, size_t len, const cha
 const char *sim_tag_find(const struct sim *sim, const char *msg, size_t len);
 
 struct host *sim_host_by_name(const struct sim *sim, const char *name);
+/* The time of the next pending event; false when none is left. */
+bool sim_next_event_time(const struct sim *sim, int64_t *t);
 struct host *sim_host_by_ip(const struct sim *sim, const char *ip);
 
 #endif

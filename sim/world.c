@@ -322,6 +322,8 @@ void world_summary(struct world *w, struct world_summary *out)
 	memset(out, 0, sizeof *out);
 	out->messages = l->messages;
 	out->rcpts = l->rcpts;
+	out->live_messages = l->live_messages;
+	out->live_rcpts = l->live_rcpts;
 	memcpy(out->fate, l->n, sizeof out->fate);
 	out->dsn_stored = l->dsn_stored;
 	out->double_bounces = l->double_bounces;
@@ -359,7 +361,7 @@ void world_trace_end(struct world *w)
 	trace_end(sim->trace);
 }
 
-void world_run(struct world *w, int64_t t_end_us)
+void world_trace_start(struct world *w)
 {
 	struct sim *sim = w->sim;
 	const struct scenario *scn = w->scn;
@@ -371,6 +373,12 @@ void world_run(struct world *w, int64_t t_end_us)
 	trace_int(sim->trace, "seed", (int64_t)w->seed);
 	trace_str(sim->trace, "start", start);
 	trace_end(sim->trace);
+}
+
+void world_run(struct world *w, int64_t t_end_us)
+{
+	struct sim *sim = w->sim;
+	world_trace_start(w);
 	if (t_end_us >= 0)
 		sim_run_until(sim, t_end_us);
 	else
