@@ -48,7 +48,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mta.h"
 #include "net.h"
 #include "scenario.h"
 #include "session.h"
@@ -788,7 +787,6 @@ static void restore_scenario(struct serve *sv)
 
 static int open_trace(struct serve *sv)
 {
-	struct sim *sim = sv->sim;
 	const char *p = sv->o.trace_path;
 	if (p) {
 		sv->trace = strcmp(p, "-") == 0 ? stdout : fopen(p, "w");
@@ -796,10 +794,10 @@ static int open_trace(struct serve *sv)
 			fprintf(stderr, "mailsim: serve: cannot open %s: %s\n", p, strerror(errno));
 			return 4;
 		}
-		trace_set_jsonl(sim->trace, sv->trace);
+		trace_set_jsonl(world_trace(sv->w), sv->trace);
 	}
 	if (sv->o.transcript)
-		trace_set_transcript(sim->trace, stdout);
+		trace_set_transcript(world_trace(sv->w), stdout);
 	return 0;
 }
 
@@ -811,7 +809,7 @@ static void set_idle_timeout(struct serve *sv, const struct scn_host *cfg)
 	double s = sv->o.idle_timeout > 0 ? sv->o.idle_timeout
 		 : sv->o.timeout_scale > 0 ? base * sv->o.timeout_scale : 0;
 	if (s > 0)
-		mta_set_idle_timeout(sv->srv->role_obj, (int64_t)(s * 1e6));
+		world_set_idle_timeout(sv->w, sv->srv->name, (int64_t)(s * 1e6));
 }
 
 static int serve_setup(struct serve *sv)

@@ -315,6 +315,20 @@ struct sim *world_sim(struct world *w)
 	return w->sim;
 }
 
+struct trace *world_trace(struct world *w)
+{
+	return w->sim->trace;
+}
+
+bool world_set_idle_timeout(struct world *w, const char *host, int64_t us)
+{
+	struct host *h = sim_host_by_name(w->sim, host);
+	if (!h || !(h->role == ROLE_MTA || h->role == ROLE_MAILBOX || h->role == ROLE_FILTER))
+		return false;
+	mta_set_idle_timeout(h->role_obj, us);
+	return true;
+}
+
 void world_summary(struct world *w, struct world_summary *out)
 {
 	const struct sim *sim = w->sim;
