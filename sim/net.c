@@ -502,18 +502,25 @@ void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, co
 	free(buf);
 }
 
-void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
-		    size_t len, size_t nlines, const char *summary, const char *msg_tag)
+/* One block event: bytes, lines, summary (and the message it carries). */
+static void trace_block(struct conn *c, enum conn_side from, enum trace_kind kind,
+			const char *msg_tag, uint64_t bytes, size_t nlines, const char *summary)
 {
 	trace_wire(c, from, kind);
 	if (msg_tag)
 		trace_msg(c->sim->trace, msg_tag);
-	trace_int(c->sim->trace, "bytes", (int64_t)len);
+	trace_int(c->sim->trace, "bytes", (int64_t)bytes);
 	trace_int(c->sim->trace, "lines", (int64_t)nlines);
 	trace_str(c->sim->trace, "summary", summary ? summary : "");
 	if (c->tls)
 		trace_bool(c->sim->trace, "tls", true);
 	trace_end(c->sim->trace);
+}
+
+void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
+		    size_t len, size_t nlines, const char *summary, const char *msg_tag)
+{
+	trace_block(c, from, kind, msg_tag, len, nlines, summary);
 	net_send(c, from, bytes, len);
 }
 
@@ -549,13 +556,7 @@ void net_trace_line(struct conn *c, enum conn_side from, enum trace_kind kind, c
 void net_trace_block(struct conn *c, enum conn_side from, enum trace_kind kind, uint64_t bytes,
 		     size_t nlines, const char *summary)
 {
-	trace_wire(c, from, kind);
-	trace_int(c->sim->trace, "bytes", (int64_t)bytes);
-	trace_int(c->sim->trace, "lines", (int64_t)nlines);
-	trace_str(c->sim->trace, "summary", summary ? summary : "");
-	if (c->tls)
-		trace_bool(c->sim->trace, "tls", true);
-	trace_end(c->sim->trace);
+	trace_block(c, from, kind, NULL, bytes, nlines, summary);
 }
 
 void net_set_host_latency(struct sim *sim, const struct host *a, const struct host *b, int64_t us)
