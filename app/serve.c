@@ -7,26 +7,25 @@
  * of the loop polls until the next simulated event at the latest, handles
  * socket I/O, then runs the simulation up to "now".
  *
- * Each client gets a host "live-N.client" carrying its real IP (one per
+ * This file is a socket pump and nothing more: it knows no SMTP. Each
+ * client gets a host "live-N.client" carrying its real IP (one per
  * distinct peer address, zero latency to the served host) and a
  * connection made with net_inject(); the MTA accepts it exactly as it
- * accepts simulated clients. We are the client side of that connection:
- * socket bytes go in with net_send(), the server's bytes come back through
- * live_ops and go out on the socket.
+ * accepts simulated clients, and its session (sim/session.h) traces both
+ * directions: the server's lines as it sends them, the client's lines and
+ * message text as its smtpd reads them. We are the client side of that
+ * connection: socket bytes go in with net_send(), the server's bytes come
+ * back through live_ops and go out on the socket.
  *
  * Invariants:
  *  - client bytes reach the server in order and unchanged; nothing is read
  *    before the greeting (the MTA looks up the client's name first);
- *  - every client line is traced (smtp.send c2s; a message as one
- *    smtp.data event); the server's lines are traced by the MTA;
- *  - after a DATA command nothing more is handed over until its reply
- *    arrived (RFC 2920 §3.1: DATA ends a pipelined group), so we tell
- *    commands from message text exactly as the server does;
- *  - memory per client is bounded: IN_HOLD_MAX read ahead, OUT_MAX unread
- *    replies (then the client is dropped), MAX_OUTSTANDING commands
- *    awaiting replies, TRACE_LINE_MAX / DATA_HEAD_MAX kept for the trace;
- *  - the sim side of a connection is closed only once every command handed
- *    over has its reply (or the server closed), so a message the server
+ *  - input is handed over only while the server's session is not holding
+ *    input for a pending answer (a DNS check), so memory per client is
+ *    bounded: IN_HOLD_MAX read ahead, OUT_MAX unread replies (then the
+ *    client is dropped);
+ *  - the sim side of a connection is closed only once the server holds
+ *    nothing unanswered (or the server closed), so a message the server
  *    accepted is always counted: live messages and their accepted
  *    recipients join the world's ledger where the MTA queues them, and the
  *    summary still adds up. */
@@ -49,11 +48,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "msg.h"
-#include "mta.h"
 #include "net.h"
 #include "scenario.h"
-#include "smtp.h"
+#include "session.h"
 #include "util.h"
 #include "world.h"
 
@@ -61,10 +58,6 @@
 #define READ_CHUNK 16384
 #define IN_HOLD_MAX 65536        /* client bytes read ahead of the server */
 #define OUT_MAX (1 << 20)        /* replies a client has not read: beyond, it is dropped */
-#define MAX_OUTSTANDING 256      /* commands handed over and not yet answered */
-#define TRACE_LINE_MAX 512       /* octets of an overlong line kept for the trace */
-#define DATA_HEAD_MAX 16384      /* message octets kept to name it (Subject) */
-#define REPLY_LINE_MAX 1024
 #define POLL_CAP_MS 100
 #define ACCEPT_BATCH 64
 #define FLUSH_EVERY_US 200000    /* trace file flush period */
@@ -210,29 +203,12 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 
 /* ===== the server's state ================================================== */
 
-/* What a client line asked for, so its reply can be read (replies come in
- * command order, RFC 2920 §3.1). */
-enum expect { EX_GREETING, EX_OTHER, EX_MAIL, EX_RCPT, EX_DATA, EX_EOD, EX_RESET };
-
-/* Where message text is in its lines, to find the end exactly as smtpd
- * does: a line "." ending in CRLF after a line that ended in CRLF. */
-struct data_scan {
-	bool prev_crlf;
-	size_t cur_len;          /* octets of the current line so far, no LF */
-	char lead[2];            /* its first two octets */
-	char last;               /* its last octet */
-	uint64_t bytes;          /* wire octets, final ".\r\n" included */
-	size_t lines;            /* text lines, the final "." not counted */
-	struct strbuf head;      /* the first DATA_HEAD_MAX octets */
-};
-
 struct serve;
 
 struct lconn {
 	struct serve *sv;
 	int fd;                  /* -1 once the socket is closed */
 	struct conn *c;          /* the sim connection (owned by the net) */
-	struct host *h;          /* the live host standing for the peer */
 	struct strbuf in;        /* read from the socket, not yet handed over */
 	struct strbuf out;       /* from the server, not yet written */
 	size_t out_pos;
@@ -241,17 +217,6 @@ struct lconn {
 	bool hup;                /* poll reported a hang-up */
 	bool srv_closed;         /* the server closed its side */
 	bool released;           /* we closed the sim connection's client side */
-	/* client lines */
-	struct strbuf line;      /* current command line (first TRACE_LINE_MAX octets) */
-	size_t line_octets;      /* its full length so far */
-	bool line_cr;            /* its last octet so far is CR */
-	bool data_mode, wait_data;
-	struct data_scan ds;
-	/* server replies */
-	struct strbuf reply;     /* partial reply line */
-	uint8_t ex[MAX_OUTSTANDING];
-	size_t ex_head, ex_len;
-	long txn_rcpts;          /* recipients accepted in the open transaction */
 };
 
 struct serve {
@@ -264,7 +229,8 @@ struct serve {
 	struct sim *sim;
 	struct host *srv;
 	int port;                /* the simulated port served: 25 or 587 */
-	size_t first_live;       /* index in sim->hosts of the first live host */
+	struct host **live;      /* the live hosts (owned by the sim), one per peer IP */
+	size_t nlive;
 	int lfd;
 	char addr[80];           /* "127.0.0.1:2525", the real bound address */
 	int64_t t0;              /* monotonic µs at start */
@@ -275,7 +241,7 @@ struct serve {
 	struct pollfd *pfd;
 	struct lconn **pconn;    /* parallel to pfd[1..] */
 	size_t cap_pfd;
-	long accepted, turned_away, max_at_once, messages, rcpts;
+	long accepted, turned_away, max_at_once;
 };
 
 static int64_t mono_us(void)
@@ -291,155 +257,21 @@ static int64_t live_now(const struct serve *sv)
 	return mono_us() - sv->t0;
 }
 
-/* ===== the client's lines, into the trace ================================== */
+/* ===== the simulated connection ============================================ */
 
-/* The trace keeps C strings: a NUL octet is shown as U+2400 SYMBOL FOR NULL. */
-static void trace_client_line(struct lconn *lc, const char *line, size_t n, size_t octets)
-{
-	struct sim *sim = lc->sv->sim;
-	struct strbuf shown;
-	sb_init(&shown);
-	for (const char *p = line, *end = line + n; p < end;) {
-		const char *z = memchr(p, '\0', (size_t)(end - p));
-		size_t k = z ? (size_t)(z - p) : (size_t)(end - p);
-		sb_append(&shown, p, k);
-		if (z)
-			sb_puts(&shown, "\xe2\x90\x80");
-		p += k + (z != NULL);
-	}
-	trace_begin(sim->trace, sim->now, TK_SMTP_SEND);
-	trace_node(sim->trace, lc->h->name);
-	trace_peer(sim->trace, lc->sv->srv->name);
-	trace_conn(sim->trace, lc->c->id);
-	trace_str(sim->trace, "dir", "c2s");
-	trace_strn(sim->trace, "line", shown.data ? shown.data : "", shown.len);
-	if (octets > n) /* an overlong line: its start, and how long it really was */
-		trace_int(sim->trace, "octets", (int64_t)octets);
-	trace_end(sim->trace);
-	sb_free(&shown);
-}
-
-static void trace_client_data(struct lconn *lc)
-{
-	struct sim *sim = lc->sv->sim;
-	struct data_scan *ds = &lc->ds;
-	char subj[256] = "", sum[300];
-	msg_header(ds->head.data ? ds->head.data : "", ds->head.len, "Subject", subj, sizeof subj);
-	snprintf(sum, sizeof sum, "Subject: %s", subj);
-	trace_begin(sim->trace, sim->now, TK_SMTP_DATA);
-	trace_node(sim->trace, lc->h->name);
-	trace_peer(sim->trace, lc->sv->srv->name);
-	trace_conn(sim->trace, lc->c->id);
-	trace_str(sim->trace, "dir", "c2s");
-	trace_int(sim->trace, "bytes", (int64_t)ds->bytes);
-	trace_int(sim->trace, "lines", (int64_t)ds->lines);
-	trace_str(sim->trace, "summary", sum);
-	trace_end(sim->trace);
-}
-
-/* ===== replies: what the server said to each command ======================= */
-
-static void ex_push(struct lconn *lc, enum expect e)
-{
-	lc->ex[(lc->ex_head + lc->ex_len) % MAX_OUTSTANDING] = (uint8_t)e;
-	lc->ex_len++;
-}
-
-static enum expect ex_pop(struct lconn *lc)
-{
-	enum expect e = (enum expect)lc->ex[lc->ex_head];
-	lc->ex_head = (lc->ex_head + 1) % MAX_OUTSTANDING;
-	lc->ex_len--;
-	return e;
-}
-
-static void data_scan_reset(struct data_scan *ds)
-{
-	sb_free(&ds->head);
-	*ds = (struct data_scan){.prev_crlf = true};
-}
-
-/* A message the server took, for the closing line (the world's ledger
- * counts it where the MTA queues it). */
-static void account_message(struct lconn *lc)
-{
-	struct serve *sv = lc->sv;
-	sv->messages++;
-	sv->rcpts += lc->txn_rcpts;
-}
-
-static void reply_final(struct lconn *lc, int code)
-{
-	bool ok = code / 100 == 2;
-	if (code == 354) {
-		lc->data_mode = true;
-		data_scan_reset(&lc->ds);
-	}
-	/* 421 answers nothing in particular: the server is closing [RFC 5321 §3.8]. */
-	if (code == 421 || lc->ex_len == 0) {
-		lc->wait_data = false;
-		return;
-	}
-	switch (ex_pop(lc)) {
-	case EX_MAIL:
-	case EX_RESET:
-		if (ok)
-			lc->txn_rcpts = 0;
-		break;
-	case EX_RCPT:
-		lc->txn_rcpts += ok;
-		break;
-	case EX_DATA:
-		lc->wait_data = false;
-		break;
-	case EX_EOD:
-		if (ok)
-			account_message(lc);
-		lc->txn_rcpts = 0;
-		break;
-	default:
-		break;
-	}
-}
-
-static void reply_line(struct lconn *lc)
-{
-	char *s = lc->reply.data;
-	size_t n = lc->reply.len;
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	int code;
-	bool more;
-	const char *text;
-	if (smtp_parse_reply_line(s, &code, &more, &text) && !more)
-		reply_final(lc, code);
-	sb_clear(&lc->reply);
-}
-
-/* Server bytes for the client: queue them for the socket, read the replies. */
+/* Server bytes for the client: queue them for the socket. */
 static void live_data(void *ctx, struct conn *c, const char *data, size_t len)
 {
 	struct lconn *lc = ctx;
 	lc->greeted = true;
 	if (lc->fd >= 0)
 		sb_append(&lc->out, data, len);
-	while (len) {
-		const char *nl = memchr(data, '\n', len);
-		size_t take = nl ? (size_t)(nl - data) + 1 : len;
-		size_t room = REPLY_LINE_MAX - lc->reply.len;
-		sb_append(&lc->reply, data, take < room ? take : room);
-		data += take;
-		len -= take;
-		if (nl)
-			reply_line(lc);
-	}
 }
 
 static void live_closed(void *ctx, struct conn *c)
 {
 	struct lconn *lc = ctx;
 	lc->srv_closed = true;
-	lc->wait_data = false;
 }
 
 static const struct conn_ops live_ops = {
@@ -447,122 +279,26 @@ static const struct conn_ops live_ops = {
 	.closed = live_closed,
 };
 
-/* ===== client bytes, to the server ========================================= */
-
-static enum expect classify_verb(const char *line, size_t n)
+/* The server holds input it has not answered yet (a pending check). */
+static bool server_busy(const struct lconn *lc)
 {
-	static const struct {
-		const char *verb;
-		enum expect e;
-	} verbs[] = {{"MAIL", EX_MAIL}, {"RCPT", EX_RCPT}, {"DATA", EX_DATA},
-		     {"RSET", EX_RESET}, {"HELO", EX_RESET}, {"EHLO", EX_RESET}};
-	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
-		if (n >= 4 && ascii_strncaseeq(line, verbs[i].verb, 4) && (n == 4 || line[4] == ' '))
-			return verbs[i].e;
-	return EX_OTHER;
-}
-
-/* A command line is complete: trace it; its reply is now expected. */
-static void command_done(struct lconn *lc)
-{
-	char *s = lc->line.data ? lc->line.data : "";
-	size_t n = lc->line.len;
-	size_t octets = lc->line_octets;
-	if (lc->line_cr) { /* CRLF: the CR is not part of the line */
-		if (n == octets)
-			n--;
-		octets--;
-	}
-	trace_client_line(lc, s, n, octets);
-	enum expect e = octets > n ? EX_OTHER : classify_verb(s, n);
-	ex_push(lc, e);
-	if (e == EX_DATA)
-		lc->wait_data = true;
-	sb_clear(&lc->line);
-	lc->line_octets = 0;
-	lc->line_cr = false;
-}
-
-/* Command mode: hand over up to one line end. Returns the octets taken. */
-static size_t feed_command(struct lconn *lc, const char *p, size_t n)
-{
-	const char *nl = memchr(p, '\n', n);
-	size_t take = nl ? (size_t)(nl - p) + 1 : n;
-	size_t body = nl ? take - 1 : take;
-	size_t room = TRACE_LINE_MAX - lc->line.len;
-	sb_append(&lc->line, p, body < room ? body : room);
-	lc->line_octets += body;
-	if (body)
-		lc->line_cr = p[body - 1] == '\r';
-	if (nl)
-		command_done(lc);
-	net_send(lc->c, SIDE_CLIENT, p, take);
-	return take;
-}
-
-static void scan_append(struct data_scan *ds, const char *p, size_t m)
-{
-	for (size_t j = 0; j < m && ds->cur_len + j < 2; j++)
-		ds->lead[ds->cur_len + j] = p[j];
-	if (m)
-		ds->last = p[m - 1];
-	ds->cur_len += m;
-}
-
-/* Data mode: hand over message text up to and including the end-of-data
- * line, if it is here. Returns the octets taken. */
-static size_t feed_data(struct lconn *lc, const char *p, size_t n)
-{
-	struct data_scan *ds = &lc->ds;
-	size_t pos = 0;
-	bool ended = false;
-	while (pos < n && !ended) {
-		const char *nl = memchr(p + pos, '\n', n - pos);
-		size_t seg = nl ? (size_t)(nl - (p + pos)) : n - pos;
-		scan_append(ds, p + pos, seg);
-		pos += seg + (nl != NULL);
-		if (!nl)
-			break;
-		bool crlf = ds->cur_len > 0 && ds->last == '\r';
-		/* RFC 5321 §4.1.1.4: CRLF "." CRLF, and nothing else, ends the data. */
-		ended = ds->cur_len == 2 && ds->lead[0] == '.' && crlf && ds->prev_crlf;
-		ds->lines += !ended;
-		ds->prev_crlf = crlf;
-		ds->cur_len = 0;
-	}
-	ds->bytes += pos;
-	if (ds->head.len < DATA_HEAD_MAX) {
-		size_t room = DATA_HEAD_MAX - ds->head.len;
-		sb_append(&ds->head, p, pos < room ? pos : room);
-	}
-	if (ended) {
-		trace_client_data(lc);
-		lc->data_mode = false;
-		ex_push(lc, EX_EOD);
-		sb_free(&ds->head);
-	}
-	net_send(lc->c, SIDE_CLIENT, p, pos);
-	return pos;
+	const struct session *s = session_of(lc->c, SIDE_SERVER);
+	return s && session_busy(s);
 }
 
 static bool can_forward(const struct lconn *lc)
 {
-	return lc->in.len && !lc->released && !lc->srv_closed && !lc->wait_data &&
-	       lc->ex_len < MAX_OUTSTANDING;
+	return lc->in.len && !lc->released && !lc->srv_closed && !server_busy(lc);
 }
 
-/* Hand held input to the server as far as the protocol allows. True when
- * something went. */
+/* Hand held input to the server. True when something went. */
 static bool forward_input(struct lconn *lc)
 {
-	size_t pos = 0;
-	while (pos < lc->in.len && can_forward(lc)) {
-		const char *p = lc->in.data + pos;
-		size_t n = lc->in.len - pos;
-		pos += lc->data_mode ? feed_data(lc, p, n) : feed_command(lc, p, n);
-	}
-	sb_consume(&lc->in, pos);
-	return pos > 0;
+	if (!can_forward(lc))
+		return false;
+	net_send(lc->c, SIDE_CLIENT, lc->in.data, lc->in.len);
+	sb_clear(&lc->in);
+	return true;
 }
 
 /* ===== sockets ============================================================= */
@@ -641,20 +377,18 @@ static void flush_client(struct lconn *lc)
 /* The live host for a peer address: one per distinct IP, zero latency. */
 static struct host *live_host(struct serve *sv, const char *ip)
 {
-	struct sim *sim = sv->sim;
-	for (size_t i = sv->first_live; i < sim->nhosts; i++)
-		if (strcmp(sim->hosts[i]->ip, ip) == 0)
-			return sim->hosts[i];
+	for (size_t i = 0; i < sv->nlive; i++)
+		if (strcmp(sv->live[i]->ip, ip) == 0)
+			return sv->live[i];
 	char name[64];
-	size_t k = sim->nhosts - sv->first_live + 1;
+	size_t k = sv->nlive + 1;
 	do
 		snprintf(name, sizeof name, "live-%zu.client", k++);
-	while (sim_host_by_name(sim, name));
-	struct host *h = host_new(name, ip, ROLE_CLIENT);
-	h->index = sim->nhosts;
-	sim->hosts = xrealloc(sim->hosts, (sim->nhosts + 1) * sizeof *sim->hosts);
-	sim->hosts[sim->nhosts++] = h;
-	net_set_link_latency(sim->net, h->name, sv->srv->name, 0);
+	while (sim_host_by_name(sv->sim, name));
+	struct host *h = sim_add_host(sv->sim, name, ip, ROLE_CLIENT);
+	net_set_host_latency(sv->sim, h, sv->srv, 0);
+	sv->live = xrealloc(sv->live, (sv->nlive + 1) * sizeof *sv->live);
+	sv->live[sv->nlive++] = h;
 	return h;
 }
 
@@ -677,13 +411,7 @@ static void turn_away(struct serve *sv, int fd, const char *ip)
 	char line[300];
 	snprintf(line, sizeof line, "421 %s Service not available, too many connections",
 		 sv->srv->name);
-	struct sim *sim = sv->sim;
-	trace_begin(sim->trace, sim->now, TK_SMTP_SEND);
-	trace_node(sim->trace, sv->srv->name);
-	trace_peer(sim->trace, ip);
-	trace_str(sim->trace, "dir", "s2c");
-	trace_str(sim->trace, "line", line);
-	trace_end(sim->trace);
+	net_trace_refusal(sv->sim, sv->srv, ip, TK_SMTP_SEND, line);
 	strcat(line, "\r\n");
 	ssize_t w = send(fd, line, strlen(line), MSG_NOSIGNAL); /* best effort */
 	(void)w;
@@ -696,10 +424,7 @@ static void lconn_open(struct serve *sv, int fd, const char *ip)
 	struct lconn *lc = xcalloc(1, sizeof *lc);
 	lc->sv = sv;
 	lc->fd = fd;
-	lc->h = live_host(sv, ip);
-	lc->ds.prev_crlf = true;
-	ex_push(lc, EX_GREETING);
-	lc->c = net_inject(sv->sim, lc->h, sv->srv, sv->port, &live_ops, lc);
+	lc->c = net_inject(sv->sim, live_host(sv, ip), sv->srv, sv->port, &live_ops, lc);
 	if (!lc->c) { /* a scenario fault has the host down or the port closed */
 		close(fd);
 		free(lc);
@@ -748,9 +473,9 @@ static bool lconn_settle(struct lconn *lc)
 	if (lc->fd >= 0 && (lc->srv_closed || lc->released) && lc->out_pos == lc->out.len)
 		sock_close(lc);
 	bool client_done = lc->fd < 0 || (lc->eof && lc->in.len == 0);
-	/* Only once every command handed over has its answer: then a message
-	 * the server took is counted, and one cut off mid-DATA is dropped. */
-	if (!lc->released && (lc->srv_closed || (client_done && lc->ex_len == 0))) {
+	/* Only once the server holds nothing unanswered: then a message it
+	 * took is counted, and one cut off mid-DATA is dropped. */
+	if (!lc->released && (lc->srv_closed || (client_done && !server_busy(lc)))) {
 		net_close(lc->c, SIDE_CLIENT);
 		lc->released = true;
 	}
@@ -761,9 +486,6 @@ static void lconn_free(struct lconn *lc)
 {
 	sock_close(lc);
 	sb_free(&lc->in);
-	sb_free(&lc->line);
-	sb_free(&lc->reply);
-	sb_free(&lc->ds.head);
 	free(lc);
 }
 
@@ -825,7 +547,7 @@ static int poll_timeout_ms(struct serve *sv, int64_t now)
 	for (size_t i = 0; i < sv->nconns; i++)
 		if (can_forward(sv->conns[i]))
 			return 0; /* pump() stopped early: more input can go at once */
-	if (evq_peek_time(sv->sim->q, &next))
+	if (sim_next_event_time(sv->sim, &next))
 		wait = next <= now ? 0 : next - now;
 	if (wait > SIM_MS(POLL_CAP_MS))
 		wait = SIM_MS(POLL_CAP_MS);
@@ -1068,7 +790,6 @@ static void restore_scenario(struct serve *sv)
 
 static int open_trace(struct serve *sv)
 {
-	struct sim *sim = sv->sim;
 	const char *p = sv->o.trace_path;
 	if (p) {
 		sv->trace = strcmp(p, "-") == 0 ? stdout : fopen(p, "w");
@@ -1076,24 +797,11 @@ static int open_trace(struct serve *sv)
 			fprintf(stderr, "mailsim: serve: cannot open %s: %s\n", p, strerror(errno));
 			return 4;
 		}
-		trace_set_jsonl(sim->trace, sv->trace);
+		trace_set_jsonl(world_trace(sv->w), sv->trace);
 	}
 	if (sv->o.transcript)
-		trace_set_transcript(sim->trace, stdout);
+		trace_set_transcript(world_trace(sv->w), stdout);
 	return 0;
-}
-
-static void emit_start(struct serve *sv)
-{
-	struct sim *sim = sv->sim;
-	char start[64];
-	rfc5322_date(sv->scn->start_unix_us, 0, start, sizeof start);
-	trace_begin(sim->trace, sim->now, TK_SIM_START);
-	trace_str(sim->trace, "scenario", sv->scn->name);
-	trace_str(sim->trace, "title", sv->scn->title);
-	trace_int(sim->trace, "seed", (int64_t)(sv->o.has_seed ? sv->o.seed : sv->scn->seed));
-	trace_str(sim->trace, "start", start);
-	trace_end(sim->trace);
 }
 
 /* --idle-timeout sets it; --timeout-scale scales the host's own value (the
@@ -1104,7 +812,7 @@ static void set_idle_timeout(struct serve *sv, const struct scn_host *cfg)
 	double s = sv->o.idle_timeout > 0 ? sv->o.idle_timeout
 		 : sv->o.timeout_scale > 0 ? base * sv->o.timeout_scale : 0;
 	if (s > 0)
-		mta_set_idle_timeout(sv->srv->role_obj, (int64_t)(s * 1e6));
+		world_set_idle_timeout(sv->w, sv->srv->name, (int64_t)(s * 1e6));
 }
 
 static int serve_setup(struct serve *sv)
@@ -1124,7 +832,6 @@ static int serve_setup(struct serve *sv)
 	sv->sim = world_sim(sv->w);
 	sv->srv = sim_host_by_name(sv->sim, cfg->name);
 	sv->port = strcmp(sv->o.port_kind, "submission") == 0 ? 587 : 25;
-	sv->first_live = sv->sim->nhosts;
 	set_idle_timeout(sv, cfg);
 	rc = open_trace(sv);
 	if (rc)
@@ -1132,7 +839,7 @@ static int serve_setup(struct serve *sv)
 	raise_fd_limit(sv);
 	install_signals();
 	sv->t0 = mono_us();
-	emit_start(sv);
+	world_trace_start(sv->w);
 	fprintf(stderr, "mailsim: serving %s (%s) on %s\n", sv->srv->name, sv->o.port_kind, sv->addr);
 	fflush(stderr);
 	return 0;
@@ -1180,7 +887,8 @@ static int serve_finish(struct serve *sv)
 			"mailsim: served %ld connection%s (at most %ld at once, %ld turned away): "
 			"%ld message%s to %ld recipient%s accepted live\n",
 			sv->accepted, sv->accepted == 1 ? "" : "s", sv->max_at_once, sv->turned_away,
-			sv->messages, sv->messages == 1 ? "" : "s", sv->rcpts, sv->rcpts == 1 ? "" : "s");
+			s.live_messages, s.live_messages == 1 ? "" : "s", s.live_rcpts,
+			s.live_rcpts == 1 ? "" : "s");
 		world_print_summary(sv->w, stderr);
 		if (!s.accounted)
 			rc = 3;
@@ -1198,6 +906,7 @@ static int serve_finish(struct serve *sv)
 		scn_free(sv->scn);
 	}
 	free(sv->conns);
+	free(sv->live);
 	free(sv->pfd);
 	free(sv->pconn);
 	return rc;

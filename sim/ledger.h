@@ -25,6 +25,7 @@ enum fate {
 /* The run's ledger: fed by fate_settle only. */
 struct ledger {
 	long messages, rcpts;     /* scenario (and live) messages and recipients */
+	long live_messages, live_rcpts; /* of those, taken from real clients (live mode) */
 	long n[FATE_NFINAL];
 	long dsn_stored;          /* DSNs this world generated that reached a mailbox */
 	long double_bounces;      /* DSNs that could not be delivered: dropped */

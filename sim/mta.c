@@ -19,6 +19,7 @@
 #include "mta_out.h"
 #include "mta_queue.h"
 #include "retrieval.h"
+#include "session.h"
 #include "resolver.h"
 #include "smtpd.h"
 #include "srs.h"
@@ -58,9 +59,8 @@ static const char *received_with(const struct smtpd_txn *txn)
 struct smtp_in {
 	struct mta *m;
 	struct conn *c;
-	struct smtpd *d;         /* owned */
-	bool closed;
-	evq_id idle_timer;
+	struct session *sess;    /* owned: the connection and smtpd */
+	struct smtpd *d;         /* the engine (owned by sess) */
 	struct chk *chk;         /* owned: the receiving-side checks */
 	struct msg_in *held;     /* owned: a message waiting for its checks */
 };
@@ -90,56 +90,25 @@ static void msg_in_free(struct msg_in *mi)
 	free(mi);
 }
 
-static void in_idle(struct sim *sim, void *ctx, uint64_t arg)
-{
-	struct smtp_in *s = ctx;
-	s->idle_timer = 0;
-	if (!s->closed)
-		smtpd_timeout(s->d);
-}
-
-/* Any input restarts the server's wait for the next command. */
-static void in_touch(struct smtp_in *s)
-{
-	struct sim *sim = s->m->sim;
-	sim_cancel(sim, s->idle_timer);
-	s->idle_timer = sim_after(sim, s->m->idle_timeout, in_idle, s, 0);
-}
-
 static void in_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct smtp_in *s = ctx;
-	smtpd_free(s->d);
+	session_free(s->sess);
 	chk_free(s->chk);
 	msg_in_free(s->held);
 	free(s);
 }
 
-static void in_retire(struct smtp_in *s)
+/* smtpd closes (after 221 / 421), or the client went away. */
+static void in_retire(void *ctx)
 {
-	if (s->closed)
+	struct smtp_in *s = ctx;
+	if (session_stopped(s->sess))
 		return;
-	s->closed = true;
-	sim_cancel(s->m->sim, s->idle_timer);
-	net_close(s->c, SIDE_SERVER);
+	session_stop(s->sess);
+	session_hangup(s->sess);
 	/* Freed from an event: we may be inside one of smtpd's callbacks. */
 	sim_after(s->m->sim, 0, in_free_ev, s, 0);
-}
-
-static void in_send_line(void *ud, const char *line)
-{
-	struct smtp_in *s = ud;
-	net_send_line(s->c, SIDE_SERVER, TK_SMTP_SEND, line);
-}
-
-static void in_close(void *ud)
-{
-	in_retire(ud);
-}
-
-static void in_start_tls(void *ud)
-{
-	/* The client drives the handshake (net_tls_start); we wait for it. */
 }
 
 static struct msg_in *msg_in_from(const struct smtpd_txn *txn);
@@ -148,7 +117,7 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 
 static void in_resume(struct smtp_in *s, const struct smtp_reply *r)
 {
-	if (!s->closed)
+	if (!session_stopped(s->sess))
 		smtpd_resume(s->d, r);
 }
 
@@ -331,7 +300,7 @@ static void note_rate(struct smtp_in *s)
 static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn,
 		     const char *arg, const char *arg2, struct smtp_reply *reply)
 {
-	struct smtp_in *s = ud;
+	struct smtp_in *s = session_ctx(ud);
 	struct mta *m = s->m;
 	switch (hook) {
 	case SMTPD_HOOK_CONNECT:
@@ -385,41 +354,17 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 }
 
 static const struct smtpd_callbacks in_callbacks = {
-	.send_line = in_send_line,
-	.close = in_close,
-	.start_tls = in_start_tls,
+	.send_line = session_cb_send_line,
+	.close = session_cb_close,
+	.start_tls = session_cb_start_tls,
 	.check = in_check,
+	.received = session_cb_received_line,
+	.received_data = session_cb_received_data,
 };
 
-static void in_data(void *ctx, struct conn *c, const char *data, size_t len)
-{
-	struct smtp_in *s = ctx;
-	if (s->closed)
-		return;
-	in_touch(s);
-	smtpd_feed(s->d, data, len);
-}
-
-static void in_tls(void *ctx, struct conn *c, bool ok)
-{
-	struct smtp_in *s = ctx;
-	if (!s->closed)
-		smtpd_tls_done(s->d, ok);
-}
-
-static void in_closed(void *ctx, struct conn *c)
-{
-	struct smtp_in *s = ctx;
-	if (s->closed)
-		return;
-	smtpd_disconnected(s->d);
-	in_retire(s);
-}
-
-static const struct conn_ops in_ops = {
-	.data = in_data,
-	.tls = in_tls,
-	.closed = in_closed,
+static const struct session_owner in_owner = {
+	.closed = in_retire,
+	.close = in_retire,
 };
 
 static void accept_smtp(struct mta *m, struct conn *c, bool submission)
@@ -438,11 +383,12 @@ static void accept_smtp(struct mta *m, struct conn *c, bool submission)
 		.auth_tls_only = submission && m->cfg->tls,
 		.vrfy = m->cfg->vrfy,
 	};
-	s->d = smtpd_new(&cfg, &in_callbacks, s);
-	c->ops[SIDE_SERVER] = &in_ops;
-	c->ctx[SIDE_SERVER] = s;
-	in_touch(s);
-	smtpd_start(s->d);
+	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA,
+				    .timeout = m->idle_timeout};
+	s->sess = session_new(m->sim, &sc, &in_owner, s);
+	s->d = smtpd_new(&cfg, &in_callbacks, s->sess);
+	session_set_engine(s->sess, &session_smtpd_engine, s->d);
+	session_accept(s->sess, c);
 }
 
 static void accept_port25(void *ctx, struct conn *c) { accept_smtp(ctx, c, false); }
@@ -602,6 +548,8 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 		 * each distinct recipient once. */
 		sim->ledger.messages++;
 		sim->ledger.rcpts += (long)mi->nrcpts;
+		sim->ledger.live_messages++;
+		sim->ledger.live_rcpts += (long)mi->nrcpts;
 	}
 	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
 	char date[64];

@@ -18,6 +18,7 @@
 #include "imap.h"
 #include "msg.h"
 #include "resolver.h"
+#include "session.h"
 #include "util.h"
 
 /* Like the SMTP client's reply timeout (Postfix smtp_*_timeout 300 s). */
@@ -31,19 +32,15 @@ struct append_job {
 	char server[256];
 	char ip[64];
 	char folder[64];
-	struct conn *c;
-	struct imapc *ic;         /* owned */
+	struct session *sess;     /* owned: the connection and imapc; NULL before the address */
 	struct strbuf msg;        /* the message as appended (Return-Path on top) */
-	evq_id timer;
 	bool over;
 };
 
 static void job_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct append_job *j = ctx;
-	if (j->c && j->c->open[SIDE_CLIENT])
-		net_close(j->c, SIDE_CLIENT);
-	imapc_free(j->ic);
+	session_free(j->sess);
 	sb_free(&j->msg);
 	free(j);
 }
@@ -56,8 +53,8 @@ static void job_end(struct append_job *j, enum oc_class cls, const struct outcom
 	j->over = true;
 	struct qentry *q = j->q;
 	struct mta *m = q->m;
-	sim_cancel(m->sim, j->timer);
-	j->timer = 0;
+	if (j->sess)
+		session_stop(j->sess);
 	if (cls == OC_OK) {
 		enum fate f = ascii_strcaseeq(j->folder, "INBOX") ? FATE_INBOX
 			      : ascii_strcaseeq(j->folder, "Junk") ? FATE_JUNK
@@ -85,49 +82,30 @@ static void job_fail(struct append_job *j, const char *status, const char *fmt, 
 	job_end(j, OC_SOFT, &o);
 }
 
-static void ev_timeout(struct sim *sim, void *ctx, uint64_t arg)
+static void on_timeout(void *ctx)
 {
 	struct append_job *j = ctx;
-	j->timer = 0;
 	job_fail(j, "4.4.2", "conversation with %s[%s] timed out while delivering by IMAP", j->server,
 		 j->ip);
 }
 
-static void arm(struct append_job *j)
-{
-	struct sim *sim = j->q->m->sim;
-	sim_cancel(sim, j->timer);
-	j->timer = sim_after(sim, APPEND_TIMEOUT, ev_timeout, j, 0);
-}
-
 /* ---- the IMAP client ----------------------------------------------------- */
 
-static void ic_send_line(void *ud, const char *line)
+static void ic_summary(void *ctx, const char *bytes, size_t len, char *sum, size_t cap,
+		       const char **tag)
 {
-	struct append_job *j = ud;
-	net_send_line(j->c, SIDE_CLIENT, TK_IMAP_SEND, line);
-}
-
-static void ic_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
-{
-	struct append_job *j = ud;
-	char subj[256] = "", sum[300];
+	struct append_job *j = ctx;
+	char subj[256] = "";
 	msg_header(j->q->data, j->q->len, "Subject", subj, sizeof subj);
-	snprintf(sum, sizeof sum, "APPEND to %s: %s", j->folder, subj);
-	net_send_block(j->c, SIDE_CLIENT, TK_IMAP_DATA, bytes, len, nlines, sum, j->q->tag);
-}
-
-static void ic_start_tls(void *ud)
-{
-	struct append_job *j = ud;
-	net_tls_start(j->c);
+	snprintf(sum, cap, "APPEND to %s: %s", j->folder, subj);
+	*tag = j->q->tag;
 }
 
 /* What the session's end means for the message (RFC 3501 §6.3.11: a NO to
  * APPEND leaves nothing stored; [TRYCREATE] names a missing folder). */
 static void ic_done(void *ud, const struct imapc_result *r)
 {
-	struct append_job *j = ud;
+	struct append_job *j = session_ctx(ud);
 	struct outcome o;
 	const char *said = r->last_line ? r->last_line : "no answer";
 	if (r->ok && r->nappended == 1) {
@@ -144,60 +122,40 @@ static void ic_done(void *ud, const struct imapc_result *r)
 }
 
 static const struct imapc_callbacks ic_callbacks = {
-	.send_line = ic_send_line,
+	.send_line = session_cb_send_line,
 	.done = ic_done,
-	.send_data = ic_send_data,
-	.start_tls = ic_start_tls,
+	.send_data = session_cb_send_data,
+	.start_tls = session_cb_start_tls,
 };
 
 /* ---- the connection ------------------------------------------------------ */
 
-static void on_connected(void *ctx, struct conn *c)
+static void on_connected(void *ctx)
 {
 	struct append_job *j = ctx;
 	qr_enter(j->q, j->i, QR_IN_SESSION);
-	arm(j);
 }
 
-static void on_data(void *ctx, struct conn *c, const char *data, size_t len)
+/* The client had nothing more to say about it. */
+static void on_closed(void *ctx)
 {
 	struct append_job *j = ctx;
-	if (j->over)
-		return;
-	arm(j);
-	imapc_feed(j->ic, data, len);
+	job_fail(j, "4.4.2", "lost connection with %s[%s] while delivering by IMAP", j->server, j->ip);
 }
 
-static void on_tls(void *ctx, struct conn *c, bool ok)
-{
-	struct append_job *j = ctx;
-	if (!j->over)
-		imapc_tls_done(j->ic, ok);
-}
-
-static void on_closed(void *ctx, struct conn *c)
-{
-	struct append_job *j = ctx;
-	if (!j->over)
-		imapc_disconnected(j->ic);
-	if (!j->over) /* the client had nothing more to say about it */
-		job_fail(j, "4.4.2", "lost connection with %s[%s] while delivering by IMAP", j->server,
-			 j->ip);
-}
-
-static void on_failed(void *ctx, struct conn *c, enum net_fail why)
+static void on_failed(void *ctx, enum net_fail why)
 {
 	struct append_job *j = ctx;
 	job_fail(j, "4.4.1", "connect to %s[%s]:143: %s", j->server, j->ip,
 		 why == NET_REFUSED ? "Connection refused" : "Connection timed out");
 }
 
-static const struct conn_ops append_ops = {
+static const struct session_owner append_owner = {
 	.connected = on_connected,
 	.failed = on_failed,
-	.data = on_data,
-	.tls = on_tls,
 	.closed = on_closed,
+	.timeout = on_timeout,
+	.summary = ic_summary,
 };
 
 static void on_address(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
@@ -226,9 +184,12 @@ static void on_address(struct sim *sim, void *ctx, const char *qname, enum dns_t
 				   .pass = pass ? pass : "",
 				   .appends = &a,
 				   .nappends = 1};
-	j->ic = imapc_new(&cfg, &ic_callbacks, j);
+	struct session_config sc = {.line_kind = TK_IMAP_SEND, .data_kind = TK_IMAP_DATA,
+				    .timeout = APPEND_TIMEOUT};
+	j->sess = session_new(m->sim, &sc, &append_owner, j);
+	session_set_engine(j->sess, &session_imapc_engine, imapc_new(&cfg, &ic_callbacks, j->sess));
 	qr_enter(j->q, j->i, QR_CONNECTING);
-	j->c = net_connect(m->sim, m->host, j->ip, 143, &append_ops, j);
+	session_connect(j->sess, m->host, j->ip, 143);
 }
 
 void mta_append_start(struct qentry *q, size_t i, const struct scn_user *target, const char *server,

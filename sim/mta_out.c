@@ -11,6 +11,7 @@
 
 #include "msg.h"
 #include "resolver.h"
+#include "session.h"
 #include "smtpc.h"
 #include "util.h"
 
@@ -23,8 +24,7 @@ struct job {
 	size_t nmx, imx;
 	struct outcome last;     /* why the last MX host did not take it */
 	bool have_last;
-	struct conn *c;
-	struct smtpc *sc;        /* owned */
+	struct session *sess;    /* owned: the connection and smtpc of this MX try */
 	const char **rcpts;      /* owned array, strings borrowed */
 	bool session_done;
 	bool try_next;
@@ -36,7 +36,6 @@ struct job {
 	bool retry_plain;        /* the TLS handshake failed: go again in plaintext */
 	int unresolvable;        /* MX targets with no address at all */
 	bool self_listed;        /* we are one of the domain's MX hosts */
-	evq_id cmd_timer;        /* waiting for the server's next reply */
 };
 
 
@@ -50,7 +49,7 @@ static void job_free(struct job *j)
 	free(j->ridx);
 	free(j->rcpts);
 	free(j->res);
-	smtpc_free(j->sc);
+	session_free(j->sess);
 	free(j);
 }
 
@@ -262,26 +261,14 @@ static void job_next_mx(struct job *j)
 	resolver_query(m->host->resolver, j->mx[j->imx], DNS_T_A, job_a_answer, j);
 }
 
-static void sess_send_line(void *ud, const char *line)
+static void sess_summary(void *ctx, const char *bytes, size_t len, char *sum, size_t cap,
+			 const char **tag)
 {
-	struct job *j = ud;
-	net_send_line(j->c, SIDE_CLIENT, TK_SMTP_SEND, line);
-}
-
-static void sess_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
-{
-	struct job *j = ud;
+	struct job *j = ctx;
 	char subj[256] = "";
 	msg_header(j->q->data, j->q->len, "Subject", subj, sizeof subj);
-	char sum[300];
-	snprintf(sum, sizeof sum, "Subject: %s", subj);
-	net_send_block(j->c, SIDE_CLIENT, TK_SMTP_DATA, bytes, len, nlines, sum, j->q->tag);
-}
-
-static void sess_start_tls(void *ud)
-{
-	struct job *j = ud;
-	net_tls_start(j->c);
+	snprintf(sum, cap, "Subject: %s", subj);
+	*tag = j->q->tag;
 }
 
 /* Why a session failed before its recipients were decided, in Postfix's
@@ -311,7 +298,7 @@ static void note_session_failure(struct job *j, const struct smtpc_result *res)
 
 static void sess_done(void *ud, const struct smtpc_result *res)
 {
-	struct job *j = ud;
+	struct job *j = session_ctx(ud);
 	j->session_done = true;
 	j->nres = res->nrcpts;
 	j->res = xcalloc(res->nrcpts ? res->nrcpts : 1, sizeof *j->res);
@@ -335,20 +322,19 @@ static void sess_done(void *ud, const struct smtpc_result *res)
 
 static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg);
 
-static void sess_close(void *ud)
+static void sess_close(void *ctx)
 {
-	struct job *j = ud;
-	if (j->c->open[SIDE_CLIENT])
-		net_close(j->c, SIDE_CLIENT);
+	struct job *j = ctx;
+	session_hangup(j->sess);
 	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
 }
 
 static const struct smtpc_callbacks sess_callbacks = {
-	.send_line = sess_send_line,
-	.send_data = sess_send_data,
-	.start_tls = sess_start_tls,
+	.send_line = session_cb_send_line,
+	.send_data = session_cb_send_data,
+	.start_tls = session_cb_start_tls,
 	.done = sess_done,
-	.close = sess_close,
+	.close = session_cb_close,
 };
 
 /* Each recipient's fate from the reply that decided it (RFC 5321 §4.2.1:
@@ -385,12 +371,8 @@ static void job_connect(struct job *j, const char *ip);
 static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct job *j = ctx;
-	if (j->c->open[SIDE_CLIENT])
-		net_close(j->c, SIDE_CLIENT);
-	sim_cancel(sim, j->cmd_timer);
-	j->cmd_timer = 0;
-	smtpc_free(j->sc);
-	j->sc = NULL;
+	session_free(j->sess);
+	j->sess = NULL;
 	if (j->retry_plain) {
 		free(j->res);
 		j->res = NULL;
@@ -419,65 +401,25 @@ static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
  * after the final dot is the RFC's minimum; one value keeps it simple). */
 #define SMTP_CLIENT_TIMEOUT SIM_US(300)
 
-static void ev_cmd_timeout(struct sim *sim, void *ctx, uint64_t arg)
-{
-	struct job *j = ctx;
-	j->cmd_timer = 0;
-	if (j->sc)
-		smtpc_timeout(j->sc);
-}
-
-static void arm_cmd_timer(struct job *j)
-{
-	struct sim *sim = j->q->m->sim;
-	sim_cancel(sim, j->cmd_timer);
-	j->cmd_timer = sim_after(sim, SMTP_CLIENT_TIMEOUT, ev_cmd_timeout, j, 0);
-}
-
-static void out_connected(void *ctx, struct conn *c)
+static void out_connected(void *ctx)
 {
 	job_enter(ctx, QR_IN_SESSION);
-	arm_cmd_timer(ctx);
 }
 
-static void out_data(void *ctx, struct conn *c, const char *data, size_t len)
+static void out_failed(void *ctx, enum net_fail why)
 {
 	struct job *j = ctx;
-	if (!j->sc)
-		return;
-	arm_cmd_timer(j);
-	smtpc_feed(j->sc, data, len);
-}
-
-static void out_tls(void *ctx, struct conn *c, bool ok)
-{
-	struct job *j = ctx;
-	if (j->sc)
-		smtpc_tls_done(j->sc, ok);
-}
-
-static void out_closed(void *ctx, struct conn *c)
-{
-	struct job *j = ctx;
-	if (j->sc)
-		smtpc_disconnected(j->sc);
-}
-
-static void out_failed(void *ctx, struct conn *c, enum net_fail why)
-{
-	struct job *j = ctx;
-	job_note(j, "4.4.1", "connect to %s[%s]:25: %s", j->remote, c->dst_ip,
+	job_note(j, "4.4.1", "connect to %s[%s]:25: %s", j->remote, session_conn(j->sess)->dst_ip,
 		 why == NET_REFUSED ? "Connection refused" : "Connection timed out");
 	j->try_next = true;
 	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
 }
 
-static const struct conn_ops out_ops = {
+static const struct session_owner out_owner = {
 	.connected = out_connected,
 	.failed = out_failed,
-	.data = out_data,
-	.tls = out_tls,
-	.closed = out_closed,
+	.close = sess_close,
+	.summary = sess_summary,
 };
 
 static void job_connect(struct job *j, const char *ip)
@@ -491,14 +433,18 @@ static void job_connect(struct job *j, const char *ip)
 		.starttls = pol != SCN_TLS_NONE && !j->plaintext,
 		.require_tls = pol == SCN_TLS_ENCRYPT,
 	};
-	j->sc = smtpc_new(&cfg, &sess_callbacks, j);
+	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA,
+				    .timeout = SMTP_CLIENT_TIMEOUT};
+	j->sess = session_new(m->sim, &sc, &out_owner, j);
+	struct smtpc *c = smtpc_new(&cfg, &sess_callbacks, j->sess);
+	session_set_engine(j->sess, &session_smtpc_engine, c);
 	free(j->rcpts);
 	j->rcpts = xcalloc(j->nr, sizeof *j->rcpts);
 	for (size_t k = 0; k < j->nr; k++)
 		j->rcpts[k] = j->q->r[j->ridx[k]].addr;
-	smtpc_set_message(j->sc, j->q->sender, j->rcpts, j->nr, j->q->data, j->q->len);
+	smtpc_set_message(c, j->q->sender, j->rcpts, j->nr, j->q->data, j->q->len);
 	job_enter(j, QR_CONNECTING);
-	j->c = net_connect(m->sim, m->host, ip, 25, &out_ops, j);
+	session_connect(j->sess, m->host, ip, 25);
 }
 
 static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,

@@ -11,6 +11,7 @@
 #include "outcome.h"
 #include "msg.h"
 #include "pop3.h"
+#include "session.h"
 #include "smtpc.h"
 #include "util.h"
 
@@ -32,8 +33,7 @@ struct mua {
 struct submission {
 	struct mua *m;
 	const struct scn_message *spec; /* not owned */
-	struct conn *c;
-	struct smtpc *sc;               /* owned */
+	struct session *sess;           /* owned: the connection and smtpc */
 	struct strbuf data;             /* the composed message */
 	bool over;
 	size_t slot;                    /* index in m->waiting until submitted */
@@ -42,48 +42,35 @@ struct submission {
 static void sub_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct submission *s = ctx;
-	if (s->c && s->c->open[SIDE_CLIENT])
-		net_close(s->c, SIDE_CLIENT);
-	smtpc_free(s->sc);
+	session_free(s->sess);
 	sb_free(&s->data);
 	free(s);
 }
 
-static void sub_finish(struct submission *s)
+static void sub_finish(void *ctx)
 {
-	if (s->over)
+	struct submission *s = ctx;
+	if (session_stopped(s->sess))
 		return;
-	s->over = true;
+	session_stop(s->sess);
 	sim_after(s->m->sim, 0, sub_free_ev, s, 0);
 }
 
-static void sub_send_line(void *ud, const char *line)
+static void sub_summary(void *ctx, const char *bytes, size_t len, char *sum, size_t cap,
+			const char **tag)
 {
-	struct submission *s = ud;
-	net_send_line(s->c, SIDE_CLIENT, TK_SMTP_SEND, line);
-}
-
-static void sub_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
-{
-	struct submission *s = ud;
+	struct submission *s = ctx;
 	/* The summary keeps whole characters of a long non-ASCII Subject. */
-	char sum[300];
 	const char *subj = s->spec->subject;
-	snprintf(sum, sizeof sum, "Subject: %.*s", (int)utf8_prefix(subj, sizeof sum - 10), subj);
-	net_send_block(s->c, SIDE_CLIENT, TK_SMTP_DATA, bytes, len, nlines, sum, s->spec->id);
-}
-
-static void sub_start_tls(void *ud)
-{
-	struct submission *s = ud;
-	net_tls_start(s->c);
+	snprintf(sum, cap, "Subject: %.*s", (int)utf8_prefix(subj, cap - 10), subj);
+	*tag = s->spec->id;
 }
 
 /* Recipients the submission server refused never enter any queue: they
  * are "rejected" in the run's accounting (the user sees the error at once). */
 static void sub_done(void *ud, const struct smtpc_result *res)
 {
-	struct submission *s = ud;
+	struct submission *s = session_ctx(ud);
 	struct sim *sim = s->m->sim;
 	for (size_t i = 0; i < s->spec->nto; i++) {
 		const struct smtpc_rcpt_result *r = i < res->nrcpts ? &res->rcpts[i] : NULL;
@@ -99,54 +86,27 @@ static void sub_done(void *ud, const struct smtpc_result *res)
 	}
 }
 
-static void sub_close(void *ud)
+static void sub_failed(void *ctx, enum net_fail why)
 {
-	sub_finish(ud);
+	struct submission *s = ctx;
+	if (!session_stopped(s->sess))
+		smtpc_disconnected(session_engine(s->sess));
+	sub_finish(s);
 }
 
 static const struct smtpc_callbacks sub_callbacks = {
-	.send_line = sub_send_line,
-	.send_data = sub_send_data,
-	.start_tls = sub_start_tls,
+	.send_line = session_cb_send_line,
+	.send_data = session_cb_send_data,
+	.start_tls = session_cb_start_tls,
 	.done = sub_done,
-	.close = sub_close,
+	.close = session_cb_close,
 };
 
-static void sub_data(void *ctx, struct conn *c, const char *data, size_t len)
-{
-	struct submission *s = ctx;
-	if (!s->over)
-		smtpc_feed(s->sc, data, len);
-}
-
-static void sub_tls(void *ctx, struct conn *c, bool ok)
-{
-	struct submission *s = ctx;
-	if (!s->over)
-		smtpc_tls_done(s->sc, ok);
-}
-
-static void sub_closed(void *ctx, struct conn *c)
-{
-	struct submission *s = ctx;
-	if (!s->over)
-		smtpc_disconnected(s->sc);
-	sub_finish(s);
-}
-
-static void sub_failed(void *ctx, struct conn *c, enum net_fail why)
-{
-	struct submission *s = ctx;
-	if (!s->over)
-		smtpc_disconnected(s->sc);
-	sub_finish(s);
-}
-
-static const struct conn_ops sub_ops = {
+static const struct session_owner sub_owner = {
 	.failed = sub_failed,
-	.data = sub_data,
-	.tls = sub_tls,
-	.closed = sub_closed,
+	.closed = sub_finish,
+	.close = sub_finish,
+	.summary = sub_summary,
 };
 
 /* The display name the client knows for an address: its own account's
@@ -256,12 +216,15 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 		.auth_user = m->user->address,
 		.auth_pass = m->user->password,
 	};
-	s->sc = smtpc_new(&cfg, &sub_callbacks, s);
+	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA};
+	s->sess = session_new(sim, &sc, &sub_owner, s);
+	struct smtpc *c = smtpc_new(&cfg, &sub_callbacks, s->sess);
+	session_set_engine(s->sess, &session_smtpc_engine, c);
 	/* A forger puts the victim's address in the envelope too. */
-	smtpc_set_message(s->sc, s->spec->spoof_from ? s->spec->spoof_from : s->spec->from,
+	smtpc_set_message(c, s->spec->spoof_from ? s->spec->spoof_from : s->spec->from,
 			  (const char *const *)s->spec->to, s->spec->nto, s->data.data, s->data.len);
 	struct host *srv = sim->hosts[scn_host_index(sim->scn, srv_cfg)];
-	s->c = net_connect(sim, m->host, srv->ip, m->cfg->submit_port, &sub_ops, s);
+	session_connect(s->sess, m->host, srv->ip, m->cfg->submit_port);
 }
 
 void mua_schedule_message(struct mua *m, const struct scn_message *msg)
@@ -280,11 +243,9 @@ void mua_schedule_message(struct mua *m, const struct scn_message *msg)
 
 struct fetch {
 	struct mua *m;
-	struct conn *c;
+	struct session *sess; /* owned: the connection and pop3c/imapc */
 	bool imap;
-	struct pop3c *pc;   /* owned */
-	struct imapc *ic;   /* owned */
-	bool over;
+	struct imapc *ic;   /* the IMAP engine (owned by sess), for IDLE */
 	int64_t idle_until; /* IMAP IDLE: when to stop waiting (µs); 0 = no IDLE */
 	evq_id idle_ev;     /* the pending renew/stop event, 0 if none */
 };
@@ -296,28 +257,20 @@ struct fetch {
 static void fetch_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct fetch *f = ctx;
-	if (f->c && f->c->open[SIDE_CLIENT])
-		net_close(f->c, SIDE_CLIENT);
-	pop3c_free(f->pc);
-	imapc_free(f->ic);
+	session_free(f->sess);
 	free(f);
 }
 
-static void fetch_finish(struct fetch *f)
+static void fetch_finish(void *ctx)
 {
-	if (f->over)
+	struct fetch *f = ctx;
+	if (session_stopped(f->sess))
 		return;
-	f->over = true;
+	session_stop(f->sess);
 	if (f->idle_ev)
 		sim_cancel(f->m->sim, f->idle_ev);
 	f->idle_ev = 0;
 	sim_after(f->m->sim, 0, fetch_free_ev, f, 0);
-}
-
-static void fetch_send_line(void *ud, const char *line)
-{
-	struct fetch *f = ud;
-	net_send_line(f->c, SIDE_CLIENT, f->imap ? TK_IMAP_SEND : TK_POP3_SEND, line);
 }
 
 static void fetch_event(struct fetch *f, bool ok, size_t n, const char *why)
@@ -340,46 +293,34 @@ static void fetch_report(struct fetch *f, bool ok, size_t n, const char *why)
 {
 	if (!f->idle_until || !ok)
 		fetch_event(f, ok, f->idle_until ? 0 : n, why);
-	if (f->c->open[SIDE_CLIENT])
-		net_close(f->c, SIDE_CLIENT);
+	session_hangup(f->sess);
 	fetch_finish(f);
 }
 
 static void pop3_done(void *ud, const struct pop3c_result *r)
 {
-	fetch_report(ud, r->ok, r->nmsgs, r->reason);
+	fetch_report(session_ctx(ud), r->ok, r->nmsgs, r->reason);
 }
 
 static void imap_done(void *ud, const struct imapc_result *r)
 {
-	fetch_report(ud, r->ok, r->nmsgs, r->reason);
+	fetch_report(session_ctx(ud), r->ok, r->nmsgs, r->reason);
 }
 
 /* With IDLE: each FETCH (the first look, then every push) is a fetch. */
 static void imap_fetched(void *ud, size_t count)
 {
-	struct fetch *f = ud;
+	struct fetch *f = session_ctx(ud);
 	if (f->idle_until && count)
 		fetch_event(f, true, count, NULL);
 }
 
-static void imap_start_tls(void *ud)
-{
-	struct fetch *f = ud;
-	net_tls_start(f->c);
-}
-
-static const struct pop3c_callbacks pop3_cb = {.send_line = fetch_send_line, .done = pop3_done};
-static const struct imapc_callbacks imap_cb = {.send_line = fetch_send_line, .done = imap_done,
-					       .start_tls = imap_start_tls,
+static const struct pop3c_callbacks pop3_cb = {.send_line = session_cb_send_line,
+					       .done = pop3_done};
+static const struct imapc_callbacks imap_cb = {.send_line = session_cb_send_line,
+					       .done = imap_done,
+					       .start_tls = session_cb_start_tls,
 					       .fetched = imap_fetched};
-
-static void fetch_tls(void *ctx, struct conn *c, bool ok)
-{
-	struct fetch *f = ctx;
-	if (!f->over && f->imap)
-		imapc_tls_done(f->ic, ok);
-}
 
 /* The IDLE window: renew every IDLE_RENEW, stop at idle_until. */
 static void ev_idle(struct sim *sim, void *ctx, uint64_t arg)
@@ -395,39 +336,14 @@ static void ev_idle(struct sim *sim, void *ctx, uint64_t arg)
 	f->idle_ev = sim_at(sim, next < f->idle_until ? next : f->idle_until, ev_idle, f, 0);
 }
 
-static void fetch_data(void *ctx, struct conn *c, const char *data, size_t len)
-{
-	struct fetch *f = ctx;
-	if (f->over)
-		return;
-	if (f->imap)
-		imapc_feed(f->ic, data, len);
-	else
-		pop3c_feed(f->pc, data, len);
-}
-
-static void fetch_closed(void *ctx, struct conn *c)
-{
-	struct fetch *f = ctx;
-	if (!f->over) {
-		if (f->imap)
-			imapc_disconnected(f->ic);
-		else
-			pop3c_disconnected(f->pc);
-	}
-	fetch_finish(f);
-}
-
-static void fetch_failed(void *ctx, struct conn *c, enum net_fail why)
+static void fetch_failed(void *ctx, enum net_fail why)
 {
 	fetch_report(ctx, false, 0, why == NET_REFUSED ? "connection refused" : "connection timed out");
 }
 
-static const struct conn_ops fetch_ops = {
+static const struct session_owner fetch_owner = {
 	.failed = fetch_failed,
-	.data = fetch_data,
-	.tls = fetch_tls,
-	.closed = fetch_closed,
+	.closed = fetch_finish,
 };
 
 static void ev_fetch(struct sim *sim, void *ctx, uint64_t arg)
@@ -436,10 +352,14 @@ static void ev_fetch(struct sim *sim, void *ctx, uint64_t arg)
 	struct fetch *f = xcalloc(1, sizeof *f);
 	f->m = m;
 	f->imap = m->cfg->fetch.protocol == SCN_FETCH_IMAP;
+	struct session_config sc = {.line_kind = f->imap ? TK_IMAP_SEND : TK_POP3_SEND,
+				    .data_kind = f->imap ? TK_IMAP_DATA : TK_POP3_DATA};
+	f->sess = session_new(sim, &sc, &fetch_owner, f);
 	if (f->imap) {
 		struct imapc_config cfg = {.user = m->user->address, .pass = m->user->password,
 					   .keep = m->cfg->fetch.keep, .idle = m->cfg->fetch.idle > 0};
-		f->ic = imapc_new(&cfg, &imap_cb, f);
+		f->ic = imapc_new(&cfg, &imap_cb, f->sess);
+		session_set_engine(f->sess, &session_imapc_engine, f->ic);
 		if (cfg.idle) {
 			f->idle_until = sim->now + m->cfg->fetch.idle;
 			int64_t first = sim->now + IDLE_RENEW;
@@ -449,10 +369,10 @@ static void ev_fetch(struct sim *sim, void *ctx, uint64_t arg)
 	} else {
 		struct pop3c_config cfg = {.user = m->user->address, .pass = m->user->password,
 					   .keep = m->cfg->fetch.keep};
-		f->pc = pop3c_new(&cfg, &pop3_cb, f);
+		session_set_engine(f->sess, &session_pop3c_engine, pop3c_new(&cfg, &pop3_cb, f->sess));
 	}
 	struct host *srv = sim->hosts[scn_host_index(sim->scn, m->cfg->fetch.server)];
-	f->c = net_connect(sim, m->host, srv->ip, f->imap ? 143 : 110, &fetch_ops, f);
+	session_connect(f->sess, m->host, srv->ip, f->imap ? 143 : 110);
 }
 
 struct mua *mua_new(struct sim *sim, struct host *h, const struct scn_host *cfg,

@@ -538,17 +538,84 @@ void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, co
 	free(buf);
 }
 
-void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
-		    size_t len, size_t nlines, const char *summary, const char *msg_tag)
+/* One block event: bytes, lines, summary (and the message it carries). */
+static void trace_block(struct conn *c, enum conn_side from, enum trace_kind kind,
+			const char *msg_tag, uint64_t bytes, size_t nlines, const char *summary)
 {
 	trace_wire(c, from, kind);
 	if (msg_tag)
 		trace_msg(c->sim->trace, msg_tag);
-	trace_int(c->sim->trace, "bytes", (int64_t)len);
+	trace_int(c->sim->trace, "bytes", (int64_t)bytes);
 	trace_int(c->sim->trace, "lines", (int64_t)nlines);
 	trace_str(c->sim->trace, "summary", summary ? summary : "");
 	if (c->tls)
 		trace_bool(c->sim->trace, "tls", true);
 	trace_end(c->sim->trace);
+}
+
+void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
+		    size_t len, size_t nlines, const char *summary, const char *msg_tag)
+{
+	trace_block(c, from, kind, msg_tag, len, nlines, summary);
 	net_send(c, from, bytes, len);
+}
+
+/* The trace keeps C strings: a NUL octet is shown as U+2400 SYMBOL FOR NULL. */
+static void put_line_shown(struct trace *tr, const char *line, size_t n)
+{
+	struct strbuf shown;
+	sb_init(&shown);
+	for (const char *p = line, *end = line + n; p < end;) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		size_t k = z ? (size_t)(z - p) : (size_t)(end - p);
+		sb_append(&shown, p, k);
+		if (z)
+			sb_puts(&shown, "\xe2\x90\x80");
+		p += k + (z != NULL);
+	}
+	trace_strn(tr, "line", shown.data ? shown.data : "", shown.len);
+	sb_free(&shown);
+}
+
+void net_trace_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line,
+		    size_t len, size_t octets)
+{
+	trace_wire(c, from, kind);
+	put_line_shown(c->sim->trace, line, len);
+	if (c->tls)
+		trace_bool(c->sim->trace, "tls", true);
+	if (octets > len) /* an overlong line: its start, and how long it really was */
+		trace_int(c->sim->trace, "octets", (int64_t)octets);
+	trace_end(c->sim->trace);
+}
+
+void net_trace_block(struct conn *c, enum conn_side from, enum trace_kind kind, uint64_t bytes,
+		     size_t nlines, const char *summary)
+{
+	trace_block(c, from, kind, NULL, bytes, nlines, summary);
+}
+
+void net_set_host_latency(struct sim *sim, const struct host *a, const struct host *b, int64_t us)
+{
+	net_set_link_latency(sim->net, a->name, b->name, us);
+}
+
+void net_trace_refusal(struct sim *sim, const struct host *node, const char *peer_ip,
+		       enum trace_kind kind, const char *line)
+{
+	trace_begin(sim->trace, sim->now, kind);
+	trace_node(sim->trace, node->name);
+	trace_peer(sim->trace, peer_ip);
+	trace_str(sim->trace, "dir", "s2c");
+	trace_str(sim->trace, "line", line);
+	trace_end(sim->trace);
+}
+
+struct host *sim_add_host(struct sim *sim, const char *name, const char *ip, enum host_role role)
+{
+	struct host *h = host_new(name, ip, role);
+	h->index = sim->nhosts;
+	sim->hosts = xrealloc(sim->hosts, (sim->nhosts + 1) * sizeof *sim->hosts);
+	sim->hosts[sim->nhosts++] = h;
+	return h;
 }

@@ -97,6 +97,9 @@ struct host {
 
 struct host *host_new(const char *name, const char *ip, enum host_role role);
 void host_free(struct host *h);
+/* A host joining the running world (live mode's stand-ins for real
+ * peers): created, indexed after the scenario's, owned by the sim. */
+struct host *sim_add_host(struct sim *sim, const char *name, const char *ip, enum host_role role);
 void host_listen(struct host *h, int port, net_accept_fn fn, void *ctx);
 void host_bind_dgram(struct host *h, int port, net_dgram_fn fn, void *ctx);
 /* Free p (with free()) when the host goes. */
@@ -157,5 +160,19 @@ void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, co
  * imap.data, pop3.data) with bytes, lines and a summary. */
 void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
 		    size_t len, size_t nlines, const char *summary, const char *msg_tag);
+
+/* The one-way latency between two hosts (a link created if needed). */
+void net_set_host_latency(struct sim *sim, const struct host *a, const struct host *b, int64_t us);
+/* A line a host says to a peer it will not serve (no connection: live
+ * mode's "too many connections" reply), traced from node to peer_ip. */
+void net_trace_refusal(struct sim *sim, const struct host *node, const char *peer_ip,
+		       enum trace_kind kind, const char *line);
+/* Trace a line or block without sending it: what a side read from a peer
+ * nobody simulates (live mode). A NUL octet shows as U+2400; octets > len
+ * marks a line kept only in part. */
+void net_trace_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line,
+		    size_t len, size_t octets);
+void net_trace_block(struct conn *c, enum conn_side from, enum trace_kind kind, uint64_t bytes,
+		     size_t nlines, const char *summary);
 
 #endif

@@ -15,6 +15,7 @@
 #include "imap.h"
 #include "pop3.h"
 #include "scenario.h"
+#include "session.h"
 #include "util.h"
 
 struct rsession;
@@ -29,11 +30,9 @@ struct listen_ctx {
 
 struct rsession {
 	struct listen_ctx *l;
-	struct conn *c;
+	struct session *sess;   /* owned: the connection and the engine */
 	struct mbox_user *user; /* not owned; NULL until login */
-	struct imapd *imap;     /* owned */
-	struct pop3d *pop3;     /* owned */
-	bool closed;
+	struct imapd *imap;     /* the engine when IMAP (owned by sess), for new-mail news */
 	struct rsession *next;  /* in l->live */
 	char **gone;            /* owned: scenario ids of the messages just expunged */
 	size_t ngone;
@@ -123,9 +122,10 @@ static void st_expunged(void *ud, const char *folder)
 	struct rsession *s = ud;
 	struct trace *tr = s->l->sim->trace;
 	trace_begin(tr, s->l->sim->now, TK_MAILBOX_EXPUNGE);
-	trace_node(tr, s->c->srv->name);
-	trace_peer(tr, s->c->cli->name);
-	trace_conn(tr, s->c->id);
+	struct conn *c = session_conn(s->sess);
+	trace_node(tr, c->srv->name);
+	trace_peer(tr, c->cli->name);
+	trace_conn(tr, c->id);
 	trace_str(tr, "user", s->user ? s->user->address : "");
 	trace_str(tr, "folder", folder);
 	trace_str(tr, "protocol", s->l->imap ? "imap" : "pop3");
@@ -207,16 +207,10 @@ static const struct mstore_ops store_ops = {
 
 /* ---- connection glue ---------------------------------------------------------- */
 
-static enum trace_kind kind_line(const struct rsession *s)
-{
-	return s->l->imap ? TK_IMAP_SEND : TK_POP3_SEND;
-}
-
 static void rs_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct rsession *s = ctx;
-	imapd_free(s->imap);
-	pop3d_free(s->pop3);
+	session_free(s->sess);
 	rs_forget_gone(s);
 	free(s);
 }
@@ -230,97 +224,62 @@ static void rs_unlink(struct rsession *s)
 		}
 }
 
-static void rs_retire(struct rsession *s)
+/* The server is done (after LOGOUT / QUIT) or the client went away. */
+static void rs_retire(void *ctx)
 {
-	if (s->closed)
+	struct rsession *s = ctx;
+	if (session_stopped(s->sess))
 		return;
-	s->closed = true;
+	session_stop(s->sess);
 	rs_unlink(s);
-	net_close(s->c, SIDE_SERVER);
+	session_hangup(s->sess);
 	sim_after(s->l->sim, 0, rs_free_ev, s, 0);
 }
 
-static void rs_send_line(void *ud, const char *line)
-{
-	struct rsession *s = ud;
-	net_send_line(s->c, SIDE_SERVER, kind_line(s), line);
-}
-
-static void rs_send_data(void *ud, const char *bytes, size_t len, size_t nlines)
-{
-	struct rsession *s = ud;
-	const char *tag = sim_tag_find(s->l->sim, bytes, len);
-	net_send_block(s->c, SIDE_SERVER, s->l->imap ? TK_IMAP_DATA : TK_POP3_DATA, bytes, len, nlines,
-		       "message", tag);
-}
-
-static void rs_close(void *ud)
-{
-	rs_retire(ud);
-}
-
-static void rs_data(void *ctx, struct conn *c, const char *data, size_t len)
+static void rs_summary(void *ctx, const char *bytes, size_t len, char *sum, size_t cap,
+		       const char **tag)
 {
 	struct rsession *s = ctx;
-	if (s->closed)
-		return;
-	if (s->imap)
-		imapd_feed(s->imap, data, len);
-	else
-		pop3d_feed(s->pop3, data, len);
+	snprintf(sum, cap, "message");
+	*tag = sim_tag_find(s->l->sim, bytes, len);
 }
 
-static void rs_closed(void *ctx, struct conn *c)
-{
-	struct rsession *s = ctx;
-	if (s->closed)
-		return;
-	if (s->imap)
-		imapd_disconnected(s->imap);
-	else
-		pop3d_disconnected(s->pop3);
-	rs_retire(s);
-}
-
-/* The client drives the handshake (net_tls_start); both ends hear of it
- * through conn_ops.tls. */
-static void rs_start_tls(void *ud)
-{
-}
-
-static void rs_tls(void *ctx, struct conn *c, bool ok)
-{
-	struct rsession *s = ctx;
-	if (!s->closed && s->imap)
-		imapd_tls_done(s->imap, ok);
-}
-
-static const struct conn_ops rs_ops = {.data = rs_data, .closed = rs_closed, .tls = rs_tls};
-static const struct imapd_callbacks imap_cb = {
-	.send_line = rs_send_line, .send_data = rs_send_data, .close = rs_close,
-	.start_tls = rs_start_tls,
+static const struct session_owner rs_owner = {
+	.closed = rs_retire,
+	.close = rs_retire,
+	.summary = rs_summary,
 };
-static const struct pop3d_callbacks pop3_cb = {rs_send_line, rs_send_data, rs_close, NULL};
+static const struct imapd_callbacks imap_cb = {
+	.send_line = session_cb_send_line, .send_data = session_cb_send_data,
+	.close = session_cb_close, .start_tls = session_cb_start_tls,
+};
+static const struct pop3d_callbacks pop3_cb = {
+	.send_line = session_cb_send_line, .send_data = session_cb_send_data,
+	.close = session_cb_close,
+};
 
 static void rs_accept(void *ctx, struct conn *c)
 {
 	struct listen_ctx *l = ctx;
 	struct rsession *s = xcalloc(1, sizeof *s);
 	s->l = l;
-	s->c = c;
-	c->ops[SIDE_SERVER] = &rs_ops;
-	c->ctx[SIDE_SERVER] = s;
+	struct session_config sc = {
+		.line_kind = l->imap ? TK_IMAP_SEND : TK_POP3_SEND,
+		.data_kind = l->imap ? TK_IMAP_DATA : TK_POP3_DATA,
+	};
+	s->sess = session_new(l->sim, &sc, &rs_owner, s);
 	if (l->imap) {
 		struct imapd_config cfg = {.hostname = c->srv->name, .offer_starttls = l->starttls};
-		s->imap = imapd_new(&cfg, &imap_cb, s, &store_ops, s);
+		s->imap = imapd_new(&cfg, &imap_cb, s->sess, &store_ops, s);
+		session_set_engine(s->sess, &session_imapd_engine, s->imap);
 		s->next = l->live;
 		l->live = s;
-		imapd_start(s->imap);
 	} else {
 		struct pop3d_config cfg = {.hostname = c->srv->name};
-		s->pop3 = pop3d_new(&cfg, &pop3_cb, s, &store_ops, s);
-		pop3d_start(s->pop3);
+		session_set_engine(s->sess, &session_pop3d_engine,
+				   pop3d_new(&cfg, &pop3_cb, s->sess, &store_ops, s));
 	}
+	session_accept(s->sess, c);
 }
 
 static void ev_new_mail(struct sim *sim, void *ctx, uint64_t user_index)

@@ -93,6 +93,11 @@ void sim_date(const struct sim *sim, char *out, size_t cap)
 	sim_date_at(sim, sim->now, out, cap);
 }
 
+bool sim_next_event_time(const struct sim *sim, int64_t *t)
+{
+	return evq_peek_time(sim->q, t);
+}
+
 static void tag_add(struct sim *sim, const char *message_id, const char *tag, bool report)
 {
 	if (sim->ntags == sim->tagcap) { /* grow geometrically: O(1) amortized */

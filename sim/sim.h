@@ -84,4 +84,7 @@ void sim_tag_add_message(struct sim *sim, const char *msg, size_t len, const cha
 /* The scenario id of a message (by its Message-ID header), or NULL. */
 const char *sim_tag_find(const struct sim *sim, const char *msg, size_t len);
 
+/* The time of the next pending event; false when none is left. */
+bool sim_next_event_time(const struct sim *sim, int64_t *t);
+
 #endif

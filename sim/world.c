@@ -300,6 +300,20 @@ struct sim *world_sim(struct world *w)
 	return w->sim;
 }
 
+struct trace *world_trace(struct world *w)
+{
+	return w->sim->trace;
+}
+
+bool world_set_idle_timeout(struct world *w, const char *host, int64_t us)
+{
+	struct host *h = sim_host_by_name(w->sim, host);
+	if (!h || !(h->role == ROLE_MTA || h->role == ROLE_MAILBOX || h->role == ROLE_FILTER))
+		return false;
+	mta_set_idle_timeout(h->role_obj, us);
+	return true;
+}
+
 void world_summary(struct world *w, struct world_summary *out)
 {
 	const struct sim *sim = w->sim;
@@ -307,6 +321,8 @@ void world_summary(struct world *w, struct world_summary *out)
 	memset(out, 0, sizeof *out);
 	out->messages = l->messages;
 	out->rcpts = l->rcpts;
+	out->live_messages = l->live_messages;
+	out->live_rcpts = l->live_rcpts;
 	memcpy(out->fate, l->n, sizeof out->fate);
 	out->dsn_stored = l->dsn_stored;
 	out->double_bounces = l->double_bounces;
@@ -344,7 +360,7 @@ void world_trace_end(struct world *w)
 	trace_end(sim->trace);
 }
 
-void world_run(struct world *w, int64_t t_end_us)
+void world_trace_start(struct world *w)
 {
 	struct sim *sim = w->sim;
 	const struct scenario *scn = w->scn;
@@ -356,6 +372,12 @@ void world_run(struct world *w, int64_t t_end_us)
 	trace_int(sim->trace, "seed", (int64_t)w->seed);
 	trace_str(sim->trace, "start", start);
 	trace_end(sim->trace);
+}
+
+void world_run(struct world *w, int64_t t_end_us)
+{
+	struct sim *sim = w->sim;
+	world_trace_start(w);
 	if (t_end_us >= 0)
 		sim_run_until(sim, t_end_us);
 	else

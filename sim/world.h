@@ -17,6 +17,7 @@ struct world;
  * them, the recipients the queues still hold. */
 struct world_summary {
 	long messages, rcpts;
+	long live_messages, live_rcpts; /* of those, from real clients (mailsim serve) */
 	long fate[FATE_NFINAL];  /* inbox, filed, junk, quarantine, bounced, rejected, dropped, suppressed */
 	long queued;             /* still in some queue when the run stopped */
 	long dsn_stored, double_bounces;
@@ -31,6 +32,13 @@ struct sim *world_sim(struct world *w);
  * >= 0); emit sim.end with the summary. */
 void world_run(struct world *w, int64_t t_end_us);
 void world_summary(struct world *w, struct world_summary *out);
+/* The run's trace, for its sinks. */
+struct trace *world_trace(struct world *w);
+/* The idle timeout of an MTA-like host's SMTP server (live mode's
+ * --idle-timeout); false when no such host serves SMTP. */
+bool world_set_idle_timeout(struct world *w, const char *host, int64_t us);
+/* The sim.start event (world_run writes it; mailsim serve too). */
+void world_trace_start(struct world *w);
 void world_print_summary(struct world *w, FILE *f);
 /* The sim.end event with the summary (mailsim run and serve). */
 void world_trace_end(struct world *w);

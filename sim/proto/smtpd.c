@@ -65,6 +65,9 @@ struct smtpd {
 	struct strbuf in;     /* unprocessed client bytes from in_pos on */
 	size_t in_pos;
 	bool discarding;      /* inside an overlong command line */
+	struct strbuf kept;   /* its first SMTPD_KEPT_MAX octets (for received) */
+	size_t disc_octets;   /* its octets so far */
+	bool disc_cr;         /* its last octet so far is CR */
 	struct strbuf line;   /* the command line being handled */
 	int depth;            /* public entry nesting; drain only at depth 1 */
 	/* session */
@@ -85,6 +88,9 @@ struct smtpd {
 	bool data_bad_line, data_oversize;
 	bool data_prev_crlf;  /* the previous line ended in CRLF (end-of-data rule) */
 	bool data_bare_lf;    /* some line ended in a bare LF (normalised to CRLF) */
+	struct strbuf data_head; /* the text as it came, first SMTPD_DATA_HEAD_MAX octets */
+	uint64_t data_wire;   /* its octets on the wire */
+	size_t data_lines;    /* its lines so far */
 	/* AUTH */
 	enum auth_step auth_step;
 	char *login_user;
@@ -662,6 +668,9 @@ static void finish_data(struct smtpd *s, struct smtp_reply *r)
 		s->data_bad_line = s->data_oversize = false;
 		s->data_prev_crlf = true; /* the DATA command line ended the previous line */
 		s->data_bare_lf = false;
+		sb_clear(&s->data_head);
+		s->data_wire = 0;
+		s->data_lines = 0;
 		enter_state(s, ST_DATA);
 	}
 	say_reply(s, r);
@@ -721,9 +730,13 @@ static void data_line(struct smtpd *s, const char *p, size_t n, bool crlf)
 	if (!crlf)
 		s->data_bare_lf = true;
 	if (whole && n == 1 && p[0] == '.' && crlf && prev_crlf) {
+		if (s->cb.received_data)
+			s->cb.received_data(s->ud, s->data_head.data ? s->data_head.data : "",
+					    s->data_head.len, s->data_wire, s->data_lines);
 		data_end(s);
 		return;
 	}
+	s->data_lines++;
 	if (whole && n > 1 && p[0] == '.') {
 		p++;
 		n--;
@@ -743,6 +756,16 @@ static void data_line(struct smtpd *s, const char *p, size_t n, bool crlf)
 	sb_append(&s->msg, "\r\n", 2);
 }
 
+/* Text octets as they came, for the received_data report. */
+static void data_wire(struct smtpd *s, const char *p, size_t n)
+{
+	s->data_wire += n;
+	if (!s->cb.received_data || s->data_head.len >= SMTPD_DATA_HEAD_MAX)
+		return;
+	size_t room = SMTPD_DATA_HEAD_MAX - s->data_head.len;
+	sb_append(&s->data_head, p, n < room ? n : room);
+}
+
 static bool data_step(struct smtpd *s)
 {
 	if (s->in_pos >= s->in.len)
@@ -755,6 +778,7 @@ static bool data_step(struct smtpd *s)
 			/* Already too long to be legal: count it, drop it (keeping a
 			 * final CR that may pair with the next LF). */
 			size_t drop = avail - (p[avail - 1] == '\r');
+			data_wire(s, p, drop);
 			s->data_partial += drop;
 			s->in_pos += drop;
 		}
@@ -763,6 +787,7 @@ static bool data_step(struct smtpd *s)
 	size_t n = (size_t)(nl - p);
 	bool crlf = n > 0 && p[n - 1] == '\r';
 	s->in_pos += n + 1;
+	data_wire(s, p, n + 1);
 	data_line(s, p, crlf ? n - 1 : n, crlf);
 	return true;
 }
@@ -1061,6 +1086,29 @@ static size_t line_limit(const struct smtpd *s, const char *p, size_t avail)
  * for CRLF, but clients typed by hand or tools like `nc` send bare LF, most
  * MTAs accept it, and in command mode it is unambiguous — the smuggling risk
  * of bare LF exists only at end of data, where we stay strict. */
+static void discard_more(struct smtpd *s, const char *p, size_t n)
+{
+	if (!s->discarding) {
+		sb_clear(&s->kept);
+		s->disc_octets = 0;
+		s->disc_cr = false;
+		s->discarding = true;
+	}
+	if (s->kept.len < SMTPD_KEPT_MAX) {
+		size_t room = SMTPD_KEPT_MAX - s->kept.len;
+		sb_append(&s->kept, p, n < room ? n : room);
+	}
+	s->disc_octets += n;
+	if (n)
+		s->disc_cr = p[n - 1] == '\r';
+}
+
+static void report_line(struct smtpd *s, const char *p, size_t len, size_t octets)
+{
+	if (s->cb.received)
+		s->cb.received(s->ud, p, len, octets);
+}
+
 static bool command_step(struct smtpd *s)
 {
 	if (s->in_pos >= s->in.len)
@@ -1071,7 +1119,7 @@ static bool command_step(struct smtpd *s)
 	size_t limit = line_limit(s, p, avail);
 	if (!nl) {
 		if (s->discarding || avail >= limit) {
-			s->discarding = true; /* drop it now; answer when the line ends */
+			discard_more(s, p, avail); /* drop it now; answer when the line ends */
 			s->in_pos = s->in.len;
 		}
 		return false;
@@ -1079,6 +1127,13 @@ static bool command_step(struct smtpd *s)
 	size_t n = (size_t)(nl - p);
 	size_t content = (n > 0 && p[n - 1] == '\r') ? n - 1 : n;
 	bool too_long = s->discarding || content + 2 > limit;
+	if (too_long) {
+		discard_more(s, p, n);
+		size_t octets = s->disc_octets - s->disc_cr; /* a final CR is the line end's */
+		report_line(s, s->kept.data, s->kept.len < octets ? s->kept.len : octets, octets);
+	} else {
+		report_line(s, p, content, content);
+	}
 	sb_clear(&s->line);
 	sb_append(&s->line, p, too_long ? 0 : content);
 	s->in_pos += n + 1;
@@ -1167,6 +1222,8 @@ void smtpd_free(struct smtpd *s)
 	free(s->banner);
 	sb_free(&s->in);
 	sb_free(&s->line);
+	sb_free(&s->kept);
+	sb_free(&s->data_head);
 	free(s);
 }
 

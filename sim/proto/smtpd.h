@@ -67,7 +67,21 @@ struct smtpd_callbacks {
 	   sent as given. Any 421 reply closes the connection after it is sent. May be NULL (accept all, refuse AUTH). */
 	void (*check)(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn, const char *arg, const char *arg2, struct smtp_reply *reply);
 	void (*state)(void *ud, const char *from, const char *to);  /* optional: every state transition, names from one table */
+	/* Optional: what was read from the client, as it is handled. Each
+	 * command (or AUTH response) line without its line end: len octets
+	 * of it (NULs included), octets its real length; an overlong line
+	 * that was dropped keeps only its first SMTPD_KEPT_MAX octets. */
+	void (*received)(void *ud, const char *line, size_t len, size_t octets);
+	/* Optional: at the end-of-data line, the message text as it came: its
+	 * first octets (up to SMTPD_DATA_HEAD_MAX, dot-stuffed), its wire
+	 * octets including the final ".\r\n", and its lines (the final "."
+	 * not counted). */
+	void (*received_data)(void *ud, const char *head, size_t head_len, uint64_t octets,
+			      size_t nlines);
 };
+
+#define SMTPD_KEPT_MAX 512
+#define SMTPD_DATA_HEAD_MAX 16384
 
 struct smtpd;
 
