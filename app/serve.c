@@ -1,5 +1,10 @@
 /* serve.c — `mailsim serve`: see serve.h.
  *
+ * About 900 lines, kept in one file on purpose: the option table, the poll
+ * loop and the per-client buffers and limits are one life cycle (accept,
+ * pump, drain, shut down) whose invariants (below) span all of them; the
+ * protocol lives elsewhere (sim/session.c, sim/proto/smtpd.c).
+ *
  * Shape: one thread, one poll() loop over the listening socket and every
  * client socket, all non-blocking. Simulated time is the monotonic wall
  * clock since start, so the world's timers (the MTA's idle timeout, DNS,
