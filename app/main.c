@@ -33,9 +33,10 @@ static const char usage_text[] =
 	"  mailsim run FILE [--seed N] [--trace OUT.jsonl] [--transcript] [--maildir DIR]\n"
 	"                   [--mbox DIR] [--until SECONDS] [--quiet]\n"
 	"  mailsim check FILE...\n"
-	"  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--inspect WHAT]\n"
-	"  mailsim render FILE (--at SECONDS | --event N) --out FRAME.png|.bmp\n"
-	"                   [--seed N] [--size WxH] [--scale S] [--inspect WHAT]\n"
+	"  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--projector]\n"
+	"                   [--beats] [--inspect WHAT]\n"
+	"  mailsim render FILE (--at SECONDS | --event N) (--out FRAME.png|.bmp | --scene OUT.json)\n"
+	"                   [--seed N] [--size WxH] [--scale S] [--projector] [--inspect WHAT]\n"
 	"                   WHAT: host:NAME[/queue|/mailboxes|/zone] or msg:ID\n"
 	SERVE_USAGE
 	"FILE may be @default for the built-in scenario (scenarios/basic-delivery.json).\n";
@@ -80,7 +81,9 @@ struct opts {
 	long event;
 	bool has_event;
 	const char *out;
+	const char *scene;
 	const char *inspect;
+	bool projector, beats;
 };
 
 static bool parse_number(const char *s, double *out)
@@ -112,7 +115,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
 		if (!strstr(allowed, key))
 			return usage_error("unknown option '%s' for this command", a);
 		bool takes_value = strcmp(a, "--transcript") && strcmp(a, "--quiet") &&
-				   strcmp(a, "--fullscreen");
+				   strcmp(a, "--fullscreen") && strcmp(a, "--projector") &&
+				   strcmp(a, "--beats");
 		if (takes_value && !v)
 			return usage_error("option '%s' needs a value", a);
 		double num = 0;
@@ -131,6 +135,12 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *allowed
 			o->mbox = v;
 		} else if (strcmp(a, "--out") == 0) {
 			o->out = v;
+		} else if (strcmp(a, "--scene") == 0) {
+			o->scene = v;
+		} else if (strcmp(a, "--projector") == 0) {
+			o->projector = true;
+		} else if (strcmp(a, "--beats") == 0) {
+			o->beats = true;
 		} else if (strcmp(a, "--inspect") == 0) {
 			if (strncmp(v, "host:", 5) != 0 && strncmp(v, "msg:", 4) != 0)
 				return usage_error("--inspect needs host:NAME[/queue|/mailboxes|/zone] or msg:ID, not '%s'", v);
@@ -302,7 +312,8 @@ static int with_trace(struct opts *o, int (*fn)(const struct view_input *, struc
 
 static int do_view(const struct view_input *in, struct opts *o)
 {
-	struct view_opts vo = {o->width, o->height, o->scale, o->fullscreen};
+	struct view_opts vo = {o->width, o->height, o->scale, o->fullscreen, o->projector,
+			       o->beats};
 	return view_run(in, &vo) ? 4 : 0;
 }
 
@@ -310,31 +321,37 @@ static int do_render(const struct view_input *in, struct opts *o)
 {
 	char err[512] = "";
 	int w = o->width ? o->width : 1280, h = o->height ? o->height : 720;
-	if (view_render_file(in, o->has_event ? o->event : -1,
-			     o->has_at ? (int64_t)(o->at * 1e6) : 0, w, h, o->scale, o->out, err,
-			     sizeof err) != 0) {
+	struct view_frame_req req = {o->has_event ? o->event : -1,
+				     o->has_at ? (int64_t)(o->at * 1e6) : 0, w, h, o->scale,
+				     o->projector, o->out, o->scene};
+	if (view_render_frame(in, &req, err, sizeof err) != 0) {
 		fprintf(stderr, "mailsim: render: %s\n", err);
 		return 4;
 	}
-	printf("%s: %dx%d\n", o->out, w, h);
+	if (o->out)
+		printf("%s: %dx%d\n", o->out, w, h);
+	if (o->scene)
+		printf("%s: scene of %dx%d\n", o->scene, w, h);
 	return 0;
 }
 
 static int cmd_view(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc = parse_opts(argc, argv, &o, " --seed --size --scale --fullscreen --inspect ");
+	int rc = parse_opts(argc, argv, &o,
+			    " --seed --size --scale --fullscreen --projector --beats --inspect ");
 	return rc ? rc : with_trace(&o, do_view);
 }
 
 static int cmd_render(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc = parse_opts(argc, argv, &o, " --seed --size --scale --at --event --out --inspect ");
+	int rc = parse_opts(argc, argv, &o,
+			    " --seed --size --scale --at --event --out --scene --projector --inspect ");
 	if (rc)
 		return rc;
-	if (!o.out)
-		return usage_error("%s", "render needs --out FRAME.png or FRAME.bmp");
+	if (!o.out && !o.scene)
+		return usage_error("%s", "render needs --out FRAME.png|.bmp, --scene OUT.json or both");
 	if (o.has_at == o.has_event)
 		return usage_error("%s", "render needs exactly one of --at SECONDS or --event N");
 	return with_trace(&o, do_render);

@@ -105,6 +105,7 @@ struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 	app->last_cursor = -2;
 	insp_init(&app->insp.view);
 	app->insp.built_for = -2;
+	vm_init(&app->frame);
 	if (in->inspect && !app_open_inspector(app, in->inspect, err, errsz)) {
 		app_free(app);
 		return NULL;
@@ -119,6 +120,7 @@ void app_free(struct view_app *app)
 	dc_free(app->dc);
 	lad_free(&app->lad);
 	snap_free(&app->snap);
+	vm_free(&app->frame);
 	insp_free(&app->insp.view);
 	free(app->rows);
 	free(app->hits);
@@ -244,6 +246,27 @@ void app_inspect_close(struct view_app *app)
 	app_relayout(app);
 }
 
+/* The view model first; the panels draw from it and record their texts
+ * into it. */
+static void app_build_frame(struct view_app *app, long cursor)
+{
+	struct vm_inputs in = {
+		.model = app->model, .tmap = app->tmap, .nodes = app->nodes,
+		.links = app->links, .nlinks = app->nlinks,
+		.snap = &app->snap, .cursor = cursor,
+		.progress_permille = pb_progress_permille(&app->pb, app->tmap),
+		.clock_us = pb_clock(&app->pb, app->tmap), .width = app->w, .height = app->h,
+		.topo = app->panels.topo,
+		.topo_top = (float)app->panels.topo.y + (float)dc_line_h(app->dc, DC_SMALL) +
+			    (float)app->fs * 0.5f,
+		.fs = (float)app->fs, .line_h = (float)dc_line_h(app->dc, DC_SANS),
+	};
+
+	app->frame.record_texts = true;
+	vm_build(&app->frame, &in);
+	app->dc->rec = &app->frame;
+}
+
 void app_draw(struct view_app *app)
 {
 	long cursor = pb_cursor(&app->pb, app->tmap);
@@ -255,6 +278,7 @@ void app_draw(struct view_app *app)
 	}
 	app_update_state(app);
 	lad_build(&app->lad, app->model, cursor);
+	app_build_frame(app, cursor);
 	dc_clear(app->dc, app->pal->bg);
 	scene_topo(app);
 	scene_list(app);
@@ -264,7 +288,7 @@ void app_draw(struct view_app *app)
 	scene_caption(app);
 	scene_timeline(app);
 	scene_title(app);
-	SDL_RenderSetClipRect(app->dc->r, NULL);
+	dc_clip(app->dc, NULL);
 	if (app->help)
 		scene_help(app);
 }
@@ -277,7 +301,7 @@ float scene_panel(struct view_app *app, const struct lay_rect *r, const char *la
 
 	SDL_Rect clip = {r->x, r->y, r->w, r->h};
 
-	SDL_RenderSetClipRect(app->dc->r, &clip);
+	dc_clip(app->dc, &clip);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->panel);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, 1, p->panel_edge);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, 1, (float)r->h, p->panel_edge);

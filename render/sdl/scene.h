@@ -23,6 +23,7 @@
 #include "timeline.h"
 #include "trace_model.h"
 #include "view.h"
+#include "vmodel.h"
 
 /* What a click at a spot means; the frame's drawing registers these, the
  * next click looks them up (the last registered is on top). */
@@ -79,6 +80,9 @@ struct view_app {
 	int ladder_scroll;           /* rows scrolled back from the newest */
 	long ladder_conn;            /* the conversation ladder_scroll is for */
 	struct insp_state insp;
+	struct vm_frame frame;       /* the view model of the last frame */
+	bool projector;              /* projector mode: large text, thick lines */
+	bool beats;                  /* autoplay pauses at each narration beat */
 	/* hit-testing: written by the last frame */
 	struct hit *hits;
 	size_t nhits, hitcap;

@@ -43,7 +43,7 @@ static void parked_one(struct view_app *app, int msg_idx, float x, float y, floa
 	app_hit(app, hx, y - ew * 0.4f, tw + ew * 1.2f, ew * 0.8f, HIT_MSG, msg_idx);
 }
 
-void topo_parked(struct view_app *app, const struct topo_geom *g,
+void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 		 const struct tm_event *cur)
 {
 	float ew = fmaxf(g->icon * 0.32f, 10);
@@ -158,10 +158,13 @@ static float badge_draw(struct view_app *app, const struct snap_badge *b, float 
 	badge_symbol(app, b->kind, x + pad + lh * 0.45f, y + h / 2, lh * 0.36f, col);
 	dc_text(app->dc, DC_SMALL, b->text, x + pad * 1.5f + lh, y + pad * 0.3f, app->pal->text,
 		DC_LEFT, (float)app->fs * 14);
+	struct vm_decision *d = vm_decision_for(&app->frame, b->ev, false);
+	if (d)
+		d->box = (struct vm_box){x, y, w, h};
 	return h;
 }
 
-void topo_badges(struct view_app *app, const struct topo_geom *g)
+void topo_badges(struct view_app *app, const struct vm_topo_geom *g)
 {
 	for (size_t h = 0; h < app->model->nnodes; h++) {
 		SDL_FPoint c = topo_pos(app, g, (int)h);

@@ -37,7 +37,7 @@ void scene_title(struct view_app *app)
 	tm_format_time(t, secs, sizeof secs);
 	scene_fmt_clock(t, clock, sizeof clock);
 	snprintf(right, sizeof right, "t = %s s  (%s)   %s   event %ld / %zu", secs, clock,
-		 pb_speed_label(&app->pb), cursor + 1, app->model->nev);
+		 pb_speed_label(&app->pb), cursor, app->model->nev ? app->model->nev - 1 : 0);
 	float rw = dc_text(app->dc, DC_BOLD, right, (float)(r->x + r->w) - pad, cy - lh / 2,
 			   p->text, DC_RIGHT, (float)r->w * 0.6f);
 	title_play_mark(app, (float)(r->x + r->w) - pad - rw - lh * 1.2f, cy, lh * 0.7f);

@@ -12,47 +12,10 @@
 #include "icons.h"
 #include "scene_topo.h"
 
-/* The smallest vertical distance (0..1) between hosts in one column. */
-static float topo_min_dy(const struct view_app *app)
+SDL_FPoint topo_pos(const struct view_app *app, const struct vm_topo_geom *g, int node)
 {
-	double dy = 1;
-
-	for (size_t i = 0; i < app->model->nnodes; i++)
-		for (size_t j = i + 1; j < app->model->nnodes; j++) {
-			const struct lay_node *a = &app->nodes[i], *b = &app->nodes[j];
-			double d = fabs(a->y - b->y);
-			if (fabs(a->x - b->x) < 0.03 && d > 0 && d < dy)
-				dy = d;
-		}
-	return (float)dy;
-}
-
-/* The icon shrinks before anything overlaps: hosts above each other need
- * an icon and two label lines between their centres, and the panel keeps
- * room for a bubble at the top and labels at the bottom (3.3 lines). */
-static struct topo_geom topo_geom(struct view_app *app, float top)
-{
-	const struct lay_rect *r = &app->panels.topo;
-	float lh = (float)dc_line_h(app->dc, DC_SANS);
-	float avail = (float)(r->y + r->h) - top, dy = topo_min_dy(app);
-	float icon = (dy * (avail - 3.3f * lh) - 2.2f * lh) / (1 + dy);
-	struct topo_geom g;
-
-	icon = fmaxf(fminf(icon, 3.2f * (float)app->fs), 16);
-	g.icon = icon;
-	/* half a label's width at the sides, so edge hosts keep their names */
-	float pad = fmaxf(icon * 0.8f, (float)app->fs * 4.5f);
-	g.x0 = (float)r->x + pad;
-	g.w = fmaxf((float)r->w - 2 * pad, 1);
-	g.y0 = top + icon * 0.5f + lh * 0.6f; /* room for a bubble over the DNS row */
-	g.h = fmaxf((float)(r->y + r->h) - g.y0 - icon * 0.5f - 2.7f * lh, 1);
-	return g;
-}
-
-SDL_FPoint topo_pos(const struct view_app *app, const struct topo_geom *g, int node)
-{
-	return (SDL_FPoint){g->x0 + (float)app->nodes[node].x * g->w,
-			    g->y0 + (float)app->nodes[node].y * g->h};
+	(void)g;
+	return (SDL_FPoint){app->frame.hosts[node].cx, app->frame.hosts[node].cy};
 }
 
 static const struct tm_event *topo_cursor_event(const struct view_app *app)
@@ -68,7 +31,7 @@ static bool topo_is_hot(const struct tm_event *e, const struct lay_edge *l)
 		(e->node == l->to && e->peer == l->from));
 }
 
-static void topo_links(struct view_app *app, const struct topo_geom *g,
+static void topo_links(struct view_app *app, const struct vm_topo_geom *g,
 		       const struct tm_event *e)
 {
 	float th = fmaxf((float)app->fs * 0.15f, 1.5f);
@@ -83,7 +46,7 @@ static void topo_links(struct view_app *app, const struct topo_geom *g,
 }
 
 /* Label width: the room to the nearest host on about the same row. */
-static float topo_label_w(const struct view_app *app, const struct topo_geom *g)
+static float topo_label_w(const struct view_app *app, const struct vm_topo_geom *g)
 {
 	double dx = 1;
 
@@ -117,7 +80,7 @@ static bool topo_small_labels(struct view_app *app, float maxw)
 	return false;
 }
 
-static void topo_hosts(struct view_app *app, const struct topo_geom *g)
+static void topo_hosts(struct view_app *app, const struct vm_topo_geom *g)
 {
 	const struct pal *p = app->pal;
 	struct icon_colors ic = {p->text, p->header, p->dns};
@@ -163,7 +126,7 @@ static SDL_Color topo_bubble_color(const struct view_app *app, const struct tm_e
 }
 
 float topo_pill(struct view_app *app, float x, float y, const char *text,
-		SDL_Color edge, float maxw, enum dc_font f, const char *mark)
+		SDL_Color edge, float maxw, enum dc_font f, const char *mark, struct vm_box *box)
 {
 	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, f);
 	float tw = fminf((float)dc_text_w(app->dc, f, text), maxw);
@@ -186,6 +149,8 @@ float topo_pill(struct view_app *app, float x, float y, const char *text,
 	}
 	dc_text(app->dc, f, text, x - w / 2 + pad + mw, y - lh / 2, app->pal->text, DC_LEFT,
 		maxw);
+	if (box)
+		*box = (struct vm_box){x - w / 2, y - h / 2, w, h};
 	return h;
 }
 
@@ -228,7 +193,7 @@ static const char *topo_mark(const struct tm_event *e)
 	return e->kind == TM_DNS_QUERY ? "?" : e->kind == TM_DNS_ANSWER ? "!" : NULL;
 }
 
-static void topo_travel(struct view_app *app, const struct topo_geom *g,
+static void topo_travel(struct view_app *app, const struct vm_topo_geom *g,
 			const struct tm_event *e)
 {
 	SDL_FPoint a = topo_pos(app, g, e->node), b = topo_pos(app, g, e->peer);
@@ -260,12 +225,12 @@ static void topo_travel(struct view_app *app, const struct topo_geom *g,
 	dc_line(app->dc, x, y, x, y - lift, 1.5f, col);
 	topo_travel_label(app, e, label, sizeof label);
 	topo_pill(app, x, y - lift, label, col, app->panels.topo.w * 0.6f, DC_MONO,
-		  topo_mark(e));
+		  topo_mark(e), NULL);
 }
 
 /* A failed attempt (refused, timed out): a dashed line to the host that
  * did not answer, crossed out at its end. */
-static void topo_failed_try(struct view_app *app, const struct topo_geom *g,
+static void topo_failed_try(struct view_app *app, const struct vm_topo_geom *g,
 			    const struct tm_event *e, SDL_Color col)
 {
 	SDL_FPoint a = topo_pos(app, g, e->node), b = topo_pos(app, g, e->peer);
@@ -276,43 +241,26 @@ static void topo_failed_try(struct view_app *app, const struct topo_geom *g,
 	dc_line(app->dc, b.x - s, b.y + s, b.x + s, b.y - s, th * 1.6f, col);
 }
 
-/* The host that composed a message (where a report about it goes back
- * to), or -1. */
-static int topo_origin(const struct tm_model *m, int msg_idx)
-{
-	for (size_t i = 0; msg_idx >= 0 && i < m->nev; i++)
-		if (m->ev[i].kind == TM_MSG_COMPOSE && m->ev[i].msg_idx == msg_idx)
-			return m->ev[i].node;
-	return -1;
-}
-
-/* dsn.create: the report, an envelope in its colour, sets off back towards
- * the host the reported message came from. */
-static void topo_dsn(struct view_app *app, const struct topo_geom *g,
+/* dsn.create: the report appears as an envelope in its colour at the host
+ * that composes it. Where it goes from here the trace shows hop by hop
+ * (queue, SMTP relay, local delivery, a fetch), and each hop is drawn when
+ * it happens. */
+static void topo_dsn(struct view_app *app, const struct vm_topo_geom *g,
 		     const struct tm_event *e)
 {
 	const char *id = tm_get(e, "dsn_msg");
-	int k = id ? tm_msg_find(app->model, id) : -1, back = topo_origin(app->model, e->msg_idx);
+	int k = id ? tm_msg_find(app->model, id) : -1;
 	SDL_Color col = pal_msg(app->pal, app->model, k);
 	SDL_FPoint c = topo_pos(app, g, e->node);
-	float s = g->icon * 0.45f, th = fmaxf((float)app->fs * 0.18f, 2);
-
-	if (back >= 0 && back != e->node) {
-		SDL_FPoint b = topo_pos(app, g, back);
-		float dx = b.x - c.x, dy = b.y - c.y, len = sqrtf(dx * dx + dy * dy);
-		float r = g->icon * 0.7f;
-		dc_dashed(app->dc, c.x, c.y, b.x - dx / len * r * 1.4f, b.y - dy / len * r * 1.4f,
-			  th, (float)app->fs * 0.5f, col);
-		dc_arrow(app->dc, b.x - dx / len * r * 1.5f, b.y - dy / len * r * 1.5f,
-			 b.x - dx / len * r, b.y - dy / len * r, th, g->icon * 0.3f, col);
-	}
+	float s = g->icon * 0.45f;
 	float ex = c.x + g->icon * 0.3f, ey = c.y + g->icon * 0.5f;
+
 	topo_envelope(app, ex, ey, s, col);
 	if (k >= 0)
 		app_hit(app, ex - s / 2, ey - s / 2, s, s, HIT_MSG, k);
 }
 
-static void topo_at_host(struct view_app *app, const struct topo_geom *g,
+static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
 			 const struct tm_event *e)
 {
 	SDL_FPoint c = topo_pos(app, g, e->node);
@@ -333,13 +281,18 @@ static void topo_at_host(struct view_app *app, const struct topo_geom *g,
 		y = c.y + g->icon * 0.5f + 3.2f * lh;
 	/* the summary says what happened; the event list names the kind */
 	const char *label = e->summary[0] ? e->summary : tm_kind_name(e);
-	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SMALL, NULL);
+	struct vm_box box;
+	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SMALL, NULL, &box);
+	struct vm_decision *d = vm_decision_for(&app->frame, (size_t)pb_cursor(&app->pb, app->tmap),
+						true);
+	if (d)
+		d->box = box;
 }
 
 void scene_topo(struct view_app *app)
 {
-	float top = scene_panel(app, &app->panels.topo, "Network");
-	struct topo_geom g = topo_geom(app, top);
+	scene_panel(app, &app->panels.topo, "Network");
+	struct vm_topo_geom g = app->frame.geom;
 	const struct tm_event *e = topo_cursor_event(app);
 
 	topo_links(app, &g, e);

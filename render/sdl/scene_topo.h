@@ -6,24 +6,19 @@
 
 #include "scene.h"
 
-/* Panel-space geometry shared by the pieces of this panel. */
-struct topo_geom {
-	float x0, y0, w, h;  /* where node centres may go */
-	float icon;          /* icon size */
-};
-
-SDL_FPoint topo_pos(const struct view_app *app, const struct topo_geom *g, int node);
+SDL_FPoint topo_pos(const struct view_app *app, const struct vm_topo_geom *g, int node);
 /* A pill with the label, centred on (x, y), kept inside the panel, with an
  * optional one-character mark in a disc at its left ("?" outlined pill for
  * a question, "!" filled for an answer); returns its height. */
 float topo_pill(struct view_app *app, float x, float y, const char *text,
-		SDL_Color edge, float maxw, enum dc_font f, const char *mark);
+		SDL_Color edge, float maxw, enum dc_font f, const char *mark,
+		struct vm_box *box);
 /* An envelope of width s centred on (cx, cy). */
 void topo_envelope(struct view_app *app, float cx, float cy, float s, SDL_Color c);
 
 /* scene_marks.c */
-void topo_parked(struct view_app *app, const struct topo_geom *g,
+void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 		 const struct tm_event *cur);
-void topo_badges(struct view_app *app, const struct topo_geom *g);
+void topo_badges(struct view_app *app, const struct vm_topo_geom *g);
 
 #endif
