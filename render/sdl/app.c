@@ -139,23 +139,31 @@ void app_attach(struct view_app *app, SDL_Renderer *r, SDL_Window *win)
 	app->win = win;
 }
 
-/* Text grows with the window (a projector at 1080p gets larger type than
- * a laptop window) and with the user's scale. */
-static int app_font_px(int w, int h, double user_scale)
+/* Text grows with the window and with the user's scale; projector mode
+ * sets everything 1.4 times larger. */
+static int app_font_px(int w, int h, double user_scale, bool projector)
 {
 	double auto_scale = (double)w / 1280 < (double)h / 800 ? (double)w / 1280
 							      : (double)h / 800;
 	auto_scale = auto_scale < 0.7 ? 0.7 : auto_scale > 2.5 ? 2.5 : auto_scale;
-	int px = (int)(18 * auto_scale * user_scale + 0.5);
-	return px < 8 ? 8 : px > 96 ? 96 : px;
+	int px = (int)(18 * auto_scale * user_scale * (projector ? 1.4 : 1) + 0.5);
+	return px < 8 ? 8 : px > 120 ? 120 : px;
+}
+
+/* The smallest text anywhere: 16 px (28 px on a projector, readable from
+ * the back of a classroom), larger with a user scale above 1. */
+int app_min_px(const struct view_app *app)
+{
+	double s = app->user_scale > 1 ? app->user_scale : 1;
+	return (int)((app->projector ? APP_MIN_PX_PROJECTOR : APP_MIN_PX) * s + 0.5);
 }
 
 bool app_resize(struct view_app *app, int w, int h, char *err, size_t errsz)
 {
 	app->w = w;
 	app->h = h;
-	app->fs = app_font_px(w, h, app->user_scale);
-	if (!dc_set_px(app->dc, app->fs, err, errsz))
+	app->fs = app_font_px(w, h, app->user_scale, app->projector);
+	if (!dc_set_px(app->dc, app->fs, app_min_px(app), err, errsz))
 		return false;
 	lay_panels(w, h, dc_line_h(app->dc, DC_SANS), app->insp.mode != INSP_OFF,
 		   &app->panels);

@@ -107,16 +107,17 @@ void dc_free(struct dc *dc)
 	free(dc);
 }
 
-bool dc_set_px(struct dc *dc, int px, char *err, size_t errsz)
+bool dc_set_px(struct dc *dc, int px, int min_px, char *err, size_t errsz)
 {
-	if (px == dc->px && dc->font[0])
+	if (px == dc->px && min_px == dc->min_px && dc->font[0])
 		return true;
 	dc_cache_clear(dc);
 	dc_close_fonts(dc);
 	for (int f = 0; f < DC_FONT_COUNT; f++) {
 		char *path = xasprintf("%s/fonts/%s", dc->asset_dir, dc_faces[f].file);
 		int size = px * dc_faces[f].pct / 100;
-		dc->font[f] = TTF_OpenFont(path, size < 6 ? 6 : size);
+		size = size < min_px ? min_px : size < 6 ? 6 : size;
+		dc->font[f] = TTF_OpenFont(path, size);
 		if (!dc->font[f]) {
 			snprintf(err, errsz, "cannot open font %s: %s (set MAILSIM_ASSET_DIR)",
 				 path, TTF_GetError());
@@ -126,9 +127,10 @@ bool dc_set_px(struct dc *dc, int px, char *err, size_t errsz)
 		}
 		free(path);
 		dc->line_h[f] = TTF_FontLineSkip(dc->font[f]);
-		dc->em[f] = size < 6 ? 6 : size;
+		dc->em[f] = size;
 	}
 	dc->px = px;
+	dc->min_px = min_px;
 	return true;
 }
 
@@ -301,6 +303,12 @@ static size_t dc_wrap_len(struct dc *dc, enum dc_font f, const char *s, float ma
 int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,
 		    float y, float maxw, int max_lines, SDL_Color c)
 {
+	return dc_text_wrapped_at(dc, f, s, x, y, maxw, max_lines, c, DC_LEFT);
+}
+
+int dc_text_wrapped_at(struct dc *dc, enum dc_font f, const char *s, float x, float y,
+		       float maxw, int max_lines, SDL_Color c, enum dc_align a)
+{
 	int lines = 0;
 	char *line = xmalloc(strlen(s) + 1);
 
@@ -308,7 +316,7 @@ int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,
 		size_t k = lines + 1 == max_lines ? strlen(s) : dc_wrap_len(dc, f, s, maxw);
 		memcpy(line, s, k);
 		line[k] = '\0';
-		dc_text(dc, f, line, x, y + (float)(lines * dc->line_h[f]), c, DC_LEFT, maxw);
+		dc_text(dc, f, line, x, y + (float)(lines * dc->line_h[f]), c, a, maxw);
 		lines++;
 		s += k;
 		while (*s == ' ')

@@ -90,7 +90,11 @@ struct view_app {
 	float list_y0, list_row_h;
 };
 
+#define APP_MIN_PX 16            /* no text smaller, in pixels of em height */
+#define APP_MIN_PX_PROJECTOR 28
+
 /* ---- app.c ---- */
+int app_min_px(const struct view_app *app);
 struct view_app *app_new(const struct view_input *in, char *err, size_t errsz);
 void app_free(struct view_app *app);
 void app_attach(struct view_app *app, SDL_Renderer *r, SDL_Window *win);

@@ -60,24 +60,29 @@ static float topo_label_w(const struct view_app *app, const struct vm_topo_geom 
 	return fmaxf((float)dx * g->w - (float)app->fs * 0.5f, g->icon);
 }
 
-/* A label centred under x, shifted inward if it would leave the panel. */
-static void topo_label(struct view_app *app, enum dc_font f, const char *s, float x,
-		       float y, SDL_Color c, float maxw)
+/* Lines of a label centred under x, wrapped (never cut) to maxw, shifted
+ * inward if they would leave the panel; returns the lines used. */
+static int topo_label(struct view_app *app, enum dc_font f, const char *s, float x,
+		      float y, SDL_Color c, float maxw)
 {
 	const struct lay_rect *r = &app->panels.topo;
 	float half = fminf((float)dc_text_w(app->dc, f, s), maxw) / 2, pad = 4;
 
 	x = fminf(fmaxf(x, (float)r->x + pad + half), (float)(r->x + r->w) - pad - half);
-	dc_text(app->dc, f, s, x, y, c, DC_CENTER, maxw);
+	return dc_text_wrapped_at(app->dc, f, s, x, y, maxw, 3, c, DC_CENTER);
 }
 
-/* Regular labels when every name fits its room, smaller ones otherwise. */
-static bool topo_small_labels(struct view_app *app, float maxw)
+/* A host name wider than its room breaks after its first label
+ * ("alice-laptop." over "example.org"), as a name is read. */
+static int topo_name(struct view_app *app, const char *name, float x, float y, float maxw)
 {
-	for (size_t i = 0; i < app->model->nnodes; i++)
-		if ((float)dc_text_w(app->dc, DC_BOLD, app->model->nodes[i].name) > maxw)
-			return true;
-	return false;
+	const char *dot = strchr(name, '.');
+	char buf[256];
+
+	if ((float)dc_text_w(app->dc, DC_BOLD, name) <= maxw || !dot)
+		return topo_label(app, DC_BOLD, name, x, y, app->pal->text, maxw);
+	snprintf(buf, sizeof buf, "%.*s %s", (int)(dot - name + 1), name, dot + 1);
+	return topo_label(app, DC_BOLD, buf, x, y, app->pal->text, maxw);
 }
 
 static void topo_hosts(struct view_app *app, const struct vm_topo_geom *g)
@@ -85,20 +90,17 @@ static void topo_hosts(struct view_app *app, const struct vm_topo_geom *g)
 	const struct pal *p = app->pal;
 	struct icon_colors ic = {p->text, p->header, p->dns};
 	float maxw = topo_label_w(app, g);
-	bool small = topo_small_labels(app, maxw);
-	enum dc_font fname = small ? DC_SMALL_BOLD : DC_BOLD;
-	enum dc_font fip = small ? DC_SMALL_MONO : DC_MONO;
-	float lh = (float)dc_line_h(app->dc, fname);
+	float lh = (float)dc_line_h(app->dc, DC_BOLD), sh = (float)dc_line_h(app->dc, DC_SMALL);
 
 	for (size_t i = 0; i < app->model->nnodes; i++) {
-		const struct tm_node *n = &app->model->nodes[i];
 		SDL_FPoint c = topo_pos(app, g, (int)i);
 		icon_draw(app->dc, app->nodes[i].role, c.x, c.y, g->icon, &ic);
 		float ty = c.y + g->icon * 0.5f + 2;
-		topo_label(app, fname, n->name, c.x, ty, p->text, maxw);
-		topo_label(app, fip, n->ip, c.x, ty + lh, p->text_dim, maxw);
+		int nl = topo_name(app, app->model->nodes[i].name, c.x, ty, maxw);
+		int rl = topo_label(app, DC_SMALL, app->frame.hosts[i].label, c.x,
+				    ty + (float)nl * lh, p->text_dim, maxw);
 		app_hit(app, c.x - g->icon * 0.6f, c.y - g->icon * 0.6f, g->icon * 1.2f,
-			g->icon * 1.1f + 2 * lh, HIT_HOST, (long)i);
+			g->icon * 1.1f + (float)nl * lh + (float)rl * sh, HIT_HOST, (long)i);
 	}
 }
 
@@ -164,11 +166,6 @@ void topo_envelope(struct view_app *app, float cx, float cy, float s, SDL_Color 
 	dc_line(app->dc, x + w, y, cx, cy + h * 0.1f, th, app->pal->bg);
 }
 
-static float topo_ease(float t)
-{
-	return t * t * (3 - 2 * t);
-}
-
 /* The label over a travelling item: the message id first, so several
  * messages in flight are told apart by more than colour. */
 static void topo_travel_label(const struct view_app *app, const struct tm_event *e,
@@ -193,12 +190,31 @@ static const char *topo_mark(const struct tm_event *e)
 	return e->kind == TM_DNS_QUERY ? "?" : e->kind == TM_DNS_ANSWER ? "!" : NULL;
 }
 
-static void topo_travel(struct view_app *app, const struct vm_topo_geom *g,
-			const struct tm_event *e)
+/* How far above (or, negative, below) the travelling item its label goes:
+ * the first height where the pill covers nothing already drawn. */
+static float topo_lift(struct view_app *app, float x, float y, float lift, const char *label,
+		       float maxw)
 {
-	SDL_FPoint a = topo_pos(app, g, e->node), b = topo_pos(app, g, e->peer);
+	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, DC_MONO);
+	float w = fminf((float)dc_text_w(app->dc, DC_MONO, label), maxw) + 2 * pad, h = lh + pad;
+	const float tries[] = {lift, -lift, lift + h * 1.2f, -lift - h * 1.2f, lift + h * 2.4f,
+			       -lift - h * 2.4f, lift + h * 3.6f};
+
+	for (size_t k = 0; k < sizeof tries / sizeof tries[0]; k++) {
+		SDL_FPoint c = topo_clamp(app, (SDL_FPoint){x - w / 2, y - tries[k] - h / 2}, w, h);
+		if (topo_free(app, (struct vm_box){c.x, c.y, w, h}))
+			return tries[k];
+	}
+	return lift;
+}
+
+/* What the view model says moves, from its host to its host. */
+static void topo_travel(struct view_app *app, const struct vm_topo_geom *g,
+			const struct vm_moving *mv)
+{
+	const struct tm_event *e = &app->model->ev[mv->ev];
+	SDL_FPoint a = topo_pos(app, g, mv->from), b = topo_pos(app, g, mv->to);
 	float dx = b.x - a.x, dy = b.y - a.y, len = sqrtf(dx * dx + dy * dy);
-	float prog = (float)pb_progress_permille(&app->pb, app->tmap) / 1000;
 	SDL_Color col = topo_bubble_color(app, e);
 	char label[320];
 
@@ -212,8 +228,7 @@ static void topo_travel(struct view_app *app, const struct vm_topo_geom *g,
 	/* From just outside the sender to short of the receiver, so the
 	 * settled frame still shows the item on its way. The label floats
 	 * above the item, off the icons on the row. */
-	float f = 0.2f + 0.5f * topo_ease(prog);
-	float x = a.x + dx * f, y = a.y + dy * f;
+	float x = mv->x, y = mv->y;
 	float lift = g->icon * 0.55f + (float)dc_line_h(app->dc, DC_MONO) * 0.5f;
 	if (tm_kind_carries_message(e->kind)) {
 		topo_envelope(app, x, y, g->icon * 0.5f, col);
@@ -222,8 +237,9 @@ static void topo_travel(struct view_app *app, const struct vm_topo_geom *g,
 	} else {
 		dc_disc(app->dc, x, y, g->icon * 0.12f, col);
 	}
-	dc_line(app->dc, x, y, x, y - lift, 1.5f, col);
 	topo_travel_label(app, e, label, sizeof label);
+	lift = topo_lift(app, x, y, lift, label, (float)app->panels.topo.w * 0.6f);
+	dc_line(app->dc, x, y, x, y - lift, 1.5f, col);
 	topo_pill(app, x, y - lift, label, col, app->panels.topo.w * 0.6f, DC_MONO,
 		  topo_mark(e), NULL);
 }
@@ -260,6 +276,84 @@ static void topo_dsn(struct view_app *app, const struct vm_topo_geom *g,
 		app_hit(app, ex - s / 2, ey - s / 2, s, s, HIT_MSG, k);
 }
 
+bool topo_free(const struct view_app *app, struct vm_box b)
+{
+	const struct lay_rect *r = &app->panels.topo;
+	const struct vm_frame *f = &app->frame;
+
+	if (b.x < (float)r->x + 2 || b.y < (float)r->y + 2 || b.x + b.w > (float)(r->x + r->w) - 2 ||
+	    b.y + b.h > (float)(r->y + r->h) - 2)
+		return false;
+	for (size_t i = 0; i < f->ntexts; i++)
+		if (vm_box_overlap(b, f->texts[i].box))
+			return false;
+	for (size_t i = 0; i < f->nhosts; i++)
+		if (vm_box_overlap(b, f->hosts[i].box))
+			return false;
+	for (size_t i = 0; i < f->ndec; i++)
+		if (f->dec[i].box.w > 0 && vm_box_overlap(b, f->dec[i].box))
+			return false;
+	return true;
+}
+
+bool topo_near(const struct view_app *app, struct vm_box b, int host)
+{
+	const struct vm_frame *f = &app->frame;
+	float cx = b.x + b.w / 2, cy = b.y + b.h / 2, best = 1e9f;
+	int who = -1;
+
+	for (size_t i = 0; i < f->nhosts; i++) {
+		const struct vm_box *h = &f->hosts[i].box;
+		float dx = fmaxf(0, fmaxf(b.x - (h->x + h->w), h->x - (b.x + b.w)));
+		float dy = fmaxf(0, fmaxf(b.y - (h->y + h->h), h->y - (b.y + b.h)));
+		float d = sqrtf(dx * dx + dy * dy);
+		if (d < best) {
+			best = d;
+			who = (int)i;
+		}
+	}
+	(void)cx;
+	(void)cy;
+	return who == host;
+}
+
+SDL_FPoint topo_clamp(const struct view_app *app, SDL_FPoint p, float w, float h)
+{
+	const struct lay_rect *r = &app->panels.topo;
+
+	p.x = fminf(fmaxf(p.x, (float)r->x + 2), (float)(r->x + r->w) - w - 2);
+	p.y = fminf(fmaxf(p.y, (float)r->y + 2), (float)(r->y + r->h) - h - 2);
+	return p;
+}
+
+/* The current event's pill over its host: above, else under the labels,
+ * else beside — the first free place. Centres are returned. */
+static SDL_FPoint topo_pill_place(struct view_app *app, const struct vm_topo_geom *g,
+				  int host, const char *label, float maxw)
+{
+	SDL_FPoint c = topo_pos(app, g, host);
+	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, DC_SMALL);
+	float w = fminf((float)dc_text_w(app->dc, DC_SMALL, label), maxw) + 2 * pad, h = lh + pad;
+	float r = g->icon * 0.62f;
+	const SDL_FPoint at[] = {
+		{c.x, c.y - r - h * 0.7f}, {c.x, c.y - r - h * 1.9f},
+		{c.x + r + w / 2 + 4, c.y}, {c.x - r - w / 2 - 4, c.y},
+		{c.x, c.y + g->icon * 0.5f + 3.4f * lh}, {c.x + r + w / 2 + 4, c.y - h * 1.2f},
+		{c.x - r - w / 2 - 4, c.y - h * 1.2f}, {c.x + r + w / 2 + 4, c.y + h * 1.2f},
+		{c.x - r - w / 2 - 4, c.y + h * 1.2f}, {c.x, c.y - r - h * 3.1f},
+		{c.x + r + w / 2 + 4, c.y - h * 2.4f}, {c.x - r - w / 2 - 4, c.y - h * 2.4f},
+	};
+	for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+		struct vm_box b = {at[k].x - w / 2, at[k].y - h / 2, w, h};
+		if (topo_free(app, b) && topo_near(app, b, host))
+			return at[k];
+	}
+	for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) /* crowded: near it at least */
+		if (topo_near(app, (struct vm_box){at[k].x - w / 2, at[k].y - h / 2, w, h}, host))
+			return at[k];
+	return at[0];
+}
+
 static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
 			 const struct tm_event *e)
 {
@@ -275,14 +369,12 @@ static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
 		topo_dsn(app, g, e);
 	dc_ellipse_ring(app->dc, c.x, c.y, g->icon * 0.62f, g->icon * 0.62f,
 			fmaxf((float)app->fs * 0.18f, 2), col);
-	float lh = (float)dc_line_h(app->dc, DC_SMALL);
-	float y = c.y - g->icon * 0.62f - lh * 0.8f;
-	if (y - lh < (float)app->panels.topo.y) /* no room above: under the labels */
-		y = c.y + g->icon * 0.5f + 3.2f * lh;
 	/* the summary says what happened; the event list names the kind */
 	const char *label = e->summary[0] ? e->summary : tm_kind_name(e);
+	float maxw = (float)app->panels.topo.w * 0.6f;
+	SDL_FPoint at = topo_pill_place(app, g, e->node, label, maxw);
 	struct vm_box box;
-	topo_pill(app, c.x, y, label, col, app->panels.topo.w * 0.5f, DC_SMALL, NULL, &box);
+	topo_pill(app, at.x, at.y, label, col, maxw, DC_SMALL, NULL, &box);
 	struct vm_decision *d = vm_decision_for(&app->frame, (size_t)pb_cursor(&app->pb, app->tmap),
 						true);
 	if (d)
@@ -301,8 +393,8 @@ void scene_topo(struct view_app *app)
 	topo_badges(app, &g);
 	if (!e || e->node < 0)
 		return;
-	if (e->bubble && e->peer >= 0 && e->peer != e->node)
-		topo_travel(app, &g, e);
-	else if (e->kind != TM_NARRATE)
+	for (size_t i = 0; i < app->frame.nmoving; i++)
+		topo_travel(app, &g, &app->frame.moving[i]);
+	if (app->frame.nmoving == 0 && e->kind != TM_NARRATE)
 		topo_at_host(app, &g, e);
 }

@@ -16,6 +16,14 @@ float topo_pill(struct view_app *app, float x, float y, const char *text,
 /* An envelope of width s centred on (cx, cy). */
 void topo_envelope(struct view_app *app, float cx, float cy, float s, SDL_Color c);
 
+/* The box lies in the panel and covers no text, icon or badge drawn so
+ * far in this frame. */
+bool topo_free(const struct view_app *app, struct vm_box b);
+/* The box is nearer the host's icon than any other icon. */
+bool topo_near(const struct view_app *app, struct vm_box b, int host);
+/* Top-left p moved so a w x h box stays inside the panel. */
+SDL_FPoint topo_clamp(const struct view_app *app, SDL_FPoint p, float w, float h);
+
 /* scene_marks.c */
 void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 		 const struct tm_event *cur);

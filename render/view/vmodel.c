@@ -75,8 +75,8 @@ static float vm_min_dy(const struct lay_node *nodes, size_t n)
 	return (float)dy;
 }
 
-/* The icon shrinks before anything overlaps: hosts above each other need
- * an icon and three label lines (name, role, address) between their
+/* The icon shrinks (to 1.6 em) before anything overlaps: hosts above
+ * each other need an icon and their label lines (name, role) between their
  * centres, and the panel keeps room for a bubble at the top and the
  * labels at the bottom. */
 static struct vm_topo_geom vm_geom(const struct vm_inputs *in)
@@ -87,7 +87,7 @@ static struct vm_topo_geom vm_geom(const struct vm_inputs *in)
 	float icon = (dy * (avail - 4.3f * lh) - 3.2f * lh) / (1 + dy);
 	struct vm_topo_geom g;
 
-	g.icon = fmaxf(fminf(icon, 3.0f * in->fs), 0.9f * in->fs);
+	g.icon = fmaxf(fminf(icon, 3.0f * in->fs), 1.6f * in->fs);
 	float pad = fmaxf(g.icon * 0.8f, in->fs * 5.0f);
 	g.x0 = (float)r->x + pad;
 	g.w = fmaxf((float)r->w - 2 * pad, 1);
@@ -370,6 +370,7 @@ static cJSON *vm_links_json(const struct vm_frame *f, const struct tm_model *m)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "from", m->nodes[f->links[i].from].name);
 		cJSON_AddStringToObject(o, "to", m->nodes[f->links[i].to].name);
+		cJSON_AddBoolToObject(o, "mail", f->links[i].flow);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
