@@ -60,7 +60,7 @@ static struct list_cols list_cols(struct view_app *app)
 
 	c.time = (float)r->x + pad;
 	c.route = c.time + (float)dc_text_w(app->dc, DC_MONO, "00000.000000") + pad * 2;
-	c.kind = c.route + (float)r->w * 0.22f;
+	c.kind = c.route + (float)r->w * 0.30f;
 	c.msg = c.kind + (float)dc_text_w(app->dc, DC_MONO, "policy.decision") + pad * 1.5f;
 	c.summary = c.msg + (float)dc_text_w(app->dc, DC_SMALL_MONO, "m1.delay") + pad * 1.5f;
 	c.end = (float)(r->x + r->w) - pad;
@@ -73,14 +73,14 @@ static void list_row(struct view_app *app, const struct list_cols *c, size_t i,
 	const struct tm_event *e = &app->model->ev[i];
 	const struct pal *p = app->pal;
 	SDL_Color text = current ? p->text : p->text_dim;
-	char time[32], route[200];
+	char time[32], route[200], a[96] = "", b[96] = "";
 
 	tm_format_time(e->t_us, time, sizeof time);
-	if (e->node >= 0 && e->peer >= 0)
-		snprintf(route, sizeof route, "%s → %s", app->model->nodes[e->node].name,
-			 app->model->nodes[e->peer].name);
-	else
-		snprintf(route, sizeof route, "%s", e->node >= 0 ? app->model->nodes[e->node].name : "");
+	if (e->node >= 0)
+		vm_short_name(app->model, e->node, a, sizeof a);
+	if (e->peer >= 0)
+		vm_short_name(app->model, e->peer, b, sizeof b);
+	snprintf(route, sizeof route, "%s%s%s", a, b[0] ? " → " : "", b);
 	dc_text(app->dc, DC_MONO, time, c->time, y, text, DC_LEFT, 0);
 	dc_text(app->dc, DC_SANS, route, c->route, y, text, DC_LEFT, c->kind - c->route - 8);
 	dc_text(app->dc, DC_MONO, tm_kind_name(e), c->kind, y,

@@ -327,7 +327,7 @@ static double lay_seg_dist(const struct lay_node *p, const struct lay_node *a,
 /* Move host c down (else up) by a row's fraction, onto a free spot only. */
 static void lay_nudge(struct lay_node *nodes, size_t n, size_t c)
 {
-	const double steps[] = {0.22, -0.22, 0.33, -0.33};
+	const double steps[] = {-0.45, 0.45, -0.33, 0.33, -0.22, 0.22};
 
 	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
 		double y = nodes[c].y + steps[k];

@@ -154,6 +154,20 @@ void vm_role_label(const struct tm_model *m, int node, char *out, size_t outsz)
 	}
 }
 
+void vm_short_name(const struct tm_model *m, int node, char *out, size_t outsz)
+{
+	const char *name = m->nodes[node].name;
+	size_t len = strcspn(name, ".");
+
+	for (size_t i = 0; i < m->nnodes; i++)
+		if ((int)i != node && strncmp(m->nodes[i].name, name, len) == 0 &&
+		    strcspn(m->nodes[i].name, ".") == len) {
+			snprintf(out, outsz, "%s", name);
+			return;
+		}
+	snprintf(out, outsz, "%.*s", (int)len, name);
+}
+
 /* ---- what moves ---- */
 
 const char *vm_moving_kind(const struct tm_model *m, const struct tm_event *e)

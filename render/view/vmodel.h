@@ -119,6 +119,10 @@ struct vm_decision *vm_decision_for(struct vm_frame *f, size_t ev, bool current)
  * client", "example.org's mail server — MTA", "DNS server". */
 void vm_role_label(const struct tm_model *m, int node, char *out, size_t outsz);
 
+/* A host's first label ("mx1"), or its whole name when another host's
+ * name starts with the same label (mail.example.org, mail.bad.example). */
+void vm_short_name(const struct tm_model *m, int node, char *out, size_t outsz);
+
 /* The moving kind of a travelling event (see vm_moving.kind), or NULL
  * for an event that does not travel. */
 const char *vm_moving_kind(const struct tm_model *m, const struct tm_event *e);

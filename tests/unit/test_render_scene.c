@@ -389,6 +389,87 @@ static void test_spf_fail_on_mx1(void **state)
 	story_close(&s);
 }
 
+static const cJSON *host_named(const cJSON *scene, const char *name)
+{
+	const cJSON *h;
+
+	cJSON_ArrayForEach(h, cJSON_GetObjectItem(scene, "hosts"))
+		if (strcmp(str_of(h, "name"), name) == 0)
+			return h;
+	return NULL;
+}
+
+/* The distance from a point to a segment, in pixels. */
+static double seg_dist(double px, double py, double ax, double ay, double bx, double by)
+{
+	double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+	double t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
+
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	return hypot(px - (ax + t * dx), py - (ay + t * dy));
+}
+
+static struct box centre_of(const cJSON *host)
+{
+	struct box b = box_of(host);
+	return (struct box){b.x + b.w / 2, b.y + b.h / 2, 0, 0};
+}
+
+/* No host sits on a mail link between two others (mx2 on the line from
+ * the relay to mx1 looked like a hop the mail takes). */
+static void test_no_host_on_a_mail_link(void **state)
+{
+	size_t n;
+	char **names = rw_scenarios(&n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		struct story s;
+		story_open(&s, names[i], 1280, 720, 1.0, false);
+		cJSON *sc = story_scene(&s, (long)s.m->nev - 1);
+		const cJSON *l, *h;
+		cJSON_ArrayForEach(l, cJSON_GetObjectItem(sc, "links")) {
+			if (!cJSON_IsTrue(cJSON_GetObjectItem(l, "mail")))
+				continue; /* a DNS question's line */
+			struct box a = centre_of(host_named(sc, str_of(l, "from")));
+			struct box b = centre_of(host_named(sc, str_of(l, "to")));
+			cJSON_ArrayForEach(h, cJSON_GetObjectItem(sc, "hosts")) {
+				const char *hn = str_of(h, "name");
+				if (!strcmp(hn, str_of(l, "from")) || !strcmp(hn, str_of(l, "to")))
+					continue;
+				struct box c = centre_of(h);
+				double d = seg_dist(c.x, c.y, a.x, a.y, b.x, b.y);
+				if (d < box_of(h).w)
+					FAILF("%s: %s sits on the link %s - %s (%.0f px off it)\n",
+					      names[i], hn, str_of(l, "from"), str_of(l, "to"), d);
+			}
+		}
+		cJSON_Delete(sc);
+		story_close(&s);
+	}
+	rw_free_names(names, n);
+}
+
+/* The event list names both ends of an event that has two. */
+static void test_list_shows_the_peer(void **state)
+{
+	struct story s;
+
+	(void)state;
+	story_open(&s, "spoofed-sender", 1280, 720, 1.0, false);
+	long ans = story_find(&s, TM_DNS_ANSWER, NULL, NULL, 0);
+	cJSON *sc = story_scene(&s, ans);
+	const cJSON *t;
+	bool found = false;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(sc, "texts"))
+		found |= strncmp(str_of(t, "text"), "ns → ", strlen("ns → ")) == 0 &&
+			 !strstr(str_of(t, "text"), "…");
+	if (!found)
+		FAILF("the list row of a DNS answer does not read \"ns → <asker>\" in full\n");
+	cJSON_Delete(sc);
+	story_close(&s);
+}
+
 /* The title shows the same event number --event takes. */
 static void test_event_number_matches(void **state)
 {
@@ -415,6 +496,8 @@ int main(void)
 		cmocka_unit_test(test_dead_domain_dsn_hops),
 		cmocka_unit_test(test_spf_fail_on_mx1),
 		cmocka_unit_test(test_event_number_matches),
+		cmocka_unit_test(test_no_host_on_a_mail_link),
+		cmocka_unit_test(test_list_shows_the_peer),
 		cmocka_unit_test(test_every_frame_default),
 		cmocka_unit_test(test_every_frame_projector),
 	};
