@@ -103,6 +103,7 @@ struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 	app_refilter(app);
 	app->ladder_conn = -1;
 	app->last_cursor = -2;
+	app->beat_paused = -1;
 	insp_init(&app->insp.view);
 	app->insp.built_for = -2;
 	vm_init(&app->frame);
@@ -165,8 +166,9 @@ bool app_resize(struct view_app *app, int w, int h, char *err, size_t errsz)
 	app->fs = app_font_px(w, h, app->user_scale, app->projector);
 	if (!dc_set_px(app->dc, app->fs, app_min_px(app), err, errsz))
 		return false;
-	lay_panels(w, h, dc_line_h(app->dc, DC_SANS), app->insp.mode != INSP_OFF,
-		   &app->panels);
+	(app->projector ? lay_panels_projector : lay_panels)(w, h, dc_line_h(app->dc, DC_SANS),
+							       app->insp.mode != INSP_OFF,
+							       &app->panels);
 	return true;
 }
 
@@ -289,7 +291,8 @@ void app_draw(struct view_app *app)
 	app_build_frame(app, cursor);
 	dc_clear(app->dc, app->pal->bg);
 	scene_topo(app);
-	scene_list(app);
+	if (app->panels.list.w > 0)
+		scene_list(app);
 	scene_ladder(app);
 	if (app->insp.mode != INSP_OFF)
 		scene_inspector(app);
@@ -299,6 +302,8 @@ void app_draw(struct view_app *app)
 	dc_clip(app->dc, NULL);
 	if (app->help)
 		scene_help(app);
+	else if (app->legend)
+		scene_legend(app);
 }
 
 float scene_panel(struct view_app *app, const struct lay_rect *r, const char *label)

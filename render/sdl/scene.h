@@ -67,7 +67,8 @@ struct view_app {
 	double user_scale;           /* Ctrl +/-; 1.0 by default */
 	int w, h, fs;                /* renderer size, base text size */
 	struct lay_panels panels;
-	bool help, quit, dragging, want_shot;
+	bool help, legend, quit, dragging, want_shot;
+	long beat_paused;            /* the beat autoplay last paused at */
 	/* the world at the cursor, rebuilt when the cursor moves */
 	struct snap snap;
 	long snap_cursor, snap_from;
@@ -129,6 +130,7 @@ void scene_list(struct view_app *app);
 void scene_caption(struct view_app *app);
 void scene_timeline(struct view_app *app);
 void scene_help(struct view_app *app);
+void scene_legend(struct view_app *app);
 void scene_inspector(struct view_app *app);
 
 /* Shared panel chrome: background, border and a header label; returns the

@@ -86,7 +86,7 @@ void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 
 /* ---- badges ---- */
 
-static SDL_Color badge_color(const struct pal *p, enum snap_badge_kind k)
+SDL_Color topo_badge_color(const struct pal *p, enum snap_badge_kind k)
 {
 	switch (k) {
 	case BADGE_RETRY: case BADGE_GREYLIST: case BADGE_DEFER: return p->cls[LAD_4XX];
@@ -123,8 +123,8 @@ static void badge_warn(struct dc *dc, float cx, float cy, float r, SDL_Color c)
 	dc_poly(dc, tri, 3, c);
 }
 
-static void badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx, float cy,
-			 float r, SDL_Color c)
+void topo_badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx, float cy,
+		       float r, SDL_Color c)
 {
 	switch (k) {
 	case BADGE_RETRY: case BADGE_DEFER: case BADGE_GREYLIST:
@@ -156,17 +156,42 @@ static void badge_size(struct view_app *app, const struct snap_badge *b, float *
 	*h = lh + pad * 0.6f;
 }
 
+static bool badge_temporary(enum snap_badge_kind k)
+{
+	return k == BADGE_RETRY || k == BADGE_DEFER || k == BADGE_GREYLIST ||
+	       k == BADGE_DSN_DELAYED;
+}
+
+/* Temporary outcomes (4xx, a retry will come) get a dashed outline,
+ * everything else a solid one: the difference is not told by colour
+ * alone. */
+void topo_badge_frame(struct view_app *app, enum snap_badge_kind k, float x, float y, float w,
+		      float h, SDL_Color col)
+{
+	float th = fmaxf((float)app->fs * (app->projector ? 0.16f : 0.1f), 1.5f);
+	float dash = (float)app->fs * 0.35f;
+
+	if (!badge_temporary(k)) {
+		dc_round_frame(app->dc, x, y, w, h, h / 2, th, col);
+		return;
+	}
+	dc_dashed(app->dc, x + h / 2, y, x + w - h / 2, y, th, dash, col);
+	dc_dashed(app->dc, x + h / 2, y + h, x + w - h / 2, y + h, th, dash, col);
+	dc_dashed(app->dc, x, y + h * 0.2f, x, y + h * 0.8f, th, dash, col);
+	dc_dashed(app->dc, x + w, y + h * 0.2f, x + w, y + h * 0.8f, th, dash, col);
+}
+
 /* One badge with its left edge at x, top at y; returns its height. */
 static float badge_draw(struct view_app *app, const struct snap_badge *b, float x, float y)
 {
-	SDL_Color col = badge_color(app->pal, b->kind);
+	SDL_Color col = topo_badge_color(app->pal, b->kind);
 	float lh = (float)dc_line_h(app->dc, DC_SMALL), pad = (float)app->fs * 0.3f, w, h;
 
 	badge_size(app, b, &w, &h);
 	dc_round_rect(app->dc, x, y, w, h, h / 2, app->pal->bg);
 	dc_round_rect(app->dc, x, y, w, h, h / 2, dc_alpha(col, 50));
-	dc_round_frame(app->dc, x, y, w, h, h / 2, fmaxf((float)app->fs * 0.1f, 1.2f), col);
-	badge_symbol(app, b->kind, x + pad + lh * 0.45f, y + h / 2, lh * 0.36f, col);
+	topo_badge_frame(app, b->kind, x, y, w, h, col);
+	topo_badge_symbol(app, b->kind, x + pad + lh * 0.45f, y + h / 2, lh * 0.36f, col);
 	dc_text(app->dc, DC_SMALL, b->text, x + pad * 1.5f + lh, y + pad * 0.3f, app->pal->text,
 		DC_LEFT, 0);
 	struct vm_decision *d = vm_decision_for(&app->frame, b->ev, false);

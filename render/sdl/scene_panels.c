@@ -27,19 +27,16 @@ void scene_title(struct view_app *app)
 	const struct lay_rect *r = &app->panels.title;
 	const struct pal *p = app->pal;
 	long cursor = pb_cursor(&app->pb, app->tmap);
-	int64_t t = pb_clock(&app->pb, app->tmap);
-	char secs[32], clock[32], right[160];
+	char right[240];
 	float pad = (float)app->fs * 0.6f, lh = (float)dc_line_h(app->dc, DC_BOLD);
 	float cy = (float)r->y + (float)r->h / 2;
 
 	scene_panel(app, r, NULL);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->header);
-	tm_format_time(t, secs, sizeof secs);
-	scene_fmt_clock(t, clock, sizeof clock);
-	snprintf(right, sizeof right, "t = %s s  (%s)   %s   event %ld / %zu", secs, clock,
+	snprintf(right, sizeof right, "%s   %s   event %ld / %zu", app->frame.clock,
 		 pb_speed_label(&app->pb), cursor, app->model->nev ? app->model->nev - 1 : 0);
 	float rw = dc_text(app->dc, DC_BOLD, right, (float)(r->x + r->w) - pad, cy - lh / 2,
-			   p->text, DC_RIGHT, (float)r->w * 0.6f);
+			   p->text, DC_RIGHT, (float)r->w * 0.75f);
 	title_play_mark(app, (float)(r->x + r->w) - pad - rw - lh * 1.2f, cy, lh * 0.7f);
 	float tw = (float)r->w - rw - 4 * pad - lh * 1.2f;
 	dc_text(app->dc, DC_TITLE, app->title, (float)r->x + pad,
@@ -60,7 +57,7 @@ static struct list_cols list_cols(struct view_app *app)
 
 	c.time = (float)r->x + pad;
 	c.route = c.time + (float)dc_text_w(app->dc, DC_MONO, "00000.000000") + pad * 2;
-	c.kind = c.route + (float)r->w * 0.30f;
+	c.kind = c.route + (float)r->w * 0.29f;
 	c.msg = c.kind + (float)dc_text_w(app->dc, DC_MONO, "policy.decision") + pad * 1.5f;
 	c.summary = c.msg + (float)dc_text_w(app->dc, DC_SMALL_MONO, "m1.delay") + pad * 1.5f;
 	c.end = (float)(r->x + r->w) - pad;
@@ -170,8 +167,7 @@ void scene_list(struct view_app *app)
 void scene_caption(struct view_app *app)
 {
 	const struct lay_rect *r = &app->panels.caption;
-	long cursor = pb_cursor(&app->pb, app->tmap);
-	long n = cursor >= 0 ? app->model->ev[cursor].narration : -1;
+	const char *caption = app->frame.narration;
 	float pad = (float)app->fs * 0.8f;
 
 	scene_panel(app, r, NULL);
@@ -183,28 +179,31 @@ void scene_caption(struct view_app *app)
 	int max_lines = (int)(((float)r->h - pad / 2) / lh);
 	max_lines = max_lines < 1 ? 1 : max_lines > 2 ? 2 : max_lines;
 	float y = (float)r->y + ((float)r->h - lh * (float)max_lines) / 2;
-	if (n >= 0)
-		dc_text_wrapped(app->dc, DC_CAPTION, app->model->ev[n].text,
+	if (caption)
+		dc_text_wrapped(app->dc, DC_CAPTION, caption, (float)r->x + pad * 1.5f, y,
+				(float)r->w - pad * 3, max_lines, app->pal->text);
+	else /* the first-run hint, and whenever no caption is current */
+		dc_text_wrapped(app->dc, DC_SANS,
+				"Space play · PgDn/→ next beat · . , one event · ↓ ↑ decisions · "
+				"P projector · L legend · H keys",
 				(float)r->x + pad * 1.5f, y, (float)r->w - pad * 3, max_lines,
-				app->pal->text);
-	else
-		dc_text(app->dc, DC_CAPTION, "Space plays, → steps, H shows all keys.",
-			(float)r->x + pad * 1.5f, y, app->pal->text_dim, DC_LEFT,
-			(float)r->w - pad * 3);
+				app->pal->text_dim);
 }
 
 /* ---- help overlay ---- */
 
 static const char *const help_lines[][2] = {
 	{"Space", "play / pause"},
-	{"→  ←", "next / previous event"},
+	{"PgDn PgUp → ←", "next / previous narration beat (a presenter's remote)"},
+	{".  ,", "next / previous event"},
 	{"↓  ↑", "next / previous decision"},
 	{"]  [", "faster / slower (0.25× to 16×)"},
 	{"Home  End", "first / last event"},
 	{"Click", "an event or the timeline to jump; a host or a message to inspect"},
 	{"I  Tab", "inspect the current event's message or host / next tab"},
 	{"1 … 5  M  0", "list filters: DNS SMTP Queue Filter Mailbox / message / clear"},
-	{"Wheel  PgUp PgDn", "scroll the list, the conversation or the inspector"},
+	{"Wheel", "scroll the list, the conversation or the inspector"},
+	{"P  L", "projector mode (large type, high contrast) / legend"},
 	{"Ctrl +  Ctrl −  Ctrl 0", "larger / smaller / normal text"},
 	{"F  F12", "fullscreen / save a screenshot (PNG)"},
 	{"H  ?", "this help"},

@@ -57,7 +57,8 @@ static float topo_label_w(const struct view_app *app, const struct vm_topo_geom 
 			if (fabs(a->y - b->y) * g->h < g->icon * 1.5f && d < dx)
 				dx = d;
 		}
-	return fmaxf((float)dx * g->w - (float)app->fs * 0.5f, g->icon);
+	/* never so narrow that a name breaks into letters */
+	return fmaxf((float)dx * g->w - (float)app->fs * 0.5f, (float)app->fs * 7);
 }
 
 /* Lines of a label centred under x, wrapped (never cut) to maxw, shifted
@@ -85,6 +86,46 @@ static int topo_name(struct view_app *app, const char *name, float x, float y, f
 	return topo_label(app, DC_BOLD, buf, x, y, app->pal->text, maxw);
 }
 
+/* The height a host's labels need under its icon: name and role line. */
+static float topo_label_h(struct view_app *app)
+{
+	return (float)dc_line_h(app->dc, DC_BOLD) + 2 * (float)dc_line_h(app->dc, DC_SMALL);
+}
+
+/* Labels go beside the icon when another host sits too close below it. */
+static bool topo_side_labels(struct view_app *app, const struct vm_topo_geom *g, int i)
+{
+	const struct vm_host *a = &app->frame.hosts[i];
+
+	for (size_t j = 0; j < app->frame.nhosts; j++) {
+		const struct vm_host *b = &app->frame.hosts[j];
+		float dy = b->cy - a->cy;
+		if ((int)j != i && fabsf(b->cx - a->cx) < g->icon * 2 && dy > 0 &&
+		    dy < g->icon + topo_label_h(app) + 4)
+			return true;
+	}
+	return false;
+}
+
+/* Name and role left-aligned beside the icon (right of it, or left near
+ * the panel's right edge); returns the block's height. */
+static void topo_side_label(struct view_app *app, const struct vm_topo_geom *g, int i,
+			    float maxw)
+{
+	const struct vm_host *h = &app->frame.hosts[i];
+	const struct lay_rect *r = &app->panels.topo;
+	float lh = (float)dc_line_h(app->dc, DC_BOLD);
+	float w = fmaxf((float)dc_text_w(app->dc, DC_BOLD, h->name),
+			fminf((float)dc_text_w(app->dc, DC_SMALL, h->label), maxw));
+	bool left = h->cx + g->icon * 0.7f + w > (float)(r->x + r->w) - 4;
+	float x = left ? h->cx - g->icon * 0.7f : h->cx + g->icon * 0.7f;
+	enum dc_align a = left ? DC_RIGHT : DC_LEFT;
+
+	dc_text(app->dc, DC_BOLD, h->name, x, h->cy - lh * 0.9f, app->pal->text, a, 0);
+	dc_text_wrapped_at(app->dc, DC_SMALL, h->label, x, h->cy + lh * 0.1f, maxw, 2,
+			   app->pal->text_dim, a);
+}
+
 static void topo_hosts(struct view_app *app, const struct vm_topo_geom *g)
 {
 	const struct pal *p = app->pal;
@@ -95,12 +136,18 @@ static void topo_hosts(struct view_app *app, const struct vm_topo_geom *g)
 	for (size_t i = 0; i < app->model->nnodes; i++) {
 		SDL_FPoint c = topo_pos(app, g, (int)i);
 		icon_draw(app->dc, app->nodes[i].role, c.x, c.y, g->icon, &ic);
+		app_hit(app, c.x - g->icon * 0.6f, c.y - g->icon * 0.6f, g->icon * 1.2f,
+			g->icon * 1.2f, HIT_HOST, (long)i);
+		if (topo_side_labels(app, g, (int)i)) {
+			topo_side_label(app, g, (int)i, maxw);
+			continue;
+		}
 		float ty = c.y + g->icon * 0.5f + 2;
 		int nl = topo_name(app, app->model->nodes[i].name, c.x, ty, maxw);
 		int rl = topo_label(app, DC_SMALL, app->frame.hosts[i].label, c.x,
 				    ty + (float)nl * lh, p->text_dim, maxw);
-		app_hit(app, c.x - g->icon * 0.6f, c.y - g->icon * 0.6f, g->icon * 1.2f,
-			g->icon * 1.1f + (float)nl * lh + (float)rl * sh, HIT_HOST, (long)i);
+		app_hit(app, c.x - maxw / 2, ty, maxw, (float)nl * lh + (float)rl * sh, HIT_HOST,
+			(long)i);
 	}
 }
 

@@ -25,6 +25,14 @@ bool topo_near(const struct view_app *app, struct vm_box b, int host);
 SDL_FPoint topo_clamp(const struct view_app *app, SDL_FPoint p, float w, float h);
 
 /* scene_marks.c */
+SDL_Color topo_badge_color(const struct pal *p, enum snap_badge_kind k);
+/* The glyph of a badge kind (clock, cross, lock, envelope, triangle,
+ * disc) centred on (cx, cy), radius r; and its outline, dashed for the
+ * temporary kinds. */
+void topo_badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx, float cy,
+		       float r, SDL_Color c);
+void topo_badge_frame(struct view_app *app, enum snap_badge_kind k, float x, float y, float w,
+		      float h, SDL_Color col);
 void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 		 const struct tm_event *cur);
 void topo_badges(struct view_app *app, const struct vm_topo_geom *g);

@@ -137,6 +137,20 @@ static void view_screenshot(struct view_app *app, SDL_Renderer *r)
 	SDL_FreeSurface(s);
 }
 
+/* --beats: autoplay stops at each narration beat it reaches, so the
+ * teacher talks and then moves on (Space or the remote). */
+static void view_beat_pause(struct view_app *app, long before)
+{
+	long beat = vm_next_beat(app->model, before);
+
+	if (!app->beats || !app->pb.playing || beat < 0 || beat == app->beat_paused ||
+	    pb_cursor(&app->pb, app->tmap) < beat)
+		return;
+	app->beat_paused = beat;
+	app->pb.playing = false;
+	pb_jump(&app->pb, app->tmap, beat);
+}
+
 static int view_loop(struct view_app *app, struct view_window *vw)
 {
 	Uint64 freq = SDL_GetPerformanceFrequency(), last = SDL_GetPerformanceCounter();
@@ -150,7 +164,9 @@ static int view_loop(struct view_app *app, struct view_window *vw)
 		Uint64 now = SDL_GetPerformanceCounter();
 		int64_t dt = (int64_t)((now - last) * 1000000 / freq);
 		last = now;
+		long before = pb_cursor(&app->pb, app->tmap);
 		pb_advance(&app->pb, app->tmap, dt > VIEW_MAX_STEP_US ? VIEW_MAX_STEP_US : dt);
+		view_beat_pause(app, before);
 		if (!view_fit(app, vw))
 			return 1;
 		app_draw(app);
@@ -185,6 +201,7 @@ int view_run(const struct view_input *in, const struct view_opts *opts)
 		app_attach(app, vw.r, vw.win);
 		app->user_scale = opts && opts->scale > 0 ? opts->scale : 1.0;
 		app->projector = opts && opts->projector;
+		app->pal = app->projector ? &pal_projector : &pal_high_contrast;
 		app->beats = opts && opts->beats;
 		rc = view_loop(app, &vw);
 	}
@@ -322,6 +339,7 @@ struct view_session *view_session_new(const struct view_input *in, int width, in
 	app_attach(app, vs->r, NULL);
 	app->user_scale = scale > 0 ? scale : 1.0;
 	app->projector = projector;
+	app->pal = projector ? &pal_projector : &pal_high_contrast;
 	if (!app_resize(app, width, height, err, errsz)) {
 		view_session_free(vs);
 		return NULL;

@@ -77,9 +77,9 @@ void clk_fmt_wall(int64_t secs, char *out, size_t outsz)
 	int m, d;
 
 	clk_civil_from_days(days, &y, &m, &d);
-	snprintf(out, outsz, "%s %d %s %lld %02lld:%02lld:%02lld UTC",
+	snprintf(out, outsz, "%s %d %s %lld, %02lld:%02lld UTC",
 		 clk_wdays[((days % 7) + 7) % 7], d, clk_months[m - 1], (long long)y,
-		 (long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60));
+		 (long long)(sod / 3600), (long long)(sod / 60 % 60));
 }
 
 void clk_fmt_span(int64_t us, char *out, size_t outsz)

@@ -19,7 +19,7 @@ bool clk_parse_rfc5322(const char *s, int64_t *out_secs);
 
 /* "day 1, 00:00:01.360" (elapsed; day 1 is the first 24 h). */
 void clk_fmt_elapsed(int64_t us, char *out, size_t outsz);
-/* "Tue 14 May 2024 08:15:01 UTC" for a moment in seconds since 1970. */
+/* "Tue 14 May 2024, 08:15 UTC" for a moment in seconds since 1970. */
 void clk_fmt_wall(int64_t secs, char *out, size_t outsz);
 /* "1 h 11 min", "3 d 2 h", "45 s": a length for "… later". */
 void clk_fmt_span(int64_t us, char *out, size_t outsz);

@@ -350,8 +350,8 @@ static void lay_clear_links(struct lay_node *nodes, size_t n, const struct lay_e
 	for (int pass = 0; pass < 4; pass++)
 		for (size_t e = 0; e < nedges; e++) {
 			int a = edges[e].from, b = edges[e].to;
-			if (a < 0 || b < 0 || (size_t)a >= n || (size_t)b >= n)
-				continue;
+			if (!edges[e].flow || a < 0 || b < 0 || (size_t)a >= n || (size_t)b >= n)
+				continue; /* a DNS question's line is not a hop */
 			for (size_t c = 0; c < n; c++) {
 				if ((int)c == a || (int)c == b || nodes[c].has_pos ||
 				    lay_seg_dist(&nodes[c], &nodes[a], &nodes[b]) > 0.09 * 0.09)
@@ -443,6 +443,22 @@ void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p)
 					 inspector ? low_h : 0};
 	p->caption = (struct lay_rect){0, mid_y + mid_h, w, cap_h};
 	p->timeline = (struct lay_rect){0, h - time_h, w, time_h};
+}
+
+void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panels *p)
+{
+	lay_panels(w, h, fs, inspector, p);
+	/* In front of a class the network and the conversation are what is
+	 * read; the event list (small print by nature) gives its room to
+	 * them. */
+	int low_y = p->list.y, low_h = p->list.h, net_h = p->topo.h + low_h * 45 / 100;
+	p->topo.h = net_h;
+	int lad_h = p->caption.y - (p->topo.y + net_h);
+	int lad_w = inspector ? w * 55 / 100 : w;
+	(void)low_y;
+	p->list = (struct lay_rect){0, p->topo.y + net_h, 0, 0};
+	p->ladder = (struct lay_rect){0, p->topo.y + net_h, lad_w, lad_h};
+	p->inspector = (struct lay_rect){lad_w, p->topo.y + net_h, w - lad_w, inspector ? lad_h : 0};
 }
 
 size_t lay_scroll_first(size_t total, size_t visible, size_t focus,

@@ -67,6 +67,10 @@ struct lay_panels {
  * none overlap. */
 void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p);
 
+/* Projector mode: the network gets most of the height, the conversation
+ * the width under it; no event list (list is empty). */
+void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panels *p);
+
 /* First index of a `visible`-row window over `total` rows that shows row
  * `focus`, placing it at `anchor_pct` percent from the top when the list
  * is long enough (100 keeps the focus on the bottom row). */

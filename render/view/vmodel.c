@@ -168,6 +168,22 @@ void vm_short_name(const struct tm_model *m, int node, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s", (int)len, name);
 }
 
+long vm_next_beat(const struct tm_model *m, long from)
+{
+	for (size_t i = from < 0 ? 0 : (size_t)from + 1; i < m->nev; i++)
+		if (m->ev[i].kind == TM_NARRATE)
+			return (long)i;
+	return -1;
+}
+
+long vm_prev_beat(const struct tm_model *m, long from)
+{
+	for (long i = (from > (long)m->nev ? (long)m->nev : from) - 1; i >= 0; i--)
+		if (m->ev[i].kind == TM_NARRATE)
+			return i;
+	return -1;
+}
+
 /* ---- what moves ---- */
 
 const char *vm_moving_kind(const struct tm_model *m, const struct tm_event *e)

@@ -123,6 +123,11 @@ void vm_role_label(const struct tm_model *m, int node, char *out, size_t outsz);
  * name starts with the same label (mail.example.org, mail.bad.example). */
 void vm_short_name(const struct tm_model *m, int node, char *out, size_t outsz);
 
+/* Narration beats: the next narrate event strictly after `from` (-1 =
+ * before the start), the previous one strictly before it; -1 if none. */
+long vm_next_beat(const struct tm_model *m, long from);
+long vm_prev_beat(const struct tm_model *m, long from);
+
 /* The moving kind of a travelling event (see vm_moving.kind), or NULL
  * for an event that does not travel. */
 const char *vm_moving_kind(const struct tm_model *m, const struct tm_event *e);
