@@ -20,6 +20,7 @@ static struct tl_map *app_build_timeline(const struct tm_model *m)
 	for (size_t i = 0; i < m->nev; i++)
 		t[i] = m->ev[i].t_us;
 	pace_compute(m, PACE_BUDGET_US, dwell, gap);
+	pace_hold_narration(m, dwell, gap);
 	struct tl_map *map = tl_build(t, dwell, gap, m->nev);
 	free(t);
 	free(dwell);

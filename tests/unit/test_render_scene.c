@@ -24,7 +24,10 @@
 #include <cjson/cJSON.h>
 
 #include "test_render_world.h"
+#include "pace.h"
+#include "timeline.h"
 #include "trace_model.h"
+#include "vmodel.h"
 #include "util.h"
 #include "view.h"
 
@@ -470,6 +473,69 @@ static void test_list_shows_the_peer(void **state)
 	story_close(&s);
 }
 
+/* Every caption of every scenario stays up its reading time at 1x before
+ * the next caption replaces it or an idle gap clears it: measured on the
+ * timeline the viewer plays, from the narrate event's display start to the
+ * start of the event that ends its step. */
+static void test_captions_hold_their_reading_time(void **state)
+{
+	size_t n;
+	char **names = rw_scenarios(&n);
+
+	(void)state;
+	assert_int_equal(pace_reading_us("one two three"), PACE_READ_MIN_US);
+	assert_int_equal(pace_reading_us("a b c d e f g h i j k l"), 4000000);
+	for (size_t k = 0; k < n; k++) {
+		struct story s;
+		story_open(&s, names[k], 640, 400, 1.0, false);
+		const struct tm_model *m = s.m;
+		int64_t *t = xcalloc(m->nev, sizeof *t), *dwell = xcalloc(m->nev, sizeof *dwell),
+			*gap = xcalloc(m->nev, sizeof *gap);
+		for (size_t i = 0; i < m->nev; i++)
+			t[i] = m->ev[i].t_us;
+		pace_compute(m, PACE_BUDGET_US, dwell, gap);
+		pace_hold_narration(m, dwell, gap);
+		struct tl_map *map = tl_build(t, dwell, gap, m->nev);
+		for (size_t i = 0; i < m->nev; i++) {
+			if (m->ev[i].kind != TM_NARRATE)
+				continue;
+			size_t end = i + 1; /* the first event that no longer shows it */
+			while (end < m->nev && m->ev[end].kind != TM_NARRATE &&
+			       vm_narration(m, map, (long)end) == m->ev[i].text)
+				end++;
+			int64_t shown = (end < m->nev ? map->d[end] : map->total) - map->d[i];
+			if (shown < pace_reading_us(m->ev[i].text))
+				FAILF("%s: the caption of event %zu shows %lld µs, its reading time is "
+				      "%lld µs\n", names[k], i, (long long)shown,
+				      (long long)pace_reading_us(m->ev[i].text));
+		}
+		tl_free(map);
+		free(t);
+		free(dwell);
+		free(gap);
+		story_close(&s);
+	}
+	rw_free_names(names, n);
+}
+
+/* The presenter's beats are the narrate events, in order. */
+static void test_beats_are_narrations(void **state)
+{
+	struct story s;
+
+	(void)state;
+	story_open(&s, "basic-delivery", 640, 400, 1.0, false);
+	long b = vm_next_beat(s.m, -1), prev = -1;
+	assert_true(b >= 0);
+	while (b >= 0) {
+		assert_int_equal(s.m->ev[b].kind, TM_NARRATE);
+		assert_int_equal(vm_prev_beat(s.m, b), prev);
+		prev = b;
+		b = vm_next_beat(s.m, b);
+	}
+	story_close(&s);
+}
+
 /* The title shows the same event number --event takes. */
 static void test_event_number_matches(void **state)
 {
@@ -498,6 +564,8 @@ int main(void)
 		cmocka_unit_test(test_event_number_matches),
 		cmocka_unit_test(test_no_host_on_a_mail_link),
 		cmocka_unit_test(test_list_shows_the_peer),
+		cmocka_unit_test(test_captions_hold_their_reading_time),
+		cmocka_unit_test(test_beats_are_narrations),
 		cmocka_unit_test(test_every_frame_default),
 		cmocka_unit_test(test_every_frame_projector),
 	};
