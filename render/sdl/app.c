@@ -125,7 +125,7 @@ void app_free(struct view_app *app)
 	vm_free(&app->frame);
 	insp_free(&app->insp.view);
 	free(app->rows);
-	free(app->hits);
+	hits_free(&app->cx.hits);
 	free(app->links);
 	free(app->nodes);
 	free(app->gap_order);
@@ -139,6 +139,7 @@ void app_attach(struct view_app *app, SDL_Renderer *r, SDL_Window *win)
 {
 	app->dc = dc_new(r);
 	app->win = win;
+	app->cx.dc = app->dc;
 }
 
 /* Text grows with the window and with the user's scale; projector mode
@@ -215,16 +216,6 @@ void app_update_state(struct view_app *app)
 	app_update_inspector(app, cursor);
 }
 
-void app_hit(struct view_app *app, float x, float y, float w, float h,
-	     enum hit_kind kind, long arg)
-{
-	if (app->nhits == app->hitcap) {
-		app->hitcap = app->hitcap ? 2 * app->hitcap : 64;
-		app->hits = xrealloc(app->hits, app->hitcap * sizeof *app->hits);
-	}
-	app->hits[app->nhits++] = (struct hit){{x, y, w, h}, kind, arg};
-}
-
 static void app_relayout(struct view_app *app)
 {
 	char err[256];
@@ -276,13 +267,18 @@ static void app_build_frame(struct view_app *app, long cursor)
 	app->frame.record_texts = true;
 	vm_build(&app->frame, &in);
 	app->dc->rec = &app->frame;
+	app->cx.dc = app->dc;
+	app->cx.pal = app->pal;
+	app->cx.fs = app->fs;
+	app->cx.projector = app->projector;
+	app->cx.frame = &app->frame;
 }
 
 void app_draw(struct view_app *app)
 {
 	long cursor = pb_cursor(&app->pb, app->tmap);
 
-	app->nhits = 0;
+	hits_clear(&app->cx.hits);
 	if (cursor != app->last_cursor) {
 		app->last_cursor = cursor;
 		app->list_scroll = 0;
@@ -298,6 +294,7 @@ void app_draw(struct view_app *app)
 	if (app->insp.mode != INSP_OFF)
 		scene_inspector(app);
 	scene_caption(app);
+	scene_controls(app);
 	scene_timeline(app);
 	scene_title(app);
 	dc_clip(app->dc, NULL);
@@ -305,31 +302,4 @@ void app_draw(struct view_app *app)
 		scene_help(app);
 	else if (app->legend)
 		scene_legend(app);
-}
-
-float scene_panel(struct view_app *app, const struct lay_rect *r, const char *label)
-{
-	const struct pal *p = app->pal;
-	float pad = (float)app->fs * 0.5f;
-	float hh = label ? (float)dc_line_h(app->dc, DC_SMALL) + pad : 0;
-
-	SDL_Rect clip = {r->x, r->y, r->w, r->h};
-
-	dc_clip(app->dc, &clip);
-	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->panel);
-	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, 1, p->panel_edge);
-	dc_fill_rect(app->dc, (float)r->x, (float)r->y, 1, (float)r->h, p->panel_edge);
-	if (label)
-		dc_text(app->dc, DC_SMALL, label, (float)r->x + pad, (float)r->y + pad / 2,
-			p->text_dim, DC_LEFT, (float)r->w - 2 * pad);
-	return (float)r->y + hh;
-}
-
-void scene_fmt_clock(int64_t us, char *out, size_t outsz)
-{
-	int64_t ms = us / 1000;
-
-	snprintf(out, outsz, "%lld:%02lld:%02lld.%03lld", (long long)(ms / 3600000),
-		 (long long)(ms / 60000 % 60), (long long)(ms / 1000 % 60),
-		 (long long)(ms % 1000));
 }

@@ -196,16 +196,6 @@ static bool in_rect(const struct lay_rect *r, float x, float y)
 	       y < (float)(r->y + r->h);
 }
 
-static const struct hit *hit_at(const struct view_app *app, float x, float y)
-{
-	for (size_t i = app->nhits; i > 0; i--) {
-		const SDL_FRect *r = &app->hits[i - 1].r;
-		if (x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h)
-			return &app->hits[i - 1];
-	}
-	return NULL;
-}
-
 static void click_hit(struct view_app *app, const struct hit *h)
 {
 	switch (h->kind) {
@@ -219,6 +209,7 @@ static void click_hit(struct view_app *app, const struct hit *h)
 		app->insp.built_for = -2;
 		app->insp.scroll = 0;
 		break;
+	case HIT_BUTTON: app_key(app, scene_button_key(h->arg), KMOD_NONE); break;
 	case HIT_ROW:
 		app->pb.playing = false;
 		app->list_scroll = 0;
@@ -238,7 +229,7 @@ void app_mouse_down(struct view_app *app, float x, float y)
 		pb_seek(&app->pb, app->tmap, app_timeline_at(app, x));
 		return;
 	}
-	const struct hit *h = hit_at(app, x, y);
+	const struct hit *h = hits_at(&app->cx.hits, x, y);
 	if (h)
 		click_hit(app, h);
 }

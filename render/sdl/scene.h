@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "draw.h"
+#include "scene_ctx.h"
 #include "evfilter.h"
 #include "inspect.h"
 #include "ladder.h"
@@ -24,17 +25,6 @@
 #include "trace_model.h"
 #include "view.h"
 #include "vmodel.h"
-
-/* What a click at a spot means; the frame's drawing registers these, the
- * next click looks them up (the last registered is on top). */
-enum hit_kind { HIT_HOST, HIT_MSG, HIT_CHIP, HIT_MSG_CHIP, HIT_TAB, HIT_CLOSE,
-		HIT_ROW, HIT_INSP_LINE };
-
-struct hit {
-	SDL_FRect r;
-	enum hit_kind kind;
-	long arg;           /* node, message, category, tab, event or line */
-};
 
 enum insp_mode { INSP_OFF, INSP_HOST_VIEW, INSP_MSG_VIEW };
 
@@ -84,9 +74,8 @@ struct view_app {
 	struct vm_frame frame;       /* the view model of the last frame */
 	bool projector;              /* projector mode: large text, thick lines */
 	bool beats;                  /* autoplay pauses at each narration beat */
-	/* hit-testing: written by the last frame */
-	struct hit *hits;
-	size_t nhits, hitcap;
+	/* what the panels draw with; its hit list is written by the last frame */
+	struct scene_ctx cx;
 	size_t list_first, list_rows;
 	float list_y0, list_row_h;
 };
@@ -108,8 +97,6 @@ int64_t app_timeline_at(const struct view_app *app, float x);
 void app_refilter(struct view_app *app);
 /* Bring the snapshot and the inspector's lines up to the cursor. */
 void app_update_state(struct view_app *app);
-void app_hit(struct view_app *app, float x, float y, float w, float h,
-	     enum hit_kind kind, long arg);
 /* Open the inspector on a host (its default tab) or a message. */
 void app_inspect_host(struct view_app *app, int host);
 void app_inspect_msg(struct view_app *app, int msg_idx);
@@ -131,12 +118,9 @@ void scene_caption(struct view_app *app);
 void scene_timeline(struct view_app *app);
 void scene_help(struct view_app *app);
 void scene_legend(struct view_app *app);
+void scene_controls(struct view_app *app);
+/* The key a control button stands for (SDLK_UNKNOWN for no button). */
+SDL_Keycode scene_button_key(long id);
 void scene_inspector(struct view_app *app);
-
-/* Shared panel chrome: background, border and a header label; returns the
- * y below the header. */
-float scene_panel(struct view_app *app, const struct lay_rect *r, const char *label);
-/* "1:02:03.456" for the clock and timeline ends. */
-void scene_fmt_clock(int64_t us, char *out, size_t outsz);
 
 #endif

@@ -32,7 +32,7 @@ static void parked_one(struct view_app *app, int msg_idx, float x, float y, floa
 	float tw = dc_text(app->dc, DC_SMALL_MONO, id, tx, y - lh / 2, col,
 			   label_left ? DC_RIGHT : DC_LEFT, (float)app->fs * 6);
 	float hx = label_left ? tx - tw : x - ew / 2;
-	app_hit(app, hx, y - ew * 0.4f, tw + ew * 1.2f, ew * 0.8f, HIT_MSG, msg_idx);
+	hits_add(&app->cx.hits, hx, y - ew * 0.4f, tw + ew * 1.2f, ew * 0.8f, HIT_MSG, msg_idx);
 }
 
 /* The envelope and its id would cover nothing drawn so far. */

@@ -31,7 +31,7 @@ void scene_title(struct view_app *app)
 	float pad = (float)app->fs * 0.6f, lh = (float)dc_line_h(app->dc, DC_BOLD);
 	float cy = (float)r->y + (float)r->h / 2;
 
-	scene_panel(app, r, NULL);
+	scene_panel(&app->cx, r, NULL);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->header);
 	snprintf(right, sizeof right, "%s   %s   event %ld / %zu", app->frame.clock,
 		 pb_speed_label(&app->pb), cursor, app->model->nev ? app->model->nev - 1 : 0);
@@ -87,7 +87,7 @@ static void list_row(struct view_app *app, const struct list_cols *c, size_t i,
 		float w = dc_text(app->dc, DC_SMALL_MONO, app->model->msgs[e->msg_idx].id, c->msg,
 				  y + (float)app->fs * 0.1f, pal_msg(p, app->model, e->msg_idx),
 				  DC_LEFT, c->summary - c->msg - 4);
-		app_hit(app, c->msg, y, w, (float)dc_line_h(app->dc, DC_SANS), HIT_MSG,
+		hits_add(&app->cx.hits, c->msg, y, w, (float)dc_line_h(app->dc, DC_SANS), HIT_MSG,
 			e->msg_idx);
 	}
 	dc_text(app->dc, DC_SANS, e->summary, c->summary, y, current ? p->text : text,
@@ -108,7 +108,7 @@ static float list_chip(struct view_app *app, float x, float y, const char *label
 		on ? app->pal->text : app->pal->text_dim, DC_LEFT, 0);
 	if (!on) /* struck through: off is not told by colour alone */
 		dc_line(app->dc, x + pad, y + h / 2, x + w - pad, y + h / 2, 1.2f, app->pal->text_dim);
-	app_hit(app, x, y, w, h, kind, arg);
+	hits_add(&app->cx.hits, x, y, w, h, kind, arg);
 	return w;
 }
 
@@ -134,7 +134,7 @@ void scene_list(struct view_app *app)
 {
 	const struct lay_rect *r = &app->panels.list;
 	long cursor = pb_cursor(&app->pb, app->tmap);
-	float top = scene_panel(app, r, NULL) + (float)dc_line_h(app->dc, DC_SMALL) +
+	float top = scene_panel(&app->cx, r, NULL) + (float)dc_line_h(app->dc, DC_SMALL) +
 		    (float)app->fs * 0.5f;
 	float row_h = (float)dc_line_h(app->dc, DC_SANS) + (float)app->fs * 0.25f;
 	float avail = (float)(r->y + r->h) - top;
@@ -157,7 +157,7 @@ void scene_list(struct view_app *app)
 		if (current || (long)k == focus) /* a dimmer mark: the cursor is filtered out */
 			dc_fill_rect(app->dc, (float)r->x + 1, y, (float)r->w - 1, row_h,
 				     dc_alpha(app->pal->accent, current ? 48 : 20));
-		app_hit(app, (float)r->x, y, (float)r->w, row_h, HIT_ROW, (long)app->rows[k]);
+		hits_add(&app->cx.hits, (float)r->x, y, (float)r->w, row_h, HIT_ROW, (long)app->rows[k]);
 		list_row(app, &c, app->rows[k], y + (float)app->fs * 0.12f, current);
 	}
 }
@@ -170,7 +170,7 @@ void scene_caption(struct view_app *app)
 	const char *caption = app->frame.narration;
 	float pad = (float)app->fs * 0.8f;
 
-	scene_panel(app, r, NULL);
+	scene_panel(&app->cx, r, NULL);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h,
 		     app->pal->header);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)app->fs * 0.3f, (float)r->h,

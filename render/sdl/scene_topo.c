@@ -136,7 +136,7 @@ static void topo_hosts(struct view_app *app, const struct vm_topo_geom *g)
 	for (size_t i = 0; i < app->model->nnodes; i++) {
 		SDL_FPoint c = topo_pos(app, g, (int)i);
 		icon_draw(app->dc, app->nodes[i].role, c.x, c.y, g->icon, &ic);
-		app_hit(app, c.x - g->icon * 0.6f, c.y - g->icon * 0.6f, g->icon * 1.2f,
+		hits_add(&app->cx.hits, c.x - g->icon * 0.6f, c.y - g->icon * 0.6f, g->icon * 1.2f,
 			g->icon * 1.2f, HIT_HOST, (long)i);
 		if (topo_side_labels(app, g, (int)i)) {
 			topo_side_label(app, g, (int)i, maxw);
@@ -146,7 +146,7 @@ static void topo_hosts(struct view_app *app, const struct vm_topo_geom *g)
 		int nl = topo_name(app, app->model->nodes[i].name, c.x, ty, maxw);
 		int rl = topo_label(app, DC_SMALL, app->frame.hosts[i].label, c.x,
 				    ty + (float)nl * lh, p->text_dim, maxw);
-		app_hit(app, c.x - maxw / 2, ty, maxw, (float)nl * lh + (float)rl * sh, HIT_HOST,
+		hits_add(&app->cx.hits, c.x - maxw / 2, ty, maxw, (float)nl * lh + (float)rl * sh, HIT_HOST,
 			(long)i);
 	}
 }
@@ -279,7 +279,7 @@ static void topo_travel(struct view_app *app, const struct vm_topo_geom *g,
 	float lift = g->icon * 0.55f + (float)dc_line_h(app->dc, DC_MONO) * 0.5f;
 	if (tm_kind_carries_message(e->kind)) {
 		topo_envelope(app, x, y, g->icon * 0.5f, col);
-		app_hit(app, x - g->icon * 0.3f, y - g->icon * 0.25f, g->icon * 0.6f,
+		hits_add(&app->cx.hits, x - g->icon * 0.3f, y - g->icon * 0.25f, g->icon * 0.6f,
 			g->icon * 0.5f, HIT_MSG, e->msg_idx);
 	} else {
 		dc_disc(app->dc, x, y, g->icon * 0.12f, col);
@@ -320,7 +320,7 @@ static void topo_dsn(struct view_app *app, const struct vm_topo_geom *g,
 
 	topo_envelope(app, ex, ey, s, col);
 	if (k >= 0)
-		app_hit(app, ex - s / 2, ey - s / 2, s, s, HIT_MSG, k);
+		hits_add(&app->cx.hits, ex - s / 2, ey - s / 2, s, s, HIT_MSG, k);
 }
 
 bool topo_free(const struct view_app *app, struct vm_box b)
@@ -430,7 +430,7 @@ static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
 
 void scene_topo(struct view_app *app)
 {
-	scene_panel(app, &app->panels.topo, "Network");
+	scene_panel(&app->cx, &app->panels.topo, "Network");
 	struct vm_topo_geom g = app->frame.geom;
 	const struct tm_event *e = topo_cursor_event(app);
 

@@ -370,11 +370,18 @@ char *view_session_scene(struct view_session *vs, long event, char *err, size_t 
 {
 	if (!view_check_event(vs->app, event, err, errsz))
 		return NULL;
-	view_place_head(vs->app, event, 0);
+	if (event >= 0)
+		view_place_head(vs->app, event, 0);
 	vs->app->dc->dry = true;
 	app_draw(vs->app);
 	vs->app->dc->dry = false;
 	return vm_scene_json(&vs->app->frame, vs->app->model);
+}
+
+void view_session_click(struct view_session *vs, float x, float y)
+{
+	app_mouse_down(vs->app, x, y);
+	app_mouse_up(vs->app);
 }
 
 int view_render_frame(const struct view_input *in, const struct view_frame_req *req,

@@ -423,11 +423,11 @@ void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p)
 	w = w < 1 ? 1 : w;
 	h = h < 1 ? 1 : h;
 	/* Each band is capped to a share of the height so the middle never
-	 * goes negative: 1/8 + 1/6 + 1/5 < 1. */
+	 * goes negative: 1/8 + 1/6 + 1/5 + 1/12 < 1. */
 	int title_h = lay_min(fs * 5 / 2, h / 8);
 	int time_h = lay_min(fs * 7 / 2, h / 6);
-	int cap_h = lay_min(fs * 4, h / 5);
-	int mid_y = title_h, mid_h = h - title_h - time_h - cap_h;
+	int cap_h = lay_min(fs * 4, h / 5), ctl_h = lay_min(fs * 2, h / 12);
+	int mid_y = title_h, mid_h = h - title_h - time_h - cap_h - ctl_h;
 	/* The network spans the width, so host names and their role labels
 	 * fit side by side; the event list and the conversation share the
 	 * band under it. */
@@ -442,6 +442,7 @@ void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p)
 	p->inspector = (struct lay_rect){left_w + lad_w, low_y, w - left_w - lad_w,
 					 inspector ? low_h : 0};
 	p->caption = (struct lay_rect){0, mid_y + mid_h, w, cap_h};
+	p->controls = (struct lay_rect){0, mid_y + mid_h + cap_h, w, ctl_h};
 	p->timeline = (struct lay_rect){0, h - time_h, w, time_h};
 }
 

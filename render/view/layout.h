@@ -58,7 +58,7 @@ struct lay_rect {
 };
 
 struct lay_panels {
-	struct lay_rect title, topo, list, ladder, caption, timeline;
+	struct lay_rect title, topo, list, ladder, caption, controls, timeline;
 	struct lay_rect inspector; /* under the ladder when open, else empty */
 };
 

@@ -89,7 +89,11 @@ struct view_session *view_session_new(const struct view_input *in, int width, in
 				      double scale, bool projector, char *err, size_t errsz);
 void view_session_free(struct view_session *vs);
 size_t view_session_events(const struct view_session *vs);
-/* The scene JSON of event's settled frame (owned), or NULL with err. */
+/* The scene JSON of event's settled frame (owned), or NULL with err;
+ * event -1 keeps the play head where it is. */
 char *view_session_scene(struct view_session *vs, long event, char *err, size_t errsz);
+/* A click at (x, y) on the last frame described, as the window's mouse
+ * would deliver it. */
+void view_session_click(struct view_session *vs, float x, float y);
 
 #endif

@@ -536,6 +536,60 @@ static void test_beats_are_narrations(void **state)
 	story_close(&s);
 }
 
+static const cJSON *text_named(const cJSON *sc, const char *text)
+{
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(sc, "texts"))
+		if (strcmp(str_of(t, "text"), text) == 0)
+			return t;
+	return NULL;
+}
+
+static cJSON *click_button(struct story *s, cJSON *sc, const char *label)
+{
+	const cJSON *b = text_named(sc, label);
+	if (!b)
+		FAILF("no button \"%s\" on screen\n", label);
+	struct box r = box_of(b);
+	view_session_click(s->vs, (float)(r.x + r.w / 2), (float)(r.y + r.h / 2));
+	cJSON_Delete(sc);
+	return story_scene(s, -1);
+}
+
+/* The on-screen buttons do what their keys do: found by their label in
+ * the scene, clicked where the scene says they are. */
+static void test_buttons_work(void **state)
+{
+	struct story s;
+
+	(void)state;
+	story_open(&s, "basic-delivery", 1280, 720, 1.0, false);
+	cJSON *sc = story_scene(&s, 10);
+	sc = click_button(&s, sc, "legend");
+	if (!text_named(sc, "Legend (L closes)"))
+		FAILF("the legend button opened no legend\n");
+	view_session_click(s.vs, 5, 5); /* a click anywhere closes it */
+	cJSON_Delete(sc);
+	sc = story_scene(&s, -1);
+	sc = click_button(&s, sc, "event ▶");
+	assert_int_equal((long)cJSON_GetObjectItem(sc, "event")->valuedouble, 11);
+	sc = click_button(&s, sc, "beat ▶▶");
+	long ev = (long)cJSON_GetObjectItem(sc, "event")->valuedouble;
+	assert_int_equal(ev, vm_next_beat(s.m, 11));
+	sc = click_button(&s, sc, "decision ▼");
+	assert_int_equal((long)cJSON_GetObjectItem(sc, "event")->valuedouble,
+			 tm_next_decision(s.m, ev));
+	sc = click_button(&s, sc, "projector");
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(sc, "texts"))
+		if (cJSON_GetObjectItem(t, "px")->valueint < 28)
+			FAILF("after the projector button \"%s\" is %d px\n", str_of(t, "text"),
+			      cJSON_GetObjectItem(t, "px")->valueint);
+	cJSON_Delete(sc);
+	story_close(&s);
+}
+
 /* The title shows the same event number --event takes. */
 static void test_event_number_matches(void **state)
 {
@@ -566,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_list_shows_the_peer),
 		cmocka_unit_test(test_captions_hold_their_reading_time),
 		cmocka_unit_test(test_beats_are_narrations),
+		cmocka_unit_test(test_buttons_work),
 		cmocka_unit_test(test_every_frame_default),
 		cmocka_unit_test(test_every_frame_projector),
 	};
