@@ -451,12 +451,11 @@ void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panel
 	lay_panels(w, h, fs, inspector, p);
 	/* In front of a class the network and the conversation are what is
 	 * read; the event list (small print by nature) gives its room to
-	 * them. */
-	int low_y = p->list.y, low_h = p->list.h, net_h = p->topo.h + low_h * 45 / 100;
+	 * them (to the inspector's room when it is open). */
+	int low_h = p->list.h, net_h = p->topo.h + (inspector ? 0 : low_h * 45 / 100);
 	p->topo.h = net_h;
 	int lad_h = p->caption.y - (p->topo.y + net_h);
 	int lad_w = inspector ? w * 55 / 100 : w;
-	(void)low_y;
 	p->list = (struct lay_rect){0, p->topo.y + net_h, 0, 0};
 	p->ladder = (struct lay_rect){0, p->topo.y + net_h, lad_w, lad_h};
 	p->inspector = (struct lay_rect){lad_w, p->topo.y + net_h, w - lad_w, inspector ? lad_h : 0};
