@@ -590,6 +590,31 @@ static void test_buttons_work(void **state)
 	story_close(&s);
 }
 
+/* --scale (and Ctrl +) enlarges: the host's name and its icon grow with
+ * it, and the name is written in full. */
+static void test_scale_enlarges(void **state)
+{
+	struct story a, b;
+
+	(void)state;
+	story_open(&a, "basic-delivery", 1920, 1080, 1.0, false);
+	story_open(&b, "basic-delivery", 1920, 1080, 1.5, false);
+	cJSON *sa = story_scene(&a, 95), *sb = story_scene(&b, 95);
+	const char *host = "mx1.example.net";
+	const cJSON *ta = text_named(sa, host), *tb = text_named(sb, host);
+	if (!ta || !tb)
+		FAILF("the host name is not written in full at 1x and 1.5x\n");
+	int pa = cJSON_GetObjectItem(ta, "px")->valueint, pb = cJSON_GetObjectItem(tb, "px")->valueint;
+	if (pb * 10 < pa * 14)
+		FAILF("the host name is %d px at 1x and %d px at 1.5x\n", pa, pb);
+	if (!(box_of(host_named(sb, host)).w > box_of(host_named(sa, host)).w * 1.3))
+		FAILF("the icon does not grow with the scale\n");
+	cJSON_Delete(sa);
+	cJSON_Delete(sb);
+	story_close(&a);
+	story_close(&b);
+}
+
 /* The title shows the same event number --event takes. */
 static void test_event_number_matches(void **state)
 {
@@ -621,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_captions_hold_their_reading_time),
 		cmocka_unit_test(test_beats_are_narrations),
 		cmocka_unit_test(test_buttons_work),
+		cmocka_unit_test(test_scale_enlarges),
 		cmocka_unit_test(test_every_frame_default),
 		cmocka_unit_test(test_every_frame_projector),
 	};
