@@ -82,12 +82,14 @@ static const char help_check[] =
 	"Validate scenarios: errors (exit 1) and warnings, with file:line:column.\n";
 static const char help_view[] =
 	"usage: mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen]\n"
+	"                    [--projector] [--beats]\n"
 	"                    [--inspect host:NAME[/queue|/mailboxes|/zone] | msg:ID]\n"
 	"Play a scenario in a window; without a usable display (DISPLAY or\n"
 	"WAYLAND_DISPLAY answering), print its transcript instead.\n";
 static const char help_render[] =
-	"usage: mailsim render FILE (--at SECONDS | --event N) --out FRAME.png|.bmp\n"
-	"                      [--seed N] [--size WxH] [--scale S] [--inspect WHAT]\n"
+	"usage: mailsim render FILE (--at SECONDS | --event N)\n"
+	"                      (--out FRAME.png|.bmp | --scene OUT.json)\n"
+	"                      [--seed N] [--size WxH] [--scale S] [--projector] [--inspect WHAT]\n"
 	"Draw the frame the viewer shows at that moment, headless.\n";
 static const char help_serve[] =
 	"usage:\n" SERVE_USAGE
@@ -142,7 +144,9 @@ struct opts {
 	double event_num;   /* --event N (its whole part) */
 	bool has_event;
 	const char *out;
+	const char *scene;
 	const char *inspect;
+	bool projector, beats;
 };
 
 static bool parse_number(const char *s, double *out)
@@ -183,7 +187,13 @@ static const struct opt_def opt_defs[] = {
 	{"--event", "N", OPT_NUMBER, OFF(event_num), OFF(has_event), IN_RENDER,
 	 "the frame of the N-th trace event (or --at)"},
 	{"--out", "FRAME.png|.bmp", OPT_STR, OFF(out), NO_HAS, IN_RENDER,
-	 "where render writes the frame (required)"},
+	 "where render writes the frame (--out, --scene or both)"},
+	{"--scene", "OUT.json", OPT_STR, OFF(scene), NO_HAS, IN_RENDER,
+	 "write what the frame shows as JSON (hosts, moving things, decisions, texts)"},
+	{"--projector", NULL, OPT_FLAG, OFF(projector), NO_HAS, IN_VIEW | IN_RENDER,
+	 "projector mode: text at least 28 px, high contrast"},
+	{"--beats", NULL, OPT_FLAG, OFF(beats), NO_HAS, IN_VIEW,
+	 "autoplay pauses at each narration beat"},
 	{"--inspect", "WHAT", OPT_INSPECT, OFF(inspect), NO_HAS, IN_VIEW | IN_RENDER,
 	 "open an inspector: host:NAME[/queue|/mailboxes|/zone] or msg:ID"},
 };
@@ -449,7 +459,8 @@ static int with_trace(struct opts *o, int (*fn)(const struct view_input *, struc
 
 static int do_view(const struct view_input *in, struct opts *o)
 {
-	struct view_opts vo = {o->width, o->height, o->scale, o->fullscreen};
+	struct view_opts vo = {o->width, o->height, o->scale, o->fullscreen, o->projector,
+			       o->beats};
 	return view_run(in, &vo) ? VIEW_NO_WINDOW : 0;
 }
 
@@ -457,13 +468,17 @@ static int do_render(const struct view_input *in, struct opts *o)
 {
 	char err[512] = "";
 	int w = o->width ? o->width : 1280, h = o->height ? o->height : 720;
-	if (view_render_file(in, o->has_event ? (long)o->event_num : -1,
-			     o->has_at ? (int64_t)(o->at * 1e6) : 0, w, h, o->scale, o->out, err,
-			     sizeof err) != 0) {
+	struct view_frame_req req = {o->has_event ? (long)o->event_num : -1,
+				     o->has_at ? (int64_t)(o->at * 1e6) : 0, w, h, o->scale,
+				     o->projector, o->out, o->scene};
+	if (view_render_frame(in, &req, err, sizeof err) != 0) {
 		fprintf(stderr, "mailsim: render: %s\n", err);
 		return 4;
 	}
-	printf("%s: %dx%d\n", o->out, w, h);
+	if (o->out)
+		printf("%s: %dx%d\n", o->out, w, h);
+	if (o->scene)
+		printf("%s: scene of %dx%d\n", o->scene, w, h);
 	return 0;
 }
 
@@ -491,8 +506,8 @@ static int cmd_render(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &o, IN_RENDER);
 	if (rc)
 		return rc;
-	if (!o.out)
-		return usage_error("%s", "render needs --out FRAME.png or FRAME.bmp");
+	if (!o.out && !o.scene)
+		return usage_error("%s", "render needs --out FRAME.png|.bmp, --scene OUT.json or both");
 	if (o.has_at == o.has_event)
 		return usage_error("%s", "render needs exactly one of --at SECONDS or --event N");
 	return with_trace(&o, do_render);

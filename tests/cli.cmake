@@ -42,10 +42,12 @@ execute_process(COMMAND ${MAILSIM} --help RESULT_VARIABLE rc OUTPUT_VARIABLE out
 expect_rc(${rc} 0 "help")
 foreach(needle
     "  mailsim run FILE [--seed N] [--trace OUT.jsonl] [--transcript] [--maildir DIR]\n                   [--mbox DIR] [--until SECONDS] [--quiet]\n"
-    "  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--inspect WHAT]\n"
+    "  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--projector]\n                   [--beats] [--inspect WHAT]\n"
     "  --seed N               run,view,render  the PRNG seed"
     "  --fullscreen           view             open full screen"
-    "  --out FRAME.png|.bmp   render           where render writes the frame (required)"
+    "  --out FRAME.png|.bmp   render           where render writes the frame (--out, --scene or both)"
+    "  --scene OUT.json       render           write what the frame shows as JSON"
+    "  --projector            view,render      projector mode"
     "mailsim serve FILE --host NAME")
   expect_in("${out}" "${needle}" "help")
 endforeach()

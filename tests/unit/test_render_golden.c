@@ -34,21 +34,24 @@
 
 #define FAILF(...) do { print_error(__VA_ARGS__); fail(); } while (0)
 
-#define GOLDEN_W 800
-#define GOLDEN_H 500
 #define GOLDEN_CHANNEL_TOL 48
 #define GOLDEN_MAX_PERMILLE 15
 
 struct golden {
 	const char *name;
+	const char *scenario;
 	long event;          /* -1: the last event */
 	const char *inspect; /* or NULL */
+	bool projector;      /* projector mode at 1920x1080, else 1280x720 */
 };
 
 static const struct golden goldens[] = {
-	{"basic-mx-answer", 58, NULL},
-	{"basic-data-to-mx1", 95, NULL},
-	{"basic-end-headers", -1, "msg:m1"},
+	{"basic-mx-answer", "basic-delivery", 58, NULL, false},
+	{"basic-data-to-mx1", "basic-delivery", 95, NULL, false},
+	{"basic-end-headers", "basic-delivery", -1, "msg:m1", false},
+	{"projector-basic-data-to-mx1", "basic-delivery", 95, NULL, true},
+	{"projector-spoofed-backscatter", "spoofed-sender", 140, NULL, true},
+	{"projector-dead-domain-fetch", "dead-domain", 144, NULL, true},
 };
 
 static char tmpdir[64];
@@ -110,8 +113,10 @@ static void render(const struct rw_run *run, const struct golden *g, const char 
 	for (const char *p = in.trace; p && *p; p++)
 		n += *p == '\n';
 	in.inspect = g->inspect;
-	if (view_render_file(&in, g->event < 0 ? n - 1 : g->event, 0, GOLDEN_W, GOLDEN_H, 1.0,
-			     path, err, sizeof err) != 0)
+	struct view_frame_req req = {g->event < 0 ? n - 1 : g->event, 0,
+				     g->projector ? 1920 : 1280, g->projector ? 1080 : 720, 1.0,
+				     g->projector, path, NULL};
+	if (view_render_frame(&in, &req, err, sizeof err) != 0)
 		FAILF("%s: %s\n", g->name, err);
 }
 
@@ -141,12 +146,12 @@ static void compare(const struct golden *g, const char *actual, const char *want
 
 static void test_golden_frames(void **state)
 {
-	struct rw_run run;
 	bool update = getenv("MAILSIM_UPDATE_GOLDEN_IMAGES") != NULL;
 
-	if (!rw_load(&run, "basic-delivery"))
-		FAILF("basic-delivery does not load\n");
 	for (size_t i = 0; i < ARRAY_LEN(goldens); i++) {
+		struct rw_run run;
+		if (!rw_load(&run, goldens[i].scenario))
+			FAILF("%s does not load\n", goldens[i].scenario);
 		char *rel = xasprintf("tests/golden-images/%s.png", goldens[i].name);
 		char *want = rw_source_path(rel);
 		char *actual = xasprintf("%s/%s.png", tmpdir, goldens[i].name);
@@ -159,8 +164,8 @@ static void test_golden_frames(void **state)
 		free(actual);
 		free(want);
 		free(rel);
+		rw_free(&run);
 	}
-	rw_free(&run);
 }
 
 /* The comparison itself: a frame matches itself, and a different frame
@@ -172,8 +177,8 @@ static void test_comparison_can_fail(void **state)
 
 	if (!rw_load(&run, "basic-delivery"))
 		FAILF("basic-delivery does not load\n");
-	render(&run, &(struct golden){"a", 58, NULL}, a);
-	render(&run, &(struct golden){"b", 20, NULL}, b);
+	render(&run, &(struct golden){"a", "basic-delivery", 58, NULL, false}, a);
+	render(&run, &(struct golden){"b", "basic-delivery", 20, NULL, false}, b);
 	SDL_Surface *x = IMG_Load(a), *y = IMG_Load(b);
 	assert_non_null(x);
 	assert_non_null(y);

@@ -356,13 +356,14 @@ static void test_layout_panels(void **state)
 		{1, 1, 16},
 	};
 
-	for (size_t i = 0; i < 2 * ARRAY_LEN(sizes); i++) {
+	for (size_t i = 0; i < 4 * ARRAY_LEN(sizes); i++) {
 		struct lay_panels p;
-		int w = sizes[i / 2][0], h = sizes[i / 2][1];
+		int w = sizes[i / 4][0], h = sizes[i / 4][1];
 		bool insp = i % 2; /* with and without the inspector */
-		lay_panels(w, h, sizes[i / 2][2], insp, &p);
+		bool projector = (i / 2) % 2; /* the default and the projector layout */
+		(projector ? lay_panels_projector : lay_panels)(w, h, sizes[i / 4][2], insp, &p);
 		const struct lay_rect *r[] = {&p.title, &p.topo, &p.list, &p.ladder,
-					      &p.caption, &p.timeline, &p.inspector};
+					      &p.caption, &p.controls, &p.timeline, &p.inspector};
 		if (!insp && p.inspector.h != 0)
 			FAILF("%dx%d: a closed inspector has height %d\n", w, h, p.inspector.h);
 		if (insp && h >= 480 && p.inspector.h < h / 4)

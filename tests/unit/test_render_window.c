@@ -128,7 +128,7 @@ static void test_scripted_session(void **state)
 	struct view_input in = {"Greylisting delays a message", fixture_hosts,
 				ARRAY_LEN(fixture_hosts), fixture_trace,
 				strlen(fixture_trace), NULL};
-	struct view_opts opts = {1280, 800, 1.0, false};
+	struct view_opts opts = {1280, 800, 1.0, false, false, false};
 	char dir[] = "/tmp/mailsim-shot-XXXXXX";
 
 	assert_non_null(mkdtemp(dir));

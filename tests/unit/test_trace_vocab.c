@@ -132,7 +132,11 @@ static void test_kinds_spelled_once(void **state)
 {
 	int bad = 0;
 	scan_dir("sim", &bad);
+	scan_dir("sim/base", &bad);
+	scan_dir("sim/proto", &bad);
 	scan_dir("app", &bad);
+	scan_dir("render/view", &bad);
+	scan_dir("render/sdl", &bad);
 	assert_int_equal(bad, 0);
 }
 

@@ -79,7 +79,9 @@ start
 keys space
 sleep 1.5                               # playing
 keys space                              # pause
-keys Home Right Right Right Left        # event 2
+keys Home period period period comma    # event 2 (. and , step one event)
+keys Next Next Prior                    # narration beats (a presenter's remote)
+keys Home period period
 keys Down Down Up                       # the first decision
 keys bracketright bracketright bracketleft
 keys ctrl+plus ctrl+plus ctrl+minus ctrl+0
@@ -99,6 +101,12 @@ case "$line" in
 *"at event 62"*) ;;                     # basic-delivery's first decision: route.mx
 *) fail "screenshot taken at the wrong place: $line (want event 62)" ;;
 esac
+keys p l                                # projector mode, the legend
+sleep 0.5
+keys F12
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$work/mailsim-002.png" ] && break; sleep 0.5; done
+[ -f "$work/mailsim-002.png" ] || fail "F12 in projector mode with the legend wrote no screenshot"
+keys l p                                # legend off, projector off
 keys f                                  # back to a window
 keys Escape                             # nothing open: quits
 finish "session 1 (Escape)"

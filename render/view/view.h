@@ -48,6 +48,8 @@ struct view_opts {
 	int width, height;             /* initial window size; <= 0: default */
 	double scale;                  /* text and layout scale; <= 0: 1.0 */
 	bool fullscreen;
+	bool projector;                /* large type, high contrast, thick lines */
+	bool beats;                    /* autoplay pauses at each narration beat */
 };
 
 /* Interactive window; returns 0 on clean exit (Esc/Q/window close),
@@ -63,5 +65,35 @@ int view_run(const struct view_input *in, const struct view_opts *opts);
 int view_render_file(const struct view_input *in, long event, int64_t at_us,
 		     int width, int height, double scale, const char *out_path,
 		     char *err, size_t errsz);
+
+/* One headless frame: an image, its description as JSON (the view model:
+ * hosts, what moves, decisions, every text with its box and pixel size,
+ * the clock, the caption, the event number), or both. */
+struct view_frame_req {
+	long event;                    /* >= 0: the settled frame of this event */
+	int64_t at_us;                 /* else this simulated time */
+	int width, height;
+	double scale;                  /* <= 0: 1.0 */
+	bool projector;                /* projector mode */
+	const char *out_path;          /* .png or .bmp, or NULL */
+	const char *scene_path;        /* JSON, or NULL */
+};
+
+int view_render_frame(const struct view_input *in, const struct view_frame_req *req,
+		      char *err, size_t errsz);
+
+/* A headless session for describing many frames of one trace quickly
+ * (tests): the frames are laid out and measured, not rasterised. */
+struct view_session;
+struct view_session *view_session_new(const struct view_input *in, int width, int height,
+				      double scale, bool projector, char *err, size_t errsz);
+void view_session_free(struct view_session *vs);
+size_t view_session_events(const struct view_session *vs);
+/* The scene JSON of event's settled frame (owned), or NULL with err;
+ * event -1 keeps the play head where it is. */
+char *view_session_scene(struct view_session *vs, long event, char *err, size_t errsz);
+/* A click at (x, y) on the last frame described, as the window's mouse
+ * would deliver it. */
+void view_session_click(struct view_session *vs, float x, float y);
 
 #endif

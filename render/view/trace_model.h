@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trace_text.h"
 #include "view.h"
 
 enum tm_kind {
@@ -38,16 +39,6 @@ enum tm_kind {
 
 enum tm_dir { TM_DIR_NONE, TM_DIR_C2S, TM_DIR_S2C };
 
-/* A kind-specific field (queue_id, rcpts, next_attempt, answers, name,
- * value ...), kept for the inspectors and badges. Numbers keep the text the
- * trace wrote ("331.210000"), so times read back exactly; strings keep
- * their bytes (a folded header value keeps its CRLF). */
-struct tm_field {
-	char *key;      /* owned */
-	char *val;      /* owned; arrays joined with ", " */
-	char **items;   /* owned; the elements of an array, else NULL */
-	size_t nitems;
-};
 
 struct tm_event {
 	int64_t t_us;

@@ -115,7 +115,7 @@ void scene_ladder(struct view_app *app)
 		snprintf(label, sizeof label, "Conversation (connection %ld)", app->lad.conn);
 	else
 		snprintf(label, sizeof label, "Conversation");
-	float top = scene_panel(app, &app->panels.ladder, label);
+	float top = scene_panel(&app->cx, &app->panels.ladder, label);
 	if (app->lad.conn != app->ladder_conn) { /* a new conversation: follow it */
 		app->ladder_conn = app->lad.conn;
 		app->ladder_scroll = 0;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "trace_kinds.h"
 #include "util.h"
 
 /* ---- title bar ---- */
@@ -27,19 +28,16 @@ void scene_title(struct view_app *app)
 	const struct lay_rect *r = &app->panels.title;
 	const struct pal *p = app->pal;
 	long cursor = pb_cursor(&app->pb, app->tmap);
-	int64_t t = pb_clock(&app->pb, app->tmap);
-	char secs[32], clock[32], right[160];
+	char right[240];
 	float pad = (float)app->fs * 0.6f, lh = (float)dc_line_h(app->dc, DC_BOLD);
 	float cy = (float)r->y + (float)r->h / 2;
 
-	scene_panel(app, r, NULL);
+	scene_panel(&app->cx, r, NULL);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->header);
-	tm_format_time(t, secs, sizeof secs);
-	scene_fmt_clock(t, clock, sizeof clock);
-	snprintf(right, sizeof right, "t = %s s  (%s)   %s   event %ld / %zu", secs, clock,
-		 pb_speed_label(&app->pb), cursor + 1, app->model->nev);
+	snprintf(right, sizeof right, "%s   %s   event %ld / %zu", app->frame.clock,
+		 pb_speed_label(&app->pb), cursor, app->model->nev ? app->model->nev - 1 : 0);
 	float rw = dc_text(app->dc, DC_BOLD, right, (float)(r->x + r->w) - pad, cy - lh / 2,
-			   p->text, DC_RIGHT, (float)r->w * 0.6f);
+			   p->text, DC_RIGHT, (float)r->w * 0.75f);
 	title_play_mark(app, (float)(r->x + r->w) - pad - rw - lh * 1.2f, cy, lh * 0.7f);
 	float tw = (float)r->w - rw - 4 * pad - lh * 1.2f;
 	dc_text(app->dc, DC_TITLE, app->title, (float)r->x + pad,
@@ -60,8 +58,10 @@ static struct list_cols list_cols(struct view_app *app)
 
 	c.time = (float)r->x + pad;
 	c.route = c.time + (float)dc_text_w(app->dc, DC_MONO, "00000.000000") + pad * 2;
-	c.kind = c.route + (float)r->w * 0.22f;
-	c.msg = c.kind + (float)dc_text_w(app->dc, DC_MONO, "policy.decision") + pad * 1.5f;
+	c.kind = c.route + (float)r->w * 0.29f;
+	/* the widest kind name sets the column */
+	c.msg = c.kind + (float)dc_text_w(app->dc, DC_MONO, trace_kind_name(TK_POLICY_DECISION)) +
+		pad * 1.5f;
 	c.summary = c.msg + (float)dc_text_w(app->dc, DC_SMALL_MONO, "m1.delay") + pad * 1.5f;
 	c.end = (float)(r->x + r->w) - pad;
 	return c;
@@ -73,14 +73,14 @@ static void list_row(struct view_app *app, const struct list_cols *c, size_t i,
 	const struct tm_event *e = &app->model->ev[i];
 	const struct pal *p = app->pal;
 	SDL_Color text = current ? p->text : p->text_dim;
-	char time[32], route[200];
+	char time[32], route[200], a[96] = "", b[96] = "";
 
 	tm_format_time(e->t_us, time, sizeof time);
-	if (e->node >= 0 && e->peer >= 0)
-		snprintf(route, sizeof route, "%s → %s", app->model->nodes[e->node].name,
-			 app->model->nodes[e->peer].name);
-	else
-		snprintf(route, sizeof route, "%s", e->node >= 0 ? app->model->nodes[e->node].name : "");
+	if (e->node >= 0)
+		vm_short_name(app->model, e->node, a, sizeof a);
+	if (e->peer >= 0)
+		vm_short_name(app->model, e->peer, b, sizeof b);
+	snprintf(route, sizeof route, "%s%s%s", a, b[0] ? " → " : "", b);
 	dc_text(app->dc, DC_MONO, time, c->time, y, text, DC_LEFT, 0);
 	dc_text(app->dc, DC_SANS, route, c->route, y, text, DC_LEFT, c->kind - c->route - 8);
 	dc_text(app->dc, DC_MONO, tm_kind_name(e), c->kind, y,
@@ -90,7 +90,7 @@ static void list_row(struct view_app *app, const struct list_cols *c, size_t i,
 		float w = dc_text(app->dc, DC_SMALL_MONO, app->model->msgs[e->msg_idx].id, c->msg,
 				  y + (float)app->fs * 0.1f, pal_msg(p, app->model, e->msg_idx),
 				  DC_LEFT, c->summary - c->msg - 4);
-		app_hit(app, c->msg, y, w, (float)dc_line_h(app->dc, DC_SANS), HIT_MSG,
+		hits_add(&app->cx.hits, c->msg, y, w, (float)dc_line_h(app->dc, DC_SANS), HIT_MSG,
 			e->msg_idx);
 	}
 	dc_text(app->dc, DC_SANS, e->summary, c->summary, y, current ? p->text : text,
@@ -111,7 +111,7 @@ static float list_chip(struct view_app *app, float x, float y, const char *label
 		on ? app->pal->text : app->pal->text_dim, DC_LEFT, 0);
 	if (!on) /* struck through: off is not told by colour alone */
 		dc_line(app->dc, x + pad, y + h / 2, x + w - pad, y + h / 2, 1.2f, app->pal->text_dim);
-	app_hit(app, x, y, w, h, kind, arg);
+	hits_add(&app->cx.hits, x, y, w, h, kind, arg);
 	return w;
 }
 
@@ -137,7 +137,7 @@ void scene_list(struct view_app *app)
 {
 	const struct lay_rect *r = &app->panels.list;
 	long cursor = pb_cursor(&app->pb, app->tmap);
-	float top = scene_panel(app, r, NULL) + (float)dc_line_h(app->dc, DC_SMALL) +
+	float top = scene_panel(&app->cx, r, NULL) + (float)dc_line_h(app->dc, DC_SMALL) +
 		    (float)app->fs * 0.5f;
 	float row_h = (float)dc_line_h(app->dc, DC_SANS) + (float)app->fs * 0.25f;
 	float avail = (float)(r->y + r->h) - top;
@@ -160,7 +160,7 @@ void scene_list(struct view_app *app)
 		if (current || (long)k == focus) /* a dimmer mark: the cursor is filtered out */
 			dc_fill_rect(app->dc, (float)r->x + 1, y, (float)r->w - 1, row_h,
 				     dc_alpha(app->pal->accent, current ? 48 : 20));
-		app_hit(app, (float)r->x, y, (float)r->w, row_h, HIT_ROW, (long)app->rows[k]);
+		hits_add(&app->cx.hits, (float)r->x, y, (float)r->w, row_h, HIT_ROW, (long)app->rows[k]);
 		list_row(app, &c, app->rows[k], y + (float)app->fs * 0.12f, current);
 	}
 }
@@ -170,11 +170,10 @@ void scene_list(struct view_app *app)
 void scene_caption(struct view_app *app)
 {
 	const struct lay_rect *r = &app->panels.caption;
-	long cursor = pb_cursor(&app->pb, app->tmap);
-	long n = cursor >= 0 ? app->model->ev[cursor].narration : -1;
+	const char *caption = app->frame.narration;
 	float pad = (float)app->fs * 0.8f;
 
-	scene_panel(app, r, NULL);
+	scene_panel(&app->cx, r, NULL);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h,
 		     app->pal->header);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)app->fs * 0.3f, (float)r->h,
@@ -183,28 +182,31 @@ void scene_caption(struct view_app *app)
 	int max_lines = (int)(((float)r->h - pad / 2) / lh);
 	max_lines = max_lines < 1 ? 1 : max_lines > 2 ? 2 : max_lines;
 	float y = (float)r->y + ((float)r->h - lh * (float)max_lines) / 2;
-	if (n >= 0)
-		dc_text_wrapped(app->dc, DC_CAPTION, app->model->ev[n].text,
+	if (caption)
+		dc_text_wrapped(app->dc, DC_CAPTION, caption, (float)r->x + pad * 1.5f, y,
+				(float)r->w - pad * 3, max_lines, app->pal->text);
+	else /* the first-run hint, and whenever no caption is current */
+		dc_text_wrapped(app->dc, DC_SANS,
+				"Space play · PgDn/→ next beat · . , one event · ↓ ↑ decisions · "
+				"P projector · L legend · H keys",
 				(float)r->x + pad * 1.5f, y, (float)r->w - pad * 3, max_lines,
-				app->pal->text);
-	else
-		dc_text(app->dc, DC_CAPTION, "Space plays, → steps, H shows all keys.",
-			(float)r->x + pad * 1.5f, y, app->pal->text_dim, DC_LEFT,
-			(float)r->w - pad * 3);
+				app->pal->text_dim);
 }
 
 /* ---- help overlay ---- */
 
 static const char *const help_lines[][2] = {
 	{"Space", "play / pause"},
-	{"→  ←", "next / previous event"},
+	{"PgDn PgUp → ←", "next / previous narration beat (a presenter's remote)"},
+	{".  ,", "next / previous event"},
 	{"↓  ↑", "next / previous decision"},
 	{"]  [", "faster / slower (0.25× to 16×)"},
 	{"Home  End", "first / last event"},
 	{"Click", "an event or the timeline to jump; a host or a message to inspect"},
 	{"I  Tab", "inspect the current event's message or host / next tab"},
 	{"1 … 5  M  0", "list filters: DNS SMTP Queue Filter Mailbox / message / clear"},
-	{"Wheel  PgUp PgDn", "scroll the list, the conversation or the inspector"},
+	{"Wheel", "scroll the list, the conversation or the inspector"},
+	{"P  L", "projector mode (large type, high contrast) / legend"},
 	{"Ctrl +  Ctrl −  Ctrl 0", "larger / smaller / normal text"},
 	{"F  F12", "fullscreen / save a screenshot (PNG)"},
 	{"H  ?", "this help"},

@@ -22,7 +22,8 @@ SDL_Color dc_alpha(SDL_Color c, uint8_t a)
 void dc_clear(struct dc *dc, SDL_Color c)
 {
 	SDL_SetRenderDrawColor(dc->r, c.r, c.g, c.b, c.a);
-	SDL_RenderClear(dc->r);
+	if (!dc->dry)
+		SDL_RenderClear(dc->r);
 }
 
 void dc_fill_rect(struct dc *dc, float x, float y, float w, float h, SDL_Color c)
@@ -32,7 +33,8 @@ void dc_fill_rect(struct dc *dc, float x, float y, float w, float h, SDL_Color c
 	if (w <= 0 || h <= 0)
 		return;
 	SDL_SetRenderDrawColor(dc->r, c.r, c.g, c.b, c.a);
-	SDL_RenderFillRectF(dc->r, &rect);
+	if (!dc->dry)
+		SDL_RenderFillRectF(dc->r, &rect);
 }
 
 void dc_line(struct dc *dc, float x1, float y1, float x2, float y2, float th,
@@ -48,7 +50,8 @@ void dc_line(struct dc *dc, float x1, float y1, float x2, float y2, float th,
 		dc_vtx(x2 - nx, y2 - ny, c), dc_vtx(x1 + nx, y1 + ny, c),
 		dc_vtx(x2 - nx, y2 - ny, c), dc_vtx(x1 - nx, y1 - ny, c),
 	};
-	SDL_RenderGeometry(dc->r, NULL, v, 6, NULL, 0);
+	if (!dc->dry)
+		SDL_RenderGeometry(dc->r, NULL, v, 6, NULL, 0);
 }
 
 void dc_dashed(struct dc *dc, float x1, float y1, float x2, float y2, float th,
@@ -95,6 +98,8 @@ void dc_poly(struct dc *dc, const SDL_FPoint *p, int n, SDL_Color c)
 		v[k++] = dc_vtx(p[i + 1].x, p[i + 1].y, c);
 	}
 	if (k > 0)
+		if (!dc->dry)
+			if (!dc->dry)
 		SDL_RenderGeometry(dc->r, NULL, v, k, NULL, 0);
 }
 
@@ -132,7 +137,8 @@ static void dc_band(struct dc *dc, const SDL_FPoint *outer, const SDL_FPoint *in
 		v[k++] = dc_vtx(inner[j].x, inner[j].y, c);
 		v[k++] = dc_vtx(inner[i].x, inner[i].y, c);
 	}
-	SDL_RenderGeometry(dc->r, NULL, v, k, NULL, 0);
+	if (!dc->dry)
+		SDL_RenderGeometry(dc->r, NULL, v, k, NULL, 0);
 }
 
 void dc_ellipse_ring(struct dc *dc, float cx, float cy, float rx, float ry,

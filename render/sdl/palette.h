@@ -33,6 +33,10 @@ struct pal {
 };
 
 extern const struct pal pal_high_contrast;
+extern const struct pal pal_projector;
+
+/* WCAG 2.x contrast ratio of two colours, 1 to 21. */
+double pal_contrast(SDL_Color a, SDL_Color b);
 
 /* A message's colour: reports by their action, other messages in turn
  * (the id is always written beside it, so colour is never the only cue). */

@@ -163,3 +163,51 @@ int64_t pace_compute(const struct tm_model *m, int64_t budget_us, int64_t *dwell
 	free(sig);
 	return total;
 }
+
+int64_t pace_reading_us(const char *text)
+{
+	int64_t words = 0;
+	bool in_word = false;
+
+	for (const char *p = text ? text : ""; *p; p++) {
+		bool space = *p == ' ' || *p == '\t' || *p == '\n';
+		words += !space && !in_word;
+		in_word = !space;
+	}
+	int64_t t = words * 1000000 / PACE_WORDS_PER_S;
+	return t < PACE_READ_MIN_US ? PACE_READ_MIN_US : t;
+}
+
+/* Display time from event i's start to the end of its caption's step: the
+ * next narrate, or the end of the event before an idle gap. */
+static int64_t pace_caption_span(const struct tm_model *m, size_t i, const int64_t *dwell,
+				 const int64_t *gap)
+{
+	int64_t span = 0;
+
+	for (size_t j = i; j < m->nev; j++) {
+		if (j > i && m->ev[j].kind == TM_NARRATE)
+			break;
+		span += dwell[j];
+		if (j + 1 < m->nev && m->ev[j + 1].t_us - m->ev[j].t_us > TL_GAP_THRESHOLD_US)
+			break; /* the caption is cleared at the idle gap */
+		span += gap[j];
+	}
+	return span;
+}
+
+int64_t pace_hold_narration(const struct tm_model *m, int64_t *dwell, const int64_t *gap)
+{
+	int64_t total = 0;
+
+	for (size_t i = 0; i < m->nev; i++) {
+		if (m->ev[i].kind != TM_NARRATE)
+			continue;
+		int64_t need = pace_reading_us(m->ev[i].text), have = pace_caption_span(m, i, dwell, gap);
+		if (have < need)
+			dwell[i] += need - have;
+	}
+	for (size_t i = 0; i < m->nev; i++)
+		total += dwell[i] + gap[i];
+	return total;
+}

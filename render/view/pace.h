@@ -17,6 +17,13 @@
  *     gap is scaled down by the same factor, so any scenario, five days of
  *     retries included, plays in about a minute.
  *
+ *  6. After the fit, a caption is never hurried: from its narrate event to
+ *     the next narrate (or the idle gap that ends its step) the screen
+ *     holds at least its reading time at 1x — three words a second, never
+ *     under 2.5 s (pace_hold_narration) — the deficit added to the
+ *     narrate event's own dwell, so the caption is read before the step
+ *     it announces plays.
+ *
  * Invariants: pure integer arithmetic over the model (no clock, no
  * floating point, no pointer values); every dwell is >= PACE_MIN_DWELL_US;
  * gap[n-1] = 0. */
@@ -48,5 +55,13 @@ int64_t pace_base_us(enum tm_kind k);
  * <= 0 means no budget. Returns the total display time. */
 int64_t pace_compute(const struct tm_model *m, int64_t budget_us, int64_t *dwell,
 		     int64_t *gap);
+
+#define PACE_READ_MIN_US 2500000
+#define PACE_WORDS_PER_S 3
+
+/* The reading time of a caption: words / 3 per second, at least 2.5 s. */
+int64_t pace_reading_us(const char *text);
+/* Rule 6 over dwell/gap as pace_compute left them. Returns the new total. */
+int64_t pace_hold_narration(const struct tm_model *m, int64_t *dwell, const int64_t *gap);
 
 #endif

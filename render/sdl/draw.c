@@ -18,6 +18,7 @@
 struct dc_text_slot {
 	uint64_t hash;
 	char *s;            /* owned; the requested (unelided) string */
+	char *shown;        /* owned; the string as drawn (maybe elided) */
 	int font, maxw;
 	uint32_t rgba;
 	SDL_Texture *tex;   /* owned; NULL when the slot is empty */
@@ -81,6 +82,7 @@ static void dc_cache_clear(struct dc *dc)
 		if (s->tex)
 			SDL_DestroyTexture(s->tex);
 		free(s->s);
+		free(s->shown);
 		*s = (struct dc_text_slot){0};
 	}
 }
@@ -105,16 +107,17 @@ void dc_free(struct dc *dc)
 	free(dc);
 }
 
-bool dc_set_px(struct dc *dc, int px, char *err, size_t errsz)
+bool dc_set_px(struct dc *dc, int px, int min_px, char *err, size_t errsz)
 {
-	if (px == dc->px && dc->font[0])
+	if (px == dc->px && min_px == dc->min_px && dc->font[0])
 		return true;
 	dc_cache_clear(dc);
 	dc_close_fonts(dc);
 	for (int f = 0; f < DC_FONT_COUNT; f++) {
 		char *path = xasprintf("%s/fonts/%s", dc->asset_dir, dc_faces[f].file);
 		int size = px * dc_faces[f].pct / 100;
-		dc->font[f] = TTF_OpenFont(path, size < 6 ? 6 : size);
+		size = size < min_px ? min_px : size < 6 ? 6 : size;
+		dc->font[f] = TTF_OpenFont(path, size);
 		if (!dc->font[f]) {
 			snprintf(err, errsz, "cannot open font %s: %s (set MAILSIM_ASSET_DIR)",
 				 path, TTF_GetError());
@@ -124,8 +127,10 @@ bool dc_set_px(struct dc *dc, int px, char *err, size_t errsz)
 		}
 		free(path);
 		dc->line_h[f] = TTF_FontLineSkip(dc->font[f]);
+		dc->em[f] = size;
 	}
 	dc->px = px;
+	dc->min_px = min_px;
 	return true;
 }
 
@@ -191,7 +196,7 @@ static bool dc_slot_render(struct dc *dc, struct dc_text_slot *slot, enum dc_fon
 	char *text = maxw > 0 ? dc_elide(dc->font[f], s, maxw) : xstrdup(s);
 	SDL_Surface *surf = TTF_RenderUTF8_Blended(dc->font[f], text, c);
 
-	free(text);
+	slot->shown = text;
 	if (!surf)
 		return false;
 	slot->tex = SDL_CreateTextureFromSurface(dc->r, surf);
@@ -214,8 +219,49 @@ static struct dc_text_slot *dc_text_get(struct dc *dc, enum dc_font f, const cha
 	if (slot->tex)
 		SDL_DestroyTexture(slot->tex);
 	free(slot->s);
-	*slot = (struct dc_text_slot){h, xstrdup(s), (int)f, maxw, rgba, NULL, 0, 0};
+	free(slot->shown);
+	*slot = (struct dc_text_slot){h, xstrdup(s), NULL, (int)f, maxw, rgba, NULL, 0, 0};
 	return dc_slot_render(dc, slot, f, s, c, maxw) ? slot : NULL;
+}
+
+void dc_clip(struct dc *dc, const SDL_Rect *r)
+{
+	dc->clipped = r != NULL;
+	if (r)
+		dc->clip = *r;
+	if (!dc->dry)
+		SDL_RenderSetClipRect(dc->r, r);
+}
+
+/* The visible part of a text's box goes into the frame's description, with
+ * the text as it reads on screen (elided or not). */
+static void dc_record(struct dc *dc, enum dc_font f, const char *shown, SDL_FRect b)
+{
+	if (!dc->rec)
+		return;
+	if (dc->clipped) {
+		float x0 = SDL_max(b.x, (float)dc->clip.x), y0 = SDL_max(b.y, (float)dc->clip.y);
+		float x1 = SDL_min(b.x + b.w, (float)(dc->clip.x + dc->clip.w));
+		float y1 = SDL_min(b.y + b.h, (float)(dc->clip.y + dc->clip.h));
+		if (x1 - x0 < 1 || y1 - y0 < 1)
+			return;
+		b = (SDL_FRect){x0, y0, x1 - x0, y1 - y0};
+	}
+	vm_add_text(dc->rec, shown, (struct vm_box){b.x, b.y, b.w, b.h}, dc->em[f]);
+}
+
+/* Dry mode: the size the text would have, without a texture. */
+static float dc_text_dry(struct dc *dc, enum dc_font f, const char *s, float x, float y,
+			 enum dc_align a, float maxw)
+{
+	char *shown = maxw > 0 ? dc_elide(dc->font[f], s, (int)maxw) : xstrdup(s);
+	int w = 0, h = 0;
+
+	TTF_SizeUTF8(dc->font[f], shown, &w, &h);
+	float left = a == DC_CENTER ? x - w / 2.0f : a == DC_RIGHT ? x - w : x;
+	dc_record(dc, f, shown, (SDL_FRect){SDL_floorf(left), SDL_floorf(y), (float)w, (float)h});
+	free(shown);
+	return (float)w;
 }
 
 float dc_text(struct dc *dc, enum dc_font f, const char *s, float x, float y,
@@ -223,12 +269,15 @@ float dc_text(struct dc *dc, enum dc_font f, const char *s, float x, float y,
 {
 	if (!s || !*s || (maxw > 0 && maxw < 4))
 		return 0;
+	if (dc->dry)
+		return dc_text_dry(dc, f, s, x, y, a, maxw);
 	struct dc_text_slot *slot = dc_text_get(dc, f, s, c, maxw > 0 ? (int)maxw : 0);
 	if (!slot)
 		return 0;
 	float left = a == DC_CENTER ? x - slot->w / 2.0f : a == DC_RIGHT ? x - slot->w : x;
 	SDL_FRect dst = {SDL_floorf(left), SDL_floorf(y), (float)slot->w, (float)slot->h};
 	SDL_RenderCopyF(dc->r, slot->tex, NULL, &dst);
+	dc_record(dc, f, slot->shown, dst);
 	return (float)slot->w;
 }
 
@@ -254,6 +303,12 @@ static size_t dc_wrap_len(struct dc *dc, enum dc_font f, const char *s, float ma
 int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,
 		    float y, float maxw, int max_lines, SDL_Color c)
 {
+	return dc_text_wrapped_at(dc, f, s, x, y, maxw, max_lines, c, DC_LEFT);
+}
+
+int dc_text_wrapped_at(struct dc *dc, enum dc_font f, const char *s, float x, float y,
+		       float maxw, int max_lines, SDL_Color c, enum dc_align a)
+{
 	int lines = 0;
 	char *line = xmalloc(strlen(s) + 1);
 
@@ -261,7 +316,7 @@ int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,
 		size_t k = lines + 1 == max_lines ? strlen(s) : dc_wrap_len(dc, f, s, maxw);
 		memcpy(line, s, k);
 		line[k] = '\0';
-		dc_text(dc, f, line, x, y + (float)(lines * dc->line_h[f]), c, DC_LEFT, maxw);
+		dc_text(dc, f, line, x, y + (float)(lines * dc->line_h[f]), c, a, maxw);
 		lines++;
 		s += k;
 		while (*s == ' ')

@@ -137,6 +137,20 @@ static void view_screenshot(struct view_app *app, SDL_Renderer *r)
 	SDL_FreeSurface(s);
 }
 
+/* --beats: autoplay stops at each narration beat it reaches, so the
+ * teacher talks and then moves on (Space or the remote). */
+static void view_beat_pause(struct view_app *app, long before)
+{
+	long beat = vm_next_beat(app->model, before);
+
+	if (!app->beats || !app->pb.playing || beat < 0 || beat == app->beat_paused ||
+	    pb_cursor(&app->pb, app->tmap) < beat)
+		return;
+	app->beat_paused = beat;
+	app->pb.playing = false;
+	pb_jump(&app->pb, app->tmap, beat);
+}
+
 static int view_loop(struct view_app *app, struct view_window *vw)
 {
 	Uint64 freq = SDL_GetPerformanceFrequency(), last = SDL_GetPerformanceCounter();
@@ -150,7 +164,9 @@ static int view_loop(struct view_app *app, struct view_window *vw)
 		Uint64 now = SDL_GetPerformanceCounter();
 		int64_t dt = (int64_t)((now - last) * 1000000 / freq);
 		last = now;
+		long before = pb_cursor(&app->pb, app->tmap);
 		pb_advance(&app->pb, app->tmap, dt > VIEW_MAX_STEP_US ? VIEW_MAX_STEP_US : dt);
+		view_beat_pause(app, before);
 		if (!view_fit(app, vw))
 			return 1;
 		app_draw(app);
@@ -184,6 +200,9 @@ int view_run(const struct view_input *in, const struct view_opts *opts)
 		SDL_SetWindowTitle(vw.win, app->title);
 		app_attach(app, vw.r, vw.win);
 		app->user_scale = opts && opts->scale > 0 ? opts->scale : 1.0;
+		app->projector = opts && opts->projector;
+		app->pal = app->projector ? &pal_projector : &pal_high_contrast;
+		app->beats = opts && opts->beats;
 		rc = view_loop(app, &vw);
 	}
 	app_free(app); /* before the renderer: it owns textures made by it */
@@ -211,20 +230,19 @@ static enum view_image view_image_type(const char *path)
 	return VIEW_IMG_NONE;
 }
 
-static bool view_check_args(const struct view_app *app, long event, int width,
-			    int height, const char *path, char *err, size_t errsz)
+static bool view_check_size(int width, int height, char *err, size_t errsz)
 {
-	if (view_image_type(path) == VIEW_IMG_NONE) {
-		snprintf(err, errsz, "%s: the image name must end in .png or .bmp",
-			 path ? path : "(null)");
-		return false;
-	}
 	if (width < VIEW_MIN_SIDE || height < VIEW_MIN_SIDE || width > VIEW_MAX_SIDE ||
 	    height > VIEW_MAX_SIDE) {
 		snprintf(err, errsz, "frame size %dx%d: each side must be %d to %d pixels",
 			 width, height, VIEW_MIN_SIDE, VIEW_MAX_SIDE);
 		return false;
 	}
+	return true;
+}
+
+static bool view_check_event(const struct view_app *app, long event, char *err, size_t errsz)
+{
 	if (event >= 0 && (size_t)event >= app->model->nev) {
 		if (app->model->nev == 0)
 			snprintf(err, errsz, "event %ld does not exist: the trace is empty", event);
@@ -235,6 +253,19 @@ static bool view_check_args(const struct view_app *app, long event, int width,
 		return false;
 	}
 	return true;
+}
+
+static bool view_check_args(const struct view_frame_req *req, char *err, size_t errsz)
+{
+	if (req->out_path && view_image_type(req->out_path) == VIEW_IMG_NONE) {
+		snprintf(err, errsz, "%s: the image name must end in .png or .bmp", req->out_path);
+		return false;
+	}
+	if (!req->out_path && !req->scene_path) {
+		snprintf(err, errsz, "nothing to write: want an image, a scene file or both");
+		return false;
+	}
+	return view_check_size(req->width, req->height, err, errsz);
 }
 
 /* The frame a step to `event` settles on, or the moment `at_us`. */
@@ -257,66 +288,128 @@ static bool view_save(SDL_Surface *surf, const char *path, char *err, size_t err
 	return rc == 0;
 }
 
-static bool view_draw_to(struct view_app *app, SDL_Surface *surf, double scale,
-			 const char *path, char *err, size_t errsz)
+static bool view_save_scene(const struct view_app *app, const char *path, char *err,
+			    size_t errsz)
 {
-	SDL_Renderer *r = SDL_CreateSoftwareRenderer(surf);
-	bool ok = false;
+	char *json = vm_scene_json(&app->frame, app->model);
+	FILE *f = fopen(path, "w");
+	bool ok = f && fputs(json, f) >= 0 && fputc('\n', f) != EOF;
 
-	if (!r) {
-		snprintf(err, errsz, "cannot create a software renderer: %s", SDL_GetError());
-		return false;
-	}
-	app_attach(app, r, NULL);
-	app->user_scale = scale > 0 ? scale : 1.0;
-	if (app_resize(app, surf->w, surf->h, err, errsz)) {
-		app_draw(app);
-		SDL_RenderFlush(r);
-		ok = view_save(surf, path, err, errsz);
-	}
-	dc_free(app->dc); /* its textures belong to r */
-	app->dc = NULL;
-	SDL_DestroyRenderer(r);
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok)
+		snprintf(err, errsz, "cannot write %s", path);
+	free(json);
 	return ok;
 }
 
-/* No SDL_Init: a software renderer on a surface needs no video driver.
- * TTF_Init/TTF_Quit are counted, so a caller's own use is unaffected. */
-static bool view_render_app(struct view_app *app, int width, int height, double scale,
-			    const char *path, char *err, size_t errsz)
-{
+/* A software renderer on an offscreen surface: no display needed. No
+ * SDL_Init: TTF_Init/TTF_Quit are counted, so a caller's own use is
+ * unaffected. RGB888 has no alpha channel, so the image is opaque
+ * whatever was blended into it. */
+struct view_session {
+	struct view_app *app;
 	SDL_Surface *surf;
-	bool ok = false;
+	SDL_Renderer *r;
+};
 
+struct view_session *view_session_new(const struct view_input *in, int width, int height,
+				      double scale, bool projector, char *err, size_t errsz)
+{
+	if (!view_check_size(width, height, err, errsz))
+		return NULL;
+	struct view_app *app = app_new(in, err, errsz);
+	if (!app)
+		return NULL;
 	if (TTF_Init() != 0) {
 		snprintf(err, errsz, "cannot start SDL_ttf: %s", TTF_GetError());
-		return false;
+		app_free(app);
+		return NULL;
 	}
-	/* RGB888 has no alpha channel, so the image is opaque whatever was
-	 * blended into it. */
-	surf = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_RGB888);
-	if (surf) {
-		ok = view_draw_to(app, surf, scale, path, err, errsz);
-		SDL_FreeSurface(surf);
-	} else {
-		snprintf(err, errsz, "cannot create a %dx%d surface: %s", width, height,
+	struct view_session *vs = xcalloc(1, sizeof *vs);
+	vs->app = app;
+	vs->surf = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_RGB888);
+	vs->r = vs->surf ? SDL_CreateSoftwareRenderer(vs->surf) : NULL;
+	if (!vs->r) {
+		snprintf(err, errsz, "cannot create a %dx%d software renderer: %s", width, height,
 			 SDL_GetError());
+		view_session_free(vs);
+		return NULL;
 	}
+	app_attach(app, vs->r, NULL);
+	app->user_scale = scale > 0 ? scale : 1.0;
+	app->projector = projector;
+	app->pal = projector ? &pal_projector : &pal_high_contrast;
+	if (!app_resize(app, width, height, err, errsz)) {
+		view_session_free(vs);
+		return NULL;
+	}
+	return vs;
+}
+
+void view_session_free(struct view_session *vs)
+{
+	if (!vs)
+		return;
+	app_free(vs->app); /* before the renderer: its textures belong to r */
+	if (vs->r)
+		SDL_DestroyRenderer(vs->r);
+	if (vs->surf)
+		SDL_FreeSurface(vs->surf);
 	TTF_Quit();
-	return ok;
+	free(vs);
+}
+
+size_t view_session_events(const struct view_session *vs)
+{
+	return vs->app->model->nev;
+}
+
+/* Lay out and measure the frame without drawing pixels. */
+char *view_session_scene(struct view_session *vs, long event, char *err, size_t errsz)
+{
+	if (!view_check_event(vs->app, event, err, errsz))
+		return NULL;
+	if (event >= 0)
+		view_place_head(vs->app, event, 0);
+	vs->app->dc->dry = true;
+	app_draw(vs->app);
+	vs->app->dc->dry = false;
+	return vm_scene_json(&vs->app->frame, vs->app->model);
+}
+
+void view_session_click(struct view_session *vs, float x, float y)
+{
+	app_mouse_down(vs->app, x, y);
+	app_mouse_up(vs->app);
+}
+
+int view_render_frame(const struct view_input *in, const struct view_frame_req *req,
+		      char *err, size_t errsz)
+{
+	if (!view_check_args(req, err, errsz))
+		return -1;
+	struct view_session *vs = view_session_new(in, req->width, req->height, req->scale,
+						   req->projector, err, errsz);
+	bool ok = vs && view_check_event(vs->app, req->event, err, errsz);
+
+	if (ok) {
+		view_place_head(vs->app, req->event, req->at_us);
+		app_draw(vs->app);
+		SDL_RenderFlush(vs->r);
+		ok = !req->out_path || view_save(vs->surf, req->out_path, err, errsz);
+		ok = ok && (!req->scene_path || view_save_scene(vs->app, req->scene_path, err, errsz));
+	}
+	view_session_free(vs);
+	return ok ? 0 : -1;
 }
 
 int view_render_file(const struct view_input *in, long event, int64_t at_us,
 		     int width, int height, double scale, const char *out_path,
 		     char *err, size_t errsz)
 {
-	struct view_app *app = app_new(in, err, errsz);
-	bool ok = app && view_check_args(app, event, width, height, out_path, err, errsz);
+	struct view_frame_req req = {event, at_us, width, height, scale, false,
+				     out_path ? out_path : "", NULL};
 
-	if (ok) {
-		view_place_head(app, event, at_us);
-		ok = view_render_app(app, width, height, scale, out_path, err, errsz);
-	}
-	app_free(app);
-	return ok ? 0 : -1;
+	return view_render_frame(in, &req, err, errsz);
 }

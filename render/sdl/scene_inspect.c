@@ -56,7 +56,7 @@ static float insp_header(struct view_app *app, const struct lay_rect *r)
 		app->pal->text_dim);
 	dc_line(app->dc, xx + xw * 0.2f, y + xw * 0.8f, xx + xw * 0.8f, y + xw * 0.2f, 2,
 		app->pal->text_dim);
-	app_hit(app, xx, y, xw, xw, HIT_CLOSE, 0);
+	hits_add(&app->cx.hits, xx, y, xw, xw, HIT_CLOSE, 0);
 	y += lh + pad * 0.4f;
 	if (app->insp.mode != INSP_HOST_VIEW)
 		return y;
@@ -69,7 +69,7 @@ static float insp_header(struct view_app *app, const struct lay_rect *r)
 			      on ? dc_alpha(app->pal->accent, 70) : app->pal->header);
 		dc_text(app->dc, DC_SMALL, name, x + pad, y + pad * 0.25f,
 			on ? app->pal->text : app->pal->text_dim, DC_LEFT, 0);
-		app_hit(app, x, y, w, th, HIT_TAB, t);
+		hits_add(&app->cx.hits, x, y, w, th, HIT_TAB, t);
 		x += w + pad * 0.5f;
 	}
 	return y + th + pad * 0.5f;
@@ -117,7 +117,7 @@ static int insp_line(struct view_app *app, const struct insp_geom *g,
 	rows = dc_text_wrapped(app->dc, f, l->text, x, y, maxw, rows, col);
 	rows = rows < 1 ? 1 : rows;
 	if (l->msg_idx >= 0)
-		app_hit(app, g->x, y, g->w, g->line_h * (float)rows, HIT_INSP_LINE, l->msg_idx);
+		hits_add(&app->cx.hits, g->x, y, g->w, g->line_h * (float)rows, HIT_INSP_LINE, l->msg_idx);
 	return rows;
 }
 
@@ -128,7 +128,7 @@ void scene_inspector(struct view_app *app)
 
 	if (r->h <= 0)
 		return;
-	scene_panel(app, r, NULL);
+	scene_panel(&app->cx, r, NULL);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, 2, app->pal->accent);
 	struct insp_geom g = insp_geom(app, r, insp_header(app, r));
 	size_t max_first = v->n > g.rows ? v->n - g.rows : 0;

@@ -116,7 +116,7 @@ void scene_timeline(struct view_app *app)
 	struct tl_geom g = tl_geom(app);
 	float head = tl_x(app, &g, app->pb.d_us);
 
-	scene_panel(app, &app->panels.timeline, NULL);
+	scene_panel(&app->cx, &app->panels.timeline, NULL);
 	dc_round_rect(app->dc, g.x0, g.bar_y - g.bar_h / 2, g.x1 - g.x0, g.bar_h,
 		      g.bar_h / 2, app->pal->panel_edge);
 	dc_round_rect(app->dc, g.x0, g.bar_y - g.bar_h / 2, head - g.x0, g.bar_h,

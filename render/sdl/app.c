@@ -20,6 +20,7 @@ static struct tl_map *app_build_timeline(const struct tm_model *m)
 	for (size_t i = 0; i < m->nev; i++)
 		t[i] = m->ev[i].t_us;
 	pace_compute(m, PACE_BUDGET_US, dwell, gap);
+	pace_hold_narration(m, dwell, gap);
 	struct tl_map *map = tl_build(t, dwell, gap, m->nev);
 	free(t);
 	free(dwell);
@@ -103,8 +104,10 @@ struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 	app_refilter(app);
 	app->ladder_conn = -1;
 	app->last_cursor = -2;
+	app->beat_paused = -1;
 	insp_init(&app->insp.view);
 	app->insp.built_for = -2;
+	vm_init(&app->frame);
 	if (in->inspect && !app_open_inspector(app, in->inspect, err, errsz)) {
 		app_free(app);
 		return NULL;
@@ -119,9 +122,10 @@ void app_free(struct view_app *app)
 	dc_free(app->dc);
 	lad_free(&app->lad);
 	snap_free(&app->snap);
+	vm_free(&app->frame);
 	insp_free(&app->insp.view);
 	free(app->rows);
-	free(app->hits);
+	hits_free(&app->cx.hits);
 	free(app->links);
 	free(app->nodes);
 	free(app->gap_order);
@@ -135,28 +139,38 @@ void app_attach(struct view_app *app, SDL_Renderer *r, SDL_Window *win)
 {
 	app->dc = dc_new(r);
 	app->win = win;
+	app->cx.dc = app->dc;
 }
 
-/* Text grows with the window (a projector at 1080p gets larger type than
- * a laptop window) and with the user's scale. */
-static int app_font_px(int w, int h, double user_scale)
+/* Text grows with the window and with the user's scale; projector mode
+ * sets everything 1.4 times larger. */
+static int app_font_px(int w, int h, double user_scale, bool projector)
 {
 	double auto_scale = (double)w / 1280 < (double)h / 800 ? (double)w / 1280
 							      : (double)h / 800;
 	auto_scale = auto_scale < 0.7 ? 0.7 : auto_scale > 2.5 ? 2.5 : auto_scale;
-	int px = (int)(18 * auto_scale * user_scale + 0.5);
-	return px < 8 ? 8 : px > 96 ? 96 : px;
+	int px = (int)(18 * auto_scale * user_scale * (projector ? 1.4 : 1) + 0.5);
+	return px < 8 ? 8 : px > 120 ? 120 : px;
+}
+
+/* The smallest text anywhere: 16 px (28 px on a projector, readable from
+ * the back of a classroom), larger with a user scale above 1. */
+int app_min_px(const struct view_app *app)
+{
+	double s = app->user_scale > 1 ? app->user_scale : 1;
+	return (int)((app->projector ? APP_MIN_PX_PROJECTOR : APP_MIN_PX) * s + 0.5);
 }
 
 bool app_resize(struct view_app *app, int w, int h, char *err, size_t errsz)
 {
 	app->w = w;
 	app->h = h;
-	app->fs = app_font_px(w, h, app->user_scale);
-	if (!dc_set_px(app->dc, app->fs, err, errsz))
+	app->fs = app_font_px(w, h, app->user_scale, app->projector);
+	if (!dc_set_px(app->dc, app->fs, app_min_px(app), err, errsz))
 		return false;
-	lay_panels(w, h, dc_line_h(app->dc, DC_SANS), app->insp.mode != INSP_OFF,
-		   &app->panels);
+	(app->projector ? lay_panels_projector : lay_panels)(w, h, dc_line_h(app->dc, DC_SANS),
+							       app->insp.mode != INSP_OFF,
+							       &app->panels);
 	return true;
 }
 
@@ -202,16 +216,6 @@ void app_update_state(struct view_app *app)
 	app_update_inspector(app, cursor);
 }
 
-void app_hit(struct view_app *app, float x, float y, float w, float h,
-	     enum hit_kind kind, long arg)
-{
-	if (app->nhits == app->hitcap) {
-		app->hitcap = app->hitcap ? 2 * app->hitcap : 64;
-		app->hits = xrealloc(app->hits, app->hitcap * sizeof *app->hits);
-	}
-	app->hits[app->nhits++] = (struct hit){{x, y, w, h}, kind, arg};
-}
-
 static void app_relayout(struct view_app *app)
 {
 	char err[256];
@@ -244,54 +248,58 @@ void app_inspect_close(struct view_app *app)
 	app_relayout(app);
 }
 
+/* The view model first; the panels draw from it and record their texts
+ * into it. */
+static void app_build_frame(struct view_app *app, long cursor)
+{
+	struct vm_inputs in = {
+		.model = app->model, .tmap = app->tmap, .nodes = app->nodes,
+		.links = app->links, .nlinks = app->nlinks,
+		.snap = &app->snap, .cursor = cursor,
+		.progress_permille = pb_progress_permille(&app->pb, app->tmap),
+		.clock_us = pb_clock(&app->pb, app->tmap), .width = app->w, .height = app->h,
+		.topo = app->panels.topo,
+		.topo_top = (float)app->panels.topo.y + (float)dc_line_h(app->dc, DC_SMALL) +
+			    (float)app->fs * 0.5f,
+		.fs = (float)app->fs, .line_h = (float)dc_line_h(app->dc, DC_SANS),
+	};
+
+	app->frame.record_texts = true;
+	vm_build(&app->frame, &in);
+	app->dc->rec = &app->frame;
+	app->cx.dc = app->dc;
+	app->cx.pal = app->pal;
+	app->cx.fs = app->fs;
+	app->cx.projector = app->projector;
+	app->cx.frame = &app->frame;
+}
+
 void app_draw(struct view_app *app)
 {
 	long cursor = pb_cursor(&app->pb, app->tmap);
 
-	app->nhits = 0;
+	hits_clear(&app->cx.hits);
 	if (cursor != app->last_cursor) {
 		app->last_cursor = cursor;
 		app->list_scroll = 0;
 	}
 	app_update_state(app);
 	lad_build(&app->lad, app->model, cursor);
+	app_build_frame(app, cursor);
 	dc_clear(app->dc, app->pal->bg);
 	scene_topo(app);
-	scene_list(app);
+	if (app->panels.list.w > 0)
+		scene_list(app);
 	scene_ladder(app);
 	if (app->insp.mode != INSP_OFF)
 		scene_inspector(app);
 	scene_caption(app);
+	scene_controls(app);
 	scene_timeline(app);
 	scene_title(app);
-	SDL_RenderSetClipRect(app->dc->r, NULL);
+	dc_clip(app->dc, NULL);
 	if (app->help)
 		scene_help(app);
-}
-
-float scene_panel(struct view_app *app, const struct lay_rect *r, const char *label)
-{
-	const struct pal *p = app->pal;
-	float pad = (float)app->fs * 0.5f;
-	float hh = label ? (float)dc_line_h(app->dc, DC_SMALL) + pad : 0;
-
-	SDL_Rect clip = {r->x, r->y, r->w, r->h};
-
-	SDL_RenderSetClipRect(app->dc->r, &clip);
-	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->panel);
-	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, 1, p->panel_edge);
-	dc_fill_rect(app->dc, (float)r->x, (float)r->y, 1, (float)r->h, p->panel_edge);
-	if (label)
-		dc_text(app->dc, DC_SMALL, label, (float)r->x + pad, (float)r->y + pad / 2,
-			p->text_dim, DC_LEFT, (float)r->w - 2 * pad);
-	return (float)r->y + hh;
-}
-
-void scene_fmt_clock(int64_t us, char *out, size_t outsz)
-{
-	int64_t ms = us / 1000;
-
-	snprintf(out, outsz, "%lld:%02lld:%02lld.%03lld", (long long)(ms / 3600000),
-		 (long long)(ms / 60000 % 60), (long long)(ms / 1000 % 60),
-		 (long long)(ms % 1000));
+	else if (app->legend)
+		scene_legend(app);
 }

@@ -58,7 +58,7 @@ struct lay_rect {
 };
 
 struct lay_panels {
-	struct lay_rect title, topo, list, ladder, caption, timeline;
+	struct lay_rect title, topo, list, ladder, caption, controls, timeline;
 	struct lay_rect inspector; /* under the ladder when open, else empty */
 };
 
@@ -66,6 +66,10 @@ struct lay_panels {
  * the inspector when it is open. Every rect lies inside the window and
  * none overlap. */
 void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p);
+
+/* Projector mode: the network gets most of the height, the conversation
+ * the width under it; no event list (list is empty). */
+void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panels *p);
 
 /* First index of a `visible`-row window over `total` rows that shows row
  * `focus`, placing it at `anchor_pct` percent from the top when the list

@@ -35,6 +35,37 @@ static void key_decision(struct view_app *app, bool forward)
 	pb_jump(&app->pb, app->tmap, i);
 }
 
+/* A presenter's remote sends PageDown/PageUp (or →/←): the next or
+ * previous narration beat, where the caption changes. */
+static void key_beat(struct view_app *app, bool forward)
+{
+	long c = pb_cursor(&app->pb, app->tmap);
+	long i = forward ? vm_next_beat(app->model, c) : vm_prev_beat(app->model, c);
+
+	app->pb.playing = false;
+	if (i >= 0)
+		pb_jump(&app->pb, app->tmap, i);
+	else if (forward)
+		pb_end(&app->pb, app->tmap);
+	else
+		pb_home(&app->pb, app->tmap);
+}
+
+static void key_next_beat(struct view_app *app) { key_beat(app, true); }
+static void key_prev_beat(struct view_app *app) { key_beat(app, false); }
+
+static void key_projector(struct view_app *app)
+{
+	char err[256];
+
+	app->projector = !app->projector;
+	app->pal = app->projector ? &pal_projector : &pal_high_contrast;
+	if (app->dc && !app_resize(app, app->w, app->h, err, sizeof err))
+		fprintf(stderr, "mailsim: %s\n", err);
+}
+
+static void key_legend(struct view_app *app) { app->legend = !app->legend; }
+
 static void key_next_decision(struct view_app *app) { key_decision(app, true); }
 static void key_prev_decision(struct view_app *app) { key_decision(app, false); }
 
@@ -43,6 +74,8 @@ static void key_escape(struct view_app *app)
 {
 	if (app->help)
 		app->help = false;
+	else if (app->legend)
+		app->legend = false;
 	else if (app->insp.mode != INSP_OFF)
 		app_inspect_close(app);
 	else
@@ -117,18 +150,6 @@ static void key_tab(struct view_app *app)
 	app->insp.scroll = 0;
 }
 
-/* Page keys scroll the inspector when it is open, else the conversation. */
-static void key_page(struct view_app *app, int dir)
-{
-	if (app->insp.mode != INSP_OFF)
-		app->insp.scroll += dir * 10;
-	else
-		app->ladder_scroll -= dir * 10;
-}
-
-static void key_page_up(struct view_app *app) { key_page(app, -1); }
-static void key_page_down(struct view_app *app) { key_page(app, +1); }
-
 static const struct {
 	SDL_Keycode key;
 	bool ctrl; /* true: only with Ctrl held */
@@ -138,8 +159,11 @@ static const struct {
 	{SDLK_KP_PLUS, true, key_bigger}, {SDLK_MINUS, true, key_smaller},
 	{SDLK_KP_MINUS, true, key_smaller}, {SDLK_0, true, key_normal},
 	{SDLK_KP_0, true, key_normal}, {SDLK_s, true, key_shot},
-	{SDLK_SPACE, false, key_toggle}, {SDLK_RIGHT, false, key_next},
-	{SDLK_LEFT, false, key_prev}, {SDLK_DOWN, false, key_next_decision},
+	{SDLK_SPACE, false, key_toggle}, {SDLK_RIGHT, false, key_next_beat},
+	{SDLK_LEFT, false, key_prev_beat}, {SDLK_PAGEDOWN, false, key_next_beat},
+	{SDLK_PAGEUP, false, key_prev_beat}, {SDLK_PERIOD, false, key_next},
+	{SDLK_COMMA, false, key_prev}, {SDLK_p, false, key_projector},
+	{SDLK_l, false, key_legend}, {SDLK_DOWN, false, key_next_decision},
 	{SDLK_UP, false, key_prev_decision}, {SDLK_RIGHTBRACKET, false, key_faster},
 	{SDLK_LEFTBRACKET, false, key_slower}, {SDLK_HOME, false, key_home},
 	{SDLK_END, false, key_end}, {SDLK_f, false, key_fullscreen},
@@ -149,8 +173,7 @@ static const struct {
 	{SDLK_1, false, key_f1}, {SDLK_2, false, key_f2}, {SDLK_3, false, key_f3},
 	{SDLK_4, false, key_f4}, {SDLK_5, false, key_f5}, {SDLK_m, false, key_msg_filter},
 	{SDLK_0, false, key_clear_filter}, {SDLK_i, false, key_inspect},
-	{SDLK_TAB, false, key_tab}, {SDLK_PAGEUP, false, key_page_up},
-	{SDLK_PAGEDOWN, false, key_page_down},
+	{SDLK_TAB, false, key_tab},
 };
 
 void app_key(struct view_app *app, SDL_Keycode key, SDL_Keymod mod)
@@ -173,16 +196,6 @@ static bool in_rect(const struct lay_rect *r, float x, float y)
 	       y < (float)(r->y + r->h);
 }
 
-static const struct hit *hit_at(const struct view_app *app, float x, float y)
-{
-	for (size_t i = app->nhits; i > 0; i--) {
-		const SDL_FRect *r = &app->hits[i - 1].r;
-		if (x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h)
-			return &app->hits[i - 1];
-	}
-	return NULL;
-}
-
 static void click_hit(struct view_app *app, const struct hit *h)
 {
 	switch (h->kind) {
@@ -196,6 +209,7 @@ static void click_hit(struct view_app *app, const struct hit *h)
 		app->insp.built_for = -2;
 		app->insp.scroll = 0;
 		break;
+	case HIT_BUTTON: app_key(app, scene_button_key(h->arg), KMOD_NONE); break;
 	case HIT_ROW:
 		app->pb.playing = false;
 		app->list_scroll = 0;
@@ -206,8 +220,8 @@ static void click_hit(struct view_app *app, const struct hit *h)
 
 void app_mouse_down(struct view_app *app, float x, float y)
 {
-	if (app->help) {
-		app->help = false;
+	if (app->help || app->legend) {
+		app->help = app->legend = false;
 		return;
 	}
 	if (in_rect(&app->panels.timeline, x, y)) {
@@ -215,7 +229,7 @@ void app_mouse_down(struct view_app *app, float x, float y)
 		pb_seek(&app->pb, app->tmap, app_timeline_at(app, x));
 		return;
 	}
-	const struct hit *h = hit_at(app, x, y);
+	const struct hit *h = hits_at(&app->cx.hits, x, y);
 	if (h)
 		click_hit(app, h);
 }

@@ -12,7 +12,17 @@
 
 #include <cjson/cJSON.h>
 
-#include "trace_model.h"
+/* A kind-specific field (queue_id, rcpts, next_attempt, answers, name,
+ * value ...), kept for the inspectors and badges. Numbers keep the text the
+ * trace wrote ("331.210000"), so times read back exactly; strings keep
+ * their bytes (a folded header value keeps its CRLF). */
+struct tm_field {
+	char *key;      /* owned */
+	char *val;      /* owned; arrays joined with ", " */
+	char **items;   /* owned; the elements of an array, else NULL */
+	size_t nitems;
+};
+
 
 /* Find the raw text of a top-level key's scalar value in a JSON object line
  * that cJSON already accepted. The value runs to the next ',', '}' or

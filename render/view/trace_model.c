@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "trace_kinds.h"
 #include "trace_text.h"
 #include "util.h"
 
@@ -25,75 +26,75 @@ enum {
 };
 
 struct tm_kind_info {
-	const char *name;
+	enum trace_kind tk;  /* the vocabulary's kind (sim/trace_kinds.h): its name */
 	unsigned flags;
 	const char *summary; /* tt_expand template */
 	const char *bubble;  /* tt_expand template; NULL unless TMF_TRAVEL */
 };
 
 static const struct tm_kind_info tm_kinds[TM_KIND_COUNT] = {
-	[TM_SIM_START] = {"sim.start", 0, "{title|scenario} (seed {seed})", NULL},
-	[TM_SIM_END] = {"sim.end", 0,
-		"delivered {delivered}, bounced {bounced}, rejected {rejected}, "
-		"quarantined {quarantined}, queued {queued}", NULL},
-	[TM_NARRATE] = {"narrate", TMF_NARRATE, "{text}", NULL},
-	[TM_MSG_COMPOSE] = {"msg.compose", 0,
+	[TM_SIM_START] = {TK_SIM_START, 0, "{title|scenario} (seed {seed})", NULL},
+	[TM_SIM_END] = {TK_SIM_END, 0,
+		"inbox {inbox}, junk {junk}, quarantined {quarantined}, bounced {bounced}, "
+		"rejected {rejected}, queued {queued}", NULL},
+	[TM_NARRATE] = {TK_NARRATE, TMF_NARRATE, "{text}", NULL},
+	[TM_MSG_COMPOSE] = {TK_MSG_COMPOSE, 0,
 		"{from} → {to}: \"{subject}\" ({bytes} bytes)", NULL},
-	[TM_MSG_HEADER] = {"msg.header", 0, "{name}: {value}", NULL},
-	[TM_DNS_QUERY] = {"dns.query", TMF_TRAVEL, "{qtype} {qname}? (id {id})",
+	[TM_MSG_HEADER] = {TK_MSG_HEADER, 0, "{name}: {value}", NULL},
+	[TM_DNS_QUERY] = {TK_DNS_QUERY, TMF_TRAVEL, "{qtype} {qname}? (id {id})",
 		"{qtype} {qname}?"},
-	[TM_DNS_ANSWER] = {"dns.answer", TMF_TRAVEL, "{rcode} {answers}",
+	[TM_DNS_ANSWER] = {TK_DNS_ANSWER, TMF_TRAVEL, "{rcode} {answers}",
 		"{answers|rcode}"},
-	[TM_DNS_CACHE] = {"dns.cache", 0,
+	[TM_DNS_CACHE] = {TK_DNS_CACHE, 0,
 		"cached {qtype} {qname}: {answers|rcode}", NULL},
-	[TM_DNS_TIMEOUT] = {"dns.timeout", TMF_DECISION,
+	[TM_DNS_TIMEOUT] = {TK_DNS_TIMEOUT, TMF_DECISION,
 		"{qtype} {qname}: no answer", NULL},
-	[TM_NET_CONNECT] = {"net.connect", TMF_TRAVEL, "connect to port {port}",
+	[TM_NET_CONNECT] = {TK_NET_CONNECT, TMF_TRAVEL, "connect to port {port}",
 		"SYN :{port}"},
-	[TM_NET_ACCEPT] = {"net.accept", 0, "accept on port {port}", NULL},
-	[TM_NET_REFUSED] = {"net.refused", TMF_DECISION,
+	[TM_NET_ACCEPT] = {TK_NET_ACCEPT, 0, "accept on port {port}", NULL},
+	[TM_NET_REFUSED] = {TK_NET_REFUSED, TMF_DECISION,
 		"port {port} refused", NULL},
-	[TM_NET_TIMEOUT] = {"net.timeout", TMF_DECISION,
+	[TM_NET_TIMEOUT] = {TK_NET_TIMEOUT, TMF_DECISION,
 		"port {port}: no answer", NULL},
-	[TM_NET_CLOSE] = {"net.close", 0, "connection closed", NULL},
-	[TM_TLS_START] = {"tls.start", 0, "TLS handshake", NULL},
-	[TM_TLS_OK] = {"tls.ok", 0, "TLS established {version}", NULL},
-	[TM_TLS_FAIL] = {"tls.fail", 0, "TLS failed {reason}", NULL},
-	[TM_SMTP_SEND] = {"smtp.send", TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
-	[TM_SMTP_DATA] = {"smtp.data", TMF_TRAVEL | TMF_BODY,
+	[TM_NET_CLOSE] = {TK_NET_CLOSE, 0, "connection closed", NULL},
+	[TM_TLS_START] = {TK_TLS_START, 0, "TLS handshake", NULL},
+	[TM_TLS_OK] = {TK_TLS_OK, 0, "TLS established {version}", NULL},
+	[TM_TLS_FAIL] = {TK_TLS_FAIL, 0, "TLS failed {reason}", NULL},
+	[TM_SMTP_SEND] = {TK_SMTP_SEND, TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
+	[TM_SMTP_DATA] = {TK_SMTP_DATA, TMF_TRAVEL | TMF_BODY,
 		"{summary} ({bytes} bytes, {lines} lines)", "{summary}"},
-	[TM_POP3_SEND] = {"pop3.send", TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
-	[TM_IMAP_SEND] = {"imap.send", TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
-	[TM_POP3_DATA] = {"pop3.data", TMF_TRAVEL | TMF_BODY,
+	[TM_POP3_SEND] = {TK_POP3_SEND, TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
+	[TM_IMAP_SEND] = {TK_IMAP_SEND, TMF_TRAVEL | TMF_LINE, "{line}", "{line}"},
+	[TM_POP3_DATA] = {TK_POP3_DATA, TMF_TRAVEL | TMF_BODY,
 		"{summary} ({bytes} bytes, {lines} lines)", "{summary}"},
-	[TM_IMAP_DATA] = {"imap.data", TMF_TRAVEL | TMF_BODY,
+	[TM_IMAP_DATA] = {TK_IMAP_DATA, TMF_TRAVEL | TMF_BODY,
 		"{summary} ({bytes} bytes, {lines} lines)", "{summary}"},
-	[TM_ROUTE_MX] = {"route.mx", TMF_DECISION, "{domain}: {mx}", NULL},
-	[TM_QUEUE_ENTER] = {"queue.enter", 0,
+	[TM_ROUTE_MX] = {TK_ROUTE_MX, TMF_DECISION, "{domain}: {mx}", NULL},
+	[TM_QUEUE_ENTER] = {TK_QUEUE_ENTER, 0,
 		"{queue_id} {from} → {rcpts}", NULL},
-	[TM_QUEUE_ATTEMPT] = {"queue.attempt", 0,
+	[TM_QUEUE_ATTEMPT] = {TK_QUEUE_ATTEMPT, 0,
 		"{queue_id} attempt {attempt} for {domain}", NULL},
-	[TM_QUEUE_DEFER] = {"queue.defer", TMF_DECISION,
+	[TM_QUEUE_DEFER] = {TK_QUEUE_DEFER, TMF_DECISION,
 		"{rcpt}: {reason}; retry at {next_attempt}", NULL},
-	[TM_QUEUE_BOUNCE] = {"queue.bounce", TMF_DECISION,
+	[TM_QUEUE_BOUNCE] = {TK_QUEUE_BOUNCE, TMF_DECISION,
 		"{rcpt}: {status} {reason}", NULL},
-	[TM_QUEUE_EXPIRE] = {"queue.expire", TMF_DECISION,
+	[TM_QUEUE_EXPIRE] = {TK_QUEUE_EXPIRE, TMF_DECISION,
 		"{queue_id}: queue lifetime over; pending recipients bounce", NULL},
-	[TM_QUEUE_DONE] = {"queue.done", TMF_DECISION,
+	[TM_QUEUE_DONE] = {TK_QUEUE_DONE, TMF_DECISION,
 		"{rcpt}: {result} {status}", NULL},
-	[TM_MAILBOX_STORE] = {"mailbox.store", TMF_DECISION,
+	[TM_MAILBOX_STORE] = {TK_MAILBOX_STORE, TMF_DECISION,
 		"{user}/{folder} ({bytes} bytes)", NULL},
-	[TM_MAILBOX_FETCH] = {"mailbox.fetch", 0, "{user}: {count} message(s)",
+	[TM_MAILBOX_FETCH] = {TK_MAILBOX_FETCH, 0, "{user}: {count} message(s)",
 		NULL},
-	[TM_DSN_CREATE] = {"dsn.create", TMF_DECISION,
+	[TM_DSN_CREATE] = {TK_DSN_CREATE, TMF_DECISION,
 		"{dsn_msg} to {to}: {action} {status}", NULL},
-	[TM_FILTER_CHECK] = {"filter.check", TMF_DECISION,
+	[TM_FILTER_CHECK] = {TK_FILTER_CHECK, TMF_DECISION,
 		"{filter}: {result} {symbol} {score}", NULL},
-	[TM_POLICY_DECISION] = {"policy.decision", TMF_DECISION,
+	[TM_POLICY_DECISION] = {TK_POLICY_DECISION, TMF_DECISION,
 		"{decision}: {reason}", NULL},
-	[TM_FAULT_START] = {"fault.start", 0, "{fault}: {summary}", NULL},
-	[TM_FAULT_END] = {"fault.end", 0, "{fault} ends: {summary}", NULL},
-	[TM_OTHER] = {"other", 0, "", NULL},
+	[TM_FAULT_START] = {TK_FAULT_START, 0, "{fault}: {summary}", NULL},
+	[TM_FAULT_END] = {TK_FAULT_END, 0, "{fault} ends: {summary}", NULL},
+	[TM_OTHER] = {TK_COUNT, 0, "", NULL}, /* named by the event itself */
 };
 
 /* Keys held in tm_event members rather than as fields. */
@@ -110,14 +111,14 @@ struct tm_line {
 static enum tm_kind tm_kind_lookup(const char *name)
 {
 	for (int k = 0; k < TM_OTHER; k++)
-		if (strcmp(tm_kinds[k].name, name) == 0)
+		if (strcmp(trace_kind_name(tm_kinds[k].tk), name) == 0)
 			return (enum tm_kind)k;
 	return TM_OTHER;
 }
 
 const char *tm_kind_name(const struct tm_event *e)
 {
-	return e->kind == TM_OTHER ? e->other_kind : tm_kinds[e->kind].name;
+	return e->kind == TM_OTHER ? e->other_kind : trace_kind_name(tm_kinds[e->kind].tk);
 }
 
 bool tm_kind_travels(enum tm_kind k)
@@ -267,7 +268,7 @@ static bool tm_read_text(struct tm_line *ln, struct tm_event *e)
 		return false;
 	if (!text) {
 		snprintf(ln->why, sizeof ln->why, "%s without \"%s\"",
-			 tm_kinds[e->kind].name, key);
+			 trace_kind_name(tm_kinds[e->kind].tk), key);
 		return false;
 	}
 	e->text = xstrdup(text);

@@ -14,14 +14,6 @@
 
 /* ---- resting messages ---- */
 
-/* Badges go right of an icon, envelopes left, unless the host is close to
- * that edge of the panel. */
-static bool marks_near_right(const struct view_app *app, SDL_FPoint c, float icon)
-{
-	const struct lay_rect *r = &app->panels.topo;
-	return c.x + icon * 3.5f > (float)(r->x + r->w);
-}
-
 /* room for an envelope and an id like "m1.delay" */
 static bool marks_near_left(const struct view_app *app, SDL_FPoint c, float icon)
 {
@@ -40,10 +32,22 @@ static void parked_one(struct view_app *app, int msg_idx, float x, float y, floa
 	float tw = dc_text(app->dc, DC_SMALL_MONO, id, tx, y - lh / 2, col,
 			   label_left ? DC_RIGHT : DC_LEFT, (float)app->fs * 6);
 	float hx = label_left ? tx - tw : x - ew / 2;
-	app_hit(app, hx, y - ew * 0.4f, tw + ew * 1.2f, ew * 0.8f, HIT_MSG, msg_idx);
+	hits_add(&app->cx.hits, hx, y - ew * 0.4f, tw + ew * 1.2f, ew * 0.8f, HIT_MSG, msg_idx);
 }
 
-void topo_parked(struct view_app *app, const struct topo_geom *g,
+/* The envelope and its id would cover nothing drawn so far. */
+static bool parked_fits(struct view_app *app, int msg_idx, float x, float y, float ew,
+			bool label_left)
+{
+	const char *id = app->model->msgs[msg_idx].id;
+	float lh = (float)dc_line_h(app->dc, DC_SMALL_MONO);
+	float tw = (float)dc_text_w(app->dc, DC_SMALL_MONO, id) + ew * 1.3f;
+	float x0 = label_left ? x + ew / 2 - tw : x - ew / 2;
+
+	return topo_free(app, (struct vm_box){x0, y - lh / 2, tw, lh});
+}
+
+void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 		 const struct tm_event *cur)
 {
 	float ew = fmaxf(g->icon * 0.32f, 10);
@@ -64,6 +68,10 @@ void topo_parked(struct view_app *app, const struct topo_geom *g,
 				more++;
 				continue;
 			}
+			if (!parked_fits(app, p->msg_idx, x, y + (float)shown * ew * 0.9f, ew, left)) {
+				more++;
+				continue;
+			}
 			parked_one(app, p->msg_idx, x, y + (float)shown * ew * 0.9f, ew, left);
 			shown++;
 		}
@@ -78,7 +86,7 @@ void topo_parked(struct view_app *app, const struct topo_geom *g,
 
 /* ---- badges ---- */
 
-static SDL_Color badge_color(const struct pal *p, enum snap_badge_kind k)
+SDL_Color topo_badge_color(const struct pal *p, enum snap_badge_kind k)
 {
 	switch (k) {
 	case BADGE_RETRY: case BADGE_GREYLIST: case BADGE_DEFER: return p->cls[LAD_4XX];
@@ -115,8 +123,8 @@ static void badge_warn(struct dc *dc, float cx, float cy, float r, SDL_Color c)
 	dc_poly(dc, tri, 3, c);
 }
 
-static void badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx, float cy,
-			 float r, SDL_Color c)
+void topo_badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx, float cy,
+		       float r, SDL_Color c)
 {
 	switch (k) {
 	case BADGE_RETRY: case BADGE_DEFER: case BADGE_GREYLIST:
@@ -140,36 +148,96 @@ static void badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx,
 	}
 }
 
-/* One badge with its left (or right) edge at x, top at y; returns its
- * height. */
-static float badge_draw(struct view_app *app, const struct snap_badge *b, float x,
-			float y, bool leftwards)
+static void badge_size(struct view_app *app, const struct snap_badge *b, float *w, float *h)
 {
-	SDL_Color col = badge_color(app->pal, b->kind);
 	float lh = (float)dc_line_h(app->dc, DC_SMALL), pad = (float)app->fs * 0.3f;
-	float tw = fminf((float)dc_text_w(app->dc, DC_SMALL, b->text), (float)app->fs * 14);
-	float w = tw + lh + 2.5f * pad, h = lh + pad * 0.6f;
 
-	if (leftwards)
-		x -= w;
+	*w = (float)dc_text_w(app->dc, DC_SMALL, b->text) + lh + 2.5f * pad;
+	*h = lh + pad * 0.6f;
+}
+
+static bool badge_temporary(enum snap_badge_kind k)
+{
+	return k == BADGE_RETRY || k == BADGE_DEFER || k == BADGE_GREYLIST ||
+	       k == BADGE_DSN_DELAYED;
+}
+
+/* Temporary outcomes (4xx, a retry will come) get a dashed outline,
+ * everything else a solid one: the difference is not told by colour
+ * alone. */
+void topo_badge_frame(struct view_app *app, enum snap_badge_kind k, float x, float y, float w,
+		      float h, SDL_Color col)
+{
+	float th = fmaxf((float)app->fs * (app->projector ? 0.16f : 0.1f), 1.5f);
+	float dash = (float)app->fs * 0.35f;
+
+	if (!badge_temporary(k)) {
+		dc_round_frame(app->dc, x, y, w, h, h / 2, th, col);
+		return;
+	}
+	dc_dashed(app->dc, x + h / 2, y, x + w - h / 2, y, th, dash, col);
+	dc_dashed(app->dc, x + h / 2, y + h, x + w - h / 2, y + h, th, dash, col);
+	dc_dashed(app->dc, x, y + h * 0.2f, x, y + h * 0.8f, th, dash, col);
+	dc_dashed(app->dc, x + w, y + h * 0.2f, x + w, y + h * 0.8f, th, dash, col);
+}
+
+/* One badge with its left edge at x, top at y; returns its height. */
+static float badge_draw(struct view_app *app, const struct snap_badge *b, float x, float y)
+{
+	SDL_Color col = topo_badge_color(app->pal, b->kind);
+	float lh = (float)dc_line_h(app->dc, DC_SMALL), pad = (float)app->fs * 0.3f, w, h;
+
+	badge_size(app, b, &w, &h);
 	dc_round_rect(app->dc, x, y, w, h, h / 2, app->pal->bg);
 	dc_round_rect(app->dc, x, y, w, h, h / 2, dc_alpha(col, 50));
-	dc_round_frame(app->dc, x, y, w, h, h / 2, fmaxf((float)app->fs * 0.1f, 1.2f), col);
-	badge_symbol(app, b->kind, x + pad + lh * 0.45f, y + h / 2, lh * 0.36f, col);
+	topo_badge_frame(app, b->kind, x, y, w, h, col);
+	topo_badge_symbol(app, b->kind, x + pad + lh * 0.45f, y + h / 2, lh * 0.36f, col);
 	dc_text(app->dc, DC_SMALL, b->text, x + pad * 1.5f + lh, y + pad * 0.3f, app->pal->text,
-		DC_LEFT, (float)app->fs * 14);
+		DC_LEFT, 0);
+	struct vm_decision *d = vm_decision_for(&app->frame, b->ev, false);
+	if (d)
+		d->box = (struct vm_box){x, y, w, h};
 	return h;
 }
 
-void topo_badges(struct view_app *app, const struct topo_geom *g)
+/* A host's badges as one stack: right of the icon, else left, else above
+ * or beside going up — the first place where it covers no text, no icon
+ * and stays in the panel. */
+static void badge_stack(struct view_app *app, const struct vm_topo_geom *g, int host)
 {
-	for (size_t h = 0; h < app->model->nnodes; h++) {
-		SDL_FPoint c = topo_pos(app, g, (int)h);
-		bool leftwards = marks_near_right(app, c, g->icon);
-		float x = leftwards ? c.x - g->icon * 0.55f : c.x + g->icon * 0.55f;
-		float y = c.y - g->icon * 0.5f;
-		for (size_t i = 0; i < app->snap.nbadges; i++)
-			if (app->snap.badges[i].host == (int)h)
-				y += badge_draw(app, &app->snap.badges[i], x, y, leftwards) + 2;
-	}
+	SDL_FPoint c = topo_pos(app, g, host);
+	float sw = 0, sh = 0, w, h, r = g->icon * 0.55f, top = c.y - g->icon * 0.5f;
+
+	for (size_t i = 0; i < app->snap.nbadges; i++)
+		if (app->snap.badges[i].host == host) {
+			badge_size(app, &app->snap.badges[i], &w, &h);
+			sw = fmaxf(sw, w);
+			sh += h + 2;
+		}
+	if (sh == 0)
+		return;
+	const SDL_FPoint at[] = {
+		{c.x + r, top}, {c.x - r - sw, top}, {c.x - sw / 2, top - sh - 2},
+		{c.x + r, c.y + g->icon * 0.5f - sh}, {c.x - r - sw, c.y + g->icon * 0.5f - sh},
+		{c.x + r, top - sh}, {c.x - r - sw, top - sh},
+	};
+	SDL_FPoint p = topo_clamp(app, at[0], sw, sh);
+	for (size_t k = sizeof at / sizeof at[0]; k-- > 0;) /* crowded: near it at least */
+		if (topo_near(app, (struct vm_box){at[k].x, at[k].y, sw, sh}, host))
+			p = at[k];
+	for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+		if (topo_free(app, (struct vm_box){at[k].x, at[k].y, sw, sh}) &&
+		    topo_near(app, (struct vm_box){at[k].x, at[k].y, sw, sh}, host)) {
+			p = at[k];
+			break;
+		}
+	for (size_t i = 0; i < app->snap.nbadges; i++)
+		if (app->snap.badges[i].host == host)
+			p.y += badge_draw(app, &app->snap.badges[i], p.x, p.y) + 2;
+}
+
+void topo_badges(struct view_app *app, const struct vm_topo_geom *g)
+{
+	for (size_t h = 0; h < app->model->nnodes; h++)
+		badge_stack(app, g, (int)h);
 }

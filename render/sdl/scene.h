@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "draw.h"
+#include "scene_ctx.h"
 #include "evfilter.h"
 #include "inspect.h"
 #include "ladder.h"
@@ -23,17 +24,7 @@
 #include "timeline.h"
 #include "trace_model.h"
 #include "view.h"
-
-/* What a click at a spot means; the frame's drawing registers these, the
- * next click looks them up (the last registered is on top). */
-enum hit_kind { HIT_HOST, HIT_MSG, HIT_CHIP, HIT_MSG_CHIP, HIT_TAB, HIT_CLOSE,
-		HIT_ROW, HIT_INSP_LINE };
-
-struct hit {
-	SDL_FRect r;
-	enum hit_kind kind;
-	long arg;           /* node, message, category, tab, event or line */
-};
+#include "vmodel.h"
 
 enum insp_mode { INSP_OFF, INSP_HOST_VIEW, INSP_MSG_VIEW };
 
@@ -66,7 +57,8 @@ struct view_app {
 	double user_scale;           /* Ctrl +/-; 1.0 by default */
 	int w, h, fs;                /* renderer size, base text size */
 	struct lay_panels panels;
-	bool help, quit, dragging, want_shot;
+	bool help, legend, quit, dragging, want_shot;
+	long beat_paused;            /* the beat autoplay last paused at */
 	/* the world at the cursor, rebuilt when the cursor moves */
 	struct snap snap;
 	long snap_cursor, snap_from;
@@ -79,14 +71,20 @@ struct view_app {
 	int ladder_scroll;           /* rows scrolled back from the newest */
 	long ladder_conn;            /* the conversation ladder_scroll is for */
 	struct insp_state insp;
-	/* hit-testing: written by the last frame */
-	struct hit *hits;
-	size_t nhits, hitcap;
+	struct vm_frame frame;       /* the view model of the last frame */
+	bool projector;              /* projector mode: large text, thick lines */
+	bool beats;                  /* autoplay pauses at each narration beat */
+	/* what the panels draw with; its hit list is written by the last frame */
+	struct scene_ctx cx;
 	size_t list_first, list_rows;
 	float list_y0, list_row_h;
 };
 
+#define APP_MIN_PX 16            /* no text smaller, in pixels of em height */
+#define APP_MIN_PX_PROJECTOR 28
+
 /* ---- app.c ---- */
+int app_min_px(const struct view_app *app);
 struct view_app *app_new(const struct view_input *in, char *err, size_t errsz);
 void app_free(struct view_app *app);
 void app_attach(struct view_app *app, SDL_Renderer *r, SDL_Window *win);
@@ -99,8 +97,6 @@ int64_t app_timeline_at(const struct view_app *app, float x);
 void app_refilter(struct view_app *app);
 /* Bring the snapshot and the inspector's lines up to the cursor. */
 void app_update_state(struct view_app *app);
-void app_hit(struct view_app *app, float x, float y, float w, float h,
-	     enum hit_kind kind, long arg);
 /* Open the inspector on a host (its default tab) or a message. */
 void app_inspect_host(struct view_app *app, int host);
 void app_inspect_msg(struct view_app *app, int msg_idx);
@@ -121,12 +117,10 @@ void scene_list(struct view_app *app);
 void scene_caption(struct view_app *app);
 void scene_timeline(struct view_app *app);
 void scene_help(struct view_app *app);
+void scene_legend(struct view_app *app);
+void scene_controls(struct view_app *app);
+/* The key a control button stands for (SDLK_UNKNOWN for no button). */
+SDL_Keycode scene_button_key(long id);
 void scene_inspector(struct view_app *app);
-
-/* Shared panel chrome: background, border and a header label; returns the
- * y below the header. */
-float scene_panel(struct view_app *app, const struct lay_rect *r, const char *label);
-/* "1:02:03.456" for the clock and timeline ends. */
-void scene_fmt_clock(int64_t us, char *out, size_t outsz);
 
 #endif

@@ -17,6 +17,8 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "vmodel.h"
+
 enum dc_font { DC_SANS, DC_BOLD, DC_MONO, DC_SMALL, DC_SMALL_BOLD, DC_SMALL_MONO,
 	       DC_CAPTION, DC_TITLE, DC_FONT_COUNT };
 
@@ -29,6 +31,12 @@ struct dc {
 	TTF_Font *font[DC_FONT_COUNT];  /* owned; NULL until dc_set_px */
 	int line_h[DC_FONT_COUNT];
 	int px;                         /* base text size in pixels */
+	int min_px;                     /* no font is smaller */
+	int em[DC_FONT_COUNT];          /* each font's size (em height) in pixels */
+	struct vm_frame *rec;           /* borrowed; texts drawn are recorded here */
+	bool dry;                       /* measure and record only, draw nothing */
+	bool clipped;
+	SDL_Rect clip;                  /* the clip rectangle when clipped */
 	char *asset_dir;                /* owned */
 	struct dc_text_slot *cache;     /* owned; DC_CACHE_SLOTS entries */
 };
@@ -39,8 +47,9 @@ char *dc_asset_dir(void);
 
 struct dc *dc_new(SDL_Renderer *r);
 void dc_free(struct dc *dc);
-/* (Re)open the fonts for a base size; false with a message in err. */
-bool dc_set_px(struct dc *dc, int px, char *err, size_t errsz);
+/* (Re)open the fonts for a base size, none smaller than min_px; false
+ * with a message in err. */
+bool dc_set_px(struct dc *dc, int px, int min_px, char *err, size_t errsz);
 
 /* Draw s with its top at y, aligned on x; elided with "…" to maxw pixels
  * when maxw > 0. Returns the drawn width. */
@@ -52,6 +61,13 @@ int dc_line_h(const struct dc *dc, enum dc_font f);
  * returns the number of lines drawn. */
 int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,
 		    float y, float maxw, int max_lines, SDL_Color c);
+
+/* Clip drawing (and recorded text boxes) to r; NULL: no clip. */
+void dc_clip(struct dc *dc, const SDL_Rect *r);
+
+/* The same, each line aligned on x. */
+int dc_text_wrapped_at(struct dc *dc, enum dc_font f, const char *s, float x, float y,
+		       float maxw, int max_lines, SDL_Color c, enum dc_align a);
 
 void dc_clear(struct dc *dc, SDL_Color c);
 void dc_fill_rect(struct dc *dc, float x, float y, float w, float h, SDL_Color c);

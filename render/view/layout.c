@@ -6,6 +6,7 @@
  * the order of hosts and edges matters, so the picture is stable. */
 #include "layout.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,6 +310,57 @@ static double lay_clamp01(double v)
 	return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/* Distance from p to the segment a-b, with x counted twice (the panel
+ * is about twice as wide as it is tall). */
+static double lay_seg_dist(const struct lay_node *p, const struct lay_node *a,
+			   const struct lay_node *b)
+{
+	double ax = 2 * a->x, bx = 2 * b->x, px = 2 * p->x, dx = bx - ax, dy = b->y - a->y;
+	double len2 = dx * dx + dy * dy;
+	double t = len2 > 0 ? ((px - ax) * dx + (p->y - a->y) * dy) / len2 : 0;
+
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	double ex = px - (ax + t * dx), ey = p->y - (a->y + t * dy);
+	return ex * ex + ey * ey;
+}
+
+/* Move host c down (else up) by a row's fraction, onto a free spot only. */
+static void lay_nudge(struct lay_node *nodes, size_t n, size_t c)
+{
+	const double steps[] = {-0.45, 0.45, -0.33, 0.33, -0.22, 0.22};
+
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		double y = nodes[c].y + steps[k];
+		bool free = y >= 0 && y <= 1;
+		for (size_t j = 0; j < n && free; j++)
+			free = j == c || fabs(nodes[j].x - nodes[c].x) > 0.12 || fabs(nodes[j].y - y) > 0.15;
+		if (free) {
+			nodes[c].y = y;
+			return;
+		}
+	}
+}
+
+/* A host drawn on the line between two others looks like a hop the mail
+ * takes (a backup MX between the relay and the primary): move it off the
+ * line, down when there is room, else up. Hinted hosts stay. */
+static void lay_clear_links(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
+			    size_t nedges)
+{
+	for (int pass = 0; pass < 4; pass++)
+		for (size_t e = 0; e < nedges; e++) {
+			int a = edges[e].from, b = edges[e].to;
+			if (!edges[e].flow || a < 0 || b < 0 || (size_t)a >= n || (size_t)b >= n)
+				continue; /* a DNS question's line is not a hop */
+			for (size_t c = 0; c < n; c++) {
+				if ((int)c == a || (int)c == b || nodes[c].has_pos ||
+				    lay_seg_dist(&nodes[c], &nodes[a], &nodes[b]) > 0.09 * 0.09)
+					continue;
+				lay_nudge(nodes, n, c);
+			}
+		}
+}
+
 void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 		 size_t nedges)
 {
@@ -328,6 +380,7 @@ void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 	lay_place_columns(nodes, n, col, ncols,
 			  lay_band(lay_tallest_column(n, col, ncols), any_dns));
 	lay_place_dns(nodes, n, edges, nedges);
+	lay_clear_links(nodes, n, edges, nedges);
 	for (size_t i = 0; i < n; i++) {
 		if (nodes[i].has_pos) {
 			nodes[i].x = nodes[i].hx;
@@ -370,22 +423,42 @@ void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p)
 	w = w < 1 ? 1 : w;
 	h = h < 1 ? 1 : h;
 	/* Each band is capped to a share of the height so the middle never
-	 * goes negative: 1/8 + 1/6 + 1/5 < 1. */
+	 * goes negative: 1/8 + 1/6 + 1/5 + 1/12 < 1. */
 	int title_h = lay_min(fs * 5 / 2, h / 8);
 	int time_h = lay_min(fs * 7 / 2, h / 6);
-	int cap_h = lay_min(fs * 4, h / 5);
-	int mid_y = title_h, mid_h = h - title_h - time_h - cap_h;
-	int left_w = w * 60 / 100, topo_h = mid_h * 62 / 100;
+	int cap_h = lay_min(fs * 4, h / 5), ctl_h = lay_min(fs * 2, h / 12);
+	int mid_y = title_h, mid_h = h - title_h - time_h - cap_h - ctl_h;
+	/* The network spans the width, so host names and their role labels
+	 * fit side by side; the event list and the conversation share the
+	 * band under it. */
+	int topo_h = mid_h * 56 / 100, low_y = mid_y + topo_h, low_h = mid_h - topo_h;
+	int left_w = w * 55 / 100;
 
 	p->title = (struct lay_rect){0, 0, w, title_h};
-	p->topo = (struct lay_rect){0, mid_y, left_w, topo_h};
-	p->list = (struct lay_rect){0, mid_y + topo_h, left_w, mid_h - topo_h};
-	int lad_h = inspector ? mid_h * 38 / 100 : mid_h;
-	p->ladder = (struct lay_rect){left_w, mid_y, w - left_w, lad_h};
-	p->inspector = (struct lay_rect){left_w, mid_y + lad_h, w - left_w,
-					 inspector ? mid_h - lad_h : 0};
+	p->topo = (struct lay_rect){0, mid_y, w, topo_h};
+	p->list = (struct lay_rect){0, low_y, left_w, low_h};
+	int lad_w = inspector ? (w - left_w) * 45 / 100 : w - left_w;
+	p->ladder = (struct lay_rect){left_w, low_y, lad_w, low_h};
+	p->inspector = (struct lay_rect){left_w + lad_w, low_y, w - left_w - lad_w,
+					 inspector ? low_h : 0};
 	p->caption = (struct lay_rect){0, mid_y + mid_h, w, cap_h};
+	p->controls = (struct lay_rect){0, mid_y + mid_h + cap_h, w, ctl_h};
 	p->timeline = (struct lay_rect){0, h - time_h, w, time_h};
+}
+
+void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panels *p)
+{
+	lay_panels(w, h, fs, inspector, p);
+	/* In front of a class the network and the conversation are what is
+	 * read; the event list (small print by nature) gives its room to
+	 * them (to the inspector's room when it is open). */
+	int low_h = p->list.h, net_h = p->topo.h + (inspector ? 0 : low_h * 45 / 100);
+	p->topo.h = net_h;
+	int lad_h = p->caption.y - (p->topo.y + net_h);
+	int lad_w = inspector ? w * 55 / 100 : w;
+	p->list = (struct lay_rect){0, p->topo.y + net_h, 0, 0};
+	p->ladder = (struct lay_rect){0, p->topo.y + net_h, lad_w, lad_h};
+	p->inspector = (struct lay_rect){lad_w, p->topo.y + net_h, w - lad_w, inspector ? lad_h : 0};
 }
 
 size_t lay_scroll_first(size_t total, size_t visible, size_t focus,

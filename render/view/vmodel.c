@@ -1,0 +1,497 @@
+/* vmodel.c — the view model of one frame (see vmodel.h). */
+#include "vmodel.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "util.h"
+
+void vm_init(struct vm_frame *f)
+{
+	memset(f, 0, sizeof *f);
+	f->event = -1;
+}
+
+static void vm_clear_texts(struct vm_frame *f)
+{
+	for (size_t i = 0; i < f->ntexts; i++)
+		free(f->texts[i].text);
+	f->ntexts = 0;
+}
+
+void vm_free(struct vm_frame *f)
+{
+	vm_clear_texts(f);
+	free(f->texts);
+	free(f->hosts);
+	free(f->dec);
+	free(f->rest);
+	vm_init(f);
+}
+
+bool vm_box_overlap(struct vm_box a, struct vm_box b)
+{
+	return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+void vm_add_text(struct vm_frame *f, const char *text, struct vm_box box, int px)
+{
+	if (!f->record_texts || !text || !*text)
+		return;
+	if (f->ntexts == f->textcap) {
+		f->textcap = f->textcap ? 2 * f->textcap : 128;
+		f->texts = xrealloc(f->texts, f->textcap * sizeof *f->texts);
+	}
+	f->texts[f->ntexts++] = (struct vm_text){xstrdup(text), box, px};
+}
+
+struct vm_decision *vm_decision_for(struct vm_frame *f, size_t ev, bool current)
+{
+	for (size_t i = 0; i < f->ndec; i++)
+		if (f->dec[i].ev == ev && f->dec[i].current == current)
+			return &f->dec[i];
+	return NULL;
+}
+
+/* ---- geometry of the network panel ---- */
+
+/* The smallest vertical distance (0..1) between hosts in one column. */
+static float vm_min_dy(const struct lay_node *nodes, size_t n)
+{
+	double dy = 1;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			double d = fabs(nodes[i].y - nodes[j].y);
+			if (fabs(nodes[i].x - nodes[j].x) < 0.03 && d > 0 && d < dy)
+				dy = d;
+		}
+	return (float)dy;
+}
+
+/* The icon shrinks (to 1.6 em) before anything overlaps: hosts above
+ * each other need an icon and their label lines (name, role) between their
+ * centres, and the panel keeps room for a bubble at the top and the
+ * labels at the bottom. */
+static struct vm_topo_geom vm_geom(const struct vm_inputs *in)
+{
+	const struct lay_rect *r = &in->topo;
+	float lh = in->line_h, avail = (float)(r->y + r->h) - in->topo_top;
+	float dy = vm_min_dy(in->nodes, in->model->nnodes);
+	float icon = (dy * (avail - 4.3f * lh) - 3.2f * lh) / (1 + dy);
+	struct vm_topo_geom g;
+
+	g.icon = fmaxf(fminf(icon, 3.0f * in->fs), 1.6f * in->fs);
+	float pad = fmaxf(g.icon * 0.8f, in->fs * 5.0f);
+	g.x0 = (float)r->x + pad;
+	g.w = fmaxf((float)r->w - 2 * pad, 1);
+	g.y0 = in->topo_top + g.icon * 0.5f + lh * 1.6f;
+	g.h = fmaxf((float)(r->y + r->h) - g.y0 - g.icon * 0.5f - 3.6f * lh, 1);
+	return g;
+}
+
+/* ---- role labels ---- */
+
+static bool vm_uses_port(const struct tm_model *m, int node, bool as_client, bool mta_peer)
+{
+	for (size_t i = 0; i < m->nev; i++) {
+		const struct tm_event *e = &m->ev[i];
+		if (e->kind != TM_NET_CONNECT || e->port != 25 || e->peer < 0 || e->node < 0)
+			continue;
+		int me = as_client ? e->node : e->peer, other = as_client ? e->peer : e->node;
+		if (me == node && (!mta_peer || strcmp(m->nodes[other].role, "client") != 0))
+			return true;
+	}
+	return false;
+}
+
+static const char *vm_domain(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	return dot ? dot + 1 : name;
+}
+
+/* "alice-laptop.example.org" → "Alice's laptop"; no dash: the first
+ * label as it is. */
+static void vm_owner_device(const char *name, char *out, size_t outsz)
+{
+	size_t len = strcspn(name, "."), dash = strcspn(name, "-");
+
+	if (dash < len && dash > 0) {
+		snprintf(out, outsz, "%c%.*s's %.*s", toupper((unsigned char)name[0]),
+			 (int)dash - 1, name + 1, (int)(len - dash - 1), name + dash + 1);
+		return;
+	}
+	snprintf(out, outsz, "%.*s", (int)len, name);
+}
+
+void vm_role_label(const struct tm_model *m, int node, char *out, size_t outsz)
+{
+	const struct tm_node *n = &m->nodes[node];
+	char who[96];
+
+	if (strcmp(n->role, "client") == 0) {
+		vm_owner_device(n->name, who, sizeof who);
+		snprintf(out, outsz, "%s — mail client", who);
+	} else if (strcmp(n->role, "dns") == 0) {
+		snprintf(out, outsz, "DNS server");
+	} else if (strcmp(n->role, "mta") == 0 || strcmp(n->role, "filter") == 0) {
+		bool out_ = vm_uses_port(m, node, true, false), in = vm_uses_port(m, node, false, true);
+		const char *what = out_ && !in ? "outgoing server" : in && !out_ ? "incoming server"
+										  : "mail server";
+		snprintf(out, outsz, "%s's %s — %s", vm_domain(n->name), what,
+			 n->role[0] == 'f' ? "filter" : "MTA");
+	} else if (strcmp(n->role, "mailbox") == 0) {
+		snprintf(out, outsz, "%s's mailbox server", vm_domain(n->name));
+	} else {
+		snprintf(out, outsz, "%s", n->role[0] ? n->role : "host");
+	}
+}
+
+void vm_short_name(const struct tm_model *m, int node, char *out, size_t outsz)
+{
+	const char *name = m->nodes[node].name;
+	size_t len = strcspn(name, ".");
+
+	for (size_t i = 0; i < m->nnodes; i++)
+		if ((int)i != node && strncmp(m->nodes[i].name, name, len) == 0 &&
+		    strcspn(m->nodes[i].name, ".") == len) {
+			snprintf(out, outsz, "%s", name);
+			return;
+		}
+	snprintf(out, outsz, "%.*s", (int)len, name);
+}
+
+long vm_next_beat(const struct tm_model *m, long from)
+{
+	for (size_t i = from < 0 ? 0 : (size_t)from + 1; i < m->nev; i++)
+		if (m->ev[i].kind == TM_NARRATE)
+			return (long)i;
+	return -1;
+}
+
+long vm_prev_beat(const struct tm_model *m, long from)
+{
+	for (long i = (from > (long)m->nev ? (long)m->nev : from) - 1; i >= 0; i--)
+		if (m->ev[i].kind == TM_NARRATE)
+			return i;
+	return -1;
+}
+
+/* ---- what moves ---- */
+
+const char *vm_moving_kind(const struct tm_model *m, const struct tm_event *e)
+{
+	if (!e->bubble || e->peer < 0 || e->node < 0 || e->peer == e->node)
+		return NULL;
+	if (e->msg_idx >= 0 && m->msgs[e->msg_idx].dsn_of >= 0 && tm_kind_carries_message(e->kind))
+		return "dsn";
+	switch (e->kind) {
+	case TM_DNS_QUERY: return "dns-query";
+	case TM_DNS_ANSWER: return "dns-answer";
+	case TM_SMTP_DATA: return "message";
+	case TM_IMAP_DATA: case TM_IMAP_SEND: return "imap";
+	case TM_POP3_DATA: case TM_POP3_SEND: return "pop3";
+	case TM_SMTP_SEND: return "smtp";
+	case TM_NET_CONNECT: return "connect";
+	default: return tm_kind_name(e);
+	}
+}
+
+static float vm_ease(float t)
+{
+	return t * t * (3 - 2 * t);
+}
+
+static void vm_build_moving(struct vm_frame *f, const struct vm_inputs *in)
+{
+	const struct tm_event *e = &in->model->ev[in->cursor];
+	const char *kind = vm_moving_kind(in->model, e);
+
+	if (!kind)
+		return;
+	const struct vm_host *a = &f->hosts[e->node], *b = &f->hosts[e->peer];
+	/* from just outside the sender to short of the receiver, so the
+	 * settled frame still shows the item on its way */
+	float pos = 0.2f + 0.5f * vm_ease((float)in->progress_permille / 1000);
+	f->moving[f->nmoving++] = (struct vm_moving){kind, e->msg_idx, e->node, e->peer, pos,
+						     a->cx + (b->cx - a->cx) * pos,
+						     a->cy + (b->cy - a->cy) * pos, (size_t)in->cursor};
+}
+
+/* ---- decisions and resting messages ---- */
+
+static const char *const vm_badge_names[BADGE_KIND_COUNT] = {
+	[BADGE_RETRY] = "retry", [BADGE_BOUNCE] = "bounce", [BADGE_REJECT] = "reject",
+	[BADGE_GREYLIST] = "greylist", [BADGE_DISCARD] = "discard", [BADGE_DEFER] = "defer",
+	[BADGE_QUARANTINE] = "quarantine", [BADGE_SPAM] = "spam", [BADGE_EXPIRED] = "expired",
+	[BADGE_DSN] = "dsn-failed", [BADGE_DSN_DELAYED] = "dsn-delayed", [BADGE_FAULT] = "fault",
+	[BADGE_CHECK] = "check",
+};
+
+static struct vm_decision *vm_push_decision(struct vm_frame *f)
+{
+	if (f->ndec == f->deccap) {
+		f->deccap = f->deccap ? 2 * f->deccap : 16;
+		f->dec = xrealloc(f->dec, f->deccap * sizeof *f->dec);
+	}
+	struct vm_decision *d = &f->dec[f->ndec++];
+	memset(d, 0, sizeof *d);
+	return d;
+}
+
+static void vm_build_decisions(struct vm_frame *f, const struct vm_inputs *in)
+{
+	for (size_t i = 0; i < in->snap->nbadges; i++) {
+		const struct snap_badge *b = &in->snap->badges[i];
+		struct vm_decision *d = vm_push_decision(f);
+		d->host = b->host;
+		d->kind = vm_badge_names[b->kind];
+		snprintf(d->text, sizeof d->text, "%s", b->text);
+		d->ev = b->ev;
+	}
+	const struct tm_event *e = &in->model->ev[in->cursor];
+	if (e->node >= 0 && tm_kind_is_decision(e->kind) && !vm_moving_kind(in->model, e)) {
+		struct vm_decision *d = vm_push_decision(f);
+		d->host = e->node;
+		d->kind = tm_kind_name(e);
+		snprintf(d->text, sizeof d->text, "%s", e->summary[0] ? e->summary : tm_kind_name(e));
+		d->ev = (size_t)in->cursor;
+		d->current = true;
+	}
+}
+
+static void vm_build_resting(struct vm_frame *f, const struct vm_inputs *in)
+{
+	static const char *const places[] = {
+		[PLACE_OUTBOX] = "outbox", [PLACE_QUEUE] = "queue",
+		[PLACE_MAILBOX] = "mailbox", [PLACE_FETCHED] = "fetched",
+	};
+	const struct tm_event *cur = &in->model->ev[in->cursor];
+
+	for (size_t i = 0; i < in->snap->nplaces; i++) {
+		const struct snap_place *p = &in->snap->places[i];
+		/* the copy the cursor event is carrying there has not arrived */
+		if (tm_kind_carries_message(cur->kind) && p->msg_idx == cur->msg_idx &&
+		    p->host == cur->peer)
+			continue;
+		if (f->nrest == f->restcap) {
+			f->restcap = f->restcap ? 2 * f->restcap : 16;
+			f->rest = xrealloc(f->rest, f->restcap * sizeof *f->rest);
+		}
+		f->rest[f->nrest++] = (struct vm_resting){p->msg_idx, p->host, places[p->kind]};
+	}
+}
+
+/* ---- clock and caption ---- */
+
+static void vm_build_clock(struct vm_frame *f, const struct tm_model *m, int64_t clock_us)
+{
+	char el[48], wall[48];
+	int64_t start;
+	const char *s = m->nev && m->ev[0].kind == TM_SIM_START ? tm_get(&m->ev[0], "start") : NULL;
+
+	for (size_t i = 0; !s && i < m->nev && i < 4; i++)
+		s = m->ev[i].kind == TM_SIM_START ? tm_get(&m->ev[i], "start") : NULL;
+	clk_fmt_elapsed(clock_us, el, sizeof el);
+	if (s && clk_parse_rfc5322(s, &start)) {
+		clk_fmt_wall(start + clock_us / 1000000, wall, sizeof wall);
+		snprintf(f->clock, sizeof f->clock, "%s · %s", el, wall);
+	} else {
+		snprintf(f->clock, sizeof f->clock, "%s", el);
+	}
+}
+
+const char *vm_narration(const struct tm_model *m, const struct tl_map *tmap, long cursor)
+{
+	if (cursor < 0 || (size_t)cursor >= m->nev)
+		return NULL;
+	long n = m->ev[cursor].narration;
+	if (n < 0)
+		return NULL;
+	for (size_t g = 0; g < tmap->ngaps; g++)
+		if ((long)tmap->gaps[g].after >= n && (long)tmap->gaps[g].after < cursor)
+			return NULL; /* an idle gap since: the step it spoke of is over */
+	return m->ev[n].text;
+}
+
+void vm_build(struct vm_frame *f, const struct vm_inputs *in)
+{
+	const struct tm_model *m = in->model;
+
+	vm_clear_texts(f);
+	f->nmoving = f->ndec = f->nrest = 0;
+	f->event = in->cursor;
+	f->width = in->width;
+	f->height = in->height;
+	f->clock_us = in->clock_us;
+	vm_build_clock(f, m, in->clock_us);
+	f->narration = vm_narration(m, in->tmap, in->cursor);
+	f->geom = vm_geom(in);
+	f->links = in->links;
+	f->nlinks = in->nlinks;
+	f->hosts = xrealloc(f->hosts, (m->nnodes ? m->nnodes : 1) * sizeof *f->hosts);
+	f->nhosts = m->nnodes;
+	for (size_t i = 0; i < m->nnodes; i++) {
+		struct vm_host *h = &f->hosts[i];
+		h->node = (int)i;
+		h->name = m->nodes[i].name;
+		h->role = m->nodes[i].role;
+		vm_role_label(m, (int)i, h->label, sizeof h->label);
+		h->cx = f->geom.x0 + (float)in->nodes[i].x * f->geom.w;
+		h->cy = f->geom.y0 + (float)in->nodes[i].y * f->geom.h;
+		h->box = (struct vm_box){h->cx - f->geom.icon / 2, h->cy - f->geom.icon / 2,
+					 f->geom.icon, f->geom.icon};
+	}
+	if (in->cursor < 0 || (size_t)in->cursor >= m->nev)
+		return;
+	vm_build_moving(f, in);
+	vm_build_decisions(f, in);
+	vm_build_resting(f, in);
+}
+
+/* ---- JSON ---- */
+
+static cJSON *vm_box_json(struct vm_box b)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(floorf(b.x + 0.5f)));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(floorf(b.y + 0.5f)));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(floorf(b.w + 0.5f)));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(floorf(b.h + 0.5f)));
+	return a;
+}
+
+static void vm_add_msg(cJSON *o, const struct tm_model *m, int msg)
+{
+	if (msg >= 0)
+		cJSON_AddStringToObject(o, "msg", m->msgs[msg].id);
+	else
+		cJSON_AddNullToObject(o, "msg");
+}
+
+static cJSON *vm_hosts_json(const struct vm_frame *f)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < f->nhosts; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", f->hosts[i].name);
+		cJSON_AddStringToObject(o, "role", f->hosts[i].role);
+		cJSON_AddItemToObject(o, "box", vm_box_json(f->hosts[i].box));
+		cJSON_AddStringToObject(o, "label", f->hosts[i].label);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *vm_links_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < f->nlinks; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "from", m->nodes[f->links[i].from].name);
+		cJSON_AddStringToObject(o, "to", m->nodes[f->links[i].to].name);
+		cJSON_AddBoolToObject(o, "mail", f->links[i].flow);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *vm_moving_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < f->nmoving; i++) {
+		const struct vm_moving *mv = &f->moving[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "kind", mv->kind);
+		vm_add_msg(o, m, mv->msg);
+		cJSON_AddStringToObject(o, "from_host", m->nodes[mv->from].name);
+		cJSON_AddStringToObject(o, "to_host", m->nodes[mv->to].name);
+		cJSON_AddNumberToObject(o, "pos", floorf(mv->pos * 1000 + 0.5f) / 1000);
+		cJSON_AddNumberToObject(o, "trace_event", (double)mv->ev);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *vm_decisions_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < f->ndec; i++) {
+		const struct vm_decision *d = &f->dec[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "host", m->nodes[d->host].name);
+		cJSON_AddStringToObject(o, "kind", d->kind);
+		cJSON_AddStringToObject(o, "text", d->text);
+		cJSON_AddNumberToObject(o, "trace_event", (double)d->ev);
+		cJSON_AddBoolToObject(o, "current", d->current);
+		cJSON_AddItemToObject(o, "box", vm_box_json(d->box));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *vm_resting_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < f->nrest; i++) {
+		cJSON *o = cJSON_CreateObject();
+		vm_add_msg(o, m, f->rest[i].msg);
+		cJSON_AddStringToObject(o, "host", m->nodes[f->rest[i].host].name);
+		cJSON_AddStringToObject(o, "place", f->rest[i].place);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *vm_texts_json(const struct vm_frame *f)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < f->ntexts; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "text", f->texts[i].text);
+		cJSON_AddItemToObject(o, "box", vm_box_json(f->texts[i].box));
+		cJSON_AddNumberToObject(o, "px", f->texts[i].px);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "event", (double)f->event);
+	cJSON_AddStringToObject(o, "clock", f->clock);
+	if (f->narration)
+		cJSON_AddStringToObject(o, "narration", f->narration);
+	else
+		cJSON_AddNullToObject(o, "narration");
+	cJSON *win = cJSON_AddArrayToObject(o, "window");
+	cJSON_AddItemToArray(win, cJSON_CreateNumber(f->width));
+	cJSON_AddItemToArray(win, cJSON_CreateNumber(f->height));
+	cJSON_AddItemToObject(o, "hosts", vm_hosts_json(f));
+	cJSON_AddItemToObject(o, "links", vm_links_json(f, m));
+	cJSON_AddItemToObject(o, "moving", vm_moving_json(f, m));
+	cJSON_AddItemToObject(o, "decisions", vm_decisions_json(f, m));
+	cJSON_AddItemToObject(o, "resting", vm_resting_json(f, m));
+	cJSON_AddItemToObject(o, "texts", vm_texts_json(f));
+	char *s = cJSON_Print(o);
+	cJSON_Delete(o);
+	char *out = xstrdup(s);
+	cJSON_free(s);
+	return out;
+}
