@@ -162,11 +162,7 @@ static void on_address(struct sim *sim, void *ctx, const char *qname, enum dns_t
 		       const struct dns_answer *ans)
 {
 	struct append_job *j = ctx;
-	for (size_t k = 0; ans && k < ans->n && !j->ip[0]; k++)
-		if (ans->rrs[k].type == DNS_T_A)
-			snprintf(j->ip, sizeof j->ip, "%u.%u.%u.%u", ans->rrs[k].addr[0],
-				 ans->rrs[k].addr[1], ans->rrs[k].addr[2], ans->rrs[k].addr[3]);
-	if (!j->ip[0]) {
+	if (!dns_answer_first_a(ans, j->ip, sizeof j->ip)) {
 		job_fail(j, "4.4.3", "Host or domain name not found. Name service error for name=%s type=A: %s",
 			 qname, ans ? dns_rcode_name(ans->rcode) : "timed out");
 		return;

@@ -451,14 +451,8 @@ static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns
 			 const struct dns_answer *ans)
 {
 	struct job *j = ctx;
-	char ip[64] = "";
-	for (size_t i = 0; ans && i < ans->n; i++)
-		if (ans->rrs[i].type == DNS_T_A) {
-			snprintf(ip, sizeof ip, "%u.%u.%u.%u", ans->rrs[i].addr[0], ans->rrs[i].addr[1],
-				 ans->rrs[i].addr[2], ans->rrs[i].addr[3]);
-			break;
-		}
-	if (!ip[0]) {
+	char ip[64];
+	if (!dns_answer_first_a(ans, ip, sizeof ip)) {
 		job_note(j, "4.4.3", "Host or domain name not found. Name service error for name=%s type=A: %s",
 			 qname, ans ? dns_rcode_name(ans->rcode) : "timed out");
 		if (ans && (ans->rcode == DNS_R_NXDOMAIN || ans->rcode == DNS_R_NOERROR))

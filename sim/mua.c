@@ -35,7 +35,6 @@ struct submission {
 	const struct scn_message *spec; /* not owned */
 	struct session *sess;           /* owned: the connection and smtpc */
 	struct strbuf data;             /* the composed message */
-	bool over;
 	size_t slot;                    /* index in m->waiting until submitted */
 };
 

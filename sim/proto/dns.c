@@ -729,6 +729,15 @@ bool dns_answer_is_negative(const struct dns_answer *a, enum dns_type qtype)
 	return a->rcode == DNS_R_NOERROR && dns_answer_count(a, qtype) == 0;
 }
 
+bool dns_answer_first_a(const struct dns_answer *a, char *out, size_t cap)
+{
+	out[0] = '\0';
+	for (size_t i = 0; a && i < a->n; i++)
+		if (a->rrs[i].type == DNS_T_A)
+			return dns_format_ip(a->rrs[i].addr, 4, out, cap);
+	return false;
+}
+
 bool dns_answer_is_null_mx(const struct dns_answer *a)
 {
 	const struct dns_rr *mx = NULL;

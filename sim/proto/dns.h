@@ -132,6 +132,9 @@ bool dns_answer_is_negative(const struct dns_answer *a, enum dns_type qtype);
 size_t dns_answer_count(const struct dns_answer *a, enum dns_type t);
 /* RFC 7505 §3: the only MX in the answer is preference 0 with exchange ".". */
 bool dns_answer_is_null_mx(const struct dns_answer *a);
+/* The first A record's address in dotted form into out (cap >= 16); false,
+ * with out "", when a (which may be NULL) holds none. */
+bool dns_answer_first_a(const struct dns_answer *a, char *out, size_t cap);
 
 /* All the zones one DNS server holds. */
 struct dns_db;

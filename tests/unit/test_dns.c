@@ -1247,10 +1247,27 @@ static void test_parse_format_ip(void **state)
 	assert_false(dns_format_ip(addr, 5, out, sizeof out));
 }
 
+/* The first A record's address, skipping a CNAME chain in front of it. */
+static void test_answer_first_a(void **state)
+{
+	struct dns_rr rrs[3] = {{.type = DNS_T_CNAME},
+				{.type = DNS_T_A, .addr = {198, 51, 100, 25}},
+				{.type = DNS_T_A, .addr = {203, 0, 113, 9}}};
+	struct dns_answer a = {.rcode = DNS_R_NOERROR, .rrs = rrs, .n = 3};
+	char ip[64];
+	assert_true(dns_answer_first_a(&a, ip, sizeof ip));
+	assert_string_equal(ip, "198.51.100.25");
+	a.n = 1;
+	assert_false(dns_answer_first_a(&a, ip, sizeof ip));
+	assert_string_equal(ip, "");
+	assert_false(dns_answer_first_a(NULL, ip, sizeof ip));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_type_and_rcode_names),
+		cmocka_unit_test(test_answer_first_a),
 		cmocka_unit_test(test_name_normalize),
 		cmocka_unit_test(test_rr_init_good),
 		cmocka_unit_test(test_rr_fields),
