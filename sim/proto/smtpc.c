@@ -68,6 +68,7 @@ struct smtpc {
 	enum auth_mech mech;
 	int auth_step;
 	size_t rcpt_sent, rcpt_next, naccepted;
+	size_t per_txn, txn_end;  /* probe mode: RCPTs per transaction (0: a message), end of this one */
 	bool decided, quit_sent, finished;
 	struct smtpc_result res;
 };
@@ -90,6 +91,7 @@ static const struct {
 			     "end of DATA"},
 	[SMTPC_STAGE_QUIT] = {"QUIT", "sending QUIT", "QUIT"},
 	[SMTPC_STAGE_CONN] = {"CONN", "talking to the server", NULL},
+	[SMTPC_STAGE_RSET] = {"RSET", "sending RSET", "RSET"},
 };
 
 const char *smtpc_stage_name(enum smtpc_stage st)
@@ -388,6 +390,12 @@ static void start_mail(struct smtpc *c)
 	struct strbuf sb;
 	sb_init(&sb);
 	sb_printf(&sb, "MAIL FROM:<%s>", c->from);
+	if (c->per_txn) { /* a probe: no message to size, one command at a time */
+		c->txn_end = c->rcpt_sent + c->per_txn < c->nrcpts ? c->rcpt_sent + c->per_txn : c->nrcpts;
+		send_cmd(c, SMTPC_STAGE_MAIL, "%s", sb.data);
+		sb_free(&sb);
+		return;
+	}
 	if (c->ext & EXT_SIZE)
 		sb_printf(&sb, " SIZE=%zu", c->msg_size); /* [RFC 1870 §3] */
 	if (c->eightbit && (c->ext & EXT_8BITMIME))
@@ -417,6 +425,14 @@ static void on_rcpt(struct smtpc *c, const struct smtp_reply *r)
 	size_t i = c->rcpt_next++;
 	if (c->decided || i >= c->nrcpts)
 		return;
+	if (c->per_txn) { /* a probe: the reply is the answer; RSET ends the transaction */
+		rcpt_final(c, i, r, outcome(r, 2), SMTPC_STAGE_RCPT);
+		if (c->rcpt_next < c->txn_end)
+			send_rcpt(c);
+		else
+			send_cmd(c, SMTPC_STAGE_RSET, "RSET");
+		return;
+	}
 	if (r->code / 100 == 2) {
 		c->rst[i] = RCPT_ACCEPTED;
 		c->naccepted++;
@@ -453,6 +469,17 @@ static void on_dot(struct smtpc *c, const struct smtp_reply *r)
 	decide(c, SMTPC_STAGE_DOT, r, outcome(r, 2), false);
 }
 
+/* RSET in probe mode [RFC 5321 §4.1.1.5]: the next transaction, or done. */
+static void on_rset(struct smtpc *c, const struct smtp_reply *r)
+{
+	if (r->code / 100 != 2)
+		decide(c, SMTPC_STAGE_RSET, r, outcome(r, 2), true);
+	else if (c->rcpt_sent < c->nrcpts)
+		start_mail(c);
+	else
+		decide(c, SMTPC_STAGE_RSET, r, SMTP_CLASS_OK, false);
+}
+
 static void on_quit(struct smtpc *c, const struct smtp_reply *r)
 {
 	hard_close(c);
@@ -471,6 +498,7 @@ static void (*const reply_handlers[])(struct smtpc *, const struct smtp_reply *)
 	[SMTPC_STAGE_MAIL] = on_mail,         [SMTPC_STAGE_RCPT] = on_rcpt,
 	[SMTPC_STAGE_DATA] = on_data,         [SMTPC_STAGE_DOT] = on_dot,
 	[SMTPC_STAGE_QUIT] = on_quit,         [SMTPC_STAGE_CONN] = on_unexpected,
+	[SMTPC_STAGE_RSET] = on_rset,
 };
 
 static void on_reply(struct smtpc *c, const struct smtp_reply *r)
@@ -703,6 +731,13 @@ void smtpc_set_message(struct smtpc *c, const char *mail_from, const char *const
 	c->eightbit = false;
 	for (size_t i = 0; i < len && !c->eightbit; i++)
 		c->eightbit = (unsigned char)data[i] >= 0x80;
+}
+
+void smtpc_set_probe(struct smtpc *c, const char *mail_from, const char *const *rcpts,
+		     size_t nrcpts, size_t per_txn)
+{
+	smtpc_set_message(c, mail_from, rcpts, nrcpts, "", 0);
+	c->per_txn = per_txn ? per_txn : 1;
 }
 
 void smtpc_feed(struct smtpc *c, const char *data, size_t len)

@@ -29,7 +29,8 @@ struct smtpc_config {
 enum smtpc_stage {
 	SMTPC_STAGE_GREETING, SMTPC_STAGE_EHLO, SMTPC_STAGE_HELO, SMTPC_STAGE_STARTTLS,
 	SMTPC_STAGE_TLS, SMTPC_STAGE_AUTH, SMTPC_STAGE_MAIL, SMTPC_STAGE_RCPT,
-	SMTPC_STAGE_DATA, SMTPC_STAGE_DOT, SMTPC_STAGE_QUIT, SMTPC_STAGE_CONN
+	SMTPC_STAGE_DATA, SMTPC_STAGE_DOT, SMTPC_STAGE_QUIT, SMTPC_STAGE_CONN,
+	SMTPC_STAGE_RSET
 };
 
 struct smtpc_rcpt_result {
@@ -67,6 +68,15 @@ struct smtpc *smtpc_new(const struct smtpc_config *cfg, const struct smtpc_callb
 void smtpc_free(struct smtpc *c);
 /* mail_from "" = null sender <>. Everything is copied. */
 void smtpc_set_message(struct smtpc *c, const char *mail_from, const char *const *rcpts, size_t nrcpts, const char *data, size_t len);
+/* Probe mode (address verification as Reacher / check-if-email-exists
+ * does it): no message. The recipients are tried in transactions of
+ * per_txn RCPTs each — MAIL FROM, those RCPTs, RSET — one after another on
+ * the connection, then QUIT; DATA is never sent and nothing is
+ * pipelined. Each recipient's result is the reply to its RCPT (2xx
+ * included, class OK); a failure of the session or of a MAIL or RSET
+ * hands its reply to the recipients not yet asked about. */
+void smtpc_set_probe(struct smtpc *c, const char *mail_from, const char *const *rcpts,
+		     size_t nrcpts, size_t per_txn);
 void smtpc_feed(struct smtpc *c, const char *data, size_t len);  /* raw server bytes, any chunking; parses multiline replies */
 void smtpc_tls_done(struct smtpc *c, bool ok);
 void smtpc_disconnected(struct smtpc *c);
