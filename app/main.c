@@ -7,6 +7,7 @@
  *   mailsim view FILE             the interactive visualizer
  *   mailsim render FILE ...       one frame to PNG/BMP, headless
  *   mailsim serve FILE --host H   one scenario MTA on a real TCP socket (serve.c)
+ *   mailsim verify FILE ADDR...   address verification in the world (verify_cmd.c)
  *
  *   mailsim help [COMMAND], mailsim COMMAND --help, mailsim --version
  *
@@ -31,6 +32,7 @@
 #include "scenario.h"
 #include "serve.h"
 #include "util.h"
+#include "verify_cmd.h"
 #include "view.h"
 #include "world.h"
 
@@ -309,6 +311,7 @@ static void print_usage(FILE *f)
 	for (size_t i = 1; i < ARRAY_LEN(option_cmds); i++)
 		print_cmd_usage(f, option_cmds[i].name, option_cmds[i].bit);
 	fputs(SERVE_USAGE, f);
+	fputs(VERIFY_USAGE, f);
 	fputs("options:\n", f);
 	for (size_t i = 0; i < ARRAY_LEN(opt_defs); i++) {
 		const struct opt_def *d = &opt_defs[i];
@@ -660,7 +663,7 @@ struct command {
 static const struct command commands[] = {
 	{"run", cmd_run, help_run},       {"check", cmd_check, help_check},
 	{"view", cmd_view, help_view},    {"render", cmd_render, help_render},
-	{"serve", serve_main, help_serve},
+	{"serve", serve_main, help_serve}, {"verify", verify_main, verify_help},
 };
 
 static const struct command *find_command(const char *name)
@@ -685,7 +688,7 @@ static int cmd_help(int argc, char **argv)
 	}
 	const struct command *c = find_command(argv[0]);
 	if (!c || argc > 1)
-		return usage_error("no help for '%s': commands are run, check, view, render, serve",
+		return usage_error("no help for '%s': commands are run, check, view, render, serve, verify",
 				   argv[argc > 1 ? 1 : 0]);
 	fputs(c->help, stdout);
 	return 0;

@@ -219,12 +219,28 @@ static void check_local_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, con
 	}
 }
 
+/* A client address the scenario marks as a bad-reputation prober
+ * (refuse_probes_from): big providers refuse verifiers' probes from IPs
+ * without reputation (email-facts §11.1). */
+static bool refuses_prober(const struct mta *m, const char *ip)
+{
+	for (size_t i = 0; i < m->cfg->nrefuse_probes_from; i++)
+		if (strcmp(m->cfg->refuse_probes_from[i], ip) == 0)
+			return true;
+	return false;
+}
+
 static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const char *rcpt,
 		       struct smtp_reply *reply)
 {
 	struct mta *m = s->m;
 	const char *domain = addr_domain(rcpt);
-	if (mta_is_local_domain(m, domain))
+	if (refuses_prober(m, s->c->cli->ip))
+		/* Postfix's check_client_access REJECT, decided at RCPT
+		 * (smtpd_delay_reject = yes). */
+		smtp_reply_set(reply, 554, "5.7.1", "<%s[%s]>: Client host rejected: Access denied",
+			       s->c->cli->name, s->c->cli->ip);
+	else if (mta_is_local_domain(m, domain))
 		check_local_rcpt(s, txn, rcpt, reply);
 	else if (!txn->auth_user && !is_relay_domain(m, domain))
 		/* RFC 5321 §3.6.2/§7.1: relay only for our own authenticated

@@ -199,6 +199,8 @@ struct scn_host {
 	struct scn_dkim_sign dkim_sign;
 	char *srs_secret;  /* forwarding rewrites senders with SRS when set */
 	enum scn_quota_full quota_full;
+	char **refuse_probes_from; /* client IPs refused at RCPT (554 5.7.1): a bad-reputation prober */
+	size_t nrefuse_probes_from;
 	char *postmaster_name; /* as written; NULL = default */
 	const struct scn_user *postmaster; /* who reads postmaster@ our domains; NULL = default */
 	/* viewer */
@@ -284,6 +286,19 @@ struct scn_link {
 	int64_t latency;   /* µs */
 };
 
+/* Addresses the world's verifier probes during the run (mailsim verify's
+ * engine, sim/verify.c), so a run's trace shows verification. */
+struct scn_verify {
+	char *client_name;  /* as written; NULL: a verifier host is added to the world */
+	const struct scn_host *client; /* resolved: a client host */
+	char *from;         /* MAIL FROM of the probes, or NULL (verify@<host>) */
+	int64_t at;         /* µs */
+	char **addresses;   /* as written: they may be invalid on purpose */
+	size_t naddresses;
+	char **disposable;  /* domains added to the built-in disposable-provider list */
+	size_t ndisposable;
+};
+
 struct scenario {
 	struct arena *arena; /* owns the scenario, its strings and its arrays */
 	char *path;        /* as given, for messages */
@@ -305,6 +320,8 @@ struct scenario {
 	size_t nlinks;
 	struct scn_fault *faults;
 	size_t nfaults;
+	bool has_verify;
+	struct scn_verify verify;
 	char *warnings;    /* "file:line:col: warning: ..." lines (never NULL), for the caller to show */
 	int nwarnings;
 };

@@ -268,6 +268,14 @@ static void check_misc_refs(struct ld *ld, const cJSON *root)
 {
 	const struct scenario *s = ld->s;
 	char p[128];
+	const char *vc = s->has_verify ? s->verify.client_name : NULL;
+	const struct scn_host *vh = vc ? scn_host(s, vc) : NULL;
+	const cJSON *vn = vc ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "verify"), "client") : NULL;
+	if (vc && !vh)
+		report(ld, vn, false, "verify.client", NULL, "no host named \"%s\"", vc);
+	else if (vh && vh->role != SCN_ROLE_CLIENT)
+		report(ld, vn, false, "verify.client", "the verifier is a client host (\"role\": \"client\")",
+		       "\"%s\" is a %s host", vc, scn_role_names[vh->role]);
 	for (size_t i = 0; i < s->nnarration; i++)
 		if (s->narration[i].node_name && !scn_host(s, s->narration[i].node_name)) {
 			snprintf(p, sizeof p, "narration[%zu].node", i);
@@ -375,6 +383,7 @@ void resolve_refs(struct scenario *s)
 		s->links[i].a = host_or_null(s, s->links[i].a_name);
 		s->links[i].b = host_or_null(s, s->links[i].b_name);
 	}
+	s->verify.client = host_or_null(s, s->verify.client_name);
 	for (size_t i = 0; i < s->nfaults; i++) {
 		struct scn_fault *f = &s->faults[i];
 		f->host = host_or_null(s, f->host_name);

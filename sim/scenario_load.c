@@ -151,7 +151,7 @@ static const struct key_spec host_keys[] = {
 	{"tls_policy", JT_STR, false}, {"retry", JT_OBJ, false},    {"greylist", JT_OBJ, false},
 	{"rate_limit", JT_OBJ, false}, {"idle_timeout", JT_NUM, false}, {"filters", JT_OBJ, false},
 	{"dkim_sign", JT_OBJ, false},  {"srs_secret", JT_STR, false},  {"quota_full", JT_STR, false},
-	{"postmaster", JT_STR, false},
+	{"postmaster", JT_STR, false}, {"refuse_probes_from", JT_ARR, false},
 };
 
 static const struct key_spec submit_keys[] = {
@@ -180,7 +180,7 @@ static const struct {
 	{"relay_domains", TAKES_MAIL}, {"tls_policy", TAKES_MAIL}, {"retry", TAKES_MAIL},
 	{"greylist", TAKES_MAIL}, {"rate_limit", TAKES_MAIL}, {"idle_timeout", TAKES_MAIL},
 	{"filters", TAKES_MAIL}, {"dkim_sign", TAKES_MAIL}, {"srs_secret", TAKES_MAIL},
-	{"quota_full", TAKES_MAIL}, {"postmaster", TAKES_MAIL},
+	{"quota_full", TAKES_MAIL}, {"postmaster", TAKES_MAIL}, {"refuse_probes_from", TAKES_MAIL},
 };
 
 /* "mta filter mailbox": the roles of a bit set, in the enum's order. */
@@ -566,8 +566,28 @@ static const struct key_spec top_keys[] = {
 	{"description", JT_STR_OR_ARR, false}, {"seed", JT_INT, false}, {"start", JT_STR, false},
 	{"latency_ms", JT_NUM, false}, {"hosts", JT_ARR, true},     {"users", JT_ARR, false},
 	{"messages", JT_ARR, false},  {"narration", JT_ARR, false}, {"links", JT_ARR, false},
-	{"faults", JT_ARR, false},
+	{"faults", JT_ARR, false},    {"verify", JT_OBJ, false},
 };
+
+static const struct key_spec verify_keys[] = {
+	{"client", JT_STR, false},    {"from", JT_STR, false},      {"at", JT_STR_OR_NUM, false},
+	{"addresses", JT_ARR, true},  {"disposable_domains", JT_ARR, false},
+};
+
+static void load_verify(struct ld *ld, const cJSON *o, struct scn_verify *v)
+{
+	if (!check_object(ld, o, "verify", verify_keys, ARRAY_LEN(verify_keys)))
+		return;
+	v->client_name = get_str(ld, o, "client", NULL);
+	v->from = get_str(ld, o, "from", NULL);
+	if (v->from)
+		check_address(ld, get(o, "from", JT_STR), "verify.from", v->from);
+	v->at = get(o, "at", JT_STR_OR_NUM) ? get_duration(ld, o, "at", "verify") : 0;
+	if (v->at < 0)
+		v->at = 0;
+	v->addresses = get_str_list(ld, o, "addresses", "verify", &v->naddresses);
+	v->disposable = get_str_list(ld, o, "disposable_domains", "verify", &v->ndisposable);
+}
 
 #define LOAD_ARRAY(ld, root, key, arr, count, fn)                                           \
 	do {                                                                                \
@@ -607,4 +627,8 @@ void load_top(struct ld *ld, const cJSON *root)
 	LOAD_ARRAY(ld, root, "narration", s->narration, s->nnarration, load_narration);
 	LOAD_ARRAY(ld, root, "links", s->links, s->nlinks, load_link);
 	LOAD_ARRAY(ld, root, "faults", s->faults, s->nfaults, load_fault);
+	const cJSON *vb = get(root, "verify", JT_OBJ);
+	s->has_verify = vb != NULL;
+	if (vb)
+		load_verify(ld, vb, &s->verify);
 }

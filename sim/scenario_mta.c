@@ -374,4 +374,5 @@ void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, struct scn_
 	h->quota_full = (enum scn_quota_full)get_enum(ld, o, "quota_full", jpath,
 						      scn_quota_full_names, SCN_QUOTA_REJECT);
 	h->postmaster_name = get_str(ld, o, "postmaster", NULL);
+	h->refuse_probes_from = get_str_list(ld, o, "refuse_probes_from", jpath, &h->nrefuse_probes_from);
 }

@@ -61,7 +61,11 @@
 	X(MAILBOX_STORE, "mailbox.store", "user folder bytes via?", "a message is stored in a mailbox; via `imap-append` when a client APPENDed it")  \
 	X(MAILBOX_FETCH, "mailbox.fetch", "user protocol count error?", "a mail client fetched its mail: one per session, with IMAP IDLE one per FETCH that brought mail") \
 	X(MAILBOX_EXPUNGE, "mailbox.expunge", "user folder protocol count msgs",                         \
-	  "messages deleted from a mailbox (POP3 QUIT, IMAP EXPUNGE or CLOSE)")
+	  "messages deleted from a mailbox (POP3 QUIT, IMAP EXPUNGE or CLOSE)")                            \
+	X(VERIFY_START, "verify.start", "address",                                                        \
+	  "an address verifier begins with an address: syntax, MX lookup, then an SMTP probe without DATA") \
+	X(VERIFY_RESULT, "verify.result", "address verdict category reason reply?",                         \
+	  "the verifier's verdict (Reacher's is_reachable: `safe`, `risky`, `invalid`, `unknown`), the bounce category, the reason, and the SMTP reply that decided it")
 
 /* policy.decision's decision, one table too. */
 #define POLICY_DECISIONS(X)                                                                             \

@@ -13,6 +13,7 @@
 #include "dnsd.h"
 #include "resolver.h"
 #include "util.h"
+#include "verify.h"
 
 struct world {
 	struct sim *sim;              /* owned */
@@ -246,6 +247,20 @@ static void build_role(struct world *w, struct host *h, const struct scn_host *c
 	}
 }
 
+/* The scenario's verify block: its verifier probes during the run. */
+static void start_verify(struct world *w)
+{
+	const struct scn_verify *sv = &w->scn->verify;
+	struct host *h = verify_host(w->sim, sv->client ? sv->client->name : NULL);
+	struct verify_config cfg = {.from = sv->from,
+				    .disposable = (const char *const *)sv->disposable,
+				    .ndisposable = sv->ndisposable};
+	struct verifier *v = verifier_new(w->sim, h, &cfg);
+	for (size_t i = 0; i < sv->naddresses; i++)
+		verifier_add(v, sv->addresses[i]);
+	verifier_start(v, sv->at);
+}
+
 struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 {
 	struct world *w = xcalloc(1, sizeof *w);
@@ -282,6 +297,8 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 		if (m->client) /* the loader insists on one */
 			mua_schedule_message(sim_host(w, m->client)->role_obj, m);
 	}
+	if (scn->has_verify)
+		start_verify(w);
 	return w;
 }
 
