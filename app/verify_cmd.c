@@ -1,11 +1,12 @@
 /* verify_cmd.c — `mailsim verify FILE [ADDRESS...] [--list FILE] [--json]
  * [--from ADDRESS] [--trace OUT.jsonl] [--seed N]`.
  *
- * Builds the scenario's world without its traffic (no scheduled messages,
- * no mail-client fetches, no verify block of its own: only the verifier
- * speaks), queues the addresses (the command line's, then the list's; the
- * scenario's verify block when neither gives any), runs the world until
- * every probe is over and prints one verdict per address in input order:
+ * Builds the scenario's world as it is (its messages and faults run: a
+ * mailbox filled by earlier mail is full when probed), adds the verifier
+ * (the scenario's verify client, else a host of its own), queues the
+ * addresses (the command line's, then the list's; the scenario's verify
+ * block when neither gives any), starts at the block's "at" (else 0), runs
+ * the world to its end and prints one verdict per address in input order:
  * JSON Lines with Reacher's field names (--json), or a table. */
 #include "verify_cmd.h"
 
@@ -270,20 +271,11 @@ static struct scenario *load_scenario(const char *path, int *rc)
 	return s;
 }
 
-/* Only the verifier speaks: the scenario's own traffic stays home. */
-static void quiet_world(struct scenario *s)
-{
-	s->nmessages = 0;
-	for (size_t i = 0; i < s->nhosts; i++)
-		s->hosts[i].has_fetch = false;
-}
-
 static int run_verify(struct scenario *s, const struct vopts *o, FILE *tf)
 {
 	const struct scn_verify *sv = &s->verify;
 	bool block = s->has_verify;
 	s->has_verify = false; /* the world must not start the block's verifier too */
-	quiet_world(s);
 	struct world *w = world_new(s, o->has_seed ? &o->seed : NULL);
 	struct sim *sim = world_sim(w);
 	if (tf)
