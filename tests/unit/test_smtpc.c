@@ -1026,6 +1026,69 @@ static void test_stage_names(void **state)
 	assert_string_equal(smtpc_stage_name((enum smtpc_stage)99), "?");
 }
 
+/* ---- probe mode (address verification) ------------------------------------------- */
+
+static const char *const probe_rcpts[] = {"bob@example.net", "r4nd0m@example.net", "nobody@example.net",
+					  "x9y8z7@example.net"};
+
+static void probe(struct wire *w, const char *const *script)
+{
+	struct smtpc_config cc = client_config();
+	wire_init(w, &cc, NULL);
+	smtpc_set_probe(w->c, "check@verifier.example", probe_rcpts, 4, 2);
+	client_script(w, script);
+}
+
+/* Two transactions of two RCPTs, RSET after each, never DATA, no
+ * pipelining even when offered; every RCPT keeps its own reply. */
+static void test_probe_two_transactions(void **state)
+{
+	static const char *const script[] = {
+		"S:220 mx.example.net ESMTP", "C:EHLO client.example.org", "S:250-mx.example.net",
+		"S:250-PIPELINING", "S:250-SIZE 10240000", "S:250 ENHANCEDSTATUSCODES",
+		"C:MAIL FROM:<check@verifier.example>", "S:250 2.1.0 Ok", "C:RCPT TO:<bob@example.net>",
+		"S:250 2.1.5 Ok", "C:RCPT TO:<r4nd0m@example.net>", "S:550 5.1.1 <r4nd0m@example.net>: User unknown",
+		"C:RSET", "S:250 2.0.0 Ok", "C:MAIL FROM:<check@verifier.example>", "S:250 2.1.0 Ok",
+		"C:RCPT TO:<nobody@example.net>", "S:550 5.1.1 <nobody@example.net>: User unknown",
+		"C:RCPT TO:<x9y8z7@example.net>", "S:550 5.1.1 <x9y8z7@example.net>: User unknown", "C:RSET",
+		"S:250 2.0.0 Ok", "C:QUIT", "S:221 2.0.0 Bye", "C:<close>", "C:<done>",
+		NULL,
+	};
+	struct wire w;
+	probe(&w, script);
+	expect_result(&w, false, SMTPC_STAGE_RSET, 250, SMTP_CLASS_OK, "Ok");
+	expect_rcpt(&w, 0, "bob@example.net", SMTP_CLASS_OK, 250, "2.1.5");
+	expect_rcpt(&w, 1, "r4nd0m@example.net", SMTP_CLASS_PERMFAIL, 550, "5.1.1");
+	expect_rcpt(&w, 2, "nobody@example.net", SMTP_CLASS_PERMFAIL, 550, "5.1.1");
+	expect_rcpt(&w, 3, "x9y8z7@example.net", SMTP_CLASS_PERMFAIL, 550, "5.1.1");
+	assert_int_equal(w.rr[0].stage, SMTPC_STAGE_RCPT);
+	assert_false(w.res.used_pipelining);
+	wire_free(&w);
+}
+
+/* A 421 at the second MAIL (Postfix's error limit): the addresses already
+ * asked keep their replies, the rest get the 421. */
+static void test_probe_421_midway(void **state)
+{
+	static const char *const script[] = {
+		"S:220 mx ESMTP", "C:EHLO client.example.org", "S:250 mx",
+		"C:MAIL FROM:<check@verifier.example>", "S:250 2.1.0 Ok", "C:RCPT TO:<bob@example.net>",
+		"S:451 4.7.1 <bob@example.net>: Greylisted", "C:RCPT TO:<r4nd0m@example.net>",
+		"S:250 2.1.5 Ok", "C:RSET", "S:250 2.0.0 Ok", "C:MAIL FROM:<check@verifier.example>",
+		"S:421 4.7.0 mx Error: too many errors", "C:<close>", "C:<done>",
+		NULL,
+	};
+	struct wire w;
+	probe(&w, script);
+	expect_result(&w, true, SMTPC_STAGE_MAIL, 421, SMTP_CLASS_TEMPFAIL, "mx Error: too many errors");
+	expect_rcpt(&w, 0, "bob@example.net", SMTP_CLASS_TEMPFAIL, 451, "4.7.1");
+	expect_rcpt(&w, 1, "r4nd0m@example.net", SMTP_CLASS_OK, 250, "2.1.5");
+	expect_rcpt(&w, 2, "nobody@example.net", SMTP_CLASS_TEMPFAIL, 421, "4.7.0");
+	expect_rcpt(&w, 3, "x9y8z7@example.net", SMTP_CLASS_TEMPFAIL, 421, "4.7.0");
+	assert_int_equal(w.rr[2].stage, SMTPC_STAGE_MAIL);
+	wire_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1055,6 +1118,8 @@ int main(void)
 		cmocka_unit_test(test_starttls_refusals),
 		cmocka_unit_test(test_ehlo_421_and_no_recipients),
 		cmocka_unit_test(test_stage_names),
+		cmocka_unit_test(test_probe_two_transactions),
+		cmocka_unit_test(test_probe_421_midway),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
