@@ -186,9 +186,12 @@ static void judge(struct verifier *v, size_t i, const struct smtp_reply *mine,
 			snprintf(why, sizeof why, "catch-all domain: the random address %s was accepted too, so "
 						 "the server's 250 proves nothing about this mailbox", x->random);
 			decide(v, i, VERDICT_RISKY, why);
-		} else {
+		} else if (other) {
 			snprintf(why, sizeof why, "the server accepted the address and refused a random one at "
 						 "the same domain");
+			decide(v, i, VERDICT_SAFE, why);
+		} else { /* Reacher too counts an unanswered catch-all check as "not a catch-all" */
+			snprintf(why, sizeof why, "the server accepted the address; the catch-all check got no answer");
 			decide(v, i, VERDICT_SAFE, why);
 		}
 		return;
