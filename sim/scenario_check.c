@@ -275,7 +275,7 @@ static void check_misc_refs(struct ld *ld, const cJSON *root)
 		report(ld, vn, false, "verify.client", NULL, "no host named \"%s\"", vc);
 	else if (vh && vh->role != SCN_ROLE_CLIENT)
 		report(ld, vn, false, "verify.client", "the verifier is a client host (\"role\": \"client\")",
-		       "\"%s\" is a %s host", vc, scn_role_names[vh->role]);
+		       "\"%s\" is not a client host (role %s)", vc, scn_role_names[vh->role]);
 	for (size_t i = 0; i < s->nnarration; i++)
 		if (s->narration[i].node_name && !scn_host(s, s->narration[i].node_name)) {
 			snprintf(p, sizeof p, "narration[%zu].node", i);
