@@ -238,7 +238,12 @@ static void vconn_free(struct vconn *c)
 {
 	if (!c)
 		return;
-	session_free(c->sess);
+	/* A run stopped mid-probe (--until) frees the hosts after the network
+	 * and its connections (net_teardown): the session's connection is
+	 * gone, so the session is left alone, as the MTA's and mail clients'
+	 * unfinished sessions are. */
+	if (c->v->sim->net)
+		session_free(c->sess);
 	free(c->addrs);
 	free(c->replies);
 	free(c->answered);
