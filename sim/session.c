@@ -26,6 +26,7 @@ struct session {
 	struct conn *c;          /* not owned; NULL before connect/accept */
 	enum conn_side side;
 	bool stopped;
+	bool tls_up;             /* implicit TLS: the first handshake is over */
 	evq_id timer;
 	/* Live mode: replies to what one feed brought, held until the feed is
 	 * read, so the trace shows a pipelined group [RFC 2920 §3.1] before
@@ -132,6 +133,8 @@ static void on_connected(void *ctx, struct conn *c)
 	if (s->owner->connected)
 		s->owner->connected(s->ctx);
 	session_touch(s);
+	if (s->cfg.implicit_tls && !c->external)
+		net_tls_start(c);
 }
 
 static void on_failed(void *ctx, struct conn *c, enum net_fail why)
@@ -153,10 +156,29 @@ static void on_data(void *ctx, struct conn *c, const char *data, size_t len)
 	flush_held(s);
 }
 
+/* The implicit handshake's end: the server greets, or the session ends
+ * (a client's engine hears of a lost connection). */
+static void implicit_tls_done(struct session *s, bool ok)
+{
+	s->tls_up = true;
+	if (ok && s->side == SIDE_SERVER && s->e->start)
+		s->e->start(s->eng);
+	else if (!ok && s->side == SIDE_SERVER)
+		session_cb_close(s);
+	else if (!ok) {
+		session_hangup(s);
+		s->e->disconnected(s->eng);
+	}
+}
+
 static void on_tls(void *ctx, struct conn *c, bool ok)
 {
 	struct session *s = ctx;
-	if (!s->stopped && s->e->tls_done)
+	if (s->stopped)
+		return;
+	if (s->cfg.implicit_tls && !s->tls_up)
+		implicit_tls_done(s, ok);
+	else if (s->e->tls_done)
 		s->e->tls_done(s->eng, ok);
 }
 
@@ -229,7 +251,7 @@ void session_accept(struct session *s, struct conn *c)
 	c->ops[SIDE_SERVER] = &session_ops;
 	c->ctx[SIDE_SERVER] = s;
 	session_touch(s);
-	if (s->e->start)
+	if (s->e->start && !s->cfg.implicit_tls)
 		s->e->start(s->eng);
 }
 
@@ -318,6 +340,8 @@ void session_cb_start_tls(void *ud)
 	struct session *s = ud;
 	if (s->side == SIDE_CLIENT)
 		net_tls_start(s->c);
+	else if (s->c->external && s->c->ops[SIDE_CLIENT]->tls_wanted)
+		s->c->ops[SIDE_CLIENT]->tls_wanted(s->c->ctx[SIDE_CLIENT], s->c);
 }
 
 void session_cb_close(void *ud)
