@@ -24,7 +24,8 @@ struct listen_ctx {
 	struct sim *sim;
 	struct mailstore *ms;   /* not owned */
 	bool imap;
-	bool starttls;          /* the host offers TLS: STARTTLS, no LOGIN before it */
+	bool starttls;          /* the host offers TLS: IMAP STARTTLS (no LOGIN before
+				 * it), POP3 STLS */
 	bool implicit_tls;      /* 993 / 995: the session begins inside TLS */
 	struct rsession *live;  /* the IMAP sessions still open (not owned here) */
 };
@@ -256,7 +257,7 @@ static const struct imapd_callbacks imap_cb = {
 };
 static const struct pop3d_callbacks pop3_cb = {
 	.send_line = session_cb_send_line, .send_data = session_cb_send_data,
-	.close = session_cb_close,
+	.close = session_cb_close, .start_tls = session_cb_start_tls,
 };
 
 static void rs_accept(void *ctx, struct conn *c)
@@ -277,7 +278,7 @@ static void rs_accept(void *ctx, struct conn *c)
 		s->next = l->live;
 		l->live = s;
 	} else {
-		struct pop3d_config cfg = {.hostname = c->srv->name};
+		struct pop3d_config cfg = {.hostname = c->srv->name, .offer_stls = l->starttls};
 		session_set_engine(s->sess, &session_pop3d_engine,
 				   pop3d_new(&cfg, &pop3_cb, s->sess, &store_ops, s));
 	}
@@ -318,7 +319,7 @@ void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms,
 		l->ms = ms;
 		l->imap = kinds[k].imap;
 		l->implicit_tls = kinds[k].implicit;
-		l->starttls = l->imap && cfg->tls && !l->implicit_tls;
+		l->starttls = cfg->tls && !l->implicit_tls;
 		if (l->imap)
 			mailstore_watch(ms, rs_watch, l);
 		host_listen(h, kinds[k].port, rs_accept, l);

@@ -34,6 +34,10 @@ struct session {
 	bool feeding;
 	char **held;             /* owned */
 	size_t nheld;
+	/* Live mode, IMAP and POP3 (whose engines keep no record of what they
+	 * read, unlike smtpd): the start of a client line not yet ended. */
+	struct strbuf partial;   /* owned */
+	size_t partial_octets;   /* its whole length so far */
 };
 
 static bool traces_peer(const struct session *s);
@@ -90,10 +94,12 @@ const struct session_engine session_imapc_engine = {
 static void pop3d_start_v(void *e) { pop3d_start(e); }
 static void pop3d_feed_v(void *e, const char *d, size_t n) { pop3d_feed(e, d, n); }
 static void pop3d_disc_v(void *e) { pop3d_disconnected(e); }
+static void pop3d_tls_v(void *e, bool ok) { pop3d_tls_done(e, ok); }
 static void pop3d_free_v(void *e) { pop3d_free(e); }
 
 const struct session_engine session_pop3d_engine = {
-	.start = pop3d_start_v, .feed = pop3d_feed_v, .disconnected = pop3d_disc_v,
+	.start = pop3d_start_v, .feed = pop3d_feed_v, .tls_done = pop3d_tls_v,
+	.disconnected = pop3d_disc_v,
 	.free = pop3d_free_v,
 };
 
@@ -144,12 +150,39 @@ static void on_failed(void *ctx, struct conn *c, enum net_fail why)
 		s->owner->failed(s->ctx, why);
 }
 
+/* Trace each line a live IMAP or POP3 client sent, as its simulated twin
+ * traces what it sends (a literal's lines too: they are what came). */
+static void trace_peer_lines(struct session *s, const char *data, size_t len)
+{
+	while (len) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl ? (size_t)(nl - data) + 1 : len;
+		size_t room = SESSION_TRACE_LINE_MAX - s->partial.len;
+		sb_append(&s->partial, data, n < room ? n : room);
+		s->partial_octets += n;
+		data += n;
+		len -= n;
+		if (!nl)
+			break;
+		size_t keep = s->partial.len;
+		while (keep && (s->partial.data[keep - 1] == '\n' || s->partial.data[keep - 1] == '\r'))
+			keep--;
+		size_t octets = s->partial_octets - (s->partial.len - keep);
+		net_trace_line(s->c, conn_other(s->side), s->cfg.line_kind, s->partial.data, keep,
+			       octets > keep ? octets : keep);
+		sb_clear(&s->partial);
+		s->partial_octets = 0;
+	}
+}
+
 static void on_data(void *ctx, struct conn *c, const char *data, size_t len)
 {
 	struct session *s = ctx;
 	if (s->stopped)
 		return;
 	session_touch(s);
+	if (traces_peer(s) && s->cfg.line_kind != TK_SMTP_SEND)
+		trace_peer_lines(s, data, len);
 	s->feeding = traces_peer(s);
 	s->e->feed(s->eng, data, len);
 	s->feeding = false;
@@ -287,6 +320,7 @@ void session_free(struct session *s)
 	if (s->e && s->eng)
 		s->e->free(s->eng);
 	free(s->held);
+	sb_free(&s->partial);
 	free(s);
 }
 
