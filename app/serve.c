@@ -69,6 +69,10 @@
 #define ACCEPT_BATCH 64
 #define FLUSH_EVERY_US 200000    /* trace file flush period */
 #define RFC_IDLE_TIMEOUT_S 300.0 /* RFC 5321 §4.5.3.2.7, Postfix smtpd_timeout */
+/* A handshake must end within this, however its bytes trickle in (Postfix
+ * smtpd_starttls_timeout is 300 s, 10 s under stress; an honest client
+ * takes milliseconds). */
+#define TLS_HANDSHAKE_TIMEOUT_US SIM_US(30)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -248,6 +252,7 @@ struct lconn {
 	enum ltls tls_state;
 	struct tls_conn *tls;    /* owned; from the handshake on */
 	enum tls_io hs_want;     /* the handshake waits to read or to write */
+	int64_t hs_deadline;     /* live time by which it must be over */
 	bool rd_wants_write;     /* TLS: a read needs the socket writable */
 	bool wr_wants_read;      /* TLS: a write needs the socket readable */
 	struct conn *c;          /* the sim connection (owned by the net) */
@@ -502,6 +507,7 @@ static void tls_begin(struct lconn *lc)
 {
 	lc->tls = tls_conn_new(lc->sv->tls, lc->fd);
 	lc->tls_state = LTLS_HANDSHAKE;
+	lc->hs_deadline = live_now(lc->sv) + TLS_HANDSHAKE_TIMEOUT_US;
 	net_tls_begin(lc->c);
 	if (!lc->tls) {
 		lc->tls_state = LTLS_NONE;
@@ -511,6 +517,18 @@ static void tls_begin(struct lconn *lc)
 		return;
 	}
 	tls_step(lc);
+}
+
+/* A handshake past its deadline fails. */
+static void tls_check_deadline(struct lconn *lc)
+{
+	if (lc->tls_state != LTLS_HANDSHAKE || live_now(lc->sv) < lc->hs_deadline)
+		return;
+	lc->tls_state = LTLS_NONE;
+	if (!lc->released && !lc->srv_closed)
+		net_tls_finish(lc->c, false, "handshake timed out");
+	lc->eof = true;
+	sock_close(lc);
 }
 
 /* STARTTLS: once the 220 has gone out in plaintext. */
@@ -621,7 +639,9 @@ static void accept_clients(struct serve *sv, const struct listen_sock *ls)
 /* Close what is finished. Returns true when the connection can be freed. */
 static bool lconn_settle(struct lconn *lc)
 {
-	if (lc->fd >= 0 && (lc->srv_closed || lc->released) && lc->out_pos == lc->out.len)
+	/* A server that gave up during a handshake has nothing to say in it. */
+	bool mid_tls = lc->tls_state == LTLS_HANDSHAKE;
+	if (lc->fd >= 0 && (lc->srv_closed || lc->released) && (lc->out_pos == lc->out.len || mid_tls))
 		sock_close(lc);
 	bool client_done = lc->fd < 0 || (lc->eof && lc->in.len == 0);
 	/* Only once the server holds nothing unanswered: then a message it
@@ -656,6 +676,7 @@ static void pump(struct serve *sv)
 		struct lconn *lc = sv->conns[i];
 		flush_client(lc);
 		tls_maybe_begin(lc);
+		tls_check_deadline(lc);
 		if (lconn_settle(lc))
 			lconn_free(lc);
 		else
