@@ -1,11 +1,14 @@
 /* serve.c — `mailsim serve`: see serve.h.
  *
- * About 900 lines, kept in one file on purpose: the option table, the poll
- * loop and the per-client buffers and limits are one life cycle (accept,
- * pump, drain, shut down) whose invariants (below) span all of them; the
- * protocol lives elsewhere (sim/session.c, sim/proto/smtpd.c).
+ * About 1,000 lines, kept in one file on purpose: the option table, the
+ * poll loop and the per-client buffers and limits are one life cycle
+ * (accept, pump, drain, shut down) whose invariants (below) span all of
+ * them; the protocol lives elsewhere (sim/session.c, sim/proto/smtpd.c),
+ * the sockets' addresses and kinds in listen.c, a connection's plaintext
+ * or TLS byte path in tls_link.c, OpenSSL in tls.c. (The option table is
+ * the next to move out, once the spool and anvil options have landed.)
  *
- * Shape: one thread, one poll() loop over the listening socket and every
+ * Shape: one thread, one poll() loop over the listening sockets and every
  * client socket, all non-blocking. Simulated time is the monotonic wall
  * clock since start, so the world's timers (the MTA's idle timeout, DNS,
  * queue retries, the scenario's own messages) fire in real time; each turn
@@ -25,6 +28,8 @@
  * Invariants:
  *  - client bytes reach the server in order and unchanged; nothing is read
  *    before the greeting (the MTA looks up the client's name first);
+ *  - nothing read in plaintext after STARTTLS reaches the server: it is
+ *    dropped, and reading resumes only inside TLS [RFC 3207 §5];
  *  - input is handed over only while the server's session is not holding
  *    input for a pending answer (a DNS check), so memory per client is
  *    bounded: IN_HOLD_MAX read ahead, OUT_MAX unread replies (then the
@@ -57,7 +62,7 @@
 #include "net.h"
 #include "scenario.h"
 #include "session.h"
-#include "tls.h"
+#include "tls_link.h"
 #include "util.h"
 #include "world.h"
 
@@ -242,19 +247,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 
 struct serve;
 
-/* TLS on a connection: asked for by the server (STARTTLS) or by the port
- * (implicit), then the handshake, then on. */
-enum ltls { LTLS_NONE, LTLS_WANTED, LTLS_HANDSHAKE, LTLS_ON };
-
 struct lconn {
 	struct serve *sv;
 	int fd;                  /* -1 once the socket is closed */
-	enum ltls tls_state;
-	struct tls_conn *tls;    /* owned; from the handshake on */
-	enum tls_io hs_want;     /* the handshake waits to read or to write */
-	int64_t hs_deadline;     /* live time by which it must be over */
-	bool rd_wants_write;     /* TLS: a read needs the socket writable */
-	bool wr_wants_read;      /* TLS: a write needs the socket readable */
+	struct tls_link link;    /* plaintext or TLS on fd (its TLS side owned) */
 	struct conn *c;          /* the sim connection (owned by the net) */
 	struct strbuf in;        /* read from the socket, not yet handed over */
 	struct strbuf out;       /* from the server, not yet written */
@@ -332,9 +328,9 @@ static void live_closed(void *ctx, struct conn *c)
 static void live_tls_wanted(void *ctx, struct conn *c)
 {
 	struct lconn *lc = ctx;
-	if (lc->tls_state != LTLS_NONE || !lc->sv->tls)
+	if (lc->link.phase != TLS_PHASE_PLAIN || !lc->sv->tls)
 		return;
-	lc->tls_state = LTLS_WANTED;
+	lc->link.phase = TLS_PHASE_WANTED;
 	sb_clear(&lc->in);
 }
 
@@ -378,10 +374,7 @@ static void sock_close(struct lconn *lc)
 {
 	if (lc->fd < 0)
 		return;
-	if (lc->tls && lc->tls_state == LTLS_ON)
-		tls_conn_shutdown(lc->tls); /* close_notify [RFC 8446 §6.1] */
-	tls_conn_free(lc->tls);
-	lc->tls = NULL;
+	tls_link_close(&lc->link);
 	close(lc->fd);
 	lc->fd = -1;
 	sb_free(&lc->out);
@@ -394,46 +387,7 @@ static void sock_close(struct lconn *lc)
 static bool can_read(const struct lconn *lc)
 {
 	return lc->fd >= 0 && lc->greeted && !lc->eof && !lc->srv_closed && !lc->released &&
-	       lc->in.len < IN_HOLD_MAX &&
-	       (lc->tls_state == LTLS_NONE || lc->tls_state == LTLS_ON);
-}
-
-/* recv() in the words of tls.h, so both paths end alike. */
-static enum tls_io sock_read(struct lconn *lc, char *buf, size_t cap, size_t *n)
-{
-	if (lc->tls_state == LTLS_ON) {
-		enum tls_io r = tls_conn_read(lc->tls, buf, cap, n);
-		lc->rd_wants_write = r == TLS_IO_WANT_WRITE;
-		return r;
-	}
-	for (;;) {
-		ssize_t r = recv(lc->fd, buf, cap, 0);
-		if (r > 0)
-			*n = (size_t)r;
-		if (r < 0 && errno == EINTR)
-			continue;
-		return r > 0 ? TLS_IO_OK : r == 0 ? TLS_IO_EOF
-		     : errno == EAGAIN || errno == EWOULDBLOCK ? TLS_IO_WANT_READ : TLS_IO_ERROR;
-	}
-}
-
-static enum tls_io sock_write(struct lconn *lc, const char *buf, size_t len, size_t *n)
-{
-	if (lc->tls_state == LTLS_ON) {
-		enum tls_io r = tls_conn_write(lc->tls, buf, len, n);
-		lc->wr_wants_read = r == TLS_IO_WANT_READ;
-		return r;
-	}
-	for (;;) {
-		ssize_t w = send(lc->fd, buf, len, MSG_NOSIGNAL);
-		if (w > 0)
-			*n = (size_t)w;
-		if (w < 0 && errno == EINTR)
-			continue;
-		return w > 0 ? TLS_IO_OK
-		     : w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? TLS_IO_WANT_WRITE
-									   : TLS_IO_ERROR;
-	}
+	       lc->in.len < IN_HOLD_MAX && tls_link_readable(&lc->link);
 }
 
 static void read_client(struct lconn *lc)
@@ -441,7 +395,7 @@ static void read_client(struct lconn *lc)
 	char buf[READ_CHUNK];
 	while (can_read(lc)) {
 		size_t n = 0;
-		enum tls_io r = sock_read(lc, buf, sizeof buf, &n);
+		enum tls_io r = tls_link_read(&lc->link, buf, sizeof buf, &n);
 		if (r == TLS_IO_OK) {
 			sb_append(&lc->in, buf, n);
 			continue;
@@ -456,9 +410,10 @@ static void read_client(struct lconn *lc)
 
 static void flush_client(struct lconn *lc)
 {
-	while (lc->fd >= 0 && lc->out_pos < lc->out.len && lc->tls_state != LTLS_HANDSHAKE) {
+	while (lc->fd >= 0 && lc->out_pos < lc->out.len && lc->link.phase != TLS_PHASE_HANDSHAKE) {
 		size_t n = 0;
-		enum tls_io r = sock_write(lc, lc->out.data + lc->out_pos, lc->out.len - lc->out_pos, &n);
+		enum tls_io r = tls_link_write(&lc->link, lc->out.data + lc->out_pos,
+					       lc->out.len - lc->out_pos, &n);
 		if (r == TLS_IO_OK) {
 			lc->out_pos += n;
 		} else if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
@@ -488,15 +443,12 @@ static void flush_client(struct lconn *lc)
 static void tls_step(struct lconn *lc)
 {
 	char why[256] = "handshake failed";
-	enum tls_io r = tls_conn_handshake(lc->tls, why, sizeof why);
-	if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
-		lc->hs_want = r;
+	enum tls_io r = tls_link_step(&lc->link, live_now(lc->sv), why, sizeof why);
+	if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE)
 		return;
-	}
 	bool ok = r == TLS_IO_OK;
-	lc->tls_state = ok ? LTLS_ON : LTLS_NONE;
 	if (!lc->released && !lc->srv_closed)
-		net_tls_finish(lc->c, ok, ok ? tls_conn_version(lc->tls) : why);
+		net_tls_finish(lc->c, ok, ok ? tls_conn_version(lc->link.tc) : why);
 	if (!ok) {
 		lc->eof = true;
 		sock_close(lc);
@@ -505,38 +457,26 @@ static void tls_step(struct lconn *lc)
 
 static void tls_begin(struct lconn *lc)
 {
-	lc->tls = tls_conn_new(lc->sv->tls, lc->fd);
-	lc->tls_state = LTLS_HANDSHAKE;
-	lc->hs_deadline = live_now(lc->sv) + TLS_HANDSHAKE_TIMEOUT_US;
 	net_tls_begin(lc->c);
-	if (!lc->tls) {
-		lc->tls_state = LTLS_NONE;
-		net_tls_finish(lc->c, false, "cannot set up TLS on the socket");
-		lc->eof = true;
-		sock_close(lc);
+	if (tls_link_begin(&lc->link, lc->sv->tls, live_now(lc->sv) + TLS_HANDSHAKE_TIMEOUT_US)) {
+		tls_step(lc);
 		return;
 	}
-	tls_step(lc);
-}
-
-/* A handshake past its deadline fails. */
-static void tls_check_deadline(struct lconn *lc)
-{
-	if (lc->tls_state != LTLS_HANDSHAKE || live_now(lc->sv) < lc->hs_deadline)
-		return;
-	lc->tls_state = LTLS_NONE;
-	if (!lc->released && !lc->srv_closed)
-		net_tls_finish(lc->c, false, "handshake timed out");
+	net_tls_finish(lc->c, false, "cannot set up TLS on the socket");
 	lc->eof = true;
 	sock_close(lc);
 }
 
-/* STARTTLS: once the 220 has gone out in plaintext. */
-static void tls_maybe_begin(struct lconn *lc)
+/* STARTTLS: once the 220 has gone out in plaintext. A handshake that
+ * stalls fails at its deadline (poll wakes us at least every 100 ms). */
+static void tls_progress(struct lconn *lc)
 {
-	if (lc->tls_state == LTLS_WANTED && lc->fd >= 0 && lc->out_pos == lc->out.len &&
-	    !lc->released && !lc->srv_closed)
+	if (lc->fd < 0 || lc->released || lc->srv_closed)
+		return;
+	if (lc->link.phase == TLS_PHASE_WANTED && lc->out_pos == lc->out.len)
 		tls_begin(lc);
+	else if (lc->link.phase == TLS_PHASE_HANDSHAKE && live_now(lc->sv) >= lc->link.deadline)
+		tls_step(lc);
 }
 
 /* ===== connection life ===================================================== */
@@ -591,6 +531,7 @@ static void lconn_open(struct serve *sv, int fd, const char *ip, const struct li
 	struct lconn *lc = xcalloc(1, sizeof *lc);
 	lc->sv = sv;
 	lc->fd = fd;
+	lc->link.fd = fd;
 	lc->c = net_inject(sv->sim, live_host(sv, ip), sv->srv, k->port, &live_ops, lc);
 	if (!lc->c) { /* a scenario fault has the host down or the port closed */
 		close(fd);
@@ -640,7 +581,7 @@ static void accept_clients(struct serve *sv, const struct listen_sock *ls)
 static bool lconn_settle(struct lconn *lc)
 {
 	/* A server that gave up during a handshake has nothing to say in it. */
-	bool mid_tls = lc->tls_state == LTLS_HANDSHAKE;
+	bool mid_tls = lc->link.phase == TLS_PHASE_HANDSHAKE;
 	if (lc->fd >= 0 && (lc->srv_closed || lc->released) && (lc->out_pos == lc->out.len || mid_tls))
 		sock_close(lc);
 	bool client_done = lc->fd < 0 || (lc->eof && lc->in.len == 0);
@@ -675,8 +616,7 @@ static void pump(struct serve *sv)
 	for (size_t i = 0; i < sv->nconns; i++) {
 		struct lconn *lc = sv->conns[i];
 		flush_client(lc);
-		tls_maybe_begin(lc);
-		tls_check_deadline(lc);
+		tls_progress(lc);
 		if (lconn_settle(lc))
 			lconn_free(lc);
 		else
@@ -689,17 +629,13 @@ static void pump(struct serve *sv)
 
 static short poll_events(const struct lconn *lc)
 {
-	if (lc->tls_state == LTLS_HANDSHAKE)
-		return lc->hs_want == TLS_IO_WANT_WRITE ? POLLOUT : POLLIN;
-	bool out = lc->out_pos < lc->out.len;
-	return (short)((can_read(lc) || (out && lc->wr_wants_read) ? POLLIN : 0) |
-		       (out || (can_read(lc) && lc->rd_wants_write) ? POLLOUT : 0));
+	return tls_link_events(&lc->link, can_read(lc), lc->out_pos < lc->out.len);
 }
 
 /* Decrypted input OpenSSL holds, that poll() will not announce. */
 static bool tls_buffered(const struct lconn *lc)
 {
-	return lc->tls_state == LTLS_ON && can_read(lc) && tls_conn_pending(lc->tls);
+	return can_read(lc) && tls_link_buffered(&lc->link);
 }
 
 /* pfd[0 .. nls-1] are the listeners (fd -1 while accepting is paused). */
@@ -749,14 +685,14 @@ static void handle_io(struct serve *sv, size_t n)
 		short re = sv->pfd[i].revents;
 		if (re & (POLLHUP | POLLERR))
 			lc->hup = true;
-		if (lc->tls_state == LTLS_HANDSHAKE) {
+		if (lc->link.phase == TLS_PHASE_HANDSHAKE) {
 			if (re)
 				tls_step(lc);
 			continue;
 		}
-		if (re & (POLLIN | POLLHUP | POLLERR) || (re & POLLOUT && lc->rd_wants_write))
+		if (re & (POLLIN | POLLHUP | POLLERR) || (re & POLLOUT && lc->link.rd_wants_write))
 			read_client(lc);
-		if (re & POLLOUT || (re & POLLIN && lc->wr_wants_read))
+		if (re & POLLOUT || (re & POLLIN && lc->link.wr_wants_read))
 			flush_client(lc);
 	}
 }
