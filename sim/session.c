@@ -117,6 +117,11 @@ static void ev_timer(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct session *s = ctx;
 	s->timer = 0;
+	if (s->cfg.implicit_tls && !s->tls_up && s->side == SIDE_SERVER && !s->stopped) {
+		/* Nothing can be said before the handshake: no 421, just close. */
+		session_cb_close(s);
+		return;
+	}
 	if (s->owner->timeout)
 		s->owner->timeout(s->ctx);
 	else if (!s->stopped && s->e->timeout)

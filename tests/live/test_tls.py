@@ -152,6 +152,20 @@ class TlsTest(unittest.TestCase):
         self.assertTrue(fails[0]["reason"])
         self.assertEqual([e for e in trace if e["kind"] == "smtp.send"], [])
 
+    def test_silent_client_on_implicit_port(self):
+        """A client that never starts the handshake cannot hold a slot: it
+        is closed at the idle timeout, with nothing said in plaintext."""
+        with Server("tls-silent", ["--port-kind", "submissions", "--idle-timeout", "1"]) as srv:
+            # (the 30 s socket timeout fails the test if it is never closed)
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+                self.assertEqual(s.recv(4096), b"")   # closed, no greeting
+            self.assertEqual(srv.stop(), 0)
+        trace = srv.trace()
+        kinds = [e["kind"] for e in trace if e.get("conn") == 1]
+        self.assertEqual(kinds[:3], ["net.connect", "net.accept", "tls.start"])
+        self.assertIn("net.close", kinds)
+        self.assertNotIn("smtp.send", kinds)
+
     def test_certificate_files(self):
         """--tls-cert/--tls-key: the client sees that certificate."""
         d = os.path.join(work_root(), "tls-cert-files")
