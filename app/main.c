@@ -96,7 +96,14 @@ static const char help_render[] =
 static const char help_serve[] =
 	"usage:\n" SERVE_USAGE
 	"Serve one MTA of a scenario on a real TCP socket (loopback unless\n"
-	"--allow-remote); SIGINT or SIGTERM stops it cleanly.\n";
+	"--allow-remote); SIGINT or SIGTERM stops it cleanly.\n"
+	"  --port-kind    smtp (25), submission (587: AUTH only after STARTTLS) or\n"
+	"                 submissions (465: TLS from the first byte, RFC 8314)\n"
+	"  --imap, --pop3 IMAP (STARTTLS) and POP3 (STLS) on the host's mailboxes;\n"
+	"  --imaps, --pop3s  the same with implicit TLS (as on 993 and 995)\n"
+	"  --tls-cert/--tls-key  PEM certificate and key; without them a self-signed\n"
+	"                 certificate is made at start and its fingerprint printed\n"
+	"  --allow-plain-auth  AUTH before TLS on submission (loopback listeners only)\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

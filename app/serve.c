@@ -1,11 +1,14 @@
 /* serve.c — `mailsim serve`: see serve.h.
  *
- * About 900 lines, kept in one file on purpose: the option table, the poll
- * loop and the per-client buffers and limits are one life cycle (accept,
- * pump, drain, shut down) whose invariants (below) span all of them; the
- * protocol lives elsewhere (sim/session.c, sim/proto/smtpd.c).
+ * About 1,000 lines, kept in one file on purpose: the option table, the
+ * poll loop and the per-client buffers and limits are one life cycle
+ * (accept, pump, drain, shut down) whose invariants (below) span all of
+ * them; the protocol lives elsewhere (sim/session.c, sim/proto/smtpd.c),
+ * the sockets' addresses and kinds in listen.c, a connection's plaintext
+ * or TLS byte path in tls_link.c, OpenSSL in tls.c. (The option table is
+ * the next to move out, once the spool and anvil options have landed.)
  *
- * Shape: one thread, one poll() loop over the listening socket and every
+ * Shape: one thread, one poll() loop over the listening sockets and every
  * client socket, all non-blocking. Simulated time is the monotonic wall
  * clock since start, so the world's timers (the MTA's idle timeout, DNS,
  * queue retries, the scenario's own messages) fire in real time; each turn
@@ -25,6 +28,8 @@
  * Invariants:
  *  - client bytes reach the server in order and unchanged; nothing is read
  *    before the greeting (the MTA looks up the client's name first);
+ *  - nothing read in plaintext after STARTTLS reaches the server: it is
+ *    dropped, and reading resumes only inside TLS [RFC 3207 §5];
  *  - input is handed over only while the server's session is not holding
  *    input for a pending answer (a DNS check), so memory per client is
  *    bounded: IN_HOLD_MAX read ahead, OUT_MAX unread replies (then the
@@ -53,9 +58,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listen.h"
 #include "net.h"
 #include "scenario.h"
 #include "session.h"
+#include "tls_link.h"
 #include "util.h"
 #include "world.h"
 
@@ -67,14 +74,25 @@
 #define ACCEPT_BATCH 64
 #define FLUSH_EVERY_US 200000    /* trace file flush period */
 #define RFC_IDLE_TIMEOUT_S 300.0 /* RFC 5321 §4.5.3.2.7, Postfix smtpd_timeout */
+/* A handshake must end within this, however its bytes trickle in (Postfix
+ * smtpd_starttls_timeout is 300 s, 10 s under stress; an honest client
+ * takes milliseconds). */
+#define TLS_HANDSHAKE_TIMEOUT_US SIM_US(30)
 
 static volatile sig_atomic_t stop_signal;
 
 /* ===== options ============================================================= */
 
+/* The retrieval listeners' options, in the order of struct serve_opts. */
+static const char *const retrieval_kinds[] = {"imap", "imaps", "pop3", "pop3s"};
+#define NRETRIEVAL ARRAY_LEN(retrieval_kinds)
+#define MAX_LISTENERS (1 + NRETRIEVAL)
+
 struct serve_opts {
 	const char *file, *host, *listen, *trace_path, *maildir, *port_kind;
-	bool allow_remote, transcript, no_traffic, has_seed;
+	const char *retrieval[NRETRIEVAL]; /* --imap --imaps --pop3 --pop3s, or NULL */
+	const char *tls_cert, *tls_key;
+	bool allow_remote, transcript, no_traffic, has_seed, allow_plain_auth;
 	uint64_t seed;
 	double idle_timeout;   /* seconds; 0 = not given */
 	double timeout_scale;  /* 0 = not given */
@@ -103,6 +121,13 @@ static const struct opt_def opt_defs[] = {
 	{"--timeout-scale", OPT_SCALE, OFF(timeout_scale)},
 	{"--max-clients", OPT_COUNT, OFF(max_clients)},
 	{"--seed", OPT_SEED, OFF(seed)},
+	{"--imap", OPT_STR, OFF(retrieval[0])},
+	{"--imaps", OPT_STR, OFF(retrieval[1])},
+	{"--pop3", OPT_STR, OFF(retrieval[2])},
+	{"--pop3s", OPT_STR, OFF(retrieval[3])},
+	{"--tls-cert", OPT_STR, OFF(tls_cert)},
+	{"--tls-key", OPT_STR, OFF(tls_key)},
+	{"--allow-plain-auth", OPT_FLAG, OFF(allow_plain_auth)},
 };
 
 static int serve_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -175,6 +200,14 @@ static const struct opt_def *find_opt(const char *name)
 	return NULL;
 }
 
+static bool name_in(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(*list, name) == 0)
+			return true;
+	return false;
+}
+
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
 	*o = (struct serve_opts){.listen = DEFAULT_LISTEN, .port_kind = "smtp", .max_clients = 1024};
@@ -199,8 +232,12 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		return serve_usage("%s", "missing scenario FILE (or @default)");
 	if (!o->host)
 		return serve_usage("%s", "--host NAME is required: the scenario MTA to serve");
-	if (strcmp(o->port_kind, "smtp") != 0 && strcmp(o->port_kind, "submission") != 0)
-		return serve_usage("--port-kind is smtp or submission, not '%s'", o->port_kind);
+	static const char *const smtp_kinds[] = {"smtp", "submission", "submissions", NULL};
+	if (!name_in(o->port_kind, smtp_kinds))
+		return serve_usage("--port-kind is smtp, submission or submissions, not '%s'",
+				   o->port_kind);
+	if (!o->tls_cert != !o->tls_key)
+		return serve_usage("%s", "give --tls-cert and --tls-key together");
 	if (o->idle_timeout > 0 && o->timeout_scale > 0)
 		return serve_usage("%s", "give --idle-timeout or --timeout-scale, not both");
 	return 0;
@@ -213,6 +250,7 @@ struct serve;
 struct lconn {
 	struct serve *sv;
 	int fd;                  /* -1 once the socket is closed */
+	struct tls_link link;    /* plaintext or TLS on fd (its TLS side owned) */
 	struct conn *c;          /* the sim connection (owned by the net) */
 	struct strbuf in;        /* read from the socket, not yet handed over */
 	struct strbuf out;       /* from the server, not yet written */
@@ -233,11 +271,14 @@ struct serve {
 	struct world *w;
 	struct sim *sim;
 	struct host *srv;
-	int port;                /* the simulated port served: 25 or 587 */
 	struct host **live;      /* the live hosts (owned by the sim), one per peer IP */
 	size_t nlive;
-	int lfd;
-	char addr[80];           /* "127.0.0.1:2525", the real bound address */
+	struct listen_sock ls[MAX_LISTENERS]; /* ls[0]: --listen (SMTP), then retrieval */
+	size_t nls;
+	struct tls_server *tls;  /* owned */
+	struct scn_host *srv_cfg; /* the served host's scenario entry (in scn) */
+	unsigned saved_services; /* the served host's, before adapt_scenario */
+	bool saved_tls;
 	int64_t t0;              /* monotonic µs at start */
 	int64_t accept_pause_until, last_flush;
 	FILE *trace;
@@ -279,9 +320,24 @@ static void live_closed(void *ctx, struct conn *c)
 	lc->srv_closed = true;
 }
 
+/* The server answered STARTTLS: its 220 is on its way. Whatever the
+ * client sent behind STARTTLS came in plaintext and is dropped, never read
+ * as the first commands inside TLS [RFC 3207 §5; CVE-2011-0411]; nothing
+ * more is read in plaintext, and once the 220 is written the handshake
+ * begins. */
+static void live_tls_wanted(void *ctx, struct conn *c)
+{
+	struct lconn *lc = ctx;
+	if (lc->link.phase != TLS_PHASE_PLAIN || !lc->sv->tls)
+		return;
+	lc->link.phase = TLS_PHASE_WANTED;
+	sb_clear(&lc->in);
+}
+
 static const struct conn_ops live_ops = {
 	.data = live_data,
 	.closed = live_closed,
+	.tls_wanted = live_tls_wanted,
 };
 
 /* The server holds input it has not answered yet (a pending check). */
@@ -318,6 +374,7 @@ static void sock_close(struct lconn *lc)
 {
 	if (lc->fd < 0)
 		return;
+	tls_link_close(&lc->link);
 	close(lc->fd);
 	lc->fd = -1;
 	sb_free(&lc->out);
@@ -325,41 +382,41 @@ static void sock_close(struct lconn *lc)
 	sb_free(&lc->in); /* whatever it still held will never be answered */
 }
 
+/* Plaintext is read only outside TLS's set-up (never during a handshake,
+ * never between the 220 to STARTTLS and it). */
 static bool can_read(const struct lconn *lc)
 {
 	return lc->fd >= 0 && lc->greeted && !lc->eof && !lc->srv_closed && !lc->released &&
-	       lc->in.len < IN_HOLD_MAX;
+	       lc->in.len < IN_HOLD_MAX && tls_link_readable(&lc->link);
 }
 
 static void read_client(struct lconn *lc)
 {
 	char buf[READ_CHUNK];
 	while (can_read(lc)) {
-		ssize_t r = recv(lc->fd, buf, sizeof buf, 0);
-		if (r > 0) {
-			sb_append(&lc->in, buf, (size_t)r);
+		size_t n = 0;
+		enum tls_io r = tls_link_read(&lc->link, buf, sizeof buf, &n);
+		if (r == TLS_IO_OK) {
+			sb_append(&lc->in, buf, n);
 			continue;
 		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE)
 			return;
 		lc->eof = true; /* orderly close, or reset: the client has gone */
-		if (r < 0)
+		if (r == TLS_IO_ERROR)
 			sock_close(lc);
 	}
 }
 
 static void flush_client(struct lconn *lc)
 {
-	while (lc->fd >= 0 && lc->out_pos < lc->out.len) {
-		ssize_t w = send(lc->fd, lc->out.data + lc->out_pos, lc->out.len - lc->out_pos,
-				 MSG_NOSIGNAL);
-		if (w > 0) {
-			lc->out_pos += (size_t)w;
-		} else if (w < 0 && errno == EINTR) {
-			continue;
-		} else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	while (lc->fd >= 0 && lc->out_pos < lc->out.len && lc->link.phase != TLS_PHASE_HANDSHAKE) {
+		size_t n = 0;
+		enum tls_io r = tls_link_write(&lc->link, lc->out.data + lc->out_pos,
+					       lc->out.len - lc->out_pos, &n);
+		if (r == TLS_IO_OK) {
+			lc->out_pos += n;
+		} else if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
 			break;
 		} else {
 			lc->eof = true;
@@ -375,6 +432,51 @@ static void flush_client(struct lconn *lc)
 		lc->eof = true;
 		sock_close(lc);
 	}
+}
+
+/* ===== TLS ================================================================= */
+
+/* One step of the handshake; at its end the trace says tls.ok (with the
+ * version the client and OpenSSL agreed on) or tls.fail, and the server's
+ * session hears of it: smtpd starts over and waits for EHLO [RFC 3207
+ * §4.2], an implicit TLS port's server greets. */
+static void tls_step(struct lconn *lc)
+{
+	char why[256] = "handshake failed";
+	enum tls_io r = tls_link_step(&lc->link, live_now(lc->sv), why, sizeof why);
+	if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE)
+		return;
+	bool ok = r == TLS_IO_OK;
+	if (!lc->released && !lc->srv_closed)
+		net_tls_finish(lc->c, ok, ok ? tls_conn_version(lc->link.tc) : why);
+	if (!ok) {
+		lc->eof = true;
+		sock_close(lc);
+	}
+}
+
+static void tls_begin(struct lconn *lc)
+{
+	net_tls_begin(lc->c);
+	if (tls_link_begin(&lc->link, lc->sv->tls, live_now(lc->sv) + TLS_HANDSHAKE_TIMEOUT_US)) {
+		tls_step(lc);
+		return;
+	}
+	net_tls_finish(lc->c, false, "cannot set up TLS on the socket");
+	lc->eof = true;
+	sock_close(lc);
+}
+
+/* STARTTLS: once the 220 has gone out in plaintext. A handshake that
+ * stalls fails at its deadline (poll wakes us at least every 100 ms). */
+static void tls_progress(struct lconn *lc)
+{
+	if (lc->fd < 0 || lc->released || lc->srv_closed)
+		return;
+	if (lc->link.phase == TLS_PHASE_WANTED && lc->out_pos == lc->out.len)
+		tls_begin(lc);
+	else if (lc->link.phase == TLS_PHASE_HANDSHAKE && live_now(lc->sv) >= lc->link.deadline)
+		tls_step(lc);
 }
 
 /* ===== connection life ===================================================== */
@@ -424,12 +526,13 @@ static void turn_away(struct serve *sv, int fd, const char *ip)
 	sv->turned_away++;
 }
 
-static void lconn_open(struct serve *sv, int fd, const char *ip)
+static void lconn_open(struct serve *sv, int fd, const char *ip, const struct listen_kind *k)
 {
 	struct lconn *lc = xcalloc(1, sizeof *lc);
 	lc->sv = sv;
 	lc->fd = fd;
-	lc->c = net_inject(sv->sim, live_host(sv, ip), sv->srv, sv->port, &live_ops, lc);
+	lc->link.fd = fd;
+	lc->c = net_inject(sv->sim, live_host(sv, ip), sv->srv, k->port, &live_ops, lc);
 	if (!lc->c) { /* a scenario fault has the host down or the port closed */
 		close(fd);
 		free(lc);
@@ -437,6 +540,8 @@ static void lconn_open(struct serve *sv, int fd, const char *ip)
 	}
 	sv->accepted++;
 	conns_add(sv, lc);
+	if (k->implicit_tls) /* TLS from the first byte [RFC 8314 §3.3] */
+		tls_begin(lc);
 }
 
 static void peer_ip(const struct sockaddr_storage *ss, char *out, size_t cap)
@@ -447,12 +552,12 @@ static void peer_ip(const struct sockaddr_storage *ss, char *out, size_t cap)
 		snprintf(out, cap, "unknown");
 }
 
-static void accept_clients(struct serve *sv)
+static void accept_clients(struct serve *sv, const struct listen_sock *ls)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
-		int fd = accept(sv->lfd, (struct sockaddr *)&ss, &sl);
+		int fd = accept(ls->fd, (struct sockaddr *)&ss, &sl);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
 				sv->accept_pause_until = live_now(sv) + SIM_MS(100); /* out of descriptors */
@@ -467,7 +572,7 @@ static void accept_clients(struct serve *sv)
 		} else if (sv->nconns >= (size_t)sv->o.max_clients) {
 			turn_away(sv, fd, ip);
 		} else {
-			lconn_open(sv, fd, ip);
+			lconn_open(sv, fd, ip, ls->kind);
 		}
 	}
 }
@@ -475,7 +580,9 @@ static void accept_clients(struct serve *sv)
 /* Close what is finished. Returns true when the connection can be freed. */
 static bool lconn_settle(struct lconn *lc)
 {
-	if (lc->fd >= 0 && (lc->srv_closed || lc->released) && lc->out_pos == lc->out.len)
+	/* A server that gave up during a handshake has nothing to say in it. */
+	bool mid_tls = lc->link.phase == TLS_PHASE_HANDSHAKE;
+	if (lc->fd >= 0 && (lc->srv_closed || lc->released) && (lc->out_pos == lc->out.len || mid_tls))
 		sock_close(lc);
 	bool client_done = lc->fd < 0 || (lc->eof && lc->in.len == 0);
 	/* Only once the server holds nothing unanswered: then a message it
@@ -509,6 +616,7 @@ static void pump(struct serve *sv)
 	for (size_t i = 0; i < sv->nconns; i++) {
 		struct lconn *lc = sv->conns[i];
 		flush_client(lc);
+		tls_progress(lc);
 		if (lconn_settle(lc))
 			lconn_free(lc);
 		else
@@ -521,19 +629,27 @@ static void pump(struct serve *sv)
 
 static short poll_events(const struct lconn *lc)
 {
-	return (short)((can_read(lc) ? POLLIN : 0) | (lc->out_pos < lc->out.len ? POLLOUT : 0));
+	return tls_link_events(&lc->link, can_read(lc), lc->out_pos < lc->out.len);
 }
 
-/* pfd[0] is the listener (fd -1 while accepting is paused). */
+/* Decrypted input OpenSSL holds, that poll() will not announce. */
+static bool tls_buffered(const struct lconn *lc)
+{
+	return can_read(lc) && tls_link_buffered(&lc->link);
+}
+
+/* pfd[0 .. nls-1] are the listeners (fd -1 while accepting is paused). */
 static size_t build_pollfds(struct serve *sv, int64_t now)
 {
-	if (sv->cap_pfd < sv->nconns + 1) {
-		sv->cap_pfd = 2 * (sv->nconns + 1);
+	if (sv->cap_pfd < sv->nconns + sv->nls) {
+		sv->cap_pfd = 2 * (sv->nconns + sv->nls);
 		sv->pfd = xrealloc(sv->pfd, sv->cap_pfd * sizeof *sv->pfd);
 		sv->pconn = xrealloc(sv->pconn, sv->cap_pfd * sizeof *sv->pconn);
 	}
-	sv->pfd[0] = (struct pollfd){now >= sv->accept_pause_until ? sv->lfd : -1, POLLIN, 0};
-	size_t n = 1;
+	for (size_t i = 0; i < sv->nls; i++)
+		sv->pfd[i] = (struct pollfd){now >= sv->accept_pause_until ? sv->ls[i].fd : -1,
+					     POLLIN, 0};
+	size_t n = sv->nls;
 	for (size_t i = 0; i < sv->nconns; i++) {
 		struct lconn *lc = sv->conns[i];
 		short ev = poll_events(lc);
@@ -550,8 +666,8 @@ static int poll_timeout_ms(struct serve *sv, int64_t now)
 	int64_t next;
 	int64_t wait = SIM_MS(POLL_CAP_MS);
 	for (size_t i = 0; i < sv->nconns; i++)
-		if (can_forward(sv->conns[i]))
-			return 0; /* pump() stopped early: more input can go at once */
+		if (can_forward(sv->conns[i]) || tls_buffered(sv->conns[i]))
+			return 0; /* pump() stopped early, or TLS holds input: go on at once */
 	if (sim_next_event_time(sv->sim, &next))
 		wait = next <= now ? 0 : next - now;
 	if (wait > SIM_MS(POLL_CAP_MS))
@@ -561,18 +677,32 @@ static int poll_timeout_ms(struct serve *sv, int64_t now)
 
 static void handle_io(struct serve *sv, size_t n)
 {
-	if (sv->pfd[0].revents & POLLIN)
-		accept_clients(sv);
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 0; i < sv->nls; i++)
+		if (sv->pfd[i].revents & POLLIN)
+			accept_clients(sv, &sv->ls[i]);
+	for (size_t i = sv->nls; i < n; i++) {
 		struct lconn *lc = sv->pconn[i];
 		short re = sv->pfd[i].revents;
 		if (re & (POLLHUP | POLLERR))
 			lc->hup = true;
-		if (re & (POLLIN | POLLHUP | POLLERR))
+		if (lc->link.phase == TLS_PHASE_HANDSHAKE) {
+			if (re)
+				tls_step(lc);
+			continue;
+		}
+		if (re & (POLLIN | POLLHUP | POLLERR) || (re & POLLOUT && lc->link.rd_wants_write))
 			read_client(lc);
-		if (re & POLLOUT)
+		if (re & POLLOUT || (re & POLLIN && lc->link.wr_wants_read))
 			flush_client(lc);
 	}
+}
+
+/* What OpenSSL decrypted ahead: read it now, poll() will not tell. */
+static void read_buffered(struct serve *sv)
+{
+	for (size_t i = 0; i < sv->nconns; i++)
+		if (tls_buffered(sv->conns[i]))
+			read_client(sv->conns[i]);
 }
 
 static int serve_loop(struct serve *sv)
@@ -588,6 +718,7 @@ static int serve_loop(struct serve *sv)
 		sim_run_until(sv->sim, live_now(sv));
 		if (r > 0)
 			handle_io(sv, n);
+		read_buffered(sv);
 		pump(sv);
 		if (sv->trace && live_now(sv) - sv->last_flush >= FLUSH_EVERY_US) {
 			fflush(sv->trace);
@@ -632,99 +763,26 @@ static void raise_fd_limit(struct serve *sv)
 		sv->o.max_clients = room;
 }
 
-/* "HOST:PORT" or "[V6]:PORT" into its parts; false when malformed. */
-static bool split_listen(const char *spec, char *host, size_t hcap, char *port, size_t pcap)
+/* --listen (the SMTP kind --port-kind names), then --imap ... --pop3s. */
+static int open_listeners(struct serve *sv)
 {
-	const char *colon;
-	size_t hl;
-	if (spec[0] == '[') {
-		const char *rb = strchr(spec, ']');
-		if (!rb || rb[1] != ':')
-			return false;
-		hl = (size_t)(rb - spec - 1);
-		spec++;
-		colon = rb + 1;
-	} else {
-		colon = strchr(spec, ':');
-		if (!colon || strchr(colon + 1, ':'))
-			return false;
-		hl = (size_t)(colon - spec);
+	int rc = listen_open(&sv->ls[0], listen_kind_find(sv->o.port_kind), "--listen", sv->o.listen,
+			     sv->o.allow_remote);
+	sv->nls = rc == 0;
+	for (size_t i = 0; rc == 0 && i < NRETRIEVAL; i++) {
+		if (!sv->o.retrieval[i])
+			continue;
+		char opt[16];
+		snprintf(opt, sizeof opt, "--%s", retrieval_kinds[i]);
+		rc = listen_open(&sv->ls[sv->nls], listen_kind_find(retrieval_kinds[i]), opt,
+				 sv->o.retrieval[i], sv->o.allow_remote);
+		sv->nls += rc == 0;
 	}
-	const char *p = colon + 1;
-	if (hl == 0 || hl >= hcap || !*p || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p) ||
-	    atol(p) > 65535 || strlen(p) >= pcap)
-		return false;
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	snprintf(port, pcap, "%s", p);
-	return true;
-}
-
-static bool is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6) {
-		static const struct in6_addr lo = IN6ADDR_LOOPBACK_INIT;
-		return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &lo, sizeof lo) == 0;
-	}
-	return false;
-}
-
-static void format_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-	peer_ip(ss, ip, sizeof ip);
-	int port = ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
-						   : ((const struct sockaddr_in *)ss)->sin_port);
-	if (ss->ss_family == AF_INET6)
-		snprintf(out, cap, "[%s]:%d", ip, port);
-	else
-		snprintf(out, cap, "%s:%d", ip, port);
-}
-
-static int bind_listener(struct serve *sv, const struct addrinfo *ai)
-{
-	int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-	int one = 1;
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 512) != 0 || !set_nonblock(fd)) {
-		fprintf(stderr, "mailsim: serve: cannot listen on %s: %s\n", sv->o.listen, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 4;
-	}
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	format_addr(&ss, sv->addr, sizeof sv->addr);
-	sv->lfd = fd;
-	return 0;
-}
-
-static int open_listener(struct serve *sv)
-{
-	char host[256], port[8];
-	if (!split_listen(sv->o.listen, host, sizeof host, port, sizeof port))
-		return serve_usage("--listen needs HOST:PORT or [IPV6]:PORT, not '%s'", sv->o.listen);
-	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM};
-	struct addrinfo *res = NULL;
-	int e = getaddrinfo(host, port, &hints, &res);
-	if (e != 0) {
-		fprintf(stderr, "mailsim: serve: --listen %s: %s\n", sv->o.listen, gai_strerror(e));
-		return 2;
-	}
-	int rc;
-	if (!is_loopback(res->ai_addr) && !sv->o.allow_remote) {
-		/* A teaching MTA with made-up users stays on this machine unless asked. */
-		fprintf(stderr, "mailsim: serve: refusing to listen on %s: not a loopback address "
-				"(add --allow-remote to accept connections from other machines)\n",
-			sv->o.listen);
-		rc = 2;
-	} else {
-		rc = bind_listener(sv, res);
-	}
-	freeaddrinfo(res);
+	/* Passwords in clear only where nobody else can listen. */
+	for (size_t i = 0; rc == 0 && sv->o.allow_plain_auth && i < sv->nls; i++)
+		if (!sv->ls[i].loopback)
+			rc = serve_usage("--allow-plain-auth needs loopback listeners only, not %s",
+					 sv->ls[i].addr);
 	return rc;
 }
 
@@ -736,13 +794,29 @@ static struct scenario *load_scenario(const char *path)
 	return scn_load(path, stderr);
 }
 
-/* The served host's scenario entry, checked: an MTA offering the port. */
+/* Does the host offer what the listener stands for? An implicit TLS kind
+ * is also served where the scenario lists only its STARTTLS twin
+ * (submission for submissions, imap for imaps, pop3 for pop3s). */
+static bool offers(const struct scn_host *h, const struct listen_kind *k)
+{
+	return scn_host_has_service(h, k->service) || scn_host_has_service(h, k->plain);
+}
+
+/* The kinds of listener the options ask for, --listen's first. */
+static size_t wanted_kinds(const struct serve_opts *o, const struct listen_kind **out)
+{
+	size_t n = 0;
+	out[n++] = listen_kind_find(o->port_kind);
+	for (size_t i = 0; i < NRETRIEVAL; i++)
+		if (o->retrieval[i])
+			out[n++] = listen_kind_find(retrieval_kinds[i]);
+	return n;
+}
+
+/* The served host's scenario entry, checked: an MTA offering every port. */
 static struct scn_host *served_host(struct serve *sv)
 {
 	struct scenario *s = sv->scn;
-	const char *service = sv->o.port_kind; /* "smtp" or "submission", checked */
-	enum scn_service svc = strcmp(service, "submission") == 0 ? SCN_SERVICE_SUBMISSION
-								   : SCN_SERVICE_SMTP;
 	for (size_t i = 0; i < s->nhosts; i++) {
 		struct scn_host *h = &s->hosts[i];
 		if (!ascii_strcaseeq(h->name, sv->o.host))
@@ -752,24 +826,34 @@ static struct scn_host *served_host(struct serve *sv)
 				scn_role_names[h->role]);
 			return NULL;
 		}
-		if (!scn_host_has_service(h, svc)) {
-			fprintf(stderr, "mailsim: serve: %s does not offer %s (see its \"services\")\n",
-				h->name, service);
-			return NULL;
-		}
+		const struct listen_kind *want[MAX_LISTENERS];
+		size_t n = wanted_kinds(&sv->o, want);
+		for (size_t k = 0; k < n; k++)
+			if (!offers(h, want[k])) {
+				fprintf(stderr,
+					"mailsim: serve: %s does not offer %s (see its \"services\")\n",
+					h->name, scn_service_names[want[k]->plain]);
+				return NULL;
+			}
 		return h;
 	}
 	fprintf(stderr, "mailsim: serve: no host named '%s' in %s\n", sv->o.host, sv->o.file);
 	return NULL;
 }
 
-/* Live mode changes two things in the scenario, in memory: the served
- * host offers no STARTTLS (we have no real TLS, and a client that started
- * a handshake would hang), and optionally no scenario traffic runs. */
+/* Live mode changes the scenario in memory: the served host offers TLS
+ * (real TLS, app/tls.c) and listens on the implicit TLS ports asked for;
+ * --allow-plain-auth; optionally no scenario traffic runs. */
 static void adapt_scenario(struct serve *sv, struct scn_host *h)
 {
 	struct scenario *s = sv->scn;
-	h->tls = false;
+	sv->srv_cfg = h;
+	sv->saved_tls = h->tls;
+	sv->saved_services = h->services;
+	h->tls = true;
+	h->plain_auth = sv->o.allow_plain_auth;
+	for (size_t k = 0; k < sv->nls; k++)
+		h->services |= SCN_SVC(sv->ls[k].kind->service);
 	sv->adapted = true;
 	sv->scn_nmessages = s->nmessages;
 	if (!sv->o.no_traffic)
@@ -787,6 +871,10 @@ static void restore_scenario(struct serve *sv)
 	struct scenario *s = sv->scn;
 	if (!sv->adapted)
 		return;
+	struct scn_host *h = sv->srv_cfg;
+	h->tls = sv->saved_tls;
+	h->services = sv->saved_services;
+	h->plain_auth = false;
 	s->nmessages = sv->scn_nmessages;
 	for (size_t i = 0; sv->scn_fetch && i < s->nhosts; i++)
 		s->hosts[i].has_fetch = sv->scn_fetch[i];
@@ -820,23 +908,38 @@ static void set_idle_timeout(struct serve *sv, const struct scn_host *cfg)
 		world_set_idle_timeout(sv->w, sv->srv->name, (int64_t)(s * 1e6));
 }
 
+/* The certificate: the given files, or a self-signed one for the host. */
+static int setup_tls(struct serve *sv, const char *name)
+{
+	char err[512];
+	sv->tls = tls_server_new(sv->o.tls_cert, sv->o.tls_key, name, err, sizeof err);
+	if (!sv->tls) {
+		fprintf(stderr, "mailsim: serve: %s\n", err);
+		return 4;
+	}
+	fprintf(stderr, "mailsim: TLS certificate %s%s, %s\n", tls_server_subject(sv->tls),
+		sv->o.tls_cert ? "" : " (self-signed, made at start)",
+		tls_server_fingerprint(sv->tls));
+	return 0;
+}
+
 static int serve_setup(struct serve *sv)
 {
-	sv->lfd = -1;
 	sv->scn = load_scenario(sv->o.file);
 	if (!sv->scn)
 		return strcmp(sv->o.file, "@default") != 0 && scn_unreadable(sv->o.file) ? 4 : 1;
 	struct scn_host *cfg = served_host(sv);
 	if (!cfg)
 		return 2;
-	int rc = open_listener(sv);
+	int rc = open_listeners(sv);
+	if (rc == 0)
+		rc = setup_tls(sv, cfg->name);
 	if (rc)
 		return rc;
 	adapt_scenario(sv, cfg);
 	sv->w = world_new(sv->scn, sv->o.has_seed ? &sv->o.seed : NULL);
 	sv->sim = world_sim(sv->w);
 	sv->srv = sim_host_by_name(sv->sim, cfg->name);
-	sv->port = strcmp(sv->o.port_kind, "submission") == 0 ? 587 : 25;
 	set_idle_timeout(sv, cfg);
 	rc = open_trace(sv);
 	if (rc)
@@ -845,7 +948,9 @@ static int serve_setup(struct serve *sv)
 	install_signals();
 	sv->t0 = mono_us();
 	world_trace_start(sv->w);
-	fprintf(stderr, "mailsim: serving %s (%s) on %s\n", sv->srv->name, sv->o.port_kind, sv->addr);
+	for (size_t i = 0; i < sv->nls; i++)
+		fprintf(stderr, "mailsim: serving %s (%s) on %s\n", sv->srv->name,
+			sv->ls[i].kind->name, sv->ls[i].addr);
 	fflush(stderr);
 	return 0;
 }
@@ -856,9 +961,8 @@ static int serve_setup(struct serve *sv)
  * counted) first, an open transaction is dropped [RFC 5321 §4.1.1.10]. */
 static void close_clients(struct serve *sv)
 {
-	if (sv->lfd >= 0)
-		close(sv->lfd);
-	sv->lfd = -1;
+	for (size_t i = 0; i < sv->nls; i++)
+		listen_close(&sv->ls[i]);
 	for (size_t i = 0; i < sv->nconns; i++)
 		sock_close(sv->conns[i]);
 	pump(sv);
@@ -903,9 +1007,10 @@ static int serve_finish(struct serve *sv)
 		rc = 4;
 	}
 	fflush(stdout);
-	if (sv->lfd >= 0)
-		close(sv->lfd);
+	for (size_t i = 0; i < sv->nls; i++)
+		listen_close(&sv->ls[i]);
 	world_free(sv->w);
+	tls_server_free(sv->tls);
 	if (sv->scn) {
 		restore_scenario(sv);
 		scn_free(sv->scn);

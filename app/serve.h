@@ -9,7 +9,11 @@
 
 /* The usage lines for the command (main.c puts them in its usage text). */
 #define SERVE_USAGE                                                                          \
-	"  mailsim serve FILE --host NAME [--listen HOST:PORT] [--port-kind smtp|submission]\n" \
+	"  mailsim serve FILE --host NAME [--listen [HOST:]PORT]\n"                             \
+	"                   [--port-kind smtp|submission|submissions]\n"                       \
+	"                   [--imap [HOST:]PORT] [--imaps [HOST:]PORT]\n"                       \
+	"                   [--pop3 [HOST:]PORT] [--pop3s [HOST:]PORT]\n"                       \
+	"                   [--tls-cert FILE --tls-key FILE] [--allow-plain-auth]\n"            \
 	"                   [--trace OUT.jsonl] [--transcript] [--maildir DIR] [--seed N]\n"    \
 	"                   [--idle-timeout SECONDS | --timeout-scale F] [--max-clients N]\n"   \
 	"                   [--no-scenario-traffic] [--allow-remote]\n"

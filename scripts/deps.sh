@@ -4,12 +4,13 @@
 MAILSIM_PACKAGES="gcc make cmake pkg-config libcjson-dev libsdl2-dev libsdl2-ttf-dev \
 libsdl2-image-dev libcmocka-dev libssl-dev"
 # Only scripts/test needs these: the live-mode tests (tests/live) drive
-# `mailsim serve` with /usr/bin/python3's smtplib and with swaks.
+# `mailsim serve` with /usr/bin/python3's smtplib, imaplib, poplib and with
+# swaks (libnet-ssleay-perl for swaks --tls); fetchmail fetches over POP3S.
 # python3-dkim and python3-spf (dkimpy, pyspf) check our DKIM signatures and
 # SPF results from the outside; mutt reads the Maildir and mbox exports;
 # xvfb and xdotool drive a real window (tests/xvfb); clang builds the suite a
 # second time under its sanitizers and the libFuzzer targets (tests/fuzz).
-MAILSIM_TEST_PACKAGES="python3 swaks python3-dkim python3-spf xvfb xdotool mutt clang"
+MAILSIM_TEST_PACKAGES="python3 swaks libnet-ssleay-perl fetchmail python3-dkim python3-spf xvfb xdotool mutt clang"
 
 mailsim_missing_packages() {
 	local missing="" p

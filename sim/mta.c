@@ -383,7 +383,17 @@ static const struct session_owner in_owner = {
 	.close = in_retire,
 };
 
-static void accept_smtp(struct mta *m, struct conn *c, bool submission)
+/* Submission with TLS on offer: nothing but EHLO/HELO/STARTTLS/NOOP/RSET/
+ * QUIT before TLS, so AUTH and MAIL get "530 5.7.0 Must issue a STARTTLS
+ * command first" and no password travels in clear (Postfix's submission
+ * service with smtpd_tls_security_level=encrypt; RFC 8314 §3.3). Live
+ * mode's --allow-plain-auth (loopback only) lifts it. */
+static bool tls_first(const struct mta *m, bool submission)
+{
+	return submission && m->cfg->tls && !m->cfg->plain_auth;
+}
+
+static void accept_smtp(struct mta *m, struct conn *c, bool submission, bool implicit)
 {
 	struct smtp_in *s = xcalloc(1, sizeof *s);
 	s->m = m;
@@ -394,21 +404,24 @@ static void accept_smtp(struct mta *m, struct conn *c, bool submission)
 		.banner = m->cfg->banner,
 		.size_limit = m->cfg->size_limit,
 		.max_rcpts = m->cfg->max_rcpts,
-		.offer_starttls = m->cfg->tls,
+		.offer_starttls = m->cfg->tls && !implicit,
 		.submission = submission,
-		.auth_tls_only = submission && m->cfg->tls,
+		.auth_tls_only = tls_first(m, submission),
+		.require_tls = tls_first(m, submission) && !implicit,
+		.implicit_tls = implicit,
 		.vrfy = m->cfg->vrfy,
 	};
 	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA,
-				    .timeout = m->idle_timeout};
+				    .timeout = m->idle_timeout, .implicit_tls = implicit};
 	s->sess = session_new(m->sim, &sc, &in_owner, s);
 	s->d = smtpd_new(&cfg, &in_callbacks, s->sess);
 	session_set_engine(s->sess, &session_smtpd_engine, s->d);
 	session_accept(s->sess, c);
 }
 
-static void accept_port25(void *ctx, struct conn *c) { accept_smtp(ctx, c, false); }
-static void accept_port587(void *ctx, struct conn *c) { accept_smtp(ctx, c, true); }
+static void accept_port25(void *ctx, struct conn *c) { accept_smtp(ctx, c, false, false); }
+static void accept_port587(void *ctx, struct conn *c) { accept_smtp(ctx, c, true, false); }
+static void accept_port465(void *ctx, struct conn *c) { accept_smtp(ctx, c, true, true); }
 
 /* A relay that changes what it passes on, as mailing lists do (a footer,
  * a subject tag): exactly what breaks DKIM body hashes and signatures. */
@@ -628,8 +641,9 @@ struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
 		host_listen(h, 25, accept_port25, m);
 	if (scn_host_has_service(cfg, SCN_SERVICE_SUBMISSION))
 		host_listen(h, 587, accept_port587, m);
-	retrieval_listen(sim, h, m->store, scn_host_has_service(cfg, SCN_SERVICE_IMAP),
-			 scn_host_has_service(cfg, SCN_SERVICE_POP3), cfg->tls);
+	if (scn_host_has_service(cfg, SCN_SERVICE_SUBMISSIONS))
+		host_listen(h, 465, accept_port465, m);
+	retrieval_listen(sim, h, m->store, cfg);
 	return m;
 }
 

@@ -208,14 +208,19 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 	/* The same address twice is one recipient (RFC 5321 §2.4 equality). */
 	sim->ledger.rcpts += (long)addr_count_distinct((const char *const *)s->spec->to, s->spec->nto);
 	const struct scn_host *srv_cfg = m->cfg->submit;
+	/* Port 465: TLS from the first byte, as a mail program's "SSL/TLS"
+	 * setting does [RFC 8314 §3.3]; else STARTTLS on 587. */
+	bool implicit = m->cfg->submit_port == 465;
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,
 		.starttls = true,
 		.require_tls = srv_cfg->tls, /* a careful client insists */
 		.auth_user = m->user->address,
 		.auth_pass = m->user->password,
+		.implicit_tls = implicit,
 	};
-	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA};
+	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA,
+				    .implicit_tls = implicit};
 	s->sess = session_new(sim, &sc, &sub_owner, s);
 	struct smtpc *c = smtpc_new(&cfg, &sub_callbacks, s->sess);
 	session_set_engine(s->sess, &session_smtpc_engine, c);

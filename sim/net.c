@@ -446,16 +446,14 @@ void net_close(struct conn *c, enum conn_side from)
 		       (uint64_t)conn_other(from));
 }
 
-static void ev_tls_done(struct sim *sim, void *ctx, uint64_t arg)
+void net_tls_finish(struct conn *c, bool ok, const char *detail)
 {
-	struct conn *c = ctx;
-	bool ok = !c->srv->tls_broken;
+	struct sim *sim = c->sim;
 	trace_begin(sim->trace, sim->now, ok ? TK_TLS_OK : TK_TLS_FAIL);
 	trace_node(sim->trace, c->cli->name);
 	trace_peer(sim->trace, c->srv->name);
 	trace_conn(sim->trace, c->id);
-	trace_str(sim->trace, ok ? "version" : "reason",
-		  ok ? "TLSv1.3" : "handshake failure (alert 40)");
+	trace_str(sim->trace, ok ? "version" : "reason", detail);
 	trace_end(sim->trace);
 	c->tls = ok;
 	for (int s = SIDE_SERVER; s >= SIDE_CLIENT; s--)
@@ -463,7 +461,14 @@ static void ev_tls_done(struct sim *sim, void *ctx, uint64_t arg)
 			c->ops[s]->tls(c->ctx[s], c, ok);
 }
 
-void net_tls_start(struct conn *c)
+static void ev_tls_done(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct conn *c = ctx;
+	bool ok = !c->srv->tls_broken;
+	net_tls_finish(c, ok, ok ? "TLSv1.3" : "handshake failure (alert 40)");
+}
+
+void net_tls_begin(struct conn *c)
 {
 	struct sim *sim = c->sim;
 	trace_begin(sim->trace, sim->now, TK_TLS_START);
@@ -471,6 +476,12 @@ void net_tls_start(struct conn *c)
 	trace_peer(sim->trace, c->srv->name);
 	trace_conn(sim->trace, c->id);
 	trace_end(sim->trace);
+}
+
+void net_tls_start(struct conn *c)
+{
+	struct sim *sim = c->sim;
+	net_tls_begin(c);
 	/* TLS 1.3 full handshake: one round trip before application data. */
 	int64_t rtt = 2 * net_latency(sim->net, c->cli, c->srv);
 	int64_t t = sim->now + rtt;

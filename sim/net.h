@@ -33,6 +33,9 @@ struct conn_ops {
 	void (*data)(void *ctx, struct conn *c, const char *data, size_t len);
 	void (*tls)(void *ctx, struct conn *c, bool ok);
 	void (*closed)(void *ctx, struct conn *c);                    /* the peer closed */
+	/* Live mode, the real client's stand-in: the server answered STARTTLS
+	 * and waits for a handshake the stand-in runs (net_tls_begin/_finish). */
+	void (*tls_wanted)(void *ctx, struct conn *c);
 };
 
 struct conn {
@@ -146,6 +149,11 @@ void net_close(struct conn *c, enum conn_side from);
 /* The client starts a TLS handshake (after the server's 220 to STARTTLS);
  * both sides' tls callback fires when it completes or fails. */
 void net_tls_start(struct conn *c);
+/* A real handshake (live mode) in two steps: tls.start now; tls.ok (with
+ * the negotiated version) or tls.fail (with the reason) when it ends, and
+ * both sides' tls callbacks. */
+void net_tls_begin(struct conn *c);
+void net_tls_finish(struct conn *c, bool ok, const char *detail);
 void net_dgram_send(struct sim *sim, struct host *from, int from_port, const char *ip, int port,
 		    const uint8_t *data, size_t len);
 

@@ -24,7 +24,9 @@ struct listen_ctx {
 	struct sim *sim;
 	struct mailstore *ms;   /* not owned */
 	bool imap;
-	bool starttls;          /* the host offers TLS: STARTTLS, no LOGIN before it */
+	bool starttls;          /* the host offers TLS: IMAP STARTTLS (no LOGIN before
+				 * it), POP3 STLS */
+	bool implicit_tls;      /* 993 / 995: the session begins inside TLS */
 	struct rsession *live;  /* the IMAP sessions still open (not owned here) */
 };
 
@@ -255,7 +257,7 @@ static const struct imapd_callbacks imap_cb = {
 };
 static const struct pop3d_callbacks pop3_cb = {
 	.send_line = session_cb_send_line, .send_data = session_cb_send_data,
-	.close = session_cb_close,
+	.close = session_cb_close, .start_tls = session_cb_start_tls,
 };
 
 static void rs_accept(void *ctx, struct conn *c)
@@ -266,6 +268,7 @@ static void rs_accept(void *ctx, struct conn *c)
 	struct session_config sc = {
 		.line_kind = l->imap ? TK_IMAP_SEND : TK_POP3_SEND,
 		.data_kind = l->imap ? TK_IMAP_DATA : TK_POP3_DATA,
+		.implicit_tls = l->implicit_tls,
 	};
 	s->sess = session_new(l->sim, &sc, &rs_owner, s);
 	if (l->imap) {
@@ -275,7 +278,7 @@ static void rs_accept(void *ctx, struct conn *c)
 		s->next = l->live;
 		l->live = s;
 	} else {
-		struct pop3d_config cfg = {.hostname = c->srv->name};
+		struct pop3d_config cfg = {.hostname = c->srv->name, .offer_stls = l->starttls};
 		session_set_engine(s->sess, &session_pop3d_engine,
 				   pop3d_new(&cfg, &pop3_cb, s->sess, &store_ops, s));
 	}
@@ -297,21 +300,29 @@ static void rs_watch(void *ud, struct mbox_user *u, const char *folder)
 	sim_after(l->sim, 0, ev_new_mail, l, (uint64_t)(u - l->ms->users));
 }
 
-void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms, bool imap, bool pop3,
-		      bool tls)
+void retrieval_listen(struct sim *sim, struct host *h, struct mailstore *ms,
+		      const struct scn_host *cfg)
 {
-	for (int k = 0; k < 2; k++) {
-		bool is_imap = k == 0;
-		if (!(is_imap ? imap : pop3))
+	static const struct {
+		enum scn_service svc;
+		int port;
+		bool imap, implicit;
+	} kinds[] = {
+		{SCN_SERVICE_IMAP, 143, true, false},  {SCN_SERVICE_POP3, 110, false, false},
+		{SCN_SERVICE_IMAPS, 993, true, true},  {SCN_SERVICE_POP3S, 995, false, true},
+	};
+	for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+		if (!scn_host_has_service(cfg, kinds[k].svc))
 			continue;
 		struct listen_ctx *l = xcalloc(1, sizeof *l);
 		l->sim = sim;
 		l->ms = ms;
-		l->imap = is_imap;
-		l->starttls = is_imap && tls;
-		if (is_imap)
+		l->imap = kinds[k].imap;
+		l->implicit_tls = kinds[k].implicit;
+		l->starttls = cfg->tls && !l->implicit_tls;
+		if (l->imap)
 			mailstore_watch(ms, rs_watch, l);
-		host_listen(h, is_imap ? 143 : 110, rs_accept, l);
+		host_listen(h, kinds[k].port, rs_accept, l);
 		host_own(h, l);
 	}
 }

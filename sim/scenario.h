@@ -47,7 +47,12 @@ enum scn_role { SCN_ROLE_CLIENT, SCN_ROLE_MTA, SCN_ROLE_DNS, SCN_ROLE_FILTER, SC
 extern const char *const scn_role_names[];
 
 /* Listeners, a bit set: SCN_SVC(SCN_SERVICE_IMAP) ... */
-enum scn_service { SCN_SERVICE_SMTP, SCN_SERVICE_SUBMISSION, SCN_SERVICE_IMAP, SCN_SERVICE_POP3 };
+/* The last three are implicit TLS [RFC 8314 §3.3, §7.3]: submissions 465,
+ * imaps 993, pop3s 995; the session begins inside TLS, no STARTTLS. */
+enum scn_service {
+	SCN_SERVICE_SMTP, SCN_SERVICE_SUBMISSION, SCN_SERVICE_IMAP, SCN_SERVICE_POP3,
+	SCN_SERVICE_SUBMISSIONS, SCN_SERVICE_IMAPS, SCN_SERVICE_POP3S
+};
 #define SCN_SVC(service) (1u << (service))
 extern const char *const scn_service_names[];
 
@@ -165,6 +170,8 @@ struct scn_host {
 	char **domains;    /* mail domains this MTA delivers locally */
 	size_t ndomains;
 	bool tls;          /* offers STARTTLS / TLS */
+	bool plain_auth;   /* not from JSON: live mode's --allow-plain-auth (AUTH
+			    * offered before TLS on submission, loopback only) */
 	int64_t size_limit;
 	int max_rcpts;
 	bool vrfy;

@@ -61,13 +61,20 @@ static void check_host_refs(struct ld *ld, const cJSON *root)
 			       "user \"%s\" is not in \"users\"", h->user_name);
 		}
 		const struct scn_host *sub = h->submit_name ? scn_host(s, h->submit_name) : NULL;
-		if (h->submit_name && (!sub || !scn_host_has_service(sub, SCN_SERVICE_SUBMISSION))) {
+		/* Port 465 is submission over implicit TLS [RFC 8314 §3.3]. */
+		enum scn_service want = h->submit_port == 465 ? SCN_SERVICE_SUBMISSIONS
+							      : SCN_SERVICE_SUBMISSION;
+		const char *wname = scn_service_names[want];
+		if (h->submit_name && (!sub || !scn_host_has_service(sub, want))) {
 			snprintf(p, sizeof p, "hosts[%zu].submit.server", i);
-			snprintf(msg, sizeof msg, sub ? "host \"%s\" offers no \"submission\" service"
-						      : "no host named \"%s\"", h->submit_name);
-			report(ld, node_at(root, "hosts", i, "submit"), false, p,
-			       "the server must be an mta host with \"submission\" in its services",
-			       "%s", msg);
+			if (sub)
+				snprintf(msg, sizeof msg, "host \"%s\" offers no \"%s\" service",
+					 h->submit_name, wname);
+			else
+				snprintf(msg, sizeof msg, "no host named \"%s\"", h->submit_name);
+			snprintf(hint, sizeof hint,
+				 "the server must be an mta host with \"%s\" in its services", wname);
+			report(ld, node_at(root, "hosts", i, "submit"), false, p, hint, "%s", msg);
 		}
 		const struct scn_host *fs = h->has_fetch ? scn_host(s, h->fetch.server_name) : NULL;
 		if (h->has_fetch && (!fs || !scn_host_has_service(fs, fetch_service(h->fetch.protocol)))) {

@@ -6,7 +6,8 @@
 #include "trace_kinds.h"
 
 const char *const scn_role_names[] = {"client", "mta", "dns", "filter", "mailbox", NULL};
-const char *const scn_service_names[] = {"smtp", "submission", "imap", "pop3", NULL};
+const char *const scn_service_names[] = {"smtp", "submission", "imap", "pop3",
+						"submissions", "imaps", "pop3s", NULL};
 const char *const scn_tls_policy_names[] = {"may", "encrypt", "none", NULL};
 const char *const scn_retry_schedule_names[] = {"postfix", "exim", "sendmail", NULL};
 const char *const scn_quota_full_names[] = {"reject", "tempfail", NULL};

@@ -26,6 +26,7 @@ struct session {
 	struct conn *c;          /* not owned; NULL before connect/accept */
 	enum conn_side side;
 	bool stopped;
+	bool tls_up;             /* implicit TLS: the first handshake is over */
 	evq_id timer;
 	/* Live mode: replies to what one feed brought, held until the feed is
 	 * read, so the trace shows a pipelined group [RFC 2920 §3.1] before
@@ -33,6 +34,10 @@ struct session {
 	bool feeding;
 	char **held;             /* owned */
 	size_t nheld;
+	/* Live mode, IMAP and POP3 (whose engines keep no record of what they
+	 * read, unlike smtpd): the start of a client line not yet ended. */
+	struct strbuf partial;   /* owned */
+	size_t partial_octets;   /* its whole length so far */
 };
 
 static bool traces_peer(const struct session *s);
@@ -89,10 +94,12 @@ const struct session_engine session_imapc_engine = {
 static void pop3d_start_v(void *e) { pop3d_start(e); }
 static void pop3d_feed_v(void *e, const char *d, size_t n) { pop3d_feed(e, d, n); }
 static void pop3d_disc_v(void *e) { pop3d_disconnected(e); }
+static void pop3d_tls_v(void *e, bool ok) { pop3d_tls_done(e, ok); }
 static void pop3d_free_v(void *e) { pop3d_free(e); }
 
 const struct session_engine session_pop3d_engine = {
-	.start = pop3d_start_v, .feed = pop3d_feed_v, .disconnected = pop3d_disc_v,
+	.start = pop3d_start_v, .feed = pop3d_feed_v, .tls_done = pop3d_tls_v,
+	.disconnected = pop3d_disc_v,
 	.free = pop3d_free_v,
 };
 
@@ -110,6 +117,11 @@ static void ev_timer(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct session *s = ctx;
 	s->timer = 0;
+	if (s->cfg.implicit_tls && !s->tls_up && s->side == SIDE_SERVER && !s->stopped) {
+		/* Nothing can be said before the handshake: no 421, just close. */
+		session_cb_close(s);
+		return;
+	}
 	if (s->owner->timeout)
 		s->owner->timeout(s->ctx);
 	else if (!s->stopped && s->e->timeout)
@@ -132,6 +144,8 @@ static void on_connected(void *ctx, struct conn *c)
 	if (s->owner->connected)
 		s->owner->connected(s->ctx);
 	session_touch(s);
+	if (s->cfg.implicit_tls && !c->external)
+		net_tls_start(c);
 }
 
 static void on_failed(void *ctx, struct conn *c, enum net_fail why)
@@ -141,22 +155,68 @@ static void on_failed(void *ctx, struct conn *c, enum net_fail why)
 		s->owner->failed(s->ctx, why);
 }
 
+/* Trace each line a live IMAP or POP3 client sent, as its simulated twin
+ * traces what it sends (a literal's lines too: they are what came). */
+static void trace_peer_lines(struct session *s, const char *data, size_t len)
+{
+	while (len) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl ? (size_t)(nl - data) + 1 : len;
+		size_t room = SESSION_TRACE_LINE_MAX - s->partial.len;
+		sb_append(&s->partial, data, n < room ? n : room);
+		s->partial_octets += n;
+		data += n;
+		len -= n;
+		if (!nl)
+			break;
+		size_t keep = s->partial.len;
+		while (keep && (s->partial.data[keep - 1] == '\n' || s->partial.data[keep - 1] == '\r'))
+			keep--;
+		size_t octets = s->partial_octets - (s->partial.len - keep);
+		net_trace_line(s->c, conn_other(s->side), s->cfg.line_kind, s->partial.data, keep,
+			       octets > keep ? octets : keep);
+		sb_clear(&s->partial);
+		s->partial_octets = 0;
+	}
+}
+
 static void on_data(void *ctx, struct conn *c, const char *data, size_t len)
 {
 	struct session *s = ctx;
 	if (s->stopped)
 		return;
 	session_touch(s);
+	if (traces_peer(s) && s->cfg.line_kind != TK_SMTP_SEND)
+		trace_peer_lines(s, data, len);
 	s->feeding = traces_peer(s);
 	s->e->feed(s->eng, data, len);
 	s->feeding = false;
 	flush_held(s);
 }
 
+/* The implicit handshake's end: the server greets, or the session ends
+ * (a client's engine hears of a lost connection). */
+static void implicit_tls_done(struct session *s, bool ok)
+{
+	s->tls_up = true;
+	if (ok && s->side == SIDE_SERVER && s->e->start)
+		s->e->start(s->eng);
+	else if (!ok && s->side == SIDE_SERVER)
+		session_cb_close(s);
+	else if (!ok) {
+		session_hangup(s);
+		s->e->disconnected(s->eng);
+	}
+}
+
 static void on_tls(void *ctx, struct conn *c, bool ok)
 {
 	struct session *s = ctx;
-	if (!s->stopped && s->e->tls_done)
+	if (s->stopped)
+		return;
+	if (s->cfg.implicit_tls && !s->tls_up)
+		implicit_tls_done(s, ok);
+	else if (s->e->tls_done)
 		s->e->tls_done(s->eng, ok);
 }
 
@@ -229,7 +289,7 @@ void session_accept(struct session *s, struct conn *c)
 	c->ops[SIDE_SERVER] = &session_ops;
 	c->ctx[SIDE_SERVER] = s;
 	session_touch(s);
-	if (s->e->start)
+	if (s->e->start && !s->cfg.implicit_tls)
 		s->e->start(s->eng);
 }
 
@@ -265,6 +325,7 @@ void session_free(struct session *s)
 	if (s->e && s->eng)
 		s->e->free(s->eng);
 	free(s->held);
+	sb_free(&s->partial);
 	free(s);
 }
 
@@ -318,6 +379,8 @@ void session_cb_start_tls(void *ud)
 	struct session *s = ud;
 	if (s->side == SIDE_CLIENT)
 		net_tls_start(s->c);
+	else if (s->c->external && s->c->ops[SIDE_CLIENT]->tls_wanted)
+		s->c->ops[SIDE_CLIENT]->tls_wanted(s->c->ctx[SIDE_CLIENT], s->c);
 }
 
 void session_cb_close(void *ud)

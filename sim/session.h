@@ -73,6 +73,11 @@ struct session_config {
 	enum trace_kind line_kind;     /* TK_SMTP_SEND, TK_IMAP_SEND, TK_POP3_SEND */
 	enum trace_kind data_kind;     /* TK_SMTP_DATA, ... */
 	int64_t timeout;               /* µs; 0: no timer. Armed on connect/accept and each input */
+	/* Implicit TLS [RFC 8314 §3.3] (465, 993, 995): the handshake comes
+	 * first. The client starts it once connected; the server greets only
+	 * after it succeeded and closes if it failed. The engines never hear
+	 * of it through tls_done (that is for STARTTLS). */
+	bool implicit_tls;
 };
 
 struct session;

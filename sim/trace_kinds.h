@@ -34,7 +34,7 @@
 	X(NET_REFUSED, "net.refused", "port", "nothing listens: connection refused")                     \
 	X(NET_TIMEOUT, "net.timeout", "port", "no answer to the connection attempt")                     \
 	X(NET_CLOSE, "net.close", "port", "a side closes the connection")                                \
-	X(TLS_START, "tls.start", "", "the TLS handshake begins (after STARTTLS)")                       \
+	X(TLS_START, "tls.start", "", "the TLS handshake begins (after STARTTLS, or first on an implicit TLS port)")                 \
 	X(TLS_OK, "tls.ok", "version", "the handshake succeeded")                                         \
 	X(TLS_FAIL, "tls.fail", "reason", "the handshake failed")                                         \
 	X(SMTP_SEND, "smtp.send", "dir line tls? octets?", "one SMTP command or reply line, exact, without CRLF; dir c2s or s2c; tls once encrypted; octets when a live line was longer than kept")       \

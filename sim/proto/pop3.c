@@ -108,6 +108,8 @@ struct pop3d {
 	bool *deleted;                        /* owned, nmsgs marks from DELE */
 	struct strbuf out;                    /* scratch for multi-line bodies */
 	struct strbuf wire;                   /* scratch for CRLF normalisation */
+	bool offer_stls, tls;
+	bool handshake;                       /* after STLS's +OK, until pop3d_tls_done */
 };
 
 static const char *const pop3d_state_names[] = {
@@ -271,10 +273,29 @@ static void pop3d_cmd_capa(struct pop3d *s, const char *arg)
 {
 	static const char *const caps[] = {
 		"+OK Capability list follows", "USER", "TOP", "UIDL", "RESP-CODES",
-		"AUTH-RESP-CODE", "PIPELINING", ".",
+		"AUTH-RESP-CODE", "PIPELINING",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(caps); i++)
 		s->cb->send_line(s->ud, caps[i]);
+	/* Not once TLS is on, nor after login [RFC 2595 §4]. */
+	if (s->offer_stls && !s->tls && s->state == POP3D_AUTHORIZATION)
+		s->cb->send_line(s->ud, "STLS");
+	s->cb->send_line(s->ud, ".");
+}
+
+/* RFC 2595 §4: only in AUTHORIZATION; what the client pipelined behind it
+ * came in plaintext and is dropped. */
+static void pop3d_cmd_stls(struct pop3d *s, const char *arg)
+{
+	if (!s->offer_stls)
+		pop3d_reply(s, "-ERR unknown command");
+	else if (s->tls)
+		pop3d_reply(s, "-ERR Command not permitted when TLS active");
+	else {
+		pop3d_reply(s, "+OK Begin TLS negotiation");
+		s->handshake = true;
+		s->cb->start_tls(s->ud);
+	}
 }
 
 static void pop3d_cmd_stat(struct pop3d *s, const char *arg)
@@ -407,6 +428,7 @@ static const struct pop3d_cmd pop3d_cmds[] = {
 	{"PASS", IN_AUTH, pop3d_cmd_pass},
 	{"QUIT", IN_AUTH | IN_TRANS, pop3d_cmd_quit},
 	{"CAPA", IN_AUTH | IN_TRANS, pop3d_cmd_capa},
+	{"STLS", IN_AUTH, pop3d_cmd_stls},
 	{"STAT", IN_TRANS, pop3d_cmd_stat},
 	{"LIST", IN_TRANS, pop3d_cmd_list},
 	{"UIDL", IN_TRANS, pop3d_cmd_uidl},
@@ -454,6 +476,8 @@ struct pop3d *pop3d_new(const struct pop3d_config *cfg, const struct pop3d_callb
 	s->store = store;
 	s->store_ud = store_ud;
 	s->state = POP3D_AUTHORIZATION;
+	s->offer_stls = cfg && cfg->offer_stls;
+	assert(!s->offer_stls || cb->start_tls);
 	sb_init(&s->in);
 	sb_init(&s->out);
 	sb_init(&s->wire);
@@ -509,10 +533,14 @@ static void pop3d_take(struct pop3d *s, size_t lf)
 
 void pop3d_feed(struct pop3d *s, const char *bytes, size_t len)
 {
-	if (s->state == POP3D_CLOSED)
+	if (s->state == POP3D_CLOSED || s->handshake)
 		return;
 	sb_append(&s->in, bytes, len);
 	while (s->state != POP3D_CLOSED) {
+		if (s->handshake) {
+			sb_clear(&s->in);
+			return;
+		}
 		long lf = pop3_find_line(&s->in);
 		if (lf >= 0) {
 			pop3d_take(s, (size_t)lf);
@@ -532,6 +560,18 @@ void pop3d_disconnected(struct pop3d *s)
 {
 	if (s->state != POP3D_CLOSED)
 		pop3d_enter_state(s, POP3D_CLOSED);
+}
+
+void pop3d_tls_done(struct pop3d *s, bool ok)
+{
+	if (!s->handshake)
+		return;
+	s->handshake = false;
+	s->tls = ok;
+	if (!ok && s->state != POP3D_CLOSED) {
+		pop3d_enter_state(s, POP3D_CLOSED);
+		s->cb->close(s->ud);
+	}
 }
 
 enum pop3d_state pop3d_get_state(const struct pop3d *s)

@@ -34,6 +34,7 @@ enum pop3d_state { POP3D_AUTHORIZATION, POP3D_TRANSACTION, POP3D_UPDATE, POP3D_C
 
 struct pop3d_config {
 	const char *hostname;   /* in the greeting and sign-off; copied */
+	bool offer_stls;        /* STLS [RFC 2595 §4] (needs cb->start_tls) */
 };
 
 struct pop3d_callbacks {
@@ -43,6 +44,9 @@ struct pop3d_callbacks {
 	void (*close)(void *ud);
 	/* Optional: every state change, through one funnel. */
 	void (*state)(void *ud, enum pop3d_state from, enum pop3d_state to);
+	/* After "+OK Begin TLS negotiation": the host runs the handshake, then
+	 * calls pop3d_tls_done(). Required with offer_stls. */
+	void (*start_tls)(void *ud);
 };
 
 struct pop3d;
@@ -56,6 +60,8 @@ void pop3d_start(struct pop3d *s);
 void pop3d_feed(struct pop3d *s, const char *bytes, size_t len);
 /* The client went away: no UPDATE, nothing is deleted [RFC 1939 §6]. */
 void pop3d_disconnected(struct pop3d *s);
+/* The STLS handshake ended; a failed one ends the session. */
+void pop3d_tls_done(struct pop3d *s, bool ok);
 enum pop3d_state pop3d_get_state(const struct pop3d *s);
 const char *pop3d_state_name(enum pop3d_state st);
 

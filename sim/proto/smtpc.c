@@ -673,6 +673,7 @@ struct smtpc *smtpc_new(const struct smtpc_config *cfg, const struct smtpc_callb
 	c->cb = *cb;
 	c->ud = ud;
 	c->from = xstrdup("");
+	c->tls = c->res.used_tls = cfg->implicit_tls;
 	sb_init(&c->body);
 	sb_init(&c->in);
 	sb_init(&c->line);

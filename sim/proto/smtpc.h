@@ -24,6 +24,7 @@ struct smtpc_config {
 	bool require_tls;           /* fail (no plaintext) if STARTTLS is not offered or fails */
 	const char *auth_user, *auth_pass;  /* AUTH when set; PLAIN preferred, LOGIN if only that is offered */
 	bool no_pipelining;         /* don't pipeline even when offered */
+	bool implicit_tls;          /* port 465: the host did the handshake before the greeting [RFC 8314 §3.3] */
 };
 
 enum smtpc_stage {

@@ -27,6 +27,9 @@ import unittest
 
 SERVER_HOST = "mx1.example.net"
 READY_RE = re.compile(r"^mailsim: serving (\S+) \((\w+)\) on 127\.0\.0\.1:(\d+)$")
+FINGERPRINT_RE = re.compile(r"^mailsim: TLS certificate .*SHA256 Fingerprint=([0-9A-F:]+)$")
+# One "serving" line per listener: --listen's, then these options' (in order).
+LISTENER_OPTIONS = ("--imap", "--imaps", "--pop3", "--pop3s")
 # Generous: the server may be built with AddressSanitizer.
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 60.0
@@ -67,6 +70,9 @@ class Server:
                      "--maildir", self.maildir] + list(extra_args)
         self.proc = None
         self.port = None
+        self.ports = {}        # listener kind ("smtp", "imaps" ...) -> port
+        self.fingerprint = None
+        self.listeners = 1 + sum(1 for a in self.args if a in LISTENER_OPTIONS)
         self.stderr_lines = []
         self.returncode = None
 
@@ -75,7 +81,7 @@ class Server:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
         deadline = time.monotonic() + START_TIMEOUT
-        while self.port is None:
+        while len(self.ports) < self.listeners:
             line = self.proc.stderr.readline()
             if not line:
                 self.proc.wait(timeout=5)
@@ -84,7 +90,12 @@ class Server:
             self.stderr_lines.append(line)
             m = READY_RE.match(line.rstrip("\n"))
             if m:
-                self.port = int(m.group(3))
+                self.ports[m.group(2)] = int(m.group(3))
+                if self.port is None:
+                    self.port = int(m.group(3))
+            m = FINGERPRINT_RE.match(line.rstrip("\n"))
+            if m:
+                self.fingerprint = m.group(1)
             if time.monotonic() > deadline:
                 raise AssertionError("mailsim serve not ready after %.0f s" % START_TIMEOUT)
         # Keep draining stderr so the server never blocks on a full pipe.
@@ -233,6 +244,24 @@ class RawClient:
 
     def close(self):
         self.sock.close()
+
+
+def client_tls_context():
+    """A client context that accepts the server's self-signed certificate
+    (the tests compare its fingerprint with the one the server printed)."""
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def peer_fingerprint(sslsock):
+    """The SHA-256 fingerprint of the certificate a TLS socket was shown,
+    formatted as the server prints it (AB:CD:...)."""
+    import hashlib
+    der = sslsock.getpeercert(binary_form=True)
+    return ":".join("%02X" % b for b in hashlib.sha256(der).digest())
 
 
 def main():

@@ -132,6 +132,7 @@ struct rec {
 	size_t ndata;               /* send_data calls */
 	size_t last_nlines;
 	char states[256];           /* "AUTHORIZATION>TRANSACTION;..." */
+	int tls_starts;
 };
 
 static void rec_line(void *ud, const char *line)
@@ -254,6 +255,53 @@ static void test_greeting_and_capa(void **state)
 	RUN(f, steps);
 	assert_int_equal(pop3d_get_state(f->s), POP3D_AUTHORIZATION);
 	fx_free(f);
+}
+
+static void rec_start_tls(void *ud)
+{
+	((struct rec *)ud)->tls_starts++;
+}
+
+/* RFC 2595 §4: STLS in CAPA until TLS is on; "+OK" then the handshake;
+ * what was pipelined behind STLS is dropped; no STLS after TLS or login;
+ * a failed handshake ends the session. */
+static void test_stls(void **state)
+{
+	static const struct pop3d_callbacks cb = {
+		.send_line = rec_line, .send_data = rec_data, .close = rec_close,
+		.start_tls = rec_start_tls,
+	};
+	struct pop3d_config cfg = {.hostname = "pop.example.net", .offer_stls = true};
+	for (int ok = 1; ok >= 0; ok--) {
+		struct fx *f = fx_new();
+		pop3d_free(f->s);
+		f->s = pop3d_new(&cfg, &cb, &f->rec, &fs_ops, &f->fs);
+		static const struct step before[] = {
+			{"CAPA\r\n", "+OK Capability list follows\r\nUSER\r\nTOP\r\nUIDL\r\n"
+				     "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nSTLS\r\n.\r\n"},
+			{"STLS\r\nUSER mallory\r\n", "+OK Begin TLS negotiation\r\n"},
+			{"USER bob\r\n", ""}, /* still in the handshake: not read */
+		};
+		RUN(f, before);
+		assert_int_equal(f->rec.tls_starts, 1);
+		pop3d_tls_done(f->s, ok);
+		if (!ok) {
+			assert_int_equal(pop3d_get_state(f->s), POP3D_CLOSED);
+			assert_int_equal(f->rec.closes, 1);
+			fx_free(f);
+			continue;
+		}
+		static const struct step after[] = {
+			{"CAPA\r\n", "+OK Capability list follows\r\nUSER\r\nTOP\r\nUIDL\r\n"
+				     "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n.\r\n"},
+			{"STLS\r\n", "-ERR Command not permitted when TLS active\r\n"},
+			{"USER bob\r\n", "+OK send PASS\r\n"},
+			{"PASS secret pass\r\n", "+OK maildrop has 3 messages (160 octets)\r\n"},
+			{"STLS\r\n", "-ERR already logged in\r\n"},
+		};
+		RUN(f, after);
+		fx_free(f);
+	}
 }
 
 static void test_happy_path(void **state)
@@ -846,6 +894,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greeting_and_capa),
 		cmocka_unit_test(test_happy_path),
+		cmocka_unit_test(test_stls),
 		cmocka_unit_test(test_retr_is_one_data_event),
 		cmocka_unit_test(test_bad_password),
 		cmocka_unit_test(test_wrong_state_and_unknown),

@@ -141,7 +141,7 @@ static void test_name_tables(void **state)
 {
 	assert_int_equal(scn_names_count(scn_role_names), SCN_ROLE_MAILBOX + 1);
 	assert_string_equal(scn_role_names[SCN_ROLE_FILTER], "filter");
-	assert_int_equal(scn_names_count(scn_service_names), SCN_SERVICE_POP3 + 1);
+	assert_int_equal(scn_names_count(scn_service_names), SCN_SERVICE_POP3S + 1);
 	assert_string_equal(scn_service_names[SCN_SERVICE_SUBMISSION], "submission");
 	assert_int_equal(scn_names_count(scn_tls_policy_names), SCN_TLS_NONE + 1);
 	assert_string_equal(scn_tls_policy_names[SCN_TLS_ENCRYPT], "encrypt");
