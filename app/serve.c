@@ -56,6 +56,7 @@
 #include "net.h"
 #include "scenario.h"
 #include "session.h"
+#include "spool.h"
 #include "util.h"
 #include "world.h"
 
@@ -73,7 +74,7 @@ static volatile sig_atomic_t stop_signal;
 /* ===== options ============================================================= */
 
 struct serve_opts {
-	const char *file, *host, *listen, *trace_path, *maildir, *port_kind;
+	const char *file, *host, *listen, *trace_path, *maildir, *port_kind, *spool;
 	bool allow_remote, transcript, no_traffic, has_seed;
 	uint64_t seed;
 	double idle_timeout;   /* seconds; 0 = not given */
@@ -96,6 +97,7 @@ static const struct opt_def opt_defs[] = {
 	{"--port-kind", OPT_STR, OFF(port_kind)},
 	{"--trace", OPT_STR, OFF(trace_path)},
 	{"--maildir", OPT_STR, OFF(maildir)},
+	{"--spool", OPT_STR, OFF(spool)},
 	{"--transcript", OPT_FLAG, OFF(transcript)},
 	{"--allow-remote", OPT_FLAG, OFF(allow_remote)},
 	{"--no-scenario-traffic", OPT_FLAG, OFF(no_traffic)},
@@ -241,6 +243,7 @@ struct serve {
 	int64_t t0;              /* monotonic µs at start */
 	int64_t accept_pause_until, last_flush;
 	FILE *trace;
+	struct spool *spool;     /* accepted mail, on disk until delivered (spool.h) */
 	struct lconn **conns;
 	size_t nconns, capconns;
 	struct pollfd *pfd;
@@ -820,6 +823,22 @@ static void set_idle_timeout(struct serve *sv, const struct scn_host *cfg)
 		world_set_idle_timeout(sv->w, sv->srv->name, (int64_t)(s * 1e6));
 }
 
+/* The spool: messages a previous run accepted go back in the queue. */
+static int open_spool(struct serve *sv)
+{
+	char err[1024];
+	long n = 0;
+	char *dir = sv->o.spool ? xstrdup(sv->o.spool) : spool_default_dir(sv->o.maildir);
+	sv->spool = spool_attach(dir, sv->srv, &n, err, sizeof err);
+	if (sv->spool && n > 0)
+		fprintf(stderr, "mailsim: serve: recovered %ld message%s from the spool %s\n", n,
+			n == 1 ? "" : "s", dir);
+	else if (!sv->spool)
+		fprintf(stderr, "mailsim: serve: %s\n", err);
+	free(dir);
+	return sv->spool ? 0 : 4;
+}
+
 static int serve_setup(struct serve *sv)
 {
 	sv->lfd = -1;
@@ -841,10 +860,13 @@ static int serve_setup(struct serve *sv)
 	rc = open_trace(sv);
 	if (rc)
 		return rc;
+	world_trace_start(sv->w);
+	rc = open_spool(sv);
+	if (rc)
+		return rc;
 	raise_fd_limit(sv);
 	install_signals();
 	sv->t0 = mono_us();
-	world_trace_start(sv->w);
 	fprintf(stderr, "mailsim: serving %s (%s) on %s\n", sv->srv->name, sv->o.port_kind, sv->addr);
 	fflush(stderr);
 	return 0;
@@ -886,6 +908,9 @@ static int serve_finish(struct serve *sv)
 		char err[512];
 		if (sv->o.maildir && !world_export_maildir(sv->w, sv->o.maildir, err, sizeof err)) {
 			fprintf(stderr, "mailsim: %s\n", err);
+			rc = 4; /* the spool keeps every message for the next start */
+		} else if (sv->spool && !spool_finish(sv->spool, sv->srv, sv->o.maildir, err, sizeof err)) {
+			fprintf(stderr, "mailsim: serve: %s\n", err);
 			rc = 4;
 		}
 		fprintf(stderr,
@@ -906,6 +931,7 @@ static int serve_finish(struct serve *sv)
 	if (sv->lfd >= 0)
 		close(sv->lfd);
 	world_free(sv->w);
+	spool_close(sv->spool);
 	if (sv->scn) {
 		restore_scenario(sv);
 		scn_free(sv->scn);

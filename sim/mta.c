@@ -543,14 +543,6 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	/* A DSN this world generated is not a scenario recipient; mail from
 	 * <> that arrives from outside (live mode) is. */
 	q->report = sim_tag_is_report(sim, tag);
-	if (s->c->external) {
-		/* Mail from a real client (live mode) joins the ledger here,
-		 * each distinct recipient once. */
-		sim->ledger.messages++;
-		sim->ledger.rcpts += (long)mi->nrcpts;
-		sim->ledger.live_messages++;
-		sim->ledger.live_rcpts += (long)mi->nrcpts;
-	}
 	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
 	char date[64];
 	sim_date(sim, date, sizeof date);
@@ -569,6 +561,22 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 		dkim_sign_queued(m, q);
 	if (m->host->tamper)
 		tamper(m, q);
+	if (s->c->external) {
+		/* RFC 5321 §6.1: no 250 before the message is safe on disk
+		 * (Postfix: cleanup fsyncs the queue file first). Postfix's
+		 * reply when that fails. */
+		if (!mta_live_store(m, q, s->c->cli->ip)) {
+			smtp_reply_set(reply, 451, "4.3.0", "Error: queue file write error");
+			mtaq_discard(m, q);
+			return;
+		}
+		/* Mail from a real client (live mode) joins the ledger here,
+		 * each distinct recipient once. */
+		sim->ledger.messages++;
+		sim->ledger.rcpts += (long)mi->nrcpts;
+		sim->ledger.live_messages++;
+		sim->ledger.live_rcpts += (long)mi->nrcpts;
+	}
 	smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", q->qid);
 	mtaq_enqueue(m, q);
 }

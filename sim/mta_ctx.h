@@ -18,6 +18,7 @@
 
 #include "mailstore.h"
 #include "net.h"
+#include "mta_live.h"
 #include "retry.h"
 #include "scenario.h"
 
@@ -46,6 +47,7 @@ struct mta {
 	size_t ngrey;
 	struct rate_mark *rate;      /* owned */
 	size_t nrate;
+	struct mta_spool_hooks spool;  /* live mode: where accepted mail is made durable */
 	/* How the queue starts a delivery (set by mta_new): remote SMTP
 	 * (mta_out.c) or IMAP APPEND (mta_append.c); each ends with
 	 * mtaq_attempt_finished(). The queue knows them only through these. */

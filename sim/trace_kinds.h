@@ -61,7 +61,11 @@
 	X(MAILBOX_STORE, "mailbox.store", "user folder bytes via?", "a message is stored in a mailbox; via `imap-append` when a client APPENDed it")  \
 	X(MAILBOX_FETCH, "mailbox.fetch", "user protocol count error?", "a mail client fetched its mail: one per session, with IMAP IDLE one per FETCH that brought mail") \
 	X(MAILBOX_EXPUNGE, "mailbox.expunge", "user folder protocol count msgs",                         \
-	  "messages deleted from a mailbox (POP3 QUIT, IMAP EXPUNGE or CLOSE)")
+	  "messages deleted from a mailbox (POP3 QUIT, IMAP EXPUNGE or CLOSE)")                           \
+	X(SPOOL_RECOVER, "spool.recover", "queue_id spool_id rcpts",                                     \
+	  "live mode: a message accepted (250) before a crash is queued again from the spool")            \
+	X(LIVE_LIMIT, "live.limit", "limit count max",                                                   \
+	  "live mode: a real client over a per-address limit (Postfix anvil) gets 421 4.7.0 and is closed; limit `connections`, `rate`, `auth`, `session`")
 
 /* policy.decision's decision, one table too. */
 #define POLICY_DECISIONS(X)                                                                             \
