@@ -16,6 +16,7 @@
 #include "msg.h"
 #include "mta_append.h"
 #include "mta_ctx.h"
+#include "mta_live.h"
 #include "mta_out.h"
 #include "mta_queue.h"
 #include "retrieval.h"
@@ -310,9 +311,14 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 		chk_connect(s->chk, in_connect_done, s);
 		break;
 	case SMTPD_HOOK_AUTH: {
+		bool live = s->c->external;
+		if (live && mta_live_auth_refused(m, s->c->cli->ip, true, reply))
+			break;
 		struct mbox_user *u = mailstore_login(m->store, arg, arg2 ? arg2 : "");
 		if (u)
 			smtp_reply_set(reply, 235, "2.7.0", "Authentication successful");
+		else if (live)
+			mta_live_auth_refused(m, s->c->cli->ip, false, reply);
 		break;
 	}
 	case SMTPD_HOOK_MAIL:

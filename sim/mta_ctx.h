@@ -48,6 +48,7 @@ struct mta {
 	struct rate_mark *rate;      /* owned */
 	size_t nrate;
 	struct mta_spool_hooks spool;  /* live mode: where accepted mail is made durable */
+	struct mta_auth_gate auth_gate; /* live mode: failed-AUTH limit per client address */
 	/* How the queue starts a delivery (set by mta_new): remote SMTP
 	 * (mta_out.c) or IMAP APPEND (mta_append.c); each ends with
 	 * mtaq_attempt_finished(). The queue knows them only through these. */

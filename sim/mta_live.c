@@ -6,11 +6,33 @@
 
 #include "mta_ctx.h"
 #include "mta_queue.h"
+#include "net.h"
+#include "smtp.h"
 #include "util.h"
 
 void mta_live_set_spool(struct mta *m, const struct mta_spool_hooks *hooks)
 {
 	m->spool = *hooks;
+}
+
+void mta_live_set_auth_gate(struct mta *m, const struct mta_auth_gate *gate)
+{
+	m->auth_gate = *gate;
+}
+
+bool mta_live_auth_refused(struct mta *m, const char *ip, bool before, struct smtp_reply *reply)
+{
+	const struct mta_auth_gate *g = &m->auth_gate;
+	long count = 0, max = 0;
+	bool over = before ? g->blocked && g->blocked(g->ctx, ip, &count, &max)
+			   : g->failed && g->failed(g->ctx, ip, &count, &max);
+	if (!over)
+		return false;
+	net_trace_limit(m->sim, m->host, ip, "auth", count, max);
+	/* 421 closes the connection (smtpd.h) */
+	smtp_reply_set(reply, 421, "4.7.0", "%s Error: too many failed AUTH attempts from %s",
+		       m->host->name, ip);
+	return true;
 }
 
 bool mta_live_store(struct mta *m, struct qentry *q, const char *client_ip)

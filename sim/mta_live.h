@@ -48,6 +48,17 @@ struct mta_spool_hooks {
 };
 
 void mta_live_set_spool(struct mta *m, const struct mta_spool_hooks *hooks);
+
+/* Failed AUTH from real clients, counted per address by the owner (Postfix
+ * anvil, app/anvil.c). blocked: asked before credentials are checked;
+ * failed: told of each failure. True: over the limit (count and max say
+ * how far), and the client gets 421 4.7.0 and is closed instead of 535. */
+struct mta_auth_gate {
+	bool (*blocked)(void *ctx, const char *ip, long *count, long *max);
+	bool (*failed)(void *ctx, const char *ip, long *count, long *max);
+	void *ctx;
+};
+void mta_live_set_auth_gate(struct mta *m, const struct mta_auth_gate *gate);
 /* Queue a message recovered from the spool (it counts as a live message). */
 void mta_live_recover(struct mta *m, const struct mta_spooled *s);
 /* The recipients of spooled message id the queue still has to deliver:
@@ -59,5 +70,9 @@ size_t mta_live_pending(const struct mta *m, const char *id, const char **out, s
  * hook. True when stored (or no hook is set); the entry then has its id. */
 struct qentry;
 bool mta_live_store(struct mta *m, struct qentry *q, const char *client_ip);
+/* For the AUTH hook: when a real client is (before = true) or gets (after
+ * a failure) over the gate's limit, traced and reply set to 421 4.7.0. */
+struct smtp_reply;
+bool mta_live_auth_refused(struct mta *m, const char *ip, bool before, struct smtp_reply *reply);
 
 #endif

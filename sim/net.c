@@ -611,6 +611,18 @@ void net_trace_refusal(struct sim *sim, const struct host *node, const char *pee
 	trace_end(sim->trace);
 }
 
+void net_trace_limit(struct sim *sim, const struct host *node, const char *peer_ip,
+		     const char *limit, long count, long max)
+{
+	trace_begin(sim->trace, sim->now, TK_LIVE_LIMIT);
+	trace_node(sim->trace, node->name);
+	trace_peer(sim->trace, peer_ip);
+	trace_str(sim->trace, "limit", limit);
+	trace_int(sim->trace, "count", count);
+	trace_int(sim->trace, "max", max);
+	trace_end(sim->trace);
+}
+
 struct host *sim_add_host(struct sim *sim, const char *name, const char *ip, enum host_role role)
 {
 	struct host *h = host_new(name, ip, role);

@@ -167,6 +167,9 @@ void net_set_host_latency(struct sim *sim, const struct host *a, const struct ho
  * mode's "too many connections" reply), traced from node to peer_ip. */
 void net_trace_refusal(struct sim *sim, const struct host *node, const char *peer_ip,
 		       enum trace_kind kind, const char *line);
+/* Live mode: a real client over a per-address limit (live.limit). */
+void net_trace_limit(struct sim *sim, const struct host *node, const char *peer_ip,
+		     const char *limit, long count, long max);
 /* Trace a line or block without sending it: what a side read from a peer
  * nobody simulates (live mode). A NUL octet shows as U+2400; octets > len
  * marks a line kept only in part. */

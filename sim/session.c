@@ -116,6 +116,14 @@ static void ev_timer(struct sim *sim, void *ctx, uint64_t arg)
 		s->e->timeout(s->eng);
 }
 
+void session_expire(struct session *s)
+{
+	if (s->stopped)
+		return;
+	sim_cancel(s->sim, s->timer);
+	ev_timer(s->sim, s, 0);
+}
+
 void session_touch(struct session *s)
 {
 	if (s->cfg.timeout <= 0)

@@ -93,6 +93,9 @@ void session_stop(struct session *s);
 bool session_stopped(const struct session *s);
 /* Close our side of the connection, if it is still open. */
 void session_hangup(struct session *s);
+/* Fire the timer now (live mode's whole-session limit): the engine's
+ * timeout (smtpd: 421 4.4.2 and close), as if the client had gone idle. */
+void session_expire(struct session *s);
 /* Re-arm the timer (the owner saw activity of its own). */
 void session_touch(struct session *s);
 void session_free(struct session *s);
