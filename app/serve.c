@@ -969,7 +969,6 @@ static int serve_setup(struct serve *sv)
 		return rc;
 	open_anvil(sv);
 	raise_fd_limit(sv);
-	install_signals();
 	sv->t0 = mono_us();
 	fprintf(stderr, "mailsim: serving %s (%s) on %s\n", sv->srv->name, sv->o.port_kind, sv->addr);
 	fflush(stderr);
@@ -1054,6 +1053,7 @@ int serve_main(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &sv.o);
 	if (rc)
 		return rc;
+	install_signals(); /* a SIGTERM during set-up stops cleanly too */
 	rc = serve_setup(&sv);
 	if (rc == 0)
 		rc = serve_loop(&sv);

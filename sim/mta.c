@@ -582,6 +582,10 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 		sim->ledger.rcpts += (long)mi->nrcpts;
 		sim->ledger.live_messages++;
 		sim->ledger.live_rcpts += (long)mi->nrcpts;
+	} else if (s->c->cli->role == ROLE_CLIENT) {
+		sim->ledger.with_clients -= (long)mi->nrcpts; /* out of the mail client's outbox */
+	} else if (!q->report) {
+		sim->ledger.handed += (long)mi->nrcpts; /* the sending MTA settles them on our 250 */
 	}
 	smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", q->qid);
 	mtaq_enqueue(m, q);

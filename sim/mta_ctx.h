@@ -18,7 +18,7 @@
 
 #include "mailstore.h"
 #include "net.h"
-#include "mta_live.h"
+#include "mta_hooks.h"
 #include "retry.h"
 #include "scenario.h"
 

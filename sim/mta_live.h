@@ -20,44 +20,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mta.h"
+#include "mta_hooks.h"
 
-#define MTA_SPOOL_ID_MAX 64
-
-/* One accepted message as the queue holds it. Strings are never NULL. */
-struct mta_spooled {
-	const char *id;               /* the spool's name for it ("" when storing) */
-	const char *client_ip;
-	const char *tag;              /* trace name (the queue id it got first) */
-	const char *sender;           /* "" for <> */
-	const char *const *rcpts;
-	size_t nrcpts;
-	const char *folder;           /* "" = INBOX */
-	const char *forward;          /* "" = none */
-	unsigned flags;
-	bool deny, quarantine;
-	const char *data;             /* the message, CRLF line ends */
-	size_t len;
-};
-
-struct mta_spool_hooks {
-	/* Store m durably and write its id (at most MTA_SPOOL_ID_MAX - 1
-	 * characters: letters, digits, '.', '-') into id. False: not stored. */
-	bool (*store)(void *ctx, const struct mta_spooled *m, char *id);
-	void *ctx;
-};
+struct mta;
 
 void mta_live_set_spool(struct mta *m, const struct mta_spool_hooks *hooks);
 
-/* Failed AUTH from real clients, counted per address by the owner (Postfix
- * anvil, app/anvil.c). blocked: asked before credentials are checked;
- * failed: told of each failure. True: over the limit (count and max say
- * how far), and the client gets 421 4.7.0 and is closed instead of 535. */
-struct mta_auth_gate {
-	bool (*blocked)(void *ctx, const char *ip, long *count, long *max);
-	bool (*failed)(void *ctx, const char *ip, long *count, long *max);
-	void *ctx;
-};
 void mta_live_set_auth_gate(struct mta *m, const struct mta_auth_gate *gate);
 /* Queue a message recovered from the spool (it counts as a live message). */
 void mta_live_recover(struct mta *m, const struct mta_spooled *s);

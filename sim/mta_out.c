@@ -355,6 +355,8 @@ static void apply_results(struct job *j)
 		switch (o.cls) {
 		case OC_OK:
 			mtaq_settle(m, j->q, i, FATE_RELAYED, &o);
+			if (!j->q->report)
+				m->sim->ledger.handed--; /* counted at the next hop alone now */
 			break;
 		case OC_SOFT:
 			mtaq_rcpt_defer(m, j->q, i, &o);

@@ -82,6 +82,7 @@ static void sub_done(void *ud, const struct smtpc_result *res)
 			 rep->code, rep->text);
 		fate_settle(sim, &(struct settle){.node = s->m->host->name, .msg = s->spec->id,
 						  .rcpt = s->spec->to[i], .fate = FATE_REJECTED, .o = &o});
+		sim->ledger.with_clients--;
 	}
 }
 
@@ -206,7 +207,9 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 	trace_compose(m, s->spec, &s->data);
 	sim->ledger.messages++;
 	/* The same address twice is one recipient (RFC 5321 §2.4 equality). */
-	sim->ledger.rcpts += (long)addr_count_distinct((const char *const *)s->spec->to, s->spec->nto);
+	long n = (long)addr_count_distinct((const char *const *)s->spec->to, s->spec->nto);
+	sim->ledger.rcpts += n;
+	sim->ledger.with_clients += n;
 	const struct scn_host *srv_cfg = m->cfg->submit;
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,

@@ -13,6 +13,7 @@ import mailbox
 import os
 import shutil
 import smtplib
+import time
 import unittest
 
 from livelib import Server, header, main
@@ -134,6 +135,25 @@ class SpoolTest(unittest.TestCase):
         self.assertIn("rcpt nobody@unreachable.invalid", head)
         self.assertNotIn("rcpt carol@example.net", head)
         self.assertEqual(stored(srv)[("carol@example.net", "<spool-7@test>")], 1)
+
+
+    def test_sigterm_with_a_scenario_message_in_flight(self):
+        # inflight.json: the scenario's own message is still in its client's
+        # hands (a slow link) when the server stops: it is "still queued",
+        # every recipient is accounted for, and the exit status is 0.
+        scn = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inflight.json")
+        srv = Server("spool-inflight", scenario=scn)
+        srv.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:   # wait until the client has begun
+            time.sleep(0.2)
+            if os.path.exists(srv.trace_path) and b"net.connect" in open(srv.trace_path, "rb").read():
+                break
+        self.assertEqual(srv.stop(), 0)
+        end = srv.trace()[-1]
+        self.assertEqual((end["kind"], end["messages"], end["queued"], end["accounted"]),
+                         ("sim.end", 1, 1, True))
+        self.assertIn("1  still queued", srv.stderr)
 
 
 if __name__ == "__main__":
