@@ -562,6 +562,7 @@ static bool lconn_settle(struct lconn *lc)
 static void lconn_free(struct lconn *lc)
 {
 	anvil_disconnect(lc->sv->anvil, lc->ip);
+	net_release(lc->c); /* the net frees it once the server is done too */
 	sock_close(lc);
 	sb_free(&lc->in);
 	free(lc);
@@ -606,6 +607,7 @@ static void pump(struct serve *sv)
 			sv->conns[keep++] = lc;
 	}
 	sv->nconns = keep;
+	net_reap(sv->sim);
 }
 
 /* ===== the loop ============================================================ */

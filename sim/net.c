@@ -39,6 +39,8 @@ struct net {
 	size_t nlinks;
 	struct conn **conns;     /* owned */
 	size_t nconns, capconns;
+	struct conn **released;  /* released injected connections not freed yet */
+	size_t nreleased, capreleased;
 	struct packet inflight;  /* list head */
 };
 
@@ -177,6 +179,7 @@ void net_free(struct net *net)
 		free(net->conns[i]);
 	}
 	free(net->conns);
+	free(net->released);
 	free(net);
 }
 
@@ -350,6 +353,7 @@ static struct conn *conn_new(struct sim *sim, struct host *from, const char *ip,
 		net->capconns = net->capconns ? net->capconns * 2 : 16;
 		net->conns = xrealloc(net->conns, net->capconns * sizeof *net->conns);
 	}
+	c->slot = net->nconns;
 	net->conns[net->nconns++] = c;
 	return c;
 }
@@ -385,6 +389,49 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
 	return c;
 }
 
+/* What the client side of a released connection answers to: nothing. */
+static const struct conn_ops released_ops = {0};
+
+void net_release(struct conn *c)
+{
+	struct net *net = c->sim->net;
+	if (!c->external || c->released)
+		return;
+	c->released = true;
+	c->ops[SIDE_CLIENT] = &released_ops;
+	c->ctx[SIDE_CLIENT] = NULL;
+	if (net->nreleased == net->capreleased) {
+		net->capreleased = net->capreleased ? 2 * net->capreleased : 64;
+		net->released = xrealloc(net->released, net->capreleased * sizeof *net->released);
+	}
+	net->released[net->nreleased++] = c;
+}
+
+static bool reapable(const struct conn *c)
+{
+	return !c->open[SIDE_CLIENT] && !c->open[SIDE_SERVER] && c->refs == 0 &&
+	       c->ctx[SIDE_SERVER] == NULL;
+}
+
+void net_reap(struct sim *sim)
+{
+	struct net *net = sim->net;
+	size_t keep = 0;
+	for (size_t i = 0; i < net->nreleased; i++) {
+		struct conn *c = net->released[i];
+		if (!reapable(c)) {
+			net->released[keep++] = c;
+			continue;
+		}
+		struct conn *last = net->conns[--net->nconns];
+		net->conns[c->slot] = last;
+		last->slot = c->slot;
+		free(c->dst_ip);
+		free(c);
+	}
+	net->nreleased = keep;
+}
+
 /* --- data, close, TLS ------------------------------------------------------ */
 
 static struct host *side_host(const struct conn *c, enum conn_side s)
@@ -407,6 +454,7 @@ static void ev_data(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct packet *p = ctx;
 	struct conn *c = p->conn;
+	c->refs--;
 	if (c->open[p->to] && c->ops[p->to]->data)
 		c->ops[p->to]->data(c->ctx[p->to], c, p->data, p->len);
 	packet_free(p);
@@ -420,12 +468,14 @@ void net_send(struct conn *c, enum conn_side from, const char *data, size_t len)
 	struct packet *p = packet_new(c->sim->net, data, len);
 	p->conn = c;
 	p->to = to;
+	c->refs++;
 	sim_at(c->sim, arrival_time(c, to), ev_data, p, 0);
 }
 
 static void ev_closed(struct sim *sim, void *ctx, uint64_t to)
 {
 	struct conn *c = ctx;
+	c->refs--;
 	if (c->open[to]) {
 		c->open[to] = false;
 		if (c->ops[to]->closed)
@@ -441,14 +491,17 @@ void net_close(struct conn *c, enum conn_side from)
 	struct host *other = side_host(c, conn_other(from));
 	trace_conn_event(c, TK_NET_CLOSE, side_host(c, from),
 			 other ? other->name : net_ip_name(c->sim, c->dst_ip));
-	if (c->established || from == SIDE_SERVER)
+	if (c->established || from == SIDE_SERVER) {
+		c->refs++;
 		sim_at(c->sim, arrival_time(c, conn_other(from)), ev_closed, c,
 		       (uint64_t)conn_other(from));
+	}
 }
 
 static void ev_tls_done(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct conn *c = ctx;
+	c->refs--;
 	bool ok = !c->srv->tls_broken;
 	trace_begin(sim->trace, sim->now, ok ? TK_TLS_OK : TK_TLS_FAIL);
 	trace_node(sim->trace, c->cli->name);
@@ -477,6 +530,7 @@ void net_tls_start(struct conn *c)
 	for (int s = 0; s < 2; s++)
 		if (c->last_arrival[s] < t)
 			c->last_arrival[s] = t;
+	c->refs++;
 	sim_at(sim, t, ev_tls_done, c, 0);
 }
 

@@ -47,6 +47,9 @@ struct conn {
 	bool established;
 	bool tls;
 	bool external;            /* injected from a real socket (live mode) */
+	bool released;            /* external: its owner is done with it (net_release) */
+	int refs;                 /* data, close and TLS events scheduled on it */
+	size_t slot;              /* its index in the net's list */
 	int64_t last_arrival[2];  /* keeps each direction FIFO */
 };
 
@@ -141,6 +144,13 @@ struct conn *net_connect(struct sim *sim, struct host *from, const char *ip, int
  * nothing traced, when srv does not listen on port. */
 struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, int port,
 			const struct conn_ops *ops, void *ctx);
+/* The owner of an injected connection's client side is done with it (it
+ * closed that side and will not touch c again). The net frees c once the
+ * server side is closed and detached (session_free) and no event is
+ * scheduled on it: a long-lived server keeps no memory per finished
+ * client. Call net_reap() now and then to free what is ready. */
+void net_release(struct conn *c);
+void net_reap(struct sim *sim);
 void net_send(struct conn *c, enum conn_side from, const char *data, size_t len);
 void net_close(struct conn *c, enum conn_side from);
 /* The client starts a TLS handshake (after the server's 220 to STARTTLS);
