@@ -94,7 +94,22 @@ static const char help_render[] =
 static const char help_serve[] =
 	"usage:\n" SERVE_USAGE
 	"Serve one MTA of a scenario on a real TCP socket (loopback unless\n"
-	"--allow-remote); SIGINT or SIGTERM stops it cleanly.\n";
+	"--allow-remote); SIGINT or SIGTERM stops it cleanly.\n"
+	"  --spool DIR             accepted mail, fsync'ed there before the 250 and\n"
+	"                          delivered from it after a crash (default:\n"
+	"                          mailsim-spool next to --maildir, else\n"
+	"                          $XDG_STATE_HOME/mailsim/spool or ~/.local/state/...)\n"
+	"  --max-per-ip N          connections at once from one address (default 50)\n"
+	"  --max-conn-rate N       connection attempts per minute from one address\n"
+	"                          (default 0: off)\n"
+	"  --max-auth-failures N   failed AUTH per minute from one address before\n"
+	"                          421 4.7.0 and a close (default 5)\n"
+	"  --idle-timeout SECONDS  a deadline per command line, not reset by partial\n"
+	"                          lines (default: the host's, else 300)\n"
+	"  --session-limit SECONDS the longest a session may last (default 1800)\n"
+	"  --max-clients N         connections at once in all (default 1024)\n"
+	"Over a limit: 421 and a close, traced as live.limit; 0 turns a per-address\n"
+	"limit off.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -12,6 +12,8 @@
 	"  mailsim serve FILE --host NAME [--listen HOST:PORT] [--port-kind smtp|submission]\n" \
 	"                   [--trace OUT.jsonl] [--transcript] [--maildir DIR] [--seed N]\n"    \
 	"                   [--idle-timeout SECONDS | --timeout-scale F] [--max-clients N]\n"   \
+	"                   [--spool DIR] [--max-per-ip N] [--max-conn-rate N]\n"              \
+	"                   [--max-auth-failures N] [--session-limit SECONDS]\n"               \
 	"                   [--no-scenario-traffic] [--allow-remote]\n"
 
 /* argv holds the arguments after "serve". Runs until SIGINT/SIGTERM.
