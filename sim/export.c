@@ -222,6 +222,12 @@ static bool export_message(const struct mailstore *ms, unsigned pid, const char 
 	struct strbuf uniq, text;
 	sb_init(&uniq);
 	sb_init(&text);
+	if (m->uniq && mailstore_name_problem(m->uniq, strlen(m->uniq))) {
+		/* Made from a spool id: checked here too, where it becomes a name. */
+		snprintf(err, errsz, "refusing to export a message of %s named \"%s\": %s",
+			 ms->hostname, m->uniq, mailstore_name_problem(m->uniq, strlen(m->uniq)));
+		return false;
+	}
 	if (m->uniq)
 		sb_printf(&uniq, "%s.", m->uniq);
 	else

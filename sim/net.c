@@ -432,6 +432,11 @@ void net_reap(struct sim *sim)
 	net->nreleased = keep;
 }
 
+size_t net_conn_count(const struct sim *sim)
+{
+	return sim->net->nconns;
+}
+
 /* --- data, close, TLS ------------------------------------------------------ */
 
 static struct host *side_host(const struct conn *c, enum conn_side s)

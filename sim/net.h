@@ -151,6 +151,8 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
  * client. Call net_reap() now and then to free what is ready. */
 void net_release(struct conn *c);
 void net_reap(struct sim *sim);
+/* Connections the net holds now (for tests and benchmarks). */
+size_t net_conn_count(const struct sim *sim);
 void net_send(struct conn *c, enum conn_side from, const char *data, size_t len);
 void net_close(struct conn *c, enum conn_side from);
 /* The client starts a TLS handshake (after the server's 220 to STARTTLS);
