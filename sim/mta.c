@@ -368,9 +368,18 @@ static const struct smtpd_callbacks in_callbacks = {
 	.received_data = session_cb_received_data,
 };
 
+static void in_abandon(void *ctx)
+{
+	struct smtp_in *s = ctx;
+	chk_abandon(s->chk);
+	s->chk = NULL;
+	in_free_ev(NULL, s, 0);
+}
+
 static const struct session_owner in_owner = {
 	.closed = in_retire,
 	.close = in_retire,
+	.abandon = in_abandon,
 };
 
 static void accept_smtp(struct mta *m, struct conn *c, bool submission)

@@ -417,7 +417,14 @@ static void out_failed(void *ctx, enum net_fail why)
 	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
 }
 
+/* The world ends mid-dialog: the queue entry goes with the MTA. */
+static void out_abandon(void *ctx)
+{
+	job_free(ctx);
+}
+
 static const struct session_owner out_owner = {
+	.abandon = out_abandon,
 	.connected = out_connected,
 	.failed = out_failed,
 	.close = sess_close,

@@ -102,7 +102,13 @@ static const struct smtpc_callbacks sub_callbacks = {
 	.close = session_cb_close,
 };
 
+static void sub_abandon(void *ctx)
+{
+	sub_free_ev(NULL, ctx, 0);
+}
+
 static const struct session_owner sub_owner = {
+	.abandon = sub_abandon,
 	.failed = sub_failed,
 	.closed = sub_finish,
 	.close = sub_finish,
@@ -343,7 +349,13 @@ static void fetch_failed(void *ctx, enum net_fail why)
 	fetch_report(ctx, false, 0, why == NET_REFUSED ? "connection refused" : "connection timed out");
 }
 
+static void fetch_abandon(void *ctx)
+{
+	fetch_free_ev(NULL, ctx, 0);
+}
+
 static const struct session_owner fetch_owner = {
+	.abandon = fetch_abandon,
 	.failed = fetch_failed,
 	.closed = fetch_finish,
 };

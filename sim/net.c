@@ -132,6 +132,15 @@ struct host *sim_host_by_ip(const struct sim *sim, const char *ip)
 
 static void net_teardown(struct sim *sim)
 {
+	/* Sessions still bound to a connection (a run stopped mid-dialog)
+	 * are freed by their owners while hosts and connections still exist. */
+	struct net *net = sim->net;
+	for (size_t i = 0; net && i < net->nconns; i++)
+		for (int side = SIDE_CLIENT; side <= SIDE_SERVER; side++) {
+			struct conn *c = net->conns[i];
+			if (c->ops[side] && c->ops[side]->abandon)
+				c->ops[side]->abandon(c->ctx[side], c);
+		}
 	net_free(sim->net);
 	sim->net = NULL;
 	for (size_t i = 0; i < sim->nhosts; i++)

@@ -33,6 +33,9 @@ struct conn_ops {
 	void (*data)(void *ctx, struct conn *c, const char *data, size_t len);
 	void (*tls)(void *ctx, struct conn *c, bool ok);
 	void (*closed)(void *ctx, struct conn *c);                    /* the peer closed */
+	/* The world ends (a run stopped early, a server shut down) with this
+	 * side still bound: free what hangs on it. No event runs after. */
+	void (*abandon)(void *ctx, struct conn *c);
 };
 
 struct conn {

@@ -178,12 +178,20 @@ static void on_closed(void *ctx, struct conn *c)
 		s->owner->closed(s->ctx);
 }
 
+static void on_abandon(void *ctx, struct conn *c)
+{
+	struct session *s = ctx;
+	if (s->owner->abandon)
+		s->owner->abandon(s->ctx);
+}
+
 static const struct conn_ops session_ops = {
 	.connected = on_connected,
 	.failed = on_failed,
 	.data = on_data,
 	.tls = on_tls,
 	.closed = on_closed,
+	.abandon = on_abandon,
 };
 
 /* What a connection calls once its session is gone. */

@@ -61,6 +61,9 @@ struct session_owner {
 	/* The engine closes the connection (after QUIT / LOGOUT, or on error).
 	 * Without it the session closes its side at once. */
 	void (*close)(void *ctx);
+	/* The world ends while the session is bound to its connection: free
+	 * the owner and its session now (no event will run any more). */
+	void (*abandon)(void *ctx);
 	/* The timer fired. Without it the engine's timeout runs. */
 	void (*timeout)(void *ctx);
 	/* The summary (and scenario message id, or NULL) of a block the
