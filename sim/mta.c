@@ -649,6 +649,8 @@ void mta_free(void *p)
 	struct mta *m = p;
 	if (!m)
 		return;
+	mta_jobs_free(m);
+	mta_appends_free(m);
 	while (m->queue) {
 		struct qentry *q = m->queue;
 		m->queue = q->next;

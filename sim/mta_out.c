@@ -16,6 +16,8 @@
 #include "util.h"
 
 struct job {
+	struct job *prev, *next;  /* in the MTA's list of jobs under way */
+	struct mta *m;
 	struct qentry *q;
 	char domain[256];
 	size_t *ridx;            /* owned: indices into q->r */
@@ -43,6 +45,12 @@ struct job {
 
 static void job_free(struct job *j)
 {
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		j->m->jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
 	for (size_t i = 0; i < j->nmx; i++)
 		free(j->mx[i]);
 	free(j->mx);
@@ -213,10 +221,21 @@ static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dn
 	job_next_mx(j);
 }
 
+void mta_jobs_free(struct mta *m)
+{
+	while (m->jobs)
+		job_free(m->jobs);
+}
+
 void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr)
 {
 	struct mta *m = q->m;
 	struct job *j = xcalloc(1, sizeof *j);
+	j->m = m;
+	j->next = m->jobs;
+	if (m->jobs)
+		m->jobs->prev = j;
+	m->jobs = j;
 	j->q = q;
 	snprintf(j->domain, sizeof j->domain, "%s", domain);
 	j->ridx = ridx;
