@@ -135,6 +135,9 @@ static void net_teardown(struct sim *sim)
 	/* Sessions still bound to a connection (a run stopped mid-dialog)
 	 * are freed by their owners while hosts and connections still exist. */
 	struct net *net = sim->net;
+	/* Closed without a word: the trace may already be finished. */
+	for (size_t i = 0; net && i < net->nconns; i++)
+		net->conns[i]->open[SIDE_CLIENT] = net->conns[i]->open[SIDE_SERVER] = false;
 	for (size_t i = 0; net && i < net->nconns; i++)
 		for (int side = SIDE_CLIENT; side <= SIDE_SERVER; side++) {
 			struct conn *c = net->conns[i];
