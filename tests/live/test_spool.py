@@ -9,6 +9,7 @@
 - A spool that cannot be written: 451 4.3.0, never 250.
 - A recipient still deferred at shutdown stays in the spool, alone."""
 import collections
+import json
 import mailbox
 import os
 import shutil
@@ -16,7 +17,7 @@ import smtplib
 import time
 import unittest
 
-from livelib import Server, header, main
+from livelib import Server, header, main, scenario_path, work_root
 
 ALICE = "alice@example.org"
 USERS = ["bob@example.net", "carol@example.net", "dave@example.net"]
@@ -118,21 +119,32 @@ class SpoolTest(unittest.TestCase):
         self.assertEqual(stored(srv), collections.Counter())
 
     def test_deferred_recipient_stays_spooled(self):
-        # Relay through submission to example.org, whose MX is down in this
-        # scenario run (no such host answers): the message waits in the queue.
-        srv = Server("spool-deferred", extra_args=["--port-kind", "submission"])
+        # Relay through submission to nowhere.example, whose MX address no
+        # host answers (a 30 s connect timeout): the recipient is still
+        # waiting when the server stops.
+        with open(scenario_path()) as f:
+            scn = json.load(f)
+        for h in scn["hosts"]:
+            if h["role"] == "dns":
+                h["zones"].append({"origin": "nowhere.example", "ttl": 3600, "records": [
+                    {"name": "@", "type": "MX", "data": "10 mx.nowhere.example."},
+                    {"name": "mx", "type": "A", "data": "192.0.2.99"}]})
+        path = os.path.join(work_root(), "nowhere.json")
+        with open(path, "w") as f:
+            json.dump(scn, f)
+        srv = Server("spool-deferred", extra_args=["--port-kind", "submission"], scenario=path)
         srv.start()
         with smtplib.SMTP("127.0.0.1", srv.port, timeout=30) as s:
             s.ehlo("spool.test")
             s.login("bob@example.net", "bob-secret")
-            s.sendmail("bob@example.net", ["carol@example.net", "nobody@unreachable.invalid"],
+            s.sendmail("bob@example.net", ["carol@example.net", "nobody@nowhere.example"],
                        message(7, "carol@example.net"))
         self.assertEqual(srv.stop(), 0)
         left = srv.spooled()
         self.assertEqual(len(left), 1, "the deferred recipient keeps its message on disk")
         with open(os.path.join(srv.spool, left[0]), "rb") as f:
             head = f.read().split(b"\n\n", 1)[0].decode()
-        self.assertIn("rcpt nobody@unreachable.invalid", head)
+        self.assertIn("rcpt nobody@nowhere.example", head)
         self.assertNotIn("rcpt carol@example.net", head)
         self.assertEqual(stored(srv)[("carol@example.net", "<spool-7@test>")], 1)
 
