@@ -97,13 +97,31 @@ static const char help_serve[] =
 	"usage:\n" SERVE_USAGE
 	"Serve one MTA of a scenario on a real TCP socket (loopback unless\n"
 	"--allow-remote); SIGINT or SIGTERM stops it cleanly.\n"
-	"  --port-kind    smtp (25), submission (587: AUTH only after STARTTLS) or\n"
-	"                 submissions (465: TLS from the first byte, RFC 8314)\n"
-	"  --imap, --pop3 IMAP (STARTTLS) and POP3 (STLS) on the host's mailboxes;\n"
-	"  --imaps, --pop3s  the same with implicit TLS (as on 993 and 995)\n"
-	"  --tls-cert/--tls-key  PEM certificate and key; without them a self-signed\n"
-	"                 certificate is made at start and its fingerprint printed\n"
-	"  --allow-plain-auth  AUTH before TLS on submission (loopback listeners only)\n";
+	"  --port-kind KIND        smtp (25), submission (587: AUTH only after\n"
+	"                          STARTTLS) or submissions (465: TLS from the\n"
+	"                          first byte, RFC 8314)\n"
+	"  --imap, --pop3 [HOST:]PORT  IMAP (STARTTLS) and POP3 (STLS) on the host's\n"
+	"                          mailboxes; --imaps, --pop3s the same with\n"
+	"                          implicit TLS (as on 993 and 995)\n"
+	"  --tls-cert/--tls-key FILE  PEM certificate and key; without them a\n"
+	"                          self-signed certificate is made at start and its\n"
+	"                          fingerprint printed\n"
+	"  --allow-plain-auth      AUTH before TLS on submission (loopback only)\n"
+	"  --spool DIR             accepted mail, fsync'ed there before the 250 and\n"
+	"                          delivered from it after a crash (default:\n"
+	"                          mailsim-spool next to --maildir, else\n"
+	"                          $XDG_STATE_HOME/mailsim/spool or ~/.local/state/...)\n"
+	"  --max-per-ip N          connections at once from one address (default 50)\n"
+	"  --max-conn-rate N       connection attempts per minute from one address\n"
+	"                          (default 0: off)\n"
+	"  --max-auth-failures N   failed AUTH per minute from one address before\n"
+	"                          421 4.7.0 and a close (default 5)\n"
+	"  --idle-timeout SECONDS  a deadline per command line, not reset by partial\n"
+	"                          lines (default: the host's, else 300)\n"
+	"  --session-limit SECONDS the longest a session may last (default 1800)\n"
+	"  --max-clients N         connections at once in all (default 1024)\n"
+	"Over a limit: 421 and a close, traced as live.limit; 0 turns a per-address\n"
+	"limit off.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -61,8 +61,10 @@
 #include "listen.h"
 #include "net.h"
 #include "scenario.h"
+#include "anvil.h"
 #include "session.h"
 #include "tls_link.h"
+#include "spool.h"
 #include "util.h"
 #include "world.h"
 
@@ -78,6 +80,14 @@
  * smtpd_starttls_timeout is 300 s, 10 s under stress; an honest client
  * takes milliseconds). */
 #define TLS_HANDSHAKE_TIMEOUT_US SIM_US(30)
+#define DEFAULT_MAX_PER_IP 50    /* Postfix smtpd_client_connection_count_limit */
+#define DEFAULT_MAX_AUTH_FAILURES 5
+#define DEFAULT_SESSION_LIMIT_S 1800.0
+/* A partial line is held (not handed to the server, so its idle timer is
+ * not re-armed) until its end comes, up to this much: longer than any
+ * line smtpd accepts (RFC 5321 §4.5.3.1.4-6), so an overlong one is still
+ * read and refused. */
+#define LINE_HOLD_MAX 4096
 
 static volatile sig_atomic_t stop_signal;
 
@@ -89,7 +99,7 @@ static const char *const retrieval_kinds[] = {"imap", "imaps", "pop3", "pop3s"};
 #define MAX_LISTENERS (1 + NRETRIEVAL)
 
 struct serve_opts {
-	const char *file, *host, *listen, *trace_path, *maildir, *port_kind;
+	const char *file, *host, *listen, *trace_path, *maildir, *port_kind, *spool;
 	const char *retrieval[NRETRIEVAL]; /* --imap --imaps --pop3 --pop3s, or NULL */
 	const char *tls_cert, *tls_key;
 	bool allow_remote, transcript, no_traffic, has_seed, allow_plain_auth;
@@ -97,9 +107,11 @@ struct serve_opts {
 	double idle_timeout;   /* seconds; 0 = not given */
 	double timeout_scale;  /* 0 = not given */
 	double max_clients;
+	double max_per_ip, max_conn_rate, max_auth_failures; /* anvil.h; 0 = off */
+	double session_limit;  /* seconds a client may stay connected */
 };
 
-enum opt_kind { OPT_FLAG, OPT_STR, OPT_SECONDS, OPT_SCALE, OPT_COUNT, OPT_SEED };
+enum opt_kind { OPT_FLAG, OPT_STR, OPT_SECONDS, OPT_SCALE, OPT_COUNT, OPT_LIMIT, OPT_SEED };
 
 struct opt_def {
 	const char *name;
@@ -114,12 +126,17 @@ static const struct opt_def opt_defs[] = {
 	{"--port-kind", OPT_STR, OFF(port_kind)},
 	{"--trace", OPT_STR, OFF(trace_path)},
 	{"--maildir", OPT_STR, OFF(maildir)},
+	{"--spool", OPT_STR, OFF(spool)},
 	{"--transcript", OPT_FLAG, OFF(transcript)},
 	{"--allow-remote", OPT_FLAG, OFF(allow_remote)},
 	{"--no-scenario-traffic", OPT_FLAG, OFF(no_traffic)},
 	{"--idle-timeout", OPT_SECONDS, OFF(idle_timeout)},
 	{"--timeout-scale", OPT_SCALE, OFF(timeout_scale)},
 	{"--max-clients", OPT_COUNT, OFF(max_clients)},
+	{"--max-per-ip", OPT_LIMIT, OFF(max_per_ip)},
+	{"--max-conn-rate", OPT_LIMIT, OFF(max_conn_rate)},
+	{"--max-auth-failures", OPT_LIMIT, OFF(max_auth_failures)},
+	{"--session-limit", OPT_SECONDS, OFF(session_limit)},
 	{"--seed", OPT_SEED, OFF(seed)},
 	{"--imap", OPT_STR, OFF(retrieval[0])},
 	{"--imaps", OPT_STR, OFF(retrieval[1])},
@@ -178,6 +195,11 @@ static int set_opt(struct serve_opts *o, const struct opt_def *d, const char *v)
 		if (!parse_range(v, 1, 65536, &num) || num != (double)(long)num)
 			return serve_usage("%s needs a whole number between 1 and 65536, not '%s'", d->name, v);
 		break;
+	case OPT_LIMIT:
+		if (!parse_range(v, 0, 1000000, &num) || num != (double)(long)num)
+			return serve_usage("%s needs a whole number between 0 (off) and 1000000, not '%s'",
+					   d->name, v);
+		break;
 	case OPT_SEED: {
 		char *end;
 		errno = 0;
@@ -210,7 +232,10 @@ static bool name_in(const char *name, const char *const *list)
 
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
-	*o = (struct serve_opts){.listen = DEFAULT_LISTEN, .port_kind = "smtp", .max_clients = 1024};
+	*o = (struct serve_opts){.listen = DEFAULT_LISTEN, .port_kind = "smtp", .max_clients = 1024,
+				 .max_per_ip = DEFAULT_MAX_PER_IP,
+				 .max_auth_failures = DEFAULT_MAX_AUTH_FAILURES,
+				 .session_limit = DEFAULT_SESSION_LIMIT_S};
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-') {
@@ -260,6 +285,9 @@ struct lconn {
 	bool hup;                /* poll reported a hang-up */
 	bool srv_closed;         /* the server closed its side */
 	bool released;           /* we closed the sim connection's client side */
+	bool expired;            /* the whole-session limit was applied */
+	int64_t opened;          /* live_now() at accept */
+	char ip[INET6_ADDRSTRLEN];
 };
 
 struct serve {
@@ -282,6 +310,8 @@ struct serve {
 	int64_t t0;              /* monotonic µs at start */
 	int64_t accept_pause_until, last_flush;
 	FILE *trace;
+	struct spool *spool;     /* accepted mail, on disk until delivered (spool.h) */
+	struct anvil *anvil;     /* per-address limits (anvil.h) */
 	struct lconn **conns;
 	size_t nconns, capconns;
 	struct pollfd *pfd;
@@ -347,9 +377,23 @@ static bool server_busy(const struct lconn *lc)
 	return s && session_busy(s);
 }
 
+/* What of the held input may go: every complete line. Like Postfix's
+ * smtpd_per_record_deadline, only a whole line re-arms the server's idle
+ * timer, so a client trickling bytes cannot hold its slot; a partial line
+ * goes at the end of input, or once longer than any line smtpd takes. */
+static size_t forwardable(const struct lconn *lc)
+{
+	if (lc->eof || lc->in.len >= LINE_HOLD_MAX)
+		return lc->in.len;
+	size_t n = lc->in.len;
+	while (n > 0 && lc->in.data[n - 1] != '\n')
+		n--;
+	return n;
+}
+
 static bool can_forward(const struct lconn *lc)
 {
-	return lc->in.len && !lc->released && !lc->srv_closed && !server_busy(lc);
+	return !lc->released && !lc->srv_closed && !server_busy(lc) && forwardable(lc) > 0;
 }
 
 /* Hand held input to the server. True when something went. */
@@ -357,8 +401,9 @@ static bool forward_input(struct lconn *lc)
 {
 	if (!can_forward(lc))
 		return false;
-	net_send(lc->c, SIDE_CLIENT, lc->in.data, lc->in.len);
-	sb_clear(&lc->in);
+	size_t n = forwardable(lc);
+	net_send(lc->c, SIDE_CLIENT, lc->in.data, n);
+	sb_consume(&lc->in, n);
 	return true;
 }
 
@@ -511,19 +556,43 @@ static void conns_add(struct serve *sv, struct lconn *lc)
 }
 
 /* RFC 5321 §3.1: a server that cannot take the session may answer the
- * connection with 421 and close. No enhanced code: the client has not
- * seen ENHANCEDSTATUSCODES yet [RFC 2034 §4], as smtpd does for greetings. */
-static void turn_away(struct serve *sv, int fd, const char *ip)
+ * connection with 421 and close. line (built in a strbuf: the host name
+ * is the scenario's, of any length) is traced, sent and freed. */
+static void refuse(struct serve *sv, int fd, const char *ip, struct strbuf *line)
 {
-	char line[300];
-	snprintf(line, sizeof line, "421 %s Service not available, too many connections",
-		 sv->srv->name);
-	net_trace_refusal(sv->sim, sv->srv, ip, TK_SMTP_SEND, line);
-	strcat(line, "\r\n");
-	ssize_t w = send(fd, line, strlen(line), MSG_NOSIGNAL); /* best effort */
+	net_trace_refusal(sv->sim, sv->srv, ip, TK_SMTP_SEND, line->data);
+	sb_puts(line, "\r\n");
+	ssize_t w = send(fd, line->data, line->len, MSG_NOSIGNAL); /* best effort */
 	(void)w;
+	sb_free(line);
 	close(fd);
 	sv->turned_away++;
+}
+
+/* Over --max-clients. No enhanced code: the client has not seen
+ * ENHANCEDSTATUSCODES yet [RFC 2034 §4], as smtpd does for greetings. */
+static void turn_away(struct serve *sv, int fd, const char *ip)
+{
+	struct strbuf line;
+	sb_init(&line);
+	sb_printf(&line, "421 %s Service not available, too many connections", sv->srv->name);
+	refuse(sv, fd, ip, &line);
+}
+
+/* Over a per-address limit: Postfix's reply for the count and the rate
+ * limits alike (smtpd.c). True when the client was refused. */
+static bool anvil_refuses(struct serve *sv, int fd, const char *ip)
+{
+	long count = 0, max = 0;
+	enum anvil_verdict v = anvil_connect(sv->anvil, ip, live_now(sv), &count, &max);
+	if (v == ANVIL_OK)
+		return false;
+	net_trace_limit(sv->sim, sv->srv, ip, v == ANVIL_TOO_MANY ? "connections" : "rate", count, max);
+	struct strbuf line;
+	sb_init(&line);
+	sb_printf(&line, "421 4.7.0 %s Error: too many connections from %s", sv->srv->name, ip);
+	refuse(sv, fd, ip, &line);
+	return true;
 }
 
 static void lconn_open(struct serve *sv, int fd, const char *ip, const struct listen_kind *k)
@@ -532,8 +601,11 @@ static void lconn_open(struct serve *sv, int fd, const char *ip, const struct li
 	lc->sv = sv;
 	lc->fd = fd;
 	lc->link.fd = fd;
+	lc->opened = live_now(sv);
+	snprintf(lc->ip, sizeof lc->ip, "%s", ip);
 	lc->c = net_inject(sv->sim, live_host(sv, ip), sv->srv, k->port, &live_ops, lc);
 	if (!lc->c) { /* a scenario fault has the host down or the port closed */
+		anvil_disconnect(sv->anvil, ip);
 		close(fd);
 		free(lc);
 		return;
@@ -571,7 +643,7 @@ static void accept_clients(struct serve *sv, const struct listen_sock *ls)
 			close(fd);
 		} else if (sv->nconns >= (size_t)sv->o.max_clients) {
 			turn_away(sv, fd, ip);
-		} else {
+		} else if (!anvil_refuses(sv, fd, ip)) {
 			lconn_open(sv, fd, ip, ls->kind);
 		}
 	}
@@ -596,6 +668,8 @@ static bool lconn_settle(struct lconn *lc)
 
 static void lconn_free(struct lconn *lc)
 {
+	anvil_disconnect(lc->sv->anvil, lc->ip);
+	net_release(lc->c); /* the net frees it once the server is done too */
 	sock_close(lc);
 	sb_free(&lc->in);
 	free(lc);
@@ -603,9 +677,27 @@ static void lconn_free(struct lconn *lc)
 
 /* Run the world up to now and let every client's held input through, until
  * nothing moves; then write, close and free what is finished. */
+/* --session-limit: a client connected that long gets the server's timeout
+ * (421 4.4.2) whatever it is doing. */
+static void expire_sessions(struct serve *sv)
+{
+	int64_t now = live_now(sv), limit = (int64_t)(sv->o.session_limit * 1e6);
+	for (size_t i = 0; i < sv->nconns; i++) {
+		struct lconn *lc = sv->conns[i];
+		struct session *s = session_of(lc->c, SIDE_SERVER);
+		if (lc->expired || lc->released || lc->srv_closed || now - lc->opened < limit || !s)
+			continue;
+		lc->expired = true;
+		net_trace_limit(sv->sim, sv->srv, lc->ip, "session", (long)((now - lc->opened) / 1000000),
+				(long)sv->o.session_limit);
+		session_expire(s);
+	}
+}
+
 static void pump(struct serve *sv)
 {
 	bool moved = true;
+	expire_sessions(sv);
 	for (int rounds = 0; moved && rounds < 64; rounds++) {
 		sim_run_until(sv->sim, live_now(sv));
 		moved = false;
@@ -623,6 +715,7 @@ static void pump(struct serve *sv)
 			sv->conns[keep++] = lc;
 	}
 	sv->nconns = keep;
+	net_reap(sv->sim);
 }
 
 /* ===== the loop ============================================================ */
@@ -923,6 +1016,37 @@ static int setup_tls(struct serve *sv, const char *name)
 	return 0;
 }
 
+/* The spool: messages a previous run accepted go back in the queue. */
+static int open_spool(struct serve *sv)
+{
+	char err[1024];
+	long n = 0;
+	char *dir = sv->o.spool ? xstrdup(sv->o.spool) : spool_default_dir(sv->o.maildir);
+	sv->spool = spool_attach(dir, sv->srv, &n, err, sizeof err);
+	if (sv->spool && n > 0)
+		fprintf(stderr, "mailsim: serve: recovered %ld message%s from the spool %s\n", n,
+			n == 1 ? "" : "s", dir);
+	else if (!sv->spool)
+		fprintf(stderr, "mailsim: serve: %s\n", err);
+	free(dir);
+	return sv->spool ? 0 : 4;
+}
+
+static int64_t anvil_clock(void *ctx)
+{
+	return live_now(ctx);
+}
+
+static void open_anvil(struct serve *sv)
+{
+	struct anvil_limits lim = {(long)sv->o.max_per_ip, (long)sv->o.max_conn_rate,
+				   (long)sv->o.max_auth_failures};
+	sv->anvil = anvil_new(&lim);
+	anvil_set_clock(sv->anvil, anvil_clock, sv);
+	struct mta_auth_gate gate = {anvil_auth_blocked, anvil_auth_failed, sv->anvil};
+	mta_live_set_auth_gate(sv->srv->role_obj, &gate);
+}
+
 static int serve_setup(struct serve *sv)
 {
 	sv->scn = load_scenario(sv->o.file);
@@ -944,10 +1068,13 @@ static int serve_setup(struct serve *sv)
 	rc = open_trace(sv);
 	if (rc)
 		return rc;
-	raise_fd_limit(sv);
-	install_signals();
-	sv->t0 = mono_us();
 	world_trace_start(sv->w);
+	rc = open_spool(sv);
+	if (rc)
+		return rc;
+	open_anvil(sv);
+	raise_fd_limit(sv);
+	sv->t0 = mono_us();
 	for (size_t i = 0; i < sv->nls; i++)
 		fprintf(stderr, "mailsim: serving %s (%s) on %s\n", sv->srv->name,
 			sv->ls[i].kind->name, sv->ls[i].addr);
@@ -990,6 +1117,9 @@ static int serve_finish(struct serve *sv)
 		char err[512];
 		if (sv->o.maildir && !world_export_maildir(sv->w, sv->o.maildir, err, sizeof err)) {
 			fprintf(stderr, "mailsim: %s\n", err);
+			rc = 4; /* the spool keeps every message for the next start */
+		} else if (sv->spool && !spool_finish(sv->spool, sv->srv, sv->o.maildir, err, sizeof err)) {
+			fprintf(stderr, "mailsim: serve: %s\n", err);
 			rc = 4;
 		}
 		fprintf(stderr,
@@ -1011,6 +1141,8 @@ static int serve_finish(struct serve *sv)
 		listen_close(&sv->ls[i]);
 	world_free(sv->w);
 	tls_server_free(sv->tls);
+	spool_close(sv->spool);
+	anvil_free(sv->anvil);
 	if (sv->scn) {
 		restore_scenario(sv);
 		scn_free(sv->scn);
@@ -1028,6 +1160,7 @@ int serve_main(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &sv.o);
 	if (rc)
 		return rc;
+	install_signals(); /* a SIGTERM during set-up stops cleanly too */
 	rc = serve_setup(&sv);
 	if (rc == 0)
 		rc = serve_loop(&sv);

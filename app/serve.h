@@ -16,6 +16,8 @@
 	"                   [--tls-cert FILE --tls-key FILE] [--allow-plain-auth]\n"            \
 	"                   [--trace OUT.jsonl] [--transcript] [--maildir DIR] [--seed N]\n"    \
 	"                   [--idle-timeout SECONDS | --timeout-scale F] [--max-clients N]\n"   \
+	"                   [--spool DIR] [--max-per-ip N] [--max-conn-rate N]\n"              \
+	"                   [--max-auth-failures N] [--session-limit SECONDS]\n"               \
 	"                   [--no-scenario-traffic] [--allow-remote]\n"
 
 /* argv holds the arguments after "serve". Runs until SIGINT/SIGTERM.

@@ -42,6 +42,8 @@ typedef void (*chk_done_fn)(void *ud);
 struct chk *chk_new(struct sim *sim, struct host *h, const struct scn_filters *f,
 		    const char *client_ip);
 void chk_free(struct chk *c);
+/* The same when the world ends: freed at once, a query pending or not. */
+void chk_abandon(struct chk *c);
 
 /* Connection: PTR, iprev, DNSBL. Calls done from a later event. */
 void chk_connect(struct chk *c, chk_done_fn done, void *ud);

@@ -19,7 +19,8 @@
  *    means the slot freed by a pop is the one the next push takes, still in
  *    cache.
  *  - live counts pushed-but-not-fired-not-cancelled events; n counts heap
- *    entries, dead ones included. */
+ *    entries, dead ones included; once the dead outnumber the live (and
+ *    are more than a few), evq_cancel compacts the heap. */
 #include "evq.h"
 
 #include <stdio.h>
@@ -227,12 +228,40 @@ bool evq_pending(const struct evq *q, evq_id id)
 	return id != 0 && s < q->nslots && q->slots[s].key == id;
 }
 
+/* Drop every dead entry and free its slot, then rebuild the heap from the
+ * live ones. Pop order is (time, key), so it does not depend on the heap's
+ * shape: the queue behaves exactly as before. Run when the dead outnumber
+ * the live (amortized O(log n) per cancel), so a long run that arms and
+ * cancels timers all the time (live mode's idle timers, one per client
+ * line, due minutes later) keeps memory in proportion to what is pending,
+ * not to what was ever cancelled. */
+static void compact(struct evq *q)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		struct evq_entry e = q->heap[i];
+		uint32_t s = (uint32_t)(e.key & SLOT_MASK);
+		if (q->slots[s].key == e.key)
+			q->heap[k++] = e;
+		else
+			slot_free(q, s);
+	}
+	q->n = 0;
+	for (size_t i = 0; i < k; i++)
+		sift_up(q->heap, q->n++, q->heap[i]);
+}
+
+#define COMPACT_MIN 1024 /* dead entries worth a pass */
+
 bool evq_cancel(struct evq *q, evq_id id)
 {
 	if (!evq_pending(q, id))
 		return false;
 	q->slots[id & SLOT_MASK].key = 0; /* the heap entry is now dead */
 	q->live--;
+	size_t dead = q->n - q->live;
+	if (dead > COMPACT_MIN && dead > q->live)
+		compact(q);
 	return true;
 }
 

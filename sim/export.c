@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mta.h"
 #include "net.h"
@@ -221,8 +222,17 @@ static bool export_message(const struct mailstore *ms, unsigned pid, const char 
 	struct strbuf uniq, text;
 	sb_init(&uniq);
 	sb_init(&text);
-	sb_printf(&uniq, "%" PRId64 ".M%06" PRId64 "P%uQ%" PRIu64 ".", m->unix_us / 1000000,
-		  m->unix_us % 1000000, pid, m->seq);
+	if (m->uniq && mailstore_name_problem(m->uniq, strlen(m->uniq))) {
+		/* Made from a spool id: checked here too, where it becomes a name. */
+		snprintf(err, errsz, "refusing to export a message of %s named \"%s\": %s",
+			 ms->hostname, m->uniq, mailstore_name_problem(m->uniq, strlen(m->uniq)));
+		return false;
+	}
+	if (m->uniq)
+		sb_printf(&uniq, "%s.", m->uniq);
+	else
+		sb_printf(&uniq, "%" PRId64 ".M%06" PRId64 "P%uQ%" PRIu64 ".", m->unix_us / 1000000,
+			  m->unix_us % 1000000, pid, m->seq);
 	maildir_host(ms->hostname, &uniq);
 	char tmp[4096], final[4096], fl[8];
 	snprintf(tmp, sizeof tmp, "%s/tmp/%s", base, uniq.data);
@@ -236,6 +246,15 @@ static bool export_message(const struct mailstore *ms, unsigned pid, const char 
 	if (ok && rename(tmp, final) != 0) {
 		snprintf(err, errsz, "cannot rename %s: %s", tmp, strerror(errno));
 		ok = false;
+	}
+	if (ok && m->uniq && (m->flags || m->noticed)) {
+		/* A fixed name written before as unread (new/) is now in cur/:
+		 * one copy, not two. */
+		snprintf(final, sizeof final, "%s/new/%s", base, uniq.data);
+		if (unlink(final) != 0 && errno != ENOENT) {
+			snprintf(err, errsz, "cannot remove %s: %s", final, strerror(errno));
+			ok = false;
+		}
 	}
 	sb_free(&uniq);
 	sb_free(&text);

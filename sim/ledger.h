@@ -29,6 +29,18 @@ struct ledger {
 	long n[FATE_NFINAL];
 	long dsn_stored;          /* DSNs this world generated that reached a mailbox */
 	long double_bounces;      /* DSNs that could not be delivered: dropped */
+	/* Not a fate: recipients a mail client has composed for and that its
+	 * submission server has neither queued nor refused yet (the message
+	 * is in the client's outbox). Up at compose (mua.c), down when the
+	 * server queues it (mta.c) or the client settles a refusal. A run
+	 * stopped then (--until, serve's shutdown) counts them as queued. */
+	long with_clients;
+	/* Not a fate either: recipients a next-hop MTA has queued while the
+	 * MTA sending them still waits for the 250 (RFC 5321 §6.1: both hold
+	 * the message for that moment). Up when the next hop queues (mta.c),
+	 * down when the sender settles them relayed (mta_out.c); the summary
+	 * counts such a recipient once. */
+	long handed;
 };
 
 

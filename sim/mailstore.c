@@ -18,6 +18,7 @@ static void folder_free(struct mfolder *f)
 	for (size_t i = 0; i < f->n; i++) {
 		free(f->msgs[i].data);
 		free(f->msgs[i].tag);
+		free(f->msgs[i].uniq);
 	}
 	free(f->msgs);
 	free(f->name);
@@ -141,6 +142,7 @@ void mfolder_remove(struct mfolder *f, size_t i)
 		return;
 	free(f->msgs[i].data);
 	free(f->msgs[i].tag);
+	free(f->msgs[i].uniq);
 	memmove(&f->msgs[i], &f->msgs[i + 1], (f->n - i - 1) * sizeof *f->msgs);
 	f->n--;
 }

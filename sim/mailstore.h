@@ -31,6 +31,9 @@ struct stored_msg {
 	bool noticed;      /* a retrieval client has read it: no longer new (Maildir cur/) */
 	char *tag;         /* owned: scenario message id for the trace */
 	bool recent;       /* no IMAP session has been told of it yet [RFC 3501 §2.3.2] */
+	char *uniq;        /* owned or NULL: a fixed Maildir unique name (live mode: derived
+			    * from the spool id, so a delivery replayed after a crash
+			    * overwrites its first copy instead of adding one) */
 };
 
 struct mfolder {

@@ -16,6 +16,7 @@
 #include "msg.h"
 #include "mta_append.h"
 #include "mta_ctx.h"
+#include "mta_live.h"
 #include "mta_out.h"
 #include "mta_queue.h"
 #include "retrieval.h"
@@ -326,9 +327,14 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 		chk_connect(s->chk, in_connect_done, s);
 		break;
 	case SMTPD_HOOK_AUTH: {
+		bool live = s->c->external;
+		if (live && mta_live_auth_refused(m, s->c->cli->ip, true, reply))
+			break;
 		struct mbox_user *u = mailstore_login(m->store, arg, arg2 ? arg2 : "");
 		if (u)
 			smtp_reply_set(reply, 235, "2.7.0", "Authentication successful");
+		else if (live)
+			mta_live_auth_refused(m, s->c->cli->ip, false, reply);
 		break;
 	}
 	case SMTPD_HOOK_MAIL:
@@ -378,9 +384,18 @@ static const struct smtpd_callbacks in_callbacks = {
 	.received_data = session_cb_received_data,
 };
 
+static void in_abandon(void *ctx)
+{
+	struct smtp_in *s = ctx;
+	chk_abandon(s->chk);
+	s->chk = NULL;
+	in_free_ev(NULL, s, 0);
+}
+
 static const struct session_owner in_owner = {
 	.closed = in_retire,
 	.close = in_retire,
+	.abandon = in_abandon,
 };
 
 /* Submission with TLS on offer: nothing but EHLO/HELO/STARTTLS/NOOP/RSET/
@@ -572,14 +587,6 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	/* A DSN this world generated is not a scenario recipient; mail from
 	 * <> that arrives from outside (live mode) is. */
 	q->report = sim_tag_is_report(sim, tag);
-	if (s->c->external) {
-		/* Mail from a real client (live mode) joins the ledger here,
-		 * each distinct recipient once. */
-		sim->ledger.messages++;
-		sim->ledger.rcpts += (long)mi->nrcpts;
-		sim->ledger.live_messages++;
-		sim->ledger.live_rcpts += (long)mi->nrcpts;
-	}
 	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
 	char date[64];
 	sim_date(sim, date, sizeof date);
@@ -598,6 +605,26 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 		dkim_sign_queued(m, q);
 	if (m->host->tamper)
 		tamper(m, q);
+	if (s->c->external) {
+		/* RFC 5321 §6.1: no 250 before the message is safe on disk
+		 * (Postfix: cleanup fsyncs the queue file first). Postfix's
+		 * reply when that fails. */
+		if (!mta_live_store(m, q, s->c->cli->ip)) {
+			smtp_reply_set(reply, 451, "4.3.0", "Error: queue file write error");
+			mtaq_discard(m, q);
+			return;
+		}
+		/* Mail from a real client (live mode) joins the ledger here,
+		 * each distinct recipient once. */
+		sim->ledger.messages++;
+		sim->ledger.rcpts += (long)mi->nrcpts;
+		sim->ledger.live_messages++;
+		sim->ledger.live_rcpts += (long)mi->nrcpts;
+	} else if (s->c->cli->role == ROLE_CLIENT) {
+		sim->ledger.with_clients -= (long)mi->nrcpts; /* out of the mail client's outbox */
+	} else if (!q->report) {
+		sim->ledger.handed += (long)mi->nrcpts; /* the sending MTA settles them on our 250 */
+	}
 	smtp_reply_set(reply, 250, "2.0.0", "Ok: queued as %s", q->qid);
 	mtaq_enqueue(m, q);
 }
@@ -652,6 +679,8 @@ void mta_free(void *p)
 	struct mta *m = p;
 	if (!m)
 		return;
+	mta_jobs_free(m);
+	mta_appends_free(m);
 	while (m->queue) {
 		struct qentry *q = m->queue;
 		m->queue = q->next;

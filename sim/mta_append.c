@@ -25,6 +25,8 @@
 #define APPEND_TIMEOUT SIM_US(300)
 
 struct append_job {
+	struct append_job *prev, *next; /* in the MTA's list of appends under way */
+	struct mta *m;
 	struct qentry *q;
 	size_t i;                 /* the recipient */
 	const struct scn_user *target; /* the mailbox user we log in as */
@@ -40,6 +42,12 @@ struct append_job {
 static void job_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct append_job *j = ctx;
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		j->m->appends = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
 	session_free(j->sess);
 	sb_free(&j->msg);
 	free(j);
@@ -150,7 +158,20 @@ static void on_failed(void *ctx, enum net_fail why)
 		 why == NET_REFUSED ? "Connection refused" : "Connection timed out");
 }
 
+/* The world ends mid-dialog (a run stopped early). */
+static void append_abandon(void *ctx)
+{
+	job_free_ev(NULL, ctx, 0);
+}
+
+void mta_appends_free(struct mta *m)
+{
+	while (m->appends)
+		job_free_ev(NULL, m->appends, 0);
+}
+
 static const struct session_owner append_owner = {
+	.abandon = append_abandon,
 	.connected = on_connected,
 	.failed = on_failed,
 	.closed = on_closed,
@@ -193,6 +214,11 @@ void mta_append_start(struct qentry *q, size_t i, const struct scn_user *target,
 {
 	struct mta *m = q->m;
 	struct append_job *j = xcalloc(1, sizeof *j);
+	j->m = q->m;
+	j->next = q->m->appends;
+	if (j->next)
+		j->next->prev = j;
+	q->m->appends = j;
 	j->q = q;
 	j->i = i;
 	j->target = target;

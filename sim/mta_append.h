@@ -13,5 +13,7 @@
  * like a job. */
 void mta_append_start(struct qentry *q, size_t i, const struct scn_user *target, const char *server,
 		      const char *password);
+/* The world ends with appends under way: free them. */
+void mta_appends_free(struct mta *m);
 
 #endif

@@ -18,10 +18,13 @@
 
 #include "mailstore.h"
 #include "net.h"
+#include "mta_hooks.h"
 #include "retry.h"
 #include "scenario.h"
 
 struct qentry;
+struct job;
+struct append_job;
 
 struct grey {
 	char *ip, *sender, *rcpt; /* owned */
@@ -46,6 +49,10 @@ struct mta {
 	size_t ngrey;
 	struct rate_mark *rate;      /* owned */
 	size_t nrate;
+	struct mta_spool_hooks spool;  /* live mode: where accepted mail is made durable */
+	struct mta_auth_gate auth_gate; /* live mode: failed-AUTH limit per client address */
+	struct job *jobs;            /* remote deliveries under way (mta_out.c) */
+	struct append_job *appends;  /* IMAP APPEND deliveries under way (mta_append.c) */
 	/* How the queue starts a delivery (set by mta_new): remote SMTP
 	 * (mta_out.c) or IMAP APPEND (mta_append.c); each ends with
 	 * mtaq_attempt_finished(). The queue knows them only through these. */

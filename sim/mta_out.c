@@ -16,6 +16,8 @@
 #include "util.h"
 
 struct job {
+	struct job *prev, *next;  /* in the MTA's list of jobs under way */
+	struct mta *m;
 	struct qentry *q;
 	char domain[256];
 	size_t *ridx;            /* owned: indices into q->r */
@@ -43,6 +45,12 @@ struct job {
 
 static void job_free(struct job *j)
 {
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		j->m->jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
 	for (size_t i = 0; i < j->nmx; i++)
 		free(j->mx[i]);
 	free(j->mx);
@@ -213,10 +221,21 @@ static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dn
 	job_next_mx(j);
 }
 
+void mta_jobs_free(struct mta *m)
+{
+	while (m->jobs)
+		job_free(m->jobs);
+}
+
 void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr)
 {
 	struct mta *m = q->m;
 	struct job *j = xcalloc(1, sizeof *j);
+	j->m = m;
+	j->next = m->jobs;
+	if (m->jobs)
+		m->jobs->prev = j;
+	m->jobs = j;
 	j->q = q;
 	snprintf(j->domain, sizeof j->domain, "%s", domain);
 	j->ridx = ridx;
@@ -355,6 +374,8 @@ static void apply_results(struct job *j)
 		switch (o.cls) {
 		case OC_OK:
 			mtaq_settle(m, j->q, i, FATE_RELAYED, &o);
+			if (!j->q->report)
+				m->sim->ledger.handed--; /* counted at the next hop alone now */
 			break;
 		case OC_SOFT:
 			mtaq_rcpt_defer(m, j->q, i, &o);
@@ -415,7 +436,14 @@ static void out_failed(void *ctx, enum net_fail why)
 	sim_after(j->q->m->sim, 0, ev_session_over, j, 0);
 }
 
+/* The world ends mid-dialog: the queue entry goes with the MTA. */
+static void out_abandon(void *ctx)
+{
+	job_free(ctx);
+}
+
 static const struct session_owner out_owner = {
+	.abandon = out_abandon,
 	.connected = out_connected,
 	.failed = out_failed,
 	.close = sess_close,

@@ -10,5 +10,8 @@
 /* remote delivery (mta_out.c): one job for the recipients ridx (owned by
  * the job) of q at one domain; ends with mtaq_attempt_finished(). */
 void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr);
+/* The world ends with deliveries under way (a run stopped early): free
+ * them (their DNS answers will never come). */
+void mta_jobs_free(struct mta *m);
 
 #endif

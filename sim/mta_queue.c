@@ -28,6 +28,7 @@ void mtaq_free(struct qentry *q)
 	}
 	free(q->r);
 	free(q->forward);
+	free(q->spool_id);
 	free(q->tag);
 	free(q->sender);
 	free(q->data);
@@ -41,6 +42,12 @@ static void unlink_entry(struct mta *m, struct qentry *q)
 			*pp = q->next;
 			return;
 		}
+}
+
+void mtaq_discard(struct mta *m, struct qentry *q)
+{
+	unlink_entry(m, q);
+	mtaq_free(q);
 }
 
 void mtaq_trace(struct mta *m, struct qentry *q, enum trace_kind kind, const char *rcpt)
@@ -429,6 +436,21 @@ static void mailbox_full(struct mta *m, struct qentry *q, size_t i, const struct
 		mtaq_settle(m, q, i, FATE_BOUNCED, &o);
 }
 
+/* The Maildir name of a spooled message's copy for one recipient: the
+ * spool id and a hash (FNV-1a) of the address, the same on every replay. */
+static char *spooled_name(const char *id, const char *rcpt)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = rcpt; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * 16777619u;
+	}
+	struct strbuf b;
+	sb_init(&b);
+	sb_printf(&b, "%sR%08" PRIx32, id, h);
+	return sb_steal(&b);
+}
+
 static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_user *u)
 {
 	struct sim *sim = m->sim;
@@ -450,6 +472,8 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 	struct stored_msg *sm = mbox_store(u, folder, copy.data, copy.len, sim->now,
 					   sim->epoch_unix_us + sim->now, q->tag);
 	sm->flags = q->flags;
+	if (q->spool_id)
+		sm->uniq = spooled_name(q->spool_id, r->addr);
 	trace_begin(sim->trace, sim->now, TK_MAILBOX_STORE);
 	trace_node(sim->trace, m->host->name);
 	trace_msg(sim->trace, q->tag);

@@ -61,12 +61,15 @@ struct qentry {
 	bool deny, quarantine;
 	int64_t not_before;      /* snooze: no delivery before this time */
 	char *forward;           /* owned: a filter rule forwards it here */
+	char *spool_id;          /* owned or NULL: live mode's durable copy (mta_live.h) */
 };
 
 /* queue entries (mta_queue.c) */
 struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
 			const char *data, size_t len, const char *tag);
 void mtaq_free(struct qentry *q);
+/* Take back an entry mtaq_new made that will not be enqueued. */
+void mtaq_discard(struct mta *m, struct qentry *q);
 void mtaq_enqueue(struct mta *m, struct qentry *q);
 void mtaq_trace(struct mta *m, struct qentry *q, enum trace_kind kind, const char *rcpt);
 void mtaq_header(struct mta *m, const char *tag, const char *name, const char *value);

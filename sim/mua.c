@@ -82,6 +82,7 @@ static void sub_done(void *ud, const struct smtpc_result *res)
 			 rep->code, rep->text);
 		fate_settle(sim, &(struct settle){.node = s->m->host->name, .msg = s->spec->id,
 						  .rcpt = s->spec->to[i], .fate = FATE_REJECTED, .o = &o});
+		sim->ledger.with_clients--;
 	}
 }
 
@@ -101,7 +102,13 @@ static const struct smtpc_callbacks sub_callbacks = {
 	.close = session_cb_close,
 };
 
+static void sub_abandon(void *ctx)
+{
+	sub_free_ev(NULL, ctx, 0);
+}
+
 static const struct session_owner sub_owner = {
+	.abandon = sub_abandon,
 	.failed = sub_failed,
 	.closed = sub_finish,
 	.close = sub_finish,
@@ -206,7 +213,9 @@ static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 	trace_compose(m, s->spec, &s->data);
 	sim->ledger.messages++;
 	/* The same address twice is one recipient (RFC 5321 §2.4 equality). */
-	sim->ledger.rcpts += (long)addr_count_distinct((const char *const *)s->spec->to, s->spec->nto);
+	long n = (long)addr_count_distinct((const char *const *)s->spec->to, s->spec->nto);
+	sim->ledger.rcpts += n;
+	sim->ledger.with_clients += n;
 	const struct scn_host *srv_cfg = m->cfg->submit;
 	/* Port 465: TLS from the first byte, as a mail program's "SSL/TLS"
 	 * setting does [RFC 8314 §3.3]; else STARTTLS on 587. */
@@ -345,7 +354,13 @@ static void fetch_failed(void *ctx, enum net_fail why)
 	fetch_report(ctx, false, 0, why == NET_REFUSED ? "connection refused" : "connection timed out");
 }
 
+static void fetch_abandon(void *ctx)
+{
+	fetch_free_ev(NULL, ctx, 0);
+}
+
 static const struct session_owner fetch_owner = {
+	.abandon = fetch_abandon,
 	.failed = fetch_failed,
 	.closed = fetch_finish,
 };

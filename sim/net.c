@@ -39,6 +39,8 @@ struct net {
 	size_t nlinks;
 	struct conn **conns;     /* owned */
 	size_t nconns, capconns;
+	struct conn **released;  /* released injected connections not freed yet */
+	size_t nreleased, capreleased;
 	struct packet inflight;  /* list head */
 };
 
@@ -130,6 +132,18 @@ struct host *sim_host_by_ip(const struct sim *sim, const char *ip)
 
 static void net_teardown(struct sim *sim)
 {
+	/* Sessions still bound to a connection (a run stopped mid-dialog)
+	 * are freed by their owners while hosts and connections still exist. */
+	struct net *net = sim->net;
+	/* Closed without a word: the trace may already be finished. */
+	for (size_t i = 0; net && i < net->nconns; i++)
+		net->conns[i]->open[SIDE_CLIENT] = net->conns[i]->open[SIDE_SERVER] = false;
+	for (size_t i = 0; net && i < net->nconns; i++)
+		for (int side = SIDE_CLIENT; side <= SIDE_SERVER; side++) {
+			struct conn *c = net->conns[i];
+			if (c->ops[side] && c->ops[side]->abandon)
+				c->ops[side]->abandon(c->ctx[side], c);
+		}
 	net_free(sim->net);
 	sim->net = NULL;
 	for (size_t i = 0; i < sim->nhosts; i++)
@@ -177,6 +191,7 @@ void net_free(struct net *net)
 		free(net->conns[i]);
 	}
 	free(net->conns);
+	free(net->released);
 	free(net);
 }
 
@@ -350,6 +365,7 @@ static struct conn *conn_new(struct sim *sim, struct host *from, const char *ip,
 		net->capconns = net->capconns ? net->capconns * 2 : 16;
 		net->conns = xrealloc(net->conns, net->capconns * sizeof *net->conns);
 	}
+	c->slot = net->nconns;
 	net->conns[net->nconns++] = c;
 	return c;
 }
@@ -385,6 +401,54 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
 	return c;
 }
 
+/* What the client side of a released connection answers to: nothing. */
+static const struct conn_ops released_ops = {0};
+
+void net_release(struct conn *c)
+{
+	struct net *net = c->sim->net;
+	if (!c->external || c->released)
+		return;
+	c->released = true;
+	c->ops[SIDE_CLIENT] = &released_ops;
+	c->ctx[SIDE_CLIENT] = NULL;
+	if (net->nreleased == net->capreleased) {
+		net->capreleased = net->capreleased ? 2 * net->capreleased : 64;
+		net->released = xrealloc(net->released, net->capreleased * sizeof *net->released);
+	}
+	net->released[net->nreleased++] = c;
+}
+
+static bool reapable(const struct conn *c)
+{
+	return !c->open[SIDE_CLIENT] && !c->open[SIDE_SERVER] && c->refs == 0 &&
+	       c->ctx[SIDE_SERVER] == NULL;
+}
+
+void net_reap(struct sim *sim)
+{
+	struct net *net = sim->net;
+	size_t keep = 0;
+	for (size_t i = 0; i < net->nreleased; i++) {
+		struct conn *c = net->released[i];
+		if (!reapable(c)) {
+			net->released[keep++] = c;
+			continue;
+		}
+		struct conn *last = net->conns[--net->nconns];
+		net->conns[c->slot] = last;
+		last->slot = c->slot;
+		free(c->dst_ip);
+		free(c);
+	}
+	net->nreleased = keep;
+}
+
+size_t net_conn_count(const struct sim *sim)
+{
+	return sim->net->nconns;
+}
+
 /* --- data, close, TLS ------------------------------------------------------ */
 
 static struct host *side_host(const struct conn *c, enum conn_side s)
@@ -407,6 +471,7 @@ static void ev_data(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct packet *p = ctx;
 	struct conn *c = p->conn;
+	c->refs--;
 	if (c->open[p->to] && c->ops[p->to]->data)
 		c->ops[p->to]->data(c->ctx[p->to], c, p->data, p->len);
 	packet_free(p);
@@ -420,12 +485,14 @@ void net_send(struct conn *c, enum conn_side from, const char *data, size_t len)
 	struct packet *p = packet_new(c->sim->net, data, len);
 	p->conn = c;
 	p->to = to;
+	c->refs++;
 	sim_at(c->sim, arrival_time(c, to), ev_data, p, 0);
 }
 
 static void ev_closed(struct sim *sim, void *ctx, uint64_t to)
 {
 	struct conn *c = ctx;
+	c->refs--;
 	if (c->open[to]) {
 		c->open[to] = false;
 		if (c->ops[to]->closed)
@@ -441,9 +508,11 @@ void net_close(struct conn *c, enum conn_side from)
 	struct host *other = side_host(c, conn_other(from));
 	trace_conn_event(c, TK_NET_CLOSE, side_host(c, from),
 			 other ? other->name : net_ip_name(c->sim, c->dst_ip));
-	if (c->established || from == SIDE_SERVER)
+	if (c->established || from == SIDE_SERVER) {
+		c->refs++;
 		sim_at(c->sim, arrival_time(c, conn_other(from)), ev_closed, c,
 		       (uint64_t)conn_other(from));
+	}
 }
 
 void net_tls_finish(struct conn *c, bool ok, const char *detail)
@@ -464,6 +533,7 @@ void net_tls_finish(struct conn *c, bool ok, const char *detail)
 static void ev_tls_done(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct conn *c = ctx;
+	c->refs--;
 	bool ok = !c->srv->tls_broken;
 	net_tls_finish(c, ok, ok ? "TLSv1.3" : "handshake failure (alert 40)");
 }
@@ -488,6 +558,7 @@ void net_tls_start(struct conn *c)
 	for (int s = 0; s < 2; s++)
 		if (c->last_arrival[s] < t)
 			c->last_arrival[s] = t;
+	c->refs++;
 	sim_at(sim, t, ev_tls_done, c, 0);
 }
 
@@ -619,6 +690,18 @@ void net_trace_refusal(struct sim *sim, const struct host *node, const char *pee
 	trace_peer(sim->trace, peer_ip);
 	trace_str(sim->trace, "dir", "s2c");
 	trace_str(sim->trace, "line", line);
+	trace_end(sim->trace);
+}
+
+void net_trace_limit(struct sim *sim, const struct host *node, const char *peer_ip,
+		     const char *limit, long count, long max)
+{
+	trace_begin(sim->trace, sim->now, TK_LIVE_LIMIT);
+	trace_node(sim->trace, node->name);
+	trace_peer(sim->trace, peer_ip);
+	trace_str(sim->trace, "limit", limit);
+	trace_int(sim->trace, "count", count);
+	trace_int(sim->trace, "max", max);
 	trace_end(sim->trace);
 }
 

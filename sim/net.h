@@ -36,6 +36,9 @@ struct conn_ops {
 	/* Live mode, the real client's stand-in: the server answered STARTTLS
 	 * and waits for a handshake the stand-in runs (net_tls_begin/_finish). */
 	void (*tls_wanted)(void *ctx, struct conn *c);
+	/* The world ends (a run stopped early, a server shut down) with this
+	 * side still bound: free what hangs on it. No event runs after. */
+	void (*abandon)(void *ctx, struct conn *c);
 };
 
 struct conn {
@@ -50,6 +53,9 @@ struct conn {
 	bool established;
 	bool tls;
 	bool external;            /* injected from a real socket (live mode) */
+	bool released;            /* external: its owner is done with it (net_release) */
+	int refs;                 /* data, close and TLS events scheduled on it */
+	size_t slot;              /* its index in the net's list */
 	int64_t last_arrival[2];  /* keeps each direction FIFO */
 };
 
@@ -144,6 +150,15 @@ struct conn *net_connect(struct sim *sim, struct host *from, const char *ip, int
  * nothing traced, when srv does not listen on port. */
 struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, int port,
 			const struct conn_ops *ops, void *ctx);
+/* The owner of an injected connection's client side is done with it (it
+ * closed that side and will not touch c again). The net frees c once the
+ * server side is closed and detached (session_free) and no event is
+ * scheduled on it: a long-lived server keeps no memory per finished
+ * client. Call net_reap() now and then to free what is ready. */
+void net_release(struct conn *c);
+void net_reap(struct sim *sim);
+/* Connections the net holds now (for tests and benchmarks). */
+size_t net_conn_count(const struct sim *sim);
 void net_send(struct conn *c, enum conn_side from, const char *data, size_t len);
 void net_close(struct conn *c, enum conn_side from);
 /* The client starts a TLS handshake (after the server's 220 to STARTTLS);
@@ -175,6 +190,9 @@ void net_set_host_latency(struct sim *sim, const struct host *a, const struct ho
  * mode's "too many connections" reply), traced from node to peer_ip. */
 void net_trace_refusal(struct sim *sim, const struct host *node, const char *peer_ip,
 		       enum trace_kind kind, const char *line);
+/* Live mode: a real client over a per-address limit (live.limit). */
+void net_trace_limit(struct sim *sim, const struct host *node, const char *peer_ip,
+		     const char *limit, long count, long max);
 /* Trace a line or block without sending it: what a side read from a peer
  * nobody simulates (live mode). A NUL octet shows as U+2400; octets > len
  * marks a line kept only in part. */

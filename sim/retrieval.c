@@ -246,7 +246,16 @@ static void rs_summary(void *ctx, const char *bytes, size_t len, char *sum, size
 	*tag = sim_tag_find(s->l->sim, bytes, len);
 }
 
+static void rs_abandon(void *ctx)
+{
+	struct rsession *s = ctx;
+	if (!session_stopped(s->sess))
+		rs_unlink(s);
+	rs_free_ev(NULL, s, 0);
+}
+
 static const struct session_owner rs_owner = {
+	.abandon = rs_abandon,
 	.closed = rs_retire,
 	.close = rs_retire,
 	.summary = rs_summary,

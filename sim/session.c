@@ -128,6 +128,14 @@ static void ev_timer(struct sim *sim, void *ctx, uint64_t arg)
 		s->e->timeout(s->eng);
 }
 
+void session_expire(struct session *s)
+{
+	if (s->stopped)
+		return;
+	sim_cancel(s->sim, s->timer);
+	ev_timer(s->sim, s, 0);
+}
+
 void session_touch(struct session *s)
 {
 	if (s->cfg.timeout <= 0)
@@ -230,12 +238,20 @@ static void on_closed(void *ctx, struct conn *c)
 		s->owner->closed(s->ctx);
 }
 
+static void on_abandon(void *ctx, struct conn *c)
+{
+	struct session *s = ctx;
+	if (s->owner->abandon)
+		s->owner->abandon(s->ctx);
+}
+
 static const struct conn_ops session_ops = {
 	.connected = on_connected,
 	.failed = on_failed,
 	.data = on_data,
 	.tls = on_tls,
 	.closed = on_closed,
+	.abandon = on_abandon,
 };
 
 /* What a connection calls once its session is gone. */

@@ -61,6 +61,9 @@ struct session_owner {
 	/* The engine closes the connection (after QUIT / LOGOUT, or on error).
 	 * Without it the session closes its side at once. */
 	void (*close)(void *ctx);
+	/* The world ends while the session is bound to its connection: free
+	 * the owner and its session now (no event will run any more). */
+	void (*abandon)(void *ctx);
 	/* The timer fired. Without it the engine's timeout runs. */
 	void (*timeout)(void *ctx);
 	/* The summary (and scenario message id, or NULL) of a block the
@@ -98,6 +101,9 @@ void session_stop(struct session *s);
 bool session_stopped(const struct session *s);
 /* Close our side of the connection, if it is still open. */
 void session_hangup(struct session *s);
+/* Fire the timer now (live mode's whole-session limit): the engine's
+ * timeout (smtpd: 421 4.4.2 and close), as if the client had gone idle. */
+void session_expire(struct session *s);
 /* Re-arm the timer (the owner saw activity of its own). */
 void session_touch(struct session *s);
 void session_free(struct session *s);

@@ -65,7 +65,11 @@
 	X(VERIFY_START, "verify.start", "address",                                                        \
 	  "an address verifier begins with an address: syntax, MX lookup, then an SMTP probe without DATA") \
 	X(VERIFY_RESULT, "verify.result", "address verdict category reason reply?",                         \
-	  "the verifier's verdict (Reacher's is_reachable: `safe`, `risky`, `invalid`, `unknown`), the bounce category, the reason, and the SMTP reply that decided it")
+	  "the verifier's verdict (Reacher's is_reachable: `safe`, `risky`, `invalid`, `unknown`), the bounce category, the reason, and the SMTP reply that decided it") \
+	X(SPOOL_RECOVER, "spool.recover", "queue_id spool_id rcpts",                                     \
+	  "live mode: a message accepted (250) before a crash is queued again from the spool")            \
+	X(LIVE_LIMIT, "live.limit", "limit count max",                                                   \
+	  "live mode: a real client over a per-address limit (Postfix anvil) gets 421 4.7.0 and is closed; limit `connections`, `rate`, `auth`, `session`")
 
 /* policy.decision's decision, one table too. */
 #define POLICY_DECISIONS(X)                                                                             \

@@ -348,6 +348,7 @@ void world_summary(struct world *w, struct world_summary *out)
 		if (h->role == ROLE_MTA || h->role == ROLE_MAILBOX || h->role == ROLE_FILTER)
 			out->queued += mta_queued(h->role_obj);
 	}
+	out->queued += l->with_clients - l->handed;
 	/* The funnel's count plus what the queues hold must be every
 	 * recipient: a copy settled twice or lost on the way breaks it. */
 	out->accounted = ledger_settled(l) + out->queued == out->rcpts;

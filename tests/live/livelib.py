@@ -117,6 +117,33 @@ class Server:
         self.proc.stderr.close()
         return self.returncode
 
+    def restart(self):
+        """A new server process on the same directory (Maildir, spool, trace),
+        after this one was stopped or killed."""
+        self.proc = None
+        self.port = None
+        self.stderr_lines = []
+        self.returncode = None
+        return self.start()
+
+    def kill(self):
+        """SIGKILL: no shutdown at all, as in a crash."""
+        self.proc.kill()
+        self.returncode = self.proc.wait(timeout=STOP_TIMEOUT)
+        self._drain.join(timeout=5)
+        self.proc.stderr.close()
+        return self.returncode
+
+    @property
+    def spool(self):
+        return os.path.join(self.dir, "mailsim-spool")
+
+    def spooled(self):
+        """The message files in the spool now."""
+        if not os.path.isdir(self.spool):
+            return []
+        return sorted(n for n in os.listdir(self.spool) if n.endswith(".msg"))
+
     def __enter__(self):
         return self.start()
 

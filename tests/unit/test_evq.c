@@ -148,6 +148,36 @@ static void test_cancel_middle_and_top(void **state)
 	evq_free(q);
 }
 
+/* Most events cancelled (live mode's idle timers): the queue compacts and
+ * what is left still pops in (time, push order). */
+static void test_many_cancels_compact(void **state)
+{
+	struct evq *q = evq_new();
+	enum { N = 20000 };
+	static evq_id id[N];
+	for (size_t i = 0; i < N; i++)
+		id[i] = evq_push(q, (int64_t)((i * 7919) % 1000), fn_marker, NULL, i);
+	for (size_t i = 0; i < N; i++)
+		if (i % 10 != 0)
+			assert_true(evq_cancel(q, id[i]));
+	expect_len(q, N / 10);
+	for (size_t i = 0; i < N; i += 10)
+		assert_false(evq_cancel(q, id[i + 1])); /* cancelled ids stay dead */
+	int64_t prev_t = -1;
+	uint64_t prev_arg = 0;
+	size_t n = 0;
+	struct evq_event ev;
+	while (evq_pop(q, &ev)) {
+		assert_true(ev.arg % 10 == 0);
+		assert_true(ev.time > prev_t || (ev.time == prev_t && ev.arg > prev_arg));
+		prev_t = ev.time;
+		prev_arg = ev.arg;
+		n++;
+	}
+	assert_int_equal(n, N / 10);
+	evq_free(q);
+}
+
 static void test_cancel_bogus_ids(void **state)
 {
 	struct evq *q = evq_new();
@@ -345,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_pop_returns_payload),
 		cmocka_unit_test(test_cancel_middle_and_top),
 		cmocka_unit_test(test_cancel_bogus_ids),
+		cmocka_unit_test(test_many_cancels_compact),
 		cmocka_unit_test(test_slot_reuse_keeps_old_ids_dead),
 		cmocka_unit_test(test_len_and_pushed_total),
 		cmocka_unit_test(test_peek_time_skips_dead),

@@ -541,6 +541,35 @@ static void test_datagram_to_down_host_vanishes(void **state)
 
 /* ---- names ------------------------------------------------------------------------------- */
 
+/* Live mode: a released injected connection is freed once both sides are
+ * closed, the server detached and nothing is on its way; one still busy
+ * is kept. */
+static void test_released_injected_connections_are_freed(void **state)
+{
+	struct fx *fx = *state;
+	static const struct conn_ops none = {0};
+	net_set_host_latency(fx->sim, fx->cli, fx->srv, 0);
+	for (int i = 0; i < 1000; i++) {
+		struct conn *c = net_inject(fx->sim, fx->cli, fx->srv, 25, &cli_ops, fx);
+		assert_non_null(c);
+		net_send(c, SIDE_CLIENT, "QUIT\r\n", 6);
+		net_close(c, SIDE_CLIENT);
+		sim_run(fx->sim, 0);
+		net_close(c, SIDE_SERVER);
+		c->ops[SIDE_SERVER] = &none; /* what session_free does */
+		c->ctx[SIDE_SERVER] = NULL;
+		net_release(c);
+		sim_run(fx->sim, 0);
+		net_reap(fx->sim);
+	}
+	assert_int_equal(net_conn_count(fx->sim), 0);
+	struct conn *busy = net_inject(fx->sim, fx->cli, fx->srv, 25, &cli_ops, fx);
+	net_close(busy, SIDE_CLIENT);
+	net_release(busy);
+	net_reap(fx->sim); /* the server side is still open and attached */
+	assert_int_equal(net_conn_count(fx->sim), 1);
+}
+
 static void test_ip_names_and_roles(void **state)
 {
 	struct fx *fx = *state;
@@ -581,6 +610,7 @@ int main(void)
 		T(test_datagrams),
 		T(test_datagram_to_down_host_vanishes),
 		T(test_ip_names_and_roles),
+		T(test_released_injected_connections_are_freed),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
