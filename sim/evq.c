@@ -19,7 +19,9 @@
  *    means the slot freed by a pop is the one the next push takes, still in
  *    cache.
  *  - live counts pushed-but-not-fired-not-cancelled events; n counts heap
- *    entries, dead ones included. */
+ *    entries, dead ones included. When the dead entries outnumber the live
+ *    ones (and exceed COMPACT_MIN), compact() removes them all, so the heap
+ *    holds O(live) entries however many timers are cancelled. */
 #include "evq.h"
 
 #include <stdio.h>
@@ -35,6 +37,8 @@
 #define SLOT_NONE UINT32_MAX
 #define HEAP_PAD 3
 #define HEAP_ALIGN 64
+/* Compact when more than this many dead entries outnumber the live. */
+#define COMPACT_MIN 64
 #define HEAP_INITIAL 61 /* 61 + HEAP_PAD = 64 entries = 1 KiB */
 
 struct evq_entry {
@@ -69,12 +73,17 @@ static void evq_die(const char *why)
 	abort();
 }
 
-/* Order by time, then key (= push order for equal times). */
+/* Order by time, then key (= push order for equal times). The pair is
+ * compared as one unsigned 128-bit number (time with its sign bit flipped
+ * in the high half, key in the low half): two instructions and no branch. */
+static inline unsigned __int128 entry_rank(struct evq_entry a)
+{
+	return ((unsigned __int128)((uint64_t)a.time ^ (UINT64_C(1) << 63)) << 64) | a.key;
+}
+
 static inline bool entry_less(struct evq_entry a, struct evq_entry b)
 {
-	/* Bitwise, not short-circuit, so the compiler need not branch on each
-	 * half (measured in bench/bench_evq.c: never slower). */
-	return (a.time < b.time) | ((a.time == b.time) & (a.key < b.key));
+	return entry_rank(a) < entry_rank(b);
 }
 
 static void heap_alloc(struct evq *q, size_t cap)
@@ -152,9 +161,10 @@ static inline void slot_free(struct evq *q, uint32_t s)
 /* Move the hole at i up until x fits, then drop x into it. */
 static inline void sift_up(struct evq_entry *h, size_t i, struct evq_entry x)
 {
+	unsigned __int128 rx = entry_rank(x);
 	while (i > 0) {
 		size_t p = (i - 1) >> 2;
-		if (!entry_less(x, h[p]))
+		if (rx >= entry_rank(h[p]))
 			break;
 		h[i] = h[p];
 		i = p;
@@ -172,28 +182,34 @@ static inline size_t min_child_tail(const struct evq_entry *h, size_t c, size_t 
 	return m;
 }
 
-/* Move the hole at the root down until x fits among the n entries. The
- * full-family case is a fixed tournament of three comparisons. */
+/* Index of the smallest of the four children at c, without a branch: a
+ * fixed tournament whose winners are picked by arithmetic (cmov). */
+static inline size_t min_child4(const struct evq_entry *h, size_t c)
+{
+	size_t a = c + (size_t)entry_less(h[c + 1], h[c]);
+	size_t b = c + 2 + (size_t)entry_less(h[c + 3], h[c + 2]);
+	return entry_less(h[b], h[a]) ? b : a;
+}
+
+/* Remove the root of the n + 1 entries, x = h[n] being the last one: the
+ * hole at the root goes down to a leaf along the smaller children (no
+ * comparison with x on the way: the last entry almost always belongs near
+ * the bottom), then x goes up from there. Fewer comparisons per level than
+ * stopping early, and a predictable loop (Wegener's bottom-up heapsort). */
 static inline void sift_down(struct evq_entry *h, size_t n, struct evq_entry x)
 {
-	size_t i = 0;
-	for (;;) {
-		size_t c = 4 * i + 1, m;
-		if (c + 3 < n) {
-			size_t a = entry_less(h[c + 1], h[c]) ? c + 1 : c;
-			size_t b = entry_less(h[c + 3], h[c + 2]) ? c + 3 : c + 2;
-			m = entry_less(h[b], h[a]) ? b : a;
-		} else if (c < n) {
-			m = min_child_tail(h, c, n);
-		} else {
-			break;
-		}
-		if (!entry_less(h[m], x))
-			break;
+	size_t i = 0, c;
+	while ((c = 4 * i + 1) + 3 < n) {
+		size_t m = min_child4(h, c);
 		h[i] = h[m];
 		i = m;
 	}
-	h[i] = x;
+	if (c < n) {
+		size_t m = min_child_tail(h, c, n);
+		h[i] = h[m];
+		i = m;
+	}
+	sift_up(h, i, x);
 }
 
 static inline void heap_remove_top(struct evq *q)
@@ -227,12 +243,49 @@ bool evq_pending(const struct evq *q, evq_id id)
 	return id != 0 && s < q->nslots && q->slots[s].key == id;
 }
 
+/* Put entry x at i of the n entries, moving down (Floyd's heap building). */
+static void settle(struct evq_entry *h, size_t n, size_t i, struct evq_entry x)
+{
+	size_t c;
+	while ((c = 4 * i + 1) < n) {
+		size_t m = c + 3 < n ? min_child4(h, c) : min_child_tail(h, c, n);
+		if (!entry_less(h[m], x))
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = x;
+}
+
+/* Drop every dead entry and rebuild the heap in O(n). Called when the dead
+ * outnumber the live, so its cost is O(1) per cancellation amortized and
+ * the heap never holds more than about twice the live events. The order
+ * of events cannot change: it is the total order of (time, key). */
+static void compact(struct evq *q)
+{
+	struct evq_entry *h = q->heap;
+	size_t n = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		uint32_t s = (uint32_t)(h[i].key & SLOT_MASK);
+		if (q->slots[s].key == h[i].key)
+			h[n++] = h[i];
+		else
+			slot_free(q, s);
+	}
+	q->n = n;
+	for (size_t i = n / 4 + 1; i-- > 0;)
+		if (i < n)
+			settle(h, n, i, h[i]);
+}
+
 bool evq_cancel(struct evq *q, evq_id id)
 {
 	if (!evq_pending(q, id))
 		return false;
 	q->slots[id & SLOT_MASK].key = 0; /* the heap entry is now dead */
 	q->live--;
+	if (q->n - q->live > COMPACT_MIN && q->n - q->live > q->live)
+		compact(q);
 	return true;
 }
 
@@ -294,6 +347,11 @@ bool evq_peek_time(struct evq *q, int64_t *t)
 size_t evq_len(const struct evq *q)
 {
 	return q->live;
+}
+
+size_t evq_heap_len(const struct evq *q)
+{
+	return q->n;
 }
 
 uint64_t evq_pushed_total(const struct evq *q)

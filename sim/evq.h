@@ -9,8 +9,9 @@
  *    are the insertion sequence and whose low EVQ_SLOT_BITS bits index the
  *    payload slot. The key is also the event's id, so a cancelled or already
  *    fired id can never be confused with a newer event.
- *  - Cancelled events stay in the heap and are discarded when they reach
- *    the top; evq_len() counts only live ones. */
+ *  - Cancelled events stay in the heap until they reach the top or until
+ *    the dead outnumber the live, when the heap is compacted: it holds
+ *    O(live) entries. evq_len() counts only live ones; evq_heap_len() all. */
 #ifndef MAILSIM_EVQ_H
 #define MAILSIM_EVQ_H
 
@@ -49,6 +50,8 @@ bool evq_pop(struct evq *q, struct evq_event *out);
 /* Time of the earliest live event; false when empty. */
 bool evq_peek_time(struct evq *q, int64_t *t);
 size_t evq_len(const struct evq *q);
+/* Entries in the heap, cancelled ones not yet removed included. */
+size_t evq_heap_len(const struct evq *q);
 uint64_t evq_pushed_total(const struct evq *q);
 
 #endif

@@ -337,6 +337,41 @@ static void test_growth_keeps_order(void **state)
 	evq_free(q);
 }
 
+/* The simulator's timer pattern: every live event gets a timer that is
+ * almost always cancelled. The heap must stay O(live) (compaction), and
+ * what is left must still pop in (time, push order). */
+static void test_cancelled_timers_are_compacted(void **state)
+{
+	enum { LIVE = 1000, ROUNDS = 200 };
+	struct evq *q = evq_new();
+	evq_id *timer = xcalloc(LIVE, sizeof *timer);
+	size_t max_heap = 0;
+	for (int r = 0; r < ROUNDS; r++)
+		for (uint64_t i = 0; i < LIVE; i++) {
+			if (timer[i])
+				assert_true(evq_cancel(q, timer[i]));
+			timer[i] = evq_push(q, 1000000 + r * 7 + (int64_t)(i % 13), fn_marker, NULL,
+					    (uint64_t)r * LIVE + i);
+			if (evq_heap_len(q) > max_heap)
+				max_heap = evq_heap_len(q);
+		}
+	expect_len(q, LIVE);
+	if (max_heap > 2 * LIVE + 65)
+		fail_msg("heap grew to %zu entries for %d live ones", max_heap, LIVE);
+	/* The survivors are the last round's, in (time, push order). */
+	struct ref_ev *ref = xmalloc(LIVE * sizeof(*ref));
+	for (uint64_t i = 0; i < LIVE; i++)
+		ref[i] = (struct ref_ev){ 1000000 + (ROUNDS - 1) * 7 + (int64_t)(i % 13), i };
+	qsort(ref, LIVE, sizeof(*ref), ref_cmp);
+	for (size_t i = 0; i < LIVE; i++)
+		expect_pop(q, ref[i].time, (uint64_t)(ROUNDS - 1) * LIVE + ref[i].seq);
+	for (size_t i = 0; i < LIVE; i++)
+		assert_false(evq_pending(q, timer[i]));
+	free(ref);
+	free(timer);
+	evq_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_peek_time_skips_dead),
 		cmocka_unit_test(test_interleaved_against_model),
 		cmocka_unit_test(test_growth_keeps_order),
+		cmocka_unit_test(test_cancelled_timers_are_compacted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
