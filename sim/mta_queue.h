@@ -30,7 +30,7 @@ struct qrcpt {
 	char *orig;              /* owned or NULL: the address it was sent to before
 				  * forwarding (a DSN's Original-Recipient) */
 	enum qr_state state;
-	struct outcome last;     /* the latest outcome: what a DSN quotes */
+	struct oc_note last;     /* the latest outcome: what a DSN quotes */
 	int64_t last_attempt;    /* when its outcome was last decided */
 	bool reported;           /* a failure DSN already names it */
 };
