@@ -37,6 +37,7 @@ struct net {
 	int64_t connect_timeout;
 	struct link *links;
 	size_t nlinks;
+	uint64_t link_gen;       /* bumped by every change of a latency */
 	struct conn **conns;     /* owned */
 	size_t nconns, capconns;
 	struct packet inflight;  /* list head */
@@ -180,7 +181,11 @@ void net_free(struct net *net)
 	free(net);
 }
 
-void net_set_default_latency(struct net *net, int64_t us) { net->default_latency = us; }
+void net_set_default_latency(struct net *net, int64_t us)
+{
+	net->default_latency = us;
+	net->link_gen++;
+}
 void net_set_connect_timeout(struct net *net, int64_t us) { net->connect_timeout = us; }
 
 static struct link *find_link(const struct net *net, const char *a, const char *b)
@@ -205,6 +210,7 @@ void net_update_link(struct net *net, const char *a, const char *b, int64_t late
 	if (latency >= 0)
 		l->latency = latency;
 	l->loss = loss;
+	net->link_gen++;
 }
 
 void net_set_link_latency(struct net *net, const char *a, const char *b, int64_t us)
@@ -327,6 +333,7 @@ static void ev_syn(struct sim *sim, void *ctx, uint64_t arg)
 		return;
 	}
 	c->srv = dst;
+	c->latency_gen = 0;
 	c->open[SIDE_SERVER] = true;
 	trace_conn_event(c, TK_NET_ACCEPT, dst, c->cli->name);
 	/* The SYN-ACK is on its way before the server can say anything, so
@@ -376,6 +383,7 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
 	c->ops[SIDE_CLIENT] = ops;
 	c->ctx[SIDE_CLIENT] = ctx;
 	c->srv = srv;
+	c->latency_gen = 0;
 	c->open[SIDE_SERVER] = true;
 	c->established = true;
 	c->external = true;
@@ -396,7 +404,13 @@ static int64_t arrival_time(struct conn *c, enum conn_side to)
 {
 	struct sim *sim = c->sim;
 	const struct host *from = side_host(c, conn_other(to));
-	int64_t t = sim->now + net_latency(sim->net, c->cli, c->srv) + (from ? from->slow : 0);
+	/* The link's latency, looked up by name once per connection and
+	 * again only after a fault changed a link. */
+	if (c->latency_gen != sim->net->link_gen + 1) {
+		c->latency = net_latency(sim->net, c->cli, c->srv);
+		c->latency_gen = sim->net->link_gen + 1;
+	}
+	int64_t t = sim->now + c->latency + (from ? from->slow : 0);
 	if (t < c->last_arrival[to])
 		t = c->last_arrival[to];
 	c->last_arrival[to] = t;
