@@ -29,6 +29,7 @@ void mtaq_free(struct qentry *q)
 	}
 	free(q->r);
 	free(q->forward);
+	free(q->folder);
 	free(q->tag);
 	free(q->sender);
 	free(q->data);
@@ -449,7 +450,7 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 		return;
 	}
 	mtaq_header(m, q->tag, "Return-Path", rp);
-	const char *folder = q->folder[0] ? q->folder : "INBOX";
+	const char *folder = q->folder ? q->folder : "INBOX";
 	struct stored_msg *sm = mbox_store(u, folder, copy.data, copy.len, sim->now,
 					   sim->epoch_unix_us + sim->now, q->tag);
 	sm->flags = q->flags;

@@ -56,7 +56,7 @@ struct qentry {
 	int dsn_count;           /* DSNs sent about it (delay warnings included) */
 	int fail_dsns;           /* failure DSNs: m1.dsn, m1.dsn2, ... */
 	/* the receiving checks' verdict, for local delivery */
-	char folder[64];
+	char *folder;            /* owned; NULL: INBOX */
 	unsigned flags;
 	bool deny, quarantine;
 	int64_t not_before;      /* snooze: no delivery before this time */

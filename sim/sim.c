@@ -24,10 +24,7 @@ void sim_free(struct sim *sim)
 		return;
 	if (sim->teardown)
 		sim->teardown(sim);
-	for (size_t i = 0; i < sim->ntags; i++) {
-		free(sim->tag_mid[i]);
-		free(sim->tag_id[i]);
-	}
+	arena_free(sim->tag_arena);
 	free(sim->tag_mid);
 	free(sim->tag_id);
 	free(sim->tag_report);
@@ -106,8 +103,10 @@ static void tag_add(struct sim *sim, const char *message_id, const char *tag, bo
 		sim->tag_id = xrealloc(sim->tag_id, sim->tagcap * sizeof *sim->tag_id);
 		sim->tag_report = xrealloc(sim->tag_report, sim->tagcap * sizeof *sim->tag_report);
 	}
-	sim->tag_mid[sim->ntags] = xstrdup(message_id);
-	sim->tag_id[sim->ntags] = xstrdup(tag);
+	if (!sim->tag_arena)
+		sim->tag_arena = arena_new();
+	sim->tag_mid[sim->ntags] = arena_strdup(sim->tag_arena, message_id);
+	sim->tag_id[sim->ntags] = arena_strdup(sim->tag_arena, tag);
 	sim->tag_report[sim->ntags] = report;
 	size_t first;
 	/* The first registration wins, as a scan from the start would find. */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "evq.h"
 #include "ledger.h"
 #include "rng.h"
@@ -44,7 +45,8 @@ struct sim {
 	long next_conn_id;
 	/* Message-ID header -> scenario message id, so every hop's trace
 	 * names the message the way the scenario does. */
-	char **tag_mid, **tag_id; /* owned */
+	char **tag_mid, **tag_id; /* owned arrays; the strings live in tag_arena */
+	struct arena *tag_arena;  /* owned: no malloc header per string */
 	bool *tag_report;         /* owned: the tag names a generated DSN */
 	size_t ntags, tagcap;
 	struct strmap tag_by_mid, tag_by_id; /* first index with that Message-ID / tag */
