@@ -38,11 +38,15 @@ void mtaq_free(struct qentry *q)
 
 static void unlink_entry(struct mta *m, struct qentry *q)
 {
-	for (struct qentry **pp = &m->queue; *pp; pp = &(*pp)->next)
-		if (*pp == q) {
-			*pp = q->next;
-			return;
-		}
+	if (q->prev)
+		q->prev->next = q->next;
+	else if (m->queue == q)
+		m->queue = q->next;
+	else
+		return; /* not linked */
+	if (q->next)
+		q->next->prev = q->prev;
+	q->next = q->prev = NULL;
 }
 
 void mtaq_trace(struct mta *m, struct qentry *q, enum trace_kind kind, const char *rcpt)
@@ -87,6 +91,8 @@ struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rc
 	q->first_failure = -1;
 	q->tag = xstrdup(tag ? tag : q->qid);
 	q->next = m->queue;
+	if (m->queue)
+		m->queue->prev = q;
 	m->queue = q;
 	return q;
 }

@@ -36,7 +36,7 @@ struct qrcpt {
 };
 
 struct qentry {
-	struct qentry *next;
+	struct qentry *next, *prev; /* the MTA's queue, doubly linked: O(1) unlink */
 	struct mta *m;
 	char qid[16];
 	char *tag;               /* owned: scenario message id for the trace */
