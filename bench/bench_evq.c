@@ -27,6 +27,7 @@
 #define HOLD_MEAN_US 1000
 #define HOLD_SEED 20240514
 #define DEFAULT_OPS 10000000ULL
+#define REPEAT 3
 
 /* ---- baseline: a tuned plain 4-ary heap --------------------------------
  * 16-byte {time, seq} entries, root at index 3 of a 64-byte-aligned block
@@ -129,10 +130,12 @@ struct result {
 	uint64_t checksum;
 };
 
+/* CPU time of this process: on a machine shared with other jobs the wall
+ * clock would time them too. */
 static double now_s(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -195,10 +198,18 @@ int main(int argc, char **argv)
 	}
 	int status = 0;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		struct result e = run_evq(sizes[i], ops);
-		struct result b = run_base(sizes[i], ops);
-		printf("hold N=%zu ops=%" PRIu64 " evq=%.1f Mev/s tuned-heap=%.1f Mev/s evq/tuned=%.2f\n",
-		       sizes[i], ops, e.mev_per_s, b.mev_per_s, e.mev_per_s / b.mev_per_s);
+		/* Best of REPEAT alternating runs: the least disturbed of each. */
+		struct result e = { 0, 0 }, b = { 0, 0 };
+		for (int rep = 0; rep < REPEAT; rep++) {
+			struct result re = run_evq(sizes[i], ops), rb = run_base(sizes[i], ops);
+			if (re.mev_per_s > e.mev_per_s)
+				e = re;
+			if (rb.mev_per_s > b.mev_per_s)
+				b = rb;
+		}
+		printf("hold N=%zu ops=%" PRIu64 " evq=%.1f Mev/s tuned-heap=%.1f Mev/s evq/tuned=%.2f"
+		       " (best of %d, CPU time)\n",
+		       sizes[i], ops, e.mev_per_s, b.mev_per_s, e.mev_per_s / b.mev_per_s, REPEAT);
 		if (e.checksum != b.checksum) {
 			fprintf(stderr, "bench_evq: N=%zu: evq and baseline popped different times\n",
 			        sizes[i]);
