@@ -57,6 +57,20 @@ static inline size_t base_less(struct base_entry a, struct base_entry b)
 	return base_rank(a) < base_rank(b);
 }
 
+/* The hole at i goes up until x fits there. */
+static inline void base_sift_up(struct base_entry *h, size_t i, struct base_entry x)
+{
+	unsigned __int128 rx = base_rank(x);
+	while (i > 0) {
+		size_t p = (i - 1) >> 2;
+		if (rx >= base_rank(h[p]))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i] = x;
+}
+
 static void base_push(struct base_heap *q, int64_t t)
 {
 	if (q->n == q->cap) {
@@ -73,18 +87,7 @@ static void base_push(struct base_heap *q, int64_t t)
 		q->h = block + 3;
 		q->cap = cap;
 	}
-	struct base_entry x = { t, q->seq++ };
-	unsigned __int128 rx = base_rank(x);
-	struct base_entry *h = q->h;
-	size_t i = q->n++;
-	while (i > 0) {
-		size_t p = (i - 1) >> 2;
-		if (rx >= base_rank(h[p]))
-			break;
-		h[i] = h[p];
-		i = p;
-	}
-	h[i] = x;
+	base_sift_up(q->h, q->n++, (struct base_entry){ t, q->seq++ });
 }
 
 static int64_t base_pop(struct base_heap *q)
@@ -111,15 +114,7 @@ static int64_t base_pop(struct base_heap *q)
 		h[i] = h[m];
 		i = m;
 	}
-	unsigned __int128 rx = base_rank(x);
-	while (i > 0) {
-		size_t p = (i - 1) >> 2;
-		if (rx >= base_rank(h[p]))
-			break;
-		h[i] = h[p];
-		i = p;
-	}
-	h[i] = x;
+	base_sift_up(h, i, x);
 	return top;
 }
 
