@@ -59,7 +59,20 @@ struct evq_slot {
 _Static_assert(sizeof(struct evq_entry) == 16, "heap entries are 16 bytes");
 _Static_assert(sizeof(struct evq_slot) == 32, "slots divide a cache line");
 
+/* An event pushed with evq_push_later: kept in a plain array, sorted by
+ * (time, seq) before it is needed, instead of in the heap. */
+struct evq_later {
+	int64_t time;
+	uint64_t seq;
+	evq_fn fn;
+	void *ctx;
+	uint64_t arg;
+};
+
 struct evq {
+	struct evq_later *later; /* [later_head, nlater) not yet fired */
+	size_t nlater, later_head, later_cap;
+	bool later_sorted;
 	struct evq_entry *block; /* aligned allocation */
 	struct evq_entry *heap;  /* block + HEAP_PAD: heap[0] is the root */
 	size_t n, cap;
@@ -132,6 +145,7 @@ struct evq *evq_new(void)
 	heap_alloc(q, HEAP_INITIAL);
 	q->free_head = SLOT_NONE;
 	q->next_seq = 1;
+	q->later_sorted = true;
 	return q;
 }
 
@@ -141,6 +155,7 @@ void evq_free(struct evq *q)
 		return;
 	free(q->block);
 	free(q->slots);
+	free(q->later);
 	free(q);
 }
 
@@ -341,9 +356,79 @@ static inline const struct evq_slot *next_top_slot(const struct evq *q)
 	return &q->slots[q->heap[m].key & SLOT_MASK];
 }
 
+void evq_push_later(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg)
+{
+	if (q->next_seq > SEQ_MAX)
+		evq_die("sequence numbers exhausted");
+	if (q->nlater == q->later_cap) {
+		q->later_cap = q->later_cap ? q->later_cap * 2 : 64;
+		q->later = xrealloc(q->later, q->later_cap * sizeof *q->later);
+	}
+	if (q->nlater > q->later_head && t < q->later[q->nlater - 1].time)
+		q->later_sorted = false;
+	q->later[q->nlater++] = (struct evq_later){t, q->next_seq++, fn, ctx, arg};
+}
+
+static int later_cmp(const void *a, const void *b)
+{
+	const struct evq_later *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq; /* unique: a total order */
+}
+
+/* The earliest not-yet-fired later event, or NULL. */
+static const struct evq_later *later_head(struct evq *q)
+{
+	if (q->later_head == q->nlater)
+		return NULL;
+	if (!q->later_sorted) {
+		qsort(q->later + q->later_head, q->nlater - q->later_head, sizeof *q->later, later_cmp);
+		q->later_sorted = true;
+	}
+	return &q->later[q->later_head];
+}
+
+/* Consume the head; once the fired part is the larger, move the rest to
+ * the front so the array holds O(pending) entries. */
+static void later_advance(struct evq *q)
+{
+	if (++q->later_head == q->nlater) {
+		q->later_head = q->nlater = 0;
+	} else if (q->later_head >= 4096 && q->later_head * 2 >= q->nlater) {
+		memmove(q->later, q->later + q->later_head,
+			(q->nlater - q->later_head) * sizeof *q->later);
+		q->nlater -= q->later_head;
+		q->later_head = 0;
+	}
+}
+
+/* Whether the later event l comes before the heap's live top: the same
+ * (time, push order) that orders the heap. */
+static inline bool later_first(const struct evq *q, bool have_heap, const struct evq_later *l)
+{
+	if (!l)
+		return false;
+	if (!have_heap)
+		return true;
+	const struct evq_entry *top = &q->heap[0];
+	return l->time < top->time || (l->time == top->time && l->seq < (top->key >> EVQ_SLOT_BITS));
+}
+
 bool evq_pop(struct evq *q, struct evq_event *out)
 {
-	if (!skip_dead(q))
+	bool have_heap = skip_dead(q);
+	const struct evq_later *l = later_head(q);
+	if (later_first(q, have_heap, l)) {
+		out->time = l->time;
+		out->id = (l->seq << EVQ_SLOT_BITS) | SLOT_MASK; /* never pending */
+		out->fn = l->fn;
+		out->ctx = l->ctx;
+		out->arg = l->arg;
+		later_advance(q);
+		return true;
+	}
+	if (!have_heap)
 		return false;
 	struct evq_entry top = q->heap[0];
 	uint32_t s = (uint32_t)(top.key & SLOT_MASK);
@@ -363,7 +448,13 @@ bool evq_pop(struct evq *q, struct evq_event *out)
 
 bool evq_peek_time(struct evq *q, int64_t *t)
 {
-	if (!skip_dead(q))
+	bool have_heap = skip_dead(q);
+	const struct evq_later *l = later_head(q);
+	if (later_first(q, have_heap, l)) {
+		*t = l->time;
+		return true;
+	}
+	if (!have_heap)
 		return false;
 	*t = q->heap[0].time;
 	return true;
@@ -371,7 +462,7 @@ bool evq_peek_time(struct evq *q, int64_t *t)
 
 size_t evq_len(const struct evq *q)
 {
-	return q->live;
+	return q->live + (q->nlater - q->later_head);
 }
 
 size_t evq_heap_len(const struct evq *q)

@@ -41,6 +41,13 @@ void evq_free(struct evq *q);
 
 /* Schedule fn(ctx, arg) at time t; returns the id for evq_cancel. */
 evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
+/* Schedule fn(ctx, arg) at time t like evq_push, for the many events a
+ * run knows at set-up (each message's submission): they wait in a sorted
+ * array, not in the heap, so a million of them do not make every other
+ * event pay for a million-entry heap. Same order as evq_push (time, then
+ * push order); no id: they cannot be cancelled (their evq_event.id is
+ * never pending). */
+void evq_push_later(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
 /* Cancel a pending event; false if it already fired or was cancelled. */
 bool evq_cancel(struct evq *q, evq_id id);
 /* True if id is pending (pushed, not fired, not cancelled). */

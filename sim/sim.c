@@ -48,6 +48,13 @@ evq_id sim_after(struct sim *sim, int64_t delay, sim_fn fn, void *ctx, uint64_t 
 	return sim_at(sim, sim->now + (delay > 0 ? delay : 0), fn, ctx, arg);
 }
 
+void sim_at_later(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg)
+{
+	if (t < sim->now)
+		abort(); /* into the past: our bug */
+	evq_push_later(sim->q, t, (evq_fn)fn, ctx, arg);
+}
+
 bool sim_cancel(struct sim *sim, evq_id id)
 {
 	return id && evq_cancel(sim->q, id);

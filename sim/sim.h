@@ -63,6 +63,9 @@ void sim_free(struct sim *sim);
 /* Schedule fn at absolute time t (>= now) / after a delay. */
 evq_id sim_at(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg);
 evq_id sim_after(struct sim *sim, int64_t delay, sim_fn fn, void *ctx, uint64_t arg);
+/* An event known at set-up and never cancelled (evq_push_later): same
+ * order as sim_at, without growing the event heap. */
+void sim_at_later(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg);
 bool sim_cancel(struct sim *sim, evq_id id);
 
 /* Run one event; false when the queue is empty. */

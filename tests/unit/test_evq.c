@@ -372,6 +372,38 @@ static void test_cancelled_timers_are_compacted(void **state)
 	evq_free(q);
 }
 
+/* Events pushed "later" (out of time order, as a scenario lists its
+ * messages) interleave with heap events exactly by (time, push order). */
+static void test_push_later_keeps_the_order(void **state)
+{
+	enum { COUNT = 5000 };
+	struct rng g;
+	rng_seed(&g, 99, 3);
+	struct evq *q = evq_new();
+	struct ref_ev *ref = xmalloc(COUNT * sizeof(*ref));
+	for (uint64_t i = 0; i < COUNT; i++) {
+		int64_t t = rng_range(&g, 0, 300); /* many ties */
+		ref[i] = (struct ref_ev){ t, i };
+		if (rng_range(&g, 0, 1))
+			evq_push_later(q, t, fn_marker, NULL, i);
+		else
+			evq_push(q, t, fn_marker, NULL, i);
+	}
+	expect_len(q, COUNT);
+	qsort(ref, COUNT, sizeof(*ref), ref_cmp);
+	for (size_t i = 0; i < COUNT; i++) {
+		int64_t t;
+		assert_true(evq_peek_time(q, &t));
+		assert_int_equal(t, ref[i].time);
+		expect_pop(q, ref[i].time, ref[i].seq);
+	}
+	struct evq_event ev;
+	assert_false(evq_pop(q, &ev));
+	expect_len(q, 0);
+	free(ref);
+	evq_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_interleaved_against_model),
 		cmocka_unit_test(test_growth_keeps_order),
 		cmocka_unit_test(test_cancelled_timers_are_compacted),
+		cmocka_unit_test(test_push_later_keeps_the_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
