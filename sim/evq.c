@@ -19,13 +19,17 @@
  *    means the slot freed by a pop is the one the next push takes, still in
  *    cache.
  *  - live counts pushed-but-not-fired-not-cancelled events; n counts heap
- *    entries, dead ones included; once the dead outnumber the live (and
- *    are more than a few), evq_cancel compacts the heap. */
+ *    entries, dead ones included. When the dead entries outnumber the live
+ *    ones (and exceed COMPACT_MIN), compact() removes them all, so the heap
+ *    holds O(live) entries however many timers are cancelled. */
+/* madvise(MADV_HUGEPAGE) is a Linux extension beyond POSIX. */
+#define _DEFAULT_SOURCE
 #include "evq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -36,6 +40,8 @@
 #define SLOT_NONE UINT32_MAX
 #define HEAP_PAD 3
 #define HEAP_ALIGN 64
+/* Compact when more than this many dead entries outnumber the live. */
+#define COMPACT_MIN 64
 #define HEAP_INITIAL 61 /* 61 + HEAP_PAD = 64 entries = 1 KiB */
 
 struct evq_entry {
@@ -53,7 +59,20 @@ struct evq_slot {
 _Static_assert(sizeof(struct evq_entry) == 16, "heap entries are 16 bytes");
 _Static_assert(sizeof(struct evq_slot) == 32, "slots divide a cache line");
 
+/* An event pushed with evq_push_later: kept in a plain array, sorted by
+ * (time, seq) before it is needed, instead of in the heap. */
+struct evq_later {
+	int64_t time;
+	uint64_t seq;
+	evq_fn fn;
+	void *ctx;
+	uint64_t arg;
+};
+
 struct evq {
+	struct evq_later *later; /* [later_head, nlater) not yet fired */
+	size_t nlater, later_head, later_cap;
+	bool later_sorted;
 	struct evq_entry *block; /* aligned allocation */
 	struct evq_entry *heap;  /* block + HEAP_PAD: heap[0] is the root */
 	size_t n, cap;
@@ -70,19 +89,46 @@ static void evq_die(const char *why)
 	abort();
 }
 
-/* Order by time, then key (= push order for equal times). */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* bytes (a multiple of HEAP_ALIGN) aligned to a cache line. A large queue
+ * is touched at random, one or two lines per level: with 4 KiB pages
+ * nearly every access of a million-event queue also misses the TLB, so
+ * arrays of 2 MiB and more are asked for in transparent huge pages (a
+ * hint: Linux may ignore it, and it never changes the order of events). */
+static void *queue_alloc(size_t bytes)
+{
+	void *p = NULL;
+#ifdef MADV_HUGEPAGE
+	if (bytes >= HUGE_PAGE) {
+		bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+		if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+			return NULL;
+		madvise(p, bytes, MADV_HUGEPAGE);
+		return p;
+	}
+#endif
+	return aligned_alloc(HEAP_ALIGN, bytes);
+}
+
+/* Order by time, then key (= push order for equal times). The pair is
+ * compared as one unsigned 128-bit number (time with its sign bit flipped
+ * in the high half, key in the low half): two instructions and no branch. */
+static inline unsigned __int128 entry_rank(struct evq_entry a)
+{
+	return ((unsigned __int128)((uint64_t)a.time ^ (UINT64_C(1) << 63)) << 64) | a.key;
+}
+
 static inline bool entry_less(struct evq_entry a, struct evq_entry b)
 {
-	/* Bitwise, not short-circuit, so the compiler need not branch on each
-	 * half (measured in bench/bench_evq.c: never slower). */
-	return (a.time < b.time) | ((a.time == b.time) & (a.key < b.key));
+	return entry_rank(a) < entry_rank(b);
 }
 
 static void heap_alloc(struct evq *q, size_t cap)
 {
 	size_t bytes = (cap + HEAP_PAD) * sizeof(struct evq_entry);
 	bytes = (bytes + HEAP_ALIGN - 1) / HEAP_ALIGN * HEAP_ALIGN;
-	struct evq_entry *block = aligned_alloc(HEAP_ALIGN, bytes);
+	struct evq_entry *block = queue_alloc(bytes);
 	if (!block)
 		evq_die("out of memory growing the heap");
 	if (q->n)
@@ -99,6 +145,7 @@ struct evq *evq_new(void)
 	heap_alloc(q, HEAP_INITIAL);
 	q->free_head = SLOT_NONE;
 	q->next_seq = 1;
+	q->later_sorted = true;
 	return q;
 }
 
@@ -108,6 +155,7 @@ void evq_free(struct evq *q)
 		return;
 	free(q->block);
 	free(q->slots);
+	free(q->later);
 	free(q);
 }
 
@@ -119,7 +167,7 @@ static void slots_grow(struct evq *q)
 	if (cap > SLOT_LIMIT)
 		cap = SLOT_LIMIT;
 	size_t bytes = (cap * sizeof(struct evq_slot) + HEAP_ALIGN - 1) / HEAP_ALIGN * HEAP_ALIGN;
-	struct evq_slot *slots = aligned_alloc(HEAP_ALIGN, bytes);
+	struct evq_slot *slots = queue_alloc(bytes);
 	if (!slots)
 		evq_die("out of memory growing the slots");
 	if (q->nslots)
@@ -153,9 +201,10 @@ static inline void slot_free(struct evq *q, uint32_t s)
 /* Move the hole at i up until x fits, then drop x into it. */
 static inline void sift_up(struct evq_entry *h, size_t i, struct evq_entry x)
 {
+	unsigned __int128 rx = entry_rank(x);
 	while (i > 0) {
 		size_t p = (i - 1) >> 2;
-		if (!entry_less(x, h[p]))
+		if (rx >= entry_rank(h[p]))
 			break;
 		h[i] = h[p];
 		i = p;
@@ -173,28 +222,34 @@ static inline size_t min_child_tail(const struct evq_entry *h, size_t c, size_t 
 	return m;
 }
 
-/* Move the hole at the root down until x fits among the n entries. The
- * full-family case is a fixed tournament of three comparisons. */
+/* Index of the smallest of the four children at c, without a branch: a
+ * fixed tournament whose winners are picked by arithmetic (cmov). */
+static inline size_t min_child4(const struct evq_entry *h, size_t c)
+{
+	size_t a = c + (size_t)entry_less(h[c + 1], h[c]);
+	size_t b = c + 2 + (size_t)entry_less(h[c + 3], h[c + 2]);
+	return entry_less(h[b], h[a]) ? b : a;
+}
+
+/* Remove the root of the n + 1 entries, x = h[n] being the last one: the
+ * hole at the root goes down to a leaf along the smaller children (no
+ * comparison with x on the way: the last entry almost always belongs near
+ * the bottom), then x goes up from there. Fewer comparisons per level than
+ * stopping early, and a predictable loop (Wegener's bottom-up heapsort). */
 static inline void sift_down(struct evq_entry *h, size_t n, struct evq_entry x)
 {
-	size_t i = 0;
-	for (;;) {
-		size_t c = 4 * i + 1, m;
-		if (c + 3 < n) {
-			size_t a = entry_less(h[c + 1], h[c]) ? c + 1 : c;
-			size_t b = entry_less(h[c + 3], h[c + 2]) ? c + 3 : c + 2;
-			m = entry_less(h[b], h[a]) ? b : a;
-		} else if (c < n) {
-			m = min_child_tail(h, c, n);
-		} else {
-			break;
-		}
-		if (!entry_less(h[m], x))
-			break;
+	size_t i = 0, c;
+	while ((c = 4 * i + 1) + 3 < n) {
+		size_t m = min_child4(h, c);
 		h[i] = h[m];
 		i = m;
 	}
-	h[i] = x;
+	if (c < n) {
+		size_t m = min_child_tail(h, c, n);
+		h[i] = h[m];
+		i = m;
+	}
+	sift_up(h, i, x);
 }
 
 static inline void heap_remove_top(struct evq *q)
@@ -228,30 +283,40 @@ bool evq_pending(const struct evq *q, evq_id id)
 	return id != 0 && s < q->nslots && q->slots[s].key == id;
 }
 
-/* Drop every dead entry and free its slot, then rebuild the heap from the
- * live ones. Pop order is (time, key), so it does not depend on the heap's
- * shape: the queue behaves exactly as before. Run when the dead outnumber
- * the live (amortized O(log n) per cancel), so a long run that arms and
- * cancels timers all the time (live mode's idle timers, one per client
- * line, due minutes later) keeps memory in proportion to what is pending,
- * not to what was ever cancelled. */
+/* Put entry x at i of the n entries, moving down (Floyd's heap building). */
+static void settle(struct evq_entry *h, size_t n, size_t i, struct evq_entry x)
+{
+	size_t c;
+	while ((c = 4 * i + 1) < n) {
+		size_t m = c + 3 < n ? min_child4(h, c) : min_child_tail(h, c, n);
+		if (!entry_less(h[m], x))
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = x;
+}
+
+/* Drop every dead entry and rebuild the heap in O(n). Called when the dead
+ * outnumber the live, so its cost is O(1) per cancellation amortized and
+ * the heap never holds more than about twice the live events. The order
+ * of events cannot change: it is the total order of (time, key). */
 static void compact(struct evq *q)
 {
-	size_t k = 0;
+	struct evq_entry *h = q->heap;
+	size_t n = 0;
 	for (size_t i = 0; i < q->n; i++) {
-		struct evq_entry e = q->heap[i];
-		uint32_t s = (uint32_t)(e.key & SLOT_MASK);
-		if (q->slots[s].key == e.key)
-			q->heap[k++] = e;
+		uint32_t s = (uint32_t)(h[i].key & SLOT_MASK);
+		if (q->slots[s].key == h[i].key)
+			h[n++] = h[i];
 		else
 			slot_free(q, s);
 	}
-	q->n = 0;
-	for (size_t i = 0; i < k; i++)
-		sift_up(q->heap, q->n++, q->heap[i]);
+	q->n = n;
+	for (size_t i = n / 4 + 1; i-- > 0;)
+		if (i < n)
+			settle(h, n, i, h[i]);
 }
-
-#define COMPACT_MIN 1024 /* dead entries worth a pass */
 
 bool evq_cancel(struct evq *q, evq_id id)
 {
@@ -259,8 +324,7 @@ bool evq_cancel(struct evq *q, evq_id id)
 		return false;
 	q->slots[id & SLOT_MASK].key = 0; /* the heap entry is now dead */
 	q->live--;
-	size_t dead = q->n - q->live;
-	if (dead > COMPACT_MIN && dead > q->live)
+	if (q->n - q->live > COMPACT_MIN && q->n - q->live > q->live)
 		compact(q);
 	return true;
 }
@@ -292,9 +356,79 @@ static inline const struct evq_slot *next_top_slot(const struct evq *q)
 	return &q->slots[q->heap[m].key & SLOT_MASK];
 }
 
+void evq_push_later(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg)
+{
+	if (q->next_seq > SEQ_MAX)
+		evq_die("sequence numbers exhausted");
+	if (q->nlater == q->later_cap) {
+		q->later_cap = q->later_cap ? q->later_cap * 2 : 64;
+		q->later = xrealloc(q->later, q->later_cap * sizeof *q->later);
+	}
+	if (q->nlater > q->later_head && t < q->later[q->nlater - 1].time)
+		q->later_sorted = false;
+	q->later[q->nlater++] = (struct evq_later){t, q->next_seq++, fn, ctx, arg};
+}
+
+static int later_cmp(const void *a, const void *b)
+{
+	const struct evq_later *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq; /* unique: a total order */
+}
+
+/* The earliest not-yet-fired later event, or NULL. */
+static const struct evq_later *later_head(struct evq *q)
+{
+	if (q->later_head == q->nlater)
+		return NULL;
+	if (!q->later_sorted) {
+		qsort(q->later + q->later_head, q->nlater - q->later_head, sizeof *q->later, later_cmp);
+		q->later_sorted = true;
+	}
+	return &q->later[q->later_head];
+}
+
+/* Consume the head; once the fired part is the larger, move the rest to
+ * the front so the array holds O(pending) entries. */
+static void later_advance(struct evq *q)
+{
+	if (++q->later_head == q->nlater) {
+		q->later_head = q->nlater = 0;
+	} else if (q->later_head >= 4096 && q->later_head * 2 >= q->nlater) {
+		memmove(q->later, q->later + q->later_head,
+			(q->nlater - q->later_head) * sizeof *q->later);
+		q->nlater -= q->later_head;
+		q->later_head = 0;
+	}
+}
+
+/* Whether the later event l comes before the heap's live top: the same
+ * (time, push order) that orders the heap. */
+static inline bool later_first(const struct evq *q, bool have_heap, const struct evq_later *l)
+{
+	if (!l)
+		return false;
+	if (!have_heap)
+		return true;
+	const struct evq_entry *top = &q->heap[0];
+	return l->time < top->time || (l->time == top->time && l->seq < (top->key >> EVQ_SLOT_BITS));
+}
+
 bool evq_pop(struct evq *q, struct evq_event *out)
 {
-	if (!skip_dead(q))
+	bool have_heap = skip_dead(q);
+	const struct evq_later *l = later_head(q);
+	if (later_first(q, have_heap, l)) {
+		out->time = l->time;
+		out->id = (l->seq << EVQ_SLOT_BITS) | SLOT_MASK; /* never pending */
+		out->fn = l->fn;
+		out->ctx = l->ctx;
+		out->arg = l->arg;
+		later_advance(q);
+		return true;
+	}
+	if (!have_heap)
 		return false;
 	struct evq_entry top = q->heap[0];
 	uint32_t s = (uint32_t)(top.key & SLOT_MASK);
@@ -314,7 +448,13 @@ bool evq_pop(struct evq *q, struct evq_event *out)
 
 bool evq_peek_time(struct evq *q, int64_t *t)
 {
-	if (!skip_dead(q))
+	bool have_heap = skip_dead(q);
+	const struct evq_later *l = later_head(q);
+	if (later_first(q, have_heap, l)) {
+		*t = l->time;
+		return true;
+	}
+	if (!have_heap)
 		return false;
 	*t = q->heap[0].time;
 	return true;
@@ -322,7 +462,12 @@ bool evq_peek_time(struct evq *q, int64_t *t)
 
 size_t evq_len(const struct evq *q)
 {
-	return q->live;
+	return q->live + (q->nlater - q->later_head);
+}
+
+size_t evq_heap_len(const struct evq *q)
+{
+	return q->n;
 }
 
 uint64_t evq_pushed_total(const struct evq *q)

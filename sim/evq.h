@@ -9,8 +9,9 @@
  *    are the insertion sequence and whose low EVQ_SLOT_BITS bits index the
  *    payload slot. The key is also the event's id, so a cancelled or already
  *    fired id can never be confused with a newer event.
- *  - Cancelled events stay in the heap and are discarded when they reach
- *    the top; evq_len() counts only live ones. */
+ *  - Cancelled events stay in the heap until they reach the top or until
+ *    the dead outnumber the live, when the heap is compacted: it holds
+ *    O(live) entries. evq_len() counts only live ones; evq_heap_len() all. */
 #ifndef MAILSIM_EVQ_H
 #define MAILSIM_EVQ_H
 
@@ -40,6 +41,13 @@ void evq_free(struct evq *q);
 
 /* Schedule fn(ctx, arg) at time t; returns the id for evq_cancel. */
 evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
+/* Schedule fn(ctx, arg) at time t like evq_push, for the many events a
+ * run knows at set-up (each message's submission): they wait in a sorted
+ * array, not in the heap, so a million of them do not make every other
+ * event pay for a million-entry heap. Same order as evq_push (time, then
+ * push order); no id: they cannot be cancelled (their evq_event.id is
+ * never pending). */
+void evq_push_later(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
 /* Cancel a pending event; false if it already fired or was cancelled. */
 bool evq_cancel(struct evq *q, evq_id id);
 /* True if id is pending (pushed, not fired, not cancelled). */
@@ -49,6 +57,8 @@ bool evq_pop(struct evq *q, struct evq_event *out);
 /* Time of the earliest live event; false when empty. */
 bool evq_peek_time(struct evq *q, int64_t *t);
 size_t evq_len(const struct evq *q);
+/* Entries in the heap, cancelled ones not yet removed included. */
+size_t evq_heap_len(const struct evq *q);
 uint64_t evq_pushed_total(const struct evq *q);
 
 #endif

@@ -568,7 +568,10 @@ static void apply_verdict(struct mta *m, struct qentry *q, const struct chk_verd
 	}
 	if (v->subject_prefix[0])
 		subject_prefix(m, q, v->subject_prefix);
-	snprintf(q->folder, sizeof q->folder, "%s", v->folder[0] ? v->folder : "INBOX");
+	/* At most 63 characters, as the fixed field it replaced kept. */
+	free(q->folder);
+	q->folder = v->folder[0] && strcmp(v->folder, "INBOX") != 0 ? xstrndup(v->folder, strnlen(v->folder, 63))
+								    : NULL;
 	q->flags = v->flags;
 	q->deny = v->decision == PD_DENY;
 	q->quarantine = v->decision == PD_QUARANTINE;

@@ -224,7 +224,7 @@ void mta_append_start(struct qentry *q, size_t i, const struct scn_user *target,
 	j->target = target;
 	j->login_pass = password;
 	snprintf(j->server, sizeof j->server, "%s", server);
-	snprintf(j->folder, sizeof j->folder, "%s", q->folder[0] ? q->folder : "INBOX");
+	snprintf(j->folder, sizeof j->folder, "%s", q->folder ? q->folder : "INBOX");
 	/* The final delivery agent records the reverse-path [RFC 5321 §4.4]. */
 	sb_init(&j->msg);
 	sb_append(&j->msg, q->data, q->len);

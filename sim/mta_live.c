@@ -44,7 +44,7 @@ bool mta_live_store(struct mta *m, struct qentry *q, const char *client_ip)
 		rcpts[i] = q->r[i].addr;
 	struct mta_spooled s = {
 		.id = "", .client_ip = client_ip, .tag = q->tag, .sender = q->sender,
-		.rcpts = rcpts, .nrcpts = q->nr, .folder = q->folder,
+		.rcpts = rcpts, .nrcpts = q->nr, .folder = q->folder ? q->folder : "",
 		.forward = q->forward ? q->forward : "", .flags = q->flags, .deny = q->deny,
 		.quarantine = q->quarantine, .data = q->data, .len = q->len,
 	};
@@ -62,7 +62,8 @@ void mta_live_recover(struct mta *m, const struct mta_spooled *s)
 	struct qentry *q = mtaq_new(m, s->sender, s->rcpts, s->nrcpts, s->data, s->len,
 				    s->tag[0] ? s->tag : NULL);
 	q->spool_id = xstrdup(s->id);
-	snprintf(q->folder, sizeof q->folder, "%s", s->folder);
+	if (s->folder[0] && strcmp(s->folder, "INBOX") != 0)
+		q->folder = xstrdup(s->folder);
 	q->flags = s->flags;
 	q->deny = s->deny;
 	q->quarantine = s->quarantine;

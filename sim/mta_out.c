@@ -24,7 +24,9 @@ struct job {
 	size_t nr;
 	char **mx;               /* owned: target host names in try order */
 	size_t nmx, imx;
-	struct outcome last;     /* why the last MX host did not take it */
+	struct outcome *last;    /* owned, NULL until noted (job_last): why the
+				  * last MX host did not take it; a job waiting
+				  * on a connection does not carry its 900 bytes */
 	bool have_last;
 	struct session *sess;    /* owned: the connection and smtpc of this MX try */
 	const char **rcpts;      /* owned array, strings borrowed */
@@ -43,6 +45,13 @@ struct job {
 
 /* ===== remote delivery: one job per destination domain ===================== */
 
+static struct outcome *job_last(struct job *j)
+{
+	if (!j->last)
+		j->last = xcalloc(1, sizeof *j->last);
+	return j->last;
+}
+
 static void job_free(struct job *j)
 {
 	if (j->prev)
@@ -57,6 +66,7 @@ static void job_free(struct job *j)
 	free(j->ridx);
 	free(j->rcpts);
 	free(j->res);
+	free(j->last);
 	session_free(j->sess);
 	free(j);
 }
@@ -97,12 +107,12 @@ static void job_note(struct job *j, const char *status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void job_note(struct job *j, const char *status, const char *fmt, ...)
 {
-	char text[sizeof j->last.text];
+	char text[sizeof ((struct outcome *)0)->text];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	oc_local(&j->last, OC_SOFT, status, "%s", text);
+	oc_local(job_last(j), OC_SOFT, status, "%s", text);
 	j->have_last = true;
 }
 
@@ -267,12 +277,12 @@ static void job_next_mx(struct job *j)
 		if (!j->have_last)
 			job_note(j, "4.4.1", "no MX host answered");
 		if (j->unresolvable == (int)j->nmx) {
-			snprintf(j->last.status, sizeof j->last.status, "5.4.4");
-			j->last.cls = OC_HARD;
-			job_fail_all(j, &j->last);
+			snprintf(job_last(j)->status, sizeof job_last(j)->status, "5.4.4");
+			job_last(j)->cls = OC_HARD;
+			job_fail_all(j, job_last(j));
 		} else {
-			j->last.cls = OC_SOFT; /* every host failed for now: try later */
-			job_defer_all(j, &j->last);
+			job_last(j)->cls = OC_SOFT; /* every host failed for now: try later */
+			job_defer_all(j, job_last(j));
 		}
 		return;
 	}
@@ -296,10 +306,10 @@ static void note_session_failure(struct job *j, const struct smtpc_result *res)
 {
 	const char *ip = j->ip;
 	if (res->reply.code != 0) {
-		oc_from_reply(&j->last, j->remote, &res->reply, smtpc_stage_command(res->stage));
+		oc_from_reply(job_last(j), j->remote, &res->reply, smtpc_stage_command(res->stage));
 		j->have_last = true;
 		if (res->stage == SMTPC_STAGE_STARTTLS) /* RFC 3463: 4.7.5 crypto failure */
-			snprintf(j->last.status, sizeof j->last.status, "4.7.5");
+			snprintf(job_last(j)->status, sizeof job_last(j)->status, "4.7.5");
 		return;
 	}
 	if (res->stage == SMTPC_STAGE_TLS)
@@ -368,7 +378,7 @@ static void apply_results(struct job *j)
 		if (!r)
 			oc_local(&o, OC_SOFT, "4.4.2", "no result for recipient");
 		else if (r->reply.code == 0)
-			o = j->last; /* a failure we saw ourselves, noted by sess_done */
+			o = *job_last(j); /* a failure we saw ourselves, noted by sess_done */
 		else
 			oc_from_reply(&o, j->remote, &r->reply, smtpc_stage_command(r->stage));
 		switch (o.cls) {

@@ -25,10 +25,12 @@ void mtaq_free(struct qentry *q)
 	for (size_t i = 0; i < q->nr; i++) {
 		free(q->r[i].addr);
 		free(q->r[i].orig);
+		oc_note_free(&q->r[i].last);
 	}
 	free(q->r);
 	free(q->forward);
 	free(q->spool_id);
+	free(q->folder);
 	free(q->tag);
 	free(q->sender);
 	free(q->data);
@@ -37,11 +39,15 @@ void mtaq_free(struct qentry *q)
 
 static void unlink_entry(struct mta *m, struct qentry *q)
 {
-	for (struct qentry **pp = &m->queue; *pp; pp = &(*pp)->next)
-		if (*pp == q) {
-			*pp = q->next;
-			return;
-		}
+	if (q->prev)
+		q->prev->next = q->next;
+	else if (m->queue == q)
+		m->queue = q->next;
+	else
+		return; /* not linked */
+	if (q->next)
+		q->next->prev = q->prev;
+	q->next = q->prev = NULL;
 }
 
 void mtaq_discard(struct mta *m, struct qentry *q)
@@ -92,6 +98,8 @@ struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rc
 	q->first_failure = -1;
 	q->tag = xstrdup(tag ? tag : q->qid);
 	q->next = m->queue;
+	if (m->queue)
+		m->queue->prev = q;
 	m->queue = q;
 	return q;
 }
@@ -152,21 +160,19 @@ bool qr_pending(const struct qrcpt *r)
 void mtaq_settle(struct mta *m, struct qentry *q, size_t i, enum fate f, const struct outcome *o)
 {
 	struct qrcpt *r = &q->r[i];
-	/* o may be r->last itself (expiry reuses the last reason). */
-	if (o != &r->last)
-		r->last = *o;
+	oc_note_set(&r->last, o);
 	qr_enter(q, i, f == FATE_BOUNCED ? QR_FAILED : QR_DONE);
 	r->last_attempt = m->sim->now;
 	fate_settle(m->sim, &(struct settle){.node = m->host->name, .msg = q->tag, .rcpt = r->addr,
 					     .queue_id = q->qid, .fate = f, .report = q->report,
-					     .o = &r->last});
+					     .o = o});
 }
 
 void mtaq_rcpt_defer(struct mta *m, struct qentry *q, size_t i, const struct outcome *o)
 {
 	qr_enter(q, i, QR_DEFERRED);
 	q->r[i].last_attempt = m->sim->now;
-	q->r[i].last = *o;
+	oc_note_set(&q->r[i].last, o);
 }
 
 /* ===== delivery status notifications (RFC 3464) =========================== */
@@ -195,15 +201,15 @@ static void dsn_event(struct mta *m, struct qentry *q, const char *dsn_tag, cons
 static struct dsn_rcpt dsn_block(const struct qrcpt *r, enum dsn_action action,
 				 const char *last_date, const char *until)
 {
-	const struct outcome *o = &r->last;
+	const struct oc_note *o = &r->last;
 	return (struct dsn_rcpt){
 		.final_recipient = r->addr,
 		.original_recipient = r->orig,
 		.action = action,
 		.status = o->status[0] ? o->status : "4.0.0",
-		.remote_mta = o->src == OC_SMTP && o->remote[0] ? o->remote : NULL,
-		.diagnostic = o->text[0] ? o->text : NULL,
-		.diagnostic_type = oc_diag_type(o),
+		.remote_mta = o->src == OC_SMTP ? o->remote : NULL,
+		.diagnostic = o->text,
+		.diagnostic_type = oc_diag_type(&(struct outcome){.src = o->src}),
 		.last_attempt_date = last_date,
 		.will_retry_until = action == DSN_DELAYED ? until : NULL,
 	};
@@ -305,7 +311,9 @@ static void trace_deferrals(struct mta *m, struct qentry *q, int64_t next)
 		if (q->r[i].state != QR_DEFERRED)
 			continue;
 		char reason[1000];
-		oc_reason(&q->r[i].last, reason, sizeof reason);
+		struct outcome o;
+		oc_note_get(&q->r[i].last, &o);
+		oc_reason(&o, reason, sizeof reason);
 		mtaq_trace(m, q, TK_QUEUE_DEFER, q->r[i].addr);
 		trace_str(sim->trace, "status", q->r[i].last.status);
 		trace_str(sim->trace, "class", "soft");
@@ -345,9 +353,11 @@ void mtaq_attempt_finished(struct mta *m, struct qentry *q)
 			struct qrcpt *r = &q->r[i];
 			if (r->state != QR_DEFERRED)
 				continue;
-			if (!r->last.status[0]) /* RFC 3463: delivery time expired */
-				snprintf(r->last.status, sizeof r->last.status, "4.4.7");
-			mtaq_settle(m, q, i, FATE_BOUNCED, &r->last);
+			struct outcome o;
+			oc_note_get(&r->last, &o);
+			if (!o.status[0]) /* RFC 3463: delivery time expired */
+				snprintf(o.status, sizeof o.status, "4.4.7");
+			mtaq_settle(m, q, i, FATE_BOUNCED, &o);
 		}
 		send_dsn(m, q, DSN_FAILED);
 		retire(m, q);
@@ -468,7 +478,7 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 		return;
 	}
 	mtaq_header(m, q->tag, "Return-Path", rp);
-	const char *folder = q->folder[0] ? q->folder : "INBOX";
+	const char *folder = q->folder ? q->folder : "INBOX";
 	struct stored_msg *sm = mbox_store(u, folder, copy.data, copy.len, sim->now,
 					   sim->epoch_unix_us + sim->now, q->tag);
 	sm->flags = q->flags;

@@ -30,13 +30,13 @@ struct qrcpt {
 	char *orig;              /* owned or NULL: the address it was sent to before
 				  * forwarding (a DSN's Original-Recipient) */
 	enum qr_state state;
-	struct outcome last;     /* the latest outcome: what a DSN quotes */
+	struct oc_note last;     /* the latest outcome: what a DSN quotes */
 	int64_t last_attempt;    /* when its outcome was last decided */
 	bool reported;           /* a failure DSN already names it */
 };
 
 struct qentry {
-	struct qentry *next;
+	struct qentry *next, *prev; /* the MTA's queue, doubly linked: O(1) unlink */
 	struct mta *m;
 	char qid[16];
 	char *tag;               /* owned: scenario message id for the trace */
@@ -56,7 +56,7 @@ struct qentry {
 	int dsn_count;           /* DSNs sent about it (delay warnings included) */
 	int fail_dsns;           /* failure DSNs: m1.dsn, m1.dsn2, ... */
 	/* the receiving checks' verdict, for local delivery */
-	char folder[64];
+	char *folder;            /* owned; NULL: INBOX */
 	unsigned flags;
 	bool deny, quarantine;
 	int64_t not_before;      /* snooze: no delivery before this time */

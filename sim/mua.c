@@ -249,7 +249,7 @@ void mua_schedule_message(struct mua *m, const struct scn_message *msg)
 	s->slot = m->nwaiting;
 	m->waiting = xrealloc(m->waiting, (m->nwaiting + 1) * sizeof *m->waiting);
 	m->waiting[m->nwaiting++] = s;
-	sim_at(m->sim, msg->at, ev_submit, s, 0);
+	sim_at_later(m->sim, msg->at, ev_submit, s, 0);
 }
 
 /* ---- retrieval --------------------------------------------------------------- */

@@ -28,8 +28,13 @@ struct packet {
 	char *from_ip;
 	int from_port, port;
 	size_t len;
+	bool pooled;                 /* PACKET_SMALL bytes of room: back to the pool */
 	char data[];
 };
+
+/* Most packets are one protocol line: they come from and go back to a
+ * free list instead of malloc (a run sends dozens per message). */
+enum { PACKET_SMALL = 240, PACKET_POOL_MAX = 4096 };
 
 struct net {
 	struct sim *sim;
@@ -37,6 +42,9 @@ struct net {
 	int64_t connect_timeout;
 	struct link *links;
 	size_t nlinks;
+	uint64_t link_gen;       /* bumped by every change of a latency */
+	struct packet *pool;     /* free small packets, linked through next */
+	size_t npool;
 	struct conn **conns;     /* owned */
 	size_t nconns, capconns;
 	struct conn **released;  /* released injected connections not freed yet */
@@ -181,6 +189,11 @@ void net_free(struct net *net)
 		free(p->from_ip);
 		free(p);
 	}
+	while (net->pool) {
+		struct packet *p = net->pool;
+		net->pool = p->next;
+		free(p);
+	}
 	for (size_t i = 0; i < net->nlinks; i++) {
 		free(net->links[i].a);
 		free(net->links[i].b);
@@ -195,7 +208,11 @@ void net_free(struct net *net)
 	free(net);
 }
 
-void net_set_default_latency(struct net *net, int64_t us) { net->default_latency = us; }
+void net_set_default_latency(struct net *net, int64_t us)
+{
+	net->default_latency = us;
+	net->link_gen++;
+}
 void net_set_connect_timeout(struct net *net, int64_t us) { net->connect_timeout = us; }
 
 static struct link *find_link(const struct net *net, const char *a, const char *b)
@@ -220,6 +237,7 @@ void net_update_link(struct net *net, const char *a, const char *b, int64_t late
 	if (latency >= 0)
 		l->latency = latency;
 	l->loss = loss;
+	net->link_gen++;
 }
 
 void net_set_link_latency(struct net *net, const char *a, const char *b, int64_t us)
@@ -263,11 +281,22 @@ const char *net_ip_name(const struct sim *sim, const char *ip)
 
 static struct packet *packet_new(struct net *net, const void *data, size_t len)
 {
-	struct packet *p = xcalloc(1, sizeof *p + len + 1);
+	struct packet *p;
+	bool small = len <= PACKET_SMALL;
+	if (small && net->pool) {
+		p = net->pool;
+		net->pool = p->next;
+		net->npool--;
+	} else {
+		p = xmalloc(sizeof *p + (small ? PACKET_SMALL : len) + 1);
+	}
+	memset(p, 0, sizeof *p);
+	p->pooled = small;
 	p->net = net;
 	p->len = len;
 	if (len)
 		memcpy(p->data, data, len);
+	p->data[len] = '\0';
 	p->prev = net->inflight.prev;
 	p->next = &net->inflight;
 	net->inflight.prev->next = p;
@@ -277,8 +306,15 @@ static struct packet *packet_new(struct net *net, const void *data, size_t len)
 
 static void packet_free(struct packet *p)
 {
+	struct net *net = p->net;
 	packet_unlink(p);
 	free(p->from_ip);
+	if (p->pooled && net->npool < PACKET_POOL_MAX) {
+		p->next = net->pool;
+		net->pool = p;
+		net->npool++;
+		return;
+	}
 	free(p);
 }
 
@@ -342,6 +378,7 @@ static void ev_syn(struct sim *sim, void *ctx, uint64_t arg)
 		return;
 	}
 	c->srv = dst;
+	c->latency_gen = 0;
 	c->open[SIDE_SERVER] = true;
 	trace_conn_event(c, TK_NET_ACCEPT, dst, c->cli->name);
 	/* The SYN-ACK is on its way before the server can say anything, so
@@ -392,6 +429,7 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
 	c->ops[SIDE_CLIENT] = ops;
 	c->ctx[SIDE_CLIENT] = ctx;
 	c->srv = srv;
+	c->latency_gen = 0;
 	c->open[SIDE_SERVER] = true;
 	c->established = true;
 	c->external = true;
@@ -460,7 +498,13 @@ static int64_t arrival_time(struct conn *c, enum conn_side to)
 {
 	struct sim *sim = c->sim;
 	const struct host *from = side_host(c, conn_other(to));
-	int64_t t = sim->now + net_latency(sim->net, c->cli, c->srv) + (from ? from->slow : 0);
+	/* The link's latency, looked up by name once per connection and
+	 * again only after a fault changed a link. */
+	if (c->latency_gen != sim->net->link_gen + 1) {
+		c->latency = net_latency(sim->net, c->cli, c->srv);
+		c->latency_gen = sim->net->link_gen + 1;
+	}
+	int64_t t = sim->now + c->latency + (from ? from->slow : 0);
 	if (t < c->last_arrival[to])
 		t = c->last_arrival[to];
 	c->last_arrival[to] = t;

@@ -57,6 +57,8 @@ struct conn {
 	int refs;                 /* data, close and TLS events scheduled on it */
 	size_t slot;              /* its index in the net's list */
 	int64_t last_arrival[2];  /* keeps each direction FIFO */
+	int64_t latency;          /* cli <-> srv, cached while latency_gen matches */
+	uint64_t latency_gen;     /* the net's link generation + 1; 0: not cached */
 };
 
 /* Called when a connection arrives; must set c->ops[SIDE_SERVER] and

@@ -3,11 +3,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim.h"
 #include "smtp.h"
 #include "trace.h"
+#include "util.h"
 
 void oc_from_reply(struct outcome *o, const char *remote, const struct smtp_reply *r,
 		   const char *command)
@@ -50,6 +52,40 @@ void oc_reason(const struct outcome *o, char *out, size_t cap)
 		snprintf(out, cap, "host %s said: %s", o->remote, o->text);
 	else
 		snprintf(out, cap, "%s", o->text);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s[0] ? xstrdup(s) : NULL;
+}
+
+void oc_note_set(struct oc_note *n, const struct outcome *o)
+{
+	oc_note_free(n);
+	n->cls = o->cls;
+	n->src = o->src;
+	memcpy(n->status, o->status, sizeof n->status);
+	memcpy(n->command, o->command, sizeof n->command);
+	n->remote = dup_or_null(o->remote);
+	n->text = dup_or_null(o->text);
+}
+
+void oc_note_get(const struct oc_note *n, struct outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	o->cls = n->cls;
+	o->src = n->src;
+	memcpy(o->status, n->status, sizeof o->status);
+	memcpy(o->command, n->command, sizeof o->command);
+	snprintf(o->remote, sizeof o->remote, "%s", n->remote ? n->remote : "");
+	snprintf(o->text, sizeof o->text, "%s", n->text ? n->text : "");
+}
+
+void oc_note_free(struct oc_note *n)
+{
+	free(n->remote);
+	free(n->text);
+	n->remote = n->text = NULL;
 }
 
 const char *oc_diag_type(const struct outcome *o)

@@ -54,6 +54,24 @@ void oc_local(struct outcome *o, enum oc_class cls, const char *status, const ch
 /* The reason as the trace and the logs say it: "host mx1.example.net
  * said: 550 5.1.1 ... (in reply to RCPT TO command)" or the local text. */
 void oc_reason(const struct outcome *o, char *out, size_t cap);
+
+/* An outcome as a queued recipient keeps it: the same facts in about 80
+ * bytes plus its two strings, instead of struct outcome's 900 fixed ones
+ * (a queue of 100,000 deferred recipients holds one each). */
+struct oc_note {
+	enum oc_class cls;
+	enum oc_source src;
+	char status[16];
+	char command[32];
+	char *remote;      /* owned; NULL when empty */
+	char *text;        /* owned; NULL when empty */
+};
+
+/* Replace *n by o (the old strings are freed). */
+void oc_note_set(struct oc_note *n, const struct outcome *o);
+/* The full outcome back. */
+void oc_note_get(const struct oc_note *n, struct outcome *o);
+void oc_note_free(struct oc_note *n);
 /* RFC 3464 §2.3.6 diagnostic-type: "smtp" or "X-Postfix". */
 const char *oc_diag_type(const struct outcome *o);
 

@@ -6,11 +6,13 @@
  * object into a pointer, so the simulator never looks config up by name. */
 #include "scenario_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns.h"
 #include "msg.h"
+#include "strmap.h"
 #include "util.h"
 
 /* The listener a fetch protocol needs at its server. */
@@ -249,14 +251,33 @@ static void check_message_refs(struct ld *ld, const cJSON *root)
 {
 	const struct scenario *s = ld->s;
 	char p[128], hint[600];
+	/* Duplicate ids through a hash map (id -> latest index) and a chain of
+	 * earlier equal ids, so a 100,000-message scenario is checked in linear
+	 * time; each duplicate is still reported against every earlier one, in
+	 * ascending order. */
+	struct strmap last;
+	strmap_init(&last);
+	size_t *prev = xcalloc(s->nmessages ? s->nmessages : 1, sizeof *prev);
 	for (size_t i = 0; i < s->nmessages; i++) {
 		const struct scn_message *m = &s->messages[i];
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(s->messages[k].id, m->id) == 0) {
+		size_t k;
+		prev[i] = SIZE_MAX;
+		if (strmap_get(&last, m->id, &k)) {
+			prev[i] = k;
+			size_t nd = 0;
+			for (size_t j = k; j != SIZE_MAX; j = prev[j])
+				nd++;
+			size_t *dups = xcalloc(nd, sizeof *dups);
+			for (size_t j = k, at = nd; j != SIZE_MAX; j = prev[j])
+				dups[--at] = j;
+			for (size_t d = 0; d < nd; d++) {
 				snprintf(p, sizeof p, "messages[%zu].id", i);
 				report(ld, node_at(root, "messages", i, "id"), false, p, NULL,
-				       "duplicate message id \"%s\" (also messages[%zu])", m->id, k);
+				       "duplicate message id \"%s\" (also messages[%zu])", m->id, dups[d]);
 			}
+			free(dups);
+		}
+		strmap_put(&last, m->id, i);
 		snprintf(p, sizeof p, "messages[%zu].from", i);
 		if (!scn_user(s, m->from)) {
 			snprintf(hint, sizeof hint, "add {\"address\": \"%s\"} to \"users\" and give it a client host",
@@ -269,6 +290,8 @@ static void check_message_refs(struct ld *ld, const cJSON *root)
 			       "no client host sends mail for \"%s\"", m->from);
 		}
 	}
+	free(prev);
+	strmap_free(&last);
 }
 
 static void check_misc_refs(struct ld *ld, const cJSON *root)

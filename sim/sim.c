@@ -24,10 +24,7 @@ void sim_free(struct sim *sim)
 		return;
 	if (sim->teardown)
 		sim->teardown(sim);
-	for (size_t i = 0; i < sim->ntags; i++) {
-		free(sim->tag_mid[i]);
-		free(sim->tag_id[i]);
-	}
+	arena_free(sim->tag_arena);
 	free(sim->tag_mid);
 	free(sim->tag_id);
 	free(sim->tag_report);
@@ -49,6 +46,13 @@ evq_id sim_at(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg)
 evq_id sim_after(struct sim *sim, int64_t delay, sim_fn fn, void *ctx, uint64_t arg)
 {
 	return sim_at(sim, sim->now + (delay > 0 ? delay : 0), fn, ctx, arg);
+}
+
+void sim_at_later(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg)
+{
+	if (t < sim->now)
+		abort(); /* into the past: our bug */
+	evq_push_later(sim->q, t, (evq_fn)fn, ctx, arg);
 }
 
 bool sim_cancel(struct sim *sim, evq_id id)
@@ -106,8 +110,10 @@ static void tag_add(struct sim *sim, const char *message_id, const char *tag, bo
 		sim->tag_id = xrealloc(sim->tag_id, sim->tagcap * sizeof *sim->tag_id);
 		sim->tag_report = xrealloc(sim->tag_report, sim->tagcap * sizeof *sim->tag_report);
 	}
-	sim->tag_mid[sim->ntags] = xstrdup(message_id);
-	sim->tag_id[sim->ntags] = xstrdup(tag);
+	if (!sim->tag_arena)
+		sim->tag_arena = arena_new();
+	sim->tag_mid[sim->ntags] = arena_strdup(sim->tag_arena, message_id);
+	sim->tag_id[sim->ntags] = arena_strdup(sim->tag_arena, tag);
 	sim->tag_report[sim->ntags] = report;
 	size_t first;
 	/* The first registration wins, as a scan from the start would find. */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "evq.h"
 #include "ledger.h"
 #include "rng.h"
@@ -44,7 +45,8 @@ struct sim {
 	long next_conn_id;
 	/* Message-ID header -> scenario message id, so every hop's trace
 	 * names the message the way the scenario does. */
-	char **tag_mid, **tag_id; /* owned */
+	char **tag_mid, **tag_id; /* owned arrays; the strings live in tag_arena */
+	struct arena *tag_arena;  /* owned: no malloc header per string */
 	bool *tag_report;         /* owned: the tag names a generated DSN */
 	size_t ntags, tagcap;
 	struct strmap tag_by_mid, tag_by_id; /* first index with that Message-ID / tag */
@@ -61,6 +63,9 @@ void sim_free(struct sim *sim);
 /* Schedule fn at absolute time t (>= now) / after a delay. */
 evq_id sim_at(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg);
 evq_id sim_after(struct sim *sim, int64_t delay, sim_fn fn, void *ctx, uint64_t arg);
+/* An event known at set-up and never cancelled (evq_push_later): same
+ * order as sim_at, without growing the event heap. */
+void sim_at_later(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg);
 bool sim_cancel(struct sim *sim, evq_id id);
 
 /* Run one event; false when the queue is empty. */

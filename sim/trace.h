@@ -25,9 +25,9 @@ enum trace_ftype { TF_STR, TF_INT, TF_BOOL, TF_STRV, TF_TIME };
 struct trace_field {
 	const char *key;         /* static string */
 	enum trace_ftype type;
-	char *str;               /* owned (TF_STR) */
+	char *str;               /* TF_STR; the trace's, valid until the event is written */
 	int64_t num;             /* TF_INT / TF_BOOL */
-	char **strv;             /* owned (TF_STRV) */
+	char **strv;             /* TF_STRV; the trace's, like str */
 	size_t n;
 };
 
@@ -39,9 +39,12 @@ struct trace_event {
 	uint64_t seq;
 	enum trace_kind id;      /* the vocabulary's kind (trace_kinds.h) */
 	const char *kind;        /* its name, from the table */
-	char *node, *peer, *msg, *rcpt;   /* owned, may be NULL */
+	char *node, *peer, *msg, *rcpt;   /* the trace's, may be NULL */
 	long conn;               /* -1 when absent */
-	struct trace_field *f;   /* owned */
+	struct trace_field *f;   /* owned; the strings live in the trace's
+				  * per-event scratch, reused by the next event.
+				  * With no sink and no hook the trace keeps no
+				  * strings at all (they read as NULL). */
 	size_t nf, capf;
 };
 

@@ -271,7 +271,8 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 	w->sim = sim;
 	net_new(sim);
 	sim->scn = scn;
-	trace_set_hook(sim->trace, narrate_hook, w);
+	if (scn->nnarration) /* without one, a headless run builds no event */
+		trace_set_hook(sim->trace, narrate_hook, w);
 	net_set_default_latency(sim->net, scn->latency);
 	for (size_t i = 0; i < scn->nlinks; i++)
 		net_set_link_latency(sim->net, scn->links[i].a->name, scn->links[i].b->name,

@@ -130,10 +130,35 @@ static bool enh_wanted(const struct smtpd *s, int code, const char *enh)
 static void emit_line(struct smtpd *s, int code, char sep, const char *enh, const char *text)
 {
 	char buf[16 + sizeof ((struct smtp_reply *)0)->text + sizeof ((struct smtp_reply *)0)->enh];
-	if (enh_wanted(s, code, enh))
-		snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
-	else
-		snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
+	if (code < 0 || code > 999) { /* never from this engine; kept exact */
+		if (enh_wanted(s, code, enh))
+			snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
+		else
+			snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
+	} else {
+		/* "%03d%c[%s ]%s" by hand (one line per reply: the hot path),
+		 * cut at the buffer like snprintf would. */
+		char head[3 + 1 + sizeof ((struct smtp_reply *)0)->enh + 1];
+		size_t h = 0;
+		head[h++] = (char)('0' + code / 100);
+		head[h++] = (char)('0' + code / 10 % 10);
+		head[h++] = (char)('0' + code % 10);
+		head[h++] = sep;
+		if (enh_wanted(s, code, enh)) {
+			size_t e = strnlen(enh, sizeof ((struct smtp_reply *)0)->enh);
+			memcpy(head + h, enh, e);
+			h += e;
+			head[h++] = ' ';
+		}
+		size_t room = sizeof buf - 1;
+		size_t n = h < room ? h : room;
+		memcpy(buf, head, n);
+		size_t t = strlen(text);
+		if (t > room - n)
+			t = room - n;
+		memcpy(buf + n, text, t);
+		buf[n + t] = '\0';
+	}
 	/* Replies echo client text (a parameter, an address): a CR or another
 	 * control character from it must not reach the wire, where a CR could
 	 * end the reply line early. Like Postfix's printable(), show it as '?'. */

@@ -367,6 +367,73 @@ static void test_growth_keeps_order(void **state)
 	evq_free(q);
 }
 
+/* The simulator's timer pattern: every live event gets a timer that is
+ * almost always cancelled. The heap must stay O(live) (compaction), and
+ * what is left must still pop in (time, push order). */
+static void test_cancelled_timers_are_compacted(void **state)
+{
+	enum { LIVE = 1000, ROUNDS = 200 };
+	struct evq *q = evq_new();
+	evq_id *timer = xcalloc(LIVE, sizeof *timer);
+	size_t max_heap = 0;
+	for (int r = 0; r < ROUNDS; r++)
+		for (uint64_t i = 0; i < LIVE; i++) {
+			if (timer[i])
+				assert_true(evq_cancel(q, timer[i]));
+			timer[i] = evq_push(q, 1000000 + r * 7 + (int64_t)(i % 13), fn_marker, NULL,
+					    (uint64_t)r * LIVE + i);
+			if (evq_heap_len(q) > max_heap)
+				max_heap = evq_heap_len(q);
+		}
+	expect_len(q, LIVE);
+	if (max_heap > 2 * LIVE + 65)
+		fail_msg("heap grew to %zu entries for %d live ones", max_heap, LIVE);
+	/* The survivors are the last round's, in (time, push order). */
+	struct ref_ev *ref = xmalloc(LIVE * sizeof(*ref));
+	for (uint64_t i = 0; i < LIVE; i++)
+		ref[i] = (struct ref_ev){ 1000000 + (ROUNDS - 1) * 7 + (int64_t)(i % 13), i };
+	qsort(ref, LIVE, sizeof(*ref), ref_cmp);
+	for (size_t i = 0; i < LIVE; i++)
+		expect_pop(q, ref[i].time, (uint64_t)(ROUNDS - 1) * LIVE + ref[i].seq);
+	for (size_t i = 0; i < LIVE; i++)
+		assert_false(evq_pending(q, timer[i]));
+	free(ref);
+	free(timer);
+	evq_free(q);
+}
+
+/* Events pushed "later" (out of time order, as a scenario lists its
+ * messages) interleave with heap events exactly by (time, push order). */
+static void test_push_later_keeps_the_order(void **state)
+{
+	enum { COUNT = 5000 };
+	struct rng g;
+	rng_seed(&g, 99, 3);
+	struct evq *q = evq_new();
+	struct ref_ev *ref = xmalloc(COUNT * sizeof(*ref));
+	for (uint64_t i = 0; i < COUNT; i++) {
+		int64_t t = rng_range(&g, 0, 300); /* many ties */
+		ref[i] = (struct ref_ev){ t, i };
+		if (rng_range(&g, 0, 1))
+			evq_push_later(q, t, fn_marker, NULL, i);
+		else
+			evq_push(q, t, fn_marker, NULL, i);
+	}
+	expect_len(q, COUNT);
+	qsort(ref, COUNT, sizeof(*ref), ref_cmp);
+	for (size_t i = 0; i < COUNT; i++) {
+		int64_t t;
+		assert_true(evq_peek_time(q, &t));
+		assert_int_equal(t, ref[i].time);
+		expect_pop(q, ref[i].time, ref[i].seq);
+	}
+	struct evq_event ev;
+	assert_false(evq_pop(q, &ev));
+	expect_len(q, 0);
+	free(ref);
+	evq_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +448,8 @@ int main(void)
 		cmocka_unit_test(test_peek_time_skips_dead),
 		cmocka_unit_test(test_interleaved_against_model),
 		cmocka_unit_test(test_growth_keeps_order),
+		cmocka_unit_test(test_cancelled_timers_are_compacted),
+		cmocka_unit_test(test_push_later_keeps_the_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
