@@ -509,8 +509,9 @@ void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 void lay_group_name(const char *host, char *out, size_t outsz)
 {
 	const char *dot = strchr(host, '.');
+	bool ip = strspn(host, "0123456789.") == strlen(host) || strchr(host, ':');
 
-	snprintf(out, outsz, "%s", dot && strchr(dot + 1, '.') ? dot + 1 : host);
+	snprintf(out, outsz, "%s", !ip && dot && strchr(dot + 1, '.') ? dot + 1 : host);
 }
 
 struct lay_node *lay_nodes_for_model(const struct tm_model *m)
@@ -590,7 +591,7 @@ void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panel
 	/* In front of a class the network and the conversation are what is
 	 * read; the event list (small print by nature) gives its room to
 	 * them (to the inspector's room when it is open). */
-	int low_h = p->list.h, net_h = p->topo.h + (inspector ? 0 : low_h * 45 / 100);
+	int low_h = p->list.h, net_h = p->topo.h + (inspector ? 0 : low_h * 33 / 100);
 	p->topo.h = net_h;
 	int lad_h = p->caption.y - (p->topo.y + net_h);
 	int lad_w = inspector ? w * 55 / 100 : w;

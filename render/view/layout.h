@@ -53,7 +53,7 @@ void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 
 /* The organisation a host belongs to, for its box: the name without its
  * first label ("mx1.example.net" -> "example.net"); a name whose rest is
- * a single label ("filter.example") stands for itself. */
+ * a single label ("filter.example"), and an address, stands for itself. */
 void lay_group_name(const char *host, char *out, size_t outsz);
 
 /* Build nodes from the model's hosts (roles and hints) and lay them out.

@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "test_render_world.h"
+#include "clock.h"
 #include "pace.h"
 #include "timeline.h"
 #include "trace_model.h"
@@ -266,7 +267,8 @@ static void check_groups(const struct story *s, const cJSON *sc, long ev)
 		const char *name = str_of(h, "name"), *dot = strchr(name, '.');
 		if (strcmp(str_of(h, "role"), "dns") == 0)
 			continue;
-		const char *org = dot && strchr(dot + 1, '.') ? dot + 1 : name;
+		bool ip = strspn(name, "0123456789.") == strlen(name) || strchr(name, ':');
+		const char *org = !ip && dot && strchr(dot + 1, '.') ? dot + 1 : name;
 		bool found = false;
 		cJSON_ArrayForEach(g, groups) {
 			if (strcmp(str_of(g, "name"), org) != 0)
@@ -690,6 +692,39 @@ static void test_event_number_matches(void **state)
 	story_close(&s);
 }
 
+/* The timeline tells how much idle time was skipped, in the words of the
+ * longest gap between two events ("… 1 h 6 min later"), and marks each
+ * new simulated day ("day 2") of a retry schedule that runs for days. */
+static void timeline_case(const char *name, bool days)
+{
+	struct story s;
+	char span[48], want[64];
+	int64_t longest = 0;
+
+	story_open(&s, name, 1280, 720, 1.0, false);
+	for (size_t i = 1; i < s.m->nev; i++)
+		if (s.m->ev[i].t_us - s.m->ev[i - 1].t_us > longest)
+			longest = s.m->ev[i].t_us - s.m->ev[i - 1].t_us;
+	clk_fmt_span(longest, span, sizeof span);
+	snprintf(want, sizeof want, "… %s later", span);
+	cJSON *sc = story_scene(&s, (long)s.m->nev / 2);
+	if (!text_named(sc, want))
+		FAILF("%s: the longest idle gap is not labelled \"%s\"\n", name, want);
+	int64_t end = s.m->ev[s.m->nev - 1].t_us;
+	if (days && end > INT64_C(86400000000) * 2 && !text_named(sc, "day 2"))
+		FAILF("%s: a %lld s trace has no \"day 2\" on its timeline\n", name,
+		      (long long)(end / 1000000));
+	cJSON_Delete(sc);
+	story_close(&s);
+}
+
+static void test_timeline_days_and_skips(void **state)
+{
+	(void)state;
+	timeline_case("dead-domain", true);
+	timeline_case("exim-retry", true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_beats_are_narrations),
 		cmocka_unit_test(test_buttons_work),
 		cmocka_unit_test(test_scale_enlarges),
+		cmocka_unit_test(test_timeline_days_and_skips),
 		cmocka_unit_test(test_every_frame_default),
 		cmocka_unit_test(test_every_frame_projector),
 	};
