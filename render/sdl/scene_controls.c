@@ -15,6 +15,7 @@ static const struct {
 	{"|◀", SDLK_HOME},         {"◀◀ beat", SDLK_PAGEUP},   {"◀ event", SDLK_COMMA},
 	{"play / pause", SDLK_SPACE}, {"event ▶", SDLK_PERIOD}, {"beat ▶▶", SDLK_PAGEDOWN},
 	{"▶|", SDLK_END},          {"▲ decision", SDLK_UP},     {"decision ▼", SDLK_DOWN},
+	{"why?", SDLK_d},
 	{"slower", SDLK_LEFTBRACKET}, {"faster", SDLK_RIGHTBRACKET},
 	{"projector", SDLK_p},     {"legend", SDLK_l},          {"keys", SDLK_h},
 };
@@ -39,7 +40,8 @@ void scene_controls(struct view_app *app)
 		const char *label = ctl_buttons[i].label;
 		bool on = (ctl_buttons[i].key == SDLK_SPACE && app->pb.playing) ||
 			  (ctl_buttons[i].key == SDLK_p && app->projector) ||
-			  (ctl_buttons[i].key == SDLK_l && app->legend);
+			  (ctl_buttons[i].key == SDLK_l && app->legend) ||
+			  (ctl_buttons[i].key == SDLK_d && app->card_ev >= 0);
 		float w = (float)dc_text_w(app->dc, DC_SMALL, label) + 2 * pad;
 		if (x + w > (float)(r->x + r->w) - pad)
 			break; /* a narrow window: the keys still do it all */

@@ -206,6 +206,7 @@ static float badge_draw(struct view_app *app, const struct snap_badge *b, float 
 	struct vm_decision *d = vm_decision_for(&app->frame, b->ev, false);
 	if (d)
 		d->box = (struct vm_box){x, y, w, h};
+	hits_add(&app->cx.hits, x, y, w, h, HIT_DECISION, (long)b->ev); /* its card */
 	return h;
 }
 

@@ -429,6 +429,9 @@ static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
 	topo_pill_size(app, label, maxw, DC_SMALL, NULL, &w, &h);
 	if (topo_pill_place(app, g, e->node, w, h, &at))
 		topo_pill(app, at.x, at.y, label, col, maxw, DC_SMALL, NULL, &box);
+	if (decision)
+		hits_add(&app->cx.hits, box.x, box.y, box.w, box.h, HIT_DECISION,
+			 pb_cursor(&app->pb, app->tmap));
 	struct vm_decision *d = vm_decision_for(&app->frame, (size_t)pb_cursor(&app->pb, app->tmap),
 						true);
 	if (d)

@@ -384,6 +384,11 @@ void view_session_click(struct view_session *vs, float x, float y)
 	app_mouse_up(vs->app);
 }
 
+void view_session_key(struct view_session *vs, int key)
+{
+	app_key(vs->app, (SDL_Keycode)key, KMOD_NONE);
+}
+
 int view_render_frame(const struct view_input *in, const struct view_frame_req *req,
 		      char *err, size_t errsz)
 {
@@ -395,6 +400,9 @@ int view_render_frame(const struct view_input *in, const struct view_frame_req *
 
 	if (ok) {
 		view_place_head(vs->app, req->event, req->at_us);
+		if (req->card)
+			vs->app->card_ev = card_decision_at(vs->app->model,
+							    pb_cursor(&vs->app->pb, vs->app->tmap));
 		app_draw(vs->app);
 		SDL_RenderFlush(vs->r);
 		ok = !req->out_path || view_save(vs->surf, req->out_path, err, errsz);
@@ -409,7 +417,7 @@ int view_render_file(const struct view_input *in, long event, int64_t at_us,
 		     char *err, size_t errsz)
 {
 	struct view_frame_req req = {event, at_us, width, height, scale, false,
-				     out_path ? out_path : "", NULL};
+				     out_path ? out_path : "", NULL, false};
 
 	return view_render_frame(in, &req, err, errsz);
 }

@@ -29,6 +29,7 @@ void vm_free(struct vm_frame *f)
 {
 	vm_clear_texts(f);
 	free(f->texts);
+	card_free(&f->card);
 	free(f->hosts);
 	free(f->groups);
 	free(f->dec);
@@ -426,8 +427,16 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 	}
 	vm_place_hosts(f, in, ncols, nrows);
 	vm_build_groups(f, in);
+	card_free(&f->card);
+	f->card_open = false;
+	f->card_box = f->chain_box = (struct vm_box){0, 0, 0, 0};
+	chain_build(&f->chain, m, in->cursor);
 	if (in->cursor < 0 || (size_t)in->cursor >= m->nev)
 		return;
+	if (in->card_ev >= 0 && (size_t)in->card_ev < m->nev) {
+		card_build(&f->card, m, (size_t)in->card_ev, in->cursor);
+		f->card_open = true;
+	}
 	vm_build_moving(f, in);
 	vm_build_decisions(f, in);
 	vm_build_resting(f, in);
@@ -564,6 +573,77 @@ static cJSON *vm_texts_json(const struct vm_frame *f)
 	return a;
 }
 
+static cJSON *vm_chain_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	if (f->chain.host < 0)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject(), *st = cJSON_AddArrayToObject(o, "stages");
+	cJSON_AddStringToObject(o, "host", m->nodes[f->chain.host].name);
+	cJSON_AddNumberToObject(o, "conn", (double)f->chain.conn);
+	for (int s = 0; s < CH_COUNT; s++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "name", chain_stage_name((enum chain_stage)s));
+		cJSON_AddStringToObject(x, "state", chain_state_name(f->chain.st[s]));
+		cJSON_AddItemToArray(st, x);
+	}
+	cJSON_AddItemToObject(o, "box", vm_box_json(f->chain_box));
+	return o;
+}
+
+static cJSON *vm_waterfall_json(const struct card_waterfall *w)
+{
+	cJSON *o = cJSON_CreateObject(), *bars = cJSON_AddArrayToObject(o, "bars");
+	cJSON *th = cJSON_AddArrayToObject(o, "thresholds");
+
+	for (size_t i = 0; i < w->nbars; i++) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "symbol", w->bars[i].symbol);
+		cJSON_AddNumberToObject(b, "score", w->bars[i].score);
+		cJSON_AddStringToObject(b, "detail", w->bars[i].detail);
+		cJSON_AddItemToArray(bars, b);
+	}
+	for (int t = 0; t < CARD_TH_COUNT; t++) {
+		if (!w->th_on[t])
+			continue;
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "name", card_th_name((enum card_th)t));
+		cJSON_AddNumberToObject(x, "score", w->th[t]);
+		cJSON_AddItemToArray(th, x);
+	}
+	cJSON_AddNumberToObject(o, "total", w->total);
+	cJSON_AddStringToObject(o, "action", w->action);
+	return o;
+}
+
+static cJSON *vm_card_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	const struct card *c = &f->card;
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "trace_event", (double)c->ev);
+	cJSON_AddStringToObject(o, "host", c->host >= 0 ? m->nodes[c->host].name : "");
+	cJSON_AddStringToObject(o, "kind", c->kind);
+	cJSON_AddStringToObject(o, "title", c->title);
+	cJSON_AddStringToObject(o, "reason", c->reason);
+	cJSON_AddStringToObject(o, "rule", c->rule);
+	cJSON_AddStringToObject(o, "reply", c->reply);
+	cJSON_AddStringToObject(o, "dns", c->dns);
+	cJSON *rs = cJSON_AddArrayToObject(o, "recipients");
+	for (size_t i = 0; i < c->nrcpts; i++) {
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "rcpt", c->rcpts[i].rcpt);
+		cJSON_AddStringToObject(r, "fate", c->rcpts[i].fate);
+		cJSON_AddStringToObject(r, "status", c->rcpts[i].status);
+		cJSON_AddItemToArray(rs, r);
+	}
+	if (c->spam.nbars)
+		cJSON_AddItemToObject(o, "waterfall", vm_waterfall_json(&c->spam));
+	else
+		cJSON_AddNullToObject(o, "waterfall");
+	cJSON_AddItemToObject(o, "box", vm_box_json(f->card_box));
+	return o;
+}
+
 char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -584,6 +664,11 @@ char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
 	cJSON_AddItemToObject(o, "decisions", vm_decisions_json(f, m));
 	cJSON_AddItemToObject(o, "resting", vm_resting_json(f, m));
 	cJSON_AddItemToObject(o, "texts", vm_texts_json(f));
+	cJSON_AddItemToObject(o, "checks", vm_chain_json(f, m));
+	if (f->card_open)
+		cJSON_AddItemToObject(o, "card", vm_card_json(f, m));
+	else
+		cJSON_AddNullToObject(o, "card");
 	char *s = cJSON_Print(o);
 	cJSON_Delete(o);
 	char *out = xstrdup(s);

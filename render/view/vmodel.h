@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "card.h"
 #include "layout.h"
 #include "snapshot.h"
 #include "timeline.h"
@@ -100,6 +101,11 @@ struct vm_frame {
 	struct vm_decision *dec;   size_t ndec, deccap;
 	struct vm_resting *rest;   size_t nrest, restcap;
 	struct vm_text *texts;     size_t ntexts, textcap;
+	struct card card;          /* the decision card, when card_open */
+	bool card_open;
+	struct vm_box card_box;    /* where the drawing put it */
+	struct chain chain;        /* the receiving host's check chain */
+	struct vm_box chain_box;   /* where the drawing put it (zero: not drawn) */
 	bool record_texts;         /* vm_add_text keeps texts only when set */
 };
 
@@ -118,6 +124,7 @@ struct vm_inputs {
 	struct lay_rect topo;      /* the network panel */
 	float topo_top;            /* y under its header */
 	float fs, line_h;          /* base text size and a text line's height */
+	long card_ev;              /* the decision whose card is open, or -1 */
 };
 
 void vm_init(struct vm_frame *f);

@@ -115,7 +115,7 @@ static void render(const struct rw_run *run, const struct golden *g, const char 
 	in.inspect = g->inspect;
 	struct view_frame_req req = {g->event < 0 ? n - 1 : g->event, 0,
 				     g->projector ? 1920 : 1280, g->projector ? 1080 : 720, 1.0,
-				     g->projector, path, NULL};
+				     g->projector, path, NULL, false};
 	if (view_render_frame(&in, &req, err, sizeof err) != 0)
 		FAILF("%s: %s\n", g->name, err);
 }
