@@ -43,7 +43,7 @@ static int chain_stage_of_command(const char *line)
 {
 	static const struct { const char *verb; enum chain_stage s; } t[] = {
 		{"EHLO", CH_HELO}, {"HELO", CH_HELO}, {"MAIL", CH_SENDER}, {"RCPT", CH_RECIPIENT},
-		{"DATA", CH_CONTENT}, {"BDAT", CH_CONTENT},
+		{"BDAT", CH_CONTENT}, /* DATA: its 354 decides nothing; the reply after the dot does */
 	};
 	for (size_t i = 0; line && i < sizeof t / sizeof t[0]; i++)
 		if (strncmp(line, t[i].verb, strlen(t[i].verb)) == 0)
@@ -128,6 +128,43 @@ static void chain_host_event(struct chain *ch, const struct tm_event *e, int sta
 	}
 }
 
+/* Commands awaiting their replies, oldest first: with PIPELINING
+ * (RFC 2920) MAIL, RCPT and DATA go out together and the replies come
+ * back in order. */
+#define CHAIN_PENDING 32
+
+struct chain_fifo {
+	int st[CHAIN_PENDING];
+	size_t head, n;
+};
+
+static void chain_push(struct chain_fifo *q, int stage)
+{
+	if (q->n == CHAIN_PENDING) /* more in flight than any client pipelines */
+		return;
+	q->st[(q->head + q->n++) % CHAIN_PENDING] = stage;
+}
+
+/* The step the next reply answers: the oldest command in flight, or the
+ * connection itself (the greeting). */
+static int chain_front(const struct chain_fifo *q)
+{
+	return q->n ? q->st[q->head] : CH_CONNECTION;
+}
+
+static void chain_pop(struct chain_fifo *q)
+{
+	if (q->n) {
+		q->head = (q->head + 1) % CHAIN_PENDING;
+		q->n--;
+	}
+}
+
+static bool chain_continued(const char *line)
+{
+	return line && strlen(line) > 3 && line[3] == '-'; /* "250-PIPELINING" */
+}
+
 void chain_build(struct chain *ch, const struct tm_model *m, long cursor)
 {
 	memset(ch, 0, sizeof *ch);
@@ -140,27 +177,28 @@ void chain_build(struct chain *ch, const struct tm_model *m, long cursor)
 		return;
 	ch->host = c->server;
 	ch->conn = c->id;
-	size_t first = c->evs[0];
-	int stage = CH_CONNECTION, asked = -1;
-	for (size_t i = first; i <= (size_t)cursor; i++) {
+	struct chain_fifo q = {{0}, 0, 0};
+	int stage = CH_CONNECTION;
+	for (size_t i = c->evs[0]; i <= (size_t)cursor; i++) {
 		const struct tm_event *e = &m->ev[i];
 		bool on_conn = e->conn == c->id;
-		if (on_conn && e->kind == TM_NET_ACCEPT)
+		if (on_conn && e->kind == TM_NET_ACCEPT) {
 			chain_mark(ch, CH_CONNECTION, CH_PASS);
-		else if (on_conn && (e->kind == TM_NET_REFUSED || e->kind == TM_NET_TIMEOUT))
+		} else if (on_conn && (e->kind == TM_NET_REFUSED || e->kind == TM_NET_TIMEOUT)) {
 			chain_mark(ch, CH_CONNECTION, CH_FAIL);
-		else if (on_conn && e->kind == TM_SMTP_SEND && e->dir == TM_DIR_C2S) {
-			asked = chain_stage_of_command(e->text);
-			stage = asked >= 0 ? asked : stage;
+		} else if (on_conn && e->kind == TM_SMTP_SEND && e->dir == TM_DIR_C2S) {
+			int s = chain_stage_of_command(e->text);
+			chain_push(&q, s >= 0 ? s : -1);
 		} else if (on_conn && e->kind == TM_SMTP_DATA) {
-			asked = CH_CONTENT;
-			stage = CH_CONTENT;
+			chain_push(&q, CH_CONTENT); /* the reply after the final dot */
 		} else if (on_conn && e->kind == TM_SMTP_SEND && e->dir == TM_DIR_S2C) {
-			/* the greeting answers the connection; a multi-line reply's
-			 * continuation lines (250-) carry the same code */
-			int s = asked >= 0 ? asked : CH_CONNECTION;
-			chain_mark(ch, (enum chain_stage)s, chain_of_reply(e->text));
+			int s = chain_front(&q);
+			if (s >= 0)
+				chain_mark(ch, (enum chain_stage)s, chain_of_reply(e->text));
+			if (!chain_continued(e->text))
+				chain_pop(&q);
 		} else if (e->conn < 0 && e->node == c->server) {
+			stage = chain_front(&q);
 			chain_host_event(ch, e, stage);
 		}
 		if (on_conn && e->kind == TM_NET_CLOSE)
