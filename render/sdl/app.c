@@ -271,6 +271,8 @@ static void app_build_frame(struct view_app *app, long cursor)
 
 	app->frame.record_texts = true;
 	vm_build(&app->frame, &in);
+	app->frame.projector = app->projector;
+	app->frame.legend = app->legend;
 	app->dc->rec = &app->frame;
 	app->cx.dc = app->dc;
 	app->cx.pal = app->pal;

@@ -35,6 +35,14 @@ void scene_controls(struct view_app *app)
 
 	if (r->h <= 0)
 		return;
+	float need = 0; /* a narrower window first tightens the row */
+	for (size_t i = 0; i < ARRAY_LEN(ctl_buttons); i++)
+		need += (float)dc_text_w(app->dc, DC_SMALL, ctl_buttons[i].label) + 2 * pad + gap;
+	if (need + pad > (float)r->w) {
+		pad = (float)app->fs * 0.2f;
+		gap = (float)app->fs * 0.12f;
+		x = (float)r->x + pad;
+	}
 	scene_panel(&app->cx, r, NULL);
 	for (size_t i = 0; i < ARRAY_LEN(ctl_buttons); i++) {
 		const char *label = ctl_buttons[i].label;

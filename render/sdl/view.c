@@ -132,6 +132,16 @@ static void view_screenshot(struct view_app *app, SDL_Renderer *r)
 		       pb_cursor(&app->pb, app->tmap));
 	else
 		fprintf(stderr, "mailsim: cannot write %s: %s\n", path, SDL_GetError());
+	/* beside it, what the frame shows (the scene JSON of `render
+	 * --scene`): a state a test or a teacher's notes can read */
+	char *json = vm_scene_json(&app->frame, app->model);
+	char *jpath = xasprintf("%.*s.json", (int)strlen(path) - 4, path); /* "….png" */
+	FILE *f = fopen(jpath, "w");
+	bool ok = f && fputs(json, f) >= 0;
+	if ((f && fclose(f) != 0) || !ok)
+		fprintf(stderr, "mailsim: cannot write %s\n", jpath);
+	free(jpath);
+	free(json);
 	fflush(stdout);
 	free(path);
 	SDL_FreeSurface(s);

@@ -654,6 +654,8 @@ char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
 		cJSON_AddStringToObject(o, "narration", f->narration);
 	else
 		cJSON_AddNullToObject(o, "narration");
+	cJSON_AddBoolToObject(o, "projector", f->projector);
+	cJSON_AddBoolToObject(o, "legend", f->legend);
 	cJSON *win = cJSON_AddArrayToObject(o, "window");
 	cJSON_AddItemToArray(win, cJSON_CreateNumber(f->width));
 	cJSON_AddItemToArray(win, cJSON_CreateNumber(f->height));

@@ -107,6 +107,7 @@ struct vm_frame {
 	struct chain chain;        /* the receiving host's check chain */
 	struct vm_box chain_box;   /* where the drawing put it (zero: not drawn) */
 	bool record_texts;         /* vm_add_text keeps texts only when set */
+	bool projector, legend;    /* the mode and the overlay, as the drawing set them */
 };
 
 /* Inputs of one frame, all derived by the caller from its state. */
