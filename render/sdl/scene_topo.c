@@ -90,7 +90,7 @@ static void topo_groups(struct view_app *app, const struct vm_topo_geom *g)
 		dc_round_rect(app->dc, b->x, b->y, b->w, b->h, g->pad * 2, dc_alpha(app->pal->header, 90));
 		dc_round_frame(app->dc, b->x, b->y, b->w, b->h, g->pad * 2, th, app->pal->link);
 		dc_text(app->dc, DC_SMALL, app->frame.groups[i].name, b->x + g->pad * 2,
-			b->y + g->pad * 0.5f, app->pal->text_dim, DC_LEFT, b->w - g->pad * 3);
+			b->y + 1, app->pal->text_dim, DC_LEFT, b->w - g->pad * 3);
 	}
 }
 

@@ -90,7 +90,7 @@ static struct vm_topo_geom vm_geom(const struct vm_inputs *in, size_t ncols, siz
 	float lh = in->line_h, fs = in->fs;
 	struct vm_topo_geom g;
 
-	g.pad = fs * 0.3f;
+	g.pad = fs * 0.25f;
 	g.gap = fs * 0.4f;
 	g.head_h = lh * 0.85f;
 	g.dns_row = dns_row && nrows > 1;
