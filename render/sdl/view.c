@@ -136,10 +136,15 @@ static void view_screenshot(struct view_app *app, SDL_Renderer *r)
 	 * --scene`): a state a test or a teacher's notes can read */
 	char *json = vm_scene_json(&app->frame, app->model);
 	char *jpath = xasprintf("%.*s.json", (int)strlen(path) - 4, path); /* "….png" */
-	FILE *f = fopen(jpath, "w");
+	char *tmp = xasprintf("%s.part", jpath);
+	FILE *f = fopen(tmp, "w");
 	bool ok = f && fputs(json, f) >= 0;
-	if ((f && fclose(f) != 0) || !ok)
+	ok = f && fclose(f) == 0 && ok;
+	/* renamed into place whole, after the PNG: a reader that sees the
+	 * JSON sees both files complete */
+	if (!ok || rename(tmp, jpath) != 0)
 		fprintf(stderr, "mailsim: cannot write %s\n", jpath);
+	free(tmp);
 	free(jpath);
 	free(json);
 	fflush(stdout);

@@ -97,8 +97,9 @@ keys i Tab Escape                       # an inspector, a tab, closed
 keys f                                  # fullscreen
 sleep 1
 keys F12
-sleep 0.5
 shot="$work/mailsim-001.png"
+# the JSON is renamed into place after the PNG is written: then both are whole
+for _ in $(seq 1 40); do [ -f "$work/mailsim-001.json" ] && break; sleep 0.25; done
 [ -f "$shot" ] || fail "F12 wrote no screenshot (stdout: $(cat "$work/out.txt"))"
 size=$(png_size "$shot")
 [ "$size" = "1280x800" ] || fail "fullscreen screenshot is $size, want the whole 1280x800 screen"
@@ -110,7 +111,7 @@ esac
 keys p l                                # projector mode, the legend
 sleep 0.5
 keys F12
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$work/mailsim-002.png" ] && break; sleep 0.5; done
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -f "$work/mailsim-002.json" ] && break; sleep 0.5; done
 [ -f "$work/mailsim-002.png" ] || fail "F12 in projector mode with the legend wrote no screenshot"
 keys l p                                # legend off, projector off
 keys f                                  # back to a window
