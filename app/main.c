@@ -91,7 +91,8 @@ static const char help_view[] =
 static const char help_render[] =
 	"usage: mailsim render FILE (--at SECONDS | --event N)\n"
 	"                      (--out FRAME.png|.bmp | --scene OUT.json)\n"
-	"                      [--seed N] [--size WxH] [--scale S] [--projector] [--inspect WHAT]\n"
+	"                      [--seed N] [--size WxH] [--scale S] [--projector] [--card]\n"
+	"                      [--inspect WHAT]\n"
 	"Draw the frame the viewer shows at that moment, headless.\n";
 static const char help_serve[] =
 	"usage:\n" SERVE_USAGE
@@ -173,7 +174,7 @@ struct opts {
 	const char *out;
 	const char *scene;
 	const char *inspect;
-	bool projector, beats;
+	bool projector, beats, card;
 };
 
 static bool parse_number(const char *s, double *out)
@@ -219,6 +220,8 @@ static const struct opt_def opt_defs[] = {
 	 "write what the frame shows as JSON (hosts, moving things, decisions, texts)"},
 	{"--projector", NULL, OPT_FLAG, OFF(projector), NO_HAS, IN_VIEW | IN_RENDER,
 	 "projector mode: text at least 28 px, high contrast"},
+	{"--card", NULL, OPT_FLAG, OFF(card), NO_HAS, IN_RENDER,
+	 "open the decision card of the decision at (or last before) the frame, as key D does"},
 	{"--beats", NULL, OPT_FLAG, OFF(beats), NO_HAS, IN_VIEW,
 	 "autoplay pauses at each narration beat"},
 	{"--inspect", "WHAT", OPT_INSPECT, OFF(inspect), NO_HAS, IN_VIEW | IN_RENDER,
@@ -498,7 +501,7 @@ static int do_render(const struct view_input *in, struct opts *o)
 	int w = o->width ? o->width : 1280, h = o->height ? o->height : 720;
 	struct view_frame_req req = {o->has_event ? (long)o->event_num : -1,
 				     o->has_at ? (int64_t)(o->at * 1e6) : 0, w, h, o->scale,
-				     o->projector, o->out, o->scene};
+				     o->projector, o->out, o->scene, o->card};
 	if (view_render_frame(in, &req, err, sizeof err) != 0) {
 		fprintf(stderr, "mailsim: render: %s\n", err);
 		return 4;

@@ -141,8 +141,40 @@ static void finish(struct chk *c)
 		done(c->done_ud);
 }
 
+/* The spam thresholds as the viewer's waterfall draws them, in the order
+ * of the actions they trigger: "greylist 4.00, add_header 6.00,
+ * rewrite_subject off, quarantine off, reject 15.00". */
+static void spam_thresholds_text(const struct spam_thresholds *t, char *out, size_t cap)
+{
+	const struct { const char *name; int v; } th[] = {
+		{"greylist", t->greylist}, {"add_header", t->add_header},
+		{"rewrite_subject", t->rewrite_subject}, {"quarantine", t->quarantine},
+		{"reject", t->reject},
+	};
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof th / sizeof th[0] && len < cap; i++) {
+		char v[32] = "off";
+		if (th[i].v != SPAM_OFF)
+			spam_format_score(th[i].v, v, sizeof v);
+		len += (size_t)snprintf(out + len, cap - len, "%s%s %s", i ? ", " : "", th[i].name, v);
+	}
+}
+
+static void check_event_th(struct chk *c, const char *filter, const char *result,
+			   const char *symbol, int centi, bool has_score, const char *detail,
+			   const char *thresholds);
+
 static void check_event(struct chk *c, const char *filter, const char *result, const char *symbol,
 			int centi, bool has_score, const char *detail)
+{
+	check_event_th(c, filter, result, symbol, centi, has_score, detail, NULL);
+}
+
+static void check_event_th(struct chk *c, const char *filter, const char *result,
+			   const char *symbol, int centi, bool has_score, const char *detail,
+			   const char *thresholds)
 {
 	struct trace *tr = c->sim->trace;
 	trace_begin(tr, c->sim->now, TK_FILTER_CHECK);
@@ -160,6 +192,8 @@ static void check_event(struct chk *c, const char *filter, const char *result, c
 	}
 	if (detail && *detail)
 		trace_str(tr, "detail", detail);
+	if (thresholds)
+		trace_str(tr, "thresholds", thresholds);
 	trace_end(tr);
 }
 
@@ -601,8 +635,10 @@ static void run_spam(struct chk *c)
 	for (size_t i = 0; i < c->spam.n; i++)
 		check_event(c, "spam", "symbol", c->spam.hits[i].symbol, c->spam.hits[i].score, true,
 			    c->spam.hits[i].desc);
-	check_event(c, "spam", spam_action_name(c->spam.action), "TOTAL", c->spam.total, true,
-		    c->spam.quarantine ? "in the quarantine band" : NULL);
+	char th[160];
+	spam_thresholds_text(&c->spam_cfg.t, th, sizeof th);
+	check_event_th(c, "spam", spam_action_name(c->spam.action), "TOTAL", c->spam.total, true,
+		       c->spam.quarantine ? "in the quarantine band" : NULL, th);
 	spam_bayes_free(b);
 	c->spam_cfg.bayes = NULL;
 }

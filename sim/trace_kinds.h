@@ -57,7 +57,7 @@
 	X(POLICY_DECISION, "policy.decision", "decision reason folder?", "a policy step; decision `deliver`, `reject`, `deny`, `quarantine`, `snooze`, `hold` (gatekeeper), `greylist`, `defer`, `discard`, `forward`, `tamper`")       \
 	X(FAULT_START, "fault.start", "fault summary until?", "a scheduled fault begins")                \
 	X(FAULT_END, "fault.end", "fault summary", "a scheduled fault ends")                             \
-	X(FILTER_CHECK, "filter.check", "filter result detail? symbol? score?", "one receiving check; filter `iprev`, `dnsbl`, `spf`, `dkim`, `dmarc`, `antivirus`, `spam`")  \
+	X(FILTER_CHECK, "filter.check", "filter result detail? symbol? score? thresholds?", "one receiving check; filter `iprev`, `dnsbl`, `spf`, `dkim`, `dmarc`, `antivirus`, `spam`; the spam TOTAL carries the thresholds it was held against")  \
 	X(MAILBOX_STORE, "mailbox.store", "user folder bytes via?", "a message is stored in a mailbox; via `imap-append` when a client APPENDed it")  \
 	X(MAILBOX_FETCH, "mailbox.fetch", "user protocol count error?", "a mail client fetched its mail: one per session, with IMAP IDLE one per FETCH that brought mail") \
 	X(MAILBOX_EXPUNGE, "mailbox.expunge", "user folder protocol count msgs",                         \

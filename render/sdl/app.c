@@ -88,6 +88,7 @@ struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 	if (!m)
 		return NULL;
 	struct view_app *app = xcalloc(1, sizeof *app);
+	app->card_ev = -1;
 	app->title = xstrdup(in->title ? in->title : "mailsim");
 	app->model = m;
 	app->tmap = app_build_timeline(m);
@@ -262,10 +263,16 @@ static void app_build_frame(struct view_app *app, long cursor)
 		.topo_top = (float)app->panels.topo.y + (float)dc_line_h(app->dc, DC_SMALL) +
 			    (float)app->fs * 0.5f,
 		.fs = (float)app->fs, .line_h = (float)dc_line_h(app->dc, DC_SANS),
+		.card_ev = app->card_ev,
 	};
+
+	if (app->card_ev > cursor) /* stepped back before the decision */
+		in.card_ev = app->card_ev = -1;
 
 	app->frame.record_texts = true;
 	vm_build(&app->frame, &in);
+	app->frame.projector = app->projector;
+	app->frame.legend = app->legend;
 	app->dc->rec = &app->frame;
 	app->cx.dc = app->dc;
 	app->cx.pal = app->pal;
@@ -287,12 +294,17 @@ void app_draw(struct view_app *app)
 	lad_build(&app->lad, app->model, cursor);
 	app_build_frame(app, cursor);
 	dc_clear(app->dc, app->pal->bg);
-	scene_topo(app);
-	if (app->panels.list.w > 0)
-		scene_list(app);
-	scene_ladder(app);
-	if (app->insp.mode != INSP_OFF)
-		scene_inspector(app);
+	if (app->frame.card_open) {
+		scene_card(app); /* in place of the network and the lists */
+	} else {
+		scene_topo(app);
+		scene_chain(app);
+		if (app->panels.list.w > 0)
+			scene_list(app);
+		scene_ladder(app);
+		if (app->insp.mode != INSP_OFF)
+			scene_inspector(app);
+	}
 	scene_caption(app);
 	scene_controls(app);
 	scene_timeline(app);

@@ -6,6 +6,7 @@
  * the frame before, so this keeps text to a texture copy per string. */
 #include "draw.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,6 +299,27 @@ static size_t dc_wrap_len(struct dc *dc, enum dc_font f, const char *s, float ma
 	}
 	free(buf);
 	return best ? best : n; /* one over-long word: elided by the caller */
+}
+
+int dc_wrap_measure(struct dc *dc, enum dc_font f, const char *s, float maxw, int max_lines,
+		    float *w)
+{
+	int lines = 0;
+	char *line = xmalloc(strlen(s) + 1);
+
+	*w = 0;
+	while (*s && lines < max_lines) {
+		size_t k = lines + 1 == max_lines ? strlen(s) : dc_wrap_len(dc, f, s, maxw);
+		memcpy(line, s, k);
+		line[k] = '\0';
+		*w = fmaxf(*w, fminf((float)dc_text_w(dc, f, line), maxw));
+		lines++;
+		s += k;
+		while (*s == ' ')
+			s++;
+	}
+	free(line);
+	return lines;
 }
 
 int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,

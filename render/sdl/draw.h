@@ -62,6 +62,11 @@ int dc_line_h(const struct dc *dc, enum dc_font f);
 int dc_text_wrapped(struct dc *dc, enum dc_font f, const char *s, float x,
 		    float y, float maxw, int max_lines, SDL_Color c);
 
+/* The lines s takes wrapped to maxw (at most max_lines) and the widest
+ * line's width, as dc_text_wrapped would draw it. */
+int dc_wrap_measure(struct dc *dc, enum dc_font f, const char *s, float maxw, int max_lines,
+		    float *w);
+
 /* Clip drawing (and recorded text boxes) to r; NULL: no clip. */
 void dc_clip(struct dc *dc, const SDL_Rect *r);
 

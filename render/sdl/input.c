@@ -66,6 +66,14 @@ static void key_projector(struct view_app *app)
 
 static void key_legend(struct view_app *app) { app->legend = !app->legend; }
 
+/* D: the card of the decision at the cursor (or the latest before it);
+ * D again closes it. */
+static void key_card(struct view_app *app)
+{
+	app->card_ev = app->card_ev >= 0 ? -1
+					 : card_decision_at(app->model, pb_cursor(&app->pb, app->tmap));
+}
+
 static void key_next_decision(struct view_app *app) { key_decision(app, true); }
 static void key_prev_decision(struct view_app *app) { key_decision(app, false); }
 
@@ -76,6 +84,8 @@ static void key_escape(struct view_app *app)
 		app->help = false;
 	else if (app->legend)
 		app->legend = false;
+	else if (app->card_ev >= 0)
+		app->card_ev = -1;
 	else if (app->insp.mode != INSP_OFF)
 		app_inspect_close(app);
 	else
@@ -163,7 +173,7 @@ static const struct {
 	{SDLK_LEFT, false, key_prev_beat}, {SDLK_PAGEDOWN, false, key_next_beat},
 	{SDLK_PAGEUP, false, key_prev_beat}, {SDLK_PERIOD, false, key_next},
 	{SDLK_COMMA, false, key_prev}, {SDLK_p, false, key_projector},
-	{SDLK_l, false, key_legend}, {SDLK_DOWN, false, key_next_decision},
+	{SDLK_l, false, key_legend}, {SDLK_d, false, key_card}, {SDLK_DOWN, false, key_next_decision},
 	{SDLK_UP, false, key_prev_decision}, {SDLK_RIGHTBRACKET, false, key_faster},
 	{SDLK_LEFTBRACKET, false, key_slower}, {SDLK_HOME, false, key_home},
 	{SDLK_END, false, key_end}, {SDLK_f, false, key_fullscreen},
@@ -210,6 +220,7 @@ static void click_hit(struct view_app *app, const struct hit *h)
 		app->insp.scroll = 0;
 		break;
 	case HIT_BUTTON: app_key(app, scene_button_key(h->arg), KMOD_NONE); break;
+	case HIT_DECISION: app->card_ev = h->arg; break;
 	case HIT_ROW:
 		app->pb.playing = false;
 		app->list_scroll = 0;
@@ -232,6 +243,8 @@ void app_mouse_down(struct view_app *app, float x, float y)
 	const struct hit *h = hits_at(&app->cx.hits, x, y);
 	if (h)
 		click_hit(app, h);
+	else if (app->card_ev >= 0) /* a click on the card (or beside it) closes it */
+		app->card_ev = -1;
 }
 
 void app_mouse_move(struct view_app *app, float x, float y)

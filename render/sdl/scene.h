@@ -58,6 +58,7 @@ struct view_app {
 	int w, h, fs;                /* renderer size, base text size */
 	struct lay_panels panels;
 	bool help, legend, quit, dragging, want_shot;
+	long card_ev;                /* the decision whose card is open (key D), or -1 */
 	long beat_paused;            /* the beat autoplay last paused at */
 	/* the world at the cursor, rebuilt when the cursor moves */
 	struct snap snap;
@@ -101,6 +102,13 @@ void app_update_state(struct view_app *app);
 void app_inspect_host(struct view_app *app, int host);
 void app_inspect_msg(struct view_app *app, int msg_idx);
 void app_inspect_close(struct view_app *app);
+
+/* ---- scene_card.c ---- */
+/* The decision card over the network and the lists: reason, rule, reply,
+ * recipients, and the spam waterfall when the message was scored. */
+void scene_card(struct view_app *app);
+/* The receiving host's check chain, a strip near it in the network. */
+void scene_chain(struct view_app *app);
 
 /* ---- input.c ---- */
 void app_key(struct view_app *app, SDL_Keycode key, SDL_Keymod mod);

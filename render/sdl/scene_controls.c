@@ -15,6 +15,7 @@ static const struct {
 	{"|◀", SDLK_HOME},         {"◀◀ beat", SDLK_PAGEUP},   {"◀ event", SDLK_COMMA},
 	{"play / pause", SDLK_SPACE}, {"event ▶", SDLK_PERIOD}, {"beat ▶▶", SDLK_PAGEDOWN},
 	{"▶|", SDLK_END},          {"▲ decision", SDLK_UP},     {"decision ▼", SDLK_DOWN},
+	{"why?", SDLK_d},
 	{"slower", SDLK_LEFTBRACKET}, {"faster", SDLK_RIGHTBRACKET},
 	{"projector", SDLK_p},     {"legend", SDLK_l},          {"keys", SDLK_h},
 };
@@ -34,12 +35,21 @@ void scene_controls(struct view_app *app)
 
 	if (r->h <= 0)
 		return;
+	float need = 0; /* a narrower window first tightens the row */
+	for (size_t i = 0; i < ARRAY_LEN(ctl_buttons); i++)
+		need += (float)dc_text_w(app->dc, DC_SMALL, ctl_buttons[i].label) + 2 * pad + gap;
+	if (need + pad > (float)r->w) {
+		pad = (float)app->fs * 0.2f;
+		gap = (float)app->fs * 0.12f;
+		x = (float)r->x + pad;
+	}
 	scene_panel(&app->cx, r, NULL);
 	for (size_t i = 0; i < ARRAY_LEN(ctl_buttons); i++) {
 		const char *label = ctl_buttons[i].label;
 		bool on = (ctl_buttons[i].key == SDLK_SPACE && app->pb.playing) ||
 			  (ctl_buttons[i].key == SDLK_p && app->projector) ||
-			  (ctl_buttons[i].key == SDLK_l && app->legend);
+			  (ctl_buttons[i].key == SDLK_l && app->legend) ||
+			  (ctl_buttons[i].key == SDLK_d && app->card_ev >= 0);
 		float w = (float)dc_text_w(app->dc, DC_SMALL, label) + 2 * pad;
 		if (x + w > (float)(r->x + r->w) - pad)
 			break; /* a narrow window: the keys still do it all */

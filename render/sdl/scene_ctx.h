@@ -20,12 +20,13 @@
 /* What a click at a spot means; the frame's drawing registers these, the
  * next click looks them up (the last registered is on top). */
 enum hit_kind { HIT_HOST, HIT_MSG, HIT_CHIP, HIT_MSG_CHIP, HIT_TAB, HIT_CLOSE,
-		HIT_ROW, HIT_INSP_LINE, HIT_BUTTON };
+		HIT_ROW, HIT_INSP_LINE, HIT_BUTTON, HIT_DECISION };
 
 struct hit {
 	SDL_FRect r;
 	enum hit_kind kind;
-	long arg;           /* node, message, category, tab, event, line or button */
+	long arg;           /* node, message, category, tab, event, line, button or
+			     * the decision's trace event */
 };
 
 struct hit_list {

@@ -22,8 +22,9 @@ static const char *ladder_name(const struct view_app *app, int node)
 
 static void ladder_heads(struct view_app *app, const struct ladder_geom *g, float y)
 {
-	float maxw = (g->right - g->left) * 0.9f;
 	const struct lay_rect *r = &app->panels.ladder;
+	/* each name keeps to its half, so the two never meet */
+	float maxw = fminf((g->right - g->left) * 0.9f, (float)r->w / 2 - (float)app->fs * 1.2f);
 	float bottom = (float)(r->y + r->h);
 
 	for (int k = 0; k < 2; k++) {

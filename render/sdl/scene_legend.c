@@ -8,7 +8,7 @@
 
 enum legend_glyph { LG_MSG, LG_DSN_FAIL, LG_DSN_DELAY, LG_ASK, LG_ANSWER, LG_TEMP, LG_PERM,
 		    LG_TLS, LG_QUARANTINE, LG_FAULT, LG_HERE, LG_HOT, LG_2XX, LG_3XX, LG_4XX,
-		    LG_5XX };
+		    LG_5XX, LG_PASS, LG_ORG };
 
 static const struct {
 	enum legend_glyph g;
@@ -30,6 +30,8 @@ static const struct {
 	{LG_3XX, "reply 3xx: go on (send the data)"},
 	{LG_4XX, "reply 4xx: try again later"},
 	{LG_5XX, "reply 5xx: refused for good"},
+	{LG_PASS, "a check passed (the check chain; a cross: refused, a clock: try later)"},
+	{LG_ORG, "an organisation's hosts, in a box named by its domain"},
 };
 
 static void legend_arrow(struct view_app *app, float x, float cy, float s, SDL_Color c,
@@ -84,6 +86,14 @@ static void legend_glyph(struct view_app *app, enum legend_glyph g, float x, flo
 	case LG_3XX: legend_arrow(app, x, cy, s, p->cls[LAD_3XX], false); break;
 	case LG_4XX: legend_arrow(app, x, cy, s, p->cls[LAD_4XX], false); break;
 	case LG_5XX: legend_arrow(app, x, cy, s, p->cls[LAD_5XX], false); break;
+	case LG_PASS:
+		dc_line(app->dc, x + s * 0.2f, cy, x + s * 0.4f, cy + s * 0.2f, s * 0.1f, p->cls[LAD_2XX]);
+		dc_line(app->dc, x + s * 0.4f, cy + s * 0.2f, x + s * 0.8f, cy - s * 0.25f, s * 0.1f,
+			p->cls[LAD_2XX]);
+		break;
+	case LG_ORG:
+		dc_round_frame(app->dc, x, cy - s * 0.35f, s, s * 0.7f, s * 0.15f, 2, p->link);
+		break;
 	}
 }
 

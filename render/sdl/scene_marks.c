@@ -78,8 +78,11 @@ void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 		if (more) {
 			char buf[16];
 			snprintf(buf, sizeof buf, "+%d", more);
-			dc_text(app->dc, DC_SMALL, buf, x, y + (float)shown * ew * 0.9f - ew * 0.3f,
-				app->pal->text_dim, DC_CENTER, 0);
+			float tw = (float)dc_text_w(app->dc, DC_SMALL, buf);
+			float ty = y + (float)shown * ew * 0.9f - ew * 0.3f;
+			if (topo_free(app, (struct vm_box){x - tw / 2, ty, tw,
+							   (float)dc_line_h(app->dc, DC_SMALL)}))
+				dc_text(app->dc, DC_SMALL, buf, x, ty, app->pal->text_dim, DC_CENTER, 0);
 		}
 	}
 }
@@ -148,12 +151,15 @@ void topo_badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx, f
 	}
 }
 
-static void badge_size(struct view_app *app, const struct snap_badge *b, float *w, float *h)
+/* A badge's size; `bare` is the glyph alone, for a host with no room
+ * left for words (the decision card and the list still say them). */
+static void badge_size(struct view_app *app, const struct snap_badge *b, bool bare, float *w,
+		       float *h)
 {
 	float lh = (float)dc_line_h(app->dc, DC_SMALL), pad = (float)app->fs * 0.3f;
 
-	*w = (float)dc_text_w(app->dc, DC_SMALL, b->text) + lh + 2.5f * pad;
 	*h = lh + pad * 0.6f;
+	*w = bare ? *h : (float)dc_text_w(app->dc, DC_SMALL, b->text) + lh + 2.5f * pad;
 }
 
 static bool badge_temporary(enum snap_badge_kind k)
@@ -182,58 +188,88 @@ void topo_badge_frame(struct view_app *app, enum snap_badge_kind k, float x, flo
 }
 
 /* One badge with its left edge at x, top at y; returns its height. */
-static float badge_draw(struct view_app *app, const struct snap_badge *b, float x, float y)
+static float badge_draw(struct view_app *app, const struct snap_badge *b, float x, float y,
+			bool bare)
 {
 	SDL_Color col = topo_badge_color(app->pal, b->kind);
 	float lh = (float)dc_line_h(app->dc, DC_SMALL), pad = (float)app->fs * 0.3f, w, h;
 
-	badge_size(app, b, &w, &h);
+	badge_size(app, b, bare, &w, &h);
 	dc_round_rect(app->dc, x, y, w, h, h / 2, app->pal->bg);
 	dc_round_rect(app->dc, x, y, w, h, h / 2, dc_alpha(col, 50));
 	topo_badge_frame(app, b->kind, x, y, w, h, col);
-	topo_badge_symbol(app, b->kind, x + pad + lh * 0.45f, y + h / 2, lh * 0.36f, col);
-	dc_text(app->dc, DC_SMALL, b->text, x + pad * 1.5f + lh, y + pad * 0.3f, app->pal->text,
-		DC_LEFT, 0);
+	float gx = bare ? x + w / 2 : x + pad + lh * 0.45f;
+	topo_badge_symbol(app, b->kind, gx, y + h / 2, lh * 0.36f, col);
+	if (!bare)
+		dc_text(app->dc, DC_SMALL, b->text, x + pad * 1.5f + lh, y + pad * 0.3f,
+			app->pal->text, DC_LEFT, 0);
 	struct vm_decision *d = vm_decision_for(&app->frame, b->ev, false);
 	if (d)
 		d->box = (struct vm_box){x, y, w, h};
+	hits_add(&app->cx.hits, x, y, w, h, HIT_DECISION, (long)b->ev); /* its card */
 	return h;
 }
 
-/* A host's badges as one stack: right of the icon, else left, else above
- * or beside going up — the first place where it covers no text, no icon
- * and stays in the panel. */
-static void badge_stack(struct view_app *app, const struct vm_topo_geom *g, int host)
+/* The size of a host's badge stack. */
+static void badge_stack_size(struct view_app *app, int host, bool bare, float *sw, float *sh)
 {
-	SDL_FPoint c = topo_pos(app, g, host);
-	float sw = 0, sh = 0, w, h, r = g->icon * 0.55f, top = c.y - g->icon * 0.5f;
+	float w, h;
 
+	*sw = *sh = 0;
 	for (size_t i = 0; i < app->snap.nbadges; i++)
 		if (app->snap.badges[i].host == host) {
-			badge_size(app, &app->snap.badges[i], &w, &h);
-			sw = fmaxf(sw, w);
-			sh += h + 2;
+			badge_size(app, &app->snap.badges[i], bare, &w, &h);
+			*sw = fmaxf(*sw, w);
+			*sh += h + 2;
 		}
-	if (sh == 0)
-		return;
-	const SDL_FPoint at[] = {
+}
+
+/* Where a sw x sh stack goes (top-left): right of the icon, else left,
+ * else above or beside going up, else anywhere free near the host. */
+static bool badge_spot(struct view_app *app, const struct vm_topo_geom *g, int host, float sw,
+		       float sh, SDL_FPoint *p)
+{
+	SDL_FPoint c = topo_pos(app, g, host);
+	float r = g->icon * 0.55f, top = c.y - g->icon * 0.5f;
+	const SDL_FPoint tl[] = {
 		{c.x + r, top}, {c.x - r - sw, top}, {c.x - sw / 2, top - sh - 2},
 		{c.x + r, c.y + g->icon * 0.5f - sh}, {c.x - r - sw, c.y + g->icon * 0.5f - sh},
 		{c.x + r, top - sh}, {c.x - r - sw, top - sh},
 	};
-	SDL_FPoint p = topo_clamp(app, at[0], sw, sh);
-	for (size_t k = sizeof at / sizeof at[0]; k-- > 0;) /* crowded: near it at least */
-		if (topo_near(app, (struct vm_box){at[k].x, at[k].y, sw, sh}, host))
-			p = at[k];
-	for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
-		if (topo_free(app, (struct vm_box){at[k].x, at[k].y, sw, sh}) &&
-		    topo_near(app, (struct vm_box){at[k].x, at[k].y, sw, sh}, host)) {
-			p = at[k];
-			break;
+	SDL_FPoint at[sizeof tl / sizeof tl[0]];
+
+	for (size_t k = 0; k < sizeof tl / sizeof tl[0]; k++)
+		at[k] = (SDL_FPoint){tl[k].x + sw / 2, tl[k].y + sh / 2};
+	if (!topo_spot(app, at, sizeof at / sizeof at[0], sw, sh, host, c, p))
+		return false;
+	*p = (SDL_FPoint){p->x - sw / 2, p->y - sh / 2};
+	return true;
+}
+
+/* A host's badges as one stack where it covers no text, no icon and
+ * stays in the panel, nearer its host than any other; with no room for
+ * the words, the glyphs alone (which cover no text either). */
+static void badge_stack(struct view_app *app, const struct vm_topo_geom *g, int host)
+{
+	float sw, sh;
+	bool bare = false;
+	SDL_FPoint p;
+
+	badge_stack_size(app, host, false, &sw, &sh);
+	if (sh == 0)
+		return;
+	if (!badge_spot(app, g, host, sw, sh, &p)) {
+		bare = true;
+		badge_stack_size(app, host, true, &sw, &sh);
+		if (!badge_spot(app, g, host, sw, sh, &p)) {
+			SDL_FPoint c = topo_pos(app, g, host);
+			p = topo_clamp(app, (SDL_FPoint){c.x + g->icon * 0.55f, c.y - g->icon * 0.5f},
+				       sw, sh);
 		}
+	}
 	for (size_t i = 0; i < app->snap.nbadges; i++)
 		if (app->snap.badges[i].host == host)
-			p.y += badge_draw(app, &app->snap.badges[i], p.x, p.y) + 2;
+			p.y += badge_draw(app, &app->snap.badges[i], p.x, p.y, bare) + 2;
 }
 
 void topo_badges(struct view_app *app, const struct vm_topo_geom *g)

@@ -1,10 +1,15 @@
 /* scene_timeline.c — the timeline strip: the whole trace in display time,
  * a tick per event (decisions taller and coloured), compressed idle gaps
- * shaded and labelled ("+4 h"), and the play head. Clicking or dragging
+ * shaded and labelled with what was skipped ("… 1 h 11 min later", or
+ * "+1 h" where that does not fit), a tick at each new simulated day
+ * ("day 2"), and the play head. Clicking or dragging
  * maps x back to display time through the same geometry. */
 #include "scene.h"
 
 #include <math.h>
+#include <stdio.h>
+
+#include "clock.h"
 
 struct tl_geom {
 	float x0, x1;       /* the bar's ends */
@@ -67,17 +72,24 @@ static void tl_gaps(struct view_app *app, const struct tl_geom *g)
 	for (size_t k = 0; k < app->tmap->ngaps && nplaced < TL_MAX_LABELS; k++) {
 		const struct tl_gap *gap = &app->tmap->gaps[app->gap_order[k]];
 		float mid = tl_x(app, g, gap->d_start + gap->d_len / 2);
-		float w = (float)dc_text_w(app->dc, DC_SMALL, gap->label), l = mid - w / 2 - 4;
-		bool free_spot = l >= g->x0 - 4 && mid + w / 2 <= g->x1 + 4;
-		for (size_t j = 0; j < nplaced && free_spot; j++)
-			free_spot = l + w + 8 <= placed[j][0] || l >= placed[j][1];
-		if (!free_spot)
-			continue;
-		dc_text(app->dc, DC_SMALL, gap->label, mid, g->label_y, app->pal->text_dim,
-			DC_CENTER, 0);
-		placed[nplaced][0] = l;
-		placed[nplaced][1] = l + w + 8;
-		nplaced++;
+		char span[48], label[64];
+		clk_fmt_span(gap->sim_us, span, sizeof span);
+		snprintf(label, sizeof label, "… %s later", span);
+		const char *try[2] = {label, gap->label};
+		for (int t = 0; t < 2; t++) {
+			float w = (float)dc_text_w(app->dc, DC_SMALL, try[t]), l = mid - w / 2 - 4;
+			bool free_spot = l >= g->x0 - 4 && mid + w / 2 <= g->x1 + 4;
+			for (size_t j = 0; j < nplaced && free_spot; j++)
+				free_spot = l + w + 8 <= placed[j][0] || l >= placed[j][1];
+			if (!free_spot)
+				continue;
+			dc_text(app->dc, DC_SMALL, try[t], mid, g->label_y, app->pal->text_dim,
+				DC_CENTER, 0);
+			placed[nplaced][0] = l;
+			placed[nplaced][1] = l + w + 8;
+			nplaced++;
+			break;
+		}
 	}
 }
 
@@ -100,15 +112,34 @@ static void tl_ticks(struct view_app *app, const struct tl_geom *g)
 	}
 }
 
+#define TL_DAY_US INT64_C(86400000000)
+
+/* The start and end times under the bar's ends, and between them a tick
+ * where each simulated day begins, labelled "day N" where the label
+ * crowds neither end nor the previous day's. */
 static void tl_ends(struct view_app *app, const struct tl_geom *g)
 {
-	char a[32], b[32];
+	char a[32], b[32], day[24];
 	size_t n = app->model->nev;
+	int64_t t0 = n ? app->model->ev[0].t_us : 0, t1 = n ? app->model->ev[n - 1].t_us : 0;
 
-	scene_fmt_clock(n ? app->model->ev[0].t_us : 0, a, sizeof a);
-	scene_fmt_clock(n ? app->model->ev[n - 1].t_us : 0, b, sizeof b);
-	dc_text(app->dc, DC_SMALL, a, g->x0, g->ends_y, app->pal->text_dim, DC_LEFT, 0);
+	scene_fmt_clock(t0, a, sizeof a);
+	scene_fmt_clock(t1, b, sizeof b);
+	float la = dc_text(app->dc, DC_SMALL, a, g->x0, g->ends_y, app->pal->text_dim, DC_LEFT, 0);
+	float rb = g->x1 - (float)dc_text_w(app->dc, DC_SMALL, b);
 	dc_text(app->dc, DC_SMALL, b, g->x1, g->ends_y, app->pal->text_dim, DC_RIGHT, 0);
+	float last = g->x0 + la;
+	for (int64_t d = t0 / TL_DAY_US + 1; d * TL_DAY_US <= t1 && d < 400; d++) {
+		float x = tl_x(app, g, tl_sim_to_display(app->tmap, d * TL_DAY_US));
+		dc_fill_rect(app->dc, x - 1, g->bar_y - g->bar_h * 1.4f, 2, g->bar_h * 2.8f,
+			     app->pal->text);
+		snprintf(day, sizeof day, "day %lld", (long long)d + 1);
+		float w = (float)dc_text_w(app->dc, DC_SMALL, day);
+		if (x - w / 2 < last + 8 || x + w / 2 > rb - 8)
+			continue;
+		dc_text(app->dc, DC_SMALL, day, x, g->ends_y, app->pal->text, DC_CENTER, 0);
+		last = x + w / 2;
+	}
 }
 
 void scene_timeline(struct view_app *app)

@@ -45,109 +45,85 @@ static void topo_links(struct view_app *app, const struct vm_topo_geom *g,
 	}
 }
 
-/* Label width: the room to the nearest host on about the same row. */
-static float topo_label_w(const struct view_app *app, const struct vm_topo_geom *g)
+/* A host's name and role in its label box, left-aligned beside the icon:
+ * the name broken after its first label when it is wider than the box
+ * ("alice-laptop." over "example.org"), as a name is read; the role
+ * wrapped into the lines left. */
+static void topo_host_label(struct view_app *app, const struct vm_host *h)
 {
-	double dx = 1;
+	const struct vm_box *b = &h->label_box;
+	float lh = (float)dc_line_h(app->dc, DC_BOLD), sh = (float)dc_line_h(app->dc, DC_SMALL);
+	const char *dot = strchr(h->name, '.');
+	float nw = (float)dc_text_w(app->dc, DC_BOLD, h->name);
+	int nl = nw > b->w && dot && b->h >= 2 * lh + sh ? 2 : 1;
+	int rl = (int)((b->h - (float)nl * lh) / sh);
+	float y = b->y + (b->h - (float)nl * lh - (float)(rl > 2 ? 2 : rl) * sh) / 2;
 
-	for (size_t i = 0; i < app->model->nnodes; i++)
-		for (size_t j = i + 1; j < app->model->nnodes; j++) {
-			const struct lay_node *a = &app->nodes[i], *b = &app->nodes[j];
-			double d = fabs(a->x - b->x);
-			if (fabs(a->y - b->y) * g->h < g->icon * 1.5f && d < dx)
-				dx = d;
-		}
-	/* never so narrow that a name breaks into letters */
-	return fmaxf((float)dx * g->w - (float)app->fs * 0.5f, (float)app->fs * 7);
-}
-
-/* Lines of a label centred under x, wrapped (never cut) to maxw, shifted
- * inward if they would leave the panel; returns the lines used. */
-static int topo_label(struct view_app *app, enum dc_font f, const char *s, float x,
-		      float y, SDL_Color c, float maxw)
-{
-	const struct lay_rect *r = &app->panels.topo;
-	float half = fminf((float)dc_text_w(app->dc, f, s), maxw) / 2, pad = 4;
-
-	x = fminf(fmaxf(x, (float)r->x + pad + half), (float)(r->x + r->w) - pad - half);
-	return dc_text_wrapped_at(app->dc, f, s, x, y, maxw, 3, c, DC_CENTER);
-}
-
-/* A host name wider than its room breaks after its first label
- * ("alice-laptop." over "example.org"), as a name is read. */
-static int topo_name(struct view_app *app, const char *name, float x, float y, float maxw)
-{
-	const char *dot = strchr(name, '.');
-	char buf[256];
-
-	if ((float)dc_text_w(app->dc, DC_BOLD, name) <= maxw || !dot)
-		return topo_label(app, DC_BOLD, name, x, y, app->pal->text, maxw);
-	snprintf(buf, sizeof buf, "%.*s %s", (int)(dot - name + 1), name, dot + 1);
-	return topo_label(app, DC_BOLD, buf, x, y, app->pal->text, maxw);
-}
-
-/* The height a host's labels need under its icon: name and role line. */
-static float topo_label_h(struct view_app *app)
-{
-	return (float)dc_line_h(app->dc, DC_BOLD) + 2 * (float)dc_line_h(app->dc, DC_SMALL);
-}
-
-/* Labels go beside the icon when another host sits too close below it. */
-static bool topo_side_labels(struct view_app *app, const struct vm_topo_geom *g, int i)
-{
-	const struct vm_host *a = &app->frame.hosts[i];
-
-	for (size_t j = 0; j < app->frame.nhosts; j++) {
-		const struct vm_host *b = &app->frame.hosts[j];
-		float dy = b->cy - a->cy;
-		if ((int)j != i && fabsf(b->cx - a->cx) < g->icon * 2 && dy > 0 &&
-		    dy < g->icon + topo_label_h(app) + 4)
-			return true;
+	if (nl == 2) {
+		char first[256];
+		snprintf(first, sizeof first, "%.*s", (int)(dot - h->name + 1), h->name);
+		dc_text(app->dc, DC_BOLD, first, b->x, y, app->pal->text, DC_LEFT, b->w);
+		dc_text(app->dc, DC_BOLD, dot + 1, b->x, y + lh, app->pal->text, DC_LEFT, b->w);
+	} else {
+		dc_text(app->dc, DC_BOLD, h->name, b->x, y, app->pal->text, DC_LEFT, b->w);
 	}
-	return false;
+	/* inside the box that names the organisation, the role need not */
+	const char *role = h->label;
+	if (h->group >= 0) {
+		const char *org = app->frame.groups[h->group].name;
+		size_t n = strlen(org);
+		if (strncmp(role, org, n) == 0 && strncmp(role + n, "'s ", 3) == 0)
+			role += n + 3;
+	}
+	if (rl > 0)
+		dc_text_wrapped(app->dc, DC_SMALL, role, b->x, y + (float)nl * lh, b->w,
+				rl > 2 ? 2 : rl, app->pal->text_dim);
 }
 
-/* Name and role left-aligned beside the icon (right of it, or left near
- * the panel's right edge); returns the block's height. */
-static void topo_side_label(struct view_app *app, const struct vm_topo_geom *g, int i,
-			    float maxw)
+/* The organisations' boxes with their names, drawn under everything. */
+static void topo_groups(struct view_app *app, const struct vm_topo_geom *g)
 {
-	const struct vm_host *h = &app->frame.hosts[i];
-	const struct lay_rect *r = &app->panels.topo;
-	float lh = (float)dc_line_h(app->dc, DC_BOLD);
-	float w = fmaxf((float)dc_text_w(app->dc, DC_BOLD, h->name),
-			fminf((float)dc_text_w(app->dc, DC_SMALL, h->label), maxw));
-	bool left = h->cx + g->icon * 0.7f + w > (float)(r->x + r->w) - 4;
-	float x = left ? h->cx - g->icon * 0.7f : h->cx + g->icon * 0.7f;
-	enum dc_align a = left ? DC_RIGHT : DC_LEFT;
+	float th = fmaxf((float)app->fs * (app->projector ? 0.12f : 0.08f), 1.2f);
 
-	dc_text(app->dc, DC_BOLD, h->name, x, h->cy - lh * 0.9f, app->pal->text, a, 0);
-	dc_text_wrapped_at(app->dc, DC_SMALL, h->label, x, h->cy + lh * 0.1f, maxw, 2,
-			   app->pal->text_dim, a);
+	for (size_t i = 0; i < app->frame.ngroups; i++) {
+		const struct vm_box *b = &app->frame.groups[i].box;
+		dc_round_rect(app->dc, b->x, b->y, b->w, b->h, g->pad * 2, dc_alpha(app->pal->header, 90));
+		dc_round_frame(app->dc, b->x, b->y, b->w, b->h, g->pad * 2, th, app->pal->link);
+		dc_text(app->dc, DC_SMALL, app->frame.groups[i].name, b->x + g->pad * 2,
+			b->y + 1, app->pal->text_dim, DC_LEFT, b->w - g->pad * 3);
+	}
+}
+
+/* "the Internet" between the organisations' boxes: in the widest free
+ * stretch near the middle of the panel, where the links cross over. */
+static void topo_internet(struct view_app *app)
+{
+	const char *s = "the Internet";
+	float w = (float)dc_text_w(app->dc, DC_SMALL, s), h = (float)dc_line_h(app->dc, DC_SMALL);
+	const struct lay_rect *r = &app->panels.topo;
+	SDL_FPoint at, mid = {(float)r->x + (float)r->w / 2, (float)r->y + (float)r->h / 2};
+
+	for (size_t i = 0; i < app->frame.ngroups; i++)
+		if (vm_box_overlap((struct vm_box){mid.x - w / 2, mid.y - h / 2, w, h},
+				   app->frame.groups[i].box))
+			mid.y = (float)r->y + (float)r->h * 0.2f; /* above the boxes */
+	if (topo_spot(app, &mid, 1, w, h, -1, mid, &at))
+		dc_text(app->dc, DC_SMALL, s, at.x, at.y - h / 2, app->pal->text_dim, DC_CENTER, 0);
 }
 
 static void topo_hosts(struct view_app *app, const struct vm_topo_geom *g)
 {
 	const struct pal *p = app->pal;
 	struct icon_colors ic = {p->text, p->header, p->dns};
-	float maxw = topo_label_w(app, g);
-	float lh = (float)dc_line_h(app->dc, DC_BOLD), sh = (float)dc_line_h(app->dc, DC_SMALL);
 
 	for (size_t i = 0; i < app->model->nnodes; i++) {
-		SDL_FPoint c = topo_pos(app, g, (int)i);
-		icon_draw(app->dc, app->nodes[i].role, c.x, c.y, g->icon, &ic);
-		hits_add(&app->cx.hits, c.x - g->icon * 0.6f, c.y - g->icon * 0.6f, g->icon * 1.2f,
-			g->icon * 1.2f, HIT_HOST, (long)i);
-		if (topo_side_labels(app, g, (int)i)) {
-			topo_side_label(app, g, (int)i, maxw);
-			continue;
-		}
-		float ty = c.y + g->icon * 0.5f + 2;
-		int nl = topo_name(app, app->model->nodes[i].name, c.x, ty, maxw);
-		int rl = topo_label(app, DC_SMALL, app->frame.hosts[i].label, c.x,
-				    ty + (float)nl * lh, p->text_dim, maxw);
-		hits_add(&app->cx.hits, c.x - maxw / 2, ty, maxw, (float)nl * lh + (float)rl * sh, HIT_HOST,
-			(long)i);
+		const struct vm_host *h = &app->frame.hosts[i];
+		icon_draw(app->dc, app->nodes[i].role, h->cx, h->cy, g->icon, &ic);
+		hits_add(&app->cx.hits, h->cx - g->icon * 0.6f, h->cy - g->icon * 0.6f,
+			 g->icon * 1.2f, g->icon * 1.2f, HIT_HOST, (long)i);
+		topo_host_label(app, h);
+		hits_add(&app->cx.hits, h->label_box.x, h->label_box.y, h->label_box.w,
+			 h->label_box.h, HIT_HOST, (long)i);
 	}
 }
 
@@ -174,21 +150,33 @@ static SDL_Color topo_bubble_color(const struct view_app *app, const struct tm_e
 	}
 }
 
+#define PILL_LINES 3
+
+void topo_pill_size(struct view_app *app, const char *text, float maxw, enum dc_font f,
+		    const char *mark, float *w, float *h)
+{
+	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, f), tw;
+	int lines = dc_wrap_measure(app->dc, f, text, maxw, PILL_LINES, &tw);
+
+	*w = tw + (mark ? lh : 0) + 2 * pad;
+	*h = (float)lines * lh + pad;
+}
+
 float topo_pill(struct view_app *app, float x, float y, const char *text,
 		SDL_Color edge, float maxw, enum dc_font f, const char *mark, struct vm_box *box)
 {
-	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, f);
-	float tw = fminf((float)dc_text_w(app->dc, f, text), maxw);
-	float mw = mark ? lh : 0, w = tw + mw + 2 * pad, h = lh + pad;
+	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, f), w, h;
+	float mw = mark ? lh : 0, rad = (lh + pad) / 2;
 	const struct lay_rect *r = &app->panels.topo;
 
+	topo_pill_size(app, text, maxw, f, mark, &w, &h);
 	/* keep the whole pill inside the panel */
 	x = fminf(fmaxf(x, (float)r->x + w / 2 + 2), (float)(r->x + r->w) - w / 2 - 2);
-	dc_round_rect(app->dc, x - w / 2, y - h / 2, w, h, h / 2, app->pal->bg);
+	dc_round_rect(app->dc, x - w / 2, y - h / 2, w, h, rad, app->pal->bg);
 	if (mark) /* an answer is filled, a question only outlined */
-		dc_round_rect(app->dc, x - w / 2, y - h / 2, w, h, h / 2,
+		dc_round_rect(app->dc, x - w / 2, y - h / 2, w, h, rad,
 			      dc_alpha(edge, mark[0] == '?' ? 0 : 70));
-	dc_round_frame(app->dc, x - w / 2, y - h / 2, w, h, h / 2,
+	dc_round_frame(app->dc, x - w / 2, y - h / 2, w, h, rad,
 		       fmaxf((float)app->fs * 0.12f, 1.5f), edge);
 	if (mark) {
 		float mx = x - w / 2 + pad * 0.6f + mw / 2;
@@ -196,11 +184,43 @@ float topo_pill(struct view_app *app, float x, float y, const char *text,
 		dc_text(app->dc, DC_BOLD, mark, mx, y - (float)dc_line_h(app->dc, DC_BOLD) / 2,
 			app->pal->bg, DC_CENTER, 0);
 	}
-	dc_text(app->dc, f, text, x - w / 2 + pad + mw, y - lh / 2, app->pal->text, DC_LEFT,
-		maxw);
+	dc_text_wrapped(app->dc, f, text, x - w / 2 + pad + mw, y - h / 2 + pad / 2, maxw,
+			PILL_LINES, app->pal->text);
 	if (box)
 		*box = (struct vm_box){x - w / 2, y - h / 2, w, h};
 	return h;
+}
+
+/* The first free place for a w x h box centred on one of `at` (in order),
+ * else on rings around `anchor`, nearest first; with host >= 0 the box
+ * must also lie nearer that host than any other. False when the panel has
+ * no room left: the caller leaves the text out rather than cover another. */
+bool topo_spot(const struct view_app *app, const SDL_FPoint *at, size_t n, float w, float h,
+	       int host, SDL_FPoint anchor, SDL_FPoint *out)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct vm_box b = {at[k].x - w / 2, at[k].y - h / 2, w, h};
+		if (topo_free(app, b) && (host < 0 || topo_near(app, b, host))) {
+			*out = at[k];
+			return true;
+		}
+	}
+	float step = fmaxf(h * 0.5f, 4);
+	for (int ring = 1; ring <= 16; ring++) {
+		int nang = 8 + 4 * ring;
+		for (int a = 0; a < nang; a++) {
+			/* start straight up, alternate sides */
+			float ang = (float)((a + 1) / 2) * (a % 2 ? 1.f : -1.f) * 6.2831853f / (float)nang;
+			SDL_FPoint c = {anchor.x + sinf(ang) * step * (float)ring * 1.6f,
+					anchor.y - cosf(ang) * step * (float)ring};
+			struct vm_box b = {c.x - w / 2, c.y - h / 2, w, h};
+			if (topo_free(app, b) && (host < 0 || topo_near(app, b, host))) {
+				*out = c;
+				return true;
+			}
+		}
+	}
+	return false;
 }
 
 void topo_envelope(struct view_app *app, float cx, float cy, float s, SDL_Color c)
@@ -237,22 +257,15 @@ static const char *topo_mark(const struct tm_event *e)
 	return e->kind == TM_DNS_QUERY ? "?" : e->kind == TM_DNS_ANSWER ? "!" : NULL;
 }
 
-/* How far above (or, negative, below) the travelling item its label goes:
- * the first height where the pill covers nothing already drawn. */
-static float topo_lift(struct view_app *app, float x, float y, float lift, const char *label,
-		       float maxw)
+/* Where the travelling item's label goes: above it, below it, then
+ * further off, the first place where it covers nothing already drawn. */
+static bool topo_label_spot(struct view_app *app, float x, float y, float lift, float w,
+			    float h, SDL_FPoint *out)
 {
-	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, DC_MONO);
-	float w = fminf((float)dc_text_w(app->dc, DC_MONO, label), maxw) + 2 * pad, h = lh + pad;
-	const float tries[] = {lift, -lift, lift + h * 1.2f, -lift - h * 1.2f, lift + h * 2.4f,
-			       -lift - h * 2.4f, lift + h * 3.6f};
+	const SDL_FPoint at[] = {{x, y - lift}, {x, y + lift}, {x, y - lift - h * 1.2f},
+				 {x, y + lift + h * 1.2f}};
 
-	for (size_t k = 0; k < sizeof tries / sizeof tries[0]; k++) {
-		SDL_FPoint c = topo_clamp(app, (SDL_FPoint){x - w / 2, y - tries[k] - h / 2}, w, h);
-		if (topo_free(app, (struct vm_box){c.x, c.y, w, h}))
-			return tries[k];
-	}
-	return lift;
+	return topo_spot(app, at, sizeof at / sizeof at[0], w, h, -1, (SDL_FPoint){x, y}, out);
 }
 
 /* What the view model says moves, from its host to its host. */
@@ -285,10 +298,13 @@ static void topo_travel(struct view_app *app, const struct vm_topo_geom *g,
 		dc_disc(app->dc, x, y, g->icon * 0.12f, col);
 	}
 	topo_travel_label(app, e, label, sizeof label);
-	lift = topo_lift(app, x, y, lift, label, (float)app->panels.topo.w * 0.6f);
-	dc_line(app->dc, x, y, x, y - lift, 1.5f, col);
-	topo_pill(app, x, y - lift, label, col, app->panels.topo.w * 0.6f, DC_MONO,
-		  topo_mark(e), NULL);
+	float maxw = (float)app->panels.topo.w * 0.45f, w, h;
+	SDL_FPoint at;
+	topo_pill_size(app, label, maxw, DC_MONO, topo_mark(e), &w, &h);
+	if (!topo_label_spot(app, x, y, lift, w, h, &at))
+		return; /* no room: the ladder and the list say it in words */
+	dc_line(app->dc, x, y, at.x, at.y, 1.5f, col);
+	topo_pill(app, at.x, at.y, label, col, maxw, DC_MONO, topo_mark(e), NULL);
 }
 
 /* A failed attempt (refused, timed out): a dashed line to the host that
@@ -374,31 +390,18 @@ SDL_FPoint topo_clamp(const struct view_app *app, SDL_FPoint p, float w, float h
 }
 
 /* The current event's pill over its host: above, else under the labels,
- * else beside — the first free place. Centres are returned. */
-static SDL_FPoint topo_pill_place(struct view_app *app, const struct vm_topo_geom *g,
-				  int host, const char *label, float maxw)
+ * else beside — the first free place near it. Centres are returned. */
+static bool topo_pill_place(struct view_app *app, const struct vm_topo_geom *g, int host,
+			    float w, float h, SDL_FPoint *out)
 {
 	SDL_FPoint c = topo_pos(app, g, host);
-	float pad = (float)app->fs * 0.45f, lh = (float)dc_line_h(app->dc, DC_SMALL);
-	float w = fminf((float)dc_text_w(app->dc, DC_SMALL, label), maxw) + 2 * pad, h = lh + pad;
-	float r = g->icon * 0.62f;
+	float r = g->icon * 0.62f, lh = (float)dc_line_h(app->dc, DC_SMALL);
 	const SDL_FPoint at[] = {
 		{c.x, c.y - r - h * 0.7f}, {c.x, c.y - r - h * 1.9f},
 		{c.x + r + w / 2 + 4, c.y}, {c.x - r - w / 2 - 4, c.y},
-		{c.x, c.y + g->icon * 0.5f + 3.4f * lh}, {c.x + r + w / 2 + 4, c.y - h * 1.2f},
-		{c.x - r - w / 2 - 4, c.y - h * 1.2f}, {c.x + r + w / 2 + 4, c.y + h * 1.2f},
-		{c.x - r - w / 2 - 4, c.y + h * 1.2f}, {c.x, c.y - r - h * 3.1f},
-		{c.x + r + w / 2 + 4, c.y - h * 2.4f}, {c.x - r - w / 2 - 4, c.y - h * 2.4f},
+		{c.x, c.y + g->icon * 0.5f + 3.4f * lh},
 	};
-	for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
-		struct vm_box b = {at[k].x - w / 2, at[k].y - h / 2, w, h};
-		if (topo_free(app, b) && topo_near(app, b, host))
-			return at[k];
-	}
-	for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) /* crowded: near it at least */
-		if (topo_near(app, (struct vm_box){at[k].x - w / 2, at[k].y - h / 2, w, h}, host))
-			return at[k];
-	return at[0];
+	return topo_spot(app, at, sizeof at / sizeof at[0], w, h, host, c, out);
 }
 
 static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
@@ -418,10 +421,17 @@ static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
 			fmaxf((float)app->fs * 0.18f, 2), col);
 	/* the summary says what happened; the event list names the kind */
 	const char *label = e->summary[0] ? e->summary : tm_kind_name(e);
-	float maxw = (float)app->panels.topo.w * 0.6f;
-	SDL_FPoint at = topo_pill_place(app, g, e->node, label, maxw);
-	struct vm_box box;
-	topo_pill(app, at.x, at.y, label, col, maxw, DC_SMALL, NULL, &box);
+	float maxw = (float)app->panels.topo.w * 0.4f, w, h;
+	SDL_FPoint at;
+	/* no room for words: the ring around the host is the decision's mark */
+	struct vm_box box = {c.x - g->icon * 0.62f, c.y - g->icon * 0.62f, g->icon * 1.24f,
+			     g->icon * 1.24f};
+	topo_pill_size(app, label, maxw, DC_SMALL, NULL, &w, &h);
+	if (topo_pill_place(app, g, e->node, w, h, &at))
+		topo_pill(app, at.x, at.y, label, col, maxw, DC_SMALL, NULL, &box);
+	if (decision)
+		hits_add(&app->cx.hits, box.x, box.y, box.w, box.h, HIT_DECISION,
+			 pb_cursor(&app->pb, app->tmap));
 	struct vm_decision *d = vm_decision_for(&app->frame, (size_t)pb_cursor(&app->pb, app->tmap),
 						true);
 	if (d)
@@ -434,8 +444,10 @@ void scene_topo(struct view_app *app)
 	struct vm_topo_geom g = app->frame.geom;
 	const struct tm_event *e = topo_cursor_event(app);
 
+	topo_groups(app, &g);
 	topo_links(app, &g, e);
 	topo_hosts(app, &g);
+	topo_internet(app);
 	topo_parked(app, &g, e);
 	topo_badges(app, &g);
 	if (!e || e->node < 0)

@@ -13,6 +13,14 @@ SDL_FPoint topo_pos(const struct view_app *app, const struct vm_topo_geom *g, in
 float topo_pill(struct view_app *app, float x, float y, const char *text,
 		SDL_Color edge, float maxw, enum dc_font f, const char *mark,
 		struct vm_box *box);
+/* The size of that pill: its text wrapped to maxw, at most three lines. */
+void topo_pill_size(struct view_app *app, const char *text, float maxw, enum dc_font f,
+		    const char *mark, float *w, float *h);
+/* The first free place for a w x h box: centred on one of at[0..n), else
+ * on rings around anchor; with host >= 0 nearer that host than any other.
+ * False when there is no room left. */
+bool topo_spot(const struct view_app *app, const SDL_FPoint *at, size_t n, float w, float h,
+	       int host, SDL_FPoint anchor, SDL_FPoint *out);
 /* An envelope of width s centred on (cx, cy). */
 void topo_envelope(struct view_app *app, float cx, float cy, float s, SDL_Color c);
 

@@ -132,6 +132,21 @@ static void view_screenshot(struct view_app *app, SDL_Renderer *r)
 		       pb_cursor(&app->pb, app->tmap));
 	else
 		fprintf(stderr, "mailsim: cannot write %s: %s\n", path, SDL_GetError());
+	/* beside it, what the frame shows (the scene JSON of `render
+	 * --scene`): a state a test or a teacher's notes can read */
+	char *json = vm_scene_json(&app->frame, app->model);
+	char *jpath = xasprintf("%.*s.json", (int)strlen(path) - 4, path); /* "….png" */
+	char *tmp = xasprintf("%s.part", jpath);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fputs(json, f) >= 0;
+	ok = f && fclose(f) == 0 && ok;
+	/* renamed into place whole, after the PNG: a reader that sees the
+	 * JSON sees both files complete */
+	if (!ok || rename(tmp, jpath) != 0)
+		fprintf(stderr, "mailsim: cannot write %s\n", jpath);
+	free(tmp);
+	free(jpath);
+	free(json);
 	fflush(stdout);
 	free(path);
 	SDL_FreeSurface(s);
@@ -384,6 +399,11 @@ void view_session_click(struct view_session *vs, float x, float y)
 	app_mouse_up(vs->app);
 }
 
+void view_session_key(struct view_session *vs, int key)
+{
+	app_key(vs->app, (SDL_Keycode)key, KMOD_NONE);
+}
+
 int view_render_frame(const struct view_input *in, const struct view_frame_req *req,
 		      char *err, size_t errsz)
 {
@@ -395,6 +415,9 @@ int view_render_frame(const struct view_input *in, const struct view_frame_req *
 
 	if (ok) {
 		view_place_head(vs->app, req->event, req->at_us);
+		if (req->card)
+			vs->app->card_ev = card_decision_at(vs->app->model,
+							    pb_cursor(&vs->app->pb, vs->app->tmap));
 		app_draw(vs->app);
 		SDL_RenderFlush(vs->r);
 		ok = !req->out_path || view_save(vs->surf, req->out_path, err, errsz);
@@ -409,7 +432,7 @@ int view_render_file(const struct view_input *in, long event, int64_t at_us,
 		     char *err, size_t errsz)
 {
 	struct view_frame_req req = {event, at_us, width, height, scale, false,
-				     out_path ? out_path : "", NULL};
+				     out_path ? out_path : "", NULL, false};
 
 	return view_render_frame(in, &req, err, errsz);
 }

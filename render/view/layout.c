@@ -7,6 +7,7 @@
 #include "layout.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,6 +269,78 @@ static void lay_place_columns(struct lay_node *nodes, size_t n, const int *col,
 	}
 }
 
+/* Organisations in bands: each group takes as many rows as its tallest
+ * column needs, placed in the first rows free over its column range, so
+ * two organisations' boxes never share a cell; within a band a column's
+ * hosts keep their flow order. Rows spread under the DNS row (y 0). */
+/* The rows above host i in its group's band: the group's hosts before it
+ * in its column, and the rows it was moved down to clear a link. */
+static int lay_row_in_band(const struct lay_node *nodes, const int *col, const int *bump,
+			   size_t i)
+{
+	int k = bump[i];
+
+	for (size_t j = 0; j < i; j++)
+		k += nodes[j].group == nodes[i].group && col[j] == col[i];
+	return k;
+}
+
+static int lay_group_rows(const struct lay_node *nodes, size_t n, const int *col,
+			  const int *bump, int g, int *cmin, int *cmax)
+{
+	int rows = 0;
+
+	*cmin = 1 << 20;
+	*cmax = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (nodes[i].group != g || col[i] < 0)
+			continue;
+		int k = lay_row_in_band(nodes, col, bump, i) + 1;
+		rows = k > rows ? k : rows;
+		*cmin = col[i] < *cmin ? col[i] : *cmin;
+		*cmax = col[i] > *cmax ? col[i] : *cmax;
+	}
+	return rows;
+}
+
+static void lay_place_bands(struct lay_node *nodes, size_t n, const int *col, const int *bump,
+			    int ncols, bool any_dns)
+{
+	int ng = 0;
+	for (size_t i = 0; i < n; i++)
+		ng = nodes[i].group > ng ? nodes[i].group : ng;
+	int *start = xcalloc((size_t)ng + 1, sizeof *start), *rows = xcalloc((size_t)ng + 1, sizeof *rows);
+	int *lo = xcalloc((size_t)ng + 1, sizeof *lo), *hi = xcalloc((size_t)ng + 1, sizeof *hi);
+	int total = 1;
+
+	for (int g = 1; g <= ng; g++) {
+		rows[g] = lay_group_rows(nodes, n, col, bump, g, &lo[g], &hi[g]);
+		for (int s = 0;; s++) { /* the first start clear of every placed group */
+			bool clear = true;
+			for (int h = 1; h < g && clear; h++)
+				clear = rows[h] == 0 || hi[h] < lo[g] || hi[g] < lo[h] ||
+					start[h] + rows[h] <= s || s + rows[g] <= start[h];
+			if (clear) {
+				start[g] = s;
+				break;
+			}
+		}
+		total = start[g] + rows[g] > total ? start[g] + rows[g] : total;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (col[i] < 0 || nodes[i].group <= 0)
+			continue;
+		int row = start[nodes[i].group] + lay_row_in_band(nodes, col, bump, i);
+		nodes[i].x = ncols == 1 ? 0.5 : LAY_MARGIN + (1 - 2 * LAY_MARGIN) * col[i] / (ncols - 1);
+		nodes[i].y = any_dns ? (double)(row + 1) / total
+				     : total == 1 ? 0.5 : (double)row / (total - 1);
+	}
+	free(start);
+	free(rows);
+	free(lo);
+	free(hi);
+}
+
 /* Over the hosts that ask it; then pushed apart, keeping their order. */
 static void lay_place_dns(struct lay_node *nodes, size_t n,
 			  const struct lay_edge *edges, size_t nedges)
@@ -361,6 +434,35 @@ static void lay_clear_links(struct lay_node *nodes, size_t n, const struct lay_e
 		}
 }
 
+/* With organisations in bands, a host on the line between two others
+ * (a backup MX between the relay and the primary) moves down a row within
+ * its own band, and the bands are laid again. */
+static void lay_clear_bands(struct lay_node *nodes, size_t n, const int *col, int ncols,
+			    bool any_dns, const struct lay_edge *edges, size_t nedges)
+{
+	int *bump = xcalloc(n ? n : 1, sizeof *bump);
+
+	lay_place_bands(nodes, n, col, bump, ncols, any_dns);
+	for (int pass = 0; pass < 4; pass++) {
+		bool moved = false;
+		for (size_t e = 0; e < nedges; e++) {
+			int a = edges[e].from, b = edges[e].to;
+			if (!edges[e].flow || a < 0 || b < 0 || (size_t)a >= n || (size_t)b >= n)
+				continue;
+			for (size_t c = 0; c < n; c++)
+				if ((int)c != a && (int)c != b && nodes[c].group > 0 && !moved &&
+				    lay_seg_dist(&nodes[c], &nodes[a], &nodes[b]) < 0.05 * 0.05) {
+					bump[c]++;
+					moved = true;
+				}
+		}
+		if (!moved)
+			break;
+		lay_place_bands(nodes, n, col, bump, ncols, any_dns);
+	}
+	free(bump);
+}
+
 void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 		 size_t nedges)
 {
@@ -377,10 +479,19 @@ void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 	int ncols = lay_columns(&w, col);
 	for (size_t i = 0; i < n; i++)
 		any_dns |= nodes[i].role == LAY_DNS;
+	bool grouped = false;
+	for (size_t i = 0; i < n; i++)
+		grouped |= nodes[i].group > 0;
 	lay_place_columns(nodes, n, col, ncols,
 			  lay_band(lay_tallest_column(n, col, ncols), any_dns));
+	if (grouped)
+		lay_clear_bands(nodes, n, col, ncols, any_dns, edges, nedges);
 	lay_place_dns(nodes, n, edges, nedges);
-	lay_clear_links(nodes, n, edges, nedges);
+	if (grouped)
+		for (size_t i = 0; i < n; i++)
+			nodes[i].y = nodes[i].role == LAY_DNS ? 0 : nodes[i].y;
+	else
+		lay_clear_links(nodes, n, edges, nedges);
 	for (size_t i = 0; i < n; i++) {
 		if (nodes[i].has_pos) {
 			nodes[i].x = nodes[i].hx;
@@ -395,6 +506,14 @@ void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 	free(w.rank);
 }
 
+void lay_group_name(const char *host, char *out, size_t outsz)
+{
+	const char *dot = strchr(host, '.');
+	bool ip = strspn(host, "0123456789.") == strlen(host) || strchr(host, ':');
+
+	snprintf(out, outsz, "%s", !ip && dot && strchr(dot + 1, '.') ? dot + 1 : host);
+}
+
 struct lay_node *lay_nodes_for_model(const struct tm_model *m)
 {
 	struct lay_node *nodes = xcalloc(m->nnodes ? m->nnodes : 1, sizeof *nodes);
@@ -404,7 +523,24 @@ struct lay_node *lay_nodes_for_model(const struct tm_model *m)
 	for (size_t i = 0; i < m->nnodes; i++) {
 		const struct tm_node *h = &m->nodes[i];
 		nodes[i] = (struct lay_node){lay_role_from_name(h->role), h->has_pos,
-					     lay_clamp01(h->x), lay_clamp01(h->y), 0, 0};
+					     lay_clamp01(h->x), lay_clamp01(h->y), 0, 0, 0};
+	}
+	/* organisations numbered in order of first mention; DNS servers
+	 * stand between them, in no box */
+	for (size_t i = 0; i < m->nnodes; i++) {
+		char gi[256], gj[256];
+		if (nodes[i].role == LAY_DNS)
+			continue;
+		lay_group_name(m->nodes[i].name, gi, sizeof gi);
+		int g = 0, top = 0;
+		for (size_t j = 0; j < i; j++) {
+			top = nodes[j].group > top ? nodes[j].group : top;
+			if (nodes[j].group > 0 && !g) {
+				lay_group_name(m->nodes[j].name, gj, sizeof gj);
+				g = strcmp(gi, gj) == 0 ? nodes[j].group : 0;
+			}
+		}
+		nodes[i].group = g ? g : top + 1;
 	}
 	lay_compute(nodes, m->nnodes, edges, nedges);
 	free(edges);
@@ -431,7 +567,10 @@ void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p)
 	/* The network spans the width, so host names and their role labels
 	 * fit side by side; the event list and the conversation share the
 	 * band under it. */
-	int topo_h = mid_h * 56 / 100, low_y = mid_y + topo_h, low_h = mid_h - topo_h;
+	int topo_h = mid_h * 64 / 100;
+	if (mid_h - topo_h < 124) /* a small window keeps the lists readable */
+		topo_h = mid_h - 124 > mid_h * 56 / 100 ? mid_h - 124 : mid_h * 56 / 100;
+	int low_y = mid_y + topo_h, low_h = mid_h - topo_h;
 	int left_w = w * 55 / 100;
 
 	p->title = (struct lay_rect){0, 0, w, title_h};
@@ -452,7 +591,7 @@ void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panel
 	/* In front of a class the network and the conversation are what is
 	 * read; the event list (small print by nature) gives its room to
 	 * them (to the inspector's room when it is open). */
-	int low_h = p->list.h, net_h = p->topo.h + (inspector ? 0 : low_h * 45 / 100);
+	int low_h = p->list.h, net_h = p->topo.h + (inspector ? 0 : low_h * 33 / 100);
 	p->topo.h = net_h;
 	int lad_h = p->caption.y - (p->topo.y + net_h);
 	int lad_w = inspector ? w * 55 / 100 : w;

@@ -6,7 +6,9 @@
  * server in the order mail reaches it (the order connections are opened),
  * the receiving client on the right; DNS servers in a row above, over the
  * hosts that ask them. Invariants: every position is within 0..1; a host
- * with a scenario hint (has_pos) is placed exactly at the hint; the result
+ * with a scenario hint (has_pos) is placed exactly at the hint; hosts of
+ * one organisation (lay_node.group) share a band of rows that no other
+ * organisation's hosts enter within its columns; the result
  * depends only on the inputs' order, never on pointer values. */
 #ifndef MAILSIM_LAYOUT_H
 #define MAILSIM_LAYOUT_H
@@ -24,6 +26,7 @@ struct lay_node {
 	bool has_pos;
 	double hx, hy;  /* the hint, when has_pos */
 	double x, y;    /* out: centre in 0..1 */
+	int group;      /* the organisation's box, 1..; 0 = none (DNS servers) */
 };
 
 /* A flow edge points downstream (from hands mail to `to`); an ask edge
@@ -47,6 +50,11 @@ size_t lay_edges_from_trace(const struct tm_model *m, struct lay_edge **out);
  * travelling back, a filter reinjecting) are ignored: first use wins. */
 void lay_compute(struct lay_node *nodes, size_t n, const struct lay_edge *edges,
 		 size_t nedges);
+
+/* The organisation a host belongs to, for its box: the name without its
+ * first label ("mx1.example.net" -> "example.net"); a name whose rest is
+ * a single label ("filter.example"), and an address, stands for itself. */
+void lay_group_name(const char *host, char *out, size_t outsz);
 
 /* Build nodes from the model's hosts (roles and hints) and lay them out.
  * Returns an owned array of m->nnodes entries. */

@@ -77,6 +77,7 @@ struct view_frame_req {
 	bool projector;                /* projector mode */
 	const char *out_path;          /* .png or .bmp, or NULL */
 	const char *scene_path;        /* JSON, or NULL */
+	bool card;                     /* open the card of the decision at the event (key D) */
 };
 
 int view_render_frame(const struct view_input *in, const struct view_frame_req *req,
@@ -95,5 +96,8 @@ char *view_session_scene(struct view_session *vs, long event, char *err, size_t 
 /* A click at (x, y) on the last frame described, as the window's mouse
  * would deliver it. */
 void view_session_click(struct view_session *vs, float x, float y);
+/* A key press as the window would deliver it: a printable key by its
+ * character ('d', 'l', 'p', ...). */
+void view_session_key(struct view_session *vs, int key);
 
 #endif

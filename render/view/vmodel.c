@@ -29,7 +29,9 @@ void vm_free(struct vm_frame *f)
 {
 	vm_clear_texts(f);
 	free(f->texts);
+	card_free(&f->card);
 	free(f->hosts);
+	free(f->groups);
 	free(f->dec);
 	free(f->rest);
 	vm_init(f);
@@ -61,39 +63,112 @@ struct vm_decision *vm_decision_for(struct vm_frame *f, size_t ev, bool current)
 
 /* ---- geometry of the network panel ---- */
 
-/* The smallest vertical distance (0..1) between hosts in one column. */
-static float vm_min_dy(const struct lay_node *nodes, size_t n)
+static size_t vm_distinct(const struct lay_node *nodes, size_t n, bool xs)
 {
-	double dy = 1;
+	size_t k = 0;
 
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++) {
-			double d = fabs(nodes[i].y - nodes[j].y);
-			if (fabs(nodes[i].x - nodes[j].x) < 0.03 && d > 0 && d < dy)
-				dy = d;
-		}
-	return (float)dy;
+	for (size_t i = 0; i < n; i++) {
+		if (xs && nodes[i].role == LAY_DNS)
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = (!xs || nodes[j].role != LAY_DNS) &&
+			       fabs(xs ? nodes[j].x - nodes[i].x : nodes[j].y - nodes[i].y) < 1e-6;
+		k += !seen;
+	}
+	return k ? k : 1;
 }
 
-/* The icon shrinks (to 1.6 em) before anything overlaps: hosts above
- * each other need an icon and their label lines (name, role) between their
- * centres, and the panel keeps room for a bubble at the top and the
- * labels at the bottom. */
-static struct vm_topo_geom vm_geom(const struct vm_inputs *in)
+/* Rows share the panel's height: the DNS row (no box) only its content
+ * and padding, an organisations' row also its box's name line; a row
+ * holds as many label lines (up to four: a name broken at its first dot
+ * and a role on two lines) as fit, and an icon in proportion to the text. Columns share the width, so no two cells meet. */
+static struct vm_topo_geom vm_geom(const struct vm_inputs *in, size_t ncols, size_t nrows,
+				   bool dns_row)
 {
 	const struct lay_rect *r = &in->topo;
-	float lh = in->line_h, avail = (float)(r->y + r->h) - in->topo_top;
-	float dy = vm_min_dy(in->nodes, in->model->nnodes);
-	float icon = (dy * (avail - 4.3f * lh) - 3.2f * lh) / (1 + dy);
+	float lh = in->line_h, fs = in->fs;
 	struct vm_topo_geom g;
 
-	g.icon = fmaxf(fminf(icon, 3.0f * in->fs), 1.6f * in->fs);
-	float pad = fmaxf(g.icon * 0.8f, in->fs * 5.0f);
-	g.x0 = (float)r->x + pad;
-	g.w = fmaxf((float)r->w - 2 * pad, 1);
-	g.y0 = in->topo_top + g.icon * 0.5f + lh * 1.6f;
-	g.h = fmaxf((float)(r->y + r->h) - g.y0 - g.icon * 0.5f - 3.6f * lh, 1);
+	g.pad = fs * 0.25f;
+	g.gap = fs * 0.4f;
+	g.head_h = lh * 0.85f;
+	g.dns_row = dns_row && nrows > 1;
+	float avail = (float)(r->y + r->h) - in->topo_top - 2 * g.pad;
+	size_t boxed = nrows - g.dns_row;
+	/* avail = dns * (C + 2 pad) + boxed * (C + head + 3 pad) */
+	float c = (avail - (float)g.dns_row * 2 * g.pad - (float)boxed * (g.head_h + 3 * g.pad)) /
+		  (float)nrows;
+	c = fmaxf(c, lh);
+	int lines = (int)(c / lh);
+	lines = lines > 4 ? 4 : lines;
+	g.icon = fminf(1.9f * fs, c); /* grows with the scale while there is room */
+	g.content_h = fmaxf((float)lines * lh, g.icon);
+	g.row_h = g.content_h + g.head_h + 3 * g.pad;
+	g.cell_w = ((float)r->w - 2 * g.pad) / (float)ncols;
 	return g;
+}
+
+/* Host centres from the layout's 0..1 positions onto the grid, their
+ * label boxes beside the icons. */
+static void vm_place_hosts(struct vm_frame *f, const struct vm_inputs *in, size_t ncols,
+			   size_t nrows)
+{
+	const struct vm_topo_geom *g = &f->geom;
+	float left = (float)in->topo.x + g->pad, top = in->topo_top + g->pad;
+	float dns_h = g->dns_row ? g->content_h + 2 * g->pad : 0;
+
+	for (size_t i = 0; i < f->nhosts; i++) {
+		struct vm_host *h = &f->hosts[i];
+		double xn = (in->nodes[i].x - 0.02) / 0.96; /* LAY_MARGIN undone */
+		xn = xn < 0 ? 0 : xn > 1 ? 1 : xn;
+		float row = (float)in->nodes[i].y * (float)(nrows - 1);
+		h->cx = left + (float)xn * g->cell_w * (float)(ncols - 1) + g->gap + g->icon / 2;
+		if (g->dns_row && row < 1) /* the DNS row, or between it and the first box */
+			h->cy = top + g->pad + g->content_h / 2 +
+				row * (dns_h + g->head_h + g->pad);
+		else
+			h->cy = top + dns_h + (row - (float)g->dns_row) * g->row_h + g->head_h +
+				g->pad + g->content_h / 2;
+		h->box = (struct vm_box){h->cx - g->icon / 2, h->cy - g->icon / 2, g->icon, g->icon};
+		h->label_box = (struct vm_box){h->cx + g->icon / 2 + g->gap, h->cy - g->content_h / 2,
+					       fmaxf(g->cell_w - g->icon - 3 * g->gap, in->fs * 3),
+					       g->content_h};
+	}
+}
+
+/* Each organisation's box: the union of its hosts' cells, each cell the
+ * icon, its labels and the box's name line above them. */
+static void vm_build_groups(struct vm_frame *f, const struct vm_inputs *in)
+{
+	const struct vm_topo_geom *g = &f->geom;
+
+	f->ngroups = 0;
+	f->groups = xrealloc(f->groups, (f->nhosts ? f->nhosts : 1) * sizeof *f->groups);
+	for (size_t i = 0; i < f->nhosts; i++) {
+		struct vm_host *h = &f->hosts[i];
+		h->group = -1;
+		if (in->nodes[i].group <= 0)
+			continue;
+		struct vm_box c = {h->cx - g->icon / 2 - g->gap,
+				   h->cy - g->content_h / 2 - g->pad - g->head_h, g->cell_w - g->gap,
+				   g->content_h + 2 * g->pad + g->head_h};
+		for (size_t k = 0; k < i && h->group < 0; k++)
+			if (in->nodes[k].group == in->nodes[i].group)
+				h->group = f->hosts[k].group;
+		if (h->group < 0) {
+			h->group = (int)f->ngroups++;
+			lay_group_name(h->name, f->groups[h->group].name, sizeof f->groups[h->group].name);
+			f->groups[h->group].box = c;
+			continue;
+		}
+		struct vm_box *b = &f->groups[h->group].box;
+		float x1 = fmaxf(b->x + b->w, c.x + c.w), y1 = fmaxf(b->y + b->h, c.y + c.h);
+		b->x = fminf(b->x, c.x);
+		b->y = fminf(b->y, c.y);
+		b->w = x1 - b->x;
+		b->h = y1 - b->y;
+	}
 }
 
 /* ---- role labels ---- */
@@ -333,7 +408,12 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 	f->clock_us = in->clock_us;
 	vm_build_clock(f, m, in->clock_us);
 	f->narration = vm_narration(m, in->tmap, in->cursor);
-	f->geom = vm_geom(in);
+	size_t ncols = vm_distinct(in->nodes, m->nnodes, true);
+	size_t nrows = vm_distinct(in->nodes, m->nnodes, false);
+	bool dns = false;
+	for (size_t i = 0; i < m->nnodes; i++)
+		dns |= in->nodes[i].role == LAY_DNS && in->nodes[i].y < 1e-6;
+	f->geom = vm_geom(in, ncols, nrows, dns);
 	f->links = in->links;
 	f->nlinks = in->nlinks;
 	f->hosts = xrealloc(f->hosts, (m->nnodes ? m->nnodes : 1) * sizeof *f->hosts);
@@ -344,13 +424,19 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 		h->name = m->nodes[i].name;
 		h->role = m->nodes[i].role;
 		vm_role_label(m, (int)i, h->label, sizeof h->label);
-		h->cx = f->geom.x0 + (float)in->nodes[i].x * f->geom.w;
-		h->cy = f->geom.y0 + (float)in->nodes[i].y * f->geom.h;
-		h->box = (struct vm_box){h->cx - f->geom.icon / 2, h->cy - f->geom.icon / 2,
-					 f->geom.icon, f->geom.icon};
 	}
+	vm_place_hosts(f, in, ncols, nrows);
+	vm_build_groups(f, in);
+	card_free(&f->card);
+	f->card_open = false;
+	f->card_box = f->chain_box = (struct vm_box){0, 0, 0, 0};
+	chain_build(&f->chain, m, in->cursor);
 	if (in->cursor < 0 || (size_t)in->cursor >= m->nev)
 		return;
+	if (in->card_ev >= 0 && (size_t)in->card_ev < m->nev) {
+		card_build(&f->card, m, (size_t)in->card_ev, in->cursor);
+		f->card_open = true;
+	}
 	vm_build_moving(f, in);
 	vm_build_decisions(f, in);
 	vm_build_resting(f, in);
@@ -387,6 +473,23 @@ static cJSON *vm_hosts_json(const struct vm_frame *f)
 		cJSON_AddStringToObject(o, "role", f->hosts[i].role);
 		cJSON_AddItemToObject(o, "box", vm_box_json(f->hosts[i].box));
 		cJSON_AddStringToObject(o, "label", f->hosts[i].label);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *vm_groups_json(const struct vm_frame *f)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < f->ngroups; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", f->groups[i].name);
+		cJSON_AddItemToObject(o, "box", vm_box_json(f->groups[i].box));
+		cJSON *hs = cJSON_AddArrayToObject(o, "hosts");
+		for (size_t h = 0; h < f->nhosts; h++)
+			if (f->hosts[h].group == (int)i)
+				cJSON_AddItemToArray(hs, cJSON_CreateString(f->hosts[h].name));
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -470,6 +573,77 @@ static cJSON *vm_texts_json(const struct vm_frame *f)
 	return a;
 }
 
+static cJSON *vm_chain_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	if (f->chain.host < 0)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject(), *st = cJSON_AddArrayToObject(o, "stages");
+	cJSON_AddStringToObject(o, "host", m->nodes[f->chain.host].name);
+	cJSON_AddNumberToObject(o, "conn", (double)f->chain.conn);
+	for (int s = 0; s < CH_COUNT; s++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "name", chain_stage_name((enum chain_stage)s));
+		cJSON_AddStringToObject(x, "state", chain_state_name(f->chain.st[s]));
+		cJSON_AddItemToArray(st, x);
+	}
+	cJSON_AddItemToObject(o, "box", vm_box_json(f->chain_box));
+	return o;
+}
+
+static cJSON *vm_waterfall_json(const struct card_waterfall *w)
+{
+	cJSON *o = cJSON_CreateObject(), *bars = cJSON_AddArrayToObject(o, "bars");
+	cJSON *th = cJSON_AddArrayToObject(o, "thresholds");
+
+	for (size_t i = 0; i < w->nbars; i++) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "symbol", w->bars[i].symbol);
+		cJSON_AddNumberToObject(b, "score", w->bars[i].score);
+		cJSON_AddStringToObject(b, "detail", w->bars[i].detail);
+		cJSON_AddItemToArray(bars, b);
+	}
+	for (int t = 0; t < CARD_TH_COUNT; t++) {
+		if (!w->th_on[t])
+			continue;
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "name", card_th_name((enum card_th)t));
+		cJSON_AddNumberToObject(x, "score", w->th[t]);
+		cJSON_AddItemToArray(th, x);
+	}
+	cJSON_AddNumberToObject(o, "total", w->total);
+	cJSON_AddStringToObject(o, "action", w->action);
+	return o;
+}
+
+static cJSON *vm_card_json(const struct vm_frame *f, const struct tm_model *m)
+{
+	const struct card *c = &f->card;
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "trace_event", (double)c->ev);
+	cJSON_AddStringToObject(o, "host", c->host >= 0 ? m->nodes[c->host].name : "");
+	cJSON_AddStringToObject(o, "kind", c->kind);
+	cJSON_AddStringToObject(o, "title", c->title);
+	cJSON_AddStringToObject(o, "reason", c->reason);
+	cJSON_AddStringToObject(o, "rule", c->rule);
+	cJSON_AddStringToObject(o, "reply", c->reply);
+	cJSON_AddStringToObject(o, "dns", c->dns);
+	cJSON *rs = cJSON_AddArrayToObject(o, "recipients");
+	for (size_t i = 0; i < c->nrcpts; i++) {
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "rcpt", c->rcpts[i].rcpt);
+		cJSON_AddStringToObject(r, "fate", c->rcpts[i].fate);
+		cJSON_AddStringToObject(r, "status", c->rcpts[i].status);
+		cJSON_AddItemToArray(rs, r);
+	}
+	if (c->spam.nbars)
+		cJSON_AddItemToObject(o, "waterfall", vm_waterfall_json(&c->spam));
+	else
+		cJSON_AddNullToObject(o, "waterfall");
+	cJSON_AddItemToObject(o, "box", vm_box_json(f->card_box));
+	return o;
+}
+
 char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -480,15 +654,23 @@ char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
 		cJSON_AddStringToObject(o, "narration", f->narration);
 	else
 		cJSON_AddNullToObject(o, "narration");
+	cJSON_AddBoolToObject(o, "projector", f->projector);
+	cJSON_AddBoolToObject(o, "legend", f->legend);
 	cJSON *win = cJSON_AddArrayToObject(o, "window");
 	cJSON_AddItemToArray(win, cJSON_CreateNumber(f->width));
 	cJSON_AddItemToArray(win, cJSON_CreateNumber(f->height));
 	cJSON_AddItemToObject(o, "hosts", vm_hosts_json(f));
+	cJSON_AddItemToObject(o, "groups", vm_groups_json(f));
 	cJSON_AddItemToObject(o, "links", vm_links_json(f, m));
 	cJSON_AddItemToObject(o, "moving", vm_moving_json(f, m));
 	cJSON_AddItemToObject(o, "decisions", vm_decisions_json(f, m));
 	cJSON_AddItemToObject(o, "resting", vm_resting_json(f, m));
 	cJSON_AddItemToObject(o, "texts", vm_texts_json(f));
+	cJSON_AddItemToObject(o, "checks", vm_chain_json(f, m));
+	if (f->card_open)
+		cJSON_AddItemToObject(o, "card", vm_card_json(f, m));
+	else
+		cJSON_AddNullToObject(o, "card");
 	char *s = cJSON_Print(o);
 	cJSON_Delete(o);
 	char *out = xstrdup(s);

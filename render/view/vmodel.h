@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "card.h"
 #include "layout.h"
 #include "snapshot.h"
 #include "timeline.h"
@@ -27,10 +28,15 @@ struct vm_box {
 	float x, y, w, h;
 };
 
-/* The network panel's geometry: where host centres may go, icon size. */
+/* The network panel's geometry: a grid of cells, one column per flow
+ * tier, one row per band; a cell holds an icon with its labels to the
+ * right, and under a group's name when it opens an organisation's box. */
 struct vm_topo_geom {
-	float x0, y0, w, h;
 	float icon;
+	float cell_w, row_h;       /* column and row pitch */
+	float content_h;           /* the icon's and the label block's height */
+	float head_h, pad, gap;    /* a box's name line, padding, gutter */
+	bool dns_row;              /* the top row holds DNS servers, in no box */
 };
 
 struct vm_host {
@@ -39,6 +45,14 @@ struct vm_host {
 	char label[160];           /* "Alice's laptop — mail client" */
 	float cx, cy;              /* the icon's centre */
 	struct vm_box box;         /* the icon */
+	struct vm_box label_box;   /* where its name and role label go */
+	int group;                 /* index into vm_frame.groups, or -1 */
+};
+
+/* An organisation's box around its hosts and their labels. */
+struct vm_group {
+	char name[128];            /* "example.org" */
+	struct vm_box box;
 };
 
 /* Something on its way from one host to another: the cursor event. */
@@ -81,12 +95,19 @@ struct vm_frame {
 	const char *narration;     /* borrowed; NULL = no caption */
 	struct vm_topo_geom geom;
 	struct vm_host *hosts;     size_t nhosts;
+	struct vm_group *groups;   size_t ngroups;
 	const struct lay_edge *links; size_t nlinks; /* borrowed */
 	struct vm_moving moving[2]; size_t nmoving;
 	struct vm_decision *dec;   size_t ndec, deccap;
 	struct vm_resting *rest;   size_t nrest, restcap;
 	struct vm_text *texts;     size_t ntexts, textcap;
+	struct card card;          /* the decision card, when card_open */
+	bool card_open;
+	struct vm_box card_box;    /* where the drawing put it */
+	struct chain chain;        /* the receiving host's check chain */
+	struct vm_box chain_box;   /* where the drawing put it (zero: not drawn) */
 	bool record_texts;         /* vm_add_text keeps texts only when set */
+	bool projector, legend;    /* the mode and the overlay, as the drawing set them */
 };
 
 /* Inputs of one frame, all derived by the caller from its state. */
@@ -104,6 +125,7 @@ struct vm_inputs {
 	struct lay_rect topo;      /* the network panel */
 	float topo_top;            /* y under its header */
 	float fs, line_h;          /* base text size and a text line's height */
+	long card_ev;              /* the decision whose card is open, or -1 */
 };
 
 void vm_init(struct vm_frame *f);

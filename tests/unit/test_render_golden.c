@@ -1,7 +1,9 @@
 /* test_render_golden.c — a few frames of the basic story compared with
  * stored images (tests/golden-images/NAME.png): the MX answer travelling back
  * as a DNS bubble, the message crossing to mx1 inside TLS, and the end with
- * the message's header block open in the inspector.
+ * the message's header block open in the inspector; the decision card of an
+ * SPF fail and of a scored message (its spam waterfall); each in the
+ * default mode and in projector mode.
  *
  * Frames are drawn headless exactly as `mailsim render` draws them (the
  * trace made in memory by the world API, the software renderer, the
@@ -43,15 +45,20 @@ struct golden {
 	long event;          /* -1: the last event */
 	const char *inspect; /* or NULL */
 	bool projector;      /* projector mode at 1920x1080, else 1280x720 */
+	bool card;           /* the decision card open (key D) */
 };
 
 static const struct golden goldens[] = {
-	{"basic-mx-answer", "basic-delivery", 58, NULL, false},
-	{"basic-data-to-mx1", "basic-delivery", 95, NULL, false},
-	{"basic-end-headers", "basic-delivery", -1, "msg:m1", false},
-	{"projector-basic-data-to-mx1", "basic-delivery", 95, NULL, true},
-	{"projector-spoofed-backscatter", "spoofed-sender", 140, NULL, true},
-	{"projector-dead-domain-fetch", "dead-domain", 144, NULL, true},
+	{"basic-mx-answer", "basic-delivery", 58, NULL, false, false},
+	{"basic-data-to-mx1", "basic-delivery", 95, NULL, false, false},
+	{"basic-end-headers", "basic-delivery", -1, "msg:m1", false, false},
+	{"projector-basic-data-to-mx1", "basic-delivery", 95, NULL, true, false},
+	{"projector-spoofed-backscatter", "spoofed-sender", 140, NULL, true, false},
+	{"projector-dead-domain-fetch", "dead-domain", 144, NULL, true, false},
+	{"card-spf-fail", "spoofed-sender", 79, NULL, false, true},
+	{"card-spam-waterfall", "spam-scored", 94, NULL, false, true},
+	{"projector-card-spf-fail", "spoofed-sender", 79, NULL, true, true},
+	{"projector-card-spam-waterfall", "spam-scored", 94, NULL, true, true},
 };
 
 static char tmpdir[64];
@@ -115,7 +122,7 @@ static void render(const struct rw_run *run, const struct golden *g, const char 
 	in.inspect = g->inspect;
 	struct view_frame_req req = {g->event < 0 ? n - 1 : g->event, 0,
 				     g->projector ? 1920 : 1280, g->projector ? 1080 : 720, 1.0,
-				     g->projector, path, NULL};
+				     g->projector, path, NULL, g->card};
 	if (view_render_frame(&in, &req, err, sizeof err) != 0)
 		FAILF("%s: %s\n", g->name, err);
 }
@@ -177,8 +184,8 @@ static void test_comparison_can_fail(void **state)
 
 	if (!rw_load(&run, "basic-delivery"))
 		FAILF("basic-delivery does not load\n");
-	render(&run, &(struct golden){"a", "basic-delivery", 58, NULL, false}, a);
-	render(&run, &(struct golden){"b", "basic-delivery", 20, NULL, false}, b);
+	render(&run, &(struct golden){"a", "basic-delivery", 58, NULL, false, false}, a);
+	render(&run, &(struct golden){"b", "basic-delivery", 20, NULL, false, false}, b);
 	SDL_Surface *x = IMG_Load(a), *y = IMG_Load(b);
 	assert_non_null(x);
 	assert_non_null(y);

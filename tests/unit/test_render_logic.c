@@ -294,8 +294,8 @@ static void test_layout_hints_and_cycles(void **state)
 	/* client, relay1, relay2, dns; relay2 -> relay1 (a bounce) comes
 	 * after relay1 -> relay2 and must not reverse them. */
 	struct lay_node n[4] = {
-		{LAY_CLIENT, false, 0, 0, 0, 0}, {LAY_MTA, false, 0, 0, 0, 0},
-		{LAY_MTA, false, 0, 0, 0, 0}, {LAY_DNS, true, 0.9, 0.05, 0, 0},
+		{LAY_CLIENT, false, 0, 0, 0, 0, 0}, {LAY_MTA, false, 0, 0, 0, 0, 0},
+		{LAY_MTA, false, 0, 0, 0, 0, 0}, {LAY_DNS, true, 0.9, 0.05, 0, 0, 0},
 	};
 	const struct lay_edge e[] = {
 		{0, 1, true}, {1, 2, true}, {2, 1, true}, {1, 3, false},
@@ -313,8 +313,8 @@ static void test_layout_without_traffic(void **state)
 	/* No trace: a client listed after a server reads mail (right side);
 	 * an idle second MX stacks with the other server column. */
 	struct lay_node n[4] = {
-		{LAY_CLIENT, false, 0, 0, 0, 0}, {LAY_MTA, false, 0, 0, 0, 0},
-		{LAY_MAILBOX, false, 0, 0, 0, 0}, {LAY_CLIENT, false, 0, 0, 0, 0},
+		{LAY_CLIENT, false, 0, 0, 0, 0, 0}, {LAY_MTA, false, 0, 0, 0, 0, 0},
+		{LAY_MAILBOX, false, 0, 0, 0, 0, 0}, {LAY_CLIENT, false, 0, 0, 0, 0, 0},
 	};
 
 	lay_compute(n, 4, NULL, 0);
