@@ -741,8 +741,13 @@ static bool decide_spam(struct chk *c)
 		}
 		break;
 	case SPAM_REWRITE_SUBJECT:
+		/* Rspamd's rewrite_subject: the subject is marked and the
+		 * message filed like add_header's. */
 		snprintf(c->v.subject_prefix, sizeof c->v.subject_prefix, "***SPAM*** ");
-		/* fall through */
+		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
+		snprintf(c->v.reason, sizeof c->v.reason,
+			 "spam score above the rewrite_subject threshold: subject marked, Junk");
+		break;
 	case SPAM_ADD_HEADER:
 		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
 		snprintf(c->v.reason, sizeof c->v.reason, "spam score above the add_header threshold: Junk");
