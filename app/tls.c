@@ -50,6 +50,13 @@ static bool add_san(X509 *x, const char *cn)
 	return ok;
 }
 
+/* The CN holds at most 64 characters (RFC 5280 ub-common-name); a longer
+ * host name is named only in the subjectAltName, which clients use. */
+static const char *subject_cn(const char *host)
+{
+	return strlen(host) <= 64 ? host : "mailsim self-signed";
+}
+
 /* A P-256 key and a certificate signed by itself, CN = the host name. */
 static bool make_self_signed(SSL_CTX *ctx, const char *cn, char *err, size_t cap)
 {
@@ -61,7 +68,7 @@ static bool make_self_signed(SSL_CTX *ctx, const char *cn, char *err, size_t cap
 		  X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
 		  X509_gmtime_adj(X509_getm_notAfter(x), 60L * 60 * 24 * CERT_DAYS) &&
 		  X509_set_pubkey(x, pk) && (name = X509_get_subject_name(x)) != NULL &&
-		  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
+		  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)subject_cn(cn),
 					     -1, -1, 0) &&
 		  X509_set_issuer_name(x, name) && add_san(x, cn) && X509_sign(x, pk, EVP_sha256()) &&
 		  SSL_CTX_use_certificate(ctx, x) == 1 && SSL_CTX_use_PrivateKey(ctx, pk) == 1;

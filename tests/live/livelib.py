@@ -122,6 +122,8 @@ class Server:
         after this one was stopped or killed."""
         self.proc = None
         self.port = None
+        self.ports = {}
+        self.fingerprint = None
         self.stderr_lines = []
         self.returncode = None
         return self.start()

@@ -72,7 +72,7 @@ class LimitsTest(unittest.TestCase):
         self.assertEqual([(e["count"], e["max"]) for e in ev], [(5, 4)])
 
     def test_failed_auth(self):
-        args = ["--port-kind", "submission", "--max-auth-failures", "3"]
+        args = ["--port-kind", "submission", "--max-auth-failures", "3", "--allow-plain-auth"]
         with Server("limits-auth", args) as srv:
             c = greeted(srv.port)
             c.send(b"EHLO client.test\r\n")

@@ -132,7 +132,8 @@ class SpoolTest(unittest.TestCase):
         path = os.path.join(work_root(), "nowhere.json")
         with open(path, "w") as f:
             json.dump(scn, f)
-        srv = Server("spool-deferred", extra_args=["--port-kind", "submission"], scenario=path)
+        srv = Server("spool-deferred", extra_args=["--port-kind", "submission", "--allow-plain-auth"],
+                     scenario=path)
         srv.start()
         with smtplib.SMTP("127.0.0.1", srv.port, timeout=30) as s:
             s.ehlo("spool.test")
