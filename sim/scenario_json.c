@@ -84,6 +84,7 @@ static bool is_type(const cJSON *n, enum jt t)
 	case JT_OBJ: return cJSON_IsObject(n);
 	case JT_STR_OR_ARR: return cJSON_IsString(n) || cJSON_IsArray(n);
 	case JT_STR_OR_NUM: return cJSON_IsString(n) || cJSON_IsNumber(n);
+	case JT_ARR_OR_OBJ: return cJSON_IsArray(n) || cJSON_IsObject(n);
 	}
 	return false;
 }

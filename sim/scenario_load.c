@@ -566,7 +566,7 @@ static const struct key_spec top_keys[] = {
 	{"description", JT_STR_OR_ARR, false}, {"seed", JT_INT, false}, {"start", JT_STR, false},
 	{"latency_ms", JT_NUM, false}, {"hosts", JT_ARR, true},     {"users", JT_ARR, false},
 	{"messages", JT_ARR, false},  {"narration", JT_ARR, false}, {"links", JT_ARR, false},
-	{"faults", JT_ARR, false},    {"verify", JT_OBJ, false},
+	{"faults", JT_ARR, false},    {"verify", JT_OBJ, false},    {"campaigns", JT_ARR, false},
 };
 
 static const struct key_spec verify_keys[] = {
@@ -631,4 +631,6 @@ void load_top(struct ld *ld, const cJSON *root)
 	s->has_verify = vb != NULL;
 	if (vb)
 		load_verify(ld, vb, &s->verify);
+	scn_index_users(s);
+	load_campaigns(ld, root); /* a generated list adds users (and indexes them) */
 }

@@ -65,7 +65,17 @@
 	X(VERIFY_START, "verify.start", "address",                                                        \
 	  "an address verifier begins with an address: syntax, MX lookup, then an SMTP probe without DATA") \
 	X(VERIFY_RESULT, "verify.result", "address verdict category reason reply?",                         \
-	  "the verifier's verdict (Reacher's is_reachable: `safe`, `risky`, `invalid`, `unknown`), the bounce category, the reason, and the SMTP reply that decided it")
+	  "the verifier's verdict (Reacher's is_reachable: `safe`, `risky`, `invalid`, `unknown`), the bounce category, the reason, and the SMTP reply that decided it") \
+	X(CAMPAIGN_START, "campaign.start", "campaign from recipients rate verify_first",              \
+	  "a campaign begins (sim/campaign.c): its list size, messages per minute, whether the list is verified first") \
+	X(CAMPAIGN_VERIFIED, "campaign.verified", "campaign kept verified_out",                          \
+	  "the campaign's list was verified: invalid addresses are taken out before sending")          \
+	X(CAMPAIGN_SUPPRESS, "campaign.suppress", "campaign type category reason",                       \
+	  "an address goes on the sender's suppression list: a hard bounce at once, soft bounces after the limit") \
+	X(CAMPAIGN_PAUSE, "campaign.pause", "campaign sent hard_bounced bounce_rate threshold unsent reason", \
+	  "the hard-bounce rate of the sent part crossed the threshold: the rest of the list stays unsent") \
+	X(CAMPAIGN_END, "campaign.end", "campaign sent accepted hard_bounced soft_bounced suppressed unsent", \
+	  "the campaign has handed its last message over (or stopped paused)")
 
 /* policy.decision's decision, one table too. */
 #define POLICY_DECISIONS(X)                                                                             \
