@@ -19,6 +19,8 @@ struct addr_state {
 	bool suppressed;
 	int soft_campaigns;   /* campaigns in which it soft-bounced */
 	size_t last_soft;     /* the campaign of the last soft bounce, +1 */
+	size_t sup_campaign;  /* the campaign that suppressed it */
+	bool sup_hard;        /* by a hard bounce (else repeated soft bounces) */
 };
 
 struct camp {
@@ -120,8 +122,11 @@ static void finish(struct camp *k, bool paused)
 static void settle_suppressed(struct camp *k, size_t i)
 {
 	struct sim *sim = k->all->sim;
+	const struct addr_state *a = addr_state(k->all, k->c->rcpts[i]);
 	struct outcome o;
-	oc_local(&o, OC_HARD, "5.0.0", "suppressed: an earlier hard bounce or repeated soft bounces");
+	oc_local(&o, OC_HARD, "5.0.0", "suppressed: %s in campaign %s",
+		 a->sup_hard ? "a hard bounce" : "soft bounces in too many campaigns",
+		 k->all->v[a->sup_campaign].c->name);
 	sim->ledger.rcpts++;
 	k->st.suppressed++;
 	fate_settle(sim, &(struct settle){.node = k->client->name, .msg = k->ids[i],
@@ -250,6 +255,8 @@ static void suppress(struct camp *k, const char *rcpt, struct bounce_class bc, c
 	if (a->suppressed)
 		return;
 	a->suppressed = true;
+	a->sup_campaign = k->index;
+	a->sup_hard = bc.type == BOUNCE_HARD;
 	struct trace *tr = k->all->sim->trace;
 	trace_head(k, TK_CAMPAIGN_SUPPRESS);
 	trace_rcpt(tr, rcpt);
