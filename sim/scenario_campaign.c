@@ -251,10 +251,7 @@ static void load_campaign(struct ld *ld, const cJSON *o, const char *jpath, stru
 		}
 	} else if (cJSON_IsObject(l)) {
 		generate(ld, l, p, c, ucap);
-	} else if (l) {
-		report(ld, l, false, p, "an array of addresses, or {\"generate\": N, \"domain\": ..., \"mix\": {...}}",
-		       "expected an array or an object, not %s", type_of(l));
-	}
+	} /* else check_object said what is wrong with it */
 	if (!c->rcpts)
 		c->rcpts = arena_calloc(ld->a, 1, sizeof *c->rcpts);
 }

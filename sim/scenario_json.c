@@ -15,7 +15,7 @@
 
 static const char *const jt_names[] = {"a string", "a number", "an integer", "true or false",
 				       "an array", "an object", "a string or an array of strings",
-				       "a number or a string"};
+				       "a number or a string", "an array or an object"};
 
 void where(struct ld *ld, const cJSON *node, bool key, int *line, int *col)
 {
