@@ -168,6 +168,7 @@ struct scn_host {
 	int64_t size_limit;
 	int max_rcpts;
 	bool vrfy;
+	bool tabs;         /* a tabbed provider: bulk mail bound for the Inbox goes to Promotions */
 	char *banner;
 	char *resolver_name; /* as written; NULL = the first dns host */
 	const struct scn_host *resolver; /* resolved (the default too); NULL = no dns host */

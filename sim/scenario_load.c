@@ -152,6 +152,7 @@ static const struct key_spec host_keys[] = {
 	{"rate_limit", JT_OBJ, false}, {"idle_timeout", JT_NUM, false}, {"filters", JT_OBJ, false},
 	{"dkim_sign", JT_OBJ, false},  {"srs_secret", JT_STR, false},  {"quota_full", JT_STR, false},
 	{"postmaster", JT_STR, false}, {"refuse_probes_from", JT_ARR, false},
+	{"tabs", JT_BOOL, false},
 };
 
 static const struct key_spec submit_keys[] = {
@@ -181,6 +182,7 @@ static const struct {
 	{"greylist", TAKES_MAIL}, {"rate_limit", TAKES_MAIL}, {"idle_timeout", TAKES_MAIL},
 	{"filters", TAKES_MAIL}, {"dkim_sign", TAKES_MAIL}, {"srs_secret", TAKES_MAIL},
 	{"quota_full", TAKES_MAIL}, {"postmaster", TAKES_MAIL}, {"refuse_probes_from", TAKES_MAIL},
+	{"tabs", TAKES_MAIL},
 };
 
 /* "mta filter mailbox": the roles of a bit set, in the enum's order. */

@@ -55,7 +55,8 @@ static bool rule_matches(const struct scn_narration *n, const struct trace_event
 		return true;
 	static const char *const keys[] = {"line",   "qname",  "summary", "reason",   "subject",
 					   "domain", "folder", "status",  "detail",   "symbol",
-					   "filter", "result", "decision", "name",    "value"};
+					   "filter", "result", "decision", "name",    "value",
+					   "campaign", "type"};
 	if ((ev->peer && strstr(ev->peer, n->match)) || (ev->msg && strstr(ev->msg, n->match)))
 		return true;
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {

@@ -117,7 +117,7 @@ def stored_headers(md, spec_c):
         for fn in files:
             with open(os.path.join(root, fn), "rb") as f:
                 m = email.message_from_binary_file(f, policy=email.policy.default)
-            if m["Subject"] != spec_c["subject"]:
+            if m["Subject"] != spec_c["subject"] or m["From"].addresses[0].addr_spec != spec_c["from"]:
                 continue
             check(m["List-Unsubscribe"] == "<" + spec_c["list_unsubscribe"] + ">",
                   f"List-Unsubscribe is {m['List-Unsubscribe']!r}")
@@ -128,7 +128,8 @@ def stored_headers(md, spec_c):
     check(False, "no stored campaign message")
 
 
-for name in ("campaign-dirty-list", "campaign-verified", "campaign-suppression"):
+for name in ("campaign-dirty-list", "campaign-verified", "campaign-suppression",
+             "campaign-reputation"):
     spec, report, events, md = run(name)
     check(report["scenario"] == name, f"{name}: report names {report['scenario']}")
     end = [e for e in events if e["kind"] == "sim.end"][-1]
@@ -156,6 +157,18 @@ for name in ("campaign-dirty-list", "campaign-verified", "campaign-suppression")
         check(by["june"]["suppressed"] == 3, f"june: suppressed {by['june']['suppressed']} != 3 (+ the soft limit)")
         soft = [e for e in events if e["kind"] == "campaign.suppress" and e["type"] == "soft"]
         check(len(soft) == 1 and soft[0]["campaign"] == "may", "the full mailbox is suppressed in May, soft")
+
+    if name == "campaign-reputation":
+        good, bad = by["authenticated"], by["unauthenticated"]
+        check(good["delivery_rate"] == 1 and bad["delivery_rate"] == 1, "reputation: not all delivered")
+        check(good["placement"]["promotions"] == good["sent"], "reputation: authenticated not in Promotions")
+        check(bad["placement"]["junk"] == bad["sent"], "reputation: unauthenticated not in Junk")
+        # The folders, from the trace's mailbox.store events.
+        for e in events:
+            if e["kind"] == "mailbox.store" and e.get("msg", "").startswith("authenticated."):
+                check(e["folder"] == "Promotions", f"{e['msg']} stored in {e['folder']}")
+            if e["kind"] == "mailbox.store" and e.get("msg", "").startswith("unauthenticated."):
+                check(e["folder"] == "Junk", f"{e['msg']} stored in {e['folder']}")
 
 # A bad --report path: exit 4 with a message.
 r = subprocess.run([MAILSIM, "run", os.path.join(SRC, "scenarios", "campaign-suppression.json"),
