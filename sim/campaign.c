@@ -36,6 +36,10 @@ struct camp {
 	size_t next;                /* the next recipient to consider */
 	int64_t started;            /* when sending began */
 	bool done;
+	bool halted;                /* paused and not (yet) resumed */
+	bool resumed;
+	size_t ver_base;            /* the list index of the verifier's first address */
+	long base_sent, base_hard;  /* the pause's sample starts here (after a resume) */
 	struct campaign_stats st;
 	const char *hdr_names[4], *hdr_values[4];
 	size_t nhdrs;
@@ -140,7 +144,7 @@ static void ev_send(struct sim *sim, void *ctx, uint64_t arg)
 	(void)arg;
 	struct camp *k = ctx;
 	const struct scn_campaign *c = k->c;
-	if (k->st.paused || k->done)
+	if (k->halted || k->done)
 		return;
 	/* Skip what must not be sent (no rate slot spent), then send one. */
 	while (k->next < c->nrcpts) {
@@ -169,7 +173,7 @@ static void ev_send(struct sim *sim, void *ctx, uint64_t arg)
 		check_pause(k); /* the sample may just have reached its minimum */
 		break;
 	}
-	if (k->st.paused)
+	if (k->halted)
 		return;
 	if (k->next >= c->nrcpts) {
 		finish(k, false);
@@ -182,8 +186,22 @@ static void ev_send(struct sim *sim, void *ctx, uint64_t arg)
 
 static void start_sending(struct camp *k)
 {
-	k->started = k->all->sim->now;
-	ev_send(k->all->sim, k, 0);
+	struct sim *sim = k->all->sim;
+	if (k->halted) { /* a resume: the warm-up is not started again */
+		k->halted = false;
+		k->resumed = true;
+		k->st.resumed_t = sim->now;
+		k->base_sent = k->st.sent;
+		k->base_hard = k->st.hard_bounced;
+		trace_head(k, TK_CAMPAIGN_RESUME);
+		trace_int(sim->trace, "unsent",
+			  k->st.recipients - k->st.sent - k->st.suppressed - k->st.verified_out);
+		trace_int(sim->trace, "verified_out", k->st.verified_out);
+		trace_end(sim->trace);
+	} else {
+		k->started = sim->now;
+	}
+	ev_send(sim, k, 0);
 }
 
 /* The verifier answers asynchronously; look once a simulated second. */
@@ -200,16 +218,45 @@ static void ev_verify_poll(struct sim *sim, void *ctx, uint64_t arg)
 	/* Reacher's practice: invalid addresses leave the list; risky and
 	 * unknown ones stay (a full mailbox or a greylisting server is no
 	 * reason to drop a subscriber). */
+	long out = 0;
 	for (size_t i = 0; i < n; i++)
 		if (verifier_result(k->ver, i)->verdict == VERDICT_INVALID) {
-			k->verified_out[i] = true;
-			k->st.verified_out++;
+			k->verified_out[k->ver_base + i] = true;
+			out++;
 		}
+	k->st.verified_out += out;
 	trace_head(k, TK_CAMPAIGN_VERIFIED);
-	trace_int(sim->trace, "kept", (int64_t)(n - (size_t)k->st.verified_out));
-	trace_int(sim->trace, "verified_out", k->st.verified_out);
+	trace_int(sim->trace, "kept", (int64_t)n - out);
+	trace_int(sim->trace, "verified_out", out);
 	trace_end(sim->trace);
 	start_sending(k);
+}
+
+/* Verify the list from index from on, then (re)start sending. */
+static void verify_rest(struct camp *k, size_t from)
+{
+	struct sim *sim = k->all->sim;
+	struct host *vh = verify_host(sim, k->client->name);
+	struct verify_config cfg = {0};
+	k->ver = verifier_new(sim, vh, &cfg);
+	k->ver_base = from;
+	for (size_t i = from; i < k->c->nrcpts; i++)
+		verifier_add(k->ver, k->c->rcpts[i]);
+	verifier_start(k->ver, sim->now);
+	sim_after(sim, SIM_US(1), ev_verify_poll, k, 0);
+}
+
+/* The scenario cleans the list after a pause: the unsent part is
+ * verified (as an ESP asks before it lifts a hold), then sending resumes. */
+static void ev_resume(struct sim *sim, void *ctx, uint64_t arg)
+{
+	(void)sim;
+	(void)arg;
+	struct camp *k = ctx;
+	if (k->c->resume_verify)
+		verify_rest(k, k->next);
+	else
+		start_sending(k);
 }
 
 static void ev_start(struct sim *sim, void *ctx, uint64_t arg)
@@ -229,13 +276,7 @@ static void ev_start(struct sim *sim, void *ctx, uint64_t arg)
 		start_sending(k);
 		return;
 	}
-	struct host *vh = verify_host(sim, k->client->name);
-	struct verify_config cfg = {0};
-	k->ver = verifier_new(sim, vh, &cfg);
-	for (size_t i = 0; i < c->nrcpts; i++)
-		verifier_add(k->ver, c->rcpts[i]);
-	verifier_start(k->ver, sim->now);
-	sim_after(sim, SIM_US(1), ev_verify_poll, k, 0);
+	verify_rest(k, 0);
 }
 
 /* ---- bounce processing -------------------------------------------------------- */
@@ -270,33 +311,38 @@ static void check_pause(struct camp *k)
 {
 	struct campaign_stats *st = &k->st;
 	const struct scn_campaign *c = k->c;
-	if (st->paused || k->done || st->sent < (long)c->min_sample)
+	long sent = st->sent - k->base_sent, hard = st->hard_bounced - k->base_hard;
+	if (k->halted || k->done || sent < (long)c->min_sample)
 		return;
-	double rate = (double)st->hard_bounced / (double)st->sent;
+	double rate = (double)hard / (double)sent;
 	if (rate <= c->pause_threshold)
 		return;
 	struct sim *sim = k->all->sim;
 	st->paused = true;
+	k->halted = true;
 	st->paused_t = sim->now;
-	st->paused_sent = st->sent;
+	st->paused_sent = sent;
 	st->paused_rate = rate;
 	long unsent = st->recipients - st->sent - st->suppressed - st->verified_out;
 	char r[32], th[32], why[300];
 	snprintf(r, sizeof r, "%.1f%%", rate * 100);
 	snprintf(th, sizeof th, "%.1f%%", c->pause_threshold * 100);
 	snprintf(why, sizeof why,
-		 "%ld hard bounces in %ld messages sent (%s) is over the %s threshold: sending stops "
+		 "%ld hard bounces in %ld messages sent%s (%s) is over the %s threshold: sending stops "
 		 "before the receivers and the service provider stop trusting this sender",
-		 st->hard_bounced, st->sent, r, th);
+		 hard, sent, k->resumed ? " since the resume" : "", r, th);
 	trace_head(k, TK_CAMPAIGN_PAUSE);
-	trace_int(sim->trace, "sent", st->sent);
-	trace_int(sim->trace, "hard_bounced", st->hard_bounced);
+	trace_int(sim->trace, "sent", sent);
+	trace_int(sim->trace, "hard_bounced", hard);
 	trace_str(sim->trace, "bounce_rate", r);
 	trace_str(sim->trace, "threshold", th);
 	trace_int(sim->trace, "unsent", unsent);
 	trace_str(sim->trace, "reason", why);
 	trace_end(sim->trace);
-	finish(k, true);
+	if (c->resume_after >= 0 && !k->resumed && k->next < c->nrcpts)
+		sim_after(sim, c->resume_after, ev_resume, k, 0);
+	else
+		finish(k, true);
 }
 
 static void on_bounce(struct camp *k, const struct settle *s)
@@ -371,6 +417,7 @@ static void camp_init(struct campaigns *cs, struct camp *k, size_t index)
 	k->verified_out = xcalloc(c->nrcpts + 1, sizeof *k->verified_out);
 	k->st.name = c->name;
 	k->st.recipients = (long)c->nrcpts;
+	k->st.resumed_t = -1;
 	for (size_t i = 0; i < c->nrcpts; i++) {
 		k->ids[i] = xasprintf("%s.%zu", c->name, i + 1);
 		strmap_put(&cs->by_id, k->ids[i], (index << 32) | i);

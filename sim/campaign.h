@@ -47,6 +47,7 @@ struct campaign_stats {
 	int64_t paused_t;
 	long paused_sent;
 	double paused_rate;
+	int64_t resumed_t;  /* -1: never resumed */
 	long inbox, promotions, junk, quarantine, dropped;
 };
 size_t campaigns_count(const struct campaigns *cs);

@@ -60,6 +60,10 @@ static cJSON *stats_json(const struct campaign_stats *s)
 	} else {
 		cJSON_AddNullToObject(o, "paused_at");
 	}
+	if (s->resumed_t >= 0)
+		cJSON_AddNumberToObject(o, "resumed_at", (double)s->resumed_t / 1e6);
+	else
+		cJSON_AddNullToObject(o, "resumed_at");
 	cJSON *pl = cJSON_AddObjectToObject(o, "placement");
 	cJSON_AddNumberToObject(pl, "inbox", (double)s->inbox);
 	cJSON_AddNumberToObject(pl, "promotions", (double)s->promotions);

@@ -329,6 +329,8 @@ struct scn_campaign {
 	double pause_threshold; /* hard-bounce fraction of the sent part, e.g. 0.05 */
 	size_t min_sample;  /* messages sent before the threshold applies */
 	int soft_limit;     /* campaigns with a soft bounce before an address is suppressed */
+	int64_t resume_after; /* µs after a pause: clean the rest of the list and resume; -1 = never */
+	bool resume_verify; /* verify the unsent part before resuming */
 	int line, col;
 };
 

@@ -38,7 +38,8 @@ static const struct key_spec warmup_keys[] = {
 static const struct key_spec hygiene_keys[] = {
 	{"verify_first", JT_BOOL, false}, {"suppression", JT_BOOL, false},
 	{"pause_threshold", JT_NUM, false}, {"min_sample", JT_INT, false},
-	{"soft_bounce_limit", JT_INT, false},
+	{"soft_bounce_limit", JT_INT, false}, {"resume_after", JT_STR_OR_NUM, false},
+	{"verify_on_resume", JT_BOOL, false},
 };
 
 /* Role local parts a generated list uses (the verifier's list has more). */
@@ -228,6 +229,8 @@ static void load_campaign(struct ld *ld, const cJSON *o, const char *jpath, stru
 	c->pause_threshold = 0.05;
 	c->min_sample = 20;
 	c->soft_limit = 3;
+	c->resume_after = -1;
+	c->resume_verify = true;
 	const cJSON *hy = get(o, "hygiene", JT_OBJ);
 	snprintf(p, sizeof p, "%s.hygiene", jpath);
 	if (hy && check_object(ld, hy, p, hygiene_keys, ARRAY_LEN(hygiene_keys))) {
@@ -236,6 +239,9 @@ static void load_campaign(struct ld *ld, const cJSON *o, const char *jpath, stru
 		c->pause_threshold = get_num(ld, hy, "pause_threshold", p, 0, 1, 0.05, "a fraction");
 		c->min_sample = (size_t)get_num(ld, hy, "min_sample", p, 1, 1e7, 20, "messages");
 		c->soft_limit = (int)get_num(ld, hy, "soft_bounce_limit", p, 1, 1000, 3, "campaigns");
+		if (get(hy, "resume_after", JT_STR_OR_NUM))
+			c->resume_after = get_duration(ld, hy, "resume_after", p);
+		c->resume_verify = get_bool(hy, "verify_on_resume", true);
 	}
 	const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "list");
 	snprintf(p, sizeof p, "%s.list", jpath);

@@ -74,6 +74,8 @@
 	  "an address goes on the sender's suppression list: a hard bounce at once, soft bounces after the limit") \
 	X(CAMPAIGN_PAUSE, "campaign.pause", "campaign sent hard_bounced bounce_rate threshold unsent reason", \
 	  "the hard-bounce rate of the sent part crossed the threshold: the rest of the list stays unsent") \
+	X(CAMPAIGN_RESUME, "campaign.resume", "campaign unsent verified_out",                            \
+	  "a paused campaign resumes after its list was cleaned (the unsent part verified)")         \
 	X(CAMPAIGN_END, "campaign.end", "campaign sent accepted hard_bounced soft_bounced suppressed unsent", \
 	  "the campaign has handed its last message over (or stopped paused)")
 

@@ -83,8 +83,21 @@ def recount(spec_c, rc, events):
         check(abs(rc["paused_at"]["bounce_rate"] - rate) < 1e-9, f"{name}: paused_at.bounce_rate")
         th = spec_c.get("hygiene", {}).get("pause_threshold", 0.05)
         check(rate > th, f"{name}: paused at {rate} which is not over {th}")
-        check(all(e["t"] <= p["t"] for e in composed), f"{name}: a message composed after the pause")
-        check(rc["unsent"] == p["unsent"], f"{name}: unsent {rc['unsent']} != pause event {p['unsent']}")
+        resume = [e for e in events if e["kind"] == "campaign.resume" and e["campaign"] == name]
+        until = resume[0]["t"] if resume else float("inf")
+        check(all(not (p["t"] < e["t"] < until) for e in composed),
+              f"{name}: a message composed while paused")
+        if resume:
+            check(rc["resumed_at"] == resume[0]["t"], f"{name}: resumed_at")
+            verified = [e for e in events if e["kind"] == "campaign.verified" and e["campaign"] == name]
+            check(verified and verified[-1]["t"] <= resume[0]["t"], f"{name}: resumed without verifying")
+            invalid = {e["address"] for e in events if e["kind"] == "verify.result" and e["verdict"] == "invalid"}
+            check(rc["verified_out"] == len(invalid), f"{name}: verified_out {rc['verified_out']} != {len(invalid)}")
+            check(not ({a for e in composed if e["t"] >= until for a in e["to"]} & invalid),
+                  f"{name}: an invalid address was mailed after the resume")
+        else:
+            check(rc["unsent"] == p["unsent"], f"{name}: unsent {rc['unsent']} != pause event {p['unsent']}")
+            check(rc["resumed_at"] is None, f"{name}: resumed_at without a resume")
     else:
         check(rc["unsent"] == 0, f"{name}: unsent without a pause")
     # Verified out: exactly the addresses the verifier called invalid, none mailed.
@@ -144,6 +157,7 @@ for name in ("campaign-dirty-list", "campaign-verified", "campaign-suppression",
     by = {c["name"]: c for c in report["campaigns"]}
     if name == "campaign-dirty-list":
         check(by["spring"]["paused"], "dirty list: not paused")
+        check(by["spring"]["resumed_at"] is not None, "dirty list: not resumed")
     if name == "campaign-verified":
         c = by["spring"]
         check(not c["paused"] and c["unsent"] == 0, "verified: did not complete")
