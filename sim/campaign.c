@@ -32,6 +32,7 @@ struct camp {
 	char **ids;                 /* owned: message id per recipient ("name.N") */
 	struct scn_message *msgs;   /* owned: one per recipient, filled when sent */
 	bool *verified_out;         /* owned */
+	bool *deferred;             /* owned: deferred at least once */
 	struct verifier *ver;       /* owned by the client host */
 	size_t next;                /* the next recipient to consider */
 	int64_t started;            /* when sending began */
@@ -402,6 +403,23 @@ static void on_settle(void *ud, const struct settle *s)
 	}
 }
 
+/* A 4xx somewhere on the way (greylisting, a full mailbox answering 452,
+ * a throttling receiver): the report counts messages deferred at least once. */
+static void on_defer(void *ud, const char *msg, const char *rcpt)
+{
+	(void)rcpt;
+	struct campaigns *cs = ud;
+	size_t v;
+	if (!msg || !strmap_get(&cs->by_id, msg, &v))
+		return;
+	struct camp *k = &cs->v[v >> 32];
+	size_t i = (size_t)(v & 0xffffffffu);
+	if (!k->deferred[i]) {
+		k->deferred[i] = true;
+		k->st.deferred++;
+	}
+}
+
 /* ---- set-up --------------------------------------------------------------------- */
 
 static void camp_init(struct campaigns *cs, struct camp *k, size_t index)
@@ -415,6 +433,7 @@ static void camp_init(struct campaigns *cs, struct camp *k, size_t index)
 	k->ids = xcalloc(c->nrcpts + 1, sizeof *k->ids);
 	k->msgs = xcalloc(c->nrcpts + 1, sizeof *k->msgs);
 	k->verified_out = xcalloc(c->nrcpts + 1, sizeof *k->verified_out);
+	k->deferred = xcalloc(c->nrcpts + 1, sizeof *k->deferred);
 	k->st.name = c->name;
 	k->st.recipients = (long)c->nrcpts;
 	k->st.resumed_t = -1;
@@ -453,6 +472,7 @@ struct campaigns *campaigns_new(struct sim *sim, const struct scenario *scn)
 	for (size_t i = 0; i < cs->n; i++)
 		camp_init(cs, &cs->v[i], i);
 	sim->settle_hook = on_settle;
+	sim->defer_hook = on_defer;
 	sim->settle_ud = cs;
 	return cs;
 }
@@ -468,6 +488,7 @@ void campaigns_free(struct campaigns *cs)
 		free(k->ids);
 		free(k->msgs);
 		free(k->verified_out);
+		free(k->deferred);
 		free(k->unsub);
 	}
 	for (size_t i = 0; i < cs->naddrs; i++)

@@ -43,6 +43,8 @@ struct sim {
 	struct ledger ledger;    /* fed by fate_settle only */
 	/* Told every fate fate_settle records (campaign.c's bounce processing), or NULL. */
 	void (*settle_hook)(void *ud, const struct settle *s);
+	/* Told each deferral (a 4xx: the message stays queued), same ud. */
+	void (*defer_hook)(void *ud, const char *msg, const char *rcpt);
 	void *settle_ud;
 	uint64_t events_run;
 	long next_conn_id;

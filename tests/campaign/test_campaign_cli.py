@@ -63,6 +63,8 @@ def recount(spec_c, rc, events):
     for res, key in finals.items():
         k = sum(1 for e in done if e["result"] == res)
         check(rc["placement"][key] == k, f"{name}: placement.{key} {rc['placement'][key]} != {k}")
+    deferred = {e["msg"] for e in events if e["kind"] == "queue.defer" and mine(e)}
+    check(rc["deferred"] == len(deferred), f"{name}: deferred {rc['deferred']} != {len(deferred)}")
     bounces = [e for e in events if e["kind"] == "queue.bounce" and mine(e)]
     sup = [e for e in bounces if e["class"] == "suppressed"]
     real = [e for e in bounces if e["class"] != "suppressed"]
@@ -163,6 +165,7 @@ for name in ("campaign-dirty-list", "campaign-verified", "campaign-suppression",
         check(not c["paused"] and c["unsent"] == 0, "verified: did not complete")
         check(c["hard_bounced"] <= 0.05 * c["sent"], "verified: hard-bounce rate over 5 %")
         check(c["verified_out"] > 0, "verified: nothing verified out")
+        check(c["deferred"] > 0, "verified: the greylisting receiver deferred nothing")
         check(c["placement"]["inbox"] + c["placement"]["promotions"] >= 0.8 * c["sent"],
               "verified: less than 80 % in Inbox or Promotions")
     if name == "campaign-suppression":
