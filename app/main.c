@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "campaign.h"
 #include "export.h"
 #include "scenario.h"
 #include "serve.h"
@@ -76,6 +77,7 @@ static const char help_run[] =
 	"  --trace OUT.jsonl   the JSON Lines trace (\"-\" for stdout)\n"
 	"  --transcript        the story, one line per event, on stdout\n"
 	"  --maildir DIR       every mailbox as a Maildir tree under DIR\n"
+	"  --report OUT.json   the campaigns' figures as JSON (delivery and placement)\n"
 	"  --mbox DIR          every folder as an mbox file under DIR\n"
 	"  --until SECONDS     stop at this simulated time\n"
 	"  --quiet             no summary\n";
@@ -160,6 +162,7 @@ struct opts {
 	const char *trace_path;
 	bool transcript;
 	const char *maildir;
+	const char *report;
 	const char *mbox;
 	double until;
 	bool has_until;
@@ -198,6 +201,8 @@ static const struct opt_def opt_defs[] = {
 	 "write the JSON Lines trace (\"-\": stdout)"},
 	{"--transcript", NULL, OPT_FLAG, OFF(transcript), NO_HAS, IN_RUN,
 	 "print the story line by line on stdout"},
+	{"--report", "OUT.json", OPT_STR, OFF(report), NO_HAS, IN_RUN,
+	 "write the campaigns' report as JSON (\"-\": stdout)"},
 	{"--maildir", "DIR", OPT_STR, OFF(maildir), NO_HAS, IN_RUN,
 	 "write every mailbox as a Maildir tree under DIR"},
 	{"--mbox", "DIR", OPT_STR, OFF(mbox), NO_HAS, IN_RUN,
@@ -393,6 +398,17 @@ static bool export_stores(bool (*fn)(struct sim *, const char *, char *, size_t)
 	return false;
 }
 
+static bool write_report(struct world *w, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	bool ok = f && campaigns_write_report(world_campaigns(w), world_sim(w)->scn->name, f);
+	if (f && f != stdout && fclose(f) != 0)
+		ok = false;
+	if (!ok)
+		fprintf(stderr, "mailsim: cannot write %s: %s\n", path, strerror(errno));
+	return ok;
+}
+
 static int finish_run(struct world *w, const struct opts *o, FILE *trace_file)
 {
 	int rc = 0;
@@ -402,6 +418,8 @@ static int finish_run(struct world *w, const struct opts *o, FILE *trace_file)
 	}
 	if (!export_stores(export_maildir, world_sim(w), o->maildir) ||
 	    !export_stores(export_mbox, world_sim(w), o->mbox))
+		rc = 4;
+	if (o->report && !write_report(w, o->report))
 		rc = 4;
 	struct world_summary s;
 	world_summary(w, &s);

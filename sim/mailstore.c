@@ -1,6 +1,7 @@
 /* mailstore.c — see mailstore.h. */
 #include "mailstore.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 struct mailstore *mailstore_new(const char *hostname)
 {
 	struct mailstore *ms = xcalloc(1, sizeof *ms);
+	strmap_init(&ms->by_key);
 	ms->hostname = xstrdup(hostname);
 	return ms;
 }
@@ -24,6 +26,14 @@ static void folder_free(struct mfolder *f)
 	free(f->name);
 }
 
+static char *lower_dup(const char *s)
+{
+	char *k = xstrdup(s);
+	for (char *p = k; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return k;
+}
+
 void mailstore_free(struct mailstore *ms)
 {
 	if (!ms)
@@ -34,8 +44,10 @@ void mailstore_free(struct mailstore *ms)
 			folder_free(&u->folders[k]);
 		free(u->folders);
 		free(u->address);
+		free(u->key);
 		free(u->password);
 	}
+	strmap_free(&ms->by_key);
 	free(ms->users);
 	free(ms->watch);
 	free(ms->hostname);
@@ -45,11 +57,19 @@ void mailstore_free(struct mailstore *ms)
 struct mbox_user *mailstore_add_user(struct mailstore *ms, const char *address,
 				     const char *password, int64_t quota)
 {
-	ms->users = xrealloc(ms->users, (ms->nusers + 1) * sizeof *ms->users);
-	struct mbox_user *u = &ms->users[ms->nusers++];
+	if (ms->nusers == ms->capusers) {
+		ms->capusers = ms->capusers ? 2 * ms->capusers : 16;
+		ms->users = xrealloc(ms->users, ms->capusers * sizeof *ms->users);
+	}
+	struct mbox_user *u = &ms->users[ms->nusers];
 	memset(u, 0, sizeof *u);
 	u->ms = ms;
 	u->address = xstrdup(address);
+	u->key = lower_dup(address);
+	size_t old;
+	if (!strmap_get(&ms->by_key, u->key, &old)) /* the first of a duplicate wins, as before */
+		strmap_put(&ms->by_key, u->key, ms->nusers);
+	ms->nusers++;
 	u->password = xstrdup(password ? password : "");
 	u->quota = quota;
 	mbox_folder(u, "INBOX", true);
@@ -58,10 +78,11 @@ struct mbox_user *mailstore_add_user(struct mailstore *ms, const char *address,
 
 struct mbox_user *mailstore_user(struct mailstore *ms, const char *address)
 {
-	for (size_t i = 0; i < ms->nusers; i++)
-		if (ascii_strcaseeq(ms->users[i].address, address))
-			return &ms->users[i];
-	return NULL;
+	char *k = lower_dup(address);
+	size_t i;
+	bool hit = strmap_get(&ms->by_key, k, &i);
+	free(k);
+	return hit ? &ms->users[i] : NULL;
 }
 
 void mailstore_watch(struct mailstore *ms, mailstore_watch_fn fn, void *ud)

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strmap.h"
+
 enum {
 	MFLAG_SEEN = 1 << 0,
 	MFLAG_ANSWERED = 1 << 1,
@@ -48,6 +50,7 @@ struct mailstore;
 struct mbox_user {
 	struct mailstore *ms; /* not owned: the store it belongs to */
 	char *address;     /* owned */
+	char *key;         /* owned: the address in lower case (the store's index) */
 	char *password;    /* owned */
 	int64_t quota;     /* 0 = none */
 	struct mfolder *folders; /* owned, INBOX first */
@@ -66,7 +69,9 @@ struct mailstore_watch {
 struct mailstore {
 	char *hostname;    /* owned: for Maildir unique names */
 	struct mbox_user *users; /* owned */
-	size_t nusers;
+	size_t nusers, capusers;
+	struct strmap by_key;    /* lower-case address -> index in users: a
+				  * campaign's world holds 100,000 mailboxes */
 	uint64_t counter;  /* deliveries so far */
 	struct mailstore_watch *watch; /* owned array */
 	size_t nwatch;

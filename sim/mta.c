@@ -24,6 +24,7 @@
 #include "resolver.h"
 #include "smtpd.h"
 #include "srs.h"
+#include "placement.h"
 #include "util.h"
 
 void mta_set_idle_timeout(struct mta *m, int64_t us)
@@ -604,6 +605,7 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	sb_free(&rv);
 	if (v)
 		apply_verdict(m, q, v);
+	placement_tab(m->cfg, q);
 	if (mi->auth_user && m->cfg->has_dkim_sign)
 		dkim_sign_queued(m, q);
 	if (m->host->tamper)

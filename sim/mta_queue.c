@@ -314,6 +314,8 @@ static void trace_deferrals(struct mta *m, struct qentry *q, int64_t next)
 		struct outcome o;
 		oc_note_get(&q->r[i].last, &o);
 		oc_reason(&o, reason, sizeof reason);
+		if (sim->defer_hook && !q->report)
+			sim->defer_hook(sim->settle_ud, q->tag, q->r[i].addr);
 		mtaq_trace(m, q, TK_QUEUE_DEFER, q->r[i].addr);
 		trace_str(sim->trace, "status", q->r[i].last.status);
 		trace_str(sim->trace, "class", "soft");

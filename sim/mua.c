@@ -169,6 +169,8 @@ static void compose(struct mua *m, const struct scn_message *spec, struct strbuf
 		.boundary = boundary,
 	};
 	msg_compose(&ms, out);
+	for (size_t i = spec->nhdrs; i-- > 0;)
+		msg_prepend_header(out, spec->hdr_names[i], spec->hdr_values[i]);
 	free(parts);
 	free(to_names);
 	sim_tag_add_message(sim, out->data, out->len, spec->id);

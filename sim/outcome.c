@@ -150,6 +150,8 @@ static void count(struct ledger *l, const struct settle *s)
 void fate_settle(struct sim *sim, const struct settle *s)
 {
 	count(&sim->ledger, s);
+	if (sim->settle_hook)
+		sim->settle_hook(sim->settle_ud, s);
 	struct trace *tr = sim->trace;
 	char reason[1000];
 	oc_reason(s->o, reason, sizeof reason);

@@ -175,6 +175,7 @@ struct scn_host {
 	int64_t size_limit;
 	int max_rcpts;
 	bool vrfy;
+	bool tabs;         /* a tabbed provider: bulk mail bound for the Inbox goes to Promotions */
 	char *banner;
 	char *resolver_name; /* as written; NULL = the first dns host */
 	const struct scn_host *resolver; /* resolved (the default too); NULL = no dns host */
@@ -224,6 +225,7 @@ struct scn_user {
 	size_t naliases;
 	bool disabled;     /* 550 5.2.1 */
 	bool catch_all;    /* receives mail for unknown local parts of its domain */
+	bool spam_trap;    /* a generated spam-trap address (campaign lists) */
 	char *forward;     /* relay address: mail is forwarded there (filtering relay) */
 	char *imap_server_name; /* as written */
 	const struct scn_host *imap_server; /* with forward: deliver by IMAP APPEND to this
@@ -276,6 +278,8 @@ struct scn_message {
 	struct scn_attachment *attachments;
 	size_t nattachments;
 	const struct scn_host *client; /* resolved: the client host that sends it for from */
+	const char *const *hdr_names, *const *hdr_values; /* extra header fields (campaigns), or NULL */
+	size_t nhdrs;
 };
 
 struct scn_narration {
@@ -306,6 +310,37 @@ struct scn_verify {
 	size_t ndisposable;
 };
 
+/* A bulk send (sim/campaign.c): one message per recipient, submitted by
+ * the sender's client host at a rate, with the hygiene in force. */
+enum scn_list_kind { /* what a generated address is (scenario_campaign.c) */
+	LK_VALID, LK_UNKNOWN, LK_DISABLED, LK_FULL, LK_CATCH_ALL, LK_TYPO_DOMAIN,
+	LK_EXPIRED_DOMAIN, LK_ROLE, LK_DISPOSABLE, LK_SPAM_TRAP, LK_INLINE, LK_COUNT
+};
+extern const char *const scn_list_kind_names[];
+
+struct scn_campaign {
+	char *name;
+	char *from;         /* the sender: a user with a client host */
+	const struct scn_host *client; /* resolved */
+	int64_t at;         /* µs: the first message */
+	char **rcpts;       /* the list, inline or generated */
+	unsigned char *kinds; /* enum scn_list_kind per recipient */
+	size_t nrcpts;
+	char *subject, *body;
+	bool promotional;   /* Precedence: bulk and a marketing template */
+	char *unsubscribe;  /* List-Unsubscribe URI(s), or NULL; RFC 8058 one-click adds -Post */
+	double rate;        /* messages per minute */
+	double warmup_from; /* per minute at the start of the ramp; 0 = no ramp */
+	int64_t warmup;     /* µs the ramp lasts */
+	bool verify_first, suppression;
+	double pause_threshold; /* hard-bounce fraction of the sent part, e.g. 0.05 */
+	size_t min_sample;  /* messages sent before the threshold applies */
+	int soft_limit;     /* campaigns with a soft bounce before an address is suppressed */
+	int64_t resume_after; /* µs after a pause: clean the rest of the list and resume; -1 = never */
+	bool resume_verify; /* verify the unsent part before resuming */
+	int line, col;
+};
+
 struct scenario {
 	struct arena *arena; /* owns the scenario, its strings and its arrays */
 	char *path;        /* as given, for messages */
@@ -329,6 +364,9 @@ struct scenario {
 	size_t nfaults;
 	bool has_verify;
 	struct scn_verify verify;
+	struct scn_campaign *campaigns;
+	size_t ncampaigns;
+	struct strmap *user_index; /* address (lower case) -> index in users; built after loading */
 	char *warnings;    /* "file:line:col: warning: ..." lines (never NULL), for the caller to show */
 	int nwarnings;
 };

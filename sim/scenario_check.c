@@ -220,12 +220,13 @@ static void check_user_refs(struct ld *ld, const cJSON *root)
 	char p[128], hint[600];
 	for (size_t i = 0; i < s->nusers; i++) {
 		const struct scn_user *u = &s->users[i];
-		for (size_t k = 0; k < i; k++)
-			if (ascii_strcaseeq(s->users[k].address, u->address)) {
-				snprintf(p, sizeof p, "users[%zu].address", i);
-				report(ld, node_at(root, "users", i, "address"), false, p, NULL,
-				       "duplicate user \"%s\" (also users[%zu])", u->address, k);
-			}
+		const struct scn_user *first = scn_user(s, u->address);
+		size_t k = first ? (size_t)(first - s->users) : i;
+		if (k < i) {
+			snprintf(p, sizeof p, "users[%zu].address", i);
+			report(ld, node_at(root, "users", i, "address"), false, p, NULL,
+			       "duplicate user \"%s\" (also users[%zu])", u->address, k);
+		}
 		check_imap_delivery(ld, root, i);
 		if (!scn_mailbox_host(s, u->address)) {
 			snprintf(p, sizeof p, "users[%zu].address", i);
@@ -360,6 +361,16 @@ void check_refs(struct ld *ld, const cJSON *root)
 	check_user_refs(ld, root);
 	check_message_refs(ld, root);
 	check_misc_refs(ld, root);
+	/* A campaign's sender submits like a message's. */
+	for (size_t i = 0; i < ld->s->ncampaigns; i++) {
+		const struct scn_campaign *c = &ld->s->campaigns[i];
+		char p[64];
+		snprintf(p, sizeof p, "campaigns[%zu].from", i);
+		if (!client_of(ld->s, c->from))
+			report(ld, node_at(root, "campaigns", i, "from"), false, p,
+			       "add a host with \"role\": \"client\", this \"user\" and a \"submit\" server",
+			       "no client host sends mail for \"%s\"", c->from);
+	}
 }
 
 /* ---- resolution: names to pointers, once ------------------------------------ */
@@ -414,6 +425,8 @@ void resolve_refs(struct scenario *s)
 		s->links[i].b = host_or_null(s, s->links[i].b_name);
 	}
 	s->verify.client = host_or_null(s, s->verify.client_name);
+	for (size_t i = 0; i < s->ncampaigns; i++)
+		s->campaigns[i].client = client_of(s, s->campaigns[i].from);
 	for (size_t i = 0; i < s->nfaults; i++) {
 		struct scn_fault *f = &s->faults[i];
 		f->host = host_or_null(s, f->host_name);

@@ -15,7 +15,7 @@
 #include "jsonpos.h"
 #include "scenario.h"
 
-enum jt { JT_STR, JT_NUM, JT_INT, JT_BOOL, JT_ARR, JT_OBJ, JT_STR_OR_ARR, JT_STR_OR_NUM };
+enum jt { JT_STR, JT_NUM, JT_INT, JT_BOOL, JT_ARR, JT_OBJ, JT_STR_OR_ARR, JT_STR_OR_NUM, JT_ARR_OR_OBJ };
 
 struct key_spec {
 	const char *key;
@@ -75,6 +75,10 @@ char *join_body(struct ld *ld, const cJSON *b);
 void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h);
 /* scenario_load.c: the whole tree into ld->s. */
 void load_top(struct ld *ld, const cJSON *root);
+/* scenario_campaign.c: "campaigns", after "users" (a generated list adds users). */
+void load_campaigns(struct ld *ld, const cJSON *root);
+/* The address index scn_user() uses (after loading). */
+void scn_index_users(struct scenario *s);
 /* scenario_check.c: duplicates, dangling references, DNS sanity, warnings;
  * then, with no error, every name resolved to its object. */
 void check_refs(struct ld *ld, const cJSON *root);

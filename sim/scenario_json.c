@@ -15,7 +15,7 @@
 
 static const char *const jt_names[] = {"a string", "a number", "an integer", "true or false",
 				       "an array", "an object", "a string or an array of strings",
-				       "a number or a string"};
+				       "a number or a string", "an array or an object"};
 
 void where(struct ld *ld, const cJSON *node, bool key, int *line, int *col)
 {
@@ -84,6 +84,7 @@ static bool is_type(const cJSON *n, enum jt t)
 	case JT_OBJ: return cJSON_IsObject(n);
 	case JT_STR_OR_ARR: return cJSON_IsString(n) || cJSON_IsArray(n);
 	case JT_STR_OR_NUM: return cJSON_IsString(n) || cJSON_IsNumber(n);
+	case JT_ARR_OR_OBJ: return cJSON_IsArray(n) || cJSON_IsObject(n);
 	}
 	return false;
 }

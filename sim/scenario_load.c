@@ -152,6 +152,7 @@ static const struct key_spec host_keys[] = {
 	{"rate_limit", JT_OBJ, false}, {"idle_timeout", JT_NUM, false}, {"filters", JT_OBJ, false},
 	{"dkim_sign", JT_OBJ, false},  {"srs_secret", JT_STR, false},  {"quota_full", JT_STR, false},
 	{"postmaster", JT_STR, false}, {"refuse_probes_from", JT_ARR, false},
+	{"tabs", JT_BOOL, false},
 };
 
 static const struct key_spec submit_keys[] = {
@@ -181,6 +182,7 @@ static const struct {
 	{"greylist", TAKES_MAIL}, {"rate_limit", TAKES_MAIL}, {"idle_timeout", TAKES_MAIL},
 	{"filters", TAKES_MAIL}, {"dkim_sign", TAKES_MAIL}, {"srs_secret", TAKES_MAIL},
 	{"quota_full", TAKES_MAIL}, {"postmaster", TAKES_MAIL}, {"refuse_probes_from", TAKES_MAIL},
+	{"tabs", TAKES_MAIL},
 };
 
 /* "mta filter mailbox": the roles of a bit set, in the enum's order. */
@@ -566,7 +568,7 @@ static const struct key_spec top_keys[] = {
 	{"description", JT_STR_OR_ARR, false}, {"seed", JT_INT, false}, {"start", JT_STR, false},
 	{"latency_ms", JT_NUM, false}, {"hosts", JT_ARR, true},     {"users", JT_ARR, false},
 	{"messages", JT_ARR, false},  {"narration", JT_ARR, false}, {"links", JT_ARR, false},
-	{"faults", JT_ARR, false},    {"verify", JT_OBJ, false},
+	{"faults", JT_ARR, false},    {"verify", JT_OBJ, false},    {"campaigns", JT_ARR, false},
 };
 
 static const struct key_spec verify_keys[] = {
@@ -631,4 +633,6 @@ void load_top(struct ld *ld, const cJSON *root)
 	s->has_verify = vb != NULL;
 	if (vb)
 		load_verify(ld, vb, &s->verify);
+	scn_index_users(s);
+	load_campaigns(ld, root); /* a generated list adds users (and indexes them) */
 }

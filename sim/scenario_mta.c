@@ -336,6 +336,7 @@ void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, struct scn_
 	}
 	h->tls = get_bool(o, "tls", false);
 	h->vrfy = get_bool(o, "vrfy", false);
+	h->tabs = get_bool(o, "tabs", false);
 	h->size_limit = (int64_t)get_num(ld, o, "size_limit", jpath, 0, 2e9, 10240000, "bytes");
 	h->max_rcpts = (int)get_num(ld, o, "max_rcpts", jpath, 1, 100000, 100, NULL);
 	h->banner = get_str(ld, o, "banner", NULL);

@@ -11,11 +11,14 @@
  * (scenario.warnings). Everything lives in one arena. */
 #include "scenario.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "msg.h"
 #include "scenario_int.h"
+#include "strmap.h"
 
 static struct scenario *scenario_new(const char *path)
 {
@@ -84,8 +87,11 @@ struct scenario *scn_load(const char *path, FILE *err)
 
 void scn_free(struct scenario *s)
 {
-	if (s)
-		arena_free(s->arena); /* the scenario itself lives in its arena */
+	if (!s)
+		return;
+	if (s->user_index)
+		strmap_free(s->user_index);
+	arena_free(s->arena); /* the scenario itself lives in its arena */
 }
 
 const struct scn_host *scn_host(const struct scenario *s, const char *name)
@@ -98,6 +104,18 @@ const struct scn_host *scn_host(const struct scenario *s, const char *name)
 
 const struct scn_user *scn_user(const struct scenario *s, const char *address)
 {
+	if (s->user_index && address) {
+		/* Built after loading: lower-case keys (RFC 5321 §2.4: we treat
+		 * local parts as case-insensitive, as the linear search did). */
+		size_t n = strlen(address), i;
+		char stack[256], *k = n < sizeof stack ? stack : xmalloc(n + 1);
+		for (size_t j = 0; j <= n; j++)
+			k[j] = (char)tolower((unsigned char)address[j]);
+		bool hit = strmap_get(s->user_index, k, &i);
+		if (k != stack)
+			free(k);
+		return hit ? &s->users[i] : NULL;
+	}
 	for (size_t i = 0; i < s->nusers; i++)
 		if (s->users[i].address && ascii_strcaseeq(s->users[i].address, address))
 			return &s->users[i];

@@ -25,6 +25,7 @@
 
 struct net;
 struct scenario;
+struct settle;
 struct host;
 
 /* Message fates, for the end-of-run summary that accounts for every one. */
@@ -41,6 +42,11 @@ struct sim {
 				  * (through teardown) */
 	size_t nhosts;
 	struct ledger ledger;    /* fed by fate_settle only */
+	/* Told every fate fate_settle records (campaign.c's bounce processing), or NULL. */
+	void (*settle_hook)(void *ud, const struct settle *s);
+	/* Told each deferral (a 4xx: the message stays queued), same ud. */
+	void (*defer_hook)(void *ud, const char *msg, const char *rcpt);
+	void *settle_ud;
 	uint64_t events_run;
 	long next_conn_id;
 	/* Message-ID header -> scenario message id, so every hop's trace

@@ -69,7 +69,19 @@
 	X(SPOOL_RECOVER, "spool.recover", "queue_id spool_id rcpts",                                     \
 	  "live mode: a message accepted (250) before a crash is queued again from the spool")            \
 	X(LIVE_LIMIT, "live.limit", "limit count max",                                                   \
-	  "live mode: a real client over a per-address limit (Postfix anvil) gets 421 4.7.0 and is closed; limit `connections`, `rate`, `auth`, `session`")
+	  "live mode: a real client over a per-address limit (Postfix anvil) gets 421 4.7.0 and is closed; limit `connections`, `rate`, `auth`, `session`") \
+	X(CAMPAIGN_START, "campaign.start", "campaign from recipients rate verify_first",              \
+	  "a campaign begins (sim/campaign.c): its list size, messages per minute, whether the list is verified first") \
+	X(CAMPAIGN_VERIFIED, "campaign.verified", "campaign kept verified_out",                          \
+	  "the campaign's list was verified: invalid addresses are taken out before sending")          \
+	X(CAMPAIGN_SUPPRESS, "campaign.suppress", "campaign type category reason",                       \
+	  "an address goes on the sender's suppression list: a hard bounce at once, soft bounces after the limit") \
+	X(CAMPAIGN_PAUSE, "campaign.pause", "campaign sent hard_bounced bounce_rate threshold unsent reason", \
+	  "the hard-bounce rate of the sent part crossed the threshold: the rest of the list stays unsent") \
+	X(CAMPAIGN_RESUME, "campaign.resume", "campaign unsent verified_out",                            \
+	  "a paused campaign resumes after its list was cleaned (the unsent part verified)")         \
+	X(CAMPAIGN_END, "campaign.end", "campaign sent accepted hard_bounced soft_bounced suppressed unsent", \
+	  "the campaign has handed its last message over (or stopped paused)")
 
 /* policy.decision's decision, one table too. */
 #define POLICY_DECISIONS(X)                                                                             \

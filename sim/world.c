@@ -14,6 +14,7 @@
 #include "resolver.h"
 #include "util.h"
 #include "verify.h"
+#include "campaign.h"
 
 struct world {
 	struct sim *sim;              /* owned */
@@ -21,6 +22,7 @@ struct world {
 	bool *fired;                  /* owned: one per narration rule */
 	struct fault_run *faults;     /* owned: one per scenario fault */
 	uint64_t seed;
+	struct campaigns *campaigns;  /* owned, or NULL */
 };
 
 static enum host_role role_of(enum scn_role role)
@@ -53,7 +55,8 @@ static bool rule_matches(const struct scn_narration *n, const struct trace_event
 		return true;
 	static const char *const keys[] = {"line",   "qname",  "summary", "reason",   "subject",
 					   "domain", "folder", "status",  "detail",   "symbol",
-					   "filter", "result", "decision", "name",    "value"};
+					   "filter", "result", "decision", "name",    "value",
+					   "campaign", "type"};
 	if ((ev->peer && strstr(ev->peer, n->match)) || (ev->msg && strstr(ev->msg, n->match)))
 		return true;
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
@@ -300,6 +303,7 @@ struct world *world_new(const struct scenario *scn, const uint64_t *seed)
 	}
 	if (scn->has_verify)
 		start_verify(w);
+	w->campaigns = campaigns_new(sim, scn);
 	return w;
 }
 
@@ -308,6 +312,7 @@ void world_free(struct world *w)
 	if (!w)
 		return;
 	sim_free(w->sim);
+	campaigns_free(w->campaigns); /* after the clients that point at its messages */
 	free(w->fired);
 	free(w->faults);
 	free(w);
@@ -430,6 +435,12 @@ void world_print_summary(struct world *w, FILE *f)
 			s.dsn_stored, s.double_bounces);
 	fprintf(f, "  %s\n", s.accounted ? "all recipients accounted for"
 					: "NOT ALL ACCOUNTED FOR: a recipient was lost or counted twice");
+	campaigns_print_summary(w->campaigns, f);
+}
+
+const struct campaigns *world_campaigns(const struct world *w)
+{
+	return w->campaigns;
 }
 
 bool world_export_maildir(struct world *w, const char *dir, char *err, size_t errsz)

@@ -42,6 +42,8 @@ void world_trace_start(struct world *w);
 void world_print_summary(struct world *w, FILE *f);
 /* The sim.end event with the summary (mailsim run and serve). */
 void world_trace_end(struct world *w);
+/* The run's campaigns (campaign.h), or NULL when the scenario has none. */
+const struct campaigns *world_campaigns(const struct world *w);
 bool world_export_maildir(struct world *w, const char *dir, char *err, size_t errsz);
 
 #endif

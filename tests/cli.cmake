@@ -41,7 +41,7 @@ expect_in("${err}" "option '--event' needs a value" "option without value")
 execute_process(COMMAND ${MAILSIM} --help RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 expect_rc(${rc} 0 "help")
 foreach(needle
-    "  mailsim run FILE [--seed N] [--trace OUT.jsonl] [--transcript] [--maildir DIR]\n                   [--mbox DIR] [--until SECONDS] [--quiet]\n"
+    "  mailsim run FILE [--seed N] [--trace OUT.jsonl] [--transcript] [--report OUT.json]\n                   [--maildir DIR] [--mbox DIR] [--until SECONDS] [--quiet]\n"
     "  mailsim view FILE [--seed N] [--size WxH] [--scale S] [--fullscreen] [--projector]\n                   [--beats] [--inspect WHAT]\n"
     "  --seed N               run,view,render  the PRNG seed"
     "  --fullscreen           view             open full screen"

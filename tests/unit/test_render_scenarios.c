@@ -168,7 +168,9 @@ static void render_events(const struct view_input *in, const struct tm_model *m,
 static void render_inspectors(struct view_input in, const struct tm_model *m,
 			      const char *scn)
 {
-	for (size_t i = 0; i < m->nnodes + m->nmsgs; i++) {
+	/* A campaign has hundreds of messages: the first 30 show every kind. */
+	size_t nmsgs = m->nmsgs > 30 ? 30 : m->nmsgs;
+	for (size_t i = 0; i < m->nnodes + nmsgs; i++) {
 		char spec[256], name[300];
 		bool host = i < m->nnodes;
 		snprintf(spec, sizeof spec, "%s:%s", host ? "host" : "msg",

@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Campaigns from the outside: `mailsim run FILE --report R --trace T
+--maildir D` on each shipped campaign scenario; the report is read with
+Python's json module and every figure is recounted from the trace alone
+(msg.compose, queue.done, queue.bounce, verify.result, campaign.* events);
+stored campaign mail is read with Python's email package (List-Unsubscribe,
+List-Unsubscribe-Post per RFC 8058).
+
+usage: test_campaign_cli.py MAILSIM SOURCE_DIR WORK_DIR"""
+import email
+import email.policy
+import json
+import os
+import re
+import subprocess
+import sys
+
+MAILSIM, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(name):
+    scn = os.path.join(SRC, "scenarios", name + ".json")
+    d = os.path.join(WORK, name)
+    os.makedirs(d, exist_ok=True)
+    rep, tr, md = (os.path.join(d, x) for x in ("report.json", "trace.jsonl", "maildir"))
+    subprocess.run([MAILSIM, "run", scn, "--report", rep, "--trace", tr, "--maildir", md,
+                    "--quiet"], check=True)
+    with open(rep) as f:
+        report = json.load(f)
+    with open(tr) as f:
+        events = [json.loads(line) for line in f]
+    with open(scn) as f:
+        spec = json.load(f)
+    return spec, report, events, md
+
+
+def hard(status):
+    # RFC 3463 class 5 is permanent; a full mailbox (x.2.2) is soft for
+    # bulk senders (SES, email-facts §11.2); class 4 (expired) is soft.
+    return status.startswith("5.") and status != "5.2.2"
+
+
+def recount(spec_c, rc, events):
+    name = spec_c["name"]
+    # Campaign messages are NAME.N; their DSNs (NAME.N.dsn) are not.
+    mine = lambda e: re.fullmatch(re.escape(name) + r"\.\d+", str(e.get("msg", ""))) is not None
+    lst = spec_c["list"]
+    n = len(lst) if isinstance(lst, list) else lst["generate"]
+    check(rc["recipients"] == n, f"{name}: recipients {rc['recipients']} != {n}")
+    composed = [e for e in events if e["kind"] == "msg.compose" and mine(e)]
+    check(rc["sent"] == len(composed), f"{name}: sent {rc['sent']} != {len(composed)} msg.compose")
+    finals = {"delivered": "inbox", "filed": "promotions", "junk": "junk",
+              "quarantined": "quarantine", "dropped": "dropped"}
+    done = [e for e in events if e["kind"] == "queue.done" and mine(e) and e["result"] in finals]
+    check(rc["accepted"] == len(done), f"{name}: accepted {rc['accepted']} != {len(done)}")
+    for res, key in finals.items():
+        k = sum(1 for e in done if e["result"] == res)
+        check(rc["placement"][key] == k, f"{name}: placement.{key} {rc['placement'][key]} != {k}")
+    deferred = {e["msg"] for e in events if e["kind"] == "queue.defer" and mine(e)}
+    check(rc["deferred"] == len(deferred), f"{name}: deferred {rc['deferred']} != {len(deferred)}")
+    bounces = [e for e in events if e["kind"] == "queue.bounce" and mine(e)]
+    sup = [e for e in bounces if e["class"] == "suppressed"]
+    real = [e for e in bounces if e["class"] != "suppressed"]
+    h = sum(1 for e in real if hard(e["status"]))
+    check(rc["suppressed"] == len(sup), f"{name}: suppressed {rc['suppressed']} != {len(sup)}")
+    check(rc["hard_bounced"] == h, f"{name}: hard_bounced {rc['hard_bounced']} != {h}")
+    check(rc["soft_bounced"] == len(real) - h, f"{name}: soft_bounced {rc['soft_bounced']} != {len(real) - h}")
+    check(rc["sent"] + rc["suppressed"] + rc["verified_out"] + rc["unsent"] == n,
+          f"{name}: sent + suppressed + verified_out + unsent != recipients")
+    # Pause: the event, the report, and nothing composed afterwards.
+    pause = [e for e in events if e["kind"] == "campaign.pause" and e["campaign"] == name]
+    check(rc["paused"] == bool(pause), f"{name}: paused {rc['paused']} but {len(pause)} pause events")
+    if pause:
+        p = pause[0]
+        check(abs(rc["paused_at"]["t"] - p["t"]) < 1e-6, f"{name}: paused_at.t")
+        check(rc["paused_at"]["sent"] == p["sent"], f"{name}: paused_at.sent")
+        rate = p["hard_bounced"] / p["sent"]
+        check(abs(rc["paused_at"]["bounce_rate"] - rate) < 1e-9, f"{name}: paused_at.bounce_rate")
+        th = spec_c.get("hygiene", {}).get("pause_threshold", 0.05)
+        check(rate > th, f"{name}: paused at {rate} which is not over {th}")
+        resume = [e for e in events if e["kind"] == "campaign.resume" and e["campaign"] == name]
+        until = resume[0]["t"] if resume else float("inf")
+        check(all(not (p["t"] < e["t"] < until) for e in composed),
+              f"{name}: a message composed while paused")
+        if resume:
+            check(rc["resumed_at"] == resume[0]["t"], f"{name}: resumed_at")
+            verified = [e for e in events if e["kind"] == "campaign.verified" and e["campaign"] == name]
+            check(verified and verified[-1]["t"] <= resume[0]["t"], f"{name}: resumed without verifying")
+            invalid = {e["address"] for e in events if e["kind"] == "verify.result" and e["verdict"] == "invalid"}
+            check(rc["verified_out"] == len(invalid), f"{name}: verified_out {rc['verified_out']} != {len(invalid)}")
+            check(not ({a for e in composed if e["t"] >= until for a in e["to"]} & invalid),
+                  f"{name}: an invalid address was mailed after the resume")
+        else:
+            check(rc["unsent"] == p["unsent"], f"{name}: unsent {rc['unsent']} != pause event {p['unsent']}")
+            check(rc["resumed_at"] is None, f"{name}: resumed_at without a resume")
+    else:
+        check(rc["unsent"] == 0, f"{name}: unsent without a pause")
+    # Verified out: exactly the addresses the verifier called invalid, none mailed.
+    if spec_c.get("hygiene", {}).get("verify_first"):
+        invalid = {e["address"] for e in events if e["kind"] == "verify.result" and e["verdict"] == "invalid"}
+        check(rc["verified_out"] == len(invalid), f"{name}: verified_out {rc['verified_out']} != {len(invalid)}")
+        mailed = {a for e in composed for a in e["to"]}
+        check(not (mailed & invalid), f"{name}: an invalid address was mailed")
+    return composed
+
+
+def suppression_order(events):
+    # A suppressed settlement must follow a campaign.suppress of that address.
+    when = {}
+    for e in events:
+        if e["kind"] == "campaign.suppress":
+            when.setdefault(e["rcpt"].lower(), e["t"])
+        if e["kind"] == "queue.bounce" and e["class"] == "suppressed":
+            t = when.get(e["rcpt"].lower())
+            check(t is not None and t <= e["t"], f"{e['rcpt']} settled suppressed without a suppression")
+        if e["kind"] == "msg.compose":
+            for a in e["to"]:
+                t = when.get(a.lower())
+                check(t is None or t > e["t"], f"{a} mailed after it was suppressed")
+
+
+def stored_headers(md, spec_c):
+    # Any stored campaign message: the RFC 8058 pair, read by Python's email.
+    for root, _, files in os.walk(md):
+        for fn in files:
+            with open(os.path.join(root, fn), "rb") as f:
+                m = email.message_from_binary_file(f, policy=email.policy.default)
+            if m["Subject"] != spec_c["subject"] or m["From"].addresses[0].addr_spec != spec_c["from"]:
+                continue
+            check(m["List-Unsubscribe"] == "<" + spec_c["list_unsubscribe"] + ">",
+                  f"List-Unsubscribe is {m['List-Unsubscribe']!r}")
+            check(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click",
+                  f"List-Unsubscribe-Post is {m['List-Unsubscribe-Post']!r}")
+            check(m["Precedence"] == "bulk", "Precedence: bulk missing")
+            return
+    check(False, "no stored campaign message")
+
+
+for name in ("campaign-dirty-list", "campaign-verified", "campaign-suppression",
+             "campaign-reputation"):
+    spec, report, events, md = run(name)
+    check(report["scenario"] == name, f"{name}: report names {report['scenario']}")
+    end = [e for e in events if e["kind"] == "sim.end"][-1]
+    check(end["accounted"], f"{name}: not accounted")
+    check(end["suppressed"] == sum(c["suppressed"] for c in report["campaigns"]),
+          f"{name}: sim.end suppressed != the campaigns' suppressed")
+    for sc, rc in zip(spec["campaigns"], report["campaigns"]):
+        check(sc["name"] == rc["name"], f"{name}: campaign order")
+        recount(sc, rc, events)
+    suppression_order(events)
+    stored_headers(md, spec["campaigns"][0])
+    by = {c["name"]: c for c in report["campaigns"]}
+    if name == "campaign-dirty-list":
+        check(by["spring"]["paused"], "dirty list: not paused")
+        check(by["spring"]["resumed_at"] is not None, "dirty list: not resumed")
+    if name == "campaign-verified":
+        c = by["spring"]
+        check(not c["paused"] and c["unsent"] == 0, "verified: did not complete")
+        check(c["hard_bounced"] <= 0.05 * c["sent"], "verified: hard-bounce rate over 5 %")
+        check(c["verified_out"] > 0, "verified: nothing verified out")
+        check(c["deferred"] > 0, "verified: the greylisting receiver deferred nothing")
+        check(c["placement"]["inbox"] + c["placement"]["promotions"] >= 0.8 * c["sent"],
+              "verified: less than 80 % in Inbox or Promotions")
+    if name == "campaign-suppression":
+        check(by["april"]["suppressed"] == 0, "april: suppressed")
+        check(by["may"]["suppressed"] == 2, f"may: suppressed {by['may']['suppressed']} != 2 (the hard bounces)")
+        check(by["june"]["suppressed"] == 3, f"june: suppressed {by['june']['suppressed']} != 3 (+ the soft limit)")
+        soft = [e for e in events if e["kind"] == "campaign.suppress" and e["type"] == "soft"]
+        check(len(soft) == 1 and soft[0]["campaign"] == "may", "the full mailbox is suppressed in May, soft")
+
+    if name == "campaign-reputation":
+        good, bad = by["authenticated"], by["unauthenticated"]
+        check(good["delivery_rate"] == 1 and bad["delivery_rate"] == 1, "reputation: not all delivered")
+        check(good["placement"]["promotions"] == good["sent"], "reputation: authenticated not in Promotions")
+        check(bad["placement"]["junk"] == bad["sent"], "reputation: unauthenticated not in Junk")
+        # The folders, from the trace's mailbox.store events.
+        for e in events:
+            if e["kind"] == "mailbox.store" and e.get("msg", "").startswith("authenticated."):
+                check(e["folder"] == "Promotions", f"{e['msg']} stored in {e['folder']}")
+            if e["kind"] == "mailbox.store" and e.get("msg", "").startswith("unauthenticated."):
+                check(e["folder"] == "Junk", f"{e['msg']} stored in {e['folder']}")
+
+# A bad --report path: exit 4 with a message.
+r = subprocess.run([MAILSIM, "run", os.path.join(SRC, "scenarios", "campaign-suppression.json"),
+                    "--report", "/nonexistent-dir/r.json", "--quiet"], capture_output=True, text=True)
+check(r.returncode == 4 and "cannot write" in r.stderr, f"bad --report path: rc {r.returncode} {r.stderr!r}")
+
+print("%d failure(s)" % len(failures))
+sys.exit(1 if failures else 0)
