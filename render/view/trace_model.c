@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "trace_kinds.h"
+#include "trace_model_intern.h"
 #include "trace_model_scan.h"
 #include "trace_text.h"
 #include "util.h"
@@ -108,79 +109,7 @@ struct tm_lazy {
 	size_t nfields;
 };
 
-/* ---- interned strings: an open-addressing table of indices into an array
- * of owned strings. Message ids are interned in model->msgs order. */
-struct tm_strtab {
-	char **str;
-	size_t nstr;
-	int32_t *slot; /* -1: empty */
-	size_t nslot;  /* a power of two, kept at most half full */
-};
-
-struct tm_intern {
-	struct tm_strtab msgs, rcpts;
-	int32_t *conn_slot; /* open addressing: index into model->conns, -1 empty */
-	size_t nconn_slot;  /* a power of two, kept at most half full */
-};
-
 static struct tm_lazy *tm_lazy_get(const struct tm_event *e);
-
-static uint64_t tm_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-static int32_t tm_tab_find(const struct tm_strtab *t, const char *s, size_t n)
-{
-	if (!t->nslot)
-		return -1;
-	for (size_t i = tm_hash(s, n) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
-		int32_t k = t->slot[i];
-		if (k < 0)
-			return -1;
-		if (strncmp(t->str[k], s, n) == 0 && t->str[k][n] == '\0')
-			return k;
-	}
-}
-
-static void tm_tab_place(struct tm_strtab *t, int32_t k)
-{
-	size_t i = tm_hash(t->str[k], strlen(t->str[k])) & (t->nslot - 1);
-
-	while (t->slot[i] >= 0)
-		i = (i + 1) & (t->nslot - 1);
-	t->slot[i] = k;
-}
-
-/* Add s[0..n) (not yet present); its index. */
-static int32_t tm_tab_add(struct tm_strtab *t, const char *s, size_t n)
-{
-	if (2 * (t->nstr + 1) > t->nslot) {
-		free(t->slot);
-		t->nslot = t->nslot ? 2 * t->nslot : 64;
-		t->slot = xmalloc(t->nslot * sizeof *t->slot);
-		memset(t->slot, 0xff, t->nslot * sizeof *t->slot);
-		for (size_t k = 0; k < t->nstr; k++)
-			tm_tab_place(t, (int32_t)k);
-	}
-	if ((t->nstr & (t->nstr - 1)) == 0) /* 0, 1, 2, 4 ...: grow at powers of two */
-		t->str = xrealloc(t->str, (t->nstr ? 2 * t->nstr : 1) * sizeof *t->str);
-	t->str[t->nstr] = xstrndup(s, n);
-	tm_tab_place(t, (int32_t)t->nstr);
-	return (int32_t)t->nstr++;
-}
-
-static void tm_tab_free(struct tm_strtab *t, bool strings)
-{
-	for (size_t k = 0; strings && k < t->nstr; k++)
-		free(t->str[k]);
-	free(t->str);
-	free(t->slot);
-}
 
 static enum tm_kind tm_kind_lookup(const char *name, size_t n)
 {
@@ -414,32 +343,6 @@ static bool tm_check_text(struct tm_line *ln, const struct tm_event *e)
 		return false;
 	}
 	return true;
-}
-
-static size_t tm_conn_home(const struct tm_intern *in, long id)
-{
-	return (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 20) & (in->nconn_slot - 1);
-}
-
-/* Enter the newest connection in the id table, growing it as needed. */
-static void tm_conn_index(struct tm_model *m)
-{
-	struct tm_intern *in = m->intern;
-	size_t from = m->nconns - 1;
-
-	if (2 * m->nconns > in->nconn_slot) {
-		free(in->conn_slot);
-		in->nconn_slot = in->nconn_slot ? 2 * in->nconn_slot : 64;
-		in->conn_slot = xmalloc(in->nconn_slot * sizeof *in->conn_slot);
-		memset(in->conn_slot, 0xff, in->nconn_slot * sizeof *in->conn_slot);
-		from = 0;
-	}
-	for (size_t k = from; k < m->nconns; k++) {
-		size_t i = tm_conn_home(in, m->conns[k].id);
-		while (in->conn_slot[i] >= 0)
-			i = (i + 1) & (in->nconn_slot - 1);
-		in->conn_slot[i] = (int32_t)k;
-	}
 }
 
 static struct tm_conn *tm_conn_get(struct tm_model *m, long id)
