@@ -144,8 +144,13 @@ static bool tm_line_visit(void *ctx, const struct tms_member *mb)
 {
 	struct tm_line *ln = ctx;
 
+	static const unsigned char klen[TK_NKEYS] = {1, 4, 4, 4, 3, 4, 3, 4, 4, 3, 4, 4, 7, 6};
+
+	if (!mb->kesc && (mb->klen > 7 || mb->klen == 0))
+		return true; /* no held key is that long: the common case, quickly */
 	for (int k = 0; k < TK_NKEYS; k++)
-		if (!(ln->have & (1u << k)) && tms_key_is(mb, tm_key_names[k])) {
+		if (!(ln->have & (1u << k)) && (mb->kesc || mb->klen == klen[k]) &&
+		    tms_key_is(mb, tm_key_names[k])) {
 			ln->got[k] = *mb;
 			ln->have |= 1u << k;
 			break;
@@ -371,7 +376,7 @@ static void tm_conn_note(struct tm_model *m, const struct tm_event *e, size_t id
 		c->cap = c->cap ? 2 * c->cap : 16;
 		c->evs = xrealloc(c->evs, c->cap * sizeof *c->evs);
 	}
-	c->evs[c->nevs++] = idx;
+	c->evs[c->nevs++] = (uint32_t)idx;
 	if (c->client >= 0 || e->node < 0 || e->peer < 0)
 		return;
 	if (e->kind == TM_NET_CONNECT || e->dir == TM_DIR_C2S) {
@@ -559,8 +564,9 @@ static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 	case TMS_TRAILING: snprintf(ln->why, sizeof ln->why, "text after the JSON object"); return false;
 	default: snprintf(ln->why, sizeof ln->why, "not valid JSON"); return false;
 	}
-	if (ln->len > UINT32_MAX) {
-		snprintf(ln->why, sizeof ln->why, "line longer than 4 GiB");
+	if (ln->len > UINT32_MAX || m->nev >= INT32_MAX) { /* the record's widths */
+		snprintf(ln->why, sizeof ln->why, ln->len > UINT32_MAX ?
+			 "line longer than 4 GiB" : "more than 2^31 events");
 		return false;
 	}
 	if (!tm_read_time(ln, &e) || !tm_check_order(m, ln, &e) || !tm_read_kind(ln, &e) ||

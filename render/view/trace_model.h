@@ -83,7 +83,7 @@ struct tm_node {
 struct tm_conn {
 	long id;
 	int client, server; /* -1 until an event shows which side is which */
-	size_t *evs;        /* owned; event indices */
+	uint32_t *evs;      /* owned; event indices */
 	size_t nevs, cap;
 };
 
