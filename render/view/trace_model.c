@@ -629,6 +629,8 @@ struct tm_model *tm_parse(const char *text, size_t len,
 	struct tm_model *m = xcalloc(1, sizeof *m);
 	size_t lineno = 0;
 
+	if (!text)
+		len = 0;
 	m->intern = xcalloc(1, sizeof *m->intern);
 	m->text = xmalloc(len + 1);
 	if (len)
