@@ -362,8 +362,8 @@ static struct tm_conn *tm_conn_get(struct tm_model *m, long id)
 	}
 	c = &m->conns[m->nconns++];
 	*c = (struct tm_conn){.id = id, .client = -1, .server = -1};
-	tm_conn_index(m);
-	return &m->conns[m->nconns - 1];
+	tm_conn_add(m->intern, id);
+	return c;
 }
 
 /* Record the event in its connection and learn which side is the client:
@@ -674,12 +674,7 @@ void tm_free(struct tm_model *m)
 	}
 	for (size_t i = 0; i < m->nconns; i++)
 		free(m->conns[i].evs);
-	if (m->intern) { /* the msgs' ids are the table's strings */
-		tm_tab_free(&m->intern->msgs, true);
-		tm_tab_free(&m->intern->rcpts, true);
-		free(m->intern->conn_slot);
-		free(m->intern);
-	}
+	tm_intern_free(m->intern); /* the msgs' ids are its strings */
 	free(m->text);
 	free(m->msgs);
 	free(m->ev);
@@ -731,17 +726,9 @@ int tm_msg_find(const struct tm_model *m, const char *id)
 /* By the id table: a long trace has tens of thousands of connections. */
 const struct tm_conn *tm_conn_find(const struct tm_model *m, long id)
 {
-	const struct tm_intern *in = m->intern;
+	int32_t k = m->intern ? tm_conn_lookup(m->intern, id) : -1;
 
-	if (!in || !in->nconn_slot)
-		return NULL;
-	for (size_t i = tm_conn_home(in, id);; i = (i + 1) & (in->nconn_slot - 1)) {
-		int32_t k = in->conn_slot[i];
-		if (k < 0)
-			return NULL;
-		if (m->conns[k].id == id)
-			return &m->conns[k];
-	}
+	return k >= 0 ? &m->conns[k] : NULL;
 }
 
 long tm_next_decision(const struct tm_model *m, long from)

@@ -62,28 +62,55 @@ void tm_tab_free(struct tm_strtab *t, bool strings)
 	free(t->slot);
 }
 
-size_t tm_conn_home(const struct tm_intern *in, long id)
+static size_t tm_conn_home(const struct tm_intern *in, long id)
 {
 	return (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ULL) >> 20) & (in->nconn_slot - 1);
 }
 
-/* Enter the newest connection in the id table, growing it as needed. */
-void tm_conn_index(struct tm_model *m)
+static void tm_conn_place(struct tm_intern *in, size_t k)
 {
-	struct tm_intern *in = m->intern;
-	size_t from = m->nconns - 1;
+	size_t i = tm_conn_home(in, in->conn_id[k]);
 
-	if (2 * m->nconns > in->nconn_slot) {
+	while (in->conn_slot[i] >= 0)
+		i = (i + 1) & (in->nconn_slot - 1);
+	in->conn_slot[i] = (int32_t)k;
+}
+
+int32_t tm_conn_lookup(const struct tm_intern *in, long id)
+{
+	if (!in->nconn_slot)
+		return -1;
+	for (size_t i = tm_conn_home(in, id);; i = (i + 1) & (in->nconn_slot - 1)) {
+		int32_t k = in->conn_slot[i];
+		if (k < 0 || in->conn_id[k] == id)
+			return k;
+	}
+}
+
+void tm_conn_add(struct tm_intern *in, long id)
+{
+	if ((in->nconn & (in->nconn - 1)) == 0) /* 0, 1, 2, 4 ...: grow at powers of two */
+		in->conn_id = xrealloc(in->conn_id, (in->nconn ? 2 * in->nconn : 1) *
+					       sizeof *in->conn_id);
+	in->conn_id[in->nconn++] = id;
+	if (2 * in->nconn > in->nconn_slot) {
 		free(in->conn_slot);
 		in->nconn_slot = in->nconn_slot ? 2 * in->nconn_slot : 64;
 		in->conn_slot = xmalloc(in->nconn_slot * sizeof *in->conn_slot);
 		memset(in->conn_slot, 0xff, in->nconn_slot * sizeof *in->conn_slot);
-		from = 0;
+		for (size_t k = 0; k + 1 < in->nconn; k++)
+			tm_conn_place(in, k);
 	}
-	for (size_t k = from; k < m->nconns; k++) {
-		size_t i = tm_conn_home(in, m->conns[k].id);
-		while (in->conn_slot[i] >= 0)
-			i = (i + 1) & (in->nconn_slot - 1);
-		in->conn_slot[i] = (int32_t)k;
-	}
+	tm_conn_place(in, in->nconn - 1);
+}
+
+void tm_intern_free(struct tm_intern *in)
+{
+	if (!in)
+		return;
+	tm_tab_free(&in->msgs, true);
+	tm_tab_free(&in->rcpts, true);
+	free(in->conn_id);
+	free(in->conn_slot);
+	free(in);
 }

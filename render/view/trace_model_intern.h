@@ -13,8 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trace_model.h"
-
 struct tm_strtab {
 	char **str;
 	size_t nstr;
@@ -24,7 +22,9 @@ struct tm_strtab {
 
 struct tm_intern {
 	struct tm_strtab msgs, rcpts;
-	int32_t *conn_slot; /* index into model->conns, -1: empty */
+	long *conn_id;      /* connection k's id (model->conns[k].id) */
+	size_t nconn;
+	int32_t *conn_slot; /* index into conn_id, -1: empty */
 	size_t nconn_slot;  /* a power of two, kept at most half full */
 };
 
@@ -34,9 +34,10 @@ int32_t tm_tab_find(const struct tm_strtab *t, const char *s, size_t n);
 int32_t tm_tab_add(struct tm_strtab *t, const char *s, size_t n);
 void tm_tab_free(struct tm_strtab *t, bool strings);
 
-/* The home slot of a connection id (nconn_slot > 0). */
-size_t tm_conn_home(const struct tm_intern *in, long id);
-/* Enter model->conns' newest entry in the id table, growing it as needed. */
-void tm_conn_index(struct tm_model *m);
+/* The index of connection id, or -1. */
+int32_t tm_conn_lookup(const struct tm_intern *in, long id);
+/* Add connection id (not present yet) as index nconn. */
+void tm_conn_add(struct tm_intern *in, long id);
+void tm_intern_free(struct tm_intern *in);
 
 #endif
