@@ -93,7 +93,7 @@ static void list_row(struct view_app *app, const struct list_cols *c, size_t i,
 		hits_add(&app->cx.hits, c->msg, y, w, (float)dc_line_h(app->dc, DC_SANS), HIT_MSG,
 			e->msg_idx);
 	}
-	dc_text(app->dc, DC_SANS, e->summary, c->summary, y, current ? p->text : text,
+	dc_text(app->dc, DC_SANS, tm_summary(e), c->summary, y, current ? p->text : text,
 		DC_LEFT, c->end - c->summary);
 }
 

@@ -145,7 +145,7 @@ static SDL_Color topo_bubble_color(const struct view_app *app, const struct tm_e
 		if (tm_kind_carries_message(e->kind))
 			return pal_msg(p, app->model, e->msg_idx);
 		if (e->dir == TM_DIR_S2C)
-			return p->cls[lad_reply_class(e->kind, e->text)];
+			return p->cls[lad_reply_class(e->kind, tm_text(e))];
 		return p->cls[LAD_CMD];
 	}
 }
@@ -247,9 +247,9 @@ static void topo_travel_label(const struct view_app *app, const struct tm_event 
 	else if (msg && subj)
 		snprintf(out, n, "%s · \"%s\"", msg->id, subj);
 	else if (msg)
-		snprintf(out, n, "%s · %s", msg->id, e->bubble);
+		snprintf(out, n, "%s · %s", msg->id, tm_bubble(e));
 	else
-		snprintf(out, n, "%s", e->bubble);
+		snprintf(out, n, "%s", tm_bubble(e));
 }
 
 static const char *topo_mark(const struct tm_event *e)
@@ -420,7 +420,7 @@ static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
 	dc_ellipse_ring(app->dc, c.x, c.y, g->icon * 0.62f, g->icon * 0.62f,
 			fmaxf((float)app->fs * 0.18f, 2), col);
 	/* the summary says what happened; the event list names the kind */
-	const char *label = e->summary[0] ? e->summary : tm_kind_name(e);
+	const char *label = tm_summary(e)[0] ? tm_summary(e) : tm_kind_name(e);
 	float maxw = (float)app->panels.topo.w * 0.4f, w, h;
 	SDL_FPoint at;
 	/* no room for words: the ring around the host is the decision's mark */

@@ -130,14 +130,14 @@ static void card_reply_after(struct card *c, const struct tm_model *m, size_t ev
 
 	for (size_t i = ev + 1; i < m->nev && i <= ev + CARD_LOOKAHEAD; i++) {
 		const struct tm_event *r = &m->ev[i];
-		if (r->kind != TM_SMTP_SEND || r->dir != TM_DIR_S2C || r->node != e->node || !r->text)
+		if (r->kind != TM_SMTP_SEND || r->dir != TM_DIR_S2C || r->node != e->node || !tm_text(r))
 			continue;
 		if (e->cur_conn >= 0 && r->conn != e->cur_conn)
 			continue;
 		if (!first)
-			first = r->text;
-		if (r->text[0] == '4' || r->text[0] == '5') {
-			first = r->text;
+			first = tm_text(r);
+		if (tm_text(r)[0] == '4' || tm_text(r)[0] == '5') {
+			first = tm_text(r);
 			break;
 		}
 	}
@@ -443,7 +443,7 @@ static const char *card_reason_text(const struct tm_event *e)
 		if (v && *v)
 			return v;
 	}
-	return e->summary;
+	return tm_summary(e);
 }
 
 void card_build(struct card *c, const struct tm_model *m, size_t ev, long cursor)
@@ -456,7 +456,7 @@ void card_build(struct card *c, const struct tm_model *m, size_t ev, long cursor
 	c->host = e->node;
 	card_copy(c->kind, sizeof c->kind, tm_kind_name(e));
 	snprintf(node, sizeof node, "%s", e->node >= 0 ? m->nodes[e->node].name : "");
-	snprintf(c->title, sizeof c->title, "%s: %s", node, e->summary[0] ? e->summary : c->kind);
+	snprintf(c->title, sizeof c->title, "%s: %s", node, tm_summary(e)[0] ? tm_summary(e) : c->kind);
 	card_copy(c->reason, sizeof c->reason, card_reason_text(e));
 	const char *plain = e->kind == TM_FILTER_CHECK
 				    ? card_plain(tm_get(e, "filter"), tm_get(e, "result")) : NULL;

@@ -120,14 +120,14 @@ static struct lad_row lad_row_for(const struct lad_view *v, const struct tm_even
 				  size_t idx, int k, bool encrypted)
 {
 	struct lad_row row = {idx, lad_kinds[k].row, true, lad_kinds[k].cls,
-			      encrypted, e->text ? e->text : e->summary};
+			      encrypted, tm_text(e) ? tm_text(e) : tm_summary(e)};
 
 	if (e->dir == TM_DIR_S2C || (e->dir == TM_DIR_NONE && v->client >= 0 &&
 				     e->node != v->client))
 		row.c2s = false;
 	/* protocol lines from the server are replies; a message body is not */
-	if (!row.c2s && row.kind == LAD_ARROW && e->text)
-		row.cls = lad_reply_class(e->kind, e->text);
+	if (!row.c2s && row.kind == LAD_ARROW && tm_text(e))
+		row.cls = lad_reply_class(e->kind, tm_text(e));
 	return row;
 }
 

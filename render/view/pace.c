@@ -42,7 +42,10 @@ uint64_t pace_signature(const struct tm_event *e)
 	uint64_t h = pace_mix_text(FNV_OFFSET, tm_kind_name(e));
 
 	h = pace_mix(h, ids, sizeof ids);
-	return pace_mix_text(h, e->summary);
+	char *summary = tm_summary_dup(e); /* every event's: not kept in the model */
+	h = pace_mix_text(h, summary);
+	free(summary);
+	return h;
 }
 
 int pace_repeat_permille(unsigned r)
@@ -203,7 +206,7 @@ int64_t pace_hold_narration(const struct tm_model *m, int64_t *dwell, const int6
 	for (size_t i = 0; i < m->nev; i++) {
 		if (m->ev[i].kind != TM_NARRATE)
 			continue;
-		int64_t need = pace_reading_us(m->ev[i].text), have = pace_caption_span(m, i, dwell, gap);
+		int64_t need = pace_reading_us(tm_text(&m->ev[i])), have = pace_caption_span(m, i, dwell, gap);
 		if (have < need)
 			dwell[i] += need - have;
 	}

@@ -14,6 +14,8 @@
 #include <cjson/cJSON.h>
 
 #include "trace_kinds.h"
+#include "trace_model_intern.h"
+#include "trace_model_scan.h"
 #include "trace_text.h"
 #include "util.h"
 
@@ -100,104 +102,152 @@ static const struct tm_kind_info tm_kinds[TM_KIND_COUNT] = {
 /* Keys held in tm_event members rather than as fields. */
 #define TM_HELD_KEYS " t seq kind node peer conn msg rcpt dir line text port "
 
+/* What is built from the line on first ask (see tm_lazy_get). */
+struct tm_lazy {
+	char *summary, *bubble, *text, *other_kind;
+	struct tm_field *fields;
+	size_t nfields;
+};
+
+static struct tm_lazy *tm_lazy_get(const struct tm_event *e);
+
+static enum tm_kind tm_kind_lookup(const char *name, size_t n)
+{
+	for (int k = 0; k < TM_OTHER; k++) {
+		const char *kn = trace_kind_name(tm_kinds[k].tk);
+		if (strncmp(kn, name, n) == 0 && kn[n] == '\0')
+			return (enum tm_kind)k;
+	}
+	return TM_OTHER;
+}
+
+/* ---- the scan of one line: the first occurrence of each held key. */
+enum tm_key {
+	TK_T, TK_KIND, TK_NODE, TK_PEER, TK_MSG, TK_RCPT, TK_SEQ, TK_CONN,
+	TK_PORT, TK_DIR, TK_LINE, TK_TEXT, TK_DSN_MSG, TK_ACTION, TK_NKEYS
+};
+static const char *const tm_key_names[TK_NKEYS] = {
+	"t", "kind", "node", "peer", "msg", "rcpt", "seq", "conn",
+	"port", "dir", "line", "text", "dsn_msg", "action",
+};
+
 /* Parse state for one line; `why` receives the reason a line is bad. */
 struct tm_line {
 	const char *text;
 	size_t len;
-	const cJSON *obj;
+	struct tms_member got[TK_NKEYS];
+	unsigned have; /* bit per enum tm_key */
 	char why[160];
 };
 
-static enum tm_kind tm_kind_lookup(const char *name)
+static bool tm_line_visit(void *ctx, const struct tms_member *mb)
 {
-	for (int k = 0; k < TM_OTHER; k++)
-		if (strcmp(trace_kind_name(tm_kinds[k].tk), name) == 0)
-			return (enum tm_kind)k;
-	return TM_OTHER;
-}
+	struct tm_line *ln = ctx;
 
-const char *tm_kind_name(const struct tm_event *e)
-{
-	return e->kind == TM_OTHER ? e->other_kind : trace_kind_name(tm_kinds[e->kind].tk);
-}
+	static const unsigned char klen[TK_NKEYS] = {1, 4, 4, 4, 3, 4, 3, 4, 4, 3, 4, 4, 7, 6};
 
-bool tm_kind_travels(enum tm_kind k)
-{
-	return (tm_kinds[k].flags & TMF_TRAVEL) != 0;
-}
-
-bool tm_kind_is_decision(enum tm_kind k)
-{
-	return (tm_kinds[k].flags & TMF_DECISION) != 0;
-}
-
-bool tm_kind_carries_message(enum tm_kind k)
-{
-	return (tm_kinds[k].flags & TMF_BODY) != 0;
-}
-
-/* ---- small field readers; each fills ln->why and returns false on a
- * wrongly typed field. Absent optional fields are fine. */
-
-static bool tm_opt_string(struct tm_line *ln, const char *key, const char **out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ln->obj, key);
-
-	*out = NULL;
-	if (!v)
-		return true;
-	if (!cJSON_IsString(v)) {
-		snprintf(ln->why, sizeof ln->why, "\"%s\" must be a string", key);
-		return false;
-	}
-	*out = v->valuestring;
+	if (!mb->kesc && (mb->klen > 7 || mb->klen == 0))
+		return true; /* no held key is that long: the common case, quickly */
+	for (int k = 0; k < TK_NKEYS; k++)
+		if (!(ln->have & (1u << k)) && (mb->kesc || mb->klen == klen[k]) &&
+		    tms_key_is(mb, tm_key_names[k])) {
+			ln->got[k] = *mb;
+			ln->have |= 1u << k;
+			break;
+		}
 	return true;
 }
 
-static bool tm_opt_int(struct tm_line *ln, const char *key, long max, long *out)
+static const struct tms_member *tm_line_get(const struct tm_line *ln, enum tm_key k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ln->obj, key);
+	return (ln->have & (1u << k)) ? &ln->got[k] : NULL;
+}
 
-	if (!v)
+/* An optional string member; NULL when absent, false when not a string. */
+static bool tm_opt_string(struct tm_line *ln, enum tm_key k, const struct tms_member **out)
+{
+	*out = tm_line_get(ln, k);
+	if (*out && (*out)->type != TMS_STRING) {
+		snprintf(ln->why, sizeof ln->why, "\"%s\" must be a string", tm_key_names[k]);
+		return false;
+	}
+	return true;
+}
+
+/* A string member's content compared, or copied, without allocating when
+ * it has no escapes (nearly always). */
+static bool tm_str_is(const struct tms_member *mb, const char *s)
+{
+	if (mb->vesc) {
+		char *d = tms_unescape(mb);
+		bool same = strcmp(d, s) == 0;
+		free(d);
+		return same;
+	}
+	return mb->vlen - 2 == strlen(s) && memcmp(mb->val + 1, s, mb->vlen - 2) == 0;
+}
+
+static bool tm_opt_int(struct tm_line *ln, enum tm_key k, long max, int32_t *out)
+{
+	const struct tms_member *mb = tm_line_get(ln, k);
+	double v = 0;
+
+	if (!mb)
 		return true;
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > (double)max ||
-	    v->valuedouble != (double)(long)v->valuedouble) {
+	if (mb->type == TMS_NUMBER) {
+		size_t i = 0;
+		long n = 0;
+		while (i < mb->vlen && i < 12 && mb->val[i] >= '0' && mb->val[i] <= '9')
+			n = n * 10 + (mb->val[i++] - '0');
+		/* plain digits fast; anything else (1.0, 1e2) as cJSON reads it.
+		 * strtod stops at the ',' or '}' that must follow the number. */
+		v = i == mb->vlen ? (double)n : strtod(mb->val, NULL);
+	}
+	if (mb->type != TMS_NUMBER || v < 0 || v > (double)max || v != (double)(long)v) {
 		snprintf(ln->why, sizeof ln->why,
-			 "\"%s\" must be an integer from 0 to %ld", key, max);
+			 "\"%s\" must be an integer from 0 to %ld", tm_key_names[k], max);
 		return false;
 	}
-	*out = (long)v->valuedouble;
+	*out = (int32_t)v;
 	return true;
 }
 
-static int tm_node_index(struct tm_model *m, const char *name)
+static int tm_node_index(struct tm_model *m, const char *name, size_t n)
 {
 	for (size_t i = 0; i < m->nnodes; i++)
-		if (strcmp(m->nodes[i].name, name) == 0)
+		if (strncmp(m->nodes[i].name, name, n) == 0 && m->nodes[i].name[n] == '\0')
 			return (int)i;
 	if (m->nnodes == m->nodecap) {
 		m->nodecap = m->nodecap ? 2 * m->nodecap : 8;
 		m->nodes = xrealloc(m->nodes, m->nodecap * sizeof *m->nodes);
 	}
-	struct tm_node *n = &m->nodes[m->nnodes];
-	*n = (struct tm_node){xstrdup(name), xstrdup(""), xstrdup(""), false, 0, 0,
-			      NULL, 0, false};
+	struct tm_node *nd = &m->nodes[m->nnodes];
+	*nd = (struct tm_node){xstrndup(name, n), xstrdup(""), xstrdup(""), false, 0, 0,
+			       NULL, 0, false};
 	return (int)m->nnodes++;
 }
 
+/* Call f with a string member's decoded content and length. */
+#define TM_WITH_STR(mb, s, n, body) do { \
+	char *tm_d_ = (mb)->vesc ? tms_unescape(mb) : NULL; \
+	const char *s = tm_d_ ? tm_d_ : (mb)->val + 1; \
+	size_t n = tm_d_ ? strlen(tm_d_) : (mb)->vlen - 2; \
+	body; \
+	free(tm_d_); \
+} while (0)
+
 static bool tm_read_time(struct tm_line *ln, struct tm_event *e)
 {
-	const char *v;
-	size_t vlen;
+	const struct tms_member *mb = tm_line_get(ln, TK_T);
 
-	if (!tt_find_top_value(ln->text, ln->len, "t", &v, &vlen)) {
+	if (!mb) {
 		snprintf(ln->why, sizeof ln->why, "missing \"t\"");
 		return false;
 	}
-	if (!tm_parse_seconds(v, vlen, &e->t_us)) {
+	if (!tm_parse_seconds(mb->val, mb->vlen, &e->t_us)) {
 		snprintf(ln->why, sizeof ln->why,
 			 "\"t\" must be seconds with at most 6 decimals, got %.*s",
-			 (int)(vlen > 40 ? 40 : vlen), v);
+			 (int)(mb->vlen > 40 ? 40 : mb->vlen), mb->val);
 		return false;
 	}
 	return true;
@@ -205,86 +255,99 @@ static bool tm_read_time(struct tm_line *ln, struct tm_event *e)
 
 static bool tm_read_kind(struct tm_line *ln, struct tm_event *e)
 {
-	const char *kind;
+	const struct tms_member *mb;
 
-	if (!tm_opt_string(ln, "kind", &kind))
+	if (!tm_opt_string(ln, TK_KIND, &mb))
 		return false;
-	if (!kind) {
+	if (!mb) {
 		snprintf(ln->why, sizeof ln->why, "missing \"kind\"");
 		return false;
 	}
-	e->kind = tm_kind_lookup(kind);
-	if (e->kind == TM_OTHER)
-		e->other_kind = xstrdup(kind);
+	TM_WITH_STR(mb, s, n, e->kind = (uint8_t)tm_kind_lookup(s, n));
 	return true;
 }
 
 static bool tm_read_dir(struct tm_line *ln, struct tm_event *e)
 {
-	const char *dir;
+	const struct tms_member *mb;
 
-	if (!tm_opt_string(ln, "dir", &dir))
+	if (!tm_opt_string(ln, TK_DIR, &mb))
 		return false;
-	if (!dir)
+	if (!mb)
 		return true;
-	if (strcmp(dir, "c2s") == 0 || strcmp(dir, "s2c") == 0) {
-		e->dir = dir[0] == 'c' ? TM_DIR_C2S : TM_DIR_S2C;
+	if (tm_str_is(mb, "c2s") || tm_str_is(mb, "s2c")) {
+		e->dir = mb->val[1] == 'c' ? TM_DIR_C2S : TM_DIR_S2C;
 		return true;
 	}
+	char *d = tms_unescape(mb);
 	snprintf(ln->why, sizeof ln->why,
-		 "\"dir\" must be \"c2s\" or \"s2c\", got \"%.40s\"", dir);
+		 "\"dir\" must be \"c2s\" or \"s2c\", got \"%.40s\"", d);
+	free(d);
 	return false;
+}
+
+static int tm_msg_get(struct tm_model *m, const char *id, size_t n)
+{
+	int32_t k = tm_tab_find(&m->intern->msgs, id, n);
+
+	if (k >= 0)
+		return k;
+	if (m->nmsgs % 16 == 0)
+		m->msgs = xrealloc(m->msgs, (m->nmsgs + 16) * sizeof *m->msgs);
+	k = tm_tab_add(&m->intern->msgs, id, n);
+	m->msgs[m->nmsgs] = (struct tm_msg){m->intern->msgs.str[k], -1, false};
+	return (int)m->nmsgs++;
+}
+
+static const char *tm_rcpt_intern(struct tm_model *m, const char *s, size_t n)
+{
+	int32_t k = tm_tab_find(&m->intern->rcpts, s, n);
+
+	if (k < 0) /* before reading .str: adding may move it */
+		k = tm_tab_add(&m->intern->rcpts, s, n);
+	return m->intern->rcpts.str[k];
 }
 
 static bool tm_read_ids(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 {
-	const char *node, *peer, *msg, *rcpt;
-	long port = 0;
+	const struct tms_member *node, *peer, *msg, *rcpt;
+	int32_t port = 0;
 
-	if (!tm_opt_string(ln, "node", &node) || !tm_opt_string(ln, "peer", &peer) ||
-	    !tm_opt_string(ln, "msg", &msg) || !tm_opt_string(ln, "rcpt", &rcpt) ||
-	    !tm_opt_int(ln, "seq", 0x7fffffffL, &e->seq) ||
-	    !tm_opt_int(ln, "conn", 0x7fffffffL, &e->conn) ||
-	    !tm_opt_int(ln, "port", 65535, &port) || !tm_read_dir(ln, e))
+	if (!tm_opt_string(ln, TK_NODE, &node) || !tm_opt_string(ln, TK_PEER, &peer) ||
+	    !tm_opt_string(ln, TK_MSG, &msg) || !tm_opt_string(ln, TK_RCPT, &rcpt) ||
+	    !tm_opt_int(ln, TK_SEQ, 0x7fffffffL, &e->seq) ||
+	    !tm_opt_int(ln, TK_CONN, 0x7fffffffL, &e->conn) ||
+	    !tm_opt_int(ln, TK_PORT, 65535, &port) || !tm_read_dir(ln, e))
 		return false;
-	e->port = (int)port;
-	e->node = node ? tm_node_index(m, node) : -1;
-	e->peer = peer ? tm_node_index(m, peer) : -1;
-	e->msg = msg ? xstrdup(msg) : NULL;
-	e->rcpt = rcpt ? xstrdup(rcpt) : NULL;
+	e->port = (uint16_t)port;
+	if (node)
+		TM_WITH_STR(node, s, n, e->node = tm_node_index(m, s, n));
+	if (peer)
+		TM_WITH_STR(peer, s, n, e->peer = tm_node_index(m, s, n));
+	if (msg)
+		TM_WITH_STR(msg, s, n, e->msg_idx = tm_msg_get(m, s, n));
+	if (rcpt)
+		TM_WITH_STR(rcpt, s, n, e->rcpt = tm_rcpt_intern(m, s, n));
 	return true;
 }
 
-static bool tm_read_text(struct tm_line *ln, struct tm_event *e)
+/* A kind whose text is a required field must have it, as a string. */
+static bool tm_check_text(struct tm_line *ln, const struct tm_event *e)
 {
 	unsigned flags = tm_kinds[e->kind].flags;
-	const char *key = (flags & TMF_LINE) ? "line" :
-			  (flags & TMF_NARRATE) ? "text" : NULL;
-	const char *text;
+	enum tm_key k = (flags & TMF_LINE) ? TK_LINE : TK_TEXT;
+	const struct tms_member *mb;
 
-	if (!key)
+	if (!(flags & (TMF_LINE | TMF_NARRATE)))
 		return true;
-	if (!tm_opt_string(ln, key, &text))
+	if (!tm_opt_string(ln, k, &mb))
 		return false;
-	if (!text) {
+	if (!mb) {
 		snprintf(ln->why, sizeof ln->why, "%s without \"%s\"",
-			 trace_kind_name(tm_kinds[e->kind].tk), key);
+			 trace_kind_name(tm_kinds[e->kind].tk), tm_key_names[k]);
 		return false;
 	}
-	e->text = xstrdup(text);
-	tt_one_line(e->text);
 	return true;
-}
-
-static void tm_event_clear(struct tm_event *e)
-{
-	tt_free_fields(e->fields, e->nfields);
-	free(e->other_kind);
-	free(e->msg);
-	free(e->rcpt);
-	free(e->text);
-	free(e->summary);
-	free(e->bubble);
 }
 
 static struct tm_conn *tm_conn_get(struct tm_model *m, long id)
@@ -299,6 +362,7 @@ static struct tm_conn *tm_conn_get(struct tm_model *m, long id)
 	}
 	c = &m->conns[m->nconns++];
 	*c = (struct tm_conn){.id = id, .client = -1, .server = -1};
+	tm_conn_add(m->intern, id);
 	return c;
 }
 
@@ -312,7 +376,7 @@ static void tm_conn_note(struct tm_model *m, const struct tm_event *e, size_t id
 		c->cap = c->cap ? 2 * c->cap : 16;
 		c->evs = xrealloc(c->evs, c->cap * sizeof *c->evs);
 	}
-	c->evs[c->nevs++] = idx;
+	c->evs[c->nevs++] = (uint32_t)idx;
 	if (c->client >= 0 || e->node < 0 || e->peer < 0)
 		return;
 	if (e->kind == TM_NET_CONNECT || e->dir == TM_DIR_C2S) {
@@ -324,44 +388,38 @@ static void tm_conn_note(struct tm_model *m, const struct tm_event *e, size_t id
 	}
 }
 
-static int tm_msg_get(struct tm_model *m, const char *id)
-{
-	int k = tm_msg_find(m, id);
-
-	if (k >= 0)
-		return k;
-	if (m->nmsgs % 16 == 0)
-		m->msgs = xrealloc(m->msgs, (m->nmsgs + 16) * sizeof *m->msgs);
-	m->msgs[m->nmsgs] = (struct tm_msg){xstrdup(id), -1, false};
-	return (int)m->nmsgs++;
-}
-
 /* Learn message ids; a dsn.create names a new message, the report. */
-static void tm_note_msgs(struct tm_model *m, struct tm_event *e)
+static void tm_note_msgs(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 {
-	e->msg_idx = e->msg ? tm_msg_get(m, e->msg) : -1;
-	const char *dsn = e->kind == TM_DSN_CREATE ? tm_get(e, "dsn_msg") : NULL;
-	if (!dsn)
+	e->msg = e->msg_idx >= 0 ? m->msgs[e->msg_idx].id : NULL;
+	const struct tms_member *dsn = NULL, *action = NULL;
+	if (e->kind != TM_DSN_CREATE)
 		return;
-	const char *action = tm_get(e, "action");
-	int k = tm_msg_get(m, dsn);
+	/* tm_get reads arrays joined and numbers as written: only strings
+	 * name a report here, as they do in every trace the simulator writes */
+	dsn = tm_line_get(ln, TK_DSN_MSG);
+	action = tm_line_get(ln, TK_ACTION);
+	if (!dsn || dsn->type != TMS_STRING)
+		return;
+	int k;
+	TM_WITH_STR(dsn, s, n, k = tm_msg_get(m, s, n));
 	m->msgs[k].dsn_of = e->msg_idx;
-	m->msgs[k].dsn_failed = !action || strcmp(action, "delayed") != 0;
+	m->msgs[k].dsn_failed = !action || action->type != TMS_STRING ||
+				!tm_str_is(action, "delayed");
 }
 
-static void tm_push(struct tm_model *m, struct tm_event *e)
+static void tm_push(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 {
 	size_t idx = m->nev;
 
-	tm_note_msgs(m, e);
-
+	tm_note_msgs(m, ln, e);
 	if (m->nev == m->evcap) {
 		m->evcap = m->evcap ? 2 * m->evcap : 256;
 		m->ev = xrealloc(m->ev, m->evcap * sizeof *m->ev);
 	}
 	const struct tm_event *prev = idx ? &m->ev[idx - 1] : NULL;
 	e->cur_conn = e->conn >= 0 ? e->conn : prev ? prev->cur_conn : -1;
-	e->narration = e->kind == TM_NARRATE ? (long)idx :
+	e->narration = e->kind == TM_NARRATE ? (int32_t)idx :
 		       prev ? prev->narration : -1;
 	m->ev[m->nev++] = *e;
 	if (e->conn >= 0)
@@ -389,48 +447,133 @@ static bool tm_blank(const char *s, size_t n)
 	return true;
 }
 
-/* One JSON object and nothing after it but blanks. */
-static cJSON *tm_parse_object(struct tm_line *ln)
+const char *tm_kind_name(const struct tm_event *e)
 {
-	const char *end = NULL;
-	cJSON *obj = cJSON_ParseWithLengthOpts(ln->text, ln->len, &end, false);
+	if (e->kind != TM_OTHER)
+		return trace_kind_name(tm_kinds[e->kind].tk);
+	return tm_lazy_get(e)->other_kind;
+}
 
-	if (!obj) {
-		snprintf(ln->why, sizeof ln->why, "not valid JSON");
+bool tm_kind_travels(enum tm_kind k)
+{
+	return (tm_kinds[k].flags & TMF_TRAVEL) != 0;
+}
+
+bool tm_kind_is_decision(enum tm_kind k)
+{
+	return (tm_kinds[k].flags & TMF_DECISION) != 0;
+}
+
+bool tm_kind_carries_message(enum tm_kind k)
+{
+	return (tm_kinds[k].flags & TMF_BODY) != 0;
+}
+
+/* A string member of the event's line, decoded; NULL when absent or not a
+ * string. */
+static char *tm_line_string(const struct tm_event *e, const char *key)
+{
+	struct tms_member mb;
+
+	if (!tms_find(e->line, e->len, key, &mb) || mb.type != TMS_STRING)
 		return NULL;
+	return tms_unescape(&mb);
+}
+
+/* Build what the record does not hold, from the line, once. The line was
+ * accepted by tms_object; should cJSON refuse it still (it never does for
+ * a trace the simulator wrote), the fields are empty and labels blank. */
+static struct tm_lazy *tm_lazy_get(const struct tm_event *ce)
+{
+	struct tm_event *e = (struct tm_event *)ce; /* the cache is not the event's value */
+	const struct tm_kind_info *ki = &tm_kinds[e->kind];
+
+	if (e->lazy)
+		return e->lazy;
+	struct tm_lazy *z = xcalloc(1, sizeof *z);
+	cJSON *obj = cJSON_ParseWithLength(e->line, e->len);
+	if (obj) {
+		z->nfields = tt_read_fields(obj, e->line, e->len, TM_HELD_KEYS, &z->fields);
+		z->summary = tt_expand(ki->summary, obj);
+		z->bubble = ki->bubble ? tt_expand(ki->bubble, obj) : NULL;
+		cJSON_Delete(obj);
+	} else {
+		z->summary = xstrdup("");
+		z->bubble = ki->bubble ? xstrdup("") : NULL;
 	}
-	if (!cJSON_IsObject(obj))
-		snprintf(ln->why, sizeof ln->why, "not a JSON object");
-	else if (!tm_blank(end, (size_t)(ln->text + ln->len - end)))
-		snprintf(ln->why, sizeof ln->why, "text after the JSON object");
-	else
-		return obj;
+	if (ki->flags & (TMF_LINE | TMF_NARRATE)) {
+		z->text = tm_line_string(e, (ki->flags & TMF_LINE) ? "line" : "text");
+		if (z->text)
+			tt_one_line(z->text);
+	}
+	if (e->kind == TM_OTHER) {
+		z->other_kind = tm_line_string(e, "kind");
+		if (!z->other_kind)
+			z->other_kind = xstrdup("");
+	}
+	e->lazy = z;
+	return z;
+}
+
+const char *tm_summary(const struct tm_event *e)
+{
+	return tm_lazy_get(e)->summary;
+}
+
+const char *tm_bubble(const struct tm_event *e)
+{
+	return tm_lazy_get(e)->bubble;
+}
+
+const char *tm_text(const struct tm_event *e)
+{
+	return tm_lazy_get(e)->text;
+}
+
+char *tm_summary_dup(const struct tm_event *e)
+{
+	if (e->lazy)
+		return xstrdup(e->lazy->summary);
+	cJSON *obj = cJSON_ParseWithLength(e->line, e->len);
+	char *s = obj ? tt_expand(tm_kinds[e->kind].summary, obj) : xstrdup("");
 	cJSON_Delete(obj);
-	return NULL;
+	return s;
+}
+
+static void tm_lazy_free(struct tm_lazy *z)
+{
+	if (!z)
+		return;
+	tt_free_fields(z->fields, z->nfields);
+	free(z->summary);
+	free(z->bubble);
+	free(z->text);
+	free(z->other_kind);
+	free(z);
 }
 
 static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 {
-	cJSON *obj = tm_parse_object(ln);
-	struct tm_event e = {.node = -1, .peer = -1, .conn = -1, .seq = -1};
-	bool ok;
+	struct tm_event e = {.node = -1, .peer = -1, .conn = -1, .seq = -1, .msg_idx = -1,
+			     .line = ln->text, .len = (uint32_t)ln->len};
+	size_t col;
 
-	if (!obj)
-		return false;
-	ln->obj = obj;
-	ok = tm_read_time(ln, &e) && tm_check_order(m, ln, &e) &&
-	     tm_read_kind(ln, &e) && tm_read_ids(m, ln, &e) && tm_read_text(ln, &e);
-	if (ok) {
-		e.nfields = tt_read_fields(obj, ln->text, ln->len, TM_HELD_KEYS, &e.fields);
-		e.summary = tt_expand(tm_kinds[e.kind].summary, obj);
-		if (tm_kinds[e.kind].bubble)
-			e.bubble = tt_expand(tm_kinds[e.kind].bubble, obj);
-		tm_push(m, &e);
-	} else {
-		tm_event_clear(&e);
+	switch (tms_object(ln->text, ln->len, tm_line_visit, ln, &col)) {
+	case TMS_OK: break;
+	case TMS_NOT_OBJECT: snprintf(ln->why, sizeof ln->why, "not a JSON object"); return false;
+	case TMS_TRAILING: snprintf(ln->why, sizeof ln->why, "text after the JSON object"); return false;
+	default: snprintf(ln->why, sizeof ln->why, "not valid JSON"); return false;
 	}
-	cJSON_Delete(obj);
-	return ok;
+	if (ln->len > UINT32_MAX || m->nev >= INT32_MAX) { /* the record's widths */
+		snprintf(ln->why, sizeof ln->why, ln->len > UINT32_MAX ?
+			 "line longer than 4 GiB" : "more than 2^31 events");
+		return false;
+	}
+	if (!tm_read_time(ln, &e) || !tm_check_order(m, ln, &e) || !tm_read_kind(ln, &e) ||
+	    !tm_read_ids(m, ln, &e) || !tm_check_text(ln, &e))
+		return false;
+	tm_push(m, ln, &e);
+	return true;
 }
 
 static char *tm_dup(const char *s)
@@ -465,7 +608,8 @@ static void tm_add_hosts(struct tm_model *m, const struct view_host *hosts,
 			 size_t nhosts)
 {
 	for (size_t i = 0; i < nhosts; i++) {
-		int k = tm_node_index(m, hosts[i].name ? hosts[i].name : "");
+		const char *name = hosts[i].name ? hosts[i].name : "";
+		int k = tm_node_index(m, name, strlen(name));
 		struct tm_node *n = &m->nodes[k];
 		free(n->role);
 		free(n->ip);
@@ -485,8 +629,16 @@ struct tm_model *tm_parse(const char *text, size_t len,
 	struct tm_model *m = xcalloc(1, sizeof *m);
 	size_t lineno = 0;
 
+	if (!text)
+		len = 0;
+	m->intern = xcalloc(1, sizeof *m->intern);
+	m->text = xmalloc(len + 1);
+	if (len)
+		memcpy(m->text, text, len);
+	m->text[len] = '\0';
+	text = m->text;
 	tm_add_hosts(m, hosts, nhosts);
-	for (size_t pos = 0; text && pos < len;) {
+	for (size_t pos = 0; pos < len;) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - text) : len;
 		struct tm_line ln = {.text = text + pos, .len = end - pos};
@@ -500,6 +652,10 @@ struct tm_model *tm_parse(const char *text, size_t len,
 			return NULL;
 		}
 	}
+	if (m->nev && m->nev < m->evcap) { /* growth by doubling left up to half unused */
+		m->ev = xrealloc(m->ev, m->nev * sizeof *m->ev);
+		m->evcap = m->nev;
+	}
 	return m;
 }
 
@@ -508,7 +664,7 @@ void tm_free(struct tm_model *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->nev; i++)
-		tm_event_clear(&m->ev[i]);
+		tm_lazy_free(m->ev[i].lazy);
 	for (size_t i = 0; i < m->nnodes; i++) {
 		struct tm_node *n = &m->nodes[i];
 		tm_free_records(n);
@@ -518,8 +674,8 @@ void tm_free(struct tm_model *m)
 	}
 	for (size_t i = 0; i < m->nconns; i++)
 		free(m->conns[i].evs);
-	for (size_t i = 0; i < m->nmsgs; i++)
-		free(m->msgs[i].id);
+	tm_intern_free(m->intern); /* the msgs' ids are its strings */
+	free(m->text);
 	free(m->msgs);
 	free(m->ev);
 	free(m->nodes);
@@ -529,9 +685,11 @@ void tm_free(struct tm_model *m)
 
 const struct tm_field *tm_get_field(const struct tm_event *e, const char *key)
 {
-	for (size_t i = 0; i < e->nfields; i++)
-		if (strcmp(e->fields[i].key, key) == 0)
-			return &e->fields[i];
+	const struct tm_lazy *z = tm_lazy_get(e);
+
+	for (size_t i = 0; i < z->nfields; i++)
+		if (strcmp(z->fields[i].key, key) == 0)
+			return &z->fields[i];
 	return NULL;
 }
 
@@ -562,19 +720,15 @@ bool tm_get_us(const struct tm_event *e, const char *key, int64_t *out)
 
 int tm_msg_find(const struct tm_model *m, const char *id)
 {
-	for (size_t i = 0; i < m->nmsgs; i++)
-		if (strcmp(m->msgs[i].id, id) == 0)
-			return (int)i;
-	return -1;
+	return m->intern ? tm_tab_find(&m->intern->msgs, id, strlen(id)) : -1;
 }
 
-/* Newest first: the connection asked for is nearly always a recent one. */
+/* By the id table: a long trace has tens of thousands of connections. */
 const struct tm_conn *tm_conn_find(const struct tm_model *m, long id)
 {
-	for (size_t i = m->nconns; i > 0; i--)
-		if (m->conns[i - 1].id == id)
-			return &m->conns[i - 1];
-	return NULL;
+	int32_t k = m->intern ? tm_conn_lookup(m->intern, id) : -1;
+
+	return k >= 0 ? &m->conns[k] : NULL;
 }
 
 long tm_next_decision(const struct tm_model *m, long from)

@@ -1,16 +1,18 @@
 /* trace_model.h — the viewer's read-only, compact copy of a trace.
  *
- * The JSONL text is parsed once, up front, into an array of tm_event; the
- * cJSON trees are freed line by line. Everything the viewer shows comes from
- * here, so the renderer never looks at the simulator.
+ * The JSONL text is copied once and scanned up front (no tree is built)
+ * into an array of fixed-size tm_event records; the rest of each event is
+ * read from its line when first asked for. Everything the viewer shows
+ * comes from here, so the renderer never looks at the simulator.
  *
  * Invariants:
  *  - t_us is parsed from the number's text (seconds with at most 6
  *    decimals), never through a double, so it is exact.
  *  - node/peer index model->nodes: the scenario's hosts first, in the order
  *    given, then any other name the trace mentions, in order of first use.
- *  - summary is never NULL and holds no control characters; bubble is
- *    non-NULL exactly for kinds that travel from node to peer.
+ *  - tm_summary is never NULL and holds no control characters; tm_bubble
+ *    is non-NULL exactly for kinds that travel from node to peer.
+ *  - Pointers the accessors return live as long as the model.
  *  - A malformed line is an error naming its 1-based line number. */
 #ifndef MAILSIM_TRACE_MODEL_H
 #define MAILSIM_TRACE_MODEL_H
@@ -40,25 +42,26 @@ enum tm_kind {
 enum tm_dir { TM_DIR_NONE, TM_DIR_C2S, TM_DIR_S2C };
 
 
+/* One event: a fixed-size record. The line's text stays in the model's
+ * copy of the trace; summary, bubble, text and the other fields are built
+ * from it on first use (tm_summary, tm_bubble, tm_text, tm_get) and kept. */
+struct tm_lazy;
 struct tm_event {
 	int64_t t_us;
-	long seq;
-	enum tm_kind kind;
-	int node, peer;   /* -1 when absent */
-	long conn;        /* -1 when absent */
-	int port;         /* net.* events; 0 when absent */
-	enum tm_dir dir;
-	char *other_kind; /* owned; the kind's name, only for TM_OTHER */
-	char *msg;        /* owned; NULL when absent */
-	char *rcpt;       /* owned; NULL when absent */
-	char *text;       /* owned; protocol line (*.send) or narration */
-	char *summary;    /* owned; one line for the event list */
-	char *bubble;     /* owned; label of the travelling item, or NULL */
-	long cur_conn;    /* conn of the latest event at or before with one */
-	long narration;   /* index of the latest narrate at or before, or -1 */
-	int msg_idx;      /* index into model->msgs of msg, or -1 */
-	struct tm_field *fields; /* owned; every top-level key not held above */
-	size_t nfields;
+	const char *msg;  /* interned (model-owned); NULL when absent */
+	const char *rcpt; /* interned (model-owned); NULL when absent */
+	const char *line; /* the event's JSON object inside the model's text */
+	struct tm_lazy *lazy; /* owned; NULL until a lazy field is asked for */
+	uint32_t len;     /* bytes of line */
+	int32_t seq;      /* -1 when absent */
+	int32_t node, peer; /* -1 when absent */
+	int32_t conn;     /* -1 when absent */
+	int32_t cur_conn; /* conn of the latest event at or before with one */
+	int32_t narration; /* index of the latest narrate at or before, or -1 */
+	int32_t msg_idx;  /* index into model->msgs of msg, or -1 */
+	uint16_t port;    /* net.* events; 0 when absent */
+	uint8_t kind;     /* enum tm_kind */
+	uint8_t dir;      /* enum tm_dir */
 };
 
 struct tm_record {
@@ -80,7 +83,7 @@ struct tm_node {
 struct tm_conn {
 	long id;
 	int client, server; /* -1 until an event shows which side is which */
-	size_t *evs;        /* owned; event indices */
+	uint32_t *evs;      /* owned; event indices */
 	size_t nevs, cap;
 };
 
@@ -102,6 +105,8 @@ struct tm_model {
 	size_t nconns, conncap;
 	struct tm_msg *msgs;   /* owned; in order of first mention */
 	size_t nmsgs;
+	struct tm_intern *intern; /* owned; msg ids and rcpts, by hash */
+	char *text;            /* owned; the trace's text, which events point into */
 };
 
 /* Parse the whole trace. NULL on error with "trace line N: why" in err. */
@@ -115,6 +120,16 @@ bool tm_kind_travels(enum tm_kind k);
 bool tm_kind_is_decision(enum tm_kind k);
 /* smtp.data, imap.data, pop3.data: a whole message travels (an envelope). */
 bool tm_kind_carries_message(enum tm_kind k);
+
+/* The one-line event-list summary; never NULL. */
+const char *tm_summary(const struct tm_event *e);
+/* The label of the travelling item; non-NULL exactly for travelling kinds. */
+const char *tm_bubble(const struct tm_event *e);
+/* The protocol line (*.send) or narration, on one line; else NULL. */
+const char *tm_text(const struct tm_event *e);
+/* The summary built afresh without keeping it (for a pass over every
+ * event that must not grow the model). Owned by the caller. */
+char *tm_summary_dup(const struct tm_event *e);
 
 /* A field's value (arrays joined with ", "), or NULL when absent. */
 const char *tm_get(const struct tm_event *e, const char *key);

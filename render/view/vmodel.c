@@ -263,7 +263,7 @@ long vm_prev_beat(const struct tm_model *m, long from)
 
 const char *vm_moving_kind(const struct tm_model *m, const struct tm_event *e)
 {
-	if (!e->bubble || e->peer < 0 || e->node < 0 || e->peer == e->node)
+	if (!tm_bubble(e) || e->peer < 0 || e->node < 0 || e->peer == e->node)
 		return NULL;
 	if (e->msg_idx >= 0 && m->msgs[e->msg_idx].dsn_of >= 0 && tm_kind_carries_message(e->kind))
 		return "dsn";
@@ -336,7 +336,7 @@ static void vm_build_decisions(struct vm_frame *f, const struct vm_inputs *in)
 		struct vm_decision *d = vm_push_decision(f);
 		d->host = e->node;
 		d->kind = tm_kind_name(e);
-		snprintf(d->text, sizeof d->text, "%s", e->summary[0] ? e->summary : tm_kind_name(e));
+		snprintf(d->text, sizeof d->text, "%s", tm_summary(e)[0] ? tm_summary(e) : tm_kind_name(e));
 		d->ev = (size_t)in->cursor;
 		d->current = true;
 	}
@@ -393,7 +393,7 @@ const char *vm_narration(const struct tm_model *m, const struct tl_map *tmap, lo
 	for (size_t g = 0; g < tmap->ngaps; g++)
 		if ((long)tmap->gaps[g].after >= n && (long)tmap->gaps[g].after < cursor)
 			return NULL; /* an idle gap since: the step it spoke of is over */
-	return m->ev[n].text;
+	return tm_text(&m->ev[n]);
 }
 
 void vm_build(struct vm_frame *f, const struct vm_inputs *in)

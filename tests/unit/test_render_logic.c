@@ -59,17 +59,17 @@ static void test_parse_fixture(void **state)
 	expect_long("conn of connect", m->ev[3].conn, 1);
 	expect_long("seq", m->ev[FIX_EV_DEFER].seq, FIX_EV_DEFER);
 	expect_str("node name", m->nodes[m->ev[3].node].name, "alice-pc");
-	expect_str("dns.query summary", m->ev[FIX_EV_DNS_QUERY].summary,
+	expect_str("dns.query summary", tm_summary(&m->ev[FIX_EV_DNS_QUERY]),
 		   "MX b.example? (id 1)");
-	expect_str("dns.query bubble", m->ev[FIX_EV_DNS_QUERY].bubble, "MX b.example?");
-	expect_str("dns.answer bubble", m->ev[FIX_EV_DNS_ANSWER].bubble,
+	expect_str("dns.query bubble", tm_bubble(&m->ev[FIX_EV_DNS_QUERY]), "MX b.example?");
+	expect_str("dns.answer bubble", tm_bubble(&m->ev[FIX_EV_DNS_ANSWER]),
 		   "10 mx1.b.example.");
-	expect_str("defer summary", m->ev[FIX_EV_DEFER].summary,
+	expect_str("defer summary", tm_summary(&m->ev[FIX_EV_DEFER]),
 		   "bob@b.example: 450 4.2.0 Greylisted; retry at 900.124");
-	expect_str("greylist line", m->ev[FIX_EV_GREYLIST].text,
+	expect_str("greylist line", tm_text(&m->ev[FIX_EV_GREYLIST]),
 		   "450 4.2.0 Greylisted, try again in 300 seconds");
 	expect_long("dir", m->ev[FIX_EV_GREYLIST].dir, TM_DIR_S2C);
-	if (m->ev[FIX_EV_DEFER].bubble)
+	if (tm_bubble(&m->ev[FIX_EV_DEFER]))
 		FAILF("queue.defer does not travel, yet has a bubble\n");
 	expect_long("narration before the greylist", m->ev[FIX_EV_GREYLIST].narration, 38);
 	expect_long("conversation after the close", m->ev[FIX_EV_DEFER].cur_conn, 2);
@@ -478,7 +478,7 @@ static void test_fetched_message(void **state)
 	expect_long("kind", m->ev[2].kind, TM_POP3_DATA);
 	expect_long("travels", tm_kind_travels(m->ev[2].kind), true);
 	expect_long("carries a message", tm_kind_carries_message(m->ev[2].kind), true);
-	expect_str("summary", m->ev[2].summary, "message (771 bytes, 22 lines)");
+	expect_str("summary", tm_summary(&m->ev[2]), "message (771 bytes, 22 lines)");
 	lad_init(&v);
 	lad_build(&v, m, 2);
 	expect_long("rows", (long)v.nrows, 3);

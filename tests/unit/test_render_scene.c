@@ -403,13 +403,13 @@ static void test_captions_hold_their_reading_time(void **state)
 				continue;
 			size_t end = i + 1; /* the first event that no longer shows it */
 			while (end < m->nev && m->ev[end].kind != TM_NARRATE &&
-			       vm_narration(m, map, (long)end) == m->ev[i].text)
+			       vm_narration(m, map, (long)end) == tm_text(&m->ev[i]))
 				end++;
 			int64_t shown = (end < m->nev ? map->d[end] : map->total) - map->d[i];
-			if (shown < pace_reading_us(m->ev[i].text))
+			if (shown < pace_reading_us(tm_text(&m->ev[i])))
 				FAILF("%s: the caption of event %zu shows %lld µs, its reading time is "
 				      "%lld µs\n", names[k], i, (long long)shown,
-				      (long long)pace_reading_us(m->ev[i].text));
+				      (long long)pace_reading_us(tm_text(&m->ev[i])));
 		}
 		tl_free(map);
 		free(t);

@@ -1,0 +1,110 @@
+/* bench_trace_open.c — what opening a trace costs the viewer (not a test:
+ * it prints figures).
+ *
+ *   bench_trace_open TRACE.jsonl...
+ *
+ * Each file is mapped read-only and handed to tm_parse, as the viewer's
+ * model would get it. Printed per file: events, open (parse) wall time,
+ * heap bytes the model holds per event (mallinfo2's in-use bytes after
+ * minus before: every allocation counted), the same without the model's
+ * one copy of the trace text (the per-event records, tables and ids),
+ * peak RSS growth, and the time of a first
+ * pass that asks every event for one kind-specific field (tm_get), the
+ * worst case of scrubbing through the whole trace once.
+ *
+ * Big traces: `bench_scale --write S.json N`, then
+ * `mailsim run S.json --trace T.jsonl`, then `head -n EVENTS T.jsonl`. */
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trace_model.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long peak_rss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static int bench_one(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0) {
+		perror(path);
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	size_t len = (size_t)st.st_size;
+	const char *text = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (text == MAP_FAILED) {
+		perror(path);
+		return 1;
+	}
+	volatile size_t sum = 0;
+	for (size_t i = 0; i < len; i += 4096) /* fault the file in: not the model's cost */
+		sum += (unsigned char)text[i];
+
+	char err[256];
+	struct mallinfo2 before = mallinfo2();
+	long rss0 = peak_rss_kb();
+	double t0 = now_s();
+	struct tm_model *m = tm_parse(text, len, NULL, 0, err, sizeof err);
+	double t1 = now_s();
+	if (!m) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		munmap((void *)text, len);
+		return 1;
+	}
+	struct mallinfo2 after = mallinfo2();
+	long rss1 = peak_rss_kb();
+	size_t held = after.uordblks + after.hblkhd - before.uordblks - before.hblkhd;
+	size_t n = m->nev ? m->nev : 1;
+
+	double t2 = now_s();
+	for (size_t i = 0; i < m->nev; i++)
+		sum += tm_get(&m->ev[i], "queue_id") != NULL;
+	double t3 = now_s();
+	struct mallinfo2 touched = mallinfo2();
+	size_t held2 = touched.uordblks + touched.hblkhd - before.uordblks - before.hblkhd;
+
+	printf("%s: %zu events, %.1f MB text; open %.3f s (%.2f us/event); "
+	       "model %zu B/event heap (%zu without the text), peak RSS +%ld MB; "
+	       "tm_get on every event %.3f s, then %zu B/event\n",
+	       path, m->nev, (double)len / 1e6, t1 - t0, (t1 - t0) * 1e6 / (double)n,
+	       held / n, held > len ? (held - len) / n : 0, (rss1 - rss0) / 1024, t3 - t2,
+	       held2 / n);
+	tm_free(m);
+	munmap((void *)text, len);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_trace_open TRACE.jsonl...\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++)
+		rc |= bench_one(argv[i]);
+	return rc;
+}

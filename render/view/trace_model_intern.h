@@ -1,0 +1,43 @@
+/* trace_model_intern.h — the trace model's lookup tables, private to it:
+ * interned strings (message ids in model->msgs order, recipients) and
+ * connections by id, each an open-addressing hash table kept at most half
+ * full, so opening a trace with 10^4 messages and 10^5 connections stays
+ * linear.
+ *
+ * Invariants: a string's index never changes; str[k] is owned by the
+ * table and stays put (only the array of pointers moves). */
+#ifndef MAILSIM_TRACE_MODEL_INTERN_H
+#define MAILSIM_TRACE_MODEL_INTERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tm_strtab {
+	char **str;
+	size_t nstr;
+	int32_t *slot; /* -1: empty */
+	size_t nslot;  /* a power of two, kept at most half full */
+};
+
+struct tm_intern {
+	struct tm_strtab msgs, rcpts;
+	long *conn_id;      /* connection k's id (model->conns[k].id) */
+	size_t nconn;
+	int32_t *conn_slot; /* index into conn_id, -1: empty */
+	size_t nconn_slot;  /* a power of two, kept at most half full */
+};
+
+/* The index of s[0..n), or -1. */
+int32_t tm_tab_find(const struct tm_strtab *t, const char *s, size_t n);
+/* Add s[0..n), which is not present yet; its index. */
+int32_t tm_tab_add(struct tm_strtab *t, const char *s, size_t n);
+void tm_tab_free(struct tm_strtab *t, bool strings);
+
+/* The index of connection id, or -1. */
+int32_t tm_conn_lookup(const struct tm_intern *in, long id);
+/* Add connection id (not present yet) as index nconn. */
+void tm_conn_add(struct tm_intern *in, long id);
+void tm_intern_free(struct tm_intern *in);
+
+#endif
