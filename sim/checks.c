@@ -746,7 +746,7 @@ static bool decide_spam(struct chk *c)
 		snprintf(c->v.subject_prefix, sizeof c->v.subject_prefix, "***SPAM*** ");
 		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
 		snprintf(c->v.reason, sizeof c->v.reason,
-			 "spam score above the rewrite_subject threshold: subject marked, Junk");
+			 "spam score above the rewrite_subject threshold: Junk");
 		break;
 	case SPAM_ADD_HEADER:
 		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
