@@ -109,14 +109,38 @@ static struct vm_topo_geom vm_geom(const struct vm_inputs *in, size_t ncols, siz
 	return g;
 }
 
-static float vm_label_w(const struct vm_topo_geom *g, const struct vm_inputs *in)
-{
-	return fmaxf(g->cell_w - g->icon - 3 * g->gap, in->fs * 3);
-}
-
 static size_t vm_row_of(const struct vm_inputs *in, size_t i, size_t nrows)
 {
 	return (size_t)lround(in->nodes[i].y * (double)(nrows - 1));
+}
+
+static size_t vm_col_of(const struct vm_inputs *in, size_t i, size_t ncols)
+{
+	double xn = (in->nodes[i].x - 0.02) / 0.96; /* LAY_MARGIN undone */
+	xn = xn < 0 ? 0 : xn > 1 ? 1 : xn;
+	return (size_t)lround(xn * (double)(ncols - 1));
+}
+
+/* A host's label width: its cell's, and the empty cells to its right in
+ * its row up to the next host of its own organisation (inside its box). */
+static float vm_label_w(const struct vm_topo_geom *g, const struct vm_inputs *in, size_t i,
+			size_t ncols, size_t nrows)
+{
+	size_t n = in->model->nnodes, row = vm_row_of(in, i, nrows), col = vm_col_of(in, i, ncols);
+	size_t next = ncols; /* the first occupied column right of col in the row */
+	bool own = false;
+
+	for (size_t j = 0; j < n; j++) {
+		double dr = fabs(in->nodes[j].y * (double)(nrows - 1) - (double)row);
+		size_t c = vm_col_of(in, j, ncols);
+		if (j == i || dr >= 1 || c <= col || c > next)
+			continue;
+		own = c < next ? in->nodes[j].group == in->nodes[i].group && in->nodes[i].group > 0
+			       : own || (in->nodes[j].group == in->nodes[i].group && in->nodes[i].group > 0);
+		next = c;
+	}
+	float cells = own ? (float)(next - col) : 1;
+	return fmaxf(g->cell_w * cells - g->icon - 3 * g->gap, in->fs * 3);
 }
 
 /* A row's band: its content, padding, and a box's name line unless it
@@ -146,8 +170,8 @@ static const char *vm_role_in_box(const struct vm_inputs *in, size_t i, const ch
  * that need less give their room to the ones that need more (with the
  * padding halved if need be); when even that does not fit, the uniform
  * rows (and labels elided). */
-static void vm_row_content(struct vm_frame *f, const struct vm_inputs *in, size_t nrows,
-			   float *content)
+static void vm_row_content(struct vm_frame *f, const struct vm_inputs *in, size_t ncols,
+			   size_t nrows, float *content)
 {
 	struct vm_topo_geom *g = &f->geom;
 	const struct lay_rect *r = &in->topo;
@@ -159,7 +183,7 @@ static void vm_row_content(struct vm_frame *f, const struct vm_inputs *in, size_
 		const struct vm_host *h = &f->hosts[i];
 		need[k] = fmaxf(need[k], in->label_h(in->label_ctx, h->name,
 						     vm_role_in_box(in, i, h->name, h->label),
-						     vm_label_w(g, in)));
+						     vm_label_w(g, in, i, ncols, nrows)));
 	}
 	for (size_t k = 0; k < nrows; k++) {
 		content[k] = fmaxf(g->content_h, need[k]);
@@ -196,7 +220,7 @@ static void vm_place_hosts(struct vm_frame *f, const struct vm_inputs *in, size_
 	const struct vm_topo_geom *g = &f->geom;
 	float *content = xcalloc(nrows, sizeof *content), *mid = xcalloc(nrows, sizeof *mid);
 
-	vm_row_content(f, in, nrows, content);
+	vm_row_content(f, in, ncols, nrows, content);
 	float left = (float)in->topo.x + g->pad, y = in->topo_top + g->pad;
 	for (size_t k = 0; k < nrows; k++) {
 		float band = vm_band(g, k, content[k]);
@@ -214,7 +238,7 @@ static void vm_place_hosts(struct vm_frame *f, const struct vm_inputs *in, size_
 		h->cy = mid[k0] + (mid[k1] - mid[k0]) * t;
 		h->box = (struct vm_box){h->cx - g->icon / 2, h->cy - g->icon / 2, g->icon, g->icon};
 		h->label_box = (struct vm_box){h->cx + g->icon / 2 + g->gap, h->cy - ch / 2,
-					       vm_label_w(g, in), ch};
+					       vm_label_w(g, in, i, ncols, nrows), ch};
 	}
 	free(content);
 	free(mid);
