@@ -264,6 +264,7 @@ static void app_build_frame(struct view_app *app, long cursor)
 			    (float)app->fs * 0.5f,
 		.fs = (float)app->fs, .line_h = (float)dc_line_h(app->dc, DC_SANS),
 		.card_ev = app->card_ev,
+		.label_h = topo_label_h, .label_ctx = app->dc,
 	};
 
 	if (app->card_ev > cursor) /* stepped back before the decision */

@@ -120,6 +120,9 @@ void app_wheel(struct view_app *app, float x, float y, int dy);
 /* ---- scene_*.c: one panel each ---- */
 void scene_title(struct view_app *app);
 void scene_topo(struct view_app *app);
+/* The height a host's name and role label need at width w (ctx: the
+ * struct dc), as topo draws them: vm_inputs.label_h. */
+float topo_label_h(void *ctx, const char *name, const char *label, float w);
 void scene_ladder(struct view_app *app);
 void scene_list(struct view_app *app);
 void scene_caption(struct view_app *app);

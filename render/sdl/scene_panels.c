@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "trace_kinds.h"
 #include "util.h"
@@ -23,25 +24,47 @@ static void title_play_mark(struct view_app *app, float x, float cy, float s)
 	}
 }
 
+/* The title bar: the scenario's title on the left, the clock, speed and
+ * event number on the right. A long title is never cut: the clock drops
+ * its wall-clock date first, then the title wraps to two lines (in the
+ * title font when the bar holds two of its lines, else in bold). */
 void scene_title(struct view_app *app)
 {
 	const struct lay_rect *r = &app->panels.title;
 	const struct pal *p = app->pal;
 	long cursor = pb_cursor(&app->pb, app->tmap);
-	char right[240];
+	char right[240], clock[sizeof app->frame.clock];
 	float pad = (float)app->fs * 0.6f, lh = (float)dc_line_h(app->dc, DC_BOLD);
-	float cy = (float)r->y + (float)r->h / 2;
+	float cy = (float)r->y + (float)r->h / 2, tw = 0, rw = 0;
+	float title_w = (float)dc_text_w(app->dc, DC_TITLE, app->title);
 
 	scene_panel(&app->cx, r, NULL);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h, p->header);
-	snprintf(right, sizeof right, "%s   %s   event %ld / %zu", app->frame.clock,
-		 pb_speed_label(&app->pb), cursor, app->model->nev ? app->model->nev - 1 : 0);
-	float rw = dc_text(app->dc, DC_BOLD, right, (float)(r->x + r->w) - pad, cy - lh / 2,
-			   p->text, DC_RIGHT, (float)r->w * 0.75f);
+	snprintf(clock, sizeof clock, "%s", app->frame.clock);
+	for (int pass = 0; pass < 2; pass++) {
+		snprintf(right, sizeof right, "%s   %s   event %ld / %zu", clock,
+			 pb_speed_label(&app->pb), cursor, app->model->nev ? app->model->nev - 1 : 0);
+		rw = fminf((float)dc_text_w(app->dc, DC_BOLD, right), (float)r->w * 0.75f);
+		tw = fmaxf((float)r->w - rw - 4 * pad - lh * 1.2f, 1);
+		char *date = strstr(clock, " · ");
+		if (title_w <= tw || !date)
+			break;
+		*date = '\0'; /* the elapsed time stays, the date goes */
+	}
+	dc_text(app->dc, DC_BOLD, right, (float)(r->x + r->w) - pad, cy - lh / 2, p->text,
+		DC_RIGHT, (float)r->w * 0.75f);
 	title_play_mark(app, (float)(r->x + r->w) - pad - rw - lh * 1.2f, cy, lh * 0.7f);
-	float tw = (float)r->w - rw - 4 * pad - lh * 1.2f;
-	dc_text(app->dc, DC_TITLE, app->title, (float)r->x + pad,
-		cy - (float)dc_line_h(app->dc, DC_TITLE) / 2, p->text, DC_LEFT, fmaxf(tw, 1));
+	float th = (float)dc_line_h(app->dc, DC_TITLE);
+	if (title_w <= tw) {
+		dc_text(app->dc, DC_TITLE, app->title, (float)r->x + pad, cy - th / 2, p->text,
+			DC_LEFT, tw);
+		return;
+	}
+	enum dc_font f = 2 * th <= (float)r->h ? DC_TITLE : DC_BOLD;
+	float fh = (float)dc_line_h(app->dc, f), w;
+	int n = dc_wrap_measure(app->dc, f, app->title, tw, 2, &w);
+	dc_text_wrapped(app->dc, f, app->title, (float)r->x + pad, cy - (float)n * fh / 2, tw, 2,
+			p->text);
 }
 
 /* ---- event list ---- */

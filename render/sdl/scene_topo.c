@@ -7,10 +7,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "icons.h"
 #include "scene_topo.h"
+#include "util.h"
 
 SDL_FPoint topo_pos(const struct view_app *app, const struct vm_topo_geom *g, int node)
 {
@@ -45,28 +47,53 @@ static void topo_links(struct view_app *app, const struct vm_topo_geom *g,
 	}
 }
 
+/* The name's lines: broken after its first label when it is wider than
+ * w ("alice-laptop." over "example.org"), as a name is read. */
+static int topo_name_lines(struct dc *dc, const char *name, float w)
+{
+	return (float)dc_text_w(dc, DC_BOLD, name) > w && strchr(name, '.') ? 2 : 1;
+}
+
+float topo_label_h(void *ctx, const char *name, const char *label, float w)
+{
+	struct dc *dc = ctx;
+	float tw;
+	int rl = dc_wrap_measure(dc, DC_SMALL, label, w, 2, &tw);
+
+	return (float)topo_name_lines(dc, name, w) * (float)dc_line_h(dc, DC_BOLD) +
+	       (float)rl * (float)dc_line_h(dc, DC_SMALL);
+}
+
+/* A line of label text on a panel-coloured rounded plate, so a link
+ * passing under the label does not cross its glyphs. */
+static void topo_plate(struct view_app *app, float x, float y, float w, float h)
+{
+	float m = (float)app->fs * 0.15f;
+
+	dc_round_rect(app->dc, x - m, y, w + 2 * m, h, h * 0.3f, app->pal->panel);
+}
+
+static void topo_label_line(struct view_app *app, enum dc_font f, const char *s, float x,
+			    float y, float maxw, SDL_Color c)
+{
+	topo_plate(app, x, y, fminf((float)dc_text_w(app->dc, f, s), maxw),
+		   (float)dc_line_h(app->dc, f));
+	dc_text(app->dc, f, s, x, y, c, DC_LEFT, maxw);
+}
+
 /* A host's name and role in its label box, left-aligned beside the icon:
- * the name broken after its first label when it is wider than the box
- * ("alice-laptop." over "example.org"), as a name is read; the role
- * wrapped into the lines left. */
+ * the name on one or two lines (topo_name_lines), the role wrapped into
+ * at most two lines left; the box is as tall as they need (vmodel) unless
+ * the panel has no room, and only then is a line elided. */
 static void topo_host_label(struct view_app *app, const struct vm_host *h)
 {
 	const struct vm_box *b = &h->label_box;
 	float lh = (float)dc_line_h(app->dc, DC_BOLD), sh = (float)dc_line_h(app->dc, DC_SMALL);
 	const char *dot = strchr(h->name, '.');
-	float nw = (float)dc_text_w(app->dc, DC_BOLD, h->name);
-	int nl = nw > b->w && dot && b->h >= 2 * lh + sh ? 2 : 1;
-	int rl = (int)((b->h - (float)nl * lh) / sh);
-	float y = b->y + (b->h - (float)nl * lh - (float)(rl > 2 ? 2 : rl) * sh) / 2;
+	int nl = topo_name_lines(app->dc, h->name, b->w) == 2 && b->h + 0.5f >= 2 * lh + sh ? 2 : 1;
+	int rl = (int)((b->h - (float)nl * lh) / sh + 0.01f);
+	rl = rl > 2 ? 2 : rl;
 
-	if (nl == 2) {
-		char first[256];
-		snprintf(first, sizeof first, "%.*s", (int)(dot - h->name + 1), h->name);
-		dc_text(app->dc, DC_BOLD, first, b->x, y, app->pal->text, DC_LEFT, b->w);
-		dc_text(app->dc, DC_BOLD, dot + 1, b->x, y + lh, app->pal->text, DC_LEFT, b->w);
-	} else {
-		dc_text(app->dc, DC_BOLD, h->name, b->x, y, app->pal->text, DC_LEFT, b->w);
-	}
 	/* inside the box that names the organisation, the role need not */
 	const char *role = h->label;
 	if (h->group >= 0) {
@@ -75,9 +102,25 @@ static void topo_host_label(struct view_app *app, const struct vm_host *h)
 		if (strncmp(role, org, n) == 0 && strncmp(role + n, "'s ", 3) == 0)
 			role += n + 3;
 	}
-	if (rl > 0)
-		dc_text_wrapped(app->dc, DC_SMALL, role, b->x, y + (float)nl * lh, b->w,
-				rl > 2 ? 2 : rl, app->pal->text_dim);
+	float tw = 0;
+	int used = rl > 0 ? dc_wrap_measure(app->dc, DC_SMALL, role, b->w, rl, &tw) : 0;
+	float y = b->y + (b->h - (float)nl * lh - (float)used * sh) / 2;
+
+	if (nl == 2) {
+		char *first = xmalloc((size_t)(dot - h->name) + 2);
+		memcpy(first, h->name, (size_t)(dot - h->name) + 1);
+		first[dot - h->name + 1] = '\0';
+		topo_label_line(app, DC_BOLD, first, b->x, y, b->w, app->pal->text);
+		topo_label_line(app, DC_BOLD, dot + 1, b->x, y + lh, b->w, app->pal->text);
+		free(first);
+	} else {
+		topo_label_line(app, DC_BOLD, h->name, b->x, y, b->w, app->pal->text);
+	}
+	if (used > 0) {
+		topo_plate(app, b->x, y + (float)nl * lh, tw, (float)used * sh);
+		dc_text_wrapped(app->dc, DC_SMALL, role, b->x, y + (float)nl * lh, b->w, used,
+				app->pal->text_dim);
+	}
 }
 
 /* The organisations' boxes with their names, drawn under everything. */

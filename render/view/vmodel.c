@@ -109,32 +109,139 @@ static struct vm_topo_geom vm_geom(const struct vm_inputs *in, size_t ncols, siz
 	return g;
 }
 
+static size_t vm_row_of(const struct vm_inputs *in, size_t i, size_t nrows)
+{
+	return (size_t)lround(in->nodes[i].y * (double)(nrows - 1));
+}
+
+static size_t vm_col_of(const struct vm_inputs *in, size_t i, size_t ncols)
+{
+	double xn = (in->nodes[i].x - 0.02) / 0.96; /* LAY_MARGIN undone */
+	xn = xn < 0 ? 0 : xn > 1 ? 1 : xn;
+	return (size_t)lround(xn * (double)(ncols - 1));
+}
+
+/* A host's label width: its cell's, and the empty cells to its right in
+ * its row up to the next host of its own organisation (inside its box). */
+static float vm_label_w(const struct vm_topo_geom *g, const struct vm_inputs *in, size_t i,
+			size_t ncols, size_t nrows)
+{
+	size_t n = in->model->nnodes, row = vm_row_of(in, i, nrows), col = vm_col_of(in, i, ncols);
+	size_t next = ncols; /* the first occupied column right of col in the row */
+	bool own = false;
+
+	for (size_t j = 0; j < n; j++) {
+		double dr = fabs(in->nodes[j].y * (double)(nrows - 1) - (double)row);
+		size_t c = vm_col_of(in, j, ncols);
+		if (j == i || dr >= 1 || c <= col || c > next)
+			continue;
+		own = c < next ? in->nodes[j].group == in->nodes[i].group && in->nodes[i].group > 0
+			       : own || (in->nodes[j].group == in->nodes[i].group && in->nodes[i].group > 0);
+		next = c;
+	}
+	float cells = own ? (float)(next - col) : 1;
+	return fmaxf(g->cell_w * cells - g->icon - 3 * g->gap, in->fs * 3);
+}
+
+/* A row's band: its content, padding, and a box's name line unless it
+ * is the DNS row. */
+static float vm_band(const struct vm_topo_geom *g, size_t k, float content)
+{
+	return g->dns_row && k == 0 ? content + 2 * g->pad : content + g->head_h + 3 * g->pad;
+}
+
+static const char *vm_domain(const char *name);
+
+/* The role as the panel draws it: inside the box that names the
+ * organisation, without "example.org's ". */
+static const char *vm_role_in_box(const struct vm_inputs *in, size_t i, const char *name,
+				  const char *label)
+{
+	const char *dom = vm_domain(name);
+	size_t n = strlen(dom);
+
+	if (in->nodes[i].group > 0 && strncmp(label, dom, n) == 0 && strncmp(label + n, "'s ", 3) == 0)
+		return label + n + 3;
+	return label;
+}
+
+/* Each row's content height: the uniform one, grown where a host's
+ * wrapped name and role need more; when that overflows the panel, rows
+ * that need less give their room to the ones that need more (with the
+ * padding halved if need be); when even that does not fit, the uniform
+ * rows (and labels elided). */
+static void vm_row_content(struct vm_frame *f, const struct vm_inputs *in, size_t ncols,
+			   size_t nrows, float *content)
+{
+	struct vm_topo_geom *g = &f->geom;
+	const struct lay_rect *r = &in->topo;
+	float total = 0, grown = 0, pad0 = g->pad;
+	float *need = xcalloc(nrows, sizeof *need);
+
+	for (size_t i = 0; in->label_h && i < f->nhosts; i++) {
+		size_t k = vm_row_of(in, i, nrows);
+		const struct vm_host *h = &f->hosts[i];
+		need[k] = fmaxf(need[k], in->label_h(in->label_ctx, h->name,
+						     vm_role_in_box(in, i, h->name, h->label),
+						     vm_label_w(g, in, i, ncols, nrows)));
+	}
+	for (size_t k = 0; k < nrows; k++) {
+		content[k] = fmaxf(g->content_h, need[k]);
+		total += vm_band(g, k, content[k]);
+		grown = fmaxf(grown, need[k] - g->content_h);
+	}
+	float avail = (float)(r->y + r->h) - in->topo_top - 2 * g->pad;
+	for (int pass = 0; total > avail + 0.5f && grown > 0 && pass < 2; pass++) {
+		g->pad = pass ? pad0 / 2 : pad0;
+		avail = (float)(r->y + r->h) - in->topo_top - 2 * g->pad;
+		total = 0;
+		for (size_t k = 0; k < nrows; k++) {
+			content[k] = fmaxf(g->icon, need[k]);
+			total += vm_band(g, k, content[k]);
+		}
+		if (total <= avail)
+			for (size_t k = 0; k < nrows; k++)
+				content[k] += (avail - total) / (float)nrows;
+	}
+	if (total > avail + 0.5f) {
+		g->pad = pad0;
+		for (size_t k = 0; k < nrows; k++)
+			content[k] = g->content_h;
+	}
+	free(need);
+}
+
 /* Host centres from the layout's 0..1 positions onto the grid, their
- * label boxes beside the icons. */
+ * label boxes beside the icons; a host between two rows (a DNS server
+ * below the DNS row) sits in proportion between their centres. */
 static void vm_place_hosts(struct vm_frame *f, const struct vm_inputs *in, size_t ncols,
 			   size_t nrows)
 {
 	const struct vm_topo_geom *g = &f->geom;
-	float left = (float)in->topo.x + g->pad, top = in->topo_top + g->pad;
-	float dns_h = g->dns_row ? g->content_h + 2 * g->pad : 0;
+	float *content = xcalloc(nrows, sizeof *content), *mid = xcalloc(nrows, sizeof *mid);
 
+	vm_row_content(f, in, ncols, nrows, content);
+	float left = (float)in->topo.x + g->pad, y = in->topo_top + g->pad;
+	for (size_t k = 0; k < nrows; k++) {
+		float band = vm_band(g, k, content[k]);
+		mid[k] = y + (g->dns_row && k == 0 ? 0 : g->head_h) + g->pad + content[k] / 2;
+		y += band;
+	}
 	for (size_t i = 0; i < f->nhosts; i++) {
 		struct vm_host *h = &f->hosts[i];
 		double xn = (in->nodes[i].x - 0.02) / 0.96; /* LAY_MARGIN undone */
 		xn = xn < 0 ? 0 : xn > 1 ? 1 : xn;
-		float row = (float)in->nodes[i].y * (float)(nrows - 1);
+		double row = in->nodes[i].y * (double)(nrows - 1);
+		size_t k0 = (size_t)floor(row), k1 = k0 + 1 < nrows ? k0 + 1 : k0;
+		float t = (float)(row - (double)k0), ch = content[vm_row_of(in, i, nrows)];
 		h->cx = left + (float)xn * g->cell_w * (float)(ncols - 1) + g->gap + g->icon / 2;
-		if (g->dns_row && row < 1) /* the DNS row, or between it and the first box */
-			h->cy = top + g->pad + g->content_h / 2 +
-				row * (dns_h + g->head_h + g->pad);
-		else
-			h->cy = top + dns_h + (row - (float)g->dns_row) * g->row_h + g->head_h +
-				g->pad + g->content_h / 2;
+		h->cy = mid[k0] + (mid[k1] - mid[k0]) * t;
 		h->box = (struct vm_box){h->cx - g->icon / 2, h->cy - g->icon / 2, g->icon, g->icon};
-		h->label_box = (struct vm_box){h->cx + g->icon / 2 + g->gap, h->cy - g->content_h / 2,
-					       fmaxf(g->cell_w - g->icon - 3 * g->gap, in->fs * 3),
-					       g->content_h};
+		h->label_box = (struct vm_box){h->cx + g->icon / 2 + g->gap, h->cy - ch / 2,
+					       vm_label_w(g, in, i, ncols, nrows), ch};
 	}
+	free(content);
+	free(mid);
 }
 
 /* Each organisation's box: the union of its hosts' cells, each cell the
@@ -150,9 +257,9 @@ static void vm_build_groups(struct vm_frame *f, const struct vm_inputs *in)
 		h->group = -1;
 		if (in->nodes[i].group <= 0)
 			continue;
-		struct vm_box c = {h->cx - g->icon / 2 - g->gap,
-				   h->cy - g->content_h / 2 - g->pad - g->head_h, g->cell_w - g->gap,
-				   g->content_h + 2 * g->pad + g->head_h};
+		float ch = h->label_box.h;
+		struct vm_box c = {h->cx - g->icon / 2 - g->gap, h->cy - ch / 2 - g->pad - g->head_h,
+				   g->cell_w - g->gap, ch + 2 * g->pad + g->head_h};
 		for (size_t k = 0; k < i && h->group < 0; k++)
 			if (in->nodes[k].group == in->nodes[i].group)
 				h->group = f->hosts[k].group;

@@ -517,6 +517,75 @@ static void test_scale_enlarges(void **state)
 	scale_case("basic-delivery", 95, 1.0);
 }
 
+/* ---- labels wrap, never cut (issue #14, projector mode) ---- */
+
+static bool ends_elided(const char *t)
+{
+	size_t n = strlen(t), e = strlen("…");
+	return n >= e && strcmp(t + n - e, "…") == 0;
+}
+
+/* The host's name in the frame's texts, whole or as two consecutive
+ * lines (broken after a dot); and no text beside its icon an elided start
+ * of its name or a cut piece of its role label ("alice-laptop.exa…",
+ * "Alice's laptop — mail cli…"). */
+static void check_host_label(const char *sname, long ev, const cJSON *sc, const cJSON *host)
+{
+	const char *name = str_of(host, "name"), *label = str_of(host, "label");
+	const cJSON *texts = cJSON_GetObjectItem(sc, "texts"), *t;
+	const char *prev = "";
+	bool whole = false;
+
+	cJSON_ArrayForEach(t, texts) {
+		const char *s = str_of(t, "text");
+		size_t pn = strlen(prev), sn = strlen(s);
+		whole |= strcmp(s, name) == 0 ||
+			 (pn && pn + sn == strlen(name) && strncmp(name, prev, pn) == 0 &&
+			  strcmp(name + pn, s) == 0);
+		prev = s;
+		/* the host's own label, beside its icon (not the ladder's header) */
+		if (!ends_elided(s) || box_dist(box_of(t), box_of(host)) > box_of(host).w)
+			continue;
+		size_t k = sn - strlen("…");
+		if (k > 0 && strncmp(name, s, k) == 0)
+			FAILF("%s event %ld: host %s drawn cut as \"%s\"\n", sname, ev, name, s);
+		/* a role line cut: the text without "…" is a piece of the label */
+		char *piece = strndup(s, k);
+		if (k > 3 && strstr(label, piece))
+			FAILF("%s event %ld: the role of %s (\"%s\") drawn cut as \"%s\"\n", sname,
+			      ev, name, label, s);
+		free(piece);
+	}
+	if (!whole)
+		FAILF("%s event %ld: the name %s is not in the frame's texts\n", sname, ev, name);
+}
+
+static void labels_whole(const char *name, int w, int h, bool projector)
+{
+	struct story s;
+
+	story_open(&s, name, w, h, 1.0, projector);
+	for (long ev = 0; ev < (long)s.m->nev; ev++) {
+		cJSON *sc = story_scene(&s, ev);
+		const cJSON *host;
+		cJSON_ArrayForEach(host, cJSON_GetObjectItem(sc, "hosts"))
+			check_host_label(name, ev, sc, host);
+		cJSON_Delete(sc);
+	}
+	story_close(&s);
+}
+
+static void test_host_labels_wrap_not_cut(void **state)
+{
+	static const char *const names[] = {"basic-delivery", "dead-domain", "spoofed-sender"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		labels_whole(names[i], 1280, 720, false);
+		labels_whole(names[i], 1920, 1080, true);
+	}
+}
+
 /* The title shows the same event number --event takes. */
 static void test_event_number_matches(void **state)
 {
@@ -542,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_dead_domain_dsn_hops),
 		cmocka_unit_test(test_spf_fail_on_mx1),
 		cmocka_unit_test(test_event_number_matches),
+		cmocka_unit_test(test_host_labels_wrap_not_cut),
 		cmocka_unit_test(test_no_host_on_a_mail_link),
 		cmocka_unit_test(test_list_shows_the_peer),
 		cmocka_unit_test(test_captions_hold_their_reading_time),
