@@ -102,7 +102,8 @@ static void trace_head(struct camp *k, enum trace_kind kind)
 	trace_str(sim->trace, "campaign", k->c->name);
 }
 
-static void finish(struct camp *k, bool paused)
+/* campaign.end: after the last message, or after campaign.pause said why it stopped. */
+static void finish(struct camp *k)
 {
 	if (k->done)
 		return;
@@ -110,8 +111,6 @@ static void finish(struct camp *k, bool paused)
 	struct campaign_stats *st = &k->st;
 	st->unsent = st->recipients - st->sent - st->suppressed - st->verified_out;
 	struct trace *tr = k->all->sim->trace;
-	if (paused) /* the pause event said it; campaign.end follows it */
-		(void)0;
 	trace_head(k, TK_CAMPAIGN_END);
 	trace_int(tr, "sent", st->sent);
 	trace_int(tr, "accepted", st->accepted);
@@ -177,7 +176,7 @@ static void ev_send(struct sim *sim, void *ctx, uint64_t arg)
 	if (k->halted)
 		return;
 	if (k->next >= c->nrcpts) {
-		finish(k, false);
+		finish(k);
 		return;
 	}
 	double per_min = rate_now(k, sim->now);
@@ -343,7 +342,7 @@ static void check_pause(struct camp *k)
 	if (c->resume_after >= 0 && !k->resumed && k->next < c->nrcpts)
 		sim_after(sim, c->resume_after, ev_resume, k, 0);
 	else
-		finish(k, true);
+		finish(k);
 }
 
 static void on_bounce(struct camp *k, const struct settle *s)

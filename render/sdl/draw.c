@@ -301,6 +301,23 @@ static size_t dc_wrap_len(struct dc *dc, enum dc_font f, const char *s, float ma
 	return best ? best : n; /* one over-long word: elided by the caller */
 }
 
+/* The next line of s wrapped at maxw into line (the last allowed line takes
+ * the rest, elided when drawn); *s moves past it and the spaces after.
+ * False when nothing is left or max_lines are used. */
+static bool wrap_next(struct dc *dc, enum dc_font f, const char **s, float maxw, int lines,
+		      int max_lines, char *line)
+{
+	if (!**s || lines >= max_lines)
+		return false;
+	size_t k = lines + 1 == max_lines ? strlen(*s) : dc_wrap_len(dc, f, *s, maxw);
+	memcpy(line, *s, k);
+	line[k] = '\0';
+	*s += k;
+	while (**s == ' ')
+		(*s)++;
+	return true;
+}
+
 int dc_wrap_measure(struct dc *dc, enum dc_font f, const char *s, float maxw, int max_lines,
 		    float *w)
 {
@@ -308,16 +325,8 @@ int dc_wrap_measure(struct dc *dc, enum dc_font f, const char *s, float maxw, in
 	char *line = xmalloc(strlen(s) + 1);
 
 	*w = 0;
-	while (*s && lines < max_lines) {
-		size_t k = lines + 1 == max_lines ? strlen(s) : dc_wrap_len(dc, f, s, maxw);
-		memcpy(line, s, k);
-		line[k] = '\0';
+	for (; wrap_next(dc, f, &s, maxw, lines, max_lines, line); lines++)
 		*w = fmaxf(*w, fminf((float)dc_text_w(dc, f, line), maxw));
-		lines++;
-		s += k;
-		while (*s == ' ')
-			s++;
-	}
 	free(line);
 	return lines;
 }
@@ -334,16 +343,8 @@ int dc_text_wrapped_at(struct dc *dc, enum dc_font f, const char *s, float x, fl
 	int lines = 0;
 	char *line = xmalloc(strlen(s) + 1);
 
-	while (*s && lines < max_lines) {
-		size_t k = lines + 1 == max_lines ? strlen(s) : dc_wrap_len(dc, f, s, maxw);
-		memcpy(line, s, k);
-		line[k] = '\0';
+	for (; wrap_next(dc, f, &s, maxw, lines, max_lines, line); lines++)
 		dc_text(dc, f, line, x, y + (float)(lines * dc->line_h[f]), c, a, maxw);
-		lines++;
-		s += k;
-		while (*s == ' ')
-			s++;
-	}
 	free(line);
 	return lines;
 }
