@@ -81,7 +81,9 @@
 	X(CAMPAIGN_RESUME, "campaign.resume", "campaign unsent verified_out",                            \
 	  "a paused campaign resumes after its list was cleaned (the unsent part verified)")         \
 	X(CAMPAIGN_END, "campaign.end", "campaign sent accepted hard_bounced soft_bounced suppressed unsent", \
-	  "the campaign has handed its last message over (or stopped paused)")
+	  "the campaign has handed its last message over (or stopped paused)")                      \
+	X(REP_UPDATE, "rep.update", "key score level cause",                                             \
+	  "a receiving host's reputation of a sender changed: key `ip:ADDR` or `domain:NAME`; score 0 (worst) to 100 (best); level `good`, `neutral`, `poor` or `bad`; cause `unknown_rcpt`, `spam_trap`, `complaint`, `volume`, `auth` or `decay`")
 
 /* policy.decision's decision, one table too. */
 #define POLICY_DECISIONS(X)                                                                             \
