@@ -7,18 +7,7 @@
 #ifndef MAILSIM_SERVE_H
 #define MAILSIM_SERVE_H
 
-/* The usage lines for the command (main.c puts them in its usage text). */
-#define SERVE_USAGE                                                                          \
-	"  mailsim serve FILE --host NAME [--listen [HOST:]PORT]\n"                             \
-	"                   [--port-kind smtp|submission|submissions]\n"                       \
-	"                   [--imap [HOST:]PORT] [--imaps [HOST:]PORT]\n"                       \
-	"                   [--pop3 [HOST:]PORT] [--pop3s [HOST:]PORT]\n"                       \
-	"                   [--tls-cert FILE --tls-key FILE] [--allow-plain-auth]\n"            \
-	"                   [--trace OUT.jsonl] [--transcript] [--maildir DIR] [--seed N]\n"    \
-	"                   [--idle-timeout SECONDS | --timeout-scale F] [--max-clients N]\n"   \
-	"                   [--spool DIR] [--max-per-ip N] [--max-conn-rate N]\n"              \
-	"                   [--max-auth-failures N] [--session-limit SECONDS]\n"               \
-	"                   [--no-scenario-traffic] [--allow-remote]\n"
+#include "serve_opts.h" /* SERVE_USAGE */
 
 /* argv holds the arguments after "serve". Runs until SIGINT/SIGTERM.
  * Exit codes as for the other commands: 0 ok (clean shutdown), 1 invalid

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench_campaign.py — `mailsim run bench/campaign-100k.json --report` (a
+"""bench_campaign.py — `mailsim run scenarios/large/campaign-100k.json --report` (a
 campaign to 100,000 generated recipients) under /usr/bin/time -v: prints
 the wall time, the peak RSS and the campaign's report figures. Optionally
 a different list size (the scenario is copied with "generate": N). A
@@ -15,7 +15,7 @@ import tempfile
 
 mailsim = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "campaign-100k.json")) as f:
+with open(os.path.join(here, "..", "scenarios", "large", "campaign-100k.json")) as f:
     scn = json.load(f)
 if len(sys.argv) > 2:
     scn["campaigns"][0]["list"]["generate"] = int(sys.argv[2])
