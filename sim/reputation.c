@@ -15,8 +15,8 @@
 #include "util.h"
 
 /* Score steps (reputation.h says where each comes from). */
-#define REP_AUTH_IP_PASS 1.0
-#define REP_AUTH_DOMAIN_PASS 2.0
+#define REP_AUTH_IP_PASS 0.25
+#define REP_AUTH_DOMAIN_PASS 0.5
 #define REP_AUTH_IP_NONE (-2.0)
 #define REP_TRAP (-15.0)
 #define REP_VOLUME_SPIKE (-8.0)

@@ -22,7 +22,8 @@
  *                 window and more than volume_min messages: -8 once per
  *                 window (a spike over the sender's own history);
  *   auth          each message whose SPF/DKIM/DMARC results were checked:
- *                 authenticated +1 for the IP and +2 for the domain,
+ *                 authenticated +0.25 for the IP and +0.5 for the domain
+ *                 (authentication is expected, it earns little),
  *                 unauthenticated -2 for the IP;
  *   decay         the drift back toward neutral, shown when it moved the
  *                 rounded score.
