@@ -250,8 +250,13 @@ static void adjust(struct rep *r, struct rep_entry *e, double delta, enum rep_ca
 	s = s < 0 ? 0 : s > 100 ? 100 : s;
 	if (s == e->score)
 		return;
+	long before = lround(e->score);
 	e->score = s;
-	emit(r, e, cause, msg, rcpt);
+	/* A complaint, a trap hit, an unknown recipient or a spike is news
+	 * even when it is a small step; authentication's small steps are
+	 * shown when they move the rounded score. */
+	if (cause != REP_AUTH || lround(s) != before)
+		emit(r, e, cause, msg, rcpt);
 }
 
 double rep_score(struct rep *r, const char *key)

@@ -25,8 +25,9 @@
  *                 authenticated +0.25 for the IP and +0.5 for the domain
  *                 (authentication is expected, it earns little),
  *                 unauthenticated -2 for the IP;
- *   decay         the drift back toward neutral, shown when it moved the
- *                 rounded score.
+ *   decay         the drift back toward neutral.
+ * auth and decay steps are shown (rep.update) when they move the rounded
+ * score; the others always are.
  * Rates are over counters that decay with the same half-life, and only
  * judged over a minimum sample (REP_MIN_SAMPLE), as SES measures "over a
  * representative volume".

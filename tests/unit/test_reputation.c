@@ -179,6 +179,35 @@ static void test_actions_and_decay(void **state)
 	w_close(&w);
 }
 
+/* Volume: a window over volume_factor x the sender's own average (and
+ * over volume_min) is a spike, counted once per window. */
+static void test_volume(void **state)
+{
+	(void)state;
+	struct world1 w = {.cfg = defaults()};
+	w.cfg.volume_min = 5;
+	w.cfg.volume_factor = 3;
+	w_open(&w, 1);
+	int64_t win = w.cfg.volume_window;
+	/* Window 1, a new sender: 4 messages are under volume_min, the
+	 * 6th is a spike (no history), the rest of the window not again. */
+	for (int i = 0; i < 8; i++)
+		rep_message(w.rep, "192.0.2.5", NULL, "m", REP_AUTH_UNCHECKED, 0);
+	assert_int_equal(count(w.tr.data, "\"cause\":\"volume\""), 1);
+	assert_true(rep_score(w.rep, "ip:192.0.2.5") == 42);
+	/* Window 2: 8 again is not over 3 x the average of 8. */
+	sim_run_until(w.sim, win);
+	for (int i = 0; i < 8; i++)
+		rep_message(w.rep, "192.0.2.5", NULL, "m", REP_AUTH_UNCHECKED, 0);
+	assert_int_equal(count(w.tr.data, "\"cause\":\"volume\""), 1);
+	/* Window 3: 25 is over 3 x 8: a spike again. */
+	sim_run_until(w.sim, 2 * win);
+	for (int i = 0; i < 25; i++)
+		rep_message(w.rep, "192.0.2.5", NULL, "m", REP_AUTH_UNCHECKED, 0);
+	assert_int_equal(count(w.tr.data, "\"cause\":\"volume\""), 2);
+	w_close(&w);
+}
+
 /* Complaints: drawn from the seeded PRNG, traced, the same every run. */
 static char *complaints_run(uint64_t seed, int *ncomplaints)
 {
@@ -238,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_levels_and_places),
 		cmocka_unit_test(test_unknown_and_traps),
 		cmocka_unit_test(test_actions_and_decay),
+		cmocka_unit_test(test_volume),
 		cmocka_unit_test(test_complaints_deterministic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
