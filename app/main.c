@@ -401,7 +401,8 @@ static bool export_stores(bool (*fn)(struct sim *, const char *, char *, size_t)
 static bool write_report(struct world *w, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	bool ok = f && campaigns_write_report(world_campaigns(w), world_sim(w)->scn->name, f);
+	bool ok = f && campaigns_write_report(world_campaigns(w), world_sim(w)->scn->name,
+						 world_receivers_json(w), f);
 	if (f && f != stdout && fclose(f) != 0)
 		ok = false;
 	if (!ok)

@@ -55,7 +55,11 @@ void campaigns_stats(const struct campaigns *cs, size_t i, struct campaign_stats
 
 /* The end-of-run table: delivery rate and inbox-placement rate side by side. */
 void campaigns_print_summary(const struct campaigns *cs, FILE *f);
-/* The report as JSON (a "campaigns" array); false with errno on a write error. */
-bool campaigns_write_report(const struct campaigns *cs, const char *scenario, FILE *f);
+/* The report as JSON (a "campaigns" array, and "receivers": each
+ * receiving host's reputation over time, taken over; NULL: {}); false
+ * with errno on a write error. */
+struct cJSON;
+bool campaigns_write_report(const struct campaigns *cs, const char *scenario,
+			    struct cJSON *receivers, FILE *f);
 
 #endif

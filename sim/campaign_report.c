@@ -19,17 +19,22 @@ void campaigns_print_summary(const struct campaigns *cs, FILE *f)
 	if (!n)
 		return;
 	fprintf(f, "campaigns:\n");
-	fprintf(f, "  %-20s %7s %7s %7s %7s %7s %7s %8s %8s\n", "campaign", "list", "sent", "hard",
+	fprintf(f, "  %-20s %6s %6s %6s %6s %6s %6s %8s %8s\n", "campaign", "list", "sent", "hard",
 		"soft", "suppr", "unsent", "delivery", "inbox");
 	for (size_t i = 0; i < n; i++) {
 		struct campaign_stats s;
 		campaigns_stats(cs, i, &s);
 		/* Delivery rate: accepted of sent. Inbox placement: Inbox and
 		 * Promotions (both shown to the reader) of sent. */
-		fprintf(f, "  %-20s %7ld %7ld %7ld %7ld %7ld %7ld %7.1f%% %7.1f%%%s\n", s.name,
+		fprintf(f, "  %-20s %6ld %6ld %6ld %6ld %6ld %6ld %7.1f%% %7.1f%%%s\n", s.name,
 			s.recipients, s.sent, s.hard_bounced, s.soft_bounced, s.suppressed, s.unsent,
 			pct(s.accepted, s.sent), pct(s.inbox + s.promotions, s.sent),
 			s.paused ? "  PAUSED" : "");
+		/* Placement of what was accepted: Inbox and Promotions are seen;
+		 * Junk, Quarantine and dropped are delivered but not seen. */
+		fprintf(f, "  %-20s placement: inbox %ld, promotions %ld, junk %ld, quarantine %ld, "
+			"dropped %ld; deferred %ld, blocked %ld\n", "", s.inbox, s.promotions, s.junk,
+			s.quarantine, s.dropped, s.deferred, s.blocked);
 		if (s.paused)
 			fprintf(f, "  %-20s paused at t=%.3f s after %ld sent: hard-bounce rate %.1f%%\n", "",
 				(double)s.paused_t / 1e6, s.paused_sent, s.paused_rate * 100);
@@ -76,7 +81,8 @@ static cJSON *stats_json(const struct campaign_stats *s)
 	return o;
 }
 
-bool campaigns_write_report(const struct campaigns *cs, const char *scenario, FILE *f)
+bool campaigns_write_report(const struct campaigns *cs, const char *scenario, cJSON *receivers,
+			    FILE *f)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "scenario", scenario ? scenario : "");
@@ -86,6 +92,7 @@ bool campaigns_write_report(const struct campaigns *cs, const char *scenario, FI
 		campaigns_stats(cs, i, &s);
 		cJSON_AddItemToArray(arr, stats_json(&s));
 	}
+	cJSON_AddItemToObject(root, "receivers", receivers ? receivers : cJSON_CreateObject());
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
 	bool ok = text && fputs(text, f) >= 0 && fputc('\n', f) != EOF;

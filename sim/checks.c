@@ -133,6 +133,26 @@ const char *chk_client_name(const struct chk *c)
 	return c->ptr[0] ? c->ptr : "unknown";
 }
 
+const char *chk_spf_pass_domain(const struct chk *c)
+{
+	return c->spf_ran && c->spf == SPF_PASS && c->spf_domain[0] ? c->spf_domain : NULL;
+}
+
+bool chk_auth_domain(const struct chk *c, char *out, size_t cap)
+{
+	out[0] = 0;
+	if (!c->spf_ran && !c->dkim_ran)
+		return false;
+	for (size_t i = 0; c->dkim && i < dkim_verify_count(c->dkim); i++)
+		if (dkim_verify_result(c->dkim, i) == DKIM_PASS) {
+			snprintf(out, cap, "%s", dkim_verify_domain(c->dkim, i));
+			return true;
+		}
+	if (chk_spf_pass_domain(c))
+		snprintf(out, cap, "%s", c->spf_domain);
+	return true;
+}
+
 static void finish(struct chk *c)
 {
 	chk_done_fn done = c->done;

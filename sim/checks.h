@@ -62,6 +62,12 @@ bool chk_spf_refusal(const struct chk *c, struct smtp_reply *reply);
 void chk_message(struct chk *c, const char *msg, size_t len, const char *tag,
 		 const char *const *rcpts, size_t nrcpts, chk_done_fn done, void *ud);
 const struct chk_verdict *chk_verdict(const struct chk *c);
+/* Sender reputation's identities (reputation.h): the SPF-passing MAIL
+ * FROM domain (NULL if none), and after end of DATA the authenticated
+ * domain: the DKIM d= that passed, else the SPF-passing domain ("" when
+ * neither). chk_auth_domain returns false when neither SPF nor DKIM ran. */
+const char *chk_spf_pass_domain(const struct chk *c);
+bool chk_auth_domain(const struct chk *c, char *out, size_t cap);
 /* Outbound mode (a sender's provider checking its own users' mail): only
  * the virus scan and the spam score run, and only a reject counts. */
 void chk_set_outbound(struct chk *c, bool outbound);

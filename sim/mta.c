@@ -18,6 +18,7 @@
 #include "mta_ctx.h"
 #include "mta_live.h"
 #include "mta_out.h"
+#include "mta_rep.h"
 #include "mta_queue.h"
 #include "retrieval.h"
 #include "session.h"
@@ -25,6 +26,7 @@
 #include "smtpd.h"
 #include "srs.h"
 #include "placement.h"
+#include "reputation.h"
 #include "util.h"
 
 void mta_set_idle_timeout(struct mta *m, int64_t us)
@@ -39,6 +41,11 @@ long mta_queued(const struct mta *m)
 		for (size_t i = 0; i < q->nr; i++)
 			n += !q->report && qr_pending(&q->r[i]);
 	return n;
+}
+
+struct rep *mta_reputation(const struct mta *m)
+{
+	return m->rep;
 }
 
 struct mailstore *mta_store(struct mta *m)
@@ -65,6 +72,7 @@ struct smtp_in {
 	struct smtpd *d;         /* the engine (owned by sess) */
 	struct chk *chk;         /* owned: the receiving-side checks */
 	struct msg_in *held;     /* owned: a message waiting for its checks */
+	bool submission;         /* port 587/465: our users, not senders with a reputation */
 };
 
 /* A message as accepted at end of DATA, copied out of smtpd's transaction
@@ -127,6 +135,10 @@ static void in_connect_done(void *ud)
 {
 	struct smtp_in *s = ud;
 	struct smtp_reply r;
+	if (!s->submission && mta_rep_throttled(s->m, s->c->cli->ip, &r)) {
+		in_resume(s, &r);
+		return;
+	}
 	smtp_reply_set(&r, 220, NULL, "%s %s", s->m->host->name,
 		       s->m->cfg->banner ? s->m->cfg->banner : "ESMTP mailsim");
 	in_resume(s, &r);
@@ -351,7 +363,11 @@ static void in_check(void *ud, enum smtpd_hook hook, const struct smtpd_txn *txn
 			break;
 		if (!txn->auth_user && chk_dnsbl_refusal(s->chk, reply))
 			break;
+		if (!txn->auth_user && mta_rep_refused(m, s->chk, s->c->cli->ip, arg, reply))
+			break;
 		check_rcpt(s, txn, arg, reply);
+		if (!txn->auth_user)
+			mta_rep_rcpt_seen(m, s->chk, s->c->cli->ip, arg, reply);
 		break;
 	case SMTPD_HOOK_MESSAGE: {
 		struct msg_in *mi = msg_in_from(txn);
@@ -414,6 +430,7 @@ static void accept_smtp(struct mta *m, struct conn *c, bool submission, bool imp
 	struct smtp_in *s = xcalloc(1, sizeof *s);
 	s->m = m;
 	s->c = c;
+	s->submission = submission;
 	s->chk = chk_new(m->sim, m->host, m->cfg->has_filters ? &m->cfg->filters : NULL, c->cli->ip);
 	struct smtpd_config cfg = {
 		.hostname = m->host->name,
@@ -605,6 +622,8 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	sb_free(&rv);
 	if (v)
 		apply_verdict(m, q, v);
+	if (!mi->auth_user)
+		mta_rep_message(m, s->chk, v != NULL, s->c->cli->ip, q);
 	placement_tab(m->cfg, q);
 	if (mi->auth_user && m->cfg->has_dkim_sign)
 		dkim_sign_queued(m, q);
@@ -676,6 +695,8 @@ struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg)
 	if (scn_host_has_service(cfg, SCN_SERVICE_SUBMISSIONS))
 		host_listen(h, 465, accept_port465, m);
 	retrieval_listen(sim, h, m->store, cfg);
+	if (cfg->has_reputation)
+		m->rep = rep_new(sim, h->name, &cfg->reputation);
 	return m;
 }
 
@@ -701,6 +722,7 @@ void mta_free(void *p)
 		free(m->rate[i].ip);
 	free(m->rate);
 	mailstore_free(m->store);
+	rep_free(m->rep);
 	free(m);
 }
 

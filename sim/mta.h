@@ -16,8 +16,11 @@
 #include "scenario.h"
 
 struct mta;
+struct rep;
 
 struct mta *mta_new(struct sim *sim, struct host *h, const struct scn_host *cfg);
+/* The host's sender reputation (reputation.h), or NULL when it keeps none. */
+struct rep *mta_reputation(const struct mta *m);
 void mta_free(void *m);
 struct mailstore *mta_store(struct mta *m);
 /* How long an inbound SMTP session may sit idle before 421 4.4.2

@@ -25,6 +25,7 @@
 struct qentry;
 struct job;
 struct append_job;
+struct rep;
 
 struct grey {
 	char *ip, *sender, *rcpt; /* owned */
@@ -53,6 +54,7 @@ struct mta {
 	struct mta_auth_gate auth_gate; /* live mode: failed-AUTH limit per client address */
 	struct job *jobs;            /* remote deliveries under way (mta_out.c) */
 	struct append_job *appends;  /* IMAP APPEND deliveries under way (mta_append.c) */
+	struct rep *rep;             /* owned: sender reputation (mta_rep.c), or NULL */
 	/* How the queue starts a delivery (set by mta_new): remote SMTP
 	 * (mta_out.c) or IMAP APPEND (mta_append.c); each ends with
 	 * mtaq_attempt_finished(). The queue knows them only through these. */

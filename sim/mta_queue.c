@@ -12,6 +12,7 @@
 #include "dsn.h"
 #include "mailstore.h"
 #include "msg.h"
+#include "reputation.h"
 #include "srs.h"
 #include "util.h"
 
@@ -30,6 +31,9 @@ void mtaq_free(struct qentry *q)
 	free(q->r);
 	free(q->forward);
 	free(q->spool_id);
+	free(q->drop_reason);
+	free(q->rep_ip);
+	free(q->rep_domain);
 	free(q->folder);
 	free(q->tag);
 	free(q->sender);
@@ -497,7 +501,13 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 	sb_free(&copy);
 	struct outcome o;
 	oc_local(&o, OC_OK, "2.0.0", q->quarantine ? "held in quarantine" : "delivered to mailbox");
-	mtaq_settle(m, q, i, stored_fate(q, folder), &o);
+	enum fate fate = stored_fate(q, folder);
+	mtaq_settle(m, q, i, fate, &o);
+	/* Shown to the reader (Inbox or the Promotions tab): the reader may
+	 * press "report spam" (sender reputation, reputation.h). */
+	if (m->rep && q->rep_ip &&
+	    (fate == FATE_INBOX || (fate == FATE_FILED && ascii_strcaseeq(folder, "Promotions"))))
+		rep_shown(m->rep, q->rep_ip, q->rep_domain, q->tag, r->addr, u->address, folder);
 }
 
 static void deliver_local(struct mta *m, struct qentry *q, size_t i)
@@ -526,7 +536,8 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i)
 	}
 	if (q->deny) {
 		/* The recipient's own rule: accepted, then dropped, no bounce. */
-		oc_local(&o, OC_OK, "2.0.0", "dropped by the recipient's filter rule");
+		oc_local(&o, OC_OK, "2.0.0", "%s",
+			 q->drop_reason ? q->drop_reason : "dropped by the recipient's filter rule");
 		mtaq_settle(m, q, i, FATE_DROPPED, &o);
 		return;
 	}

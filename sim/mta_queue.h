@@ -62,6 +62,8 @@ struct qentry {
 	int64_t not_before;      /* snooze: no delivery before this time */
 	char *forward;           /* owned: a filter rule forwards it here */
 	char *spool_id;          /* owned or NULL: live mode's durable copy (mta_live.h) */
+	char *drop_reason;       /* owned or NULL: why deny drops it (reputation), else a rule */
+	char *rep_ip, *rep_domain; /* owned or NULL: the sender's reputation keys (mta_rep.c) */
 };
 
 /* queue entries (mta_queue.c) */

@@ -162,6 +162,34 @@ struct scn_dkim_sign {
 	bool header_relaxed, body_relaxed; /* the canon's two halves */
 };
 
+/* A receiver's memory of senders (sim/reputation.h): opt-in per host
+ * ("sender_reputation"); scores 0 (worst) .. 100 (best), thresholds as
+ * "below this score". Defaults in scenario_mta.c and
+ * docs/scenario-format.md. */
+struct scn_reputation {
+	double initial;          /* a sender never seen: neutral */
+	int64_t half_life;       /* µs: the score decays toward initial */
+	double complaint_rate;   /* chance a reader presses "report spam" on Inbox/Promotions mail */
+	int64_t complaint_delay; /* µs after delivery */
+	double junk_below, throttle_below, quarantine_below, drop_below, reject_below;
+	double throttle_per_minute; /* connections admitted per minute while throttled */
+	int64_t volume_window;   /* µs */
+	double volume_factor;    /* a window over factor x the sender's average is a spike */
+	long volume_min;         /* ... and over this many messages */
+};
+
+/* The defaults (docs/scenario-format.md, "sender_reputation"). */
+static inline void scn_reputation_defaults(struct scn_reputation *c)
+{
+	*c = (struct scn_reputation){
+		.initial = 50, .half_life = 3600 * 1000000LL, .complaint_rate = 0,
+		.complaint_delay = 60 * 1000000LL, .junk_below = 45, .throttle_below = 40,
+		.quarantine_below = 35, .drop_below = 25, .reject_below = 15,
+		.throttle_per_minute = 6, .volume_window = 600 * 1000000LL, .volume_factor = 3,
+		.volume_min = 100,
+	};
+}
+
 struct scn_host {
 	char *name;
 	enum scn_role role;
@@ -209,6 +237,8 @@ struct scn_host {
 	enum scn_quota_full quota_full;
 	char **refuse_probes_from; /* client IPs refused at RCPT (554 5.7.1): a bad-reputation prober */
 	size_t nrefuse_probes_from;
+	bool has_reputation; /* keeps sender reputation (sender_reputation) */
+	struct scn_reputation reputation;
 	char *postmaster_name; /* as written; NULL = default */
 	const struct scn_user *postmaster; /* who reads postmaster@ our domains; NULL = default */
 	/* viewer */

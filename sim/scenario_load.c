@@ -152,7 +152,7 @@ static const struct key_spec host_keys[] = {
 	{"rate_limit", JT_OBJ, false}, {"idle_timeout", JT_NUM, false}, {"filters", JT_OBJ, false},
 	{"dkim_sign", JT_OBJ, false},  {"srs_secret", JT_STR, false},  {"quota_full", JT_STR, false},
 	{"postmaster", JT_STR, false}, {"refuse_probes_from", JT_ARR, false},
-	{"tabs", JT_BOOL, false},
+	{"tabs", JT_BOOL, false},    {"sender_reputation", JT_OBJ, false},
 };
 
 static const struct key_spec submit_keys[] = {

@@ -252,6 +252,59 @@ static void load_filters(struct ld *ld, const cJSON *o, const char *jpath, struc
 		load_policy(ld, pol, sub, f);
 }
 
+/* ---- sender reputation (sim/reputation.h) ------------------------------------ */
+
+static const struct key_spec sender_rep_keys[] = {
+	{"initial", JT_NUM, false},	  {"half_life", JT_STR_OR_NUM, false},
+	{"complaint_rate", JT_NUM, false}, {"complaint_delay", JT_STR_OR_NUM, false},
+	{"junk_below", JT_NUM, false},	  {"throttle_below", JT_NUM, false},
+	{"quarantine_below", JT_NUM, false}, {"drop_below", JT_NUM, false},
+	{"reject_below", JT_NUM, false},  {"throttle_per_minute", JT_NUM, false},
+	{"volume_window", JT_STR_OR_NUM, false}, {"volume_factor", JT_NUM, false},
+	{"volume_min", JT_INT, false},
+};
+
+/* A duration key with a default when absent. */
+static int64_t duration_or(struct ld *ld, const cJSON *o, const char *key, const char *jpath,
+			   int64_t def)
+{
+	if (!get(o, key, JT_STR_OR_NUM))
+		return def;
+	int64_t v = get_duration(ld, o, key, jpath);
+	return v > 0 ? v : def;
+}
+
+static void load_sender_reputation(struct ld *ld, const cJSON *o, const char *jpath, struct scn_host *h)
+{
+	struct scn_reputation *r = &h->reputation;
+	if (!check_object(ld, o, jpath, sender_rep_keys, ARRAY_LEN(sender_rep_keys)))
+		return;
+	h->has_reputation = true;
+	struct scn_reputation d;
+	scn_reputation_defaults(&d);
+	r->initial = get_num(ld, o, "initial", jpath, 0, 100, d.initial, "a score 0..100");
+	r->half_life = duration_or(ld, o, "half_life", jpath, d.half_life);
+	r->complaint_rate = get_num(ld, o, "complaint_rate", jpath, 0, 1, d.complaint_rate, "a fraction");
+	r->complaint_delay = duration_or(ld, o, "complaint_delay", jpath, d.complaint_delay);
+	r->junk_below = get_num(ld, o, "junk_below", jpath, 0, 100, d.junk_below, "a score 0..100");
+	r->throttle_below = get_num(ld, o, "throttle_below", jpath, 0, 100, d.throttle_below,
+				    "a score 0..100");
+	r->quarantine_below = get_num(ld, o, "quarantine_below", jpath, 0, 100, d.quarantine_below,
+				      "a score 0..100");
+	r->drop_below = get_num(ld, o, "drop_below", jpath, 0, 100, d.drop_below, "a score 0..100");
+	r->reject_below = get_num(ld, o, "reject_below", jpath, 0, 100, d.reject_below, "a score 0..100");
+	r->throttle_per_minute = get_num(ld, o, "throttle_per_minute", jpath, 0.01, 1e6,
+					 d.throttle_per_minute, "connections per minute");
+	r->volume_window = duration_or(ld, o, "volume_window", jpath, d.volume_window);
+	r->volume_factor = get_num(ld, o, "volume_factor", jpath, 1, 1000, d.volume_factor, NULL);
+	r->volume_min = (long)get_num(ld, o, "volume_min", jpath, 1, 1e9, (double)d.volume_min,
+				      "messages");
+	if (!(r->reject_below <= r->drop_below && r->drop_below <= r->quarantine_below &&
+	      r->quarantine_below <= r->junk_below))
+		report(ld, o, false, jpath, "reject_below <= drop_below <= quarantine_below <= junk_below",
+		       "reputation thresholds out of order");
+}
+
 static const struct key_spec dkim_sign_keys[] = {
 	{"domain", JT_STR, true}, {"selector", JT_STR, true}, {"key", JT_STR, true},
 	{"canon", JT_STR, false},
@@ -376,4 +429,8 @@ void load_host_mta(struct ld *ld, const cJSON *o, const char *jpath, struct scn_
 						      scn_quota_full_names, SCN_QUOTA_REJECT);
 	h->postmaster_name = get_str(ld, o, "postmaster", NULL);
 	h->refuse_probes_from = get_str_list(ld, o, "refuse_probes_from", jpath, &h->nrefuse_probes_from);
+	const cJSON *sr = get(o, "sender_reputation", JT_OBJ);
+	snprintf(sub, sizeof sub, "%s.sender_reputation", jpath);
+	if (sr)
+		load_sender_reputation(ld, sr, sub, h);
 }

@@ -83,7 +83,9 @@
 	X(CAMPAIGN_END, "campaign.end", "campaign sent accepted hard_bounced soft_bounced suppressed unsent", \
 	  "the campaign has handed its last message over (or stopped paused)")                      \
 	X(REP_UPDATE, "rep.update", "key score level cause",                                             \
-	  "a receiving host's reputation of a sender changed: key `ip:ADDR` or `domain:NAME`; score 0 (worst) to 100 (best); level `good`, `neutral`, `poor` or `bad`; cause `unknown_rcpt`, `spam_trap`, `complaint`, `volume`, `auth` or `decay`")
+	  "a receiving host's reputation of a sender changed: key `ip:ADDR` or `domain:NAME`; score 0 (worst) to 100 (best); level `good`, `neutral`, `poor` or `bad`; cause `unknown_rcpt`, `spam_trap`, `complaint`, `volume`, `auth` or `decay`")            \
+	X(REP_COMPLAINT, "rep.complaint", "user folder keys",                                             \
+	  "a reader pressed \"report spam\" on a message shown in folder (Inbox or Promotions): the receiver counts a complaint against the sender's keys (a feedback-loop report, RFC 6449)")
 
 /* policy.decision's decision, one table too. */
 #define POLICY_DECISIONS(X)                                                                             \

@@ -15,6 +15,7 @@
 #include "util.h"
 #include "verify.h"
 #include "campaign.h"
+#include "reputation.h"
 
 struct world {
 	struct sim *sim;              /* owned */
@@ -56,7 +57,7 @@ static bool rule_matches(const struct scn_narration *n, const struct trace_event
 	static const char *const keys[] = {"line",   "qname",  "summary", "reason",   "subject",
 					   "domain", "folder", "status",  "detail",   "symbol",
 					   "filter", "result", "decision", "name",    "value",
-					   "campaign", "type"};
+					   "campaign", "type", "cause", "level", "key"};
 	if ((ev->peer && strstr(ev->peer, n->match)) || (ev->msg && strstr(ev->msg, n->match)))
 		return true;
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
@@ -201,6 +202,14 @@ static void schedule_faults(struct world *w)
 }
 
 /* ---- building ---------------------------------------------------------------- */
+
+/* An MTA-like host's sender reputation, or NULL. */
+static struct rep *host_reputation(const struct host *h)
+{
+	if (h->role == ROLE_DNS || h->role == ROLE_CLIENT || !h->role_obj)
+		return NULL;
+	return mta_reputation(h->role_obj);
+}
 
 static void load_zones(struct dnsd *d, const struct scn_host *cfg)
 {
@@ -436,6 +445,27 @@ void world_print_summary(struct world *w, FILE *f)
 	fprintf(f, "  %s\n", s.accounted ? "all recipients accounted for"
 					: "NOT ALL ACCOUNTED FOR: a recipient was lost or counted twice");
 	campaigns_print_summary(w->campaigns, f);
+	bool head = false;
+	for (size_t i = 0; i < w->sim->nhosts; i++) {
+		struct rep *r = host_reputation(w->sim->hosts[i]);
+		if (r && !head) {
+			fprintf(f, "receivers' reputation of senders (0 worst .. 100 best):\n");
+			head = true;
+		}
+		if (r)
+			rep_print_summary(r, f);
+	}
+}
+
+cJSON *world_receivers_json(const struct world *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; i < w->sim->nhosts; i++) {
+		struct rep *r = host_reputation(w->sim->hosts[i]);
+		if (r)
+			cJSON_AddItemToObject(o, rep_host(r), rep_report_json(r));
+	}
+	return o;
 }
 
 const struct campaigns *world_campaigns(const struct world *w)

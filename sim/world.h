@@ -44,6 +44,10 @@ void world_print_summary(struct world *w, FILE *f);
 void world_trace_end(struct world *w);
 /* The run's campaigns (campaign.h), or NULL when the scenario has none. */
 const struct campaigns *world_campaigns(const struct world *w);
+/* {host: {key: [{t, score, level, cause}]}} for the hosts that keep
+ * sender reputation (reputation.h); the caller owns it. */
+struct cJSON;
+struct cJSON *world_receivers_json(const struct world *w);
 bool world_export_maildir(struct world *w, const char *dir, char *err, size_t errsz);
 
 #endif

@@ -43,8 +43,9 @@ def run(name):
 
 def hard(status):
     # RFC 3463 class 5 is permanent; a full mailbox (x.2.2) is soft for
-    # bulk senders (SES, email-facts §11.2); class 4 (expired) is soft.
-    return status.startswith("5.") and status != "5.2.2"
+    # bulk senders (SES, email-facts §11.2); class 4 (expired) is soft; a
+    # block (5.7.x: reputation, policy) is the sender's fault, not the address's.
+    return status.startswith("5.") and status != "5.2.2" and not status.startswith("5.7.")
 
 
 def recount(spec_c, rc, events):
@@ -69,9 +70,12 @@ def recount(spec_c, rc, events):
     sup = [e for e in bounces if e["class"] == "suppressed"]
     real = [e for e in bounces if e["class"] != "suppressed"]
     h = sum(1 for e in real if hard(e["status"]))
+    blocked = sum(1 for e in real if e["status"].startswith("5.7."))
+    check(rc["blocked"] == blocked, f"{name}: blocked {rc['blocked']} != {blocked}")
     check(rc["suppressed"] == len(sup), f"{name}: suppressed {rc['suppressed']} != {len(sup)}")
     check(rc["hard_bounced"] == h, f"{name}: hard_bounced {rc['hard_bounced']} != {h}")
-    check(rc["soft_bounced"] == len(real) - h, f"{name}: soft_bounced {rc['soft_bounced']} != {len(real) - h}")
+    check(rc["soft_bounced"] == len(real) - h - blocked,
+          f"{name}: soft_bounced {rc['soft_bounced']} != {len(real) - h - blocked}")
     check(rc["sent"] + rc["suppressed"] + rc["verified_out"] + rc["unsent"] == n,
           f"{name}: sent + suppressed + verified_out + unsent != recipients")
     # Pause: the event, the report, and nothing composed afterwards.
@@ -144,7 +148,7 @@ def stored_headers(md, spec_c):
 
 
 for name in ("campaign-dirty-list", "campaign-verified", "campaign-suppression",
-             "campaign-reputation"):
+             "campaign-reputation", "campaign-complaints"):
     spec, report, events, md = run(name)
     check(report["scenario"] == name, f"{name}: report names {report['scenario']}")
     end = [e for e in events if e["kind"] == "sim.end"][-1]
@@ -179,13 +183,19 @@ for name in ("campaign-dirty-list", "campaign-verified", "campaign-suppression",
         good, bad = by["authenticated"], by["unauthenticated"]
         check(good["delivery_rate"] == 1 and bad["delivery_rate"] == 1, "reputation: not all delivered")
         check(good["placement"]["promotions"] == good["sent"], "reputation: authenticated not in Promotions")
-        check(bad["placement"]["junk"] == bad["sent"], "reputation: unauthenticated not in Junk")
+        # The unauthenticated sender's reputation decides its folders
+        # (tests/campaign/test_reputation_cli.py checks why): seen at first, then not.
+        pb = bad["placement"]
+        check(0 < pb["promotions"] < bad["sent"] and pb["junk"] > 0 and pb["quarantine"] > 0,
+              f"reputation: unauthenticated placement {pb}")
         # The folders, from the trace's mailbox.store events.
+        folders = {"authenticated": set(), "unauthenticated": set()}
         for e in events:
-            if e["kind"] == "mailbox.store" and e.get("msg", "").startswith("authenticated."):
-                check(e["folder"] == "Promotions", f"{e['msg']} stored in {e['folder']}")
-            if e["kind"] == "mailbox.store" and e.get("msg", "").startswith("unauthenticated."):
-                check(e["folder"] == "Junk", f"{e['msg']} stored in {e['folder']}")
+            if e["kind"] == "mailbox.store" and "." in e.get("msg", ""):
+                folders.setdefault(e["msg"].split(".")[0], set()).add(e["folder"])
+        check(folders["authenticated"] == {"Promotions"}, f"authenticated stored in {folders['authenticated']}")
+        check(folders["unauthenticated"] == {"Promotions", "Junk", "Quarantine"},
+              f"unauthenticated stored in {folders['unauthenticated']}")
 
 # A bad --report path: exit 4 with a message.
 r = subprocess.run([MAILSIM, "run", os.path.join(SRC, "scenarios", "campaign-suppression.json"),
