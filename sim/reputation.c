@@ -1,6 +1,7 @@
 /* reputation.c — see reputation.h. Scores are doubles (the arithmetic is
  * the same on every run of the same binary: IEEE operations and exp2 in a
- * fixed order); the trace shows them rounded. Keys live in an array in
+ * fixed order); the trace shows them rounded and every decision judges the
+ * rounded score, so what a reader sees is what was applied. Keys live in an array in
  * the order they were first seen, found through a strmap: nothing is
  * written in hash order. */
 #include "reputation.h"
@@ -203,7 +204,7 @@ static void emit(struct rep *r, struct rep_entry *e, enum rep_cause cause, const
 {
 	struct sim *sim = r->sim;
 	int score = (int)lround(e->score);
-	enum rep_level level = rep_level_of(r->cfg, e->score);
+	enum rep_level level = rep_level_of(r->cfg, score);
 	if (e->nhist == e->caphist) {
 		e->caphist = e->caphist ? e->caphist * 2 : 8;
 		e->hist = xrealloc(e->hist, e->caphist * sizeof *e->hist);
@@ -259,13 +260,22 @@ static void adjust(struct rep *r, struct rep_entry *e, double delta, enum rep_ca
 		emit(r, e, cause, msg, rcpt);
 }
 
+/* What the trace shows and every decision judges: the whole score. The
+ * steps are kept exactly (a quarter point of authentication adds up), but
+ * a student who reads "score 45" next to "junk under 45" sees the rule
+ * that was applied. */
+static double shown(const struct rep_entry *e)
+{
+	return (double)lround(e->score);
+}
+
 double rep_score(struct rep *r, const char *key)
 {
 	struct rep_entry *e = find(r, key);
 	if (!e)
-		return r->cfg->initial;
+		return (double)lround(r->cfg->initial);
 	decay(r, e);
-	return e->score;
+	return shown(e);
 }
 
 /* The keys a signal touches: the IP always, the domain when authenticated. */
@@ -416,7 +426,7 @@ bool rep_throttle(struct rep *r, const char *ip, char *why, size_t cap)
 	if (!e)
 		return false;
 	decay(r, e);
-	if (e->score >= r->cfg->throttle_below)
+	if (shown(e) >= r->cfg->throttle_below)
 		return false;
 	int64_t gap = (int64_t)(60e6 / r->cfg->throttle_per_minute);
 	if (!e->admitted || r->sim->now - e->last_admit >= gap) {
@@ -427,7 +437,7 @@ bool rep_throttle(struct rep *r, const char *ip, char *why, size_t cap)
 	snprintf(why, cap,
 		 "%s has a poor reputation here (score %ld/100, %s, under %g): throttled to %g "
 		 "connection%s per minute",
-		 key, lround(e->score), level_names[rep_level_of(r->cfg, e->score)],
+		 key, lround(e->score), level_names[rep_level_of(r->cfg, shown(e))],
 		 r->cfg->throttle_below, r->cfg->throttle_per_minute,
 		 r->cfg->throttle_per_minute == 1 ? "" : "s");
 	return true;
@@ -484,7 +494,7 @@ void rep_print_summary(const struct rep *r, FILE *f)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct rep_entry *e = &r->v[i];
 		fprintf(f, "  %-22s %-28s %3ld/100 %-7s lowest %3ld, %zu update%s\n", r->host, e->key,
-			lround(e->score), level_names[rep_level_of(r->cfg, e->score)], lround(e->lowest),
+			lround(e->score), level_names[rep_level_of(r->cfg, shown(e))], lround(e->lowest),
 			e->nhist, e->nhist == 1 ? "" : "s");
 	}
 }
