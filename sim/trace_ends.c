@@ -6,7 +6,7 @@
 
 #include "util.h"
 
-enum { TLS_BIT = 0x80000000u, MAX_CONN = 1L << 28 };
+enum { TLS_BIT = 0x8000u, MAX_NAMES = 0x7FFE, MAX_CONN = 1L << 28 };
 
 void tends_init(struct trace_ends *te)
 {
@@ -24,18 +24,21 @@ void tends_free(struct trace_ends *te)
 	memset(te, 0, sizeof *te);
 }
 
-static uint32_t name_id(struct trace_ends *te, const char *name)
+/* The name's index, or -1 when the table is full. */
+static long name_id(struct trace_ends *te, const char *name)
 {
 	size_t v;
 	if (strmap_get(&te->ids, name, &v))
-		return (uint32_t)v;
+		return (long)v;
+	if (te->nnames >= MAX_NAMES)
+		return -1;
 	if (te->nnames == te->capnames) {
 		te->capnames = te->capnames ? 2 * te->capnames : 16;
 		te->names = xrealloc(te->names, te->capnames * sizeof *te->names);
 	}
 	te->names[te->nnames] = xstrdup(name);
 	strmap_put(&te->ids, te->names[te->nnames], te->nnames); /* key: the copy */
-	return (uint32_t)te->nnames++;
+	return (long)te->nnames++;
 }
 
 bool tends_get(const struct trace_ends *te, long conn, const char **client,
@@ -43,7 +46,7 @@ bool tends_get(const struct trace_ends *te, long conn, const char **client,
 {
 	if (conn < 0 || (size_t)conn >= te->capconn || !te->conn[2 * conn])
 		return false;
-	uint32_t c = te->conn[2 * conn], s = te->conn[2 * conn + 1];
+	unsigned c = te->conn[2 * conn], s = te->conn[2 * conn + 1];
 	*client = te->names[(c & ~TLS_BIT) - 1];
 	*server = te->names[s - 1];
 	*tls = (c & TLS_BIT) != 0;
@@ -64,12 +67,15 @@ void tends_learn(struct trace_ends *te, long conn, const char *client, const cha
 	}
 	if (te->conn[2 * conn])
 		return;
-	te->conn[2 * conn] = name_id(te, client) + 1;
-	te->conn[2 * conn + 1] = name_id(te, server) + 1;
+	long c = name_id(te, client), s = name_id(te, server);
+	if (c < 0 || s < 0)
+		return;
+	te->conn[2 * conn] = (uint16_t)(c + 1);
+	te->conn[2 * conn + 1] = (uint16_t)(s + 1);
 }
 
 void tends_tls_up(struct trace_ends *te, long conn)
 {
 	if (conn >= 0 && (size_t)conn < te->capconn && te->conn[2 * conn])
-		te->conn[2 * conn] |= TLS_BIT;
+		te->conn[2 * conn] = (uint16_t)(te->conn[2 * conn] | TLS_BIT);
 }

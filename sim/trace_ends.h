@@ -8,9 +8,10 @@
  * viewer's trace model, scripts/trace-expand, the Python tests) applies
  * the same rule, so nothing is lost.
  *
- * Node names are interned once (a run has few hosts); a conn costs 8
- * bytes. Conn ids are the simulator's, dense from 1; an id beyond what the
- * table can hold is simply not remembered (its events are written whole). */
+ * Node names are interned once (a run has few hosts); a conn costs 4
+ * bytes. Conn ids are the simulator's, dense from 1. A conn the table
+ * cannot hold (an id past 2^28, a name past the 32,767th) is not
+ * remembered: its events are written whole. */
 #ifndef MAILSIM_TRACE_ENDS_H
 #define MAILSIM_TRACE_ENDS_H
 
@@ -24,8 +25,8 @@ struct trace_ends {
 	struct strmap ids;   /* name -> index into names */
 	char **names;        /* owned, interned node names */
 	size_t nnames, capnames;
-	uint32_t *conn;      /* owned; per conn id: 2 words (client+1, server+1; 0 unknown),
-			      * the top bit of the client word is "TLS is up" */
+	uint16_t *conn;      /* owned; per conn id: 2 halves (client+1, server+1; 0 unknown),
+			      * the top bit of the client half is "TLS is up" */
 	size_t capconn;      /* conn ids held */
 };
 
