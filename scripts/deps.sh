@@ -9,8 +9,9 @@ libsdl2-image-dev libcmocka-dev libssl-dev"
 # python3-dkim and python3-spf (dkimpy, pyspf) check our DKIM signatures and
 # SPF results from the outside; mutt reads the Maildir and mbox exports;
 # xvfb and xdotool drive a real window (tests/xvfb); clang builds the suite a
-# second time under its sanitizers and the libFuzzer targets (tests/fuzz).
-MAILSIM_TEST_PACKAGES="python3 swaks libnet-ssleay-perl fetchmail python3-dkim python3-spf xvfb xdotool mutt clang"
+# second time under its sanitizers and the libFuzzer targets (tests/fuzz);
+# jq reads every golden trace and the xvfb test's scenes.
+MAILSIM_TEST_PACKAGES="python3 swaks libnet-ssleay-perl fetchmail python3-dkim python3-spf xvfb xdotool mutt clang jq"
 
 mailsim_missing_packages() {
 	local missing="" p

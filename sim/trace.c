@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mime_enc.h"
+#include "trace_ends.h"
 
 enum { FIELD_CACHE = 8 };
 
@@ -30,6 +31,7 @@ struct trace {
 	 * literals, so a pointer match skips the text check. */
 	const char *known[TK_COUNT][FIELD_CACHE];
 	unsigned char known_next[TK_COUNT];
+	struct trace_ends ends;  /* each conn's ends, for the fields the JSONL leaves out */
 };
 
 struct scratch_block {
@@ -80,6 +82,7 @@ struct trace *trace_new(void)
 	struct trace *tr = xcalloc(1, sizeof *tr);
 	tr->ev.conn = -1;
 	sb_init(&tr->line);
+	tends_init(&tr->ends);
 	return tr;
 }
 
@@ -103,6 +106,7 @@ void trace_free(struct trace *tr)
 	free(tr->blocks);
 	free(tr->ev.f);
 	sb_free(&tr->line);
+	tends_free(&tr->ends);
 	free(tr);
 }
 
@@ -230,17 +234,24 @@ static char *u64_digits(uint64_t v, char *end)
 	return p;
 }
 
-/* "12.000150" from µs into buf (>= 32 bytes); returns the length. */
-static size_t format_time(int64_t t_us, char *buf)
+/* Seconds from µs into buf (>= 32 bytes), "12.000150"; with `shortest`
+ * the fraction loses its trailing zeros ("1.03", "2"), still exact.
+ * Returns the length. */
+static size_t format_time(int64_t t_us, char *buf, bool shortest)
 {
 	uint64_t a = t_us < 0 ? (uint64_t)(-(t_us + 1)) + 1 : (uint64_t)t_us;
 	char tmp[32], *end = tmp + sizeof tmp, *p = end;
 	uint64_t frac = a % 1000000;
-	for (int i = 0; i < 6; i++) {
+	int digits = 6;
+	if (shortest)
+		for (; digits > 0 && frac % 10 == 0; digits--)
+			frac /= 10;
+	for (int i = 0; i < digits; i++) {
 		*--p = (char)('0' + frac % 10);
 		frac /= 10;
 	}
-	*--p = '.';
+	if (digits)
+		*--p = '.';
 	p = u64_digits(a / 1000000, p);
 	if (t_us < 0)
 		*--p = '-';
@@ -253,7 +264,7 @@ static size_t format_time(int64_t t_us, char *buf)
 void trace_format_time(int64_t t_us, char *buf, size_t cap)
 {
 	char tmp[32];
-	format_time(t_us, tmp);
+	format_time(t_us, tmp, false);
 	snprintf(buf, cap, "%s", tmp);
 }
 
@@ -332,18 +343,49 @@ static void put_opt_str(struct strbuf *sb, const char *key, const char *v)
 	json_put_string(sb, v, strlen(v));
 }
 
-static void format_jsonl(const struct trace_event *ev, struct strbuf *sb)
+/* The implied fields (ARCHITECTURE.md, "Implied fields"): what the conn's
+ * first event already said. Sets *node and *peer to NULL for what can be left
+ * out; *tls says whether the conn's lines are encrypted by now. */
+static void imply_ends(struct trace *tr, const struct trace_event *ev, const char **node,
+		       const char **peer, bool *tls)
+{
+	*node = ev->node;
+	*peer = ev->peer;
+	*tls = false;
+	if (ev->conn < 0 || !ev->node || !ev->peer)
+		return;
+	const char *dir = trace_event_str(ev, "dir"), *cl, *sv;
+	if (!tends_get(&tr->ends, ev->conn, &cl, &sv, tls)) {
+		/* Its first event: names both ends, and fixes them. */
+		bool at_server = ev->id == TK_NET_ACCEPT || (dir && strcmp(dir, "s2c") == 0);
+		tends_learn(&tr->ends, ev->conn, at_server ? ev->peer : ev->node,
+			    at_server ? ev->node : ev->peer);
+	} else if (dir) { /* a line or a body: dir says which end sent it */
+		bool c2s = strcmp(dir, "c2s") == 0;
+		if (strcmp(ev->node, c2s ? cl : sv) == 0 && strcmp(ev->peer, c2s ? sv : cl) == 0)
+			*node = *peer = NULL;
+	} else if ((strcmp(ev->node, cl) == 0 && strcmp(ev->peer, sv) == 0) ||
+		   (strcmp(ev->node, sv) == 0 && strcmp(ev->peer, cl) == 0)) {
+		*peer = NULL; /* the other end of node */
+	}
+	if (ev->id == TK_TLS_OK)
+		tends_tls_up(&tr->ends, ev->conn);
+	*tls = *tls && dir;
+}
+
+static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct strbuf *sb)
 {
 	char t[32];
-	size_t tn = format_time(ev->t, t);
+	const char *node, *peer;
+	bool tls_up, tls_said = false;
+	imply_ends(tr, ev, &node, &peer, &tls_up);
+	size_t tn = format_time(ev->t, t, true);
 	sb_append(sb, "{\"t\":", 5);
 	sb_append(sb, t, tn);
-	sb_append(sb, ",\"seq\":", 7);
-	put_int(sb, (int64_t)ev->seq);
 	sb_append(sb, ",\"kind\":", 8);
 	json_put_string(sb, ev->kind, strlen(ev->kind));
-	put_opt_str(sb, "node", ev->node);
-	put_opt_str(sb, "peer", ev->peer);
+	put_opt_str(sb, "node", node);
+	put_opt_str(sb, "peer", peer);
 	if (ev->conn >= 0) {
 		put_key(sb, "conn");
 		put_int(sb, ev->conn);
@@ -352,6 +394,11 @@ static void format_jsonl(const struct trace_event *ev, struct strbuf *sb)
 	put_opt_str(sb, "rcpt", ev->rcpt);
 	for (size_t i = 0; i < ev->nf; i++) {
 		const struct trace_field *f = &ev->f[i];
+		if (tls_up && f->type == TF_BOOL && strcmp(f->key, "tls") == 0) {
+			tls_said = true;
+			if (f->num)
+				continue; /* implied by the conn's tls.ok */
+		}
 		put_key(sb, f->key);
 		switch (f->type) {
 		case TF_STR:
@@ -365,7 +412,7 @@ static void format_jsonl(const struct trace_event *ev, struct strbuf *sb)
 			break;
 		case TF_TIME: {
 			char tb[32];
-			sb_append(sb, tb, format_time(f->num, tb));
+			sb_append(sb, tb, format_time(f->num, tb, true));
 			break;
 		}
 		case TF_STRV:
@@ -379,6 +426,8 @@ static void format_jsonl(const struct trace_event *ev, struct strbuf *sb)
 			break;
 		}
 	}
+	if (tls_up && !tls_said) /* never so far: a clear line after tls.ok says so */
+		sb_puts(sb, ",\"tls\":false");
 	sb_append(sb, "}\n", 2);
 }
 
@@ -625,7 +674,7 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 	ev->seq = tr->seq++;
 	if (tr->jsonl || tr->buffer) {
 		sb_clear(&tr->line);
-		format_jsonl(ev, &tr->line);
+		format_jsonl(tr, ev, &tr->line);
 		if (tr->jsonl)
 			fwrite(tr->line.data, 1, tr->line.len, tr->jsonl);
 		if (tr->buffer)

@@ -6,10 +6,12 @@
  * order, and written by trace_end() to every sink: JSON Lines (the
  * contract in ARCHITECTURE.md), a human transcript, an in-memory buffer.
  *
- * Invariants: key order is fixed ("t","seq","kind", then node, peer, conn,
- * msg, rcpt as set, then the extra fields in the order added); "t" is
- * printed from the integer µs clock with exactly six decimals; strings are
- * escaped to valid JSON (invalid UTF-8 becomes U+FFFD). */
+ * Invariants: key order is fixed ("t","kind", then node, peer, conn, msg,
+ * rcpt as set, then the extra fields in the order added); "t" is printed
+ * from the integer µs clock, exactly, in its shortest form ("1.03", "2");
+ * an event's seq is its 0-based line number and is not written; the
+ * fields a conn's first event implies are left out (trace_ends.h); strings
+ * are escaped to valid JSON (invalid UTF-8 becomes U+FFFD). */
 #ifndef MAILSIM_TRACE_H
 #define MAILSIM_TRACE_H
 
@@ -75,7 +77,7 @@ void trace_str(struct trace *tr, const char *key, const char *val);
 void trace_strn(struct trace *tr, const char *key, const char *val, size_t len);
 void trace_int(struct trace *tr, const char *key, int64_t val);
 void trace_bool(struct trace *tr, const char *key, bool val);
-/* A simulated time (µs) printed like "t": seconds with six decimals. */
+/* A simulated time (µs) printed like "t": seconds, shortest exact form. */
 void trace_time(struct trace *tr, const char *key, int64_t us);
 void trace_strv(struct trace *tr, const char *key, const char *const *v, size_t n);
 void trace_end(struct trace *tr);
@@ -87,7 +89,7 @@ void trace_narrate(struct trace *tr, int64_t t, const char *text);
 const char *trace_event_str(const struct trace_event *ev, const char *key);
 bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out);
 
-/* "12.000150" from µs; buf >= 32. */
+/* "12.000150" from µs (six decimals, for the transcript); buf >= 32. */
 void trace_format_time(int64_t t_us, char *buf, size_t cap);
 /* JSON string literal (with quotes) of s, appended to sb. */
 void json_put_string(struct strbuf *sb, const char *s, size_t len);

@@ -379,12 +379,30 @@ static void tm_conn_note(struct tm_model *m, const struct tm_event *e, size_t id
 	c->evs[c->nevs++] = (uint32_t)idx;
 	if (c->client >= 0 || e->node < 0 || e->peer < 0)
 		return;
-	if (e->kind == TM_NET_CONNECT || e->dir == TM_DIR_C2S) {
-		c->client = e->node;
-		c->server = e->peer;
-	} else if (e->dir == TM_DIR_S2C || e->kind == TM_NET_ACCEPT) {
-		c->client = e->peer;
-		c->server = e->node;
+	/* The rule the writer uses (sim/trace_ends.h): the first event naming
+	 * both ends fixes them; node is the server on net.accept or s2c. */
+	bool at_server = e->kind == TM_NET_ACCEPT || e->dir == TM_DIR_S2C;
+	c->client = at_server ? e->peer : e->node;
+	c->server = at_server ? e->node : e->peer;
+}
+
+/* Fill in what the trace leaves out because the conn's first event said
+ * it (ARCHITECTURE.md, "Implied fields"): a line's ends from its dir,
+ * another conn event's peer as the other end of its node. */
+static void tm_imply_ends(const struct tm_model *m, struct tm_event *e)
+{
+	const struct tm_conn *c = e->conn >= 0 ? tm_conn_find(m, e->conn) : NULL;
+
+	if (!c || c->client < 0)
+		return;
+	if (e->dir != TM_DIR_NONE) {
+		bool c2s = e->dir == TM_DIR_C2S;
+		if (e->node < 0)
+			e->node = c2s ? c->client : c->server;
+		if (e->peer < 0)
+			e->peer = c2s ? c->server : c->client;
+	} else if (e->node >= 0 && e->peer < 0) {
+		e->peer = e->node == c->client ? c->server : c->client;
 	}
 }
 
@@ -418,6 +436,9 @@ static void tm_push(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 		m->ev = xrealloc(m->ev, m->evcap * sizeof *m->ev);
 	}
 	const struct tm_event *prev = idx ? &m->ev[idx - 1] : NULL;
+	if (e->seq < 0) /* not written: an event's seq is its index */
+		e->seq = (int32_t)idx;
+	tm_imply_ends(m, e);
 	e->cur_conn = e->conn >= 0 ? e->conn : prev ? prev->cur_conn : -1;
 	e->narration = e->kind == TM_NARRATE ? (int32_t)idx :
 		       prev ? prev->narration : -1;
@@ -632,11 +653,10 @@ struct tm_model *tm_parse(const char *text, size_t len,
 	if (!text)
 		len = 0;
 	m->intern = xcalloc(1, sizeof *m->intern);
-	m->text = xmalloc(len + 1);
-	if (len)
-		memcpy(m->text, text, len);
-	m->text[len] = '\0';
-	text = m->text;
+	/* Borrowed, not copied: events point into the caller's text (the
+	 * viewer's run buffer, or a mapped file with tm_open). */
+	m->text = text ? text : "";
+	m->text_len = len;
 	tm_add_hosts(m, hosts, nhosts);
 	for (size_t pos = 0; pos < len;) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
@@ -675,7 +695,7 @@ void tm_free(struct tm_model *m)
 	for (size_t i = 0; i < m->nconns; i++)
 		free(m->conns[i].evs);
 	tm_intern_free(m->intern); /* the msgs' ids are its strings */
-	free(m->text);
+	tm_release_text(m);
 	free(m->msgs);
 	free(m->ev);
 	free(m->nodes);

@@ -1,8 +1,10 @@
 /* trace_model.h — the viewer's read-only, compact copy of a trace.
  *
- * The JSONL text is copied once and scanned up front (no tree is built)
- * into an array of fixed-size tm_event records; the rest of each event is
- * read from its line when first asked for. Everything the viewer shows
+ * The JSONL text is borrowed, never copied, and scanned up front (no tree
+ * is built) into an array of fixed-size tm_event records; the rest of each
+ * event is read from its line when first asked for. Fields the trace
+ * leaves out because a conn's first event implies them (node, peer; seq
+ * is the event's index) are filled in. Everything the viewer shows
  * comes from here, so the renderer never looks at the simulator.
  *
  * Invariants:
@@ -42,8 +44,8 @@ enum tm_kind {
 enum tm_dir { TM_DIR_NONE, TM_DIR_C2S, TM_DIR_S2C };
 
 
-/* One event: a fixed-size record. The line's text stays in the model's
- * copy of the trace; summary, bubble, text and the other fields are built
+/* One event: a fixed-size record. The line's text stays in the trace's
+ * text (not copied); summary, bubble, text and the other fields are built
  * from it on first use (tm_summary, tm_bubble, tm_text, tm_get) and kept. */
 struct tm_lazy;
 struct tm_event {
@@ -106,13 +108,27 @@ struct tm_model {
 	struct tm_msg *msgs;   /* owned; in order of first mention */
 	size_t nmsgs;
 	struct tm_intern *intern; /* owned; msg ids and rcpts, by hash */
-	char *text;            /* owned; the trace's text, which events point into */
+	const char *text;      /* the trace's text, which events point into:
+				* borrowed from tm_parse's caller, or what
+				* tm_open mapped or read (then the model's) */
+	size_t text_len;
+	void *map;             /* owned (munmap) when tm_open mapped the file */
+	char *read_buf;        /* owned when tm_open read a pipe */
 };
 
-/* Parse the whole trace. NULL on error with "trace line N: why" in err. */
+/* Parse the whole trace. NULL on error with "trace line N: why" in err.
+ * The text is not copied: it must stay unchanged until tm_free. */
 struct tm_model *tm_parse(const char *text, size_t len,
 			  const struct view_host *hosts, size_t nhosts,
 			  char *err, size_t errsz);
+/* A trace file ("-": standard input): a regular file is mapped read-only
+ * and left there (the model holds ~80 bytes per event plus its tables);
+ * a pipe is read into memory. NULL on error with the reason in err.
+ * (trace_model_file.c) */
+struct tm_model *tm_open(const char *path, const struct view_host *hosts, size_t nhosts,
+			 char *err, size_t errsz);
+/* What tm_open mapped or read (tm_free calls it). */
+void tm_release_text(struct tm_model *m);
 void tm_free(struct tm_model *m);
 
 const char *tm_kind_name(const struct tm_event *e);

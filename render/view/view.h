@@ -36,7 +36,9 @@ struct view_input {
 	const char *title;             /* scenario title */
 	const struct view_host *hosts;
 	size_t nhosts;
-	const char *trace;             /* the JSONL text, every line one event */
+	const char *trace;             /* the JSONL text, every line one event; the
+					* trace model points into it (no copy): it
+					* must outlive view_run / view_render_frame */
 	size_t trace_len;
 	/* Optional: an inspector to open from the start, "host:NAME" (its
 	 * default tab; "host:NAME/queue", "/mailboxes" or "/zone" for one) or

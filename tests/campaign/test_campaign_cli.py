@@ -14,6 +14,8 @@ import os
 import re
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402  (puts back the trace's implied fields)
 
 MAILSIM, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 failures = []
@@ -35,7 +37,7 @@ def run(name):
     with open(rep) as f:
         report = json.load(f)
     with open(tr) as f:
-        events = [json.loads(line) for line in f]
+        events = list(trace_expand.expand(json.loads(line) for line in f))
     with open(scn) as f:
         spec = json.load(f)
     return spec, report, events, md

@@ -25,6 +25,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402  (puts back the trace's implied fields)
+
 MAILSIM, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 failures = []
 DEFAULTS = {"initial": 50, "junk_below": 45, "throttle_below": 40, "quarantine_below": 35,
@@ -46,8 +49,7 @@ def run(name, tag=""):
     subprocess.run([MAILSIM, "run", scn, "--report", rep, "--trace", tr, "--quiet"], check=True)
     with open(rep, "rb") as f:
         raw = f.read()
-    with open(tr) as f:
-        events = [json.loads(line) for line in f]
+    events = trace_expand.load(tr)
     with open(scn) as f:
         spec = json.load(f)
     return spec, json.loads(raw), raw, events

@@ -16,8 +16,7 @@ from, counted here independently of the simulator's own bookkeeping:
   placement    = mailbox.store of campaign messages at the receivers, by
                  folder (INBOX -> inbox ...)
   campaign.end = the report's sent, suppressed and unsent
-and every line must be a JSON object with t, seq (0, 1, 2, ... in order)
-and kind.
+and every line must look like a trace event ({"t":..,"kind":..}).
 
 usage: test_large.py MAILSIM SCENARIO GOLDEN_DIR [--update]"""
 import hashlib
@@ -41,7 +40,6 @@ def run(mailsim, scenario, report):
                              "--report", report], stdout=subprocess.PIPE)
     h = hashlib.sha256()
     lines = nbytes = 0
-    want_seq = 0
     counts = {"sent": 0, "accepted": 0, "bounced": 0, "placement": {}, "end": None}
     campaigns = set()
     sender_mta = None
@@ -51,12 +49,11 @@ def run(mailsim, scenario, report):
         h.update(raw)
         lines += 1
         nbytes += len(raw)
-        # Every line starts {"t":...,"seq":N,"kind": — checked cheaply on all
-        # lines, and fully (json.loads) on the lines the counts need.
-        head = raw[:80]
-        if not raw.startswith(b'{"t":') or b'"seq":%d,' % want_seq not in head:
-            fail(f"line {lines}: not a trace line with seq {want_seq}: {raw[:120]!r}")
-        want_seq += 1
+        # Every line starts {"t":...,"kind": (seq is the line number, not
+        # written: ARCHITECTURE.md, "Implied fields") — checked cheaply on
+        # all lines, and fully (json.loads) on the lines the counts need.
+        if not raw.startswith(b'{"t":') or b',"kind":"' not in raw[:40] or not raw.endswith(b"}\n"):
+            fail(f"line {lines}: not a trace line: {raw[:120]!r}")
         if not any(k in raw for k in interesting):
             continue
         ev = json.loads(raw)

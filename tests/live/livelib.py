@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 import unittest
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402  (puts back the trace's implied fields)
 
 SERVER_HOST = "mx1.example.net"
 READY_RE = re.compile(r"^mailsim: serving (\S+) \((\w+)\) on 127\.0\.0\.1:(\d+)$")
@@ -197,7 +199,7 @@ class Server:
 
     def trace(self):
         with open(self.trace_path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+            return list(trace_expand.expand(json.loads(line) for line in f if line.strip()))
 
 
 def header(msg, name):

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "mta.h"
+#include "trace_expand.h"
 #include "retry.h"
 #include "scenario.h"
 #include "sim.h"
@@ -111,26 +112,33 @@ static struct scenario *load_basic(void)
 }
 
 /* The events of one kind in a JSONL trace, as parsed objects in a cJSON
- * array (caller deletes). Every line must parse and seq must count 0,1,2... */
+ * array (caller deletes), with their implied fields (trace_expand.h).
+ * Every line must parse, and none may spell out seq (its line number). */
 static cJSON *events_of(const struct strbuf *jsonl, const char *kind)
 {
 	cJSON *out = cJSON_CreateArray();
-	long seq = 0;
-	for (const char *p = jsonl->data ? jsonl->data : ""; *p; seq++) {
+	cJSON **all = NULL;
+	size_t n = 0;
+	for (const char *p = jsonl->data ? jsonl->data : ""; *p; n++) {
 		const char *nl = strchr(p, '\n');
 		assert_non_null(nl);
 		cJSON *ev = cJSON_ParseWithLength(p, (size_t)(nl - p));
 		if (!ev)
-			fail_msg("trace line %ld is not JSON: %.*s", seq, (int)(nl - p), p);
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(ev, "seq");
-		if (!cJSON_IsNumber(s) || (long)s->valuedouble != seq)
-			fail_msg("trace line %ld: seq %g", seq, cJSON_IsNumber(s) ? s->valuedouble : -1);
-		if (strcmp(cJSON_GetObjectItemCaseSensitive(ev, "kind")->valuestring, kind) == 0)
-			cJSON_AddItemToArray(out, ev);
-		else
-			cJSON_Delete(ev);
+			fail_msg("trace line %zu is not JSON: %.*s", n, (int)(nl - p), p);
+		if (cJSON_HasObjectItem(ev, "seq"))
+			fail_msg("trace line %zu spells out seq", n);
+		all = xrealloc(all, (n + 1) * sizeof *all);
+		all[n] = ev;
 		p = nl + 1;
 	}
+	trace_expand_events(all, n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(all[i], "kind")->valuestring, kind) == 0)
+			cJSON_AddItemToArray(out, all[i]);
+		else
+			cJSON_Delete(all[i]);
+	}
+	free(all);
 	return out;
 }
 

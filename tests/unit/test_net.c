@@ -20,7 +20,9 @@
 #include <string.h>
 
 #include "net.h"
+#include "trace_expand.h"
 #include "sim.h"
+#include "trace_expand.h"
 #include "util.h"
 
 #define LAT SIM_MS(10) /* the network's default one-way latency */
@@ -29,6 +31,7 @@ struct fx {
 	struct sim *sim;
 	struct host *cli, *srv, *far;
 	struct strbuf jsonl;
+	size_t mark;          /* expect_trace looks at the events from here on */
 	struct strbuf log;
 	struct conn *server_conn; /* set by the accept callback */
 	char *greeting;           /* sent by the server from accept, if set */
@@ -166,13 +169,26 @@ static char *trace_summary(struct fx *fx)
 	struct strbuf out;
 	sb_init(&out);
 	sb_puts(&out, "");
-	const char *p = fx->jsonl.data;
-	while (*p) {
+	cJSON **all = NULL;
+	size_t n = 0, first = 0;
+	for (const char *p = fx->jsonl.data; *p; n++) {
+		if ((size_t)(p - fx->jsonl.data) < fx->mark)
+			first = n + 1;
 		const char *nl = strchr(p, '\n');
 		assert_non_null(nl);
-		cJSON *ev = cJSON_ParseWithLength(p, (size_t)(nl - p));
-		if (!ev)
+		all = xrealloc(all, (n + 1) * sizeof *all);
+		all[n] = cJSON_ParseWithLength(p, (size_t)(nl - p));
+		if (!all[n])
 			fail_msg("trace line is not JSON: %.*s", (int)(nl - p), p);
+		p = nl + 1;
+	}
+	trace_expand_events(all, n); /* node, peer as the conn's first event implies them */
+	for (size_t e = 0; e < n; e++) {
+		cJSON *ev = all[e];
+		if (e < first) {
+			cJSON_Delete(ev);
+			continue;
+		}
 		double t = cJSON_GetObjectItemCaseSensitive(ev, "t")->valuedouble;
 		const cJSON *node = cJSON_GetObjectItemCaseSensitive(ev, "node");
 		const cJSON *peer = cJSON_GetObjectItemCaseSensitive(ev, "peer");
@@ -196,8 +212,8 @@ static char *trace_summary(struct fx *fx)
 		}
 		sb_putc(&out, '\n');
 		cJSON_Delete(ev);
-		p = nl + 1;
 	}
+	free(all);
 	return sb_steal(&out);
 }
 
@@ -394,7 +410,7 @@ static void test_send_line_after_tls_is_marked(void **state)
 	struct conn *c = connect_and_settle(fx, SIM_MS(20));
 	net_tls_start(c);
 	sim_run(fx->sim, 0);
-	sb_clear(&fx->jsonl);
+	fx->mark = fx->jsonl.len; /* not cleared: a conn's first event implies later fields */
 	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "EHLO client.test");
 	sim_run(fx->sim, 0);
 	expect_trace(fx, "40000 smtp.send client.test>server.test conn=1 dir=c2s "
@@ -405,7 +421,7 @@ static void test_send_block_traces_one_event(void **state)
 {
 	struct fx *fx = *state;
 	struct conn *c = connect_and_settle(fx, SIM_MS(20));
-	sb_clear(&fx->jsonl);
+	fx->mark = fx->jsonl.len; /* not cleared: a conn's first event implies later fields */
 	static const char body[] = "Subject: hi\r\n\r\nhello\r\n.\r\n";
 	net_send_block(c, SIDE_CLIENT, TK_SMTP_DATA, body, sizeof body - 1, 4, "Subject: hi", "m1");
 	sim_run(fx->sim, 0);
@@ -480,7 +496,7 @@ static void test_tls_ok_after_round_trip(void **state)
 {
 	struct fx *fx = *state;
 	struct conn *c = connect_and_settle(fx, SIM_MS(20));
-	sb_clear(&fx->jsonl);
+	fx->mark = fx->jsonl.len; /* not cleared: a conn's first event implies later fields */
 	sb_clear(&fx->log);
 	net_tls_start(c);
 	sim_run(fx->sim, 0);
@@ -497,7 +513,7 @@ static void test_tls_broken_server_fails(void **state)
 	struct fx *fx = *state;
 	fx->srv->tls_broken = true;
 	struct conn *c = connect_and_settle(fx, SIM_MS(20));
-	sb_clear(&fx->jsonl);
+	fx->mark = fx->jsonl.len; /* not cleared: a conn's first event implies later fields */
 	sb_clear(&fx->log);
 	net_tls_start(c);
 	sim_run(fx->sim, 0);

@@ -169,21 +169,20 @@ static void test_timeline_with_gaps(void **state)
 /* ---- the shipped scenarios ---- */
 
 struct paced {
+	struct rw_run *run; /* owns the trace text the model points into */
 	struct tm_model *m;
 	int64_t *dwell, *gap, total;
 };
 
 static struct paced pace_scenario(const char *name)
 {
-	struct rw_run run;
-	struct paced p = {0};
+	struct paced p = {xcalloc(1, sizeof *p.run), NULL, NULL, NULL, 0};
 	char err[256] = "";
 
-	if (!rw_load(&run, name))
+	if (!rw_load(p.run, name))
 		FAILF("scenario %s does not load\n", name);
-	struct view_input in = rw_input(&run);
+	struct view_input in = rw_input(p.run);
 	p.m = tm_parse(in.trace, in.trace_len, in.hosts, in.nhosts, err, sizeof err);
-	rw_free(&run);
 	if (!p.m)
 		FAILF("%s: %s\n", name, err);
 	p.dwell = xmalloc(p.m->nev * sizeof *p.dwell);
@@ -197,6 +196,8 @@ static void paced_free(struct paced *p)
 	free(p->dwell);
 	free(p->gap);
 	tm_free(p->m);
+	rw_free(p->run);
+	free(p->run);
 }
 
 /* Play from the start at 1x in 60 Hz frames, as the window does. */

@@ -1,9 +1,10 @@
 /* test_trace.c — the trace's two formats, byte for byte.
  *
  * JSONL: fixed key order whatever order the common fields were set in,
- * six-decimal times, string escaping (quotes, backslashes, control
+ * times in their shortest exact form, no seq (the line number), the
+ * fields a conn's first event implies left out, string escaping (quotes, backslashes, control
  * characters, invalid UTF-8 -> \ufffd, valid UTF-8 untouched), string
- * arrays, TF_TIME fields, booleans, seq numbering and the narration hook.
+ * arrays, TF_TIME fields, booleans, event counting and the narration hook.
  * Transcript: the smtp.send arrows (plain and TLS) and the DNS lines.
  *
  * JSONL goes to a strbuf (trace_set_buffer); the transcript to an
@@ -97,7 +98,7 @@ static void test_fixed_key_order_from_scrambled_calls(void **state)
 	trace_str(fx->tr, "line", "RCPT TO:<bob@example.net>");
 	trace_node(fx->tr, "mail.example.org");
 	trace_end(fx->tr);
-	expect_jsonl(fx, "{\"t\":1.500000,\"seq\":0,\"kind\":\"smtp.send\","
+	expect_jsonl(fx, "{\"t\":1.5,\"kind\":\"smtp.send\","
 			 "\"node\":\"mail.example.org\",\"peer\":\"mx1.example.net\",\"conn\":7,"
 			 "\"msg\":\"m1\",\"rcpt\":\"bob@example.net\","
 			 "\"dir\":\"c2s\",\"octets\":-3,\"line\":\"RCPT TO:<bob@example.net>\"}\n");
@@ -111,8 +112,8 @@ static void test_absent_common_fields_are_omitted(void **state)
 	trace_end(fx->tr);
 	trace_begin(fx->tr, 0, TK_SIM_END);
 	trace_end(fx->tr);
-	expect_jsonl(fx, "{\"t\":0.000000,\"seq\":0,\"kind\":\"sim.start\",\"conn\":0}\n"
-			 "{\"t\":0.000000,\"seq\":1,\"kind\":\"sim.end\"}\n");
+	expect_jsonl(fx, "{\"t\":0,\"kind\":\"sim.start\",\"conn\":0}\n"
+			 "{\"t\":0,\"kind\":\"sim.end\"}\n");
 }
 
 static void test_time_has_six_decimals(void **state)
@@ -142,8 +143,8 @@ static void test_event_time_and_time_field(void **state)
 	trace_time(fx->tr, "zero", 0);
 	trace_time(fx->tr, "tiny", 1);
 	trace_end(fx->tr);
-	expect_jsonl(fx, "{\"t\":12.345678,\"seq\":0,\"kind\":\"queue.defer\","
-			 "\"next_attempt\":312.345678,\"zero\":0.000000,\"tiny\":0.000001}\n");
+	expect_jsonl(fx, "{\"t\":12.345678,\"kind\":\"queue.defer\","
+			 "\"next_attempt\":312.345678,\"zero\":0,\"tiny\":0.000001}\n");
 }
 
 static void test_ints_bools_and_string_arrays(void **state)
@@ -158,7 +159,7 @@ static void test_ints_bools_and_string_arrays(void **state)
 	trace_int(fx->tr, "big", INT64_MAX);
 	trace_int(fx->tr, "small", INT64_MIN);
 	trace_end(fx->tr);
-	expect_jsonl(fx, "{\"t\":0.000000,\"seq\":0,\"kind\":\"route.mx\","
+	expect_jsonl(fx, "{\"t\":0,\"kind\":\"route.mx\","
 			 "\"mx\":[\"10 mx1.example.net.\",\"20 mx2.example.net.\"],\"none\":[],"
 			 "\"yes\":true,\"no\":false,\"big\":9223372036854775807,"
 			 "\"small\":-9223372036854775808}\n");
@@ -240,8 +241,66 @@ static void test_escaping_applies_to_common_fields_and_arrays(void **state)
 	trace_strv(fx->tr, "rcpts", v, 2);
 	trace_strn(fx->tr, "to", "abcdef", 3);
 	trace_end(fx->tr);
-	expect_jsonl(fx, "{\"t\":0.000000,\"seq\":0,\"kind\":\"dsn.create\",\"node\":\"n\\\\1\","
+	expect_jsonl(fx, "{\"t\":0,\"kind\":\"dsn.create\",\"node\":\"n\\\\1\","
 			 "\"msg\":\"m\\n\",\"rcpts\":[\"q\\\"\",\"\\ufffd\"],\"to\":\"abc\"}\n");
+}
+
+/* ---- implied fields (ARCHITECTURE.md, "Implied fields") ---------------------- */
+
+static void conn_event(struct trace *tr, int64_t t, enum trace_kind k, const char *node,
+		       const char *peer, long conn, const char *dir, bool tls)
+{
+	trace_begin(tr, t, k);
+	trace_node(tr, node);
+	trace_peer(tr, peer);
+	trace_conn(tr, conn);
+	if (dir) {
+		trace_str(tr, "dir", dir);
+		trace_str(tr, "line", "x");
+	}
+	if (tls)
+		trace_bool(tr, "tls", true);
+	trace_end(tr);
+}
+
+static void test_conn_ends_and_tls_are_implied(void **state)
+{
+	struct fx *fx = *state;
+	conn_event(fx->tr, 0, TK_NET_CONNECT, "c", "s", 3, NULL, false);
+	conn_event(fx->tr, 10, TK_NET_ACCEPT, "s", "c", 3, NULL, false);
+	conn_event(fx->tr, 20, TK_SMTP_SEND, "s", "c", 3, "s2c", false);
+	conn_event(fx->tr, 30, TK_SMTP_SEND, "c", "s", 3, "c2s", false);
+	conn_event(fx->tr, 40, TK_TLS_OK, "c", "s", 3, NULL, false);
+	conn_event(fx->tr, 50, TK_SMTP_SEND, "c", "s", 3, "c2s", true);
+	conn_event(fx->tr, 60, TK_SMTP_SEND, "s", "c", 3, "s2c", false); /* clear after tls.ok */
+	conn_event(fx->tr, 70, TK_SMTP_SEND, "c", "x", 3, "c2s", true);  /* not the ends */
+	conn_event(fx->tr, 80, TK_NET_CLOSE, "x", "s", 3, NULL, false);
+	expect_jsonl(fx,
+		"{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":3}\n"
+		"{\"t\":0.00001,\"kind\":\"net.accept\",\"node\":\"s\",\"conn\":3}\n"
+		"{\"t\":0.00002,\"kind\":\"smtp.send\",\"conn\":3,\"dir\":\"s2c\",\"line\":\"x\"}\n"
+		"{\"t\":0.00003,\"kind\":\"smtp.send\",\"conn\":3,\"dir\":\"c2s\",\"line\":\"x\"}\n"
+		"{\"t\":0.00004,\"kind\":\"tls.ok\",\"node\":\"c\",\"conn\":3}\n"
+		"{\"t\":0.00005,\"kind\":\"smtp.send\",\"conn\":3,\"dir\":\"c2s\",\"line\":\"x\"}\n"
+		"{\"t\":0.00006,\"kind\":\"smtp.send\",\"conn\":3,\"dir\":\"s2c\",\"line\":\"x\","
+		"\"tls\":false}\n"
+		"{\"t\":0.00007,\"kind\":\"smtp.send\",\"node\":\"c\",\"peer\":\"x\",\"conn\":3,"
+		"\"dir\":\"c2s\",\"line\":\"x\"}\n"
+		"{\"t\":0.00008,\"kind\":\"net.close\",\"node\":\"x\",\"peer\":\"s\",\"conn\":3}\n");
+}
+
+static void test_first_event_of_a_conn_names_both_ends(void **state)
+{
+	struct fx *fx = *state;
+	/* A sink attached late sees a conn first on a server's line. */
+	conn_event(fx->tr, 0, TK_SMTP_SEND, "s", "c", 9, "s2c", false);
+	conn_event(fx->tr, 0, TK_SMTP_SEND, "c", "s", 9, "c2s", false);
+	conn_event(fx->tr, 0, TK_NET_CLOSE, "s", "c", 9, NULL, false);
+	expect_jsonl(fx,
+		"{\"t\":0,\"kind\":\"smtp.send\",\"node\":\"s\",\"peer\":\"c\",\"conn\":9,"
+		"\"dir\":\"s2c\",\"line\":\"x\"}\n"
+		"{\"t\":0,\"kind\":\"smtp.send\",\"conn\":9,\"dir\":\"c2s\",\"line\":\"x\"}\n"
+		"{\"t\":0,\"kind\":\"net.close\",\"node\":\"s\",\"conn\":9}\n");
 }
 
 /* ---- seq, narration, hook ----------------------------------------------------- */
@@ -253,9 +312,9 @@ static void test_seq_increments_across_events_and_narration(void **state)
 	trace_narrate(fx->tr, 5, "a caption");
 	one_str_event(fx->tr, "text", "2");
 	assert_int_equal(trace_count(fx->tr), 3);
-	expect_jsonl(fx, "{\"t\":0.000000,\"seq\":0,\"kind\":\"narrate\",\"text\":\"1\"}\n"
-			 "{\"t\":0.000005,\"seq\":1,\"kind\":\"narrate\",\"text\":\"a caption\"}\n"
-			 "{\"t\":0.000000,\"seq\":2,\"kind\":\"narrate\",\"text\":\"2\"}\n");
+	expect_jsonl(fx, "{\"t\":0,\"kind\":\"narrate\",\"text\":\"1\"}\n"
+			 "{\"t\":0.000005,\"kind\":\"narrate\",\"text\":\"a caption\"}\n"
+			 "{\"t\":0,\"kind\":\"narrate\",\"text\":\"2\"}\n");
 }
 
 struct hook_probe {
@@ -293,9 +352,9 @@ static void test_hook_runs_before_event_and_narration_precedes_it(void **state)
 	assert_int_equal(p.len_at_call, 0); /* nothing written yet when it ran */
 	assert_string_equal(p.kind, "smtp.send");
 	assert_string_equal(p.line, "EHLO c");
-	expect_jsonl(fx, "{\"t\":2.000000,\"seq\":0,\"kind\":\"narrate\","
+	expect_jsonl(fx, "{\"t\":2,\"kind\":\"narrate\","
 			 "\"text\":\"The client says hello.\"}\n"
-			 "{\"t\":2.000000,\"seq\":1,\"kind\":\"smtp.send\",\"node\":\"c\","
+			 "{\"t\":2,\"kind\":\"smtp.send\",\"node\":\"c\","
 			 "\"dir\":\"c2s\",\"line\":\"EHLO c\"}\n");
 	expect_transcript(fx, "\n      >> The client says hello.\n\n"
 			      "    2.000000  c  C-> EHLO c\n");
@@ -448,6 +507,8 @@ int main(void)
 		T(test_escaped_strings_round_trip_through_cjson),
 		T(test_escaping_applies_to_common_fields_and_arrays),
 		T(test_seq_increments_across_events_and_narration),
+		T(test_conn_ends_and_tls_are_implied),
+		T(test_first_event_of_a_conn_names_both_ends),
 		T(test_hook_runs_before_event_and_narration_precedes_it),
 		T(test_event_field_lookup),
 		T(test_transcript_smtp_arrows),

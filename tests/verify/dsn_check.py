@@ -48,6 +48,8 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict, deque
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402  (puts back the trace's implied fields)
 
 try:
     import email.headerregistry  # noqa: F401  (policy.default needs it)
@@ -551,7 +553,7 @@ def run_scenarios(mailsim, src, work):
             allfails.append(f"{name}: mailsim run exited {p.returncode}: {p.stderr.strip()[:200]}")
             rows.append((name, 0, 0, 0, 0, 1))
             continue
-        events = [json.loads(x) for x in open(tp) if x.strip()]
+        events = trace_expand.load(tp)
         row, fails = check_world(name, json.load(open(path)), events, md)
         rows.append(row)
         allfails.extend(fails)

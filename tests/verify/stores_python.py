@@ -27,6 +27,8 @@ import shutil
 import subprocess
 import sys
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402  (puts back the trace's implied fields)
 
 NAME = re.compile(r"^(\d+)\.M(\d{6})P(\d+)Q(\d+)\.(.+)$")
 RULE_FLAGS = {"\\Seen": "S", "\\Flagged": "F", "\\Answered": "R"}
@@ -46,7 +48,7 @@ def run(mailsim, scenario_path, work):
     subprocess.run([mailsim, "run", scenario_path, "--maildir", os.path.join(work, "md"),
                     "--mbox", os.path.join(work, "mb"), "--trace", trace, "--quiet"], check=True)
     with open(trace, encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
+        return list(trace_expand.expand(json.loads(line) for line in f))
 
 
 def rule_flags(scenario):

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""trace_expand.py -- put back the fields a mailsim JSONL trace leaves out.
+
+The trace writes each fact once (ARCHITECTURE.md, "Implied fields"):
+
+  * seq is the event's 0-based line number;
+  * the first event of a conn naming both node and peer fixes the conn's
+    two ends (node is the server when that event is net.accept or an s2c
+    line, else the client). A later event of that conn with dir (a line or
+    a body) leaves out node and peer: c2s goes client -> server, s2c the
+    other way. A later conn event without dir leaves out peer: the other
+    end of its node;
+  * after a conn's tls.ok, its events with dir leave out "tls": true.
+
+Used as a module (the Python tests: load(path) or expand(events)) and as a
+command that prints the trace with every field spelled out:
+
+    scripts/trace_expand.py TRACE.jsonl        # or - for stdin
+
+Written independently of the C readers, so the tests can cross-check them.
+"""
+import json
+import sys
+
+FIRST = ("t", "seq", "kind", "node", "peer", "conn", "msg", "rcpt")
+
+
+def expand(events):
+    """Yield each event (a dict, in trace order) with its implied fields."""
+    ends = {}   # conn -> [client, server, tls_up]
+    for seq, ev in enumerate(events):
+        ev = dict(ev)
+        ev.setdefault("seq", seq)
+        conn = ev.get("conn")
+        if conn is not None:
+            e = ends.get(conn)
+            node, peer, d = ev.get("node"), ev.get("peer"), ev.get("dir")
+            if e is None:
+                if node is not None and peer is not None:
+                    at_server = ev["kind"] == "net.accept" or d == "s2c"
+                    e = ends[conn] = [peer, node, False] if at_server else [node, peer, False]
+            elif d is not None:
+                frm, to = (e[0], e[1]) if d == "c2s" else (e[1], e[0])
+                ev.setdefault("node", frm)
+                ev.setdefault("peer", to)
+                if e[2]:
+                    ev.setdefault("tls", True)
+            elif node is not None and peer is None:
+                ev["peer"] = e[1] if node == e[0] else e[0]
+            if e is not None and ev["kind"] == "tls.ok":
+                e[2] = True
+        out = {k: ev[k] for k in FIRST if k in ev}
+        out.update((k, v) for k, v in ev.items() if k not in out)
+        yield out
+
+
+def load(path):
+    """Every event of a trace file, expanded."""
+    with open(path, encoding="utf-8") as f:
+        return list(expand(json.loads(line) for line in f if line.strip()))
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1] in ("-h", "--help"):
+        print("usage: trace_expand.py TRACE.jsonl|-", file=sys.stderr)
+        return 0 if len(argv) == 2 else 2
+    try:
+        f = sys.stdin if argv[1] == "-" else open(argv[1], encoding="utf-8")
+    except OSError as e:
+        print(f"trace_expand.py: cannot open {argv[1]}: {e.strerror}", file=sys.stderr)
+        return 1
+    def events():
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as e:
+                sys.exit(f"trace_expand.py: {argv[1]}:{n}:{e.colno}: not JSON: {e.msg}")
+    for out in expand(events()):
+        print(json.dumps(out, ensure_ascii=False, separators=(",", ":")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,54 @@
+/* trace_model_tool.c — what the viewer's trace model reads from a trace
+ * file (render/view/trace_model.c, opened with tm_open as a viewer would),
+ * for tests/verify/golden_read.py to hold against its own reading: one
+ * JSON line per event with its index, kind, conn, the node and peer the
+ * model resolved (null when it has none) and its msg.
+ *
+ *   trace_model_tool TRACE.jsonl
+ *
+ * Exit 1 with the model's message when the trace does not load. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "trace_model.h"
+
+static void add_name(cJSON *o, const char *key, const struct tm_model *m, int idx)
+{
+	if (idx >= 0)
+		cJSON_AddStringToObject(o, key, m->nodes[idx].name);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+int main(int argc, char **argv)
+{
+	char err[512];
+	if (argc != 2) {
+		fprintf(stderr, "usage: trace_model_tool TRACE.jsonl\n");
+		return 2;
+	}
+	struct tm_model *m = tm_open(argv[1], NULL, 0, err, sizeof err);
+	if (!m) {
+		fprintf(stderr, "trace_model_tool: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; i < m->nev; i++) {
+		const struct tm_event *e = &m->ev[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "seq", e->seq);
+		cJSON_AddStringToObject(o, "kind", tm_kind_name(e));
+		if (e->conn >= 0)
+			cJSON_AddNumberToObject(o, "conn", e->conn);
+		add_name(o, "node", m, e->node);
+		add_name(o, "peer", m, e->peer);
+		if (e->msg)
+			cJSON_AddStringToObject(o, "msg", e->msg);
+		char *s = cJSON_PrintUnformatted(o);
+		puts(s);
+		free(s);
+		cJSON_Delete(o);
+	}
+	tm_free(m);
+	return 0;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""golden_read.py -- every golden trace is read by jq, by the viewer's trace
+model and by an independent Python reader, and they agree on the fields the
+trace leaves out (ARCHITECTURE.md, "Implied fields").
+
+    golden_read.py TRACE_MODEL_TOOL SOURCE_DIR
+
+For each tests/golden/*.jsonl:
+  * jq parses every line, each an object with a numeric t and a string kind;
+  * tests/trace_model_tool (the viewer's tm_open) loads it, and for every
+    event its seq, kind, conn, node and peer equal what
+    scripts/trace_expand.py resolves: the Python reader, written from the
+    contract, not from the C code;
+  * every event with a conn ends up with both node and peer, and across the
+    goldens some of them really were left out (or the check proves nothing).
+Exit 77 (skipped) when jq is missing.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402
+
+JQ_EVERY_LINE = '[inputs | type == "object" and (.t | type) == "number" and (.kind | type) == "string"] | all'
+
+
+def check_file(tool, path):
+    fails = []
+    name = os.path.basename(path)
+    jq = subprocess.run(["jq", "-n", "-e", JQ_EVERY_LINE, path], capture_output=True, text=True)
+    if jq.returncode != 0 or jq.stdout.strip() != "true":
+        fails.append(f"{name}: jq: exit {jq.returncode} {jq.stdout.strip()} {jq.stderr.strip()[:200]}")
+    with open(path, encoding="utf-8") as f:
+        raw = [json.loads(line) for line in f if line.strip()]
+    want = list(trace_expand.expand(raw))
+    model = subprocess.run([tool, path], capture_output=True, text=True)
+    if model.returncode != 0:
+        return fails + [f"{name}: the trace model refused it: {model.stderr.strip()}"], 0, 0
+    got = [json.loads(line) for line in model.stdout.splitlines()]
+    if len(got) != len(want):
+        fails.append(f"{name}: the model has {len(got)} events, the file {len(want)}")
+    implied = conn_events = 0
+    for i, (g, w) in enumerate(zip(got, want)):
+        for key in ("seq", "kind", "conn", "node", "peer", "msg"):
+            if g.get(key) != w.get(key):
+                fails.append(f"{name} event {i} ({w['kind']}): {key} model {g.get(key)!r}, "
+                             f"python {w.get(key)!r}")
+        if "conn" in w:
+            conn_events += 1
+            implied += "node" not in raw[i] or "peer" not in raw[i]
+            if g.get("node") is None or g.get("peer") is None:
+                fails.append(f"{name} event {i} ({w['kind']}): conn {w['conn']} without both ends")
+    return fails[:20], implied, conn_events
+
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: golden_read.py TRACE_MODEL_TOOL SOURCE_DIR", file=sys.stderr)
+        return 2
+    if not shutil.which("jq"):
+        print("SKIPPED: jq not installed")
+        return 77
+    tool, src = argv[1], argv[2]
+    paths = sorted(glob.glob(os.path.join(src, "tests", "golden", "*.jsonl")))
+    fails, implied, conn_events = [], 0, 0
+    for p in paths:
+        f, i, c = check_file(tool, p)
+        fails += f
+        implied += i
+        conn_events += c
+    if not paths:
+        fails.append("no golden traces found")
+    if implied == 0:
+        fails.append("no conn event left node or peer out: the check would prove nothing")
+    print(f"{len(paths)} golden traces; {conn_events} conn events, {implied} with implied ends")
+    for f in fails:
+        print("FAIL:", f)
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
