@@ -1,6 +1,7 @@
 /* campaign_view.c — see campaign_view.h. */
 #include "campaign_view.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,7 +346,9 @@ static void cv_on_other(struct cv_build *b, const struct tm_event *e, size_t ev,
 	case TK_CAMPAIGN_PAUSE:
 		if (c->pause_ev < 0) { /* the first pause is the one the curve marks */
 			c->pause_ev = (long)ev;
-			c->pause_sent = b->sent[ci];
+			/* the first pause: its sample is the whole campaign so far
+			 * (it is written just before that message's msg.compose) */
+			c->pause_sent = cv_num(e, "sent", b->sent[ci]);
 			c->pause_rate_bp = cv_str(e, "bounce_rate", rate, sizeof rate)
 						   ? cv_parse_bp(rate) : -1;
 			if (cv_str(e, "threshold", rate, sizeof rate))
@@ -416,7 +419,7 @@ bool cv_has_content(const struct cv_model *cv)
 static void cv_reset(struct cv_model *cv)
 {
 	for (size_t i = 0; i < cv->ncamps; i++) {
-		cv->camps[i].now = (struct cv_counts){.phase = CV_WAITING};
+		cv->camps[i].now = (struct cv_counts){.phase = CV_WAITING, .last_ev = -1};
 		cv->camps[i].ncurve_now = 0;
 	}
 	for (size_t i = 0; i < cv->ngauges; i++) {
@@ -438,6 +441,7 @@ static void cv_apply(struct cv_model *cv, const struct cv_delta *d)
 		return;
 	}
 	struct cv_counts *n = &cv->camps[d->idx].now;
+	n->last_ev = d->ev;
 	switch ((enum cv_op)d->op) {
 	case CV_OP_START: n->phase = CV_SENDING; break;
 	case CV_OP_SENT: n->sent++; break;
@@ -467,4 +471,59 @@ void cv_seek(struct cv_model *cv, long cursor)
 			c->ncurve_now++;
 	}
 	cv->cursor = cursor;
+}
+
+int cv_rate_bp(const struct cv_point *p)
+{
+	return p->sent ? (int)(((int64_t)p->hard * 10000 + p->sent / 2) / p->sent) : 0;
+}
+
+size_t cv_focus(const struct cv_model *cv)
+{
+	size_t best = 0;
+
+	for (size_t i = 1; i < cv->ncamps; i++)
+		if (cv->camps[i].now.last_ev > cv->camps[best].now.last_ev)
+			best = i;
+	return best;
+}
+
+struct cJSON *cv_scene_json(const struct cv_model *cv, const struct tm_model *m,
+			    const float box[4])
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *b = cJSON_AddArrayToObject(o, "box");
+	for (int i = 0; i < 4; i++)
+		cJSON_AddItemToArray(b, cJSON_CreateNumber(box[i]));
+	cJSON *cs = cJSON_AddArrayToObject(o, "campaigns");
+	for (size_t i = 0; i < cv->ncamps; i++) {
+		const struct cv_campaign *c = &cv->camps[i];
+		const struct cv_counts *n = &c->now;
+		cJSON *co = cJSON_CreateObject();
+		cJSON_AddStringToObject(co, "name", c->name);
+		cJSON_AddStringToObject(co, "phase", cv_phase_name(n->phase));
+		cJSON_AddNumberToObject(co, "sent", (double)n->sent);
+		cJSON_AddNumberToObject(co, "accepted", (double)n->accepted);
+		cJSON_AddNumberToObject(co, "hard_bounced", (double)n->hard);
+		cJSON_AddNumberToObject(co, "soft_bounced", (double)n->soft);
+		cJSON_AddNumberToObject(co, "suppressed", (double)n->suppressed);
+		cJSON *pl = cJSON_AddObjectToObject(co, "placement");
+		for (int p = 0; p < CV_NPLACE; p++)
+			cJSON_AddNumberToObject(pl, cv_place_name((enum cv_place)p),
+						(double)n->place[p]);
+		cJSON_AddBoolToObject(co, "paused", n->pause_seen);
+		cJSON_AddItemToArray(cs, co);
+	}
+	cJSON *gs = cJSON_AddArrayToObject(o, "reputation");
+	for (size_t i = 0; i < cv->ngauges; i++) {
+		const struct cv_gauge *g = &cv->gauges[i];
+		cJSON *go = cJSON_CreateObject();
+		cJSON_AddStringToObject(go, "host", g->host >= 0 && (size_t)g->host < m->nnodes
+							    ? m->nodes[g->host].name : "");
+		cJSON_AddStringToObject(go, "key", g->key);
+		cJSON_AddNumberToObject(go, "score", g->score);
+		cJSON_AddStringToObject(go, "level", cv_level_name(g->level));
+		cJSON_AddItemToArray(gs, go);
+	}
+	return o;
 }

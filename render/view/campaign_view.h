@@ -45,6 +45,7 @@ struct cv_counts {
 	long place[CV_NPLACE];
 	enum cv_phase phase;
 	bool pause_seen; /* the cursor is at or past the pause */
+	long last_ev;    /* the latest event that changed it, -1 none */
 };
 
 /* One point of the hard-bounce curve: the totals after event ev. */
@@ -108,6 +109,20 @@ int cv_place_of(const struct tm_event *e);
 const char *cv_place_name(enum cv_place p);   /* "Inbox", "Promotions", ... */
 const char *cv_level_name(enum cv_level l);   /* "good", ..., "" for none */
 const char *cv_phase_name(enum cv_phase p);   /* "waiting", "sending", "paused", "done" */
+
+/* The hard-bounce rate after a curve point, in basis points. */
+int cv_rate_bp(const struct cv_point *p);
+
+/* The campaign to show in full: the one that changed last at the
+ * cursor (the first when none has started). ncamps must be > 0. */
+size_t cv_focus(const struct cv_model *cv);
+
+/* What the panel shows, for the scene description: each campaign's
+ * counters, placement and pause, each gauge; box is where it was drawn
+ * (x, y, w, h). A cJSON object (the caller adds it to its tree). */
+struct cJSON;
+struct cJSON *cv_scene_json(const struct cv_model *cv, const struct tm_model *m,
+			    const float box[4]);
 
 /* "5.0%" from basis points. */
 void cv_format_bp(int bp, char *out, size_t outsz);

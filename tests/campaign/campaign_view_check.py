@@ -107,7 +107,7 @@ def count(events, upto):
         if k == "campaign.pause" and camps[e["campaign"]]["pause_sent"] < 0:
             c = camps[e["campaign"]]
             c["threshold_bp"], c["pause_rate_bp"] = bp(e["threshold"]), bp(e["bounce_rate"])
-            c["pause_sent"] = sent_total[e["campaign"]]
+            c["pause_sent"] = e["sent"]  # the first pause: counted from the start
         n = camp_of(e["msg"]) if "msg" in e else None
         if n and k == "msg.compose":
             sent_total[n] += 1
