@@ -183,7 +183,10 @@ static void cp_gauge(struct view_app *app, struct cp_geom *g, const struct cv_ga
 {
 	const struct pal *p = app->pal;
 	char v[48];
-	float kw = g->w * 0.46f, bw = g->w * 0.24f, bx = g->x + kw + g->pad * 0.4f;
+	/* the value keeps room for the widest it can be, the bar a fifth,
+	 * the key what is left (cut with "…" in a narrow panel) */
+	float vw = (float)dc_text_w(app->dc, DC_SMALL, "100 neutral") + g->pad * 0.4f;
+	float bw = g->w * 0.2f, kw = g->w - vw - bw - g->pad * 0.4f, bx = g->x + kw + g->pad * 0.4f;
 	float bh = g->lh * 0.5f, by = g->y + (g->lh - bh) / 2;
 
 	dc_text(app->dc, DC_SMALL, ga->key, g->x + g->pad * 0.6f, g->y, p->text, DC_LEFT,
@@ -200,6 +203,21 @@ static void cp_gauge(struct view_app *app, struct cp_geom *g, const struct cv_ga
 	float vx = bx + bw + g->pad * 0.4f;
 	dc_text(app->dc, DC_SMALL, v, vx, g->y, p->text, DC_LEFT, g->x + g->w - vx);
 	g->y += g->lh;
+}
+
+/* The lines the reputation section takes at the cursor: a header, then
+ * each host's name and its keys seen so far. */
+static size_t cp_rep_lines(const struct cv_model *cv)
+{
+	size_t n = 0;
+	int host = -2;
+
+	for (size_t i = 0; i < cv->ngauges; i++)
+		if (cv->gauges[i].updates > 0) {
+			n += cv->gauges[i].host != host ? 2 : 1;
+			host = cv->gauges[i].host;
+		}
+	return n ? n + 1 : (cv->ngauges ? 2 : 0);
 }
 
 static void cp_reputation(struct view_app *app, struct cp_geom *g)
@@ -227,7 +245,9 @@ static void cp_reputation(struct view_app *app, struct cp_geom *g)
 		shown++;
 	}
 	if (shown == 0)
-		cp_line(app, g, DC_SMALL, "no reputation change yet", app->pal->text_dim);
+		cp_line(app, g, DC_SMALL, cp_rep_lines(cv) <= 2 ? "no reputation change yet"
+							   : "(no room here for the gauges)",
+			app->pal->text_dim);
 }
 
 /* The campaign in focus: its status and counters; the other campaigns
@@ -268,8 +288,10 @@ static void cp_column(struct view_app *app, struct cp_geom *g)
 		size_t f = cv_focus(cv);
 		const struct cv_campaign *c = &cv->camps[f];
 		cp_head(app, g, c);
-		/* the curve takes what the rest leaves, between 2 and 6 lines */
-		float rest = g->lh * (4.0f + (cv->ngauges ? 3.0f : 0) + (float)(cv->ncamps - 1));
+		/* the curve takes what the rest leaves (the placement's three
+		 * lines, the other campaigns, the gauges seen so far), between 2
+		 * and 6 lines */
+		float rest = g->lh * (4.8f + (float)(cv->ncamps - 1) + (float)cp_rep_lines(cv));
 		float ch = fminf(fmaxf(g->bottom - g->y - rest, g->lh * 2), g->lh * 6);
 		cp_curve(app, g, c, ch);
 		cp_placement(app, g, &c->now);
