@@ -32,34 +32,35 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static cJSON *campaign_json(const struct cv_campaign *c)
+/* What the scene description says of the panel (cv_scene_json), plus
+ * what only the model holds: blocks, suppression-list additions, the
+ * curve, the threshold and the pause point, each gauge's update count. */
+static cJSON *state_json(const struct cv_model *cv, const struct tm_model *m)
 {
-	cJSON *o = cJSON_CreateObject();
-	const struct cv_counts *n = &c->now;
+	static const float nobox[4] = {0, 0, 0, 0};
+	cJSON *o = cv_scene_json(cv, m, nobox);
+	cJSON *cs = cJSON_GetObjectItem(o, "campaigns"), *gs = cJSON_GetObjectItem(o, "reputation");
 
-	cJSON_AddStringToObject(o, "name", c->name);
-	cJSON_AddStringToObject(o, "phase", cv_phase_name(n->phase));
-	cJSON_AddNumberToObject(o, "sent", (double)n->sent);
-	cJSON_AddNumberToObject(o, "accepted", (double)n->accepted);
-	cJSON_AddNumberToObject(o, "hard", (double)n->hard);
-	cJSON_AddNumberToObject(o, "soft", (double)n->soft);
-	cJSON_AddNumberToObject(o, "blocked", (double)n->blocked);
-	cJSON_AddNumberToObject(o, "suppressed", (double)n->suppressed);
-	cJSON_AddNumberToObject(o, "listed", (double)n->listed);
-	cJSON *pl = cJSON_AddObjectToObject(o, "placement");
-	for (int p = 0; p < CV_NPLACE; p++)
-		cJSON_AddNumberToObject(pl, cv_place_name((enum cv_place)p), (double)n->place[p]);
-	cJSON_AddNumberToObject(o, "curve_points", (double)c->ncurve_now);
-	cJSON *last = cJSON_AddArrayToObject(o, "curve_last");
-	if (c->ncurve_now) {
-		const struct cv_point *p = &c->curve[c->ncurve_now - 1];
-		cJSON_AddItemToArray(last, cJSON_CreateNumber(p->sent));
-		cJSON_AddItemToArray(last, cJSON_CreateNumber(p->hard));
+	for (size_t i = 0; i < cv->ncamps; i++) {
+		const struct cv_campaign *c = &cv->camps[i];
+		cJSON *co = cJSON_GetArrayItem(cs, (int)i);
+		cJSON_AddNumberToObject(co, "blocked", (double)c->now.blocked);
+		cJSON_AddNumberToObject(co, "listed", (double)c->now.listed);
+		cJSON_AddNumberToObject(co, "curve_points", (double)c->ncurve_now);
+		cJSON *last = cJSON_AddArrayToObject(co, "curve_last");
+		if (c->ncurve_now) {
+			const struct cv_point *p = &c->curve[c->ncurve_now - 1];
+			cJSON_AddItemToArray(last, cJSON_CreateNumber(p->sent));
+			cJSON_AddItemToArray(last, cJSON_CreateNumber(p->hard));
+		}
+		cJSON_AddNumberToObject(co, "threshold_bp", c->threshold_bp);
+		cJSON_AddNumberToObject(co, "pause_sent", c->pause_ev >= 0 ? (double)c->pause_sent : -1);
+		cJSON_AddNumberToObject(co, "pause_rate_bp", c->pause_ev >= 0 ? c->pause_rate_bp : -1);
 	}
-	cJSON_AddNumberToObject(o, "threshold_bp", c->threshold_bp);
-	cJSON_AddBoolToObject(o, "pause_seen", n->pause_seen);
-	cJSON_AddNumberToObject(o, "pause_sent", c->pause_ev >= 0 ? (double)c->pause_sent : -1);
-	cJSON_AddNumberToObject(o, "pause_rate_bp", c->pause_ev >= 0 ? c->pause_rate_bp : -1);
+	for (size_t i = 0; i < cv->ngauges; i++)
+		cJSON_AddNumberToObject(cJSON_GetArrayItem(gs, (int)i), "updates",
+					(double)cv->gauges[i].updates);
+	cJSON_DeleteItemFromObject(o, "box");
 	return o;
 }
 
@@ -95,23 +96,9 @@ int main(int argc, char **argv)
 			cursor = tm_event_at_time(m, us);
 		}
 		cv_seek(cv, cursor);
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = state_json(cv, m);
 		cJSON_AddStringToObject(o, "t", argv[a]);
 		cJSON_AddNumberToObject(o, "cursor", (double)cursor);
-		cJSON *cs = cJSON_AddArrayToObject(o, "campaigns");
-		for (size_t i = 0; i < cv->ncamps; i++)
-			cJSON_AddItemToArray(cs, campaign_json(&cv->camps[i]));
-		cJSON *gs = cJSON_AddArrayToObject(o, "gauges");
-		for (size_t i = 0; i < cv->ngauges; i++) {
-			const struct cv_gauge *g = &cv->gauges[i];
-			cJSON *go = cJSON_CreateObject();
-			cJSON_AddStringToObject(go, "host", g->host >= 0 ? m->nodes[g->host].name : "");
-			cJSON_AddStringToObject(go, "key", g->key);
-			cJSON_AddNumberToObject(go, "score", g->score);
-			cJSON_AddStringToObject(go, "level", cv_level_name(g->level));
-			cJSON_AddNumberToObject(go, "updates", (double)g->updates);
-			cJSON_AddItemToArray(gs, go);
-		}
 		char *s = cJSON_PrintUnformatted(o);
 		puts(s);
 		cJSON_free(s);

@@ -83,10 +83,10 @@ def placement(e):
 def count(events, upto):
     """The state after events[0..upto] (upto -1: nothing yet)."""
     names = [e["campaign"] for e in events if e["kind"] == "campaign.start"]
-    camps = {n: {"name": n, "phase": "waiting", "sent": 0, "accepted": 0, "hard": 0, "soft": 0,
-                 "blocked": 0, "suppressed": 0, "listed": 0,
+    camps = {n: {"name": n, "phase": "waiting", "sent": 0, "accepted": 0, "hard_bounced": 0,
+                 "soft_bounced": 0, "blocked": 0, "suppressed": 0, "listed": 0,
                  "placement": {p: 0 for p in PLACES}, "curve_points": 0, "curve_last": [],
-                 "threshold_bp": -1, "pause_seen": False, "pause_sent": -1,
+                 "threshold_bp": -1, "paused": False, "pause_sent": -1,
                  "pause_rate_bp": -1} for n in names}
     pats = [(n, re.compile(re.escape(n) + r"\.\d+")) for n in names]
     placed, bounced, gauges = {}, set(), {}
@@ -121,7 +121,7 @@ def count(events, upto):
             c = camps[e["campaign"]]
             c["phase"] = {"campaign.start": "sending", "campaign.pause": "paused",
                           "campaign.resume": "sending", "campaign.end": "done"}.get(k, c["phase"])
-            c["pause_seen"] |= k == "campaign.pause"
+            c["paused"] |= k == "campaign.pause"
             c["listed"] += k == "campaign.suppress"
         if not n:
             continue
@@ -129,16 +129,16 @@ def count(events, upto):
         if k == "msg.compose":
             c["sent"] += 1
             c["curve_points"] += 1
-            c["curve_last"] = [c["sent"], c["hard"]]
+            c["curve_last"] = [c["sent"], c["hard_bounced"]]
         elif k == "queue.bounce":
             if e["msg"] in bounced:
                 continue
             bounced.add(e["msg"])
             cls = bounce_class(e)
-            c[cls] += 1
+            c[{"hard": "hard_bounced", "soft": "soft_bounced"}.get(cls, cls)] += 1
             if cls == "hard":
                 c["curve_points"] += 1
-                c["curve_last"] = [c["sent"], c["hard"]]
+                c["curve_last"] = [c["sent"], c["hard_bounced"]]
         else:
             p = placement(e)
             if not p or placed.get(e["msg"]) == p:
@@ -164,7 +164,7 @@ def compare(name, label, got, camps, gauges):
         for key, w in want.items():
             g = gc.get(n, {}).get(key)
             check(g == w, f"{name} {label} {n}.{key}: got {g}, want {w}")
-    gg = {(g["host"], g["key"]): g for g in got["gauges"]}
+    gg = {(g["host"], g["key"]): g for g in got["reputation"]}
     for key, w in gauges.items():
         check(gg.get(key) == w, f"{name} {label} gauge {key}: got {gg.get(key)}, want {w}")
     for key, g in gg.items():
@@ -208,8 +208,9 @@ def check_trace(path):
         if e["kind"] == "campaign.end":
             upto = max(i for i, x in enumerate(events) if us(x["t"]) <= us(e["t"]))
             c = count(events, upto)[0][e["campaign"]]
-            for ours, theirs in (("sent", "sent"), ("accepted", "accepted"), ("hard", "hard_bounced"),
-                                 ("soft", "soft_bounced"), ("suppressed", "suppressed")):
+            for ours, theirs in (("sent", "sent"), ("accepted", "accepted"),
+                                 ("hard_bounced", "hard_bounced"), ("soft_bounced", "soft_bounced"),
+                                 ("suppressed", "suppressed")):
                 check(c[ours] == e[theirs],
                       f"{name} campaign.end {e['campaign']}: {ours} counted {c[ours]}, the simulator says {e[theirs]}")
     return len(times) + 1, events
@@ -227,9 +228,9 @@ def main():
     with open(fixture) as f:
         events = [json.loads(line) for line in f]
     g = run_tool(fixture, ["2.000000", "8.150000", "400001.000000"])
-    ip = lambda s: {x["key"]: x for x in s["gauges"] if x["host"] == "mx.bigmail.example"}["ip:192.0.2.10"]
+    ip = lambda s: {x["key"]: x for x in s["reputation"] if x["host"] == "mx.bigmail.example"}["ip:192.0.2.10"]
     check([ip(s)["score"] for s in g] == [50, 12, 25], f"the IP gauge moves 50, 12, 25: {[ip(s)['score'] for s in g]}")
-    check(len(g[2]["gauges"]) == 3, f"three gauges (two keys at bigmail, one at other): {len(g[2]['gauges'])}")
+    check(len(g[2]["reputation"]) == 3, f"three gauges (two keys at bigmail, one at other): {len(g[2]['reputation'])}")
     pl = g[2]["campaigns"][0]["placement"]
     check(all(pl[p] == 1 for p in PLACES), f"one message in each placement: {pl}")
     print(f"{len(paths) + 1} traces, {frames} moments compared, {len(failures)} failures")
