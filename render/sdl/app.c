@@ -109,6 +109,8 @@ struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 	insp_init(&app->insp.view);
 	app->insp.built_for = -2;
 	vm_init(&app->frame);
+	app->camp = cv_build(m);
+	app->camp_on = cv_has_content(app->camp);
 	if (in->inspect && !app_open_inspector(app, in->inspect, err, errsz)) {
 		app_free(app);
 		return NULL;
@@ -121,6 +123,7 @@ void app_free(struct view_app *app)
 	if (!app)
 		return;
 	dc_free(app->dc);
+	cv_free(app->camp);
 	lad_free(&app->lad);
 	snap_free(&app->snap);
 	vm_free(&app->frame);
@@ -172,6 +175,8 @@ bool app_resize(struct view_app *app, int w, int h, char *err, size_t errsz)
 	(app->projector ? lay_panels_projector : lay_panels)(w, h, dc_line_h(app->dc, DC_SANS),
 							       app->insp.mode != INSP_OFF,
 							       &app->panels);
+	if (app->camp_on && cv_has_content(app->camp))
+		lay_panels_campaign(dc_line_h(app->dc, DC_SANS), app->projector, &app->panels);
 	return true;
 }
 
@@ -280,6 +285,8 @@ static void app_build_frame(struct view_app *app, long cursor)
 	app->cx.fs = app->fs;
 	app->cx.projector = app->projector;
 	app->cx.frame = &app->frame;
+	app->frame.campaign = NULL; /* scene_campaign sets it when it draws */
+	app->frame.campaign_box = (struct vm_box){0, 0, 0, 0};
 }
 
 void app_draw(struct view_app *app)
@@ -302,10 +309,12 @@ void app_draw(struct view_app *app)
 		scene_chain(app);
 		if (app->panels.list.w > 0)
 			scene_list(app);
-		scene_ladder(app);
+		if (app->panels.ladder.w > 0)
+			scene_ladder(app);
 		if (app->insp.mode != INSP_OFF)
 			scene_inspector(app);
 	}
+	scene_campaign(app);
 	scene_caption(app);
 	scene_controls(app);
 	scene_timeline(app);

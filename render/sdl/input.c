@@ -66,6 +66,18 @@ static void key_projector(struct view_app *app)
 
 static void key_legend(struct view_app *app) { app->legend = !app->legend; }
 
+/* C: the campaign panel, when the trace has campaigns or reputation. */
+static void key_campaign(struct view_app *app)
+{
+	char err[256];
+
+	if (!cv_has_content(app->camp))
+		return;
+	app->camp_on = !app->camp_on;
+	if (app->dc && !app_resize(app, app->w, app->h, err, sizeof err))
+		fprintf(stderr, "mailsim: %s\n", err);
+}
+
 /* D: the card of the decision at the cursor (or the latest before it);
  * D again closes it. */
 static void key_card(struct view_app *app)
@@ -173,7 +185,7 @@ static const struct {
 	{SDLK_LEFT, false, key_prev_beat}, {SDLK_PAGEDOWN, false, key_next_beat},
 	{SDLK_PAGEUP, false, key_prev_beat}, {SDLK_PERIOD, false, key_next},
 	{SDLK_COMMA, false, key_prev}, {SDLK_p, false, key_projector},
-	{SDLK_l, false, key_legend}, {SDLK_d, false, key_card}, {SDLK_DOWN, false, key_next_decision},
+	{SDLK_l, false, key_legend}, {SDLK_c, false, key_campaign}, {SDLK_d, false, key_card}, {SDLK_DOWN, false, key_next_decision},
 	{SDLK_UP, false, key_prev_decision}, {SDLK_RIGHTBRACKET, false, key_faster},
 	{SDLK_LEFTBRACKET, false, key_slower}, {SDLK_HOME, false, key_home},
 	{SDLK_END, false, key_end}, {SDLK_f, false, key_fullscreen},

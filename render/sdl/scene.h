@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "campaign_view.h"
 #include "draw.h"
 #include "scene_ctx.h"
 #include "evfilter.h"
@@ -72,6 +73,8 @@ struct view_app {
 	int ladder_scroll;           /* rows scrolled back from the newest */
 	long ladder_conn;            /* the conversation ladder_scroll is for */
 	struct insp_state insp;
+	struct cv_model *camp;       /* owned; the campaign panel's model */
+	bool camp_on;                /* the campaign panel is shown (key C) */
 	struct vm_frame frame;       /* the view model of the last frame */
 	bool projector;              /* projector mode: large text, thick lines */
 	bool beats;                  /* autoplay pauses at each narration beat */
@@ -133,5 +136,7 @@ void scene_controls(struct view_app *app);
 /* The key a control button stands for (SDLK_UNKNOWN for no button). */
 SDL_Keycode scene_button_key(long id);
 void scene_inspector(struct view_app *app);
+/* The campaign panel beside the network (scene_campaign.c). */
+void scene_campaign(struct view_app *app);
 
 #endif

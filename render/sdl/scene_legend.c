@@ -8,7 +8,7 @@
 
 enum legend_glyph { LG_MSG, LG_DSN_FAIL, LG_DSN_DELAY, LG_ASK, LG_ANSWER, LG_TEMP, LG_PERM,
 		    LG_TLS, LG_QUARANTINE, LG_FAULT, LG_HERE, LG_HOT, LG_2XX, LG_3XX, LG_4XX,
-		    LG_5XX, LG_PASS, LG_ORG };
+		    LG_5XX, LG_PASS, LG_ORG, LG_CAMPAIGN };
 
 static const struct {
 	enum legend_glyph g;
@@ -32,6 +32,7 @@ static const struct {
 	{LG_5XX, "reply 5xx: refused for good"},
 	{LG_PASS, "a check passed (the check chain; a cross: refused, a clock: try later)"},
 	{LG_ORG, "an organisation's hosts, in a box named by its domain"},
+	{LG_CAMPAIGN, "campaign panel (C): hard-bounce rate (line), pause threshold (dashes)"},
 };
 
 static void legend_arrow(struct view_app *app, float x, float cy, float s, SDL_Color c,
@@ -93,6 +94,12 @@ static void legend_glyph(struct view_app *app, enum legend_glyph g, float x, flo
 		break;
 	case LG_ORG:
 		dc_round_frame(app->dc, x, cy - s * 0.35f, s, s * 0.7f, s * 0.15f, 2, p->link);
+		break;
+	case LG_CAMPAIGN:
+		dc_dashed(app->dc, x, cy + s * 0.15f, x + s, cy + s * 0.15f, 2, s * 0.15f,
+			  p->cls[LAD_5XX]);
+		dc_line(app->dc, x, cy + s * 0.35f, x + s * 0.4f, cy - s * 0.3f, 2.5f, p->accent);
+		dc_line(app->dc, x + s * 0.4f, cy - s * 0.3f, x + s, cy, 2.5f, p->accent);
 		break;
 	}
 }

@@ -230,6 +230,7 @@ static const char *const help_lines[][2] = {
 	{"1 … 5  M  0", "list filters: DNS SMTP Queue Filter Mailbox / message / clear"},
 	{"Wheel", "scroll the list, the conversation or the inspector"},
 	{"P  L", "projector mode (large type, high contrast) / legend"},
+	{"C", "campaign panel on / off"},
 	{"Ctrl +  Ctrl −  Ctrl 0", "larger / smaller / normal text"},
 	{"F  F12", "fullscreen / save a screenshot (PNG)"},
 	{"H  ?", "this help"},

@@ -583,6 +583,7 @@ void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p)
 	p->caption = (struct lay_rect){0, mid_y + mid_h, w, cap_h};
 	p->controls = (struct lay_rect){0, mid_y + mid_h + cap_h, w, ctl_h};
 	p->timeline = (struct lay_rect){0, h - time_h, w, time_h};
+	p->campaign = (struct lay_rect){0, 0, 0, 0};
 }
 
 void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panels *p)
@@ -598,6 +599,29 @@ void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panel
 	p->list = (struct lay_rect){0, p->topo.y + net_h, 0, 0};
 	p->ladder = (struct lay_rect){0, p->topo.y + net_h, lad_w, lad_h};
 	p->inspector = (struct lay_rect){lad_w, p->topo.y + net_h, w - lad_w, inspector ? lad_h : 0};
+}
+
+void lay_panels_campaign(int fs, bool strip, struct lay_panels *p)
+{
+	if (strip) {
+		/* the conversation's band (a ladder of thousands of like lines
+		 * in a campaign), grown from the network to 4.5 lines */
+		int need = fs * 9 / 2, y = p->ladder.y, bottom = p->ladder.y + p->ladder.h;
+		int take = need > p->ladder.h ? need - p->ladder.h : 0;
+		take = take > p->topo.h / 4 ? p->topo.h / 4 : take;
+		p->topo.h -= take;
+		y -= take;
+		p->campaign = (struct lay_rect){p->ladder.x, y, p->ladder.w, bottom - y};
+		p->ladder = (struct lay_rect){p->ladder.x, y, 0, 0};
+		if (p->inspector.h > 0)
+			p->inspector = (struct lay_rect){p->inspector.x, y, p->inspector.w, bottom - y};
+		return;
+	}
+	int w = p->topo.w / 3;
+	w = w < fs * 17 ? fs * 17 : w;
+	w = w > p->topo.w / 2 ? p->topo.w / 2 : w;
+	p->topo.w -= w;
+	p->campaign = (struct lay_rect){p->topo.x + p->topo.w, p->topo.y, w, p->topo.h};
 }
 
 size_t lay_scroll_first(size_t total, size_t visible, size_t focus,

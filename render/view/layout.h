@@ -68,6 +68,7 @@ struct lay_rect {
 struct lay_panels {
 	struct lay_rect title, topo, list, ladder, caption, controls, timeline;
 	struct lay_rect inspector; /* under the ladder when open, else empty */
+	struct lay_rect campaign;  /* beside the network when shown, else empty */
 };
 
 /* Split a w x h window for a base font size of fs pixels, with room for
@@ -78,6 +79,15 @@ void lay_panels(int w, int h, int fs, bool inspector, struct lay_panels *p);
 /* Projector mode: the network gets most of the height, the conversation
  * the width under it; no event list (list is empty). */
 void lay_panels_projector(int w, int h, int fs, bool inspector, struct lay_panels *p);
+
+/* The campaign panel: a column on the right of the network, which gives
+ * it that width (a third, at least 17 lines' heights, leaving the network
+ * at least half); or (strip, projector mode) the conversation's band
+ * (the ladder is then empty), grown upwards to 4.5 lines by at most a
+ * quarter of the network, so the network keeps its whole width for its
+ * large labels; an open inspector keeps its place beside it. Called after lay_panels or
+ * lay_panels_projector; the rects stay inside the window and apart. */
+void lay_panels_campaign(int fs, bool strip, struct lay_panels *p);
 
 /* First index of a `visible`-row window over `total` rows that shows row
  * `focus`, placing it at `anchor_pct` percent from the top when the list

@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "campaign_view.h"
 #include "clock.h"
 #include "util.h"
 
@@ -774,6 +775,10 @@ char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
 	cJSON_AddItemToObject(o, "resting", vm_resting_json(f, m));
 	cJSON_AddItemToObject(o, "texts", vm_texts_json(f));
 	cJSON_AddItemToObject(o, "checks", vm_chain_json(f, m));
+	const struct vm_box *cb = &f->campaign_box;
+	const float box[4] = {cb->x, cb->y, cb->w, cb->h};
+	cJSON_AddItemToObject(o, "campaign", f->campaign ? cv_scene_json(f->campaign, m, box)
+							 : cJSON_CreateNull());
 	if (f->card_open)
 		cJSON_AddItemToObject(o, "card", vm_card_json(f, m));
 	else

@@ -24,6 +24,8 @@
 #include "timeline.h"
 #include "trace_model.h"
 
+struct cv_model; /* campaign_view.h */
+
 struct vm_box {
 	float x, y, w, h;
 };
@@ -106,6 +108,8 @@ struct vm_frame {
 	struct vm_box card_box;    /* where the drawing put it */
 	struct chain chain;        /* the receiving host's check chain */
 	struct vm_box chain_box;   /* where the drawing put it (zero: not drawn) */
+	const struct cv_model *campaign; /* borrowed; the campaign panel, when drawn */
+	struct vm_box campaign_box;
 	bool record_texts;         /* vm_add_text keeps texts only when set */
 	bool projector, legend;    /* the mode and the overlay, as the drawing set them */
 };

@@ -59,6 +59,9 @@ static const struct golden goldens[] = {
 	{"card-spam-waterfall", "spam-scored", 94, NULL, false, true},
 	{"projector-card-spf-fail", "spoofed-sender", 79, NULL, true, true},
 	{"projector-card-spam-waterfall", "spam-scored", 94, NULL, true, true},
+	/* the campaign panel: the curve with its pause point, the placement bar */
+	{"campaign-dirty-list-end", "campaign-dirty-list", 4173, NULL, false, false},
+	{"projector-campaign-paused", "campaign-dirty-list", 1300, NULL, true, false},
 };
 
 static char tmpdir[64];

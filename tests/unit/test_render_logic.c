@@ -356,14 +356,23 @@ static void test_layout_panels(void **state)
 		{1, 1, 16},
 	};
 
-	for (size_t i = 0; i < 4 * ARRAY_LEN(sizes); i++) {
+	for (size_t i = 0; i < 8 * ARRAY_LEN(sizes); i++) {
 		struct lay_panels p;
-		int w = sizes[i / 4][0], h = sizes[i / 4][1];
+		int w = sizes[i / 8][0], h = sizes[i / 8][1];
 		bool insp = i % 2; /* with and without the inspector */
 		bool projector = (i / 2) % 2; /* the default and the projector layout */
-		(projector ? lay_panels_projector : lay_panels)(w, h, sizes[i / 4][2], insp, &p);
+		bool campaign = (i / 4) % 2; /* with and without the campaign panel */
+		(projector ? lay_panels_projector : lay_panels)(w, h, sizes[i / 8][2], insp, &p);
+		if (campaign) {
+			lay_panels_campaign(sizes[i / 8][2], projector, &p);
+			if (h >= 480 && p.campaign.h < sizes[i / 8][2] * 4)
+				FAILF("%dx%d: the campaign panel gets %d rows\n", w, h, p.campaign.h);
+		} else if (p.campaign.w || p.campaign.h) {
+			FAILF("%dx%d: a campaign panel nobody asked for\n", w, h);
+		}
 		const struct lay_rect *r[] = {&p.title, &p.topo, &p.list, &p.ladder,
-					      &p.caption, &p.controls, &p.timeline, &p.inspector};
+					      &p.caption, &p.controls, &p.timeline, &p.inspector,
+					      &p.campaign};
 		if (!insp && p.inspector.h != 0)
 			FAILF("%dx%d: a closed inspector has height %d\n", w, h, p.inspector.h);
 		if (insp && h >= 480 && p.inspector.h < h / 4)
