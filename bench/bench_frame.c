@@ -1,6 +1,6 @@
 /* bench_frame.c — frame time of the viewer (not a test: it prints figures).
  *
- *   bench_frame [--size WxH] [--speed Q] [--frames N] [SCENARIO.json ...]
+ *   bench_frame [--size WxH] [--speed Q] [--frames N] [--verify] [SCENARIO.json ...]
  *
  * For each scenario (default: scenarios/basic-delivery.json and
  * scenarios/dead-domain.json, the largest, under $MAILSIM_SOURCE_DIR or
@@ -17,7 +17,11 @@
  * of N/20 frames each, starting at evenly spaced display times. A trace of
  * 10,000 messages is a scenario too: `bench_scale --write FILE 10000`
  * writes it (the basic-delivery world with generated messages), and
- * `bench_frame --frames 1200 FILE` plays it. */
+ * `bench_frame --frames 1200 FILE` plays it.
+ *
+ * --verify draws every frame a second time without the frame cache's
+ * layers and counts the frames whose pixels differ (there should be none:
+ * the cache must not change the picture). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +99,25 @@ static int cmp_i64(const void *a, const void *b)
 struct bench_times {
 	int64_t *wall, *cpu;
 	size_t n, cap;
+	SDL_Surface *verify;  /* the target, when --verify */
+	size_t differ;        /* frames whose pixels differ without the cache */
 };
+
+/* Draw the frame again with the cache's layers off; compare the pixels. */
+static void bench_verify(struct view_app *app, SDL_Renderer *r, struct bench_times *bt)
+{
+	SDL_Surface *s = bt->verify;
+	size_t bytes = (size_t)s->pitch * (size_t)s->h;
+	void *cached = xmalloc(bytes);
+
+	memcpy(cached, s->pixels, bytes);
+	app->fc->enabled = false;
+	app_draw(app);
+	SDL_RenderFlush(r);
+	app->fc->enabled = true;
+	bt->differ += memcmp(cached, s->pixels, bytes) != 0;
+	free(cached);
+}
 
 static void bench_frame_once(struct view_app *app, SDL_Renderer *r, struct bench_times *bt)
 {
@@ -111,6 +133,8 @@ static void bench_frame_once(struct view_app *app, SDL_Renderer *r, struct bench
 	}
 	bt->wall[bt->n] = now_us() - t0;
 	bt->cpu[bt->n++] = cpu_us() - c0;
+	if (bt->verify)
+		bench_verify(app, r, bt);
 }
 
 /* Play the whole trace, or (max_frames > 0) BENCH_STRETCHES stretches
@@ -152,9 +176,14 @@ static void bench_print(const char *name, const struct view_app *app, const stru
 	       (double)bt->wall[n / 2] / 1000, (double)bt->wall[n * 99 / 100] / 1000,
 	       (double)bt->wall[n - 1] / 1000, (double)bt->cpu[n / 2] / 1000,
 	       (double)bt->cpu[n * 99 / 100] / 1000, (double)bt->cpu[n - 1] / 1000);
+	printf("%-28s layers: %llu copied, %llu drawn", "", (unsigned long long)app->fc->hits,
+	       (unsigned long long)app->fc->misses);
+	if (bt->verify)
+		printf("; verify: %zu of %zu frames differ without the cache", bt->differ, n);
+	printf("\n");
 }
 
-static int bench_one(const char *path, int w, int h, int speed_q, long max_frames)
+static int bench_one(const char *path, int w, int h, int speed_q, long max_frames, bool verify)
 {
 	struct bench_input b;
 	char err[256];
@@ -176,6 +205,7 @@ static int bench_one(const char *path, int w, int h, int speed_q, long max_frame
 		return 1;
 	}
 	struct bench_times bt = {0};
+	bt.verify = verify ? surf : NULL;
 	bench_play(app, r, speed_q, max_frames, &bt);
 	if (bt.n)
 		bench_print(b.scn->name ? b.scn->name : path, app, &bt, speed_q, max_frames, w, h);
@@ -192,6 +222,7 @@ int main(int argc, char **argv)
 {
 	int w = 1920, h = 1080, speed_q = 4, rc = 0, nfiles = 0;
 	long max_frames = 0;
+	bool verify = false;
 	const char *files[64];
 	const char *src = getenv("MAILSIM_SOURCE_DIR");
 
@@ -200,6 +231,8 @@ int main(int argc, char **argv)
 			sscanf(argv[++i], "%dx%d", &w, &h);
 		else if (strcmp(argv[i], "--speed") == 0 && i + 1 < argc)
 			speed_q = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--verify") == 0)
+			verify = true;
 		else if (strcmp(argv[i], "--frames") == 0 && i + 1 < argc)
 			max_frames = atol(argv[++i]);
 		else if (nfiles < 64)
@@ -218,7 +251,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < nfiles; i++)
-		rc |= bench_one(files[i], w, h, speed_q, max_frames);
+		rc |= bench_one(files[i], w, h, speed_q, max_frames, verify);
 	TTF_Quit();
 	free(defaults[0]);
 	free(defaults[1]);

@@ -503,6 +503,50 @@ const char *vm_narration(const struct tm_model *m, const struct tl_map *tmap, lo
 	return tm_text(&m->ev[n]);
 }
 
+/* Geometry, hosts with their labels, groups: again only when an input
+ * of theirs changed (see vm_layout_key). */
+static void vm_build_layout(struct vm_frame *f, const struct vm_inputs *in)
+{
+	const struct tm_model *m = in->model;
+	struct vm_layout_key key;
+
+	memset(&key, 0, sizeof key); /* padding too: the key is compared whole */
+	key.model = m;
+	key.nodes = in->nodes;
+	key.width = in->width;
+	key.height = in->height;
+	key.topo = in->topo;
+	key.topo_top = in->topo_top;
+	key.fs = in->fs;
+	key.line_h = in->line_h;
+	key.label_ctx = in->label_ctx;
+	key.epoch = in->layout_epoch;
+	if (f->layout_gen && memcmp(&key, &f->layout_key, sizeof key) == 0 &&
+	    f->nhosts == m->nnodes)
+		return;
+	f->layout_key = key;
+	f->layout_gen++;
+	f->links = in->links;
+	f->nlinks = in->nlinks;
+	size_t ncols = vm_distinct(in->nodes, m->nnodes, true);
+	size_t nrows = vm_distinct(in->nodes, m->nnodes, false);
+	bool dns = false;
+	for (size_t i = 0; i < m->nnodes; i++)
+		dns |= in->nodes[i].role == LAY_DNS && in->nodes[i].y < 1e-6;
+	f->geom = vm_geom(in, ncols, nrows, dns);
+	f->hosts = xrealloc(f->hosts, (m->nnodes ? m->nnodes : 1) * sizeof *f->hosts);
+	f->nhosts = m->nnodes;
+	for (size_t i = 0; i < m->nnodes; i++) {
+		struct vm_host *h = &f->hosts[i];
+		h->node = (int)i;
+		h->name = m->nodes[i].name;
+		h->role = m->nodes[i].role;
+		vm_role_label(m, (int)i, h->label, sizeof h->label);
+	}
+	vm_place_hosts(f, in, ncols, nrows);
+	vm_build_groups(f, in);
+}
+
 void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 {
 	const struct tm_model *m = in->model;
@@ -515,25 +559,9 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 	f->clock_us = in->clock_us;
 	vm_build_clock(f, m, in->clock_us);
 	f->narration = vm_narration(m, in->tmap, in->cursor);
-	size_t ncols = vm_distinct(in->nodes, m->nnodes, true);
-	size_t nrows = vm_distinct(in->nodes, m->nnodes, false);
-	bool dns = false;
-	for (size_t i = 0; i < m->nnodes; i++)
-		dns |= in->nodes[i].role == LAY_DNS && in->nodes[i].y < 1e-6;
-	f->geom = vm_geom(in, ncols, nrows, dns);
 	f->links = in->links;
 	f->nlinks = in->nlinks;
-	f->hosts = xrealloc(f->hosts, (m->nnodes ? m->nnodes : 1) * sizeof *f->hosts);
-	f->nhosts = m->nnodes;
-	for (size_t i = 0; i < m->nnodes; i++) {
-		struct vm_host *h = &f->hosts[i];
-		h->node = (int)i;
-		h->name = m->nodes[i].name;
-		h->role = m->nodes[i].role;
-		vm_role_label(m, (int)i, h->label, sizeof h->label);
-	}
-	vm_place_hosts(f, in, ncols, nrows);
-	vm_build_groups(f, in);
+	vm_build_layout(f, in);
 	card_free(&f->card);
 	f->card_open = false;
 	f->card_box = f->chain_box = (struct vm_box){0, 0, 0, 0};
