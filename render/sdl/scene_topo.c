@@ -526,7 +526,10 @@ void scene_topo(struct view_app *app)
 	const struct tm_event *e = topo_cursor_event(app);
 
 	topo_static(app, &g, e);
-	topo_parked(app, &g, e);
+	if (app->frame.aggregate)
+		topo_counts(app, &g);
+	else
+		topo_parked(app, &g, e);
 	topo_badges(app, &g);
 	if (!e || e->node < 0)
 		return;

@@ -34,6 +34,7 @@ void vm_free(struct vm_frame *f)
 	free(f->groups);
 	free(f->dec);
 	free(f->rest);
+	vmt_free(&f->traffic);
 	vm_init(f);
 }
 
@@ -553,6 +554,7 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 
 	vm_clear_texts(f);
 	f->nmoving = f->ndec = f->nrest = 0;
+	f->aggregate = false;
 	f->event = in->cursor;
 	f->width = in->width;
 	f->height = in->height;
@@ -575,6 +577,13 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 	vm_build_moving(f, in);
 	vm_build_decisions(f, in);
 	vm_build_resting(f, in);
+	f->aggregate = vmt_aggregate(m);
+	if (f->aggregate) {
+		const struct tm_event *cur = &m->ev[in->cursor];
+		bool carried = tm_kind_carries_message(cur->kind);
+		vmt_build(&f->traffic, m, in->snap, in->cursor, carried ? cur->msg_idx : -1,
+			  carried ? cur->peer : -1);
+	}
 }
 
 /* ---- JSON ---- */
@@ -800,6 +809,9 @@ char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
 	cJSON_AddItemToObject(o, "moving", vm_moving_json(f, m));
 	cJSON_AddItemToObject(o, "decisions", vm_decisions_json(f, m));
 	cJSON_AddItemToObject(o, "resting", vm_resting_json(f, m));
+	cJSON_AddBoolToObject(o, "aggregate", f->aggregate);
+	if (f->aggregate)
+		vmt_json(&f->traffic, m, o);
 	cJSON_AddItemToObject(o, "texts", vm_texts_json(f));
 	cJSON_AddItemToObject(o, "checks", vm_chain_json(f, m));
 	if (f->card_open)

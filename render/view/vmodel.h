@@ -23,6 +23,7 @@
 #include "snapshot.h"
 #include "timeline.h"
 #include "trace_model.h"
+#include "vm_traffic.h"
 
 struct vm_box {
 	float x, y, w, h;
@@ -121,6 +122,8 @@ struct vm_frame {
 	} layout_key;
 	unsigned layout_gen;
 	bool projector, legend;    /* the mode and the overlay, as the drawing set them */
+	bool aggregate;            /* counts instead of envelopes (vm_traffic.h) */
+	struct vm_traffic traffic; /* the counts, when aggregate */
 };
 
 /* Inputs of one frame, all derived by the caller from its state. */
