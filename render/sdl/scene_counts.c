@@ -1,8 +1,8 @@
 /* scene_counts.c — the network panel of a trace with many messages
  * (vm_traffic.h): beside each host, how many messages rest there
  * ("1,234 queued", "8,000 in mailboxes"), and on each link, per
- * direction, how many are in flight ("12 in flight" with an arrow the way
- * they go). The cursor event's own item still travels as one envelope. */
+ * direction, how many it has carried and how many are in flight
+ * ("1,234 msgs · 2 in flight", with an arrow the way they go). The cursor event's own item still travels as one envelope. */
 #include "scene_topo.h"
 
 #include <math.h>
@@ -37,24 +37,30 @@ static float counts_pill(struct view_app *app, const struct vm_topo_geom *g,
 	return h + 2;
 }
 
-/* The in-flight count of one link direction, a little way from the
- * sender so the two directions do not meet. */
+/* The counts of one link direction, a little way from the sender so the
+ * two directions do not meet; the arrow is bright while some are in
+ * flight. */
 static void counts_flow(struct view_app *app, const struct vm_topo_geom *g,
 			const struct vm_flow *fl)
 {
 	SDL_FPoint a = topo_pos(app, g, fl->from), b = topo_pos(app, g, fl->to);
 	float dx = b.x - a.x, dy = b.y - a.y, len = sqrtf(dx * dx + dy * dy);
-	char num[32], text[64];
+	char num[32], fly[32], text[96];
 
 	if (len < 1)
 		return;
 	float ux = dx / len, uy = dy / len, s = g->icon * 0.3f;
 	SDL_FPoint m = {a.x + dx * 0.36f, a.y + dy * 0.36f}, at;
-	SDL_Color col = app->pal->link_hot;
+	SDL_Color col = fl->n ? app->pal->link_hot : app->pal->text_dim;
 	dc_arrow(app->dc, m.x - ux * s, m.y - uy * s, m.x + ux * s, m.y + uy * s,
 		 fmaxf((float)app->fs * 0.2f, 2), s * 0.8f, col);
-	vmt_fmt_count(fl->n, num, sizeof num);
-	snprintf(text, sizeof text, "%s in flight", num);
+	vmt_fmt_count(fl->carried, num, sizeof num);
+	vmt_fmt_count(fl->n, fly, sizeof fly);
+	if (fl->n)
+		snprintf(text, sizeof text, "%s msg%s · %s in flight", num, fl->carried == 1 ? "" : "s",
+			 fly);
+	else
+		snprintf(text, sizeof text, "%s msg%s", num, fl->carried == 1 ? "" : "s");
 	float maxw = (float)app->panels.topo.w * 0.3f, w, h;
 	topo_pill_size(app, text, maxw, DC_SMALL, NULL, &w, &h);
 	/* beside the arrow, across the link from the other direction's */

@@ -89,18 +89,19 @@ static void vmt_table(struct vm_traffic *t, const struct tm_model *m)
 	t->model = m;
 }
 
-static void vmt_add_flow(struct vm_traffic *t, int from, int to)
+static void vmt_add_flow(struct vm_traffic *t, int from, int to, bool flying)
 {
 	for (size_t i = 0; i < t->nflows; i++)
 		if (t->flows[i].from == from && t->flows[i].to == to) {
-			t->flows[i].n++;
+			t->flows[i].n += flying;
+			t->flows[i].carried++;
 			return;
 		}
 	if (t->nflows == t->flowcap) {
 		t->flowcap = t->flowcap ? 2 * t->flowcap : 16;
 		t->flows = xrealloc(t->flows, t->flowcap * sizeof *t->flows);
 	}
-	t->flows[t->nflows++] = (struct vm_flow){from, to, 1};
+	t->flows[t->nflows++] = (struct vm_flow){from, to, flying, 1};
 }
 
 void vmt_build(struct vm_traffic *t, const struct tm_model *m, const struct snap *s,
@@ -130,11 +131,11 @@ void vmt_build(struct vm_traffic *t, const struct tm_model *m, const struct snap
 	}
 	free(per);
 	for (size_t i = 0; i < t->nbody && cursor >= 0 && t->body[i] <= (size_t)cursor; i++) {
-		if (t->body[i] == (size_t)cursor || (t->until[i] != SIZE_MAX &&
-						     t->until[i] <= (size_t)cursor))
-			continue; /* drawn travelling, or answered */
+		if (t->body[i] == (size_t)cursor)
+			continue; /* drawn travelling */
 		const struct tm_event *e = &m->ev[t->body[i]];
-		vmt_add_flow(t, e->node, e->peer);
+		vmt_add_flow(t, e->node, e->peer,
+			     t->until[i] == SIZE_MAX || t->until[i] > (size_t)cursor);
 	}
 }
 
@@ -146,6 +147,7 @@ void vmt_json(const struct vm_traffic *t, const struct tm_model *m, void *obj)
 	};
 	cJSON *o = obj, *q = cJSON_AddArrayToObject(o, "queues");
 	cJSON *f = cJSON_AddArrayToObject(o, "in_flight");
+	cJSON *c = cJSON_AddArrayToObject(o, "carried");
 
 	for (size_t i = 0; i < t->ncounts; i++) {
 		cJSON *x = cJSON_CreateObject();
@@ -154,11 +156,15 @@ void vmt_json(const struct vm_traffic *t, const struct tm_model *m, void *obj)
 		cJSON_AddNumberToObject(x, "count", (double)t->counts[i].n);
 		cJSON_AddItemToArray(q, x);
 	}
-	for (size_t i = 0; i < t->nflows; i++) {
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "from", m->nodes[t->flows[i].from].name);
-		cJSON_AddStringToObject(x, "to", m->nodes[t->flows[i].to].name);
-		cJSON_AddNumberToObject(x, "count", (double)t->flows[i].n);
-		cJSON_AddItemToArray(f, x);
-	}
+	for (size_t i = 0; i < t->nflows; i++)
+		for (int k = 0; k < 2; k++) {
+			long n = k ? t->flows[i].carried : t->flows[i].n;
+			if (n == 0)
+				continue;
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "from", m->nodes[t->flows[i].from].name);
+			cJSON_AddStringToObject(x, "to", m->nodes[t->flows[i].to].name);
+			cJSON_AddNumberToObject(x, "count", (double)n);
+			cJSON_AddItemToArray(k ? c : f, x);
+		}
 }

@@ -10,8 +10,11 @@
  * In flight: a message body is in flight from A to B from the event that
  * carries it (smtp.data from A to B, or imap.data/pop3.data from the
  * server A to the reader B) until the next event of the same connection
- * (B's reply, a timeout or a close), exclusive of the cursor event's own
- * item, which the network draws travelling. Resting counts are the
+ * (B's reply, a timeout or a close): until B has answered for it, which is
+ * when it becomes B's responsibility (RFC 5321 section 4.1.1.4, the reply
+ * to the end of DATA). Carried: every body sent from A to B up to the
+ * cursor. Both leave out the cursor event's own item, which the network
+ * draws travelling. Resting counts are the
  * snapshot's places at the cursor, without the copy the cursor event is
  * carrying (not arrived yet), by place kind.
  *
@@ -37,7 +40,8 @@ struct vm_count {
 
 struct vm_flow {
 	int from, to;
-	long n;
+	long n;                /* in flight */
+	long carried;          /* sent so far, in flight or answered */
 };
 
 struct vm_traffic {
@@ -55,7 +59,8 @@ bool vmt_aggregate(const struct tm_model *m);
 void vmt_build(struct vm_traffic *t, const struct tm_model *m, const struct snap *s,
 	       long cursor, int skip_msg, int skip_host);
 /* The counts as the scene description writes them: {"queues": [{host,
- * place, count}], "in_flight": [{from, to, count}]} into o (a cJSON
+ * place, count}], "in_flight": [{from, to, count}] (counts above 0),
+ * "carried": [{from, to, count}]} into o (a cJSON
  * object, passed as void * to keep cJSON out of this header). */
 void vmt_json(const struct vm_traffic *t, const struct tm_model *m, void *o);
 /* "queued", "in mailboxes", "to send", "fetched". */

@@ -14,7 +14,9 @@ trace says:
   * in flight on each link and direction: message bodies (smtp.data,
     imap.data, pop3.data) sent at or before N whose connection has had no
     later event up to N (no reply yet), not counting the cursor event's own
-    item (drawn travelling), which also has not arrived at its peer.
+    item (drawn travelling), which also has not arrived at its peer;
+  * carried on each link and direction: every such body sent at or before
+    N, answered or not (again without the cursor event's own).
 
 Then it asks `mailsim render --event N --scene` for the view model of that
 frame and compares its "queues" and "in_flight" with those numbers.
@@ -93,17 +95,20 @@ def expected(events, n):
     for host, msg in fetched:
         place(host, msg, "fetched")
     # in flight: a body whose connection has not spoken again by event n
-    flight, open_body = {}, {}
+    flight, open_body, carried = {}, {}, {}
     for i, e in enumerate(events[: n + 1]):
         c = e.get("conn")
         if c is not None and c in open_body:
             del open_body[c]
         if e["kind"] in BODY and e.get("msg") and e.get("node") and e.get("peer"):
             open_body[c if c is not None else ("noconn", i)] = (i, e["node"], e["peer"])
+            if i != n:
+                key = (e["node"], e["peer"])
+                carried[key] = carried.get(key, 0) + 1
     for i, a, b in open_body.values():
         if i != n:
             flight[(a, b)] = flight.get((a, b), 0) + 1
-    return counts, flight
+    return counts, flight, carried
 
 
 def scene(mailsim, scn, n, out):
@@ -130,19 +135,22 @@ def check(mailsim, src, work, name):
         return False
     ok = True
     for n in sorted(set(picks + busy)):
-        want_q, want_f = expected(events, n)
+        want_q, want_f, want_c = expected(events, n)
         got = scene(mailsim, scn, n, os.path.join(work, f"{name}-{n}.json"))
         if not got.get("aggregate"):
             print(f"{name} event {n}: the view is not aggregated")
             return False
         got_q = {(x["host"], x["place"]): x["count"] for x in got["queues"]}
         got_f = {(x["from"], x["to"]): x["count"] for x in got["in_flight"]}
-        if got_q != want_q or got_f != want_f:
-            print(f"{name} event {n}: view {got_q} {got_f}\n  trace {want_q} {want_f}")
+        got_c = {(x["from"], x["to"]): x["count"] for x in got["carried"]}
+        if got_q != want_q or got_f != want_f or got_c != want_c:
+            print(f"{name} event {n}: view {got_q} {got_f} {got_c}\n"
+                  f"  trace {want_q} {want_f} {want_c}")
             ok = False
         else:
             print(f"{name} event {n}: {sum(want_q.values())} resting in {len(want_q)} places, "
-                  f"{sum(want_f.values())} in flight — same in the view")
+                  f"{sum(want_f.values())} in flight, {sum(want_c.values())} carried "
+                  f"over {len(want_c)} link directions — same in the view")
     return ok
 
 
