@@ -14,7 +14,9 @@
  * renderer only copies faster.
  *
  * --frames N samples a long trace instead of playing it whole: 20 stretches
- * of N/20 frames each, starting at evenly spaced display times. A trace of
+ * of N/20 frames each, starting at evenly spaced display times. The first
+ * frame of a stretch follows a jump (the snapshot walks the events skipped
+ * over): it is timed apart, as a jump, not as a played frame. A trace of
  * 10,000 messages is a scenario too: `bench_scale --write FILE 10000`
  * writes it (the basic-delivery world with generated messages), and
  * `bench_frame --frames 1200 FILE` plays it.
@@ -99,6 +101,8 @@ static int cmp_i64(const void *a, const void *b)
 struct bench_times {
 	int64_t *wall, *cpu;
 	size_t n, cap;
+	int64_t jump_max, jump_sum; /* frames right after a jump */
+	size_t njumps;
 	SDL_Surface *verify;  /* the target, when --verify */
 	size_t differ;        /* frames whose pixels differ without the cache */
 };
@@ -119,13 +123,21 @@ static void bench_verify(struct view_app *app, SDL_Renderer *r, struct bench_tim
 	free(cached);
 }
 
-static void bench_frame_once(struct view_app *app, SDL_Renderer *r, struct bench_times *bt)
+static void bench_frame_once(struct view_app *app, SDL_Renderer *r, struct bench_times *bt,
+			     bool jump)
 {
 	int64_t t0 = now_us(), c0 = cpu_us();
 
 	pb_advance(&app->pb, app->tmap, FRAME_US);
 	app_draw(app);
 	SDL_RenderFlush(r);
+	if (jump) {
+		int64_t t = now_us() - t0;
+		bt->jump_max = t > bt->jump_max ? t : bt->jump_max;
+		bt->jump_sum += t;
+		bt->njumps++;
+		return;
+	}
 	if (bt->n == bt->cap) {
 		bt->cap = bt->cap ? 2 * bt->cap : 4096;
 		bt->wall = xrealloc(bt->wall, bt->cap * sizeof *bt->wall);
@@ -149,7 +161,7 @@ static void bench_play(struct view_app *app, SDL_Renderer *r, int speed_q, long 
 	if (max_frames <= 0) {
 		pb_toggle(&app->pb, app->tmap);
 		while (app->pb.playing)
-			bench_frame_once(app, r, bt);
+			bench_frame_once(app, r, bt, false);
 		return;
 	}
 	long per = max_frames / BENCH_STRETCHES > 0 ? max_frames / BENCH_STRETCHES : 1;
@@ -158,7 +170,7 @@ static void bench_play(struct view_app *app, SDL_Renderer *r, int speed_q, long 
 		if (!app->pb.playing)
 			pb_toggle(&app->pb, app->tmap);
 		for (long k = 0; k < per && app->pb.playing; k++)
-			bench_frame_once(app, r, bt);
+			bench_frame_once(app, r, bt, k == 0 && s > 0);
 	}
 }
 
@@ -178,6 +190,9 @@ static void bench_print(const char *name, const struct view_app *app, const stru
 	       (double)bt->cpu[n * 99 / 100] / 1000, (double)bt->cpu[n - 1] / 1000);
 	printf("%-28s layers: %llu copied, %llu drawn", "", (unsigned long long)app->fc->hits,
 	       (unsigned long long)app->fc->misses);
+	if (bt->njumps)
+		printf("; %zu jumps: mean %.2f ms, max %.2f ms", bt->njumps,
+		       (double)bt->jump_sum / (double)bt->njumps / 1000, (double)bt->jump_max / 1000);
 	if (bt->verify)
 		printf("; verify: %zu of %zu frames differ without the cache", bt->differ, n);
 	printf("\n");
