@@ -39,8 +39,8 @@ void fc_free(struct frame_cache *fc)
 
 static bool fc_key_eq(const struct fc_layer_key *a, const struct fc_layer_key *b)
 {
-	return a->layout_gen == b->layout_gen && a->pal == b->pal &&
-	       a->projector == b->projector && a->hot == b->hot && a->rect.x == b->rect.x &&
+	return a->panel == b->panel && a->layout_gen == b->layout_gen && a->pal == b->pal &&
+	       a->projector == b->projector && a->state == b->state && a->rect.x == b->rect.x &&
 	       a->rect.y == b->rect.y && a->rect.w == b->rect.w && a->rect.h == b->rect.h;
 }
 
@@ -68,7 +68,8 @@ static struct fc_layer *fc_slot(struct frame_cache *fc, const struct fc_layer_ke
 		struct fc_layer *l = &fc->layer[i];
 		if (!l->tex)
 			return l;
-		bool stale = l->key.layout_gen != key->layout_gen || l->key.pal != key->pal;
+		bool stale = l->key.panel == key->panel &&
+			     (l->key.layout_gen != key->layout_gen || l->key.pal != key->pal);
 		if (stale) {
 			best = l;
 			break;
@@ -111,6 +112,28 @@ void fc_paste(struct frame_cache *fc, const struct fc_layer *l)
 	SDL_Rect dst = {l->key.rect.x, l->key.rect.y, l->key.rect.w, l->key.rect.h};
 
 	SDL_RenderCopy(fc->r, l->tex, NULL, &dst);
+}
+
+struct fc_layer *fc_begin(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key)
+{
+	struct fc_layer *l = dc->dry || !fc ? NULL : fc_find(fc, key);
+
+	if (l)
+		dc->dry = true;
+	return l;
+}
+
+void fc_end(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key,
+	    struct fc_layer *l)
+{
+	if (l) {
+		SDL_Rect clip = {key->rect.x, key->rect.y, key->rect.w, key->rect.h};
+		dc->dry = false;
+		dc_clip(dc, &clip); /* as scene_panel leaves it; the dry pass did not */
+		fc_paste(fc, l);
+	} else if (fc && !dc->dry) {
+		fc_keep(fc, key);
+	}
 }
 
 bool fc_ticks_valid(const struct frame_cache *fc, const void *map, float x0, float x1,

@@ -1,7 +1,8 @@
 /* frame_cache.h — pixels and derived lists kept from one frame to the
  * next, so a frame redraws only what changed: the network panel's static
  * layer (panel, organisation boxes, links, host icons and labels, "the
- * Internet") as a texture per hot link, and the timeline's ticks.
+ * Internet") as a texture per hot link, the row of buttons per state of
+ * its toggles, and the timeline's ticks.
  *
  * Only with the software renderer (SDL_RENDERER_SOFTWARE), where every
  * triangle is rasterised on the CPU: a layer is drawn as always the first
@@ -23,15 +24,19 @@
 
 #include <SDL.h>
 
+#include "draw.h"
 #include "layout.h"
 #include "palette.h"
 
+enum fc_panel { FC_TOPO, FC_CONTROLS };
+
 struct fc_layer_key {
-	unsigned layout_gen;
+	enum fc_panel panel;
+	unsigned layout_gen;   /* the network's layout, or the app's layout epoch */
 	const struct pal *pal;
 	bool projector;
 	struct lay_rect rect;
-	long hot;              /* the highlighted link, or -1 */
+	long state;            /* the hot link (or -1), the buttons that are on */
 };
 
 struct fc_layer {
@@ -40,7 +45,7 @@ struct fc_layer {
 	uint64_t used;         /* for least-recently-used eviction */
 };
 
-#define FC_LAYERS 8
+#define FC_LAYERS 12
 
 struct fc_tick {
 	float x;
@@ -71,6 +76,14 @@ struct fc_layer *fc_find(struct frame_cache *fc, const struct fc_layer_key *key)
 void fc_keep(struct frame_cache *fc, const struct fc_layer_key *key);
 /* Copy a layer to its rectangle, pixel for pixel. */
 void fc_paste(struct frame_cache *fc, const struct fc_layer *l);
+
+/* Around the drawing of a cached panel: fc_begin returns the layer when
+ * it is kept (and turns the context dry, so the drawing only records);
+ * fc_end then copies it and clips to its rectangle as scene_panel does,
+ * or, when there was none, keeps what was just drawn. */
+struct fc_layer *fc_begin(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key);
+void fc_end(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key,
+	    struct fc_layer *l);
 
 /* The tick list is valid for (map, x0, x1, nev); false when it must be
  * built again (fc_tick_push after fc_tick_reset). */

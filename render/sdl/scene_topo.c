@@ -498,26 +498,16 @@ static long topo_hot_link(const struct view_app *app, const struct tm_event *e)
 static void topo_static(struct view_app *app, const struct vm_topo_geom *g,
 			const struct tm_event *e)
 {
-	struct fc_layer_key key = {app->frame.layout_gen, app->pal, app->projector,
+	struct fc_layer_key key = {FC_TOPO, app->frame.layout_gen, app->pal, app->projector,
 				   app->panels.topo, topo_hot_link(app, e)};
-	struct fc_layer *l = app->dc->dry ? NULL : fc_find(app->fc, &key);
+	struct fc_layer *l = fc_begin(app->fc, app->dc, &key);
 
-	if (l)
-		app->dc->dry = true;
 	scene_panel(&app->cx, &app->panels.topo, "Network");
 	topo_groups(app, g);
 	topo_links(app, g, e);
 	topo_hosts(app, g);
 	topo_internet(app);
-	if (l) {
-		app->dc->dry = false;
-		fc_paste(app->fc, l);
-		SDL_Rect clip = {app->panels.topo.x, app->panels.topo.y, app->panels.topo.w,
-				 app->panels.topo.h};
-		dc_clip(app->dc, &clip); /* as scene_panel left it */
-	} else if (!app->dc->dry) {
-		fc_keep(app->fc, &key);
-	}
+	fc_end(app->fc, app->dc, &key, l);
 }
 
 void scene_topo(struct view_app *app)
