@@ -13,7 +13,9 @@
  * (model, from, cursor): it walks on from the last cursor when the new one
  * is not before it (the queues, mailboxes and answers are kept between
  * calls, found through hash indexes), else from the start; places and
- * badges are derived again on each call. */
+ * badges are derived again on each call. A snap follows one model: free
+ * it before building for another (one at the same address is not told
+ * apart). */
 #ifndef MAILSIM_SNAPSHOT_H
 #define MAILSIM_SNAPSHOT_H
 
