@@ -122,6 +122,7 @@ void app_free(struct view_app *app)
 {
 	if (!app)
 		return;
+	fc_free(app->fc); /* its textures, before the renderer goes */
 	dc_free(app->dc);
 	cv_free(app->camp);
 	lad_free(&app->lad);
@@ -142,6 +143,7 @@ void app_free(struct view_app *app)
 void app_attach(struct view_app *app, SDL_Renderer *r, SDL_Window *win)
 {
 	app->dc = dc_new(r);
+	app->fc = fc_new(r);
 	app->win = win;
 	app->cx.dc = app->dc;
 }
@@ -170,6 +172,7 @@ bool app_resize(struct view_app *app, int w, int h, char *err, size_t errsz)
 	app->w = w;
 	app->h = h;
 	app->fs = app_font_px(w, h, app->user_scale, app->projector);
+	app->layout_epoch++;
 	if (!dc_set_px(app->dc, app->fs, app_min_px(app), err, errsz))
 		return false;
 	(app->projector ? lay_panels_projector : lay_panels)(w, h, dc_line_h(app->dc, DC_SANS),
@@ -270,6 +273,7 @@ static void app_build_frame(struct view_app *app, long cursor)
 		.fs = (float)app->fs, .line_h = (float)dc_line_h(app->dc, DC_SANS),
 		.card_ev = app->card_ev,
 		.label_h = topo_label_h, .label_ctx = app->dc,
+		.layout_epoch = app->layout_epoch,
 	};
 
 	if (app->card_ev > cursor) /* stepped back before the decision */

@@ -15,6 +15,15 @@
 #include "util.h"
 
 #define DC_CACHE_SLOTS 2048
+#define DC_MEASURE_SLOTS 4096
+
+/* A measured width: the panels measure the same strings every frame
+ * (wrapping, pills, placement), and shaping them is not free. */
+struct dc_measure_slot {
+	uint64_t hash;
+	char *s;            /* owned; NULL when the slot is empty */
+	int font, w;
+};
 
 struct dc_text_slot {
 	uint64_t hash;
@@ -72,6 +81,7 @@ struct dc *dc_new(SDL_Renderer *r)
 	dc->r = r;
 	dc->asset_dir = dc_asset_dir();
 	dc->cache = xcalloc(DC_CACHE_SLOTS, sizeof *dc->cache);
+	dc->widths = xcalloc(DC_MEASURE_SLOTS, sizeof *dc->widths);
 	SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
 	return dc;
 }
@@ -85,6 +95,14 @@ static void dc_cache_clear(struct dc *dc)
 		free(s->s);
 		free(s->shown);
 		*s = (struct dc_text_slot){0};
+	}
+}
+
+static void dc_widths_clear(struct dc *dc)
+{
+	for (size_t i = 0; i < DC_MEASURE_SLOTS; i++) {
+		free(dc->widths[i].s);
+		dc->widths[i] = (struct dc_measure_slot){0};
 	}
 }
 
@@ -102,8 +120,10 @@ void dc_free(struct dc *dc)
 	if (!dc)
 		return;
 	dc_cache_clear(dc);
+	dc_widths_clear(dc);
 	dc_close_fonts(dc);
 	free(dc->cache);
+	free(dc->widths);
 	free(dc->asset_dir);
 	free(dc);
 }
@@ -113,6 +133,7 @@ bool dc_set_px(struct dc *dc, int px, int min_px, char *err, size_t errsz)
 	if (px == dc->px && min_px == dc->min_px && dc->font[0])
 		return true;
 	dc_cache_clear(dc);
+	dc_widths_clear(dc);
 	dc_close_fonts(dc);
 	for (int f = 0; f < DC_FONT_COUNT; f++) {
 		char *path = xasprintf("%s/fonts/%s", dc->asset_dir, dc_faces[f].file);
@@ -140,12 +161,21 @@ int dc_line_h(const struct dc *dc, enum dc_font f)
 	return dc->line_h[f];
 }
 
+static uint64_t dc_hash(int font, uint32_t rgba, int maxw, const char *s);
+
 int dc_text_w(struct dc *dc, enum dc_font f, const char *s)
 {
 	int w = 0;
 
-	if (s && *s)
-		TTF_SizeUTF8(dc->font[f], s, &w, NULL);
+	if (!s || !*s)
+		return 0;
+	uint64_t h = dc_hash((int)f, 0, -1, s);
+	struct dc_measure_slot *slot = &dc->widths[h % DC_MEASURE_SLOTS];
+	if (slot->s && slot->hash == h && slot->font == (int)f && strcmp(slot->s, s) == 0)
+		return slot->w;
+	TTF_SizeUTF8(dc->font[f], s, &w, NULL);
+	free(slot->s);
+	*slot = (struct dc_measure_slot){h, xstrdup(s), (int)f, w};
 	return w;
 }
 

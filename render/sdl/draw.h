@@ -6,7 +6,7 @@
  * Invariants: coordinates are renderer pixels (floats); colours are
  * straight RGBA with alpha blending on; text textures are cached by
  * (font, colour, width limit, string) and freed with the context or when
- * the font size changes. */
+ * the font size changes; text widths likewise by (font, string). */
 #ifndef MAILSIM_DRAW_H
 #define MAILSIM_DRAW_H
 
@@ -25,6 +25,7 @@ enum dc_font { DC_SANS, DC_BOLD, DC_MONO, DC_SMALL, DC_SMALL_BOLD, DC_SMALL_MONO
 enum dc_align { DC_LEFT, DC_CENTER, DC_RIGHT };
 
 struct dc_text_slot;
+struct dc_measure_slot;
 
 struct dc {
 	SDL_Renderer *r;                /* borrowed */
@@ -39,6 +40,7 @@ struct dc {
 	SDL_Rect clip;                  /* the clip rectangle when clipped */
 	char *asset_dir;                /* owned */
 	struct dc_text_slot *cache;     /* owned; DC_CACHE_SLOTS entries */
+	struct dc_measure_slot *widths; /* owned; DC_MEASURE_SLOTS text widths */
 };
 
 /* Locate the assets: $MAILSIM_ASSET_DIR, else the build's

@@ -16,6 +16,7 @@
 #include "draw.h"
 #include "scene_ctx.h"
 #include "evfilter.h"
+#include "frame_cache.h"
 #include "inspect.h"
 #include "ladder.h"
 #include "layout.h"
@@ -54,6 +55,8 @@ struct view_app {
 	struct pb_state pb;
 	const struct pal *pal;
 	struct dc *dc;               /* owned; NULL until app_attach */
+	struct frame_cache *fc;      /* owned; NULL until app_attach */
+	unsigned layout_epoch;       /* bumped by every app_resize */
 	SDL_Window *win;             /* borrowed; NULL when headless */
 	double user_scale;           /* Ctrl +/-; 1.0 by default */
 	int w, h, fs;                /* renderer size, base text size */

@@ -43,6 +43,11 @@ void scene_controls(struct view_app *app)
 		gap = (float)app->fs * 0.12f;
 		x = (float)r->x + pad;
 	}
+	/* the row changes only with the layout and its four toggles */
+	long state = app->pb.playing | app->projector << 1 | app->legend << 2 |
+		     (app->card_ev >= 0) << 3;
+	struct fc_layer_key key = {FC_CONTROLS, app->layout_epoch, p, app->projector, *r, state};
+	struct fc_layer *l = fc_begin(app->fc, app->dc, &key);
 	scene_panel(&app->cx, r, NULL);
 	for (size_t i = 0; i < ARRAY_LEN(ctl_buttons); i++) {
 		const char *label = ctl_buttons[i].label;
@@ -60,4 +65,5 @@ void scene_controls(struct view_app *app)
 		hits_add(&app->cx.hits, x, y, w, h, HIT_BUTTON, (long)i);
 		x += w + gap;
 	}
+	fc_end(app->fc, app->dc, &key, l);
 }

@@ -93,21 +93,30 @@ static void tl_gaps(struct view_app *app, const struct tl_geom *g)
 	}
 }
 
-/* One tick per pixel column and class is enough at any trace length. */
+/* One tick per pixel column and class is enough at any trace length; the
+ * columns are found once per trace and bar width (the frame cache). */
 static void tl_ticks(struct view_app *app, const struct tl_geom *g)
 {
-	int last_plain = -1, last_decision = -1;
+	struct frame_cache *fc = app->fc;
 	float tall = g->bar_h * 1.6f, short_h = g->bar_h * 0.9f;
 
-	for (size_t i = 0; i < app->tmap->n; i++) {
-		float x = tl_x(app, g, app->tmap->d[i]);
-		bool dec = tm_kind_is_decision(app->model->ev[i].kind);
-		int *last = dec ? &last_decision : &last_plain;
-		if ((int)x == *last)
-			continue;
-		*last = (int)x;
+	if (!fc_ticks_valid(fc, app->tmap, g->x0, g->x1, app->tmap->n)) {
+		int last_plain = -1, last_decision = -1;
+		fc_tick_reset(fc, app->tmap, g->x0, g->x1, app->tmap->n);
+		for (size_t i = 0; i < app->tmap->n; i++) {
+			float x = tl_x(app, g, app->tmap->d[i]);
+			bool dec = tm_kind_is_decision(app->model->ev[i].kind);
+			int *last = dec ? &last_decision : &last_plain;
+			if ((int)x == *last)
+				continue;
+			*last = (int)x;
+			fc_tick_push(fc, x, dec);
+		}
+	}
+	for (size_t i = 0; i < fc->nticks; i++) {
+		bool dec = fc->ticks[i].decision;
 		float h = dec ? tall : short_h;
-		dc_fill_rect(app->dc, x, g->bar_y - h / 2, dec ? 2.5f : 1, h,
+		dc_fill_rect(app->dc, fc->ticks[i].x, g->bar_y - h / 2, dec ? 2.5f : 1, h,
 			     dec ? app->pal->decision : dc_alpha(app->pal->text, 150));
 	}
 }

@@ -481,17 +481,45 @@ static void topo_at_host(struct view_app *app, const struct vm_topo_geom *g,
 		d->box = box;
 }
 
+/* The link the cursor event travels on, or -1. */
+static long topo_hot_link(const struct view_app *app, const struct tm_event *e)
+{
+	for (size_t i = 0; i < app->nlinks; i++)
+		if (topo_is_hot(e, &app->links[i]))
+			return (long)i;
+	return -1;
+}
+
+/* What changes only with the layout and the hot link: the panel, the
+ * organisations' boxes, the links, the hosts with their labels and "the
+ * Internet". From the frame cache when it holds them: then the same code
+ * runs dry (texts and click targets recorded, nothing drawn) and the kept
+ * pixels are copied. */
+static void topo_static(struct view_app *app, const struct vm_topo_geom *g,
+			const struct tm_event *e)
+{
+	struct fc_layer_key key = {FC_TOPO, app->frame.layout_gen, app->pal, app->projector,
+				   app->panels.topo, topo_hot_link(app, e)};
+	struct fc_layer *l = fc_begin(app->fc, app->dc, &key);
+
+	scene_panel(&app->cx, &app->panels.topo, "Network");
+	topo_groups(app, g);
+	topo_links(app, g, e);
+	topo_hosts(app, g);
+	topo_internet(app);
+	fc_end(app->fc, app->dc, &key, l);
+}
+
 void scene_topo(struct view_app *app)
 {
-	scene_panel(&app->cx, &app->panels.topo, "Network");
 	struct vm_topo_geom g = app->frame.geom;
 	const struct tm_event *e = topo_cursor_event(app);
 
-	topo_groups(app, &g);
-	topo_links(app, &g, e);
-	topo_hosts(app, &g);
-	topo_internet(app);
-	topo_parked(app, &g, e);
+	topo_static(app, &g, e);
+	if (app->frame.aggregate)
+		topo_counts(app, &g);
+	else
+		topo_parked(app, &g, e);
 	topo_badges(app, &g);
 	if (!e || e->node < 0)
 		return;

@@ -45,4 +45,8 @@ void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 		 const struct tm_event *cur);
 void topo_badges(struct view_app *app, const struct vm_topo_geom *g);
 
+/* scene_counts.c: resting and in-flight counts, for an aggregated frame
+ * (vm_frame.aggregate) in place of topo_parked's envelopes. */
+void topo_counts(struct view_app *app, const struct vm_topo_geom *g);
+
 #endif

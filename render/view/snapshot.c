@@ -22,24 +22,36 @@ void snap_init(struct snap *s)
 {
 	memset(s, 0, sizeof *s);
 	s->cursor = -1;
+	s->walked = -1;
 }
 
-static void snap_clear(struct snap *s)
+/* Forget the walk: the next build starts from the first event. */
+static void snap_reset(struct snap *s)
 {
 	for (size_t i = 0; i < s->nq; i++)
 		free(s->q[i].rcpts);
-	s->nq = s->nbox = s->nans = s->nfaults = s->nplaces = s->nbadges = 0;
+	s->nq = s->nbox = s->nans = s->nfaults = s->nplaces = s->nbadges = s->nout = 0;
+	snx_clear(&s->by_qid);
+	snx_clear(&s->by_msg);
+	snx_clear(&s->by_out);
+	s->walked = -1;
+	s->model = NULL;
 }
 
 void snap_free(struct snap *s)
 {
-	snap_clear(s);
+	snap_reset(s);
 	free(s->q);
 	free(s->box);
 	free(s->ans);
 	free(s->faults);
 	free(s->places);
 	free(s->badges);
+	free(s->outbox);
+	snx_free(&s->by_qid);
+	snx_free(&s->by_msg);
+	snx_free(&s->by_out);
+	snx_free(&s->place_set);
 	snap_init(s);
 }
 
@@ -71,12 +83,44 @@ bool snap_entry_live(const struct snap_entry *e)
 
 /* ---- lookups ---- */
 
+struct snap_key {
+	const struct snap *s;
+	int host, msg;
+	const char *qid;
+};
+
+static bool snap_match_qid(const void *ctx, size_t v)
+{
+	const struct snap_key *k = ctx;
+	return k->s->q[v].host == k->host && strcmp(k->s->q[v].queue_id, k->qid) == 0;
+}
+
+static bool snap_match_msg(const void *ctx, size_t v)
+{
+	const struct snap_key *k = ctx;
+	return k->s->q[v].host == k->host && k->s->q[v].msg_idx == k->msg;
+}
+
+static bool snap_match_out(const void *ctx, size_t v)
+{
+	const struct snap_key *k = ctx;
+	return k->s->outbox[v].host == k->host && k->s->outbox[v].msg_idx == k->msg;
+}
+
+static uint64_t snap_hash_msg(int host, int msg)
+{
+	return snx_hash((uint64_t)(uint32_t)host, (uint64_t)(uint32_t)msg);
+}
+
 /* The newest entry with this queue id at this host. */
 static struct snap_entry *snap_entry_find(struct snap *s, int host, const char *qid)
 {
-	for (size_t i = s->nq; qid && i > 0; i--)
-		if (s->q[i - 1].host == host && strcmp(s->q[i - 1].queue_id, qid) == 0)
-			return &s->q[i - 1];
+	struct snap_key k = {s, host, -1, qid};
+	size_t v;
+
+	if (qid && snx_get(&s->by_qid, snx_hash_str((uint64_t)(uint32_t)host, qid),
+			   snap_match_qid, &k, &v))
+		return &s->q[v];
 	return NULL;
 }
 
@@ -84,12 +128,14 @@ static struct snap_entry *snap_entry_find(struct snap *s, int host, const char *
 static struct snap_entry *snap_entry_of(struct snap *s, const struct tm_event *e)
 {
 	const char *qid = tm_get(e, "queue_id");
+	struct snap_key k = {s, e->node, e->msg_idx, NULL};
+	size_t v;
 
 	if (qid)
 		return snap_entry_find(s, e->node, qid);
-	for (size_t i = s->nq; e->msg_idx >= 0 && i > 0; i--)
-		if (s->q[i - 1].host == e->node && s->q[i - 1].msg_idx == e->msg_idx)
-			return &s->q[i - 1];
+	if (e->msg_idx >= 0 &&
+	    snx_get(&s->by_msg, snap_hash_msg(e->node, e->msg_idx), snap_match_msg, &k, &v))
+		return &s->q[v];
 	return NULL;
 }
 
@@ -143,7 +189,6 @@ struct snap_ctx {
 	const struct tm_model *m;
 	const struct tm_event *e;
 	size_t idx;
-	bool recent; /* the event is inside the badge window */
 };
 
 static void on_enter(struct snap_ctx *c)
@@ -160,6 +205,13 @@ static void on_enter(struct snap_ctx *c)
 	q->rcpts = xcalloc(q->nrcpts ? q->nrcpts : 1, sizeof *q->rcpts);
 	for (size_t i = 0; i < q->nrcpts; i++)
 		q->rcpts[i] = (struct snap_rcpt){rc->items[i], SNAP_QUEUED, 0, NULL, NULL};
+	size_t idx = c->s->nq - 1;
+	struct snap_key k = {c->s, q->host, q->msg_idx, q->queue_id};
+	snx_put(&c->s->by_qid, snx_hash_str((uint64_t)(uint32_t)q->host, q->queue_id),
+		snap_match_qid, &k, idx);
+	if (q->msg_idx >= 0)
+		snx_put(&c->s->by_msg, snap_hash_msg(q->host, q->msg_idx), snap_match_msg, &k,
+			idx);
 }
 
 static void on_attempt(struct snap_ctx *c)
@@ -219,9 +271,6 @@ static void on_done(struct snap_ctx *c)
 static void on_bounce(struct snap_ctx *c)
 {
 	snap_each_rcpt(snap_entry_of(c->s, c->e), c->e, set_bounced);
-	if (c->recent)
-		snap_badge(c->s, c->e->node, BADGE_BOUNCE, c->idx, "bounce %s",
-			   tm_get(c->e, "status") ? tm_get(c->e, "status") : "");
 }
 
 static void on_expire(struct snap_ctx *c)
@@ -230,8 +279,6 @@ static void on_expire(struct snap_ctx *c)
 
 	if (q)
 		q->expired = true;
-	if (c->recent)
-		snap_badge(c->s, c->e->node, BADGE_EXPIRED, c->idx, "expired");
 }
 
 static void on_store(struct snap_ctx *c)
@@ -255,10 +302,12 @@ static void on_body(struct snap_ctx *c)
 	if (e->msg_idx < 0 || e->peer < 0)
 		return;
 	if (e->kind == TM_SMTP_DATA) {
-		for (size_t i = 0; i < c->s->nplaces; i++)
-			if (c->s->places[i].kind == PLACE_OUTBOX &&
-			    c->s->places[i].msg_idx == e->msg_idx && c->s->places[i].host == e->node)
-				c->s->places[i].host = -1; /* sent: dropped after the walk */
+		struct snap_key k = {c->s, e->node, e->msg_idx, NULL};
+		size_t v;
+		bool found = snx_get(&c->s->by_out, snap_hash_msg(e->node, e->msg_idx),
+				     snap_match_out, &k, &v);
+		for (; found && v != SIZE_MAX; v = c->s->outbox[v].prev)
+			c->s->outbox[v].sent = true; /* sent: no longer placed there */
 		return;
 	}
 	struct snap_stored *b = SNAP_PUSH(c->s->box, c->s->nbox, c->s->boxcap);
@@ -268,9 +317,15 @@ static void on_body(struct snap_ctx *c)
 
 static void on_compose(struct snap_ctx *c)
 {
-	struct snap_place *p = SNAP_PUSH(c->s->places, c->s->nplaces, c->s->placecap);
+	struct snap_outbox *o = SNAP_PUSH(c->s->outbox, c->s->nout, c->s->outcap);
+	struct snap_key k = {c->s, c->e->node, c->e->msg_idx, NULL};
+	uint64_t h = snap_hash_msg(c->e->node, c->e->msg_idx);
+	size_t prev;
 
-	*p = (struct snap_place){c->e->msg_idx, c->e->node, PLACE_OUTBOX};
+	*o = (struct snap_outbox){c->e->msg_idx, c->e->node, false, SIZE_MAX};
+	if (snx_get(&c->s->by_out, h, snap_match_out, &k, &prev))
+		o->prev = prev;
+	snx_put(&c->s->by_out, h, snap_match_out, &k, c->s->nout - 1);
 }
 
 static void on_answer(struct snap_ctx *c)
@@ -329,7 +384,7 @@ static void on_policy(struct snap_ctx *c)
 	};
 	const char *d = tm_get(c->e, "decision"), *folder = tm_get(c->e, "folder");
 
-	if (!c->recent || !d)
+	if (!d)
 		return;
 	for (size_t i = 0; i < ARRAY_LEN(rows); i++)
 		if (strcmp(d, rows[i].decision) == 0) {
@@ -349,8 +404,6 @@ static void on_filter(struct snap_ctx *c)
 	const char *res = tm_get(c->e, "result"), *score = tm_get(c->e, "score");
 	const char *sym = tm_get(c->e, "symbol"), *filter = tm_get(c->e, "filter");
 
-	if (!c->recent)
-		return;
 	if (score && sym && strcmp(sym, "TOTAL") == 0) {
 		snap_badge(c->s, c->e->node, BADGE_SPAM, c->idx, "spam score %s", score);
 		return;
@@ -369,13 +422,24 @@ static void on_dsn(struct snap_ctx *c)
 
 	bool delayed = action && strcmp(action, "delayed") == 0;
 
-	if (c->recent)
-		snap_badge(c->s, c->e->node, delayed ? BADGE_DSN_DELAYED : BADGE_DSN, c->idx,
+	snap_badge(c->s, c->e->node, delayed ? BADGE_DSN_DELAYED : BADGE_DSN, c->idx,
 			   "DSN %s %s", action ? action : "failed", st ? st : "");
+}
+
+static void badge_bounce(struct snap_ctx *c)
+{
+	snap_badge(c->s, c->e->node, BADGE_BOUNCE, c->idx, "bounce %s",
+		   tm_get(c->e, "status") ? tm_get(c->e, "status") : "");
+}
+
+static void badge_expire(struct snap_ctx *c)
+{
+	snap_badge(c->s, c->e->node, BADGE_EXPIRED, c->idx, "expired");
 }
 
 typedef void (*snap_handler)(struct snap_ctx *c);
 
+/* The walk: what each kind changes in the world. */
 static const snap_handler snap_on[TM_KIND_COUNT] = {
 	[TM_QUEUE_ENTER] = on_enter, [TM_QUEUE_ATTEMPT] = on_attempt,
 	[TM_QUEUE_DEFER] = on_defer, [TM_QUEUE_DONE] = on_done,
@@ -384,31 +448,52 @@ static const snap_handler snap_on[TM_KIND_COUNT] = {
 	[TM_IMAP_DATA] = on_body, [TM_POP3_DATA] = on_body,
 	[TM_MSG_COMPOSE] = on_compose, [TM_DNS_ANSWER] = on_answer,
 	[TM_FAULT_START] = on_fault_start, [TM_FAULT_END] = on_fault_end,
+};
+
+/* The recent decisions: the badge each kind pins on its host. */
+static const snap_handler snap_badge_on[TM_KIND_COUNT] = {
+	[TM_QUEUE_BOUNCE] = badge_bounce, [TM_QUEUE_EXPIRE] = badge_expire,
 	[TM_POLICY_DECISION] = on_policy, [TM_FILTER_CHECK] = on_filter,
 	[TM_DSN_CREATE] = on_dsn,
 };
 
 /* ---- after the walk: places and state badges ---- */
 
-static void snap_place(struct snap *s, int msg_idx, int host, enum snap_place_kind k)
+static bool snap_match_place(const void *ctx, size_t v)
 {
-	if (msg_idx < 0 || host < 0)
-		return;
-	for (size_t i = 0; i < s->nplaces; i++)
-		if (s->places[i].msg_idx == msg_idx && s->places[i].host == host)
-			return;
-	struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
-	*p = (struct snap_place){msg_idx, host, k};
+	const struct snap_key *k = ctx;
+	return k->s->places[v].host == k->host && k->s->places[v].msg_idx == k->msg;
 }
 
+static void snap_place(struct snap *s, int msg_idx, int host, enum snap_place_kind kind)
+{
+	struct snap_key k = {s, host, msg_idx, NULL};
+	uint64_t h = snap_hash_msg(host, msg_idx);
+	size_t v;
+
+	if (msg_idx < 0 || host < 0 || snx_get(&s->place_set, h, snap_match_place, &k, &v))
+		return;
+	struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
+	*p = (struct snap_place){msg_idx, host, kind};
+	snx_put(&s->place_set, h, snap_match_place, &k, s->nplaces - 1);
+}
+
+/* Messages not yet sent, then queued, then filed or fetched: at most one
+ * place per (message, host), the first that applies. */
 static void snap_finish_places(struct snap *s)
 {
-	size_t k = 0;
-
-	for (size_t i = 0; i < s->nplaces; i++) /* drop sent-off outboxes */
-		if (s->places[i].host >= 0)
-			s->places[k++] = s->places[i];
-	s->nplaces = k;
+	snx_clear(&s->place_set);
+	for (size_t i = 0; i < s->nout; i++) { /* composed and not sent off */
+		const struct snap_outbox *o = &s->outbox[i];
+		if (!o->sent && o->host >= 0) {
+			struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
+			*p = (struct snap_place){o->msg_idx, o->host, PLACE_OUTBOX};
+			struct snap_key k = {s, o->host, o->msg_idx, NULL};
+			if (o->msg_idx >= 0)
+				snx_put(&s->place_set, snap_hash_msg(o->host, o->msg_idx),
+					snap_match_place, &k, s->nplaces - 1);
+		}
+	}
 	for (size_t i = 0; i < s->nq; i++)
 		if (snap_entry_live(&s->q[i]))
 			snap_place(s, s->q[i].msg_idx, s->q[i].host, PLACE_QUEUE);
@@ -417,29 +502,43 @@ static void snap_finish_places(struct snap *s)
 			   s->box[i].folder ? PLACE_MAILBOX : PLACE_FETCHED);
 }
 
-/* One "retry at" clock per host: the earliest pending retry there. */
-static void snap_retry_badges(struct snap *s)
+/* One "retry at" clock per host: the earliest pending retry there, in
+ * the order the hosts first queued something. */
+static void snap_retry_badges(struct snap *s, size_t nnodes)
 {
+	struct retry { int n; int64_t next; size_t first; bool seen; };
+	struct retry *per = xcalloc(nnodes ? nnodes : 1, sizeof *per);
+	int *order = xmalloc((nnodes ? nnodes : 1) * sizeof *order);
+	size_t norder = 0;
+
 	for (size_t i = 0; i < s->nq; i++) {
-		int host = s->q[i].host, n = 0;
-		int64_t next = INT64_MAX;
-		bool first = true;
-		for (size_t j = 0; j < i && first; j++)
-			first = s->q[j].host != host;
-		for (size_t j = i; first && j < s->nq; j++)
-			for (size_t r = 0; s->q[j].host == host && r < s->q[j].nrcpts; r++)
-				if (s->q[j].rcpts[r].state == SNAP_DEFERRED) {
-					n++;
-					next = s->q[j].rcpts[r].next_us < next ? s->q[j].rcpts[r].next_us : next;
-				}
-		if (n == 0)
+		int host = s->q[i].host;
+		if (host < 0 || (size_t)host >= nnodes)
+			continue;
+		struct retry *r = &per[host];
+		if (!r->seen) {
+			*r = (struct retry){0, INT64_MAX, s->q[i].enter_ev, true};
+			order[norder++] = host;
+		}
+		for (size_t k = 0; k < s->q[i].nrcpts; k++)
+			if (s->q[i].rcpts[k].state == SNAP_DEFERRED) {
+				r->n++;
+				r->next = s->q[i].rcpts[k].next_us < r->next ? s->q[i].rcpts[k].next_us
+									     : r->next;
+			}
+	}
+	for (size_t o = 0; o < norder; o++) {
+		const struct retry *r = &per[order[o]];
+		if (r->n == 0)
 			continue;
 		char when[32], cnt[16];
-		snap_fmt_hms(next, when, sizeof when);
-		snprintf(cnt, sizeof cnt, "%d deferred, ", n);
-		snap_badge(s, host, BADGE_RETRY, s->q[i].enter_ev, "%sretry at %s",
-			   n > 1 ? cnt : "", when);
+		snap_fmt_hms(r->next, when, sizeof when);
+		snprintf(cnt, sizeof cnt, "%d deferred, ", r->n);
+		snap_badge(s, order[o], BADGE_RETRY, r->first, "%sretry at %s", r->n > 1 ? cnt : "",
+			   when);
 	}
+	free(per);
+	free(order);
 }
 
 /* Per host: faults, the retry clock, then the newest recent decisions
@@ -467,23 +566,33 @@ static void snap_order_badges(struct snap *s, size_t first_recent)
 
 void snap_build(struct snap *s, const struct tm_model *m, long from, long cursor)
 {
-	snap_clear(s);
 	s->cursor = cursor;
 	if (cursor >= (long)m->nev)
 		cursor = (long)m->nev - 1;
 	if (from < 0)
 		from = cursor - SNAP_DEFAULT_WINDOW;
-	for (long i = 0; i <= cursor; i++) {
+	if (s->model != m || cursor < s->walked)
+		snap_reset(s);
+	s->model = m;
+	for (long i = s->walked + 1; i <= cursor; i++) {
 		const struct tm_event *e = &m->ev[i];
-		struct snap_ctx c = {s, m, e, (size_t)i, i >= from};
+		struct snap_ctx c = {s, m, e, (size_t)i};
 		if (snap_on[e->kind])
 			snap_on[e->kind](&c);
+	}
+	s->walked = cursor > s->walked ? cursor : s->walked;
+	s->nplaces = s->nbadges = 0;
+	for (long i = from < 0 ? 0 : from; i <= cursor; i++) {
+		const struct tm_event *e = &m->ev[i];
+		struct snap_ctx c = {s, m, e, (size_t)i};
+		if (snap_badge_on[e->kind])
+			snap_badge_on[e->kind](&c);
 	}
 	snap_finish_places(s);
 	size_t first_state = s->nbadges;
 	for (size_t i = 0; i < s->nfaults; i++)
 		snap_badge(s, s->faults[i].host, BADGE_FAULT, s->faults[i].ev, "%s",
 			   s->faults[i].fault);
-	snap_retry_badges(s);
+	snap_retry_badges(s, m->nnodes);
 	snap_order_badges(s, first_state);
 }

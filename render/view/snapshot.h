@@ -10,7 +10,12 @@
  *
  * Invariants: strings are borrowed from the model (valid while it lives);
  * arrays are in trace order; snap_build() is a pure function of
- * (model, from, cursor) and rebuilds from scratch. */
+ * (model, from, cursor): it walks on from the last cursor when the new one
+ * is not before it (the queues, mailboxes and answers are kept between
+ * calls, found through hash indexes), else from the start; places and
+ * badges are derived again on each call. A snap follows one model: free
+ * it before building for another (one at the same address is not told
+ * apart). */
 #ifndef MAILSIM_SNAPSHOT_H
 #define MAILSIM_SNAPSHOT_H
 
@@ -18,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "snap_index.h"
 #include "trace_model.h"
 
 enum snap_rcpt_state { SNAP_QUEUED, SNAP_DEFERRED, SNAP_DELIVERED, SNAP_RELAYED,
@@ -89,8 +95,22 @@ struct snap_badge {
 
 #define SNAP_BADGES_PER_HOST 3
 
+/* A message composed at a host, until it is sent from there. */
+struct snap_outbox {
+	int msg_idx, host;
+	bool sent;
+	size_t prev;          /* the previous outbox with the same key, or SIZE_MAX */
+};
+
 struct snap {
 	long cursor;
+	/* the walk so far: events 0..walked of model applied */
+	const struct tm_model *model;
+	long walked;
+	struct snx by_qid, by_msg;  /* (host, queue id) / (host, message) -> newest q */
+	struct snap_outbox *outbox; size_t nout, outcap; /* composed messages */
+	struct snx by_out;         /* (host, message) -> newest outbox */
+	struct snx place_set;      /* (host, message) already placed, per build */
 	struct snap_entry *q;      size_t nq, qcap;      /* live and finished */
 	struct snap_stored *box;   size_t nbox, boxcap;
 	struct snap_answer *ans;   size_t nans, anscap;

@@ -35,6 +35,7 @@ void vm_free(struct vm_frame *f)
 	free(f->groups);
 	free(f->dec);
 	free(f->rest);
+	vmt_free(&f->traffic);
 	vm_init(f);
 }
 
@@ -504,26 +505,37 @@ const char *vm_narration(const struct tm_model *m, const struct tl_map *tmap, lo
 	return tm_text(&m->ev[n]);
 }
 
-void vm_build(struct vm_frame *f, const struct vm_inputs *in)
+/* Geometry, hosts with their labels, groups: again only when an input
+ * of theirs changed (see vm_layout_key). */
+static void vm_build_layout(struct vm_frame *f, const struct vm_inputs *in)
 {
 	const struct tm_model *m = in->model;
+	struct vm_layout_key key;
 
-	vm_clear_texts(f);
-	f->nmoving = f->ndec = f->nrest = 0;
-	f->event = in->cursor;
-	f->width = in->width;
-	f->height = in->height;
-	f->clock_us = in->clock_us;
-	vm_build_clock(f, m, in->clock_us);
-	f->narration = vm_narration(m, in->tmap, in->cursor);
+	memset(&key, 0, sizeof key); /* padding too: the key is compared whole */
+	key.model = m;
+	key.nodes = in->nodes;
+	key.width = in->width;
+	key.height = in->height;
+	key.topo = in->topo;
+	key.topo_top = in->topo_top;
+	key.fs = in->fs;
+	key.line_h = in->line_h;
+	key.label_ctx = in->label_ctx;
+	key.epoch = in->layout_epoch;
+	if (f->layout_gen && memcmp(&key, &f->layout_key, sizeof key) == 0 &&
+	    f->nhosts == m->nnodes)
+		return;
+	f->layout_key = key;
+	f->layout_gen++;
+	f->links = in->links;
+	f->nlinks = in->nlinks;
 	size_t ncols = vm_distinct(in->nodes, m->nnodes, true);
 	size_t nrows = vm_distinct(in->nodes, m->nnodes, false);
 	bool dns = false;
 	for (size_t i = 0; i < m->nnodes; i++)
 		dns |= in->nodes[i].role == LAY_DNS && in->nodes[i].y < 1e-6;
 	f->geom = vm_geom(in, ncols, nrows, dns);
-	f->links = in->links;
-	f->nlinks = in->nlinks;
 	f->hosts = xrealloc(f->hosts, (m->nnodes ? m->nnodes : 1) * sizeof *f->hosts);
 	f->nhosts = m->nnodes;
 	for (size_t i = 0; i < m->nnodes; i++) {
@@ -535,6 +547,24 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 	}
 	vm_place_hosts(f, in, ncols, nrows);
 	vm_build_groups(f, in);
+}
+
+void vm_build(struct vm_frame *f, const struct vm_inputs *in)
+{
+	const struct tm_model *m = in->model;
+
+	vm_clear_texts(f);
+	f->nmoving = f->ndec = f->nrest = 0;
+	f->aggregate = false;
+	f->event = in->cursor;
+	f->width = in->width;
+	f->height = in->height;
+	f->clock_us = in->clock_us;
+	vm_build_clock(f, m, in->clock_us);
+	f->narration = vm_narration(m, in->tmap, in->cursor);
+	f->links = in->links;
+	f->nlinks = in->nlinks;
+	vm_build_layout(f, in);
 	card_free(&f->card);
 	f->card_open = false;
 	f->card_box = f->chain_box = (struct vm_box){0, 0, 0, 0};
@@ -548,6 +578,13 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 	vm_build_moving(f, in);
 	vm_build_decisions(f, in);
 	vm_build_resting(f, in);
+	f->aggregate = vmt_aggregate(m);
+	if (f->aggregate) {
+		const struct tm_event *cur = &m->ev[in->cursor];
+		bool carried = tm_kind_carries_message(cur->kind);
+		vmt_build(&f->traffic, m, in->snap, in->cursor, carried ? cur->msg_idx : -1,
+			  carried ? cur->peer : -1);
+	}
 }
 
 /* ---- JSON ---- */
@@ -773,6 +810,9 @@ char *vm_scene_json(const struct vm_frame *f, const struct tm_model *m)
 	cJSON_AddItemToObject(o, "moving", vm_moving_json(f, m));
 	cJSON_AddItemToObject(o, "decisions", vm_decisions_json(f, m));
 	cJSON_AddItemToObject(o, "resting", vm_resting_json(f, m));
+	cJSON_AddBoolToObject(o, "aggregate", f->aggregate);
+	if (f->aggregate)
+		vmt_json(&f->traffic, m, o);
 	cJSON_AddItemToObject(o, "texts", vm_texts_json(f));
 	cJSON_AddItemToObject(o, "checks", vm_chain_json(f, m));
 	const struct vm_box *cb = &f->campaign_box;

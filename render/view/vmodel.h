@@ -23,6 +23,7 @@
 #include "snapshot.h"
 #include "timeline.h"
 #include "trace_model.h"
+#include "vm_traffic.h"
 
 struct cv_model; /* campaign_view.h */
 
@@ -111,7 +112,22 @@ struct vm_frame {
 	const struct cv_model *campaign; /* borrowed; the campaign panel, when drawn */
 	struct vm_box campaign_box;
 	bool record_texts;         /* vm_add_text keeps texts only when set */
+	/* The network's layout (geom, hosts, groups) is computed again only
+	 * when one of its inputs changes; layout_gen counts the times, so a
+	 * drawing cache keyed on it knows when its pixels are stale. */
+	struct vm_layout_key {
+		const struct tm_model *model;
+		const struct lay_node *nodes;
+		int width, height;
+		struct lay_rect topo;
+		float topo_top, fs, line_h;
+		void *label_ctx;
+		unsigned epoch;
+	} layout_key;
+	unsigned layout_gen;
 	bool projector, legend;    /* the mode and the overlay, as the drawing set them */
+	bool aggregate;            /* counts instead of envelopes (vm_traffic.h) */
+	struct vm_traffic traffic; /* the counts, when aggregate */
 };
 
 /* Inputs of one frame, all derived by the caller from its state. */
@@ -134,6 +150,9 @@ struct vm_inputs {
 	 * as the network panel draws them (NULL: the uniform rows only). */
 	float (*label_h)(void *ctx, const char *name, const char *label, float w);
 	void *label_ctx;
+	/* Bumped by the caller when anything else the labels' measures
+	 * depend on changes (fonts reopened); 0 is fine for one-off frames. */
+	unsigned layout_epoch;
 };
 
 void vm_init(struct vm_frame *f);

@@ -283,6 +283,66 @@ static void test_dead_domain_end(void **state)
 	rw_free(&run);
 }
 
+/* Two snapshots equal in what the panels read from them. */
+static void expect_same_snap(const struct snap *a, const struct snap *b, long cursor)
+{
+	if (a->nq != b->nq || a->nbox != b->nbox || a->nans != b->nans ||
+	    a->nfaults != b->nfaults || a->nplaces != b->nplaces || a->nbadges != b->nbadges)
+		FAILF("cursor %ld: sizes q %zu/%zu box %zu/%zu ans %zu/%zu faults %zu/%zu "
+		      "places %zu/%zu badges %zu/%zu\n", cursor, a->nq, b->nq, a->nbox, b->nbox,
+		      a->nans, b->nans, a->nfaults, b->nfaults, a->nplaces, b->nplaces, a->nbadges,
+		      b->nbadges);
+	for (size_t i = 0; i < a->nq; i++) {
+		if (a->q[i].host != b->q[i].host || a->q[i].msg_idx != b->q[i].msg_idx ||
+		    a->q[i].attempts != b->q[i].attempts || a->q[i].expired != b->q[i].expired ||
+		    a->q[i].nrcpts != b->q[i].nrcpts)
+			FAILF("cursor %ld: queue entry %zu differs\n", cursor, i);
+		for (size_t r = 0; r < a->q[i].nrcpts; r++)
+			if (a->q[i].rcpts[r].state != b->q[i].rcpts[r].state ||
+			    a->q[i].rcpts[r].next_us != b->q[i].rcpts[r].next_us)
+				FAILF("cursor %ld: entry %zu recipient %zu differs\n", cursor, i, r);
+	}
+	for (size_t i = 0; i < a->nplaces; i++)
+		if (a->places[i].msg_idx != b->places[i].msg_idx ||
+		    a->places[i].host != b->places[i].host || a->places[i].kind != b->places[i].kind)
+			FAILF("cursor %ld: place %zu differs\n", cursor, i);
+	for (size_t i = 0; i < a->nbadges; i++)
+		if (a->badges[i].host != b->badges[i].host || a->badges[i].kind != b->badges[i].kind ||
+		    a->badges[i].ev != b->badges[i].ev || strcmp(a->badges[i].text, b->badges[i].text))
+			FAILF("cursor %ld: badge %zu differs\n", cursor, i);
+}
+
+/* Walking on from the last cursor (forward, then a step back) gives the
+ * snapshot a fresh walk from the first event gives, at every cursor. */
+static void test_incremental_walk(void **state)
+{
+	static const char *const names[] = {"dead-domain", "greylisting", "campaign-reputation"};
+
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+		struct rw_run run;
+		struct tm_model *m = scenario_model(&run, names[k]);
+		struct snap walk, fresh;
+		snap_init(&walk);
+		for (long c = 0; c < (long)m->nev; c++) {
+			long from = c > 30 ? c - 30 : 0;
+			snap_build(&walk, m, from, c);
+			snap_init(&fresh);
+			snap_build(&fresh, m, from, c);
+			expect_same_snap(&walk, &fresh, c);
+			snap_free(&fresh);
+		}
+		long back = (long)m->nev / 2; /* a jump back walks again from the start */
+		snap_build(&walk, m, -1, back);
+		snap_init(&fresh);
+		snap_build(&fresh, m, -1, back);
+		expect_same_snap(&walk, &fresh, back);
+		snap_free(&fresh);
+		snap_free(&walk);
+		tm_free(m);
+		rw_free(&run);
+	}
+}
+
 static void test_fault_window(void **state)
 {
 	struct rw_run run;
@@ -332,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_badge_cap),
 		cmocka_unit_test(test_dead_domain_end),
 		cmocka_unit_test(test_fault_window),
+		cmocka_unit_test(test_incremental_walk),
 		cmocka_unit_test(test_hms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

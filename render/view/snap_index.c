@@ -1,0 +1,92 @@
+/* snap_index.c — the snapshot's hash table (see snap_index.h). */
+#include "snap_index.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void snx_clear(struct snx *t)
+{
+	if (t->slot)
+		memset(t->slot, 0, t->cap * sizeof *t->slot);
+	t->n = 0;
+}
+
+void snx_free(struct snx *t)
+{
+	free(t->slot);
+	*t = (struct snx){0};
+}
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t snx_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+uint64_t snx_hash(uint64_t a, uint64_t b)
+{
+	uint64_t h = snx_mix(a * 0x9e3779b97f4a7c15ULL ^ snx_mix(b + 1));
+	return h ? h : 1;
+}
+
+uint64_t snx_hash_str(uint64_t seed, const char *s)
+{
+	uint64_t h = 1469598103934665603ULL ^ seed; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return snx_hash(h, seed);
+}
+
+static void snx_grow(struct snx *t)
+{
+	struct snx old = *t;
+
+	t->cap = old.cap ? 2 * old.cap : 64;
+	t->slot = xcalloc(t->cap, sizeof *t->slot);
+	t->n = 0;
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!old.slot[i].hash)
+			continue;
+		size_t k = old.slot[i].hash & (t->cap - 1);
+		while (t->slot[k].hash)
+			k = (k + 1) & (t->cap - 1);
+		t->slot[k] = old.slot[i];
+		t->n++;
+	}
+	free(old.slot);
+}
+
+bool snx_get(const struct snx *t, uint64_t hash, snx_match match, const void *ctx,
+	     size_t *value)
+{
+	if (!t->cap)
+		return false;
+	for (size_t k = hash & (t->cap - 1); t->slot[k].hash; k = (k + 1) & (t->cap - 1))
+		if (t->slot[k].hash == hash && match(ctx, t->slot[k].value)) {
+			*value = t->slot[k].value;
+			return true;
+		}
+	return false;
+}
+
+void snx_put(struct snx *t, uint64_t hash, snx_match match, const void *ctx, size_t value)
+{
+	if (2 * (t->n + 1) > t->cap)
+		snx_grow(t);
+	size_t k = hash & (t->cap - 1);
+	for (; t->slot[k].hash; k = (k + 1) & (t->cap - 1))
+		if (t->slot[k].hash == hash && match(ctx, t->slot[k].value)) {
+			t->slot[k].value = value;
+			return;
+		}
+	t->slot[k] = (struct snx_slot){hash, value};
+	t->n++;
+}
