@@ -144,6 +144,10 @@ static void ev_send(struct sim *sim, void *ctx, uint64_t arg)
 	(void)arg;
 	struct camp *k = ctx;
 	const struct scn_campaign *c = k->c;
+	/* Judged before the next message, on the messages already handed over
+	 * (and so already in the trace): the pause never counts one it has not
+	 * composed yet. */
+	check_pause(k);
 	if (k->halted || k->done)
 		return;
 	/* Skip what must not be sent (no rate slot spent), then send one. */
@@ -170,7 +174,6 @@ static void ev_send(struct sim *sim, void *ctx, uint64_t arg)
 		k->st.sent++;
 		k->st.in_flight++;
 		mua_schedule_message(k->mua, m);
-		check_pause(k); /* the sample may just have reached its minimum */
 		break;
 	}
 	if (k->halted)
@@ -271,6 +274,10 @@ static void ev_start(struct sim *sim, void *ctx, uint64_t arg)
 	snprintf(rate, sizeof rate, "%g/min", c->rate);
 	trace_str(sim->trace, "rate", rate);
 	trace_bool(sim->trace, "verify_first", c->verify_first);
+	char th[32];
+	snprintf(th, sizeof th, "%.1f%%", c->pause_threshold * 100);
+	trace_str(sim->trace, "threshold", th);
+	trace_int(sim->trace, "min_sample", (int64_t)c->min_sample);
 	trace_end(sim->trace);
 	if (!c->verify_first) {
 		start_sending(k);

@@ -70,8 +70,8 @@
 	  "live mode: a message accepted (250) before a crash is queued again from the spool")            \
 	X(LIVE_LIMIT, "live.limit", "limit count max",                                                   \
 	  "live mode: a real client over a per-address limit (Postfix anvil) gets 421 4.7.0 and is closed; limit `connections`, `rate`, `auth`, `session`") \
-	X(CAMPAIGN_START, "campaign.start", "campaign from recipients rate verify_first",              \
-	  "a campaign begins (sim/campaign.c): its list size, messages per minute, whether the list is verified first") \
+	X(CAMPAIGN_START, "campaign.start", "campaign from recipients rate verify_first threshold min_sample",              \
+	  "a campaign begins (sim/campaign.c): its list size, messages per minute, whether the list is verified first, the hard-bounce rate that pauses it once min_sample messages are sent") \
 	X(CAMPAIGN_VERIFIED, "campaign.verified", "campaign kept verified_out",                          \
 	  "the campaign's list was verified: invalid addresses are taken out before sending")          \
 	X(CAMPAIGN_SUPPRESS, "campaign.suppress", "campaign type category reason",                       \

@@ -14,24 +14,6 @@
 #include "trace_model.h"
 #include "util.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0, got;
-	do {
-		if (cap - n < 65536)
-			buf = xrealloc(buf, cap = cap * 2 + 65536);
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 /* What the scene description says of the panel (cv_scene_json), plus
  * what only the model holds: blocks, suppression-list additions, the
  * curve, the threshold and the pause point, each gauge's update count. */
@@ -67,19 +49,14 @@ static cJSON *state_json(const struct cv_model *cv, const struct tm_model *m)
 int main(int argc, char **argv)
 {
 	char err[256];
-	size_t len = 0;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: campaign_view_tool TRACE.jsonl SECONDS...\n");
 		return 2;
 	}
-	char *text = slurp(argv[1], &len);
-	if (!text) {
-		fprintf(stderr, "campaign_view_tool: cannot read %s\n", argv[1]);
-		return 2;
-	}
-	struct tm_model *m = tm_parse(text, len, NULL, 0, err, sizeof err);
-	free(text);
+	/* The model borrows the text: tm_open maps the file and tm_free
+	 * releases it. */
+	struct tm_model *m = tm_open(argv[1], NULL, 0, err, sizeof err);
 	if (!m) {
 		fprintf(stderr, "campaign_view_tool: %s: %s\n", argv[1], err);
 		return 2;

@@ -160,7 +160,11 @@ static void cp_placement(struct view_app *app, struct cp_geom *g, const struct c
 	dc_round_frame(app->dc, g->x, g->y, g->w, bh, 2, 1.5f, p->panel_edge);
 	g->y += bh + g->pad * 0.3f;
 	float lx = g->x, sq = g->lh * 0.5f;
+	/* Every segment on the bar is named; a place with nothing in it is
+	 * left out of the legend, so a narrow panel still names them all. */
 	for (int i = 0; i < CV_NPLACE; i++) {
+		if (n->place[i] == 0)
+			continue;
 		char s[64];
 		snprintf(s, sizeof s, "%s %ld", cv_place_name((enum cv_place)i), n->place[i]);
 		float tw = (float)dc_text_w(app->dc, DC_SMALL, s) + sq * 1.4f;
@@ -183,22 +187,35 @@ static void cp_gauge(struct view_app *app, struct cp_geom *g, const struct cv_ga
 {
 	const struct pal *p = app->pal;
 	char v[48];
-	/* the value keeps room for the widest it can be, the bar a fifth,
-	 * the key what is left (cut with "…" in a narrow panel) */
-	float vw = (float)dc_text_w(app->dc, DC_SMALL, "100 neutral") + g->pad * 0.4f;
-	float bw = g->w * 0.2f, kw = g->w - vw - bw - g->pad * 0.4f, bx = g->x + kw + g->pad * 0.4f;
+	if (ga->score >= 0)
+		snprintf(v, sizeof v, "%d %s", ga->score, cv_level_name(ga->level));
+	else
+		snprintf(v, sizeof v, "no data");
+	/* the value takes its own width, the bar a fifth (an eighth on a
+	 * projector), the key what is left (cut with "…" in a narrow panel) */
+	float vw = (float)dc_text_w(app->dc, DC_SMALL, v) + g->pad * 0.8f;
+	float bw = g->w * (app->projector ? 0.12f : 0.2f);
+	float kw = g->w - vw - bw - g->pad * 0.4f, bx = g->x + kw + g->pad * 0.4f;
 	float bh = g->lh * 0.5f, by = g->y + (g->lh - bh) / 2;
 
-	dc_text(app->dc, DC_SMALL, ga->key, g->x + g->pad * 0.6f, g->y, p->text, DC_LEFT,
-		kw - g->pad * 0.6f);
+	/* A key too long for what is left goes on a line of its own, the bar
+	 * and value on the next: the key is the sender, never cut. */
+	if ((float)dc_text_w(app->dc, DC_SMALL, ga->key) > kw - g->pad * 0.6f &&
+	    g->y + 2 * g->lh <= g->bottom) {
+		dc_text(app->dc, DC_SMALL, ga->key, g->x + g->pad * 0.6f, g->y, p->text, DC_LEFT,
+			g->w - g->pad * 0.6f);
+		g->y += g->lh;
+		by += g->lh;
+		kw = g->pad * 0.6f;
+		bx = g->x + kw + g->pad * 0.4f;
+	} else {
+		dc_text(app->dc, DC_SMALL, ga->key, g->x + g->pad * 0.6f, g->y, p->text, DC_LEFT,
+			kw - g->pad * 0.6f);
+	}
 	dc_fill_rect(app->dc, bx, by, bw, bh, p->bg);
-	if (ga->score >= 0) {
+	if (ga->score >= 0)
 		dc_fill_rect(app->dc, bx, by, bw * (float)ga->score / 100.0f, bh,
 			     cp_level_color(p, ga->level));
-		snprintf(v, sizeof v, "%d %s", ga->score, cv_level_name(ga->level));
-	} else {
-		snprintf(v, sizeof v, "no data");
-	}
 	dc_round_frame(app->dc, bx, by, bw, bh, 2, 1.5f, p->panel_edge);
 	float vx = bx + bw + g->pad * 0.4f;
 	dc_text(app->dc, DC_SMALL, v, vx, g->y, p->text, DC_LEFT, g->x + g->w - vx);
@@ -226,7 +243,7 @@ static void cp_reputation(struct view_app *app, struct cp_geom *g)
 	int host = -2;
 	size_t shown = 0;
 
-	if (cv->ngauges == 0 || !cp_line(app, g, DC_SMALL_BOLD, "Receivers' reputation (0-100)",
+	if (cv->ngauges == 0 || !cp_line(app, g, DC_SMALL_BOLD, "Reputation (0-100)",
 					  app->pal->text))
 		return;
 	for (size_t i = 0; i < cv->ngauges; i++) {
@@ -305,7 +322,7 @@ static void cp_column(struct view_app *app, struct cp_geom *g)
  * the curve, the placement, the reputation gauges. */
 static void cp_strip(struct view_app *app, const struct cp_geom *all)
 {
-	static const float share4[4] = {0.28f, 0.24f, 0.22f, 0.26f};
+	static const float share4[4] = {0.30f, 0.25f, 0.20f, 0.25f};
 	static const float share3[4] = {0.34f, 0.30f, 0.36f, 0}; /* no gauges */
 	const struct cv_model *cv = app->camp;
 	const float *share = cv->ngauges ? share4 : share3;

@@ -605,8 +605,9 @@ void lay_panels_campaign(int fs, bool strip, struct lay_panels *p)
 {
 	if (strip) {
 		/* the conversation's band (a ladder of thousands of like lines
-		 * in a campaign), grown from the network to 4.5 lines */
-		int need = fs * 9 / 2, y = p->ladder.y, bottom = p->ladder.y + p->ladder.h;
+		 * in a campaign), grown from the network to 6 lines: a title, then
+		 * room for a gauge whose key needs a line of its own */
+		int need = fs * 6, y = p->ladder.y, bottom = p->ladder.y + p->ladder.h;
 		int take = need > p->ladder.h ? need - p->ladder.h : 0;
 		take = take > p->topo.h / 4 ? p->topo.h / 4 : take;
 		p->topo.h -= take;

@@ -35,6 +35,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402  (puts back the trace's implied fields)
+
 TOOL, SRC = sys.argv[1], sys.argv[2]
 failures = []
 PLACES = ["Inbox", "Promotions", "Junk", "Quarantine", "dropped"]
@@ -104,6 +107,9 @@ def count(events, upto):
     for i, e in enumerate(events):
         k = e["kind"]
         # figures known from the whole trace: threshold and pause point
+        # (the threshold is on campaign.start, and on the pause)
+        if k == "campaign.start" and "threshold" in e:
+            camps[e["campaign"]]["threshold_bp"] = bp(e["threshold"])
         if k == "campaign.pause" and camps[e["campaign"]]["pause_sent"] < 0:
             c = camps[e["campaign"]]
             c["threshold_bp"], c["pause_rate_bp"] = bp(e["threshold"]), bp(e["bounce_rate"])
@@ -190,8 +196,7 @@ def fmt(t):
 
 def check_trace(path):
     name = os.path.basename(path)
-    with open(path) as f:
-        events = [json.loads(line) for line in f if line.strip()]
+    events = trace_expand.load(path)
     times = times_of(events)
     got = run_tool(path, ["-"] + [fmt(t) for t in times])
     camps, gauges = count(events, -1)
@@ -225,8 +230,7 @@ def main():
         n, _ = check_trace(p)
         frames += n
     # the fixture's gauges must move: a receiver's view, key by key
-    with open(fixture) as f:
-        events = [json.loads(line) for line in f]
+    events = trace_expand.load(fixture)
     g = run_tool(fixture, ["2.000000", "8.150000", "400001.000000"])
     ip = lambda s: {x["key"]: x for x in s["reputation"] if x["host"] == "mx.bigmail.example"}["ip:192.0.2.10"]
     check([ip(s)["score"] for s in g] == [50, 12, 25], f"the IP gauge moves 50, 12, 25: {[ip(s)['score'] for s in g]}")

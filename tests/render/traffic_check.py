@@ -28,14 +28,18 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402
+
 SCENARIOS = ["campaign-verified", "campaign-dirty-list"]
 BODY = {"smtp.data", "imap.data", "pop3.data"}
 WAITING = {"queued", "deferred"}
 
 
 def load(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The trace with its implied fields put back (node/peer of a conn's
+    lines: ARCHITECTURE.md, "Implied fields")."""
+    return trace_expand.load(path)
 
 
 def expected(events, n):
