@@ -25,13 +25,32 @@ const char *smtp_class_name(enum smtp_class cls)
 	return (unsigned)cls < ARRAY_LEN(names) ? names[cls] : "?";
 }
 
+/* snprintf(dst, cap, "%s", src) without the formatting. */
+static void copy_trunc(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void smtp_reply_set(struct smtp_reply *r, int code, const char *enh, const char *fmt, ...)
 {
 	va_list ap;
 	r->code = code;
-	snprintf(r->enh, sizeof r->enh, "%s", enh ? enh : "");
+	copy_trunc(r->enh, sizeof r->enh, enh ? enh : "");
 	va_start(ap, fmt);
-	vsnprintf(r->text, sizeof r->text, fmt, ap);
+	/* Most replies are a fixed text or one "%s": no printf for those
+	 * (several per message on every hop). */
+	if (!strchr(fmt, '%'))
+		copy_trunc(r->text, sizeof r->text, fmt);
+	else if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+		const char *t = va_arg(ap, const char *);
+		copy_trunc(r->text, sizeof r->text, t ? t : "(null)");
+	}
+	else
+		vsnprintf(r->text, sizeof r->text, fmt, ap);
 	va_end(ap);
 	r->pending = false;
 }

@@ -162,14 +162,22 @@ static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
 
 static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
 {
+	/* A command line fits the stack (RFC 5321 §4.5.3.1.4: 512 octets);
+	 * a longer one (an AUTH response) goes to the heap. */
+	char buf[512];
 	struct strbuf sb;
 	va_list ap;
 	sb_init(&sb);
 	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof buf) {
+		va_start(ap, fmt);
+		sb_vprintf(&sb, fmt, ap);
+		va_end(ap);
+	}
 	q_push(c, st); /* before sending: a synchronous reply must find it */
-	c->cb.send_line(c->ud, sb.data);
+	c->cb.send_line(c->ud, sb.data ? sb.data : n < 0 ? "" : buf);
 	sb_free(&sb);
 	update_state(c);
 }
@@ -592,7 +600,14 @@ static void on_line(struct smtpc *c, const char *line)
 		size_t used = strlen(c->cur.text), e = smtp_enh_len(text);
 		if (e && text[e] == ' ')
 			text += e + 1;
-		snprintf(c->cur.text + used, sizeof c->cur.text - used, " %s", text);
+		/* " %s" appended, truncated as snprintf would. */
+		size_t room = sizeof c->cur.text - used, tl = strlen(text);
+		if (room > 1) {
+			c->cur.text[used] = ' ';
+			size_t k = tl < room - 2 ? tl : room - 2;
+			memcpy(c->cur.text + used + 1, text, k);
+			c->cur.text[used + 1 + k] = '\0';
+		}
 	}
 	if (c->reply_lines++ > 0 && code == 250 && c->qlen && c->q[c->qhead] == SMTPC_STAGE_EHLO)
 		parse_ext(c, text);
