@@ -596,11 +596,21 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	sim_date(sim, date, sizeof date);
 	struct strbuf rv;
 	sb_init(&rv);
-	sb_printf(&rv, "from %s (%s [%s])\r\n\tby %s (mailsim) with %s id %s", mi->helo,
-		  chk_client_name(s->chk), s->c->cli->ip, m->host->name, mi->with, q->qid);
-	if (mi->nrcpts == 1)
-		sb_printf(&rv, "\r\n\tfor <%s>", mi->rcpts[0]);
-	sb_printf(&rv, "; %s", date);
+	/* "from %s (%s [%s])\r\n\tby %s (mailsim) with %s id %s", without
+	 * printf (once per message and hop). */
+	const char *parts[] = {"from ",		  mi->helo, " (",		chk_client_name(s->chk),
+			       " [",		  s->c->cli->ip, "])\r\n\tby ", m->host->name,
+			       " (mailsim) with ", mi->with, " id ",	q->qid};
+	sb_reserve(&rv, 256);
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		sb_puts(&rv, parts[i] ? parts[i] : "(null)");
+	if (mi->nrcpts == 1) {
+		sb_puts(&rv, "\r\n\tfor <");
+		sb_puts(&rv, mi->rcpts[0]);
+		sb_putc(&rv, '>');
+	}
+	sb_puts(&rv, "; ");
+	sb_puts(&rv, date);
 	mtaq_prepend(m, q, "Received", rv.data);
 	sb_free(&rv);
 	if (v)

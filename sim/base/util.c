@@ -93,28 +93,6 @@ void sb_reserve(struct strbuf *sb, size_t extra)
 	sb->cap = cap;
 }
 
-void sb_append(struct strbuf *sb, const char *data, size_t len)
-{
-	sb_reserve(sb, len);
-	if (len)
-		memcpy(sb->data + sb->len, data, len);
-	sb->len += len;
-	sb->data[sb->len] = '\0';
-}
-
-void sb_puts(struct strbuf *sb, const char *s)
-{
-	sb_append(sb, s, strlen(s));
-}
-
-void sb_putc(struct strbuf *sb, char c)
-{
-	if (sb->len + 2 > sb->cap)
-		sb_reserve(sb, 1);
-	sb->data[sb->len++] = c;
-	sb->data[sb->len] = '\0';
-}
-
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	/* One pass in the common case: format straight into the spare room
