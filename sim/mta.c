@@ -537,13 +537,19 @@ static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 /* Prepend one header to the queued copy and show it in the trace. */
 static void mtaq_prepend(struct mta *m, struct qentry *q, const char *name, const char *value)
 {
-	struct strbuf msg;
-	sb_init(&msg);
-	sb_append(&msg, q->data, q->len);
-	msg_prepend_header(&msg, name, value);
+	/* "name: value\r\n" + the message, in one allocation of the exact
+	 * size: the entry keeps it as long as it is queued. */
+	size_t nl = strlen(name), vl = strlen(value), len = nl + 2 + vl + 2 + q->len;
+	char *d = xmalloc(len + 1);
+	memcpy(d, name, nl);
+	memcpy(d + nl, ": ", 2);
+	memcpy(d + nl + 2, value, vl);
+	memcpy(d + nl + 2 + vl, "\r\n", 2);
+	memcpy(d + nl + vl + 4, q->data, q->len);
+	d[len] = '\0';
 	free(q->data);
-	q->len = msg.len;
-	q->data = sb_steal(&msg);
+	q->data = d;
+	q->len = len;
 	mtaq_header(m, q->tag, name, value);
 }
 

@@ -19,7 +19,7 @@ struct job {
 	struct job *prev, *next;  /* in the MTA's list of jobs under way */
 	struct mta *m;
 	struct qentry *q;
-	char domain[256];
+	char *domain;            /* owned (at most 255 octets, as it was) */
 	size_t *ridx;            /* owned: indices into q->r */
 	size_t nr;
 	char **mx;               /* owned: target host names in try order */
@@ -34,7 +34,7 @@ struct job {
 	bool try_next;
 	struct smtpc_rcpt_result *res; /* owned copy of the outcome */
 	size_t nres;
-	char remote[256];
+	char *remote;            /* owned: the MX host of this try (at most 255 octets) */
 	char ip[64];
 	bool plaintext;          /* retrying this MX without STARTTLS */
 	bool retry_plain;        /* the TLS handshake failed: go again in plaintext */
@@ -67,6 +67,8 @@ static void job_free(struct job *j)
 	free(j->rcpts);
 	free(j->res);
 	free(j->last);
+	free(j->domain);
+	free(j->remote);
 	session_free(j->sess);
 	free(j);
 }
@@ -247,7 +249,8 @@ void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr
 		m->jobs->prev = j;
 	m->jobs = j;
 	j->q = q;
-	snprintf(j->domain, sizeof j->domain, "%s", domain);
+	/* A job waiting on its MX keeps no fixed-size name buffers. */
+	j->domain = xstrndup(domain, strnlen(domain, 255));
 	j->ridx = ridx;
 	j->nr = nr;
 	q->active_jobs++;
@@ -463,7 +466,8 @@ static const struct session_owner out_owner = {
 static void job_connect(struct job *j, const char *ip)
 {
 	struct mta *m = j->q->m;
-	snprintf(j->remote, sizeof j->remote, "%s", j->mx[j->imx]);
+	free(j->remote);
+	j->remote = xstrndup(j->mx[j->imx], strnlen(j->mx[j->imx], 255));
 	enum scn_tls_policy pol = m->cfg->tls_policy;
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,

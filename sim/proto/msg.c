@@ -134,7 +134,11 @@ void msg_prepend_header(struct strbuf *msg, const char *name, const char *value)
 {
 	struct strbuf n;
 	sb_init(&n);
-	sb_printf(&n, "%s: %s\r\n", name, value);
+	sb_reserve(&n, strlen(name) + strlen(value) + 4 + msg->len);
+	sb_puts(&n, name);
+	sb_append(&n, ": ", 2);
+	sb_puts(&n, value);
+	sb_append(&n, "\r\n", 2);
 	sb_append(&n, msg->data ? msg->data : "", msg->len);
 	sb_free(msg);
 	*msg = n;

@@ -247,7 +247,15 @@ static void stuff_line(void *arg, const char *line, size_t n)
 
 void smtp_dot_stuff(const char *data, size_t len, struct strbuf *out, size_t *nlines)
 {
-	sb_reserve(out, len + len / 32 + 8);
+	size_t want = len + len / 32 + 8;
+	if (!out->data) {
+		/* Room for the usual body exactly, not rounded up to a power
+		 * of two: a queued message's client keeps it until DATA. */
+		out->data = xmalloc(want + 1);
+		out->cap = want + 1;
+		out->data[0] = '\0';
+	}
+	sb_reserve(out, want);
 	size_t n = for_each_line(data, len, stuff_line, out);
 	sb_append(out, ".\r\n", 3);
 	if (nlines)
