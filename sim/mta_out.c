@@ -435,8 +435,11 @@ static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
  * after the final dot is the RFC's minimum; one value keeps it simple). */
 #define SMTP_CLIENT_TIMEOUT SIM_US(300)
 
+static void job_engine(struct job *j);
+
 static void out_connected(void *ctx)
 {
+	job_engine(ctx);
 	job_enter(ctx, QR_IN_SESSION);
 }
 
@@ -468,6 +471,19 @@ static void job_connect(struct job *j, const char *ip)
 	struct mta *m = j->q->m;
 	free(j->remote);
 	j->remote = xstrndup(j->mx[j->imx], strnlen(j->mx[j->imx], 255));
+	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA,
+				    .timeout = SMTP_CLIENT_TIMEOUT};
+	j->sess = session_new(m->sim, &sc, &out_owner, j);
+	job_enter(j, QR_CONNECTING);
+	session_connect(j->sess, m->host, ip, 25);
+}
+
+/* The SMTP client and its copy of the message, made once the connection
+ * is up (before the greeting can arrive): a job waiting on a host that
+ * does not answer (30 s, then again at each retry) holds neither. */
+static void job_engine(struct job *j)
+{
+	struct mta *m = j->q->m;
 	enum scn_tls_policy pol = m->cfg->tls_policy;
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,
@@ -475,9 +491,6 @@ static void job_connect(struct job *j, const char *ip)
 		.starttls = pol != SCN_TLS_NONE && !j->plaintext,
 		.require_tls = pol == SCN_TLS_ENCRYPT,
 	};
-	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA,
-				    .timeout = SMTP_CLIENT_TIMEOUT};
-	j->sess = session_new(m->sim, &sc, &out_owner, j);
 	struct smtpc *c = smtpc_new(&cfg, &sess_callbacks, j->sess);
 	session_set_engine(j->sess, &session_smtpc_engine, c);
 	free(j->rcpts);
@@ -485,8 +498,6 @@ static void job_connect(struct job *j, const char *ip)
 	for (size_t k = 0; k < j->nr; k++)
 		j->rcpts[k] = j->q->r[j->ridx[k]].addr;
 	smtpc_set_message(c, j->q->sender, j->rcpts, j->nr, j->q->data, j->q->len);
-	job_enter(j, QR_CONNECTING);
-	session_connect(j->sess, m->host, ip, 25);
 }
 
 static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
