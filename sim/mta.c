@@ -554,13 +554,19 @@ static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 /* Prepend one header to the queued copy and show it in the trace. */
 static void mtaq_prepend(struct mta *m, struct qentry *q, const char *name, const char *value)
 {
-	struct strbuf msg;
-	sb_init(&msg);
-	sb_append(&msg, q->data, q->len);
-	msg_prepend_header(&msg, name, value);
+	/* "name: value\r\n" + the message, in one allocation of the exact
+	 * size: the entry keeps it as long as it is queued. */
+	size_t nl = strlen(name), vl = strlen(value), len = nl + 2 + vl + 2 + q->len;
+	char *d = xmalloc(len + 1);
+	memcpy(d, name, nl);
+	memcpy(d + nl, ": ", 2);
+	memcpy(d + nl + 2, value, vl);
+	memcpy(d + nl + 2 + vl, "\r\n", 2);
+	memcpy(d + nl + vl + 4, q->data, q->len);
+	d[len] = '\0';
 	free(q->data);
-	q->len = msg.len;
-	q->data = sb_steal(&msg);
+	q->data = d;
+	q->len = len;
 	mtaq_header(m, q->tag, name, value);
 }
 
@@ -613,11 +619,21 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	sim_date(sim, date, sizeof date);
 	struct strbuf rv;
 	sb_init(&rv);
-	sb_printf(&rv, "from %s (%s [%s])\r\n\tby %s (mailsim) with %s id %s", mi->helo,
-		  chk_client_name(s->chk), s->c->cli->ip, m->host->name, mi->with, q->qid);
-	if (mi->nrcpts == 1)
-		sb_printf(&rv, "\r\n\tfor <%s>", mi->rcpts[0]);
-	sb_printf(&rv, "; %s", date);
+	/* "from %s (%s [%s])\r\n\tby %s (mailsim) with %s id %s", without
+	 * printf (once per message and hop). */
+	const char *parts[] = {"from ",		  mi->helo, " (",		chk_client_name(s->chk),
+			       " [",		  s->c->cli->ip, "])\r\n\tby ", m->host->name,
+			       " (mailsim) with ", mi->with, " id ",	q->qid};
+	sb_reserve(&rv, 256);
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		sb_puts(&rv, parts[i] ? parts[i] : "(null)");
+	if (mi->nrcpts == 1) {
+		sb_puts(&rv, "\r\n\tfor <");
+		sb_puts(&rv, mi->rcpts[0]);
+		sb_putc(&rv, '>');
+	}
+	sb_puts(&rv, "; ");
+	sb_puts(&rv, date);
 	mtaq_prepend(m, q, "Received", rv.data);
 	sb_free(&rv);
 	if (v)

@@ -19,7 +19,7 @@ struct job {
 	struct job *prev, *next;  /* in the MTA's list of jobs under way */
 	struct mta *m;
 	struct qentry *q;
-	char domain[256];
+	char *domain;            /* owned (at most 255 octets, as it was) */
 	size_t *ridx;            /* owned: indices into q->r */
 	size_t nr;
 	char **mx;               /* owned: target host names in try order */
@@ -34,7 +34,7 @@ struct job {
 	bool try_next;
 	struct smtpc_rcpt_result *res; /* owned copy of the outcome */
 	size_t nres;
-	char remote[256];
+	char *remote;            /* owned: the MX host of this try (at most 255 octets) */
 	char ip[64];
 	bool plaintext;          /* retrying this MX without STARTTLS */
 	bool retry_plain;        /* the TLS handshake failed: go again in plaintext */
@@ -67,6 +67,8 @@ static void job_free(struct job *j)
 	free(j->rcpts);
 	free(j->res);
 	free(j->last);
+	free(j->domain);
+	free(j->remote);
 	session_free(j->sess);
 	free(j);
 }
@@ -247,7 +249,8 @@ void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr
 		m->jobs->prev = j;
 	m->jobs = j;
 	j->q = q;
-	snprintf(j->domain, sizeof j->domain, "%s", domain);
+	/* A job waiting on its MX keeps no fixed-size name buffers. */
+	j->domain = xstrndup(domain, strnlen(domain, 255));
 	j->ridx = ridx;
 	j->nr = nr;
 	q->active_jobs++;
@@ -432,8 +435,11 @@ static void ev_session_over(struct sim *sim, void *ctx, uint64_t arg)
  * after the final dot is the RFC's minimum; one value keeps it simple). */
 #define SMTP_CLIENT_TIMEOUT SIM_US(300)
 
+static void job_engine(struct job *j);
+
 static void out_connected(void *ctx)
 {
+	job_engine(ctx);
 	job_enter(ctx, QR_IN_SESSION);
 }
 
@@ -463,7 +469,21 @@ static const struct session_owner out_owner = {
 static void job_connect(struct job *j, const char *ip)
 {
 	struct mta *m = j->q->m;
-	snprintf(j->remote, sizeof j->remote, "%s", j->mx[j->imx]);
+	free(j->remote);
+	j->remote = xstrndup(j->mx[j->imx], strnlen(j->mx[j->imx], 255));
+	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA,
+				    .timeout = SMTP_CLIENT_TIMEOUT};
+	j->sess = session_new(m->sim, &sc, &out_owner, j);
+	job_enter(j, QR_CONNECTING);
+	session_connect(j->sess, m->host, ip, 25);
+}
+
+/* The SMTP client and its copy of the message, made once the connection
+ * is up (before the greeting can arrive): a job waiting on a host that
+ * does not answer (30 s, then again at each retry) holds neither. */
+static void job_engine(struct job *j)
+{
+	struct mta *m = j->q->m;
 	enum scn_tls_policy pol = m->cfg->tls_policy;
 	struct smtpc_config cfg = {
 		.helo_name = m->host->name,
@@ -471,9 +491,6 @@ static void job_connect(struct job *j, const char *ip)
 		.starttls = pol != SCN_TLS_NONE && !j->plaintext,
 		.require_tls = pol == SCN_TLS_ENCRYPT,
 	};
-	struct session_config sc = {.line_kind = TK_SMTP_SEND, .data_kind = TK_SMTP_DATA,
-				    .timeout = SMTP_CLIENT_TIMEOUT};
-	j->sess = session_new(m->sim, &sc, &out_owner, j);
 	struct smtpc *c = smtpc_new(&cfg, &sess_callbacks, j->sess);
 	session_set_engine(j->sess, &session_smtpc_engine, c);
 	free(j->rcpts);
@@ -481,8 +498,6 @@ static void job_connect(struct job *j, const char *ip)
 	for (size_t k = 0; k < j->nr; k++)
 		j->rcpts[k] = j->q->r[j->ridx[k]].addr;
 	smtpc_set_message(c, j->q->sender, j->rcpts, j->nr, j->q->data, j->q->len);
-	job_enter(j, QR_CONNECTING);
-	session_connect(j->sess, m->host, ip, 25);
 }
 
 static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,

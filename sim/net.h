@@ -54,7 +54,8 @@ struct conn {
 	bool tls;
 	bool external;            /* injected from a real socket (live mode) */
 	bool released;            /* external: its owner is done with it (net_release) */
-	int refs;                 /* data, close and TLS events scheduled on it */
+	int refs;                 /* events scheduled on it: set-up, data, close, TLS */
+	bool in_grave;            /* on the net's list of finished connections */
 	size_t slot;              /* its index in the net's list */
 	int64_t last_arrival[2];  /* keeps each direction FIFO */
 	int64_t latency;          /* cli <-> srv, cached while latency_gen matches */
@@ -159,6 +160,11 @@ struct conn *net_inject(struct sim *sim, struct host *from, struct host *srv, in
  * client. Call net_reap() now and then to free what is ready. */
 void net_release(struct conn *c);
 void net_reap(struct sim *sim);
+/* A session lets go of its side (session_free): ops instead of it, no
+ * ctx. A simulated connection with both sides closed and let go, and no
+ * event scheduled on it, is freed soon after (not at once: the caller may
+ * still be inside one of its events). */
+void net_unbind(struct conn *c, enum conn_side side, const struct conn_ops *ops);
 /* Connections the net holds now (for tests and benchmarks). */
 size_t net_conn_count(const struct sim *sim);
 void net_send(struct conn *c, enum conn_side from, const char *data, size_t len);

@@ -334,10 +334,8 @@ void session_free(struct session *s)
 		return;
 	session_hangup(s);
 	session_stop(s);
-	if (s->c && s->c->ctx[s->side] == s) {
-		s->c->ops[s->side] = &detached_ops;
-		s->c->ctx[s->side] = NULL;
-	}
+	if (s->c && s->c->ctx[s->side] == s)
+		net_unbind(s->c, s->side, &detached_ops);
 	if (s->e && s->eng)
 		s->e->free(s->eng);
 	free(s->held);

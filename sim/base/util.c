@@ -93,35 +93,24 @@ void sb_reserve(struct strbuf *sb, size_t extra)
 	sb->cap = cap;
 }
 
-void sb_append(struct strbuf *sb, const char *data, size_t len)
-{
-	sb_reserve(sb, len);
-	if (len)
-		memcpy(sb->data + sb->len, data, len);
-	sb->len += len;
-	sb->data[sb->len] = '\0';
-}
-
-void sb_puts(struct strbuf *sb, const char *s)
-{
-	sb_append(sb, s, strlen(s));
-}
-
-void sb_putc(struct strbuf *sb, char c)
-{
-	sb_append(sb, &c, 1);
-}
-
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
+	/* One pass in the common case: format straight into the spare room
+	 * (at least 128 bytes of it), again only when the text is longer. */
+	sb_reserve(sb, 128);
+	size_t room = sb->cap - sb->len;
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(sb->data + sb->len, room, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
+	if (n < 0) {
+		sb->data[sb->len] = '\0';
 		return;
-	sb_reserve(sb, (size_t)n);
-	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= room) {
+		sb_reserve(sb, (size_t)n);
+		vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
 }
 
@@ -335,8 +324,42 @@ void rfc5322_date(int64_t unix_us, int tz_minutes, char *out, size_t outsz)
 {
 	struct civil c = civil_of(unix_us / 1000000 + (int64_t)tz_minutes * 60);
 	int off = tz_minutes < 0 ? -tz_minutes : tz_minutes;
-	snprintf(out, outsz, "%s, %u %s %04d %02u:%02u:%02u %c%02d%02d", c.wday, c.day, c.mon,
-		 c.year, c.hour, c.min, c.sec, tz_minutes < 0 ? '-' : '+', off / 60, off % 60);
+	if (c.year < 0 || c.year > 9999 || off / 60 > 99 || !outsz) {
+		snprintf(out, outsz, "%s, %u %s %04d %02u:%02u:%02u %c%02d%02d", c.wday, c.day,
+			 c.mon, c.year, c.hour, c.min, c.sec, tz_minutes < 0 ? '-' : '+', off / 60,
+			 off % 60);
+		return;
+	}
+	/* By hand, as the snprintf above would: every message and every hop
+	 * writes one (Date:, Received:), so it is on the hot path. */
+	char buf[40], *p = buf;
+	memcpy(p, c.wday, 3);
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	if (c.day >= 10)
+		*p++ = (char)('0' + c.day / 10);
+	*p++ = (char)('0' + c.day % 10);
+	*p++ = ' ';
+	memcpy(p, c.mon, 3);
+	p += 3;
+	*p++ = ' ';
+	unsigned y = (unsigned)c.year;
+	unsigned f[] = {y / 1000, y / 100 % 10, y / 10 % 10, y % 10, 10, c.hour / 10, c.hour % 10,
+			11, c.min / 10, c.min % 10, 11, c.sec / 10, c.sec % 10, 10};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		*p++ = f[i] == 10 ? ' ' : f[i] == 11 ? ':' : (char)('0' + f[i]);
+	*p++ = tz_minutes < 0 ? '-' : '+';
+	unsigned oh = (unsigned)(off / 60), om = (unsigned)(off % 60);
+	*p++ = (char)('0' + oh / 10);
+	*p++ = (char)('0' + oh % 10);
+	*p++ = (char)('0' + om / 10);
+	*p++ = (char)('0' + om % 10);
+	size_t n = (size_t)(p - buf);
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, buf, n);
+	out[n] = '\0';
 }
 
 void asctime_utc(int64_t unix_us, char *out, size_t outsz)

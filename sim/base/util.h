@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
@@ -30,9 +31,31 @@ void sb_init(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 void sb_clear(struct strbuf *sb);
 void sb_reserve(struct strbuf *sb, size_t extra);
-void sb_append(struct strbuf *sb, const char *data, size_t len);
-void sb_puts(struct strbuf *sb, const char *s);
-void sb_putc(struct strbuf *sb, char c);
+
+/* Inline: the trace writer and the protocol engines append a few bytes at
+ * a time, millions of times per run; the growth is the slow path. */
+static inline void sb_append(struct strbuf *sb, const char *data, size_t len)
+{
+	if (sb->len + len + 1 > sb->cap)
+		sb_reserve(sb, len);
+	if (len)
+		memcpy(sb->data + sb->len, data, len);
+	sb->len += len;
+	sb->data[sb->len] = '\0';
+}
+
+static inline void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_append(sb, s, strlen(s));
+}
+
+static inline void sb_putc(struct strbuf *sb, char c)
+{
+	if (sb->len + 2 > sb->cap)
+		sb_reserve(sb, 1);
+	sb->data[sb->len++] = c;
+	sb->data[sb->len] = '\0';
+}
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Remove the first n bytes. */

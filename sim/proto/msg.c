@@ -134,7 +134,11 @@ void msg_prepend_header(struct strbuf *msg, const char *name, const char *value)
 {
 	struct strbuf n;
 	sb_init(&n);
-	sb_printf(&n, "%s: %s\r\n", name, value);
+	sb_reserve(&n, strlen(name) + strlen(value) + 4 + msg->len);
+	sb_puts(&n, name);
+	sb_append(&n, ": ", 2);
+	sb_puts(&n, value);
+	sb_append(&n, "\r\n", 2);
 	sb_append(&n, msg->data ? msg->data : "", msg->len);
 	sb_free(msg);
 	*msg = n;
@@ -147,36 +151,41 @@ size_t msg_body_offset(const char *msg, size_t len)
 		return 2;
 	if (len >= 1 && msg[0] == '\n')
 		return 1;
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (msg[i] != '\n')
-			continue;
+	const char *p = msg, *end = msg + len;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		size_t i = (size_t)(p - msg);
+		if (i + 1 >= len)
+			break;
 		if (msg[i + 1] == '\n')
 			return i + 2;
 		if (msg[i + 1] == '\r' && i + 2 < len && msg[i + 2] == '\n')
 			return i + 3;
+		p++;
 	}
 	return len;
 }
 
 bool msg_header(const char *msg, size_t len, const char *name, char *out, size_t cap)
 {
-	size_t hdr_end = msg_body_offset(msg, len);
+	/* One pass over the header lines, up to the empty line that ends
+	 * them (msg_body_offset's rule: "\n" or "\r\n" alone). */
 	size_t nlen = strlen(name);
 	size_t i = 0;
-	while (i < hdr_end) {
-		size_t eol = i;
-		while (eol < hdr_end && msg[eol] != '\n')
-			eol++;
+	while (i < len) {
+		const char *nl = memchr(msg + i, '\n', len - i);
+		size_t eol = nl ? (size_t)(nl - msg) : len;
+		if (nl && (eol == i || (eol == i + 1 && msg[i] == '\r')))
+			break;
 		if (eol - i > nlen && msg[i + nlen] == ':' && ascii_strncaseeq(msg + i, name, nlen)) {
 			/* Unfold: continuation lines start with WSP (RFC 5322 §2.2.3). */
 			size_t o = 0, p = i + nlen + 1;
-			while (p < hdr_end && (msg[p] == ' ' || msg[p] == '\t'))
+			while (p < len && (msg[p] == ' ' || msg[p] == '\t'))
 				p++;
-			for (; p < hdr_end; p++) {
+			for (; p < len; p++) {
 				if (msg[p] == '\r')
 					continue;
 				if (msg[p] == '\n') {
-					if (p + 1 < hdr_end && (msg[p + 1] == ' ' || msg[p + 1] == '\t'))
+					if (p + 1 < len && (msg[p + 1] == ' ' || msg[p + 1] == '\t'))
 						continue;
 					break;
 				}

@@ -25,13 +25,32 @@ const char *smtp_class_name(enum smtp_class cls)
 	return (unsigned)cls < ARRAY_LEN(names) ? names[cls] : "?";
 }
 
+/* snprintf(dst, cap, "%s", src) without the formatting. */
+static void copy_trunc(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void smtp_reply_set(struct smtp_reply *r, int code, const char *enh, const char *fmt, ...)
 {
 	va_list ap;
 	r->code = code;
-	snprintf(r->enh, sizeof r->enh, "%s", enh ? enh : "");
+	copy_trunc(r->enh, sizeof r->enh, enh ? enh : "");
 	va_start(ap, fmt);
-	vsnprintf(r->text, sizeof r->text, fmt, ap);
+	/* Most replies are a fixed text or one "%s": no printf for those
+	 * (several per message on every hop). */
+	if (!strchr(fmt, '%'))
+		copy_trunc(r->text, sizeof r->text, fmt);
+	else if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+		const char *t = va_arg(ap, const char *);
+		copy_trunc(r->text, sizeof r->text, t ? t : "(null)");
+	}
+	else
+		vsnprintf(r->text, sizeof r->text, fmt, ap);
 	va_end(ap);
 	r->pending = false;
 }
@@ -228,7 +247,15 @@ static void stuff_line(void *arg, const char *line, size_t n)
 
 void smtp_dot_stuff(const char *data, size_t len, struct strbuf *out, size_t *nlines)
 {
-	sb_reserve(out, len + len / 32 + 8);
+	size_t want = len + len / 32 + 8;
+	if (!out->data) {
+		/* Room for the usual body exactly, not rounded up to a power
+		 * of two: a queued message's client keeps it until DATA. */
+		out->data = xmalloc(want + 1);
+		out->cap = want + 1;
+		out->data[0] = '\0';
+	}
+	sb_reserve(out, want);
 	size_t n = for_each_line(data, len, stuff_line, out);
 	sb_append(out, ".\r\n", 3);
 	if (nlines)

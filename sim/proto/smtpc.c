@@ -160,18 +160,32 @@ static void update_state(struct smtpc *c)
 static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* One command line, already formatted. */
+static void send_line_cmd(struct smtpc *c, enum smtpc_stage st, const char *line)
+{
+	q_push(c, st); /* before sending: a synchronous reply must find it */
+	c->cb.send_line(c->ud, line);
+	update_state(c);
+}
+
 static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
 {
+	/* A command line fits the stack (RFC 5321 §4.5.3.1.4: 512 octets);
+	 * a longer one (an AUTH response) goes to the heap. */
+	char buf[512];
 	struct strbuf sb;
 	va_list ap;
 	sb_init(&sb);
 	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	q_push(c, st); /* before sending: a synchronous reply must find it */
-	c->cb.send_line(c->ud, sb.data);
+	if (n >= (int)sizeof buf) {
+		va_start(ap, fmt);
+		sb_vprintf(&sb, fmt, ap);
+		va_end(ap);
+	}
+	send_line_cmd(c, st, sb.data ? sb.data : n < 0 ? "" : buf);
 	sb_free(&sb);
-	update_state(c);
 }
 
 /* ---- outcome ---------------------------------------------------------------- */
@@ -389,20 +403,29 @@ static void start_mail(struct smtpc *c)
 	}
 	struct strbuf sb;
 	sb_init(&sb);
-	sb_printf(&sb, "MAIL FROM:<%s>", c->from);
+	sb_puts(&sb, "MAIL FROM:<");
+	sb_puts(&sb, c->from);
+	sb_putc(&sb, '>');
 	if (c->per_txn) { /* a probe: no message to size, one command at a time */
 		c->txn_end = c->rcpt_sent + c->per_txn < c->nrcpts ? c->rcpt_sent + c->per_txn : c->nrcpts;
-		send_cmd(c, SMTPC_STAGE_MAIL, "%s", sb.data);
+		send_line_cmd(c, SMTPC_STAGE_MAIL, sb.data);
 		sb_free(&sb);
 		return;
 	}
-	if (c->ext & EXT_SIZE)
-		sb_printf(&sb, " SIZE=%zu", c->msg_size); /* [RFC 1870 §3] */
+	if (c->ext & EXT_SIZE) { /* [RFC 1870 §3] */
+		char num[24], *e = num + sizeof num, *d = e;
+		size_t v = c->msg_size;
+		do
+			*--d = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		sb_puts(&sb, " SIZE=");
+		sb_append(&sb, d, (size_t)(e - d));
+	}
 	if (c->eightbit && (c->ext & EXT_8BITMIME))
 		sb_puts(&sb, " BODY=8BITMIME"); /* [RFC 6152 §3] */
 	c->pipelining = (c->ext & EXT_PIPELINING) && !c->cfg.no_pipelining;
 	c->res.used_pipelining = c->pipelining;
-	send_cmd(c, SMTPC_STAGE_MAIL, "%s", sb.data);
+	send_line_cmd(c, SMTPC_STAGE_MAIL, sb.data);
 	sb_free(&sb);
 	if (!c->pipelining)
 		return;
@@ -592,7 +615,14 @@ static void on_line(struct smtpc *c, const char *line)
 		size_t used = strlen(c->cur.text), e = smtp_enh_len(text);
 		if (e && text[e] == ' ')
 			text += e + 1;
-		snprintf(c->cur.text + used, sizeof c->cur.text - used, " %s", text);
+		/* " %s" appended, truncated as snprintf would. */
+		size_t room = sizeof c->cur.text - used, tl = strlen(text);
+		if (room > 1) {
+			c->cur.text[used] = ' ';
+			size_t k = tl < room - 2 ? tl : room - 2;
+			memcpy(c->cur.text + used + 1, text, k);
+			c->cur.text[used + 1 + k] = '\0';
+		}
 	}
 	if (c->reply_lines++ > 0 && code == 250 && c->qlen && c->q[c->qhead] == SMTPC_STAGE_EHLO)
 		parse_ext(c, text);
