@@ -410,16 +410,8 @@ static const struct scn_approval *approval(const struct chk *c)
 static void policy_event(struct chk *c, enum policy_decision decision, const char *reason,
 			 const char *folder)
 {
-	struct trace *tr = c->sim->trace;
-	trace_begin(tr, c->sim->now, TK_POLICY_DECISION);
-	trace_node(tr, c->host->name);
-	if (c->tag[0])
-		trace_msg(tr, c->tag);
-	trace_str(tr, "decision", policy_decision_name(decision));
-	trace_str(tr, "reason", reason);
-	if (folder)
-		trace_str(tr, "folder", folder);
-	trace_end(tr);
+	trace_policy(c->sim->trace, c->sim->now, c->host->name, c->tag[0] ? c->tag : NULL, NULL,
+		     decision, reason, folder);
 }
 
 bool chk_sender_allowed(struct chk *c, const char *sender, struct smtp_reply *reply)

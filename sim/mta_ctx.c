@@ -75,11 +75,5 @@ const struct scn_user *mta_resolve_local(const struct mta *m, const char *rcpt)
 void mta_policy_event(struct mta *m, enum policy_decision decision, const char *rcpt,
 		      const char *reason)
 {
-	trace_begin(m->sim->trace, m->sim->now, TK_POLICY_DECISION);
-	trace_node(m->sim->trace, m->host->name);
-	if (rcpt)
-		trace_rcpt(m->sim->trace, rcpt);
-	trace_str(m->sim->trace, "decision", policy_decision_name(decision));
-	trace_str(m->sim->trace, "reason", reason);
-	trace_end(m->sim->trace);
+	trace_policy(m->sim->trace, m->sim->now, m->host->name, NULL, rcpt, decision, reason, NULL);
 }

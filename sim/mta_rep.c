@@ -10,18 +10,7 @@
 static void rep_policy(struct mta *m, const char *msg, const char *rcpt, enum policy_decision d,
 		       const char *reason, const char *folder)
 {
-	struct trace *tr = m->sim->trace;
-	trace_begin(tr, m->sim->now, TK_POLICY_DECISION);
-	trace_node(tr, m->host->name);
-	if (msg)
-		trace_msg(tr, msg);
-	if (rcpt)
-		trace_rcpt(tr, rcpt);
-	trace_str(tr, "decision", policy_decision_name(d));
-	trace_str(tr, "reason", reason);
-	if (folder)
-		trace_str(tr, "folder", folder);
-	trace_end(tr);
+	trace_policy(m->sim->trace, m->sim->now, m->host->name, msg, rcpt, d, reason, folder);
 }
 
 bool mta_rep_throttled(struct mta *m, const char *ip, struct smtp_reply *reply)

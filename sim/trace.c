@@ -205,6 +205,23 @@ void trace_bool(struct trace *tr, const char *key, bool val)
 	add_field(tr, key, TF_BOOL)->num = val;
 }
 
+void trace_policy(struct trace *tr, int64_t t, const char *node, const char *msg,
+		  const char *rcpt, enum policy_decision decision, const char *reason,
+		  const char *folder)
+{
+	trace_begin(tr, t, TK_POLICY_DECISION);
+	trace_node(tr, node);
+	if (msg)
+		trace_msg(tr, msg);
+	if (rcpt)
+		trace_rcpt(tr, rcpt);
+	trace_str(tr, "decision", policy_decision_name(decision));
+	trace_str(tr, "reason", reason);
+	if (folder)
+		trace_str(tr, "folder", folder);
+	trace_end(tr);
+}
+
 void trace_time(struct trace *tr, const char *key, int64_t us)
 {
 	add_field(tr, key, TF_TIME)->num = us;

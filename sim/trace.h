@@ -77,6 +77,11 @@ void trace_str(struct trace *tr, const char *key, const char *val);
 void trace_strn(struct trace *tr, const char *key, const char *val, size_t len);
 void trace_int(struct trace *tr, const char *key, int64_t val);
 void trace_bool(struct trace *tr, const char *key, bool val);
+/* One whole policy.decision event: msg, rcpt and folder when not NULL. The
+ * one writer of the kind, for the MTA, its checks and its reputation. */
+void trace_policy(struct trace *tr, int64_t t, const char *node, const char *msg,
+		  const char *rcpt, enum policy_decision decision, const char *reason,
+		  const char *folder);
 /* A simulated time (µs) printed like "t": seconds, shortest exact form. */
 void trace_time(struct trace *tr, const char *key, int64_t us);
 void trace_strv(struct trace *tr, const char *key, const char *const *v, size_t n);
