@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "bounceclass.h"
+#include "compose.h"
+#include "mta.h"
 #include "mua.h"
 #include "net.h"
 #include "outcome.h"
@@ -27,7 +29,9 @@ struct camp {
 	struct campaigns *all;
 	const struct scn_campaign *c;
 	size_t index;
-	struct mua *mua;
+	struct mua *mua;            /* the sender's mail client, or */
+	struct mta *mta;            /* the bulk-sending host */
+	uint32_t counter;           /* the bulk host's messages (Message-ID) */
 	struct host *client;
 	char **ids;                 /* owned: message id per recipient ("name.N") */
 	struct scn_message *msgs;   /* owned: one per recipient, filled when sent */
@@ -139,6 +143,29 @@ static void settle_suppressed(struct camp *k, size_t i)
 
 static void check_pause(struct camp *k);
 
+/* A bulk-sending host composes the message and hands it to its own
+ * queue at once (its delivery, retries and DSNs are the MTA's). */
+static void send_bulk(struct camp *k, const struct scn_message *m)
+{
+	struct sim *sim = k->all->sim;
+	struct strbuf d;
+	sb_init(&d);
+	compose_message(sim, k->client, &k->counter, m, &d);
+	compose_trace(sim, k->client, m, &d);
+	mta_inject(k->mta, m->from, (const char *const *)m->to, m->nto, d.data, d.len);
+	sb_free(&d);
+}
+
+/* The end is written once the last message's composition (scheduled for
+ * this same moment) is in the trace: never "ended" above a message still
+ * to come. */
+static void ev_finish(struct sim *sim, void *ctx, uint64_t arg)
+{
+	(void)sim;
+	(void)arg;
+	finish(ctx);
+}
+
 static void ev_send(struct sim *sim, void *ctx, uint64_t arg)
 {
 	(void)arg;
@@ -173,13 +200,16 @@ static void ev_send(struct sim *sim, void *ctx, uint64_t arg)
 		m->nhdrs = k->nhdrs;
 		k->st.sent++;
 		k->st.in_flight++;
-		mua_schedule_message(k->mua, m);
+		if (k->mta)
+			send_bulk(k, m);
+		else
+			mua_schedule_message(k->mua, m);
 		break;
 	}
 	if (k->halted)
 		return;
 	if (k->next >= c->nrcpts) {
-		finish(k);
+		sim_after(sim, 0, ev_finish, k, 0);
 		return;
 	}
 	double per_min = rate_now(k, sim->now);
@@ -319,7 +349,8 @@ static void check_pause(struct camp *k)
 	struct campaign_stats *st = &k->st;
 	const struct scn_campaign *c = k->c;
 	long sent = st->sent - k->base_sent, hard = st->hard_bounced - k->base_hard;
-	if (k->halted || k->done || sent < (long)c->min_sample)
+	/* Nothing left to hold back once the last message is handed over. */
+	if (k->halted || k->done || k->next >= c->nrcpts || sent < (long)c->min_sample)
 		return;
 	double rate = (double)hard / (double)sent;
 	if (rate <= c->pause_threshold)
@@ -435,7 +466,10 @@ static void camp_init(struct campaigns *cs, struct camp *k, size_t index)
 	k->c = c;
 	k->index = index;
 	k->client = cs->sim->hosts[scn_host_index(cs->scn, c->client)];
-	k->mua = k->client->role_obj;
+	if (c->bulk)
+		k->mta = k->client->role_obj;
+	else
+		k->mua = k->client->role_obj;
 	k->ids = xcalloc(c->nrcpts + 1, sizeof *k->ids);
 	k->msgs = xcalloc(c->nrcpts + 1, sizeof *k->msgs);
 	k->verified_out = xcalloc(c->nrcpts + 1, sizeof *k->verified_out);

@@ -2,8 +2,10 @@
  * "campaigns" (scenario.h, scn_campaign) run the way an email service
  * provider runs them (email-facts §11):
  *
- * - one message per recipient, submitted by the sender's client host
- *   (mua.c) at the campaign's rate, optionally ramped up (warm-up);
+ * - one message per recipient at the campaign's rate, optionally ramped
+ *   up (warm-up): submitted by the sender's client host (mua.c), or
+ *   composed by a bulk-sending MTA and injected into its own queue
+ *   (mta_inject), which delivers by MX and retries by itself;
  * - the list verified first when the hygiene asks (sim/verify.c: the
  *   addresses Reacher calls invalid are taken out);
  * - every refusal classified (bounceclass.c, RFC 3463): a hard bounce

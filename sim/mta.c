@@ -669,6 +669,39 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	mtaq_enqueue(m, q);
 }
 
+void mta_inject(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
+		const char *data, size_t len)
+{
+	struct sim *sim = m->sim;
+	const char *tag = sim_tag_find(sim, data, len);
+	struct qentry *q = mtaq_new(m, sender, rcpts, n, data, len, tag);
+	/* No SMTP client, so no "from" clause: Postfix's pickup writes
+	 * "by HOST (Postfix, from userid N) id QID" [RFC 5321 §4.4]. */
+	char date[64];
+	sim_date(sim, date, sizeof date);
+	struct strbuf rv;
+	sb_init(&rv);
+	sb_puts(&rv, "by ");
+	sb_puts(&rv, m->host->name);
+	sb_puts(&rv, " (mailsim, from local submission)\r\n\tid ");
+	sb_puts(&rv, q->qid);
+	if (n == 1) {
+		sb_puts(&rv, "\r\n\tfor <");
+		sb_puts(&rv, rcpts[0]);
+		sb_putc(&rv, '>');
+	}
+	sb_puts(&rv, "; ");
+	sb_puts(&rv, date);
+	mtaq_prepend(m, q, "Received", rv.data);
+	sb_free(&rv);
+	/* The host's own sender: signed like authenticated submission. */
+	if (m->cfg->has_dkim_sign)
+		dkim_sign_queued(m, q);
+	sim->ledger.messages++;
+	sim->ledger.rcpts += (long)n;
+	mtaq_enqueue(m, q);
+}
+
 /* ===== set-up ============================================================== */
 
 /* The retry policy: Postfix defaults or the Exim rules (validated by the

@@ -26,6 +26,14 @@ struct mailstore *mta_store(struct mta *m);
 /* How long an inbound SMTP session may sit idle before 421 4.4.2
  * (RFC 5321 §4.5.3.2.7: at least 5 minutes; Postfix smtpd_timeout 300 s). */
 void mta_set_idle_timeout(struct mta *m, int64_t us);
+/* A message handed to the MTA on its own host, as Postfix's sendmail(1)
+ * command or a bulk sender's injector does: no SMTP session and no
+ * client checks. The MTA writes its Received: line, signs with DKIM when
+ * it signs for the From domain, and queues the message for delivery by
+ * MX with its retries and DSNs (queue.enter ...). The message and its
+ * recipients (distinct, the caller's job) join the run's ledger here. */
+void mta_inject(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
+		const char *data, size_t len);
 /* Recipients still queued (deferred or in flight) at this host. */
 long mta_queued(const struct mta *m);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "av.h"
+#include "compose.h"
 #include "imap.h"
 #include "mime_enc.h"
 #include "outcome.h"
@@ -115,104 +115,13 @@ static const struct session_owner sub_owner = {
 	.summary = sub_summary,
 };
 
-/* The display name the client knows for an address: its own account's
- * name for the sender, the scenario's user directory (an address book)
- * for everyone else. */
-static const char *display_name(const struct mua *m, const char *addr)
-{
-	const struct scn_user *u = scn_user(m->sim->scn, addr);
-	return u ? u->name : NULL;
-}
-
-static void compose(struct mua *m, const struct scn_message *spec, struct strbuf *out)
-{
-	struct sim *sim = m->sim;
-	char date[64], mid[300];
-	sim_date(sim, date, sizeof date);
-	/* A Message-ID unique per client and deterministic: date-time, a
-	 * counter and the client's domain (RFC 5322 §3.6.4). */
-	snprintf(mid, sizeof mid, "<%" PRId64 ".%" PRIu32 ".%s@%s>",
-		 (sim->epoch_unix_us + sim->now) / 1000000, ++m->msg_counter, spec->id,
-		 m->host->name);
-	/* Attachments; the EICAR test file is built here from its two halves
-	 * (av.c), so no file of the project carries it whole. */
-	struct msg_part *parts = xcalloc(spec->nattachments + 1, sizeof *parts);
-	char eicar[AV_EICAR_LEN + 1];
-	av_eicar_string(eicar);
-	for (size_t i = 0; i < spec->nattachments; i++) {
-		const struct scn_attachment *a = &spec->attachments[i];
-		const char *data = a->eicar ? eicar : a->text;
-		parts[i] = (struct msg_part){a->filename, a->type, (const unsigned char *)data,
-					     strlen(data)};
-	}
-	char boundary[128];
-	snprintf(boundary, sizeof boundary, "=_mailsim_%s_%" PRIu32, spec->id, m->msg_counter);
-	const char **to_names = xcalloc(spec->nto + 1, sizeof *to_names);
-	for (size_t i = 0; i < spec->nto; i++)
-		to_names[i] = display_name(m, spec->to[i]);
-	const char *from = spec->spoof_from ? spec->spoof_from : spec->from;
-	struct msg_spec ms = {
-		.from = from,
-		.from_name = display_name(m, from),
-		.to = (const char *const *)spec->to,
-		.to_names = to_names,
-		.nto = spec->nto,
-		.subject = spec->subject,
-		.body = spec->body,
-		.date = date,
-		.message_id = mid,
-		.pad_to = (size_t)spec->size,
-		.omit = (const char *const *)spec->omit,
-		.nomit = spec->nomit,
-		.parts = parts,
-		.nparts = spec->nattachments,
-		.boundary = boundary,
-	};
-	msg_compose(&ms, out);
-	for (size_t i = spec->nhdrs; i-- > 0;)
-		msg_prepend_header(out, spec->hdr_names[i], spec->hdr_values[i]);
-	free(parts);
-	free(to_names);
-	sim_tag_add_message(sim, out->data, out->len, spec->id);
-}
-
-static void trace_compose(struct mua *m, const struct scn_message *spec, const struct strbuf *d)
-{
-	struct sim *sim = m->sim;
-	trace_begin(sim->trace, sim->now, TK_MSG_COMPOSE);
-	trace_node(sim->trace, m->host->name);
-	trace_msg(sim->trace, spec->id);
-	trace_str(sim->trace, "from", spec->from);
-	if (spec->spoof_from)
-		trace_str(sim->trace, "spoofed_from", spec->spoof_from);
-	trace_strv(sim->trace, "to", (const char *const *)spec->to, spec->nto);
-	trace_str(sim->trace, "subject", spec->subject);
-	trace_int(sim->trace, "bytes", (int64_t)d->len);
-	trace_end(sim->trace);
-	/* The headers the message starts with, for the header inspector. */
-	static const char *const names[] = {"Date", "From", "To", "Subject", "Message-ID",
-					    "MIME-Version"};
-	char *v = xmalloc(d->len + 1); /* a value is never longer than the message */
-	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-		if (!msg_header(d->data, d->len, names[i], v, d->len + 1))
-			continue;
-		trace_begin(sim->trace, sim->now, TK_MSG_HEADER);
-		trace_node(sim->trace, m->host->name);
-		trace_msg(sim->trace, spec->id);
-		trace_str(sim->trace, "name", names[i]);
-		trace_str(sim->trace, "value", v);
-		trace_end(sim->trace);
-	}
-	free(v);
-}
-
 static void ev_submit(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct submission *s = ctx;
 	struct mua *m = s->m;
 	m->waiting[s->slot] = NULL; /* the session owns it from now on */
-	compose(m, s->spec, &s->data);
-	trace_compose(m, s->spec, &s->data);
+	compose_message(sim, m->host, &m->msg_counter, s->spec, &s->data);
+	compose_trace(sim, m->host, s->spec, &s->data);
 	sim->ledger.messages++;
 	/* The same address twice is one recipient (RFC 5321 §2.4 equality). */
 	long n = (long)addr_count_distinct((const char *const *)s->spec->to, s->spec->nto);

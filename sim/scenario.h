@@ -350,8 +350,12 @@ extern const char *const scn_list_kind_names[];
 
 struct scn_campaign {
 	char *name;
-	char *from;         /* the sender: a user with a client host */
-	const struct scn_host *client; /* resolved */
+	char *from;         /* the sender: a user with a client host, or any
+			     * address when a bulk-sending host sends */
+	char *host_name;    /* "host": a bulk-sending MTA that injects the
+			     * messages into its own queue; NULL: the user's client */
+	const struct scn_host *client; /* resolved: the client host, or the bulk MTA */
+	bool bulk;          /* client is a bulk-sending MTA */
 	int64_t at;         /* µs: the first message */
 	char **rcpts;       /* the list, inline or generated */
 	unsigned char *kinds; /* enum scn_list_kind per recipient */

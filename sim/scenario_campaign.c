@@ -27,6 +27,7 @@ static const struct key_spec campaign_keys[] = {
 	{"list", JT_ARR_OR_OBJ, true},	      {"subject", JT_STR, false},    {"body", JT_STR_OR_ARR, false},
 	{"promotional", JT_BOOL, false}, {"list_unsubscribe", JT_STR, false},
 	{"rate_per_minute", JT_NUM, false}, {"warmup", JT_OBJ, false}, {"hygiene", JT_OBJ, false},
+	{"host", JT_STR, false},
 };
 static const struct key_spec list_keys[] = {
 	{"generate", JT_INT, true},	 {"domain", JT_STR, true},     {"mix", JT_OBJ, true},
@@ -208,6 +209,7 @@ static void load_campaign(struct ld *ld, const cJSON *o, const char *jpath, stru
 	char p[600];
 	c->name = get_str(ld, o, "name", "");
 	c->from = get_str(ld, o, "from", "");
+	c->host_name = get_str(ld, o, "host", NULL);
 	snprintf(p, sizeof p, "%s.from", jpath);
 	check_address(ld, get(o, "from", JT_STR), p, c->from);
 	c->at = get(o, "at", JT_STR_OR_NUM) ? get_duration(ld, o, "at", jpath) : 0;

@@ -361,10 +361,24 @@ void check_refs(struct ld *ld, const cJSON *root)
 	check_user_refs(ld, root);
 	check_message_refs(ld, root);
 	check_misc_refs(ld, root);
-	/* A campaign's sender submits like a message's. */
+	/* A campaign's sender submits like a message's, or its bulk-sending
+	 * host (an MTA) injects the messages into its own queue. */
 	for (size_t i = 0; i < ld->s->ncampaigns; i++) {
 		const struct scn_campaign *c = &ld->s->campaigns[i];
 		char p[64];
+		if (c->host_name) {
+			const struct scn_host *h = scn_host(ld->s, c->host_name);
+			snprintf(p, sizeof p, "campaigns[%zu].host", i);
+			if (!h)
+				report(ld, node_at(root, "campaigns", i, "host"), false, p, NULL,
+				       "no host named \"%s\"", c->host_name);
+			else if (h->role != SCN_ROLE_MTA)
+				report(ld, node_at(root, "campaigns", i, "host"), false, p,
+				       "a bulk-sending host is an MTA (\"role\": \"mta\"); leave \"host\" out to "
+				       "send through the user's mail client",
+				       "\"%s\" is not an MTA (role %s)", c->host_name, scn_role_names[h->role]);
+			continue;
+		}
 		snprintf(p, sizeof p, "campaigns[%zu].from", i);
 		if (!client_of(ld->s, c->from))
 			report(ld, node_at(root, "campaigns", i, "from"), false, p,
@@ -425,8 +439,11 @@ void resolve_refs(struct scenario *s)
 		s->links[i].b = host_or_null(s, s->links[i].b_name);
 	}
 	s->verify.client = host_or_null(s, s->verify.client_name);
-	for (size_t i = 0; i < s->ncampaigns; i++)
-		s->campaigns[i].client = client_of(s, s->campaigns[i].from);
+	for (size_t i = 0; i < s->ncampaigns; i++) {
+		struct scn_campaign *c = &s->campaigns[i];
+		c->bulk = c->host_name != NULL;
+		c->client = c->bulk ? host_or_null(s, c->host_name) : client_of(s, c->from);
+	}
 	for (size_t i = 0; i < s->nfaults; i++) {
 		struct scn_fault *f = &s->faults[i];
 		f->host = host_or_null(s, f->host_name);

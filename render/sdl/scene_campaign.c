@@ -237,12 +237,24 @@ static size_t cp_rep_lines(const struct cv_model *cv)
 	return n ? n + 1 : (cv->ngauges ? 2 : 0);
 }
 
+/* A list cut short says so on its last line: "+N more ...", never a
+ * silent cut (the viewer must not show less than it seems to). */
+static void cp_more(struct view_app *app, struct cp_geom *g, size_t left, const char *what)
+{
+	char s[96];
+
+	snprintf(s, sizeof s, "+%zu more %s", left, what);
+	cp_line(app, g, DC_SMALL, s, app->pal->text_dim);
+}
+
 static void cp_reputation(struct view_app *app, struct cp_geom *g)
 {
 	const struct cv_model *cv = app->camp;
 	int host = -2;
-	size_t shown = 0;
+	size_t shown = 0, left = 0;
 
+	for (size_t i = 0; i < cv->ngauges; i++)
+		left += cv->gauges[i].updates > 0;
 	if (cv->ngauges == 0 || !cp_line(app, g, DC_SMALL_BOLD, "Reputation (0-100)",
 					  app->pal->text))
 		return;
@@ -251,9 +263,14 @@ static void cp_reputation(struct view_app *app, struct cp_geom *g)
 		if (ga->updates == 0)
 			continue; /* not seen yet at the cursor */
 		bool head = ga->host != host;
-		float need = g->lh * (head ? 2 : 1);
-		if (g->y + need > g->bottom)
+		/* this gauge, and a line to say what is left after it */
+		float need = g->lh * ((head ? 2 : 1) + (left > 1 ? 1 : 0));
+		if (g->y + need > g->bottom) {
+			if (shown > 0)
+				cp_more(app, g, left, left == 1 ? "gauge" : "gauges");
 			break;
+		}
+		left--;
 		if (head) {
 			cp_line(app, g, DC_SMALL, app->model->nodes[ga->host].name, app->pal->text_dim);
 			host = ga->host;
@@ -283,10 +300,16 @@ static void cp_others(struct view_app *app, struct cp_geom *g, size_t focus)
 {
 	const struct cv_model *cv = app->camp;
 	char s[300], line[400];
+	size_t left = cv->ncamps - 1;
 
 	for (size_t i = 0; i < cv->ncamps; i++) {
 		if (i == focus)
 			continue;
+		if (left > 1 && g->y + 2 * g->lh > g->bottom) {
+			cp_more(app, g, left, "campaigns");
+			break;
+		}
+		left--;
 		const struct cv_campaign *o = &cv->camps[i];
 		cp_status(o, s, sizeof s);
 		snprintf(line, sizeof line, "%s · sent %ld · hard %ld · soft %ld", s, o->now.sent,

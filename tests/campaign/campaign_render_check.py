@@ -131,6 +131,22 @@ def main():
         check(curve > 30, f"{mode}: {curve} pixels of the bounce curve's colour in the panel")
         check(inbox > 30, f"{mode}: {inbox} pixels of the Inbox colour in the panel")
         print(f"{mode}: panel {p['box']}, {curve} curve pixels, {inbox} Inbox pixels")
+    # A list cut short says how much it leaves out: in the projector band
+    # at the end of campaign-warmup the gauges shown and the "+N more"
+    # add up to the keys the trace has updated by then (four).
+    sc, _ = render("campaign-warmup", ["--at", "2000"], True, "warmup-projector")
+    keys = set()
+    with open(os.path.join(SRC, "tests", "golden", "campaign-warmup.jsonl")) as f:
+        for line in f:
+            e = json.loads(line)
+            if e["kind"] == "rep.update" and e["t"] <= 2000:
+                keys.add(e["key"])
+    texts = [t["text"] for t in sc["texts"]]
+    shown = [t for t in texts if re.fullmatch(r"(ip|domain):\S+", t)]
+    more = [int(m.group(1)) for t in texts for m in [re.fullmatch(r"\+(\d+) more gauges?", t)] if m]
+    check(len(keys) == 4 and set(shown) <= keys, f"warmup: gauges {shown}, trace keys {sorted(keys)}")
+    check(len(more) == 1 and len(shown) + more[0] == len(keys),
+          f"warmup band: {len(shown)} gauges shown and {more} more, the trace has {len(keys)}")
     for projector in (False, True):
         mode = "projector" if projector else "default"
         sc, (w, h, rows) = render("basic-delivery", ["--event", "40"], projector, "basic-" + mode)

@@ -191,7 +191,41 @@ def analyse(name, spec, report, events, seen):
 
 seen = {"placements": {"inbox": 0, "promotions": 0, "junk": 0, "quarantine": 0, "dropped": 0},
         "421": 0, "550": 0, "complaints": 0, "causes": set()}
-for name in ("campaign-dirty-list", "campaign-reputation", "campaign-complaints"):
+def volume_rule(spec, events):
+    """The volume check recomputed from the receiver's side: per sending
+    key, messages counted in fixed windows from the first one; a window is
+    a spike when its count passes volume_min and volume_factor x the
+    average of the windows before (idle windows before any history are
+    skipped). Returns the messages that should carry a volume update."""
+    rcv = [h for h in spec["hosts"] if "sender_reputation" in h][0]
+    cfg = rcv["sender_reputation"]
+    win = {"10m": 600}[cfg["volume_window"]]
+    factor, vmin = cfg["volume_factor"], cfg["volume_min"]
+    # each message the receiver queued counts for its sender's IP and
+    # (authentication passes here) its From domain
+    ip = {h["name"]: h["ip"] for h in spec["hosts"]}
+    keys = {c["name"]: ("ip:" + ip[c["host"]], "domain:" + c["from"].split("@")[1]) for c in spec["campaigns"]}
+    per_key = {}
+    for e in events:
+        if e["kind"] == "queue.enter" and e["node"] == rcv["name"]:
+            for k in keys[e["msg"].rsplit(".", 1)[0]]:
+                per_key.setdefault(k, []).append((e["t"], e["msg"]))
+    want = set()
+    for key, msgs in per_key.items():
+        start, counts, count, flagged = msgs[0][0], [], 0, False
+        for t, msg in msgs:
+            while t - start >= win:
+                counts.append(count)
+                count, flagged, start = 0, False, start + win
+            count += 1
+            avg = sum(counts) / len(counts) if counts else 0
+            if not flagged and count > vmin and count > factor * avg:
+                flagged = True
+                want.add((key, msg))
+    return want
+
+
+for name in ("campaign-dirty-list", "campaign-reputation", "campaign-complaints", "campaign-warmup"):
     spec, report, raw, events = run(name)
     scores, cfgs, by_ip = analyse(name, spec, report, events, seen)
     _, _, raw2, _ = run(name, ".again")
@@ -212,6 +246,17 @@ for name in ("campaign-dirty-list", "campaign-reputation", "campaign-complaints"
               "reputation: unauthenticated mail counted for a domain")
         check(scores.now[("mx.bigmail.example", "domain:example.org")] > 50, "reputation: example.org did not rise")
         check(scores.now[("mx.bigmail.example", "ip:192.0.2.26")] < 40, "reputation: deals.example's IP did not sink")
+    if name == "campaign-warmup":
+        got = {(e["key"], e["msg"]) for e in events if e["kind"] == "rep.update" and e["cause"] == "volume"}
+        check(got == volume_rule(spec, events), f"warmup: volume updates {sorted(got)}, "
+              f"the rule recomputed says {sorted(volume_rule(spec, events))}")
+        check(got == {("ip:192.0.2.31", "blast.11"), ("domain:example.net", "blast.11")},
+              f"warmup: the blast's spike is not its 11th message in ten minutes: {sorted(got)}")
+        # Junk only after the spike, and only for the blast.
+        spike = min(e["t"] for e in events if e["kind"] == "rep.update" and e["cause"] == "volume")
+        junk = [e for e in events if e["kind"] == "mailbox.store" and e["folder"] == "Junk"]
+        check(junk and all(e["msg"].startswith("blast.") and e["t"] > spike for e in junk),
+              "warmup: Junk before the spike, or for the warmed-up sender")
     if name == "campaign-complaints":
         p = by["newsletter"]["placement"]
         check(all(p[x] > 0 for x in ("inbox", "junk", "quarantine", "dropped")), f"complaints: placement {p}")
@@ -232,7 +277,7 @@ for name in ("campaign-dirty-list", "campaign-reputation", "campaign-complaints"
 for p, n in seen["placements"].items():
     check(n > 0, f"no scenario shows placement {p}")
 check(seen["421"] > 0 and seen["550"] > 0 and seen["complaints"] > 0, f"actions seen: {seen}")
-check({"unknown_rcpt", "spam_trap", "complaint", "auth", "decay"} <= seen["causes"],
+check({"unknown_rcpt", "spam_trap", "complaint", "volume", "auth", "decay"} <= seen["causes"],
       f"causes seen: {seen['causes']}")
 print("seen:", seen["placements"], "421:", seen["421"], "550:", seen["550"], "complaints:", seen["complaints"], sorted(seen["causes"]))
 print("%d failure(s)" % len(failures))
