@@ -99,9 +99,11 @@ static void cp_curve(struct view_app *app, struct cp_geom *g, const struct cv_ca
 
 	cv_format_bp(last ? cv_rate_bp(last) : 0, rate, sizeof rate);
 	cv_format_bp(c->threshold_bp, th, sizeof th);
-	if (c->threshold_bp >= 0)
+	if (c->threshold_bp >= 0) {
 		snprintf(s, sizeof s, "bounce rate %s (pause: %s)", rate, th);
-	else
+		if ((float)dc_text_w(app->dc, DC_SMALL, s) > g->w) /* a narrow band column */
+			snprintf(s, sizeof s, "bounces %s · pause %s", rate, th);
+	} else
 		snprintf(s, sizeof s, "hard-bounce rate %s", rate);
 	if (!cp_line(app, g, DC_SMALL, s, p->text_dim))
 		return;
@@ -253,10 +255,34 @@ static void cp_reputation(struct view_app *app, struct cp_geom *g)
 	int host = -2;
 	size_t shown = 0, left = 0;
 
+	int only = -1; /* the one receiving host of every gauge seen, else -1 */
 	for (size_t i = 0; i < cv->ngauges; i++)
-		left += cv->gauges[i].updates > 0;
-	if (cv->ngauges == 0 || !cp_line(app, g, DC_SMALL_BOLD, "Reputation (0-100)",
-					  app->pal->text))
+		if (cv->gauges[i].updates > 0) {
+			only = left == 0 || only == cv->gauges[i].host ? cv->gauges[i].host : -1;
+			left++;
+		}
+	/* One receiver: its name goes in the title, a line saved for a gauge. */
+	char title[300] = "Reputation (0-100)";
+	for (int k = 0; only >= 0 && k < 3; k++) { /* the longest form that fits */
+		const char *h = app->model->nodes[only].name;
+		char t[300];
+		if (k == 0)
+			snprintf(t, sizeof t, "Reputation at %s (0-100)", h);
+		else if (k == 1)
+			snprintf(t, sizeof t, "Reputation at %s", h);
+		else
+			snprintf(t, sizeof t, "%s (0-100)", h);
+		if ((float)dc_text_w(app->dc, DC_SMALL_BOLD, t) <= g->w - g->pad) {
+			snprintf(title, sizeof title, "%s", t);
+			host = only;
+			break;
+		}
+	}
+	/* no room under the title for one gauge: the title says how many */
+	if (left > 0 && g->y + 2 * g->lh > g->bottom)
+		snprintf(title, sizeof title, "Reputation: %zu gauge%s, no room", left,
+			 left == 1 ? "" : "s");
+	if (cv->ngauges == 0 || !cp_line(app, g, DC_SMALL_BOLD, title, app->pal->text))
 		return;
 	for (size_t i = 0; i < cv->ngauges; i++) {
 		const struct cv_gauge *ga = &cv->gauges[i];
@@ -278,10 +304,13 @@ static void cp_reputation(struct view_app *app, struct cp_geom *g)
 		cp_gauge(app, g, ga);
 		shown++;
 	}
-	if (shown == 0)
-		cp_line(app, g, DC_SMALL, cp_rep_lines(cv) <= 2 ? "no reputation change yet"
-							   : "(no room here for the gauges)",
-			app->pal->text_dim);
+	if (shown == 0) {
+		char s[96] = "no reputation change yet";
+		if (left > 0)
+			snprintf(s, sizeof s, "(%zu gauge%s: no room)", left,
+				 left == 1 ? "" : "s");
+		cp_line(app, g, DC_SMALL, s, app->pal->text_dim);
+	}
 }
 
 /* The campaign in focus: its status and counters; the other campaigns
@@ -345,7 +374,7 @@ static void cp_column(struct view_app *app, struct cp_geom *g)
  * the curve, the placement, the reputation gauges. */
 static void cp_strip(struct view_app *app, const struct cp_geom *all)
 {
-	static const float share4[4] = {0.30f, 0.25f, 0.20f, 0.25f};
+	static const float share4[4] = {0.29f, 0.21f, 0.14f, 0.36f};
 	static const float share3[4] = {0.34f, 0.30f, 0.36f, 0}; /* no gauges */
 	const struct cv_model *cv = app->camp;
 	const float *share = cv->ngauges ? share4 : share3;

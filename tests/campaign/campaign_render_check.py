@@ -75,11 +75,11 @@ def count_colour(rows, box, colour):
     return sum(1 for y in range(y0, y0 + bh) for x in range(x0, x0 + bw) if rows[y][x] == colour)
 
 
-def render(name, when, projector, tag):
+def render(name, when, projector, tag, size=None):
     d = os.path.join(WORK, tag)
     os.makedirs(d, exist_ok=True)
     png, scene = os.path.join(d, "frame.png"), os.path.join(d, "scene.json")
-    size = ["--size", "1920x1080", "--projector"] if projector else ["--size", "1280x720"]
+    size = ["--size", size or "1920x1080", "--projector"] if projector else ["--size", "1280x720"]
     subprocess.run([MAILSIM, "render", os.path.join(SRC, "scenarios", name + ".json")] + when +
                    size + ["--out", png, "--scene", scene], check=True, capture_output=True)
     with open(scene) as f:
@@ -133,20 +133,27 @@ def main():
         print(f"{mode}: panel {p['box']}, {curve} curve pixels, {inbox} Inbox pixels")
     # A list cut short says how much it leaves out: in the projector band
     # at the end of campaign-warmup the gauges shown and the "+N more"
-    # add up to the keys the trace has updated by then (four).
-    sc, _ = render("campaign-warmup", ["--at", "2000"], True, "warmup-projector")
+    # add up to the keys the trace has updated by then (four): all shown
+    # at 1920x1080, two and "+2 more" at 1600x900, none at 1280x720,
+    # where the title counts them.
     keys = set()
     with open(os.path.join(SRC, "tests", "golden", "campaign-warmup.jsonl")) as f:
         for line in f:
             e = json.loads(line)
             if e["kind"] == "rep.update" and e["t"] <= 2000:
                 keys.add(e["key"])
-    texts = [t["text"] for t in sc["texts"]]
-    shown = [t for t in texts if re.fullmatch(r"(ip|domain):\S+", t)]
-    more = [int(m.group(1)) for t in texts for m in [re.fullmatch(r"\+(\d+) more gauges?", t)] if m]
-    check(len(keys) == 4 and set(shown) <= keys, f"warmup: gauges {shown}, trace keys {sorted(keys)}")
-    check(len(more) == 1 and len(shown) + more[0] == len(keys),
-          f"warmup band: {len(shown)} gauges shown and {more} more, the trace has {len(keys)}")
+    for size, want_shown in (("1920x1080", 4), ("1600x900", 2), ("1280x720", 0)):
+        sc, _ = render("campaign-warmup", ["--at", "2000"], True, "warmup-" + size, size)
+        texts = [t["text"] for t in sc["texts"]]
+        shown = [t for t in texts if re.fullmatch(r"(ip|domain):\S+", t)]
+        more = 0
+        for t in texts:
+            m = (re.fullmatch(r"\+(\d+) more gauges?", t) or re.fullmatch(r"Reputation: (\d+) gauges?, no room", t)
+                 or re.fullmatch(r"\((\d+) gauges?: no room\)", t))
+            more += int(m.group(1)) if m else 0
+        check(len(keys) == 4 and set(shown) <= keys, f"warmup {size}: gauges {shown}, trace keys {sorted(keys)}")
+        check(len(shown) == want_shown and len(shown) + more == len(keys),
+              f"warmup band {size}: {len(shown)} gauges shown and {more} said left out, the trace has {len(keys)}")
     for projector in (False, True):
         mode = "projector" if projector else "default"
         sc, (w, h, rows) = render("basic-delivery", ["--event", "40"], projector, "basic-" + mode)
