@@ -259,12 +259,24 @@ static inline void heap_remove_top(struct evq *q)
 		sift_down(q->heap, n, q->heap[n]);
 }
 
-evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg)
+uint64_t evq_reserve_seq(struct evq *q)
 {
 	if (q->next_seq > SEQ_MAX)
 		evq_die("sequence numbers exhausted");
+	return q->next_seq++;
+}
+
+evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg)
+{
+	return evq_push_seq(q, t, evq_reserve_seq(q), fn, ctx, arg);
+}
+
+evq_id evq_push_seq(struct evq *q, int64_t t, uint64_t seq, evq_fn fn, void *ctx, uint64_t arg)
+{
+	if (seq == 0 || seq >= q->next_seq)
+		evq_die("evq_push_seq: a sequence number that was never reserved");
 	uint32_t s = slot_alloc(q);
-	uint64_t key = (q->next_seq++ << EVQ_SLOT_BITS) | s;
+	uint64_t key = (seq << EVQ_SLOT_BITS) | s;
 	struct evq_slot *sl = &q->slots[s];
 	sl->key = key;
 	sl->fn = fn;

@@ -48,6 +48,17 @@ evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
  * push order); no id: they cannot be cancelled (their evq_event.id is
  * never pending). */
 void evq_push_later(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
+/* Take the sequence number the next evq_push would take, without pushing:
+ * an event pushed later with evq_push_seq(..., seq, ...) sits in the
+ * order exactly where an evq_push made now would have. For a deadline
+ * that moves often (an idle timer re-armed by every packet): keep the
+ * deadline and its sequence, leave the already-armed event in place, and
+ * when it fires early re-push it at the deadline with the reserved
+ * sequence; the run is the same as cancelling and re-pushing each time. */
+uint64_t evq_reserve_seq(struct evq *q);
+/* evq_push with a sequence from evq_reserve_seq, used at most once while
+ * pending (its key must be unique). */
+evq_id evq_push_seq(struct evq *q, int64_t t, uint64_t seq, evq_fn fn, void *ctx, uint64_t arg);
 /* Cancel a pending event; false if it already fired or was cancelled. */
 bool evq_cancel(struct evq *q, evq_id id);
 /* True if id is pending (pushed, not fired, not cancelled). */
