@@ -429,9 +429,16 @@ static inline bool later_first(const struct evq *q, bool have_heap, const struct
 
 bool evq_pop(struct evq *q, struct evq_event *out)
 {
+	return evq_pop_until(q, INT64_MAX, out);
+}
+
+bool evq_pop_until(struct evq *q, int64_t limit, struct evq_event *out)
+{
 	bool have_heap = skip_dead(q);
 	const struct evq_later *l = later_head(q);
 	if (later_first(q, have_heap, l)) {
+		if (l->time > limit)
+			return false;
 		out->time = l->time;
 		out->id = (l->seq << EVQ_SLOT_BITS) | SLOT_MASK; /* never pending */
 		out->fn = l->fn;
@@ -440,7 +447,7 @@ bool evq_pop(struct evq *q, struct evq_event *out)
 		later_advance(q);
 		return true;
 	}
-	if (!have_heap)
+	if (!have_heap || q->heap[0].time > limit)
 		return false;
 	struct evq_entry top = q->heap[0];
 	uint32_t s = (uint32_t)(top.key & SLOT_MASK);

@@ -65,6 +65,9 @@ bool evq_cancel(struct evq *q, evq_id id);
 bool evq_pending(const struct evq *q, evq_id id);
 /* Remove the earliest live event into *out; false when empty. */
 bool evq_pop(struct evq *q, struct evq_event *out);
+/* evq_pop, only when the earliest live event's time is <= limit (one
+ * look at the top instead of evq_peek_time then evq_pop). */
+bool evq_pop_until(struct evq *q, int64_t limit, struct evq_event *out);
 /* Time of the earliest live event; false when empty. */
 bool evq_peek_time(struct evq *q, int64_t *t);
 size_t evq_len(const struct evq *q);

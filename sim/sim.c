@@ -85,9 +85,12 @@ bool sim_step(struct sim *sim)
 
 void sim_run_until(struct sim *sim, int64_t t)
 {
-	int64_t next;
-	while (evq_peek_time(sim->q, &next) && next <= t)
-		sim_step(sim);
+	struct evq_event ev;
+	while (evq_pop_until(sim->q, t, &ev)) {
+		sim->now = ev.time;
+		sim->events_run++;
+		((sim_fn)ev.fn)(sim, ev.ctx, ev.arg);
+	}
 	if (sim->now < t)
 		sim->now = t;
 }
