@@ -1,5 +1,8 @@
-/* evq.h — the event queue: a 4-ary min-heap keyed by (time, insertion
- * sequence), with cancellation by id (lazy deletion).
+/* evq.h — the event queue: 4-ary min-heaps keyed by (time, insertion
+ * sequence), with cancellation by id (lazy deletion). Two heaps: near
+ * (due within a horizon of the last popped event) and far (retry and idle
+ * timers), so in-flight events do not pay for every waiting message; a
+ * pop takes the earlier of their tops, so the order is one order.
  *
  * Invariants:
  *  - Events pop in ascending time; equal times pop in the order they were
