@@ -1,5 +1,6 @@
-/* evq.c — the event queue (see evq.h): a 4-ary min-heap of 16-byte
- * {time, key} entries plus a separate array of payload slots.
+/* evq.c — the event queue (see evq.h): two 4-ary min-heaps (near and far,
+ * struct heap) of 16-byte {time, key} entries plus one array of payload
+ * slots. What is said below of "the heap" holds for each.
  *
  * Layout and invariants:
  *  - key = (sequence << EVQ_SLOT_BITS) | slot. Sequences start at 1 and only
@@ -69,13 +70,27 @@ struct evq_later {
 	uint64_t arg;
 };
 
+/* One 4-ary heap of entries. */
+struct heap {
+	struct evq_entry *block; /* aligned allocation */
+	struct evq_entry *e;     /* block + HEAP_PAD: e[0] is the root */
+	size_t n, cap;
+};
+
+/* Entries due more than this after the last popped event's time go to the
+ * far heap: retry timers (minutes), idle timeouts (5 minutes). The near
+ * heap then holds what is in flight — packets, handshakes, lookups — and
+ * stays a few levels deep however many messages wait in queues. Which
+ * heap an entry is in never changes the order: a pop takes the smaller of
+ * the two tops in the one (time, key) order. */
+#define FAR_HORIZON ((int64_t)10 * 1000000) /* 10 s of simulated time */
+
 struct evq {
 	struct evq_later *later; /* [later_head, nlater) not yet fired */
 	size_t nlater, later_head, later_cap;
 	bool later_sorted;
-	struct evq_entry *block; /* aligned allocation */
-	struct evq_entry *heap;  /* block + HEAP_PAD: heap[0] is the root */
-	size_t n, cap;
+	struct heap near, far;
+	int64_t last_time;       /* of the last popped event */
 	struct evq_slot *slots;
 	size_t nslots, slots_cap;
 	uint32_t free_head;
@@ -124,25 +139,27 @@ static inline bool entry_less(struct evq_entry a, struct evq_entry b)
 	return entry_rank(a) < entry_rank(b);
 }
 
-static void heap_alloc(struct evq *q, size_t cap)
+static void heap_alloc(struct heap *h, size_t cap)
 {
 	size_t bytes = (cap + HEAP_PAD) * sizeof(struct evq_entry);
 	bytes = (bytes + HEAP_ALIGN - 1) / HEAP_ALIGN * HEAP_ALIGN;
 	struct evq_entry *block = queue_alloc(bytes);
 	if (!block)
 		evq_die("out of memory growing the heap");
-	if (q->n)
-		memcpy(block + HEAP_PAD, q->heap, q->n * sizeof(struct evq_entry));
-	free(q->block);
-	q->block = block;
-	q->heap = block + HEAP_PAD;
-	q->cap = cap;
+	if (h->n)
+		memcpy(block + HEAP_PAD, h->e, h->n * sizeof(struct evq_entry));
+	free(h->block);
+	h->block = block;
+	h->e = block + HEAP_PAD;
+	h->cap = cap;
 }
 
 struct evq *evq_new(void)
 {
 	struct evq *q = xcalloc(1, sizeof(*q));
-	heap_alloc(q, HEAP_INITIAL);
+	heap_alloc(&q->near, HEAP_INITIAL);
+	heap_alloc(&q->far, HEAP_INITIAL);
+	q->last_time = INT64_MIN;
 	q->free_head = SLOT_NONE;
 	q->next_seq = 1;
 	q->later_sorted = true;
@@ -153,7 +170,8 @@ void evq_free(struct evq *q)
 {
 	if (!q)
 		return;
-	free(q->block);
+	free(q->near.block);
+	free(q->far.block);
 	free(q->slots);
 	free(q->later);
 	free(q);
@@ -252,27 +270,42 @@ static inline void sift_down(struct evq_entry *h, size_t n, struct evq_entry x)
 	sift_up(h, i, x);
 }
 
-static inline void heap_remove_top(struct evq *q)
+static inline void heap_remove_top(struct heap *h)
 {
-	size_t n = --q->n;
+	size_t n = --h->n;
 	if (n)
-		sift_down(q->heap, n, q->heap[n]);
+		sift_down(h->e, n, h->e[n]);
+}
+
+uint64_t evq_reserve_seq(struct evq *q)
+{
+	if (q->next_seq > SEQ_MAX)
+		evq_die("sequence numbers exhausted");
+	return q->next_seq++;
 }
 
 evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg)
 {
-	if (q->next_seq > SEQ_MAX)
-		evq_die("sequence numbers exhausted");
+	return evq_push_seq(q, t, evq_reserve_seq(q), fn, ctx, arg);
+}
+
+evq_id evq_push_seq(struct evq *q, int64_t t, uint64_t seq, evq_fn fn, void *ctx, uint64_t arg)
+{
+	if (seq == 0 || seq >= q->next_seq)
+		evq_die("evq_push_seq: a sequence number that was never reserved");
 	uint32_t s = slot_alloc(q);
-	uint64_t key = (q->next_seq++ << EVQ_SLOT_BITS) | s;
+	uint64_t key = (seq << EVQ_SLOT_BITS) | s;
 	struct evq_slot *sl = &q->slots[s];
 	sl->key = key;
 	sl->fn = fn;
 	sl->ctx = ctx;
 	sl->arg = arg;
-	if (q->n == q->cap)
-		heap_alloc(q, q->cap * 2);
-	sift_up(q->heap, q->n++, (struct evq_entry){ t, key });
+	bool far = q->last_time != INT64_MIN && t > q->last_time &&
+		   (uint64_t)t - (uint64_t)q->last_time > (uint64_t)FAR_HORIZON;
+	struct heap *h = far ? &q->far : &q->near;
+	if (h->n == h->cap)
+		heap_alloc(h, h->cap * 2);
+	sift_up(h->e, h->n++, (struct evq_entry){ t, key });
 	q->live++;
 	return key;
 }
@@ -301,21 +334,27 @@ static void settle(struct evq_entry *h, size_t n, size_t i, struct evq_entry x)
  * outnumber the live, so its cost is O(1) per cancellation amortized and
  * the heap never holds more than about twice the live events. The order
  * of events cannot change: it is the total order of (time, key). */
-static void compact(struct evq *q)
+static void compact_heap(struct evq *q, struct heap *hp)
 {
-	struct evq_entry *h = q->heap;
+	struct evq_entry *h = hp->e;
 	size_t n = 0;
-	for (size_t i = 0; i < q->n; i++) {
+	for (size_t i = 0; i < hp->n; i++) {
 		uint32_t s = (uint32_t)(h[i].key & SLOT_MASK);
 		if (q->slots[s].key == h[i].key)
 			h[n++] = h[i];
 		else
 			slot_free(q, s);
 	}
-	q->n = n;
+	hp->n = n;
 	for (size_t i = n / 4 + 1; i-- > 0;)
 		if (i < n)
 			settle(h, n, i, h[i]);
+}
+
+static void compact(struct evq *q)
+{
+	compact_heap(q, &q->near);
+	compact_heap(q, &q->far);
 }
 
 bool evq_cancel(struct evq *q, evq_id id)
@@ -324,23 +363,35 @@ bool evq_cancel(struct evq *q, evq_id id)
 		return false;
 	q->slots[id & SLOT_MASK].key = 0; /* the heap entry is now dead */
 	q->live--;
-	if (q->n - q->live > COMPACT_MIN && q->n - q->live > q->live)
+	size_t n = q->near.n + q->far.n;
+	if (n - q->live > COMPACT_MIN && n - q->live > q->live)
 		compact(q);
 	return true;
 }
 
 /* Discard dead entries at the top; true if a live one is left there. */
-static inline bool skip_dead(struct evq *q)
+static inline bool skip_dead(struct evq *q, struct heap *h)
 {
-	while (q->n > 0) {
-		uint64_t key = q->heap[0].key;
+	while (h->n > 0) {
+		uint64_t key = h->e[0].key;
 		uint32_t s = (uint32_t)(key & SLOT_MASK);
 		if (q->slots[s].key == key)
 			return true;
-		heap_remove_top(q);
+		heap_remove_top(h);
 		slot_free(q, s);
 	}
 	return false;
+}
+
+/* The heap whose live top comes first, or NULL when both are empty. */
+static inline struct heap *first_heap(struct evq *q)
+{
+	bool near = skip_dead(q, &q->near), far = skip_dead(q, &q->far);
+	if (!far)
+		return near ? &q->near : NULL;
+	if (!near)
+		return &q->far;
+	return entry_less(q->far.e[0], q->near.e[0]) ? &q->far : &q->near;
 }
 
 /* The root's smallest child is almost always the next top, and the next pop
@@ -349,11 +400,11 @@ static inline bool skip_dead(struct evq *q)
  * sift-down and the caller's work. A hint only: it never affects order.
  * (The prefetch itself stays in evq_pop: gcc deems a void helper whose only
  * effect is a prefetch "pure" and deletes the call.) */
-static inline const struct evq_slot *next_top_slot(const struct evq *q)
+static inline const struct evq_slot *next_top_slot(const struct evq *q, const struct heap *h)
 {
-	size_t end = q->n < 5 ? q->n : 5;
-	size_t m = min_child_tail(q->heap, 1, end);
-	return &q->slots[q->heap[m].key & SLOT_MASK];
+	size_t end = h->n < 5 ? h->n : 5;
+	size_t m = min_child_tail(h->e, 1, end);
+	return &q->slots[h->e[m].key & SLOT_MASK];
 }
 
 void evq_push_later(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg)
@@ -403,34 +454,42 @@ static void later_advance(struct evq *q)
 	}
 }
 
-/* Whether the later event l comes before the heap's live top: the same
- * (time, push order) that orders the heap. */
-static inline bool later_first(const struct evq *q, bool have_heap, const struct evq_later *l)
+/* Whether the later event l comes before the live top of h (NULL: no
+ * heap entry): the same (time, push order) that orders the heaps. */
+static inline bool later_first(const struct heap *h, const struct evq_later *l)
 {
 	if (!l)
 		return false;
-	if (!have_heap)
+	if (!h)
 		return true;
-	const struct evq_entry *top = &q->heap[0];
+	const struct evq_entry *top = &h->e[0];
 	return l->time < top->time || (l->time == top->time && l->seq < (top->key >> EVQ_SLOT_BITS));
 }
 
 bool evq_pop(struct evq *q, struct evq_event *out)
 {
-	bool have_heap = skip_dead(q);
+	return evq_pop_until(q, INT64_MAX, out);
+}
+
+bool evq_pop_until(struct evq *q, int64_t limit, struct evq_event *out)
+{
+	struct heap *h = first_heap(q);
 	const struct evq_later *l = later_head(q);
-	if (later_first(q, have_heap, l)) {
+	if (later_first(h, l)) {
+		if (l->time > limit)
+			return false;
 		out->time = l->time;
 		out->id = (l->seq << EVQ_SLOT_BITS) | SLOT_MASK; /* never pending */
 		out->fn = l->fn;
 		out->ctx = l->ctx;
 		out->arg = l->arg;
+		q->last_time = l->time;
 		later_advance(q);
 		return true;
 	}
-	if (!have_heap)
+	if (!h || h->e[0].time > limit)
 		return false;
-	struct evq_entry top = q->heap[0];
+	struct evq_entry top = h->e[0];
 	uint32_t s = (uint32_t)(top.key & SLOT_MASK);
 	const struct evq_slot *sl = &q->slots[s];
 	out->time = top.time;
@@ -438,25 +497,26 @@ bool evq_pop(struct evq *q, struct evq_event *out)
 	out->fn = sl->fn;
 	out->ctx = sl->ctx;
 	out->arg = sl->arg;
-	if (q->n > 1)
-		__builtin_prefetch(next_top_slot(q));
-	heap_remove_top(q);
+	if (h->n > 1)
+		__builtin_prefetch(next_top_slot(q, h));
+	heap_remove_top(h);
 	slot_free(q, s);
 	q->live--;
+	q->last_time = top.time;
 	return true;
 }
 
 bool evq_peek_time(struct evq *q, int64_t *t)
 {
-	bool have_heap = skip_dead(q);
+	struct heap *h = first_heap(q);
 	const struct evq_later *l = later_head(q);
-	if (later_first(q, have_heap, l)) {
+	if (later_first(h, l)) {
 		*t = l->time;
 		return true;
 	}
-	if (!have_heap)
+	if (!h)
 		return false;
-	*t = q->heap[0].time;
+	*t = h->e[0].time;
 	return true;
 }
 
@@ -467,7 +527,7 @@ size_t evq_len(const struct evq *q)
 
 size_t evq_heap_len(const struct evq *q)
 {
-	return q->n;
+	return q->near.n + q->far.n;
 }
 
 uint64_t evq_pushed_total(const struct evq *q)

@@ -1,5 +1,8 @@
-/* evq.h — the event queue: a 4-ary min-heap keyed by (time, insertion
- * sequence), with cancellation by id (lazy deletion).
+/* evq.h — the event queue: 4-ary min-heaps keyed by (time, insertion
+ * sequence), with cancellation by id (lazy deletion). Two heaps: near
+ * (due within a horizon of the last popped event) and far (retry and idle
+ * timers), so in-flight events do not pay for every waiting message; a
+ * pop takes the earlier of their tops, so the order is one order.
  *
  * Invariants:
  *  - Events pop in ascending time; equal times pop in the order they were
@@ -48,12 +51,26 @@ evq_id evq_push(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
  * push order); no id: they cannot be cancelled (their evq_event.id is
  * never pending). */
 void evq_push_later(struct evq *q, int64_t t, evq_fn fn, void *ctx, uint64_t arg);
+/* Take the sequence number the next evq_push would take, without pushing:
+ * an event pushed later with evq_push_seq(..., seq, ...) sits in the
+ * order exactly where an evq_push made now would have. For a deadline
+ * that moves often (an idle timer re-armed by every packet): keep the
+ * deadline and its sequence, leave the already-armed event in place, and
+ * when it fires early re-push it at the deadline with the reserved
+ * sequence; the run is the same as cancelling and re-pushing each time. */
+uint64_t evq_reserve_seq(struct evq *q);
+/* evq_push with a sequence from evq_reserve_seq, used at most once while
+ * pending (its key must be unique). */
+evq_id evq_push_seq(struct evq *q, int64_t t, uint64_t seq, evq_fn fn, void *ctx, uint64_t arg);
 /* Cancel a pending event; false if it already fired or was cancelled. */
 bool evq_cancel(struct evq *q, evq_id id);
 /* True if id is pending (pushed, not fired, not cancelled). */
 bool evq_pending(const struct evq *q, evq_id id);
 /* Remove the earliest live event into *out; false when empty. */
 bool evq_pop(struct evq *q, struct evq_event *out);
+/* evq_pop, only when the earliest live event's time is <= limit (one
+ * look at the top instead of evq_peek_time then evq_pop). */
+bool evq_pop_until(struct evq *q, int64_t limit, struct evq_event *out);
 /* Time of the earliest live event; false when empty. */
 bool evq_peek_time(struct evq *q, int64_t *t);
 size_t evq_len(const struct evq *q);

@@ -27,7 +27,16 @@ struct session {
 	enum conn_side side;
 	bool stopped;
 	bool tls_up;             /* implicit TLS: the first handshake is over */
-	evq_id timer;
+	/* The idle timer, moved lazily: every input moves the deadline, but
+	 * the armed event stays where it is; when it fires before the
+	 * deadline it is re-pushed there with the sequence the deadline's
+	 * touch reserved, so events run exactly as if each touch had
+	 * cancelled and re-pushed it (evq_reserve_seq), without a heap push
+	 * and a dead entry per packet. */
+	evq_id timer;            /* the armed event, 0 when none */
+	int64_t timer_at;        /* when the armed event fires */
+	int64_t deadline;        /* when the timeout is really due */
+	uint64_t deadline_seq;   /* its place among events at that time */
 	/* Live mode: replies to what one feed brought, held until the feed is
 	 * read, so the trace shows a pipelined group [RFC 2920 §3.1] before
 	 * its answers, as it does when a simulated client sends one. */
@@ -113,10 +122,26 @@ const struct session_engine session_pop3c_engine = {
 
 /* ---- the timer ------------------------------------------------------------------ */
 
+static void timer_fire(struct session *s);
+
 static void ev_timer(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct session *s = ctx;
 	s->timer = 0;
+	if (arg != s->deadline_seq) {
+		/* Armed for an earlier touch (arg is its sequence): input came
+		 * since, so the timeout is due later in the order. Not an event
+		 * of the model, so it is not counted as one. */
+		sim->events_run--;
+		s->timer_at = s->deadline;
+		s->timer = sim_at_seq(sim, s->deadline, s->deadline_seq, ev_timer, s, s->deadline_seq);
+		return;
+	}
+	timer_fire(s);
+}
+
+static void timer_fire(struct session *s)
+{
 	if (s->cfg.implicit_tls && !s->tls_up && s->side == SIDE_SERVER && !s->stopped) {
 		/* Nothing can be said before the handshake: no 421, just close. */
 		session_cb_close(s);
@@ -133,15 +158,21 @@ void session_expire(struct session *s)
 	if (s->stopped)
 		return;
 	sim_cancel(s->sim, s->timer);
-	ev_timer(s->sim, s, 0);
+	s->timer = 0;
+	timer_fire(s);
 }
 
 void session_touch(struct session *s)
 {
 	if (s->cfg.timeout <= 0)
 		return;
+	s->deadline = s->sim->now + s->cfg.timeout;
+	s->deadline_seq = sim_reserve_seq(s->sim);
+	if (s->timer && s->timer_at <= s->deadline)
+		return; /* it fires early and moves itself (ev_timer) */
 	sim_cancel(s->sim, s->timer);
-	s->timer = sim_after(s->sim, s->cfg.timeout, ev_timer, s, 0);
+	s->timer_at = s->deadline;
+	s->timer = sim_at_seq(s->sim, s->deadline, s->deadline_seq, ev_timer, s, s->deadline_seq);
 }
 
 /* ---- the connection's events ------------------------------------------------------ */

@@ -55,6 +55,18 @@ void sim_at_later(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg
 	evq_push_later(sim->q, t, (evq_fn)fn, ctx, arg);
 }
 
+uint64_t sim_reserve_seq(struct sim *sim)
+{
+	return evq_reserve_seq(sim->q);
+}
+
+evq_id sim_at_seq(struct sim *sim, int64_t t, uint64_t seq, sim_fn fn, void *ctx, uint64_t arg)
+{
+	if (t < sim->now)
+		abort(); /* into the past: our bug */
+	return evq_push_seq(sim->q, t, seq, (evq_fn)fn, ctx, arg);
+}
+
 bool sim_cancel(struct sim *sim, evq_id id)
 {
 	return id && evq_cancel(sim->q, id);
@@ -73,9 +85,12 @@ bool sim_step(struct sim *sim)
 
 void sim_run_until(struct sim *sim, int64_t t)
 {
-	int64_t next;
-	while (evq_peek_time(sim->q, &next) && next <= t)
-		sim_step(sim);
+	struct evq_event ev;
+	while (evq_pop_until(sim->q, t, &ev)) {
+		sim->now = ev.time;
+		sim->events_run++;
+		((sim_fn)ev.fn)(sim, ev.ctx, ev.arg);
+	}
 	if (sim->now < t)
 		sim->now = t;
 }

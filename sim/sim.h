@@ -73,6 +73,10 @@ evq_id sim_after(struct sim *sim, int64_t delay, sim_fn fn, void *ctx, uint64_t 
  * order as sim_at, without growing the event heap. */
 void sim_at_later(struct sim *sim, int64_t t, sim_fn fn, void *ctx, uint64_t arg);
 bool sim_cancel(struct sim *sim, evq_id id);
+/* A lazily moved deadline (evq_reserve_seq): reserve the order position
+ * of an event now, push it later with sim_at_seq. */
+uint64_t sim_reserve_seq(struct sim *sim);
+evq_id sim_at_seq(struct sim *sim, int64_t t, uint64_t seq, sim_fn fn, void *ctx, uint64_t arg);
 
 /* Run one event; false when the queue is empty. */
 bool sim_step(struct sim *sim);

@@ -77,6 +77,14 @@ static char *scratch_strdup(struct trace *tr, const char *s)
 	return scratch_strndup(tr, s, strlen(s));
 }
 
+/* A TF_STR field's value and its length (kept in n: the writer then
+ * needs no second strlen). */
+static void set_str(struct trace *tr, struct trace_field *f, const char *s, size_t len)
+{
+	f->str = scratch_strndup(tr, s, len);
+	f->n = len;
+}
+
 struct trace *trace_new(void)
 {
 	struct trace *tr = xcalloc(1, sizeof *tr);
@@ -184,15 +192,17 @@ static struct trace_field *add_field(struct trace *tr, const char *key, enum tra
 void trace_str(struct trace *tr, const char *key, const char *val)
 {
 	struct trace_field *f = add_field(tr, key, TF_STR);
-	if (!tr->quiet)
-		f->str = scratch_strdup(tr, val ? val : "");
+	if (!tr->quiet) {
+		const char *v = val ? val : "";
+		set_str(tr, f, v, strlen(v));
+	}
 }
 
 void trace_strn(struct trace *tr, const char *key, const char *val, size_t len)
 {
 	struct trace_field *f = add_field(tr, key, TF_STR);
 	if (!tr->quiet)
-		f->str = scratch_strndup(tr, val, len);
+		set_str(tr, f, val, len);
 }
 
 void trace_int(struct trace *tr, const char *key, int64_t val)
@@ -296,24 +306,79 @@ static void put_int(struct strbuf *sb, int64_t v)
 
 /* Bytes that go into a JSON string as they are: printable ASCII but the
  * quote and the backslash. */
+static const bool plain_tab[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20..0x2F, no '"' */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,		/* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,		/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,		/* 0x50, no '\\' */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,		/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,		/* 0x70, no DEL */
+};
+
 static inline bool json_plain(unsigned char c)
 {
-	return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+	return plain_tab[c];
+}
+
+/* Room for extra more bytes (and the NUL); the growth out of line. */
+static inline void room(struct strbuf *sb, size_t extra)
+{
+	if (sb->len + extra + 1 > sb->cap)
+		sb_reserve(sb, extra);
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Whether any of the eight bytes of w is not json_plain, without a branch
+ * per byte (the classic "has a zero byte" test, Hacker's Delight §6-1):
+ * a byte below 0x20, a byte with the high bit (0x80 and up, and 0x7F once
+ * 1 is added), a quote or a backslash. May not say which; the caller then
+ * looks byte by byte. */
+static inline bool word_needs_escape(uint64_t w)
+{
+	uint64_t ctl = (w - ONES * 0x20) & ~w;		  /* a byte < 0x20 */
+	uint64_t high = w | (w + ONES * 0x01);		  /* >= 0x80, or 0x7F */
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+	uint64_t quote = (q - ONES) & ~q, bslash = (b - ONES) & ~b;
+	return ((ctl | high | quote | bslash) & HIGHS) != 0;
+}
+
+/* The length of the plain prefix of p[0..n). */
+static inline size_t plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (word_needs_escape(w))
+			break;
+	}
+	while (i < n && json_plain(p[i]))
+		i++;
+	return i;
 }
 
 void json_put_string(struct strbuf *sb, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	sb_reserve(sb, len + 2);
+	/* The common case, nothing to escape: one reservation, one copy. */
+	room(sb, len + 2);
 	sb->data[sb->len++] = '"';
+	size_t first = plain_run(p, len);
+	if (first == len) {
+		memcpy(sb->data + sb->len, s, len);
+		sb->data[sb->len + len] = '"';
+		sb->len += len + 1;
+		sb->data[sb->len] = '\0';
+		return;
+	}
 	for (size_t i = 0; i < len;) {
-		size_t run = i;
-		while (run < len && json_plain(p[run]))
-			run++;
-		if (run > i) { /* the common case: a run copied in one go */
-			sb_append(sb, s + i, run - i);
-			i = run;
+		size_t run = i ? plain_run(p + i, len - i) : first;
+		if (run) {
+			sb_append(sb, s + i, run);
+			i += run;
 			continue;
 		}
 		unsigned char c = p[i];
@@ -345,11 +410,26 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len)
 	sb_append(sb, "\"", 1);
 }
 
+/* ,"key": — keys are the vocabulary's identifiers, so the escaping is
+ * almost never needed; it is still checked (loose mode takes any key). */
 static void put_key(struct strbuf *sb, const char *key)
 {
-	sb_append(sb, ",", 1);
-	json_put_string(sb, key, strlen(key));
-	sb_append(sb, ":", 1);
+	size_t n = strlen(key);
+	if (plain_run((const unsigned char *)key, n) != n) {
+		sb_append(sb, ",", 1);
+		json_put_string(sb, key, n);
+		sb_append(sb, ":", 1);
+		return;
+	}
+	room(sb, n + 4);
+	char *o = sb->data + sb->len;
+	o[0] = ',';
+	o[1] = '"';
+	memcpy(o + 2, key, n);
+	o[n + 2] = '"';
+	o[n + 3] = ':';
+	sb->len += n + 4;
+	sb->data[sb->len] = '\0';
 }
 
 static void put_opt_str(struct strbuf *sb, const char *key, const char *v)
@@ -419,7 +499,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 		put_key(sb, f->key);
 		switch (f->type) {
 		case TF_STR:
-			json_put_string(sb, f->str, strlen(f->str));
+			json_put_string(sb, f->str, f->n);
 			break;
 		case TF_INT:
 			put_int(sb, f->num);
@@ -723,7 +803,7 @@ void trace_end(struct trace *tr)
 void trace_narrate(struct trace *tr, int64_t t, const char *text)
 {
 	struct trace_event ev = {.t = t, .id = TK_NARRATE, .kind = trace_kind_name(TK_NARRATE), .conn = -1};
-	struct trace_field f = {.key = "text", .type = TF_STR, .str = (char *)text};
+	struct trace_field f = {.key = "text", .type = TF_STR, .str = (char *)text, .n = strlen(text)};
 	ev.f = &f;
 	ev.nf = 1;
 	write_event(tr, &ev);

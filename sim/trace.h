@@ -30,7 +30,7 @@ struct trace_field {
 	char *str;               /* TF_STR; the trace's, valid until the event is written */
 	int64_t num;             /* TF_INT / TF_BOOL */
 	char **strv;             /* TF_STRV; the trace's, like str */
-	size_t n;
+	size_t n;                /* TF_STRV: entries; TF_STR: strlen(str) */
 };
 
 struct trace;

@@ -217,12 +217,23 @@ long b64_decode(const char *in, unsigned char **out)
 	return (long)o;
 }
 
+/* ASCII case folding without the locale: tolower() is a call through
+ * the locale tables per byte, and these compare names and keywords
+ * (RFC 5321 §2.4, RFC 1035 §2.3.3) whose case rules are ASCII's alone. */
+static inline unsigned char ascii_fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
 bool ascii_strcaseeq(const char *a, const char *b)
 {
-	for (; *a && *b; a++, b++)
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+	for (;; x++, y++) {
+		if (*x != *y && ascii_fold(*x) != ascii_fold(*y))
 			return false;
-	return *a == *b;
+		if (!*x)
+			return true;
+	}
 }
 
 bool addr_same(const char *a, const char *b)
@@ -250,9 +261,10 @@ size_t addr_count_distinct(const char *const *v, size_t n)
 bool ascii_strncaseeq(const char *a, const char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x != y && ascii_fold(x) != ascii_fold(y))
 			return false;
-		if (!a[i])
+		if (!x)
 			return true;
 	}
 	return true;
@@ -266,7 +278,7 @@ bool ascii_startswith_ci(const char *s, const char *prefix)
 void ascii_lower(char *s)
 {
 	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
+		*s = (char)ascii_fold((unsigned char)*s);
 }
 
 /* Days since 1970-01-01 to civil date (proleptic Gregorian), after

@@ -434,6 +434,153 @@ static void test_push_later_keeps_the_order(void **state)
 	evq_free(q);
 }
 
+/* ---- lazily moved deadlines (evq_reserve_seq / evq_push_seq) ----------------- */
+
+enum { LZ_TIMERS = 4, LZ_TIMEOUT = 25, LZ_EVENTS = 20000 };
+#define LZ_TIMER (UINT64_C(1) << 63)
+
+struct lz_world {
+	struct evq *q;
+	bool lazy;
+	struct rng g;
+	int64_t now;
+	uint64_t next_work;
+	evq_id timer[LZ_TIMERS];
+	int64_t armed_at[LZ_TIMERS], deadline[LZ_TIMERS];
+	uint64_t dseq[LZ_TIMERS];
+	uint64_t *log; /* time, arg pairs of the events of the model */
+	size_t nlog;
+};
+
+static void lz_push_timer(struct lz_world *w, int i)
+{
+	w->armed_at[i] = w->deadline[i];
+	w->timer[i] = evq_push_seq(w->q, w->deadline[i], w->dseq[i], fn_marker, NULL,
+				   LZ_TIMER | (w->dseq[i] << 8) | (uint64_t)i);
+}
+
+static void lz_touch(struct lz_world *w, int i)
+{
+	if (!w->lazy) {
+		evq_cancel(w->q, w->timer[i]);
+		w->timer[i] = evq_push(w->q, w->now + LZ_TIMEOUT, fn_marker, NULL, LZ_TIMER | (uint64_t)i);
+		return;
+	}
+	w->deadline[i] = w->now + LZ_TIMEOUT;
+	w->dseq[i] = evq_reserve_seq(w->q);
+	if (w->timer[i] && w->armed_at[i] <= w->deadline[i])
+		return;
+	evq_cancel(w->q, w->timer[i]);
+	lz_push_timer(w, i);
+}
+
+static void lz_work(struct lz_world *w, int64_t delay)
+{
+	evq_push(w->q, w->now + delay, fn_marker, NULL, w->next_work++);
+}
+
+/* Runs the same random workload of work items and idle timers re-armed by
+ * every item, eagerly (cancel and push) or lazily; returns the log. */
+static void lz_run(struct lz_world *w, bool lazy)
+{
+	memset(w, 0, sizeof *w);
+	w->q = evq_new();
+	w->lazy = lazy;
+	rng_seed(&w->g, 2024, 7);
+	w->log = xmalloc(2 * LZ_EVENTS * sizeof *w->log);
+	for (int i = 0; i < 8; i++)
+		lz_work(w, rng_range(&w->g, 0, 20));
+	struct evq_event ev;
+	while (w->nlog < LZ_EVENTS && evq_pop(w->q, &ev)) {
+		w->now = ev.time;
+		if (ev.arg & LZ_TIMER) {
+			int i = (int)(ev.arg & 0xff);
+			w->timer[i] = 0;
+			if (lazy && ((ev.arg & ~LZ_TIMER) >> 8) != w->dseq[i]) {
+				lz_push_timer(w, i); /* fired early: moves itself */
+				continue;
+			}
+			w->log[2 * w->nlog] = (uint64_t)ev.time;
+			w->log[2 * w->nlog++ + 1] = LZ_TIMER | (uint64_t)i;
+			lz_work(w, rng_range(&w->g, 1, 40));
+			continue;
+		}
+		w->log[2 * w->nlog] = (uint64_t)ev.time;
+		w->log[2 * w->nlog++ + 1] = ev.arg;
+		lz_touch(w, (int)(ev.arg % LZ_TIMERS));
+		int more = (int)rng_range(&w->g, 0, 2);
+		for (int k = 0; k < more; k++)
+			lz_work(w, rng_range(&w->g, 0, 6) * 5); /* many ties */
+		if (w->next_work % 97 == 0) /* quiet spells: timers do fire */
+			lz_work(w, rng_range(&w->g, 150, 400));
+	}
+	evq_free(w->q);
+}
+
+static void test_lazy_deadline_same_order(void **state)
+{
+	static struct lz_world eager, lazy;
+	lz_run(&eager, false);
+	lz_run(&lazy, true);
+	assert_int_equal(eager.nlog, lazy.nlog);
+	size_t timers = 0;
+	for (size_t i = 0; i < eager.nlog; i++) {
+		if (eager.log[2 * i] != lazy.log[2 * i] || eager.log[2 * i + 1] != lazy.log[2 * i + 1])
+			fail_msg("event %zu: eager t=%llu arg=%llx, lazy t=%llu arg=%llx", i,
+				 (unsigned long long)eager.log[2 * i], (unsigned long long)eager.log[2 * i + 1],
+				 (unsigned long long)lazy.log[2 * i], (unsigned long long)lazy.log[2 * i + 1]);
+		timers += (eager.log[2 * i + 1] & LZ_TIMER) != 0;
+	}
+	printf("lazy deadlines: %zu events, %zu timeouts\n", eager.nlog, timers);
+	assert_true(timers > 10); /* the timers did fire, not only move */
+	free(eager.log);
+	free(lazy.log);
+}
+
+/* Two touches at one instant with an event for the deadline's time pushed
+ * between them: the timeout comes after that event, as the second touch's
+ * push would have put it, though the armed event has the same time. */
+static void test_lazy_deadline_tie(void **state)
+{
+	static struct lz_world w;
+	memset(&w, 0, sizeof w);
+	w.q = evq_new();
+	w.lazy = true;
+	lz_touch(&w, 0);
+	evq_push(w.q, LZ_TIMEOUT, fn_marker, NULL, 7);
+	lz_touch(&w, 0);
+	struct evq_event ev;
+	assert_true(evq_pop(w.q, &ev));
+	assert_true(ev.arg & LZ_TIMER); /* the armed one, early */
+	assert_int_not_equal((ev.arg & ~LZ_TIMER) >> 8, w.dseq[0]);
+	lz_push_timer(&w, 0);
+	expect_pop(w.q, LZ_TIMEOUT, 7);
+	assert_true(evq_pop(w.q, &ev));
+	assert_int_equal(ev.time, LZ_TIMEOUT);
+	assert_int_equal((ev.arg & ~LZ_TIMER) >> 8, w.dseq[0]); /* now it is due */
+	evq_free(w.q);
+}
+
+static void test_pop_until_stops_at_the_limit(void **state)
+{
+	struct evq *q = evq_new();
+	evq_push(q, 10, fn_marker, NULL, 1);
+	evq_push_later(q, 20, fn_marker, NULL, 2);
+	evq_push(q, 30, fn_marker, NULL, 3);
+	struct evq_event ev;
+	assert_true(evq_pop_until(q, 10, &ev));
+	assert_int_equal(ev.arg, 1);
+	assert_false(evq_pop_until(q, 19, &ev));
+	assert_true(evq_pop_until(q, 25, &ev));
+	assert_int_equal(ev.arg, 2);
+	assert_false(evq_pop_until(q, 29, &ev));
+	expect_len(q, 1);
+	assert_true(evq_pop_until(q, 30, &ev));
+	assert_int_equal(ev.arg, 3);
+	assert_false(evq_pop_until(q, INT64_MAX, &ev));
+	evq_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +597,9 @@ int main(void)
 		cmocka_unit_test(test_growth_keeps_order),
 		cmocka_unit_test(test_cancelled_timers_are_compacted),
 		cmocka_unit_test(test_push_later_keeps_the_order),
+		cmocka_unit_test(test_lazy_deadline_same_order),
+		cmocka_unit_test(test_lazy_deadline_tie),
+		cmocka_unit_test(test_pop_until_stops_at_the_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
