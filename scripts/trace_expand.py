@@ -10,7 +10,11 @@ The trace writes each fact once (ARCHITECTURE.md, "Implied fields"):
     a body) leaves out node and peer: c2s goes client -> server, s2c the
     other way. A later conn event without dir leaves out peer: the other
     end of its node;
-  * after a conn's tls.ok, its events with dir leave out "tls": true.
+  * after a conn's tls.ok, its events with dir leave out "tls": true;
+  * folded lines: protocol lines (smtp.send, imap.send, pop3.send) of one
+    conn sent one after the other in one direction at one instant are one
+    event whose "line" joins them with \n (no line has a raw LF of its
+    own); each is given back as its own event, with the same seq.
 
 Used as a module (the Python tests: load(path) or expand(events)) and as a
 command that prints the trace with every field spelled out:
@@ -23,10 +27,21 @@ import json
 import sys
 
 FIRST = ("t", "seq", "kind", "node", "peer", "conn", "msg", "rcpt")
+LINE_KINDS = ("smtp.send", "imap.send", "pop3.send")
 
 
-def expand(events):
-    """Yield each event (a dict, in trace order) with its implied fields."""
+def unfold(ev):
+    """The events a folded line event stands for (itself if one line)."""
+    line = ev.get("line")
+    if ev.get("kind") not in LINE_KINDS or not isinstance(line, str) or "\n" not in line:
+        return [ev]
+    return [dict(ev, line=part) for part in line.split("\n")]
+
+
+def expand(events, unfold_lines=True):
+    """Yield each event (a dict, in trace order) with its implied fields;
+    a folded line event as one event per line unless unfold_lines is
+    False."""
     ends = {}   # conn -> [client, server, tls_up]
     for seq, ev in enumerate(events):
         ev = dict(ev)
@@ -51,7 +66,7 @@ def expand(events):
                 e[2] = True
         out = {k: ev[k] for k in FIRST if k in ev}
         out.update((k, v) for k, v in ev.items() if k not in out)
-        yield out
+        yield from (unfold(out) if unfold_lines else [out])
 
 
 def load(path):

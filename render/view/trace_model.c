@@ -104,7 +104,9 @@ static const struct tm_kind_info tm_kinds[TM_KIND_COUNT] = {
 
 /* What is built from the line on first ask (see tm_lazy_get). */
 struct tm_lazy {
-	char *summary, *bubble, *text, *other_kind;
+	char *summary, *bubble, *other_kind;
+	char *text;        /* a folded line event's lines, each NUL-terminated */
+	size_t nlines;
 	struct tm_field *fields;
 	size_t nfields;
 };
@@ -501,6 +503,23 @@ static char *tm_line_string(const struct tm_event *e, const char *key)
 	return tms_unescape(&mb);
 }
 
+/* The text as lines: a line event's \n separates the lines folded into it
+ * (ARCHITECTURE.md, "Folded lines"); each becomes a NUL-terminated string
+ * of its own, shown on one line. */
+static void tm_split_lines(struct tm_lazy *z, bool folded)
+{
+	if (!z->text)
+		return;
+	z->nlines = 1;
+	for (char *p = z->text; folded && (p = strchr(p, '\n')) != NULL; p++) {
+		*p = '\0';
+		z->nlines++;
+	}
+	char *p = z->text;
+	for (size_t i = 0; i < z->nlines; i++, p += strlen(p) + 1)
+		tt_one_line(p);
+}
+
 /* Build what the record does not hold, from the line, once. The line was
  * accepted by tms_object; should cJSON refuse it still (it never does for
  * a trace the simulator wrote), the fields are empty and labels blank. */
@@ -524,8 +543,7 @@ static struct tm_lazy *tm_lazy_get(const struct tm_event *ce)
 	}
 	if (ki->flags & (TMF_LINE | TMF_NARRATE)) {
 		z->text = tm_line_string(e, (ki->flags & TMF_LINE) ? "line" : "text");
-		if (z->text)
-			tt_one_line(z->text);
+		tm_split_lines(z, (ki->flags & TMF_LINE) != 0);
 	}
 	if (e->kind == TM_OTHER) {
 		z->other_kind = tm_line_string(e, "kind");
@@ -549,6 +567,22 @@ const char *tm_bubble(const struct tm_event *e)
 const char *tm_text(const struct tm_event *e)
 {
 	return tm_lazy_get(e)->text;
+}
+
+size_t tm_text_lines(const struct tm_event *e)
+{
+	return tm_lazy_get(e)->nlines;
+}
+
+const char *tm_text_line(const struct tm_event *e, size_t i)
+{
+	const struct tm_lazy *z = tm_lazy_get(e);
+	if (i >= z->nlines)
+		return NULL;
+	const char *p = z->text;
+	while (i--)
+		p += strlen(p) + 1;
+	return p;
 }
 
 char *tm_summary_dup(const struct tm_event *e)

@@ -1,7 +1,8 @@
 /* trace_expand.h — the tests' reader of the trace's implied fields
  * (ARCHITECTURE.md, "Implied fields"): puts seq, and the node, peer and
- * tls a conn's first event implies, back into parsed events, so the tests
- * can ask any event for them. Header-only; written from the contract, not
+ * tls a conn's first event implies, back into parsed events, and gives
+ * each line of a folded line event back as its own event (same seq), so
+ * the tests can ask any event for them. Header-only; written from the contract, not
  * from the writer (sim/trace.c), so the tests check one against the other. */
 #ifndef MAILSIM_TEST_TRACE_EXPAND_H
 #define MAILSIM_TEST_TRACE_EXPAND_H
@@ -22,9 +23,51 @@ static inline const char *te_str(const cJSON *ev, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Events ev[0..n) in trace order, each a JSON object (NULL ones skipped). */
-static inline void trace_expand_events(cJSON **ev, size_t n)
+/* A folded line event ("line" joining lines with \n) as one event per
+ * line, each a copy with its own "line"; *out gets them, n returned. */
+static inline size_t te_unfold(cJSON *e, cJSON ***out, size_t n)
 {
+	const char *kind = te_str(e, "kind"), *line = te_str(e, "line");
+	if (!kind || !line || !strchr(line, '\n') ||
+	    (strcmp(kind, "smtp.send") != 0 && strcmp(kind, "imap.send") != 0 &&
+	     strcmp(kind, "pop3.send") != 0)) {
+		*out = realloc(*out, (n + 1) * sizeof **out);
+		(*out)[n++] = e;
+		return n;
+	}
+	char *copy = strdup(line);
+	for (char *p = copy, *nl; p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		cJSON *one = cJSON_Duplicate(e, 1);
+		cJSON_ReplaceItemInObjectCaseSensitive(one, "line", cJSON_CreateString(p));
+		*out = realloc(*out, (n + 1) * sizeof **out);
+		(*out)[n++] = one;
+	}
+	free(copy);
+	cJSON_Delete(e);
+	return n;
+}
+
+/* Events (*evp)[0..*np) in trace order, each a JSON object (NULL ones
+ * skipped): numbered, unfolded (the array is replaced and may grow), then
+ * given their implied fields. */
+static inline void trace_expand_events(cJSON ***evp, size_t *np)
+{
+	cJSON **ev = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < *np; i++) {
+		cJSON *e = (*evp)[i];
+		if (!e)
+			continue;
+		if (!cJSON_HasObjectItem(e, "seq"))
+			cJSON_AddNumberToObject(e, "seq", (double)i);
+		n = te_unfold(e, &ev, n);
+	}
+	free(*evp);
+	*evp = ev;
+	*np = n;
 	struct te_conn *c = NULL;
 	size_t nc = 0;
 	for (size_t i = 0; i < n; i++) {
