@@ -11,6 +11,9 @@ The trace writes each fact once (ARCHITECTURE.md, "Implied fields"):
     other way. A later conn event without dir leaves out peer: the other
     end of its node;
   * after a conn's tls.ok, its events with dir leave out "tls": true;
+  * an smtp.send without dir: a line that starts with a three-digit code
+    followed by a space, a hyphen or nothing is a reply (s2c), any other a
+    command (c2s);
   * folded lines: protocol lines (smtp.send, imap.send, pop3.send) of one
     conn sent one after the other in one direction at one instant are one
     event whose "line" joins them with \n (no line has a raw LF of its
@@ -30,6 +33,12 @@ FIRST = ("t", "seq", "kind", "node", "peer", "conn", "msg", "rcpt")
 LINE_KINDS = ("smtp.send", "imap.send", "pop3.send")
 
 
+def smtp_dir(line):
+    """The dir an smtp.send line implies (RFC 5321 §4.2: a reply's code)."""
+    is_reply = len(line) >= 3 and line[:3].isascii() and line[:3].isdigit() and line[3:4] in ("", " ", "-")
+    return "s2c" if is_reply else "c2s"
+
+
 def unfold(ev):
     """The events a folded line event stands for (itself if one line)."""
     line = ev.get("line")
@@ -46,6 +55,8 @@ def expand(events, unfold_lines=True):
     for seq, ev in enumerate(events):
         ev = dict(ev)
         ev.setdefault("seq", seq)
+        if ev.get("kind") == "smtp.send" and "dir" not in ev and isinstance(ev.get("line"), str):
+            ev = {k: v for k, v in ev.items() if k != "line"} | {"dir": smtp_dir(ev["line"]), "line": ev["line"]}
         conn = ev.get("conn")
         if conn is not None:
             e = ends.get(conn)
@@ -62,6 +73,9 @@ def expand(events, unfold_lines=True):
                     ev.setdefault("tls", True)
             elif node is not None and peer is None:
                 ev["peer"] = e[1] if node == e[0] else e[0]
+            elif node is None and peer is None:
+                at_server = ev["kind"] == "net.accept"
+                ev["node"], ev["peer"] = (e[1], e[0]) if at_server else (e[0], e[1])
             if e is not None and ev["kind"] == "tls.ok":
                 e[2] = True
         out = {k: ev[k] for k in FIRST if k in ev}

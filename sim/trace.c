@@ -399,13 +399,28 @@ static void imply_ends(struct trace *tr, const struct trace_event *ev, const cha
 		bool c2s = strcmp(dir, "c2s") == 0;
 		if (strcmp(ev->node, c2s ? cl : sv) == 0 && strcmp(ev->peer, c2s ? sv : cl) == 0)
 			*node = *peer = NULL;
-	} else if ((strcmp(ev->node, cl) == 0 && strcmp(ev->peer, sv) == 0) ||
-		   (strcmp(ev->node, sv) == 0 && strcmp(ev->peer, cl) == 0)) {
-		*peer = NULL; /* the other end of node */
+	} else {
+		bool by_client = strcmp(ev->node, cl) == 0 && strcmp(ev->peer, sv) == 0;
+		bool by_server = strcmp(ev->node, sv) == 0 && strcmp(ev->peer, cl) == 0;
+		if (by_client || by_server)
+			*peer = NULL; /* the other end of node */
+		/* and node too where the kind implies it: net.accept is the
+		 * server's, any other conn event without dir the client's */
+		if (ev->id == TK_NET_ACCEPT ? by_server : by_client)
+			*node = NULL;
 	}
 	if (ev->id == TK_TLS_OK)
 		tends_tls_up(&tr->ends, ev->conn);
 	*tls = *tls && dir;
+}
+
+/* Whether an smtp.send's dir is the one its line implies (trace_kinds.h). */
+static bool dir_implied(const struct trace_event *ev, const char *dir)
+{
+	const char *line = trace_event_str(ev, "line");
+	if (!line)
+		return false;
+	return trace_line_is_reply(line, strlen(line)) == (strcmp(dir, "s2c") == 0);
 }
 
 /* Whether an event may be folded with the next one of its conn: a
@@ -447,6 +462,9 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	put_opt_str(sb, "rcpt", ev->rcpt);
 	for (size_t i = 0; i < ev->nf; i++) {
 		const struct trace_field *f = &ev->f[i];
+		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && strcmp(f->key, "dir") == 0 &&
+		    dir_implied(ev, f->str))
+			continue;
 		if (tls_up && f->type == TF_BOOL && strcmp(f->key, "tls") == 0) {
 			tls_said = true;
 			if (f->num)

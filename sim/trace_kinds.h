@@ -15,6 +15,7 @@
 #define MAILSIM_TRACE_KINDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define TRACE_KINDS(X)                                                                                  \
 	X(SIM_START, "sim.start", "scenario title seed start", "the run begins")                         \
@@ -117,5 +118,15 @@ const char *trace_kind_meaning(enum trace_kind k);
 bool trace_kind_parse(const char *s, enum trace_kind *out);
 /* May an event of kind k carry field key? */
 bool trace_kind_has_field(enum trace_kind k, const char *key);
+
+/* The dir an smtp.send line implies (ARCHITECTURE.md, "Implied fields"):
+ * a reply starts with its three-digit code followed by a space, a hyphen
+ * or nothing (RFC 5321 §4.2), so it goes s2c; anything else is a command,
+ * c2s. The trace writes dir only when it is not the implied one. */
+static inline bool trace_line_is_reply(const char *s, size_t n)
+{
+	return n >= 3 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
+	       s[2] >= '0' && s[2] <= '9' && (n == 3 || s[3] == ' ' || s[3] == '-');
+}
 
 #endif

@@ -275,6 +275,19 @@ static bool tm_read_dir(struct tm_line *ln, struct tm_event *e)
 
 	if (!tm_opt_string(ln, TK_DIR, &mb))
 		return false;
+	if (!mb && e->kind == TM_SMTP_SEND) { /* implied by the line's shape */
+		const struct tms_member *lm;
+		if (!tm_opt_string(ln, TK_LINE, &lm))
+			return false;
+		if (lm && !lm->vesc) { /* the raw text between the quotes */
+			e->dir = trace_line_is_reply(lm->val + 1, lm->vlen - 2) ? TM_DIR_S2C : TM_DIR_C2S;
+		} else if (lm) {
+			char *line = tms_unescape(lm);
+			e->dir = trace_line_is_reply(line, strlen(line)) ? TM_DIR_S2C : TM_DIR_C2S;
+			free(line);
+		}
+		return true;
+	}
 	if (!mb)
 		return true;
 	if (tm_str_is(mb, "c2s") || tm_str_is(mb, "s2c")) {
@@ -390,7 +403,8 @@ static void tm_conn_note(struct tm_model *m, const struct tm_event *e, size_t id
 
 /* Fill in what the trace leaves out because the conn's first event said
  * it (ARCHITECTURE.md, "Implied fields"): a line's ends from its dir,
- * another conn event's peer as the other end of its node. */
+ * another conn event's peer as the other end of its node, and both when
+ * neither is written: the client's event (net.accept: the server's). */
 static void tm_imply_ends(const struct tm_model *m, struct tm_event *e)
 {
 	const struct tm_conn *c = e->conn >= 0 ? tm_conn_find(m, e->conn) : NULL;
@@ -405,6 +419,10 @@ static void tm_imply_ends(const struct tm_model *m, struct tm_event *e)
 			e->peer = c2s ? c->server : c->client;
 	} else if (e->node >= 0 && e->peer < 0) {
 		e->peer = e->node == c->client ? c->server : c->client;
+	} else if (e->node < 0 && e->peer < 0) { /* the client's, net.accept the server's */
+		bool at_server = e->kind == TM_NET_ACCEPT;
+		e->node = at_server ? c->server : c->client;
+		e->peer = at_server ? c->client : c->server;
 	}
 }
 

@@ -23,6 +23,16 @@ static inline const char *te_str(const cJSON *ev, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* An smtp.send without dir: a line starting with a three-digit code and
+ * then a space, a hyphen or nothing is a reply (s2c), any other a command. */
+static inline int te_smtp_reply(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return s[3] == '\0' || s[3] == ' ' || s[3] == '-';
+}
+
 /* A folded line event ("line" joining lines with \n) as one event per
  * line, each a copy with its own "line"; *out gets them, n returned. */
 static inline size_t te_unfold(cJSON *e, cJSON ***out, size_t n)
@@ -63,6 +73,9 @@ static inline void trace_expand_events(cJSON ***evp, size_t *np)
 			continue;
 		if (!cJSON_HasObjectItem(e, "seq"))
 			cJSON_AddNumberToObject(e, "seq", (double)i);
+		const char *kind = te_str(e, "kind"), *line = te_str(e, "line");
+		if (kind && line && strcmp(kind, "smtp.send") == 0 && !cJSON_HasObjectItem(e, "dir"))
+			cJSON_AddStringToObject(e, "dir", te_smtp_reply(line) ? "s2c" : "c2s");
 		n = te_unfold(e, &ev, n);
 	}
 	free(*evp);
@@ -106,6 +119,10 @@ static inline void trace_expand_events(cJSON ***evp, size_t *np)
 		} else if (node && !peer) {
 			cJSON_AddStringToObject(e, "peer",
 						strcmp(node, k->client) == 0 ? k->server : k->client);
+		} else if (!node && !peer) { /* the client's; net.accept the server's */
+			int at_server = kind && strcmp(kind, "net.accept") == 0;
+			cJSON_AddStringToObject(e, "node", at_server ? k->server : k->client);
+			cJSON_AddStringToObject(e, "peer", at_server ? k->client : k->server);
 		}
 		if (kind && strcmp(kind, "tls.ok") == 0)
 			k->tls = 1;
