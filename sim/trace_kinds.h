@@ -38,11 +38,11 @@
 	X(TLS_START, "tls.start", "", "the TLS handshake begins (after STARTTLS, or first on an implicit TLS port)")                 \
 	X(TLS_OK, "tls.ok", "version", "the handshake succeeded")                                         \
 	X(TLS_FAIL, "tls.fail", "reason", "the handshake failed")                                         \
-	X(SMTP_SEND, "smtp.send", "dir line tls? octets?", "one SMTP command or reply line, exact, without CRLF; dir c2s or s2c; tls once encrypted; octets when a live line was longer than kept")       \
+	X(SMTP_SEND, "smtp.send", "dir? line tls? octets?", "one SMTP command or reply line, exact, without CRLF, or several sent one after another at one instant (a multi-line reply, pipelined commands) joined by \\n; dir c2s or s2c, left out when the line implies it; tls once encrypted; octets when a live line was longer than kept")       \
 	X(SMTP_DATA, "smtp.data", "dir bytes lines summary tls? octets?", "a message body (DATA) as one event, with a summary") \
-	X(IMAP_SEND, "imap.send", "dir line tls?", "one IMAP line, exact, without CRLF")                               \
+	X(IMAP_SEND, "imap.send", "dir line tls?", "one IMAP line, exact, without CRLF (several at one instant joined by \\n)")                               \
 	X(IMAP_DATA, "imap.data", "dir bytes lines summary tls?", "a message as an IMAP literal (FETCH BODY[] or APPEND)")        \
-	X(POP3_SEND, "pop3.send", "dir line tls?", "one POP3 line, exact")                               \
+	X(POP3_SEND, "pop3.send", "dir line tls?", "one POP3 line, exact (several at one instant joined by \\n)")                               \
 	X(POP3_DATA, "pop3.data", "dir bytes lines summary tls?", "a message retrieved by POP3")         \
 	X(QUEUE_ENTER, "queue.enter", "queue_id from rcpts bytes", "a message enters an MTA's queue")   \
 	X(QUEUE_ATTEMPT, "queue.attempt", "queue_id attempt domain", "a delivery attempt for one domain") \

@@ -562,6 +562,13 @@ static struct tm_lazy *tm_lazy_get(const struct tm_event *ce)
 	if (ki->flags & (TMF_LINE | TMF_NARRATE)) {
 		z->text = tm_line_string(e, (ki->flags & TMF_LINE) ? "line" : "text");
 		tm_split_lines(z, (ki->flags & TMF_LINE) != 0);
+		if (z->nlines > 1 && z->bubble) { /* the pill: the last line, as when unfolded */
+			const char *last = z->text;
+			for (size_t i = 1; i < z->nlines; i++)
+				last += strlen(last) + 1;
+			free(z->bubble);
+			z->bubble = xstrdup(last);
+		}
 	}
 	if (e->kind == TM_OTHER) {
 		z->other_kind = tm_line_string(e, "kind");
