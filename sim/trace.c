@@ -38,6 +38,7 @@ struct trace {
 	 * held. */
 	struct strbuf pend;
 	size_t pend_from, pend_at;
+	char pend_dir;           /* its dir's first letter: a left-out dir is not a match */
 };
 
 struct scratch_block {
@@ -762,11 +763,12 @@ void trace_flush(struct trace *tr)
 
 /* Folded lines: a line event that says what the held one says but its
  * line (same t, kind, conn, dir, every other field) joins it, the lines
- * separated by \n. Only the text outside the line values is compared. */
-static bool fold_into_pending(struct trace *tr, size_t from, size_t at)
+ * separated by \n. The text outside the line values is compared, and the
+ * dir itself: both may have left it out, one line a reply, one a command. */
+static bool fold_into_pending(struct trace *tr, size_t from, size_t at, char dir)
 {
 	const struct strbuf *a = &tr->pend, *b = &tr->line;
-	if (!tr->pend_at || !at || from != tr->pend_from ||
+	if (!tr->pend_at || !at || dir != tr->pend_dir || from != tr->pend_from ||
 	    memcmp(a->data, b->data, from) != 0 || a->len - tr->pend_at != b->len - at ||
 	    memcmp(a->data + tr->pend_at, b->data + at, b->len - at) != 0)
 		return false;
@@ -790,7 +792,9 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 		size_t from, at;
 		sb_clear(&tr->line);
 		format_jsonl(tr, ev, &tr->line, &from, &at);
-		folded = fold_into_pending(tr, from, at);
+		const char *d = trace_event_str(ev, "dir");
+		char dir = d ? d[0] : 0;
+		folded = fold_into_pending(tr, from, at, dir);
 		if (folded) {
 			ev->seq = tr->seq - 1; /* the line it joined */
 		} else {
@@ -799,6 +803,7 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 				sb_append(&tr->pend, tr->line.data, tr->line.len);
 				tr->pend_from = from;
 				tr->pend_at = at;
+				tr->pend_dir = dir;
 			} else {
 				put_jsonl(tr, tr->line.data, tr->line.len);
 			}

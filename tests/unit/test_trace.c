@@ -101,8 +101,8 @@ static void test_fixed_key_order_from_scrambled_calls(void **state)
 	trace_end(fx->tr);
 	expect_jsonl(fx, "{\"t\":1.5,\"kind\":\"smtp.send\","
 			 "\"node\":\"mail.example.org\",\"peer\":\"mx1.example.net\",\"conn\":7,"
-			 "\"msg\":\"m1\",\"rcpt\":\"bob@example.net\","
-			 "\"dir\":\"c2s\",\"octets\":-3,\"line\":\"RCPT TO:<bob@example.net>\"}\n");
+			 "\"msg\":\"m1\",\"rcpt\":\"bob@example.net\"," /* dir: implied */
+			 "\"octets\":-3,\"line\":\"RCPT TO:<bob@example.net>\"}\n");
 }
 
 static void test_absent_common_fields_are_omitted(void **state)
@@ -324,7 +324,7 @@ static void test_lines_of_one_instant_are_folded(void **state)
 	conn_event(fx->tr, 0, TK_NET_CONNECT, "c", "s", 4, NULL, false);
 	line_event(fx->tr, 10, "s", "c", "s2c", "250-a");
 	line_event(fx->tr, 10, "s", "c", "s2c", "250 b");          /* joins */
-	line_event(fx->tr, 10, "c", "s", "c2s", "MAIL");           /* other dir */
+	line_event(fx->tr, 10, "c", "s", "c2s", "MAIL");           /* other dir, both left out */
 	line_event(fx->tr, 10, "c", "s", "c2s", "RCPT");           /* joins */
 	line_event(fx->tr, 10, "c", "s", "c2s", "250 not a reply"); /* dir written: not folded */
 	trace_narrate(fx->tr, 10, "a caption");                    /* ends the fold */
@@ -407,7 +407,7 @@ static void test_hook_runs_before_event_and_narration_precedes_it(void **state)
 	expect_jsonl(fx, "{\"t\":2,\"kind\":\"narrate\","
 			 "\"text\":\"The client says hello.\"}\n"
 			 "{\"t\":2,\"kind\":\"smtp.send\",\"node\":\"c\","
-			 "\"dir\":\"c2s\",\"line\":\"EHLO c\"}\n");
+			 "\"line\":\"EHLO c\"}\n");
 	expect_transcript(fx, "\n      >> The client says hello.\n\n"
 			      "    2.000000  c  C-> EHLO c\n");
 	/* trace_narrate itself does not call the hook. */
