@@ -133,7 +133,7 @@ def main():
         print(f"{mode}: panel {p['box']}, {curve} curve pixels, {inbox} Inbox pixels")
     for projector in (False, True):
         mode = "projector" if projector else "default"
-        sc, (w, h, rows) = render("basic-delivery", ["--event", "40"], projector, "basic-" + mode)
+        sc, (w, h, rows) = render("basic-delivery", ["--event", "30"], projector, "basic-" + mode)
         check(sc.get("campaign") is None, f"{mode}: basic-delivery has a campaign panel")
         check(not any(t["text"].startswith("Campaigns") for t in sc["texts"]),
               f"{mode}: basic-delivery draws a campaign header")

@@ -74,8 +74,27 @@ static inline void trace_expand_events(cJSON ***evp, size_t *np)
 		if (!cJSON_HasObjectItem(e, "seq"))
 			cJSON_AddNumberToObject(e, "seq", (double)i);
 		const char *kind = te_str(e, "kind"), *line = te_str(e, "line");
-		if (kind && line && strcmp(kind, "smtp.send") == 0 && !cJSON_HasObjectItem(e, "dir"))
-			cJSON_AddStringToObject(e, "dir", te_smtp_reply(line) ? "s2c" : "c2s");
+		if (kind && line && strcmp(kind, "smtp.send") == 0 && !cJSON_HasObjectItem(e, "dir")) {
+			/* in its place, just before line: line and what follows
+			 * it are taken off and put back after dir */
+			const char *dir = te_smtp_reply(line) ? "s2c" : "c2s";
+			cJSON *tail[16];
+			int nt = 0;
+			while (nt < 16) {
+				cJSON *last = e->child ? e->child->prev : NULL; /* cJSON keeps the last here */
+				if (!last || strcmp(last->string, "line") == 0) {
+					if (last)
+						tail[nt++] = cJSON_DetachItemViaPointer(e, last);
+					break;
+				}
+				tail[nt++] = cJSON_DetachItemViaPointer(e, last);
+			}
+			cJSON_AddStringToObject(e, "dir", dir);
+			while (nt > 0) {
+				cJSON *f = tail[--nt];
+				cJSON_AddItemToObject(e, f->string, f);
+			}
+		}
 		n = te_unfold(e, &ev, n);
 	}
 	free(*evp);
