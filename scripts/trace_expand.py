@@ -83,10 +83,13 @@ def expand(events, unfold_lines=True):
         yield from (unfold(out) if unfold_lines else [out])
 
 
-def load(path):
-    """Every event of a trace file, expanded."""
+def load(path, unfold_lines=True):
+    """Every event of a trace file, expanded. With unfold_lines=False, one
+    event per line of the file (a folded event keeps its lines together),
+    so an event's index is its seq, the number `mailsim render --event`
+    takes."""
     with open(path, encoding="utf-8") as f:
-        return list(expand(json.loads(line) for line in f if line.strip()))
+        return list(expand((json.loads(line) for line in f if line.strip()), unfold_lines))
 
 
 def main(argv):
