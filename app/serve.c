@@ -582,6 +582,7 @@ static int serve_loop(struct serve *sv)
 			handle_io(sv, n);
 		read_buffered(sv);
 		pump(sv);
+		trace_flush(world_trace(sv->w));
 		if (sv->trace && serve_now(sv) - sv->last_flush >= FLUSH_EVERY_US) {
 			fflush(sv->trace);
 			sv->last_flush = serve_now(sv);

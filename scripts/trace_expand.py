@@ -10,7 +10,14 @@ The trace writes each fact once (ARCHITECTURE.md, "Implied fields"):
     a body) leaves out node and peer: c2s goes client -> server, s2c the
     other way. A later conn event without dir leaves out peer: the other
     end of its node;
-  * after a conn's tls.ok, its events with dir leave out "tls": true.
+  * after a conn's tls.ok, its events with dir leave out "tls": true;
+  * an smtp.send without dir: a line that starts with a three-digit code
+    followed by a space, a hyphen or nothing is a reply (s2c), any other a
+    command (c2s);
+  * folded lines: protocol lines (smtp.send, imap.send, pop3.send) of one
+    conn sent one after the other in one direction at one instant are one
+    event whose "line" joins them with \n (no line has a raw LF of its
+    own); each is given back as its own event, with the same seq.
 
 Used as a module (the Python tests: load(path) or expand(events)) and as a
 command that prints the trace with every field spelled out:
@@ -23,14 +30,33 @@ import json
 import sys
 
 FIRST = ("t", "seq", "kind", "node", "peer", "conn", "msg", "rcpt")
+LINE_KINDS = ("smtp.send", "imap.send", "pop3.send")
 
 
-def expand(events):
-    """Yield each event (a dict, in trace order) with its implied fields."""
+def smtp_dir(line):
+    """The dir an smtp.send line implies (RFC 5321 §4.2: a reply's code)."""
+    is_reply = len(line) >= 3 and line[:3].isascii() and line[:3].isdigit() and line[3:4] in ("", " ", "-")
+    return "s2c" if is_reply else "c2s"
+
+
+def unfold(ev):
+    """The events a folded line event stands for (itself if one line)."""
+    line = ev.get("line")
+    if ev.get("kind") not in LINE_KINDS or not isinstance(line, str) or "\n" not in line:
+        return [ev]
+    return [dict(ev, line=part) for part in line.split("\n")]
+
+
+def expand(events, unfold_lines=True):
+    """Yield each event (a dict, in trace order) with its implied fields;
+    a folded line event as one event per line unless unfold_lines is
+    False."""
     ends = {}   # conn -> [client, server, tls_up]
     for seq, ev in enumerate(events):
         ev = dict(ev)
         ev.setdefault("seq", seq)
+        if ev.get("kind") == "smtp.send" and "dir" not in ev and isinstance(ev.get("line"), str):
+            ev = {k: v for k, v in ev.items() if k != "line"} | {"dir": smtp_dir(ev["line"]), "line": ev["line"]}
         conn = ev.get("conn")
         if conn is not None:
             e = ends.get(conn)
@@ -47,17 +73,23 @@ def expand(events):
                     ev.setdefault("tls", True)
             elif node is not None and peer is None:
                 ev["peer"] = e[1] if node == e[0] else e[0]
+            elif node is None and peer is None:
+                at_server = ev["kind"] == "net.accept"
+                ev["node"], ev["peer"] = (e[1], e[0]) if at_server else (e[0], e[1])
             if e is not None and ev["kind"] == "tls.ok":
                 e[2] = True
         out = {k: ev[k] for k in FIRST if k in ev}
         out.update((k, v) for k, v in ev.items() if k not in out)
-        yield out
+        yield from (unfold(out) if unfold_lines else [out])
 
 
-def load(path):
-    """Every event of a trace file, expanded."""
+def load(path, unfold_lines=True):
+    """Every event of a trace file, expanded. With unfold_lines=False, one
+    event per line of the file (a folded event keeps its lines together),
+    so an event's index is its seq, the number `mailsim render --event`
+    takes."""
     with open(path, encoding="utf-8") as f:
-        return list(expand(json.loads(line) for line in f if line.strip()))
+        return list(expand((json.loads(line) for line in f if line.strip()), unfold_lines))
 
 
 def main(argv):

@@ -775,18 +775,24 @@ void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, c
 	net_send(c, from, bytes, len);
 }
 
-/* The trace keeps C strings: a NUL octet is shown as U+2400 SYMBOL FOR NULL. */
+/* The trace keeps C strings: a NUL octet is shown as U+2400 SYMBOL FOR
+ * NULL. A bare LF inside a line (RFC 5321 §2.3.8 forbids it; live clients
+ * may still send one) is shown as U+240A SYMBOL FOR LINE FEED: in the trace
+ * a \n only ever separates folded lines (ARCHITECTURE.md, "Folded lines"). */
 static void put_line_shown(struct trace *tr, const char *line, size_t n)
 {
 	struct strbuf shown;
 	sb_init(&shown);
 	for (const char *p = line, *end = line + n; p < end;) {
-		const char *z = memchr(p, '\0', (size_t)(end - p));
-		size_t k = z ? (size_t)(z - p) : (size_t)(end - p);
+		size_t k = 0;
+		while (p + k < end && p[k] != '\0' && p[k] != '\n')
+			k++;
 		sb_append(&shown, p, k);
-		if (z)
-			sb_puts(&shown, "\xe2\x90\x80");
-		p += k + (z != NULL);
+		p += k;
+		if (p < end) {
+			sb_puts(&shown, *p ? "\xe2\x90\x8a" : "\xe2\x90\x80");
+			p++;
+		}
 	}
 	trace_strn(tr, "line", shown.data ? shown.data : "", shown.len);
 	sb_free(&shown);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "trace.h"
 #include "util.h"
 
 struct sim *sim_new(uint64_t seed, int64_t epoch_unix_us)
@@ -93,6 +94,7 @@ void sim_run_until(struct sim *sim, int64_t t)
 	}
 	if (sim->now < t)
 		sim->now = t;
+	trace_flush(sim->trace);
 }
 
 void sim_run(struct sim *sim, uint64_t max_events)
@@ -100,6 +102,7 @@ void sim_run(struct sim *sim, uint64_t max_events)
 	uint64_t n = 0;
 	while ((max_events == 0 || n < max_events) && sim_step(sim))
 		n++;
+	trace_flush(sim->trace);
 }
 
 void sim_date_at(const struct sim *sim, int64_t t, char *out, size_t cap)

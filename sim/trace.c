@@ -32,6 +32,13 @@ struct trace {
 	const char *known[TK_COUNT][FIELD_CACHE];
 	unsigned char known_next[TK_COUNT];
 	struct trace_ends ends;  /* each conn's ends, for the fields the JSONL leaves out */
+	/* Line folding ("Folded lines" in ARCHITECTURE.md): the last JSONL
+	 * line, held back while the next event could join it. pend_at is
+	 * where its "line" value ends (its closing quote); 0 when nothing is
+	 * held. */
+	struct strbuf pend;
+	size_t pend_from, pend_at;
+	char pend_dir;           /* its dir's first letter: a left-out dir is not a match */
 };
 
 struct scratch_block {
@@ -90,6 +97,7 @@ struct trace *trace_new(void)
 	struct trace *tr = xcalloc(1, sizeof *tr);
 	tr->ev.conn = -1;
 	sb_init(&tr->line);
+	sb_init(&tr->pend);
 	tends_init(&tr->ends);
 	return tr;
 }
@@ -114,13 +122,24 @@ void trace_free(struct trace *tr)
 	free(tr->blocks);
 	free(tr->ev.f);
 	sb_free(&tr->line);
+	sb_free(&tr->pend);
 	tends_free(&tr->ends);
 	free(tr);
 }
 
-void trace_set_jsonl(struct trace *tr, FILE *f) { tr->jsonl = f; }
+void trace_set_jsonl(struct trace *tr, FILE *f)
+{
+	trace_flush(tr);
+	tr->jsonl = f;
+}
+
 void trace_set_transcript(struct trace *tr, FILE *f) { tr->transcript = f; }
-void trace_set_buffer(struct trace *tr, struct strbuf *sb) { tr->buffer = sb; }
+
+void trace_set_buffer(struct trace *tr, struct strbuf *sb)
+{
+	trace_flush(tr);
+	tr->buffer = sb;
+}
 void trace_set_loose(struct trace *tr, bool loose) { tr->loose = loose; }
 uint64_t trace_count(const struct trace *tr) { return tr->seq; }
 
@@ -461,17 +480,50 @@ static void imply_ends(struct trace *tr, const struct trace_event *ev, const cha
 		bool c2s = strcmp(dir, "c2s") == 0;
 		if (strcmp(ev->node, c2s ? cl : sv) == 0 && strcmp(ev->peer, c2s ? sv : cl) == 0)
 			*node = *peer = NULL;
-	} else if ((strcmp(ev->node, cl) == 0 && strcmp(ev->peer, sv) == 0) ||
-		   (strcmp(ev->node, sv) == 0 && strcmp(ev->peer, cl) == 0)) {
-		*peer = NULL; /* the other end of node */
+	} else {
+		bool by_client = strcmp(ev->node, cl) == 0 && strcmp(ev->peer, sv) == 0;
+		bool by_server = strcmp(ev->node, sv) == 0 && strcmp(ev->peer, cl) == 0;
+		if (by_client || by_server)
+			*peer = NULL; /* the other end of node */
+		/* and node too where the kind implies it: net.accept is the
+		 * server's, any other conn event without dir the client's */
+		if (ev->id == TK_NET_ACCEPT ? by_server : by_client)
+			*node = NULL;
 	}
 	if (ev->id == TK_TLS_OK)
 		tends_tls_up(&tr->ends, ev->conn);
 	*tls = *tls && dir;
 }
 
-static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct strbuf *sb)
+/* Whether an smtp.send's dir is the one its line implies (trace_kinds.h). */
+static bool dir_implied(const struct trace_event *ev, const char *dir)
 {
+	const char *line = trace_event_str(ev, "line");
+	if (!line)
+		return false;
+	return trace_line_is_reply(line, strlen(line)) == (strcmp(dir, "s2c") == 0);
+}
+
+/* Whether an event may be folded with the next one of its conn: a
+ * protocol line (not a live line longer than kept, whose octets are its
+ * own). */
+static bool foldable(const struct trace_event *ev)
+{
+	if ((ev->id != TK_SMTP_SEND && ev->id != TK_IMAP_SEND && ev->id != TK_POP3_SEND) ||
+	    ev->conn < 0)
+		return false;
+	int64_t octets;
+	return !trace_event_int(ev, "octets", &octets);
+}
+
+/* The event as one JSONL line into sb. For a foldable event, *from and *at
+ * are the offsets of its "line" value's opening and closing quotes (else
+ * both 0). */
+static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct strbuf *sb,
+			 size_t *from, size_t *at)
+{
+	bool fold = foldable(ev);
+	*from = *at = 0;
 	char t[32];
 	const char *node, *peer;
 	bool tls_up, tls_said = false;
@@ -491,6 +543,9 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	put_opt_str(sb, "rcpt", ev->rcpt);
 	for (size_t i = 0; i < ev->nf; i++) {
 		const struct trace_field *f = &ev->f[i];
+		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && strcmp(f->key, "dir") == 0 &&
+		    dir_implied(ev, f->str))
+			continue;
 		if (tls_up && f->type == TF_BOOL && strcmp(f->key, "tls") == 0) {
 			tls_said = true;
 			if (f->num)
@@ -499,7 +554,11 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 		put_key(sb, f->key);
 		switch (f->type) {
 		case TF_STR:
+			if (fold && strcmp(f->key, "line") == 0)
+				*from = sb->len;
 			json_put_string(sb, f->str, f->n);
+			if (*from && !*at)
+				*at = sb->len - 1;
 			break;
 		case TF_INT:
 			put_int(sb, f->num);
@@ -766,17 +825,72 @@ static void format_transcript(const struct trace_event *ev, struct strbuf *sb)
 	sb_putc(sb, '\n');
 }
 
+static void put_jsonl(struct trace *tr, const char *text, size_t len)
+{
+	if (tr->jsonl)
+		fwrite(text, 1, len, tr->jsonl);
+	if (tr->buffer)
+		sb_append(tr->buffer, text, len);
+}
+
+void trace_flush(struct trace *tr)
+{
+	if (tr->pend_at)
+		put_jsonl(tr, tr->pend.data, tr->pend.len);
+	sb_clear(&tr->pend);
+	tr->pend_at = tr->pend_from = 0;
+}
+
+/* Folded lines: a line event that says what the held one says but its
+ * line (same t, kind, conn, dir, every other field) joins it, the lines
+ * separated by \n. The text outside the line values is compared, and the
+ * dir itself: both may have left it out, one line a reply, one a command. */
+static bool fold_into_pending(struct trace *tr, size_t from, size_t at, char dir)
+{
+	const struct strbuf *a = &tr->pend, *b = &tr->line;
+	if (!tr->pend_at || !at || dir != tr->pend_dir || from != tr->pend_from ||
+	    memcmp(a->data, b->data, from) != 0 || a->len - tr->pend_at != b->len - at ||
+	    memcmp(a->data + tr->pend_at, b->data + at, b->len - at) != 0)
+		return false;
+	struct strbuf tail;
+	sb_init(&tail);
+	sb_append(&tail, a->data + tr->pend_at, a->len - tr->pend_at);
+	tr->pend.len = tr->pend_at;
+	sb_append(&tr->pend, "\\n", 2);
+	sb_append(&tr->pend, b->data + from + 1, at - from - 1);
+	tr->pend_at = tr->pend.len;
+	sb_append(&tr->pend, tail.data, tail.len);
+	sb_free(&tail);
+	return true;
+}
+
 static void write_event(struct trace *tr, struct trace_event *ev)
 {
-	ev->seq = tr->seq++;
+	ev->seq = tr->seq;
+	bool folded = false;
 	if (tr->jsonl || tr->buffer) {
+		size_t from, at;
 		sb_clear(&tr->line);
-		format_jsonl(tr, ev, &tr->line);
-		if (tr->jsonl)
-			fwrite(tr->line.data, 1, tr->line.len, tr->jsonl);
-		if (tr->buffer)
-			sb_append(tr->buffer, tr->line.data, tr->line.len);
+		format_jsonl(tr, ev, &tr->line, &from, &at);
+		const char *d = trace_event_str(ev, "dir");
+		char dir = d ? d[0] : 0;
+		folded = fold_into_pending(tr, from, at, dir);
+		if (folded) {
+			ev->seq = tr->seq - 1; /* the line it joined */
+		} else {
+			trace_flush(tr);
+			if (at) { /* held: the next line may join it */
+				sb_append(&tr->pend, tr->line.data, tr->line.len);
+				tr->pend_from = from;
+				tr->pend_at = at;
+				tr->pend_dir = dir;
+			} else {
+				put_jsonl(tr, tr->line.data, tr->line.len);
+			}
+		}
 	}
+	if (!folded)
+		tr->seq++;
 	if (tr->transcript) {
 		sb_clear(&tr->line);
 		if (ev->id == TK_NARRATE) {

@@ -9,7 +9,9 @@
  * Invariants: key order is fixed ("t","kind", then node, peer, conn, msg,
  * rcpt as set, then the extra fields in the order added); "t" is printed
  * from the integer µs clock, exactly, in its shortest form ("1.03", "2");
- * an event's seq is its 0-based line number and is not written; the
+ * an event's seq is its 0-based line number and is not written;
+ * consecutive protocol lines of a conn in one direction at one instant
+ * are written as one line event (their lines joined by \n); the
  * fields a conn's first event implies are left out (trace_ends.h); strings
  * are escaped to valid JSON (invalid UTF-8 becomes U+FFFD). */
 #ifndef MAILSIM_TRACE_H
@@ -86,6 +88,11 @@ void trace_policy(struct trace *tr, int64_t t, const char *node, const char *msg
 void trace_time(struct trace *tr, const char *key, int64_t us);
 void trace_strv(struct trace *tr, const char *key, const char *const *v, size_t n);
 void trace_end(struct trace *tr);
+/* Write the line event held back for folding (ARCHITECTURE.md, "Folded
+ * lines"): the next event, a narration or a sink change also does. Call it
+ * before reading a sink while the run goes on (sim_run, sim_run_until and
+ * the live loop do). */
+void trace_flush(struct trace *tr);
 
 /* A narrate event at time t (written at once, outside any event). */
 void trace_narrate(struct trace *tr, int64_t t, const char *text);

@@ -15,6 +15,7 @@
 #define MAILSIM_TRACE_KINDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define TRACE_KINDS(X)                                                                                  \
 	X(SIM_START, "sim.start", "scenario title seed start", "the run begins")                         \
@@ -37,11 +38,11 @@
 	X(TLS_START, "tls.start", "", "the TLS handshake begins (after STARTTLS, or first on an implicit TLS port)")                 \
 	X(TLS_OK, "tls.ok", "version", "the handshake succeeded")                                         \
 	X(TLS_FAIL, "tls.fail", "reason", "the handshake failed")                                         \
-	X(SMTP_SEND, "smtp.send", "dir line tls? octets?", "one SMTP command or reply line, exact, without CRLF; dir c2s or s2c; tls once encrypted; octets when a live line was longer than kept")       \
+	X(SMTP_SEND, "smtp.send", "dir? line tls? octets?", "one SMTP command or reply line, exact, without CRLF, or several sent one after another at one instant (a multi-line reply, pipelined commands) joined by \\n; dir c2s or s2c, left out when the line implies it; tls once encrypted; octets when a live line was longer than kept")       \
 	X(SMTP_DATA, "smtp.data", "dir bytes lines summary tls? octets?", "a message body (DATA) as one event, with a summary") \
-	X(IMAP_SEND, "imap.send", "dir line tls?", "one IMAP line, exact, without CRLF")                               \
+	X(IMAP_SEND, "imap.send", "dir line tls?", "one IMAP line, exact, without CRLF (several at one instant joined by \\n)")                               \
 	X(IMAP_DATA, "imap.data", "dir bytes lines summary tls?", "a message as an IMAP literal (FETCH BODY[] or APPEND)")        \
-	X(POP3_SEND, "pop3.send", "dir line tls?", "one POP3 line, exact")                               \
+	X(POP3_SEND, "pop3.send", "dir line tls?", "one POP3 line, exact (several at one instant joined by \\n)")                               \
 	X(POP3_DATA, "pop3.data", "dir bytes lines summary tls?", "a message retrieved by POP3")         \
 	X(QUEUE_ENTER, "queue.enter", "queue_id from rcpts bytes", "a message enters an MTA's queue")   \
 	X(QUEUE_ATTEMPT, "queue.attempt", "queue_id attempt domain", "a delivery attempt for one domain") \
@@ -117,5 +118,15 @@ const char *trace_kind_meaning(enum trace_kind k);
 bool trace_kind_parse(const char *s, enum trace_kind *out);
 /* May an event of kind k carry field key? */
 bool trace_kind_has_field(enum trace_kind k, const char *key);
+
+/* The dir an smtp.send line implies (ARCHITECTURE.md, "Implied fields"):
+ * a reply starts with its three-digit code followed by a space, a hyphen
+ * or nothing (RFC 5321 §4.2), so it goes s2c; anything else is a command,
+ * c2s. The trace writes dir only when it is not the implied one. */
+static inline bool trace_line_is_reply(const char *s, size_t n)
+{
+	return n >= 3 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
+	       s[2] >= '0' && s[2] <= '9' && (n == 3 || s[3] == ' ' || s[3] == '-');
+}
 
 #endif

@@ -44,6 +44,14 @@ int main(int argc, char **argv)
 		add_name(o, "peer", m, e->peer);
 		if (e->msg)
 			cJSON_AddStringToObject(o, "msg", e->msg);
+		if (e->dir != TM_DIR_NONE)
+			cJSON_AddStringToObject(o, "dir", e->dir == TM_DIR_C2S ? "c2s" : "s2c");
+		if (tm_text_lines(e) && (e->kind == TM_SMTP_SEND || e->kind == TM_IMAP_SEND ||
+					 e->kind == TM_POP3_SEND)) {
+			cJSON *lines = cJSON_AddArrayToObject(o, "lines");
+			for (size_t l = 0; l < tm_text_lines(e); l++)
+				cJSON_AddItemToArray(lines, cJSON_CreateString(tm_text_line(e, l)));
+		}
 		char *s = cJSON_PrintUnformatted(o);
 		puts(s);
 		free(s);

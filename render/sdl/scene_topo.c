@@ -187,8 +187,10 @@ static SDL_Color topo_bubble_color(const struct view_app *app, const struct tm_e
 	default:
 		if (tm_kind_carries_message(e->kind))
 			return pal_msg(p, app->model, e->msg_idx);
-		if (e->dir == TM_DIR_S2C)
-			return p->cls[lad_reply_class(e->kind, tm_text(e))];
+		if (e->dir == TM_DIR_S2C) { /* the last of folded lines: the batch's outcome */
+			size_t n = tm_text_lines(e);
+			return p->cls[lad_reply_class(e->kind, tm_text_line(e, n ? n - 1 : 0))];
+		}
 		return p->cls[LAD_CMD];
 	}
 }

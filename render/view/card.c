@@ -134,10 +134,16 @@ static void card_reply_after(struct card *c, const struct tm_model *m, size_t ev
 			continue;
 		if (e->cur_conn >= 0 && r->conn != e->cur_conn)
 			continue;
-		if (!first)
-			first = tm_text(r);
-		if (tm_text(r)[0] == '4' || tm_text(r)[0] == '5') {
-			first = tm_text(r);
+		const char *hit = NULL;
+		for (size_t l = 0; l < tm_text_lines(r) && !hit; l++) {
+			const char *line = tm_text_line(r, l);
+			if (!first)
+				first = line;
+			if (line[0] == '4' || line[0] == '5')
+				hit = line;
+		}
+		if (hit) {
+			first = hit;
 			break;
 		}
 	}

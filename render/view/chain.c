@@ -187,16 +187,21 @@ void chain_build(struct chain *ch, const struct tm_model *m, long cursor)
 		} else if (on_conn && (e->kind == TM_NET_REFUSED || e->kind == TM_NET_TIMEOUT)) {
 			chain_mark(ch, CH_CONNECTION, CH_FAIL);
 		} else if (on_conn && e->kind == TM_SMTP_SEND && e->dir == TM_DIR_C2S) {
-			int s = chain_stage_of_command(tm_text(e));
-			chain_push(&q, s >= 0 ? s : -1);
+			for (size_t l = 0; l < tm_text_lines(e); l++) { /* pipelined: each */
+				int s = chain_stage_of_command(tm_text_line(e, l));
+				chain_push(&q, s >= 0 ? s : -1);
+			}
 		} else if (on_conn && e->kind == TM_SMTP_DATA) {
 			chain_push(&q, CH_CONTENT); /* the reply after the final dot */
 		} else if (on_conn && e->kind == TM_SMTP_SEND && e->dir == TM_DIR_S2C) {
-			int s = chain_front(&q);
-			if (s >= 0)
-				chain_mark(ch, (enum chain_stage)s, chain_of_reply(tm_text(e)));
-			if (!chain_continued(tm_text(e)))
-				chain_pop(&q);
+			for (size_t l = 0; l < tm_text_lines(e); l++) {
+				const char *line = tm_text_line(e, l);
+				int s = chain_front(&q);
+				if (s >= 0)
+					chain_mark(ch, (enum chain_stage)s, chain_of_reply(line));
+				if (!chain_continued(line))
+					chain_pop(&q);
+			}
 		} else if (e->conn < 0 && e->node == c->server) {
 			stage = chain_front(&q);
 			chain_host_event(ch, e, stage);

@@ -116,18 +116,21 @@ static void lad_push(struct lad_view *v, const struct lad_row *row)
 	v->rows[v->nrows++] = *row;
 }
 
+/* Row for line `line` of the event (its only one, or one of the lines
+ * folded into it: every line is a row of its own). */
 static struct lad_row lad_row_for(const struct lad_view *v, const struct tm_event *e,
-				  size_t idx, int k, bool encrypted)
+				  size_t idx, int k, bool encrypted, size_t line)
 {
+	const char *text = tm_text_line(e, line);
 	struct lad_row row = {idx, lad_kinds[k].row, true, lad_kinds[k].cls,
-			      encrypted, tm_text(e) ? tm_text(e) : tm_summary(e)};
+			      encrypted, text ? text : tm_summary(e)};
 
 	if (e->dir == TM_DIR_S2C || (e->dir == TM_DIR_NONE && v->client >= 0 &&
 				     e->node != v->client))
 		row.c2s = false;
 	/* protocol lines from the server are replies; a message body is not */
-	if (!row.c2s && row.kind == LAD_ARROW && tm_text(e))
-		row.cls = lad_reply_class(e->kind, tm_text(e));
+	if (!row.c2s && row.kind == LAD_ARROW && text)
+		row.cls = lad_reply_class(e->kind, text);
 	return row;
 }
 
@@ -145,8 +148,8 @@ void lad_build(struct lad_view *v, const struct tm_model *m, long cursor)
 	for (size_t i = 0; i < c->nevs && c->evs[i] <= (size_t)cursor; i++) {
 		const struct tm_event *e = &m->ev[c->evs[i]];
 		int k = lad_kind_row(e->kind);
-		if (k >= 0) {
-			struct lad_row row = lad_row_for(v, e, c->evs[i], k, encrypted);
+		for (size_t l = 0; k >= 0 && (l == 0 || l < tm_text_lines(e)); l++) {
+			struct lad_row row = lad_row_for(v, e, c->evs[i], k, encrypted, l);
 			lad_push(v, &row);
 		}
 		encrypted |= e->kind == TM_TLS_OK;

@@ -104,7 +104,9 @@ static const struct tm_kind_info tm_kinds[TM_KIND_COUNT] = {
 
 /* What is built from the line on first ask (see tm_lazy_get). */
 struct tm_lazy {
-	char *summary, *bubble, *text, *other_kind;
+	char *summary, *bubble, *other_kind;
+	char *text;        /* a folded line event's lines, each NUL-terminated */
+	size_t nlines;
 	struct tm_field *fields;
 	size_t nfields;
 };
@@ -273,6 +275,19 @@ static bool tm_read_dir(struct tm_line *ln, struct tm_event *e)
 
 	if (!tm_opt_string(ln, TK_DIR, &mb))
 		return false;
+	if (!mb && e->kind == TM_SMTP_SEND) { /* implied by the line's shape */
+		const struct tms_member *lm;
+		if (!tm_opt_string(ln, TK_LINE, &lm))
+			return false;
+		if (lm && !lm->vesc) { /* the raw text between the quotes */
+			e->dir = trace_line_is_reply(lm->val + 1, lm->vlen - 2) ? TM_DIR_S2C : TM_DIR_C2S;
+		} else if (lm) {
+			char *line = tms_unescape(lm);
+			e->dir = trace_line_is_reply(line, strlen(line)) ? TM_DIR_S2C : TM_DIR_C2S;
+			free(line);
+		}
+		return true;
+	}
 	if (!mb)
 		return true;
 	if (tm_str_is(mb, "c2s") || tm_str_is(mb, "s2c")) {
@@ -388,7 +403,8 @@ static void tm_conn_note(struct tm_model *m, const struct tm_event *e, size_t id
 
 /* Fill in what the trace leaves out because the conn's first event said
  * it (ARCHITECTURE.md, "Implied fields"): a line's ends from its dir,
- * another conn event's peer as the other end of its node. */
+ * another conn event's peer as the other end of its node, and both when
+ * neither is written: the client's event (net.accept: the server's). */
 static void tm_imply_ends(const struct tm_model *m, struct tm_event *e)
 {
 	const struct tm_conn *c = e->conn >= 0 ? tm_conn_find(m, e->conn) : NULL;
@@ -403,6 +419,10 @@ static void tm_imply_ends(const struct tm_model *m, struct tm_event *e)
 			e->peer = c2s ? c->server : c->client;
 	} else if (e->node >= 0 && e->peer < 0) {
 		e->peer = e->node == c->client ? c->server : c->client;
+	} else if (e->node < 0 && e->peer < 0) { /* the client's, net.accept the server's */
+		bool at_server = e->kind == TM_NET_ACCEPT;
+		e->node = at_server ? c->server : c->client;
+		e->peer = at_server ? c->client : c->server;
 	}
 }
 
@@ -501,6 +521,23 @@ static char *tm_line_string(const struct tm_event *e, const char *key)
 	return tms_unescape(&mb);
 }
 
+/* The text as lines: a line event's \n separates the lines folded into it
+ * (ARCHITECTURE.md, "Folded lines"); each becomes a NUL-terminated string
+ * of its own, shown on one line. */
+static void tm_split_lines(struct tm_lazy *z, bool folded)
+{
+	if (!z->text)
+		return;
+	z->nlines = 1;
+	for (char *p = z->text; folded && (p = strchr(p, '\n')) != NULL; p++) {
+		*p = '\0';
+		z->nlines++;
+	}
+	char *p = z->text;
+	for (size_t i = 0; i < z->nlines; i++, p += strlen(p) + 1)
+		tt_one_line(p);
+}
+
 /* Build what the record does not hold, from the line, once. The line was
  * accepted by tms_object; should cJSON refuse it still (it never does for
  * a trace the simulator wrote), the fields are empty and labels blank. */
@@ -524,8 +561,14 @@ static struct tm_lazy *tm_lazy_get(const struct tm_event *ce)
 	}
 	if (ki->flags & (TMF_LINE | TMF_NARRATE)) {
 		z->text = tm_line_string(e, (ki->flags & TMF_LINE) ? "line" : "text");
-		if (z->text)
-			tt_one_line(z->text);
+		tm_split_lines(z, (ki->flags & TMF_LINE) != 0);
+		if (z->nlines > 1 && z->bubble) { /* the pill: the last line, as when unfolded */
+			const char *last = z->text;
+			for (size_t i = 1; i < z->nlines; i++)
+				last += strlen(last) + 1;
+			free(z->bubble);
+			z->bubble = xstrdup(last);
+		}
 	}
 	if (e->kind == TM_OTHER) {
 		z->other_kind = tm_line_string(e, "kind");
@@ -549,6 +592,22 @@ const char *tm_bubble(const struct tm_event *e)
 const char *tm_text(const struct tm_event *e)
 {
 	return tm_lazy_get(e)->text;
+}
+
+size_t tm_text_lines(const struct tm_event *e)
+{
+	return tm_lazy_get(e)->nlines;
+}
+
+const char *tm_text_line(const struct tm_event *e, size_t i)
+{
+	const struct tm_lazy *z = tm_lazy_get(e);
+	if (i >= z->nlines)
+		return NULL;
+	const char *p = z->text;
+	while (i--)
+		p += strlen(p) + 1;
+	return p;
 }
 
 char *tm_summary_dup(const struct tm_event *e)

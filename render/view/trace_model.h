@@ -141,8 +141,13 @@ bool tm_kind_carries_message(enum tm_kind k);
 const char *tm_summary(const struct tm_event *e);
 /* The label of the travelling item; non-NULL exactly for travelling kinds. */
 const char *tm_bubble(const struct tm_event *e);
-/* The protocol line (*.send) or narration, on one line; else NULL. */
+/* The protocol line (*.send) or narration, on one line; else NULL. A line
+ * event may carry several lines (ARCHITECTURE.md, "Folded lines"): this is
+ * the first; tm_text_line(e, i) is line i of tm_text_lines(e) (0 for an
+ * event without text), NULL past the end. */
 const char *tm_text(const struct tm_event *e);
+size_t tm_text_lines(const struct tm_event *e);
+const char *tm_text_line(const struct tm_event *e, size_t i);
 /* The summary built afresh without keeping it (for a pass over every
  * event that must not grow the model). Owned by the caller. */
 char *tm_summary_dup(const struct tm_event *e);

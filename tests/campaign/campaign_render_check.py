@@ -156,7 +156,7 @@ def main():
               f"warmup band {size}: {len(shown)} gauges shown and {more} said left out, the trace has {len(keys)}")
     for projector in (False, True):
         mode = "projector" if projector else "default"
-        sc, (w, h, rows) = render("basic-delivery", ["--event", "40"], projector, "basic-" + mode)
+        sc, (w, h, rows) = render("basic-delivery", ["--event", "30"], projector, "basic-" + mode)
         check(sc.get("campaign") is None, f"{mode}: basic-delivery has a campaign panel")
         check(not any(t["text"].startswith("Campaigns") for t in sc["texts"]),
               f"{mode}: basic-delivery draws a campaign header")

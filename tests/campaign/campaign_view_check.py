@@ -196,7 +196,7 @@ def fmt(t):
 
 def check_trace(path):
     name = os.path.basename(path)
-    events = trace_expand.load(path)
+    events = trace_expand.load(path, unfold_lines=False)  # index = event number
     times = times_of(events)
     got = run_tool(path, ["-"] + [fmt(t) for t in times])
     camps, gauges = count(events, -1)
@@ -229,7 +229,7 @@ def main():
         n, _ = check_trace(p)
         frames += n
     # the fixture's gauges must move: a receiver's view, key by key
-    events = trace_expand.load(fixture)
+    events = trace_expand.load(fixture, unfold_lines=False)
     g = run_tool(fixture, ["2.000000", "8.150000", "400001.000000"])
     ip = lambda s: {x["key"]: x for x in s["reputation"] if x["host"] == "mx.bigmail.example"}["ip:192.0.2.10"]
     check([ip(s)["score"] for s in g] == [50, 12, 25], f"the IP gauge moves 50, 12, 25: {[ip(s)['score'] for s in g]}")

@@ -38,8 +38,9 @@ WAITING = {"queued", "deferred"}
 
 def load(path):
     """The trace with its implied fields put back (node/peer of a conn's
-    lines: ARCHITECTURE.md, "Implied fields")."""
-    return trace_expand.load(path)
+    lines: ARCHITECTURE.md, "Implied fields"), one event per line of the
+    file, so that an index is the event number render --event takes."""
+    return trace_expand.load(path, unfold_lines=False)
 
 
 def expected(events, n):

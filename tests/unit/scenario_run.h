@@ -53,7 +53,7 @@ static inline void run_scenario(const char *name, struct run *r)
 		r->nev++;
 		line = nl + 1;
 	}
-	trace_expand_events(r->ev, r->nev);
+	trace_expand_events(&r->ev, &r->nev);
 }
 
 static inline void run_free(struct run *r)
@@ -174,7 +174,7 @@ static inline void run_text(char *text, struct run *r)
 		r->ev[r->nev++] = cJSON_ParseWithLength(line, (size_t)(nl - line));
 		line = nl + 1;
 	}
-	trace_expand_events(r->ev, r->nev);
+	trace_expand_events(&r->ev, &r->nev);
 }
 
 static inline char *basic(void)

@@ -131,7 +131,7 @@ static cJSON *events_of(const struct strbuf *jsonl, const char *kind)
 		all[n] = ev;
 		p = nl + 1;
 	}
-	trace_expand_events(all, n);
+	trace_expand_events(&all, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(cJSON_GetObjectItemCaseSensitive(all[i], "kind")->valuestring, kind) == 0)
 			cJSON_AddItemToArray(out, all[i]);

@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "net.h"
-#include "trace_expand.h"
 #include "sim.h"
 #include "trace_expand.h"
 #include "util.h"
@@ -182,10 +181,10 @@ static char *trace_summary(struct fx *fx)
 			fail_msg("trace line is not JSON: %.*s", (int)(nl - p), p);
 		p = nl + 1;
 	}
-	trace_expand_events(all, n); /* node, peer as the conn's first event implies them */
+	trace_expand_events(&all, &n); /* node, peer as the conn's first event implies them */
 	for (size_t e = 0; e < n; e++) {
 		cJSON *ev = all[e];
-		if (e < first) {
+		if ((size_t)cJSON_GetObjectItemCaseSensitive(ev, "seq")->valuedouble < first) {
 			cJSON_Delete(ev);
 			continue;
 		}

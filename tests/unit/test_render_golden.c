@@ -49,19 +49,19 @@ struct golden {
 };
 
 static const struct golden goldens[] = {
-	{"basic-mx-answer", "basic-delivery", 58, NULL, false, false},
-	{"basic-data-to-mx1", "basic-delivery", 95, NULL, false, false},
+	{"basic-mx-answer", "basic-delivery", 44, NULL, false, false},
+	{"basic-data-to-mx1", "basic-delivery", 69, NULL, false, false},
 	{"basic-end-headers", "basic-delivery", -1, "msg:m1", false, false},
-	{"projector-basic-data-to-mx1", "basic-delivery", 95, NULL, true, false},
-	{"projector-spoofed-backscatter", "spoofed-sender", 140, NULL, true, false},
-	{"projector-dead-domain-fetch", "dead-domain", 144, NULL, true, false},
-	{"card-spf-fail", "spoofed-sender", 79, NULL, false, true},
-	{"card-spam-waterfall", "spam-scored", 94, NULL, false, true},
-	{"projector-card-spf-fail", "spoofed-sender", 79, NULL, true, true},
-	{"projector-card-spam-waterfall", "spam-scored", 94, NULL, true, true},
+	{"projector-basic-data-to-mx1", "basic-delivery", 69, NULL, true, false},
+	{"projector-spoofed-backscatter", "spoofed-sender", 105, NULL, true, false},
+	{"projector-dead-domain-fetch", "dead-domain", 126, NULL, true, false},
+	{"card-spf-fail", "spoofed-sender", 59, NULL, false, true},
+	{"card-spam-waterfall", "spam-scored", 72, NULL, false, true},
+	{"projector-card-spf-fail", "spoofed-sender", 59, NULL, true, true},
+	{"projector-card-spam-waterfall", "spam-scored", 72, NULL, true, true},
 	/* the campaign panel: the curve with its pause point, the placement bar */
-	{"campaign-dirty-list-end", "campaign-dirty-list", 4173, NULL, false, false},
-	{"projector-campaign-paused", "campaign-dirty-list", 1300, NULL, true, false},
+	{"campaign-dirty-list-end", "campaign-dirty-list", 3296, NULL, false, false},
+	{"projector-campaign-paused", "campaign-dirty-list", 979, NULL, true, false},
 };
 
 static char tmpdir[64];

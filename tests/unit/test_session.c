@@ -28,6 +28,7 @@
 #include "sim.h"
 #include "smtpc.h"
 #include "smtpd.h"
+#include "trace_expand.h"
 #include "util.h"
 
 struct fx {
@@ -124,11 +125,18 @@ static char *wire_summary(struct fx *fx)
 	struct strbuf out;
 	sb_init(&out);
 	sb_puts(&out, "");
-	const char *p = fx->jsonl.data;
-	while (*p) {
+	trace_flush(fx->sim->trace);
+	cJSON **all = NULL;
+	size_t n = 0;
+	for (const char *p = fx->jsonl.data ? fx->jsonl.data : ""; *p; n++) {
 		const char *nl = strchr(p, '\n');
-		char *one = xstrndup(p, (size_t)(nl - p));
-		cJSON *ev = cJSON_Parse(one);
+		all = xrealloc(all, (n + 1) * sizeof *all);
+		all[n] = cJSON_ParseWithLength(p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+	trace_expand_events(&all, &n); /* folded lines one by one */
+	for (size_t i = 0; i < n; i++) {
+		cJSON *ev = all[i];
 		const char *kind = cJSON_GetObjectItem(ev, "kind")->valuestring;
 		const cJSON *dir = cJSON_GetObjectItem(ev, "dir");
 		if (strcmp(kind, "smtp.send") == 0) {
@@ -145,9 +153,8 @@ static char *wire_summary(struct fx *fx)
 				  cJSON_GetObjectItem(ev, "summary")->valuestring);
 		}
 		cJSON_Delete(ev);
-		free(one);
-		p = nl + 1;
 	}
+	free(all);
 	return out.data;
 }
 

@@ -2,7 +2,8 @@
  *
  * JSONL: fixed key order whatever order the common fields were set in,
  * times in their shortest exact form, no seq (the line number), the
- * fields a conn's first event implies left out, string escaping (quotes, backslashes, control
+ * fields a conn's first event implies left out, the lines of one instant
+ * folded, string escaping (quotes, backslashes, control
  * characters, invalid UTF-8 -> \ufffd, valid UTF-8 untouched), string
  * arrays, TF_TIME fields, booleans, event counting and the narration hook.
  * Transcript: the smtp.send arrows (plain and TLS) and the DNS lines.
@@ -100,8 +101,8 @@ static void test_fixed_key_order_from_scrambled_calls(void **state)
 	trace_end(fx->tr);
 	expect_jsonl(fx, "{\"t\":1.5,\"kind\":\"smtp.send\","
 			 "\"node\":\"mail.example.org\",\"peer\":\"mx1.example.net\",\"conn\":7,"
-			 "\"msg\":\"m1\",\"rcpt\":\"bob@example.net\","
-			 "\"dir\":\"c2s\",\"octets\":-3,\"line\":\"RCPT TO:<bob@example.net>\"}\n");
+			 "\"msg\":\"m1\",\"rcpt\":\"bob@example.net\"," /* dir: implied */
+			 "\"octets\":-3,\"line\":\"RCPT TO:<bob@example.net>\"}\n");
 }
 
 static void test_absent_common_fields_are_omitted(void **state)
@@ -277,15 +278,15 @@ static void test_conn_ends_and_tls_are_implied(void **state)
 	conn_event(fx->tr, 80, TK_NET_CLOSE, "x", "s", 3, NULL, false);
 	expect_jsonl(fx,
 		"{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":3}\n"
-		"{\"t\":0.00001,\"kind\":\"net.accept\",\"node\":\"s\",\"conn\":3}\n"
+		"{\"t\":0.00001,\"kind\":\"net.accept\",\"conn\":3}\n"      /* the server's */
 		"{\"t\":0.00002,\"kind\":\"smtp.send\",\"conn\":3,\"dir\":\"s2c\",\"line\":\"x\"}\n"
-		"{\"t\":0.00003,\"kind\":\"smtp.send\",\"conn\":3,\"dir\":\"c2s\",\"line\":\"x\"}\n"
-		"{\"t\":0.00004,\"kind\":\"tls.ok\",\"node\":\"c\",\"conn\":3}\n"
-		"{\"t\":0.00005,\"kind\":\"smtp.send\",\"conn\":3,\"dir\":\"c2s\",\"line\":\"x\"}\n"
+		"{\"t\":0.00003,\"kind\":\"smtp.send\",\"conn\":3,\"line\":\"x\"}\n" /* x: a command */
+		"{\"t\":0.00004,\"kind\":\"tls.ok\",\"conn\":3}\n"          /* the client's */
+		"{\"t\":0.00005,\"kind\":\"smtp.send\",\"conn\":3,\"line\":\"x\"}\n"
 		"{\"t\":0.00006,\"kind\":\"smtp.send\",\"conn\":3,\"dir\":\"s2c\",\"line\":\"x\","
 		"\"tls\":false}\n"
 		"{\"t\":0.00007,\"kind\":\"smtp.send\",\"node\":\"c\",\"peer\":\"x\",\"conn\":3,"
-		"\"dir\":\"c2s\",\"line\":\"x\"}\n"
+		"\"line\":\"x\"}\n"
 		"{\"t\":0.00008,\"kind\":\"net.close\",\"node\":\"x\",\"peer\":\"s\",\"conn\":3}\n");
 }
 
@@ -299,8 +300,59 @@ static void test_first_event_of_a_conn_names_both_ends(void **state)
 	expect_jsonl(fx,
 		"{\"t\":0,\"kind\":\"smtp.send\",\"node\":\"s\",\"peer\":\"c\",\"conn\":9,"
 		"\"dir\":\"s2c\",\"line\":\"x\"}\n"
-		"{\"t\":0,\"kind\":\"smtp.send\",\"conn\":9,\"dir\":\"c2s\",\"line\":\"x\"}\n"
+		"{\"t\":0,\"kind\":\"smtp.send\",\"conn\":9,\"line\":\"x\"}\n"
 		"{\"t\":0,\"kind\":\"net.close\",\"node\":\"s\",\"conn\":9}\n");
+}
+
+/* ---- folded lines (ARCHITECTURE.md, "Folded lines") ----------------------- */
+
+static void line_event(struct trace *tr, int64_t t, const char *node, const char *peer,
+		       const char *dir, const char *line)
+{
+	trace_begin(tr, t, TK_SMTP_SEND);
+	trace_node(tr, node);
+	trace_peer(tr, peer);
+	trace_conn(tr, 4);
+	trace_str(tr, "dir", dir);
+	trace_str(tr, "line", line);
+	trace_end(tr);
+}
+
+static void test_lines_of_one_instant_are_folded(void **state)
+{
+	struct fx *fx = *state;
+	conn_event(fx->tr, 0, TK_NET_CONNECT, "c", "s", 4, NULL, false);
+	line_event(fx->tr, 10, "s", "c", "s2c", "250-a");
+	line_event(fx->tr, 10, "s", "c", "s2c", "250 b");          /* joins */
+	line_event(fx->tr, 10, "c", "s", "c2s", "MAIL");           /* other dir, both left out */
+	line_event(fx->tr, 10, "c", "s", "c2s", "RCPT");           /* joins */
+	line_event(fx->tr, 10, "c", "s", "c2s", "250 not a reply"); /* dir written: not folded */
+	trace_narrate(fx->tr, 10, "a caption");                    /* ends the fold */
+	line_event(fx->tr, 10, "c", "s", "c2s", "DATA");
+	line_event(fx->tr, 11, "c", "s", "c2s", "QUIT");           /* another instant */
+	assert_int_equal(trace_count(fx->tr), 7);                  /* JSONL lines */
+	trace_flush(fx->tr);
+	expect_jsonl(fx,
+		"{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":4}\n"
+		"{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"250-a\\n250 b\"}\n"
+		"{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"MAIL\\nRCPT\"}\n"
+		"{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"dir\":\"c2s\","
+		"\"line\":\"250 not a reply\"}\n"
+		"{\"t\":0.00001,\"kind\":\"narrate\",\"text\":\"a caption\"}\n"
+		"{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"DATA\"}\n"
+		"{\"t\":0.000011,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"QUIT\"}\n");
+}
+
+static void test_a_held_line_waits_for_flush(void **state)
+{
+	struct fx *fx = *state;
+	conn_event(fx->tr, 0, TK_NET_CONNECT, "c", "s", 4, NULL, false);
+	line_event(fx->tr, 10, "s", "c", "s2c", "220 hi");
+	/* held while a next line could join it; flushed on demand */
+	expect_jsonl(fx, "{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":4}\n");
+	trace_flush(fx->tr);
+	expect_jsonl(fx, "{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":4}\n"
+			 "{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"220 hi\"}\n");
 }
 
 /* ---- seq, narration, hook ----------------------------------------------------- */
@@ -355,7 +407,7 @@ static void test_hook_runs_before_event_and_narration_precedes_it(void **state)
 	expect_jsonl(fx, "{\"t\":2,\"kind\":\"narrate\","
 			 "\"text\":\"The client says hello.\"}\n"
 			 "{\"t\":2,\"kind\":\"smtp.send\",\"node\":\"c\","
-			 "\"dir\":\"c2s\",\"line\":\"EHLO c\"}\n");
+			 "\"line\":\"EHLO c\"}\n");
 	expect_transcript(fx, "\n      >> The client says hello.\n\n"
 			      "    2.000000  c  C-> EHLO c\n");
 	/* trace_narrate itself does not call the hook. */
@@ -509,6 +561,8 @@ int main(void)
 		T(test_seq_increments_across_events_and_narration),
 		T(test_conn_ends_and_tls_are_implied),
 		T(test_first_event_of_a_conn_names_both_ends),
+		T(test_lines_of_one_instant_are_folded),
+		T(test_a_held_line_waits_for_flush),
 		T(test_hook_runs_before_event_and_narration_precedes_it),
 		T(test_event_field_lookup),
 		T(test_transcript_smtp_arrows),

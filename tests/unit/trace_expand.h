@@ -1,7 +1,8 @@
 /* trace_expand.h — the tests' reader of the trace's implied fields
  * (ARCHITECTURE.md, "Implied fields"): puts seq, and the node, peer and
- * tls a conn's first event implies, back into parsed events, so the tests
- * can ask any event for them. Header-only; written from the contract, not
+ * tls a conn's first event implies, back into parsed events, and gives
+ * each line of a folded line event back as its own event (same seq), so
+ * the tests can ask any event for them. Header-only; written from the contract, not
  * from the writer (sim/trace.c), so the tests check one against the other. */
 #ifndef MAILSIM_TEST_TRACE_EXPAND_H
 #define MAILSIM_TEST_TRACE_EXPAND_H
@@ -22,9 +23,83 @@ static inline const char *te_str(const cJSON *ev, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Events ev[0..n) in trace order, each a JSON object (NULL ones skipped). */
-static inline void trace_expand_events(cJSON **ev, size_t n)
+/* An smtp.send without dir: a line starting with a three-digit code and
+ * then a space, a hyphen or nothing is a reply (s2c), any other a command. */
+static inline int te_smtp_reply(const char *s)
 {
+	for (int i = 0; i < 3; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return s[3] == '\0' || s[3] == ' ' || s[3] == '-';
+}
+
+/* A folded line event ("line" joining lines with \n) as one event per
+ * line, each a copy with its own "line"; *out gets them, n returned. */
+static inline size_t te_unfold(cJSON *e, cJSON ***out, size_t n)
+{
+	const char *kind = te_str(e, "kind"), *line = te_str(e, "line");
+	if (!kind || !line || !strchr(line, '\n') ||
+	    (strcmp(kind, "smtp.send") != 0 && strcmp(kind, "imap.send") != 0 &&
+	     strcmp(kind, "pop3.send") != 0)) {
+		*out = realloc(*out, (n + 1) * sizeof **out);
+		(*out)[n++] = e;
+		return n;
+	}
+	char *copy = strdup(line);
+	for (char *p = copy, *nl; p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		cJSON *one = cJSON_Duplicate(e, 1);
+		cJSON_ReplaceItemInObjectCaseSensitive(one, "line", cJSON_CreateString(p));
+		*out = realloc(*out, (n + 1) * sizeof **out);
+		(*out)[n++] = one;
+	}
+	free(copy);
+	cJSON_Delete(e);
+	return n;
+}
+
+/* Events (*evp)[0..*np) in trace order, each a JSON object (NULL ones
+ * skipped): numbered, unfolded (the array is replaced and may grow), then
+ * given their implied fields. */
+static inline void trace_expand_events(cJSON ***evp, size_t *np)
+{
+	cJSON **ev = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < *np; i++) {
+		cJSON *e = (*evp)[i];
+		if (!e)
+			continue;
+		if (!cJSON_HasObjectItem(e, "seq"))
+			cJSON_AddNumberToObject(e, "seq", (double)i);
+		const char *kind = te_str(e, "kind"), *line = te_str(e, "line");
+		if (kind && line && strcmp(kind, "smtp.send") == 0 && !cJSON_HasObjectItem(e, "dir")) {
+			/* in its place, just before line: line and what follows
+			 * it are taken off and put back after dir */
+			const char *dir = te_smtp_reply(line) ? "s2c" : "c2s";
+			cJSON *tail[16];
+			int nt = 0;
+			while (nt < 16) {
+				cJSON *last = e->child ? e->child->prev : NULL; /* cJSON keeps the last here */
+				if (!last || strcmp(last->string, "line") == 0) {
+					if (last)
+						tail[nt++] = cJSON_DetachItemViaPointer(e, last);
+					break;
+				}
+				tail[nt++] = cJSON_DetachItemViaPointer(e, last);
+			}
+			cJSON_AddStringToObject(e, "dir", dir);
+			while (nt > 0) {
+				cJSON *f = tail[--nt];
+				cJSON_AddItemToObject(e, f->string, f);
+			}
+		}
+		n = te_unfold(e, &ev, n);
+	}
+	free(*evp);
+	*evp = ev;
+	*np = n;
 	struct te_conn *c = NULL;
 	size_t nc = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -63,6 +138,10 @@ static inline void trace_expand_events(cJSON **ev, size_t n)
 		} else if (node && !peer) {
 			cJSON_AddStringToObject(e, "peer",
 						strcmp(node, k->client) == 0 ? k->server : k->client);
+		} else if (!node && !peer) { /* the client's; net.accept the server's */
+			int at_server = kind && strcmp(kind, "net.accept") == 0;
+			cJSON_AddStringToObject(e, "node", at_server ? k->server : k->client);
+			cJSON_AddStringToObject(e, "peer", at_server ? k->client : k->server);
 		}
 		if (kind && strcmp(kind, "tls.ok") == 0)
 			k->tls = 1;

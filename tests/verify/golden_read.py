@@ -11,6 +11,9 @@ For each tests/golden/*.jsonl:
     event its seq, kind, conn, node and peer equal what
     scripts/trace_expand.py resolves: the Python reader, written from the
     contract, not from the C code;
+  * a line event's lines (several when folded, ARCHITECTURE.md "Folded
+    lines") are, one by one, the lines the Python reader unfolds it into,
+    and its dir is the one the Python reader resolves;
   * every event with a conn ends up with both node and peer, and across the
     goldens some of them really were left out (or the check proves nothing).
 Exit 77 (skipped) when jq is missing.
@@ -36,25 +39,32 @@ def check_file(tool, path):
         fails.append(f"{name}: jq: exit {jq.returncode} {jq.stdout.strip()} {jq.stderr.strip()[:200]}")
     with open(path, encoding="utf-8") as f:
         raw = [json.loads(line) for line in f if line.strip()]
-    want = list(trace_expand.expand(raw))
+    want = list(trace_expand.expand(raw, unfold_lines=False))
     model = subprocess.run([tool, path], capture_output=True, text=True)
     if model.returncode != 0:
-        return fails + [f"{name}: the trace model refused it: {model.stderr.strip()}"], 0, 0
+        return fails + [f"{name}: the trace model refused it: {model.stderr.strip()}"], 0, 0, 0
     got = [json.loads(line) for line in model.stdout.splitlines()]
     if len(got) != len(want):
         fails.append(f"{name}: the model has {len(got)} events, the file {len(want)}")
-    implied = conn_events = 0
+    implied = conn_events = folded = 0
     for i, (g, w) in enumerate(zip(got, want)):
-        for key in ("seq", "kind", "conn", "node", "peer", "msg"):
+        for key in ("seq", "kind", "conn", "node", "peer", "msg", "dir"):
             if g.get(key) != w.get(key):
                 fails.append(f"{name} event {i} ({w['kind']}): {key} model {g.get(key)!r}, "
                              f"python {w.get(key)!r}")
+        if w["kind"] in trace_expand.LINE_KINDS:
+            lines = [u["line"] for u in trace_expand.unfold(w)]
+            folded += len(lines) > 1
+            shown = ["".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in x) for x in lines]
+            if g.get("lines") != shown:
+                fails.append(f"{name} event {i} ({w['kind']}): lines model {g.get('lines')!r}, "
+                             f"python {lines!r}")
         if "conn" in w:
             conn_events += 1
             implied += "node" not in raw[i] or "peer" not in raw[i]
             if g.get("node") is None or g.get("peer") is None:
                 fails.append(f"{name} event {i} ({w['kind']}): conn {w['conn']} without both ends")
-    return fails[:20], implied, conn_events
+    return fails[:20], implied, conn_events, folded
 
 
 def main(argv):
@@ -66,17 +76,21 @@ def main(argv):
         return 77
     tool, src = argv[1], argv[2]
     paths = sorted(glob.glob(os.path.join(src, "tests", "golden", "*.jsonl")))
-    fails, implied, conn_events = [], 0, 0
+    fails, implied, conn_events, folded = [], 0, 0, 0
     for p in paths:
-        f, i, c = check_file(tool, p)
+        f, i, c, n = check_file(tool, p)
+        folded += n
         fails += f
         implied += i
         conn_events += c
     if not paths:
         fails.append("no golden traces found")
+    if folded == 0:
+        fails.append("no line event was folded: the lines check would prove little")
     if implied == 0:
         fails.append("no conn event left node or peer out: the check would prove nothing")
-    print(f"{len(paths)} golden traces; {conn_events} conn events, {implied} with implied ends")
+    print(f"{len(paths)} golden traces; {conn_events} conn events, {implied} with implied ends, "
+          f"{folded} folded line events")
     for f in fails:
         print("FAIL:", f)
     return 1 if fails else 0
