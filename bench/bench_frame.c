@@ -1,8 +1,7 @@
 /* bench_frame.c — frame time of the viewer (not a test: it prints figures).
  *
  *   bench_frame [--size WxH] [--speed Q] [--frames N] [--seeks S] [--play | --scrub]
- *               [--verify]
- *               [SCENARIO.json ...]
+ *               [--verify] [SCENARIO.json ...]
  *
  * For each scenario (default: scenarios/basic-delivery.json and
  * scenarios/dead-domain.json, under $MAILSIM_SOURCE_DIR or .), the trace
