@@ -5,7 +5,9 @@
  *
  * The rule: a trace of more than VM_AGGREGATE_MSGS messages is shown
  * aggregated, the whole way through (the picture does not change its
- * language mid-play); below that every message is its own envelope.
+ * language mid-play by itself); below that every message is its own
+ * envelope. The viewer's key A switches between the two at any time
+ * (vm_inputs.aggregate).
  *
  * In flight: a message body is in flight from A to B from the event that
  * carries it (smtp.data from A to B, or imap.data/pop3.data from the
@@ -52,7 +54,7 @@ struct vm_traffic {
 };
 
 void vmt_free(struct vm_traffic *t);
-/* Whether the trace is drawn aggregated. */
+/* Whether the trace is drawn aggregated until the user says otherwise. */
 bool vmt_aggregate(const struct tm_model *m);
 /* Counts at the cursor; skip_msg/skip_host: the copy the cursor event is
  * carrying (-1: none). */
