@@ -12,8 +12,9 @@
  * arrays are in trace order; snap_build() is a pure function of
  * (model, from, cursor): it walks on from the last cursor when the new one
  * is not before it (the queues, mailboxes and answers are kept between
- * calls, found through hash indexes), else from the start; places and
- * badges are derived again on each call. A snap follows one model: free
+ * calls, found through hash indexes), else from the latest checkpoint
+ * before it (snap_ckpt.h: at most K events back); places and badges are
+ * derived again on each call. A snap follows one model: free
  * it before building for another (one at the same address is not told
  * apart). */
 #ifndef MAILSIM_SNAPSHOT_H
@@ -47,6 +48,8 @@ struct snap_entry {
 	int attempts;
 	bool expired;
 	size_t enter_ev;
+	size_t prev_qid, prev_msg; /* the older entry with the same (host, queue id) /
+				    * (host, message), or SIZE_MAX (snap_ckpt.h) */
 };
 
 /* A copy of a message at rest: filed in a mailbox, or fetched by a reader. */
@@ -102,6 +105,8 @@ struct snap_outbox {
 	size_t prev;          /* the previous outbox with the same key, or SIZE_MAX */
 };
 
+struct snap_ckpt; /* snap_ckpt.c */
+
 struct snap {
 	long cursor;
 	/* the walk so far: events 0..walked of model applied */
@@ -112,11 +117,17 @@ struct snap {
 	struct snx by_out;         /* (host, message) -> newest outbox */
 	struct snx place_set;      /* (host, message) already placed, per build */
 	struct snap_entry *q;      size_t nq, qcap;      /* live and finished */
+	size_t nq_hw;              /* slots of q ever filled (snap_ckpt.h) */
 	struct snap_stored *box;   size_t nbox, boxcap;
 	struct snap_answer *ans;   size_t nans, anscap;
 	struct snap_fault *faults; size_t nfaults, faultcap;
 	struct snap_place *places; size_t nplaces, placecap;
 	struct snap_badge *badges; size_t nbadges, badgecap;
+	/* checkpoints of the walk (snap_ckpt.h), one every ckpt_every events */
+	long ckpt_every_asked;     /* 0: chosen from the trace's length (tests set it) */
+	long ckpt_every;
+	struct snap_ckpt **ckpt;   size_t nckpt, ckptcap; /* owned */
+	size_t ckpt_bytes;         /* their memory, all together */
 };
 
 void snap_init(struct snap *s);
