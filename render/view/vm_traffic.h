@@ -20,8 +20,10 @@
  * snapshot's places at the cursor, without the copy the cursor event is
  * carrying (not arrived yet), by place kind.
  *
- * Invariants: no SDL; the per-model table (each body event and the event
- * that ends its flight) is built once per model; counts are rebuilt for
+ * Invariants: no SDL; the per-model table (per link and direction, its
+ * body events and, sorted, the events that end their flights) is built
+ * once per model, so a frame's flows take two binary searches per link,
+ * whatever the cursor's distance from the last; counts are rebuilt for
  * every frame, in host order then place order, links in first-use order. */
 #ifndef MAILSIM_VM_TRAFFIC_H
 #define MAILSIM_VM_TRAFFIC_H
@@ -46,9 +48,17 @@ struct vm_flow {
 	long carried;          /* sent so far, in flight or answered */
 };
 
+/* One link and direction's body events, and the events ending their
+ * flights (the next event of the connection), both ascending. */
+struct vmt_link {
+	int from, to;
+	size_t *body; size_t nbody;   /* owned */
+	size_t *until; size_t nuntil; /* owned; flights the trace never ends are left out */
+};
+
 struct vm_traffic {
 	const struct tm_model *model;   /* the table below is for it */
-	size_t *body, *until; size_t nbody; /* body event, the event ending its flight */
+	struct vmt_link *links; size_t nlinks; /* owned; in first-use order */
 	struct vm_count *counts; size_t ncounts, countcap;
 	struct vm_flow *flows; size_t nflows, flowcap;
 };
