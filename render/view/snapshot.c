@@ -54,7 +54,9 @@ void snap_free(struct snap *s)
 	snx_free(&s->by_qid);
 	snx_free(&s->by_msg);
 	snx_free(&s->by_out);
-	snx_free(&s->place_set);
+	free(s->place_gen);
+	free(s->place_head);
+	free(s->place_next);
 	snap_init(s);
 }
 
@@ -501,40 +503,70 @@ static const snap_handler snap_badge_on[TM_KIND_COUNT] = {
 
 /* ---- after the walk: places and state badges ---- */
 
-static bool snap_match_place(const void *ctx, size_t v)
+static bool snap_placed(const struct snap *s, int msg_idx, int host)
 {
-	const struct snap_key *k = ctx;
-	return k->s->places[v].host == k->host && k->s->places[v].msg_idx == k->msg;
+	if (s->place_gen[msg_idx] != s->place_epoch)
+		return false;
+	for (size_t v = s->place_head[msg_idx]; v != SIZE_MAX; v = s->place_next[v])
+		if (s->places[v].host == host)
+			return true;
+	return false;
+}
+
+/* Push a place; with mark, note it for snap_placed. */
+static void snap_place_push(struct snap *s, int msg_idx, int host, enum snap_place_kind kind,
+			    bool mark)
+{
+	struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
+	size_t v = s->nplaces - 1;
+
+	*p = (struct snap_place){msg_idx, host, kind};
+	if (!mark)
+		return;
+	if (s->place_nextcap < s->placecap) {
+		s->place_nextcap = s->placecap;
+		s->place_next = xrealloc(s->place_next, s->place_nextcap * sizeof *s->place_next);
+	}
+	s->place_next[v] = s->place_gen[msg_idx] == s->place_epoch ? s->place_head[msg_idx]
+								     : SIZE_MAX;
+	s->place_head[msg_idx] = v;
+	s->place_gen[msg_idx] = s->place_epoch;
 }
 
 static void snap_place(struct snap *s, int msg_idx, int host, enum snap_place_kind kind)
 {
-	struct snap_key k = {s, host, msg_idx, NULL};
-	uint64_t h = snap_hash_msg(host, msg_idx);
-	size_t v;
-
-	if (msg_idx < 0 || host < 0 || snx_get(&s->place_set, h, snap_match_place, &k, &v))
+	if (msg_idx < 0 || host < 0 || snap_placed(s, msg_idx, host))
 		return;
-	struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
-	*p = (struct snap_place){msg_idx, host, kind};
-	snx_put(&s->place_set, h, snap_match_place, &k, s->nplaces - 1);
+	snap_place_push(s, msg_idx, host, kind, true);
+}
+
+/* A new build's marks: per message arrays sized for the model, a new
+ * epoch (all of them cleared when it wraps). */
+static void snap_places_begin(struct snap *s, size_t nmsgs)
+{
+	if (s->place_nmsgs != nmsgs || !s->place_gen) {
+		free(s->place_gen);
+		free(s->place_head);
+		s->place_nmsgs = nmsgs;
+		s->place_gen = xcalloc(nmsgs ? nmsgs : 1, sizeof *s->place_gen);
+		s->place_head = xmalloc((nmsgs ? nmsgs : 1) * sizeof *s->place_head);
+		s->place_epoch = 0;
+	}
+	if (++s->place_epoch == 0) {
+		memset(s->place_gen, 0, (nmsgs ? nmsgs : 1) * sizeof *s->place_gen);
+		s->place_epoch = 1;
+	}
 }
 
 /* Messages not yet sent, then queued, then filed or fetched: at most one
  * place per (message, host), the first that applies. */
 static void snap_finish_places(struct snap *s)
 {
-	snx_clear(&s->place_set);
+	snap_places_begin(s, s->model->nmsgs);
 	for (size_t i = 0; i < s->nout; i++) { /* composed and not sent off */
 		const struct snap_outbox *o = &s->outbox[i];
-		if (!o->sent && o->host >= 0) {
-			struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
-			*p = (struct snap_place){o->msg_idx, o->host, PLACE_OUTBOX};
-			struct snap_key k = {s, o->host, o->msg_idx, NULL};
-			if (o->msg_idx >= 0)
-				snx_put(&s->place_set, snap_hash_msg(o->host, o->msg_idx),
-					snap_match_place, &k, s->nplaces - 1);
-		}
+		if (!o->sent && o->host >= 0)
+			snap_place_push(s, o->msg_idx, o->host, PLACE_OUTBOX, o->msg_idx >= 0);
 	}
 	for (size_t i = 0; i < s->nq; i++)
 		if (snap_entry_live(&s->q[i]))

@@ -115,7 +115,12 @@ struct snap {
 	struct snx by_qid, by_msg;  /* (host, queue id) / (host, message) -> newest q */
 	struct snap_outbox *outbox; size_t nout, outcap; /* composed messages */
 	struct snx by_out;         /* (host, message) -> newest outbox */
-	struct snx place_set;      /* (host, message) already placed, per build */
+	/* (host, message) already placed, per build: per message the build
+	 * (place_epoch) that placed it last and its newest place, linked to
+	 * the older ones through place_next (parallel to places) */
+	uint32_t *place_gen; size_t *place_head; size_t place_nmsgs;
+	size_t *place_next; size_t place_nextcap;
+	uint32_t place_epoch;
 	struct snap_entry *q;      size_t nq, qcap;      /* live and finished */
 	size_t nq_hw;              /* slots of q ever filled (snap_ckpt.h) */
 	struct snap_stored *box;   size_t nbox, boxcap;
