@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#include "snapshot.h"
+#include "snap_types.h"
 
 #define SNAP_CKPT_MIN_EVERY 1024
 #define SNAP_CKPT_MAX 64
