@@ -1,27 +1,34 @@
 /* bench_frame.c — frame time of the viewer (not a test: it prints figures).
  *
- *   bench_frame [--size WxH] [--speed Q] [--frames N] [--verify] [SCENARIO.json ...]
+ *   bench_frame [--size WxH] [--speed Q] [--frames N] [--seeks S] [--play | --scrub]
+ *               [--verify] [SCENARIO.json ...]
  *
  * For each scenario (default: scenarios/basic-delivery.json and
- * scenarios/dead-domain.json, the largest, under $MAILSIM_SOURCE_DIR or
- * .), the trace is made in memory, then played from start to end at 1x
- * (or Q quarters: 4 = 1x) in 60 Hz steps with the software renderer on a
- * WxH surface (default 1920x1080), the same drawing code as the window.
- * Each frame's wall time (update + draw + flush) is recorded; the median
- * and 99th percentile are printed with the frame count, and the same for
- * the thread's CPU time (a shared machine's load inflates wall time, not
- * CPU time). The software renderer is the slow case: a window's GPU
- * renderer only copies faster.
+ * scenarios/dead-domain.json, under $MAILSIM_SOURCE_DIR or .), the trace
+ * is made in memory and drawn with the software renderer on a WxH surface
+ * (default 1920x1080), the same drawing code as the window, in two
+ * patterns:
  *
- * --frames N samples a long trace instead of playing it whole: 20 stretches
- * of N/20 frames each, starting at evenly spaced display times. The first
- * frame of a stretch follows a jump (the snapshot walks the events skipped
- * over): it is timed apart, as a jump, not as a played frame. A trace of
- * 10,000 messages is a scenario too: `bench_scale --write FILE 10000`
- * writes it (the basic-delivery world with generated messages), and
- * `bench_frame --frames 1200 FILE` plays it.
+ *  - play: from start to end at 1x (or Q quarters: 4 = 1x) in 60 Hz
+ *    steps. --frames N samples a long trace instead of playing it whole:
+ *    20 stretches of N/20 frames each, starting at evenly spaced display
+ *    times; the first frame of a stretch follows a jump and is timed apart.
+ *  - scrub, paused, as a hand drags the timeline: a sweep from start to
+ *    end in 120 frames (each walks the part of the trace it passes over
+ *    for the first time), then 400 (--seeks S: S) seeks to random display times,
+ *    forwards and backwards (the same ones on every run), one frame each.
  *
- * --verify draws every frame a second time without the frame cache's
+ * Each frame's wall time (update + draw + flush) and the thread's CPU time
+ * are recorded (a shared machine's load inflates wall time, not CPU time);
+ * for each pattern the median, 99th percentile and maximum are printed.
+ * --play or --scrub runs one pattern only. The software renderer is the
+ * slow case: a window's GPU renderer only copies faster.
+ *
+ * A trace of 10,000 messages is a scenario too: `bench_scale --write FILE
+ * 10000` writes it (the basic-delivery world with generated messages), and
+ * `bench_frame --frames 1200 FILE` plays and scrubs it.
+ *
+ * --verify draws every timed frame a second time without the frame cache's
  * layers and counts the frames whose pixels differ (there should be none:
  * the cache must not change the picture). */
 #include <stdio.h>
@@ -97,15 +104,40 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 #define BENCH_STRETCHES 20
+#define BENCH_SWEEP 120   /* frames of the left-to-right drag */
+#define BENCH_SEEKS 400   /* random seeks, unless --seeks says otherwise */
 
-struct bench_times {
+/* Wall and thread CPU time of a set of frames. */
+struct bench_set {
 	int64_t *wall, *cpu;
 	size_t n, cap;
-	int64_t jump_max, jump_sum; /* frames right after a jump */
+};
+
+struct bench_times {
+	struct bench_set play, sweep, scrub;
+	int64_t jump_max, jump_sum; /* play: the frames right after a jump */
 	size_t njumps;
+	size_t back;          /* scrub: seeks that went backwards */
 	SDL_Surface *verify;  /* the target, when --verify */
 	size_t differ;        /* frames whose pixels differ without the cache */
 };
+
+static void bench_set_add(struct bench_set *s, int64_t wall, int64_t cpu)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 4096;
+		s->wall = xrealloc(s->wall, s->cap * sizeof *s->wall);
+		s->cpu = xrealloc(s->cpu, s->cap * sizeof *s->cpu);
+	}
+	s->wall[s->n] = wall;
+	s->cpu[s->n++] = cpu;
+}
+
+static void bench_set_free(struct bench_set *s)
+{
+	free(s->wall);
+	free(s->cpu);
+}
 
 /* Draw the frame again with the cache's layers off; compare the pixels. */
 static void bench_verify(struct view_app *app, SDL_Renderer *r, struct bench_times *bt)
@@ -123,34 +155,38 @@ static void bench_verify(struct view_app *app, SDL_Renderer *r, struct bench_tim
 	free(cached);
 }
 
-static void bench_frame_once(struct view_app *app, SDL_Renderer *r, struct bench_times *bt,
-			     bool jump)
+/* One frame: advance the head by real_us, draw, flush; the times into
+ * *into (none when NULL). Returns the wall time. */
+static int64_t bench_draw(struct view_app *app, SDL_Renderer *r, struct bench_times *bt,
+			  int64_t real_us, struct bench_set *into)
 {
 	int64_t t0 = now_us(), c0 = cpu_us();
 
-	pb_advance(&app->pb, app->tmap, FRAME_US);
+	pb_advance(&app->pb, app->tmap, real_us);
 	app_draw(app);
 	SDL_RenderFlush(r);
-	if (jump) {
-		int64_t t = now_us() - t0;
-		bt->jump_max = t > bt->jump_max ? t : bt->jump_max;
-		bt->jump_sum += t;
-		bt->njumps++;
-		return;
-	}
-	if (bt->n == bt->cap) {
-		bt->cap = bt->cap ? 2 * bt->cap : 4096;
-		bt->wall = xrealloc(bt->wall, bt->cap * sizeof *bt->wall);
-		bt->cpu = xrealloc(bt->cpu, bt->cap * sizeof *bt->cpu);
-	}
-	bt->wall[bt->n] = now_us() - t0;
-	bt->cpu[bt->n++] = cpu_us() - c0;
-	if (bt->verify)
+	int64_t wall = now_us() - t0;
+	if (into)
+		bench_set_add(into, wall, cpu_us() - c0);
+	if (into && bt->verify)
 		bench_verify(app, r, bt);
+	return wall;
+}
+
+/* A played frame right after pb_seek: the snapshot catches up with the
+ * jump, timed apart from the played frames (separate, so a profiler
+ * can tell them apart too). */
+static void bench_jump_frame(struct view_app *app, SDL_Renderer *r, struct bench_times *bt)
+{
+	int64_t t = bench_draw(app, r, bt, FRAME_US, NULL);
+
+	bt->jump_max = t > bt->jump_max ? t : bt->jump_max;
+	bt->jump_sum += t;
+	bt->njumps++;
 }
 
 /* Play the whole trace, or (max_frames > 0) BENCH_STRETCHES stretches
- * spread over it; frame times into *bt. */
+ * spread over it; frame times into bt->play. */
 static void bench_play(struct view_app *app, SDL_Renderer *r, int speed_q, long max_frames,
 		       struct bench_times *bt)
 {
@@ -161,7 +197,7 @@ static void bench_play(struct view_app *app, SDL_Renderer *r, int speed_q, long 
 	if (max_frames <= 0) {
 		pb_toggle(&app->pb, app->tmap);
 		while (app->pb.playing)
-			bench_frame_once(app, r, bt, false);
+			bench_draw(app, r, bt, FRAME_US, &bt->play);
 		return;
 	}
 	long per = max_frames / BENCH_STRETCHES > 0 ? max_frames / BENCH_STRETCHES : 1;
@@ -169,36 +205,95 @@ static void bench_play(struct view_app *app, SDL_Renderer *r, int speed_q, long 
 		pb_seek(&app->pb, app->tmap, app->tmap->total * s / BENCH_STRETCHES);
 		if (!app->pb.playing)
 			pb_toggle(&app->pb, app->tmap);
-		for (long k = 0; k < per && app->pb.playing; k++)
-			bench_frame_once(app, r, bt, k == 0 && s > 0);
+		for (long k = 0; k < per && app->pb.playing; k++) {
+			if (k == 0 && s > 0)
+				bench_jump_frame(app, r, bt);
+			else
+				bench_draw(app, r, bt, FRAME_US, &bt->play);
+		}
 	}
 }
 
-static void bench_print(const char *name, const struct view_app *app, const struct bench_times *bt,
+/* xorshift64: the same seeks on every run. */
+static uint64_t bench_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Scrubbing, paused, the way a hand drags the timeline: first from the
+ * start to the end in BENCH_SWEEP frames (each frame walks the trace
+ * that the drag passed over, seen for the first time) into bt->sweep;
+ * then nseeks seeks to display times drawn at random over the whole
+ * trace, forwards and backwards, one frame each, into bt->scrub. */
+static void bench_scrub(struct view_app *app, SDL_Renderer *r, long nseeks,
+			struct bench_times *bt)
+{
+	int64_t total = app->tmap->total;
+	uint64_t seed = 0x9E3779B97F4A7C15ull;
+
+	app->pb.playing = false;
+	pb_home(&app->pb, app->tmap);
+	bench_draw(app, r, bt, 0, NULL);
+	for (int k = 1; k <= BENCH_SWEEP; k++) {
+		pb_seek(&app->pb, app->tmap, total * k / BENCH_SWEEP);
+		bench_draw(app, r, bt, 0, &bt->sweep);
+	}
+	for (long k = 0; k < nseeks; k++) {
+		int64_t to = total > 0 ? (int64_t)(bench_rand(&seed) % (uint64_t)(total + 1)) : 0;
+		bt->back += to < app->pb.d_us;
+		pb_seek(&app->pb, app->tmap, to);
+		bench_draw(app, r, bt, 0, &bt->scrub);
+	}
+}
+
+/* "median   4.11 ms  p99  13.82 ms  max  88.57 ms  (cpu: ...)"; sorts. */
+static void bench_print_set(const char *what, struct bench_set *s)
+{
+	size_t n = s->n;
+
+	qsort(s->wall, n, sizeof *s->wall, cmp_i64);
+	qsort(s->cpu, n, sizeof *s->cpu, cmp_i64);
+	printf("%-28s %-6s %5zu frames  median %6.2f ms  p99 %6.2f ms  max %6.2f ms  "
+	       "(cpu: median %6.2f p99 %6.2f max %6.2f)\n", "", what, n,
+	       (double)s->wall[n / 2] / 1000, (double)s->wall[n * 99 / 100] / 1000,
+	       (double)s->wall[n - 1] / 1000, (double)s->cpu[n / 2] / 1000,
+	       (double)s->cpu[n * 99 / 100] / 1000, (double)s->cpu[n - 1] / 1000);
+}
+
+static void bench_print(const char *name, const struct view_app *app, struct bench_times *bt,
 			int speed_q, long max_frames, int w, int h)
 {
-	size_t n = bt->n;
-
-	qsort(bt->wall, n, sizeof *bt->wall, cmp_i64);
-	qsort(bt->cpu, n, sizeof *bt->cpu, cmp_i64);
-	printf("%-28s %7zu events  %5zu frames (%s%.1f s at %.2gx)  %dx%d  median %6.2f ms  "
-	       "p99 %6.2f ms  max %6.2f ms  (cpu: median %6.2f p99 %6.2f max %6.2f)\n", name,
-	       app->model->nev, n, max_frames > 0 ? "sampled from " : "",
-	       (double)app->tmap->total / 1e6, speed_q / 4.0, w, h,
-	       (double)bt->wall[n / 2] / 1000, (double)bt->wall[n * 99 / 100] / 1000,
-	       (double)bt->wall[n - 1] / 1000, (double)bt->cpu[n / 2] / 1000,
-	       (double)bt->cpu[n * 99 / 100] / 1000, (double)bt->cpu[n - 1] / 1000);
+	printf("%-28s %7zu events, %zu messages, %.1f s of display at %.2gx, %dx%d%s\n", name,
+	       app->model->nev, app->model->nmsgs, (double)app->tmap->total / 1e6,
+	       speed_q / 4.0, w, h, max_frames > 0 ? ", play sampled" : "");
+	if (bt->play.n)
+		bench_print_set("play", &bt->play);
+	if (bt->sweep.n)
+		bench_print_set("sweep", &bt->sweep);
+	if (bt->scrub.n)
+		bench_print_set("scrub", &bt->scrub);
 	printf("%-28s layers: %llu copied, %llu drawn", "", (unsigned long long)app->fc->hits,
 	       (unsigned long long)app->fc->misses);
 	if (bt->njumps)
-		printf("; %zu jumps: mean %.2f ms, max %.2f ms", bt->njumps,
+		printf("; %zu play jumps: mean %.2f ms, max %.2f ms", bt->njumps,
 		       (double)bt->jump_sum / (double)bt->njumps / 1000, (double)bt->jump_max / 1000);
+	if (bt->scrub.n)
+		printf("; %zu of %zu seeks backwards", bt->back, bt->scrub.n);
 	if (bt->verify)
-		printf("; verify: %zu of %zu frames differ without the cache", bt->differ, n);
-	printf("\n");
+		printf("; verify: %zu of %zu frames differ without the cache", bt->differ,
+		       bt->play.n + bt->sweep.n + bt->scrub.n);
+	printf("\n%-28s snapshot: %zu checkpoints, one every %ld events, %.1f KiB (%.1f B/event)\n",
+	       "", app->snap.nckpt, app->snap.ckpt_every, (double)app->snap.ckpt_bytes / 1024,
+	       app->model->nev ? (double)app->snap.ckpt_bytes / (double)app->model->nev : 0.0);
 }
 
-static int bench_one(const char *path, int w, int h, int speed_q, long max_frames, bool verify)
+enum bench_mode { BENCH_BOTH, BENCH_PLAY_ONLY, BENCH_SCRUB_ONLY };
+
+static int bench_one(const char *path, int w, int h, int speed_q, long max_frames, long nseeks,
+		     bool verify, enum bench_mode mode)
 {
 	struct bench_input b;
 	char err[256];
@@ -221,11 +316,14 @@ static int bench_one(const char *path, int w, int h, int speed_q, long max_frame
 	}
 	struct bench_times bt = {0};
 	bt.verify = verify ? surf : NULL;
-	bench_play(app, r, speed_q, max_frames, &bt);
-	if (bt.n)
-		bench_print(b.scn->name ? b.scn->name : path, app, &bt, speed_q, max_frames, w, h);
-	free(bt.wall);
-	free(bt.cpu);
+	if (mode != BENCH_SCRUB_ONLY)
+		bench_play(app, r, speed_q, max_frames, &bt);
+	if (mode != BENCH_PLAY_ONLY)
+		bench_scrub(app, r, nseeks, &bt);
+	bench_print(b.scn->name ? b.scn->name : path, app, &bt, speed_q, max_frames, w, h);
+	bench_set_free(&bt.play);
+	bench_set_free(&bt.sweep);
+	bench_set_free(&bt.scrub);
 	app_free(app); /* before the renderer: its textures */
 	SDL_DestroyRenderer(r);
 	SDL_FreeSurface(surf);
@@ -238,6 +336,8 @@ int main(int argc, char **argv)
 	int w = 1920, h = 1080, speed_q = 4, rc = 0, nfiles = 0;
 	long max_frames = 0;
 	bool verify = false;
+	enum bench_mode mode = BENCH_BOTH;
+	long nseeks = BENCH_SEEKS;
 	const char *files[64];
 	const char *src = getenv("MAILSIM_SOURCE_DIR");
 
@@ -248,6 +348,12 @@ int main(int argc, char **argv)
 			speed_q = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--verify") == 0)
 			verify = true;
+		else if (strcmp(argv[i], "--seeks") == 0 && i + 1 < argc)
+			nseeks = atol(argv[++i]);
+		else if (strcmp(argv[i], "--play") == 0)
+			mode = BENCH_PLAY_ONLY;
+		else if (strcmp(argv[i], "--scrub") == 0)
+			mode = BENCH_SCRUB_ONLY;
 		else if (strcmp(argv[i], "--frames") == 0 && i + 1 < argc)
 			max_frames = atol(argv[++i]);
 		else if (nfiles < 64)
@@ -266,7 +372,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < nfiles; i++)
-		rc |= bench_one(files[i], w, h, speed_q, max_frames, verify);
+		rc |= bench_one(files[i], w, h, speed_q, max_frames, nseeks, verify, mode);
 	TTF_Quit();
 	free(defaults[0]);
 	free(defaults[1]);

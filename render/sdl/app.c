@@ -111,6 +111,7 @@ struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 	vm_init(&app->frame);
 	app->camp = cv_build(m);
 	app->camp_on = cv_has_content(app->camp);
+	app->aggregate = vmt_aggregate(m);
 	if (in->inspect && !app_open_inspector(app, in->inspect, err, errsz)) {
 		app_free(app);
 		return NULL;
@@ -271,7 +272,7 @@ static void app_build_frame(struct view_app *app, long cursor)
 		.topo_top = (float)app->panels.topo.y + (float)dc_line_h(app->dc, DC_SMALL) +
 			    (float)app->fs * 0.5f,
 		.fs = (float)app->fs, .line_h = (float)dc_line_h(app->dc, DC_SANS),
-		.card_ev = app->card_ev,
+		.card_ev = app->card_ev, .aggregate = app->aggregate,
 		.label_h = topo_label_h, .label_ctx = app->dc,
 		.layout_epoch = app->layout_epoch,
 	};

@@ -49,6 +49,16 @@ void dc_fill_rect(struct dc *dc, float x, float y, float w, float h, SDL_Color c
 		SDL_RenderFillRectF(dc->r, &rect);
 }
 
+void dc_fill_rects(struct dc *dc, const SDL_FRect *r, size_t n, SDL_Color c)
+{
+	if (n == 0)
+		return;
+	SDL_SetRenderDrawColor(dc->r, c.r, c.g, c.b, c.a);
+	dc_blend_for(dc, c);
+	if (!dc->dry)
+		SDL_RenderFillRectsF(dc->r, r, (int)n);
+}
+
 void dc_line(struct dc *dc, float x1, float y1, float x2, float y2, float th,
 	     SDL_Color c)
 {

@@ -66,6 +66,11 @@ static void key_projector(struct view_app *app)
 
 static void key_legend(struct view_app *app) { app->legend = !app->legend; }
 
+/* A: the network's counts per host and link, or one envelope per message.
+ * A trace with many messages starts with counts (vm_traffic.h); a teacher
+ * may want the envelopes back for a moment, or counts on a small trace. */
+static void key_aggregate(struct view_app *app) { app->aggregate = !app->aggregate; }
+
 /* C: the campaign panel, when the trace has campaigns or reputation. */
 static void key_campaign(struct view_app *app)
 {
@@ -185,7 +190,8 @@ static const struct {
 	{SDLK_LEFT, false, key_prev_beat}, {SDLK_PAGEDOWN, false, key_next_beat},
 	{SDLK_PAGEUP, false, key_prev_beat}, {SDLK_PERIOD, false, key_next},
 	{SDLK_COMMA, false, key_prev}, {SDLK_p, false, key_projector},
-	{SDLK_l, false, key_legend}, {SDLK_c, false, key_campaign}, {SDLK_d, false, key_card}, {SDLK_DOWN, false, key_next_decision},
+	{SDLK_l, false, key_legend}, {SDLK_c, false, key_campaign}, {SDLK_a, false, key_aggregate},
+	{SDLK_d, false, key_card}, {SDLK_DOWN, false, key_next_decision},
 	{SDLK_UP, false, key_prev_decision}, {SDLK_RIGHTBRACKET, false, key_faster},
 	{SDLK_LEFTBRACKET, false, key_slower}, {SDLK_HOME, false, key_home},
 	{SDLK_END, false, key_end}, {SDLK_f, false, key_fullscreen},

@@ -78,6 +78,8 @@ struct view_app {
 	struct insp_state insp;
 	struct cv_model *camp;       /* owned; the campaign panel's model */
 	bool camp_on;                /* the campaign panel is shown (key C) */
+	bool aggregate;              /* the network shows counts, not envelopes (key A);
+				      * starts as vmt_aggregate(model) */
 	struct vm_frame frame;       /* the view model of the last frame */
 	bool projector;              /* projector mode: large text, thick lines */
 	bool beats;                  /* autoplay pauses at each narration beat */

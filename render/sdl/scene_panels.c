@@ -231,6 +231,7 @@ static const char *const help_lines[][2] = {
 	{"Wheel", "scroll the list, the conversation or the inspector"},
 	{"P  L", "projector mode (large type, high contrast) / legend"},
 	{"C", "campaign panel on / off"},
+	{"A", "network: counts per host and link / one envelope per message"},
 	{"Ctrl +  Ctrl −  Ctrl 0", "larger / smaller / normal text"},
 	{"F  F12", "fullscreen / save a screenshot (PNG)"},
 	{"H  ?", "this help"},
@@ -242,8 +243,10 @@ void scene_help(struct view_app *app)
 	const struct pal *p = app->pal;
 	float lh = (float)dc_line_h(app->dc, DC_SANS) * 1.25f, pad = (float)app->fs;
 	float keyw = (float)dc_text_w(app->dc, DC_BOLD, "Ctrl +  Ctrl −  Ctrl 0") + pad;
-	float w = fminf(keyw + (float)dc_text_w(app->dc, DC_SANS, help_lines[5][1]) + 3 * pad,
-			(float)app->w - 2 * pad);
+	float textw = 0; /* the widest explanation: every line is written whole */
+	for (size_t i = 0; i < ARRAY_LEN(help_lines); i++)
+		textw = fmaxf(textw, (float)dc_text_w(app->dc, DC_SANS, help_lines[i][1]));
+	float w = fminf(keyw + textw + 3 * pad, (float)app->w - 2 * pad);
 	float h = lh * (float)(ARRAY_LEN(help_lines) + 1) + 2 * pad;
 	float x = ((float)app->w - w) / 2, y = ((float)app->h - h) / 2;
 

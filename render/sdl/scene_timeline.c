@@ -8,8 +8,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "clock.h"
+#include "util.h"
 
 struct tl_geom {
 	float x0, x1;       /* the bar's ends */
@@ -113,12 +115,21 @@ static void tl_ticks(struct view_app *app, const struct tl_geom *g)
 			fc_tick_push(fc, x, dec);
 		}
 	}
-	for (size_t i = 0; i < fc->nticks; i++) {
+	/* in their order (where a decision's tick and a plain one share a
+	 * column, the later is blended over the earlier), a run of one class
+	 * at a time */
+	SDL_FRect *run = xmalloc((fc->nticks ? fc->nticks : 1) * sizeof *run);
+	for (size_t i = 0, n = 0; i < fc->nticks; i++) {
 		bool dec = fc->ticks[i].decision;
 		float h = dec ? tall : short_h;
-		dc_fill_rect(app->dc, fc->ticks[i].x, g->bar_y - h / 2, dec ? 2.5f : 1, h,
-			     dec ? app->pal->decision : dc_alpha(app->pal->text, 150));
+		run[n++] = (SDL_FRect){fc->ticks[i].x, g->bar_y - h / 2, dec ? 2.5f : 1, h};
+		if (i + 1 == fc->nticks || fc->ticks[i + 1].decision != dec) {
+			dc_fill_rects(app->dc, run, n,
+				      dec ? app->pal->decision : dc_alpha(app->pal->text, 150));
+			n = 0;
+		}
 	}
+	free(run);
 }
 
 #define TL_DAY_US INT64_C(86400000000)

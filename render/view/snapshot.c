@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snap_ckpt.h"
 #include "util.h"
 
 #define SNAP_DEFAULT_WINDOW 40
@@ -28,8 +29,10 @@ void snap_init(struct snap *s)
 /* Forget the walk: the next build starts from the first event. */
 static void snap_reset(struct snap *s)
 {
-	for (size_t i = 0; i < s->nq; i++)
+	for (size_t i = 0; i < (s->nq > s->nq_hw ? s->nq : s->nq_hw); i++)
 		free(s->q[i].rcpts);
+	snap_ckpt_free_all(s);
+	s->nq_hw = 0;
 	s->nq = s->nbox = s->nans = s->nfaults = s->nplaces = s->nbadges = s->nout = 0;
 	snx_clear(&s->by_qid);
 	snx_clear(&s->by_msg);
@@ -51,7 +54,9 @@ void snap_free(struct snap *s)
 	snx_free(&s->by_qid);
 	snx_free(&s->by_msg);
 	snx_free(&s->by_out);
-	snx_free(&s->place_set);
+	free(s->place_gen);
+	free(s->place_head);
+	free(s->place_next);
 	snap_init(s);
 }
 
@@ -112,6 +117,29 @@ static uint64_t snap_hash_msg(int host, int msg)
 	return snx_hash((uint64_t)(uint32_t)host, (uint64_t)(uint32_t)msg);
 }
 
+/* The indexes may name a slot past the end (the walk went back to a
+ * checkpoint, snap_ckpt.h): the newest before the end is down its links. */
+static size_t snap_qid_live(const struct snap *s, size_t v)
+{
+	while (v != SIZE_MAX && v >= s->nq)
+		v = s->q[v].prev_qid;
+	return v;
+}
+
+static size_t snap_msg_live(const struct snap *s, size_t v)
+{
+	while (v != SIZE_MAX && v >= s->nq)
+		v = s->q[v].prev_msg;
+	return v;
+}
+
+static size_t snap_out_live(const struct snap *s, size_t v)
+{
+	while (v != SIZE_MAX && v >= s->nout)
+		v = s->outbox[v].prev;
+	return v;
+}
+
 /* The newest entry with this queue id at this host. */
 static struct snap_entry *snap_entry_find(struct snap *s, int host, const char *qid)
 {
@@ -119,7 +147,7 @@ static struct snap_entry *snap_entry_find(struct snap *s, int host, const char *
 	size_t v;
 
 	if (qid && snx_get(&s->by_qid, snx_hash_str((uint64_t)(uint32_t)host, qid),
-			   snap_match_qid, &k, &v))
+			   snap_match_qid, &k, &v) && (v = snap_qid_live(s, v)) != SIZE_MAX)
 		return &s->q[v];
 	return NULL;
 }
@@ -134,7 +162,8 @@ static struct snap_entry *snap_entry_of(struct snap *s, const struct tm_event *e
 	if (qid)
 		return snap_entry_find(s, e->node, qid);
 	if (e->msg_idx >= 0 &&
-	    snx_get(&s->by_msg, snap_hash_msg(e->node, e->msg_idx), snap_match_msg, &k, &v))
+	    snx_get(&s->by_msg, snap_hash_msg(e->node, e->msg_idx), snap_match_msg, &k, &v) &&
+	    (v = snap_msg_live(s, v)) != SIZE_MAX)
 		return &s->q[v];
 	return NULL;
 }
@@ -194,24 +223,37 @@ struct snap_ctx {
 static void on_enter(struct snap_ctx *c)
 {
 	const struct tm_field *rc = tm_get_field(c->e, "rcpts");
-	struct snap_entry *q = SNAP_PUSH(c->s->q, c->s->nq, c->s->qcap);
+	struct snap *s = c->s;
+	const char *qid = tm_get(c->e, "queue_id") ? tm_get(c->e, "queue_id") : "?";
+	struct snap_key k = {s, c->e->node, c->e->msg_idx, qid};
+	uint64_t hq = snx_hash_str((uint64_t)(uint32_t)c->e->node, qid);
+	uint64_t hm = snap_hash_msg(c->e->node, c->e->msg_idx);
+	size_t v, prev_qid = SIZE_MAX, prev_msg = SIZE_MAX;
 
+	/* the older entries with the same keys, found before the slot is
+	 * filled (walked again, it held this same entry: its links count) */
+	if (snx_get(&s->by_qid, hq, snap_match_qid, &k, &v))
+		prev_qid = snap_qid_live(s, v);
+	if (c->e->msg_idx >= 0 && snx_get(&s->by_msg, hm, snap_match_msg, &k, &v))
+		prev_msg = snap_msg_live(s, v);
+	if (s->nq < s->nq_hw) /* walked again: the same entry, made anew */
+		free(s->q[s->nq].rcpts);
+	struct snap_entry *q = SNAP_PUSH(s->q, s->nq, s->qcap);
+	s->nq_hw = s->nq > s->nq_hw ? s->nq : s->nq_hw;
 	q->host = c->e->node;
-	q->queue_id = tm_get(c->e, "queue_id") ? tm_get(c->e, "queue_id") : "?";
+	q->queue_id = qid;
 	q->from = tm_get(c->e, "from");
 	q->msg_idx = c->e->msg_idx;
 	q->enter_ev = c->idx;
+	q->prev_qid = prev_qid;
+	q->prev_msg = prev_msg;
 	q->nrcpts = rc ? rc->nitems : 0;
 	q->rcpts = xcalloc(q->nrcpts ? q->nrcpts : 1, sizeof *q->rcpts);
 	for (size_t i = 0; i < q->nrcpts; i++)
 		q->rcpts[i] = (struct snap_rcpt){rc->items[i], SNAP_QUEUED, 0, NULL, NULL};
-	size_t idx = c->s->nq - 1;
-	struct snap_key k = {c->s, q->host, q->msg_idx, q->queue_id};
-	snx_put(&c->s->by_qid, snx_hash_str((uint64_t)(uint32_t)q->host, q->queue_id),
-		snap_match_qid, &k, idx);
+	snx_put(&s->by_qid, hq, snap_match_qid, &k, s->nq - 1);
 	if (q->msg_idx >= 0)
-		snx_put(&c->s->by_msg, snap_hash_msg(q->host, q->msg_idx), snap_match_msg, &k,
-			idx);
+		snx_put(&s->by_msg, hm, snap_match_msg, &k, s->nq - 1);
 }
 
 static void on_attempt(struct snap_ctx *c)
@@ -306,7 +348,8 @@ static void on_body(struct snap_ctx *c)
 		size_t v;
 		bool found = snx_get(&c->s->by_out, snap_hash_msg(e->node, e->msg_idx),
 				     snap_match_out, &k, &v);
-		for (; found && v != SIZE_MAX; v = c->s->outbox[v].prev)
+		for (v = found ? snap_out_live(c->s, v) : SIZE_MAX; v != SIZE_MAX;
+		     v = c->s->outbox[v].prev)
 			c->s->outbox[v].sent = true; /* sent: no longer placed there */
 		return;
 	}
@@ -317,14 +360,15 @@ static void on_body(struct snap_ctx *c)
 
 static void on_compose(struct snap_ctx *c)
 {
-	struct snap_outbox *o = SNAP_PUSH(c->s->outbox, c->s->nout, c->s->outcap);
 	struct snap_key k = {c->s, c->e->node, c->e->msg_idx, NULL};
 	uint64_t h = snap_hash_msg(c->e->node, c->e->msg_idx);
-	size_t prev;
+	size_t v, prev = SIZE_MAX;
 
-	*o = (struct snap_outbox){c->e->msg_idx, c->e->node, false, SIZE_MAX};
-	if (snx_get(&c->s->by_out, h, snap_match_out, &k, &prev))
-		o->prev = prev;
+	/* the older outbox with this key, found before the slot is filled */
+	if (snx_get(&c->s->by_out, h, snap_match_out, &k, &v))
+		prev = snap_out_live(c->s, v);
+	struct snap_outbox *o = SNAP_PUSH(c->s->outbox, c->s->nout, c->s->outcap);
+	*o = (struct snap_outbox){c->e->msg_idx, c->e->node, false, prev};
 	snx_put(&c->s->by_out, h, snap_match_out, &k, c->s->nout - 1);
 }
 
@@ -459,40 +503,70 @@ static const snap_handler snap_badge_on[TM_KIND_COUNT] = {
 
 /* ---- after the walk: places and state badges ---- */
 
-static bool snap_match_place(const void *ctx, size_t v)
+static bool snap_placed(const struct snap *s, int msg_idx, int host)
 {
-	const struct snap_key *k = ctx;
-	return k->s->places[v].host == k->host && k->s->places[v].msg_idx == k->msg;
+	if (s->place_gen[msg_idx] != s->place_epoch)
+		return false;
+	for (size_t v = s->place_head[msg_idx]; v != SIZE_MAX; v = s->place_next[v])
+		if (s->places[v].host == host)
+			return true;
+	return false;
+}
+
+/* Push a place; with mark, note it for snap_placed. */
+static void snap_place_push(struct snap *s, int msg_idx, int host, enum snap_place_kind kind,
+			    bool mark)
+{
+	struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
+	size_t v = s->nplaces - 1;
+
+	*p = (struct snap_place){msg_idx, host, kind};
+	if (!mark)
+		return;
+	if (s->place_nextcap < s->placecap) {
+		s->place_nextcap = s->placecap;
+		s->place_next = xrealloc(s->place_next, s->place_nextcap * sizeof *s->place_next);
+	}
+	s->place_next[v] = s->place_gen[msg_idx] == s->place_epoch ? s->place_head[msg_idx]
+								     : SIZE_MAX;
+	s->place_head[msg_idx] = v;
+	s->place_gen[msg_idx] = s->place_epoch;
 }
 
 static void snap_place(struct snap *s, int msg_idx, int host, enum snap_place_kind kind)
 {
-	struct snap_key k = {s, host, msg_idx, NULL};
-	uint64_t h = snap_hash_msg(host, msg_idx);
-	size_t v;
-
-	if (msg_idx < 0 || host < 0 || snx_get(&s->place_set, h, snap_match_place, &k, &v))
+	if (msg_idx < 0 || host < 0 || snap_placed(s, msg_idx, host))
 		return;
-	struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
-	*p = (struct snap_place){msg_idx, host, kind};
-	snx_put(&s->place_set, h, snap_match_place, &k, s->nplaces - 1);
+	snap_place_push(s, msg_idx, host, kind, true);
+}
+
+/* A new build's marks: per message arrays sized for the model, a new
+ * epoch (all of them cleared when it wraps). */
+static void snap_places_begin(struct snap *s, size_t nmsgs)
+{
+	if (s->place_nmsgs != nmsgs || !s->place_gen) {
+		free(s->place_gen);
+		free(s->place_head);
+		s->place_nmsgs = nmsgs;
+		s->place_gen = xcalloc(nmsgs ? nmsgs : 1, sizeof *s->place_gen);
+		s->place_head = xmalloc((nmsgs ? nmsgs : 1) * sizeof *s->place_head);
+		s->place_epoch = 0;
+	}
+	if (++s->place_epoch == 0) {
+		memset(s->place_gen, 0, (nmsgs ? nmsgs : 1) * sizeof *s->place_gen);
+		s->place_epoch = 1;
+	}
 }
 
 /* Messages not yet sent, then queued, then filed or fetched: at most one
  * place per (message, host), the first that applies. */
 static void snap_finish_places(struct snap *s)
 {
-	snx_clear(&s->place_set);
+	snap_places_begin(s, s->model->nmsgs);
 	for (size_t i = 0; i < s->nout; i++) { /* composed and not sent off */
 		const struct snap_outbox *o = &s->outbox[i];
-		if (!o->sent && o->host >= 0) {
-			struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
-			*p = (struct snap_place){o->msg_idx, o->host, PLACE_OUTBOX};
-			struct snap_key k = {s, o->host, o->msg_idx, NULL};
-			if (o->msg_idx >= 0)
-				snx_put(&s->place_set, snap_hash_msg(o->host, o->msg_idx),
-					snap_match_place, &k, s->nplaces - 1);
-		}
+		if (!o->sent && o->host >= 0)
+			snap_place_push(s, o->msg_idx, o->host, PLACE_OUTBOX, o->msg_idx >= 0);
 	}
 	for (size_t i = 0; i < s->nq; i++)
 		if (snap_entry_live(&s->q[i]))
@@ -571,14 +645,19 @@ void snap_build(struct snap *s, const struct tm_model *m, long from, long cursor
 		cursor = (long)m->nev - 1;
 	if (from < 0)
 		from = cursor - SNAP_DEFAULT_WINDOW;
-	if (s->model != m || cursor < s->walked)
+	if (s->model != m) {
 		snap_reset(s);
+		s->ckpt_every = s->ckpt_every_asked > 0 ? s->ckpt_every_asked
+							: snap_ckpt_every(m->nev);
+	}
 	s->model = m;
+	snap_ckpt_seek(s, cursor);
 	for (long i = s->walked + 1; i <= cursor; i++) {
 		const struct tm_event *e = &m->ev[i];
 		struct snap_ctx c = {s, m, e, (size_t)i};
 		if (snap_on[e->kind])
 			snap_on[e->kind](&c);
+		snap_ckpt_maybe_take(s, i);
 	}
 	s->walked = cursor > s->walked ? cursor : s->walked;
 	s->nplaces = s->nbadges = 0;

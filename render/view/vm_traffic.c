@@ -9,10 +9,20 @@
 
 #include "util.h"
 
+static void vmt_free_table(struct vm_traffic *t)
+{
+	for (size_t i = 0; i < t->nlinks; i++) {
+		free(t->links[i].body);
+		free(t->links[i].until);
+	}
+	free(t->links);
+	t->links = NULL;
+	t->nlinks = 0;
+}
+
 void vmt_free(struct vm_traffic *t)
 {
-	free(t->body);
-	free(t->until);
+	vmt_free_table(t);
 	free(t->counts);
 	free(t->flows);
 	memset(t, 0, sizeof *t);
@@ -50,58 +60,111 @@ void vmt_fmt_count(long n, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", buf);
 }
 
-/* Each body event and the next event of its connection (SIZE_MAX: none
- * before the trace ends). */
+static bool vmt_is_body(const struct tm_event *e)
+{
+	return tm_kind_carries_message(e->kind) && e->msg_idx >= 0 && e->peer >= 0 && e->node >= 0;
+}
+
+static struct vmt_link *vmt_link_of(struct vm_traffic *t, int from, int to, size_t *cap)
+{
+	for (size_t i = 0; i < t->nlinks; i++)
+		if (t->links[i].from == from && t->links[i].to == to)
+			return &t->links[i];
+	if (t->nlinks == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		t->links = xrealloc(t->links, *cap * sizeof *t->links);
+	}
+	t->links[t->nlinks] = (struct vmt_link){from, to, NULL, 0, NULL, 0};
+	return &t->links[t->nlinks++];
+}
+
+static void vmt_push(size_t **arr, size_t *n, size_t v)
+{
+	if ((*n & (*n - 1)) == 0) /* 0, 1, 2, 4 ...: grow to the next power of two */
+		*arr = xrealloc(*arr, (*n ? 2 * *n : 1) * sizeof **arr);
+	(*arr)[(*n)++] = v;
+}
+
+static int vmt_cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Per link: each body event, and the next event of its connection. */
 static void vmt_table(struct vm_traffic *t, const struct tm_model *m)
 {
 	int32_t maxc = -1;
-	size_t nb = 0;
+	size_t cap = 0;
 
-	for (size_t i = 0; i < m->nev; i++) {
+	for (size_t i = 0; i < m->nev; i++)
 		maxc = m->ev[i].conn > maxc ? m->ev[i].conn : maxc;
-		nb += tm_kind_carries_message(m->ev[i].kind) && m->ev[i].msg_idx >= 0 &&
-		      m->ev[i].peer >= 0 && m->ev[i].node >= 0;
-	}
-	size_t *open = xmalloc(((size_t)maxc + 2) * sizeof *open); /* per conn: waiting body */
-	for (int32_t c = 0; c <= maxc; c++)
-		open[c] = SIZE_MAX;
-	free(t->body);
-	free(t->until);
-	t->body = xmalloc((nb ? nb : 1) * sizeof *t->body);
-	t->until = xmalloc((nb ? nb : 1) * sizeof *t->until);
-	t->nbody = 0;
+	/* per conn: 1 + the link of its body waiting for the next event, or 0 */
+	size_t *open = xcalloc((size_t)maxc + 2, sizeof *open);
+	vmt_free_table(t);
 	for (size_t i = 0; i < m->nev; i++) {
 		const struct tm_event *e = &m->ev[i];
 		int32_t c = e->conn;
-		if (c >= 0 && open[c] != SIZE_MAX) { /* the next event of that connection */
-			t->until[open[c]] = i;
-			open[c] = SIZE_MAX;
+		if (c >= 0 && open[c]) { /* the next event of that connection */
+			struct vmt_link *l = &t->links[open[c] - 1];
+			vmt_push(&l->until, &l->nuntil, i);
+			open[c] = 0;
 		}
-		if (!tm_kind_carries_message(e->kind) || e->msg_idx < 0 || e->peer < 0 || e->node < 0)
+		if (!vmt_is_body(e))
 			continue;
-		t->body[t->nbody] = i;
-		t->until[t->nbody] = SIZE_MAX;
+		struct vmt_link *l = vmt_link_of(t, e->node, e->peer, &cap);
+		vmt_push(&l->body, &l->nbody, i);
 		if (c >= 0)
-			open[c] = t->nbody;
-		t->nbody++;
+			open[c] = (size_t)(l - t->links) + 1;
 	}
+	for (size_t i = 0; i < t->nlinks; i++)
+		if (t->links[i].nuntil > 1)
+			qsort(t->links[i].until, t->links[i].nuntil, sizeof *t->links[i].until,
+			      vmt_cmp_size);
 	free(open);
 	t->model = m;
 }
 
-static void vmt_add_flow(struct vm_traffic *t, int from, int to, bool flying)
+/* How many of a[0..n) (ascending) are <= x. */
+static size_t vmt_upto(const size_t *a, size_t n, size_t x)
 {
-	for (size_t i = 0; i < t->nflows; i++)
-		if (t->flows[i].from == from && t->flows[i].to == to) {
-			t->flows[i].n += flying;
-			t->flows[i].carried++;
-			return;
-		}
-	if (t->nflows == t->flowcap) {
-		t->flowcap = t->flowcap ? 2 * t->flowcap : 16;
-		t->flows = xrealloc(t->flows, t->flowcap * sizeof *t->flows);
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid] <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	t->flows[t->nflows++] = (struct vm_flow){from, to, flying, 1};
+	return lo;
+}
+
+/* Carried: the bodies sent up to the cursor; in flight: those less the
+ * flights ended by then (an end always follows its body). The cursor's
+ * own body is drawn travelling: left out of both (it is its link's
+ * latest, so a link whose first body it is has none counted yet, and the
+ * links stay in the order of their first body). */
+static void vmt_flows(struct vm_traffic *t, const struct tm_model *m, long cursor)
+{
+	const struct tm_event *cur = cursor >= 0 ? &m->ev[cursor] : NULL;
+	bool own = cur && vmt_is_body(cur);
+
+	for (size_t i = 0; i < t->nlinks && cursor >= 0; i++) {
+		const struct vmt_link *l = &t->links[i];
+		size_t carried = vmt_upto(l->body, l->nbody, (size_t)cursor);
+		size_t ended = vmt_upto(l->until, l->nuntil, (size_t)cursor);
+		size_t flying = carried - ended;
+		if (own && cur->node == l->from && cur->peer == l->to)
+			carried--, flying--;
+		if (carried == 0)
+			continue;
+		if (t->nflows == t->flowcap) {
+			t->flowcap = t->flowcap ? 2 * t->flowcap : 16;
+			t->flows = xrealloc(t->flows, t->flowcap * sizeof *t->flows);
+		}
+		t->flows[t->nflows++] = (struct vm_flow){l->from, l->to, (long)flying, (long)carried};
+	}
 }
 
 void vmt_build(struct vm_traffic *t, const struct tm_model *m, const struct snap *s,
@@ -130,13 +193,7 @@ void vmt_build(struct vm_traffic *t, const struct tm_model *m, const struct snap
 							    (enum snap_place_kind)(c % nk), per[c]};
 	}
 	free(per);
-	for (size_t i = 0; i < t->nbody && cursor >= 0 && t->body[i] <= (size_t)cursor; i++) {
-		if (t->body[i] == (size_t)cursor)
-			continue; /* drawn travelling */
-		const struct tm_event *e = &m->ev[t->body[i]];
-		vmt_add_flow(t, e->node, e->peer,
-			     t->until[i] == SIZE_MAX || t->until[i] > (size_t)cursor);
-	}
+	vmt_flows(t, m, cursor);
 }
 
 void vmt_json(const struct vm_traffic *t, const struct tm_model *m, void *obj)

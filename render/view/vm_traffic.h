@@ -5,7 +5,9 @@
  *
  * The rule: a trace of more than VM_AGGREGATE_MSGS messages is shown
  * aggregated, the whole way through (the picture does not change its
- * language mid-play); below that every message is its own envelope.
+ * language mid-play by itself); below that every message is its own
+ * envelope. The viewer's key A switches between the two at any time
+ * (vm_inputs.aggregate).
  *
  * In flight: a message body is in flight from A to B from the event that
  * carries it (smtp.data from A to B, or imap.data/pop3.data from the
@@ -18,8 +20,10 @@
  * snapshot's places at the cursor, without the copy the cursor event is
  * carrying (not arrived yet), by place kind.
  *
- * Invariants: no SDL; the per-model table (each body event and the event
- * that ends its flight) is built once per model; counts are rebuilt for
+ * Invariants: no SDL; the per-model table (per link and direction, its
+ * body events and, sorted, the events that end their flights) is built
+ * once per model, so a frame's flows take two binary searches per link,
+ * whatever the cursor's distance from the last; counts are rebuilt for
  * every frame, in host order then place order, links in first-use order. */
 #ifndef MAILSIM_VM_TRAFFIC_H
 #define MAILSIM_VM_TRAFFIC_H
@@ -44,15 +48,23 @@ struct vm_flow {
 	long carried;          /* sent so far, in flight or answered */
 };
 
+/* One link and direction's body events, and the events ending their
+ * flights (the next event of the connection), both ascending. */
+struct vmt_link {
+	int from, to;
+	size_t *body; size_t nbody;   /* owned */
+	size_t *until; size_t nuntil; /* owned; flights the trace never ends are left out */
+};
+
 struct vm_traffic {
 	const struct tm_model *model;   /* the table below is for it */
-	size_t *body, *until; size_t nbody; /* body event, the event ending its flight */
+	struct vmt_link *links; size_t nlinks; /* owned; in first-use order */
 	struct vm_count *counts; size_t ncounts, countcap;
 	struct vm_flow *flows; size_t nflows, flowcap;
 };
 
 void vmt_free(struct vm_traffic *t);
-/* Whether the trace is drawn aggregated. */
+/* Whether the trace is drawn aggregated until the user says otherwise. */
 bool vmt_aggregate(const struct tm_model *m);
 /* Counts at the cursor; skip_msg/skip_host: the copy the cursor event is
  * carrying (-1: none). */

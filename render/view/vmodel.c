@@ -578,7 +578,7 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 	vm_build_moving(f, in);
 	vm_build_decisions(f, in);
 	vm_build_resting(f, in);
-	f->aggregate = vmt_aggregate(m);
+	f->aggregate = in->aggregate;
 	if (f->aggregate) {
 		const struct tm_event *cur = &m->ev[in->cursor];
 		bool carried = tm_kind_carries_message(cur->kind);

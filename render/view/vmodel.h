@@ -146,6 +146,8 @@ struct vm_inputs {
 	float topo_top;            /* y under its header */
 	float fs, line_h;          /* base text size and a text line's height */
 	long card_ev;              /* the decision whose card is open, or -1 */
+	bool aggregate;            /* counts instead of envelopes (vm_traffic.h): the
+				    * viewer starts with vmt_aggregate(model) */
 	/* The height a host's name and role label need at width w, wrapped
 	 * as the network panel draws them (NULL: the uniform rows only). */
 	float (*label_h)(void *ctx, const char *name, const char *label, float w);

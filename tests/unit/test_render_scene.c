@@ -14,6 +14,8 @@
 #include "test_render_story.h"
 #include "pace.h"
 
+#include <SDL.h>
+
 /* ---- reading a scene ---- */
 
 static double box_dist(struct box a, struct box b)
@@ -604,6 +606,75 @@ static void test_event_number_matches(void **state)
 	cJSON_Delete(sc);
 	story_close(&s);
 }
+/* ---- key A: counts or envelopes ---- */
+
+/* Every (host, place) count of an aggregated scene is the number of
+ * resting messages the same scene lists there; false when it has none. */
+static bool counts_match_resting(const char *name, long ev, const cJSON *sc)
+{
+	const cJSON *q, *r;
+	size_t nq = 0;
+
+	cJSON_ArrayForEach(q, cJSON_GetObjectItem(sc, "queues")) {
+		long n = 0;
+		cJSON_ArrayForEach(r, cJSON_GetObjectItem(sc, "resting"))
+			n += strcmp(str_of(r, "host"), str_of(q, "host")) == 0 &&
+			     strcmp(str_of(r, "place"), str_of(q, "place")) == 0;
+		if (n != (long)cJSON_GetObjectItem(q, "count")->valuedouble)
+			FAILF("%s event %ld: %s %s: got count %g, want %ld resting\n", name, ev,
+			      str_of(q, "host"), str_of(q, "place"),
+			      cJSON_GetObjectItem(q, "count")->valuedouble, n);
+		nq++;
+	}
+	return nq > 0;
+}
+
+static bool aggregated(const cJSON *sc)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(sc, "aggregate"));
+}
+
+/* A trace of many messages starts with counts, a small one with
+ * envelopes; A switches to the other way and back, at any event, and the
+ * counts always add up to the messages at rest. */
+static void aggregate_case(const char *name, bool starts)
+{
+	struct story s;
+
+	story_open(&s, name, 1920, 1080, 1.0, false);
+	long ev = (long)s.m->nev * 3 / 4;
+	cJSON *sc = story_scene(&s, ev);
+	if (aggregated(sc) != starts)
+		FAILF("%s (%zu messages): got aggregate %d, want %d\n", name, s.m->nmsgs,
+		      aggregated(sc), starts);
+	for (int press = 1; press <= 2; press++) {
+		view_session_key(s.vs, SDLK_a);
+		cJSON *after = story_scene(&s, ev);
+		bool want = press == 1 ? !starts : starts;
+		if (aggregated(after) != want)
+			FAILF("%s after A x%d: got aggregate %d, want %d\n", name, press,
+			      aggregated(after), want);
+		if (want != (cJSON_GetObjectItem(after, "queues") != NULL))
+			FAILF("%s after A x%d: counts %s\n", name, press, want ? "missing" : "drawn");
+		if (want && !counts_match_resting(name, ev, after))
+			FAILF("%s event %ld: counts but nothing at rest\n", name, ev);
+		/* the resting messages do not depend on how they are drawn */
+		if (!cJSON_Compare(cJSON_GetObjectItem(sc, "resting"),
+				   cJSON_GetObjectItem(after, "resting"), true))
+			FAILF("%s after A x%d: the resting messages changed\n", name, press);
+		cJSON_Delete(after);
+	}
+	cJSON_Delete(sc);
+	story_close(&s);
+}
+
+static void test_aggregate_key(void **state)
+{
+	(void)state;
+	aggregate_case("campaign-verified", true);
+	aggregate_case("dead-domain", false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_captions_hold_their_reading_time),
 		cmocka_unit_test(test_beats_are_narrations),
 		cmocka_unit_test(test_buttons_work),
+		cmocka_unit_test(test_aggregate_key),
 		cmocka_unit_test(test_scale_enlarges),
 		cmocka_unit_test(test_every_frame_default),
 		cmocka_unit_test(test_every_frame_projector),

@@ -299,9 +299,28 @@ static void expect_same_snap(const struct snap *a, const struct snap *b, long cu
 			FAILF("cursor %ld: queue entry %zu differs\n", cursor, i);
 		for (size_t r = 0; r < a->q[i].nrcpts; r++)
 			if (a->q[i].rcpts[r].state != b->q[i].rcpts[r].state ||
-			    a->q[i].rcpts[r].next_us != b->q[i].rcpts[r].next_us)
+			    a->q[i].rcpts[r].next_us != b->q[i].rcpts[r].next_us ||
+			    a->q[i].rcpts[r].status != b->q[i].rcpts[r].status ||
+			    a->q[i].rcpts[r].reason != b->q[i].rcpts[r].reason)
 				FAILF("cursor %ld: entry %zu recipient %zu differs\n", cursor, i, r);
 	}
+	for (size_t i = 0; i < a->nbox; i++) { /* strings: the same model's */
+		const struct snap_stored *x = &a->box[i], *y = &b->box[i];
+		if (x->host != y->host || x->user != y->user || x->folder != y->folder ||
+		    x->msg_idx != y->msg_idx || x->bytes != y->bytes || x->ev != y->ev)
+			FAILF("cursor %ld: stored copy %zu differs\n", cursor, i);
+	}
+	for (size_t i = 0; i < a->nans; i++) {
+		const struct snap_answer *x = &a->ans[i], *y = &b->ans[i];
+		if (x->host != y->host || x->qname != y->qname || x->qtype != y->qtype ||
+		    x->rcode != y->rcode || x->answers != y->answers || x->count != y->count ||
+		    x->ev != y->ev)
+			FAILF("cursor %ld: DNS answer %zu differs\n", cursor, i);
+	}
+	for (size_t i = 0; i < a->nfaults; i++)
+		if (a->faults[i].host != b->faults[i].host || a->faults[i].ev != b->faults[i].ev ||
+		    a->faults[i].fault != b->faults[i].fault)
+			FAILF("cursor %ld: fault %zu differs\n", cursor, i);
 	for (size_t i = 0; i < a->nplaces; i++)
 		if (a->places[i].msg_idx != b->places[i].msg_idx ||
 		    a->places[i].host != b->places[i].host || a->places[i].kind != b->places[i].kind)
@@ -341,6 +360,46 @@ static void test_incremental_walk(void **state)
 		tm_free(m);
 		rw_free(&run);
 	}
+}
+
+/* Seeks to random cursors, backwards and forwards, on one snapshot
+ * (restoring checkpoints taken every few events) give the snapshot a
+ * fresh walk from the first event gives; the checkpoints stay one per
+ * interval walked. */
+static void test_checkpoint_seeks(void **state)
+{
+	/* srs-bounce and forwarded-breaks-spf queue one message twice at a host */
+	static const char *const names[] = {"dead-domain", "dns-timeout", "greylisting",
+					    "srs-bounce", "forwarded-breaks-spf",
+					    "campaign-verified"};
+	static const long every[] = {7, 64, 0};
+
+	for (size_t k = 0; k < ARRAY_LEN(names); k++)
+		for (size_t e = 0; e < ARRAY_LEN(every); e++) {
+			struct rw_run run;
+			struct tm_model *m = scenario_model(&run, names[k]);
+			struct snap seek, fresh;
+			uint64_t x = 0x2545F4914F6CDD1Dull + k;
+			long most = -1;
+			snap_init(&seek);
+			seek.ckpt_every_asked = every[e];
+			for (int n = 0; n < 120; n++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				long c = (long)(x % m->nev), from = c > 30 ? c - 30 : 0;
+				snap_build(&seek, m, from, c);
+				snap_init(&fresh);
+				snap_build(&fresh, m, from, c);
+				expect_same_snap(&seek, &fresh, c);
+				snap_free(&fresh);
+				most = c > most ? c : most;
+			}
+			if (every[e] && (long)seek.nckpt != (most + 1) / every[e])
+				FAILF("%s every %ld: %zu checkpoints, want %ld\n", names[k], every[e],
+				      seek.nckpt, (most + 1) / every[e]);
+			snap_free(&seek);
+			tm_free(m);
+			rw_free(&run);
+		}
 }
 
 static void test_fault_window(void **state)
@@ -393,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_dead_domain_end),
 		cmocka_unit_test(test_fault_window),
 		cmocka_unit_test(test_incremental_walk),
+		cmocka_unit_test(test_checkpoint_seeks),
 		cmocka_unit_test(test_hms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,157 @@
+/* snap_ckpt.c — checkpoints of the snapshot's walk (see snap_ckpt.h). */
+#include "snap_ckpt.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* One queue entry's part that the walk changes after queue.enter. */
+struct snap_qmut {
+	int attempts;
+	bool expired;
+};
+
+struct snap_ckpt {
+	long ev;                  /* the walk's state after events 0..ev */
+	size_t nq, nbox, nout, nans, nfaults, nrcpts;
+	struct snap_qmut *q;      /* q[0..nq) */
+	struct snap_rcpt *rcpts;  /* the recipients of q[0..nq), entry after entry */
+	uint8_t *sent;            /* outbox[0..nout).sent, one bit each */
+	struct snap_answer *ans;
+	struct snap_fault *faults;
+	size_t bytes;
+};
+
+long snap_ckpt_every(size_t nev)
+{
+	long k = (long)((nev + SNAP_CKPT_MAX - 1) / SNAP_CKPT_MAX);
+
+	return k < SNAP_CKPT_MIN_EVERY ? SNAP_CKPT_MIN_EVERY : k;
+}
+
+/* A copy of n items of size sz (NULL when n is 0), counted into *bytes. */
+static void *snap_ckpt_dup(const void *p, size_t n, size_t sz, size_t *bytes)
+{
+	if (!n)
+		return NULL;
+	void *d = xmalloc(n * sz);
+	memcpy(d, p, n * sz);
+	*bytes += n * sz;
+	return d;
+}
+
+static struct snap_ckpt *snap_ckpt_take(const struct snap *s, long ev)
+{
+	struct snap_ckpt *c = xcalloc(1, sizeof *c);
+
+	*c = (struct snap_ckpt){ev, s->nq, s->nbox, s->nout, s->nans, s->nfaults, 0,
+				NULL, NULL, NULL, NULL, NULL, sizeof *c};
+	for (size_t i = 0; i < s->nq; i++)
+		c->nrcpts += s->q[i].nrcpts;
+	c->q = xmalloc((s->nq ? s->nq : 1) * sizeof *c->q);
+	c->rcpts = xmalloc((c->nrcpts ? c->nrcpts : 1) * sizeof *c->rcpts);
+	c->sent = xcalloc(s->nout / 8 + 1, 1);
+	c->bytes += s->nq * sizeof *c->q + c->nrcpts * sizeof *c->rcpts + s->nout / 8 + 1;
+	for (size_t i = 0, r = 0; i < s->nq; i++) {
+		c->q[i] = (struct snap_qmut){s->q[i].attempts, s->q[i].expired};
+		memcpy(&c->rcpts[r], s->q[i].rcpts, s->q[i].nrcpts * sizeof *c->rcpts);
+		r += s->q[i].nrcpts;
+	}
+	for (size_t i = 0; i < s->nout; i++)
+		if (s->outbox[i].sent)
+			c->sent[i / 8] |= (uint8_t)(1u << (i % 8));
+	c->ans = snap_ckpt_dup(s->ans, s->nans, sizeof *s->ans, &c->bytes);
+	c->faults = snap_ckpt_dup(s->faults, s->nfaults, sizeof *s->faults, &c->bytes);
+	return c;
+}
+
+static void snap_ckpt_free(struct snap_ckpt *c)
+{
+	free(c->q);
+	free(c->rcpts);
+	free(c->sent);
+	free(c->ans);
+	free(c->faults);
+	free(c);
+}
+
+void snap_ckpt_free_all(struct snap *s)
+{
+	for (size_t i = 0; i < s->nckpt; i++)
+		snap_ckpt_free(s->ckpt[i]);
+	free(s->ckpt);
+	s->ckpt = NULL;
+	s->nckpt = s->ckptcap = 0;
+	s->ckpt_bytes = 0;
+}
+
+void snap_ckpt_maybe_take(struct snap *s, long ev)
+{
+	long k = s->ckpt_every;
+
+	/* checkpoint j stands after event (j + 1) * k - 1; the walk never
+	 * skips an event, so the ones taken are always a prefix */
+	if (k <= 0 || (ev + 1) % k != 0 || (size_t)((ev + 1) / k) != s->nckpt + 1)
+		return;
+	if (s->nckpt == s->ckptcap) {
+		s->ckptcap = s->ckptcap ? 2 * s->ckptcap : 16;
+		s->ckpt = xrealloc(s->ckpt, s->ckptcap * sizeof *s->ckpt);
+	}
+	s->ckpt[s->nckpt] = snap_ckpt_take(s, ev);
+	s->ckpt_bytes += s->ckpt[s->nckpt++]->bytes;
+}
+
+/* The slots past the new ends keep everything (their keys and links for
+ * the hash indexes, their recipients) up to the high-water marks: a
+ * checkpoint further on finds its entries there. */
+static void snap_ckpt_restore(struct snap *s, const struct snap_ckpt *c)
+{
+	s->nq = c->nq;
+	s->nbox = c->nbox;
+	s->nout = c->nout;
+	for (size_t i = 0, r = 0; i < c->nq; i++) {
+		s->q[i].attempts = c->q[i].attempts;
+		s->q[i].expired = c->q[i].expired;
+		memcpy(s->q[i].rcpts, &c->rcpts[r], s->q[i].nrcpts * sizeof *c->rcpts);
+		r += s->q[i].nrcpts;
+	}
+	for (size_t i = 0; i < c->nout; i++)
+		s->outbox[i].sent = (c->sent[i / 8] >> (i % 8)) & 1u;
+	/* answers and faults: copied back whole (both tables stay small) */
+	if (c->nans > s->anscap) {
+		s->anscap = c->nans;
+		s->ans = xrealloc(s->ans, s->anscap * sizeof *s->ans);
+	}
+	if (c->nfaults > s->faultcap) {
+		s->faultcap = c->nfaults;
+		s->faults = xrealloc(s->faults, s->faultcap * sizeof *s->faults);
+	}
+	if (c->nans)
+		memcpy(s->ans, c->ans, c->nans * sizeof *s->ans);
+	if (c->nfaults)
+		memcpy(s->faults, c->faults, c->nfaults * sizeof *s->faults);
+	s->nans = c->nans;
+	s->nfaults = c->nfaults;
+	s->walked = c->ev;
+}
+
+void snap_ckpt_seek(struct snap *s, long cursor)
+{
+	long k = s->ckpt_every;
+	/* the latest checkpoint at or before the cursor: j = (cursor + 1) / k - 1 */
+	long j = k > 0 ? (cursor + 1) / k - 1 : -1;
+
+	if (j >= (long)s->nckpt)
+		j = (long)s->nckpt - 1;
+	long at = j >= 0 ? s->ckpt[j]->ev : -1;
+	if (s->walked <= cursor && s->walked >= at)
+		return; /* walking on from here is no longer */
+	if (j >= 0) {
+		snap_ckpt_restore(s, s->ckpt[j]);
+		return;
+	}
+	s->nq = s->nbox = s->nout = s->nans = s->nfaults = 0; /* back to the start */
+	s->walked = -1;
+}
