@@ -604,6 +604,24 @@ static void apply_verdict(struct mta *m, struct qentry *q, const struct chk_verd
 		q->forward = xstrdup(v->forward);
 }
 
+/* The end of a Received: line [RFC 5321 §4.4]: "for <rcpt>" when there is
+ * one recipient, then the date; prepended to the queued copy. */
+static void received_end(struct mta *m, struct qentry *q, struct strbuf *rv,
+			 const char *const *rcpts, size_t n)
+{
+	char date[64];
+	sim_date(m->sim, date, sizeof date);
+	if (n == 1) {
+		sb_puts(rv, "\r\n\tfor <");
+		sb_puts(rv, rcpts[0]);
+		sb_putc(rv, '>');
+	}
+	sb_puts(rv, "; ");
+	sb_puts(rv, date);
+	mtaq_prepend(m, q, "Received", rv->data);
+	sb_free(rv);
+}
+
 static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 			  const struct chk_verdict *v, struct smtp_reply *reply)
 {
@@ -615,8 +633,6 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	 * <> that arrives from outside (live mode) is. */
 	q->report = sim_tag_is_report(sim, tag);
 	/* RFC 5321 §4.4: every relay and final server prepends Received:. */
-	char date[64];
-	sim_date(sim, date, sizeof date);
 	struct strbuf rv;
 	sb_init(&rv);
 	/* "from %s (%s [%s])\r\n\tby %s (mailsim) with %s id %s", without
@@ -627,15 +643,7 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 	sb_reserve(&rv, 256);
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		sb_puts(&rv, parts[i] ? parts[i] : "(null)");
-	if (mi->nrcpts == 1) {
-		sb_puts(&rv, "\r\n\tfor <");
-		sb_puts(&rv, mi->rcpts[0]);
-		sb_putc(&rv, '>');
-	}
-	sb_puts(&rv, "; ");
-	sb_puts(&rv, date);
-	mtaq_prepend(m, q, "Received", rv.data);
-	sb_free(&rv);
+	received_end(m, q, &rv, (const char *const *)mi->rcpts, mi->nrcpts);
 	if (v)
 		apply_verdict(m, q, v);
 	if (!mi->auth_user)
@@ -677,23 +685,13 @@ void mta_inject(struct mta *m, const char *sender, const char *const *rcpts, siz
 	struct qentry *q = mtaq_new(m, sender, rcpts, n, data, len, tag);
 	/* No SMTP client, so no "from" clause: Postfix's pickup writes
 	 * "by HOST (Postfix, from userid N) id QID" [RFC 5321 §4.4]. */
-	char date[64];
-	sim_date(sim, date, sizeof date);
 	struct strbuf rv;
 	sb_init(&rv);
 	sb_puts(&rv, "by ");
 	sb_puts(&rv, m->host->name);
 	sb_puts(&rv, " (mailsim, from local submission)\r\n\tid ");
 	sb_puts(&rv, q->qid);
-	if (n == 1) {
-		sb_puts(&rv, "\r\n\tfor <");
-		sb_puts(&rv, rcpts[0]);
-		sb_putc(&rv, '>');
-	}
-	sb_puts(&rv, "; ");
-	sb_puts(&rv, date);
-	mtaq_prepend(m, q, "Received", rv.data);
-	sb_free(&rv);
+	received_end(m, q, &rv, rcpts, n);
 	/* The host's own sender: signed like authenticated submission. */
 	if (m->cfg->has_dkim_sign)
 		dkim_sign_queued(m, q);

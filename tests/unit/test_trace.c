@@ -306,15 +306,18 @@ static void test_first_event_of_a_conn_names_both_ends(void **state)
 
 /* ---- folded lines (ARCHITECTURE.md, "Folded lines") ----------------------- */
 
-static void line_event(struct trace *tr, int64_t t, const char *node, const char *peer,
-		       const char *dir, const char *line)
+/* One smtp.send line on connection conn (tls: sent inside TLS). */
+static void smtp_line(struct trace *tr, int conn, int64_t t, const char *node, const char *peer,
+		      const char *dir, const char *line, bool tls)
 {
 	trace_begin(tr, t, TK_SMTP_SEND);
 	trace_node(tr, node);
 	trace_peer(tr, peer);
-	trace_conn(tr, 4);
+	trace_conn(tr, conn);
 	trace_str(tr, "dir", dir);
 	trace_str(tr, "line", line);
+	if (tls)
+		trace_bool(tr, "tls", true);
 	trace_end(tr);
 }
 
@@ -322,14 +325,14 @@ static void test_lines_of_one_instant_are_folded(void **state)
 {
 	struct fx *fx = *state;
 	conn_event(fx->tr, 0, TK_NET_CONNECT, "c", "s", 4, NULL, false);
-	line_event(fx->tr, 10, "s", "c", "s2c", "250-a");
-	line_event(fx->tr, 10, "s", "c", "s2c", "250 b");          /* joins */
-	line_event(fx->tr, 10, "c", "s", "c2s", "MAIL");           /* other dir, both left out */
-	line_event(fx->tr, 10, "c", "s", "c2s", "RCPT");           /* joins */
-	line_event(fx->tr, 10, "c", "s", "c2s", "250 not a reply"); /* dir written: not folded */
+	smtp_line(fx->tr, 4, 10, "s", "c", "s2c", "250-a", false);
+	smtp_line(fx->tr, 4, 10, "s", "c", "s2c", "250 b", false);          /* joins */
+	smtp_line(fx->tr, 4, 10, "c", "s", "c2s", "MAIL", false);           /* other dir, both left out */
+	smtp_line(fx->tr, 4, 10, "c", "s", "c2s", "RCPT", false);           /* joins */
+	smtp_line(fx->tr, 4, 10, "c", "s", "c2s", "250 not a reply", false); /* dir written: not folded */
 	trace_narrate(fx->tr, 10, "a caption");                    /* ends the fold */
-	line_event(fx->tr, 10, "c", "s", "c2s", "DATA");
-	line_event(fx->tr, 11, "c", "s", "c2s", "QUIT");           /* another instant */
+	smtp_line(fx->tr, 4, 10, "c", "s", "c2s", "DATA", false);
+	smtp_line(fx->tr, 4, 11, "c", "s", "c2s", "QUIT", false);           /* another instant */
 	assert_int_equal(trace_count(fx->tr), 7);                  /* JSONL lines */
 	trace_flush(fx->tr);
 	expect_jsonl(fx,
@@ -347,7 +350,7 @@ static void test_a_held_line_waits_for_flush(void **state)
 {
 	struct fx *fx = *state;
 	conn_event(fx->tr, 0, TK_NET_CONNECT, "c", "s", 4, NULL, false);
-	line_event(fx->tr, 10, "s", "c", "s2c", "220 hi");
+	smtp_line(fx->tr, 4, 10, "s", "c", "s2c", "220 hi", false);
 	/* held while a next line could join it; flushed on demand */
 	expect_jsonl(fx, "{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":4}\n");
 	trace_flush(fx->tr);
@@ -438,30 +441,16 @@ static void test_event_field_lookup(void **state)
 
 /* ---- transcript ------------------------------------------------------------- */
 
-static void smtp_line(struct trace *tr, int64_t t, const char *node, const char *peer,
-		      const char *dir, const char *line, bool tls)
-{
-	trace_begin(tr, t, TK_SMTP_SEND);
-	trace_node(tr, node);
-	trace_peer(tr, peer);
-	trace_conn(tr, 3);
-	trace_str(tr, "dir", dir);
-	trace_str(tr, "line", line);
-	if (tls)
-		trace_bool(tr, "tls", true);
-	trace_end(tr);
-}
-
 static void test_transcript_smtp_arrows(void **state)
 {
 	struct fx *fx = *state;
-	smtp_line(fx->tr, 1500000, "mail.example.org", "mx1.example.net", "s2c",
+	smtp_line(fx->tr, 3, 1500000, "mail.example.org", "mx1.example.net", "s2c",
 		  "220 mx1.example.net ESMTP", false);
-	smtp_line(fx->tr, 1540000, "mx1.example.net", "mail.example.org", "c2s", "STARTTLS",
+	smtp_line(fx->tr, 3, 1540000, "mx1.example.net", "mail.example.org", "c2s", "STARTTLS",
 		  false);
-	smtp_line(fx->tr, 1620000, "mx1.example.net", "mail.example.org", "c2s",
+	smtp_line(fx->tr, 3, 1620000, "mx1.example.net", "mail.example.org", "c2s",
 		  "EHLO mail.example.org", true);
-	smtp_line(fx->tr, 1660000, "mail.example.org", "mx1.example.net", "s2c", "250 OK", true);
+	smtp_line(fx->tr, 3, 1660000, "mail.example.org", "mx1.example.net", "s2c", "250 OK", true);
 	expect_transcript(fx,
 			  "    1.500000  mail.example.org -> mx1.example.net  S<- 220 mx1.example.net ESMTP\n"
 			  "    1.540000  mx1.example.net -> mail.example.org  C-> STARTTLS\n"
