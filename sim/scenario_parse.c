@@ -40,12 +40,40 @@ static void report_malformed(const char *text, size_t len, const char *end, cons
 		     "this point\n");
 }
 
+/* The cJSON tree lives only while a scenario loads, and a 100,000-message
+ * scenario has about a million nodes and key strings. They come from one
+ * arena for the length of the load rather than from malloc one by one:
+ * about a third less memory and no per-node free (cJSON_InitHooks; the
+ * hooks are global, so they are set only around the parse and the delete,
+ * and nothing else calls cJSON in between). */
+static struct arena *tree_arena;
+
+static void *tree_malloc(size_t n) { return arena_alloc(tree_arena, n); }
+static void tree_free(void *p) { (void)p; }
+
+static cJSON *tree_parse(const char *text, size_t len, const char **end)
+{
+	cJSON_Hooks hooks = {.malloc_fn = tree_malloc, .free_fn = tree_free};
+	tree_arena = arena_new();
+	cJSON_InitHooks(&hooks);
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, end, false);
+	cJSON_InitHooks(NULL);
+	return root;
+}
+
+static void tree_delete(void)
+{
+	arena_free(tree_arena);
+	tree_arena = NULL;
+}
+
 struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE *err)
 {
 	struct ld ld = {.path = path, .text = text, .len = len, .err = err};
 	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	cJSON *root = tree_parse(text, len, &end);
 	if (!root) {
+		tree_delete();
 		report_malformed(text, len, end, path, err);
 		return NULL;
 	}
@@ -56,7 +84,7 @@ struct scenario *scn_parse(const char *text, size_t len, const char *path, FILE 
 	if (ld.nerr == 0)
 		check_refs(&ld, root);
 	jsonpos_free(ld.pos);
-	cJSON_Delete(root);
+	tree_delete(); /* root and every node under it */
 	if (ld.nerr) {
 		fputs(ld.warn.data ? ld.warn.data : "", err);
 		fprintf(err, "%s: %d error%s\n", path, ld.nerr, ld.nerr == 1 ? "" : "s");

@@ -9,8 +9,9 @@
  *
  * Invariants: records are appended in walk order, which is source order,
  * so their byte offsets only grow; one forward pass then turns all offsets
- * into line/column. Afterwards the records are sorted by node address for
- * lookup; that order is used for nothing else. */
+ * into line/column. Lookup by node goes through an open-addressing index
+ * of record numbers keyed by node address (built in one pass; sorting a
+ * million records by address was a tenth of checking a large scenario). */
 #include "jsonpos.h"
 
 #include <stdint.h>
@@ -30,6 +31,8 @@ struct jsonpos_rec {
 struct jsonpos {
 	struct jsonpos_rec *recs;
 	size_t n, cap;
+	uint32_t *slot;  /* record number + 1, or 0 for an empty slot */
+	size_t mask;     /* slots - 1; slots is a power of two >= 2 n */
 };
 
 struct walker {
@@ -314,11 +317,33 @@ static bool walk_value(struct walker *w, const cJSON *node, size_t key_off)
 
 /* ---- the table ----------------------------------------------------------- */
 
-static int rec_cmp_node(const void *a, const void *b)
+static size_t count_nodes(const cJSON *node)
 {
-	uintptr_t x = (uintptr_t)((const struct jsonpos_rec *)a)->node;
-	uintptr_t y = (uintptr_t)((const struct jsonpos_rec *)b)->node;
-	return (x > y) - (x < y);
+	size_t n = 1;
+	for (const cJSON *c = node->child; c; c = c->next)
+		n += count_nodes(c);
+	return n;
+}
+
+static size_t node_hash(const cJSON *node, size_t mask)
+{
+	uint64_t x = (uint64_t)(uintptr_t)node;
+	return (size_t)((x * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & mask;
+}
+
+static void build_index(struct jsonpos *p)
+{
+	size_t slots = 16;
+	while (slots < 2 * p->n)
+		slots *= 2;
+	p->mask = slots - 1;
+	p->slot = xcalloc(slots, sizeof *p->slot);
+	for (size_t i = 0; i < p->n; i++) {
+		size_t h = node_hash(p->recs[i].node, p->mask);
+		while (p->slot[h])
+			h = (h + 1) & p->mask;
+		p->slot[h] = (uint32_t)(i + 1);
+	}
 }
 
 static void resolve_linecol(struct jsonpos *p, const char *text, size_t len)
@@ -338,13 +363,19 @@ struct jsonpos *jsonpos_build_len(const char *text, size_t len, const cJSON *roo
 	if (!text || !root)
 		return NULL;
 	struct jsonpos *p = xcalloc(1, sizeof(*p));
+	p->cap = count_nodes(root); /* exact: a matching walk records each node once */
+	if (p->cap >= UINT32_MAX) {
+		jsonpos_free(p);
+		return NULL;
+	}
+	p->recs = xcalloc(p->cap, sizeof(*p->recs));
 	struct walker w = { (const unsigned char *)text, len, has_bom(text, len) ? 3 : 0, p };
 	if (!walk_value(&w, root, NO_KEY)) {
 		jsonpos_free(p);
 		return NULL;
 	}
 	resolve_linecol(p, text, len);
-	qsort(p->recs, p->n, sizeof(*p->recs), rec_cmp_node);
+	build_index(p);
 	return p;
 }
 
@@ -358,6 +389,7 @@ void jsonpos_free(struct jsonpos *p)
 	if (!p)
 		return;
 	free(p->recs);
+	free(p->slot);
 	free(p);
 }
 
@@ -365,8 +397,12 @@ static const struct jsonpos_rec *find_rec(const struct jsonpos *p, const cJSON *
 {
 	if (!p || !node)
 		return NULL;
-	struct jsonpos_rec key = { .node = node };
-	return bsearch(&key, p->recs, p->n, sizeof(*p->recs), rec_cmp_node);
+	for (size_t h = node_hash(node, p->mask); p->slot[h]; h = (h + 1) & p->mask) {
+		const struct jsonpos_rec *r = &p->recs[p->slot[h] - 1];
+		if (r->node == node)
+			return r;
+	}
+	return NULL;
 }
 
 bool jsonpos_value(const struct jsonpos *p, const cJSON *node, int *line, int *col)
