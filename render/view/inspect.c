@@ -265,8 +265,8 @@ static void insp_zone(struct insp_view *v, const struct tm_model *m,
 		asked++;
 		insp_add(v, (long)a->ev == s->cursor ? INSP_NEW : insp_rcode_style(a->rcode), 1,
 			 "%s %s  →  %s%s%s  (asked %u×)", a->qtype, a->qname, a->rcode,
-			 a->answers && a->answers->nitems ? " " : "",
-			 a->answers ? a->answers->val : "", a->count);
+			 a->answers && a->nanswers ? " " : "",
+			 a->answers ? a->answers : "", a->count);
 	}
 	if (asked == 0)
 		insp_add(v, INSP_DIM, 0, "No answer from this host yet.");

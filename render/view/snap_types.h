@@ -51,7 +51,8 @@ struct snap_stored {
 struct snap_answer {
 	int host;
 	const char *qname, *qtype, *rcode;
-	const struct tm_field *answers; /* NULL when there were none */
+	const char *answers;  /* joined with ", " (model-owned); NULL when there were none */
+	size_t nanswers;
 	unsigned count;       /* how often it was asked */
 	size_t ev;
 };

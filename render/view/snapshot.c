@@ -153,9 +153,10 @@ static struct snap_entry *snap_entry_find(struct snap *s, int host, const char *
 }
 
 /* By queue id; an event without one names its message instead. */
-static struct snap_entry *snap_entry_of(struct snap *s, const struct tm_event *e)
+static struct snap_entry *snap_entry_of(struct snap *s, const struct tm_model *m,
+					const struct tm_event *e)
 {
-	const char *qid = tm_get(e, "queue_id");
+	const char *qid = tm_peek(m, e, "queue_id");
 	struct snap_key k = {s, e->node, e->msg_idx, NULL};
 	size_t v;
 
@@ -176,14 +177,16 @@ static const char *snap_domain(const char *addr)
 
 /* Apply fn to the recipient named by the event, or to every recipient
  * still waiting when the event names none. */
-static void snap_each_rcpt(struct snap_entry *q, const struct tm_event *e,
-			   void (*fn)(struct snap_rcpt *r, const struct tm_event *e))
+static void snap_each_rcpt(struct snap_entry *q, const struct tm_model *m,
+			   const struct tm_event *e,
+			   void (*fn)(struct snap_rcpt *r, const struct tm_model *m,
+				      const struct tm_event *e))
 {
 	for (size_t i = 0; q && i < q->nrcpts; i++) {
 		struct snap_rcpt *r = &q->rcpts[i];
 		bool waiting = r->state == SNAP_QUEUED || r->state == SNAP_DEFERRED;
 		if (e->rcpt ? ascii_strcaseeq(r->addr, e->rcpt) : waiting)
-			fn(r, e);
+			fn(r, m, e);
 	}
 }
 
@@ -222,9 +225,10 @@ struct snap_ctx {
 
 static void on_enter(struct snap_ctx *c)
 {
-	const struct tm_field *rc = tm_get_field(c->e, "rcpts");
+	size_t nrc;
+	const char *const *rc = tm_peek_items(c->m, c->e, "rcpts", &nrc);
 	struct snap *s = c->s;
-	const char *qid = tm_get(c->e, "queue_id") ? tm_get(c->e, "queue_id") : "?";
+	const char *qid = tm_peek(c->m, c->e, "queue_id") ? tm_peek(c->m, c->e, "queue_id") : "?";
 	struct snap_key k = {s, c->e->node, c->e->msg_idx, qid};
 	uint64_t hq = snx_hash_str((uint64_t)(uint32_t)c->e->node, qid);
 	uint64_t hm = snap_hash_msg(c->e->node, c->e->msg_idx);
@@ -242,15 +246,15 @@ static void on_enter(struct snap_ctx *c)
 	s->nq_hw = s->nq > s->nq_hw ? s->nq : s->nq_hw;
 	q->host = c->e->node;
 	q->queue_id = qid;
-	q->from = tm_get(c->e, "from");
+	q->from = tm_peek(c->m, c->e, "from");
 	q->msg_idx = c->e->msg_idx;
 	q->enter_ev = c->idx;
 	q->prev_qid = prev_qid;
 	q->prev_msg = prev_msg;
-	q->nrcpts = rc ? rc->nitems : 0;
+	q->nrcpts = nrc;
 	q->rcpts = xcalloc(q->nrcpts ? q->nrcpts : 1, sizeof *q->rcpts);
 	for (size_t i = 0; i < q->nrcpts; i++)
-		q->rcpts[i] = (struct snap_rcpt){rc->items[i], SNAP_QUEUED, 0, NULL, NULL};
+		q->rcpts[i] = (struct snap_rcpt){rc[i], SNAP_QUEUED, 0, NULL, NULL};
 	snx_put(&s->by_qid, hq, snap_match_qid, &k, s->nq - 1);
 	if (q->msg_idx >= 0)
 		snx_put(&s->by_msg, hm, snap_match_msg, &k, s->nq - 1);
@@ -258,12 +262,12 @@ static void on_enter(struct snap_ctx *c)
 
 static void on_attempt(struct snap_ctx *c)
 {
-	struct snap_entry *q = snap_entry_of(c->s, c->e);
-	const char *dom = tm_get(c->e, "domain");
+	struct snap_entry *q = snap_entry_of(c->s, c->m, c->e);
+	const char *dom = tm_peek(c->m, c->e, "domain");
 
 	if (!q)
 		return;
-	long n = tm_get_long(c->e, "attempt", q->attempts + 1);
+	long n = tm_peek_long(c->m, c->e, "attempt", q->attempts + 1);
 	q->attempts = n > q->attempts ? (int)n : q->attempts;
 	for (size_t i = 0; i < q->nrcpts; i++) /* being tried again now */
 		if (q->rcpts[i].state == SNAP_DEFERRED &&
@@ -271,53 +275,55 @@ static void on_attempt(struct snap_ctx *c)
 			q->rcpts[i].state = SNAP_QUEUED;
 }
 
-static void set_status(struct snap_rcpt *r, const struct tm_event *e)
+static void set_status(struct snap_rcpt *r, const struct tm_model *m, const struct tm_event *e)
 {
-	r->status = tm_get(e, "status") ? tm_get(e, "status") : r->status;
-	r->reason = tm_get(e, "reason") ? tm_get(e, "reason") : r->reason;
+	const char *status = tm_peek(m, e, "status"), *reason = tm_peek(m, e, "reason");
+
+	r->status = status ? status : r->status;
+	r->reason = reason ? reason : r->reason;
 }
 
-static void set_deferred(struct snap_rcpt *r, const struct tm_event *e)
+static void set_deferred(struct snap_rcpt *r, const struct tm_model *m, const struct tm_event *e)
 {
 	r->state = SNAP_DEFERRED;
-	if (!tm_get_us(e, "next_attempt", &r->next_us))
+	if (!tm_peek_us(m, e, "next_attempt", &r->next_us))
 		r->next_us = 0;
-	set_status(r, e);
+	set_status(r, m, e);
 }
 
-static void set_done(struct snap_rcpt *r, const struct tm_event *e)
+static void set_done(struct snap_rcpt *r, const struct tm_model *m, const struct tm_event *e)
 {
-	const char *res = tm_get(e, "result");
+	const char *res = tm_peek(m, e, "result");
 
 	r->state = !res ? SNAP_DELIVERED : strcmp(res, "relayed") == 0 ? SNAP_RELAYED :
 		   strcmp(res, "quarantined") == 0 ? SNAP_QUARANTINED : SNAP_DELIVERED;
-	set_status(r, e);
+	set_status(r, m, e);
 }
 
-static void set_bounced(struct snap_rcpt *r, const struct tm_event *e)
+static void set_bounced(struct snap_rcpt *r, const struct tm_model *m, const struct tm_event *e)
 {
 	r->state = SNAP_BOUNCED;
-	set_status(r, e);
+	set_status(r, m, e);
 }
 
 static void on_defer(struct snap_ctx *c)
 {
-	snap_each_rcpt(snap_entry_of(c->s, c->e), c->e, set_deferred);
+	snap_each_rcpt(snap_entry_of(c->s, c->m, c->e), c->m, c->e, set_deferred);
 }
 
 static void on_done(struct snap_ctx *c)
 {
-	snap_each_rcpt(snap_entry_of(c->s, c->e), c->e, set_done);
+	snap_each_rcpt(snap_entry_of(c->s, c->m, c->e), c->m, c->e, set_done);
 }
 
 static void on_bounce(struct snap_ctx *c)
 {
-	snap_each_rcpt(snap_entry_of(c->s, c->e), c->e, set_bounced);
+	snap_each_rcpt(snap_entry_of(c->s, c->m, c->e), c->m, c->e, set_bounced);
 }
 
 static void on_expire(struct snap_ctx *c)
 {
-	struct snap_entry *q = snap_entry_of(c->s, c->e);
+	struct snap_entry *q = snap_entry_of(c->s, c->m, c->e);
 
 	if (q)
 		q->expired = true;
@@ -327,8 +333,8 @@ static void on_store(struct snap_ctx *c)
 {
 	struct snap_stored *b = SNAP_PUSH(c->s->box, c->s->nbox, c->s->boxcap);
 
-	*b = (struct snap_stored){c->e->node, tm_get(c->e, "user"), tm_get(c->e, "folder"),
-				  c->e->msg_idx, tm_get_long(c->e, "bytes", 0), c->idx};
+	*b = (struct snap_stored){c->e->node, tm_peek(c->m, c->e, "user"), tm_peek(c->m, c->e, "folder"),
+				  c->e->msg_idx, tm_peek_long(c->m, c->e, "bytes", 0), c->idx};
 	if (!b->user)
 		b->user = c->e->rcpt ? c->e->rcpt : "?";
 	if (!b->folder)
@@ -354,7 +360,7 @@ static void on_body(struct snap_ctx *c)
 		return;
 	}
 	struct snap_stored *b = SNAP_PUSH(c->s->box, c->s->nbox, c->s->boxcap);
-	*b = (struct snap_stored){e->peer, NULL, NULL, e->msg_idx, tm_get_long(e, "bytes", 0),
+	*b = (struct snap_stored){e->peer, NULL, NULL, e->msg_idx, tm_peek_long(c->m, e, "bytes", 0),
 				  c->idx};
 }
 
@@ -374,7 +380,7 @@ static void on_compose(struct snap_ctx *c)
 
 static void on_answer(struct snap_ctx *c)
 {
-	const char *qn = tm_get(c->e, "qname"), *qt = tm_get(c->e, "qtype");
+	const char *qn = tm_peek(c->m, c->e, "qname"), *qt = tm_peek(c->m, c->e, "qtype");
 	struct snap_answer *a = NULL;
 
 	for (size_t i = 0; i < c->s->nans && !a; i++)
@@ -387,8 +393,9 @@ static void on_answer(struct snap_ctx *c)
 		a->qname = qn ? qn : "?";
 		a->qtype = qt ? qt : "?";
 	}
-	a->rcode = tm_get(c->e, "rcode") ? tm_get(c->e, "rcode") : "";
-	a->answers = tm_get_field(c->e, "answers");
+	a->rcode = tm_peek(c->m, c->e, "rcode") ? tm_peek(c->m, c->e, "rcode") : "";
+	a->answers = tm_peek(c->m, c->e, "answers");
+	tm_peek_items(c->m, c->e, "answers", &a->nanswers);
 	a->count++;
 	a->ev = c->idx;
 }
@@ -397,7 +404,7 @@ static void on_fault_start(struct snap_ctx *c)
 {
 	struct snap_fault *f = SNAP_PUSH(c->s->faults, c->s->nfaults, c->s->faultcap);
 
-	*f = (struct snap_fault){c->e->node, tm_get(c->e, "fault"), tm_get(c->e, "summary"),
+	*f = (struct snap_fault){c->e->node, tm_peek(c->m, c->e, "fault"), tm_peek(c->m, c->e, "summary"),
 				 c->idx};
 	if (!f->fault)
 		f->fault = "fault";
@@ -405,7 +412,7 @@ static void on_fault_start(struct snap_ctx *c)
 
 static void on_fault_end(struct snap_ctx *c)
 {
-	const char *type = tm_get(c->e, "fault");
+	const char *type = tm_peek(c->m, c->e, "fault");
 
 	for (size_t i = 0; i < c->s->nfaults; i++) {
 		struct snap_fault *f = &c->s->faults[i];
@@ -426,7 +433,7 @@ static void on_policy(struct snap_ctx *c)
 		{"discard", BADGE_DISCARD}, {"defer", BADGE_DEFER},
 		{"quarantine", BADGE_QUARANTINE},
 	};
-	const char *d = tm_get(c->e, "decision"), *folder = tm_get(c->e, "folder");
+	const char *d = tm_peek(c->m, c->e, "decision"), *folder = tm_peek(c->m, c->e, "folder");
 
 	if (!d)
 		return;
@@ -445,8 +452,8 @@ static void on_filter(struct snap_ctx *c)
 {
 	static const char *const bad[] = {"fail", "softfail", "permerror", "temperror",
 					  "listed", "infected", "virus", "reject", "quarantine"};
-	const char *res = tm_get(c->e, "result"), *score = tm_get(c->e, "score");
-	const char *sym = tm_get(c->e, "symbol"), *filter = tm_get(c->e, "filter");
+	const char *res = tm_peek(c->m, c->e, "result"), *score = tm_peek(c->m, c->e, "score");
+	const char *sym = tm_peek(c->m, c->e, "symbol"), *filter = tm_peek(c->m, c->e, "filter");
 
 	if (score && sym && strcmp(sym, "TOTAL") == 0) {
 		snap_badge(c->s, c->e->node, BADGE_SPAM, c->idx, "spam score %s", score);
@@ -462,7 +469,7 @@ static void on_filter(struct snap_ctx *c)
 
 static void on_dsn(struct snap_ctx *c)
 {
-	const char *action = tm_get(c->e, "action"), *st = tm_get(c->e, "status");
+	const char *action = tm_peek(c->m, c->e, "action"), *st = tm_peek(c->m, c->e, "status");
 
 	bool delayed = action && strcmp(action, "delayed") == 0;
 
@@ -473,7 +480,7 @@ static void on_dsn(struct snap_ctx *c)
 static void badge_bounce(struct snap_ctx *c)
 {
 	snap_badge(c->s, c->e->node, BADGE_BOUNCE, c->idx, "bounce %s",
-		   tm_get(c->e, "status") ? tm_get(c->e, "status") : "");
+		   tm_peek(c->m, c->e, "status") ? tm_peek(c->m, c->e, "status") : "");
 }
 
 static void badge_expire(struct snap_ctx *c)

@@ -160,6 +160,19 @@ long tm_get_long(const struct tm_event *e, const char *key, long dflt);
 /* A seconds field (next_attempt, until, age) as exact µs. */
 bool tm_get_us(const struct tm_event *e, const char *key, int64_t *out);
 
+/* The same values for a pass over many events (the snapshot's walk): read
+ * from the line again each time and interned in the model, so nothing is
+ * kept per event and every pointer lives as long as the model. */
+const char *tm_peek(const struct tm_model *m, const struct tm_event *e, const char *key);
+long tm_peek_long(const struct tm_model *m, const struct tm_event *e, const char *key, long dflt);
+bool tm_peek_us(const struct tm_model *m, const struct tm_event *e, const char *key,
+		int64_t *out);
+/* An array field's items, interned; *n gets their count. The array itself
+ * is valid until the next tm_peek_items; NULL (and 0) when key is absent or
+ * not an array. */
+const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event *e,
+				 const char *key, size_t *n);
+
 /* The message index of an id, or -1. */
 int tm_msg_find(const struct tm_model *m, const char *id);
 

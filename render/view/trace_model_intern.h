@@ -20,8 +20,12 @@ struct tm_strtab {
 	size_t nslot;  /* a power of two, kept at most half full */
 };
 
+struct tm_peek_memo; /* trace_model_peek.c */
+
 struct tm_intern {
 	struct tm_strtab msgs, rcpts;
+	struct tm_strtab vals;      /* values tm_peek handed out */
+	struct tm_peek_memo *peek;  /* NULL until the first tm_peek */
 	long *conn_id;      /* connection k's id (model->conns[k].id) */
 	size_t nconn;
 	int32_t *conn_slot; /* index into conn_id, -1: empty */
@@ -39,5 +43,6 @@ int32_t tm_conn_lookup(const struct tm_intern *in, long id);
 /* Add connection id (not present yet) as index nconn. */
 void tm_conn_add(struct tm_intern *in, long id);
 void tm_intern_free(struct tm_intern *in);
+void tm_peek_free(struct tm_peek_memo *pm);
 
 #endif

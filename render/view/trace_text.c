@@ -111,6 +111,16 @@ static void tt_put_value(struct strbuf *sb, const cJSON *v)
 	}
 }
 
+char *tt_value_text(const cJSON *v)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, ""); /* never NULL, even for nothing */
+	tt_put_value(&sb, v);
+	return sb_steal(&sb);
+}
+
 /* Render the first non-empty alternative of "a|b|c" (no braces). */
 static void tt_put_field(struct strbuf *sb, const char *spec, size_t n,
 			 const cJSON *obj)

@@ -36,6 +36,11 @@ bool tt_find_top_value(const char *line, size_t len, const char *key,
  * The result is owned by the caller, trimmed, and on one line. */
 char *tt_expand(const char *tmpl, const cJSON *obj);
 
+/* A value as tm_get shows it (strings as they are, numbers without
+ * trailing zeros, arrays joined with ", "); "" for NULL. Owned by the
+ * caller. */
+char *tt_value_text(const cJSON *v);
+
 /* Replace control characters (CR, LF, TAB, ...) by spaces, in place. */
 void tt_one_line(char *s);
 

@@ -1,0 +1,156 @@
+/* trace_model_peek.c — an event's fields for a pass over many events (the
+ * snapshot's walk), keeping nothing per event. See trace_model.h, tm_peek.
+ *
+ * Why: tm_get builds an event's fields, summary and label once and keeps
+ * them with the event (tm_lazy), which suits the few events a frame shows.
+ * The snapshot's walk visits every queue, DNS, mailbox, filter and policy
+ * event; on a 10,000-message trace played to its end that kept about 800
+ * bytes for each of half a million events. tm_peek reads the line again
+ * with the scanner instead and interns the value in the model: a status,
+ * folder, domain or DNS answer that repeats is stored once, and every
+ * pointer handed out lives as long as the model.
+ *
+ * Invariants: the members of the last event peeked are remembered (their
+ * raw slices of the line), so several peeks at one event scan its line
+ * once; values are what tm_get gives (strings decoded, numbers as written,
+ * arrays joined with ", "). */
+#include "trace_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_model_intern.h"
+#include "trace_model_scan.h"
+#include "trace_text.h"
+#include "util.h"
+
+enum { PEEK_MEMBERS = 48 }; /* a trace event has at most about 20 */
+
+struct tm_peek_memo {
+	const struct tm_event *ev;
+	struct tms_member mb[PEEK_MEMBERS];
+	size_t n;
+	const char **items; /* the last tm_peek_items answer */
+	size_t itemcap;
+};
+
+static bool memo_visit(void *ctx, const struct tms_member *mb)
+{
+	struct tm_peek_memo *pm = ctx;
+
+	if (pm->n < PEEK_MEMBERS)
+		pm->mb[pm->n++] = *mb;
+	return true;
+}
+
+static const struct tms_member *peek_member(const struct tm_model *m, const struct tm_event *e,
+					    const char *key)
+{
+	struct tm_intern *in = m->intern;
+
+	if (!in->peek)
+		in->peek = xcalloc(1, sizeof *in->peek);
+	struct tm_peek_memo *pm = in->peek;
+	if (pm->ev != e) {
+		size_t col;
+		pm->ev = e;
+		pm->n = 0;
+		if (tms_object(e->line, e->len, memo_visit, pm, &col) != TMS_OK)
+			pm->n = 0; /* accepted when the trace was opened: never */
+	}
+	for (size_t i = 0; i < pm->n; i++)
+		if (tms_key_is(&pm->mb[i], key))
+			return &pm->mb[i];
+	return NULL;
+}
+
+static const char *intern(struct tm_intern *in, const char *s, size_t n)
+{
+	size_t len = strnlen(s, n); /* a "\u0000" cuts it short, as in tm_get */
+	int32_t k = tm_tab_find(&in->vals, s, len);
+
+	if (k < 0)
+		k = tm_tab_add(&in->vals, s, len);
+	return in->vals.str[k];
+}
+
+static const char *intern_owned(struct tm_intern *in, char *s)
+{
+	const char *v = intern(in, s, strlen(s));
+
+	free(s);
+	return v;
+}
+
+const char *tm_peek(const struct tm_model *m, const struct tm_event *e, const char *key)
+{
+	const struct tms_member *mb = peek_member(m, e, key);
+	struct tm_intern *in = m->intern;
+
+	if (!mb)
+		return NULL;
+	switch (mb->type) {
+	case TMS_STRING:
+		return mb->vesc ? intern_owned(in, tms_unescape(mb)) : intern(in, mb->val + 1, mb->vlen - 2);
+	case TMS_NUMBER: /* as written: a double would round microseconds */
+	case TMS_TRUE:
+	case TMS_FALSE: return intern(in, mb->val, mb->vlen);
+	case TMS_NULL: return intern(in, "", 0);
+	case TMS_ARRAY:
+	case TMS_OBJECT: break;
+	}
+	cJSON *v = cJSON_ParseWithLength(mb->val, mb->vlen);
+	const char *out = intern_owned(in, tt_value_text(v));
+	cJSON_Delete(v);
+	return out;
+}
+
+const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event *e,
+				 const char *key, size_t *n)
+{
+	const struct tms_member *mb = peek_member(m, e, key);
+	struct tm_intern *in = m->intern;
+	struct tm_peek_memo *pm = in->peek;
+
+	*n = 0;
+	if (!mb || mb->type != TMS_ARRAY)
+		return NULL;
+	cJSON *arr = cJSON_ParseWithLength(mb->val, mb->vlen);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr) {
+		if (*n == pm->itemcap) {
+			pm->itemcap = pm->itemcap ? 2 * pm->itemcap : 8;
+			pm->items = xrealloc(pm->items, pm->itemcap * sizeof *pm->items);
+		}
+		pm->items[(*n)++] = intern_owned(in, tt_value_text(it));
+	}
+	cJSON_Delete(arr);
+	return pm->items;
+}
+
+long tm_peek_long(const struct tm_model *m, const struct tm_event *e, const char *key, long dflt)
+{
+	const char *v = tm_peek(m, e, key);
+	char *end;
+
+	if (!v || !*v)
+		return dflt;
+	long n = strtol(v, &end, 10);
+	return *end ? dflt : n;
+}
+
+bool tm_peek_us(const struct tm_model *m, const struct tm_event *e, const char *key,
+		int64_t *out)
+{
+	const char *v = tm_peek(m, e, key);
+
+	return v && tm_parse_seconds(v, strlen(v), out);
+}
+
+void tm_peek_free(struct tm_peek_memo *pm)
+{
+	if (!pm)
+		return;
+	free(pm->items);
+	free(pm);
+}
