@@ -17,7 +17,13 @@ The trace writes each fact once (ARCHITECTURE.md, "Implied fields"):
   * folded lines: protocol lines (smtp.send, imap.send, pop3.send) of one
     conn sent one after the other in one direction at one instant are one
     event whose "line" joins them with \n (no line has a raw LF of its
-    own); each is given back as its own event, with the same seq.
+    own); each is given back as its own event, with the same seq;
+  * t: a line without t happens at the t of the line before it;
+  * a msg.header without node and msg is of the node and msg of the line
+    before it (a msg.header);
+  * rcode: a dns.answer or dns.cache with answers but no rcode says
+    NOERROR; a dns.cache without answers repeats the last dns.cache of its
+    node for that qname and qtype (its rcode, answers and ttl).
 
 Used as a module (the Python tests: load(path) or expand(events)) and as a
 command that prints the trace with every field spelled out:
@@ -47,14 +53,46 @@ def unfold(ev):
     return [dict(ev, line=part) for part in line.split("\n")]
 
 
+DNS_KINDS = ("dns.answer", "dns.cache")
+DNS_ANSWER = ("rcode", "answers", "ttl")
+
+
+def with_before(ev, key, value, before):
+    """ev with key: value put just before the first of the keys `before`
+    it has (at the end when none)."""
+    out, done = {}, False
+    for k, v in ev.items():
+        if not done and k in before:
+            out[key], done = value, True
+        out[k] = v
+    if not done:
+        out[key] = value
+    return out
+
+
 def expand(events, unfold_lines=True):
     """Yield each event (a dict, in trace order) with its implied fields;
     a folded line event as one event per line unless unfold_lines is
     False."""
     ends = {}   # conn -> [client, server, tls_up]
-    for seq, ev in enumerate(events):
-        ev = dict(ev)
+    last = None  # the line before, expanded
+    cached = {}  # (node, qname, qtype) -> the last dns.cache's answer fields
+    for seq, raw in enumerate(events):
+        ev = dict(raw)
+        if "t" not in ev and last is not None:
+            ev["t"] = last["t"]
         ev.setdefault("seq", seq)
+        if (ev.get("kind") == "msg.header" and "node" not in ev and "msg" not in ev
+                and last is not None and last.get("kind") == "msg.header"):
+            ev["node"], ev["msg"] = last.get("node"), last.get("msg")
+        if ev.get("kind") in DNS_KINDS:
+            key = (ev.get("node"), ev.get("qname"), ev.get("qtype"))
+            if ev["kind"] == "dns.cache" and "answers" not in ev and key in cached:
+                ev.update(cached[key])
+            elif "answers" in ev and "rcode" not in ev:
+                ev = with_before(ev, "rcode", "NOERROR", ("answers", "ttl"))
+            if ev["kind"] == "dns.cache":
+                cached[key] = {k: ev[k] for k in DNS_ANSWER if k in ev}
         if ev.get("kind") == "smtp.send" and "dir" not in ev and isinstance(ev.get("line"), str):
             ev = {k: v for k, v in ev.items() if k != "line"} | {"dir": smtp_dir(ev["line"]), "line": ev["line"]}
         conn = ev.get("conn")
@@ -80,6 +118,7 @@ def expand(events, unfold_lines=True):
                 e[2] = True
         out = {k: ev[k] for k in FIRST if k in ev}
         out.update((k, v) for k, v in ev.items() if k not in out)
+        last = out
         yield from (unfold(out) if unfold_lines else [out])
 
 

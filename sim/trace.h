@@ -12,7 +12,10 @@
  * an event's seq is its 0-based line number and is not written;
  * consecutive protocol lines of a conn in one direction at one instant
  * are written as one line event (their lines joined by \n); the
- * fields a conn's first event implies are left out (trace_ends.h); strings
+ * fields a conn's first event implies are left out (trace_ends.h), and so
+ * are a t the line before has, a msg.header's node and msg the msg.header
+ * before has, a DNS rcode NOERROR and a dns.cache's answer that repeats
+ * its node's last for the name and type (ARCHITECTURE.md); strings
  * are escaped to valid JSON (invalid UTF-8 becomes U+FFFD). */
 #ifndef MAILSIM_TRACE_H
 #define MAILSIM_TRACE_H

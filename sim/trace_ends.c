@@ -79,3 +79,46 @@ void tends_tls_up(struct trace_ends *te, long conn)
 	if (conn >= 0 && (size_t)conn < te->capconn && te->conn[2 * conn])
 		te->conn[2 * conn] = (uint16_t)(te->conn[2 * conn] | TLS_BIT);
 }
+
+void tsaid_init(struct trace_said *ts)
+{
+	memset(ts, 0, sizeof *ts);
+	strmap_init(&ts->ids);
+}
+
+void tsaid_free(struct trace_said *ts)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		free(ts->keys[i]);
+		free(ts->vals[i]);
+	}
+	free(ts->keys);
+	free(ts->vals);
+	strmap_free(&ts->ids);
+	memset(ts, 0, sizeof *ts);
+}
+
+bool tsaid_repeat(struct trace_said *ts, const char *key, size_t klen, const char *val,
+		  size_t len)
+{
+	char *k = xstrndup(key, klen); /* JSON text: no NUL inside */
+	size_t i;
+	if (strmap_get(&ts->ids, k, &i)) {
+		free(k);
+		if (strlen(ts->vals[i]) == len && memcmp(ts->vals[i], val, len) == 0)
+			return true;
+		free(ts->vals[i]);
+		ts->vals[i] = xstrndup(val, len);
+		return false;
+	}
+	if (ts->n == ts->cap) {
+		ts->cap = ts->cap ? 2 * ts->cap : 16;
+		ts->keys = xrealloc(ts->keys, ts->cap * sizeof *ts->keys);
+		ts->vals = xrealloc(ts->vals, ts->cap * sizeof *ts->vals);
+	}
+	ts->keys[ts->n] = k;
+	ts->vals[ts->n] = xstrndup(val, len);
+	strmap_put(&ts->ids, k, ts->n); /* key: the copy */
+	ts->n++;
+	return false;
+}

@@ -40,4 +40,21 @@ void tends_learn(struct trace_ends *te, long conn, const char *client, const cha
 /* The conn's TLS handshake succeeded (a known conn only). */
 void tends_tls_up(struct trace_ends *te, long conn);
 
+/* What the writer said last under a key (ARCHITECTURE.md, "Implied
+ * fields": a dns.cache that repeats the last one of its node for a name
+ * and type). Keys and values are the JSONL text itself, so two are the
+ * same exactly when they read the same. */
+struct trace_said {
+	struct strmap ids;   /* key -> index */
+	char **keys, **vals; /* owned */
+	size_t n, cap;
+};
+
+void tsaid_init(struct trace_said *ts);
+void tsaid_free(struct trace_said *ts);
+/* Whether val (len bytes) is what was said last under key (klen bytes);
+ * when not, it becomes what was said. */
+bool tsaid_repeat(struct trace_said *ts, const char *key, size_t klen, const char *val,
+		  size_t len);
+
 #endif

@@ -1,8 +1,10 @@
 /* trace_model_tool.c — what the viewer's trace model reads from a trace
  * file (render/view/trace_model.c, opened with tm_open as a viewer would),
  * for tests/verify/golden_read.py to hold against its own reading: one
- * JSON line per event with its index, kind, conn, the node and peer the
- * model resolved (null when it has none) and its msg.
+ * JSON line per event with its index, time (µs), kind, conn, the node and
+ * peer the model resolved (null when it has none) and its msg; a DNS
+ * answer's rcode, answers and ttl as the model's fields give them (what
+ * the event card shows), and the model's summary of it.
  *
  *   trace_model_tool TRACE.jsonl
  *
@@ -37,6 +39,7 @@ int main(int argc, char **argv)
 		const struct tm_event *e = &m->ev[i];
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "seq", e->seq);
+		cJSON_AddNumberToObject(o, "t_us", (double)e->t_us);
 		cJSON_AddStringToObject(o, "kind", tm_kind_name(e));
 		if (e->conn >= 0)
 			cJSON_AddNumberToObject(o, "conn", e->conn);
@@ -51,6 +54,20 @@ int main(int argc, char **argv)
 			cJSON *lines = cJSON_AddArrayToObject(o, "lines");
 			for (size_t l = 0; l < tm_text_lines(e); l++)
 				cJSON_AddItemToArray(lines, cJSON_CreateString(tm_text_line(e, l)));
+		}
+		if (e->kind == TM_DNS_ANSWER || e->kind == TM_DNS_CACHE) {
+			static const char *const keys[] = {"rcode", "answers", "ttl"};
+			for (size_t k = 0; k < 3; k++) {
+				const struct tm_field *f = tm_get_field(e, keys[k]);
+				if (f && f->items) {
+					cJSON *a = cJSON_AddArrayToObject(o, keys[k]);
+					for (size_t j = 0; j < f->nitems; j++)
+						cJSON_AddItemToArray(a, cJSON_CreateString(f->items[j]));
+				} else if (f) {
+					cJSON_AddStringToObject(o, keys[k], f->val);
+				}
+			}
+			cJSON_AddStringToObject(o, "summary", tm_summary(e));
 		}
 		char *s = cJSON_PrintUnformatted(o);
 		puts(s);

@@ -26,6 +26,8 @@ struct tm_intern {
 	size_t nconn;
 	int32_t *conn_slot; /* index into conn_id, -1: empty */
 	size_t nconn_slot;  /* a power of two, kept at most half full */
+	struct tm_strtab dnskeys; /* node, qname and qtype of a dns.cache */
+	uint32_t *dns_last; /* per dnskey: the event index of its last written answer */
 };
 
 /* The index of s[0..n), or -1. */
@@ -39,5 +41,16 @@ int32_t tm_conn_lookup(const struct tm_intern *in, long id);
 /* Add connection id (not present yet) as index nconn. */
 void tm_conn_add(struct tm_intern *in, long id);
 void tm_intern_free(struct tm_intern *in);
+
+/* trace_model_dns.c: what a DNS answer leaves out (ARCHITECTURE.md,
+ * "Implied fields"). tm_dns_note is told of each dns.cache line, the
+ * event idx of the model, in order; for one that repeats an earlier one
+ * (no answers) it returns how many events back that one is, else 0. */
+uint32_t tm_dns_note(struct tm_intern *in, const char *line, size_t len, int32_t node, size_t idx);
+struct cJSON;
+/* Put the left-out fields back into obj, a dns.answer's or dns.cache's
+ * line parsed: a repeat's rcode, answers and ttl from `from` (the line it
+ * repeats, or NULL), and rcode NOERROR before the answers. */
+void tm_dns_fill(struct cJSON *obj, const char *from, size_t from_len);
 
 #endif
