@@ -42,10 +42,10 @@ struct trace {
 	int64_t pend_t;
 	char pend_dir;           /* its dir's first letter: a left-out dir is not a match */
 	/* What the last JSONL line said, for the next one to leave out:
-	 * its t, and (a msg.header) its node and msg as written. */
+	 * its t, and (a msg.header or msg.compose) its node and msg as written. */
 	bool t_known;
 	int64_t last_t;
-	struct strbuf last_hdr;  /* ,"node":…,"msg":… of a msg.header; empty otherwise */
+	struct strbuf last_hdr;  /* ,"node":…,"msg":… of a msg.header or msg.compose; else empty */
 	struct trace_said dns;   /* dns.cache answers by node, qname and qtype */
 };
 
@@ -539,25 +539,46 @@ static bool foldable(const struct trace_event *ev)
 	return !trace_event_int(ev, "octets", &octets);
 }
 
-/* Whether a field is its kind's default, left out (ARCHITECTURE.md,
- * "Implied fields"): a DNS answer's rcode NOERROR. */
-static bool field_default(const struct trace_event *ev, const struct trace_field *f)
+/* The fields left out when they hold their kind's usual value
+ * (ARCHITECTURE.md, "Implied fields"); every reader has the same table. */
+static const struct {
+	enum trace_kind kind;
+	const char *key, *value;
+} defaults[] = {
+	{TK_DNS_ANSWER, "rcode", "NOERROR"},
+	{TK_DNS_CACHE, "rcode", "NOERROR"},
+	{TK_TLS_OK, "version", "TLSv1.3"},
+	{TK_QUEUE_DONE, "status", "2.0.0"},
+};
+
+/* Whether a field is left out: its kind's default, or a net.* event's
+ * port that its conn's first one with a port said. */
+static bool field_implied(struct trace *tr, const struct trace_event *ev,
+			  const struct trace_field *f)
 {
-	return (ev->id == TK_DNS_ANSWER || ev->id == TK_DNS_CACHE) && f->type == TF_STR &&
-	       strcmp(f->key, "rcode") == 0 && strcmp(f->str, "NOERROR") == 0;
+	if (f->type == TF_INT && ev->conn >= 0 && f->num > 0 && f->num <= 65535 &&
+	    strncmp(ev->kind, "net.", 4) == 0 && strcmp(f->key, "port") == 0)
+		return tends_same_port(&tr->ends, ev->conn, (uint16_t)f->num);
+	if (f->type != TF_STR)
+		return false;
+	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+		if (ev->id == defaults[i].kind && strcmp(f->key, defaults[i].key) == 0 &&
+		    strcmp(f->str, defaults[i].value) == 0)
+			return true;
+	return false;
 }
 
-/* A msg.header of the node and msg of the line before it (a msg.header)
- * leaves both out: sb holds the event from its kind on, ids_at where its
- * node begins and ids_end where its msg ends. */
+/* A msg.header of the node and msg of the line before it (a msg.header
+ * or the msg.compose) leaves both out: sb holds the event from its kind
+ * on, ids_at where its node begins and ids_end where its msg ends. */
 static void imply_header_ids(struct trace *tr, const struct trace_event *ev, struct strbuf *sb,
 			     size_t ids_at, size_t ids_end)
 {
-	bool same = ev->id == TK_MSG_HEADER && ev->node && ev->msg && !ev->peer && ev->conn < 0 &&
-		    !ev->rcpt && tr->last_hdr.len == ids_end - ids_at &&
+	bool ids = ev->node && ev->msg && !ev->peer && ev->conn < 0 && !ev->rcpt;
+	bool same = ev->id == TK_MSG_HEADER && ids && tr->last_hdr.len == ids_end - ids_at &&
 		    memcmp(tr->last_hdr.data, sb->data + ids_at, ids_end - ids_at) == 0;
 	sb_clear(&tr->last_hdr);
-	if (ev->id == TK_MSG_HEADER && ev->node && ev->msg && !ev->peer && ev->conn < 0 && !ev->rcpt)
+	if ((ev->id == TK_MSG_HEADER || ev->id == TK_MSG_COMPOSE) && ids)
 		sb_append(&tr->last_hdr, sb->data + ids_at, ids_end - ids_at);
 	if (same) {
 		memmove(sb->data + ids_at, sb->data + ids_end, sb->len - ids_end + 1);
@@ -624,7 +645,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && strcmp(f->key, "dir") == 0 &&
 		    dir_implied(ev, f->str))
 			continue;
-		if (field_default(ev, f))
+		if (field_implied(tr, ev, f))
 			continue;
 		if (tls_up && f->type == TF_BOOL && strcmp(f->key, "tls") == 0) {
 			tls_said = true;

@@ -20,6 +20,7 @@ void tends_free(struct trace_ends *te)
 		free(te->names[i]);
 	free(te->names);
 	free(te->conn);
+	free(te->port);
 	strmap_free(&te->ids);
 	memset(te, 0, sizeof *te);
 }
@@ -63,6 +64,8 @@ void tends_learn(struct trace_ends *te, long conn, const char *client, const cha
 			cap *= 2;
 		te->conn = xrealloc(te->conn, 2 * cap * sizeof *te->conn);
 		memset(te->conn + 2 * te->capconn, 0, 2 * (cap - te->capconn) * sizeof *te->conn);
+		te->port = xrealloc(te->port, cap * sizeof *te->port);
+		memset(te->port + te->capconn, 0, (cap - te->capconn) * sizeof *te->port);
 		te->capconn = cap;
 	}
 	if (te->conn[2 * conn])
@@ -78,6 +81,17 @@ void tends_tls_up(struct trace_ends *te, long conn)
 {
 	if (conn >= 0 && (size_t)conn < te->capconn && te->conn[2 * conn])
 		te->conn[2 * conn] = (uint16_t)(te->conn[2 * conn] | TLS_BIT);
+}
+
+bool tends_same_port(struct trace_ends *te, long conn, uint16_t port)
+{
+	if (conn < 0 || (size_t)conn >= te->capconn || !te->conn[2 * conn])
+		return false;
+	if (!te->port[conn]) {
+		te->port[conn] = port;
+		return false;
+	}
+	return te->port[conn] == port;
 }
 
 void tsaid_init(struct trace_said *ts)

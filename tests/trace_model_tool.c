@@ -4,7 +4,8 @@
  * JSON line per event with its index, time (µs), kind, conn, the node and
  * peer the model resolved (null when it has none) and its msg; a DNS
  * answer's rcode, answers and ttl as the model's fields give them (what
- * the event card shows), and the model's summary of it.
+ * the event card shows), and the model's summary of it; a net.* event's
+ * port, a tls.ok's version and a queue.done's status.
  *
  *   trace_model_tool TRACE.jsonl
  *
@@ -69,6 +70,15 @@ int main(int argc, char **argv)
 			}
 			cJSON_AddStringToObject(o, "summary", tm_summary(e));
 		}
+		if (e->kind >= TM_NET_CONNECT && e->kind <= TM_NET_CLOSE && e->port)
+			cJSON_AddNumberToObject(o, "port", e->port);
+		static const struct {
+			enum tm_kind kind;
+			const char *key;
+		} usual[] = {{TM_TLS_OK, "version"}, {TM_QUEUE_DONE, "status"}};
+		for (size_t k = 0; k < sizeof usual / sizeof usual[0]; k++)
+			if (e->kind == usual[k].kind && tm_get(e, usual[k].key))
+				cJSON_AddStringToObject(o, usual[k].key, tm_get(e, usual[k].key));
 		char *s = cJSON_PrintUnformatted(o);
 		puts(s);
 		free(s);

@@ -469,6 +469,15 @@ static void tm_push(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 	m->ev[m->nev++] = *e;
 	if (e->conn >= 0)
 		tm_conn_note(m, e, idx);
+	if (e->conn >= 0 && e->kind >= TM_NET_CONNECT && e->kind <= TM_NET_CLOSE) {
+		/* a net.* event leaves out the port its conn said first (once
+		 * its ends are known: ARCHITECTURE.md, "Implied fields") */
+		struct tm_conn *c = (struct tm_conn *)tm_conn_find(m, e->conn);
+		if (c && c->client >= 0 && e->port && !c->port)
+			c->port = e->port;
+		else if (c && c->client >= 0 && !e->port)
+			m->ev[idx].port = c->port;
+	}
 }
 
 static bool tm_check_order(const struct tm_model *m, struct tm_line *ln,
@@ -542,14 +551,15 @@ static void tm_split_lines(struct tm_lazy *z, bool folded)
 		tt_one_line(p);
 }
 
-/* The event's line parsed, with what a DNS answer left out put back
- * (trace_model_dns.c); NULL when cJSON refuses it. */
+/* The event's line parsed, with the fields it left out put back
+ * (trace_model_implied.c); NULL when cJSON refuses it. */
 static cJSON *tm_parse_obj(const struct tm_event *e)
 {
 	cJSON *obj = cJSON_ParseWithLength(e->line, e->len);
-	if (obj && (e->kind == TM_DNS_ANSWER || e->kind == TM_DNS_CACHE)) {
+	if (obj && e->kind != TM_OTHER) {
 		const struct tm_event *from = e->dns_back ? e - e->dns_back : NULL;
-		tm_dns_fill(obj, from ? from->line : NULL, from ? from->len : 0);
+		tm_fill_implied(obj, tm_kinds[e->kind].tk, from ? from->line : NULL,
+				from ? from->len : 0, e->port);
 	}
 	return obj;
 }
@@ -670,7 +680,8 @@ static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 		return false;
 	const struct tm_event *prev = m->nev ? &m->ev[m->nev - 1] : NULL;
 	if (e.kind == TM_MSG_HEADER && e.node < 0 && e.msg_idx < 0 && prev &&
-	    prev->kind == TM_MSG_HEADER) { /* the node and msg of the header before */
+	    (prev->kind == TM_MSG_HEADER || prev->kind == TM_MSG_COMPOSE)) {
+		/* the node and msg of the header (or compose) before */
 		e.node = prev->node;
 		e.msg_idx = prev->msg_idx;
 	}

@@ -87,6 +87,7 @@ struct tm_node {
 struct tm_conn {
 	long id;
 	int client, server; /* -1 until an event shows which side is which */
+	uint16_t port;      /* the port its first net.* event said once its ends are known; 0 */
 	uint32_t *evs;      /* owned; event indices */
 	size_t nevs, cap;
 };

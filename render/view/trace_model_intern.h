@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trace_kinds.h"
+
 struct tm_strtab {
 	char **str;
 	size_t nstr;
@@ -42,15 +44,17 @@ int32_t tm_conn_lookup(const struct tm_intern *in, long id);
 void tm_conn_add(struct tm_intern *in, long id);
 void tm_intern_free(struct tm_intern *in);
 
-/* trace_model_dns.c: what a DNS answer leaves out (ARCHITECTURE.md,
+/* trace_model_implied.c: what a line leaves out (ARCHITECTURE.md,
  * "Implied fields"). tm_dns_note is told of each dns.cache line, the
  * event idx of the model, in order; for one that repeats an earlier one
  * (no answers) it returns how many events back that one is, else 0. */
 uint32_t tm_dns_note(struct tm_intern *in, const char *line, size_t len, int32_t node, size_t idx);
 struct cJSON;
-/* Put the left-out fields back into obj, a dns.answer's or dns.cache's
- * line parsed: a repeat's rcode, answers and ttl from `from` (the line it
- * repeats, or NULL), and rcode NOERROR before the answers. */
-void tm_dns_fill(struct cJSON *obj, const char *from, size_t from_len);
+/* Put the left-out fields back into obj, a line of kind `kind` parsed: a
+ * repeated dns.cache's rcode, answers and ttl from `from` (the line it
+ * repeats, or NULL), a kind's usual values, a net.* event's port (0:
+ * none known). */
+void tm_fill_implied(struct cJSON *obj, enum trace_kind kind, const char *from, size_t from_len,
+		     unsigned port);
 
 #endif

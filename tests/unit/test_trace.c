@@ -376,8 +376,12 @@ static void cache(struct trace *tr, int64_t t, const char *node, const char *qna
 static void test_header_ids_and_dns_repeats_are_implied(void **state)
 {
 	struct fx *fx = *state;
-	header(fx->tr, 1, "h", "m1", "Date");
-	header(fx->tr, 1, "h", "m1", "From");  /* node and msg left out */
+	trace_begin(fx->tr, 1, TK_MSG_COMPOSE);
+	trace_node(fx->tr, "h");
+	trace_msg(fx->tr, "m1");
+	trace_end(fx->tr);
+	header(fx->tr, 1, "h", "m1", "Date");  /* node and msg left out */
+	header(fx->tr, 1, "h", "m1", "From");
 	header(fx->tr, 2, "h", "m1", "To");    /* another t: still the header before's */
 	header(fx->tr, 2, "h", "m2", "Date");  /* another msg: both written */
 	cache(fx->tr, 2, "r", "a.example", "NOERROR", "192.0.2.1", 60); /* rcode left out */
@@ -389,8 +393,8 @@ static void test_header_ids_and_dns_repeats_are_implied(void **state)
 	cache(fx->tr, 2, "r", "a.example", "NOERROR", "192.0.2.1", 59);  /* a repeat */
 	cache(fx->tr, 2, "r", "b.example", "NXDOMAIN", NULL, 300);       /* a repeat */
 	expect_jsonl(fx,
-		"{\"t\":0.000001,\"kind\":\"msg.header\",\"node\":\"h\",\"msg\":\"m1\","
-		"\"name\":\"Date\",\"value\":\"v\"}\n"
+		"{\"t\":0.000001,\"kind\":\"msg.compose\",\"node\":\"h\",\"msg\":\"m1\"}\n"
+		"{\"kind\":\"msg.header\",\"name\":\"Date\",\"value\":\"v\"}\n"
 		"{\"kind\":\"msg.header\",\"name\":\"From\",\"value\":\"v\"}\n"
 		"{\"t\":0.000002,\"kind\":\"msg.header\",\"name\":\"To\",\"value\":\"v\"}\n"
 		"{\"kind\":\"msg.header\",\"node\":\"h\",\"msg\":\"m2\","
@@ -418,6 +422,49 @@ static void test_header_ids_and_dns_repeats_are_implied(void **state)
 				     "\"msg\":\"m2\",\"name\":\"To\",\"value\":\"v\"}\n");
 	trace_set_buffer(fx->tr, &fx->jsonl);
 	sb_free(&other);
+}
+
+static void net_event(struct trace *tr, enum trace_kind kind, const char *node,
+		      const char *peer, int64_t port)
+{
+	trace_begin(tr, 0, kind);
+	trace_node(tr, node);
+	trace_peer(tr, peer);
+	trace_conn(tr, 5);
+	trace_int(tr, "port", port);
+	trace_end(tr);
+}
+
+static void test_usual_values_and_a_conns_port_are_implied(void **state)
+{
+	struct fx *fx = *state;
+	net_event(fx->tr, TK_NET_CONNECT, "c", "s", 25);
+	net_event(fx->tr, TK_NET_ACCEPT, "s", "c", 25);  /* port left out */
+	trace_begin(fx->tr, 0, TK_TLS_OK);
+	trace_node(fx->tr, "c");
+	trace_peer(fx->tr, "s");
+	trace_conn(fx->tr, 5);
+	trace_str(fx->tr, "version", "TLSv1.3");         /* left out */
+	trace_end(fx->tr);
+	net_event(fx->tr, TK_NET_CLOSE, "c", "s", 587); /* another port: written */
+	net_event(fx->tr, TK_NET_CLOSE, "s", "c", 25);
+	for (int i = 0; i < 2; i++) {
+		trace_begin(fx->tr, 0, TK_QUEUE_DONE);
+		trace_node(fx->tr, "s");
+		trace_str(fx->tr, "result", "delivered");
+		trace_str(fx->tr, "status", i ? "2.1.5" : "2.0.0"); /* 2.0.0 left out */
+		trace_end(fx->tr);
+	}
+	expect_jsonl(fx,
+		"{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":5,"
+		"\"port\":25}\n"
+		"{\"kind\":\"net.accept\",\"conn\":5}\n"
+		"{\"kind\":\"tls.ok\",\"conn\":5}\n"
+		"{\"kind\":\"net.close\",\"conn\":5,\"port\":587}\n"
+		"{\"kind\":\"net.close\",\"node\":\"s\",\"conn\":5}\n"
+		"{\"kind\":\"queue.done\",\"node\":\"s\",\"result\":\"delivered\"}\n"
+		"{\"kind\":\"queue.done\",\"node\":\"s\",\"result\":\"delivered\","
+		"\"status\":\"2.1.5\"}\n");
 }
 
 static void test_a_held_line_waits_for_flush(void **state)
@@ -626,6 +673,7 @@ int main(void)
 		T(test_first_event_of_a_conn_names_both_ends),
 		T(test_lines_of_one_instant_are_folded),
 		T(test_header_ids_and_dns_repeats_are_implied),
+		T(test_usual_values_and_a_conns_port_are_implied),
 		T(test_a_held_line_waits_for_flush),
 		T(test_hook_runs_before_event_and_narration_precedes_it),
 		T(test_event_field_lookup),

@@ -1,6 +1,6 @@
 /* trace_expand.h — the tests' reader of the trace's implied fields
  * (ARCHITECTURE.md, "Implied fields"): puts seq, the t of the line before,
- * a msg.header's node and msg from the msg.header before it, a DNS
+ * a msg.header's node and msg from the msg.header or msg.compose before it, a DNS
  * answer's rcode NOERROR and a repeated dns.cache's answer, and the node,
  * peer and tls a conn's first event implies, back into parsed events, and gives
  * each line of a folded line event back as its own event (same seq), so
@@ -84,13 +84,13 @@ static inline void te_imply_line(cJSON *e, const cJSON *prev, const cJSON ***cac
 		cJSON_InsertItemInArray(e, 0, t);
 	}
 	if (kind && prev && strcmp(kind, "msg.header") == 0 && !te_str(e, "node") &&
-	    !te_str(e, "msg") && te_str(prev, "kind") && strcmp(te_str(prev, "kind"), "msg.header") == 0) {
+	    !te_str(e, "msg") && te_str(prev, "kind") &&
+	    (strcmp(te_str(prev, "kind"), "msg.header") == 0 ||
+	     strcmp(te_str(prev, "kind"), "msg.compose") == 0)) {
 		te_copy(e, prev, "node");
 		te_copy(e, prev, "msg");
 	}
-	if (!kind || (strcmp(kind, "dns.cache") != 0 && strcmp(kind, "dns.answer") != 0))
-		return;
-	int is_cache = strcmp(kind, "dns.cache") == 0;
+	int is_cache = kind && strcmp(kind, "dns.cache") == 0;
 	if (is_cache && !cJSON_HasObjectItem(e, "answers")) {
 		for (size_t j = *nc; j-- > 0;) {
 			const cJSON *c = (*cache)[j];
@@ -106,9 +106,16 @@ static inline void te_imply_line(cJSON *e, const cJSON *prev, const cJSON ***cac
 				break;
 			}
 		}
-	} else if (cJSON_HasObjectItem(e, "answers") && !cJSON_HasObjectItem(e, "rcode")) {
-		cJSON_AddStringToObject(e, "rcode", "NOERROR");
 	}
+	/* a kind's usual value of a field, left out (a DNS answer's: with answers) */
+	static const char *const dflt[][3] = {{"dns.answer", "rcode", "NOERROR"},
+					      {"dns.cache", "rcode", "NOERROR"},
+					      {"tls.ok", "version", "TLSv1.3"},
+					      {"queue.done", "status", "2.0.0"}};
+	for (size_t j = 0; kind && j < sizeof dflt / sizeof dflt[0]; j++)
+		if (strcmp(kind, dflt[j][0]) == 0 && !cJSON_HasObjectItem(e, dflt[j][1]) &&
+		    (strncmp(kind, "dns.", 4) != 0 || cJSON_HasObjectItem(e, "answers")))
+			cJSON_AddStringToObject(e, dflt[j][1], dflt[j][2]);
 	if (is_cache) {
 		*cache = realloc(*cache, (*nc + 1) * sizeof **cache);
 		(*cache)[(*nc)++] = e;

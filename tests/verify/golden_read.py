@@ -14,9 +14,10 @@ For each tests/golden/*.jsonl:
     event its seq, kind, conn, node and peer equal what
     scripts/trace_expand.py resolves: the Python reader, written from the
     contract, not from the C code;
-  * its t, and for a DNS answer its rcode, answers and ttl (left out when
-    NOERROR, or when a dns.cache repeats one: ARCHITECTURE.md) are what the
-    Python reader resolves;
+  * its t, for a DNS answer its rcode, answers and ttl (left out when
+    NOERROR, or when a dns.cache repeats one: ARCHITECTURE.md), a net.*
+    event's port, a tls.ok's version and a queue.done's status are what
+    the Python reader resolves;
   * a line event's lines (several when folded, ARCHITECTURE.md "Folded
     lines") are, one by one, the lines the Python reader unfolds it into,
     and its dir is the one the Python reader resolves;
@@ -39,7 +40,8 @@ JQ_EVERY_LINE = ('[inputs] | (.[0].t | type) == "number" and all(.[]; type == "o
 # ARCHITECTURE.md's recipe: each line with the t it happens at.
 JQ_TIMES = 'foreach inputs as $e (null; $e.t // .; .)'
 # How often each rule of "Implied fields" was used, across the goldens.
-left_out = {"t": 0, "msg.header node": 0, "rcode": 0, "dns.cache answer": 0}
+left_out = {"t": 0, "msg.header node": 0, "rcode": 0, "dns.cache answer": 0, "port": 0,
+            "version": 0, "status": 0}
 
 
 def check_file(tool, path):
@@ -78,6 +80,12 @@ def check_file(tool, path):
                 py = str(py) if isinstance(py, int) else py
                 if g.get(key) != py:
                     fails.append(f"{name} event {i} ({w['kind']}): {key} model {g.get(key)!r}, python {py!r}")
+        for kind, key in (("net.", "port"), ("tls.ok", "version"), ("queue.done", "status")):
+            if w["kind"].startswith(kind) and g.get(key) != w.get(key):
+                fails.append(f"{name} event {i} ({w['kind']}): {key} model {g.get(key)!r}, "
+                             f"python {w.get(key)!r}")
+            if w["kind"].startswith(kind) and key not in raw[i]:
+                left_out[key] += 1
         if w["kind"] in trace_expand.LINE_KINDS:
             lines = [u["line"] for u in trace_expand.unfold(w)]
             folded += len(lines) > 1
