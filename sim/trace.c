@@ -593,8 +593,12 @@ static void imply_dns_repeat(struct trace *tr, struct strbuf *sb, size_t ids_at,
 {
 	if (rest_at <= ids_at || rest_at >= sb->len)
 		return;
-	if (tsaid_repeat(&tr->dns, sb->data + ids_at, rest_at - ids_at, sb->data + rest_at,
-			 sb->len - rest_at)) {
+	char c = sb->data[rest_at]; /* the key ends there: a NUL for a moment */
+	sb->data[rest_at] = '\0';
+	bool same = tsaid_repeat(&tr->dns, sb->data + ids_at, sb->data + rest_at + 1,
+				 sb->len - rest_at - 1);
+	sb->data[rest_at] = c;
+	if (same) {
 		sb->len = rest_at;
 		sb->data[rest_at] = '\0';
 	}

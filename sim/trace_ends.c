@@ -112,13 +112,10 @@ void tsaid_free(struct trace_said *ts)
 	memset(ts, 0, sizeof *ts);
 }
 
-bool tsaid_repeat(struct trace_said *ts, const char *key, size_t klen, const char *val,
-		  size_t len)
+bool tsaid_repeat(struct trace_said *ts, const char *key, const char *val, size_t len)
 {
-	char *k = xstrndup(key, klen); /* JSON text: no NUL inside */
 	size_t i;
-	if (strmap_get(&ts->ids, k, &i)) {
-		free(k);
+	if (strmap_get(&ts->ids, key, &i)) {
 		if (strlen(ts->vals[i]) == len && memcmp(ts->vals[i], val, len) == 0)
 			return true;
 		free(ts->vals[i]);
@@ -130,9 +127,9 @@ bool tsaid_repeat(struct trace_said *ts, const char *key, size_t klen, const cha
 		ts->keys = xrealloc(ts->keys, ts->cap * sizeof *ts->keys);
 		ts->vals = xrealloc(ts->vals, ts->cap * sizeof *ts->vals);
 	}
-	ts->keys[ts->n] = k;
+	ts->keys[ts->n] = xstrdup(key);
 	ts->vals[ts->n] = xstrndup(val, len);
-	strmap_put(&ts->ids, k, ts->n); /* key: the copy */
+	strmap_put(&ts->ids, ts->keys[ts->n], ts->n); /* key: the copy */
 	ts->n++;
 	return false;
 }

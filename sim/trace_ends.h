@@ -56,9 +56,8 @@ struct trace_said {
 
 void tsaid_init(struct trace_said *ts);
 void tsaid_free(struct trace_said *ts);
-/* Whether val (len bytes) is what was said last under key (klen bytes);
- * when not, it becomes what was said. */
-bool tsaid_repeat(struct trace_said *ts, const char *key, size_t klen, const char *val,
-		  size_t len);
+/* Whether val (len bytes) is what was said last under key; when not, it
+ * becomes what was said. */
+bool tsaid_repeat(struct trace_said *ts, const char *key, const char *val, size_t len);
 
 #endif

@@ -2,7 +2,8 @@
  * (ARCHITECTURE.md, "Implied fields"): puts seq, the t of the line before,
  * a msg.header's node and msg from the msg.header or msg.compose before it, a DNS
  * answer's rcode NOERROR and a repeated dns.cache's answer, and the node,
- * peer and tls a conn's first event implies, back into parsed events, and gives
+ * peer, tls and net.* port a conn's first event implies, back into parsed
+ * events, and gives
  * each line of a folded line event back as its own event (same seq), so
  * the tests can ask any event for them. Header-only; written from the contract, not
  * from the writer (sim/trace.c), so the tests check one against the other. */
@@ -17,6 +18,7 @@ struct te_conn {
 	long id;
 	char *client, *server; /* copies */
 	int tls;
+	double port; /* the first a net.* event of it said once its ends are known; 0 */
 };
 
 static inline const char *te_str(const cJSON *ev, const char *key)
@@ -197,7 +199,7 @@ static inline void trace_expand_events(cJSON ***evp, size_t *np)
 			k = &c[nc++];
 			*k = (struct te_conn){(long)conn->valuedouble,
 					      strdup(at_server ? peer : node),
-					      strdup(at_server ? node : peer), 0};
+					      strdup(at_server ? node : peer), 0, 0};
 		} else if (dir) {
 			int c2s = strcmp(dir, "c2s") == 0;
 			if (!node)
@@ -213,6 +215,13 @@ static inline void trace_expand_events(cJSON ***evp, size_t *np)
 			int at_server = kind && strcmp(kind, "net.accept") == 0;
 			cJSON_AddStringToObject(e, "node", at_server ? k->server : k->client);
 			cJSON_AddStringToObject(e, "peer", at_server ? k->client : k->server);
+		}
+		if (kind && strncmp(kind, "net.", 4) == 0) { /* its conn's port */
+			const cJSON *port = cJSON_GetObjectItemCaseSensitive(e, "port");
+			if (cJSON_IsNumber(port) && !k->port)
+				k->port = port->valuedouble;
+			else if (!port && k->port)
+				cJSON_AddNumberToObject(e, "port", k->port);
 		}
 		if (kind && strcmp(kind, "tls.ok") == 0)
 			k->tls = 1;
