@@ -38,7 +38,15 @@ struct trace {
 	 * held. */
 	struct strbuf pend;
 	size_t pend_from, pend_at;
+	size_t pend_tlen;        /* bytes of its "t":…, (0: left out) */
+	int64_t pend_t;
 	char pend_dir;           /* its dir's first letter: a left-out dir is not a match */
+	/* What the last JSONL line said, for the next one to leave out:
+	 * its t, and (a msg.header or msg.compose) its node and msg as written. */
+	bool t_known;
+	int64_t last_t;
+	struct strbuf last_hdr;  /* ,"node":…,"msg":… of a msg.header or msg.compose; else empty */
+	struct trace_said dns;   /* dns.cache answers by node, qname and qtype */
 };
 
 struct scratch_block {
@@ -98,7 +106,9 @@ struct trace *trace_new(void)
 	tr->ev.conn = -1;
 	sb_init(&tr->line);
 	sb_init(&tr->pend);
+	sb_init(&tr->last_hdr);
 	tends_init(&tr->ends);
+	tsaid_init(&tr->dns);
 	return tr;
 }
 
@@ -123,13 +133,26 @@ void trace_free(struct trace *tr)
 	free(tr->ev.f);
 	sb_free(&tr->line);
 	sb_free(&tr->pend);
+	sb_free(&tr->last_hdr);
 	tends_free(&tr->ends);
+	tsaid_free(&tr->dns);
 	free(tr);
+}
+
+/* A new sink starts with a line that says its t, and says every DNS
+ * answer once before leaving it out. */
+static void sink_changed(struct trace *tr)
+{
+	trace_flush(tr);
+	tr->t_known = false;
+	sb_clear(&tr->last_hdr);
+	tsaid_free(&tr->dns);
+	tsaid_init(&tr->dns);
 }
 
 void trace_set_jsonl(struct trace *tr, FILE *f)
 {
-	trace_flush(tr);
+	sink_changed(tr);
 	tr->jsonl = f;
 }
 
@@ -137,7 +160,7 @@ void trace_set_transcript(struct trace *tr, FILE *f) { tr->transcript = f; }
 
 void trace_set_buffer(struct trace *tr, struct strbuf *sb)
 {
-	trace_flush(tr);
+	sink_changed(tr);
 	tr->buffer = sb;
 }
 void trace_set_loose(struct trace *tr, bool loose) { tr->loose = loose; }
@@ -516,11 +539,77 @@ static bool foldable(const struct trace_event *ev)
 	return !trace_event_int(ev, "octets", &octets);
 }
 
+/* The fields left out when they hold their kind's usual value
+ * (ARCHITECTURE.md, "Implied fields"); every reader has the same table. */
+static const struct {
+	enum trace_kind kind;
+	const char *key, *value;
+} defaults[] = {
+	{TK_DNS_ANSWER, "rcode", "NOERROR"},
+	{TK_DNS_CACHE, "rcode", "NOERROR"},
+	{TK_TLS_OK, "version", "TLSv1.3"},
+	{TK_QUEUE_DONE, "status", "2.0.0"},
+};
+
+/* Whether a field is left out: its kind's default, or a net.* event's
+ * port that its conn's first one with a port said. */
+static bool field_implied(struct trace *tr, const struct trace_event *ev,
+			  const struct trace_field *f)
+{
+	if (f->type == TF_INT && ev->conn >= 0 && f->num > 0 && f->num <= 65535 &&
+	    strncmp(ev->kind, "net.", 4) == 0 && strcmp(f->key, "port") == 0)
+		return tends_same_port(&tr->ends, ev->conn, (uint16_t)f->num);
+	if (f->type != TF_STR)
+		return false;
+	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+		if (ev->id == defaults[i].kind && strcmp(f->key, defaults[i].key) == 0 &&
+		    strcmp(f->str, defaults[i].value) == 0)
+			return true;
+	return false;
+}
+
+/* A msg.header of the node and msg of the line before it (a msg.header
+ * or the msg.compose) leaves both out: sb holds the event from its kind
+ * on, ids_at where its node begins and ids_end where its msg ends. */
+static void imply_header_ids(struct trace *tr, const struct trace_event *ev, struct strbuf *sb,
+			     size_t ids_at, size_t ids_end)
+{
+	bool ids = ev->node && ev->msg && !ev->peer && ev->conn < 0 && !ev->rcpt;
+	bool same = ev->id == TK_MSG_HEADER && ids && tr->last_hdr.len == ids_end - ids_at &&
+		    memcmp(tr->last_hdr.data, sb->data + ids_at, ids_end - ids_at) == 0;
+	sb_clear(&tr->last_hdr);
+	if ((ev->id == TK_MSG_HEADER || ev->id == TK_MSG_COMPOSE) && ids)
+		sb_append(&tr->last_hdr, sb->data + ids_at, ids_end - ids_at);
+	if (same) {
+		memmove(sb->data + ids_at, sb->data + ids_end, sb->len - ids_end + 1);
+		sb->len -= ids_end - ids_at;
+	}
+}
+
+/* A dns.cache that says what the last one of its node said for that name
+ * and type leaves out its rcode, answers and ttl: sb's text from ids_at to
+ * rest_at is the key, from rest_at on the answer. */
+static void imply_dns_repeat(struct trace *tr, struct strbuf *sb, size_t ids_at, size_t rest_at)
+{
+	if (rest_at <= ids_at || rest_at >= sb->len)
+		return;
+	char c = sb->data[rest_at]; /* the key ends there: a NUL for a moment */
+	sb->data[rest_at] = '\0';
+	bool same = tsaid_repeat(&tr->dns, sb->data + ids_at, sb->data + rest_at + 1,
+				 sb->len - rest_at - 1);
+	sb->data[rest_at] = c;
+	if (same) {
+		sb->len = rest_at;
+		sb->data[rest_at] = '\0';
+	}
+}
+
 /* The event as one JSONL line into sb. For a foldable event, *from and *at
  * are the offsets of its "line" value's opening and closing quotes (else
- * both 0). */
+ * both 0); *tlen is the length of its "t":…, (0 when left out: the line
+ * before said the same t). */
 static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct strbuf *sb,
-			 size_t *from, size_t *at)
+			 size_t *from, size_t *at, size_t *tlen)
 {
 	bool fold = foldable(ev);
 	*from = *at = 0;
@@ -528,11 +617,20 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	const char *node, *peer;
 	bool tls_up, tls_said = false;
 	imply_ends(tr, ev, &node, &peer, &tls_up);
-	size_t tn = format_time(ev->t, t, true);
-	sb_append(sb, "{\"t\":", 5);
-	sb_append(sb, t, tn);
-	sb_append(sb, ",\"kind\":", 8);
+	sb_append(sb, "{", 1);
+	*tlen = 0;
+	if (!tr->t_known || ev->t != tr->last_t) {
+		size_t tn = format_time(ev->t, t, true);
+		sb_append(sb, "\"t\":", 4);
+		sb_append(sb, t, tn);
+		sb_append(sb, ",", 1);
+		*tlen = tn + 5;
+	}
+	tr->t_known = true;
+	tr->last_t = ev->t;
+	sb_append(sb, "\"kind\":", 7);
 	json_put_string(sb, ev->kind, strlen(ev->kind));
+	size_t ids_at = sb->len;
 	put_opt_str(sb, "node", node);
 	put_opt_str(sb, "peer", peer);
 	if (ev->conn >= 0) {
@@ -540,11 +638,18 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 		put_int(sb, ev->conn);
 	}
 	put_opt_str(sb, "msg", ev->msg);
+	size_t ids_end = sb->len;
 	put_opt_str(sb, "rcpt", ev->rcpt);
+	size_t rest_at = 0; /* dns.cache: where its answer begins */
 	for (size_t i = 0; i < ev->nf; i++) {
 		const struct trace_field *f = &ev->f[i];
+		if (ev->id == TK_DNS_CACHE && !rest_at && strcmp(f->key, "qname") != 0 &&
+		    strcmp(f->key, "qtype") != 0)
+			rest_at = sb->len;
 		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && strcmp(f->key, "dir") == 0 &&
 		    dir_implied(ev, f->str))
+			continue;
+		if (field_implied(tr, ev, f))
 			continue;
 		if (tls_up && f->type == TF_BOOL && strcmp(f->key, "tls") == 0) {
 			tls_said = true;
@@ -584,6 +689,9 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	}
 	if (tls_up && !tls_said) /* never so far: a clear line after tls.ok says so */
 		sb_puts(sb, ",\"tls\":false");
+	if (ev->id == TK_DNS_CACHE)
+		imply_dns_repeat(tr, sb, ids_at, rest_at);
+	imply_header_ids(tr, ev, sb, ids_at, ids_end);
 	sb_append(sb, "}\n", 2);
 }
 
@@ -843,13 +951,18 @@ void trace_flush(struct trace *tr)
 
 /* Folded lines: a line event that says what the held one says but its
  * line (same t, kind, conn, dir, every other field) joins it, the lines
- * separated by \n. The text outside the line values is compared, and the
- * dir itself: both may have left it out, one line a reply, one a command. */
-static bool fold_into_pending(struct trace *tr, size_t from, size_t at, char dir)
+ * separated by \n. The text outside the line values is compared (past
+ * the held line's "t", which the new one, at the same t, leaves out), and
+ * the dir itself: both may have left it out, one line a reply, one a
+ * command. */
+static bool fold_into_pending(struct trace *tr, int64_t t, size_t from, size_t at, size_t tlen,
+			      char dir)
 {
 	const struct strbuf *a = &tr->pend, *b = &tr->line;
-	if (!tr->pend_at || !at || dir != tr->pend_dir || from != tr->pend_from ||
-	    memcmp(a->data, b->data, from) != 0 || a->len - tr->pend_at != b->len - at ||
+	size_t skip = tr->pend_tlen;
+	if (!tr->pend_at || !at || t != tr->pend_t || tlen || dir != tr->pend_dir ||
+	    from + skip != tr->pend_from || memcmp(a->data + 1 + skip, b->data + 1, from - 1) != 0 ||
+	    a->len - tr->pend_at != b->len - at ||
 	    memcmp(a->data + tr->pend_at, b->data + at, b->len - at) != 0)
 		return false;
 	struct strbuf tail;
@@ -869,12 +982,12 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 	ev->seq = tr->seq;
 	bool folded = false;
 	if (tr->jsonl || tr->buffer) {
-		size_t from, at;
+		size_t from, at, tlen;
 		sb_clear(&tr->line);
-		format_jsonl(tr, ev, &tr->line, &from, &at);
+		format_jsonl(tr, ev, &tr->line, &from, &at, &tlen);
 		const char *d = trace_event_str(ev, "dir");
 		char dir = d ? d[0] : 0;
-		folded = fold_into_pending(tr, from, at, dir);
+		folded = fold_into_pending(tr, ev->t, from, at, tlen, dir);
 		if (folded) {
 			ev->seq = tr->seq - 1; /* the line it joined */
 		} else {
@@ -883,6 +996,8 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 				sb_append(&tr->pend, tr->line.data, tr->line.len);
 				tr->pend_from = from;
 				tr->pend_at = at;
+				tr->pend_tlen = tlen;
+				tr->pend_t = ev->t;
 				tr->pend_dir = dir;
 			} else {
 				put_jsonl(tr, tr->line.data, tr->line.len);

@@ -12,7 +12,12 @@
  * an event's seq is its 0-based line number and is not written;
  * consecutive protocol lines of a conn in one direction at one instant
  * are written as one line event (their lines joined by \n); the
- * fields a conn's first event implies are left out (trace_ends.h); strings
+ * fields a conn's first event implies are left out (trace_ends.h), and so
+ * are a t the line before has, a msg.header's node and msg the msg.header
+ * or msg.compose before has, a field's usual value (DNS rcode NOERROR, TLS version
+ * TLSv1.3, queue.done status 2.0.0), a net.* event's port its conn said,
+ * and a dns.cache's answer that repeats its node's last for the name and
+ * type (ARCHITECTURE.md); strings
  * are escaped to valid JSON (invalid UTF-8 becomes U+FFFD). */
 #ifndef MAILSIM_TRACE_H
 #define MAILSIM_TRACE_H

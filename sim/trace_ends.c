@@ -20,6 +20,7 @@ void tends_free(struct trace_ends *te)
 		free(te->names[i]);
 	free(te->names);
 	free(te->conn);
+	free(te->port);
 	strmap_free(&te->ids);
 	memset(te, 0, sizeof *te);
 }
@@ -63,6 +64,8 @@ void tends_learn(struct trace_ends *te, long conn, const char *client, const cha
 			cap *= 2;
 		te->conn = xrealloc(te->conn, 2 * cap * sizeof *te->conn);
 		memset(te->conn + 2 * te->capconn, 0, 2 * (cap - te->capconn) * sizeof *te->conn);
+		te->port = xrealloc(te->port, cap * sizeof *te->port);
+		memset(te->port + te->capconn, 0, (cap - te->capconn) * sizeof *te->port);
 		te->capconn = cap;
 	}
 	if (te->conn[2 * conn])
@@ -78,4 +81,55 @@ void tends_tls_up(struct trace_ends *te, long conn)
 {
 	if (conn >= 0 && (size_t)conn < te->capconn && te->conn[2 * conn])
 		te->conn[2 * conn] = (uint16_t)(te->conn[2 * conn] | TLS_BIT);
+}
+
+bool tends_same_port(struct trace_ends *te, long conn, uint16_t port)
+{
+	if (conn < 0 || (size_t)conn >= te->capconn || !te->conn[2 * conn])
+		return false;
+	if (!te->port[conn]) {
+		te->port[conn] = port;
+		return false;
+	}
+	return te->port[conn] == port;
+}
+
+void tsaid_init(struct trace_said *ts)
+{
+	memset(ts, 0, sizeof *ts);
+	strmap_init(&ts->ids);
+}
+
+void tsaid_free(struct trace_said *ts)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		free(ts->keys[i]);
+		free(ts->vals[i]);
+	}
+	free(ts->keys);
+	free(ts->vals);
+	strmap_free(&ts->ids);
+	memset(ts, 0, sizeof *ts);
+}
+
+bool tsaid_repeat(struct trace_said *ts, const char *key, const char *val, size_t len)
+{
+	size_t i;
+	if (strmap_get(&ts->ids, key, &i)) {
+		if (strlen(ts->vals[i]) == len && memcmp(ts->vals[i], val, len) == 0)
+			return true;
+		free(ts->vals[i]);
+		ts->vals[i] = xstrndup(val, len);
+		return false;
+	}
+	if (ts->n == ts->cap) {
+		ts->cap = ts->cap ? 2 * ts->cap : 16;
+		ts->keys = xrealloc(ts->keys, ts->cap * sizeof *ts->keys);
+		ts->vals = xrealloc(ts->vals, ts->cap * sizeof *ts->vals);
+	}
+	ts->keys[ts->n] = xstrdup(key);
+	ts->vals[ts->n] = xstrndup(val, len);
+	strmap_put(&ts->ids, ts->keys[ts->n], ts->n); /* key: the copy */
+	ts->n++;
+	return false;
 }

@@ -27,6 +27,7 @@ struct trace_ends {
 	size_t nnames, capnames;
 	uint16_t *conn;      /* owned; per conn id: 2 halves (client+1, server+1; 0 unknown),
 			      * the top bit of the client half is "TLS is up" */
+	uint16_t *port;      /* owned; per conn id: the port its events say (0 unknown) */
 	size_t capconn;      /* conn ids held */
 };
 
@@ -39,5 +40,24 @@ bool tends_get(const struct trace_ends *te, long conn, const char **client,
 void tends_learn(struct trace_ends *te, long conn, const char *client, const char *server);
 /* The conn's TLS handshake succeeded (a known conn only). */
 void tends_tls_up(struct trace_ends *te, long conn);
+/* Whether port is the one the conn's events said first (a known conn);
+ * the first one said becomes it. */
+bool tends_same_port(struct trace_ends *te, long conn, uint16_t port);
+
+/* What the writer said last under a key (ARCHITECTURE.md, "Implied
+ * fields": a dns.cache that repeats the last one of its node for a name
+ * and type). Keys and values are the JSONL text itself, so two are the
+ * same exactly when they read the same. */
+struct trace_said {
+	struct strmap ids;   /* key -> index */
+	char **keys, **vals; /* owned */
+	size_t n, cap;
+};
+
+void tsaid_init(struct trace_said *ts);
+void tsaid_free(struct trace_said *ts);
+/* Whether val (len bytes) is what was said last under key; when not, it
+ * becomes what was said. */
+bool tsaid_repeat(struct trace_said *ts, const char *key, const char *val, size_t len);
 
 #endif

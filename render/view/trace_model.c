@@ -238,10 +238,14 @@ static int tm_node_index(struct tm_model *m, const char *name, size_t n)
 	free(tm_d_); \
 } while (0)
 
-static bool tm_read_time(struct tm_line *ln, struct tm_event *e)
+static bool tm_read_time(const struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 {
 	const struct tms_member *mb = tm_line_get(ln, TK_T);
 
+	if (!mb && m->nev) { /* at the t of the line before (ARCHITECTURE.md) */
+		e->t_us = m->ev[m->nev - 1].t_us;
+		return true;
+	}
 	if (!mb) {
 		snprintf(ln->why, sizeof ln->why, "missing \"t\"");
 		return false;
@@ -465,6 +469,15 @@ static void tm_push(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 	m->ev[m->nev++] = *e;
 	if (e->conn >= 0)
 		tm_conn_note(m, e, idx);
+	if (e->conn >= 0 && e->kind >= TM_NET_CONNECT && e->kind <= TM_NET_CLOSE) {
+		/* a net.* event leaves out the port its conn said first (once
+		 * its ends are known: ARCHITECTURE.md, "Implied fields") */
+		struct tm_conn *c = (struct tm_conn *)tm_conn_find(m, e->conn);
+		if (c && c->client >= 0 && e->port && !c->port)
+			c->port = e->port;
+		else if (c && c->client >= 0 && !e->port)
+			m->ev[idx].port = c->port;
+	}
 }
 
 static bool tm_check_order(const struct tm_model *m, struct tm_line *ln,
@@ -538,6 +551,19 @@ static void tm_split_lines(struct tm_lazy *z, bool folded)
 		tt_one_line(p);
 }
 
+/* The event's line parsed, with the fields it left out put back
+ * (trace_model_implied.c); NULL when cJSON refuses it. */
+cJSON *tm_parse_obj(const struct tm_event *e)
+{
+	cJSON *obj = cJSON_ParseWithLength(e->line, e->len);
+	if (obj && e->kind != TM_OTHER) {
+		const struct tm_event *from = e->dns_back ? e - e->dns_back : NULL;
+		tm_fill_implied(obj, tm_kinds[e->kind].tk, from ? from->line : NULL,
+				from ? from->len : 0, e->port);
+	}
+	return obj;
+}
+
 /* Build what the record does not hold, from the line, once. The line was
  * accepted by tms_object; should cJSON refuse it still (it never does for
  * a trace the simulator wrote), the fields are empty and labels blank. */
@@ -549,7 +575,7 @@ static struct tm_lazy *tm_lazy_get(const struct tm_event *ce)
 	if (e->lazy)
 		return e->lazy;
 	struct tm_lazy *z = xcalloc(1, sizeof *z);
-	cJSON *obj = cJSON_ParseWithLength(e->line, e->len);
+	cJSON *obj = tm_parse_obj(e);
 	if (obj) {
 		z->nfields = tt_read_fields(obj, e->line, e->len, TM_HELD_KEYS, &z->fields);
 		z->summary = tt_expand(ki->summary, obj);
@@ -614,7 +640,7 @@ char *tm_summary_dup(const struct tm_event *e)
 {
 	if (e->lazy)
 		return xstrdup(e->lazy->summary);
-	cJSON *obj = cJSON_ParseWithLength(e->line, e->len);
+	cJSON *obj = tm_parse_obj(e);
 	char *s = obj ? tt_expand(tm_kinds[e->kind].summary, obj) : xstrdup("");
 	cJSON_Delete(obj);
 	return s;
@@ -649,9 +675,18 @@ static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 			 "line longer than 4 GiB" : "more than 2^31 events");
 		return false;
 	}
-	if (!tm_read_time(ln, &e) || !tm_check_order(m, ln, &e) || !tm_read_kind(ln, &e) ||
+	if (!tm_read_time(m, ln, &e) || !tm_check_order(m, ln, &e) || !tm_read_kind(ln, &e) ||
 	    !tm_read_ids(m, ln, &e) || !tm_check_text(ln, &e))
 		return false;
+	const struct tm_event *prev = m->nev ? &m->ev[m->nev - 1] : NULL;
+	if (e.kind == TM_MSG_HEADER && e.node < 0 && e.msg_idx < 0 && prev &&
+	    (prev->kind == TM_MSG_HEADER || prev->kind == TM_MSG_COMPOSE)) {
+		/* the node and msg of the header (or compose) before */
+		e.node = prev->node;
+		e.msg_idx = prev->msg_idx;
+	}
+	if (e.kind == TM_DNS_CACHE)
+		e.dns_back = tm_dns_note(m->intern, e.line, e.len, e.node, m->nev);
 	tm_push(m, ln, &e);
 	return true;
 }

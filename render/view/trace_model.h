@@ -61,6 +61,8 @@ struct tm_event {
 	int32_t cur_conn; /* conn of the latest event at or before with one */
 	int32_t narration; /* index of the latest narrate at or before, or -1 */
 	int32_t msg_idx;  /* index into model->msgs of msg, or -1 */
+	uint32_t dns_back; /* a dns.cache that repeats one (no answers): how many
+			    * events back that one is; 0 otherwise */
 	uint16_t port;    /* net.* events; 0 when absent */
 	uint8_t kind;     /* enum tm_kind */
 	uint8_t dir;      /* enum tm_dir */
@@ -85,6 +87,7 @@ struct tm_node {
 struct tm_conn {
 	long id;
 	int client, server; /* -1 until an event shows which side is which */
+	uint16_t port;      /* the port its first net.* event said once its ends are known; 0 */
 	uint32_t *evs;      /* owned; event indices */
 	size_t nevs, cap;
 };

@@ -110,8 +110,10 @@ void tm_intern_free(struct tm_intern *in)
 		return;
 	tm_tab_free(&in->msgs, true);
 	tm_tab_free(&in->rcpts, true);
+	tm_tab_free(&in->dnskeys, true);
 	tm_tab_free(&in->vals, true);
 	tm_peek_free(in->peek);
+	free(in->dns_last);
 	free(in->conn_id);
 	free(in->conn_slot);
 	free(in);

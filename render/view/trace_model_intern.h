@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trace_kinds.h"
+
 struct tm_strtab {
 	char **str;
 	size_t nstr;
@@ -30,6 +32,8 @@ struct tm_intern {
 	size_t nconn;
 	int32_t *conn_slot; /* index into conn_id, -1: empty */
 	size_t nconn_slot;  /* a power of two, kept at most half full */
+	struct tm_strtab dnskeys; /* node, qname and qtype of a dns.cache */
+	uint32_t *dns_last; /* per dnskey: the event index of its last written answer */
 };
 
 /* The index of s[0..n), or -1. */
@@ -44,5 +48,23 @@ int32_t tm_conn_lookup(const struct tm_intern *in, long id);
 void tm_conn_add(struct tm_intern *in, long id);
 void tm_intern_free(struct tm_intern *in);
 void tm_peek_free(struct tm_peek_memo *pm);
+/* An event's line parsed, with the fields it left out put back
+ * (trace_model_implied.c); NULL when cJSON refuses it. trace_model.c. */
+struct tm_event;
+struct cJSON;
+struct cJSON *tm_parse_obj(const struct tm_event *e);
+
+/* trace_model_implied.c: what a line leaves out (ARCHITECTURE.md,
+ * "Implied fields"). tm_dns_note is told of each dns.cache line, the
+ * event idx of the model, in order; for one that repeats an earlier one
+ * (no answers) it returns how many events back that one is, else 0. */
+uint32_t tm_dns_note(struct tm_intern *in, const char *line, size_t len, int32_t node, size_t idx);
+struct cJSON;
+/* Put the left-out fields back into obj, a line of kind `kind` parsed: a
+ * repeated dns.cache's rcode, answers and ttl from `from` (the line it
+ * repeats, or NULL), a kind's usual values, a net.* event's port (0:
+ * none known). */
+void tm_fill_implied(struct cJSON *obj, enum trace_kind kind, const char *from, size_t from_len,
+		     unsigned port);
 
 #endif

@@ -13,7 +13,10 @@
  * Invariants: the members of the last event peeked are remembered (their
  * raw slices of the line), so several peeks at one event scan its line
  * once; values are what tm_get gives (strings decoded, numbers as written,
- * arrays joined with ", "). */
+ * arrays joined with ", "), including the fields a line leaves out
+ * (ARCHITECTURE.md, "Implied fields"): a key the line does not have, on a
+ * kind that may leave one out, is read from the line parsed with them put
+ * back, as tm_get reads it. */
 #include "trace_model.h"
 
 #include <stdlib.h>
@@ -82,13 +85,32 @@ static const char *intern_owned(struct tm_intern *in, char *s)
 	return v;
 }
 
+static bool may_imply(const struct tm_event *e)
+{
+	return e->kind == TM_DNS_ANSWER || e->kind == TM_DNS_CACHE || e->kind == TM_TLS_OK ||
+	       e->kind == TM_QUEUE_DONE;
+}
+
+/* key from the line parsed with its implied fields put back; NULL, or an
+ * object owned by the caller (free with cJSON_Delete(*root)). */
+static const cJSON *implied_value(const struct tm_event *e, const char *key, cJSON **root)
+{
+	*root = may_imply(e) ? tm_parse_obj(e) : NULL;
+	return *root ? cJSON_GetObjectItemCaseSensitive(*root, key) : NULL;
+}
+
 const char *tm_peek(const struct tm_model *m, const struct tm_event *e, const char *key)
 {
 	const struct tms_member *mb = peek_member(m, e, key);
 	struct tm_intern *in = m->intern;
 
-	if (!mb)
-		return NULL;
+	if (!mb) {
+		cJSON *root;
+		const cJSON *v = implied_value(e, key, &root);
+		const char *out = v ? intern_owned(in, tt_value_text(v)) : NULL;
+		cJSON_Delete(root);
+		return out;
+	}
 	switch (mb->type) {
 	case TMS_STRING:
 		return mb->vesc ? intern_owned(in, tms_unescape(mb)) : intern(in, mb->val + 1, mb->vlen - 2);
@@ -113,17 +135,25 @@ const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event
 	struct tm_peek_memo *pm = in->peek;
 
 	*n = 0;
-	if (!mb || mb->type != TMS_ARRAY)
+	cJSON *root = NULL, *arr = NULL;
+	const cJSON *v = NULL, *it;
+	if (!mb)
+		v = implied_value(e, key, &root);
+	else if (mb->type == TMS_ARRAY)
+		v = arr = cJSON_ParseWithLength(mb->val, mb->vlen);
+	if (!cJSON_IsArray(v)) {
+		cJSON_Delete(root);
+		cJSON_Delete(arr);
 		return NULL;
-	cJSON *arr = cJSON_ParseWithLength(mb->val, mb->vlen);
-	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
+	}
+	cJSON_ArrayForEach(it, v) {
 		if (*n == pm->itemcap) {
 			pm->itemcap = pm->itemcap ? 2 * pm->itemcap : 8;
 			pm->items = xrealloc(pm->items, pm->itemcap * sizeof *pm->items);
 		}
 		pm->items[(*n)++] = intern_owned(in, tt_value_text(it));
 	}
+	cJSON_Delete(root);
 	cJSON_Delete(arr);
 	return pm->items;
 }

@@ -21,6 +21,8 @@ import sys
 import zlib
 
 MAILSIM, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, os.path.join(SRC, "scripts"))
+import trace_expand  # noqa: E402  (the trace's implied fields: ARCHITECTURE.md)
 failures = []
 CURVE = (0xf0, 0xe4, 0x42)          # the palettes' accent: the rate line
 # Okabe-Ito bluish green (2xx), as each palette (render/sdl/palette.c) has it: Inbox
@@ -89,16 +91,14 @@ def render(name, when, projector, tag, size=None):
 def golden_counts(t_limit):
     sent = hard = 0
     seen = set()
-    with open(os.path.join(SRC, "tests", "golden", "campaign-dirty-list.jsonl")) as f:
-        for line in f:
-            e = json.loads(line)
-            if e["t"] > t_limit or not re.fullmatch(r"spring\.\d+", str(e.get("msg", ""))):
-                continue
-            if e["kind"] == "msg.compose":
-                sent += 1
-            elif e["kind"] == "queue.bounce" and e["msg"] not in seen:
-                seen.add(e["msg"])
-                hard += e["status"].startswith("5.") and e["status"] != "5.2.2"
+    for e in trace_expand.load(os.path.join(SRC, "tests", "golden", "campaign-dirty-list.jsonl")):
+        if e["t"] > t_limit or not re.fullmatch(r"spring\.\d+", str(e.get("msg", ""))):
+            continue
+        if e["kind"] == "msg.compose":
+            sent += 1
+        elif e["kind"] == "queue.bounce" and e["msg"] not in seen:
+            seen.add(e["msg"])
+            hard += e["status"].startswith("5.") and e["status"] != "5.2.2"
     return sent, hard
 
 
@@ -137,11 +137,9 @@ def main():
     # at 1920x1080, two and "+2 more" at 1600x900, none at 1280x720,
     # where the title counts them.
     keys = set()
-    with open(os.path.join(SRC, "tests", "golden", "campaign-warmup.jsonl")) as f:
-        for line in f:
-            e = json.loads(line)
-            if e["kind"] == "rep.update" and e["t"] <= 2000:
-                keys.add(e["key"])
+    for e in trace_expand.load(os.path.join(SRC, "tests", "golden", "campaign-warmup.jsonl")):
+        if e["kind"] == "rep.update" and e["t"] <= 2000:
+            keys.add(e["key"])
     for size, want_shown in (("1920x1080", 4), ("1600x900", 2), ("1280x720", 0)):
         sc, _ = render("campaign-warmup", ["--at", "2000"], True, "warmup-" + size, size)
         texts = [t["text"] for t in sc["texts"]]

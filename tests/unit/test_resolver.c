@@ -23,6 +23,7 @@
 #include "dnsd.h"
 #include "resolver.h"
 #include "sim.h"
+#include "trace_expand.h"
 #include "util.h"
 
 struct fx {
@@ -127,16 +128,26 @@ static void expect_log(struct fx *fx, const char *want)
 }
 
 /* The dns.* events as "<µs> <kind> <node> <qname>/<qtype>[ extra]", where
- * extra is the rcode (answer, cache) or the attempt (timeout). */
+ * extra is the rcode (answer, cache) or the attempt (timeout); read with
+ * the fields the trace leaves out put back (trace_expand.h). */
 static void expect_dns_trace(struct fx *fx, const char *want)
 {
 	struct strbuf out;
 	sb_init(&out);
 	sb_puts(&out, "");
+	cJSON **all = NULL;
+	size_t n = 0;
 	for (const char *p = fx->jsonl.data; *p;) {
 		const char *nl = strchr(p, '\n');
-		cJSON *ev = cJSON_ParseWithLength(p, (size_t)(nl - p));
-		assert_non_null(ev);
+		all = xrealloc(all, (n + 1) * sizeof *all);
+		all[n] = cJSON_ParseWithLength(p, (size_t)(nl - p));
+		assert_non_null(all[n]);
+		n++;
+		p = nl + 1;
+	}
+	trace_expand_events(&all, &n);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *ev = all[i];
 		const char *kind = cJSON_GetObjectItemCaseSensitive(ev, "kind")->valuestring;
 		if (strncmp(kind, "dns.", 4) == 0) {
 			const cJSON *rcode = cJSON_GetObjectItemCaseSensitive(ev, "rcode");
@@ -153,8 +164,8 @@ static void expect_dns_trace(struct fx *fx, const char *want)
 			sb_putc(&out, '\n');
 		}
 		cJSON_Delete(ev);
-		p = nl + 1;
 	}
+	free(all);
 	bool same = strcmp(out.data, want) == 0;
 	if (!same)
 		print_error("dns trace:\n--- got:\n%s--- want:\n%s", out.data, want);

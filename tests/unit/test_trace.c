@@ -114,7 +114,7 @@ static void test_absent_common_fields_are_omitted(void **state)
 	trace_begin(fx->tr, 0, TK_SIM_END);
 	trace_end(fx->tr);
 	expect_jsonl(fx, "{\"t\":0,\"kind\":\"sim.start\",\"conn\":0}\n"
-			 "{\"t\":0,\"kind\":\"sim.end\"}\n");
+			 "{\"kind\":\"sim.end\"}\n"); /* at the t of the line before */
 }
 
 static void test_time_has_six_decimals(void **state)
@@ -300,8 +300,8 @@ static void test_first_event_of_a_conn_names_both_ends(void **state)
 	expect_jsonl(fx,
 		"{\"t\":0,\"kind\":\"smtp.send\",\"node\":\"s\",\"peer\":\"c\",\"conn\":9,"
 		"\"dir\":\"s2c\",\"line\":\"x\"}\n"
-		"{\"t\":0,\"kind\":\"smtp.send\",\"conn\":9,\"line\":\"x\"}\n"
-		"{\"t\":0,\"kind\":\"net.close\",\"node\":\"s\",\"conn\":9}\n");
+		"{\"kind\":\"smtp.send\",\"conn\":9,\"line\":\"x\"}\n"
+		"{\"kind\":\"net.close\",\"node\":\"s\",\"conn\":9}\n");
 }
 
 /* ---- folded lines (ARCHITECTURE.md, "Folded lines") ----------------------- */
@@ -338,12 +338,133 @@ static void test_lines_of_one_instant_are_folded(void **state)
 	expect_jsonl(fx,
 		"{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":4}\n"
 		"{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"250-a\\n250 b\"}\n"
-		"{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"MAIL\\nRCPT\"}\n"
-		"{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"dir\":\"c2s\","
+		"{\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"MAIL\\nRCPT\"}\n"
+		"{\"kind\":\"smtp.send\",\"conn\":4,\"dir\":\"c2s\","
 		"\"line\":\"250 not a reply\"}\n"
-		"{\"t\":0.00001,\"kind\":\"narrate\",\"text\":\"a caption\"}\n"
-		"{\"t\":0.00001,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"DATA\"}\n"
+		"{\"kind\":\"narrate\",\"text\":\"a caption\"}\n"
+		"{\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"DATA\"}\n"
 		"{\"t\":0.000011,\"kind\":\"smtp.send\",\"conn\":4,\"line\":\"QUIT\"}\n");
+}
+
+/* ---- what the line before said (ARCHITECTURE.md, "Implied fields") ------- */
+
+static void header(struct trace *tr, int64_t t, const char *node, const char *msg,
+		   const char *name)
+{
+	trace_begin(tr, t, TK_MSG_HEADER);
+	trace_node(tr, node);
+	trace_msg(tr, msg);
+	trace_str(tr, "name", name);
+	trace_str(tr, "value", "v");
+	trace_end(tr);
+}
+
+static void cache(struct trace *tr, int64_t t, const char *node, const char *qname,
+		  const char *rcode, const char *answer, int64_t ttl)
+{
+	trace_begin(tr, t, TK_DNS_CACHE);
+	trace_node(tr, node);
+	trace_str(tr, "qname", qname);
+	trace_str(tr, "qtype", "A");
+	trace_str(tr, "rcode", rcode);
+	const char *v[] = {answer};
+	trace_strv(tr, "answers", v, answer ? 1 : 0);
+	trace_int(tr, "ttl", ttl);
+	trace_end(tr);
+}
+
+static void test_header_ids_and_dns_repeats_are_implied(void **state)
+{
+	struct fx *fx = *state;
+	trace_begin(fx->tr, 1, TK_MSG_COMPOSE);
+	trace_node(fx->tr, "h");
+	trace_msg(fx->tr, "m1");
+	trace_end(fx->tr);
+	header(fx->tr, 1, "h", "m1", "Date");  /* node and msg left out */
+	header(fx->tr, 1, "h", "m1", "From");
+	header(fx->tr, 2, "h", "m1", "To");    /* another t: still the header before's */
+	header(fx->tr, 2, "h", "m2", "Date");  /* another msg: both written */
+	cache(fx->tr, 2, "r", "a.example", "NOERROR", "192.0.2.1", 60); /* rcode left out */
+	header(fx->tr, 2, "h", "m2", "From");  /* not after a header: written */
+	cache(fx->tr, 2, "r", "a.example", "NOERROR", "192.0.2.1", 60); /* a repeat */
+	cache(fx->tr, 2, "s", "a.example", "NOERROR", "192.0.2.1", 60); /* another node */
+	cache(fx->tr, 2, "r", "b.example", "NXDOMAIN", NULL, 300);
+	cache(fx->tr, 2, "r", "a.example", "NOERROR", "192.0.2.1", 59);  /* another ttl */
+	cache(fx->tr, 2, "r", "a.example", "NOERROR", "192.0.2.1", 59);  /* a repeat */
+	cache(fx->tr, 2, "r", "b.example", "NXDOMAIN", NULL, 300);       /* a repeat */
+	expect_jsonl(fx,
+		"{\"t\":0.000001,\"kind\":\"msg.compose\",\"node\":\"h\",\"msg\":\"m1\"}\n"
+		"{\"kind\":\"msg.header\",\"name\":\"Date\",\"value\":\"v\"}\n"
+		"{\"kind\":\"msg.header\",\"name\":\"From\",\"value\":\"v\"}\n"
+		"{\"t\":0.000002,\"kind\":\"msg.header\",\"name\":\"To\",\"value\":\"v\"}\n"
+		"{\"kind\":\"msg.header\",\"node\":\"h\",\"msg\":\"m2\","
+		"\"name\":\"Date\",\"value\":\"v\"}\n"
+		"{\"kind\":\"dns.cache\",\"node\":\"r\",\"qname\":\"a.example\",\"qtype\":\"A\","
+		"\"answers\":[\"192.0.2.1\"],\"ttl\":60}\n"
+		"{\"kind\":\"msg.header\",\"node\":\"h\",\"msg\":\"m2\","
+		"\"name\":\"From\",\"value\":\"v\"}\n"
+		"{\"kind\":\"dns.cache\",\"node\":\"r\",\"qname\":\"a.example\",\"qtype\":\"A\"}\n"
+		"{\"kind\":\"dns.cache\",\"node\":\"s\",\"qname\":\"a.example\",\"qtype\":\"A\","
+		"\"answers\":[\"192.0.2.1\"],\"ttl\":60}\n"
+		"{\"kind\":\"dns.cache\",\"node\":\"r\",\"qname\":\"b.example\",\"qtype\":\"A\","
+		"\"rcode\":\"NXDOMAIN\",\"answers\":[],\"ttl\":300}\n"
+		"{\"kind\":\"dns.cache\",\"node\":\"r\",\"qname\":\"a.example\",\"qtype\":\"A\","
+		"\"answers\":[\"192.0.2.1\"],\"ttl\":59}\n"
+		"{\"kind\":\"dns.cache\",\"node\":\"r\",\"qname\":\"a.example\",\"qtype\":\"A\"}\n"
+		"{\"kind\":\"dns.cache\",\"node\":\"r\",\"qname\":\"b.example\",\"qtype\":\"A\"}\n");
+	/* A new sink starts with a line that says its t. */
+	struct strbuf other;
+	sb_init(&other);
+	sb_puts(&other, "");
+	trace_set_buffer(fx->tr, &other);
+	header(fx->tr, 2, "h", "m2", "To");
+	assert_string_equal(other.data, "{\"t\":0.000002,\"kind\":\"msg.header\",\"node\":\"h\","
+				     "\"msg\":\"m2\",\"name\":\"To\",\"value\":\"v\"}\n");
+	trace_set_buffer(fx->tr, &fx->jsonl);
+	sb_free(&other);
+}
+
+static void net_event(struct trace *tr, enum trace_kind kind, const char *node,
+		      const char *peer, int64_t port)
+{
+	trace_begin(tr, 0, kind);
+	trace_node(tr, node);
+	trace_peer(tr, peer);
+	trace_conn(tr, 5);
+	trace_int(tr, "port", port);
+	trace_end(tr);
+}
+
+static void test_usual_values_and_a_conns_port_are_implied(void **state)
+{
+	struct fx *fx = *state;
+	net_event(fx->tr, TK_NET_CONNECT, "c", "s", 25);
+	net_event(fx->tr, TK_NET_ACCEPT, "s", "c", 25);  /* port left out */
+	trace_begin(fx->tr, 0, TK_TLS_OK);
+	trace_node(fx->tr, "c");
+	trace_peer(fx->tr, "s");
+	trace_conn(fx->tr, 5);
+	trace_str(fx->tr, "version", "TLSv1.3");         /* left out */
+	trace_end(fx->tr);
+	net_event(fx->tr, TK_NET_CLOSE, "c", "s", 587); /* another port: written */
+	net_event(fx->tr, TK_NET_CLOSE, "s", "c", 25);
+	for (int i = 0; i < 2; i++) {
+		trace_begin(fx->tr, 0, TK_QUEUE_DONE);
+		trace_node(fx->tr, "s");
+		trace_str(fx->tr, "result", "delivered");
+		trace_str(fx->tr, "status", i ? "2.1.5" : "2.0.0"); /* 2.0.0 left out */
+		trace_end(fx->tr);
+	}
+	expect_jsonl(fx,
+		"{\"t\":0,\"kind\":\"net.connect\",\"node\":\"c\",\"peer\":\"s\",\"conn\":5,"
+		"\"port\":25}\n"
+		"{\"kind\":\"net.accept\",\"conn\":5}\n"
+		"{\"kind\":\"tls.ok\",\"conn\":5}\n"
+		"{\"kind\":\"net.close\",\"conn\":5,\"port\":587}\n"
+		"{\"kind\":\"net.close\",\"node\":\"s\",\"conn\":5}\n"
+		"{\"kind\":\"queue.done\",\"node\":\"s\",\"result\":\"delivered\"}\n"
+		"{\"kind\":\"queue.done\",\"node\":\"s\",\"result\":\"delivered\","
+		"\"status\":\"2.1.5\"}\n");
 }
 
 static void test_a_held_line_waits_for_flush(void **state)
@@ -409,7 +530,7 @@ static void test_hook_runs_before_event_and_narration_precedes_it(void **state)
 	assert_string_equal(p.line, "EHLO c");
 	expect_jsonl(fx, "{\"t\":2,\"kind\":\"narrate\","
 			 "\"text\":\"The client says hello.\"}\n"
-			 "{\"t\":2,\"kind\":\"smtp.send\",\"node\":\"c\","
+			 "{\"kind\":\"smtp.send\",\"node\":\"c\","
 			 "\"line\":\"EHLO c\"}\n");
 	expect_transcript(fx, "\n      >> The client says hello.\n\n"
 			      "    2.000000  c  C-> EHLO c\n");
@@ -551,6 +672,8 @@ int main(void)
 		T(test_conn_ends_and_tls_are_implied),
 		T(test_first_event_of_a_conn_names_both_ends),
 		T(test_lines_of_one_instant_are_folded),
+		T(test_header_ids_and_dns_repeats_are_implied),
+		T(test_usual_values_and_a_conns_port_are_implied),
 		T(test_a_held_line_waits_for_flush),
 		T(test_hook_runs_before_event_and_narration_precedes_it),
 		T(test_event_field_lookup),

@@ -6,11 +6,18 @@ trace leaves out (ARCHITECTURE.md, "Implied fields").
     golden_read.py TRACE_MODEL_TOOL SOURCE_DIR
 
 For each tests/golden/*.jsonl:
-  * jq parses every line, each an object with a numeric t and a string kind;
+  * jq parses every line, each an object with a string kind and a numeric t
+    (the first line) or none (at the t of the line before), and jq alone
+    gives every line its t back (the recipe in ARCHITECTURE.md) as the
+    Python reader does;
   * tests/trace_model_tool (the viewer's tm_open) loads it, and for every
     event its seq, kind, conn, node and peer equal what
     scripts/trace_expand.py resolves: the Python reader, written from the
     contract, not from the C code;
+  * its t, for a DNS answer its rcode, answers and ttl (left out when
+    NOERROR, or when a dns.cache repeats one: ARCHITECTURE.md), a net.*
+    event's port, a tls.ok's version and a queue.done's status are what
+    the Python reader resolves;
   * a line event's lines (several when folded, ARCHITECTURE.md "Folded
     lines") are, one by one, the lines the Python reader unfolds it into,
     and its dir is the one the Python reader resolves;
@@ -28,7 +35,13 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 import trace_expand  # noqa: E402
 
-JQ_EVERY_LINE = '[inputs | type == "object" and (.t | type) == "number" and (.kind | type) == "string"] | all'
+JQ_EVERY_LINE = ('[inputs] | (.[0].t | type) == "number" and all(.[]; type == "object" and'
+                 ' ((.t | type) == "number" or .t == null) and (.kind | type) == "string")')
+# ARCHITECTURE.md's recipe: each line with the t it happens at.
+JQ_TIMES = 'foreach inputs as $e (null; $e.t // .; .)'
+# How often each rule of "Implied fields" was used, across the goldens.
+left_out = {"t": 0, "msg.header node": 0, "rcode": 0, "dns.cache answer": 0, "port": 0,
+            "version": 0, "status": 0}
 
 
 def check_file(tool, path):
@@ -40,6 +53,9 @@ def check_file(tool, path):
     with open(path, encoding="utf-8") as f:
         raw = [json.loads(line) for line in f if line.strip()]
     want = list(trace_expand.expand(raw, unfold_lines=False))
+    jq_t = subprocess.run(["jq", "-n", "-c", JQ_TIMES, path], capture_output=True, text=True)
+    if jq_t.returncode != 0 or [json.loads(x) for x in jq_t.stdout.split()] != [w["t"] for w in want]:
+        fails.append(f"{name}: jq's times are not the Python reader's: {jq_t.stderr.strip()[:200]}")
     model = subprocess.run([tool, path], capture_output=True, text=True)
     if model.returncode != 0:
         return fails + [f"{name}: the trace model refused it: {model.stderr.strip()}"], 0, 0, 0
@@ -52,6 +68,24 @@ def check_file(tool, path):
             if g.get(key) != w.get(key):
                 fails.append(f"{name} event {i} ({w['kind']}): {key} model {g.get(key)!r}, "
                              f"python {w.get(key)!r}")
+        left_out["t"] += "t" not in raw[i]
+        left_out["msg.header node"] += w["kind"] == "msg.header" and "node" not in raw[i]
+        if g.get("t_us") != round(w["t"] * 1e6):
+            fails.append(f"{name} event {i} ({w['kind']}): t model {g.get('t_us')} µs, python {w['t']}")
+        if w["kind"] in trace_expand.DNS_KINDS:
+            left_out["rcode"] += "rcode" not in raw[i]
+            left_out["dns.cache answer"] += "answers" not in raw[i]
+            for key in trace_expand.DNS_ANSWER:
+                py = w.get(key)
+                py = str(py) if isinstance(py, int) else py
+                if g.get(key) != py:
+                    fails.append(f"{name} event {i} ({w['kind']}): {key} model {g.get(key)!r}, python {py!r}")
+        for kind, key in (("net.", "port"), ("tls.ok", "version"), ("queue.done", "status")):
+            if w["kind"].startswith(kind) and g.get(key) != w.get(key):
+                fails.append(f"{name} event {i} ({w['kind']}): {key} model {g.get(key)!r}, "
+                             f"python {w.get(key)!r}")
+            if w["kind"].startswith(kind) and key not in raw[i]:
+                left_out[key] += 1
         if w["kind"] in trace_expand.LINE_KINDS:
             lines = [u["line"] for u in trace_expand.unfold(w)]
             folded += len(lines) > 1
@@ -89,8 +123,12 @@ def main(argv):
         fails.append("no line event was folded: the lines check would prove little")
     if implied == 0:
         fails.append("no conn event left node or peer out: the check would prove nothing")
+    for rule, n in left_out.items():
+        if n == 0:
+            fails.append(f"no event left out its {rule}: the check would prove nothing")
     print(f"{len(paths)} golden traces; {conn_events} conn events, {implied} with implied ends, "
-          f"{folded} folded line events")
+          f"{folded} folded line events; left out: "
+          + ", ".join(f"{rule} {n}" for rule, n in left_out.items()))
     for f in fails:
         print("FAIL:", f)
     return 1 if fails else 0
