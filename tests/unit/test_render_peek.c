@@ -1,0 +1,142 @@
+/* test_render_peek.c — tm_peek (render/view/trace_model_peek.c) gives what
+ * tm_get gives, on every event of every golden trace: the snapshot's walk
+ * reads with tm_peek, the inspectors and cards with tm_get, and the two
+ * must never tell a different story. Covers fields the writer leaves out
+ * (a DNS answer's rcode NOERROR, a repeated dns.cache's answers, tls.ok's
+ * version, queue.done's status), escaped strings, numbers as written and
+ * arrays. Also: peeked values live as long as the model (pointers taken
+ * early still read the same after many more peeks). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_model.h"
+#include "trace_text.h"
+#include "util.h"
+
+#define FAILF(...) do { print_error(__VA_ARGS__); fail(); } while (0)
+
+/* Every key the snapshot reads, and a few more of other kinds. */
+static const char *const keys[] = {
+	"queue_id", "from",   "rcpts",  "domain",  "attempt", "status", "reason",
+	"next_attempt", "result", "user", "folder", "bytes",   "qname",  "qtype",
+	"rcode",    "answers", "ttl",   "fault",   "summary", "decision", "symbol",
+	"score",    "filter", "action", "version", "name",    "value",  "missing",
+};
+
+struct tally {
+	size_t events, values, implied, items;
+};
+
+static void check_event(const struct tm_model *m, const struct tm_event *e, const char *file,
+			size_t idx, struct tally *t)
+{
+	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
+		const char *want = tm_get(e, keys[k]);
+		const char *got = tm_peek(m, e, keys[k]);
+		if ((want == NULL) != (got == NULL) || (want && strcmp(want, got) != 0))
+			FAILF("%s event %zu (%s) key %s: tm_peek \"%s\", tm_get \"%s\"\n", file, idx,
+			      tm_kind_name(e), keys[k], got ? got : "(null)", want ? want : "(null)");
+		const struct tm_field *f = tm_get_field(e, keys[k]);
+		size_t n;
+		const char *const *items = tm_peek_items(m, e, keys[k], &n);
+		size_t want_n = f && f->items ? f->nitems : 0;
+		if (n != want_n)
+			FAILF("%s event %zu key %s: %zu items, tm_get has %zu\n", file, idx, keys[k],
+			      n, want_n);
+		for (size_t i = 0; i < n && i < want_n; i++)
+			if (strcmp(items[i], f->items[i]) != 0)
+				FAILF("%s event %zu key %s item %zu: \"%s\", tm_get \"%s\"\n", file, idx,
+				      keys[k], i, items[i], f->items[i]);
+		if (got) {
+			t->values++;
+			t->implied += !strstr(e->line, keys[k]) ? 1 : 0;
+		}
+		t->items += n;
+	}
+	t->events++;
+}
+
+static void test_goldens(void **state)
+{
+	(void)state;
+	const char *src = getenv("MAILSIM_SOURCE_DIR");
+	char *dir = xasprintf("%s/tests/golden", src ? src : ".");
+	DIR *d = opendir(dir);
+	struct tally t = {0};
+	size_t files = 0;
+
+	if (!d)
+		FAILF("cannot open %s (set MAILSIM_SOURCE_DIR)\n", dir);
+	for (struct dirent *de; (de = readdir(d)) != NULL;) {
+		size_t len = strlen(de->d_name);
+		if (len < 7 || strcmp(de->d_name + len - 6, ".jsonl") != 0)
+			continue;
+		char *path = xasprintf("%s/%s", dir, de->d_name);
+		char err[256] = "";
+		struct tm_model *m = tm_open(path, NULL, 0, err, sizeof err);
+		if (!m)
+			FAILF("%s: %s\n", path, err);
+		for (size_t i = 0; i < m->nev; i++)
+			check_event(m, &m->ev[i], de->d_name, i, &t);
+		tm_free(m);
+		free(path);
+		files++;
+	}
+	closedir(d);
+	free(dir);
+	printf("peek: %zu goldens, %zu events, %zu values (%zu of them left out of the line), "
+	       "%zu array items: all as tm_get\n", files, t.events, t.values, t.implied, t.items);
+	/* the comparison must have met what it is for */
+	if (files < 40 || t.implied == 0 || t.items == 0)
+		FAILF("too little compared: %zu files, %zu implied values, %zu items\n", files,
+		      t.implied, t.items);
+}
+
+/* Values stay put: a pointer from the first event reads the same after a
+ * peek at every other event, and equal values share one string. */
+static void test_lifetime(void **state)
+{
+	(void)state;
+	static const char trace[] =
+		"{\"t\":1.0,\"seq\":1,\"kind\":\"queue.defer\",\"node\":\"a\",\"queue_id\":\"Q1\","
+		"\"status\":\"4.4.1\",\"reason\":\"line one\\nline \\\"two\\\"\",\"next_attempt\":"
+		"301.250000}\n"
+		"{\"t\":2.0,\"seq\":2,\"kind\":\"queue.defer\",\"node\":\"a\",\"queue_id\":\"Q2\","
+		"\"status\":\"4.4.1\"}\n";
+	char err[256] = "";
+	struct tm_model *m = tm_parse(trace, strlen(trace), NULL, 0, err, sizeof err);
+	if (!m)
+		FAILF("parse: %s\n", err);
+	const char *s1 = tm_peek(m, &m->ev[0], "status");
+	const char *r1 = tm_peek(m, &m->ev[0], "reason");
+	const char *s2 = tm_peek(m, &m->ev[1], "status");
+	if (s1 != s2)
+		FAILF("equal values are interned once\n");
+	if (!r1 || strcmp(r1, "line one\nline \"two\"") != 0)
+		FAILF("escapes decoded: got \"%s\"\n", r1 ? r1 : "(null)");
+	int64_t us = 0;
+	if (!tm_peek_us(m, &m->ev[0], "next_attempt", &us) || us != 301250000)
+		FAILF("next_attempt read exactly: %lld\n", (long long)us);
+	if (tm_peek(m, &m->ev[1], "reason") != NULL)
+		FAILF("an absent key is NULL\n");
+	if (strcmp(tm_peek(m, &m->ev[0], "queue_id"), "Q1") != 0 || strcmp(r1, tm_get(&m->ev[0], "reason")) != 0)
+		FAILF("a value taken early still reads the same\n");
+	tm_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_goldens),
+		cmocka_unit_test(test_lifetime),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
