@@ -121,6 +121,7 @@ void dc_free(struct dc *dc)
 		return;
 	dc_cache_clear(dc);
 	dc_widths_clear(dc);
+	dc_tiles_free(dc);
 	dc_close_fonts(dc);
 	free(dc->cache);
 	free(dc->widths);
