@@ -43,7 +43,6 @@ struct dc {
 	struct dc_text_slot *cache;     /* owned; DC_CACHE_SLOTS entries */
 	struct dc_measure_slot *widths; /* owned; DC_MEASURE_SLOTS text widths */
 	struct dc_tile *tiles;          /* owned; corner and disc textures (draw_tiles.c) */
-	unsigned tile_next;             /* the tile slot to fill next */
 };
 
 /* Locate the assets: $MAILSIM_ASSET_DIR, else the build's

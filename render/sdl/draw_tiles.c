@@ -4,16 +4,19 @@
  * its bounding box; a rounded box drawn as a fan of 30 thin triangles from
  * one point on its edge tests the box's whole area about 30 times. Here a
  * rounded box is three rectangles (plain stores) and four corners copied
- * from a texture: white, with the shape's coverage in alpha (4x4 samples
- * per pixel, so the arcs are anti-aliased), tinted with the texture's
- * colour and alpha modulation. A texture holds the four corners of one
- * (radius, thickness) in its four quadrants, so every corner is a plain
- * copy (no flipping, which the software renderer does through temporary
- * surfaces). A disc is one texture per radius.
+ * from a texture of the shape's colour with its coverage in alpha (4x4
+ * samples per pixel, so the arcs are anti-aliased). A texture holds the
+ * four corners of one (radius, thickness, colour) in its four quadrants,
+ * so every corner is a plain copy (no flipping, which the software
+ * renderer does through temporary surfaces). A disc is one texture per
+ * (radius, colour). The colour is in the pixels rather than applied by
+ * colour modulation: the software renderer recomputes its blitter
+ * whenever a surface's modulation turns on or off, which cost more than
+ * the copy itself.
  *
  * Invariants: tiles are keyed by (kind, radius and thickness in quarter
- * pixels); DC_TILES of them at most, the oldest replaced first; they
- * belong to dc->r and go with dc_free. */
+ * pixels, side, colour) in DC_TILES direct-mapped slots (a new key evicts
+ * the one in its slot); they belong to dc->r and go with dc_free. */
 #include "draw.h"
 
 #include <math.h>
@@ -21,7 +24,7 @@
 
 #include "util.h"
 
-#define DC_TILES 64
+#define DC_TILES 512 /* direct-mapped slots */
 #define DC_SUB 4 /* samples per pixel side */
 
 enum dc_tile_kind { DC_TILE_CORNER, DC_TILE_RING, DC_TILE_DISC };
@@ -30,6 +33,7 @@ struct dc_tile {
 	enum dc_tile_kind kind;
 	int rq, tq;        /* radius and thickness in quarter pixels */
 	int side;          /* a corner's side, or the disc's diameter, in pixels */
+	uint32_t rgba;     /* the colour */
 	SDL_Texture *tex;  /* owned; NULL when the slot is empty */
 };
 
@@ -57,8 +61,8 @@ static bool dc_in_corner(float px, float py, float o, float r)
 	return (px - c) * (px - c) + (py - c) * (py - c) <= r * r;
 }
 
-/* The coverage (0..255) of pixel (i, j) of the top-left quadrant. */
-static uint8_t dc_tile_alpha(const struct dc_tile *t, int i, int j)
+/* The coverage (0..DC_SUB^2) of pixel (i, j) of the top-left quadrant. */
+static int dc_tile_hits(const struct dc_tile *t, int i, int j)
 {
 	float r = (float)t->rq / 4, th = (float)t->tq / 4;
 	int hits = 0;
@@ -80,7 +84,7 @@ static uint8_t dc_tile_alpha(const struct dc_tile *t, int i, int j)
 			}
 			hits += in;
 		}
-	return (uint8_t)((hits * 255 + DC_SUB * DC_SUB / 2) / (DC_SUB * DC_SUB));
+	return hits;
 }
 
 /* Make the tile's texture: for a corner, 2x2 quadrants of side `side`
@@ -89,6 +93,7 @@ static SDL_Texture *dc_tile_make(struct dc *dc, const struct dc_tile *t)
 {
 	int n = t->kind == DC_TILE_DISC ? t->side : 2 * t->side, q = t->side;
 	uint32_t *px = xcalloc((size_t)n * (size_t)n, sizeof *px);
+	uint32_t rgb = t->rgba >> 8, a = t->rgba & 0xFF;
 
 	for (int j = 0; j < n; j++)
 		for (int i = 0; i < n; i++) {
@@ -97,8 +102,9 @@ static SDL_Texture *dc_tile_make(struct dc *dc, const struct dc_tile *t)
 				ii = i < q ? i : n - 1 - i;
 				jj = j < q ? j : n - 1 - j;
 			}
-			px[(size_t)j * (size_t)n + (size_t)i] =
-				(uint32_t)dc_tile_alpha(t, ii, jj) << 24 | 0xFFFFFFu;
+			uint32_t cov = (uint32_t)dc_tile_hits(t, ii, jj);
+			uint32_t alpha = (cov * a + DC_SUB * DC_SUB / 2) / (DC_SUB * DC_SUB);
+			px[(size_t)j * (size_t)n + (size_t)i] = alpha << 24 | rgb;
 		}
 	SDL_Texture *tex = SDL_CreateTexture(dc->r, SDL_PIXELFORMAT_ARGB8888,
 					     SDL_TEXTUREACCESS_STATIC, n, n);
@@ -114,28 +120,24 @@ static SDL_Texture *dc_tile_make(struct dc *dc, const struct dc_tile *t)
 /* The cached tile, made on first use; NULL when no texture can be made
  * (the caller then draws the shape as triangles). */
 static const struct dc_tile *dc_tile(struct dc *dc, enum dc_tile_kind kind, int rq, int tq,
-				     int side)
+				     int side, SDL_Color c)
 {
+	uint32_t rgba = (uint32_t)c.r << 24 | (uint32_t)c.g << 16 | (uint32_t)c.b << 8 | c.a;
+	uint64_t h = ((uint64_t)rgba * 0x9E3779B97F4A7C15ull) ^
+		     ((uint64_t)(unsigned)kind << 40 | (uint64_t)(unsigned)rq << 20 |
+		      (uint64_t)(unsigned)tq) * 0xC2B2AE3D27D4EB4Full;
+
 	if (!dc->tiles)
 		dc->tiles = xcalloc(DC_TILES, sizeof *dc->tiles);
-	for (size_t i = 0; i < DC_TILES; i++) {
-		const struct dc_tile *t = &dc->tiles[i];
-		if (t->tex && t->kind == kind && t->rq == rq && t->tq == tq && t->side == side)
-			return t;
-	}
-	struct dc_tile *slot = &dc->tiles[dc->tile_next];
-	dc->tile_next = (dc->tile_next + 1) % DC_TILES;
+	struct dc_tile *slot = &dc->tiles[(h >> 32) % DC_TILES];
+	if (slot->tex && slot->kind == kind && slot->rq == rq && slot->tq == tq &&
+	    slot->side == side && slot->rgba == rgba)
+		return slot;
 	if (slot->tex)
 		SDL_DestroyTexture(slot->tex);
-	*slot = (struct dc_tile){kind, rq, tq, side, NULL};
+	*slot = (struct dc_tile){kind, rq, tq, side, rgba, NULL};
 	slot->tex = dc_tile_make(dc, slot);
 	return slot->tex ? slot : NULL;
-}
-
-static void dc_tint(SDL_Texture *tex, SDL_Color c)
-{
-	SDL_SetTextureColorMod(tex, c.r, c.g, c.b);
-	SDL_SetTextureAlphaMod(tex, c.a);
 }
 
 /* A box snapped to whole pixels, as the software renderer fills it. */
@@ -150,14 +152,13 @@ static struct dc_ibox dc_snap(float x, float y, float w, float h)
 }
 
 /* The four corners of tile t (side k) at the box's corners. */
-static void dc_corners(struct dc *dc, const struct dc_tile *t, struct dc_ibox b, SDL_Color c)
+static void dc_corners(struct dc *dc, const struct dc_tile *t, struct dc_ibox b)
 {
 	int k = t->side;
 	const SDL_Rect src[4] = {{0, 0, k, k}, {k, 0, k, k}, {0, k, k, k}, {k, k, k, k}};
 	const SDL_Rect dst[4] = {{b.x0, b.y0, k, k}, {b.x1 - k, b.y0, k, k},
 				 {b.x0, b.y1 - k, k, k}, {b.x1 - k, b.y1 - k, k, k}};
 
-	dc_tint(t->tex, c);
 	for (int i = 0; i < 4; i++)
 		SDL_RenderCopy(dc->r, t->tex, &src[i], &dst[i]);
 }
@@ -179,7 +180,7 @@ bool dc_tile_round_rect(struct dc *dc, float x, float y, float w, float h, float
 
 	if (bw <= 0 || bh <= 0)
 		return true;
-	const struct dc_tile *t = k > 0 ? dc_tile(dc, DC_TILE_CORNER, rq, 0, k) : NULL;
+	const struct dc_tile *t = k > 0 ? dc_tile(dc, DC_TILE_CORNER, rq, 0, k, c) : NULL;
 	if (k > 0 && !t)
 		return false;
 	SDL_FRect band[3];
@@ -193,7 +194,7 @@ bool dc_tile_round_rect(struct dc *dc, float x, float y, float w, float h, float
 		band[n++] = (SDL_FRect){(float)b.x0, (float)(b.y0 + k), (float)bw, (float)(bh - 2 * k)};
 	dc_fill_rects(dc, band, n, c);
 	if (t)
-		dc_corners(dc, t, b, c);
+		dc_corners(dc, t, b);
 	return true;
 }
 
@@ -208,7 +209,7 @@ bool dc_tile_round_frame(struct dc *dc, float x, float y, float w, float h, floa
 		return true;
 	int rq = dc_fit_radius(b, rad), k = (rq + 3) / 4;
 	k = k > t_px ? k : t_px;
-	const struct dc_tile *t = dc_tile(dc, DC_TILE_RING, rq, 4 * t_px, k);
+	const struct dc_tile *t = dc_tile(dc, DC_TILE_RING, rq, 4 * t_px, k, c);
 	if (!t)
 		return false;
 	SDL_FRect edge[4];
@@ -224,7 +225,7 @@ bool dc_tile_round_frame(struct dc *dc, float x, float y, float w, float h, floa
 		edge[n++] = (SDL_FRect){(float)(b.x1 - t_px), (float)(b.y0 + k), (float)t_px, eh};
 	}
 	dc_fill_rects(dc, edge, n, c);
-	dc_corners(dc, t, b, c);
+	dc_corners(dc, t, b);
 	return true;
 }
 
@@ -235,12 +236,11 @@ bool dc_tile_disc(struct dc *dc, float cx, float cy, float r, SDL_Color c)
 
 	if (rq <= 0)
 		return true;
-	const struct dc_tile *t = dc_tile(dc, DC_TILE_DISC, rq, 0, side);
+	const struct dc_tile *t = dc_tile(dc, DC_TILE_DISC, rq, 0, side, c);
 	if (!t)
 		return false;
 	SDL_Rect dst = {(int)lroundf(cx - (float)side / 2), (int)lroundf(cy - (float)side / 2), side,
 			side};
-	dc_tint(t->tex, c);
 	SDL_RenderCopy(dc->r, t->tex, NULL, &dst);
 	return true;
 }
