@@ -61,16 +61,30 @@ static bool dc_in_corner(float px, float py, float o, float r)
 	return (px - c) * (px - c) + (py - c) * (py - c) <= r * r;
 }
 
+/* Is pixel (i, j) further than half its diagonal from every arc? Then
+ * one sample tells its coverage. The arcs are concentric (a disc's
+ * centre, or the corner's at (r, r)) and every straight edge lies on
+ * pixel boundaries. */
+static bool dc_tile_plain(const struct dc_tile *t, int i, int j, float r, float th)
+{
+	float c = t->kind == DC_TILE_DISC ? (float)t->side / 2 : r;
+	float dx = (float)i + 0.5f - c, dy = (float)j + 0.5f - c, d = sqrtf(dx * dx + dy * dy);
+
+	if (fabsf(d - r) < 0.75f)
+		return false;
+	return t->kind != DC_TILE_RING || r <= th || fabsf(d - (r - th)) >= 0.75f;
+}
+
 /* The coverage (0..DC_SUB^2) of pixel (i, j) of the top-left quadrant. */
 static int dc_tile_hits(const struct dc_tile *t, int i, int j)
 {
 	float r = (float)t->rq / 4, th = (float)t->tq / 4;
-	int hits = 0;
+	int hits = 0, sub = dc_tile_plain(t, i, j, r, th) ? 1 : DC_SUB;
 
-	for (int sy = 0; sy < DC_SUB; sy++)
-		for (int sx = 0; sx < DC_SUB; sx++) {
-			float px = (float)i + ((float)sx + 0.5f) / DC_SUB;
-			float py = (float)j + ((float)sy + 0.5f) / DC_SUB;
+	for (int sy = 0; sy < sub; sy++)
+		for (int sx = 0; sx < sub; sx++) {
+			float px = (float)i + ((float)sx + 0.5f) / (float)sub;
+			float py = (float)j + ((float)sy + 0.5f) / (float)sub;
 			bool in;
 			if (t->kind == DC_TILE_DISC) {
 				float c = (float)t->side / 2;
@@ -84,7 +98,7 @@ static int dc_tile_hits(const struct dc_tile *t, int i, int j)
 			}
 			hits += in;
 		}
-	return hits;
+	return sub == 1 ? hits * DC_SUB * DC_SUB : hits;
 }
 
 /* Make the tile's texture: for a corner, 2x2 quadrants of side `side`
