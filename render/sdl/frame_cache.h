@@ -2,7 +2,7 @@
  * next, so a frame redraws only what changed: the network panel's static
  * layer (panel, organisation boxes, links, host icons and labels, "the
  * Internet") as a texture per hot link, the row of buttons per state of
- * its toggles, and the timeline's ticks.
+ * its toggles, the narration panel per caption, and the timeline's ticks.
  *
  * Only with the software renderer (SDL_RENDERER_SOFTWARE), where every
  * triangle is rasterised on the CPU: a layer is drawn as always the first
@@ -28,7 +28,7 @@
 #include "layout.h"
 #include "palette.h"
 
-enum fc_panel { FC_TOPO, FC_CONTROLS };
+enum fc_panel { FC_TOPO, FC_CONTROLS, FC_CAPTION };
 
 struct fc_layer_key {
 	enum fc_panel panel;
@@ -45,7 +45,7 @@ struct fc_layer {
 	uint64_t used;         /* for least-recently-used eviction */
 };
 
-#define FC_LAYERS 12
+#define FC_LAYERS 16
 
 struct fc_tick {
 	float x;
