@@ -39,6 +39,8 @@ struct dc {
 	bool dry;                       /* measure and record only, draw nothing */
 	bool clipped;
 	SDL_Rect clip;                  /* the clip rectangle when clipped */
+	bool limited;
+	SDL_Rect limit;                 /* when limited, every clip is kept inside it */
 	char *asset_dir;                /* owned */
 	struct dc_text_slot *cache;     /* owned; DC_CACHE_SLOTS entries */
 	struct dc_measure_slot *widths; /* owned; DC_MEASURE_SLOTS text widths */
@@ -73,6 +75,9 @@ int dc_wrap_measure(struct dc *dc, enum dc_font f, const char *s, float maxw, in
 
 /* Clip drawing (and recorded text boxes) to r; NULL: no clip. */
 void dc_clip(struct dc *dc, const SDL_Rect *r);
+/* Keep every later clip inside r (NULL: no more limit), e.g. to draw a
+ * panel again over part of itself; applies from the next dc_clip. */
+void dc_limit(struct dc *dc, const SDL_Rect *r);
 
 /* The same, each line aligned on x. */
 int dc_text_wrapped_at(struct dc *dc, enum dc_font f, const char *s, float x, float y,

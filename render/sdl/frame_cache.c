@@ -114,6 +114,16 @@ void fc_paste(struct frame_cache *fc, const struct fc_layer *l)
 	SDL_RenderCopy(fc->r, l->tex, NULL, &dst);
 }
 
+void fc_paste_part(struct frame_cache *fc, const struct fc_layer *l, int w)
+{
+	w = w < l->key.rect.w ? w : l->key.rect.w;
+	SDL_Rect src = {0, 0, w, l->key.rect.h};
+	SDL_Rect dst = {l->key.rect.x, l->key.rect.y, w, l->key.rect.h};
+
+	if (w > 0)
+		SDL_RenderCopy(fc->r, l->tex, &src, &dst);
+}
+
 struct fc_layer *fc_begin(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key)
 {
 	struct fc_layer *l = dc->dry || !fc ? NULL : fc_find(fc, key);

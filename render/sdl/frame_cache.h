@@ -2,7 +2,8 @@
  * next, so a frame redraws only what changed: the network panel's static
  * layer (panel, organisation boxes, links, host icons and labels, "the
  * Internet") as a texture per hot link, the row of buttons per state of
- * its toggles, the narration panel per caption, and the timeline's ticks.
+ * its toggles, the narration panel per caption, the timeline strip played
+ * and unplayed, and the timeline's ticks.
  *
  * Only with the software renderer (SDL_RENDERER_SOFTWARE), where every
  * triangle is rasterised on the CPU: a layer is drawn as always the first
@@ -28,7 +29,7 @@
 #include "layout.h"
 #include "palette.h"
 
-enum fc_panel { FC_TOPO, FC_CONTROLS, FC_CAPTION };
+enum fc_panel { FC_TOPO, FC_CONTROLS, FC_CAPTION, FC_TIMELINE };
 
 struct fc_layer_key {
 	enum fc_panel panel;
@@ -76,6 +77,8 @@ struct fc_layer *fc_find(struct frame_cache *fc, const struct fc_layer_key *key)
 void fc_keep(struct frame_cache *fc, const struct fc_layer_key *key);
 /* Copy a layer to its rectangle, pixel for pixel. */
 void fc_paste(struct frame_cache *fc, const struct fc_layer *l);
+/* The same, its leftmost w columns only. */
+void fc_paste_part(struct frame_cache *fc, const struct fc_layer *l, int w);
 
 /* Around the drawing of a cached panel: fc_begin returns the layer when
  * it is kept (and turns the context dry, so the drawing only records);
