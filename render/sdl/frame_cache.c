@@ -141,8 +141,12 @@ void fc_end(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *ke
 		dc->dry = false;
 		dc_clip(dc, &clip); /* as scene_panel leaves it; the dry pass did not */
 		fc_paste(fc, l);
-	} else if (fc && !dc->dry) {
-		fc_keep(fc, key);
+	} else if (fc && !dc->dry && fc->enabled) {
+		struct fc_layer_key *seen = &fc->seen[key->panel];
+		if (fc_key_eq(seen, key))
+			fc_keep(fc, key);
+		else
+			*seen = *key;
 	}
 }
 

@@ -29,7 +29,7 @@
 #include "layout.h"
 #include "palette.h"
 
-enum fc_panel { FC_TOPO, FC_CONTROLS, FC_CAPTION, FC_TIMELINE };
+enum fc_panel { FC_TOPO, FC_CONTROLS, FC_CAPTION, FC_TIMELINE, FC_NPANELS };
 
 struct fc_layer_key {
 	enum fc_panel panel;
@@ -64,6 +64,11 @@ struct frame_cache {
 	size_t tick_nev;
 	struct fc_tick *ticks; size_t nticks, tickcap;
 	uint64_t hits, misses;  /* layer copies and layer draws, for benchmarks */
+	/* per panel, the key of the last layer drawn and not kept: fc_end
+	 * keeps a layer the second time in a row its key is drawn, so a
+	 * panel that changes on every frame (seeking) is not read back for
+	 * nothing */
+	struct fc_layer_key seen[FC_NPANELS];
 };
 
 struct frame_cache *fc_new(SDL_Renderer *r);
@@ -83,7 +88,8 @@ void fc_paste_part(struct frame_cache *fc, const struct fc_layer *l, int w);
 /* Around the drawing of a cached panel: fc_begin returns the layer when
  * it is kept (and turns the context dry, so the drawing only records);
  * fc_end then copies it and clips to its rectangle as scene_panel does,
- * or, when there was none, keeps what was just drawn. */
+ * or, when there was none, keeps what was just drawn if the frame before
+ * drew the same key (see seen). */
 struct fc_layer *fc_begin(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key);
 void fc_end(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key,
 	    struct fc_layer *l);
