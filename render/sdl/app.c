@@ -294,6 +294,25 @@ static void app_build_frame(struct view_app *app, long cursor)
 	app->frame.campaign_box = (struct vm_box){0, 0, 0, 0};
 }
 
+/* Do the panels about to be drawn cover the whole target? They never
+ * overlap (lay_panels), so their areas add up to the target's exactly
+ * when they do; then a clear first would only write every pixel twice. */
+static bool app_panels_cover(const struct view_app *app)
+{
+	const struct lay_panels *p = &app->panels;
+	const struct lay_rect *r[] = {&p->title,    &p->topo,     &p->list,
+				      &p->ladder,   &p->caption,  &p->controls,
+				      &p->timeline, &p->inspector, &p->campaign};
+	long long area = 0;
+
+	if (app->frame.card_open || (app->insp.mode == INSP_OFF && p->inspector.w > 0))
+		return false;
+	for (size_t i = 0; i < ARRAY_LEN(r); i++)
+		if (r[i]->w > 0 && r[i]->h > 0)
+			area += (long long)r[i]->w * r[i]->h;
+	return area == (long long)app->w * app->h;
+}
+
 void app_draw(struct view_app *app)
 {
 	long cursor = pb_cursor(&app->pb, app->tmap);
@@ -306,7 +325,8 @@ void app_draw(struct view_app *app)
 	app_update_state(app);
 	lad_build(&app->lad, app->model, cursor);
 	app_build_frame(app, cursor);
-	dc_clear(app->dc, app->pal->bg);
+	if (!app_panels_cover(app))
+		dc_clear(app->dc, app->pal->bg);
 	if (app->frame.card_open) {
 		scene_card(app); /* in place of the network and the lists */
 	} else {

@@ -121,6 +121,7 @@ void dc_free(struct dc *dc)
 		return;
 	dc_cache_clear(dc);
 	dc_widths_clear(dc);
+	dc_tiles_free(dc);
 	dc_close_fonts(dc);
 	free(dc->cache);
 	free(dc->widths);
@@ -255,8 +256,22 @@ static struct dc_text_slot *dc_text_get(struct dc *dc, enum dc_font f, const cha
 	return dc_slot_render(dc, slot, f, s, c, maxw) ? slot : NULL;
 }
 
+void dc_limit(struct dc *dc, const SDL_Rect *r)
+{
+	dc->limited = r != NULL;
+	if (r)
+		dc->limit = *r;
+}
+
 void dc_clip(struct dc *dc, const SDL_Rect *r)
 {
+	SDL_Rect both;
+
+	if (dc->limited) {
+		if (!r || !SDL_IntersectRect(r, &dc->limit, &both))
+			both = r ? (SDL_Rect){dc->limit.x, dc->limit.y, 0, 0} : dc->limit;
+		r = &both;
+	}
 	dc->clipped = r != NULL;
 	if (r)
 		dc->clip = *r;

@@ -26,6 +26,7 @@ enum dc_align { DC_LEFT, DC_CENTER, DC_RIGHT };
 
 struct dc_text_slot;
 struct dc_measure_slot;
+struct dc_tile;
 
 struct dc {
 	SDL_Renderer *r;                /* borrowed */
@@ -38,9 +39,12 @@ struct dc {
 	bool dry;                       /* measure and record only, draw nothing */
 	bool clipped;
 	SDL_Rect clip;                  /* the clip rectangle when clipped */
+	bool limited;
+	SDL_Rect limit;                 /* when limited, every clip is kept inside it */
 	char *asset_dir;                /* owned */
 	struct dc_text_slot *cache;     /* owned; DC_CACHE_SLOTS entries */
 	struct dc_measure_slot *widths; /* owned; DC_MEASURE_SLOTS text widths */
+	struct dc_tile *tiles;          /* owned; corner and disc textures (draw_tiles.c) */
 };
 
 /* Locate the assets: $MAILSIM_ASSET_DIR, else the build's
@@ -71,6 +75,9 @@ int dc_wrap_measure(struct dc *dc, enum dc_font f, const char *s, float maxw, in
 
 /* Clip drawing (and recorded text boxes) to r; NULL: no clip. */
 void dc_clip(struct dc *dc, const SDL_Rect *r);
+/* Keep every later clip inside r (NULL: no more limit), e.g. to draw a
+ * panel again over part of itself; applies from the next dc_clip. */
+void dc_limit(struct dc *dc, const SDL_Rect *r);
 
 /* The same, each line aligned on x. */
 int dc_text_wrapped_at(struct dc *dc, enum dc_font f, const char *s, float x, float y,
@@ -101,5 +108,15 @@ void dc_round_frame(struct dc *dc, float x, float y, float w, float h, float rad
 void dc_lock(struct dc *dc, float x, float y, float size, SDL_Color c);
 
 SDL_Color dc_alpha(SDL_Color c, uint8_t a);
+
+/* draw_tiles.c: the same shapes as rectangles and cached anti-aliased
+ * corner textures, snapped to whole pixels; false when no texture can be
+ * made (then draw them as triangles). Not in dry mode. */
+bool dc_tile_round_rect(struct dc *dc, float x, float y, float w, float h, float rad,
+			SDL_Color c);
+bool dc_tile_round_frame(struct dc *dc, float x, float y, float w, float h, float rad,
+			 float th, SDL_Color c);
+bool dc_tile_disc(struct dc *dc, float cx, float cy, float r, SDL_Color c);
+void dc_tiles_free(struct dc *dc);
 
 #endif

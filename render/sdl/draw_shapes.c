@@ -136,6 +136,9 @@ void dc_disc(struct dc *dc, float cx, float cy, float r, SDL_Color c)
 	SDL_FPoint p[DC_MAX_PTS];
 	int n = dc_segments(r);
 
+	if (dc->dry || dc_tile_disc(dc, cx, cy, r, c))
+		return;
+
 	for (int i = 0; i < n; i++) {
 		float a = 2 * DC_PI * i / n;
 		p[i] = (SDL_FPoint){cx + r * cosf(a), cy + r * sinf(a)};
@@ -204,7 +207,7 @@ void dc_round_rect(struct dc *dc, float x, float y, float w, float h, float rad,
 {
 	SDL_FPoint p[32];
 
-	if (w <= 0 || h <= 0)
+	if (w <= 0 || h <= 0 || dc->dry || dc_tile_round_rect(dc, x, y, w, h, rad, c))
 		return;
 	dc_poly(dc, p, dc_round_path(x, y, w, h, rad, p), c);
 }
@@ -214,7 +217,7 @@ void dc_round_frame(struct dc *dc, float x, float y, float w, float h, float rad
 {
 	SDL_FPoint out[32], in[32];
 
-	if (w <= 2 * th || h <= 2 * th)
+	if (w <= 2 * th || h <= 2 * th || dc->dry || dc_tile_round_frame(dc, x, y, w, h, rad, th, c))
 		return;
 	int n = dc_round_path(x, y, w, h, rad, out);
 	dc_round_path(x + th, y + th, w - 2 * th, h - 2 * th, fmaxf(rad - th, 0), in);

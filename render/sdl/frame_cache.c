@@ -114,6 +114,16 @@ void fc_paste(struct frame_cache *fc, const struct fc_layer *l)
 	SDL_RenderCopy(fc->r, l->tex, NULL, &dst);
 }
 
+void fc_paste_part(struct frame_cache *fc, const struct fc_layer *l, int w)
+{
+	w = w < l->key.rect.w ? w : l->key.rect.w;
+	SDL_Rect src = {0, 0, w, l->key.rect.h};
+	SDL_Rect dst = {l->key.rect.x, l->key.rect.y, w, l->key.rect.h};
+
+	if (w > 0)
+		SDL_RenderCopy(fc->r, l->tex, &src, &dst);
+}
+
 struct fc_layer *fc_begin(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key)
 {
 	struct fc_layer *l = dc->dry || !fc ? NULL : fc_find(fc, key);
@@ -131,8 +141,12 @@ void fc_end(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *ke
 		dc->dry = false;
 		dc_clip(dc, &clip); /* as scene_panel leaves it; the dry pass did not */
 		fc_paste(fc, l);
-	} else if (fc && !dc->dry) {
-		fc_keep(fc, key);
+	} else if (fc && !dc->dry && fc->enabled) {
+		struct fc_layer_key *seen = &fc->seen[key->panel];
+		if (fc_key_eq(seen, key))
+			fc_keep(fc, key);
+		else
+			*seen = *key;
 	}
 }
 

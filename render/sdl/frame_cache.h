@@ -2,7 +2,8 @@
  * next, so a frame redraws only what changed: the network panel's static
  * layer (panel, organisation boxes, links, host icons and labels, "the
  * Internet") as a texture per hot link, the row of buttons per state of
- * its toggles, and the timeline's ticks.
+ * its toggles, the narration panel per caption, the timeline strip played
+ * and unplayed, and the timeline's ticks.
  *
  * Only with the software renderer (SDL_RENDERER_SOFTWARE), where every
  * triangle is rasterised on the CPU: a layer is drawn as always the first
@@ -28,7 +29,7 @@
 #include "layout.h"
 #include "palette.h"
 
-enum fc_panel { FC_TOPO, FC_CONTROLS };
+enum fc_panel { FC_TOPO, FC_CONTROLS, FC_CAPTION, FC_TIMELINE, FC_NPANELS };
 
 struct fc_layer_key {
 	enum fc_panel panel;
@@ -45,7 +46,7 @@ struct fc_layer {
 	uint64_t used;         /* for least-recently-used eviction */
 };
 
-#define FC_LAYERS 12
+#define FC_LAYERS 16
 
 struct fc_tick {
 	float x;
@@ -63,6 +64,11 @@ struct frame_cache {
 	size_t tick_nev;
 	struct fc_tick *ticks; size_t nticks, tickcap;
 	uint64_t hits, misses;  /* layer copies and layer draws, for benchmarks */
+	/* per panel, the key of the last layer drawn and not kept: fc_end
+	 * keeps a layer the second time in a row its key is drawn, so a
+	 * panel that changes on every frame (seeking) is not read back for
+	 * nothing */
+	struct fc_layer_key seen[FC_NPANELS];
 };
 
 struct frame_cache *fc_new(SDL_Renderer *r);
@@ -76,11 +82,14 @@ struct fc_layer *fc_find(struct frame_cache *fc, const struct fc_layer_key *key)
 void fc_keep(struct frame_cache *fc, const struct fc_layer_key *key);
 /* Copy a layer to its rectangle, pixel for pixel. */
 void fc_paste(struct frame_cache *fc, const struct fc_layer *l);
+/* The same, its leftmost w columns only. */
+void fc_paste_part(struct frame_cache *fc, const struct fc_layer *l, int w);
 
 /* Around the drawing of a cached panel: fc_begin returns the layer when
  * it is kept (and turns the context dry, so the drawing only records);
  * fc_end then copies it and clips to its rectangle as scene_panel does,
- * or, when there was none, keeps what was just drawn. */
+ * or, when there was none, keeps what was just drawn if the frame before
+ * drew the same key (see seen). */
 struct fc_layer *fc_begin(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key);
 void fc_end(struct frame_cache *fc, struct dc *dc, const struct fc_layer_key *key,
 	    struct fc_layer *l);

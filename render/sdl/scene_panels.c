@@ -190,11 +190,26 @@ void scene_list(struct view_app *app)
 
 /* ---- narration caption ---- */
 
+/* FNV-1a of a string (0 for none): the caption layer's key. */
+static long caption_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return s ? (long)(h >> 1) : 0;
+}
+
+/* The narration changes only at a beat: between two, the panel is kept
+ * as a layer (frame_cache.h) and copied. */
 void scene_caption(struct view_app *app)
 {
 	const struct lay_rect *r = &app->panels.caption;
 	const char *caption = app->frame.narration;
 	float pad = (float)app->fs * 0.8f;
+	struct fc_layer_key key = {FC_CAPTION, app->layout_epoch, app->pal, app->projector, *r,
+				   caption_hash(caption)};
+	struct fc_layer *l = fc_begin(app->fc, app->dc, &key);
 
 	scene_panel(&app->cx, r, NULL);
 	dc_fill_rect(app->dc, (float)r->x, (float)r->y, (float)r->w, (float)r->h,
@@ -214,6 +229,7 @@ void scene_caption(struct view_app *app)
 				"P projector · L legend · H keys",
 				(float)r->x + pad * 1.5f, y, (float)r->w - pad * 3, max_lines,
 				app->pal->text_dim);
+	fc_end(app->fc, app->dc, &key, l);
 }
 
 /* ---- help overlay ---- */

@@ -162,19 +162,85 @@ static void tl_ends(struct view_app *app, const struct tl_geom *g)
 	}
 }
 
+/* The strip without the play head: the panel, the bar, the played part
+ * (all of it or none), the gaps, the ticks and the end times. */
+static void tl_strip(struct view_app *app, const struct tl_geom *g, bool played)
+{
+	scene_panel(&app->cx, &app->panels.timeline, NULL);
+	dc_round_rect(app->dc, g->x0, g->bar_y - g->bar_h / 2, g->x1 - g->x0, g->bar_h,
+		      g->bar_h / 2, app->pal->panel_edge);
+	if (played)
+		dc_round_rect(app->dc, g->x0, g->bar_y - g->bar_h / 2, g->x1 - g->x0, g->bar_h,
+			      g->bar_h / 2, dc_alpha(app->pal->accent, 110));
+	tl_gaps(app, g);
+	tl_ticks(app, g);
+	tl_ends(app, g);
+}
+
+static struct fc_layer_key tl_key(const struct view_app *app, bool played)
+{
+	return (struct fc_layer_key){FC_TIMELINE, app->layout_epoch, app->pal, app->projector,
+				     app->panels.timeline, played};
+}
+
+/* Draw a strip again without recording its texts (they are recorded once,
+ * with the unplayed strip). */
+static void tl_strip_unrecorded(struct view_app *app, const struct tl_geom *g, bool played)
+{
+	struct vm_frame *rec = app->dc->rec;
+
+	app->dc->rec = NULL;
+	tl_strip(app, g, played);
+	app->dc->rec = rec;
+}
+
+/* The played strip left of column hx over the unplayed one: both are
+ * frame-cache layers (the strip changes only with the layout), so a frame
+ * copies them instead of drawing some 2,000 ticks; without the cache the
+ * played strip is drawn clipped, the same pixels. */
+static void tl_played(struct view_app *app, const struct tl_geom *g, int hx)
+{
+	const struct lay_rect *r = &app->panels.timeline;
+	struct fc_layer_key pk = tl_key(app, true), uk = tl_key(app, false);
+	SDL_Rect part = {r->x, r->y, hx - r->x, r->h}, whole = {r->x, r->y, r->w, r->h};
+	struct fc_layer *p = app->dc->dry ? NULL : fc_find(app->fc, &pk);
+
+	if (app->dc->dry)
+		return;
+	if (!p && app->fc->enabled) { /* make it, then put the unplayed strip back */
+		tl_strip_unrecorded(app, g, true);
+		fc_keep(app->fc, &pk);
+		p = fc_find(app->fc, &pk);
+		struct fc_layer *u = fc_find(app->fc, &uk);
+		if (u)
+			fc_paste(app->fc, u);
+		else
+			tl_strip_unrecorded(app, g, false);
+	}
+	if (p) {
+		fc_paste_part(app->fc, p, part.w);
+	} else {
+		dc_limit(app->dc, &part);
+		tl_strip_unrecorded(app, g, true);
+		dc_limit(app->dc, NULL);
+		dc_clip(app->dc, &whole);
+	}
+}
+
 void scene_timeline(struct view_app *app)
 {
 	struct tl_geom g = tl_geom(app);
+	const struct lay_rect *r = &app->panels.timeline;
 	float head = tl_x(app, &g, app->pb.d_us);
+	int hx = (int)lroundf(head);
+	struct fc_layer_key uk = tl_key(app, false);
+	struct fc_layer *u = fc_begin(app->fc, app->dc, &uk);
 
-	scene_panel(&app->cx, &app->panels.timeline, NULL);
-	dc_round_rect(app->dc, g.x0, g.bar_y - g.bar_h / 2, g.x1 - g.x0, g.bar_h,
-		      g.bar_h / 2, app->pal->panel_edge);
-	dc_round_rect(app->dc, g.x0, g.bar_y - g.bar_h / 2, head - g.x0, g.bar_h,
-		      g.bar_h / 2, dc_alpha(app->pal->accent, 110));
-	tl_gaps(app, &g);
-	tl_ticks(app, &g);
-	tl_ends(app, &g);
+	tl_strip(app, &g, false);
+	fc_end(app->fc, app->dc, &uk, u);
+	hx = hx > r->x + r->w ? r->x + r->w : hx;
+	if (hx > r->x)
+		tl_played(app, &g, hx);
 	dc_line(app->dc, head, g.bar_y - g.bar_h * 1.5f, head, g.bar_y + g.bar_h * 1.5f,
 		2.5f, app->pal->accent);
 	dc_disc(app->dc, head, g.bar_y, g.bar_h * 0.75f, app->pal->accent);

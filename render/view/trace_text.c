@@ -206,6 +206,23 @@ static void tt_field_items(struct tm_field *f, const cJSON *arr)
 	}
 }
 
+/* Is key one of the space-separated words of list? (Called for every
+ * member of every event the viewer reads: no formatting, no copy.) */
+static bool tt_key_listed(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *w = list; *w;) {
+		while (*w == ' ')
+			w++;
+		size_t k = strcspn(w, " ");
+		if (k == n && k > 0 && memcmp(w, key, n) == 0)
+			return true;
+		w += k;
+	}
+	return false;
+}
+
 size_t tt_read_fields(const cJSON *obj, const char *line, size_t len,
 		      const char *skip, struct tm_field **out)
 {
@@ -214,9 +231,7 @@ size_t tt_read_fields(const cJSON *obj, const char *line, size_t len,
 
 	*out = NULL;
 	cJSON_ArrayForEach(v, obj) {
-		char key[80];
-		snprintf(key, sizeof key, " %s ", v->string ? v->string : "");
-		if (!v->string || strstr(skip, key))
+		if (!v->string || tt_key_listed(skip, v->string))
 			continue;
 		if (n % 8 == 0)
 			*out = xrealloc(*out, (n + 8) * sizeof **out);
