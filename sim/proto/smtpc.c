@@ -23,6 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
+
+/* One engine per connection, over 1 KiB: recycled (pool.h). */
+static _Thread_local struct pool smtpc_pool;
+
 #define SMTPC_LINE_MAX 4096 /* tolerate chatty servers beyond the 512 of RFC 5321 §4.5.3.1.5 */
 
 enum rcpt_st { RCPT_OPEN, RCPT_ACCEPTED, RCPT_FINAL };
@@ -692,7 +697,7 @@ static void leave(struct smtpc *c)
 
 struct smtpc *smtpc_new(const struct smtpc_config *cfg, const struct smtpc_callbacks *cb, void *ud)
 {
-	struct smtpc *c = xcalloc(1, sizeof *c);
+	struct smtpc *c = pool_get(&smtpc_pool, sizeof *c);
 	c->cfg = *cfg;
 	c->helo_name = xstrdup(cfg->helo_name ? cfg->helo_name : "localhost");
 	c->auth_user = cfg->auth_user ? xstrdup(cfg->auth_user) : NULL;
@@ -739,7 +744,7 @@ void smtpc_free(struct smtpc *c)
 	free(c->q);
 	sb_free(&c->in);
 	sb_free(&c->line);
-	free(c);
+	pool_put(&smtpc_pool, c);
 }
 
 void smtpc_set_message(struct smtpc *c, const char *mail_from, const char *const *rcpts, size_t nrcpts,

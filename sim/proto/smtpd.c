@@ -31,6 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
+
+/* One engine per connection, over 1 KiB: recycled (pool.h). */
+static _Thread_local struct pool smtpd_pool;
+
 enum smtpd_st {
 	ST_CONNECTED, /* before smtpd_start() */
 	ST_GREETED,   /* 220 sent, no HELO/EHLO yet (also after STARTTLS) */
@@ -1212,7 +1217,7 @@ static void leave(struct smtpd *s)
 
 struct smtpd *smtpd_new(const struct smtpd_config *cfg, const struct smtpd_callbacks *cb, void *ud)
 {
-	struct smtpd *s = xcalloc(1, sizeof *s);
+	struct smtpd *s = pool_get(&smtpd_pool, sizeof *s);
 	s->cfg = *cfg;
 	s->hostname = xstrdup(cfg->hostname ? cfg->hostname : "localhost");
 	s->banner = xstrdup(cfg->banner ? cfg->banner : "ESMTP mailsim");
@@ -1249,7 +1254,7 @@ void smtpd_free(struct smtpd *s)
 	sb_free(&s->line);
 	sb_free(&s->kept);
 	sb_free(&s->data_head);
-	free(s);
+	pool_put(&smtpd_pool, s);
 }
 
 void smtpd_start(struct smtpd *s)
