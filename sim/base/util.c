@@ -114,6 +114,25 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	sb->len += (size_t)n;
 }
 
+size_t u64_to_str(uint64_t v, char *buf)
+{
+	char tmp[U64_DIGITS_MAX], *end = tmp + sizeof tmp - 1, *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	size_t n = (size_t)(end - p);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return n;
+}
+
+void sb_put_u64(struct strbuf *sb, uint64_t v)
+{
+	char buf[U64_DIGITS_MAX];
+	sb_append(sb, buf, u64_to_str(v, buf));
+}
+
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

@@ -464,7 +464,8 @@ static void format_ip(const struct dns_rr *rr, struct strbuf *sb)
 
 static void format_mx(const struct dns_rr *rr, struct strbuf *sb)
 {
-	sb_printf(sb, "%u ", (unsigned)rr->pref);
+	sb_put_u64(sb, rr->pref);
+	sb_putc(sb, ' ');
 	sb_put_fqdn(sb, rr->target);
 }
 
@@ -783,7 +784,11 @@ static bool reverse_labels(const char *ip, struct strbuf *sb, int *family)
 	if (!dns_parse_ip(ip, a, family))
 		return false;
 	if (*family == 4) {
-		sb_printf(sb, "%u.%u.%u.%u", a[3], a[2], a[1], a[0]);
+		for (int i = 3; i >= 0; i--) {
+			sb_put_u64(sb, a[i]);
+			if (i > 0)
+				sb_putc(sb, '.');
+		}
 		return true;
 	}
 	for (int i = 15; i >= 0; i--) {
