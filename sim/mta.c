@@ -13,6 +13,7 @@
 #include "checks.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "fmt.h"
 #include "msg.h"
 #include "mta_append.h"
 #include "mta_ctx.h"
@@ -268,7 +269,7 @@ static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const cha
 	if (m->cfg->greylist_delay > 0 && !txn->auth_user &&
 	    greylisted(m, s->c->cli->ip, txn->mail_from ? txn->mail_from : "", rcpt, &wait)) {
 		char why[200];
-		snprintf(why, sizeof why, "first time this (IP, sender, recipient) is seen: try again "
+		fmt_snprintf(why, sizeof why, "first time this (IP, sender, recipient) is seen: try again "
 					 "in %" PRId64 " s",
 			 (wait + 999999) / 1000000);
 		mta_policy_event(m, PD_GREYLIST, rcpt, why);
@@ -291,7 +292,7 @@ static bool accept_postmaster(struct smtp_in *s, const char *rcpt)
 	if (!u || !mailstore_user(m->store, u->address))
 		return false;
 	char why[400];
-	snprintf(why, sizeof why, "postmaster is always accepted (RFC 5321 section 4.5.1); it reaches %s",
+	fmt_snprintf(why, sizeof why, "postmaster is always accepted (RFC 5321 section 4.5.1); it reaches %s",
 		 u->address);
 	mta_policy_event(m, PD_DELIVER, rcpt, why);
 	return true;
@@ -312,7 +313,7 @@ static void check_rate(struct smtp_in *s, struct smtp_reply *reply)
 	if (n < m->cfg->rate_limit)
 		return;
 	char why[160];
-	snprintf(why, sizeof why, "%d messages from %s within %" PRId64 " s", n, s->c->cli->ip,
+	fmt_snprintf(why, sizeof why, "%d messages from %s within %" PRId64 " s", n, s->c->cli->ip,
 		 m->cfg->rate_window / 1000000);
 	mta_policy_event(m, PD_DEFER, NULL, why);
 	smtp_reply_set(reply, 451, "4.7.0", "Rate limit exceeded: %s, try again later", why);

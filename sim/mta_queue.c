@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dsn.h"
+#include "fmt.h"
 #include "mailstore.h"
 #include "msg.h"
 #include "reputation.h"
@@ -89,7 +90,7 @@ struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rc
 	q->m = m;
 	/* Postfix-like queue ids: hex of a per-host counter mixed with time;
 	 * sequential, never random, so traces stay stable. */
-	snprintf(q->qid, sizeof q->qid, "%05" PRIX64 "%04" PRIX32,
+	fmt_snprintf(q->qid, sizeof q->qid, "%05" PRIX64 "%04" PRIX32,
 		 (m->sim->now / 1000) & 0xFFFFF, ++m->qcounter & 0xFFFF);
 	q->sender = xstrdup(sender);
 	q->r = xcalloc(n ? n : 1, sizeof *q->r);
@@ -230,9 +231,9 @@ static bool dsn_wants(const struct qrcpt *r, enum dsn_action action)
 static void dsn_tag(const struct qentry *q, enum dsn_action action, char *out, size_t cap)
 {
 	if (action == DSN_FAILED && q->fail_dsns > 1)
-		snprintf(out, cap, "%s.dsn%d", q->tag, q->fail_dsns);
+		fmt_snprintf(out, cap, "%s.dsn%d", q->tag, q->fail_dsns);
 	else
-		snprintf(out, cap, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
+		fmt_snprintf(out, cap, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
 }
 
 /* One DSN for every recipient in `action`'s state that no DSN named yet,
@@ -269,10 +270,10 @@ static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 	dsn_tag(q, action, tag, sizeof tag);
 	sim_date(sim, date, sizeof date);
 	sim_date_at(sim, q->arrival, arrival, sizeof arrival);
-	snprintf(mid, sizeof mid, "<%" PRId64 ".%s.%d@%s>", (sim->epoch_unix_us + sim->now) / 1000000,
+	fmt_snprintf(mid, sizeof mid, "<%" PRId64 ".%s.%d@%s>", (sim->epoch_unix_us + sim->now) / 1000000,
 		 q->qid, q->dsn_count, m->host->name);
-	snprintf(boundary, sizeof boundary, "%s.%d/%s", q->qid, q->dsn_count, m->host->name);
-	snprintf(postmaster, sizeof postmaster, "MAILER-DAEMON@%s", m->host->name);
+	fmt_snprintf(boundary, sizeof boundary, "%s.%d/%s", q->qid, q->dsn_count, m->host->name);
+	fmt_snprintf(postmaster, sizeof postmaster, "MAILER-DAEMON@%s", m->host->name);
 	struct dsn_report rep = {
 		.reporting_mta = m->host->name,
 		.arrival_date = arrival,
@@ -362,7 +363,7 @@ void mtaq_attempt_finished(struct mta *m, struct qentry *q)
 			struct outcome o;
 			oc_note_get(&r->last, &o);
 			if (!o.status[0]) /* RFC 3463: delivery time expired */
-				snprintf(o.status, sizeof o.status, "4.4.7");
+				fmt_snprintf(o.status, sizeof o.status, "4.4.7");
 			mtaq_settle(m, q, i, FATE_BOUNCED, &o);
 		}
 		send_dsn(m, q, DSN_FAILED);
@@ -390,7 +391,7 @@ static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *
 {
 	struct sim *sim = m->sim;
 	char sender[600];
-	snprintf(sender, sizeof sender, "%s", q->sender);
+	fmt_snprintf(sender, sizeof sender, "%s", q->sender);
 	if (m->cfg->srs_secret && q->sender[0])
 		/* The forwarding address's domain vouches for the new sender. */
 		srs_forward(m->cfg->srs_secret, q->sender, addr_domain(q->r[i].addr),
@@ -475,7 +476,7 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 	sb_init(&copy);
 	sb_append(&copy, q->data, q->len);
 	char rp[600];
-	snprintf(rp, sizeof rp, "<%s>", q->sender);
+	fmt_snprintf(rp, sizeof rp, "<%s>", q->sender);
 	/* RFC 5321 §4.4: final delivery records the reverse-path. */
 	msg_prepend_header(&copy, "Return-Path", rp);
 	if (u->quota && mbox_usage(u) + (int64_t)copy.len > u->quota) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "net.h"
 #include "util.h"
 
@@ -142,7 +143,7 @@ static void send_query(struct query *q)
 	q->attempt++;
 	m.id = q->id;
 	m.rd = true;
-	snprintf(m.qname, sizeof m.qname, "%s", q->qname);
+	fmt_snprintf(m.qname, sizeof m.qname, "%s", q->qname);
 	m.qtype = q->qtype;
 	uint8_t buf[512];
 	size_t len = dns_msg_encode(&m, buf, sizeof buf);
@@ -182,7 +183,7 @@ void resolver_query(struct resolver *r, const char *qname, enum dns_type qtype, 
 	struct query *q = xcalloc(1, sizeof *q);
 	q->r = r;
 	if (!dns_name_normalize(qname, q->qname, sizeof q->qname))
-		snprintf(q->qname, sizeof q->qname, "%s", qname);
+		fmt_snprintf(q->qname, sizeof q->qname, "%s", qname);
 	q->qtype = qtype;
 	q->cb = cb;
 	q->ctx = ctx;

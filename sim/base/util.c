@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 static void oom(size_t n)
 {
 	fprintf(stderr, "mailsim: out of memory allocating %zu bytes\n", n);
@@ -101,7 +103,7 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	size_t room = sb->cap - sb->len;
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(sb->data + sb->len, room, fmt, ap2);
+	int n = fmt_vsnprintf(sb->data + sb->len, room, fmt, ap2);
 	va_end(ap2);
 	if (n < 0) {
 		sb->data[sb->len] = '\0';
@@ -109,7 +111,7 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	}
 	if ((size_t)n >= room) {
 		sb_reserve(sb, (size_t)n);
-		vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+		fmt_vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 	}
 	sb->len += (size_t)n;
 }

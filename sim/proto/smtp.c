@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
+
 enum smtp_class smtp_classify(int code)
 {
 	switch (code / 100) {
@@ -50,7 +52,7 @@ void smtp_reply_set(struct smtp_reply *r, int code, const char *enh, const char 
 		copy_trunc(r->text, sizeof r->text, t ? t : "(null)");
 	}
 	else
-		vsnprintf(r->text, sizeof r->text, fmt, ap);
+		fmt_vsnprintf(r->text, sizeof r->text, fmt, ap);
 	va_end(ap);
 	r->pending = false;
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "pool.h"
 
 /* One engine per connection, over 1 KiB: recycled (pool.h). */
@@ -182,7 +183,7 @@ static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
 	va_list ap;
 	sb_init(&sb);
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	if (n >= (int)sizeof buf) {
 		va_start(ap, fmt);
@@ -243,7 +244,7 @@ static void local_fail(struct smtpc *c, enum smtpc_stage st, enum smtp_class cls
 	va_list ap;
 	smtp_reply_set(&r, 0, NULL, "%s", "");
 	va_start(ap, fmt);
-	vsnprintf(r.text, sizeof r.text, fmt, ap);
+	fmt_vsnprintf(r.text, sizeof r.text, fmt, ap);
 	va_end(ap);
 	decide(c, st, &r, cls, true);
 }

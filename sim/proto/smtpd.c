@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "pool.h"
 
 /* One engine per connection, over 1 KiB: recycled (pool.h). */
@@ -137,9 +138,9 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 	char buf[16 + sizeof ((struct smtp_reply *)0)->text + sizeof ((struct smtp_reply *)0)->enh];
 	if (code < 0 || code > 999) { /* never from this engine; kept exact */
 		if (enh_wanted(s, code, enh))
-			snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
+			fmt_snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
 		else
-			snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
+			fmt_snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
 	} else {
 		/* "%03d%c[%s ]%s" by hand (one line per reply: the hot path),
 		 * cut at the buffer like snprintf would. */
@@ -197,7 +198,7 @@ static void say(struct smtpd *s, int code, const char *enh, const char *fmt, ...
 	va_list ap;
 	smtp_reply_set(&r, code, enh, "%s", "");
 	va_start(ap, fmt);
-	vsnprintf(r.text, sizeof r.text, fmt, ap);
+	fmt_vsnprintf(r.text, sizeof r.text, fmt, ap);
 	va_end(ap);
 	say_reply(s, &r);
 }
@@ -342,9 +343,9 @@ static void ehlo_reply(struct smtpd *s, const char *first)
 	if (!s->cfg.no_pipelining)
 		ext[n++] = "PIPELINING";
 	if (s->cfg.size_limit > 0)
-		snprintf(size, sizeof size, "SIZE %lld", (long long)s->cfg.size_limit);
+		fmt_snprintf(size, sizeof size, "SIZE %lld", (long long)s->cfg.size_limit);
 	else
-		snprintf(size, sizeof size, "SIZE"); /* no fixed maximum [RFC 1870 §4] */
+		fmt_snprintf(size, sizeof size, "SIZE"); /* no fixed maximum [RFC 1870 §4] */
 	ext[n++] = size;
 	if (s->cfg.vrfy)
 		ext[n++] = "VRFY";
@@ -846,7 +847,7 @@ static void proceed_vrfy(struct smtpd *s, const char *arg)
 {
 	struct smtp_reply r;
 	if (arg[0] != '<' || !smtp_parse_path(arg, false, s->cand_box, sizeof s->cand_box, NULL))
-		snprintf(s->cand_box, sizeof s->cand_box, "%s", arg);
+		fmt_snprintf(s->cand_box, sizeof s->cand_box, "%s", arg);
 	smtp_reply_set(&r, 252, "2.0.0", "%s", arg);
 	call_hook(s, SMTPD_HOOK_VRFY, s->cand_box, NULL, &r);
 }
