@@ -763,11 +763,7 @@ void smtpc_set_message(struct smtpc *c, const char *mail_from, const char *const
 		c->rr[i].rcpt = c->rcpts[i];
 		c->rr[i].cls = SMTP_CLASS_TEMPFAIL;
 	}
-	smtp_dot_stuff(data, len, &c->body, &c->body_lines);
-	c->msg_size = smtp_message_size(data, len);
-	c->eightbit = false;
-	for (size_t i = 0; i < len && !c->eightbit; i++)
-		c->eightbit = (unsigned char)data[i] >= 0x80;
+	smtp_dot_stuff_sized(data, len, &c->body, &c->body_lines, &c->msg_size, &c->eightbit);
 }
 
 void smtpc_set_probe(struct smtpc *c, const char *mail_from, const char *const *rcpts,
