@@ -628,8 +628,11 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 {
 	struct sim *sim = m->sim;
 	const char *tag = sim_tag_find(sim, mi->data, mi->len);
-	struct qentry *q = mtaq_new(m, mi->sender, (const char *const *)mi->rcpts, mi->nrcpts,
+	/* The entry takes the received text over: mi goes right after. */
+	struct qentry *q = mtaq_adopt(m, mi->sender, (const char *const *)mi->rcpts, mi->nrcpts,
 				      mi->data, mi->len, tag);
+	mi->data = NULL;
+	mi->len = 0;
 	/* A DSN this world generated is not a scenario recipient; mail from
 	 * <> that arrives from outside (live mode) is. */
 	q->report = sim_tag_is_report(sim, tag);

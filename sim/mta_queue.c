@@ -83,21 +83,42 @@ void mtaq_header(struct mta *m, const char *tag, const char *name, const char *v
 }
 
 
+/* v as exactly `digits` upper-case hex digits ("%0*X" of a value that
+ * fits). */
+static char *put_hex(char *p, uint64_t v, int digits)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (int i = digits - 1; i >= 0; i--) {
+		p[i] = hex[v & 15];
+		v >>= 4;
+	}
+	return p + digits;
+}
+
 struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rcpts,
 				 size_t n, const char *data, size_t len, const char *tag)
+{
+	return mtaq_adopt(m, sender, rcpts, n, xstrndup(data, len), len, tag);
+}
+
+struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
+			  char *data, size_t len, const char *tag)
 {
 	struct qentry *q = xcalloc(1, sizeof *q);
 	q->m = m;
 	/* Postfix-like queue ids: hex of a per-host counter mixed with time;
-	 * sequential, never random, so traces stay stable. */
-	fmt_snprintf(q->qid, sizeof q->qid, "%05" PRIX64 "%04" PRIX32,
-		 (m->sim->now / 1000) & 0xFFFFF, ++m->qcounter & 0xFFFF);
+	 * sequential, never random, so traces stay stable. Five and four hex
+	 * digits ("%05X%04X" of values masked to fit). */
+	_Static_assert(sizeof q->qid >= 10, "a queue id is nine hex digits");
+	char *e = put_hex(q->qid, (uint64_t)(m->sim->now / 1000) & 0xFFFFF, 5);
+	e = put_hex(e, ++m->qcounter & 0xFFFF, 4);
+	*e = '\0';
 	q->sender = xstrdup(sender);
 	q->r = xcalloc(n ? n : 1, sizeof *q->r);
 	q->nr = n;
 	for (size_t i = 0; i < n; i++)
 		q->r[i].addr = xstrdup(rcpts[i]);
-	q->data = xstrndup(data, len);
+	q->data = data;
 	q->len = len;
 	q->arrival = m->sim->now;
 	q->first_failure = -1;
