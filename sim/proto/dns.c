@@ -683,6 +683,13 @@ bool dns_rr_rdata_equal(const struct dns_rr *a, const struct dns_rr *b)
 	}
 }
 
+void dns_rr_put_rdata(const struct dns_rr *rr, struct strbuf *sb)
+{
+	const struct type_info *ti = type_info(rr->type);
+	if (ti)
+		ti->format(rr, sb);
+}
+
 void dns_rr_rdata(const struct dns_rr *rr, char *out, size_t cap)
 {
 	const struct type_info *ti = type_info(rr->type);
