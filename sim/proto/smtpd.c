@@ -168,7 +168,18 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 	/* Replies echo client text (a parameter, an address): a CR or another
 	 * control character from it must not reach the wire, where a CR could
 	 * end the reply line early. Like Postfix's printable(), show it as '?'. */
-	for (char *p = buf; *p; p++)
+	/* Eight octets at a time while none is below 0x20 or 0x7F (Hacker's
+	 * Delight §6-1), within the text; the rest one by one. */
+	char *p = buf, *end = buf + strlen(buf);
+	for (uint64_t w; end - p >= 8; p += 8) {
+		memcpy(&w, p, 8);
+		uint64_t ctl = (w - UINT64_C(0x2020202020202020)) & ~w;
+		uint64_t del = w ^ UINT64_C(0x7F7F7F7F7F7F7F7F);
+		del = (del - UINT64_C(0x0101010101010101)) & ~del;
+		if ((ctl | del) & UINT64_C(0x8080808080808080))
+			break;
+	}
+	for (; *p; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\t')
 			*p = '?';
 		else if (*p == 0x7f)
