@@ -201,8 +201,14 @@ char *b64_encode(const unsigned char *data, size_t len)
 
 static int b64_value(char c)
 {
-	const char *p = c ? strchr(b64_alphabet, c) : NULL;
-	return p ? (int)(p - b64_alphabet) : -1;
+	unsigned char u = (unsigned char)c;
+	if (u >= 'A' && u <= 'Z')
+		return u - 'A';
+	if (u >= 'a' && u <= 'z')
+		return u - 'a' + 26;
+	if (u >= '0' && u <= '9')
+		return u - '0' + 52;
+	return u == '+' ? 62 : u == '/' ? 63 : -1;
 }
 
 long b64_decode(const char *in, unsigned char **out)
