@@ -511,9 +511,16 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 	    !ascii_strcaseeq(from, d->domain))
 		return;
 	char err[256];
-	struct dkim_key *k = dkim_key_load_pem(d->key_pem, err, sizeof err);
+	/* The key is the scenario's, fixed for the run: parsed once (an RSA
+	 * PEM parse per message was most of a signed message's cost). */
+	if (!m->sign_key && !m->sign_key_err) {
+		m->sign_key = dkim_key_load_pem(d->key_pem, err, sizeof err);
+		if (!m->sign_key)
+			m->sign_key_err = xstrdup(err);
+	}
+	const struct dkim_key *k = m->sign_key;
 	if (!k) {
-		mta_policy_event(m, PD_DEFER, NULL, err);
+		mta_policy_event(m, PD_DEFER, NULL, m->sign_key_err);
 		return;
 	}
 	struct dkim_sign_opts o = {
@@ -524,7 +531,6 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 		.timestamp = (m->sim->epoch_unix_us + m->sim->now) / 1000000,
 	};
 	char *sig = dkim_sign(k, &o, q->data, q->len, err, sizeof err);
-	dkim_key_free(k);
 	if (sig)
 		mtaq_prepend(m, q, "DKIM-Signature", sig);
 	free(sig);
@@ -758,6 +764,8 @@ void mta_free(void *p)
 		return;
 	mta_jobs_free(m);
 	mta_appends_free(m);
+	dkim_key_free(m->sign_key);
+	free(m->sign_key_err);
 	while (m->queue) {
 		struct qentry *q = m->queue;
 		m->queue = q->next;
