@@ -20,9 +20,11 @@
 #include "av.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "fmt.h"
 #include "mailstore.h"
 #include "msg.h"
 #include "net.h"
+#include "pool.h"
 #include "resolver.h"
 #include "spam.h"
 #include "spf.h"
@@ -75,6 +77,9 @@ struct chk {
 	bool outbound;
 };
 
+/* One per connection, 5 KiB: recycled (pool.h). */
+static _Thread_local struct pool chk_pool;
+
 void chk_set_outbound(struct chk *c, bool outbound)
 {
 	c->outbound = outbound;
@@ -83,11 +88,11 @@ void chk_set_outbound(struct chk *c, bool outbound)
 struct chk *chk_new(struct sim *sim, struct host *h, const struct scn_filters *f,
 		    const char *client_ip)
 {
-	struct chk *c = xcalloc(1, sizeof *c);
+	struct chk *c = pool_get(&chk_pool, sizeof *c);
 	c->sim = sim;
 	c->host = h;
 	c->f = f;
-	snprintf(c->ip, sizeof c->ip, "%s", client_ip);
+	fmt_snprintf(c->ip, sizeof c->ip, "%s", client_ip);
 	c->iprev = "none";
 	sb_init(&c->v.headers);
 	return c;
@@ -104,7 +109,7 @@ static void really_free(struct chk *c)
 	spam_result_clear(&c->spam);
 	authres_free(c->ar);
 	sb_free(&c->v.headers);
-	free(c);
+	pool_put(&chk_pool, c);
 }
 
 void chk_free(struct chk *c)
@@ -145,11 +150,11 @@ bool chk_auth_domain(const struct chk *c, char *out, size_t cap)
 		return false;
 	for (size_t i = 0; c->dkim && i < dkim_verify_count(c->dkim); i++)
 		if (dkim_verify_result(c->dkim, i) == DKIM_PASS) {
-			snprintf(out, cap, "%s", dkim_verify_domain(c->dkim, i));
+			fmt_snprintf(out, cap, "%s", dkim_verify_domain(c->dkim, i));
 			return true;
 		}
 	if (chk_spf_pass_domain(c))
-		snprintf(out, cap, "%s", c->spf_domain);
+		fmt_snprintf(out, cap, "%s", c->spf_domain);
 	return true;
 }
 
@@ -178,7 +183,7 @@ static void spam_thresholds_text(const struct spam_thresholds *t, char *out, siz
 		char v[32] = "off";
 		if (th[i].v != SPAM_OFF)
 			spam_format_score(th[i].v, v, sizeof v);
-		len += (size_t)snprintf(out + len, cap - len, "%s%s %s", i ? ", " : "", th[i].name, v);
+		len += (size_t)fmt_snprintf(out + len, cap - len, "%s%s %s", i ? ", " : "", th[i].name, v);
 	}
 }
 
@@ -295,10 +300,10 @@ static void dnsbl_answer(struct sim *sim, void *ctx, const char *qname, enum dns
 		}
 	char detail[400];
 	if (code[0]) {
-		snprintf(c->dnsbl_zone, sizeof c->dnsbl_zone, "%s", zone);
-		snprintf(detail, sizeof detail, "%s is listed in %s (%s)", c->ip, zone, code);
+		fmt_snprintf(c->dnsbl_zone, sizeof c->dnsbl_zone, "%s", zone);
+		fmt_snprintf(detail, sizeof detail, "%s is listed in %s (%s)", c->ip, zone, code);
 	} else {
-		snprintf(detail, sizeof detail, "%s is not listed in %s", c->ip, zone);
+		fmt_snprintf(detail, sizeof detail, "%s is not listed in %s", c->ip, zone);
 	}
 	check_event(c, "dnsbl", code[0] ? "listed" : (ans ? "clean" : "temperror"), NULL, 0, false,
 		    detail);
@@ -335,7 +340,7 @@ static void iprev_answer(struct sim *sim, void *ctx, const char *qname, enum dns
 	/* RFC 8601 §3 iprev: the PTR name must resolve back to the address. */
 	c->iprev = !ans ? "temperror" : match ? "pass" : "fail";
 	char detail[400];
-	snprintf(detail, sizeof detail, "%s -> %s -> %s", c->ip, c->ptr,
+	fmt_snprintf(detail, sizeof detail, "%s -> %s -> %s", c->ip, c->ptr,
 		 match ? "the same address (forward-confirmed)" : "a different address or none");
 	check_event(c, "iprev", c->iprev, NULL, 0, false, detail);
 	dnsbl_next(c);
@@ -349,7 +354,7 @@ static void ptr_answer(struct sim *sim, void *ctx, const char *qname, enum dns_t
 		return;
 	for (size_t i = 0; ans && ans->rcode == DNS_R_NOERROR && i < ans->n; i++)
 		if (ans->rrs[i].type == DNS_T_PTR) {
-			snprintf(c->ptr, sizeof c->ptr, "%s", ans->rrs[i].target);
+			fmt_snprintf(c->ptr, sizeof c->ptr, "%s", ans->rrs[i].target);
 			break;
 		}
 	if (c->f && c->f->iprev) {
@@ -434,9 +439,9 @@ static void spf_done(struct chk *c)
 {
 	c->spf = spf_result(c->spf_obj);
 	c->spf_ran = true;
-	snprintf(c->spf_domain, sizeof c->spf_domain, "%s", spf_domain(c->spf_obj));
+	fmt_snprintf(c->spf_domain, sizeof c->spf_domain, "%s", spf_domain(c->spf_obj));
 	char detail[600];
-	snprintf(detail, sizeof detail, "%s for %s: %s", c->ip, c->spf_domain,
+	fmt_snprintf(detail, sizeof detail, "%s for %s: %s", c->ip, c->spf_domain,
 		 spf_explanation(c->spf_obj));
 	check_event(c, "spf", spf_result_name(c->spf), spf_symbol(c->spf), 0, false, detail);
 	spf_free(c->spf_obj);
@@ -448,8 +453,8 @@ void chk_mail(struct chk *c, const char *helo, const char *sender, chk_done_fn d
 {
 	c->done = done;
 	c->done_ud = ud;
-	snprintf(c->helo, sizeof c->helo, "%s", helo ? helo : "");
-	snprintf(c->sender, sizeof c->sender, "%s", sender ? sender : "");
+	fmt_snprintf(c->helo, sizeof c->helo, "%s", helo ? helo : "");
+	fmt_snprintf(c->sender, sizeof c->sender, "%s", sender ? sender : "");
 	c->spf_ran = false;
 	if (!c->f || !c->f->spf || !c->host->resolver) {
 		finish(c);
@@ -481,7 +486,7 @@ static void verdict(struct chk *c, enum policy_decision d, int code, const char 
 		    const char *reason)
 {
 	c->v.decision = d;
-	snprintf(c->v.reason, sizeof c->v.reason, "%s", reason);
+	fmt_snprintf(c->v.reason, sizeof c->v.reason, "%s", reason);
 	if (code)
 		smtp_reply_set(&c->v.reply, code, enh, "%s", reason);
 }
@@ -503,7 +508,7 @@ static void stage_av(struct chk *c)
 		 * message is refused at the end of DATA, nothing is delivered. */
 		av_part_label(&c->av, where, sizeof where);
 		char why[400];
-		snprintf(why, sizeof why, "Message rejected: virus found: %s in %s", c->av.signature, where);
+		fmt_snprintf(why, sizeof why, "Message rejected: virus found: %s in %s", c->av.signature, where);
 		verdict(c, PD_REJECT, 554, "5.7.1", why);
 		policy_event(c, PD_REJECT, why, NULL);
 		finish(c);
@@ -524,7 +529,7 @@ static void dkim_done(struct chk *c)
 	for (size_t i = 0; i < n; i++) {
 		enum dkim_result r = dkim_verify_result(c->dkim, i);
 		char detail[600];
-		snprintf(detail, sizeof detail, "d=%s s=%s: %s", dkim_verify_domain(c->dkim, i),
+		fmt_snprintf(detail, sizeof detail, "d=%s s=%s: %s", dkim_verify_domain(c->dkim, i),
 			 dkim_verify_selector(c->dkim, i), dkim_verify_reason(c->dkim, i));
 		check_event(c, "dkim", dkim_result_name(r),
 			    r == DKIM_PASS ? "R_DKIM_ALLOW" : r == DKIM_FAIL ? "R_DKIM_REJECT" : "R_DKIM_NA",
@@ -660,7 +665,7 @@ static void run_spam(struct chk *c)
 static bool seen_before(struct chk *c)
 {
 	char key[700];
-	snprintf(key, sizeof key, "%s|%s", c->ip, c->sender);
+	fmt_snprintf(key, sizeof key, "%s|%s", c->ip, c->sender);
 	struct host *h = c->host;
 	for (size_t i = 0; i < h->nseen; i++)
 		if (strcmp(h->seen[i], key) == 0)
@@ -725,7 +730,7 @@ static bool decide_auth(struct chk *c)
 {
 	if (c->dmarc_ran && c->dm.result == DMARC_FAIL && c->dm.policy == DMARC_POLICY_REJECT) {
 		char why[400];
-		snprintf(why, sizeof why,
+		fmt_snprintf(why, sizeof why,
 			 "Unauthenticated email from %s is not accepted due to domain's DMARC policy",
 			 c->dm.from_domain);
 		verdict(c, PD_REJECT, 550, "5.7.26", why);
@@ -733,7 +738,7 @@ static bool decide_auth(struct chk *c)
 	}
 	if (c->dmarc_ran && c->dm.result == DMARC_FAIL && c->dm.policy == DMARC_POLICY_QUARANTINE) {
 		verdict(c, PD_DELIVER, 0, NULL, "DMARC policy quarantine: filed as junk");
-		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
+		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Junk");
 	}
 	return false;
 }
@@ -755,21 +760,21 @@ static bool decide_spam(struct chk *c)
 	case SPAM_REWRITE_SUBJECT:
 		/* Rspamd's rewrite_subject: the subject is marked and the
 		 * message filed like add_header's. */
-		snprintf(c->v.subject_prefix, sizeof c->v.subject_prefix, "***SPAM*** ");
-		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
-		snprintf(c->v.reason, sizeof c->v.reason,
+		fmt_snprintf(c->v.subject_prefix, sizeof c->v.subject_prefix, "***SPAM*** ");
+		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Junk");
+		fmt_snprintf(c->v.reason, sizeof c->v.reason,
 			 "spam score above the rewrite_subject threshold: Junk");
 		break;
 	case SPAM_ADD_HEADER:
-		snprintf(c->v.folder, sizeof c->v.folder, "Junk");
-		snprintf(c->v.reason, sizeof c->v.reason, "spam score above the add_header threshold: Junk");
+		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Junk");
+		fmt_snprintf(c->v.reason, sizeof c->v.reason, "spam score above the add_header threshold: Junk");
 		break;
 	default:
 		break;
 	}
 	if (c->spam.quarantine) {
 		verdict(c, PD_QUARANTINE, 0, NULL, "spam score in the quarantine band");
-		snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
+		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
 	}
 	return false;
 }
@@ -778,7 +783,7 @@ static bool decide_spam(struct chk *c)
  * threshold, filter rules, quarantine band, snooze window. */
 static void decide(struct chk *c)
 {
-	snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
+	fmt_snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
 	verdict(c, PD_DELIVER, 0, NULL, "passed every check");
 	if (decide_auth(c))
 		return;
@@ -793,7 +798,7 @@ static void decide(struct chk *c)
 	}
 	if (!c->whitelisted && c->f->gatekeeper) {
 		verdict(c, PD_QUARANTINE, 0, NULL, "the gatekeeper holds senders that are not on the whitelist");
-		snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
+		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
 		return;
 	}
 	if (decide_spam(c))
@@ -804,19 +809,19 @@ static void decide(struct chk *c)
 		return;
 	}
 	if (r && r->action == SCN_RULE_FORWARD) {
-		snprintf(c->v.forward, sizeof c->v.forward, "%s", r->forward);
-		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule forwards it to %s", r->forward);
+		fmt_snprintf(c->v.forward, sizeof c->v.forward, "%s", r->forward);
+		fmt_snprintf(c->v.reason, sizeof c->v.reason, "a filter rule forwards it to %s", r->forward);
 	}
 	if (r && r->action == SCN_RULE_FOLDER && c->v.decision == PD_DELIVER) {
-		snprintf(c->v.folder, sizeof c->v.folder, "%s", r->folder);
+		fmt_snprintf(c->v.folder, sizeof c->v.folder, "%s", r->folder);
 		c->v.flags = flag_bits(r);
-		snprintf(c->v.reason, sizeof c->v.reason, "a filter rule files it in %s", r->folder);
+		fmt_snprintf(c->v.reason, sizeof c->v.reason, "a filter rule files it in %s", r->folder);
 	}
 	int64_t until;
 	if (c->v.decision == PD_DELIVER && snoozed(c, &until)) {
 		c->v.decision = PD_SNOOZE;
 		c->v.snooze_until = until;
-		snprintf(c->v.reason, sizeof c->v.reason, "outside the delivery window: held until it opens");
+		fmt_snprintf(c->v.reason, sizeof c->v.reason, "outside the delivery window: held until it opens");
 	}
 }
 
@@ -939,10 +944,10 @@ void chk_message(struct chk *c, const char *msg, size_t len, const char *tag,
 	c->len = len;
 	c->rcpts = rcpts;
 	c->nrcpts = nrcpts;
-	snprintf(c->tag, sizeof c->tag, "%s", tag ? tag : "");
+	fmt_snprintf(c->tag, sizeof c->tag, "%s", tag ? tag : "");
 	memset(&c->v, 0, offsetof(struct chk_verdict, headers));
 	sb_clear(&c->v.headers);
-	snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
+	fmt_snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
 	c->dkim_ran = c->dmarc_ran = c->av_ran = c->spam_ran = c->whitelisted = false;
 	c->held_for_approval = false;
 	dkim_verify_free(c->dkim);

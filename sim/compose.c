@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "av.h"
+#include "fmt.h"
 #include "msg.h"
 #include "trace.h"
 
@@ -25,7 +26,7 @@ void compose_message(struct sim *sim, const struct host *h, uint32_t *counter,
 	sim_date(sim, date, sizeof date);
 	/* A Message-ID unique per client and deterministic: date-time, a
 	 * counter and the client's domain (RFC 5322 §3.6.4). */
-	snprintf(mid, sizeof mid, "<%" PRId64 ".%" PRIu32 ".%s@%s>",
+	fmt_snprintf(mid, sizeof mid, "<%" PRId64 ".%" PRIu32 ".%s@%s>",
 		 (sim->epoch_unix_us + sim->now) / 1000000, ++*counter, spec->id,
 		 h->name);
 	/* Attachments; the EICAR test file is built here from its two halves
@@ -40,7 +41,7 @@ void compose_message(struct sim *sim, const struct host *h, uint32_t *counter,
 					     strlen(data)};
 	}
 	char boundary[128];
-	snprintf(boundary, sizeof boundary, "=_mailsim_%s_%" PRIu32, spec->id, *counter);
+	fmt_snprintf(boundary, sizeof boundary, "=_mailsim_%s_%" PRIu32, spec->id, *counter);
 	const char **to_names = xcalloc(spec->nto + 1, sizeof *to_names);
 	for (size_t i = 0; i < spec->nto; i++)
 		to_names[i] = display_name(sim, spec->to[i]);

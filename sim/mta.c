@@ -13,6 +13,7 @@
 #include "checks.h"
 #include "dkim.h"
 #include "dmarc.h"
+#include "fmt.h"
 #include "msg.h"
 #include "mta_append.h"
 #include "mta_ctx.h"
@@ -268,7 +269,7 @@ static void check_rcpt(struct smtp_in *s, const struct smtpd_txn *txn, const cha
 	if (m->cfg->greylist_delay > 0 && !txn->auth_user &&
 	    greylisted(m, s->c->cli->ip, txn->mail_from ? txn->mail_from : "", rcpt, &wait)) {
 		char why[200];
-		snprintf(why, sizeof why, "first time this (IP, sender, recipient) is seen: try again "
+		fmt_snprintf(why, sizeof why, "first time this (IP, sender, recipient) is seen: try again "
 					 "in %" PRId64 " s",
 			 (wait + 999999) / 1000000);
 		mta_policy_event(m, PD_GREYLIST, rcpt, why);
@@ -291,7 +292,7 @@ static bool accept_postmaster(struct smtp_in *s, const char *rcpt)
 	if (!u || !mailstore_user(m->store, u->address))
 		return false;
 	char why[400];
-	snprintf(why, sizeof why, "postmaster is always accepted (RFC 5321 section 4.5.1); it reaches %s",
+	fmt_snprintf(why, sizeof why, "postmaster is always accepted (RFC 5321 section 4.5.1); it reaches %s",
 		 u->address);
 	mta_policy_event(m, PD_DELIVER, rcpt, why);
 	return true;
@@ -312,7 +313,7 @@ static void check_rate(struct smtp_in *s, struct smtp_reply *reply)
 	if (n < m->cfg->rate_limit)
 		return;
 	char why[160];
-	snprintf(why, sizeof why, "%d messages from %s within %" PRId64 " s", n, s->c->cli->ip,
+	fmt_snprintf(why, sizeof why, "%d messages from %s within %" PRId64 " s", n, s->c->cli->ip,
 		 m->cfg->rate_window / 1000000);
 	mta_policy_event(m, PD_DEFER, NULL, why);
 	smtp_reply_set(reply, 451, "4.7.0", "Rate limit exceeded: %s, try again later", why);
@@ -510,9 +511,16 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 	    !ascii_strcaseeq(from, d->domain))
 		return;
 	char err[256];
-	struct dkim_key *k = dkim_key_load_pem(d->key_pem, err, sizeof err);
+	/* The key is the scenario's, fixed for the run: parsed once (an RSA
+	 * PEM parse per message was most of a signed message's cost). */
+	if (!m->sign_key && !m->sign_key_err) {
+		m->sign_key = dkim_key_load_pem(d->key_pem, err, sizeof err);
+		if (!m->sign_key)
+			m->sign_key_err = xstrdup(err);
+	}
+	const struct dkim_key *k = m->sign_key;
 	if (!k) {
-		mta_policy_event(m, PD_DEFER, NULL, err);
+		mta_policy_event(m, PD_DEFER, NULL, m->sign_key_err);
 		return;
 	}
 	struct dkim_sign_opts o = {
@@ -523,7 +531,6 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 		.timestamp = (m->sim->epoch_unix_us + m->sim->now) / 1000000,
 	};
 	char *sig = dkim_sign(k, &o, q->data, q->len, err, sizeof err);
-	dkim_key_free(k);
 	if (sig)
 		mtaq_prepend(m, q, "DKIM-Signature", sig);
 	free(sig);
@@ -627,8 +634,11 @@ static void queue_message(struct mta *m, struct msg_in *mi, struct smtp_in *s,
 {
 	struct sim *sim = m->sim;
 	const char *tag = sim_tag_find(sim, mi->data, mi->len);
-	struct qentry *q = mtaq_new(m, mi->sender, (const char *const *)mi->rcpts, mi->nrcpts,
+	/* The entry takes the received text over: mi goes right after. */
+	struct qentry *q = mtaq_adopt(m, mi->sender, (const char *const *)mi->rcpts, mi->nrcpts,
 				      mi->data, mi->len, tag);
+	mi->data = NULL;
+	mi->len = 0;
 	/* A DSN this world generated is not a scenario recipient; mail from
 	 * <> that arrives from outside (live mode) is. */
 	q->report = sim_tag_is_report(sim, tag);
@@ -754,6 +764,8 @@ void mta_free(void *p)
 		return;
 	mta_jobs_free(m);
 	mta_appends_free(m);
+	dkim_key_free(m->sign_key);
+	free(m->sign_key_err);
 	while (m->queue) {
 		struct qentry *q = m->queue;
 		m->queue = q->next;

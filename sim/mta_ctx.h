@@ -25,6 +25,7 @@
 struct qentry;
 struct job;
 struct append_job;
+struct dkim_key;
 struct rep;
 
 struct grey {
@@ -55,6 +56,10 @@ struct mta {
 	struct job *jobs;            /* remote deliveries under way (mta_out.c) */
 	struct append_job *appends;  /* IMAP APPEND deliveries under way (mta_append.c) */
 	struct rep *rep;             /* owned: sender reputation (mta_rep.c), or NULL */
+	/* The DKIM signing key, parsed from its PEM at the first signature
+	 * and kept (owned); or why it could not be (sign_key_err). */
+	struct dkim_key *sign_key;
+	char *sign_key_err;
 	/* How the queue starts a delivery (set by mta_new): remote SMTP
 	 * (mta_out.c) or IMAP APPEND (mta_append.c); each ends with
 	 * mtaq_attempt_finished(). The queue knows them only through these. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "msg.h"
 #include "resolver.h"
 #include "session.h"
@@ -112,7 +113,7 @@ static void job_note(struct job *j, const char *status, const char *fmt, ...)
 	char text[sizeof ((struct outcome *)0)->text];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	fmt_vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	oc_local(job_last(j), OC_SOFT, status, "%s", text);
 	j->have_last = true;
@@ -280,7 +281,7 @@ static void job_next_mx(struct job *j)
 		if (!j->have_last)
 			job_note(j, "4.4.1", "no MX host answered");
 		if (j->unresolvable == (int)j->nmx) {
-			snprintf(job_last(j)->status, sizeof job_last(j)->status, "5.4.4");
+			fmt_snprintf(job_last(j)->status, sizeof job_last(j)->status, "5.4.4");
 			job_last(j)->cls = OC_HARD;
 			job_fail_all(j, job_last(j));
 		} else {
@@ -299,7 +300,7 @@ static void sess_summary(void *ctx, const char *bytes, size_t len, char *sum, si
 	struct job *j = ctx;
 	char subj[256] = "";
 	msg_header(j->q->data, j->q->len, "Subject", subj, sizeof subj);
-	snprintf(sum, cap, "Subject: %s", subj);
+	fmt_snprintf(sum, cap, "Subject: %s", subj);
 	*tag = j->q->tag;
 }
 
@@ -312,7 +313,7 @@ static void note_session_failure(struct job *j, const struct smtpc_result *res)
 		oc_from_reply(job_last(j), j->remote, &res->reply, smtpc_stage_command(res->stage));
 		j->have_last = true;
 		if (res->stage == SMTPC_STAGE_STARTTLS) /* RFC 3463: 4.7.5 crypto failure */
-			snprintf(job_last(j)->status, sizeof job_last(j)->status, "4.7.5");
+			fmt_snprintf(job_last(j)->status, sizeof job_last(j)->status, "4.7.5");
 		return;
 	}
 	if (res->stage == SMTPC_STAGE_TLS)
@@ -514,7 +515,7 @@ static void job_a_answer(struct sim *sim, void *ctx, const char *qname, enum dns
 		job_next_mx(j);
 		return;
 	}
-	snprintf(j->ip, sizeof j->ip, "%s", ip);
+	fmt_snprintf(j->ip, sizeof j->ip, "%s", ip);
 	j->plaintext = false;
 	job_connect(j, ip);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dsn.h"
+#include "fmt.h"
 #include "mailstore.h"
 #include "msg.h"
 #include "reputation.h"
@@ -82,21 +83,42 @@ void mtaq_header(struct mta *m, const char *tag, const char *name, const char *v
 }
 
 
+/* v as exactly `digits` upper-case hex digits ("%0*X" of a value that
+ * fits). */
+static char *put_hex(char *p, uint64_t v, int digits)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (int i = digits - 1; i >= 0; i--) {
+		p[i] = hex[v & 15];
+		v >>= 4;
+	}
+	return p + digits;
+}
+
 struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rcpts,
 				 size_t n, const char *data, size_t len, const char *tag)
+{
+	return mtaq_adopt(m, sender, rcpts, n, xstrndup(data, len), len, tag);
+}
+
+struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
+			  char *data, size_t len, const char *tag)
 {
 	struct qentry *q = xcalloc(1, sizeof *q);
 	q->m = m;
 	/* Postfix-like queue ids: hex of a per-host counter mixed with time;
-	 * sequential, never random, so traces stay stable. */
-	snprintf(q->qid, sizeof q->qid, "%05" PRIX64 "%04" PRIX32,
-		 (m->sim->now / 1000) & 0xFFFFF, ++m->qcounter & 0xFFFF);
+	 * sequential, never random, so traces stay stable. Five and four hex
+	 * digits ("%05X%04X" of values masked to fit). */
+	_Static_assert(sizeof q->qid >= 10, "a queue id is nine hex digits");
+	char *e = put_hex(q->qid, (uint64_t)(m->sim->now / 1000) & 0xFFFFF, 5);
+	e = put_hex(e, ++m->qcounter & 0xFFFF, 4);
+	*e = '\0';
 	q->sender = xstrdup(sender);
 	q->r = xcalloc(n ? n : 1, sizeof *q->r);
 	q->nr = n;
 	for (size_t i = 0; i < n; i++)
 		q->r[i].addr = xstrdup(rcpts[i]);
-	q->data = xstrndup(data, len);
+	q->data = data;
 	q->len = len;
 	q->arrival = m->sim->now;
 	q->first_failure = -1;
@@ -230,9 +252,9 @@ static bool dsn_wants(const struct qrcpt *r, enum dsn_action action)
 static void dsn_tag(const struct qentry *q, enum dsn_action action, char *out, size_t cap)
 {
 	if (action == DSN_FAILED && q->fail_dsns > 1)
-		snprintf(out, cap, "%s.dsn%d", q->tag, q->fail_dsns);
+		fmt_snprintf(out, cap, "%s.dsn%d", q->tag, q->fail_dsns);
 	else
-		snprintf(out, cap, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
+		fmt_snprintf(out, cap, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
 }
 
 /* One DSN for every recipient in `action`'s state that no DSN named yet,
@@ -269,10 +291,10 @@ static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 	dsn_tag(q, action, tag, sizeof tag);
 	sim_date(sim, date, sizeof date);
 	sim_date_at(sim, q->arrival, arrival, sizeof arrival);
-	snprintf(mid, sizeof mid, "<%" PRId64 ".%s.%d@%s>", (sim->epoch_unix_us + sim->now) / 1000000,
+	fmt_snprintf(mid, sizeof mid, "<%" PRId64 ".%s.%d@%s>", (sim->epoch_unix_us + sim->now) / 1000000,
 		 q->qid, q->dsn_count, m->host->name);
-	snprintf(boundary, sizeof boundary, "%s.%d/%s", q->qid, q->dsn_count, m->host->name);
-	snprintf(postmaster, sizeof postmaster, "MAILER-DAEMON@%s", m->host->name);
+	fmt_snprintf(boundary, sizeof boundary, "%s.%d/%s", q->qid, q->dsn_count, m->host->name);
+	fmt_snprintf(postmaster, sizeof postmaster, "MAILER-DAEMON@%s", m->host->name);
 	struct dsn_report rep = {
 		.reporting_mta = m->host->name,
 		.arrival_date = arrival,
@@ -362,7 +384,7 @@ void mtaq_attempt_finished(struct mta *m, struct qentry *q)
 			struct outcome o;
 			oc_note_get(&r->last, &o);
 			if (!o.status[0]) /* RFC 3463: delivery time expired */
-				snprintf(o.status, sizeof o.status, "4.4.7");
+				fmt_snprintf(o.status, sizeof o.status, "4.4.7");
 			mtaq_settle(m, q, i, FATE_BOUNCED, &o);
 		}
 		send_dsn(m, q, DSN_FAILED);
@@ -390,7 +412,7 @@ static void forward_copy(struct mta *m, struct qentry *q, size_t i, const char *
 {
 	struct sim *sim = m->sim;
 	char sender[600];
-	snprintf(sender, sizeof sender, "%s", q->sender);
+	fmt_snprintf(sender, sizeof sender, "%s", q->sender);
 	if (m->cfg->srs_secret && q->sender[0])
 		/* The forwarding address's domain vouches for the new sender. */
 		srs_forward(m->cfg->srs_secret, q->sender, addr_domain(q->r[i].addr),
@@ -475,7 +497,7 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 	sb_init(&copy);
 	sb_append(&copy, q->data, q->len);
 	char rp[600];
-	snprintf(rp, sizeof rp, "<%s>", q->sender);
+	fmt_snprintf(rp, sizeof rp, "<%s>", q->sender);
 	/* RFC 5321 §4.4: final delivery records the reverse-path. */
 	msg_prepend_header(&copy, "Return-Path", rp);
 	if (u->quota && mbox_usage(u) + (int64_t)copy.len > u->quota) {

@@ -69,6 +69,10 @@ struct qentry {
 /* queue entries (mta_queue.c) */
 struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
 			const char *data, size_t len, const char *tag);
+/* mtaq_new taking data (a malloc'ed, NUL-terminated block of len bytes)
+ * instead of copying it: the entry owns it from now on. */
+struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
+			  char *data, size_t len, const char *tag);
 void mtaq_free(struct qentry *q);
 /* Take back an entry mtaq_new made that will not be enqueued. */
 void mtaq_discard(struct mta *m, struct qentry *q);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "compose.h"
+#include "fmt.h"
 #include "imap.h"
 #include "mime_enc.h"
 #include "outcome.h"
@@ -61,7 +62,7 @@ static void sub_summary(void *ctx, const char *bytes, size_t len, char *sum, siz
 	struct submission *s = ctx;
 	/* The summary keeps whole characters of a long non-ASCII Subject. */
 	const char *subj = s->spec->subject;
-	snprintf(sum, cap, "Subject: %.*s", (int)utf8_prefix(subj, cap - 10), subj);
+	fmt_snprintf(sum, cap, "Subject: %.*s", (int)utf8_prefix(subj, cap - 10), subj);
 	*tag = s->spec->id;
 }
 

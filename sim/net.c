@@ -36,6 +36,14 @@ struct packet {
  * free list instead of malloc (a run sends dozens per message). */
 enum { PACKET_SMALL = 240, PACKET_POOL_MAX = 4096 };
 
+enum { LINK_MEMO = 256 };
+
+struct link_memo {
+	const struct host *a, *b;
+	const struct link *l;
+	uint64_t gen;
+};
+
 struct net {
 	struct sim *sim;
 	int64_t default_latency;
@@ -57,6 +65,12 @@ struct net {
 	struct conn **grave;
 	size_t ngrave, capgrave;
 	struct packet inflight;  /* list head */
+	/* The link between two hosts, remembered by the hosts' addresses
+	 * (hosts live as long as the run) for the names' case-insensitive
+	 * search, which every SYN, connect and handshake asked again: direct
+	 * mapped, an entry valid while gen == link_gen + 1 (LINK_MEMO of them,
+	 * owned). */
+	struct link_memo *memo;
 };
 
 enum conn_side conn_other(enum conn_side s)
@@ -171,6 +185,7 @@ static void net_teardown(struct sim *sim)
 struct net *net_new(struct sim *sim)
 {
 	struct net *net = xcalloc(1, sizeof *net);
+	net->memo = xcalloc(LINK_MEMO, sizeof *net->memo);
 	net->sim = sim;
 	net->default_latency = DEFAULT_LATENCY;
 	net->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
@@ -213,6 +228,7 @@ void net_free(struct net *net)
 	free(net->conns);
 	free(net->released);
 	free(net->grave);
+	free(net->memo);
 	free(net);
 }
 
@@ -261,11 +277,22 @@ void net_link_params(const struct net *net, const char *a, const char *b, int64_
 	*loss = l ? l->loss : 0;
 }
 
+/* find_link for two hosts, through the memo. */
+static const struct link *host_link(const struct net *net, const struct host *a,
+				    const struct host *b)
+{
+	uintptr_t h = ((uintptr_t)a >> 4) * 31 + ((uintptr_t)b >> 4);
+	struct link_memo *m = &net->memo[(h ^ (h >> 8)) % LINK_MEMO];
+	if (m->a != a || m->b != b || m->gen != net->link_gen + 1)
+		*m = (struct link_memo){a, b, find_link(net, a->name, b->name), net->link_gen + 1};
+	return m->l;
+}
+
 int64_t net_latency(const struct net *net, const struct host *a, const struct host *b)
 {
 	if (!a || !b)
 		return net->default_latency;
-	const struct link *l = find_link(net, a->name, b->name);
+	const struct link *l = host_link(net, a, b);
 	return l ? l->latency : net->default_latency;
 }
 
@@ -275,7 +302,7 @@ static bool lost(struct sim *sim, const struct host *a, const struct host *b)
 {
 	if (!a || !b)
 		return false;
-	const struct link *l = find_link(sim->net, a->name, b->name);
+	const struct link *l = host_link(sim->net, a, b);
 	if (!l || l->loss <= 0)
 		return false;
 	return rng_u32(&sim->rng) < (uint32_t)(l->loss * 4294967295.0);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "sim.h"
 #include "smtp.h"
 #include "trace.h"
@@ -23,15 +24,15 @@ void oc_from_reply(struct outcome *o, const char *remote, const struct smtp_repl
 	}
 	/* RFC 3463 §2: without a detailed code, report the class alone. */
 	if (r->enh[0])
-		snprintf(o->status, sizeof o->status, "%s", r->enh);
+		fmt_snprintf(o->status, sizeof o->status, "%s", r->enh);
 	else
-		snprintf(o->status, sizeof o->status, "%c.0.0", o->cls == OC_OK ? '2' : o->cls == OC_SOFT ? '4' : '5');
-	snprintf(o->remote, sizeof o->remote, "%s", remote ? remote : "");
+		fmt_snprintf(o->status, sizeof o->status, "%c.0.0", o->cls == OC_OK ? '2' : o->cls == OC_SOFT ? '4' : '5');
+	fmt_snprintf(o->remote, sizeof o->remote, "%s", remote ? remote : "");
 	/* The whole reply: code, enhanced code, text (a multi-line reply's
 	 * lines are already joined by smtpc), as RFC 3464 §2.3.6 asks. */
-	snprintf(o->text, sizeof o->text, "%d%s%s%s%s", r->code, r->enh[0] ? " " : "", r->enh,
+	fmt_snprintf(o->text, sizeof o->text, "%d%s%s%s%s", r->code, r->enh[0] ? " " : "", r->enh,
 		 r->text[0] ? " " : "", r->text);
-	snprintf(o->command, sizeof o->command, "%s", command ? command : "");
+	fmt_snprintf(o->command, sizeof o->command, "%s", command ? command : "");
 }
 
 void oc_local(struct outcome *o, enum oc_class cls, const char *status, const char *fmt, ...)
@@ -39,19 +40,19 @@ void oc_local(struct outcome *o, enum oc_class cls, const char *status, const ch
 	memset(o, 0, sizeof *o);
 	o->src = OC_LOCAL;
 	o->cls = cls;
-	snprintf(o->status, sizeof o->status, "%s", status);
+	fmt_snprintf(o->status, sizeof o->status, "%s", status);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(o->text, sizeof o->text, fmt, ap);
+	fmt_vsnprintf(o->text, sizeof o->text, fmt, ap);
 	va_end(ap);
 }
 
 void oc_reason(const struct outcome *o, char *out, size_t cap)
 {
 	if (o->src == OC_SMTP)
-		snprintf(out, cap, "host %s said: %s", o->remote, o->text);
+		fmt_snprintf(out, cap, "host %s said: %s", o->remote, o->text);
 	else
-		snprintf(out, cap, "%s", o->text);
+		fmt_snprintf(out, cap, "%s", o->text);
 }
 
 static char *dup_or_null(const char *s)
@@ -77,8 +78,8 @@ void oc_note_get(const struct oc_note *n, struct outcome *o)
 	o->src = n->src;
 	memcpy(o->status, n->status, sizeof o->status);
 	memcpy(o->command, n->command, sizeof o->command);
-	snprintf(o->remote, sizeof o->remote, "%s", n->remote ? n->remote : "");
-	snprintf(o->text, sizeof o->text, "%s", n->text ? n->text : "");
+	fmt_snprintf(o->remote, sizeof o->remote, "%s", n->remote ? n->remote : "");
+	fmt_snprintf(o->text, sizeof o->text, "%s", n->text ? n->text : "");
 }
 
 void oc_note_free(struct oc_note *n)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "net.h"
 #include "util.h"
 
@@ -100,19 +101,34 @@ static void unlink_query(struct resolver *r, struct query *q)
 
 void resolver_trace_answers(struct trace *tr, const struct dns_answer *a)
 {
-	char **v = xcalloc(a->n ? a->n : 1, sizeof *v);
-	char buf[1024];
-	for (size_t i = 0; i < a->n; i++) {
-		dns_rr_rdata(&a->rrs[i], buf, sizeof buf);
+	/* Every answer's text in one buffer, each cut at 1023 octets as a
+	 * 1 KiB dns_rr_rdata buffer would, NUL-separated. */
+	enum { RDATA_MAX = 1023 };
+	size_t n = a->n, stack_off[16];
+	size_t *off = n <= 16 ? stack_off : xcalloc(n, sizeof *off);
+	struct strbuf sb;
+	sb_init(&sb);
+	sb_reserve(&sb, 64 * (n ? n : 1));
+	for (size_t i = 0; i < n; i++) {
+		off[i] = sb.len;
 		if (a->rrs[i].type == DNS_T_CNAME)
-			v[i] = xasprintf("CNAME %s", buf);
-		else
-			v[i] = xstrdup(buf);
+			sb_puts(&sb, "CNAME ");
+		size_t start = sb.len;
+		dns_rr_put_rdata(&a->rrs[i], &sb);
+		if (sb.len - start > RDATA_MAX)
+			sb.len = start + RDATA_MAX;
+		sb_putc(&sb, '\0');
 	}
-	trace_strv(tr, "answers", (const char *const *)v, a->n);
-	for (size_t i = 0; i < a->n; i++)
-		free(v[i]);
-	free(v);
+	const char *stack_v[16];
+	const char **v = n <= 16 ? stack_v : xcalloc(n, sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = sb.data + off[i];
+	trace_strv(tr, "answers", v, n);
+	if (v != stack_v)
+		free(v);
+	if (off != stack_off)
+		free(off);
+	sb_free(&sb);
 }
 
 static void finish(struct query *q, const struct dns_answer *ans)
@@ -142,7 +158,7 @@ static void send_query(struct query *q)
 	q->attempt++;
 	m.id = q->id;
 	m.rd = true;
-	snprintf(m.qname, sizeof m.qname, "%s", q->qname);
+	fmt_snprintf(m.qname, sizeof m.qname, "%s", q->qname);
 	m.qtype = q->qtype;
 	uint8_t buf[512];
 	size_t len = dns_msg_encode(&m, buf, sizeof buf);
@@ -182,7 +198,7 @@ void resolver_query(struct resolver *r, const char *qname, enum dns_type qtype, 
 	struct query *q = xcalloc(1, sizeof *q);
 	q->r = r;
 	if (!dns_name_normalize(qname, q->qname, sizeof q->qname))
-		snprintf(q->qname, sizeof q->qname, "%s", qname);
+		fmt_snprintf(q->qname, sizeof q->qname, "%s", qname);
 	q->qtype = qtype;
 	q->cb = cb;
 	q->ctx = ctx;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "imap.h"
 #include "pop3.h"
 #include "scenario.h"
@@ -79,7 +80,7 @@ static const char *st_uid(void *ud, const char *folder, size_t i)
 	struct mfolder *f = st_folder(ud, folder);
 	if (!f || i >= f->n)
 		return NULL;
-	snprintf(buf, sizeof buf, "%u", (unsigned)f->msgs[i].uid);
+	fmt_snprintf(buf, sizeof buf, "%u", (unsigned)f->msgs[i].uid);
 	return buf;
 }
 
@@ -242,7 +243,7 @@ static void rs_summary(void *ctx, const char *bytes, size_t len, char *sum, size
 		       const char **tag)
 {
 	struct rsession *s = ctx;
-	snprintf(sum, cap, "message");
+	fmt_snprintf(sum, cap, "message");
 	*tag = sim_tag_find(s->l->sim, bytes, len);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "imap.h"
 #include "msg.h"
 #include "pop3.h"
@@ -462,6 +463,6 @@ void session_cb_received_data(void *ud, const char *head, size_t head_len, uint6
 		return;
 	char subj[256] = "", sum[300];
 	msg_header(head, head_len, "Subject", subj, sizeof subj);
-	snprintf(sum, sizeof sum, "Subject: %s", subj);
+	fmt_snprintf(sum, sizeof sum, "Subject: %s", subj);
 	net_trace_block(s->c, conn_other(s->side), s->cfg.data_kind, octets, nlines, sum);
 }

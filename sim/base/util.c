@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 static void oom(size_t n)
 {
 	fprintf(stderr, "mailsim: out of memory allocating %zu bytes\n", n);
@@ -101,7 +103,7 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	size_t room = sb->cap - sb->len;
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(sb->data + sb->len, room, fmt, ap2);
+	int n = fmt_vsnprintf(sb->data + sb->len, room, fmt, ap2);
 	va_end(ap2);
 	if (n < 0) {
 		sb->data[sb->len] = '\0';
@@ -109,9 +111,28 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	}
 	if ((size_t)n >= room) {
 		sb_reserve(sb, (size_t)n);
-		vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+		fmt_vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 	}
 	sb->len += (size_t)n;
+}
+
+size_t u64_to_str(uint64_t v, char *buf)
+{
+	char tmp[U64_DIGITS_MAX], *end = tmp + sizeof tmp - 1, *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	size_t n = (size_t)(end - p);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return n;
+}
+
+void sb_put_u64(struct strbuf *sb, uint64_t v)
+{
+	char buf[U64_DIGITS_MAX];
+	sb_append(sb, buf, u64_to_str(v, buf));
 }
 
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
@@ -180,8 +201,14 @@ char *b64_encode(const unsigned char *data, size_t len)
 
 static int b64_value(char c)
 {
-	const char *p = c ? strchr(b64_alphabet, c) : NULL;
-	return p ? (int)(p - b64_alphabet) : -1;
+	unsigned char u = (unsigned char)c;
+	if (u >= 'A' && u <= 'Z')
+		return u - 'A';
+	if (u >= 'a' && u <= 'z')
+		return u - 'a' + 26;
+	if (u >= '0' && u <= '9')
+		return u - '0' + 52;
+	return u == '+' ? 62 : u == '/' ? 63 : -1;
 }
 
 long b64_decode(const char *in, unsigned char **out)

@@ -56,6 +56,11 @@ static inline void sb_putc(struct strbuf *sb, char c)
 	sb->data[sb->len++] = c;
 	sb->data[sb->len] = '\0';
 }
+/* v in decimal ("%" PRIu64 without the printf machinery): into buf, which
+ * needs U64_DIGITS_MAX bytes (NUL included); returns the length. */
+#define U64_DIGITS_MAX 21
+size_t u64_to_str(uint64_t v, char *buf);
+void sb_put_u64(struct strbuf *sb, uint64_t v);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Remove the first n bytes. */

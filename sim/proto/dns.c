@@ -153,9 +153,52 @@ static bool label_ok(const char *p, size_t n)
 	return true;
 }
 
+/* LDH and underscore octets lower-cased; 0 for any other octet. */
+static const unsigned char name_lower[256] = {
+	['-'] = '-', ['_'] = '_',
+	['0'] = '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+	['A'] = 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm',
+	'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z',
+	['a'] = 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm',
+	'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z',
+};
+
+/* dns_name_normalize of a name already measured (len without the final
+ * dot) into a different buffer: checking and lower-casing in one pass. */
+static bool normalize_into(const char *in, size_t len, char *out)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '.') {
+			if (i == start || i - start > DNS_LABEL_MAX)
+				return false;
+			start = i + 1;
+			out[i] = '.';
+		} else if (name_lower[c]) {
+			out[i] = (char)name_lower[c];
+		} else if (c == '*' && i == start && (i + 1 == len || in[i + 1] == '.')) {
+			out[i] = '*'; /* a label that is exactly "*" */
+		} else {
+			return false;
+		}
+	}
+	if (len > 0 && (len == start || len - start > DNS_LABEL_MAX))
+		return false;
+	out[len] = '\0';
+	return true;
+}
+
 bool dns_name_normalize(const char *in, char *out, size_t cap)
 {
 	size_t len = strlen(in), start = 0;
+	if (in != out) {
+		if (len > 0 && in[len - 1] == '.')
+			len--;
+		if (len > DNS_NAME_MAX || cap < len + 1)
+			return false;
+		return normalize_into(in, len, out);
+	}
 	if (len > 0 && in[len - 1] == '.')
 		len--; /* absolute form; "." becomes the root "" */
 	if (len > DNS_NAME_MAX || cap < len + 1)
@@ -464,7 +507,8 @@ static void format_ip(const struct dns_rr *rr, struct strbuf *sb)
 
 static void format_mx(const struct dns_rr *rr, struct strbuf *sb)
 {
-	sb_printf(sb, "%u ", (unsigned)rr->pref);
+	sb_put_u64(sb, rr->pref);
+	sb_putc(sb, ' ');
 	sb_put_fqdn(sb, rr->target);
 }
 
@@ -639,6 +683,13 @@ bool dns_rr_rdata_equal(const struct dns_rr *a, const struct dns_rr *b)
 	}
 }
 
+void dns_rr_put_rdata(const struct dns_rr *rr, struct strbuf *sb)
+{
+	const struct type_info *ti = type_info(rr->type);
+	if (ti)
+		ti->format(rr, sb);
+}
+
 void dns_rr_rdata(const struct dns_rr *rr, char *out, size_t cap)
 {
 	const struct type_info *ti = type_info(rr->type);
@@ -783,7 +834,11 @@ static bool reverse_labels(const char *ip, struct strbuf *sb, int *family)
 	if (!dns_parse_ip(ip, a, family))
 		return false;
 	if (*family == 4) {
-		sb_printf(sb, "%u.%u.%u.%u", a[3], a[2], a[1], a[0]);
+		for (int i = 3; i >= 0; i--) {
+			sb_put_u64(sb, a[i]);
+			if (i > 0)
+				sb_putc(sb, '.');
+		}
 		return true;
 	}
 	for (int i = 15; i >= 0; i--) {

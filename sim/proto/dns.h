@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct strbuf;
+
 /* RR TYPE values [RFC 1035 §3.2.2, RFC 3596 §2.1]. A decoded query may carry
  * a TYPE outside this list in qtype (the server then answers NODATA). */
 enum dns_type {
@@ -106,6 +108,8 @@ void dns_rr_set_txt(struct dns_rr *rr, char **parts, size_t n);
 /* Presentation rdata: "10 mx1.example.net.", "192.0.2.1", "\"v=spf1 -all\"",
  * "0 .". Always NUL-terminated; truncated if cap is too small. */
 void dns_rr_rdata(const struct dns_rr *rr, char *out, size_t cap);
+/* dns_rr_rdata's text appended to sb, whole (no cap). */
+void dns_rr_put_rdata(const struct dns_rr *rr, struct strbuf *sb);
 /* Whole master-file line: "example.com. 300 IN MX 10 mx1.example.net." */
 void dns_rr_format(const struct dns_rr *rr, char *out, size_t cap);
 

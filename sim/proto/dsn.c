@@ -85,26 +85,36 @@ static enum dsn_kind report_kind(const struct dsn_report *r)
  * would end or fold the field), other controls and 8-bit bytes '?'. */
 static void put_clean(struct strbuf *out, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t n = strlen(s);
+	sb_reserve(out, n);
+	char *d = out->data + out->len;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 		if (c == '\r' || c == '\n' || c == '\t')
 			c = ' ';
 		else if (c < 0x20 || c >= 0x7f)
 			c = '?';
-		sb_putc(out, (char)c);
+		d[i] = (char)c;
 	}
+	out->len += n;
+	out->data[out->len] = '\0';
 }
 
 /* Write n bytes, breaking with CRLF SP if the line would pass 998. */
 static void put_hard(struct strbuf *out, const char *s, size_t n, size_t *col)
 {
-	for (size_t i = 0; i < n; i++) {
+	while (n > 0) {
 		if (*col >= LINE_MAX_OCTETS) {
 			sb_puts(out, "\r\n ");
 			*col = 1;
 		}
-		sb_putc(out, s[i]);
-		(*col)++;
+		size_t k = LINE_MAX_OCTETS - *col; /* what fits before the break */
+		if (k > n)
+			k = n;
+		sb_append(out, s, k);
+		*col += k;
+		s += k;
+		n -= k;
 	}
 }
 

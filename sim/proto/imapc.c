@@ -55,7 +55,8 @@ struct imapc {
 	size_t nappended;
 	bool bye;                             /* the server said BYE */
 	struct imapc_entry *entries;          /* owned */
-	size_t nentries;
+	size_t nentries, centries;
+	bool entries_unsorted;                /* some entry came after a higher seq */
 	struct mstore_msg *msgs;              /* owned array; data borrowed from entries */
 	size_t nmsgs;
 	bool failing;                         /* a step failed; LOGOUT is under way */
@@ -406,11 +407,31 @@ static void imapc_continuation(struct imapc *c)
 
 static struct imapc_entry *imapc_entry(struct imapc *c, uint32_t seq)
 {
-	/* responses come in ascending order: look from the end */
-	for (size_t i = c->nentries; i-- > 0;)
-		if (c->entries[i].seq == seq)
-			return &c->entries[i];
-	c->entries = xrealloc(c->entries, (c->nentries + 1) * sizeof(*c->entries));
+	/* Responses come in ascending order, so the entries are usually
+	 * sorted by seq: a binary search then, instead of a scan of the whole
+	 * mailbox for every new message (quadratic in a big inbox). */
+	if (!c->entries_unsorted) {
+		size_t lo = 0, hi = c->nentries;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (c->entries[mid].seq < seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < c->nentries && c->entries[lo].seq == seq)
+			return &c->entries[lo];
+	} else {
+		for (size_t i = c->nentries; i-- > 0;)
+			if (c->entries[i].seq == seq)
+				return &c->entries[i];
+	}
+	if (c->nentries && c->entries[c->nentries - 1].seq > seq)
+		c->entries_unsorted = true;
+	if (c->nentries == c->centries) {
+		c->centries = c->centries ? 2 * c->centries : 16;
+		c->entries = xrealloc(c->entries, c->centries * sizeof(*c->entries));
+	}
 	struct imapc_entry *e = &c->entries[c->nentries++];
 	memset(e, 0, sizeof(*e));
 	e->seq = seq;

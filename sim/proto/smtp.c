@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
+
 enum smtp_class smtp_classify(int code)
 {
 	switch (code / 100) {
@@ -50,7 +52,7 @@ void smtp_reply_set(struct smtp_reply *r, int code, const char *enh, const char 
 		copy_trunc(r->text, sizeof r->text, t ? t : "(null)");
 	}
 	else
-		vsnprintf(r->text, sizeof r->text, fmt, ap);
+		fmt_vsnprintf(r->text, sizeof r->text, fmt, ap);
 	va_end(ap);
 	r->pending = false;
 }
@@ -236,16 +238,41 @@ static size_t for_each_line(const char *data, size_t len,
 	return lines;
 }
 
+/* What the stuffing callback fills: the output and the dots it added. */
+struct stuffing {
+	struct strbuf *out;
+	size_t dots;
+};
+
 static void stuff_line(void *arg, const char *line, size_t n)
 {
-	struct strbuf *out = arg;
-	if (n > 0 && line[0] == '.')
-		sb_putc(out, '.'); /* transparency [§4.5.2] */
-	sb_append(out, line, n);
-	sb_append(out, "\r\n", 2);
+	struct stuffing *st = arg;
+	if (n > 0 && line[0] == '.') {
+		sb_putc(st->out, '.'); /* transparency [§4.5.2] */
+		st->dots++;
+	}
+	sb_append(st->out, line, n);
+	sb_append(st->out, "\r\n", 2);
 }
 
-void smtp_dot_stuff(const char *data, size_t len, struct strbuf *out, size_t *nlines)
+/* Whether any octet of data has the high bit, eight at a time. */
+static bool any_8bit(const char *data, size_t len)
+{
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, data + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			return true;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)data[i] >= 0x80)
+			return true;
+	return false;
+}
+
+void smtp_dot_stuff_sized(const char *data, size_t len, struct strbuf *out, size_t *nlines,
+			  size_t *size, bool *eightbit)
 {
 	size_t want = len + len / 32 + 8;
 	if (!out->data) {
@@ -256,10 +283,22 @@ void smtp_dot_stuff(const char *data, size_t len, struct strbuf *out, size_t *nl
 		out->data[0] = '\0';
 	}
 	sb_reserve(out, want);
-	size_t n = for_each_line(data, len, stuff_line, out);
+	size_t start = out->len;
+	struct stuffing st = {out, 0};
+	size_t n = for_each_line(data, len, stuff_line, &st);
+	/* Each line went out as its text and CRLF, plus a dot when stuffed. */
+	if (size)
+		*size = out->len - start - st.dots;
 	sb_append(out, ".\r\n", 3);
 	if (nlines)
 		*nlines = n;
+	if (eightbit)
+		*eightbit = any_8bit(data, len);
+}
+
+void smtp_dot_stuff(const char *data, size_t len, struct strbuf *out, size_t *nlines)
+{
+	smtp_dot_stuff_sized(data, len, out, nlines, NULL, NULL);
 }
 
 static void count_line(void *arg, const char *line, size_t n)

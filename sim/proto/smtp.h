@@ -59,6 +59,11 @@ int smtp_next_param(const char **cursor, char *key, size_t keycap, char *val, si
  * [RFC 5321 §4.5.2]; a missing final line end is supplied. *nlines (may be
  * NULL) gets the number of message lines, not counting the final ".". */
 void smtp_dot_stuff(const char *data, size_t len, struct strbuf *out, size_t *nlines);
+/* smtp_dot_stuff, also giving smtp_message_size(data, len) in *size (may
+ * be NULL) and whether any octet is 8-bit in *eightbit (may be NULL): one
+ * pass over the message instead of three. */
+void smtp_dot_stuff_sized(const char *data, size_t len, struct strbuf *out, size_t *nlines,
+			  size_t *size, bool *eightbit);
 
 /* Size of the message as it travels (LF normalised to CRLF, final line end
  * supplied, dots not stuffed) — the value for MAIL ... SIZE= [RFC 1870 §3]. */

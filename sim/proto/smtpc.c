@@ -23,6 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+#include "pool.h"
+
+/* One engine per connection, over 1 KiB: recycled (pool.h). */
+static _Thread_local struct pool smtpc_pool;
+
 #define SMTPC_LINE_MAX 4096 /* tolerate chatty servers beyond the 512 of RFC 5321 §4.5.3.1.5 */
 
 enum rcpt_st { RCPT_OPEN, RCPT_ACCEPTED, RCPT_FINAL };
@@ -177,7 +183,7 @@ static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
 	va_list ap;
 	sb_init(&sb);
 	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	if (n >= (int)sizeof buf) {
 		va_start(ap, fmt);
@@ -238,7 +244,7 @@ static void local_fail(struct smtpc *c, enum smtpc_stage st, enum smtp_class cls
 	va_list ap;
 	smtp_reply_set(&r, 0, NULL, "%s", "");
 	va_start(ap, fmt);
-	vsnprintf(r.text, sizeof r.text, fmt, ap);
+	fmt_vsnprintf(r.text, sizeof r.text, fmt, ap);
 	va_end(ap);
 	decide(c, st, &r, cls, true);
 }
@@ -692,7 +698,7 @@ static void leave(struct smtpc *c)
 
 struct smtpc *smtpc_new(const struct smtpc_config *cfg, const struct smtpc_callbacks *cb, void *ud)
 {
-	struct smtpc *c = xcalloc(1, sizeof *c);
+	struct smtpc *c = pool_get(&smtpc_pool, sizeof *c);
 	c->cfg = *cfg;
 	c->helo_name = xstrdup(cfg->helo_name ? cfg->helo_name : "localhost");
 	c->auth_user = cfg->auth_user ? xstrdup(cfg->auth_user) : NULL;
@@ -739,7 +745,7 @@ void smtpc_free(struct smtpc *c)
 	free(c->q);
 	sb_free(&c->in);
 	sb_free(&c->line);
-	free(c);
+	pool_put(&smtpc_pool, c);
 }
 
 void smtpc_set_message(struct smtpc *c, const char *mail_from, const char *const *rcpts, size_t nrcpts,
@@ -757,11 +763,7 @@ void smtpc_set_message(struct smtpc *c, const char *mail_from, const char *const
 		c->rr[i].rcpt = c->rcpts[i];
 		c->rr[i].cls = SMTP_CLASS_TEMPFAIL;
 	}
-	smtp_dot_stuff(data, len, &c->body, &c->body_lines);
-	c->msg_size = smtp_message_size(data, len);
-	c->eightbit = false;
-	for (size_t i = 0; i < len && !c->eightbit; i++)
-		c->eightbit = (unsigned char)data[i] >= 0x80;
+	smtp_dot_stuff_sized(data, len, &c->body, &c->body_lines, &c->msg_size, &c->eightbit);
 }
 
 void smtpc_set_probe(struct smtpc *c, const char *mail_from, const char *const *rcpts,

@@ -31,6 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+#include "pool.h"
+
+/* One engine per connection, over 1 KiB: recycled (pool.h). */
+static _Thread_local struct pool smtpd_pool;
+
 enum smtpd_st {
 	ST_CONNECTED, /* before smtpd_start() */
 	ST_GREETED,   /* 220 sent, no HELO/EHLO yet (also after STARTTLS) */
@@ -132,9 +138,9 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 	char buf[16 + sizeof ((struct smtp_reply *)0)->text + sizeof ((struct smtp_reply *)0)->enh];
 	if (code < 0 || code > 999) { /* never from this engine; kept exact */
 		if (enh_wanted(s, code, enh))
-			snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
+			fmt_snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
 		else
-			snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
+			fmt_snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
 	} else {
 		/* "%03d%c[%s ]%s" by hand (one line per reply: the hot path),
 		 * cut at the buffer like snprintf would. */
@@ -162,7 +168,18 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 	/* Replies echo client text (a parameter, an address): a CR or another
 	 * control character from it must not reach the wire, where a CR could
 	 * end the reply line early. Like Postfix's printable(), show it as '?'. */
-	for (char *p = buf; *p; p++)
+	/* Eight octets at a time while none is below 0x20 or 0x7F (Hacker's
+	 * Delight §6-1), within the text; the rest one by one. */
+	char *p = buf, *end = buf + strlen(buf);
+	for (uint64_t w; end - p >= 8; p += 8) {
+		memcpy(&w, p, 8);
+		uint64_t ctl = (w - UINT64_C(0x2020202020202020)) & ~w;
+		uint64_t del = w ^ UINT64_C(0x7F7F7F7F7F7F7F7F);
+		del = (del - UINT64_C(0x0101010101010101)) & ~del;
+		if ((ctl | del) & UINT64_C(0x8080808080808080))
+			break;
+	}
+	for (; *p; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\t')
 			*p = '?';
 		else if (*p == 0x7f)
@@ -192,7 +209,7 @@ static void say(struct smtpd *s, int code, const char *enh, const char *fmt, ...
 	va_list ap;
 	smtp_reply_set(&r, code, enh, "%s", "");
 	va_start(ap, fmt);
-	vsnprintf(r.text, sizeof r.text, fmt, ap);
+	fmt_vsnprintf(r.text, sizeof r.text, fmt, ap);
 	va_end(ap);
 	say_reply(s, &r);
 }
@@ -337,9 +354,9 @@ static void ehlo_reply(struct smtpd *s, const char *first)
 	if (!s->cfg.no_pipelining)
 		ext[n++] = "PIPELINING";
 	if (s->cfg.size_limit > 0)
-		snprintf(size, sizeof size, "SIZE %lld", (long long)s->cfg.size_limit);
+		fmt_snprintf(size, sizeof size, "SIZE %lld", (long long)s->cfg.size_limit);
 	else
-		snprintf(size, sizeof size, "SIZE"); /* no fixed maximum [RFC 1870 §4] */
+		fmt_snprintf(size, sizeof size, "SIZE"); /* no fixed maximum [RFC 1870 §4] */
 	ext[n++] = size;
 	if (s->cfg.vrfy)
 		ext[n++] = "VRFY";
@@ -841,7 +858,7 @@ static void proceed_vrfy(struct smtpd *s, const char *arg)
 {
 	struct smtp_reply r;
 	if (arg[0] != '<' || !smtp_parse_path(arg, false, s->cand_box, sizeof s->cand_box, NULL))
-		snprintf(s->cand_box, sizeof s->cand_box, "%s", arg);
+		fmt_snprintf(s->cand_box, sizeof s->cand_box, "%s", arg);
 	smtp_reply_set(&r, 252, "2.0.0", "%s", arg);
 	call_hook(s, SMTPD_HOOK_VRFY, s->cand_box, NULL, &r);
 }
@@ -1212,7 +1229,7 @@ static void leave(struct smtpd *s)
 
 struct smtpd *smtpd_new(const struct smtpd_config *cfg, const struct smtpd_callbacks *cb, void *ud)
 {
-	struct smtpd *s = xcalloc(1, sizeof *s);
+	struct smtpd *s = pool_get(&smtpd_pool, sizeof *s);
 	s->cfg = *cfg;
 	s->hostname = xstrdup(cfg->hostname ? cfg->hostname : "localhost");
 	s->banner = xstrdup(cfg->banner ? cfg->banner : "ESMTP mailsim");
@@ -1249,7 +1266,7 @@ void smtpd_free(struct smtpd *s)
 	sb_free(&s->line);
 	sb_free(&s->kept);
 	sb_free(&s->data_head);
-	free(s);
+	pool_put(&smtpd_pool, s);
 }
 
 void smtpd_start(struct smtpd *s)

@@ -1,0 +1,42 @@
+/* pool.c — see pool.h. */
+#include "pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_KEEP 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_KEEP 0
+#endif
+#endif
+#ifndef POOL_KEEP
+#define POOL_KEEP 64 /* more than a run keeps open at once, in practice */
+#endif
+
+void *pool_get(struct pool *p, size_t size)
+{
+	void *b = p->head;
+	if (!b)
+		return xcalloc(1, size);
+	memcpy(&p->head, b, sizeof p->head);
+	p->n--;
+	memset(b, 0, size);
+	return b;
+}
+
+void pool_put(struct pool *p, void *block)
+{
+	if (!block)
+		return;
+	if (p->n >= POOL_KEEP) {
+		free(block);
+		return;
+	}
+	memcpy(block, &p->head, sizeof p->head);
+	p->head = block;
+	p->n++;
+}
