@@ -32,7 +32,7 @@ void pool_put(struct pool *p, void *block)
 {
 	if (!block)
 		return;
-	if (p->n >= POOL_KEEP) {
+	if (p->n + 1 > POOL_KEEP) { /* not ">= POOL_KEEP": 0 under ASan, and n unsigned */
 		free(block);
 		return;
 	}
