@@ -22,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import trace_expand  # noqa: E402  (the project's own reader of the trace)
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = os.path.join(TOP, "tests", "fuzz", "corpus")
 CRLF = b"\r\n"
@@ -36,9 +39,10 @@ def put(target, data):
 
 
 def traces():
+    """Each golden's events with what the lines leave out put back (folded
+    lines, implied dir/node/t/port...: ARCHITECTURE.md, scripts/trace_expand.py)."""
     for path in sorted(glob.glob(os.path.join(TOP, "tests", "golden", "*.jsonl"))):
-        with open(path, encoding="utf-8") as f:
-            yield os.path.basename(path), [json.loads(l) for l in f if l.strip()]
+        yield os.path.basename(path), trace_expand.load(path)
 
 
 def dialogs(events, proto):
