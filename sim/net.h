@@ -41,6 +41,8 @@ struct conn_ops {
 	void (*abandon)(void *ctx, struct conn *c);
 };
 
+struct packet;
+
 struct conn {
 	long id;
 	struct sim *sim;
@@ -60,6 +62,10 @@ struct conn {
 	int64_t last_arrival[2];  /* keeps each direction FIFO */
 	int64_t latency;          /* cli <-> srv, cached while latency_gen matches */
 	uint64_t latency_gen;     /* the net's link generation + 1; 0: not cached */
+	/* Per direction, the first packet of the burst whose event is still
+	 * pending and when it arrives (net.c, send2); NULL: none. */
+	struct packet *burst[2];
+	int64_t burst_at[2];
 };
 
 /* Called when a connection arrives; must set c->ops[SIDE_SERVER] and

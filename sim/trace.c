@@ -337,6 +337,14 @@ void trace_format_time(int64_t t_us, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", tmp);
 }
 
+/* Two field keys (or a key and a short constant) equal: the first bytes
+ * differ for nearly every pair the writer compares, so most comparisons
+ * end there without a call. */
+static inline bool key_eq(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 static void put_int(struct strbuf *sb, int64_t v)
 {
 	char tmp[32], *end = tmp + sizeof tmp;
@@ -557,13 +565,13 @@ static bool field_implied(struct trace *tr, const struct trace_event *ev,
 			  const struct trace_field *f)
 {
 	if (f->type == TF_INT && ev->conn >= 0 && f->num > 0 && f->num <= 65535 &&
-	    strncmp(ev->kind, "net.", 4) == 0 && strcmp(f->key, "port") == 0)
+	    key_eq(f->key, "port") && strncmp(ev->kind, "net.", 4) == 0)
 		return tends_same_port(&tr->ends, ev->conn, (uint16_t)f->num);
 	if (f->type != TF_STR)
 		return false;
 	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-		if (ev->id == defaults[i].kind && strcmp(f->key, defaults[i].key) == 0 &&
-		    strcmp(f->str, defaults[i].value) == 0)
+		if (ev->id == defaults[i].kind && key_eq(f->key, defaults[i].key) &&
+		    key_eq(f->str, defaults[i].value))
 			return true;
 	return false;
 }
@@ -643,15 +651,15 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	size_t rest_at = 0; /* dns.cache: where its answer begins */
 	for (size_t i = 0; i < ev->nf; i++) {
 		const struct trace_field *f = &ev->f[i];
-		if (ev->id == TK_DNS_CACHE && !rest_at && strcmp(f->key, "qname") != 0 &&
-		    strcmp(f->key, "qtype") != 0)
+		if (ev->id == TK_DNS_CACHE && !rest_at && !key_eq(f->key, "qname") &&
+		    !key_eq(f->key, "qtype"))
 			rest_at = sb->len;
-		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && strcmp(f->key, "dir") == 0 &&
+		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && key_eq(f->key, "dir") &&
 		    dir_implied(ev, f->str))
 			continue;
 		if (field_implied(tr, ev, f))
 			continue;
-		if (tls_up && f->type == TF_BOOL && strcmp(f->key, "tls") == 0) {
+		if (tls_up && f->type == TF_BOOL && key_eq(f->key, "tls")) {
 			tls_said = true;
 			if (f->num)
 				continue; /* implied by the conn's tls.ok */
@@ -659,7 +667,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 		put_key(sb, f->key);
 		switch (f->type) {
 		case TF_STR:
-			if (fold && strcmp(f->key, "line") == 0)
+			if (fold && key_eq(f->key, "line"))
 				*from = sb->len;
 			json_put_string(sb, f->str, f->n);
 			if (*from && !*at)
@@ -698,7 +706,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 const char *trace_event_str(const struct trace_event *ev, const char *key)
 {
 	for (size_t i = 0; i < ev->nf; i++)
-		if (ev->f[i].type == TF_STR && strcmp(ev->f[i].key, key) == 0)
+		if (ev->f[i].type == TF_STR && key_eq(ev->f[i].key, key))
 			return ev->f[i].str;
 	return NULL;
 }
@@ -707,7 +715,7 @@ bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out
 {
 	for (size_t i = 0; i < ev->nf; i++)
 		if (ev->f[i].type != TF_STR && ev->f[i].type != TF_STRV &&
-		    strcmp(ev->f[i].key, key) == 0) {
+		    key_eq(ev->f[i].key, key)) {
 			*out = ev->f[i].num;
 			return true;
 		}
@@ -717,7 +725,7 @@ bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out
 static const struct trace_field *field(const struct trace_event *ev, const char *key)
 {
 	for (size_t i = 0; i < ev->nf; i++)
-		if (strcmp(ev->f[i].key, key) == 0)
+		if (key_eq(ev->f[i].key, key))
 			return &ev->f[i];
 	return NULL;
 }
@@ -965,15 +973,17 @@ static bool fold_into_pending(struct trace *tr, int64_t t, size_t from, size_t a
 	    a->len - tr->pend_at != b->len - at ||
 	    memcmp(a->data + tr->pend_at, b->data + at, b->len - at) != 0)
 		return false;
-	struct strbuf tail;
-	sb_init(&tail);
-	sb_append(&tail, a->data + tr->pend_at, a->len - tr->pend_at);
-	tr->pend.len = tr->pend_at;
-	sb_append(&tr->pend, "\\n", 2);
-	sb_append(&tr->pend, b->data + from + 1, at - from - 1);
-	tr->pend_at = tr->pend.len;
-	sb_append(&tr->pend, tail.data, tail.len);
-	sb_free(&tail);
+	/* "\n" and the new line's text go in where the held line's value
+	 * ends, the rest of the held event moved up to make room. */
+	size_t ins = 2 + (at - from - 1), tail = a->len - tr->pend_at;
+	sb_reserve(&tr->pend, ins);
+	char *o = tr->pend.data + tr->pend_at;
+	memmove(o + ins, o, tail + 1);
+	o[0] = '\\';
+	o[1] = 'n';
+	memcpy(o + 2, b->data + from + 1, at - from - 1);
+	tr->pend.len += ins;
+	tr->pend_at += ins;
 	return true;
 }
 

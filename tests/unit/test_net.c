@@ -464,6 +464,61 @@ static void test_sends_after_close_are_dropped(void **state)
 		       "30000 cli closed\n");
 }
 
+/* Lines sent the same way at the same instant with nothing scheduled in
+ * between (a multi-line reply, a pipelined group) share one heap entry,
+ * but each still arrives as its own delivery, in order, and counts as an
+ * event; anything pushed in between starts a new entry. */
+static void noop_event(struct sim *sim, void *ctx, uint64_t arg) { logf_("sim", "noop"); }
+
+static void test_burst_shares_an_event_but_arrives_line_by_line(void **state)
+{
+	struct fx *fx = *state;
+	struct conn *c = connect_and_settle(fx, SIM_MS(20));
+	uint64_t pushed = evq_pushed_total(fx->sim->q), run = fx->sim->events_run;
+	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "MAIL FROM:<a@client.test>");
+	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "RCPT TO:<b@server.test>");
+	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "DATA");
+	assert_int_equal(evq_pushed_total(fx->sim->q) - pushed, 1);
+	net_send_line(c, SIDE_SERVER, TK_SMTP_SEND, "250 ok"); /* the other way: its own */
+	assert_int_equal(evq_pushed_total(fx->sim->q) - pushed, 2);
+	sim_after(fx->sim, 0, noop_event, NULL, 0);
+	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "NOOP"); /* after a push: its own */
+	assert_int_equal(evq_pushed_total(fx->sim->q) - pushed, 4);
+	sim_run(fx->sim, 0);
+	assert_int_equal(fx->sim->events_run - run, 6);
+	expect_log(fx, "10000 srv accept port 25 from client.test\n"
+		       "20000 cli connected\n"
+		       "20000 sim noop\n"
+		       "30000 srv data MAIL FROM:<a@client.test>\\r\\n\n"
+		       "30000 srv data RCPT TO:<b@server.test>\\r\\n\n"
+		       "30000 srv data DATA\\r\\n\n"
+		       "30000 cli data 250 ok\\r\\n\n"
+		       "30000 srv data NOOP\\r\\n\n");
+}
+
+/* A receiver that closes its end on the first line of a burst gets no
+ * more of it, as it would not from separate events. */
+static void srv_data_closing(void *ctx, struct conn *c, const char *d, size_t n)
+{
+	log_data("srv", d, n);
+	net_close(c, SIDE_SERVER);
+}
+
+static void test_burst_stops_at_a_close(void **state)
+{
+	struct fx *fx = *state;
+	struct conn *c = connect_and_settle(fx, SIM_MS(20));
+	static const struct conn_ops closing_ops = {.data = srv_data_closing, .closed = srv_closed};
+	c->ops[SIDE_SERVER] = &closing_ops;
+	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "QUIT");
+	net_send_line(c, SIDE_CLIENT, TK_SMTP_SEND, "NOOP");
+	sim_run(fx->sim, 0);
+	expect_log(fx, "10000 srv accept port 25 from client.test\n"
+		       "20000 cli connected\n"
+		       "30000 srv data QUIT\\r\\n\n"
+		       "40000 cli closed\n");
+}
+
 /* A client that gives up before its SYN is answered must not leave the
  * server holding a connection that never closes. */
 static void test_close_before_accept_leaves_server_nothing_open(void **state)
@@ -619,6 +674,8 @@ int main(void)
 		T(test_send_block_traces_one_event),
 		T(test_close_reaches_peer_after_latency),
 		T(test_sends_after_close_are_dropped),
+		T(test_burst_shares_an_event_but_arrives_line_by_line),
+		T(test_burst_stops_at_a_close),
 		T(test_close_before_accept_leaves_server_nothing_open),
 		T(test_tls_ok_after_round_trip),
 		T(test_tls_broken_server_fails),
