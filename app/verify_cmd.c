@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "scenario.h"
 #include "trace.h"
 #include "util.h"

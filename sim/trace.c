@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime_enc.h"
+#include "jsonw.h"
+#include "recpipe.h"
 #include "trace_ends.h"
+#include "trace_transcript.h"
 
 enum { FIELD_CACHE = 8 };
 
@@ -48,6 +50,13 @@ struct trace {
 	struct strbuf last_hdr;  /* ,"node":…,"msg":… of a msg.header or msg.compose; else empty */
 	struct trace_said dns;   /* dns.cache answers by node, qname and qtype */
 	struct trace_field discard; /* where a quiet event's fields are written */
+	/* With a JSONL file as the only sink, events are formatted and
+	 * written by a worker thread (recpipe.h), on the second core: the
+	 * writer's state above (line, pend, t, ends, dns, seq, the sinks) is
+	 * the worker's between syncs (trace_flush), the builder's the rest
+	 * of the time. */
+	struct recpipe *pipe;
+	bool no_pipe;            /* MAILSIM_TRACE_THREAD=0, or no thread to be had */
 };
 
 struct scratch_block {
@@ -110,7 +119,16 @@ struct trace *trace_new(void)
 	sb_init(&tr->last_hdr);
 	tends_init(&tr->ends);
 	tsaid_init(&tr->dns);
+	const char *thr = getenv("MAILSIM_TRACE_THREAD");
+	tr->no_pipe = thr && strcmp(thr, "0") == 0;
 	return tr;
+}
+
+/* Back to writing on the caller's thread (before a sink changes). */
+static void pipe_stop(struct trace *tr)
+{
+	recpipe_free(tr->pipe);
+	tr->pipe = NULL;
 }
 
 static void event_reset(struct trace *tr)
@@ -128,6 +146,7 @@ void trace_free(struct trace *tr)
 {
 	if (!tr)
 		return;
+	pipe_stop(tr);
 	for (size_t i = 0; i < tr->nblocks; i++)
 		free(tr->blocks[i].data);
 	free(tr->blocks);
@@ -145,6 +164,7 @@ void trace_free(struct trace *tr)
 static void sink_changed(struct trace *tr)
 {
 	trace_flush(tr);
+	pipe_stop(tr);
 	tr->t_known = false;
 	sb_clear(&tr->last_hdr);
 	tsaid_free(&tr->dns);
@@ -157,7 +177,12 @@ void trace_set_jsonl(struct trace *tr, FILE *f)
 	tr->jsonl = f;
 }
 
-void trace_set_transcript(struct trace *tr, FILE *f) { tr->transcript = f; }
+void trace_set_transcript(struct trace *tr, FILE *f)
+{
+	trace_flush(tr);
+	pipe_stop(tr);
+	tr->transcript = f;
+}
 
 void trace_set_buffer(struct trace *tr, struct strbuf *sb)
 {
@@ -165,6 +190,7 @@ void trace_set_buffer(struct trace *tr, struct strbuf *sb)
 	tr->buffer = sb;
 }
 void trace_set_loose(struct trace *tr, bool loose) { tr->loose = loose; }
+/* Exact after trace_flush (the worker counts as it writes). */
 uint64_t trace_count(const struct trace *tr) { return tr->seq; }
 
 void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud)
@@ -295,53 +321,6 @@ void trace_strv(struct trace *tr, const char *key, const char *const *v, size_t 
 		f->strv[i] = scratch_strdup(tr, v[i]);
 }
 
-/* Decimal digits of v into the end of buf[0..32); returns the first. A
- * hand-written conversion: the trace writes a few numbers per event and
- * the printf family was a third of the writer's time. */
-static char *u64_digits(uint64_t v, char *end)
-{
-	char *p = end;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return p;
-}
-
-/* Seconds from µs into buf (>= 32 bytes), "12.000150"; with `shortest`
- * the fraction loses its trailing zeros ("1.03", "2"), still exact.
- * Returns the length. */
-static size_t format_time(int64_t t_us, char *buf, bool shortest)
-{
-	uint64_t a = t_us < 0 ? (uint64_t)(-(t_us + 1)) + 1 : (uint64_t)t_us;
-	char tmp[32], *end = tmp + sizeof tmp, *p = end;
-	uint64_t frac = a % 1000000;
-	int digits = 6;
-	if (shortest)
-		for (; digits > 0 && frac % 10 == 0; digits--)
-			frac /= 10;
-	for (int i = 0; i < digits; i++) {
-		*--p = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	if (digits)
-		*--p = '.';
-	p = u64_digits(a / 1000000, p);
-	if (t_us < 0)
-		*--p = '-';
-	size_t n = (size_t)(end - p);
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return n;
-}
-
-void trace_format_time(int64_t t_us, char *buf, size_t cap)
-{
-	char tmp[32];
-	format_time(t_us, tmp, false);
-	snprintf(buf, cap, "%s", tmp);
-}
-
 /* Two field keys (or a key and a short constant) equal: the first bytes
  * differ for nearly every pair the writer compares, so most comparisons
  * end there without a call. */
@@ -350,148 +329,11 @@ static inline bool key_eq(const char *a, const char *b)
 	return a[0] == b[0] && strcmp(a, b) == 0;
 }
 
-static void put_int(struct strbuf *sb, int64_t v)
-{
-	char tmp[32], *end = tmp + sizeof tmp;
-	char *p = u64_digits(v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, end);
-	if (v < 0)
-		*--p = '-';
-	sb_append(sb, p, (size_t)(end - p));
-}
-
-/* Bytes that go into a JSON string as they are: printable ASCII but the
- * quote and the backslash. */
-static const bool plain_tab[256] = {
-	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20..0x2F, no '"' */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,		/* 0x30 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,		/* 0x40 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,		/* 0x50, no '\\' */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,		/* 0x60 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,		/* 0x70, no DEL */
-};
-
-static inline bool json_plain(unsigned char c)
-{
-	return plain_tab[c];
-}
-
-/* Room for extra more bytes (and the NUL); the growth out of line. */
-static inline void room(struct strbuf *sb, size_t extra)
-{
-	if (sb->len + extra + 1 > sb->cap)
-		sb_reserve(sb, extra);
-}
-
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-/* Whether any of the eight bytes of w is not json_plain, without a branch
- * per byte (the classic "has a zero byte" test, Hacker's Delight §6-1):
- * a byte below 0x20, a byte with the high bit (0x80 and up, and 0x7F once
- * 1 is added), a quote or a backslash. May not say which; the caller then
- * looks byte by byte. */
-static inline bool word_needs_escape(uint64_t w)
-{
-	uint64_t ctl = (w - ONES * 0x20) & ~w;		  /* a byte < 0x20 */
-	uint64_t high = w | (w + ONES * 0x01);		  /* >= 0x80, or 0x7F */
-	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
-	uint64_t quote = (q - ONES) & ~q, bslash = (b - ONES) & ~b;
-	return ((ctl | high | quote | bslash) & HIGHS) != 0;
-}
-
-/* The length of the plain prefix of p[0..n). */
-static inline size_t plain_run(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (word_needs_escape(w))
-			break;
-	}
-	while (i < n && json_plain(p[i]))
-		i++;
-	return i;
-}
-
-void json_put_string(struct strbuf *sb, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-	/* The common case, nothing to escape: one reservation, one copy. */
-	room(sb, len + 2);
-	sb->data[sb->len++] = '"';
-	size_t first = plain_run(p, len);
-	if (first == len) {
-		memcpy(sb->data + sb->len, s, len);
-		sb->data[sb->len + len] = '"';
-		sb->len += len + 1;
-		sb->data[sb->len] = '\0';
-		return;
-	}
-	for (size_t i = 0; i < len;) {
-		size_t run = i ? plain_run(p + i, len - i) : first;
-		if (run) {
-			sb_append(sb, s + i, run);
-			i += run;
-			continue;
-		}
-		unsigned char c = p[i];
-		if (c == '"' || c == '\\') {
-			char e[2] = {'\\', (char)c};
-			sb_append(sb, e, 2);
-		} else if (c == '\n') {
-			sb_append(sb, "\\n", 2);
-		} else if (c == '\r') {
-			sb_append(sb, "\\r", 2);
-		} else if (c == '\t') {
-			sb_append(sb, "\\t", 2);
-		} else if (c < 0x20 || c == 0x7F) {
-			char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			sb_append(sb, e, 6);
-		} else { /* c >= 0x80 */
-			size_t n = utf8_seq(p + i, len - i);
-			if (n == 0) {
-				sb_append(sb, "\\ufffd", 6);
-				i++;
-				continue;
-			}
-			sb_append(sb, s + i, n);
-			i += n;
-			continue;
-		}
-		i++;
-	}
-	sb_append(sb, "\"", 1);
-}
-
-/* ,"key": — keys are the vocabulary's identifiers, so the escaping is
- * almost never needed; it is still checked (loose mode takes any key). */
-static void put_key(struct strbuf *sb, const char *key)
-{
-	size_t n = strlen(key);
-	if (plain_run((const unsigned char *)key, n) != n) {
-		sb_append(sb, ",", 1);
-		json_put_string(sb, key, n);
-		sb_append(sb, ":", 1);
-		return;
-	}
-	room(sb, n + 4);
-	char *o = sb->data + sb->len;
-	o[0] = ',';
-	o[1] = '"';
-	memcpy(o + 2, key, n);
-	o[n + 2] = '"';
-	o[n + 3] = ':';
-	sb->len += n + 4;
-	sb->data[sb->len] = '\0';
-}
-
 static void put_opt_str(struct strbuf *sb, const char *key, const char *v)
 {
 	if (!v)
 		return;
-	put_key(sb, key);
+	json_put_key(sb, key);
 	json_put_string(sb, v, strlen(v));
 }
 
@@ -633,7 +475,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	sb_append(sb, "{", 1);
 	*tlen = 0;
 	if (!tr->t_known || ev->t != tr->last_t) {
-		size_t tn = format_time(ev->t, t, true);
+		size_t tn = trace_time_text(ev->t, t, true);
 		sb_append(sb, "\"t\":", 4);
 		sb_append(sb, t, tn);
 		sb_append(sb, ",", 1);
@@ -647,8 +489,8 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	put_opt_str(sb, "node", node);
 	put_opt_str(sb, "peer", peer);
 	if (ev->conn >= 0) {
-		put_key(sb, "conn");
-		put_int(sb, ev->conn);
+		json_put_key(sb, "conn");
+		json_put_int(sb, ev->conn);
 	}
 	put_opt_str(sb, "msg", ev->msg);
 	size_t ids_end = sb->len;
@@ -669,7 +511,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 			if (f->num)
 				continue; /* implied by the conn's tls.ok */
 		}
-		put_key(sb, f->key);
+		json_put_key(sb, f->key);
 		switch (f->type) {
 		case TF_STR:
 			if (fold && key_eq(f->key, "line"))
@@ -679,14 +521,14 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 				*at = sb->len - 1;
 			break;
 		case TF_INT:
-			put_int(sb, f->num);
+			json_put_int(sb, f->num);
 			break;
 		case TF_BOOL:
 			sb_puts(sb, f->num ? "true" : "false");
 			break;
 		case TF_TIME: {
 			char tb[32];
-			sb_append(sb, tb, format_time(f->num, tb, true));
+			sb_append(sb, tb, trace_time_text(f->num, tb, true));
 			break;
 		}
 		case TF_STRV:
@@ -708,244 +550,6 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	sb_append(sb, "}\n", 2);
 }
 
-const char *trace_event_str(const struct trace_event *ev, const char *key)
-{
-	for (size_t i = 0; i < ev->nf; i++)
-		if (ev->f[i].type == TF_STR && key_eq(ev->f[i].key, key))
-			return ev->f[i].str;
-	return NULL;
-}
-
-bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out)
-{
-	for (size_t i = 0; i < ev->nf; i++)
-		if (ev->f[i].type != TF_STR && ev->f[i].type != TF_STRV &&
-		    key_eq(ev->f[i].key, key)) {
-			*out = ev->f[i].num;
-			return true;
-		}
-	return false;
-}
-
-static const struct trace_field *field(const struct trace_event *ev, const char *key)
-{
-	for (size_t i = 0; i < ev->nf; i++)
-		if (key_eq(ev->f[i].key, key))
-			return &ev->f[i];
-	return NULL;
-}
-
-static void put_list(struct strbuf *sb, const struct trace_event *ev, const char *key,
-		     const char *sep)
-{
-	const struct trace_field *f = field(ev, key);
-	if (!f || f->type != TF_STRV)
-		return;
-	for (size_t i = 0; i < f->n; i++)
-		sb_printf(sb, "%s%s", i ? sep : "", f->strv[i]);
-}
-
-static const char *S(const struct trace_event *ev, const char *key)
-{
-	const char *v = trace_event_str(ev, key);
-	return v ? v : "";
-}
-
-static int64_t I(const struct trace_event *ev, const char *key)
-{
-	int64_t v = 0;
-	trace_event_int(ev, key, &v);
-	return v;
-}
-
-/* The human transcript: one line per event, "time  where  what". Each
- * kind family has a short formatter; unknown kinds print their fields. */
-typedef void (*summary_fn)(struct strbuf *sb, const struct trace_event *ev);
-
-static void sum_line(struct strbuf *sb, const struct trace_event *ev)
-{
-	const char *dir = S(ev, "dir");
-	bool tls = false;
-	int64_t v;
-	if (trace_event_int(ev, "tls", &v))
-		tls = v != 0;
-	const char *arrow = strcmp(dir, "c2s") == 0 ? (tls ? "C~>" : "C->") : (tls ? "S<~" : "S<-");
-	sb_printf(sb, "%s %s", arrow, S(ev, "line"));
-}
-
-static void sum_data(struct strbuf *sb, const struct trace_event *ev)
-{
-	bool c2s = strcmp(S(ev, "dir"), "c2s") == 0, tls = I(ev, "tls") != 0;
-	/* SMTP and POP3 end a body with a lone "."; IMAP sends a counted literal. */
-	bool literal = ev->id == TK_IMAP_DATA;
-	sb_printf(sb, "%s [message: %" PRId64 " bytes, %" PRId64 " lines%s]  %s",
-		  c2s ? (tls ? "C~>" : "C->") : (tls ? "S<~" : "S<-"), I(ev, "bytes"), I(ev, "lines"),
-		  literal ? ", as a literal" : ", then \".\"", S(ev, "summary"));
-}
-
-static void sum_end(struct strbuf *sb, const struct trace_event *ev)
-{
-	/* sim.end's columns (outcome.h's fates), the non-zero ones. */
-	static const char *const cols[] = {"inbox",   "filed",   "junk",	  "quarantined",
-					   "bounced", "rejected", "dropped", "suppressed",
-					   "queued"};
-	sb_printf(sb, "end: %" PRId64 " recipient(s):", I(ev, "recipients"));
-	bool any = false;
-	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-		int64_t n = I(ev, cols[i]);
-		if (n)
-			sb_printf(sb, "%s %" PRId64 " %s", any ? "," : "", n, cols[i]);
-		any = any || n;
-	}
-	int64_t dsn = I(ev, "dsn_stored"), dbl = I(ev, "double_bounces");
-	if (dsn || dbl)
-		sb_printf(sb, "; reports: %" PRId64 " stored, %" PRId64 " double bounces dropped", dsn, dbl);
-}
-
-static void sum_dns_query(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "DNS? %s %s", S(ev, "qtype"), S(ev, "qname"));
-}
-
-static void sum_dns_answer(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "DNS! %s %s -> %s", S(ev, "qtype"), S(ev, "qname"), S(ev, "rcode"));
-	const struct trace_field *f = field(ev, "answers");
-	if (f && f->n) {
-		sb_putc(sb, ' ');
-		put_list(sb, ev, "answers", ", ");
-	}
-}
-
-static void sum_net(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "%s port %" PRId64, ev->kind + 4, I(ev, "port"));
-}
-
-static void sum_queue(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "%s", ev->kind);
-	if (*S(ev, "queue_id"))
-		sb_printf(sb, " %s", S(ev, "queue_id"));
-	if (field(ev, "rcpts")) {
-		sb_printf(sb, " from <%s> to ", S(ev, "from"));
-		put_list(sb, ev, "rcpts", ", ");
-	}
-	if (*S(ev, "domain"))
-		sb_printf(sb, " attempt %" PRId64 " for %s", I(ev, "attempt"), S(ev, "domain"));
-	if (*S(ev, "result"))
-		sb_printf(sb, " %s", S(ev, "result"));
-	if (*S(ev, "status"))
-		sb_printf(sb, " %s", S(ev, "status"));
-	if (*S(ev, "reason"))
-		sb_printf(sb, " (%s)", S(ev, "reason"));
-	const struct trace_field *na = field(ev, "next_attempt");
-	if (na && na->type == TF_TIME) {
-		char tb[32];
-		trace_format_time(na->num, tb, sizeof tb);
-		sb_printf(sb, " next attempt at t=%s", tb);
-	}
-}
-
-static void sum_check(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "CHECK %s: %s", S(ev, "filter"), S(ev, "result"));
-	if (*S(ev, "symbol"))
-		sb_printf(sb, " %s", S(ev, "symbol"));
-	if (*S(ev, "score"))
-		sb_printf(sb, " (%s)", S(ev, "score"));
-	if (*S(ev, "detail"))
-		sb_printf(sb, " -- %s", S(ev, "detail"));
-}
-
-static void sum_policy(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "POLICY %s: %s", S(ev, "decision"), S(ev, "reason"));
-	if (*S(ev, "folder"))
-		sb_printf(sb, " [%s]", S(ev, "folder"));
-}
-
-static void sum_route(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "ROUTE %s via ", S(ev, "domain"));
-	put_list(sb, ev, "mx", ", ");
-}
-
-static void sum_store(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "STORE into %s of %s (%" PRId64 " bytes)", S(ev, "folder"), S(ev, "user"),
-		  I(ev, "bytes"));
-}
-
-static void sum_header(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "HEADER %s: %s", S(ev, "name"), S(ev, "value"));
-}
-
-static void sum_dsn(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "DSN %s to <%s>: %s %s for ", S(ev, "dsn_msg"), S(ev, "to"), S(ev, "action"),
-		  S(ev, "status"));
-	put_list(sb, ev, "rcpts", ", ");
-}
-
-static void sum_fault(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_printf(sb, "FAULT %s", S(ev, "summary"));
-}
-
-static void sum_generic(struct strbuf *sb, const struct trace_event *ev)
-{
-	sb_puts(sb, ev->kind);
-	for (size_t i = 0; i < ev->nf; i++) {
-		const struct trace_field *f = &ev->f[i];
-		sb_printf(sb, " %s=", f->key);
-		if (f->type == TF_STR)
-			sb_puts(sb, f->str);
-		else if (f->type == TF_STRV)
-			put_list(sb, ev, f->key, ",");
-		else if (f->type == TF_BOOL)
-			sb_puts(sb, f->num ? "true" : "false");
-		else if (f->type == TF_TIME) {
-			char tb[32];
-			trace_format_time(f->num, tb, sizeof tb);
-			sb_puts(sb, tb);
-		} else
-			sb_printf(sb, "%" PRId64, f->num);
-	}
-}
-
-/* The short formatter of each kind; the rest print their fields. */
-static const summary_fn summaries[TK_COUNT] = {
-	[TK_SMTP_SEND] = sum_line,	 [TK_POP3_SEND] = sum_line,	   [TK_IMAP_SEND] = sum_line,
-	[TK_SMTP_DATA] = sum_data,	 [TK_IMAP_DATA] = sum_data,	   [TK_POP3_DATA] = sum_data,
-	[TK_SIM_END] = sum_end,		 [TK_FILTER_CHECK] = sum_check,	   [TK_POLICY_DECISION] = sum_policy,
-	[TK_ROUTE_MX] = sum_route,	 [TK_MAILBOX_STORE] = sum_store,   [TK_MSG_HEADER] = sum_header,
-	[TK_DSN_CREATE] = sum_dsn,	 [TK_FAULT_START] = sum_fault,	   [TK_FAULT_END] = sum_fault,
-	[TK_DNS_QUERY] = sum_dns_query,	 [TK_DNS_ANSWER] = sum_dns_answer, [TK_DNS_CACHE] = sum_dns_answer,
-	[TK_NET_CONNECT] = sum_net,	 [TK_NET_ACCEPT] = sum_net,	   [TK_NET_REFUSED] = sum_net,
-	[TK_NET_TIMEOUT] = sum_net,	 [TK_QUEUE_ENTER] = sum_queue,	   [TK_QUEUE_ATTEMPT] = sum_queue,
-	[TK_QUEUE_DEFER] = sum_queue,	 [TK_QUEUE_BOUNCE] = sum_queue,	   [TK_QUEUE_DONE] = sum_queue,
-};
-
-static void format_transcript(const struct trace_event *ev, struct strbuf *sb)
-{
-	char t[32];
-	trace_format_time(ev->t, t, sizeof t);
-	sb_printf(sb, "%12s  ", t);
-	if (ev->node && ev->peer)
-		sb_printf(sb, "%s -> %s  ", ev->node, ev->peer);
-	else if (ev->node)
-		sb_printf(sb, "%s  ", ev->node);
-	if (ev->msg)
-		sb_printf(sb, "[%s] ", ev->msg);
-	if (ev->rcpt)
-		sb_printf(sb, "<%s> ", ev->rcpt);
-	summary_fn fn = (unsigned)ev->id < TK_COUNT && summaries[ev->id] ? summaries[ev->id] : sum_generic;
-	fn(sb, ev);
-	sb_putc(sb, '\n');
-}
-
 static void put_jsonl(struct trace *tr, const char *text, size_t len)
 {
 	if (tr->jsonl)
@@ -954,7 +558,8 @@ static void put_jsonl(struct trace *tr, const char *text, size_t len)
 		sb_append(tr->buffer, text, len);
 }
 
-void trace_flush(struct trace *tr)
+/* The held line out (the writer's side). */
+static void flush_pending(struct trace *tr)
 {
 	if (tr->pend_at)
 		put_jsonl(tr, tr->pend.data, tr->pend.len);
@@ -1006,7 +611,7 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 		if (folded) {
 			ev->seq = tr->seq - 1; /* the line it joined */
 		} else {
-			trace_flush(tr);
+			flush_pending(tr);
 			if (at) { /* held: the next line may join it */
 				sb_append(&tr->pend, tr->line.data, tr->line.len);
 				tr->pend_from = from;
@@ -1023,13 +628,96 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 		tr->seq++;
 	if (tr->transcript) {
 		sb_clear(&tr->line);
-		if (ev->id == TK_NARRATE) {
-			sb_printf(&tr->line, "\n      >> %s\n\n", S(ev, "text"));
-		} else {
-			format_transcript(ev, &tr->line);
-		}
+		trace_transcript_line(ev, &tr->line);
 		fwrite(tr->line.data, 1, tr->line.len, tr->transcript);
 	}
+}
+
+void trace_flush(struct trace *tr)
+{
+	if (tr->pipe)
+		recpipe_sync(tr->pipe);
+	flush_pending(tr);
+}
+
+static size_t str_room(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+static char *put_str(char **at, const char *s, size_t n)
+{
+	char *p = *at;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	*at += n + 1;
+	return p;
+}
+
+static char *put_opt(char **at, const char *s)
+{
+	return s ? put_str(at, s, strlen(s)) : NULL;
+}
+
+/* The event as one record for the worker: the struct, its fields, the
+ * fields' string arrays, then every string, the pointers moved to the
+ * copies (keys and the kind are static). */
+static void pipe_event(struct trace *tr, const struct trace_event *ev)
+{
+	size_t nptr = 0, nstr = str_room(ev->node) + str_room(ev->peer) + str_room(ev->msg) +
+				  str_room(ev->rcpt);
+	for (size_t i = 0; i < ev->nf; i++) {
+		const struct trace_field *f = &ev->f[i];
+		if (f->type == TF_STR && f->str)
+			nstr += f->n + 1;
+		else if (f->type == TF_STRV && f->strv) {
+			nptr += f->n;
+			for (size_t k = 0; k < f->n; k++)
+				nstr += str_room(f->strv[k]);
+		}
+	}
+	size_t len = sizeof *ev + ev->nf * sizeof *ev->f + nptr * sizeof(char *) + nstr;
+	struct trace_event *e = recpipe_reserve(tr->pipe, len);
+	*e = *ev;
+	e->f = (struct trace_field *)(e + 1);
+	e->capf = e->nf;
+	memcpy(e->f, ev->f, ev->nf * sizeof *ev->f);
+	char **ptrs = (char **)(e->f + e->nf);
+	char *at = (char *)(ptrs + nptr);
+	e->node = put_opt(&at, ev->node);
+	e->peer = put_opt(&at, ev->peer);
+	e->msg = put_opt(&at, ev->msg);
+	e->rcpt = put_opt(&at, ev->rcpt);
+	for (size_t i = 0; i < e->nf; i++) {
+		struct trace_field *f = &e->f[i];
+		if (f->type == TF_STR && f->str) {
+			f->str = put_str(&at, f->str, f->n);
+		} else if (f->type == TF_STRV && f->strv) {
+			char **v = ptrs;
+			for (size_t k = 0; k < f->n; k++)
+				v[k] = put_opt(&at, f->strv[k]);
+			f->strv = v;
+			ptrs += f->n;
+		}
+	}
+	recpipe_commit(tr->pipe);
+}
+
+static void pipe_consume(void *ud, void *record, size_t len)
+{
+	(void)len;
+	write_event(ud, record);
+}
+
+/* Written here, or handed to the worker when a JSONL file is the only
+ * sink (the thread starts with the first such event). */
+static void emit(struct trace *tr, struct trace_event *ev)
+{
+	if (!tr->pipe && !tr->no_pipe && tr->jsonl && !tr->buffer && !tr->transcript) {
+		tr->pipe = recpipe_new(pipe_consume, tr);
+		tr->no_pipe = !tr->pipe;
+	}
+	if (tr->pipe)
+		pipe_event(tr, ev);
+	else
+		write_event(tr, ev);
 }
 
 void trace_end(struct trace *tr)
@@ -1039,7 +727,10 @@ void trace_end(struct trace *tr)
 		tr->hook(tr->hook_ud, tr, &tr->ev);
 		tr->in_hook = false;
 	}
-	write_event(tr, &tr->ev);
+	if (!tr->quiet)
+		emit(tr, &tr->ev);
+	else
+		tr->seq++; /* counted, as write_event would */
 	tr->building = false;
 	event_reset(tr);
 }
@@ -1050,5 +741,5 @@ void trace_narrate(struct trace *tr, int64_t t, const char *text)
 	struct trace_field f = {.key = "text", .type = TF_STR, .str = (char *)text, .n = strlen(text)};
 	ev.f = &f;
 	ev.nf = 1;
-	write_event(tr, &ev);
+	emit(tr, &ev);
 }

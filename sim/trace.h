@@ -26,36 +26,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "trace_event.h"
 #include "trace_kinds.h"
 #include "util.h"
 
-enum trace_ftype { TF_STR, TF_INT, TF_BOOL, TF_STRV, TF_TIME };
-
-struct trace_field {
-	const char *key;         /* static string */
-	enum trace_ftype type;
-	char *str;               /* TF_STR; the trace's, valid until the event is written */
-	int64_t num;             /* TF_INT / TF_BOOL */
-	char **strv;             /* TF_STRV; the trace's, like str */
-	size_t n;                /* TF_STRV: entries; TF_STR: strlen(str) */
-};
-
 struct trace;
-
-/* The event being built; hooks see it read-only before it is written. */
-struct trace_event {
-	int64_t t;
-	uint64_t seq;
-	enum trace_kind id;      /* the vocabulary's kind (trace_kinds.h) */
-	const char *kind;        /* its name, from the table */
-	char *node, *peer, *msg, *rcpt;   /* the trace's, may be NULL */
-	long conn;               /* -1 when absent */
-	struct trace_field *f;   /* owned; the strings live in the trace's
-				  * per-event scratch, reused by the next event.
-				  * With no sink and no hook the trace keeps no
-				  * strings at all (they read as NULL). */
-	size_t nf, capf;
-};
 
 /* Called before each event is written (not for narrate events), e.g. to
  * emit the scenario's narration for the step that follows. */
@@ -70,6 +45,7 @@ void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud);
 /* Only for tests of the writer itself: accept fields the kind does not
  * declare. The simulator never sets it. */
 void trace_set_loose(struct trace *tr, bool loose);
+/* JSONL lines so far (events when folding is off); exact after trace_flush. */
 uint64_t trace_count(const struct trace *tr);
 
 /* Fields added after this must be ones the kind declares
@@ -102,13 +78,6 @@ void trace_flush(struct trace *tr);
 /* A narrate event at time t (written at once, outside any event). */
 void trace_narrate(struct trace *tr, int64_t t, const char *text);
 
-/* Field lookup on an event (NULL / false when absent). */
-const char *trace_event_str(const struct trace_event *ev, const char *key);
-bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out);
 
-/* "12.000150" from µs (six decimals, for the transcript); buf >= 32. */
-void trace_format_time(int64_t t_us, char *buf, size_t cap);
-/* JSON string literal (with quotes) of s, appended to sb. */
-void json_put_string(struct strbuf *sb, const char *s, size_t len);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jsonw.h"
 #include "trace.h"
 #include "util.h"
 
