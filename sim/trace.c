@@ -57,7 +57,18 @@ struct trace {
 	 * of the time. */
 	struct recpipe *pipe;
 	bool no_pipe;            /* MAILSIM_TRACE_THREAD=0, or no thread to be had */
+	/* With the worker and no hook, an event is built straight into its
+	 * record: its strings from rec + sizeof(struct trace_event) on, its
+	 * fields and the struct itself put in at trace_end. rec_spilled: a
+	 * string did not fit, the rest went to the scratch blocks and
+	 * trace_end copies the event the slow way (pipe_event). */
+	char *rec;               /* NULL: no record open */
+	size_t rec_cap, rec_used;
+	bool rec_spilled;
 };
+
+/* Room a record is opened with: any event but one with huge strings. */
+enum { REC_MIN = 16 * 1024 };
 
 struct scratch_block {
 	char *data;
@@ -71,6 +82,14 @@ enum { SCRATCH_BLOCK = 8192 };
 static void *scratch_alloc(struct trace *tr, size_t n)
 {
 	n = (n + 7) & ~(size_t)7;
+	if (tr->rec && !tr->rec_spilled) {
+		if (tr->rec_cap - tr->rec_used >= n) {
+			void *p = tr->rec + tr->rec_used;
+			tr->rec_used += n;
+			return p;
+		}
+		tr->rec_spilled = true;
+	}
 	while (tr->cur < tr->nblocks) {
 		struct scratch_block *b = &tr->blocks[tr->cur];
 		if (b->cap - b->used >= n) {
@@ -137,6 +156,8 @@ static void event_reset(struct trace *tr)
 	ev->node = ev->peer = ev->msg = ev->rcpt = NULL;
 	ev->conn = -1;
 	ev->nf = 0;
+	tr->rec = NULL;
+	tr->rec_spilled = false;
 	for (size_t i = 0; i <= tr->cur && i < tr->nblocks; i++)
 		tr->blocks[i].used = 0;
 	tr->cur = 0;
@@ -199,6 +220,19 @@ void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud)
 	tr->hook_ud = ud;
 }
 
+static void pipe_consume(void *ud, void *record, size_t len);
+
+/* Whether events go to the worker: a JSONL file is the only sink (the
+ * thread starts with the first such event). */
+static bool piped(struct trace *tr)
+{
+	if (!tr->pipe && !tr->no_pipe && tr->jsonl && !tr->buffer && !tr->transcript) {
+		tr->pipe = recpipe_new(pipe_consume, tr);
+		tr->no_pipe = !tr->pipe;
+	}
+	return tr->pipe != NULL;
+}
+
 void trace_begin(struct trace *tr, int64_t t, enum trace_kind kind)
 {
 	/* One event at a time: a half-built event is our bug, not input. */
@@ -209,6 +243,10 @@ void trace_begin(struct trace *tr, int64_t t, enum trace_kind kind)
 	/* Nothing will read this event (no sink, no hook, as in a headless
 	 * benchmark): only count it, and check its fields. */
 	tr->quiet = !tr->jsonl && !tr->transcript && !tr->buffer && !tr->hook;
+	if (!tr->quiet && !tr->hook && piped(tr)) {
+		tr->rec = recpipe_room(tr->pipe, REC_MIN, &tr->rec_cap);
+		tr->rec_used = sizeof tr->ev;
+	}
 	tr->ev.t = t;
 	tr->ev.id = kind;
 	tr->ev.kind = trace_kind_name(kind);
@@ -706,15 +744,56 @@ static void pipe_consume(void *ud, void *record, size_t len)
 	write_event(ud, record);
 }
 
-/* Written here, or handed to the worker when a JSONL file is the only
- * sink (the thread starts with the first such event). */
+/* A string of the open record, moved to the scratch blocks. */
+static void unrecord(struct trace *tr, char **s)
+{
+	if (*s && *s >= tr->rec && *s < tr->rec + tr->rec_cap)
+		*s = scratch_strdup(tr, *s);
+}
+
+/* The built event as its record: the fields after its strings, the struct
+ * at the start. An event whose strings spilled is moved out of the
+ * record's room first (pipe_event reserves the same room). */
+static void close_record(struct trace *tr)
+{
+	struct trace_event *ev = &tr->ev;
+	size_t need = ev->nf * sizeof *ev->f;
+	if (!tr->rec_spilled && tr->rec_cap - tr->rec_used >= need) {
+		struct trace_event *e = (struct trace_event *)(void *)tr->rec;
+		*e = *ev;
+		e->f = (struct trace_field *)(void *)(tr->rec + tr->rec_used);
+		e->capf = e->nf;
+		memcpy(e->f, ev->f, need);
+		recpipe_commit_len(tr->pipe, tr->rec_used + need);
+		return;
+	}
+	tr->rec_spilled = true; /* scratch_alloc: the blocks from now on */
+	unrecord(tr, &ev->node);
+	unrecord(tr, &ev->peer);
+	unrecord(tr, &ev->msg);
+	unrecord(tr, &ev->rcpt);
+	for (size_t i = 0; i < ev->nf; i++) {
+		struct trace_field *f = &ev->f[i];
+		if (f->type == TF_STR)
+			unrecord(tr, &f->str);
+		if (f->type != TF_STRV || !f->strv)
+			continue;
+		char **v = scratch_alloc(tr, (f->n ? f->n : 1) * sizeof *v);
+		for (size_t k = 0; k < f->n; k++) {
+			v[k] = f->strv[k];
+			unrecord(tr, &v[k]);
+		}
+		f->strv = v;
+	}
+	pipe_event(tr, ev);
+}
+
+/* Written here, or handed to the worker. */
 static void emit(struct trace *tr, struct trace_event *ev)
 {
-	if (!tr->pipe && !tr->no_pipe && tr->jsonl && !tr->buffer && !tr->transcript) {
-		tr->pipe = recpipe_new(pipe_consume, tr);
-		tr->no_pipe = !tr->pipe;
-	}
-	if (tr->pipe)
+	if (ev == &tr->ev && tr->rec)
+		close_record(tr);
+	else if (piped(tr))
 		pipe_event(tr, ev);
 	else
 		write_event(tr, ev);

@@ -31,7 +31,7 @@ struct recpipe {
 	bool stop;
 	/* The producer's side, touched by it alone. */
 	struct batch *cur;
-	size_t reserved;         /* the reservation's length, for commit */
+	size_t reserved;         /* recpipe_reserve's length, for recpipe_commit */
 };
 
 #define HDR sizeof(size_t)
@@ -147,24 +147,36 @@ static struct batch *take_batch(struct recpipe *p, size_t need)
 	}
 }
 
-void *recpipe_reserve(struct recpipe *p, size_t len)
+void *recpipe_room(struct recpipe *p, size_t min, size_t *cap)
 {
-	size_t need = HDR + pad8(len);
+	size_t need = HDR + pad8(min);
 	if (!p->cur || p->cur->cap - p->cur->used < need) {
 		pthread_mutex_lock(&p->mu);
 		hand_over(p);
 		p->cur = take_batch(p, need);
 		pthread_mutex_unlock(&p->mu);
 	}
-	char *at = bytes(p->cur) + p->cur->used;
-	memcpy(at, &len, HDR);
-	p->reserved = need;
-	return at + HDR;
+	*cap = (p->cur->cap - p->cur->used - HDR) & ~(size_t)7;
+	return bytes(p->cur) + p->cur->used + HDR;
+}
+
+void recpipe_commit_len(struct recpipe *p, size_t len)
+{
+	memcpy(bytes(p->cur) + p->cur->used, &len, HDR);
+	p->cur->used += HDR + pad8(len);
+}
+
+void *recpipe_reserve(struct recpipe *p, size_t len)
+{
+	size_t cap;
+	void *r = recpipe_room(p, len, &cap);
+	p->reserved = len;
+	return r;
 }
 
 void recpipe_commit(struct recpipe *p)
 {
-	p->cur->used += p->reserved;
+	recpipe_commit_len(p, p->reserved);
 	p->reserved = 0;
 }
 

@@ -35,6 +35,12 @@ struct recpipe *recpipe_new(recpipe_fn consume, void *ud);
  * matching recpipe_commit(); one reservation at a time. */
 void *recpipe_reserve(struct recpipe *p, size_t len);
 void recpipe_commit(struct recpipe *p);
+/* For a record whose length is known only once it is written: room for
+ * at least min bytes (8-byte aligned), *cap the most it may take (up to
+ * the current batch's end); commit it with its real length (<= *cap).
+ * Nothing else may be reserved in between. */
+void *recpipe_room(struct recpipe *p, size_t min, size_t *cap);
+void recpipe_commit_len(struct recpipe *p, size_t len);
 /* Wait until every committed record is consumed. */
 void recpipe_sync(struct recpipe *p);
 /* recpipe_sync(), then stop the worker and free everything; NULL is ignored. */

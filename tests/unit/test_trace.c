@@ -654,6 +654,87 @@ static void test_vocabulary(void **state)
 	assert_false(trace_kind_has_field(TK_TLS_START, ""));
 }
 
+/* The same events into a JSONL file, written by the worker thread (events
+ * built straight into their records, or copied when a hook is set or a
+ * string is too big for the record's room), and into a buffer on this
+ * thread: the same bytes. Enough events for the pipe to reuse its batches;
+ * a string of 40,000 octets, string arrays, folded lines, implied fields. */
+static void play(struct trace *tr, bool hook_narrates)
+{
+	char *big = xmalloc(40001);
+	for (int i = 0; i < 40000; i++)
+		big[i] = (char)('a' + i % 26);
+	big[40000] = '\0';
+	for (int i = 0; i < 30000; i++) {
+		char line[64], peer[32];
+		snprintf(line, sizeof line, "250-line %d of a reply", i);
+		snprintf(peer, sizeof peer, "peer%d.test", i % 7);
+		trace_begin(tr, 1000 * (i / 3), TK_SMTP_SEND);
+		trace_node(tr, "mx.test");
+		trace_peer(tr, peer);
+		trace_conn(tr, i / 30);
+		trace_str(tr, "dir", "s2c");
+		trace_str(tr, "line", i % 5000 == 17 ? big : line);
+		trace_end(tr);
+		if (i % 1000 == 0) {
+			const char *v[] = {"10 mx1.example.", "20 mx2.example.", big + 39990};
+			trace_begin(tr, 1000 * (i / 3), TK_DNS_ANSWER);
+			trace_node(tr, "ns.test");
+			trace_str(tr, "qname", "example.test");
+			trace_strv(tr, "answers", v, 3);
+			trace_int(tr, "ttl", i);
+			trace_end(tr);
+		}
+		if (hook_narrates && i % 4000 == 0)
+			trace_narrate(tr, 1000 * (i / 3), "a narration between events");
+	}
+	trace_flush(tr);
+	free(big);
+}
+
+static void narrate_hook(void *ud, struct trace *tr, const struct trace_event *ev)
+{
+	(void)ud;
+	if (ev->id == TK_DNS_ANSWER)
+		trace_narrate(tr, ev->t, "before the answer");
+}
+
+static void test_worker_thread_writes_the_same_bytes(void **state)
+{
+	(void)state;
+	for (int hook = 0; hook < 2; hook++) {
+		struct strbuf want;
+		sb_init(&want);
+		struct trace *a = trace_new();
+		trace_set_loose(a, true);
+		trace_set_buffer(a, &want);
+		if (hook)
+			trace_set_hook(a, narrate_hook, NULL);
+		play(a, hook);
+		uint64_t lines = trace_count(a);
+		trace_free(a);
+
+		char *got = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&got, &len);
+		assert_non_null(f);
+		struct trace *b = trace_new();
+		trace_set_loose(b, true);
+		trace_set_jsonl(b, f);
+		if (hook)
+			trace_set_hook(b, narrate_hook, NULL);
+		play(b, hook);
+		assert_int_equal(trace_count(b), lines); /* exact after the flush */
+		trace_free(b);
+		fclose(f);
+		assert_true(want.len > 2 * 1024 * 1024);
+		assert_int_equal(len, want.len);
+		assert_memory_equal(got, want.data, len);
+		free(got);
+		sb_free(&want);
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -681,6 +762,7 @@ int main(void)
 		T(test_transcript_smtp_arrows),
 		T(test_transcript_dns_lines),
 		T(test_transcript_msg_rcpt_and_generic),
+		cmocka_unit_test(test_worker_thread_writes_the_same_bytes),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
