@@ -61,9 +61,12 @@ static const struct tms_member *peek_member(const struct tm_model *m, const stru
 		if (tms_object(e->line, e->len, memo_visit, pm, &col) != TMS_OK)
 			pm->n = 0; /* accepted when the trace was opened: never */
 	}
-	for (size_t i = 0; i < pm->n; i++)
-		if (tms_key_is(&pm->mb[i], key))
-			return &pm->mb[i];
+	size_t kl = strlen(key);
+	for (size_t i = 0; i < pm->n; i++) {
+		const struct tms_member *mb = &pm->mb[i];
+		if (mb->kesc ? tms_key_is(mb, key) : mb->klen == kl && memcmp(mb->key, key, kl) == 0)
+			return mb;
+	}
 	return NULL;
 }
 
