@@ -161,10 +161,26 @@ const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event
 	return pm->items;
 }
 
+/* A number's text as written, copied out of the line, without interning
+ * it: a retry time or a size is different on nearly every event, and
+ * interned each would grow the model by a string per event. False when
+ * the value is not a number the line has (then tm_peek's text is read). */
+static bool peek_number(const struct tm_model *m, const struct tm_event *e, const char *key,
+			char *buf, size_t bufsz)
+{
+	const struct tms_member *mb = peek_member(m, e, key);
+
+	if (!mb || mb->type != TMS_NUMBER || mb->vlen >= bufsz)
+		return false;
+	memcpy(buf, mb->val, mb->vlen);
+	buf[mb->vlen] = '\0';
+	return true;
+}
+
 long tm_peek_long(const struct tm_model *m, const struct tm_event *e, const char *key, long dflt)
 {
-	const char *v = tm_peek(m, e, key);
-	char *end;
+	char buf[32], *end;
+	const char *v = peek_number(m, e, key, buf, sizeof buf) ? buf : tm_peek(m, e, key);
 
 	if (!v || !*v)
 		return dflt;
@@ -175,7 +191,8 @@ long tm_peek_long(const struct tm_model *m, const struct tm_event *e, const char
 bool tm_peek_us(const struct tm_model *m, const struct tm_event *e, const char *key,
 		int64_t *out)
 {
-	const char *v = tm_peek(m, e, key);
+	char buf[32];
+	const char *v = peek_number(m, e, key, buf, sizeof buf) ? buf : tm_peek(m, e, key);
 
 	return v && tm_parse_seconds(v, strlen(v), out);
 }
