@@ -5,7 +5,6 @@
  * exhaust the stack. */
 #include "trace_model_scan.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,30 +36,11 @@ static int tms_hex(char c)
 	return -1;
 }
 
-/* Eight bytes none of which ends a string or needs a look (a quote, a
- * backslash, a control character), tested at once: the classic "has a
- * zero byte" and "has a byte below n" bit tricks (for n <= 0x80 they
- * never miss one; a false alarm only sends the bytes the slow way). */
-static bool tms_plain8(const char *p)
-{
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	uint64_t v, q, b;
-
-	memcpy(&v, p, sizeof v);
-	q = v ^ (ones * '"');
-	b = v ^ (ones * '\\');
-	return ((((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v)) & high) == 0;
-}
-
 /* At the opening quote; on success i is past the closing one. */
 static bool tms_string(struct tms *t)
 {
 	t->esc = false;
 	for (t->i++; t->i < t->n; t->i++) {
-		while (t->n - t->i >= 8 && tms_plain8(t->s + t->i))
-			t->i += 8;
-		if (t->i >= t->n)
-			break;
 		unsigned char c = (unsigned char)t->s[t->i];
 		if (c == '"') {
 			t->i++;
