@@ -285,9 +285,12 @@ static void bench_print(const char *name, const struct view_app *app, struct ben
 	if (bt->verify)
 		printf("; verify: %zu of %zu frames differ without the cache", bt->differ,
 		       bt->play.n + bt->sweep.n + bt->scrub.n);
-	printf("\n%-28s snapshot: %zu checkpoints, one every %ld events, %.1f KiB (%.1f B/event)\n",
-	       "", app->snap.nckpt, app->snap.ckpt_every, (double)app->snap.ckpt_bytes / 1024,
-	       app->model->nev ? (double)app->snap.ckpt_bytes / (double)app->model->nev : 0.0);
+	double nev = app->model->nev ? (double)app->model->nev : 1.0;
+	size_t rec = snap_rec_bytes(&app->snap);
+	printf("\n%-28s snapshot: %zu checkpoints, one every %ld events, %.1f KiB (%.1f B/event); "
+	       "walk records %.1f KiB (%.1f B/event)\n", "", app->snap.nckpt, app->snap.ckpt_every,
+	       (double)app->snap.ckpt_bytes / 1024, (double)app->snap.ckpt_bytes / nev,
+	       (double)rec / 1024, (double)rec / nev);
 }
 
 enum bench_mode { BENCH_BOTH, BENCH_PLAY_ONLY, BENCH_SCRUB_ONLY };

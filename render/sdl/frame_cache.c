@@ -89,20 +89,26 @@ void fc_keep(struct frame_cache *fc, const struct fc_layer_key *key)
 	if (!fc->enabled || r->w <= 0 || r->h <= 0)
 		return;
 	struct fc_layer *l = fc_slot(fc, key);
+	/* read straight into the texture's own pixels (the software
+	 * renderer's texture is a surface that locking hands out): no buffer
+	 * between, which cost a panel-sized allocation and a second copy */
 	SDL_Texture *tex = SDL_CreateTexture(fc->r, SDL_PIXELFORMAT_RGB888,
-					     SDL_TEXTUREACCESS_STATIC, r->w, r->h);
-	void *px = tex ? malloc((size_t)r->w * (size_t)r->h * 4) : NULL;
+					     SDL_TEXTUREACCESS_STREAMING, r->w, r->h);
 	SDL_Rect src = {r->x, r->y, r->w, r->h};
+	void *px = NULL;
+	int pitch = 0;
 
-	if (!px || SDL_RenderReadPixels(fc->r, &src, SDL_PIXELFORMAT_RGB888, px, r->w * 4) != 0 ||
-	    SDL_UpdateTexture(tex, NULL, px, r->w * 4) != 0) {
-		/* no layer this time: the next frame draws it again */
-		if (tex)
+	if (!tex || SDL_LockTexture(tex, NULL, &px, &pitch) != 0) {
+		if (tex) /* no layer this time: the next frame draws it again */
 			SDL_DestroyTexture(tex);
-		free(px);
 		return;
 	}
-	free(px);
+	int rc = SDL_RenderReadPixels(fc->r, &src, SDL_PIXELFORMAT_RGB888, px, pitch);
+	SDL_UnlockTexture(tex);
+	if (rc != 0) {
+		SDL_DestroyTexture(tex);
+		return;
+	}
 	SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_NONE);
 	*l = (struct fc_layer){*key, tex, ++fc->clock};
 }

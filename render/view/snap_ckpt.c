@@ -1,6 +1,7 @@
 /* snap_ckpt.c — checkpoints of the snapshot's walk (see snap_ckpt.h). */
 #include "snap_ckpt.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct snap_qmut {
 
 struct snap_ckpt {
 	long ev;                  /* the walk's state after events 0..ev */
+	size_t rec_pos;           /* the walk's records read by then (snap_walk.h) */
 	size_t nq, nbox, nout, nans, nfaults, nrcpts;
 	struct snap_qmut *q;      /* q[0..nq) */
 	struct snap_rcpt *rcpts;  /* the recipients of q[0..nq), entry after entry */
@@ -46,7 +48,7 @@ static struct snap_ckpt *snap_ckpt_take(const struct snap *s, long ev)
 {
 	struct snap_ckpt *c = xcalloc(1, sizeof *c);
 
-	*c = (struct snap_ckpt){ev, s->nq, s->nbox, s->nout, s->nans, s->nfaults, 0,
+	*c = (struct snap_ckpt){ev, s->rec_pos, s->nq, s->nbox, s->nout, s->nans, s->nfaults, 0,
 				NULL, NULL, NULL, NULL, NULL, sizeof *c};
 	for (size_t i = 0; i < s->nq; i++)
 		c->nrcpts += s->q[i].nrcpts;
@@ -87,13 +89,18 @@ void snap_ckpt_free_all(struct snap *s)
 	s->ckpt_bytes = 0;
 }
 
-void snap_ckpt_maybe_take(struct snap *s, long ev)
+/* Checkpoint j stands after event (j + 1) * k - 1; the walk never skips
+ * an event, so the ones taken are always a prefix. */
+long snap_ckpt_due(const struct snap *s)
 {
 	long k = s->ckpt_every;
 
-	/* checkpoint j stands after event (j + 1) * k - 1; the walk never
-	 * skips an event, so the ones taken are always a prefix */
-	if (k <= 0 || (ev + 1) % k != 0 || (size_t)((ev + 1) / k) != s->nckpt + 1)
+	return k > 0 ? ((long)s->nckpt + 1) * k - 1 : LONG_MAX;
+}
+
+void snap_ckpt_take_due(struct snap *s, long ev)
+{
+	if (ev != snap_ckpt_due(s))
 		return;
 	if (s->nckpt == s->ckptcap) {
 		s->ckptcap = s->ckptcap ? 2 * s->ckptcap : 16;
@@ -135,6 +142,7 @@ static void snap_ckpt_restore(struct snap *s, const struct snap_ckpt *c)
 	s->nans = c->nans;
 	s->nfaults = c->nfaults;
 	s->walked = c->ev;
+	s->rec_pos = c->rec_pos;
 }
 
 void snap_ckpt_seek(struct snap *s, long cursor)
@@ -154,4 +162,5 @@ void snap_ckpt_seek(struct snap *s, long cursor)
 	}
 	s->nq = s->nbox = s->nout = s->nans = s->nfaults = 0; /* back to the start */
 	s->walked = -1;
+	s->rec_pos = 0;
 }

@@ -93,6 +93,7 @@ struct snap_outbox {
 };
 
 struct snap_ckpt; /* snap_ckpt.c */
+struct snap_rec;  /* snap_walk.h */
 
 struct snap {
 	long cursor;
@@ -108,6 +109,11 @@ struct snap {
 	uint32_t *place_gen; size_t *place_head; size_t place_nmsgs;
 	size_t *place_next; size_t place_nextcap;
 	uint32_t place_epoch;
+	/* what the first walk read from each event, for walking again
+	 * (snap_walk.h): records of the events 0..walk_hw */
+	struct snap_rec *rec;      size_t nrec, reccap;  /* owned */
+	size_t rec_pos;            /* the next record the walk reads */
+	long walk_hw;              /* the furthest event ever walked, or -1 */
 	struct snap_entry *q;      size_t nq, qcap;      /* live and finished */
 	size_t nq_hw;              /* slots of q ever filled (snap_ckpt.h) */
 	struct snap_stored *box;   size_t nbox, boxcap;

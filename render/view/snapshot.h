@@ -15,7 +15,8 @@
  * (model, from, cursor): it walks on from the last cursor when the new one
  * is not before it (the queues, mailboxes and answers are kept between
  * calls, found through hash indexes), else from the latest checkpoint
- * before it (snap_ckpt.h: at most K events back); places and badges are
+ * before it (snap_ckpt.h: at most K events back), applying what the first
+ * walk read from each line (snap_walk.h); places and badges are
  * derived again on each call. A snap follows one model: free
  * it before building for another (one at the same address is not told
  * apart). */
@@ -34,6 +35,10 @@ void snap_free(struct snap *s);
 /* Rebuild for the events 0..cursor. Decisions from `from` on (an event
  * index; the caller's notion of "recent") become badges; -1 = cursor - 40. */
 void snap_build(struct snap *s, const struct tm_model *m, long from, long cursor);
+
+/* The memory of what the walk read and keeps for walking again
+ * (snap_walk.h); the checkpoints' is snap.ckpt_bytes. */
+size_t snap_rec_bytes(const struct snap *s);
 
 /* A queue entry still has a recipient queued or deferred. */
 bool snap_entry_live(const struct snap_entry *e);

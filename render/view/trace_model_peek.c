@@ -61,9 +61,12 @@ static const struct tms_member *peek_member(const struct tm_model *m, const stru
 		if (tms_object(e->line, e->len, memo_visit, pm, &col) != TMS_OK)
 			pm->n = 0; /* accepted when the trace was opened: never */
 	}
-	for (size_t i = 0; i < pm->n; i++)
-		if (tms_key_is(&pm->mb[i], key))
-			return &pm->mb[i];
+	size_t kl = strlen(key);
+	for (size_t i = 0; i < pm->n; i++) {
+		const struct tms_member *mb = &pm->mb[i];
+		if (mb->kesc ? tms_key_is(mb, key) : mb->klen == kl && memcmp(mb->key, key, kl) == 0)
+			return mb;
+	}
 	return NULL;
 }
 
@@ -158,10 +161,26 @@ const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event
 	return pm->items;
 }
 
+/* A number's text as written, copied out of the line, without interning
+ * it: a retry time or a size is different on nearly every event, and
+ * interned each would grow the model by a string per event. False when
+ * the value is not a number the line has (then tm_peek's text is read). */
+static bool peek_number(const struct tm_model *m, const struct tm_event *e, const char *key,
+			char *buf, size_t bufsz)
+{
+	const struct tms_member *mb = peek_member(m, e, key);
+
+	if (!mb || mb->type != TMS_NUMBER || mb->vlen >= bufsz)
+		return false;
+	memcpy(buf, mb->val, mb->vlen);
+	buf[mb->vlen] = '\0';
+	return true;
+}
+
 long tm_peek_long(const struct tm_model *m, const struct tm_event *e, const char *key, long dflt)
 {
-	const char *v = tm_peek(m, e, key);
-	char *end;
+	char buf[32], *end;
+	const char *v = peek_number(m, e, key, buf, sizeof buf) ? buf : tm_peek(m, e, key);
 
 	if (!v || !*v)
 		return dflt;
@@ -172,7 +191,8 @@ long tm_peek_long(const struct tm_model *m, const struct tm_event *e, const char
 bool tm_peek_us(const struct tm_model *m, const struct tm_event *e, const char *key,
 		int64_t *out)
 {
-	const char *v = tm_peek(m, e, key);
+	char buf[32];
+	const char *v = peek_number(m, e, key, buf, sizeof buf) ? buf : tm_peek(m, e, key);
 
 	return v && tm_parse_seconds(v, strlen(v), out);
 }

@@ -4,8 +4,10 @@
  * must never tell a different story. Covers fields the writer leaves out
  * (a DNS answer's rcode NOERROR, a repeated dns.cache's answers, tls.ok's
  * version, queue.done's status), escaped strings, numbers as written and
- * arrays. Also: peeked values live as long as the model (pointers taken
- * early still read the same after many more peeks). */
+ * arrays; tm_peek_long and tm_peek_us as tm_get_long and tm_get_us. Also:
+ * peeked values live as long as the model (pointers taken early still
+ * read the same after many more peeks), and numbers read as numbers are
+ * not interned. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "trace_model.h"
+#include "trace_model_intern.h"
 #include "trace_text.h"
 #include "util.h"
 
@@ -32,7 +35,7 @@ static const char *const keys[] = {
 };
 
 struct tally {
-	size_t events, values, implied, items;
+	size_t events, values, implied, items, numbers;
 };
 
 static void check_event(const struct tm_model *m, const struct tm_event *e, const char *file,
@@ -60,6 +63,16 @@ static void check_event(const struct tm_model *m, const struct tm_event *e, cons
 			t->implied += !strstr(e->line, keys[k]) ? 1 : 0;
 		}
 		t->items += n;
+		long dflt = -424242, pl = tm_peek_long(m, e, keys[k], dflt);
+		if (pl != tm_get_long(e, keys[k], dflt))
+			FAILF("%s event %zu key %s: tm_peek_long %ld, tm_get_long %ld\n", file, idx,
+			      keys[k], pl, tm_get_long(e, keys[k], dflt));
+		int64_t pu = -1, gu = -1;
+		bool hp = tm_peek_us(m, e, keys[k], &pu), hg = tm_get_us(e, keys[k], &gu);
+		if (hp != hg || (hp && pu != gu))
+			FAILF("%s event %zu key %s: tm_peek_us %d %lld, tm_get_us %d %lld\n", file,
+			      idx, keys[k], hp, (long long)pu, hg, (long long)gu);
+		t->numbers += pl != dflt;
 	}
 	t->events++;
 }
@@ -95,7 +108,7 @@ static void test_goldens(void **state)
 	printf("peek: %zu goldens, %zu events, %zu values (%zu of them left out of the line), "
 	       "%zu array items: all as tm_get\n", files, t.events, t.values, t.implied, t.items);
 	/* the comparison must have met what it is for */
-	if (files < 40 || t.implied == 0 || t.items == 0)
+	if (files < 40 || t.implied == 0 || t.items == 0 || t.numbers == 0)
 		FAILF("too little compared: %zu files, %zu implied values, %zu items\n", files,
 		      t.implied, t.items);
 }
@@ -123,8 +136,12 @@ static void test_lifetime(void **state)
 	if (!r1 || strcmp(r1, "line one\nline \"two\"") != 0)
 		FAILF("escapes decoded: got \"%s\"\n", r1 ? r1 : "(null)");
 	int64_t us = 0;
+	size_t nvals = m->intern->vals.nstr;
 	if (!tm_peek_us(m, &m->ev[0], "next_attempt", &us) || us != 301250000)
 		FAILF("next_attempt read exactly: %lld\n", (long long)us);
+	if (m->intern->vals.nstr != nvals) /* a retry time differs on nearly every defer */
+		FAILF("a number read as a number is not interned: %zu values, were %zu\n",
+		      m->intern->vals.nstr, nvals);
 	if (tm_peek(m, &m->ev[1], "reason") != NULL)
 		FAILF("an absent key is NULL\n");
 	if (strcmp(tm_peek(m, &m->ev[0], "queue_id"), "Q1") != 0 || strcmp(r1, tm_get(&m->ev[0], "reason")) != 0)

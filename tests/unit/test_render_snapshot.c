@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snap_walk.h"
 #include "snapshot.h"
 #include "test_render_fixture.h"
 #include "test_render_world.h"
@@ -362,10 +363,28 @@ static void test_incremental_walk(void **state)
 	}
 }
 
+/* The events whose reading the walk keeps (snap_walk.h), 0..last. */
+static size_t recorded_upto(const struct tm_model *m, long last)
+{
+	size_t n = 0;
+
+	for (long i = 0; i <= last; i++)
+		switch (m->ev[i].kind) {
+		case TM_QUEUE_ATTEMPT: case TM_QUEUE_DEFER: case TM_QUEUE_DONE:
+		case TM_QUEUE_BOUNCE: case TM_QUEUE_EXPIRE: case TM_DNS_ANSWER:
+			n++;
+			break;
+		default:
+			break;
+		}
+	return n;
+}
+
 /* Seeks to random cursors, backwards and forwards, on one snapshot
  * (restoring checkpoints taken every few events) give the snapshot a
  * fresh walk from the first event gives; the checkpoints stay one per
- * interval walked. */
+ * interval walked, and what the walk read stays one record per event
+ * read (walking again reads the records, not the lines). */
 static void test_checkpoint_seeks(void **state)
 {
 	/* srs-bounce and forwarded-breaks-spf queue one message twice at a host */
@@ -396,6 +415,9 @@ static void test_checkpoint_seeks(void **state)
 			if (every[e] && (long)seek.nckpt != (most + 1) / every[e])
 				FAILF("%s every %ld: %zu checkpoints, want %ld\n", names[k], every[e],
 				      seek.nckpt, (most + 1) / every[e]);
+			if (seek.nrec != recorded_upto(m, most))
+				FAILF("%s every %ld: %zu walk records, want one per event read "
+				      "(%zu)\n", names[k], every[e], seek.nrec, recorded_upto(m, most));
 			snap_free(&seek);
 			tm_free(m);
 			rw_free(&run);
