@@ -1,8 +1,7 @@
 #!/bin/sh
 # scale_report.sh — every figure of the scale work in one run, from a
 # release build: messages/s and peak RSS for N = 10^3 .. 10^6 without and
-# with the JSONL trace (on its worker thread, then on the simulator's),
-# bytes per queued message, the event queue against a
+# with the JSONL trace, bytes per queued message, the event queue against a
 # tuned 4-ary heap, `mailsim check` on 100,000 messages, the viewer's open
 # time and memory on 10^4 and 10^6 events, and frame times.
 #
@@ -38,9 +37,6 @@ echo "== simulator: messages/s, peak RSS (no trace, then trace) =="
 "$build/bench_scale" $ns
 # shellcheck disable=SC2086
 "$build/bench_scale" --trace $ns
-echo "== the trace written on the simulator's own thread (MAILSIM_TRACE_THREAD=0) =="
-# shellcheck disable=SC2086
-MAILSIM_TRACE_THREAD=0 "$build/bench_scale" --trace $ns
 
 echo "== bytes per queued message (100,000 held by a dead destination) =="
 "$build/bench_scale" --hold 100000

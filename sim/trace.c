@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "jsonw.h"
-#include "recpipe.h"
 #include "trace_ends.h"
 #include "trace_transcript.h"
 
@@ -50,25 +49,8 @@ struct trace {
 	struct strbuf last_hdr;  /* ,"node":…,"msg":… of a msg.header or msg.compose; else empty */
 	struct trace_said dns;   /* dns.cache answers by node, qname and qtype */
 	struct trace_field discard; /* where a quiet event's fields are written */
-	/* With a JSONL file as the only sink, events are formatted and
-	 * written by a worker thread (recpipe.h), on the second core: the
-	 * writer's state above (line, pend, t, ends, dns, seq, the sinks) is
-	 * the worker's between syncs (trace_flush), the builder's the rest
-	 * of the time. */
-	struct recpipe *pipe;
-	bool no_pipe;            /* MAILSIM_TRACE_THREAD=0, or no thread to be had */
-	/* With the worker and no hook, an event is built straight into its
-	 * record: its strings from rec + sizeof(struct trace_event) on, its
-	 * fields and the struct itself put in at trace_end. rec_spilled: a
-	 * string did not fit, the rest went to the scratch blocks and
-	 * trace_end copies the event the slow way (pipe_event). */
-	char *rec;               /* NULL: no record open */
-	size_t rec_cap, rec_used;
-	bool rec_spilled;
 };
 
-/* Room a record is opened with: any event but one with huge strings. */
-enum { REC_MIN = 16 * 1024 };
 
 struct scratch_block {
 	char *data;
@@ -82,14 +64,6 @@ enum { SCRATCH_BLOCK = 8192 };
 static void *scratch_alloc(struct trace *tr, size_t n)
 {
 	n = (n + 7) & ~(size_t)7;
-	if (tr->rec && !tr->rec_spilled) {
-		if (tr->rec_cap - tr->rec_used >= n) {
-			void *p = tr->rec + tr->rec_used;
-			tr->rec_used += n;
-			return p;
-		}
-		tr->rec_spilled = true;
-	}
 	while (tr->cur < tr->nblocks) {
 		struct scratch_block *b = &tr->blocks[tr->cur];
 		if (b->cap - b->used >= n) {
@@ -138,16 +112,7 @@ struct trace *trace_new(void)
 	sb_init(&tr->last_hdr);
 	tends_init(&tr->ends);
 	tsaid_init(&tr->dns);
-	const char *thr = getenv("MAILSIM_TRACE_THREAD");
-	tr->no_pipe = thr && strcmp(thr, "0") == 0;
 	return tr;
-}
-
-/* Back to writing on the caller's thread (before a sink changes). */
-static void pipe_stop(struct trace *tr)
-{
-	recpipe_free(tr->pipe);
-	tr->pipe = NULL;
 }
 
 static void event_reset(struct trace *tr)
@@ -156,8 +121,6 @@ static void event_reset(struct trace *tr)
 	ev->node = ev->peer = ev->msg = ev->rcpt = NULL;
 	ev->conn = -1;
 	ev->nf = 0;
-	tr->rec = NULL;
-	tr->rec_spilled = false;
 	for (size_t i = 0; i <= tr->cur && i < tr->nblocks; i++)
 		tr->blocks[i].used = 0;
 	tr->cur = 0;
@@ -167,7 +130,6 @@ void trace_free(struct trace *tr)
 {
 	if (!tr)
 		return;
-	pipe_stop(tr);
 	for (size_t i = 0; i < tr->nblocks; i++)
 		free(tr->blocks[i].data);
 	free(tr->blocks);
@@ -185,7 +147,6 @@ void trace_free(struct trace *tr)
 static void sink_changed(struct trace *tr)
 {
 	trace_flush(tr);
-	pipe_stop(tr);
 	tr->t_known = false;
 	sb_clear(&tr->last_hdr);
 	tsaid_free(&tr->dns);
@@ -198,12 +159,7 @@ void trace_set_jsonl(struct trace *tr, FILE *f)
 	tr->jsonl = f;
 }
 
-void trace_set_transcript(struct trace *tr, FILE *f)
-{
-	trace_flush(tr);
-	pipe_stop(tr);
-	tr->transcript = f;
-}
+void trace_set_transcript(struct trace *tr, FILE *f) { tr->transcript = f; }
 
 void trace_set_buffer(struct trace *tr, struct strbuf *sb)
 {
@@ -211,26 +167,12 @@ void trace_set_buffer(struct trace *tr, struct strbuf *sb)
 	tr->buffer = sb;
 }
 void trace_set_loose(struct trace *tr, bool loose) { tr->loose = loose; }
-/* Exact after trace_flush (the worker counts as it writes). */
 uint64_t trace_count(const struct trace *tr) { return tr->seq; }
 
 void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud)
 {
 	tr->hook = fn;
 	tr->hook_ud = ud;
-}
-
-static void pipe_consume(void *ud, void *record, size_t len);
-
-/* Whether events go to the worker: a JSONL file is the only sink (the
- * thread starts with the first such event). */
-static bool piped(struct trace *tr)
-{
-	if (!tr->pipe && !tr->no_pipe && tr->jsonl && !tr->buffer && !tr->transcript) {
-		tr->pipe = recpipe_new(pipe_consume, tr);
-		tr->no_pipe = !tr->pipe;
-	}
-	return tr->pipe != NULL;
 }
 
 void trace_begin(struct trace *tr, int64_t t, enum trace_kind kind)
@@ -243,10 +185,6 @@ void trace_begin(struct trace *tr, int64_t t, enum trace_kind kind)
 	/* Nothing will read this event (no sink, no hook, as in a headless
 	 * benchmark): only count it, and check its fields. */
 	tr->quiet = !tr->jsonl && !tr->transcript && !tr->buffer && !tr->hook;
-	if (!tr->quiet && !tr->hook && piped(tr)) {
-		tr->rec = recpipe_room(tr->pipe, REC_MIN, &tr->rec_cap);
-		tr->rec_used = sizeof tr->ev;
-	}
 	tr->ev.t = t;
 	tr->ev.id = kind;
 	tr->ev.kind = trace_kind_name(kind);
@@ -596,8 +534,7 @@ static void put_jsonl(struct trace *tr, const char *text, size_t len)
 		sb_append(tr->buffer, text, len);
 }
 
-/* The held line out (the writer's side). */
-static void flush_pending(struct trace *tr)
+void trace_flush(struct trace *tr)
 {
 	if (tr->pend_at)
 		put_jsonl(tr, tr->pend.data, tr->pend.len);
@@ -649,7 +586,7 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 		if (folded) {
 			ev->seq = tr->seq - 1; /* the line it joined */
 		} else {
-			flush_pending(tr);
+			trace_flush(tr);
 			if (at) { /* held: the next line may join it */
 				sb_append(&tr->pend, tr->line.data, tr->line.len);
 				tr->pend_from = from;
@@ -671,134 +608,6 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 	}
 }
 
-void trace_flush(struct trace *tr)
-{
-	if (tr->pipe)
-		recpipe_sync(tr->pipe);
-	flush_pending(tr);
-}
-
-static size_t str_room(const char *s) { return s ? strlen(s) + 1 : 0; }
-
-static char *put_str(char **at, const char *s, size_t n)
-{
-	char *p = *at;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	*at += n + 1;
-	return p;
-}
-
-static char *put_opt(char **at, const char *s)
-{
-	return s ? put_str(at, s, strlen(s)) : NULL;
-}
-
-/* The event as one record for the worker: the struct, its fields, the
- * fields' string arrays, then every string, the pointers moved to the
- * copies (keys and the kind are static). */
-static void pipe_event(struct trace *tr, const struct trace_event *ev)
-{
-	size_t nptr = 0, nstr = str_room(ev->node) + str_room(ev->peer) + str_room(ev->msg) +
-				  str_room(ev->rcpt);
-	for (size_t i = 0; i < ev->nf; i++) {
-		const struct trace_field *f = &ev->f[i];
-		if (f->type == TF_STR && f->str)
-			nstr += f->n + 1;
-		else if (f->type == TF_STRV && f->strv) {
-			nptr += f->n;
-			for (size_t k = 0; k < f->n; k++)
-				nstr += str_room(f->strv[k]);
-		}
-	}
-	size_t len = sizeof *ev + ev->nf * sizeof *ev->f + nptr * sizeof(char *) + nstr;
-	struct trace_event *e = recpipe_reserve(tr->pipe, len);
-	*e = *ev;
-	e->f = (struct trace_field *)(e + 1);
-	e->capf = e->nf;
-	memcpy(e->f, ev->f, ev->nf * sizeof *ev->f);
-	char **ptrs = (char **)(e->f + e->nf);
-	char *at = (char *)(ptrs + nptr);
-	e->node = put_opt(&at, ev->node);
-	e->peer = put_opt(&at, ev->peer);
-	e->msg = put_opt(&at, ev->msg);
-	e->rcpt = put_opt(&at, ev->rcpt);
-	for (size_t i = 0; i < e->nf; i++) {
-		struct trace_field *f = &e->f[i];
-		if (f->type == TF_STR && f->str) {
-			f->str = put_str(&at, f->str, f->n);
-		} else if (f->type == TF_STRV && f->strv) {
-			char **v = ptrs;
-			for (size_t k = 0; k < f->n; k++)
-				v[k] = put_opt(&at, f->strv[k]);
-			f->strv = v;
-			ptrs += f->n;
-		}
-	}
-	recpipe_commit(tr->pipe);
-}
-
-static void pipe_consume(void *ud, void *record, size_t len)
-{
-	(void)len;
-	write_event(ud, record);
-}
-
-/* A string of the open record, moved to the scratch blocks. */
-static void unrecord(struct trace *tr, char **s)
-{
-	if (*s && *s >= tr->rec && *s < tr->rec + tr->rec_cap)
-		*s = scratch_strdup(tr, *s);
-}
-
-/* The built event as its record: the fields after its strings, the struct
- * at the start. An event whose strings spilled is moved out of the
- * record's room first (pipe_event reserves the same room). */
-static void close_record(struct trace *tr)
-{
-	struct trace_event *ev = &tr->ev;
-	size_t need = ev->nf * sizeof *ev->f;
-	if (!tr->rec_spilled && tr->rec_cap - tr->rec_used >= need) {
-		struct trace_event *e = (struct trace_event *)(void *)tr->rec;
-		*e = *ev;
-		e->f = (struct trace_field *)(void *)(tr->rec + tr->rec_used);
-		e->capf = e->nf;
-		memcpy(e->f, ev->f, need);
-		recpipe_commit_len(tr->pipe, tr->rec_used + need);
-		return;
-	}
-	tr->rec_spilled = true; /* scratch_alloc: the blocks from now on */
-	unrecord(tr, &ev->node);
-	unrecord(tr, &ev->peer);
-	unrecord(tr, &ev->msg);
-	unrecord(tr, &ev->rcpt);
-	for (size_t i = 0; i < ev->nf; i++) {
-		struct trace_field *f = &ev->f[i];
-		if (f->type == TF_STR)
-			unrecord(tr, &f->str);
-		if (f->type != TF_STRV || !f->strv)
-			continue;
-		char **v = scratch_alloc(tr, (f->n ? f->n : 1) * sizeof *v);
-		for (size_t k = 0; k < f->n; k++) {
-			v[k] = f->strv[k];
-			unrecord(tr, &v[k]);
-		}
-		f->strv = v;
-	}
-	pipe_event(tr, ev);
-}
-
-/* Written here, or handed to the worker. */
-static void emit(struct trace *tr, struct trace_event *ev)
-{
-	if (ev == &tr->ev && tr->rec)
-		close_record(tr);
-	else if (piped(tr))
-		pipe_event(tr, ev);
-	else
-		write_event(tr, ev);
-}
-
 void trace_end(struct trace *tr)
 {
 	if (tr->hook && !tr->in_hook) {
@@ -806,10 +615,7 @@ void trace_end(struct trace *tr)
 		tr->hook(tr->hook_ud, tr, &tr->ev);
 		tr->in_hook = false;
 	}
-	if (!tr->quiet)
-		emit(tr, &tr->ev);
-	else
-		tr->seq++; /* counted, as write_event would */
+	write_event(tr, &tr->ev);
 	tr->building = false;
 	event_reset(tr);
 }
@@ -820,5 +626,5 @@ void trace_narrate(struct trace *tr, int64_t t, const char *text)
 	struct trace_field f = {.key = "text", .type = TF_STR, .str = (char *)text, .n = strlen(text)};
 	ev.f = &f;
 	ev.nf = 1;
-	emit(tr, &ev);
+	write_event(tr, &ev);
 }

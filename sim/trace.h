@@ -45,7 +45,7 @@ void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud);
 /* Only for tests of the writer itself: accept fields the kind does not
  * declare. The simulator never sets it. */
 void trace_set_loose(struct trace *tr, bool loose);
-/* JSONL lines so far (events when folding is off); exact after trace_flush. */
+/* JSONL lines so far, the held one included (folded lines count once). */
 uint64_t trace_count(const struct trace *tr);
 
 /* Fields added after this must be ones the kind declares
