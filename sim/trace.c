@@ -9,7 +9,7 @@
 #include "trace_ends.h"
 #include "trace_transcript.h"
 
-enum { FIELD_CACHE = 8 };
+enum { FIELD_CACHE = 8, KEY_MEMO = 64, KEY_TEXT_MAX = 38 };
 
 struct trace {
 	FILE *jsonl;             /* not owned */
@@ -49,6 +49,14 @@ struct trace {
 	struct strbuf last_hdr;  /* ,"node":…,"msg":… of a msg.header or msg.compose; else empty */
 	struct trace_said dns;   /* dns.cache answers by node, qname and qtype */
 	struct trace_field discard; /* where a quiet event's fields are written */
+	struct strbuf kind_text[TK_COUNT]; /* "kind":"…" of each kind, once written */
+	/* ,"key": of the keys written lately, by the key's address (callers
+	 * pass string literals), direct mapped. */
+	struct key_memo {
+		const char *key;
+		unsigned char len;
+		char text[KEY_TEXT_MAX];
+	} keys[KEY_MEMO];
 };
 
 
@@ -139,6 +147,8 @@ void trace_free(struct trace *tr)
 	sb_free(&tr->last_hdr);
 	tends_free(&tr->ends);
 	tsaid_free(&tr->dns);
+	for (int k = 0; k < TK_COUNT; k++)
+		sb_free(&tr->kind_text[k]);
 	free(tr);
 }
 
@@ -305,18 +315,11 @@ static inline bool key_eq(const char *a, const char *b)
 	return a[0] == b[0] && strcmp(a, b) == 0;
 }
 
-static void put_opt_str(struct strbuf *sb, const char *key, const char *v)
-{
-	if (!v)
-		return;
-	json_put_key(sb, key);
-	json_put_string(sb, v, strlen(v));
-}
-
 /* The implied fields (ARCHITECTURE.md, "Implied fields"): what the conn's
  * first event already said. Sets *node and *peer to NULL for what can be left
  * out; *tls says whether the conn's lines are encrypted by now. */
-static void imply_ends(struct trace *tr, const struct trace_event *ev, const char **node,
+static void imply_ends(struct trace *tr, const struct trace_event *ev, const char *dir,
+		       const char **node,
 		       const char **peer, bool *tls)
 {
 	*node = ev->node;
@@ -324,7 +327,7 @@ static void imply_ends(struct trace *tr, const struct trace_event *ev, const cha
 	*tls = false;
 	if (ev->conn < 0 || !ev->node || !ev->peer)
 		return;
-	const char *dir = trace_event_str(ev, "dir"), *cl, *sv;
+	const char *cl, *sv;
 	if (!tends_get(&tr->ends, ev->conn, &cl, &sv, tls)) {
 		/* Its first event: names both ends, and fixes them. */
 		bool at_server = ev->id == TK_NET_ACCEPT || (dir && strcmp(dir, "s2c") == 0);
@@ -439,7 +442,52 @@ static void imply_dns_repeat(struct trace *tr, struct strbuf *sb, size_t ids_at,
  * are the offsets of its "line" value's opening and closing quotes (else
  * both 0); *tlen is the length of its "t":…, (0 when left out: the line
  * before said the same t). */
-static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct strbuf *sb,
+/* ,"key": from the memo, or written and remembered. */
+static void put_field_key(struct trace *tr, struct strbuf *sb, const char *key)
+{
+	struct key_memo *m = &tr->keys[((uintptr_t)key >> 3) % KEY_MEMO];
+	if (m->key != key) {
+		size_t at = sb->len;
+		json_put_key(sb, key);
+		size_t n = sb->len - at;
+		if (n <= KEY_TEXT_MAX) {
+			m->key = key;
+			m->len = (unsigned char)n;
+			memcpy(m->text, sb->data + at, n);
+		}
+		return;
+	}
+	sb_append(sb, m->text, m->len);
+}
+
+static void put_opt_str(struct trace *tr, struct strbuf *sb, const char *key, const char *v)
+{
+	if (!v)
+		return;
+	put_field_key(tr, sb, key);
+	json_put_string(sb, v, strlen(v));
+}
+
+/* "kind":"…", written once per kind and copied after (a kind outside the
+ * table is escaped each time). */
+static void put_kind(struct trace *tr, struct strbuf *sb, const struct trace_event *ev)
+{
+	unsigned k = (unsigned)ev->id;
+	if (k >= TK_COUNT || ev->kind != trace_kind_name(ev->id)) {
+		sb_append(sb, "\"kind\":", 7);
+		json_put_string(sb, ev->kind, strlen(ev->kind));
+		return;
+	}
+	if (!tr->kind_text[k].len) {
+		sb_init(&tr->kind_text[k]);
+		sb_append(&tr->kind_text[k], "\"kind\":", 7);
+		json_put_string(&tr->kind_text[k], ev->kind, strlen(ev->kind));
+	}
+	sb_append(sb, tr->kind_text[k].data, tr->kind_text[k].len);
+}
+
+static void format_jsonl(struct trace *tr, const struct trace_event *ev, const char *dir,
+			 struct strbuf *sb,
 			 size_t *from, size_t *at, size_t *tlen)
 {
 	bool fold = foldable(ev);
@@ -447,7 +495,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	char t[32];
 	const char *node, *peer;
 	bool tls_up, tls_said = false;
-	imply_ends(tr, ev, &node, &peer, &tls_up);
+	imply_ends(tr, ev, dir, &node, &peer, &tls_up);
 	sb_append(sb, "{", 1);
 	*tlen = 0;
 	if (!tr->t_known || ev->t != tr->last_t) {
@@ -459,18 +507,17 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 	}
 	tr->t_known = true;
 	tr->last_t = ev->t;
-	sb_append(sb, "\"kind\":", 7);
-	json_put_string(sb, ev->kind, strlen(ev->kind));
+	put_kind(tr, sb, ev);
 	size_t ids_at = sb->len;
-	put_opt_str(sb, "node", node);
-	put_opt_str(sb, "peer", peer);
+	put_opt_str(tr, sb, "node", node);
+	put_opt_str(tr, sb, "peer", peer);
 	if (ev->conn >= 0) {
-		json_put_key(sb, "conn");
+		put_field_key(tr, sb, "conn");
 		json_put_int(sb, ev->conn);
 	}
-	put_opt_str(sb, "msg", ev->msg);
+	put_opt_str(tr, sb, "msg", ev->msg);
 	size_t ids_end = sb->len;
-	put_opt_str(sb, "rcpt", ev->rcpt);
+	put_opt_str(tr, sb, "rcpt", ev->rcpt);
 	size_t rest_at = 0; /* dns.cache: where its answer begins */
 	for (size_t i = 0; i < ev->nf; i++) {
 		const struct trace_field *f = &ev->f[i];
@@ -487,7 +534,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, struct 
 			if (f->num)
 				continue; /* implied by the conn's tls.ok */
 		}
-		json_put_key(sb, f->key);
+		put_field_key(tr, sb, f->key);
 		switch (f->type) {
 		case TF_STR:
 			if (fold && key_eq(f->key, "line"))
@@ -579,8 +626,8 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 	if (tr->jsonl || tr->buffer) {
 		size_t from, at, tlen;
 		sb_clear(&tr->line);
-		format_jsonl(tr, ev, &tr->line, &from, &at, &tlen);
 		const char *d = trace_event_str(ev, "dir");
+		format_jsonl(tr, ev, d, &tr->line, &from, &at, &tlen);
 		char dir = d ? d[0] : 0;
 		folded = fold_into_pending(tr, ev->t, from, at, tlen, dir);
 		if (folded) {
