@@ -307,14 +307,6 @@ void trace_strv(struct trace *tr, const char *key, const char *const *v, size_t 
 		f->strv[i] = scratch_strdup(tr, v[i]);
 }
 
-/* Two field keys (or a key and a short constant) equal: the first bytes
- * differ for nearly every pair the writer compares, so most comparisons
- * end there without a call. */
-static inline bool key_eq(const char *a, const char *b)
-{
-	return a[0] == b[0] && strcmp(a, b) == 0;
-}
-
 /* The implied fields (ARCHITECTURE.md, "Implied fields"): what the conn's
  * first event already said. Sets *node and *peer to NULL for what can be left
  * out; *tls says whether the conn's lines are encrypted by now. */
@@ -391,13 +383,13 @@ static bool field_implied(struct trace *tr, const struct trace_event *ev,
 			  const struct trace_field *f)
 {
 	if (f->type == TF_INT && ev->conn >= 0 && f->num > 0 && f->num <= 65535 &&
-	    key_eq(f->key, "port") && strncmp(ev->kind, "net.", 4) == 0)
+	    trace_key_eq(f->key, "port") && strncmp(ev->kind, "net.", 4) == 0)
 		return tends_same_port(&tr->ends, ev->conn, (uint16_t)f->num);
 	if (f->type != TF_STR)
 		return false;
 	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-		if (ev->id == defaults[i].kind && key_eq(f->key, defaults[i].key) &&
-		    key_eq(f->str, defaults[i].value))
+		if (ev->id == defaults[i].kind && trace_key_eq(f->key, defaults[i].key) &&
+		    trace_key_eq(f->str, defaults[i].value))
 			return true;
 	return false;
 }
@@ -521,15 +513,15 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, const c
 	size_t rest_at = 0; /* dns.cache: where its answer begins */
 	for (size_t i = 0; i < ev->nf; i++) {
 		const struct trace_field *f = &ev->f[i];
-		if (ev->id == TK_DNS_CACHE && !rest_at && !key_eq(f->key, "qname") &&
-		    !key_eq(f->key, "qtype"))
+		if (ev->id == TK_DNS_CACHE && !rest_at && !trace_key_eq(f->key, "qname") &&
+		    !trace_key_eq(f->key, "qtype"))
 			rest_at = sb->len;
-		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && key_eq(f->key, "dir") &&
+		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && trace_key_eq(f->key, "dir") &&
 		    dir_implied(ev, f->str))
 			continue;
 		if (field_implied(tr, ev, f))
 			continue;
-		if (tls_up && f->type == TF_BOOL && key_eq(f->key, "tls")) {
+		if (tls_up && f->type == TF_BOOL && trace_key_eq(f->key, "tls")) {
 			tls_said = true;
 			if (f->num)
 				continue; /* implied by the conn's tls.ok */
@@ -537,7 +529,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, const c
 		put_field_key(tr, sb, f->key);
 		switch (f->type) {
 		case TF_STR:
-			if (fold && key_eq(f->key, "line"))
+			if (fold && trace_key_eq(f->key, "line"))
 				*from = sb->len;
 			json_put_string(sb, f->str, f->n);
 			if (*from && !*at)

@@ -78,6 +78,4 @@ void trace_flush(struct trace *tr);
 /* A narrate event at time t (written at once, outside any event). */
 void trace_narrate(struct trace *tr, int64_t t, const char *text);
 
-
-
 #endif

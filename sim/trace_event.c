@@ -4,18 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Decimal digits of v into the end of buf[0..32); returns the first. A
- * hand-written conversion: the trace writes a few numbers per event and
- * the printf family was a third of the writer's time. */
-char *trace_u64_digits(uint64_t v, char *end)
-{
-	char *p = end;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return p;
-}
+#include "jsonw.h"
 
 /* Seconds from µs into buf (>= 32 bytes), "12.000150"; with `shortest`
  * the fraction loses its trailing zeros ("1.03", "2"), still exact.
@@ -35,7 +24,7 @@ size_t trace_time_text(int64_t t_us, char *buf, bool shortest)
 	}
 	if (digits)
 		*--p = '.';
-	p = trace_u64_digits(a / 1000000, p);
+	p = json_u64_digits(a / 1000000, p);
 	if (t_us < 0)
 		*--p = '-';
 	size_t n = (size_t)(end - p);
@@ -54,8 +43,7 @@ void trace_format_time(int64_t t_us, char *buf, size_t cap)
 const char *trace_event_str(const struct trace_event *ev, const char *key)
 {
 	for (size_t i = 0; i < ev->nf; i++)
-		if (ev->f[i].type == TF_STR && ev->f[i].key[0] == key[0] &&
-		    strcmp(ev->f[i].key, key) == 0)
+		if (ev->f[i].type == TF_STR && trace_key_eq(ev->f[i].key, key))
 			return ev->f[i].str;
 	return NULL;
 }
@@ -64,7 +52,7 @@ bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out
 {
 	for (size_t i = 0; i < ev->nf; i++)
 		if (ev->f[i].type != TF_STR && ev->f[i].type != TF_STRV &&
-		    ev->f[i].key[0] == key[0] && strcmp(ev->f[i].key, key) == 0) {
+		    trace_key_eq(ev->f[i].key, key)) {
 			*out = ev->f[i].num;
 			return true;
 		}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "trace_kinds.h"
 
@@ -36,6 +37,14 @@ struct trace_event {
 	size_t nf, capf;
 };
 
+/* Two field keys (or a key and a short constant) equal: the first bytes
+ * differ for nearly every pair compared, so most comparisons end there
+ * without a call. */
+static inline bool trace_key_eq(const char *a, const char *b)
+{
+	return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 /* Field lookup on an event (NULL / false when absent). */
 const char *trace_event_str(const struct trace_event *ev, const char *key);
 bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out);
@@ -46,7 +55,5 @@ bool trace_event_int(const struct trace_event *ev, const char *key, int64_t *out
 size_t trace_time_text(int64_t t_us, char *buf, bool shortest);
 /* "12.000150" from µs (six decimals, for the transcript); buf >= 32. */
 void trace_format_time(int64_t t_us, char *buf, size_t cap);
-/* Decimal digits of v into the end of a buffer; returns the first. */
-char *trace_u64_digits(uint64_t v, char *end);
 
 #endif

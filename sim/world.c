@@ -391,7 +391,6 @@ void world_trace_end(struct world *w)
 	trace_int(sim->trace, "double_bounces", s.double_bounces);
 	trace_bool(sim->trace, "accounted", s.accounted);
 	trace_end(sim->trace);
-	trace_flush(sim->trace); /* the last event: the sink may be closed next */
 }
 
 void world_trace_start(struct world *w)

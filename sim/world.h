@@ -40,8 +40,7 @@ bool world_set_idle_timeout(struct world *w, const char *host, int64_t us);
 /* The sim.start event (world_run writes it; mailsim serve too). */
 void world_trace_start(struct world *w);
 void world_print_summary(struct world *w, FILE *f);
-/* The sim.end event with the summary (mailsim run and serve), then
- * trace_flush: every sink holds the whole trace when it returns. */
+/* The sim.end event with the summary (mailsim run and serve). */
 void world_trace_end(struct world *w);
 /* The run's campaigns (campaign.h), or NULL when the scenario has none. */
 const struct campaigns *world_campaigns(const struct world *w);

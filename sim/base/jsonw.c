@@ -6,14 +6,22 @@
 
 #include "mime_enc.h"
 
+/* Hand-written: the trace writes a few numbers per event and the printf
+ * family was a third of the writer's time. */
+char *json_u64_digits(uint64_t v, char *end)
+{
+	char *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 void json_put_int(struct strbuf *sb, int64_t v)
 {
-	char tmp[32], *end = tmp + sizeof tmp, *p = end;
-	uint64_t a = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
-	do {
-		*--p = (char)('0' + a % 10);
-		a /= 10;
-	} while (a);
+	char tmp[32], *end = tmp + sizeof tmp;
+	char *p = json_u64_digits(v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, end);
 	if (v < 0)
 		*--p = '-';
 	sb_append(sb, p, (size_t)(end - p));

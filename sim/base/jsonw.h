@@ -15,5 +15,8 @@ void json_put_string(struct strbuf *sb, const char *s, size_t len);
 void json_put_key(struct strbuf *sb, const char *key);
 /* A decimal integer. */
 void json_put_int(struct strbuf *sb, int64_t v);
+/* The decimal digits of v written backwards from end (room for 20);
+ * returns the first. */
+char *json_u64_digits(uint64_t v, char *end);
 
 #endif
