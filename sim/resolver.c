@@ -104,6 +104,8 @@ void resolver_trace_answers(struct trace *tr, const struct dns_answer *a)
 	/* Every answer's text in one buffer, each cut at 1023 octets as a
 	 * 1 KiB dns_rr_rdata buffer would, NUL-separated. */
 	enum { RDATA_MAX = 1023 };
+	if (!trace_wanted(tr))
+		return; /* only counted: the answers' text would go nowhere */
 	size_t n = a->n, stack_off[16];
 	size_t *off = n <= 16 ? stack_off : xcalloc(n, sizeof *off);
 	struct strbuf sb;

@@ -185,6 +185,11 @@ void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud)
 	tr->hook_ud = ud;
 }
 
+bool trace_wanted(const struct trace *tr)
+{
+	return tr->jsonl || tr->transcript || tr->buffer || tr->hook;
+}
+
 void trace_begin(struct trace *tr, int64_t t, enum trace_kind kind)
 {
 	/* One event at a time: a half-built event is our bug, not input. */
@@ -194,7 +199,7 @@ void trace_begin(struct trace *tr, int64_t t, enum trace_kind kind)
 	event_reset(tr);
 	/* Nothing will read this event (no sink, no hook, as in a headless
 	 * benchmark): only count it, and check its fields. */
-	tr->quiet = !tr->jsonl && !tr->transcript && !tr->buffer && !tr->hook;
+	tr->quiet = !trace_wanted(tr);
 	tr->ev.t = t;
 	tr->ev.id = kind;
 	tr->ev.kind = trace_kind_name(kind);

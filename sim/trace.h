@@ -45,6 +45,10 @@ void trace_set_hook(struct trace *tr, trace_hook_fn fn, void *ud);
 /* Only for tests of the writer itself: accept fields the kind does not
  * declare. The simulator never sets it. */
 void trace_set_loose(struct trace *tr, bool loose);
+/* Whether anything reads the events (a sink or a hook). When nothing does,
+ * as in a headless benchmark, events are only counted: a caller may skip
+ * preparing a costly field value (it is never checked or kept). */
+bool trace_wanted(const struct trace *tr);
 /* JSONL lines so far, the held one included (folded lines count once). */
 uint64_t trace_count(const struct trace *tr);
 

@@ -734,6 +734,42 @@ static void test_file_and_buffer_sinks_get_the_same_bytes(void **state)
 	}
 }
 
+/* trace_wanted: false only while nothing reads the events; each sink
+ * and the hook alone make it true, and taking them away makes it false. */
+static void test_wanted_follows_sinks_and_hook(void **state)
+{
+	(void)state;
+	struct trace *tr = trace_new();
+	assert_false(trace_wanted(tr));
+	struct strbuf sb;
+	sb_init(&sb);
+	trace_set_buffer(tr, &sb);
+	assert_true(trace_wanted(tr));
+	trace_set_buffer(tr, NULL);
+	assert_false(trace_wanted(tr));
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	trace_set_jsonl(tr, f);
+	assert_true(trace_wanted(tr));
+	trace_set_jsonl(tr, NULL);
+	trace_set_transcript(tr, f);
+	assert_true(trace_wanted(tr));
+	trace_set_transcript(tr, NULL);
+	struct hook_probe p = {.jsonl = &sb};
+	trace_set_hook(tr, probe_hook, &p);
+	assert_true(trace_wanted(tr));
+	trace_set_hook(tr, NULL, NULL);
+	assert_false(trace_wanted(tr));
+	/* Quiet events are still counted. */
+	trace_begin(tr, 0, TK_NARRATE);
+	trace_str(tr, "text", "unread");
+	trace_end(tr);
+	assert_int_equal(trace_count(tr), 1);
+	fclose(f);
+	sb_free(&sb);
+	trace_free(tr);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -762,6 +798,7 @@ int main(void)
 		T(test_transcript_dns_lines),
 		T(test_transcript_msg_rcpt_and_generic),
 		cmocka_unit_test(test_file_and_buffer_sinks_get_the_same_bytes),
+		cmocka_unit_test(test_wanted_follows_sinks_and_hook),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
