@@ -9,7 +9,7 @@
 #include "trace_ends.h"
 #include "trace_transcript.h"
 
-enum { FIELD_CACHE = 8, KEY_MEMO = 64, KEY_TEXT_MAX = 38 };
+enum { FIELD_CACHE = 8, KEY_MEMO = 256, KEY_TEXT_MAX = 38 };
 
 struct trace {
 	FILE *jsonl;             /* not owned */
@@ -349,25 +349,45 @@ static void imply_ends(struct trace *tr, const struct trace_event *ev, const cha
 	*tls = *tls && dir;
 }
 
-/* Whether an smtp.send's dir is the one its line implies (trace_kinds.h). */
-static bool dir_implied(const struct trace_event *ev, const char *dir)
+/* The fields the writer itself reads, found in one pass over the event. */
+struct ev_look {
+	const char *dir, *line; /* NULL when absent */
+	bool octets;            /* a live line longer than kept */
+};
+
+static void look_up(const struct trace_event *ev, struct ev_look *lk)
 {
-	const char *line = trace_event_str(ev, "line");
-	if (!line)
+	*lk = (struct ev_look){0};
+	for (size_t i = 0; i < ev->nf; i++) {
+		const struct trace_field *f = &ev->f[i];
+		if (f->type == TF_STR) {
+			if (!lk->dir && trace_key_eq(f->key, "dir"))
+				lk->dir = f->str;
+			else if (!lk->line && trace_key_eq(f->key, "line"))
+				lk->line = f->str;
+		} else if (f->type != TF_STRV && trace_key_eq(f->key, "octets")) {
+			lk->octets = true;
+		}
+	}
+}
+
+/* Whether an smtp.send's dir is the one its line implies (trace_kinds.h). */
+static bool dir_implied(const struct ev_look *lk, const char *dir)
+{
+	if (!lk->line)
 		return false;
-	return trace_line_is_reply(line, strlen(line)) == (strcmp(dir, "s2c") == 0);
+	return trace_line_is_reply(lk->line, strlen(lk->line)) == (strcmp(dir, "s2c") == 0);
 }
 
 /* Whether an event may be folded with the next one of its conn: a
  * protocol line (not a live line longer than kept, whose octets are its
  * own). */
-static bool foldable(const struct trace_event *ev)
+static bool foldable(const struct trace_event *ev, const struct ev_look *lk)
 {
 	if ((ev->id != TK_SMTP_SEND && ev->id != TK_IMAP_SEND && ev->id != TK_POP3_SEND) ||
 	    ev->conn < 0)
 		return false;
-	int64_t octets;
-	return !trace_event_int(ev, "octets", &octets);
+	return !lk->octets;
 }
 
 /* The fields left out when they hold their kind's usual value
@@ -442,7 +462,11 @@ static void imply_dns_repeat(struct trace *tr, struct strbuf *sb, size_t ids_at,
 /* ,"key": from the memo, or written and remembered. */
 static void put_field_key(struct trace *tr, struct strbuf *sb, const char *key)
 {
-	struct key_memo *m = &tr->keys[((uintptr_t)key >> 3) % KEY_MEMO];
+	/* Fibonacci hashing (Knuth, TAOCP 6.4): literals sit a few bytes
+	 * apart, and the top bits of the product spread them. */
+	uint64_t h = (uint64_t)(uintptr_t)key * UINT64_C(0x9E3779B97F4A7C15);
+	_Static_assert(KEY_MEMO == 256, "the index is the top 8 bits");
+	struct key_memo *m = &tr->keys[h >> 56];
 	if (m->key != key) {
 		size_t at = sb->len;
 		json_put_key(sb, key);
@@ -483,11 +507,12 @@ static void put_kind(struct trace *tr, struct strbuf *sb, const struct trace_eve
 	sb_append(sb, tr->kind_text[k].data, tr->kind_text[k].len);
 }
 
-static void format_jsonl(struct trace *tr, const struct trace_event *ev, const char *dir,
+static void format_jsonl(struct trace *tr, const struct trace_event *ev, const struct ev_look *lk,
 			 struct strbuf *sb,
 			 size_t *from, size_t *at, size_t *tlen)
 {
-	bool fold = foldable(ev);
+	const char *dir = lk->dir;
+	bool fold = foldable(ev, lk);
 	*from = *at = 0;
 	char t[32];
 	const char *node, *peer;
@@ -522,7 +547,7 @@ static void format_jsonl(struct trace *tr, const struct trace_event *ev, const c
 		    !trace_key_eq(f->key, "qtype"))
 			rest_at = sb->len;
 		if (ev->id == TK_SMTP_SEND && f->type == TF_STR && trace_key_eq(f->key, "dir") &&
-		    dir_implied(ev, f->str))
+		    dir_implied(lk, f->str))
 			continue;
 		if (field_implied(tr, ev, f))
 			continue;
@@ -623,8 +648,10 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 	if (tr->jsonl || tr->buffer) {
 		size_t from, at, tlen;
 		sb_clear(&tr->line);
-		const char *d = trace_event_str(ev, "dir");
-		format_jsonl(tr, ev, d, &tr->line, &from, &at, &tlen);
+		struct ev_look lk;
+		look_up(ev, &lk);
+		const char *d = lk.dir;
+		format_jsonl(tr, ev, &lk, &tr->line, &from, &at, &tlen);
 		char dir = d ? d[0] : 0;
 		folded = fold_into_pending(tr, ev->t, from, at, tlen, dir);
 		if (folded) {

@@ -37,12 +37,14 @@ struct trace_event {
 	size_t nf, capf;
 };
 
-/* Two field keys (or a key and a short constant) equal: the first bytes
- * differ for nearly every pair compared, so most comparisons end there
- * without a call. */
+/* Two field keys (or a key and a short constant) equal. Keys are string
+ * literals, and the linker keeps one copy of equal literals, so a match
+ * is nearly always the same address; a mismatch nearly always differs in
+ * the first byte. strcmp only settles the rest (equal text at two
+ * addresses, which C allows). */
 static inline bool trace_key_eq(const char *a, const char *b)
 {
-	return a[0] == b[0] && strcmp(a, b) == 0;
+	return a == b || (a[0] == b[0] && strcmp(a, b) == 0);
 }
 
 /* Field lookup on an event (NULL / false when absent). */
