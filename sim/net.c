@@ -373,8 +373,8 @@ static void trace_conn_event(struct conn *c, enum trace_kind kind, struct host *
 {
 	struct sim *sim = c->sim;
 	trace_begin(sim->trace, sim->now, kind);
-	trace_node(sim->trace, node->name);
-	trace_peer(sim->trace, peer);
+	trace_node_ref(sim->trace, node->name);
+	trace_peer_ref(sim->trace, peer);
 	trace_conn(sim->trace, c->id);
 	trace_int(sim->trace, "port", c->port);
 	trace_end(sim->trace);
@@ -798,17 +798,18 @@ static void trace_wire(struct conn *c, enum conn_side from, enum trace_kind kind
 {
 	struct sim *sim = c->sim;
 	struct host *src = side_host(c, from), *dst = side_host(c, conn_other(from));
+	/* Borrowed: the hosts' names and the conn outlive the event. */
 	trace_begin(sim->trace, sim->now, kind);
-	trace_node(sim->trace, src->name);
-	trace_peer(sim->trace, dst ? dst->name : c->dst_ip);
+	trace_node_ref(sim->trace, src->name);
+	trace_peer_ref(sim->trace, dst ? dst->name : c->dst_ip);
 	trace_conn(sim->trace, c->id);
-	trace_str(sim->trace, "dir", from == SIDE_CLIENT ? "c2s" : "s2c");
+	trace_str_ref(sim->trace, "dir", from == SIDE_CLIENT ? "c2s" : "s2c");
 }
 
 void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line)
 {
 	trace_wire(c, from, kind);
-	trace_str(c->sim->trace, "line", line);
+	trace_str_ref(c->sim->trace, "line", line); /* the caller's, sent after trace_end */
 	if (c->tls)
 		trace_bool(c->sim->trace, "tls", true);
 	trace_end(c->sim->trace);

@@ -208,11 +208,12 @@ void resolver_query(struct resolver *r, const char *qname, enum dns_type qtype, 
 	r->pending = q;
 	uint32_t ttl;
 	if (dns_cache_get(r->cache, q->qname, qtype, sim->now, &q->ans, &ttl)) {
+		/* Borrowed: the host's name, the query's and static names. */
 		trace_begin(sim->trace, sim->now, TK_DNS_CACHE);
-		trace_node(sim->trace, r->host->name);
-		trace_str(sim->trace, "qname", q->qname);
-		trace_str(sim->trace, "qtype", dns_type_name(qtype));
-		trace_str(sim->trace, "rcode", dns_rcode_name(q->ans.rcode));
+		trace_node_ref(sim->trace, r->host->name);
+		trace_str_ref(sim->trace, "qname", q->qname);
+		trace_str_ref(sim->trace, "qtype", dns_type_name(qtype));
+		trace_str_ref(sim->trace, "rcode", dns_rcode_name(q->ans.rcode));
 		resolver_trace_answers(sim->trace, &q->ans);
 		trace_int(sim->trace, "ttl", ttl);
 		trace_end(sim->trace);

@@ -9,7 +9,7 @@
 #include "trace_ends.h"
 #include "trace_transcript.h"
 
-enum { FIELD_CACHE = 8, KEY_MEMO = 256, KEY_TEXT_MAX = 38 };
+enum { FIELD_CACHE = 8, KEY_MEMO = 256, KEY_TEXT_MAX = 38, BORROW_CHECKED = 16 };
 
 struct trace {
 	FILE *jsonl;             /* not owned */
@@ -57,6 +57,16 @@ struct trace {
 		unsigned char len;
 		char text[KEY_TEXT_MAX];
 	} keys[KEY_MEMO];
+#ifndef NDEBUG
+	/* The strings the event borrows (trace_*_ref), as they were lent:
+	 * trace_end checks they are still so. */
+	struct borrow {
+		const char *p;
+		size_t n;
+		uint64_t h;
+	} lent[BORROW_CHECKED];
+	size_t nlent;
+#endif
 };
 
 
@@ -129,6 +139,9 @@ static void event_reset(struct trace *tr)
 	ev->node = ev->peer = ev->msg = ev->rcpt = NULL;
 	ev->conn = -1;
 	ev->nf = 0;
+#ifndef NDEBUG
+	tr->nlent = 0;
+#endif
 	for (size_t i = 0; i <= tr->cur && i < tr->nblocks; i++)
 		tr->blocks[i].used = 0;
 	tr->cur = 0;
@@ -210,7 +223,57 @@ static void set_owned(struct trace *tr, char **slot, const char *v)
 	*slot = v && !tr->quiet ? scratch_strdup(tr, v) : NULL;
 }
 
+#ifndef NDEBUG
+static uint64_t fnv1a(const char *p, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+#endif
+
+/* Remember a borrowed string to check at trace_end (debug builds). */
+static void lend(struct trace *tr, const char *p, size_t n)
+{
+#ifndef NDEBUG
+	if (tr->nlent < BORROW_CHECKED)
+		tr->lent[tr->nlent++] = (struct borrow){p, n, fnv1a(p, n)};
+#else
+	(void)tr, (void)p, (void)n;
+#endif
+}
+
+static void check_lent(const struct trace *tr)
+{
+#ifndef NDEBUG
+	for (size_t i = 0; i < tr->nlent; i++) {
+		const struct borrow *b = &tr->lent[i];
+		if (strlen(b->p) != b->n || fnv1a(b->p, b->n) != b->h) {
+			/* A caller broke trace_*_ref's contract: our bug. */
+			fprintf(stderr, "mailsim: trace: a %s event's borrowed string changed before "
+				"trace_end\n", tr->ev.kind);
+			abort();
+		}
+	}
+#else
+	(void)tr;
+#endif
+}
+
+static void set_borrowed(struct trace *tr, char **slot, const char *v)
+{
+	if (!v || tr->quiet) {
+		*slot = NULL;
+		return;
+	}
+	*slot = (char *)v; /* never written through: the writer only reads */
+	lend(tr, v, strlen(v));
+}
+
 void trace_node(struct trace *tr, const char *v) { set_owned(tr, &tr->ev.node, v); }
+void trace_node_ref(struct trace *tr, const char *v) { set_borrowed(tr, &tr->ev.node, v); }
+void trace_peer_ref(struct trace *tr, const char *v) { set_borrowed(tr, &tr->ev.peer, v); }
 void trace_peer(struct trace *tr, const char *v) { set_owned(tr, &tr->ev.peer, v); }
 void trace_msg(struct trace *tr, const char *v) { set_owned(tr, &tr->ev.msg, v); }
 void trace_rcpt(struct trace *tr, const char *v) { set_owned(tr, &tr->ev.rcpt, v); }
@@ -260,6 +323,17 @@ void trace_str(struct trace *tr, const char *key, const char *val)
 		const char *v = val ? val : "";
 		set_str(tr, f, v, strlen(v));
 	}
+}
+
+void trace_str_ref(struct trace *tr, const char *key, const char *val)
+{
+	struct trace_field *f = add_field(tr, key, TF_STR);
+	if (tr->quiet)
+		return;
+	const char *v = val ? val : "";
+	f->str = (char *)v; /* never written through: the writer only reads */
+	f->n = strlen(v);
+	lend(tr, v, f->n);
 }
 
 void trace_strn(struct trace *tr, const char *key, const char *val, size_t len)
@@ -681,6 +755,7 @@ static void write_event(struct trace *tr, struct trace_event *ev)
 
 void trace_end(struct trace *tr)
 {
+	check_lent(tr);
 	if (tr->hook && !tr->in_hook) {
 		tr->in_hook = true;
 		tr->hook(tr->hook_ud, tr, &tr->ev);

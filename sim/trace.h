@@ -63,6 +63,14 @@ void trace_rcpt(struct trace *tr, const char *rcpt);
 void trace_str(struct trace *tr, const char *key, const char *val);
 void trace_strn(struct trace *tr, const char *key, const char *val, size_t len);
 void trace_int(struct trace *tr, const char *key, int64_t val);
+/* trace_node, trace_peer and trace_str without the copy, for the hot
+ * paths: the string is borrowed and must stay valid and unchanged until
+ * trace_end (a host's name, a literal, the line being sent). Builds
+ * without NDEBUG (the test builds) check that at trace_end and abort if a
+ * borrowed string moved or changed. */
+void trace_node_ref(struct trace *tr, const char *node);
+void trace_peer_ref(struct trace *tr, const char *peer);
+void trace_str_ref(struct trace *tr, const char *key, const char *val);
 void trace_bool(struct trace *tr, const char *key, bool val);
 /* One whole policy.decision event: msg, rcpt and folder when not NULL. The
  * one writer of the kind, for the MTA, its checks and its reputation. */

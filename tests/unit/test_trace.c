@@ -16,9 +16,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -734,6 +737,54 @@ static void test_file_and_buffer_sinks_get_the_same_bytes(void **state)
 	}
 }
 
+/* trace_*_ref: the same bytes as the copying calls. In a build without
+ * NDEBUG a borrowed string changed before trace_end aborts (checked in a
+ * child process). */
+static void test_borrowed_strings(void **state)
+{
+	struct fx *fx = *state;
+	char line[32] = "EHLO a.example";
+	trace_begin(fx->tr, 1000000, TK_SMTP_SEND);
+	trace_node_ref(fx->tr, "a.example");
+	trace_peer_ref(fx->tr, "b.example");
+	trace_conn(fx->tr, 7);
+	trace_str_ref(fx->tr, "dir", "c2s");
+	trace_str_ref(fx->tr, "line", line);
+	trace_end(fx->tr);
+	strcpy(line, "QUIT"); /* after trace_end: allowed */
+	trace_begin(fx->tr, 2000000, TK_SMTP_SEND);
+	trace_node(fx->tr, "a.example");
+	trace_peer(fx->tr, "b.example");
+	trace_conn(fx->tr, 7);
+	trace_str(fx->tr, "dir", "c2s");
+	trace_str(fx->tr, "line", "EHLO a.example");
+	trace_end(fx->tr);
+	trace_flush(fx->tr);
+	expect_jsonl(fx, "{\"t\":1,\"kind\":\"smtp.send\",\"node\":\"a.example\","
+			 "\"peer\":\"b.example\",\"conn\":7,"
+			 "\"line\":\"EHLO a.example\"}\n"
+			 "{\"t\":2,\"kind\":\"smtp.send\",\"conn\":7,"
+			 "\"line\":\"EHLO a.example\"}\n");
+#ifndef NDEBUG
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fclose(stderr); /* the abort's message is expected */
+		trace_begin(fx->tr, 3000000, TK_SMTP_SEND);
+		trace_conn(fx->tr, 7);
+		trace_str_ref(fx->tr, "line", line);
+		strcpy(line, "RSET");
+		trace_end(fx->tr);
+		_exit(0); /* not reached when the check works */
+	}
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGABRT);
+#endif
+}
+
 /* trace_wanted: false only while nothing reads the events; each sink
  * and the hook alone make it true, and taking them away makes it false. */
 static void test_wanted_follows_sinks_and_hook(void **state)
@@ -799,6 +850,7 @@ int main(void)
 		T(test_transcript_msg_rcpt_and_generic),
 		cmocka_unit_test(test_file_and_buffer_sinks_get_the_same_bytes),
 		cmocka_unit_test(test_wanted_follows_sinks_and_hook),
+		T(test_borrowed_strings),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
