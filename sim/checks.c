@@ -6,76 +6,25 @@
  * a query is in flight: chk_free() then only marks the object, and the
  * answer callback frees it instead of continuing.
  *
- * About 900 lines because it is the one place the receiving filter chain
- * is ordered (connect, MAIL FROM, end of DATA, then the policy in the
- * seeds' order); each check's logic lives in its own module (spf.c,
- * dkim.c, dmarc.c, spam.c, av.c), this file only runs and records them. */
+ * It is the one place the receiving filter chain is ordered (connect,
+ * MAIL FROM, end of DATA, then the policy in the seeds' order, which
+ * checks_policy.c decides); each check's logic lives in its own module
+ * (spf.c, dkim.c, dmarc.c, spam.c, av.c), this file only runs and records
+ * them. */
 #include "checks.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "authres.h"
-#include "av.h"
-#include "dkim.h"
-#include "dmarc.h"
+#include "checks_int.h"
 #include "fmt.h"
 #include "mailstore.h"
 #include "msg.h"
 #include "net.h"
 #include "pool.h"
 #include "resolver.h"
-#include "spam.h"
-#include "spf.h"
 #include "util.h"
-
-typedef enum auth_step (*step_fn)(void *obj, char *q, size_t cap, enum dns_type *t);
-typedef void (*answer_fn)(void *obj, const struct dns_answer *a);
-
-struct chk {
-	struct sim *sim;
-	struct host *host;              /* not owned */
-	const struct scn_filters *f;    /* not owned; NULL = no filters */
-	char ip[64];
-	char ptr[256];
-	const char *iprev;              /* pass / fail / temperror / none */
-	char **dnsbl_codes;             /* owned: A answers of listings */
-	size_t ndnsbl;
-	char dnsbl_zone[256];
-	size_t dnsbl_next;
-	/* SPF */
-	char helo[256], sender[512];
-	enum spf_result spf;
-	char spf_domain[256];
-	bool spf_ran;
-	struct spf *spf_obj;            /* owned while running */
-	/* the message */
-	const char *msg;                /* borrowed during chk_message */
-	size_t len;
-	char tag[128];
-	const char *const *rcpts;
-	size_t nrcpts;
-	struct dkim_verify *dkim;       /* owned while running */
-	struct dmarc *dmarc;            /* owned while running */
-	struct dmarc_outcome dm;
-	bool dkim_ran, dmarc_ran, av_ran, spam_ran, whitelisted;
-	bool held_for_approval;         /* the gatekeeper holds it until an approval */
-	struct av_result av;
-	struct spam_result spam;
-	struct spam_config spam_cfg;
-	struct chk_verdict v;
-	struct authres *ar;             /* owned */
-	/* the running step */
-	void *obj;
-	step_fn step;
-	answer_fn answer;
-	void (*then)(struct chk *c);
-	chk_done_fn done;
-	void *done_ud;
-	bool in_flight, dead;
-	bool outbound;
-};
 
 /* One per connection, 5 KiB: recycled (pool.h). */
 static _Thread_local struct pool chk_pool;
@@ -402,7 +351,7 @@ static bool listed(char *const *list, size_t n, const char *addr)
 }
 
 /* The recipient's approval of this sender (gatekeeper), if any. */
-static const struct scn_approval *approval(const struct chk *c)
+const struct scn_approval *chk_approval(const struct chk *c)
 {
 	for (size_t i = 0; i < c->f->napprovals; i++) {
 		const struct scn_approval *a = &c->f->approvals[i];
@@ -482,7 +431,7 @@ static void stage_dkim(struct chk *c);
 static void stage_dmarc(struct chk *c);
 static void stage_policy(struct chk *c);
 
-static void verdict(struct chk *c, enum policy_decision d, int code, const char *enh,
+void chk_set_verdict(struct chk *c, enum policy_decision d, int code, const char *enh,
 		    const char *reason)
 {
 	c->v.decision = d;
@@ -509,7 +458,7 @@ static void stage_av(struct chk *c)
 		av_part_label(&c->av, where, sizeof where);
 		char why[400];
 		fmt_snprintf(why, sizeof why, "Message rejected: virus found: %s in %s", c->av.signature, where);
-		verdict(c, PD_REJECT, 554, "5.7.1", why);
+		chk_set_verdict(c, PD_REJECT, 554, "5.7.1", why);
 		policy_event(c, PD_REJECT, why, NULL);
 		finish(c);
 		return;
@@ -662,238 +611,19 @@ static void run_spam(struct chk *c)
 
 /* Rspamd's greylist action: a soft reject the first time a (client,
  * sender) pair scores in the band, accepted when it comes back. */
-static bool seen_before(struct chk *c)
+bool chk_seen_before(struct chk *c)
 {
 	char key[700];
 	fmt_snprintf(key, sizeof key, "%s|%s", c->ip, c->sender);
 	struct host *h = c->host;
-	for (size_t i = 0; i < h->nseen; i++)
-		if (strcmp(h->seen[i], key) == 0)
-			return true;
+	size_t at;
+	if (strmap_get(&h->seen_index, key, &at))
+		return true;
 	h->seen = xrealloc(h->seen, (h->nseen + 1) * sizeof *h->seen);
-	h->seen[h->nseen++] = xstrdup(key);
+	h->seen[h->nseen] = xstrdup(key);
+	strmap_put(&h->seen_index, h->seen[h->nseen], h->nseen); /* the key lives in seen */
+	h->nseen++;
 	return false;
-}
-
-/* ---- the recipient's policy (the seeds' step 9) ---------------------------------- */
-
-static const struct scn_rule *match_rule(const struct chk *c)
-{
-	char subj[512] = "", from[512] = "";
-	msg_header(c->msg, c->len, "Subject", subj, sizeof subj);
-	msg_header(c->msg, c->len, "From", from, sizeof from);
-	for (size_t i = 0; i < c->f->nrules; i++) {
-		const struct scn_rule *r = &c->f->rules[i];
-		bool to = !r->to;
-		for (size_t k = 0; r->to && k < c->nrcpts; k++)
-			to |= ascii_strcaseeq(r->to, c->rcpts[k]);
-		if (to && (!r->from || strstr(from, r->from) || strstr(c->sender, r->from)) &&
-		    (!r->subject || strstr(subj, r->subject)))
-			return r;
-	}
-	return NULL;
-}
-
-static unsigned flag_bits(const struct scn_rule *r)
-{
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} t[] = {{"\\Seen", MFLAG_SEEN}, {"\\Flagged", MFLAG_FLAGGED}, {"\\Answered", MFLAG_ANSWERED}};
-	unsigned bits = 0;
-	for (size_t i = 0; i < r->nflags; i++)
-		for (size_t k = 0; k < ARRAY_LEN(t); k++)
-			if (ascii_strcaseeq(r->flags[i], t[k].name))
-				bits |= t[k].bit;
-	return bits;
-}
-
-/* Outside the delivery window: the time the window next opens. */
-static bool snoozed(const struct chk *c, int64_t *until)
-{
-	int s = c->f->snooze_start, e = c->f->snooze_end;
-	if (s < 0 || e < 0)
-		return false;
-	int64_t unix_s = (c->sim->epoch_unix_us + c->sim->now) / 1000000;
-	int minute = (int)((unix_s % 86400) / 60);
-	bool open = s <= e ? (minute >= s && minute < e) : (minute >= s || minute < e);
-	if (open)
-		return false;
-	int64_t day = unix_s - unix_s % 86400, start = day + (int64_t)s * 60;
-	if (start <= unix_s)
-		start += 86400;
-	*until = start * 1000000 - c->sim->epoch_unix_us;
-	return true;
-}
-
-static bool decide_auth(struct chk *c)
-{
-	if (c->dmarc_ran && c->dm.result == DMARC_FAIL && c->dm.policy == DMARC_POLICY_REJECT) {
-		char why[400];
-		fmt_snprintf(why, sizeof why,
-			 "Unauthenticated email from %s is not accepted due to domain's DMARC policy",
-			 c->dm.from_domain);
-		verdict(c, PD_REJECT, 550, "5.7.26", why);
-		return true;
-	}
-	if (c->dmarc_ran && c->dm.result == DMARC_FAIL && c->dm.policy == DMARC_POLICY_QUARANTINE) {
-		verdict(c, PD_DELIVER, 0, NULL, "DMARC policy quarantine: filed as junk");
-		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Junk");
-	}
-	return false;
-}
-
-static bool decide_spam(struct chk *c)
-{
-	if (!c->spam_ran)
-		return false;
-	switch (c->spam.action) {
-	case SPAM_REJECT:
-		verdict(c, PD_REJECT, 554, "5.7.1", "Spam message rejected");
-		return true;
-	case SPAM_GREYLIST:
-		if (!seen_before(c)) {
-			verdict(c, PD_GREYLIST, 451, "4.7.1", "Try again later");
-			return true;
-		}
-		break;
-	case SPAM_REWRITE_SUBJECT:
-		/* Rspamd's rewrite_subject: the subject is marked and the
-		 * message filed like add_header's. */
-		fmt_snprintf(c->v.subject_prefix, sizeof c->v.subject_prefix, "***SPAM*** ");
-		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Junk");
-		fmt_snprintf(c->v.reason, sizeof c->v.reason,
-			 "spam score above the rewrite_subject threshold: Junk");
-		break;
-	case SPAM_ADD_HEADER:
-		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Junk");
-		fmt_snprintf(c->v.reason, sizeof c->v.reason, "spam score above the add_header threshold: Junk");
-		break;
-	default:
-		break;
-	}
-	if (c->spam.quarantine) {
-		verdict(c, PD_QUARANTINE, 0, NULL, "spam score in the quarantine band");
-		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
-	}
-	return false;
-}
-
-/* The decision, in the seeds' order: sender state, gatekeeper, spam
- * threshold, filter rules, quarantine band, snooze window. */
-static void decide(struct chk *c)
-{
-	fmt_snprintf(c->v.folder, sizeof c->v.folder, "INBOX");
-	verdict(c, PD_DELIVER, 0, NULL, "passed every check");
-	if (decide_auth(c))
-		return;
-	if (!c->whitelisted && c->f->gatekeeper && approval(c)) {
-		/* Approved later: held like a snoozed message, released to the
-		 * inbox at the moment the recipient lets the sender in. */
-		verdict(c, PD_SNOOZE, 0, NULL,
-			"the gatekeeper holds an unknown sender until the recipient approves it");
-		c->v.snooze_until = approval(c)->at;
-		c->held_for_approval = true;
-		return;
-	}
-	if (!c->whitelisted && c->f->gatekeeper) {
-		verdict(c, PD_QUARANTINE, 0, NULL, "the gatekeeper holds senders that are not on the whitelist");
-		fmt_snprintf(c->v.folder, sizeof c->v.folder, "Quarantine");
-		return;
-	}
-	if (decide_spam(c))
-		return;
-	const struct scn_rule *r = match_rule(c);
-	if (r && r->action == SCN_RULE_DENY) {
-		verdict(c, PD_DENY, 0, NULL, "a filter rule of the recipient denies it (accepted, then dropped)");
-		return;
-	}
-	if (r && r->action == SCN_RULE_FORWARD) {
-		fmt_snprintf(c->v.forward, sizeof c->v.forward, "%s", r->forward);
-		fmt_snprintf(c->v.reason, sizeof c->v.reason, "a filter rule forwards it to %s", r->forward);
-	}
-	if (r && r->action == SCN_RULE_FOLDER && c->v.decision == PD_DELIVER) {
-		fmt_snprintf(c->v.folder, sizeof c->v.folder, "%s", r->folder);
-		c->v.flags = flag_bits(r);
-		fmt_snprintf(c->v.reason, sizeof c->v.reason, "a filter rule files it in %s", r->folder);
-	}
-	int64_t until;
-	if (c->v.decision == PD_DELIVER && snoozed(c, &until)) {
-		c->v.decision = PD_SNOOZE;
-		c->v.snooze_until = until;
-		fmt_snprintf(c->v.reason, sizeof c->v.reason, "outside the delivery window: held until it opens");
-	}
-}
-
-/* ---- headers (the seeds' step 10) --------------------------------------------------- */
-
-static void add_header(struct chk *c, const char *name, const char *value)
-{
-	sb_printf(&c->v.headers, "%s: %s\r\n", name, value);
-}
-
-static void build_authres(struct chk *c)
-{
-	if (!c->spf_ran && !c->dkim_ran && !c->dmarc_ran && strcmp(c->iprev, "none") == 0)
-		return;
-	struct authres *ar = authres_new(c->host->name);
-	if (strcmp(c->iprev, "none") != 0) {
-		authres_add(ar, "iprev", c->iprev);
-		authres_prop(ar, "policy.iprev", c->ip);
-	}
-	if (c->spf_ran) {
-		authres_add(ar, "spf", spf_result_name(c->spf));
-		authres_prop(ar, "smtp.mailfrom", c->sender[0] ? c->sender : c->helo);
-	}
-	for (size_t i = 0; c->dkim && i < dkim_verify_count(c->dkim); i++) {
-		authres_add(ar, "dkim", dkim_result_name(dkim_verify_result(c->dkim, i)));
-		if (dkim_verify_result(c->dkim, i) != DKIM_PASS)
-			authres_reason(ar, dkim_verify_reason(c->dkim, i));
-		authres_prop(ar, "header.d", dkim_verify_domain(c->dkim, i));
-		authres_prop(ar, "header.s", dkim_verify_selector(c->dkim, i));
-	}
-	if (c->dkim_ran && (!c->dkim || dkim_verify_count(c->dkim) == 0))
-		authres_add(ar, "dkim", "none");
-	if (c->dmarc_ran) {
-		char comment[128];
-		authres_add(ar, "dmarc", dmarc_result_name(c->dm.result));
-		dmarc_ar_comment(&c->dm, comment, sizeof comment);
-		if (comment[0])
-			authres_comment(ar, comment);
-		if (c->dm.from_domain[0])
-			authres_prop(ar, "header.from", c->dm.from_domain);
-	}
-	struct strbuf v;
-	sb_init(&v);
-	authres_format_folded(ar, strlen(AUTHRES_HEADER) + 2, &v);
-	add_header(c, AUTHRES_HEADER, v.data);
-	sb_free(&v);
-	authres_free(ar);
-}
-
-static void build_headers(struct chk *c)
-{
-	build_authres(c);
-	if (c->spam_ran) {
-		struct strbuf v;
-		sb_init(&v);
-		spam_header_score(&c->spam, &v);
-		add_header(c, "X-Spam-Score", v.data);
-		sb_clear(&v);
-		spam_header_status(&c->spam, &c->spam_cfg, strlen("X-Spam-Status: "), &v);
-		add_header(c, "X-Spam-Status", v.data);
-		sb_clear(&v);
-		spam_header_explanation(&c->spam, &v);
-		add_header(c, "X-Spam-Explanation", v.data);
-		sb_free(&v);
-	}
-	if (c->av_ran) {
-		char v[300];
-		av_header_scanned(c->host->name, v, sizeof v);
-		add_header(c, "X-Virus-Scanned", v);
-		av_header_status(&c->av, v, sizeof v);
-		add_header(c, "X-Virus-Status", v);
-	}
 }
 
 /* A provider scoring its own users' mail only refuses the worst of it. */
@@ -901,9 +631,9 @@ static void outbound_policy(struct chk *c)
 {
 	if (c->f->spam)
 		run_spam(c);
-	verdict(c, PD_DELIVER, 0, NULL, "outbound check passed");
+	chk_set_verdict(c, PD_DELIVER, 0, NULL, "outbound check passed");
 	if (c->spam_ran && c->spam.action == SPAM_REJECT)
-		verdict(c, PD_REJECT, 554, "5.7.1",
+		chk_set_verdict(c, PD_REJECT, 554, "5.7.1",
 			"Message rejected as spam by the outbound filter (it would harm our reputation)");
 	policy_event(c, c->v.decision, c->v.reason, NULL);
 	finish(c);
@@ -916,7 +646,7 @@ static void stage_policy(struct chk *c)
 		return;
 	}
 	c->whitelisted = listed(c->f->whitelist, c->f->nwhitelist, c->sender);
-	const struct scn_approval *ap = approval(c);
+	const struct scn_approval *ap = chk_approval(c);
 	if (c->whitelisted) {
 		policy_event(c, PD_DELIVER, "the sender is whitelisted: spam checks are skipped", NULL);
 	} else if (ap && ap->at <= c->sim->now) {
@@ -927,8 +657,8 @@ static void stage_policy(struct chk *c)
 			     NULL);
 	} else if (c->f->spam)
 		run_spam(c);
-	decide(c);
-	build_headers(c);
+	chk_decide(c);
+	chk_build_headers(c);
 	policy_event(c, c->held_for_approval ? PD_HOLD : c->v.decision, c->v.reason,
 		     c->v.decision == PD_DELIVER || c->v.decision == PD_QUARANTINE ? c->v.folder
 										: NULL);

@@ -15,28 +15,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "checks_types.h"
 #include "scenario.h"
 #include "sim.h"
-#include "smtp.h"
 
 struct host;
 struct chk;
 
-/* The verdict's decision is the trace's policy decision (trace_kinds.h). */
-
-struct chk_verdict {
-	enum policy_decision decision;
-	struct smtp_reply reply;    /* for reject / greylist */
-	char reason[300];
-	char folder[64];            /* INBOX, Junk, Quarantine, or a rule's folder */
-	unsigned flags;             /* MFLAG_* set on the stored copy */
-	char forward[256];          /* a rule forwards the message here */
-	int64_t snooze_until;       /* simulated time, PD_SNOOZE */
-	struct strbuf headers;      /* "Name: value\r\n" lines to prepend, in order */
-	char subject_prefix[32];    /* rewrite_subject */
-};
-
-typedef void (*chk_done_fn)(void *ud);
 
 /* f may be NULL (no filters: only the PTR lookup runs). */
 struct chk *chk_new(struct sim *sim, struct host *h, const struct scn_filters *f,

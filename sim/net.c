@@ -104,6 +104,7 @@ void host_free(struct host *h)
 	for (size_t i = 0; i < h->nseen; i++)
 		free(h->seen[i]);
 	free(h->seen);
+	strmap_free(&h->seen_index);
 	for (size_t i = 0; i < h->nowned; i++)
 		free(h->owned[i]);
 	free(h->owned);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "sim.h"
+#include "strmap.h"
 
 enum host_role { ROLE_CLIENT, ROLE_MTA, ROLE_DNS, ROLE_FILTER, ROLE_MAILBOX, ROLE__COUNT };
 extern const char *const host_role_names[]; /* NULL-terminated, enum order */
@@ -109,6 +110,7 @@ struct host {
 				    * network never uses it) */
 	char **seen;              /* owned: keys remembered by its filters (content greylisting) */
 	size_t nseen;
+	struct strmap seen_index; /* the keys of seen, found without a scan */
 	void **owned;             /* owned: plain allocations freed with the host */
 	size_t nowned;
 };
