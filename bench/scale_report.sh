@@ -6,13 +6,13 @@
 # time and memory on 10^4 and 10^6 events, and frame times.
 #
 # usage: bench/scale_report.sh [BUILD_DIR] [MAX_N]
-#   BUILD_DIR defaults to build/release; MAX_N (default 1000000) caps N —
+#   BUILD_DIR defaults to build/bench; MAX_N (default 1000000) caps N —
 #   10^6 messages need about 2 GiB of memory and a minute or two of CPU.
 # Figures only: nothing here passes or fails. Big files go to $TMPDIR.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-"$here/build/release"}
+build=${1:-"$here/build/bench"}
 max=${2:-1000000}
 tmp=${TMPDIR:-/tmp}/mailsim-scale.$$
 mkdir -p "$tmp"
@@ -22,7 +22,7 @@ export MAILSIM_SOURCE_DIR="$here"
 for b in mailsim bench_scale bench_evq bench_trace_open bench_frame; do
 	if [ ! -x "$build/$b" ]; then
 		echo "scale_report: $build/$b is missing; build first:" >&2
-		echo "  cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release && cmake --build build/release" >&2
+		echo "  cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DMAILSIM_TESTS=OFF && cmake --build build/bench" >&2
 		exit 2
 	fi
 done
