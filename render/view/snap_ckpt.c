@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snap_count.h"
 #include "util.h"
 
 /* One queue entry's part that the walk changes after queue.enter. */
@@ -158,9 +159,10 @@ void snap_ckpt_seek(struct snap *s, long cursor)
 		return; /* walking on from here is no longer */
 	if (j >= 0) {
 		snap_ckpt_restore(s, s->ckpt[j]);
-		return;
+	} else {
+		s->nq = s->nbox = s->nout = s->nans = s->nfaults = 0; /* back to the start */
+		s->walked = -1;
+		s->rec_pos = 0;
 	}
-	s->nq = s->nbox = s->nout = s->nans = s->nfaults = 0; /* back to the start */
-	s->walked = -1;
-	s->rec_pos = 0;
+	snap_count_recount(s); /* the counts of what was restored */
 }

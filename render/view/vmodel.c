@@ -11,6 +11,7 @@
 
 #include "campaign_view.h"
 #include "clock.h"
+#include "snap_count.h"
 #include "util.h"
 
 void vm_init(struct vm_frame *f)
@@ -451,26 +452,31 @@ static void vm_build_decisions(struct vm_frame *f, const struct vm_inputs *in)
 	}
 }
 
-static void vm_build_resting(struct vm_frame *f, const struct vm_inputs *in)
+size_t vm_resting_fill(const struct snap *s, const struct tm_model *m, long cursor,
+		       struct vm_resting **arr, size_t *cap)
 {
 	static const char *const places[] = {
 		[PLACE_OUTBOX] = "outbox", [PLACE_QUEUE] = "queue",
 		[PLACE_MAILBOX] = "mailbox", [PLACE_FETCHED] = "fetched",
 	};
-	const struct tm_event *cur = &in->model->ev[in->cursor];
+	const struct tm_event *cur = &m->ev[cursor];
+	struct snap_place *pl = NULL;
+	size_t plcap = 0, np = snap_places_fill(s, &pl, &plcap), n = 0;
 
-	for (size_t i = 0; i < in->snap->nplaces; i++) {
-		const struct snap_place *p = &in->snap->places[i];
+	for (size_t i = 0; i < np; i++) {
+		const struct snap_place *p = &pl[i];
 		/* the copy the cursor event is carrying there has not arrived */
 		if (tm_kind_carries_message(cur->kind) && p->msg_idx == cur->msg_idx &&
 		    p->host == cur->peer)
 			continue;
-		if (f->nrest == f->restcap) {
-			f->restcap = f->restcap ? 2 * f->restcap : 16;
-			f->rest = xrealloc(f->rest, f->restcap * sizeof *f->rest);
+		if (n == *cap) {
+			*cap = *cap ? 2 * *cap : 16;
+			*arr = xrealloc(*arr, *cap * sizeof **arr);
 		}
-		f->rest[f->nrest++] = (struct vm_resting){p->msg_idx, p->host, places[p->kind]};
+		(*arr)[n++] = (struct vm_resting){p->msg_idx, p->host, places[p->kind]};
 	}
+	free(pl);
+	return n;
 }
 
 /* ---- clock and caption ---- */
@@ -555,6 +561,7 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 
 	vm_clear_texts(f);
 	f->nmoving = f->ndec = f->nrest = 0;
+	f->snap = NULL;
 	f->aggregate = false;
 	f->event = in->cursor;
 	f->width = in->width;
@@ -577,8 +584,10 @@ void vm_build(struct vm_frame *f, const struct vm_inputs *in)
 	}
 	vm_build_moving(f, in);
 	vm_build_decisions(f, in);
-	vm_build_resting(f, in);
+	f->snap = in->snap;
 	f->aggregate = in->aggregate;
+	if (!f->aggregate) /* aggregated, the counts stand for them (vm_traffic.h) */
+		f->nrest = vm_resting_fill(in->snap, m, in->cursor, &f->rest, &f->restcap);
 	if (f->aggregate) {
 		const struct tm_event *cur = &m->ev[in->cursor];
 		bool carried = tm_kind_carries_message(cur->kind);
@@ -693,14 +702,19 @@ static cJSON *vm_decisions_json(const struct vm_frame *f, const struct tm_model 
 static cJSON *vm_resting_json(const struct vm_frame *f, const struct tm_model *m)
 {
 	cJSON *a = cJSON_CreateArray();
+	struct vm_resting *rest = f->rest, *own = NULL;
+	size_t n = f->nrest, cap = 0;
 
-	for (size_t i = 0; i < f->nrest; i++) {
+	if (f->aggregate && f->snap) /* not listed for the drawing: listed now */
+		n = vm_resting_fill(f->snap, m, f->event, &own, &cap), rest = own;
+	for (size_t i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
-		vm_add_msg(o, m, f->rest[i].msg);
-		cJSON_AddStringToObject(o, "host", m->nodes[f->rest[i].host].name);
-		cJSON_AddStringToObject(o, "place", f->rest[i].place);
+		vm_add_msg(o, m, rest[i].msg);
+		cJSON_AddStringToObject(o, "host", m->nodes[rest[i].host].name);
+		cJSON_AddStringToObject(o, "place", rest[i].place);
 		cJSON_AddItemToArray(a, o);
 	}
+	free(own);
 	return a;
 }
 
