@@ -314,7 +314,7 @@ static int tm_msg_get(struct tm_model *m, const char *id, size_t n)
 	if (m->nmsgs % 16 == 0)
 		m->msgs = xrealloc(m->msgs, (m->nmsgs + 16) * sizeof *m->msgs);
 	k = tm_tab_add(&m->intern->msgs, id, n);
-	m->msgs[m->nmsgs] = (struct tm_msg){m->intern->msgs.str[k], -1, false};
+	m->msgs[m->nmsgs] = (struct tm_msg){m->intern->msgs.str[k], -1, false, -1};
 	return (int)m->nmsgs++;
 }
 
@@ -463,6 +463,8 @@ static void tm_push(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 	if (e->seq < 0) /* not written: an event's seq is its index */
 		e->seq = (int32_t)idx;
 	tm_imply_ends(m, e);
+	if (e->kind == TM_MSG_COMPOSE && e->msg_idx >= 0 && m->msgs[e->msg_idx].compose_ev < 0)
+		m->msgs[e->msg_idx].compose_ev = (long)idx; /* its subject, found at once */
 	e->cur_conn = e->conn >= 0 ? e->conn : prev ? prev->cur_conn : -1;
 	e->narration = e->kind == TM_NARRATE ? (int32_t)idx :
 		       prev ? prev->narration : -1;
