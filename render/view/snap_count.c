@@ -18,6 +18,10 @@ void snap_count_free(struct snap *s)
 		free(s->hc[h].heap);
 	free(s->hc);
 	free(s->pairs);
+	free(s->qgen);
+	s->qgen = NULL;
+	s->qgencap = 0;
+	s->gen = 0;
 	snx_free(&s->by_pair);
 	s->hc = NULL;
 	s->pairs = NULL;
@@ -142,6 +146,26 @@ void snap_count_sent(struct snap *s, size_t v)
 	pair_tally(s, p, 1);
 }
 
+void snap_count_outbox_out(struct snap *s, size_t v)
+{
+	const struct snap_outbox *o = &s->outbox[v];
+	struct snap_host_count *hc = host_of(s, o->host);
+
+	if (o->sent)
+		return;
+	if (o->pair == SNAP_NO_PAIR) {
+		if (hc) {
+			hc->anon_out--;
+			hc->place[PLACE_OUTBOX]--;
+		}
+		return;
+	}
+	struct snap_pair *p = &s->pairs[o->pair];
+	pair_tally(s, p, -1);
+	p->unsent--;
+	pair_tally(s, p, 1);
+}
+
 /* An entry's waiting recipients went from none to some (up) or back. */
 static void entry_live(struct snap *s, const struct snap_entry *q, bool up)
 {
@@ -153,16 +177,13 @@ static void entry_live(struct snap *s, const struct snap_entry *q, bool up)
 	pair_tally(s, p, 1);
 }
 
-void snap_count_entry(struct snap *s, size_t v)
+void snap_count_touch(struct snap *s, size_t v)
 {
-	struct snap_entry *q = &s->q[v];
-	struct snap_host_count *hc = host_of(s, q->host);
-
-	q->nwaiting = (uint32_t)q->nrcpts;
-	if (q->nwaiting)
-		entry_live(s, q, true);
-	if (hc && hc->first_q == SIZE_MAX)
-		hc->first_q = v;
+	if (v >= s->qgencap) {
+		s->qgencap = v < 512 ? 1024 : 2 * v;
+		s->qgen = xrealloc(s->qgen, s->qgencap * sizeof *s->qgen);
+	}
+	s->qgen[v] = ++s->gen;
 }
 
 /* ---- retry clocks: a binary min-heap per host on next_us ---- */
@@ -252,6 +273,52 @@ static bool waiting(enum snap_rcpt_state st)
 	return st == SNAP_QUEUED || st == SNAP_DEFERRED;
 }
 
+void snap_count_entry_in(struct snap *s, size_t v)
+{
+	struct snap_entry *q = &s->q[v];
+	struct snap_host_count *hc = host_of(s, q->host);
+
+	q->nwaiting = 0;
+	for (size_t r = 0; r < q->nrcpts; r++) {
+		q->nwaiting += waiting(q->rcpts[r].state);
+		if (q->rcpts[r].state != SNAP_DEFERRED)
+			continue;
+		if (hc)
+			hc->deferred++;
+		retry_push(s, v, r); /* a new stamp: items left from before are stale */
+	}
+	if (q->nwaiting)
+		entry_live(s, q, true);
+	if (hc && (hc->first_q == SIZE_MAX || v < hc->first_q))
+		hc->first_q = v;
+}
+
+void snap_count_entry_out(struct snap *s, size_t v)
+{
+	struct snap_entry *q = &s->q[v];
+	struct snap_host_count *hc = host_of(s, q->host);
+
+	for (size_t r = 0; hc && r < q->nrcpts; r++)
+		hc->deferred -= q->rcpts[r].state == SNAP_DEFERRED;
+	if (q->nwaiting)
+		entry_live(s, q, false);
+	q->nwaiting = 0;
+}
+
+/* A host whose first entry was cut off has none left (it was the first). */
+void snap_count_cut_done(struct snap *s)
+{
+	for (size_t h = 0; h < s->nhc; h++)
+		if (s->hc[h].first_q != SIZE_MAX && s->hc[h].first_q >= s->nq)
+			s->hc[h].first_q = SIZE_MAX;
+}
+
+void snap_count_entry(struct snap *s, size_t v)
+{
+	snap_count_touch(s, v);
+	snap_count_entry_in(s, v);
+}
+
 void snap_count_rcpt(struct snap *s, size_t v, size_t r, enum snap_rcpt_state st,
 		     int64_t next_us)
 {
@@ -260,6 +327,7 @@ void snap_count_rcpt(struct snap *s, size_t v, size_t r, enum snap_rcpt_state st
 	struct snap_host_count *hc = host_of(s, q->host);
 	bool was_w = waiting(rc->state), was_d = rc->state == SNAP_DEFERRED;
 
+	snap_count_touch(s, v);
 	rc->state = st;
 	if (hc)
 		hc->deferred += (st == SNAP_DEFERRED) - was_d;
@@ -282,6 +350,18 @@ void snap_count_box(struct snap *s, size_t v)
 	struct snap_pair *p = &s->pairs[b->pair];
 	pair_tally(s, p, -1);
 	p->first_box = (uint32_t)v;
+	pair_tally(s, p, 1);
+}
+
+void snap_count_box_out(struct snap *s, size_t v)
+{
+	const struct snap_stored *b = &s->box[v];
+
+	if (b->pair == SNAP_NO_PAIR || s->pairs[b->pair].first_box != v)
+		return;
+	struct snap_pair *p = &s->pairs[b->pair];
+	pair_tally(s, p, -1);
+	p->first_box = SNAP_NO_PAIR;
 	pair_tally(s, p, 1);
 }
 

@@ -24,8 +24,10 @@
  * deferred with the same stamp). Every change of a recipient's state goes
  * through snap_count_rcpt, every outbox sent through snap_count_sent.
  *
- * Moving backwards (a checkpoint restored, snap_ckpt.h) recounts from the
- * restored arrays: O(entries), like the restore itself.
+ * Moving to a checkpoint (snap_ckpt.h) takes out what it cuts off or
+ * copies back and puts in what it copied: O(what changed since), the same
+ * functions as the walk. snap_count_recount counts everything again from
+ * the arrays (the tests' reference).
  *
  * Invariants: pairs are found by (host, message) through snap.by_pair and
  * never removed (a pair met once stays, its counts 0 when nothing rests
@@ -49,17 +51,28 @@ void snap_count_free(struct snap *s);
  * negative (nothing rests there by the rule above). */
 uint32_t snap_count_pair(struct snap *s, int host, int msg);
 
-/* outbox[v] was appended (composed, not sent) / marked sent. */
+/* outbox[v] was appended (composed, not sent) / marked sent / is cut
+ * off (a checkpoint before it restored). */
 void snap_count_composed(struct snap *s, size_t v);
 void snap_count_sent(struct snap *s, size_t v);
+void snap_count_outbox_out(struct snap *s, size_t v);
 /* q[v] was appended, every recipient queued. */
 void snap_count_entry(struct snap *s, size_t v);
+/* q[v]'s attempts or expiry changed (its recipients: snap_count_rcpt). */
+void snap_count_touch(struct snap *s, size_t v);
+/* A checkpoint being restored (snap_ckpt.c): q[v] leaves the counts
+ * before it is overwritten or cut off, and comes back in as it now is;
+ * after cutting entries off, snap_count_cut_done. */
+void snap_count_entry_out(struct snap *s, size_t v);
+void snap_count_entry_in(struct snap *s, size_t v);
+void snap_count_cut_done(struct snap *s);
 /* The one way a recipient of q[v] changes state (next_us: when st is
  * SNAP_DEFERRED, its next attempt). */
 void snap_count_rcpt(struct snap *s, size_t v, size_t r, enum snap_rcpt_state st,
 		     int64_t next_us);
-/* box[v] was appended. */
+/* box[v] was appended / is cut off (then every copy after it already is). */
 void snap_count_box(struct snap *s, size_t v);
+void snap_count_box_out(struct snap *s, size_t v);
 
 /* Everything again from q[0..nq), box[0..nbox), outbox[0..nout). */
 void snap_count_recount(struct snap *s);

@@ -143,6 +143,11 @@ struct snap {
 	struct snx by_pair;        /* (host, message) -> its pair */
 	struct snap_host_count *hc; size_t nhc;           /* owned; per host */
 	uint32_t stamp;            /* the last retry clock stamp handed out */
+	/* per queue entry slot, the change that left it as it is: a value
+	 * handed out once (gen), so a checkpoint holding the same value holds
+	 * the same entry and is not copied back (snap_ckpt.h) */
+	uint32_t *qgen; size_t qgencap; /* owned */
+	uint32_t gen;
 	/* what the first walk read from each event, for walking again
 	 * (snap_walk.h): records of the events 0..walk_hw */
 	struct snap_rec *rec;      size_t nrec, reccap;  /* owned */

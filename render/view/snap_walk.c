@@ -189,6 +189,7 @@ static void on_attempt(struct snap_ctx *c)
 	if (r->target == SNAP_REC_NONE)
 		return;
 	struct snap_entry *q = &c->s->q[r->target];
+	snap_count_touch(c->s, r->target);
 	q->attempts = (int)r->aux;
 	for (size_t i = 0; i < q->nrcpts; i++) /* being tried again now */
 		if (q->rcpts[i].state == SNAP_DEFERRED &&
@@ -251,8 +252,10 @@ static void on_expire(struct snap_ctx *c)
 
 	if (fresh)
 		r->target = walk_target(snap_entry_of(c->s, c->m, c->e));
-	if (r->target != SNAP_REC_NONE)
+	if (r->target != SNAP_REC_NONE) {
+		snap_count_touch(c->s, r->target);
 		c->s->q[r->target].expired = true;
+	}
 }
 
 /* Walked again: the stored copy is in its slot past the end. */
