@@ -1,7 +1,8 @@
 /* snapshot.c — derive the world at a cursor from the trace (see
  * snapshot.h). The walk over the events is snap_walk.c's; here the
  * decisions near the cursor become badges (one handler per kind in
- * snap_badge_on[]), and the places and state badges are derived. */
+ * snap_badge_on[]), and the state badges (faults, retry clocks) are added
+ * from what the walk keeps (snap_count.h). */
 #include "snapshot.h"
 
 #include <stdarg.h>
