@@ -122,7 +122,9 @@ void snap_ckpt_take_due(struct snap *s, long ev)
 
 /* Queue entries as the checkpoint has them: those appended after it cut
  * off, and of the rest only those changed since it was taken (their gen
- * differs) copied back; the counts (snap_count.h) follow each. */
+ * differs) copied back; a slot past the end whose gen is the
+ * checkpoint's still holds the entry as it was then (cutting off leaves
+ * slots alone). The counts (snap_count.h) follow each. */
 static void snap_ckpt_restore_q(struct snap *s, const struct snap_ckpt *c)
 {
 	size_t had = s->nq, keep = had < c->nq ? had : c->nq;
@@ -131,11 +133,16 @@ static void snap_ckpt_restore_q(struct snap *s, const struct snap_ckpt *c)
 		snap_count_entry_out(s, v);
 	s->nq = c->nq;
 	for (size_t v = 0; v < c->nq; v++) {
-		if (v < keep && s->qgen[v] == c->gen[v])
+		bool same = s->qgen[v] == c->gen[v];
+		if (v < keep && same)
 			continue;
 		struct snap_entry *q = &s->q[v];
 		if (v < keep)
 			snap_count_entry_out(s, v);
+		if (same) { /* appended again: its slot still holds that change */
+			snap_count_entry_in(s, v);
+			continue;
+		}
 		q->attempts = c->q[v].attempts;
 		q->expired = c->q[v].expired;
 		memcpy(q->rcpts, &c->rcpts[c->roff[v]], q->nrcpts * sizeof *c->rcpts);
