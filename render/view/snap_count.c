@@ -107,63 +107,39 @@ static void pair_tally(struct snap *s, const struct snap_pair *p, long sign)
 
 /* ---- the walk's changes ---- */
 
-void snap_count_composed(struct snap *s, size_t v)
+/* An unsent outbox comes into the counts (up) or leaves them. */
+static void outbox_tally(struct snap *s, const struct snap_outbox *o, bool up)
 {
-	const struct snap_outbox *o = &s->outbox[v];
 	struct snap_host_count *hc = host_of(s, o->host);
 
 	if (o->pair == SNAP_NO_PAIR) {
 		if (hc) { /* composed with no message: placed, never marked */
-			hc->anon_out++;
-			hc->place[PLACE_OUTBOX]++;
+			hc->anon_out += up ? 1 : -1;
+			hc->place[PLACE_OUTBOX] += up ? 1 : -1;
 		}
 		return;
 	}
 	struct snap_pair *p = &s->pairs[o->pair];
 	pair_tally(s, p, -1);
-	p->unsent++;
+	p->unsent = up ? p->unsent + 1 : p->unsent - 1;
 	pair_tally(s, p, 1);
+}
+
+void snap_count_composed(struct snap *s, size_t v)
+{
+	outbox_tally(s, &s->outbox[v], true);
 }
 
 void snap_count_sent(struct snap *s, size_t v)
 {
-	struct snap_outbox *o = &s->outbox[v];
-	struct snap_host_count *hc = host_of(s, o->host);
-
-	if (o->sent)
-		return;
-	o->sent = true;
-	if (o->pair == SNAP_NO_PAIR) {
-		if (hc) {
-			hc->anon_out--;
-			hc->place[PLACE_OUTBOX]--;
-		}
-		return;
-	}
-	struct snap_pair *p = &s->pairs[o->pair];
-	pair_tally(s, p, -1);
-	p->unsent--;
-	pair_tally(s, p, 1);
+	snap_count_outbox_out(s, v);
+	s->outbox[v].sent = true;
 }
 
 void snap_count_outbox_out(struct snap *s, size_t v)
 {
-	const struct snap_outbox *o = &s->outbox[v];
-	struct snap_host_count *hc = host_of(s, o->host);
-
-	if (o->sent)
-		return;
-	if (o->pair == SNAP_NO_PAIR) {
-		if (hc) {
-			hc->anon_out--;
-			hc->place[PLACE_OUTBOX]--;
-		}
-		return;
-	}
-	struct snap_pair *p = &s->pairs[o->pair];
-	pair_tally(s, p, -1);
-	p->unsent--;
-	pair_tally(s, p, 1);
+	if (!s->outbox[v].sent)
+		outbox_tally(s, &s->outbox[v], false);
 }
 
 /* An entry's waiting recipients went from none to some (up) or back. */
