@@ -47,8 +47,7 @@ static bool parked_fits(struct view_app *app, int msg_idx, float x, float y, flo
 	return topo_free(app, (struct vm_box){x0, y - lh / 2, tw, lh});
 }
 
-void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
-		 const struct tm_event *cur)
+void topo_parked(struct view_app *app, const struct vm_topo_geom *g)
 {
 	float ew = fmaxf(g->icon * 0.32f, 10);
 
@@ -58,21 +57,19 @@ void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
 		float x = left ? c.x - g->icon * 0.5f - ew * 0.7f : c.x + g->icon * 0.5f + ew * 0.7f;
 		float y = c.y - g->icon * 0.3f;
 		int shown = 0, more = 0;
-		for (size_t i = 0; i < app->snap.nplaces; i++) {
-			const struct snap_place *p = &app->snap.places[i];
-			bool travelling = cur && tm_kind_carries_message(cur->kind) &&
-					  p->msg_idx == cur->msg_idx && p->host == cur->peer;
-			if (p->host != (int)h || travelling)
+		for (size_t i = 0; i < app->frame.nrest; i++) { /* less what travels */
+			const struct vm_resting *p = &app->frame.rest[i];
+			if (p->host != (int)h)
 				continue;
 			if (shown == PARKED_MAX) {
 				more++;
 				continue;
 			}
-			if (!parked_fits(app, p->msg_idx, x, y + (float)shown * ew * 0.9f, ew, left)) {
+			if (!parked_fits(app, p->msg, x, y + (float)shown * ew * 0.9f, ew, left)) {
 				more++;
 				continue;
 			}
-			parked_one(app, p->msg_idx, x, y + (float)shown * ew * 0.9f, ew, left);
+			parked_one(app, p->msg, x, y + (float)shown * ew * 0.9f, ew, left);
 			shown++;
 		}
 		if (more) {

@@ -521,7 +521,7 @@ void scene_topo(struct view_app *app)
 	if (app->frame.aggregate)
 		topo_counts(app, &g);
 	else
-		topo_parked(app, &g, e);
+		topo_parked(app, &g);
 	topo_badges(app, &g);
 	if (!e || e->node < 0)
 		return;

@@ -41,8 +41,7 @@ void topo_badge_symbol(struct view_app *app, enum snap_badge_kind k, float cx, f
 		       float r, SDL_Color c);
 void topo_badge_frame(struct view_app *app, enum snap_badge_kind k, float x, float y, float w,
 		      float h, SDL_Color col);
-void topo_parked(struct view_app *app, const struct vm_topo_geom *g,
-		 const struct tm_event *cur);
+void topo_parked(struct view_app *app, const struct vm_topo_geom *g);
 void topo_badges(struct view_app *app, const struct vm_topo_geom *g);
 
 /* scene_counts.c: resting and in-flight counts, for an aggregated frame

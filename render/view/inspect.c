@@ -72,10 +72,9 @@ enum insp_tab insp_default_tab(const struct tm_model *m, int host)
 
 const char *insp_subject(const struct tm_model *m, int msg_idx)
 {
-	for (size_t i = 0; msg_idx >= 0 && i < m->nev; i++)
-		if (m->ev[i].kind == TM_MSG_COMPOSE && m->ev[i].msg_idx == msg_idx)
-			return tm_get(&m->ev[i], "subject");
-	return NULL;
+	long c = msg_idx >= 0 && (size_t)msg_idx < m->nmsgs ? m->msgs[msg_idx].compose_ev : -1;
+
+	return c >= 0 ? tm_get(&m->ev[c], "subject") : NULL;
 }
 
 static const char *insp_msg_id(const struct tm_model *m, int msg_idx)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snap_count.h"
 #include "util.h"
 
 /* One queue entry's part that the walk changes after queue.enter. */
@@ -19,6 +20,8 @@ struct snap_ckpt {
 	size_t rec_pos;           /* the walk's records read by then (snap_walk.h) */
 	size_t nq, nbox, nout, nans, nfaults, nrcpts;
 	struct snap_qmut *q;      /* q[0..nq) */
+	uint32_t *gen;            /* snap.qgen[0..nq): the change that left each */
+	uint32_t *roff;           /* where each entry's recipients start in rcpts */
 	struct snap_rcpt *rcpts;  /* the recipients of q[0..nq), entry after entry */
 	uint8_t *sent;            /* outbox[0..nout).sent, one bit each */
 	struct snap_answer *ans;
@@ -49,9 +52,14 @@ static struct snap_ckpt *snap_ckpt_take(const struct snap *s, long ev)
 	struct snap_ckpt *c = xcalloc(1, sizeof *c);
 
 	*c = (struct snap_ckpt){ev, s->rec_pos, s->nq, s->nbox, s->nout, s->nans, s->nfaults, 0,
-				NULL, NULL, NULL, NULL, NULL, sizeof *c};
-	for (size_t i = 0; i < s->nq; i++)
+				NULL, NULL, NULL, NULL, NULL, NULL, NULL, sizeof *c};
+	c->roff = xmalloc((s->nq ? s->nq : 1) * sizeof *c->roff);
+	for (size_t i = 0; i < s->nq; i++) {
+		c->roff[i] = (uint32_t)c->nrcpts;
 		c->nrcpts += s->q[i].nrcpts;
+	}
+	c->gen = snap_ckpt_dup(s->qgen, s->nq, sizeof *s->qgen, &c->bytes);
+	c->bytes += s->nq * sizeof *c->roff;
 	c->q = xmalloc((s->nq ? s->nq : 1) * sizeof *c->q);
 	c->rcpts = xmalloc((c->nrcpts ? c->nrcpts : 1) * sizeof *c->rcpts);
 	c->sent = xcalloc(s->nout / 8 + 1, 1);
@@ -72,6 +80,8 @@ static struct snap_ckpt *snap_ckpt_take(const struct snap *s, long ev)
 static void snap_ckpt_free(struct snap_ckpt *c)
 {
 	free(c->q);
+	free(c->gen);
+	free(c->roff);
 	free(c->rcpts);
 	free(c->sent);
 	free(c->ans);
@@ -110,22 +120,70 @@ void snap_ckpt_take_due(struct snap *s, long ev)
 	s->ckpt_bytes += s->ckpt[s->nckpt++]->bytes;
 }
 
+/* Queue entries as the checkpoint has them: those appended after it cut
+ * off, and of the rest only those changed since it was taken (their gen
+ * differs) copied back; a slot past the end whose gen is the
+ * checkpoint's still holds the entry as it was then (cutting off leaves
+ * slots alone). The counts (snap_count.h) follow each. */
+static void snap_ckpt_restore_q(struct snap *s, const struct snap_ckpt *c)
+{
+	size_t had = s->nq, keep = had < c->nq ? had : c->nq;
+
+	for (size_t v = had; v-- > c->nq;)
+		snap_count_entry_out(s, v);
+	s->nq = c->nq;
+	for (size_t v = 0; v < c->nq; v++) {
+		bool same = s->qgen[v] == c->gen[v];
+		if (v < keep && same)
+			continue;
+		struct snap_entry *q = &s->q[v];
+		if (v < keep)
+			snap_count_entry_out(s, v);
+		if (same) { /* appended again: its slot still holds that change */
+			snap_count_entry_in(s, v);
+			continue;
+		}
+		q->attempts = c->q[v].attempts;
+		q->expired = c->q[v].expired;
+		memcpy(q->rcpts, &c->rcpts[c->roff[v]], q->nrcpts * sizeof *c->rcpts);
+		s->qgen[v] = c->gen[v];
+		snap_count_entry_in(s, v);
+	}
+	snap_count_cut_done(s);
+}
+
+/* Outboxes and stored copies: the same, one sent flag each. */
+static void snap_ckpt_restore_rest(struct snap *s, const struct snap_ckpt *c)
+{
+	size_t had = s->nout;
+
+	for (size_t v = had; v-- > c->nout;)
+		snap_count_outbox_out(s, v);
+	s->nout = c->nout;
+	for (size_t v = 0; v < c->nout; v++) {
+		bool sent = (c->sent[v / 8] >> (v % 8)) & 1u;
+		if (v < had && sent == s->outbox[v].sent)
+			continue;
+		if (v < had)
+			snap_count_outbox_out(s, v);
+		s->outbox[v].sent = sent;
+		if (!sent)
+			snap_count_composed(s, v);
+	}
+	for (size_t v = s->nbox; v-- > c->nbox;)
+		snap_count_box_out(s, v);
+	for (size_t v = s->nbox; v < c->nbox; v++)
+		snap_count_box(s, v);
+	s->nbox = c->nbox;
+}
+
 /* The slots past the new ends keep everything (their keys and links for
  * the hash indexes, their recipients) up to the high-water marks: a
  * checkpoint further on finds its entries there. */
 static void snap_ckpt_restore(struct snap *s, const struct snap_ckpt *c)
 {
-	s->nq = c->nq;
-	s->nbox = c->nbox;
-	s->nout = c->nout;
-	for (size_t i = 0, r = 0; i < c->nq; i++) {
-		s->q[i].attempts = c->q[i].attempts;
-		s->q[i].expired = c->q[i].expired;
-		memcpy(s->q[i].rcpts, &c->rcpts[r], s->q[i].nrcpts * sizeof *c->rcpts);
-		r += s->q[i].nrcpts;
-	}
-	for (size_t i = 0; i < c->nout; i++)
-		s->outbox[i].sent = (c->sent[i / 8] >> (i % 8)) & 1u;
+	snap_ckpt_restore_q(s, c);
+	snap_ckpt_restore_rest(s, c);
 	/* answers and faults: copied back whole (both tables stay small) */
 	if (c->nans > s->anscap) {
 		s->anscap = c->nans;
@@ -156,11 +214,6 @@ void snap_ckpt_seek(struct snap *s, long cursor)
 	long at = j >= 0 ? s->ckpt[j]->ev : -1;
 	if (s->walked <= cursor && s->walked >= at)
 		return; /* walking on from here is no longer */
-	if (j >= 0) {
-		snap_ckpt_restore(s, s->ckpt[j]);
-		return;
-	}
-	s->nq = s->nbox = s->nout = s->nans = s->nfaults = 0; /* back to the start */
-	s->walked = -1;
-	s->rec_pos = 0;
+	static const struct snap_ckpt start = {.ev = -1}; /* nothing walked */
+	snap_ckpt_restore(s, j >= 0 ? s->ckpt[j] : &start);
 }

@@ -7,7 +7,8 @@
  * append-only arrays (queue entries, stored copies, outboxes), each
  * entry's attempts, expiry and recipients, each outbox's "sent" flag, and
  * copies of the small tables (DNS answers, active faults). Entries
- * appended after it are cut off on restore, but their slots keep them
+ * appended after it are cut off on restore (their counts taken out,
+ * snap_count.h), but their slots keep them
  * (up to snap.nq_hw, the most ever appended): their keys and the links to
  * the older entry with the same key (snap_entry.prev_qid, .prev_msg,
  * snap_outbox.prev), so the hash indexes stay right without being
@@ -15,6 +16,12 @@
  * a checkpoint further on finds its entries in place. The walk is
  * deterministic, so walking on again appends the same entries into the
  * same slots.
+ *
+ * Each entry's slot carries a change number (snap.qgen, handed out once
+ * per change); a checkpoint keeps them too, and a restore copies back
+ * only the entries whose number differs and the outboxes whose flag
+ * differs, so moving between two checkpoints costs what changed between
+ * them (entries appended or touched), not every entry.
  *
  * A checkpoint also remembers how many of the walk's records had been
  * read (snap.rec_pos, snap_walk.h), so walking on from it applies the

@@ -19,6 +19,7 @@ enum snap_rcpt_state { SNAP_QUEUED, SNAP_DEFERRED, SNAP_DELIVERED, SNAP_RELAYED,
 struct snap_rcpt {
 	const char *addr;
 	enum snap_rcpt_state state;
+	uint32_t stamp;       /* SNAP_DEFERRED: names its retry clock entry (snap_count.h) */
 	int64_t next_us;      /* SNAP_DEFERRED: the next attempt */
 	const char *status;   /* the latest status ("4.4.1"), or NULL */
 	const char *reason;   /* the latest reason, or NULL */
@@ -36,6 +37,8 @@ struct snap_entry {
 	size_t enter_ev;
 	size_t prev_qid, prev_msg; /* the older entry with the same (host, queue id) /
 				    * (host, message), or SIZE_MAX (snap_ckpt.h) */
+	uint32_t pair;        /* its (host, message) in snap.pairs, or SNAP_NO_PAIR */
+	uint32_t nwaiting;    /* recipients queued or deferred (snap_count.h) */
 };
 
 /* A copy of a message at rest: filed in a mailbox, or fetched by a reader. */
@@ -45,6 +48,7 @@ struct snap_stored {
 	int msg_idx;
 	long bytes;
 	size_t ev;
+	uint32_t pair;        /* its (host, message) in snap.pairs, or SNAP_NO_PAIR */
 };
 
 /* What one DNS server answered to one question, the latest time. */
@@ -63,7 +67,8 @@ struct snap_fault {
 	size_t ev;
 };
 
-enum snap_place_kind { PLACE_OUTBOX, PLACE_QUEUE, PLACE_MAILBOX, PLACE_FETCHED };
+enum snap_place_kind { PLACE_OUTBOX, PLACE_QUEUE, PLACE_MAILBOX, PLACE_FETCHED,
+		       PLACE_KIND_COUNT };
 
 /* Where a message is: at most one place per (message, host). */
 struct snap_place {
@@ -90,6 +95,35 @@ struct snap_outbox {
 	int msg_idx, host;
 	bool sent;
 	size_t prev;          /* the previous outbox with the same key, or SIZE_MAX */
+	uint32_t pair;        /* its (host, message) in snap.pairs, or SNAP_NO_PAIR */
+};
+
+#define SNAP_NO_PAIR UINT32_MAX
+
+/* One (host, message) the walk has met, and what rests there at the
+ * walk's place (snap_count.h). */
+struct snap_pair {
+	int host, msg;
+	uint32_t unsent;      /* outboxes composed there and not sent */
+	uint32_t live;        /* queue entries there with a recipient waiting */
+	uint32_t first_box;   /* the first stored copy there, or SNAP_NO_PAIR */
+};
+
+/* A deferred recipient on its host's retry clock (snap_count.h). */
+struct snap_retry_ref {
+	int64_t next_us;
+	uint32_t entry, rcpt, stamp;
+};
+
+/* Per host, kept as the walk moves (snap_count.h). */
+struct snap_host_count {
+	long place[PLACE_KIND_COUNT]; /* places by kind */
+	long anon_out;        /* of place[PLACE_OUTBOX]: outboxes with no message */
+	long deferred;        /* recipients deferred in its queue */
+	size_t first_q;       /* its first queue entry, or SIZE_MAX */
+	struct snap_retry_ref *heap; size_t nheap, heapcap; /* owned; a min-heap on
+				 * next_us, holding every deferred recipient's
+				 * current entry and stale ones (lazy deletion) */
 };
 
 struct snap_ckpt; /* snap_ckpt.c */
@@ -103,12 +137,17 @@ struct snap {
 	struct snx by_qid, by_msg;  /* (host, queue id) / (host, message) -> newest q */
 	struct snap_outbox *outbox; size_t nout, outcap; /* composed messages */
 	struct snx by_out;         /* (host, message) -> newest outbox */
-	/* (host, message) already placed, per build: per message the build
-	 * (place_epoch) that placed it last and its newest place, linked to
-	 * the older ones through place_next (parallel to places) */
-	uint32_t *place_gen; size_t *place_head; size_t place_nmsgs;
-	size_t *place_next; size_t place_nextcap;
-	uint32_t place_epoch;
+	/* where messages rest and the retry clocks, kept as the walk moves
+	 * (snap_count.h) */
+	struct snap_pair *pairs;   size_t npairs, paircap; /* owned */
+	struct snx by_pair;        /* (host, message) -> its pair */
+	struct snap_host_count *hc; size_t nhc;           /* owned; per host */
+	uint32_t stamp;            /* the last retry clock stamp handed out */
+	/* per queue entry slot, the change that left it as it is: a value
+	 * handed out once (gen), so a checkpoint holding the same value holds
+	 * the same entry and is not copied back (snap_ckpt.h) */
+	uint32_t *qgen; size_t qgencap; /* owned */
+	uint32_t gen;
 	/* what the first walk read from each event, for walking again
 	 * (snap_walk.h): records of the events 0..walk_hw */
 	struct snap_rec *rec;      size_t nrec, reccap;  /* owned */
@@ -119,7 +158,6 @@ struct snap {
 	struct snap_stored *box;   size_t nbox, boxcap;
 	struct snap_answer *ans;   size_t nans, anscap;
 	struct snap_fault *faults; size_t nfaults, faultcap;
-	struct snap_place *places; size_t nplaces, placecap;
 	struct snap_badge *badges; size_t nbadges, badgecap;
 	/* checkpoints of the walk (snap_ckpt.h), one every ckpt_every events */
 	long ckpt_every_asked;     /* 0: chosen from the trace's length (tests set it) */

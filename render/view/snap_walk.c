@@ -6,6 +6,8 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "snap_count.h"
+
 /* ---- lookups ---- */
 
 struct snap_key {
@@ -123,7 +125,8 @@ static void enter_again(struct snap *s)
 	q->attempts = 0;
 	q->expired = false;
 	for (size_t i = 0; i < q->nrcpts; i++)
-		q->rcpts[i] = (struct snap_rcpt){q->rcpts[i].addr, SNAP_QUEUED, 0, NULL, NULL};
+		q->rcpts[i] = (struct snap_rcpt){.addr = q->rcpts[i].addr, .state = SNAP_QUEUED};
+	snap_count_entry(s, s->nq - 1);
 }
 
 static void on_enter(struct snap_ctx *c)
@@ -159,10 +162,12 @@ static void on_enter(struct snap_ctx *c)
 	q->nrcpts = nrc;
 	q->rcpts = xcalloc(q->nrcpts ? q->nrcpts : 1, sizeof *q->rcpts);
 	for (size_t i = 0; i < q->nrcpts; i++)
-		q->rcpts[i] = (struct snap_rcpt){rc[i], SNAP_QUEUED, 0, NULL, NULL};
+		q->rcpts[i] = (struct snap_rcpt){.addr = rc[i], .state = SNAP_QUEUED};
+	q->pair = snap_count_pair(s, q->host, q->msg_idx);
 	snx_put(&s->by_qid, hq, snap_match_qid, &k, s->nq - 1);
 	if (q->msg_idx >= 0)
 		snx_put(&s->by_msg, hm, snap_match_msg, &k, s->nq - 1);
+	snap_count_entry(s, s->nq - 1);
 }
 
 static void on_attempt(struct snap_ctx *c)
@@ -184,11 +189,12 @@ static void on_attempt(struct snap_ctx *c)
 	if (r->target == SNAP_REC_NONE)
 		return;
 	struct snap_entry *q = &c->s->q[r->target];
+	snap_count_touch(c->s, r->target);
 	q->attempts = (int)r->aux;
 	for (size_t i = 0; i < q->nrcpts; i++) /* being tried again now */
 		if (q->rcpts[i].state == SNAP_DEFERRED &&
 		    (!r->a || ascii_strcaseeq(snap_domain(q->rcpts[i].addr), r->a)))
-			q->rcpts[i].state = SNAP_QUEUED;
+			snap_count_rcpt(c->s, r->target, i, SNAP_QUEUED, 0);
 }
 
 /* queue.defer/done/bounce: the state the recipient named by the event (or
@@ -218,9 +224,7 @@ static void walk_rcpts(struct snap_ctx *c, enum snap_rcpt_state st)
 		bool waiting = rc->state == SNAP_QUEUED || rc->state == SNAP_DEFERRED;
 		if (!(only ? ascii_strcaseeq(rc->addr, only) : waiting))
 			continue;
-		rc->state = (enum snap_rcpt_state)r->aux;
-		if (rc->state == SNAP_DEFERRED)
-			rc->next_us = r->n;
+		snap_count_rcpt(c->s, r->target, i, (enum snap_rcpt_state)r->aux, r->n);
 		rc->status = r->a ? r->a : rc->status;
 		rc->reason = r->b ? r->b : rc->reason;
 	}
@@ -248,8 +252,10 @@ static void on_expire(struct snap_ctx *c)
 
 	if (fresh)
 		r->target = walk_target(snap_entry_of(c->s, c->m, c->e));
-	if (r->target != SNAP_REC_NONE)
+	if (r->target != SNAP_REC_NONE) {
+		snap_count_touch(c->s, r->target);
 		c->s->q[r->target].expired = true;
+	}
 }
 
 /* Walked again: the stored copy is in its slot past the end. */
@@ -258,7 +264,7 @@ static bool box_again(struct snap_ctx *c)
 	if (!c->again)
 		return false;
 	assert(c->s->nbox < c->s->boxcap);
-	c->s->nbox++;
+	snap_count_box(c->s, c->s->nbox++);
 	return true;
 }
 
@@ -269,11 +275,14 @@ static void on_store(struct snap_ctx *c)
 	struct snap_stored *b = SNAP_PUSH(c->s->box, c->s->nbox, c->s->boxcap);
 
 	*b = (struct snap_stored){c->e->node, tm_peek(c->m, c->e, "user"), tm_peek(c->m, c->e, "folder"),
-				  c->e->msg_idx, tm_peek_long(c->m, c->e, "bytes", 0), c->idx};
+				  c->e->msg_idx, tm_peek_long(c->m, c->e, "bytes", 0), c->idx,
+				  SNAP_NO_PAIR};
 	if (!b->user)
 		b->user = c->e->rcpt ? c->e->rcpt : "?";
 	if (!b->folder)
 		b->folder = "INBOX";
+	b->pair = snap_count_pair(c->s, b->host, b->msg_idx);
+	snap_count_box(c->s, c->s->nbox - 1);
 }
 
 /* A message body travelling (to the peer): it leaves the sender's outbox,
@@ -291,14 +300,15 @@ static void on_body(struct snap_ctx *c)
 				     snap_match_out, &k, &v);
 		for (v = found ? snap_out_live(c->s, v) : SIZE_MAX; v != SIZE_MAX;
 		     v = c->s->outbox[v].prev)
-			c->s->outbox[v].sent = true; /* sent: no longer placed there */
+			snap_count_sent(c->s, v); /* sent: no longer placed there */
 		return;
 	}
 	if (box_again(c))
 		return;
 	struct snap_stored *b = SNAP_PUSH(c->s->box, c->s->nbox, c->s->boxcap);
 	*b = (struct snap_stored){e->peer, NULL, NULL, e->msg_idx, tm_peek_long(c->m, e, "bytes", 0),
-				  c->idx};
+				  c->idx, snap_count_pair(c->s, e->peer, e->msg_idx)};
+	snap_count_box(c->s, c->s->nbox - 1);
 }
 
 static void on_compose(struct snap_ctx *c)
@@ -310,14 +320,17 @@ static void on_compose(struct snap_ctx *c)
 	if (c->again) { /* in its slot, with its link; not sent yet */
 		assert(c->s->nout < c->s->outcap);
 		c->s->outbox[c->s->nout++].sent = false;
+		snap_count_composed(c->s, c->s->nout - 1);
 		return;
 	}
 	/* the older outbox with this key, found before the slot is filled */
 	if (snx_get(&c->s->by_out, h, snap_match_out, &k, &v))
 		prev = snap_out_live(c->s, v);
 	struct snap_outbox *o = SNAP_PUSH(c->s->outbox, c->s->nout, c->s->outcap);
-	*o = (struct snap_outbox){c->e->msg_idx, c->e->node, false, prev};
+	*o = (struct snap_outbox){c->e->msg_idx, c->e->node, false, prev,
+				  snap_count_pair(c->s, c->e->node, c->e->msg_idx)};
 	snx_put(&c->s->by_out, h, snap_match_out, &k, c->s->nout - 1);
+	snap_count_composed(c->s, c->s->nout - 1);
 }
 
 /* The first walk finds the answer (a new one is pushed then, its question

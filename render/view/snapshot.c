@@ -1,7 +1,8 @@
 /* snapshot.c — derive the world at a cursor from the trace (see
  * snapshot.h). The walk over the events is snap_walk.c's; here the
  * decisions near the cursor become badges (one handler per kind in
- * snap_badge_on[]), and the places and state badges are derived. */
+ * snap_badge_on[]), and the state badges (faults, retry clocks) are added
+ * from what the walk keeps (snap_count.h). */
 #include "snapshot.h"
 
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "snap_ckpt.h"
+#include "snap_count.h"
 #include "snap_walk.h"
 
 #define SNAP_DEFAULT_WINDOW 40
@@ -29,7 +31,7 @@ static void snap_reset(struct snap *s)
 		free(s->q[i].rcpts);
 	snap_ckpt_free_all(s);
 	s->nq_hw = 0;
-	s->nq = s->nbox = s->nans = s->nfaults = s->nplaces = s->nbadges = s->nout = 0;
+	s->nq = s->nbox = s->nans = s->nfaults = s->nbadges = s->nout = 0;
 	snx_clear(&s->by_qid);
 	snx_clear(&s->by_msg);
 	snx_clear(&s->by_out);
@@ -37,6 +39,7 @@ static void snap_reset(struct snap *s)
 	s->walk_hw = -1;
 	s->nrec = s->rec_pos = 0;
 	s->model = NULL;
+	snap_count_free(s);
 }
 
 void snap_free(struct snap *s)
@@ -46,16 +49,12 @@ void snap_free(struct snap *s)
 	free(s->box);
 	free(s->ans);
 	free(s->faults);
-	free(s->places);
 	free(s->badges);
 	free(s->outbox);
 	free(s->rec);
 	snx_free(&s->by_qid);
 	snx_free(&s->by_msg);
 	snx_free(&s->by_out);
-	free(s->place_gen);
-	free(s->place_head);
-	free(s->place_next);
 	snap_init(s);
 }
 
@@ -196,117 +195,26 @@ static const snap_handler snap_badge_on[TM_KIND_COUNT] = {
 	[TM_DSN_CREATE] = on_dsn,
 };
 
-/* ---- after the walk: places and state badges ---- */
-
-static bool snap_placed(const struct snap *s, int msg_idx, int host)
-{
-	if (s->place_gen[msg_idx] != s->place_epoch)
-		return false;
-	for (size_t v = s->place_head[msg_idx]; v != SIZE_MAX; v = s->place_next[v])
-		if (s->places[v].host == host)
-			return true;
-	return false;
-}
-
-/* Push a place; with mark, note it for snap_placed. */
-static void snap_place_push(struct snap *s, int msg_idx, int host, enum snap_place_kind kind,
-			    bool mark)
-{
-	struct snap_place *p = SNAP_PUSH(s->places, s->nplaces, s->placecap);
-	size_t v = s->nplaces - 1;
-
-	*p = (struct snap_place){msg_idx, host, kind};
-	if (!mark)
-		return;
-	if (s->place_nextcap < s->placecap) {
-		s->place_nextcap = s->placecap;
-		s->place_next = xrealloc(s->place_next, s->place_nextcap * sizeof *s->place_next);
-	}
-	s->place_next[v] = s->place_gen[msg_idx] == s->place_epoch ? s->place_head[msg_idx]
-								     : SIZE_MAX;
-	s->place_head[msg_idx] = v;
-	s->place_gen[msg_idx] = s->place_epoch;
-}
-
-static void snap_place(struct snap *s, int msg_idx, int host, enum snap_place_kind kind)
-{
-	if (msg_idx < 0 || host < 0 || snap_placed(s, msg_idx, host))
-		return;
-	snap_place_push(s, msg_idx, host, kind, true);
-}
-
-/* A new build's marks: per message arrays sized for the model, a new
- * epoch (all of them cleared when it wraps). */
-static void snap_places_begin(struct snap *s, size_t nmsgs)
-{
-	if (s->place_nmsgs != nmsgs || !s->place_gen) {
-		free(s->place_gen);
-		free(s->place_head);
-		s->place_nmsgs = nmsgs;
-		s->place_gen = xcalloc(nmsgs ? nmsgs : 1, sizeof *s->place_gen);
-		s->place_head = xmalloc((nmsgs ? nmsgs : 1) * sizeof *s->place_head);
-		s->place_epoch = 0;
-	}
-	if (++s->place_epoch == 0) {
-		memset(s->place_gen, 0, (nmsgs ? nmsgs : 1) * sizeof *s->place_gen);
-		s->place_epoch = 1;
-	}
-}
-
-/* Messages not yet sent, then queued, then filed or fetched: at most one
- * place per (message, host), the first that applies. */
-static void snap_finish_places(struct snap *s)
-{
-	snap_places_begin(s, s->model->nmsgs);
-	for (size_t i = 0; i < s->nout; i++) { /* composed and not sent off */
-		const struct snap_outbox *o = &s->outbox[i];
-		if (!o->sent && o->host >= 0)
-			snap_place_push(s, o->msg_idx, o->host, PLACE_OUTBOX, o->msg_idx >= 0);
-	}
-	for (size_t i = 0; i < s->nq; i++)
-		if (snap_entry_live(&s->q[i]))
-			snap_place(s, s->q[i].msg_idx, s->q[i].host, PLACE_QUEUE);
-	for (size_t i = 0; i < s->nbox; i++)
-		snap_place(s, s->box[i].msg_idx, s->box[i].host,
-			   s->box[i].folder ? PLACE_MAILBOX : PLACE_FETCHED);
-}
+/* ---- after the walk: state badges ---- */
 
 /* One "retry at" clock per host: the earliest pending retry there, in
- * the order the hosts first queued something. */
-static void snap_retry_badges(struct snap *s, size_t nnodes)
+ * the order the hosts first queued something (kept by snap_count.h). */
+static void snap_retry_badges(struct snap *s)
 {
-	struct retry { int n; int64_t next; size_t first; bool seen; };
-	struct retry *per = xcalloc(nnodes ? nnodes : 1, sizeof *per);
-	int *order = xmalloc((nnodes ? nnodes : 1) * sizeof *order);
-	size_t norder = 0;
+	int *order = xmalloc((s->nhc ? s->nhc : 1) * sizeof *order);
+	size_t norder = snap_count_queue_order(s, order);
 
-	for (size_t i = 0; i < s->nq; i++) {
-		int host = s->q[i].host;
-		if (host < 0 || (size_t)host >= nnodes)
-			continue;
-		struct retry *r = &per[host];
-		if (!r->seen) {
-			*r = (struct retry){0, INT64_MAX, s->q[i].enter_ev, true};
-			order[norder++] = host;
-		}
-		for (size_t k = 0; k < s->q[i].nrcpts; k++)
-			if (s->q[i].rcpts[k].state == SNAP_DEFERRED) {
-				r->n++;
-				r->next = s->q[i].rcpts[k].next_us < r->next ? s->q[i].rcpts[k].next_us
-									     : r->next;
-			}
-	}
 	for (size_t o = 0; o < norder; o++) {
-		const struct retry *r = &per[order[o]];
-		if (r->n == 0)
+		long n;
+		int64_t next;
+		size_t first;
+		if (!snap_count_retry(s, order[o], &n, &next, &first) || n == 0)
 			continue;
-		char when[32], cnt[16];
-		snap_fmt_hms(r->next, when, sizeof when);
-		snprintf(cnt, sizeof cnt, "%d deferred, ", r->n);
-		snap_badge(s, order[o], BADGE_RETRY, r->first, "%sretry at %s", r->n > 1 ? cnt : "",
-			   when);
+		char when[32], cnt[24];
+		snap_fmt_hms(next, when, sizeof when);
+		snprintf(cnt, sizeof cnt, "%ld deferred, ", n);
+		snap_badge(s, order[o], BADGE_RETRY, first, "%sretry at %s", n > 1 ? cnt : "", when);
 	}
-	free(per);
 	free(order);
 }
 
@@ -342,6 +250,7 @@ void snap_build(struct snap *s, const struct tm_model *m, long from, long cursor
 		from = cursor - SNAP_DEFAULT_WINDOW;
 	if (s->model != m) {
 		snap_reset(s);
+		snap_count_reset(s, m->nnodes);
 		s->ckpt_every = s->ckpt_every_asked > 0 ? s->ckpt_every_asked
 							: snap_ckpt_every(m->nev);
 	}
@@ -355,18 +264,17 @@ void snap_build(struct snap *s, const struct tm_model *m, long from, long cursor
 		}
 	}
 	s->walked = cursor > s->walked ? cursor : s->walked;
-	s->nplaces = s->nbadges = 0;
+	s->nbadges = 0;
 	for (long i = from < 0 ? 0 : from; i <= cursor; i++) {
 		const struct tm_event *e = &m->ev[i];
 		struct snap_ctx c = {s, m, e, (size_t)i};
 		if (snap_badge_on[e->kind])
 			snap_badge_on[e->kind](&c);
 	}
-	snap_finish_places(s);
 	size_t first_state = s->nbadges;
 	for (size_t i = 0; i < s->nfaults; i++)
 		snap_badge(s, s->faults[i].host, BADGE_FAULT, s->faults[i].ev, "%s",
 			   s->faults[i].fault);
-	snap_retry_badges(s, m->nnodes);
+	snap_retry_badges(s);
 	snap_order_badges(s, first_state);
 }

@@ -16,7 +16,9 @@
  * is not before it (the queues, mailboxes and answers are kept between
  * calls, found through hash indexes), else from the latest checkpoint
  * before it (snap_ckpt.h: at most K events back), applying what the first
- * walk read from each line (snap_walk.h); places and badges are
+ * walk read from each line (snap_walk.h); where messages rest and the
+ * retry clocks are kept as the walk moves (snap_count.h: read per host,
+ * the list of places only when asked); the recent decision badges are
  * derived again on each call. A snap follows one model: free
  * it before building for another (one at the same address is not told
  * apart). */

@@ -99,6 +99,7 @@ struct tm_msg {
 	char *id;          /* owned */
 	int dsn_of;        /* index of the reported message, or -1 */
 	bool dsn_failed;   /* action "failed" (a bounce), else "delayed" */
+	long compose_ev;   /* its first msg.compose event, or -1 */
 };
 
 struct tm_model {

@@ -48,8 +48,21 @@ int32_t tm_conn_lookup(const struct tm_intern *in, long id);
 void tm_conn_add(struct tm_intern *in, long id);
 void tm_intern_free(struct tm_intern *in);
 void tm_peek_free(struct tm_peek_memo *pm);
+/* trace_model_detail.c: each kind's row (a kind is an enum tm_kind). */
+enum {
+	TMF_TRAVEL = 1 << 0,   /* animates from node to peer */
+	TMF_DECISION = 1 << 1, /* a stop for next/previous decision */
+	TMF_LINE = 1 << 2,     /* text is the required "line" field */
+	TMF_NARRATE = 1 << 3,  /* text is the required "text" field */
+	TMF_BODY = 1 << 4,     /* the event carries a whole message */
+};
+unsigned tm_kind_flags(int kind);
+enum trace_kind tm_kind_tk(int kind);
+/* What was read from an event's line on demand (tm_event.lazy). */
+struct tm_lazy;
+void tm_lazy_free(struct tm_lazy *z);
 /* An event's line parsed, with the fields it left out put back
- * (trace_model_implied.c); NULL when cJSON refuses it. trace_model.c. */
+ * (trace_model_implied.c); NULL when cJSON refuses it. */
 struct tm_event;
 struct cJSON;
 struct cJSON *tm_parse_obj(const struct tm_event *e);

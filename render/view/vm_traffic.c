@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "snap_count.h"
 #include "util.h"
 
 static void vmt_free_table(struct vm_traffic *t)
@@ -173,26 +174,20 @@ void vmt_build(struct vm_traffic *t, const struct tm_model *m, const struct snap
 	if (t->model != m)
 		vmt_table(t, m);
 	t->ncounts = t->nflows = 0;
-	size_t nk = (size_t)PLACE_FETCHED + 1, cells = m->nnodes * nk;
-	long *per = xcalloc(cells ? cells : 1, sizeof *per);
-	for (size_t i = 0; i < s->nplaces; i++) {
-		const struct snap_place *p = &s->places[i];
-		if (p->host < 0 || (size_t)p->host >= m->nnodes ||
-		    (p->msg_idx == skip_msg && p->host == skip_host))
-			continue;
-		per[(size_t)p->host * nk + p->kind]++;
-	}
-	for (size_t c = 0; c < cells; c++) {
-		if (!per[c])
-			continue;
-		if (t->ncounts == t->countcap) {
-			t->countcap = t->countcap ? 2 * t->countcap : 16;
-			t->counts = xrealloc(t->counts, t->countcap * sizeof *t->counts);
+	enum snap_place_kind skip_kind;
+	long skip = snap_count_of(s, skip_host, skip_msg, &skip_kind);
+	for (int h = 0; (size_t)h < m->nnodes; h++)
+		for (int k = 0; k < PLACE_KIND_COUNT; k++) {
+			long n = snap_count_at(s, h, (enum snap_place_kind)k);
+			n -= h == skip_host && k == (int)skip_kind ? skip : 0;
+			if (!n)
+				continue;
+			if (t->ncounts == t->countcap) {
+				t->countcap = t->countcap ? 2 * t->countcap : 16;
+				t->counts = xrealloc(t->counts, t->countcap * sizeof *t->counts);
+			}
+			t->counts[t->ncounts++] = (struct vm_count){h, (enum snap_place_kind)k, n};
 		}
-		t->counts[t->ncounts++] = (struct vm_count){(int)(c / nk),
-							    (enum snap_place_kind)(c % nk), per[c]};
-	}
-	free(per);
 	vmt_flows(t, m, cursor);
 }
 

@@ -23,8 +23,10 @@
  * Invariants: no SDL; the per-model table (per link and direction, its
  * body events and, sorted, the events that end their flights) is built
  * once per model, so a frame's flows take two binary searches per link,
- * whatever the cursor's distance from the last; counts are rebuilt for
- * every frame, in host order then place order, links in first-use order. */
+ * whatever the cursor's distance from the last; resting counts are read
+ * per host from what the snapshot keeps (snap_count.h), so a frame's
+ * counts cost O(hosts), not O(messages); in host order then place order,
+ * links in first-use order. */
 #ifndef MAILSIM_VM_TRAFFIC_H
 #define MAILSIM_VM_TRAFFIC_H
 

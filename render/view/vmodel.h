@@ -102,7 +102,10 @@ struct vm_frame {
 	const struct lay_edge *links; size_t nlinks; /* borrowed */
 	struct vm_moving moving[2]; size_t nmoving;
 	struct vm_decision *dec;   size_t ndec, deccap;
-	struct vm_resting *rest;   size_t nrest, restcap;
+	struct vm_resting *rest;   size_t nrest, restcap; /* not when aggregate */
+	const struct snap *snap;   /* borrowed: the walk at the frame's cursor; an
+				    * aggregated frame's resting messages are
+				    * listed from it when the scene is written */
 	struct vm_text *texts;     size_t ntexts, textcap;
 	struct card card;          /* the decision card, when card_open */
 	bool card_open;
@@ -160,6 +163,12 @@ struct vm_inputs {
 void vm_init(struct vm_frame *f);
 void vm_free(struct vm_frame *f);
 void vm_build(struct vm_frame *f, const struct vm_inputs *in);
+
+/* The messages at rest at the cursor (snap_count.h's list, less the copy
+ * the cursor event is carrying, which has not arrived): into *arr
+ * (grown, caller-owned); returns how many. */
+size_t vm_resting_fill(const struct snap *s, const struct tm_model *m, long cursor,
+		       struct vm_resting **arr, size_t *cap);
 
 /* Record a piece of text drawn with its box and em height. */
 void vm_add_text(struct vm_frame *f, const char *text, struct vm_box box, int px);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snap_count.h"
 #include "snap_walk.h"
 #include "snapshot.h"
 #include "test_render_fixture.h"
@@ -78,11 +79,17 @@ static void badges_at(const struct snap *s, int host, char *out, size_t n)
 						kind_names[s->badges[i].kind], s->badges[i].text);
 }
 
+/* The snapshot's places (snap_count.h), listed again on each call. */
+static struct snap_place *places_buf;
+static size_t places_cap;
+
 static const struct snap_place *place_of(const struct snap *s, int msg_idx, int host)
 {
-	for (size_t i = 0; i < s->nplaces; i++)
-		if (s->places[i].msg_idx == msg_idx && s->places[i].host == host)
-			return &s->places[i];
+	size_t n = snap_places_fill(s, &places_buf, &places_cap);
+
+	for (size_t i = 0; i < n; i++)
+		if (places_buf[i].msg_idx == msg_idx && places_buf[i].host == host)
+			return &places_buf[i];
 	return NULL;
 }
 
@@ -287,11 +294,15 @@ static void test_dead_domain_end(void **state)
 /* Two snapshots equal in what the panels read from them. */
 static void expect_same_snap(const struct snap *a, const struct snap *b, long cursor)
 {
+	struct snap_place *pa = NULL, *pb = NULL;
+	size_t capa = 0, capb = 0;
+	size_t npa = snap_places_fill(a, &pa, &capa), npb = snap_places_fill(b, &pb, &capb);
+
 	if (a->nq != b->nq || a->nbox != b->nbox || a->nans != b->nans ||
-	    a->nfaults != b->nfaults || a->nplaces != b->nplaces || a->nbadges != b->nbadges)
+	    a->nfaults != b->nfaults || npa != npb || a->nbadges != b->nbadges)
 		FAILF("cursor %ld: sizes q %zu/%zu box %zu/%zu ans %zu/%zu faults %zu/%zu "
 		      "places %zu/%zu badges %zu/%zu\n", cursor, a->nq, b->nq, a->nbox, b->nbox,
-		      a->nans, b->nans, a->nfaults, b->nfaults, a->nplaces, b->nplaces, a->nbadges,
+		      a->nans, b->nans, a->nfaults, b->nfaults, npa, npb, a->nbadges,
 		      b->nbadges);
 	for (size_t i = 0; i < a->nq; i++) {
 		if (a->q[i].host != b->q[i].host || a->q[i].msg_idx != b->q[i].msg_idx ||
@@ -322,10 +333,12 @@ static void expect_same_snap(const struct snap *a, const struct snap *b, long cu
 		if (a->faults[i].host != b->faults[i].host || a->faults[i].ev != b->faults[i].ev ||
 		    a->faults[i].fault != b->faults[i].fault)
 			FAILF("cursor %ld: fault %zu differs\n", cursor, i);
-	for (size_t i = 0; i < a->nplaces; i++)
-		if (a->places[i].msg_idx != b->places[i].msg_idx ||
-		    a->places[i].host != b->places[i].host || a->places[i].kind != b->places[i].kind)
+	for (size_t i = 0; i < npa; i++)
+		if (pa[i].msg_idx != pb[i].msg_idx || pa[i].host != pb[i].host ||
+		    pa[i].kind != pb[i].kind)
 			FAILF("cursor %ld: place %zu differs\n", cursor, i);
+	free(pa);
+	free(pb);
 	for (size_t i = 0; i < a->nbadges; i++)
 		if (a->badges[i].host != b->badges[i].host || a->badges[i].kind != b->badges[i].kind ||
 		    a->badges[i].ev != b->badges[i].ev || strcmp(a->badges[i].text, b->badges[i].text))
