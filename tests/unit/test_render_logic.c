@@ -195,13 +195,14 @@ static void test_label_templates(void **state)
 		char *got = tt_expand(c[i].tmpl, o);
 		char what[64];
 		snprintf(what, sizeof what, "expand \"%s\"", c[i].tmpl);
-		if (strcmp(got, c[i].want) != 0) {
+		bool same = strcmp(got, c[i].want) == 0;
+		if (!same)
 			print_error("%s: got \"%s\", want \"%s\"\n", what, got, c[i].want);
-			free(got);
+		free(got);
+		if (!same) {
 			cJSON_Delete(o);
 			fail();
 		}
-		free(got);
 	}
 	cJSON_Delete(o);
 }
