@@ -12,6 +12,7 @@
 #ifndef MAILSIM_POOL_H
 #define MAILSIM_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pool {
@@ -24,5 +25,16 @@ struct pool {
 void *pool_get(struct pool *p, size_t size);
 /* Give back a block from pool_get(p, ...); NULL is ignored. */
 void pool_put(struct pool *p, void *block);
+
+/* Like pool_get, but the last `keep` bytes of a recycled block are left as
+ * its previous user left them (a new block's are zero): an owner keeps its
+ * grown buffers there, so a reused engine does not allocate and grow them
+ * again. The owner puts the kept part at the end of its struct and resets
+ * what it needs (lengths, counts) itself. */
+void *pool_get_keep(struct pool *p, size_t size, size_t keep);
+/* Whether pool_put(p, ...) would keep the next block (never under
+ * AddressSanitizer): when not, the owner frees what the kept part owns
+ * before giving the block back. */
+bool pool_keeps(const struct pool *p);
 
 #endif
