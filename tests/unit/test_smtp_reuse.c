@@ -1,12 +1,13 @@
-/* test_smtpd_reuse.c — a recycled SMTP server engine starts clean.
+/* test_smtp_reuse.c — recycled SMTP engines start clean.
  *
- * smtpd engines come from a pool that keeps their grown buffers (the
- * input, the message, the HELO name, the authenticated user, the
- * recipient slots) for the next connection. Whatever one connection left
- * there must not show: the next one starts without HELO name, without
- * authentication, without transaction, and its hooks see only its own
- * recipients and message text. Under AddressSanitizer the pool keeps
- * nothing, so the same dialogs check a fresh engine there. */
+ * smtpd and smtpc engines come from pools that keep their grown buffers
+ * (input, message, names, recipient slots, the reply FIFO) for the next
+ * connection. Whatever one connection left there must not show: a server
+ * starts without HELO name, authentication or transaction, and its hooks
+ * see only its own recipients and message text; a client sends only its
+ * own envelope and body and reports only its own recipients. Under
+ * AddressSanitizer the pools keep nothing, so the same dialogs check
+ * fresh engines there. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtpc.h"
 #include "smtpd.h"
 
 struct seen {
@@ -169,9 +171,129 @@ static void test_borrowed_names(void **state)
 	sb_free(&w.replies);
 }
 
+/* ---- client ---------------------------------------------------------------- */
+
+struct cli {
+	struct strbuf sent;      /* command lines, '\n' after each */
+	struct strbuf data;      /* the body as sent */
+	size_t done, closed, nrcpts;
+	enum smtp_class cls;
+	char first_rcpt[300], last_rcpt[300];
+};
+
+static void cli_line(void *ud, const char *line)
+{
+	struct cli *w = ud;
+	sb_puts(&w->sent, line);
+	sb_putc(&w->sent, '\n');
+}
+
+static void cli_data(void *ud, const char *bytes, size_t len, size_t nlines)
+{
+	struct cli *w = ud;
+	(void)nlines;
+	sb_append(&w->data, bytes, len);
+}
+
+static void cli_done(void *ud, const struct smtpc_result *res)
+{
+	struct cli *w = ud;
+	w->done++;
+	w->cls = res->cls;
+	w->nrcpts = res->nrcpts;
+	snprintf(w->first_rcpt, sizeof w->first_rcpt, "%s", res->nrcpts ? res->rcpts[0].rcpt : "");
+	snprintf(w->last_rcpt, sizeof w->last_rcpt, "%s",
+		 res->nrcpts ? res->rcpts[res->nrcpts - 1].rcpt : "");
+}
+
+static void cli_close(void *ud)
+{
+	((struct cli *)ud)->closed++;
+}
+
+static const struct smtpc_callbacks cli_callbacks = {
+	.send_line = cli_line, .send_data = cli_data, .done = cli_done, .close = cli_close,
+};
+
+static void cli_feed(struct smtpc *c, const char *text)
+{
+	smtpc_feed(c, text, strlen(text));
+}
+
+#define EHLO_REPLY "220 mx.example.net ESMTP\r\n250-mx.example.net\r\n250-PIPELINING\r\n250 SIZE\r\n"
+
+/* A client that sends 20 recipients and a body over 65,536 octets, then one
+ * left in the middle of a reply with more commands outstanding. */
+static void busy_client(void)
+{
+	static char rcpt_text[20][40];
+	const char *rcpts[20];
+	for (int i = 0; i < 20; i++) {
+		snprintf(rcpt_text[i], sizeof rcpt_text[i], "r%02d@far-away.example.org", i);
+		rcpts[i] = rcpt_text[i];
+	}
+	struct strbuf body;
+	sb_init(&body);
+	for (int i = 0; i < 1200; i++)
+		sb_puts(&body, ".a line of the first, much longer message body, dot-stuffed\r\n");
+	struct cli w = {0};
+	struct smtpc_config cfg = {.helo_name = "first.example.org"};
+	struct smtpc *c = smtpc_new(&cfg, &cli_callbacks, &w);
+	smtpc_set_message(c, "alice@first.example.org", rcpts, 20, body.data, body.len);
+	cli_feed(c, EHLO_REPLY);
+	for (int i = 0; i < 21; i++)
+		cli_feed(c, "250 2.1.5 Ok\r\n");
+	cli_feed(c, "354 go\r\n250 2.0.0 queued\r\n221 bye\r\n");
+	assert_int_equal(w.done, 1);
+	assert_int_equal(w.nrcpts, 20);
+	assert_true(w.data.len > 65536);
+	smtpc_free(c);
+	sb_free(&w.sent);
+	sb_free(&w.data);
+	memset(&w, 0, sizeof w);
+	c = smtpc_new(&cfg, &cli_callbacks, &w);
+	smtpc_set_message(c, "alice@first.example.org", rcpts, 20, "x\r\n", 3);
+	cli_feed(c, EHLO_REPLY "250 2.1.0 Ok\r\n250-partial"); /* freed mid-reply */
+	smtpc_free(c);
+	sb_free(&w.sent);
+	sb_free(&w.data);
+	sb_free(&body);
+}
+
+static void test_reused_client_starts_clean(void **state)
+{
+	(void)state;
+	busy_client();
+	busy_client();
+	struct cli w = {0};
+	struct smtpc_config cfg = {.helo_name = "second.example.org"};
+	struct smtpc *c = smtpc_new(&cfg, &cli_callbacks, &w);
+	const char *rcpts[] = {"carol@example.net"};
+	const char *text = "Subject: hi\r\n\r\n.body\r\n";
+	smtpc_set_message(c, "", rcpts, 1, text, strlen(text));
+	cli_feed(c, EHLO_REPLY "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go\r\n250 2.0.0 queued\r\n");
+	assert_string_equal(w.sent.data, "EHLO second.example.org\n"
+					 "MAIL FROM:<> SIZE=22\n"
+					 "RCPT TO:<carol@example.net>\n"
+					 "DATA\n"
+					 "QUIT\n");
+	assert_string_equal(w.data.data, "Subject: hi\r\n\r\n..body\r\n.\r\n");
+	cli_feed(c, "221 2.0.0 Bye\r\n");
+	assert_int_equal(w.closed, 1);
+	assert_int_equal(w.done, 1); /* last, after the QUIT reply */
+	assert_int_equal(w.cls, SMTP_CLASS_OK);
+	assert_int_equal(w.nrcpts, 1);
+	assert_string_equal(w.first_rcpt, "carol@example.net");
+	assert_string_equal(w.last_rcpt, "carol@example.net");
+	smtpc_free(c);
+	sb_free(&w.sent);
+	sb_free(&w.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reused_client_starts_clean),
 		cmocka_unit_test(test_reused_engine_starts_clean),
 		cmocka_unit_test(test_borrowed_names),
 	};
