@@ -570,21 +570,24 @@ static void on_reply(struct smtpc *c, const struct smtp_reply *r)
 /* ---- reply parsing ------------------------------------------------------------- */
 
 static const struct {
-	const char *keyword;
+	const char *keyword; /* upper case */
+	size_t len;
 	unsigned flag;
 } ext_table[] = {
-	{"PIPELINING", EXT_PIPELINING},
-	{"SIZE", EXT_SIZE},
-	{"8BITMIME", EXT_8BITMIME},
-	{"STARTTLS", EXT_STARTTLS},
-	{"ENHANCEDSTATUSCODES", EXT_ENHANCEDSTATUSCODES},
+	{"PIPELINING", 10, EXT_PIPELINING},
+	{"SIZE", 4, EXT_SIZE},
+	{"8BITMIME", 8, EXT_8BITMIME},
+	{"STARTTLS", 8, EXT_STARTTLS},
+	{"ENHANCEDSTATUSCODES", 19, EXT_ENHANCEDSTATUSCODES},
 };
 
 /* One EHLO line after the first: "KEYWORD [params]" [RFC 5321 §4.1.1.1]. */
 static void parse_ext(struct smtpc *c, const char *text)
 {
 	size_t kw = strcspn(text, " =");
-	if (kw == 4 && ascii_strncaseeq(text, "AUTH", 4)) { /* also legacy "AUTH=LOGIN" */
+	/* the first octet in upper case rules out most keywords at once */
+	char first = text[0] >= 'a' && text[0] <= 'z' ? (char)(text[0] - 'a' + 'A') : text[0];
+	if (kw == 4 && first == 'A' && ascii_strncaseeq(text, "AUTH", 4)) { /* also legacy "AUTH=LOGIN" */
 		const char *p = text + 4;
 		while (*p) {
 			p += strspn(p, " =");
@@ -598,7 +601,8 @@ static void parse_ext(struct smtpc *c, const char *text)
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(ext_table); i++)
-		if (strlen(ext_table[i].keyword) == kw && ascii_strncaseeq(text, ext_table[i].keyword, kw))
+		if (ext_table[i].len == kw && ext_table[i].keyword[0] == first &&
+		    ascii_strncaseeq(text, ext_table[i].keyword, kw))
 			c->ext |= ext_table[i].flag;
 }
 

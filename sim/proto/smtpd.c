@@ -378,14 +378,14 @@ static void finish_connect(struct smtpd *s, struct smtp_reply *r)
 static void ehlo_reply(struct smtpd *s, const char *first)
 {
 	const char *ext[8];
-	char size[40];
+	char size[8 + U64_DIGITS_MAX] = "SIZE"; /* no fixed maximum: no number [RFC 1870 §4] */
 	size_t n = 0;
 	if (!s->cfg.no_pipelining)
 		ext[n++] = "PIPELINING";
-	if (s->cfg.size_limit > 0)
-		fmt_snprintf(size, sizeof size, "SIZE %lld", (long long)s->cfg.size_limit);
-	else
-		fmt_snprintf(size, sizeof size, "SIZE"); /* no fixed maximum [RFC 1870 §4] */
+	if (s->cfg.size_limit > 0) {
+		size[4] = ' ';
+		u64_to_str((uint64_t)s->cfg.size_limit, size + 5);
+	}
 	ext[n++] = size;
 	if (s->cfg.vrfy)
 		ext[n++] = "VRFY";
@@ -1093,8 +1093,11 @@ static const struct smtpd_verb verbs[] = {
 
 static const struct smtpd_verb *find_verb(const char *name)
 {
+	/* The first letter, folded to upper case, rules out most rows before
+	 * the whole name is compared (one lookup per command line). */
+	char first = name[0] >= 'a' && name[0] <= 'z' ? (char)(name[0] - 'a' + 'A') : name[0];
 	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
-		if (ascii_strcaseeq(name, verbs[i].name))
+		if (verbs[i].name[0] == first && ascii_strcaseeq(name, verbs[i].name))
 			return &verbs[i];
 	return NULL;
 }
@@ -1153,7 +1156,7 @@ static void line_too_long(struct smtpd *s)
 /* AUTH lines may be longer than ordinary commands [RFC 4954 §4]. */
 static size_t line_limit(const struct smtpd *s, const char *p, size_t avail)
 {
-	if (s->st == ST_AUTH || (avail >= 5 && ascii_strncaseeq(p, "AUTH ", 5)))
+	if (s->st == ST_AUTH || (avail >= 5 && (p[0] == 'A' || p[0] == 'a') && ascii_strncaseeq(p, "AUTH ", 5)))
 		return SMTP_AUTH_LINE_MAX;
 	return SMTP_LINE_MAX;
 }
