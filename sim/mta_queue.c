@@ -25,21 +25,17 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i);
 void mtaq_free(struct qentry *q)
 {
 	for (size_t i = 0; i < q->nr; i++) {
-		free(q->r[i].addr);
 		free(q->r[i].orig);
 		oc_note_free(&q->r[i].last);
 	}
-	free(q->r);
 	free(q->forward);
 	free(q->spool_id);
 	free(q->drop_reason);
 	free(q->rep_ip);
 	free(q->rep_domain);
 	free(q->folder);
-	free(q->tag);
-	free(q->sender);
 	free(q->data);
-	free(q);
+	free(q); /* tag, sender, r and the addresses with it */
 }
 
 static void unlink_entry(struct mta *m, struct qentry *q)
@@ -101,10 +97,28 @@ struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rc
 	return mtaq_adopt(m, sender, rcpts, n, xstrndup(data, len), len, tag);
 }
 
+/* Copy the NUL-terminated s to *at and move *at past it. */
+static char *put_name(char **at, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = memcpy(*at, s, n);
+	*at += n;
+	return d;
+}
+
 struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
 			  char *data, size_t len, const char *tag)
 {
-	struct qentry *q = xcalloc(1, sizeof *q);
+	/* One allocation: the entry, its recipients, then the names (sender,
+	 * addresses, tag), which never change while it is queued. */
+	size_t nslots = n ? n : 1;
+	size_t names = strlen(sender) + 1 + (tag ? strlen(tag) + 1 : sizeof ((struct qentry *)0)->qid);
+	for (size_t i = 0; i < n; i++)
+		names += strlen(rcpts[i]) + 1;
+	_Static_assert(sizeof(struct qentry) % _Alignof(struct qrcpt) == 0, "r follows the entry");
+	struct qentry *q = xcalloc(1, sizeof *q + nslots * sizeof *q->r + names);
+	q->r = (struct qrcpt *)(q + 1);
+	char *at = (char *)(q->r + nslots);
 	q->m = m;
 	/* Postfix-like queue ids: hex of a per-host counter mixed with time;
 	 * sequential, never random, so traces stay stable. Five and four hex
@@ -113,16 +127,15 @@ struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *
 	char *e = put_hex(q->qid, (uint64_t)(m->sim->now / 1000) & 0xFFFFF, 5);
 	e = put_hex(e, ++m->qcounter & 0xFFFF, 4);
 	*e = '\0';
-	q->sender = xstrdup(sender);
-	q->r = xcalloc(n ? n : 1, sizeof *q->r);
+	q->sender = put_name(&at, sender);
 	q->nr = n;
 	for (size_t i = 0; i < n; i++)
-		q->r[i].addr = xstrdup(rcpts[i]);
+		q->r[i].addr = put_name(&at, rcpts[i]);
 	q->data = data;
 	q->len = len;
 	q->arrival = m->sim->now;
 	q->first_failure = -1;
-	q->tag = xstrdup(tag ? tag : q->qid);
+	q->tag = put_name(&at, tag ? tag : q->qid);
 	q->next = m->queue;
 	if (m->queue)
 		m->queue->prev = q;
