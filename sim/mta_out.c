@@ -124,6 +124,12 @@ static void job_next_mx(struct job *j);
 static void route_event(struct job *j, const struct dns_answer *ans)
 {
 	struct mta *m = j->q->m;
+	if (!trace_wanted(m->sim->trace)) {
+		/* Only counted: the "pref name." texts would go nowhere. */
+		mtaq_trace(m, j->q, TK_ROUTE_MX, NULL);
+		trace_end(m->sim->trace);
+		return;
+	}
 	char **v = xcalloc(j->nmx ? j->nmx : 1, sizeof *v);
 	for (size_t i = 0; i < j->nmx; i++) {
 		int pref = -1;

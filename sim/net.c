@@ -805,13 +805,29 @@ static void trace_wire(struct conn *c, enum conn_side from, enum trace_kind kind
 	trace_str(sim->trace, "dir", from == SIDE_CLIENT ? "c2s" : "s2c");
 }
 
+/* A wire event nothing reads (no sink, no hook: trace_wanted) is only
+ * counted, as trace_begin/trace_end do for any quiet event; its fields
+ * would go nowhere, so they are not gathered (two lines per command on
+ * every hop). */
+static bool wire_quiet(struct conn *c, enum trace_kind kind)
+{
+	struct trace *tr = c->sim->trace;
+	if (trace_wanted(tr))
+		return false;
+	trace_begin(tr, c->sim->now, kind);
+	trace_end(tr);
+	return true;
+}
+
 void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line)
 {
-	trace_wire(c, from, kind);
-	trace_str(c->sim->trace, "line", line);
-	if (c->tls)
-		trace_bool(c->sim->trace, "tls", true);
-	trace_end(c->sim->trace);
+	if (!wire_quiet(c, kind)) {
+		trace_wire(c, from, kind);
+		trace_str(c->sim->trace, "line", line);
+		if (c->tls)
+			trace_bool(c->sim->trace, "tls", true);
+		trace_end(c->sim->trace);
+	}
 	send2(c, from, line, strlen(line), "\r\n", 2);
 }
 
@@ -819,6 +835,8 @@ void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, co
 static void trace_block(struct conn *c, enum conn_side from, enum trace_kind kind,
 			const char *msg_tag, uint64_t bytes, size_t nlines, const char *summary)
 {
+	if (wire_quiet(c, kind))
+		return;
 	trace_wire(c, from, kind);
 	if (msg_tag)
 		trace_msg(c->sim->trace, msg_tag);
@@ -863,6 +881,8 @@ static void put_line_shown(struct trace *tr, const char *line, size_t n)
 void net_trace_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line,
 		    size_t len, size_t octets)
 {
+	if (wire_quiet(c, kind))
+		return;
 	trace_wire(c, from, kind);
 	put_line_shown(c->sim->trace, line, len);
 	if (c->tls)

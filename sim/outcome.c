@@ -154,8 +154,9 @@ void fate_settle(struct sim *sim, const struct settle *s)
 	if (sim->settle_hook)
 		sim->settle_hook(sim->settle_ud, s);
 	struct trace *tr = sim->trace;
-	char reason[1000];
-	oc_reason(s->o, reason, sizeof reason);
+	char reason[1000] = "";
+	if (trace_wanted(tr)) /* only the trace reads it */
+		oc_reason(s->o, reason, sizeof reason);
 	trace_begin(tr, sim->now, fates[s->fate].kind);
 	trace_node(tr, s->node);
 	trace_msg(tr, s->msg);

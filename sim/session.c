@@ -11,6 +11,7 @@
 #include "pop3.h"
 #include "smtpc.h"
 #include "smtpd.h"
+#include "trace.h"
 #include "util.h"
 
 /* Octets of a line the peer sent kept in the trace (an RFC 5321 command
@@ -413,7 +414,8 @@ void session_cb_send_data(void *ud, const char *bytes, size_t len, size_t nlines
 	flush_held(s);
 	char sum[300] = "";
 	const char *tag = NULL;
-	if (s->owner->summary)
+	/* The summary and tag are the trace's: not made for one nobody reads. */
+	if (s->owner->summary && trace_wanted(s->sim->trace))
 		s->owner->summary(s->ctx, bytes, len, sum, sizeof sum, &tag);
 	net_send_block(s->c, s->side, s->cfg.data_kind, bytes, len, nlines, sum, tag);
 }
