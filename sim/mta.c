@@ -27,6 +27,7 @@
 #include "smtpd.h"
 #include "srs.h"
 #include "placement.h"
+#include "pool.h"
 #include "reputation.h"
 #include "util.h"
 
@@ -96,13 +97,16 @@ static void msg_in_free(struct msg_in *mi)
 	free(mi); /* the names with it */
 }
 
+/* One per inbound connection: recycled (pool.h). */
+static _Thread_local struct pool smtp_in_pool;
+
 static void in_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct smtp_in *s = ctx;
 	session_free(s->sess);
 	chk_free(s->chk);
 	msg_in_free(s->held);
-	free(s);
+	pool_put(&smtp_in_pool, s);
 }
 
 /* smtpd closes (after 221 / 421), or the client went away. */
@@ -423,7 +427,7 @@ static bool tls_first(const struct mta *m, bool submission)
 
 static void accept_smtp(struct mta *m, struct conn *c, bool submission, bool implicit)
 {
-	struct smtp_in *s = xcalloc(1, sizeof *s);
+	struct smtp_in *s = pool_get(&smtp_in_pool, sizeof *s);
 	s->m = m;
 	s->c = c;
 	s->submission = submission;
@@ -531,15 +535,6 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 	free(sig);
 }
 
-/* Copy the NUL-terminated s to *at and move *at past it. */
-static char *put_name(char **at, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = memcpy(*at, s, n);
-	*at += n;
-	return d;
-}
-
 static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 {
 	const char *sender = txn->mail_from ? txn->mail_from : "", *helo = txn->helo ? txn->helo : "";
@@ -553,9 +548,9 @@ static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 	struct msg_in *mi = xcalloc(1, sizeof *mi + nslots * sizeof *mi->rcpts + names);
 	mi->rcpts = (char **)(mi + 1);
 	char *at = (char *)(mi->rcpts + nslots);
-	mi->sender = put_name(&at, sender);
-	mi->helo = put_name(&at, helo);
-	mi->auth_user = txn->auth_user ? put_name(&at, txn->auth_user) : NULL;
+	mi->sender = str_pack(&at, sender);
+	mi->helo = str_pack(&at, helo);
+	mi->auth_user = txn->auth_user ? str_pack(&at, txn->auth_user) : NULL;
 	for (size_t i = 0; i < txn->nrcpts; i++) {
 		/* Like Postfix's cleanup duplicate filter: the same recipient
 		 * twice in one transaction gets one copy. */
@@ -563,7 +558,7 @@ static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 		while (k < mi->nrcpts && !addr_same(mi->rcpts[k], txn->rcpts[i]))
 			k++;
 		if (k == mi->nrcpts)
-			mi->rcpts[mi->nrcpts++] = put_name(&at, txn->rcpts[i]);
+			mi->rcpts[mi->nrcpts++] = str_pack(&at, txn->rcpts[i]);
 	}
 	mi->data = xstrndup(txn->data, txn->data_len);
 	mi->len = txn->data_len;

@@ -97,15 +97,6 @@ struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rc
 	return mtaq_adopt(m, sender, rcpts, n, xstrndup(data, len), len, tag);
 }
 
-/* Copy the NUL-terminated s to *at and move *at past it. */
-static char *put_name(char **at, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = memcpy(*at, s, n);
-	*at += n;
-	return d;
-}
-
 struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
 			  char *data, size_t len, const char *tag)
 {
@@ -127,15 +118,15 @@ struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *
 	char *e = put_hex(q->qid, (uint64_t)(m->sim->now / 1000) & 0xFFFFF, 5);
 	e = put_hex(e, ++m->qcounter & 0xFFFF, 4);
 	*e = '\0';
-	q->sender = put_name(&at, sender);
+	q->sender = str_pack(&at, sender);
 	q->nr = n;
 	for (size_t i = 0; i < n; i++)
-		q->r[i].addr = put_name(&at, rcpts[i]);
+		q->r[i].addr = str_pack(&at, rcpts[i]);
 	q->data = data;
 	q->len = len;
 	q->arrival = m->sim->now;
 	q->first_failure = -1;
-	q->tag = put_name(&at, tag ? tag : q->qid);
+	q->tag = str_pack(&at, tag ? tag : q->qid);
 	q->next = m->queue;
 	if (m->queue)
 		m->queue->prev = q;
@@ -147,11 +138,13 @@ void mtaq_enqueue(struct mta *m, struct qentry *q)
 {
 	mtaq_trace(m, q, TK_QUEUE_ENTER, NULL);
 	trace_str(m->sim->trace, "from", q->sender);
-	const char **v = xcalloc(q->nr, sizeof *v);
+	const char *few[8]; /* most messages have fewer recipients */
+	const char **v = q->nr <= ARRAY_LEN(few) ? few : xcalloc(q->nr, sizeof *v);
 	for (size_t i = 0; i < q->nr; i++)
 		v[i] = q->r[i].addr;
 	trace_strv(m->sim->trace, "rcpts", v, q->nr);
-	free(v);
+	if (v != few)
+		free(v);
 	trace_int(m->sim->trace, "bytes", (int64_t)q->len);
 	trace_end(m->sim->trace);
 	sim_after(m->sim, 0, ev_attempt, q, 0);
@@ -276,9 +269,13 @@ static void dsn_tag(const struct qentry *q, enum dsn_action action, char *out, s
 static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 {
 	struct sim *sim = m->sim;
-	size_t n = 0;
-	struct dsn_rcpt *v = xcalloc(q->nr, sizeof *v);
-	char (*last)[64] = xcalloc(q->nr, sizeof *last);
+	size_t n = 0, want = 0;
+	for (size_t i = 0; i < q->nr; i++)
+		want += dsn_wants(&q->r[i], action);
+	if (want == 0)
+		return; /* nothing to report (after most attempts) */
+	struct dsn_rcpt *v = xcalloc(want, sizeof *v);
+	char (*last)[64] = xcalloc(want, sizeof *last);
 	char until[64], arrival[64], date[64], mid[300], boundary[80], tag[300], postmaster[300];
 	sim_date_at(sim, retry_give_up_time(&m->retry, q->arrival, q->first_failure < 0 ? sim->now : q->first_failure), until, sizeof until);
 	for (size_t i = 0; i < q->nr; i++) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
 #include "util.h"
 
 const char *const host_role_names[] = {"client", "mta", "dns", "filter", "mailbox", NULL};
@@ -206,6 +207,16 @@ static void packet_unlink(struct packet *p)
 	p->next->prev = p->prev;
 }
 
+/* One per connection (two per message and hop): recycled (pool.h). */
+static _Thread_local struct pool conn_pool;
+
+static void conn_free(struct conn *c)
+{
+	if (c->dst_ip != c->dst_ip_buf)
+		free(c->dst_ip);
+	pool_put(&conn_pool, c);
+}
+
 void net_free(struct net *net)
 {
 	if (!net)
@@ -227,8 +238,7 @@ void net_free(struct net *net)
 	}
 	free(net->links);
 	for (size_t i = 0; i < net->nconns; i++) {
-		free(net->conns[i]->dst_ip);
-		free(net->conns[i]);
+		conn_free(net->conns[i]);
 	}
 	free(net->conns);
 	free(net->released);
@@ -394,8 +404,7 @@ static void conn_destroy(struct net *net, struct conn *c)
 	struct conn *last = net->conns[--net->nconns];
 	net->conns[c->slot] = last;
 	last->slot = c->slot;
-	free(c->dst_ip);
-	free(c);
+	conn_free(c);
 }
 
 /* A simulated connection nothing refers to any more goes on the grave
@@ -514,11 +523,12 @@ static void syn_arrives(struct sim *sim, struct conn *c)
 static struct conn *conn_new(struct sim *sim, struct host *from, const char *ip, int port)
 {
 	struct net *net = sim->net;
-	struct conn *c = xcalloc(1, sizeof *c);
+	struct conn *c = pool_get(&conn_pool, sizeof *c);
 	c->id = sim->next_conn_id++;
 	c->sim = sim;
 	c->cli = from;
-	c->dst_ip = xstrdup(ip);
+	size_t iplen = strlen(ip);
+	c->dst_ip = iplen < sizeof c->dst_ip_buf ? memcpy(c->dst_ip_buf, ip, iplen + 1) : xstrdup(ip);
 	c->port = port;
 	c->open[SIDE_CLIENT] = true;
 	if (net->nconns == net->capconns) {
