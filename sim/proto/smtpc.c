@@ -178,9 +178,6 @@ static void update_state(struct smtpc *c)
 	}
 }
 
-static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* One command line, already formatted. */
 static void send_line_cmd(struct smtpc *c, enum smtpc_stage st, const char *line)
 {
@@ -189,24 +186,30 @@ static void send_line_cmd(struct smtpc *c, enum smtpc_stage st, const char *line
 	update_state(c);
 }
 
-static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
+/* One command line: verb, then arg and end when not NULL (every command
+ * this client sends is such a concatenation). It fits the stack (RFC 5321
+ * §4.5.3.1.4: 512 octets); a longer one (an AUTH response) is built in
+ * the cmd buffer. */
+static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *verb, const char *arg,
+		     const char *end)
 {
-	/* A command line fits the stack (RFC 5321 §4.5.3.1.4: 512 octets);
-	 * a longer one (an AUTH response) goes to the heap. */
 	char buf[512];
-	struct strbuf sb;
-	va_list ap;
-	sb_init(&sb);
-	va_start(ap, fmt);
-	int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n >= (int)sizeof buf) {
-		va_start(ap, fmt);
-		sb_vprintf(&sb, fmt, ap);
-		va_end(ap);
+	size_t lv = strlen(verb), la = arg ? strlen(arg) : 0, le = end ? strlen(end) : 0;
+	if (lv + la + le >= sizeof buf) {
+		sb_clear(&c->cmd);
+		sb_append(&c->cmd, verb, lv);
+		sb_append(&c->cmd, arg ? arg : "", la);
+		sb_append(&c->cmd, end ? end : "", le);
+		send_line_cmd(c, st, c->cmd.data);
+		return;
 	}
-	send_line_cmd(c, st, sb.data ? sb.data : n < 0 ? "" : buf);
-	sb_free(&sb);
+	memcpy(buf, verb, lv);
+	if (la)
+		memcpy(buf + lv, arg, la);
+	if (le)
+		memcpy(buf + lv + la, end, le);
+	buf[lv + la + le] = '\0';
+	send_line_cmd(c, st, buf);
 }
 
 /* ---- outcome ---------------------------------------------------------------- */
@@ -292,7 +295,7 @@ static void hard_close(struct smtpc *c)
 static void send_ehlo(struct smtpc *c)
 {
 	c->ext = 0; /* forget what an earlier EHLO said [RFC 3207 §4.2] */
-	send_cmd(c, SMTPC_STAGE_EHLO, "EHLO %s", c->helo_name);
+	send_cmd(c, SMTPC_STAGE_EHLO, "EHLO ", c->helo_name, NULL);
 }
 
 static void start_mail(struct smtpc *c);
@@ -302,7 +305,7 @@ static void after_hello(struct smtpc *c)
 {
 	bool want_tls = c->cfg.starttls || c->cfg.require_tls;
 	if (!c->tls && !c->tls_refused && want_tls && (c->ext & EXT_STARTTLS))
-		send_cmd(c, SMTPC_STAGE_STARTTLS, "STARTTLS");
+		send_cmd(c, SMTPC_STAGE_STARTTLS, "STARTTLS", NULL, NULL);
 	else if (!c->tls && c->cfg.require_tls)
 		local_fail(c, SMTPC_STAGE_STARTTLS, SMTP_CLASS_TEMPFAIL,
 			   "TLS is required, but was not offered by host");
@@ -327,7 +330,7 @@ static void on_ehlo(struct smtpc *c, const struct smtp_reply *r)
 	if (r->code / 100 == 2)
 		after_hello(c);
 	else if (r->code / 100 == 5)
-		send_cmd(c, SMTPC_STAGE_HELO, "HELO %s", c->helo_name);
+		send_cmd(c, SMTPC_STAGE_HELO, "HELO ", c->helo_name, NULL);
 	else
 		decide(c, SMTPC_STAGE_EHLO, r, outcome(r, 2), true);
 }
@@ -363,7 +366,7 @@ static void on_starttls(struct smtpc *c, const struct smtp_reply *r)
 static void send_b64(struct smtpc *c, const char *s, size_t n, const char *prefix)
 {
 	char *b64 = b64_encode((const unsigned char *)s, n);
-	send_cmd(c, SMTPC_STAGE_AUTH, "%s%s", prefix, b64);
+	send_cmd(c, SMTPC_STAGE_AUTH, prefix, b64, NULL);
 	free(b64);
 }
 
@@ -388,7 +391,7 @@ static void start_auth(struct smtpc *c)
 		send_plain(c, "AUTH PLAIN "); /* initial response [RFC 4954 §4] */
 	} else {
 		c->mech = MECH_LOGIN;
-		send_cmd(c, SMTPC_STAGE_AUTH, "AUTH LOGIN");
+		send_cmd(c, SMTPC_STAGE_AUTH, "AUTH LOGIN", NULL, NULL);
 	}
 }
 
@@ -413,7 +416,7 @@ static void on_auth(struct smtpc *c, const struct smtp_reply *r)
 
 static void send_rcpt(struct smtpc *c)
 {
-	send_cmd(c, SMTPC_STAGE_RCPT, "RCPT TO:<%s>", c->rcpts[c->rcpt_sent++]);
+	send_cmd(c, SMTPC_STAGE_RCPT, "RCPT TO:<", c->rcpts[c->rcpt_sent++], ">");
 }
 
 static void start_mail(struct smtpc *c)
@@ -451,7 +454,7 @@ static void start_mail(struct smtpc *c)
 	/* RFC 2920 §3.1: MAIL and RCPT may sit anywhere in a batch, DATA last. */
 	while (c->rcpt_sent < c->nrcpts)
 		send_rcpt(c);
-	send_cmd(c, SMTPC_STAGE_DATA, "DATA");
+	send_cmd(c, SMTPC_STAGE_DATA, "DATA", NULL, NULL);
 }
 
 static void on_mail(struct smtpc *c, const struct smtp_reply *r)
@@ -472,7 +475,7 @@ static void on_rcpt(struct smtpc *c, const struct smtp_reply *r)
 		if (c->rcpt_next < c->txn_end)
 			send_rcpt(c);
 		else
-			send_cmd(c, SMTPC_STAGE_RSET, "RSET");
+			send_cmd(c, SMTPC_STAGE_RSET, "RSET", NULL, NULL);
 		return;
 	}
 	if (r->code / 100 == 2) {
@@ -487,7 +490,7 @@ static void on_rcpt(struct smtpc *c, const struct smtp_reply *r)
 	else if (!c->pipelining && !last)
 		send_rcpt(c);
 	else if (!c->pipelining)
-		send_cmd(c, SMTPC_STAGE_DATA, "DATA");
+		send_cmd(c, SMTPC_STAGE_DATA, "DATA", NULL, NULL);
 }
 
 static void on_data(struct smtpc *c, const struct smtp_reply *r)
@@ -562,7 +565,7 @@ static void on_reply(struct smtpc *c, const struct smtp_reply *r)
 	reply_handlers[st](c, r);
 	if (c->decided && !c->quit_sent && c->qlen == 0 && !c->handshake && !c->finished) {
 		c->quit_sent = true;
-		send_cmd(c, SMTPC_STAGE_QUIT, "QUIT");
+		send_cmd(c, SMTPC_STAGE_QUIT, "QUIT", NULL, NULL);
 	}
 	update_state(c);
 }

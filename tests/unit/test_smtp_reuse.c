@@ -290,10 +290,37 @@ static void test_reused_client_starts_clean(void **state)
 	sb_free(&w.data);
 }
 
+/* A command longer than the 512 octets a stack line holds (an AUTH PLAIN
+ * initial response with a long password [RFC 4954 §4]) goes out whole,
+ * and the next command is not disturbed by it. */
+static void test_client_long_command(void **state)
+{
+	(void)state;
+	char pass[700];
+	memset(pass, 'p', sizeof pass - 1);
+	pass[sizeof pass - 1] = '\0';
+	struct cli w = {0};
+	struct smtpc_config cfg = {.helo_name = "c.example.org", .auth_user = "alice", .auth_pass = pass};
+	struct smtpc *c = smtpc_new(&cfg, &cli_callbacks, &w);
+	const char *rcpts[] = {"bob@example.net"};
+	smtpc_set_message(c, "alice@example.org", rcpts, 1, "x\r\n", 3);
+	cli_feed(c, "220 mx ESMTP\r\n250-mx\r\n250 AUTH PLAIN\r\n");
+	/* base64 of NUL "alice" NUL and 699 'p': 4 * ceil(706 / 3) octets */
+	const char *auth = strchr(w.sent.data, '\n') + 1;
+	assert_true(strncmp(auth, "AUTH PLAIN AGFsaWNlAHBwcH", 25) == 0);
+	assert_int_equal(strchr(auth, '\n') - auth, 11 + 4 * ((706 + 2) / 3));
+	cli_feed(c, "235 2.7.0 ok\r\n");
+	assert_string_equal(strchr(auth, '\n') + 1, "MAIL FROM:<alice@example.org>\n");
+	smtpc_free(c);
+	sb_free(&w.sent);
+	sb_free(&w.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reused_client_starts_clean),
+		cmocka_unit_test(test_client_long_command),
 		cmocka_unit_test(test_reused_engine_starts_clean),
 		cmocka_unit_test(test_borrowed_names),
 	};
