@@ -82,7 +82,12 @@ void smtp_reply_set(struct smtp_reply *r, int code, const char *enh, const char 
 	/* Most replies are fixed text with "%s" at most ("%s %s" for a
 	 * greeting, "Ok: queued as %s"): no printf for those (several per
 	 * message on every hop). */
-	if (only_strings(fmt))
+	if (!strchr(fmt, '%'))
+		copy_trunc(r->text, sizeof r->text, fmt);
+	else if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+		const char *t = va_arg(ap, const char *);
+		copy_trunc(r->text, sizeof r->text, t ? t : "(null)");
+	} else if (only_strings(fmt))
 		cat_strings(r->text, sizeof r->text, fmt, ap);
 	else
 		fmt_vsnprintf(r->text, sizeof r->text, fmt, ap);
