@@ -116,11 +116,19 @@ void compose_trace(struct sim *sim, const struct host *h, const struct scn_messa
 					    "MIME-Version"};
 	size_t at[ARRAY_LEN(names)];
 	header_starts(d->data, d->len, names, ARRAY_LEN(names), at);
-	char *v = xmalloc(d->len + 1); /* a value is never longer than the message */
+	/* A trace nobody reads only counts the events: no values then. */
+	bool wanted = trace_wanted(sim->trace);
+	char *v = wanted ? xmalloc(d->len + 1) : NULL; /* a value is never longer than the message */
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		if (at[i] == SIZE_MAX)
+			continue;
+		if (!wanted) {
+			trace_begin(sim->trace, sim->now, TK_MSG_HEADER);
+			trace_end(sim->trace);
+			continue;
+		}
 		/* from its first line on, msg_header finds it at once */
-		if (at[i] == SIZE_MAX ||
-		    !msg_header(d->data + at[i], d->len - at[i], names[i], v, d->len + 1))
+		if (!msg_header(d->data + at[i], d->len - at[i], names[i], v, d->len + 1))
 			continue;
 		trace_begin(sim->trace, sim->now, TK_MSG_HEADER);
 		trace_node(sim->trace, h->name);

@@ -155,11 +155,13 @@ static bool enh_wanted(const struct smtpd *s, int code, const char *enh)
 static void emit_line(struct smtpd *s, int code, char sep, const char *enh, const char *text)
 {
 	char buf[16 + sizeof ((struct smtp_reply *)0)->text + sizeof ((struct smtp_reply *)0)->enh];
+	size_t len;
 	if (code < 0 || code > 999) { /* never from this engine; kept exact */
 		if (enh_wanted(s, code, enh))
 			fmt_snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
 		else
 			fmt_snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
+		len = strlen(buf);
 	} else {
 		/* "%03d%c[%s ]%s" by hand (one line per reply: the hot path),
 		 * cut at the buffer like snprintf would. */
@@ -183,13 +185,14 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 			t = room - n;
 		memcpy(buf + n, text, t);
 		buf[n + t] = '\0';
+		len = n + t; /* text has no NUL before t: t is its strlen, or less */
 	}
 	/* Replies echo client text (a parameter, an address): a CR or another
 	 * control character from it must not reach the wire, where a CR could
 	 * end the reply line early. Like Postfix's printable(), show it as '?'. */
 	/* Eight octets at a time while none is below 0x20 or 0x7F (Hacker's
 	 * Delight §6-1), within the text; the rest one by one. */
-	char *p = buf, *end = buf + strlen(buf);
+	char *p = buf, *end = buf + len;
 	for (uint64_t w; end - p >= 8; p += 8) {
 		memcpy(&w, p, 8);
 		uint64_t ctl = (w - UINT64_C(0x2020202020202020)) & ~w;
@@ -198,7 +201,7 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 		if ((ctl | del) & UINT64_C(0x8080808080808080))
 			break;
 	}
-	for (; *p; p++)
+	for (; p < end; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\t')
 			*p = '?';
 		else if (*p == 0x7f)
