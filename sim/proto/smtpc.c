@@ -605,7 +605,8 @@ static void parse_ext(struct smtpc *c, const char *text)
 	}
 	for (size_t i = 0; i < ARRAY_LEN(ext_table); i++)
 		if (ext_table[i].len == kw && ext_table[i].keyword[0] == first &&
-		    ascii_strncaseeq(text, ext_table[i].keyword, kw))
+		    (memcmp(text, ext_table[i].keyword, kw) == 0 || /* as servers send them */
+		     ascii_strncaseeq(text, ext_table[i].keyword, kw)))
 			c->ext |= ext_table[i].flag;
 }
 
