@@ -1,5 +1,6 @@
 /* pool.h — recycles fixed-size blocks (the per-connection engines and
- * filter state, a few KiB each).
+ * filter state, a few KiB each; sessions, connections and jobs, made and
+ * freed a few times per message).
  *
  * glibc serves a request of more than about 1 KiB from its sorted bins,
  * and first merges every freed small chunk back (malloc_consolidate): one
