@@ -78,10 +78,16 @@ struct mbox_user *mailstore_add_user(struct mailstore *ms, const char *address,
 
 struct mbox_user *mailstore_user(struct mailstore *ms, const char *address)
 {
-	char *k = lower_dup(address);
-	size_t i;
+	/* The key in lower case: on the stack for any mailbox (RFC 5321
+	 * §4.5.3.1.3: a path is at most 256 octets), else on the heap. */
+	char buf[320], *k = strlen(address) < sizeof buf ? buf : xstrdup(address);
+	size_t i = 0;
+	for (const char *p = address; *p; p++)
+		k[i++] = (char)tolower((unsigned char)*p);
+	k[i] = '\0';
 	bool hit = strmap_get(&ms->by_key, k, &i);
-	free(k);
+	if (k != buf)
+		free(k);
 	return hit ? &ms->users[i] : NULL;
 }
 

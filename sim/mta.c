@@ -27,6 +27,7 @@
 #include "smtpd.h"
 #include "srs.h"
 #include "placement.h"
+#include "pool.h"
 #include "reputation.h"
 #include "util.h"
 
@@ -77,10 +78,11 @@ struct smtp_in {
 };
 
 /* A message as accepted at end of DATA, copied out of smtpd's transaction
- * (which is only valid during the hook) while the checks run. */
+ * (which is only valid during the hook) while the checks run. The names
+ * and the recipient list live in the same allocation as the struct. */
 struct msg_in {
-	char *sender, *helo, *auth_user;  /* owned */
-	char **rcpts;                      /* owned */
+	char *sender, *helo, *auth_user;  /* in mi's block; auth_user may be NULL */
+	char **rcpts;                      /* in mi's block */
 	size_t nrcpts;
 	char *data;                        /* owned */
 	size_t len;
@@ -91,15 +93,12 @@ static void msg_in_free(struct msg_in *mi)
 {
 	if (!mi)
 		return;
-	free(mi->sender);
-	free(mi->helo);
-	free(mi->auth_user);
-	for (size_t i = 0; i < mi->nrcpts; i++)
-		free(mi->rcpts[i]);
-	free(mi->rcpts);
 	free(mi->data);
-	free(mi);
+	free(mi); /* the names with it */
 }
+
+/* One per inbound connection: recycled (pool.h). */
+static _Thread_local struct pool smtp_in_pool;
 
 static void in_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -107,7 +106,7 @@ static void in_free_ev(struct sim *sim, void *ctx, uint64_t arg)
 	session_free(s->sess);
 	chk_free(s->chk);
 	msg_in_free(s->held);
-	free(s);
+	pool_put(&smtp_in_pool, s);
 }
 
 /* smtpd closes (after 221 / 421), or the client went away. */
@@ -428,7 +427,7 @@ static bool tls_first(const struct mta *m, bool submission)
 
 static void accept_smtp(struct mta *m, struct conn *c, bool submission, bool implicit)
 {
-	struct smtp_in *s = xcalloc(1, sizeof *s);
+	struct smtp_in *s = pool_get(&smtp_in_pool, sizeof *s);
 	s->m = m;
 	s->c = c;
 	s->submission = submission;
@@ -538,11 +537,20 @@ static void dkim_sign_queued(struct mta *m, struct qentry *q)
 
 static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 {
-	struct msg_in *mi = xcalloc(1, sizeof *mi);
-	mi->sender = xstrdup(txn->mail_from ? txn->mail_from : "");
-	mi->helo = xstrdup(txn->helo ? txn->helo : "");
-	mi->auth_user = txn->auth_user ? xstrdup(txn->auth_user) : NULL;
-	mi->rcpts = xcalloc(txn->nrcpts + 1, sizeof *mi->rcpts);
+	const char *sender = txn->mail_from ? txn->mail_from : "", *helo = txn->helo ? txn->helo : "";
+	size_t names = strlen(sender) + 1 + strlen(helo) + 1;
+	if (txn->auth_user)
+		names += strlen(txn->auth_user) + 1;
+	for (size_t i = 0; i < txn->nrcpts; i++)
+		names += strlen(txn->rcpts[i]) + 1;
+	size_t nslots = txn->nrcpts + 1;
+	_Static_assert(sizeof(struct msg_in) % _Alignof(char *) == 0, "rcpts follow the struct");
+	struct msg_in *mi = xcalloc(1, sizeof *mi + nslots * sizeof *mi->rcpts + names);
+	mi->rcpts = (char **)(mi + 1);
+	char *at = (char *)(mi->rcpts + nslots);
+	mi->sender = str_pack(&at, sender);
+	mi->helo = str_pack(&at, helo);
+	mi->auth_user = txn->auth_user ? str_pack(&at, txn->auth_user) : NULL;
 	for (size_t i = 0; i < txn->nrcpts; i++) {
 		/* Like Postfix's cleanup duplicate filter: the same recipient
 		 * twice in one transaction gets one copy. */
@@ -550,7 +558,7 @@ static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 		while (k < mi->nrcpts && !addr_same(mi->rcpts[k], txn->rcpts[i]))
 			k++;
 		if (k == mi->nrcpts)
-			mi->rcpts[mi->nrcpts++] = xstrdup(txn->rcpts[i]);
+			mi->rcpts[mi->nrcpts++] = str_pack(&at, txn->rcpts[i]);
 	}
 	mi->data = xstrndup(txn->data, txn->data_len);
 	mi->len = txn->data_len;

@@ -11,6 +11,7 @@
 
 #include "fmt.h"
 #include "msg.h"
+#include "pool.h"
 #include "resolver.h"
 #include "session.h"
 #include "smtpc.h"
@@ -23,7 +24,8 @@ struct job {
 	char *domain;            /* owned (at most 255 octets, as it was) */
 	size_t *ridx;            /* owned: indices into q->r */
 	size_t nr;
-	char **mx;               /* owned: target host names in try order */
+	char **mx;               /* owned, one block with the names (mx_set):
+				  * target host names in try order */
 	size_t nmx, imx;
 	struct outcome *last;    /* owned, NULL until noted (job_last): why the
 				  * last MX host did not take it; a job waiting
@@ -46,6 +48,23 @@ struct job {
 
 /* ===== remote delivery: one job per destination domain ===================== */
 
+/* One per destination domain and attempt: recycled (pool.h). */
+static _Thread_local struct pool job_pool;
+
+/* The try list: the n names, copied with their pointers into one block. */
+static void mx_set(struct job *j, const char *const *names, size_t n)
+{
+	size_t room = (n ? n : 1) * sizeof *j->mx;
+	for (size_t i = 0; i < n; i++)
+		room += strlen(names[i]) + 1;
+	free(j->mx);
+	j->mx = xmalloc(room);
+	char *at = (char *)(j->mx + (n ? n : 1));
+	for (size_t i = 0; i < n; i++)
+		j->mx[i] = str_pack(&at, names[i]);
+	j->nmx = n;
+}
+
 static struct outcome *job_last(struct job *j)
 {
 	if (!j->last)
@@ -61,9 +80,7 @@ static void job_free(struct job *j)
 		j->m->jobs = j->next;
 	if (j->next)
 		j->next->prev = j->prev;
-	for (size_t i = 0; i < j->nmx; i++)
-		free(j->mx[i]);
-	free(j->mx);
+	free(j->mx); /* the names with it */
 	free(j->ridx);
 	free(j->rcpts);
 	free(j->res);
@@ -71,7 +88,7 @@ static void job_free(struct job *j)
 	free(j->domain);
 	free(j->remote);
 	session_free(j->sess);
-	free(j);
+	pool_put(&job_pool, j);
 }
 
 static void job_end(struct job *j)
@@ -124,6 +141,12 @@ static void job_next_mx(struct job *j);
 static void route_event(struct job *j, const struct dns_answer *ans)
 {
 	struct mta *m = j->q->m;
+	if (!trace_wanted(m->sim->trace)) {
+		/* Only counted: the "pref name." texts would go nowhere. */
+		mtaq_trace(m, j->q, TK_ROUTE_MX, NULL);
+		trace_end(m->sim->trace);
+		return;
+	}
 	char **v = xcalloc(j->nmx ? j->nmx : 1, sizeof *v);
 	for (size_t i = 0; i < j->nmx; i++) {
 		int pref = -1;
@@ -153,7 +176,8 @@ static int cmp_pref(const void *a, const void *b)
 static void order_mx(struct job *j, const struct dns_answer *ans)
 {
 	struct sim *sim = j->q->m->sim;
-	const struct dns_rr **v = xcalloc(ans->n ? ans->n : 1, sizeof *v);
+	const struct dns_rr *few[16]; /* MX sets are small */
+	const struct dns_rr **v = ans->n <= ARRAY_LEN(few) ? few : xcalloc(ans->n, sizeof *v);
 	size_t n = 0;
 	for (size_t i = 0; i < ans->n; i++)
 		if (ans->rrs[i].type == DNS_T_MX)
@@ -186,12 +210,17 @@ static void order_mx(struct job *j, const struct dns_answer *ans)
 	for (size_t i = 0; i < n && own < 0; i++)
 		if (ascii_strcaseeq(v[i]->target, me->name))
 			own = v[i]->pref;
-	j->mx = xcalloc(n ? n : 1, sizeof *j->mx);
+	const char *names[ARRAY_LEN(few)], **kept = n <= ARRAY_LEN(few) ? names : xcalloc(n, sizeof *kept);
+	size_t nk = 0;
 	for (size_t i = 0; i < n; i++)
 		if (own < 0 || v[i]->pref < own)
-			j->mx[j->nmx++] = xstrdup(v[i]->target);
+			kept[nk++] = v[i]->target;
+	mx_set(j, kept, nk);
 	j->self_listed = own >= 0;
-	free(v);
+	if (kept != names)
+		free(kept);
+	if (v != few)
+		free(v);
 }
 
 static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dns_type qtype,
@@ -226,9 +255,8 @@ static void job_mx_answer(struct sim *sim, void *ctx, const char *qname, enum dn
 		return;
 	}
 	if (j->nmx == 0) { /* NODATA: the domain itself is the implicit MX */
-		free(j->mx);
-		j->mx = xcalloc(1, sizeof *j->mx);
-		j->mx[j->nmx++] = xstrdup(j->domain);
+		const char *self = j->domain;
+		mx_set(j, &self, 1);
 	}
 	route_event(j, ans);
 	job_next_mx(j);
@@ -243,7 +271,7 @@ void mta_jobs_free(struct mta *m)
 void mta_job_start(struct qentry *q, const char *domain, size_t *ridx, size_t nr)
 {
 	struct mta *m = q->m;
-	struct job *j = xcalloc(1, sizeof *j);
+	struct job *j = pool_get(&job_pool, sizeof *j);
 	j->m = m;
 	j->next = m->jobs;
 	if (m->jobs)

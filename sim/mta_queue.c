@@ -25,21 +25,17 @@ static void deliver_local(struct mta *m, struct qentry *q, size_t i);
 void mtaq_free(struct qentry *q)
 {
 	for (size_t i = 0; i < q->nr; i++) {
-		free(q->r[i].addr);
 		free(q->r[i].orig);
 		oc_note_free(&q->r[i].last);
 	}
-	free(q->r);
 	free(q->forward);
 	free(q->spool_id);
 	free(q->drop_reason);
 	free(q->rep_ip);
 	free(q->rep_domain);
 	free(q->folder);
-	free(q->tag);
-	free(q->sender);
 	free(q->data);
-	free(q);
+	free(q); /* tag, sender, r and the addresses with it */
 }
 
 static void unlink_entry(struct mta *m, struct qentry *q)
@@ -104,7 +100,16 @@ struct qentry *mtaq_new(struct mta *m, const char *sender, const char *const *rc
 struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *rcpts, size_t n,
 			  char *data, size_t len, const char *tag)
 {
-	struct qentry *q = xcalloc(1, sizeof *q);
+	/* One allocation: the entry, its recipients, then the names (sender,
+	 * addresses, tag), which never change while it is queued. */
+	size_t nslots = n ? n : 1;
+	size_t names = strlen(sender) + 1 + (tag ? strlen(tag) + 1 : sizeof ((struct qentry *)0)->qid);
+	for (size_t i = 0; i < n; i++)
+		names += strlen(rcpts[i]) + 1;
+	_Static_assert(sizeof(struct qentry) % _Alignof(struct qrcpt) == 0, "r follows the entry");
+	struct qentry *q = xcalloc(1, sizeof *q + nslots * sizeof *q->r + names);
+	q->r = (struct qrcpt *)(q + 1);
+	char *at = (char *)(q->r + nslots);
 	q->m = m;
 	/* Postfix-like queue ids: hex of a per-host counter mixed with time;
 	 * sequential, never random, so traces stay stable. Five and four hex
@@ -113,16 +118,15 @@ struct qentry *mtaq_adopt(struct mta *m, const char *sender, const char *const *
 	char *e = put_hex(q->qid, (uint64_t)(m->sim->now / 1000) & 0xFFFFF, 5);
 	e = put_hex(e, ++m->qcounter & 0xFFFF, 4);
 	*e = '\0';
-	q->sender = xstrdup(sender);
-	q->r = xcalloc(n ? n : 1, sizeof *q->r);
+	q->sender = str_pack(&at, sender);
 	q->nr = n;
 	for (size_t i = 0; i < n; i++)
-		q->r[i].addr = xstrdup(rcpts[i]);
+		q->r[i].addr = str_pack(&at, rcpts[i]);
 	q->data = data;
 	q->len = len;
 	q->arrival = m->sim->now;
 	q->first_failure = -1;
-	q->tag = xstrdup(tag ? tag : q->qid);
+	q->tag = str_pack(&at, tag ? tag : q->qid);
 	q->next = m->queue;
 	if (m->queue)
 		m->queue->prev = q;
@@ -134,11 +138,13 @@ void mtaq_enqueue(struct mta *m, struct qentry *q)
 {
 	mtaq_trace(m, q, TK_QUEUE_ENTER, NULL);
 	trace_str(m->sim->trace, "from", q->sender);
-	const char **v = xcalloc(q->nr, sizeof *v);
+	const char *few[8]; /* most messages have fewer recipients */
+	const char **v = q->nr <= ARRAY_LEN(few) ? few : xcalloc(q->nr, sizeof *v);
 	for (size_t i = 0; i < q->nr; i++)
 		v[i] = q->r[i].addr;
 	trace_strv(m->sim->trace, "rcpts", v, q->nr);
-	free(v);
+	if (v != few)
+		free(v);
 	trace_int(m->sim->trace, "bytes", (int64_t)q->len);
 	trace_end(m->sim->trace);
 	sim_after(m->sim, 0, ev_attempt, q, 0);
@@ -263,9 +269,13 @@ static void dsn_tag(const struct qentry *q, enum dsn_action action, char *out, s
 static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 {
 	struct sim *sim = m->sim;
-	size_t n = 0;
-	struct dsn_rcpt *v = xcalloc(q->nr, sizeof *v);
-	char (*last)[64] = xcalloc(q->nr, sizeof *last);
+	size_t n = 0, want = 0;
+	for (size_t i = 0; i < q->nr; i++)
+		want += dsn_wants(&q->r[i], action);
+	if (want == 0)
+		return; /* nothing to report (after most attempts) */
+	struct dsn_rcpt *v = xcalloc(want, sizeof *v);
+	char (*last)[64] = xcalloc(want, sizeof *last);
 	char until[64], arrival[64], date[64], mid[300], boundary[80], tag[300], postmaster[300];
 	sim_date_at(sim, retry_give_up_time(&m->retry, q->arrival, q->first_failure < 0 ? sim->now : q->first_failure), until, sizeof until);
 	for (size_t i = 0; i < q->nr; i++) {

@@ -26,7 +26,7 @@ enum qr_state {
 };
 
 struct qrcpt {
-	char *addr;              /* owned */
+	char *addr;              /* in the entry's own block (mtaq_adopt) */
 	char *orig;              /* owned or NULL: the address it was sent to before
 				  * forwarding (a DSN's Original-Recipient) */
 	enum qr_state state;
@@ -39,9 +39,11 @@ struct qentry {
 	struct qentry *next, *prev; /* the MTA's queue, doubly linked: O(1) unlink */
 	struct mta *m;
 	char qid[16];
-	char *tag;               /* owned: scenario message id for the trace */
-	char *sender;            /* owned: "" for <> */
-	struct qrcpt *r;         /* owned */
+	/* tag, sender, r and the recipients' addresses live in the entry's
+	 * own allocation (one per entry, made by mtaq_adopt), freed with it */
+	char *tag;               /* scenario message id for the trace */
+	char *sender;            /* "" for <> */
+	struct qrcpt *r;
 	size_t nr;
 	char *data;              /* owned */
 	size_t len;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
 #include "util.h"
 
 const char *const host_role_names[] = {"client", "mta", "dns", "filter", "mailbox", NULL};
@@ -207,6 +208,16 @@ static void packet_unlink(struct packet *p)
 	p->next->prev = p->prev;
 }
 
+/* One per connection (two per message and hop): recycled (pool.h). */
+static _Thread_local struct pool conn_pool;
+
+static void conn_free(struct conn *c)
+{
+	if (c->dst_ip != c->dst_ip_buf)
+		free(c->dst_ip);
+	pool_put(&conn_pool, c);
+}
+
 void net_free(struct net *net)
 {
 	if (!net)
@@ -228,8 +239,7 @@ void net_free(struct net *net)
 	}
 	free(net->links);
 	for (size_t i = 0; i < net->nconns; i++) {
-		free(net->conns[i]->dst_ip);
-		free(net->conns[i]);
+		conn_free(net->conns[i]);
 	}
 	free(net->conns);
 	free(net->released);
@@ -395,8 +405,7 @@ static void conn_destroy(struct net *net, struct conn *c)
 	struct conn *last = net->conns[--net->nconns];
 	net->conns[c->slot] = last;
 	last->slot = c->slot;
-	free(c->dst_ip);
-	free(c);
+	conn_free(c);
 }
 
 /* A simulated connection nothing refers to any more goes on the grave
@@ -515,11 +524,12 @@ static void syn_arrives(struct sim *sim, struct conn *c)
 static struct conn *conn_new(struct sim *sim, struct host *from, const char *ip, int port)
 {
 	struct net *net = sim->net;
-	struct conn *c = xcalloc(1, sizeof *c);
+	struct conn *c = pool_get(&conn_pool, sizeof *c);
 	c->id = sim->next_conn_id++;
 	c->sim = sim;
 	c->cli = from;
-	c->dst_ip = xstrdup(ip);
+	size_t iplen = strlen(ip);
+	c->dst_ip = iplen < sizeof c->dst_ip_buf ? memcpy(c->dst_ip_buf, ip, iplen + 1) : xstrdup(ip);
 	c->port = port;
 	c->open[SIDE_CLIENT] = true;
 	if (net->nconns == net->capconns) {
@@ -807,13 +817,29 @@ static void trace_wire(struct conn *c, enum conn_side from, enum trace_kind kind
 	trace_str_ref(sim->trace, "dir", from == SIDE_CLIENT ? "c2s" : "s2c");
 }
 
+/* A wire event nothing reads (no sink, no hook: trace_wanted) is only
+ * counted, as trace_begin/trace_end do for any quiet event; its fields
+ * would go nowhere, so they are not gathered (two lines per command on
+ * every hop). */
+static bool wire_quiet(struct conn *c, enum trace_kind kind)
+{
+	struct trace *tr = c->sim->trace;
+	if (trace_wanted(tr))
+		return false;
+	trace_begin(tr, c->sim->now, kind);
+	trace_end(tr);
+	return true;
+}
+
 void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line)
 {
-	trace_wire(c, from, kind);
-	trace_str_ref(c->sim->trace, "line", line); /* the caller's, sent after trace_end */
-	if (c->tls)
-		trace_bool(c->sim->trace, "tls", true);
-	trace_end(c->sim->trace);
+	if (!wire_quiet(c, kind)) {
+		trace_wire(c, from, kind);
+		trace_str_ref(c->sim->trace, "line", line); /* the caller's, sent after trace_end */
+		if (c->tls)
+			trace_bool(c->sim->trace, "tls", true);
+		trace_end(c->sim->trace);
+	}
 	send2(c, from, line, strlen(line), "\r\n", 2);
 }
 
@@ -821,6 +847,8 @@ void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, co
 static void trace_block(struct conn *c, enum conn_side from, enum trace_kind kind,
 			const char *msg_tag, uint64_t bytes, size_t nlines, const char *summary)
 {
+	if (wire_quiet(c, kind))
+		return;
 	trace_wire(c, from, kind);
 	if (msg_tag)
 		trace_msg(c->sim->trace, msg_tag);
@@ -865,6 +893,8 @@ static void put_line_shown(struct trace *tr, const char *line, size_t n)
 void net_trace_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line,
 		    size_t len, size_t octets)
 {
+	if (wire_quiet(c, kind))
+		return;
 	trace_wire(c, from, kind);
 	put_line_shown(c->sim->trace, line, len);
 	if (c->tls)

@@ -48,7 +48,8 @@ struct conn {
 	long id;
 	struct sim *sim;
 	struct host *cli, *srv;   /* not owned; srv NULL until accepted */
-	char *dst_ip;             /* owned */
+	char *dst_ip;             /* dst_ip_buf, or owned when longer */
+	char dst_ip_buf[48];      /* any IPv4 or IPv6 text (INET6_ADDRSTRLEN is 46) */
 	int port;
 	const struct conn_ops *ops[2];
 	void *ctx[2];

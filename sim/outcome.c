@@ -55,11 +55,6 @@ void oc_reason(const struct outcome *o, char *out, size_t cap)
 		fmt_snprintf(out, cap, "%s", o->text);
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s[0] ? xstrdup(s) : NULL;
-}
-
 void oc_note_set(struct oc_note *n, const struct outcome *o)
 {
 	oc_note_free(n);
@@ -67,8 +62,14 @@ void oc_note_set(struct oc_note *n, const struct outcome *o)
 	n->src = o->src;
 	memcpy(n->status, o->status, sizeof n->status);
 	memcpy(n->command, o->command, sizeof n->command);
-	n->remote = dup_or_null(o->remote);
-	n->text = dup_or_null(o->text);
+	/* text and remote (each NULL when empty) in one block, whichever is
+	 * set first: oc_note_free frees that one */
+	size_t tl = strlen(o->text), rl = strlen(o->remote);
+	if (!tl && !rl)
+		return;
+	char *at = xmalloc(tl + 1 + rl + 1);
+	n->text = tl ? str_pack(&at, o->text) : NULL;
+	n->remote = rl ? str_pack(&at, o->remote) : NULL;
 }
 
 void oc_note_get(const struct oc_note *n, struct outcome *o)
@@ -84,8 +85,7 @@ void oc_note_get(const struct oc_note *n, struct outcome *o)
 
 void oc_note_free(struct oc_note *n)
 {
-	free(n->remote);
-	free(n->text);
+	free(n->text ? n->text : n->remote); /* the block both live in */
 	n->remote = n->text = NULL;
 }
 
@@ -154,8 +154,9 @@ void fate_settle(struct sim *sim, const struct settle *s)
 	if (sim->settle_hook)
 		sim->settle_hook(sim->settle_ud, s);
 	struct trace *tr = sim->trace;
-	char reason[1000];
-	oc_reason(s->o, reason, sizeof reason);
+	char reason[1000] = "";
+	if (trace_wanted(tr)) /* only the trace reads it */
+		oc_reason(s->o, reason, sizeof reason);
 	trace_begin(tr, sim->now, fates[s->fate].kind);
 	trace_node(tr, s->node);
 	trace_msg(tr, s->msg);

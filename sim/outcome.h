@@ -63,8 +63,9 @@ struct oc_note {
 	enum oc_source src;
 	char status[16];
 	char command[32];
-	char *remote;      /* owned; NULL when empty */
-	char *text;        /* owned; NULL when empty */
+	char *remote;      /* NULL when empty */
+	char *text;        /* NULL when empty; owns the block both are in
+			    * (remote does when text is NULL) */
 };
 
 /* Replace *n by o (the old strings are freed). */

@@ -8,9 +8,11 @@
 #include "fmt.h"
 #include "imap.h"
 #include "msg.h"
+#include "pool.h"
 #include "pop3.h"
 #include "smtpc.h"
 #include "smtpd.h"
+#include "trace.h"
 #include "util.h"
 
 /* Octets of a line the peer sent kept in the trace (an RFC 5321 command
@@ -291,11 +293,14 @@ static const struct conn_ops detached_ops = {0};
 
 /* ---- life ------------------------------------------------------------------------- */
 
+/* Two sessions per message and hop: recycled (pool.h). */
+static _Thread_local struct pool session_pool;
+
 struct session *session_new(struct sim *sim, const struct session_config *cfg,
 			    const struct session_owner *owner, void *ctx)
 {
 	static const struct session_owner none = {0};
-	struct session *s = xcalloc(1, sizeof *s);
+	struct session *s = pool_get(&session_pool, sizeof *s);
 	s->sim = sim;
 	s->cfg = *cfg;
 	s->owner = owner ? owner : &none;
@@ -372,7 +377,7 @@ void session_free(struct session *s)
 		s->e->free(s->eng);
 	free(s->held);
 	sb_free(&s->partial);
-	free(s);
+	pool_put(&session_pool, s);
 }
 
 struct session *session_of(const struct conn *c, enum conn_side side)
@@ -413,7 +418,8 @@ void session_cb_send_data(void *ud, const char *bytes, size_t len, size_t nlines
 	flush_held(s);
 	char sum[300] = "";
 	const char *tag = NULL;
-	if (s->owner->summary)
+	/* The summary and tag are the trace's: not made for one nobody reads. */
+	if (s->owner->summary && trace_wanted(s->sim->trace))
 		s->owner->summary(s->ctx, bytes, len, sum, sizeof sum, &tag);
 	net_send_block(s->c, s->side, s->cfg.data_kind, bytes, len, nlines, sum, tag);
 }

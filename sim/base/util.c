@@ -63,6 +63,14 @@ char *xasprintf(const char *fmt, ...)
 	return sb_steal(&sb);
 }
 
+char *str_pack(char **at, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = memcpy(*at, s, n);
+	*at += n;
+	return d;
+}
+
 void sb_init(struct strbuf *sb)
 {
 	sb->data = NULL;

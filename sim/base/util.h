@@ -19,6 +19,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Copy the NUL-terminated s to *at, move *at past the copy's NUL and
+ * return the copy: packs several strings into one allocation the caller
+ * sized for them. */
+char *str_pack(char **at, const char *s);
 
 /* Growable buffer; data is always NUL-terminated (len excludes the NUL). */
 struct strbuf {

@@ -86,8 +86,11 @@ struct mstore_msg {
 static inline size_t mstore_wire_size(const char *b, size_t len)
 {
 	size_t n = len;
-	for (size_t i = 0; i < len; i++)
-		if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r'))
+	if (!len)
+		return 0; /* b may be NULL then */
+	/* from line end to line end (memchr), not octet by octet */
+	for (const char *p = b, *end = b + len; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		if (p == b || p[-1] != '\r')
 			n++;
 	return n;
 }
@@ -117,8 +120,10 @@ static inline const char *mstore_wire_form(const char *b, size_t len, struct str
 static inline size_t mstore_count_lines(const char *b, size_t len)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += b[i] == '\n';
+	if (!len)
+		return 0; /* b may be NULL then */
+	for (const char *p = b, *end = b + len; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		n++;
 	return n + (len > 0 && b[len - 1] != '\n');
 }
 

@@ -3,6 +3,8 @@
 #include "smtp.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,20 +39,56 @@ static void copy_trunc(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
+/* Whether fmt has no conversion but "%s". */
+static bool only_strings(const char *fmt)
+{
+	for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%'))
+		if (p[1] != 's')
+			return false;
+	return true;
+}
+
+/* vsnprintf(dst, cap, fmt, ap) for such a format: its text and strings
+ * (NULL shown as "(null)"), cut at cap - 1 octets. */
+static void cat_strings(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+	size_t n = 0;
+	for (const char *p = fmt; *p && n + 1 < cap;) {
+		const char *pct = strchr(p, '%');
+		size_t lit = pct ? (size_t)(pct - p) : strlen(p);
+		size_t k = lit < cap - 1 - n ? lit : cap - 1 - n;
+		memcpy(dst + n, p, k);
+		n += k;
+		if (!pct)
+			break;
+		const char *v = va_arg(ap, const char *);
+		if (!v)
+			v = "(null)";
+		size_t vl = strlen(v);
+		k = vl < cap - 1 - n ? vl : cap - 1 - n;
+		memcpy(dst + n, v, k);
+		n += k;
+		p = pct + 2;
+	}
+	dst[n] = '\0';
+}
+
 void smtp_reply_set(struct smtp_reply *r, int code, const char *enh, const char *fmt, ...)
 {
 	va_list ap;
 	r->code = code;
 	copy_trunc(r->enh, sizeof r->enh, enh ? enh : "");
 	va_start(ap, fmt);
-	/* Most replies are a fixed text or one "%s": no printf for those
-	 * (several per message on every hop). */
+	/* Most replies are fixed text with "%s" at most ("%s %s" for a
+	 * greeting, "Ok: queued as %s"): no printf for those (several per
+	 * message on every hop). */
 	if (!strchr(fmt, '%'))
 		copy_trunc(r->text, sizeof r->text, fmt);
 	else if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
 		const char *t = va_arg(ap, const char *);
 		copy_trunc(r->text, sizeof r->text, t ? t : "(null)");
-	}
+	} else if (only_strings(fmt))
+		cat_strings(r->text, sizeof r->text, fmt, ap);
 	else
 		fmt_vsnprintf(r->text, sizeof r->text, fmt, ap);
 	va_end(ap);

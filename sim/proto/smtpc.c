@@ -19,6 +19,7 @@
 #include "smtpc.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,13 @@
 #include "fmt.h"
 #include "pool.h"
 
-/* One engine per connection, over 1 KiB: recycled (pool.h). */
+/* One engine per connection, over 1 KiB: recycled (pool.h), with its
+ * grown buffers (the fields from `in` on). */
 static _Thread_local struct pool smtpc_pool;
+
+/* A kept buffer larger than this (a big message) is freed rather than kept
+ * in an idle engine. */
+#define KEEP_BUF_MAX 65536
 
 #define SMTPC_LINE_MAX 4096 /* tolerate chatty servers beyond the 512 of RFC 5321 §4.5.3.1.5 */
 
@@ -42,20 +48,16 @@ enum auth_mech { MECH_PLAIN, MECH_LOGIN };
 
 struct smtpc {
 	struct smtpc_config cfg;
-	char *helo_name, *auth_user, *auth_pass;
+	/* borrowed from the config: they outlive the engine (smtpc.h) */
+	const char *helo_name, *auth_user, *auth_pass;
 	struct smtpc_callbacks cb;
 	void *ud;
-	/* message */
+	/* message (its buffers below) */
 	bool has_msg, eightbit;
-	char *from;
-	char **rcpts;
+	const char *from;   /* in names, or "" */
 	size_t nrcpts;
-	struct strbuf body; /* dot-stuffed, with the final ".\r\n" */
 	size_t body_lines, msg_size;
-	struct smtpc_rcpt_result *rr;
-	enum rcpt_st *rst;
 	/* input */
-	struct strbuf in, line;
 	size_t in_pos;
 	bool discarding;
 	int depth;
@@ -66,8 +68,7 @@ struct smtpc {
 	/* what the server offers (from the last EHLO) */
 	unsigned ext;
 	/* flow */
-	enum smtpc_stage *q;
-	size_t qhead, qlen, qcap;
+	size_t qhead, qlen;
 	enum smtpc_stage stage;   /* stage shown to cb->state */
 	bool shown_closed;
 	bool handshake, tls, tls_refused, authed, pipelining;
@@ -77,7 +78,21 @@ struct smtpc {
 	size_t per_txn, txn_end;  /* probe mode: RCPTs per transaction (0: a message), end of this one */
 	bool decided, quit_sent, finished;
 	struct smtpc_result res;
+	/* Kept when the engine is recycled (pool_get_keep), emptied by
+	 * smtpc_new; all owned by the engine. `in` must stay first. */
+	struct strbuf in, line;
+	struct strbuf cmd;     /* a MAIL command being built */
+	struct strbuf body;    /* dot-stuffed, with the final ".\r\n" */
+	struct strbuf names;   /* from and the recipients, each NUL-terminated */
+	char **rcpts;          /* nrcpts of them, into names */
+	struct smtpc_rcpt_result *rr;
+	enum rcpt_st *rst;
+	size_t rcap;           /* room in rcpts, rr and rst */
+	enum smtpc_stage *q;
+	size_t qcap;
 };
+
+#define SMTPC_KEPT (sizeof(struct smtpc) - offsetof(struct smtpc, in))
 
 static const struct {
 	const char *name;
@@ -163,9 +178,6 @@ static void update_state(struct smtpc *c)
 	}
 }
 
-static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* One command line, already formatted. */
 static void send_line_cmd(struct smtpc *c, enum smtpc_stage st, const char *line)
 {
@@ -174,24 +186,30 @@ static void send_line_cmd(struct smtpc *c, enum smtpc_stage st, const char *line
 	update_state(c);
 }
 
-static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *fmt, ...)
+/* One command line: verb, then arg and end when not NULL (every command
+ * this client sends is such a concatenation). It fits the stack (RFC 5321
+ * §4.5.3.1.4: 512 octets); a longer one (an AUTH response) is built in
+ * the cmd buffer. */
+static void send_cmd(struct smtpc *c, enum smtpc_stage st, const char *verb, const char *arg,
+		     const char *end)
 {
-	/* A command line fits the stack (RFC 5321 §4.5.3.1.4: 512 octets);
-	 * a longer one (an AUTH response) goes to the heap. */
 	char buf[512];
-	struct strbuf sb;
-	va_list ap;
-	sb_init(&sb);
-	va_start(ap, fmt);
-	int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n >= (int)sizeof buf) {
-		va_start(ap, fmt);
-		sb_vprintf(&sb, fmt, ap);
-		va_end(ap);
+	size_t lv = strlen(verb), la = arg ? strlen(arg) : 0, le = end ? strlen(end) : 0;
+	if (lv + la + le >= sizeof buf) {
+		sb_clear(&c->cmd);
+		sb_append(&c->cmd, verb, lv);
+		sb_append(&c->cmd, arg ? arg : "", la);
+		sb_append(&c->cmd, end ? end : "", le);
+		send_line_cmd(c, st, c->cmd.data);
+		return;
 	}
-	send_line_cmd(c, st, sb.data ? sb.data : n < 0 ? "" : buf);
-	sb_free(&sb);
+	memcpy(buf, verb, lv);
+	if (la)
+		memcpy(buf + lv, arg, la);
+	if (le)
+		memcpy(buf + lv + la, end, le);
+	buf[lv + la + le] = '\0';
+	send_line_cmd(c, st, buf);
 }
 
 /* ---- outcome ---------------------------------------------------------------- */
@@ -277,7 +295,7 @@ static void hard_close(struct smtpc *c)
 static void send_ehlo(struct smtpc *c)
 {
 	c->ext = 0; /* forget what an earlier EHLO said [RFC 3207 §4.2] */
-	send_cmd(c, SMTPC_STAGE_EHLO, "EHLO %s", c->helo_name);
+	send_cmd(c, SMTPC_STAGE_EHLO, "EHLO ", c->helo_name, NULL);
 }
 
 static void start_mail(struct smtpc *c);
@@ -287,7 +305,7 @@ static void after_hello(struct smtpc *c)
 {
 	bool want_tls = c->cfg.starttls || c->cfg.require_tls;
 	if (!c->tls && !c->tls_refused && want_tls && (c->ext & EXT_STARTTLS))
-		send_cmd(c, SMTPC_STAGE_STARTTLS, "STARTTLS");
+		send_cmd(c, SMTPC_STAGE_STARTTLS, "STARTTLS", NULL, NULL);
 	else if (!c->tls && c->cfg.require_tls)
 		local_fail(c, SMTPC_STAGE_STARTTLS, SMTP_CLASS_TEMPFAIL,
 			   "TLS is required, but was not offered by host");
@@ -312,7 +330,7 @@ static void on_ehlo(struct smtpc *c, const struct smtp_reply *r)
 	if (r->code / 100 == 2)
 		after_hello(c);
 	else if (r->code / 100 == 5)
-		send_cmd(c, SMTPC_STAGE_HELO, "HELO %s", c->helo_name);
+		send_cmd(c, SMTPC_STAGE_HELO, "HELO ", c->helo_name, NULL);
 	else
 		decide(c, SMTPC_STAGE_EHLO, r, outcome(r, 2), true);
 }
@@ -348,7 +366,7 @@ static void on_starttls(struct smtpc *c, const struct smtp_reply *r)
 static void send_b64(struct smtpc *c, const char *s, size_t n, const char *prefix)
 {
 	char *b64 = b64_encode((const unsigned char *)s, n);
-	send_cmd(c, SMTPC_STAGE_AUTH, "%s%s", prefix, b64);
+	send_cmd(c, SMTPC_STAGE_AUTH, prefix, b64, NULL);
 	free(b64);
 }
 
@@ -373,7 +391,7 @@ static void start_auth(struct smtpc *c)
 		send_plain(c, "AUTH PLAIN "); /* initial response [RFC 4954 §4] */
 	} else {
 		c->mech = MECH_LOGIN;
-		send_cmd(c, SMTPC_STAGE_AUTH, "AUTH LOGIN");
+		send_cmd(c, SMTPC_STAGE_AUTH, "AUTH LOGIN", NULL, NULL);
 	}
 }
 
@@ -398,7 +416,7 @@ static void on_auth(struct smtpc *c, const struct smtp_reply *r)
 
 static void send_rcpt(struct smtpc *c)
 {
-	send_cmd(c, SMTPC_STAGE_RCPT, "RCPT TO:<%s>", c->rcpts[c->rcpt_sent++]);
+	send_cmd(c, SMTPC_STAGE_RCPT, "RCPT TO:<", c->rcpts[c->rcpt_sent++], ">");
 }
 
 static void start_mail(struct smtpc *c)
@@ -407,15 +425,14 @@ static void start_mail(struct smtpc *c)
 		local_fail(c, SMTPC_STAGE_MAIL, SMTP_CLASS_PERMFAIL, "no recipients");
 		return;
 	}
-	struct strbuf sb;
-	sb_init(&sb);
-	sb_puts(&sb, "MAIL FROM:<");
-	sb_puts(&sb, c->from);
-	sb_putc(&sb, '>');
+	struct strbuf *sb = &c->cmd;
+	sb_clear(sb);
+	sb_puts(sb, "MAIL FROM:<");
+	sb_puts(sb, c->from);
+	sb_putc(sb, '>');
 	if (c->per_txn) { /* a probe: no message to size, one command at a time */
 		c->txn_end = c->rcpt_sent + c->per_txn < c->nrcpts ? c->rcpt_sent + c->per_txn : c->nrcpts;
-		send_line_cmd(c, SMTPC_STAGE_MAIL, sb.data);
-		sb_free(&sb);
+		send_line_cmd(c, SMTPC_STAGE_MAIL, sb->data);
 		return;
 	}
 	if (c->ext & EXT_SIZE) { /* [RFC 1870 §3] */
@@ -424,21 +441,20 @@ static void start_mail(struct smtpc *c)
 		do
 			*--d = (char)('0' + v % 10);
 		while ((v /= 10) != 0);
-		sb_puts(&sb, " SIZE=");
-		sb_append(&sb, d, (size_t)(e - d));
+		sb_puts(sb, " SIZE=");
+		sb_append(sb, d, (size_t)(e - d));
 	}
 	if (c->eightbit && (c->ext & EXT_8BITMIME))
-		sb_puts(&sb, " BODY=8BITMIME"); /* [RFC 6152 §3] */
+		sb_puts(sb, " BODY=8BITMIME"); /* [RFC 6152 §3] */
 	c->pipelining = (c->ext & EXT_PIPELINING) && !c->cfg.no_pipelining;
 	c->res.used_pipelining = c->pipelining;
-	send_line_cmd(c, SMTPC_STAGE_MAIL, sb.data);
-	sb_free(&sb);
+	send_line_cmd(c, SMTPC_STAGE_MAIL, sb->data);
 	if (!c->pipelining)
 		return;
 	/* RFC 2920 §3.1: MAIL and RCPT may sit anywhere in a batch, DATA last. */
 	while (c->rcpt_sent < c->nrcpts)
 		send_rcpt(c);
-	send_cmd(c, SMTPC_STAGE_DATA, "DATA");
+	send_cmd(c, SMTPC_STAGE_DATA, "DATA", NULL, NULL);
 }
 
 static void on_mail(struct smtpc *c, const struct smtp_reply *r)
@@ -459,7 +475,7 @@ static void on_rcpt(struct smtpc *c, const struct smtp_reply *r)
 		if (c->rcpt_next < c->txn_end)
 			send_rcpt(c);
 		else
-			send_cmd(c, SMTPC_STAGE_RSET, "RSET");
+			send_cmd(c, SMTPC_STAGE_RSET, "RSET", NULL, NULL);
 		return;
 	}
 	if (r->code / 100 == 2) {
@@ -474,7 +490,7 @@ static void on_rcpt(struct smtpc *c, const struct smtp_reply *r)
 	else if (!c->pipelining && !last)
 		send_rcpt(c);
 	else if (!c->pipelining)
-		send_cmd(c, SMTPC_STAGE_DATA, "DATA");
+		send_cmd(c, SMTPC_STAGE_DATA, "DATA", NULL, NULL);
 }
 
 static void on_data(struct smtpc *c, const struct smtp_reply *r)
@@ -549,7 +565,7 @@ static void on_reply(struct smtpc *c, const struct smtp_reply *r)
 	reply_handlers[st](c, r);
 	if (c->decided && !c->quit_sent && c->qlen == 0 && !c->handshake && !c->finished) {
 		c->quit_sent = true;
-		send_cmd(c, SMTPC_STAGE_QUIT, "QUIT");
+		send_cmd(c, SMTPC_STAGE_QUIT, "QUIT", NULL, NULL);
 	}
 	update_state(c);
 }
@@ -557,21 +573,24 @@ static void on_reply(struct smtpc *c, const struct smtp_reply *r)
 /* ---- reply parsing ------------------------------------------------------------- */
 
 static const struct {
-	const char *keyword;
+	const char *keyword; /* upper case */
+	size_t len;
 	unsigned flag;
 } ext_table[] = {
-	{"PIPELINING", EXT_PIPELINING},
-	{"SIZE", EXT_SIZE},
-	{"8BITMIME", EXT_8BITMIME},
-	{"STARTTLS", EXT_STARTTLS},
-	{"ENHANCEDSTATUSCODES", EXT_ENHANCEDSTATUSCODES},
+	{"PIPELINING", 10, EXT_PIPELINING},
+	{"SIZE", 4, EXT_SIZE},
+	{"8BITMIME", 8, EXT_8BITMIME},
+	{"STARTTLS", 8, EXT_STARTTLS},
+	{"ENHANCEDSTATUSCODES", 19, EXT_ENHANCEDSTATUSCODES},
 };
 
 /* One EHLO line after the first: "KEYWORD [params]" [RFC 5321 §4.1.1.1]. */
 static void parse_ext(struct smtpc *c, const char *text)
 {
 	size_t kw = strcspn(text, " =");
-	if (kw == 4 && ascii_strncaseeq(text, "AUTH", 4)) { /* also legacy "AUTH=LOGIN" */
+	/* the first octet in upper case rules out most keywords at once */
+	char first = text[0] >= 'a' && text[0] <= 'z' ? (char)(text[0] - 'a' + 'A') : text[0];
+	if (kw == 4 && first == 'A' && ascii_strncaseeq(text, "AUTH", 4)) { /* also legacy "AUTH=LOGIN" */
 		const char *p = text + 4;
 		while (*p) {
 			p += strspn(p, " =");
@@ -585,7 +604,9 @@ static void parse_ext(struct smtpc *c, const char *text)
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(ext_table); i++)
-		if (strlen(ext_table[i].keyword) == kw && ascii_strncaseeq(text, ext_table[i].keyword, kw))
+		if (ext_table[i].len == kw && ext_table[i].keyword[0] == first &&
+		    (memcmp(text, ext_table[i].keyword, kw) == 0 || /* as servers send them */
+		     ascii_strncaseeq(text, ext_table[i].keyword, kw)))
 			c->ext |= ext_table[i].flag;
 }
 
@@ -698,71 +719,97 @@ static void leave(struct smtpc *c)
 
 struct smtpc *smtpc_new(const struct smtpc_config *cfg, const struct smtpc_callbacks *cb, void *ud)
 {
-	struct smtpc *c = pool_get(&smtpc_pool, sizeof *c);
+	struct smtpc *c = pool_get_keep(&smtpc_pool, sizeof *c, SMTPC_KEPT);
 	c->cfg = *cfg;
-	c->helo_name = xstrdup(cfg->helo_name ? cfg->helo_name : "localhost");
-	c->auth_user = cfg->auth_user ? xstrdup(cfg->auth_user) : NULL;
-	c->auth_pass = xstrdup(cfg->auth_pass ? cfg->auth_pass : "");
+	c->helo_name = cfg->helo_name ? cfg->helo_name : "localhost";
+	c->auth_user = cfg->auth_user;
+	c->auth_pass = cfg->auth_pass ? cfg->auth_pass : "";
 	c->cfg.helo_name = c->helo_name;
-	c->cfg.auth_user = c->auth_user;
 	c->cfg.auth_pass = c->auth_pass;
 	c->cb = *cb;
 	c->ud = ud;
-	c->from = xstrdup("");
+	c->from = "";
 	c->tls = c->res.used_tls = cfg->implicit_tls;
-	sb_init(&c->body);
-	sb_init(&c->in);
-	sb_init(&c->line);
+	sb_clear(&c->in); /* what a previous connection left */
+	sb_clear(&c->line);
+	sb_clear(&c->cmd);
+	sb_clear(&c->body);
+	sb_clear(&c->names);
 	c->stage = SMTPC_STAGE_GREETING;
 	q_push(c, SMTPC_STAGE_GREETING); /* the server speaks first [RFC 5321 §3.1] */
 	return c;
 }
 
-static void free_message(struct smtpc *c)
+/* Free a kept buffer, or keep it for the next connection (emptied then)
+ * unless it grew past KEEP_BUF_MAX. */
+static void buf_put(struct strbuf *b, bool keep)
 {
-	for (size_t i = 0; i < c->nrcpts; i++)
-		free(c->rcpts[i]);
-	free(c->rcpts);
-	free(c->rr);
-	free(c->rst);
-	free(c->from);
-	sb_free(&c->body);
-	c->rcpts = NULL;
-	c->rr = NULL;
-	c->rst = NULL;
-	c->from = NULL;
-	c->nrcpts = 0;
+	if (!keep || b->cap > KEEP_BUF_MAX)
+		sb_free(b);
 }
 
 void smtpc_free(struct smtpc *c)
 {
 	if (!c)
 		return;
-	free_message(c);
-	free(c->helo_name);
-	free(c->auth_user);
-	free(c->auth_pass);
-	free(c->q);
-	sb_free(&c->in);
-	sb_free(&c->line);
+	bool keep = pool_keeps(&smtpc_pool);
+	struct strbuf *bufs[] = {&c->in, &c->line, &c->cmd, &c->body, &c->names};
+	for (size_t i = 0; i < ARRAY_LEN(bufs); i++)
+		buf_put(bufs[i], keep);
+	if (!keep) {
+		free(c->rcpts);
+		free(c->rr);
+		free(c->rst);
+		free(c->q);
+	}
 	pool_put(&smtpc_pool, c);
+}
+
+/* Room for n recipients in rcpts, rr and rst (kept across messages). */
+static void rcpt_room(struct smtpc *c, size_t n)
+{
+	if (n <= c->rcap)
+		return;
+	c->rcap = n;
+	c->rcpts = xrealloc(c->rcpts, n * sizeof *c->rcpts);
+	c->rr = xrealloc(c->rr, n * sizeof *c->rr);
+	c->rst = xrealloc(c->rst, n * sizeof *c->rst);
 }
 
 void smtpc_set_message(struct smtpc *c, const char *mail_from, const char *const *rcpts, size_t nrcpts,
 		       const char *data, size_t len)
 {
-	free_message(c);
 	c->has_msg = true;
-	c->from = xstrdup(mail_from ? mail_from : "");
+	if (!mail_from)
+		mail_from = "";
+	/* One copy of all the names: reserved at once, so the pointers into
+	 * it stay valid while it is filled. */
+	size_t total = strlen(mail_from) + 1;
+	for (size_t i = 0; i < nrcpts; i++)
+		total += strlen(rcpts[i]) + 1;
+	struct strbuf *nm = &c->names;
+	sb_clear(nm);
+	sb_reserve(nm, total);
+	const char *base = nm->data;
+	sb_append(nm, mail_from, strlen(mail_from) + 1); /* the NUL too */
+	c->from = nm->data;
 	c->nrcpts = nrcpts;
-	c->rcpts = xcalloc(nrcpts, sizeof *c->rcpts);
-	c->rr = xcalloc(nrcpts, sizeof *c->rr);
-	c->rst = xcalloc(nrcpts, sizeof *c->rst);
+	rcpt_room(c, nrcpts);
+	if (nrcpts) {
+		memset(c->rr, 0, nrcpts * sizeof *c->rr);
+		memset(c->rst, 0, nrcpts * sizeof *c->rst);
+	}
 	for (size_t i = 0; i < nrcpts; i++) {
-		c->rcpts[i] = xstrdup(rcpts[i]);
+		c->rcpts[i] = nm->data + nm->len;
+		sb_append(nm, rcpts[i], strlen(rcpts[i]) + 1);
 		c->rr[i].rcpt = c->rcpts[i];
 		c->rr[i].cls = SMTP_CLASS_TEMPFAIL;
 	}
+	assert(nm->data == base);
+	(void)base;
+	if (c->body.cap > KEEP_BUF_MAX)
+		sb_free(&c->body); /* a big earlier message: room for this one only */
+	sb_clear(&c->body);
 	smtp_dot_stuff_sized(data, len, &c->body, &c->body_lines, &c->msg_size, &c->eightbit);
 }
 

@@ -18,6 +18,10 @@
 
 #include "smtp.h"
 
+/* The engine keeps a copy of the config, but its strings are borrowed:
+ * helo_name, auth_user and auth_pass must outlive the engine (the
+ * simulator passes the host's name and the user's address and password,
+ * all freed only with the world). */
 struct smtpc_config {
 	const char *helo_name;      /* NULL → "localhost" */
 	bool starttls;              /* use STARTTLS when offered (opportunistic) */

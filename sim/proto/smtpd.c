@@ -34,8 +34,16 @@
 #include "fmt.h"
 #include "pool.h"
 
-/* One engine per connection, over 1 KiB: recycled (pool.h). */
+/* One engine per connection, over 1 KiB: recycled (pool.h), with its
+ * grown buffers (struct smtpd_kept). */
 static _Thread_local struct pool smtpd_pool;
+
+/* A kept buffer larger than this (a big message) is freed rather than kept
+ * in an idle engine. */
+#define KEEP_BUF_MAX 65536
+/* Recipient slots kept in an idle engine (a transaction may have up to
+ * max_rcpts; beyond this many they are freed with the engine). */
+#define KEEP_RCPT_SLOTS 16
 
 enum smtpd_st {
 	ST_CONNECTED, /* before smtpd_start() */
@@ -61,40 +69,51 @@ static const char *const hook_names[] = {
 
 enum auth_step { AUTH_NONE, AUTH_PLAIN, AUTH_LOGIN_USER, AUTH_LOGIN_PASS };
 
+/* What a recycled engine keeps (pool_get_keep): buffers grown once per
+ * engine, not once per connection. smtpd_new empties them; all of them
+ * are owned by the engine. */
+struct smtpd_kept {
+	struct strbuf in;        /* unprocessed client bytes from in_pos on */
+	struct strbuf kept;      /* an overlong line's first SMTPD_KEPT_MAX octets (for received) */
+	struct strbuf line;      /* the command line being handled */
+	struct strbuf helo;      /* current HELO/EHLO name, when has_helo */
+	struct strbuf auth_user; /* authenticated user, when has_auth */
+	struct strbuf cand_name; /* HELO name / AUTH user under check */
+	struct strbuf msg;       /* DATA: the message, dot-unstuffed */
+	struct strbuf data_head; /* DATA: the text as it came, first SMTPD_DATA_HEAD_MAX octets */
+	/* accepted recipients: rcpts[i] for i < nslots points to SMTP_PATH_MAX
+	 * octets (each a cand_box copy), reused by every transaction */
+	char **rcpts;
+	size_t nslots, rcpts_cap;
+};
+
 struct smtpd {
-	struct smtpd_config cfg;
-	char *hostname, *banner;
+	struct smtpd_config cfg; /* hostname and banner borrowed (smtpd.h) */
 	struct smtpd_callbacks cb;
 	void *ud;
 	enum smtpd_st st;
-	/* input */
-	struct strbuf in;     /* unprocessed client bytes from in_pos on */
+	/* input (buffers in k) */
 	size_t in_pos;
 	bool discarding;      /* inside an overlong command line */
-	struct strbuf kept;   /* its first SMTPD_KEPT_MAX octets (for received) */
 	size_t disc_octets;   /* its octets so far */
 	bool disc_cr;         /* its last octet so far is CR */
-	struct strbuf line;   /* the command line being handled */
 	int depth;            /* public entry nesting; drain only at depth 1 */
 	/* session */
-	char *helo;
+	bool has_helo, has_auth;
 	bool esmtp, tls;
-	char *auth_user;
 	int errors;
 	/* transaction */
-	char *mail_from;
+	bool has_mail;
+	char mail_from[SMTP_PATH_MAX]; /* when has_mail; "" for <> */
 	int64_t declared_size;
 	const char *body_type;
-	char **rcpts;
-	size_t nrcpts, rcpts_cap;
+	size_t nrcpts;
 	/* DATA */
-	struct strbuf msg;
 	uint64_t data_bytes;
 	size_t data_partial;  /* bytes of the current overlong line already dropped */
 	bool data_bad_line, data_oversize;
 	bool data_prev_crlf;  /* the previous line ended in CRLF (end-of-data rule) */
 	bool data_bare_lf;    /* some line ended in a bare LF (normalised to CRLF) */
-	struct strbuf data_head; /* the text as it came, first SMTPD_DATA_HEAD_MAX octets */
 	uint64_t data_wire;   /* its octets on the wire */
 	size_t data_lines;    /* its lines so far */
 	/* AUTH */
@@ -104,11 +123,11 @@ struct smtpd {
 	bool pending, in_hook, have_early;
 	enum smtpd_hook pend_hook;
 	struct smtp_reply early; /* smtpd_resume() called from inside the hook */
-	char *cand_name;         /* HELO name / AUTH user under check */
 	bool cand_esmtp;
 	char cand_box[SMTP_PATH_MAX];
 	int64_t cand_size;
 	const char *cand_body;
+	struct smtpd_kept k;     /* last: pool_get_keep leaves it as it was */
 };
 
 /* ---- state, output ----------------------------------------------------- */
@@ -136,11 +155,13 @@ static bool enh_wanted(const struct smtpd *s, int code, const char *enh)
 static void emit_line(struct smtpd *s, int code, char sep, const char *enh, const char *text)
 {
 	char buf[16 + sizeof ((struct smtp_reply *)0)->text + sizeof ((struct smtp_reply *)0)->enh];
+	size_t len;
 	if (code < 0 || code > 999) { /* never from this engine; kept exact */
 		if (enh_wanted(s, code, enh))
 			fmt_snprintf(buf, sizeof buf, "%03d%c%s %s", code, sep, enh, text);
 		else
 			fmt_snprintf(buf, sizeof buf, "%03d%c%s", code, sep, text);
+		len = strlen(buf);
 	} else {
 		/* "%03d%c[%s ]%s" by hand (one line per reply: the hot path),
 		 * cut at the buffer like snprintf would. */
@@ -164,13 +185,14 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 			t = room - n;
 		memcpy(buf + n, text, t);
 		buf[n + t] = '\0';
+		len = n + t; /* text has no NUL before t: t is its strlen, or less */
 	}
 	/* Replies echo client text (a parameter, an address): a CR or another
 	 * control character from it must not reach the wire, where a CR could
 	 * end the reply line early. Like Postfix's printable(), show it as '?'. */
 	/* Eight octets at a time while none is below 0x20 or 0x7F (Hacker's
 	 * Delight §6-1), within the text; the rest one by one. */
-	char *p = buf, *end = buf + strlen(buf);
+	char *p = buf, *end = buf + len;
 	for (uint64_t w; end - p >= 8; p += 8) {
 		memcpy(&w, p, 8);
 		uint64_t ctl = (w - UINT64_C(0x2020202020202020)) & ~w;
@@ -179,7 +201,7 @@ static void emit_line(struct smtpd *s, int code, char sep, const char *enh, cons
 		if ((ctl | del) & UINT64_C(0x8080808080808080))
 			break;
 	}
-	for (; *p; p++)
+	for (; p < end; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\t')
 			*p = '?';
 		else if (*p == 0x7f)
@@ -216,16 +238,28 @@ static void say(struct smtpd *s, int code, const char *enh, const char *fmt, ...
 
 /* ---- transaction and session memory ------------------------------------- */
 
+/* Empty a kept buffer; one grown past KEEP_BUF_MAX is given back. */
+static void buf_release(struct strbuf *b)
+{
+	if (b->cap > KEEP_BUF_MAX)
+		sb_free(b);
+	else
+		sb_clear(b);
+}
+
+static void set_str(struct strbuf *b, const char *v)
+{
+	sb_clear(b);
+	sb_puts(b, v);
+}
+
 static void txn_reset(struct smtpd *s)
 {
-	free(s->mail_from);
-	s->mail_from = NULL;
-	for (size_t i = 0; i < s->nrcpts; i++)
-		free(s->rcpts[i]);
+	s->has_mail = false;
 	s->nrcpts = 0;
 	s->declared_size = 0;
 	s->body_type = "";
-	sb_free(&s->msg);
+	buf_release(&s->k.msg);
 	s->data_bytes = 0;
 	s->data_partial = 0;
 	s->data_bad_line = s->data_oversize = false;
@@ -245,10 +279,8 @@ static void session_reset(struct smtpd *s)
 {
 	txn_reset(s);
 	auth_end(s);
-	free(s->helo);
-	s->helo = NULL;
-	free(s->auth_user);
-	s->auth_user = NULL;
+	s->has_helo = false;
+	s->has_auth = false;
 	s->esmtp = false;
 }
 
@@ -259,7 +291,7 @@ static void close_conn(struct smtpd *s)
 	txn_reset(s);
 	auth_end(s);
 	s->pending = false;
-	s->in_pos = s->in.len; /* nothing after close is read */
+	s->in_pos = s->k.in.len; /* nothing after close is read */
 	enter_state(s, ST_CLOSED);
 	if (s->cb.close)
 		s->cb.close(s->ud);
@@ -275,18 +307,18 @@ static bool auth_offered(const struct smtpd *s)
 static void txn_view(const struct smtpd *s, enum smtpd_hook h, struct smtpd_txn *t)
 {
 	memset(t, 0, sizeof *t);
-	t->helo = s->helo;
+	t->helo = s->has_helo ? s->k.helo.data : NULL;
 	t->esmtp = h == SMTPD_HOOK_HELO ? s->cand_esmtp : s->esmtp;
 	t->tls = s->tls;
-	t->auth_user = s->auth_user;
-	t->mail_from = s->mail_from;
-	t->rcpts = (const char *const *)s->rcpts;
+	t->auth_user = s->has_auth ? s->k.auth_user.data : NULL;
+	t->mail_from = s->has_mail ? s->mail_from : NULL;
+	t->rcpts = (const char *const *)s->k.rcpts;
 	t->nrcpts = s->nrcpts;
 	t->declared_size = h == SMTPD_HOOK_MAIL ? s->cand_size : s->declared_size;
 	t->body_type = h == SMTPD_HOOK_MAIL ? s->cand_body : s->body_type;
 	if (h == SMTPD_HOOK_MESSAGE) {
-		t->data = s->msg.data ? s->msg.data : "";
-		t->data_len = s->msg.len;
+		t->data = s->k.msg.data ? s->k.msg.data : "";
+		t->data_len = s->k.msg.len;
 		t->bare_lf = s->data_bare_lf;
 	}
 }
@@ -349,14 +381,14 @@ static void finish_connect(struct smtpd *s, struct smtp_reply *r)
 static void ehlo_reply(struct smtpd *s, const char *first)
 {
 	const char *ext[8];
-	char size[40];
+	char size[8 + U64_DIGITS_MAX] = "SIZE"; /* no fixed maximum: no number [RFC 1870 §4] */
 	size_t n = 0;
 	if (!s->cfg.no_pipelining)
 		ext[n++] = "PIPELINING";
-	if (s->cfg.size_limit > 0)
-		fmt_snprintf(size, sizeof size, "SIZE %lld", (long long)s->cfg.size_limit);
-	else
-		fmt_snprintf(size, sizeof size, "SIZE"); /* no fixed maximum [RFC 1870 §4] */
+	if (s->cfg.size_limit > 0) {
+		size[4] = ' ';
+		u64_to_str((uint64_t)s->cfg.size_limit, size + 5);
+	}
 	ext[n++] = size;
 	if (s->cfg.vrfy)
 		ext[n++] = "VRFY";
@@ -383,9 +415,10 @@ static void finish_helo(struct smtpd *s, struct smtp_reply *r)
 	}
 	/* EHLO/HELO in any state resets the transaction [RFC 5321 §4.1.4]. */
 	txn_reset(s);
-	free(s->helo);
-	s->helo = s->cand_name;
-	s->cand_name = NULL;
+	struct strbuf old = s->k.helo; /* the candidate becomes the name, no copy */
+	s->k.helo = s->k.cand_name;
+	s->k.cand_name = old;
+	s->has_helo = true;
 	s->esmtp = s->cand_esmtp;
 	enter_state(s, ST_READY);
 	if (s->esmtp)
@@ -397,10 +430,9 @@ static void finish_helo(struct smtpd *s, struct smtp_reply *r)
 static void greet_cmd(struct smtpd *s, const char *arg, bool esmtp)
 {
 	struct smtp_reply r;
-	free(s->cand_name);
-	s->cand_name = xstrdup(arg);
+	set_str(&s->k.cand_name, arg);
 	s->cand_esmtp = esmtp;
-	smtp_reply_set(&r, 250, NULL, "%s", s->hostname);
+	smtp_reply_set(&r, 250, NULL, "%s", s->cfg.hostname);
 	call_hook(s, SMTPD_HOOK_HELO, arg, NULL, &r);
 }
 
@@ -512,7 +544,7 @@ static bool check_auth(struct smtpd *s, const struct smtpd_verb *v, const char *
 		say(s, 503, "5.5.1", "Error: send HELO/EHLO first");
 	else if (in_txn(s))
 		say(s, 503, "5.5.1", "Error: MAIL transaction in progress");
-	else if (s->auth_user)
+	else if (s->has_auth)
 		say(s, 503, "5.5.1", "Error: already authenticated");
 	else if (!*arg)
 		say(s, 501, "5.5.4", "Syntax: AUTH mechanism");
@@ -628,7 +660,7 @@ static void proceed_mail(struct smtpd *s, const char *arg)
 	}
 	if (!parse_mail_params(s, params))
 		return;
-	if (s->cfg.submission && !s->auth_user) {
+	if (s->cfg.submission && !s->has_auth) {
 		say(s, 530, "5.7.0", "Authentication required"); /* [RFC 4954 §6] */
 		return;
 	}
@@ -641,7 +673,8 @@ static void finish_mail(struct smtpd *s, struct smtp_reply *r)
 	if (r->code / 100 == 2) {
 		/* MAIL starts a transaction and clears all buffers [RFC 5321 §4.1.1.2] */
 		txn_reset(s);
-		s->mail_from = xstrdup(s->cand_box);
+		memcpy(s->mail_from, s->cand_box, sizeof s->mail_from);
+		s->has_mail = true;
 		s->declared_size = s->cand_size;
 		s->body_type = s->cand_body;
 		enter_state(s, ST_MAIL);
@@ -682,11 +715,15 @@ static void proceed_rcpt(struct smtpd *s, const char *arg)
 static void finish_rcpt(struct smtpd *s, struct smtp_reply *r)
 {
 	if (r->code / 100 == 2) {
-		if (s->nrcpts == s->rcpts_cap) {
-			s->rcpts_cap = s->rcpts_cap ? 2 * s->rcpts_cap : 8;
-			s->rcpts = xrealloc(s->rcpts, s->rcpts_cap * sizeof *s->rcpts);
+		struct smtpd_kept *k = &s->k;
+		if (s->nrcpts == k->nslots) {
+			if (k->nslots == k->rcpts_cap) {
+				k->rcpts_cap = k->rcpts_cap ? 2 * k->rcpts_cap : 8;
+				k->rcpts = xrealloc(k->rcpts, k->rcpts_cap * sizeof *k->rcpts);
+			}
+			k->rcpts[k->nslots++] = xmalloc(SMTP_PATH_MAX);
 		}
-		s->rcpts[s->nrcpts++] = xstrdup(s->cand_box);
+		memcpy(k->rcpts[s->nrcpts++], s->cand_box, SMTP_PATH_MAX);
 		enter_state(s, ST_RCPT);
 	}
 	say_reply(s, r);
@@ -704,13 +741,13 @@ static void proceed_data(struct smtpd *s, const char *arg)
 static void finish_data(struct smtpd *s, struct smtp_reply *r)
 {
 	if (r->code == 354) {
-		sb_free(&s->msg);
+		buf_release(&s->k.msg);
 		s->data_bytes = 0;
 		s->data_partial = 0;
 		s->data_bad_line = s->data_oversize = false;
 		s->data_prev_crlf = true; /* the DATA command line ended the previous line */
 		s->data_bare_lf = false;
-		sb_clear(&s->data_head);
+		sb_clear(&s->k.data_head);
 		s->data_wire = 0;
 		s->data_lines = 0;
 		enter_state(s, ST_DATA);
@@ -773,8 +810,8 @@ static void data_line(struct smtpd *s, const char *p, size_t n, bool crlf)
 		s->data_bare_lf = true;
 	if (whole && n == 1 && p[0] == '.' && crlf && prev_crlf) {
 		if (s->cb.received_data)
-			s->cb.received_data(s->ud, s->data_head.data ? s->data_head.data : "",
-					    s->data_head.len, s->data_wire, s->data_lines);
+			s->cb.received_data(s->ud, s->k.data_head.data ? s->k.data_head.data : "",
+					    s->k.data_head.len, s->data_wire, s->data_lines);
 		data_end(s);
 		return;
 	}
@@ -791,29 +828,29 @@ static void data_line(struct smtpd *s, const char *p, size_t n, bool crlf)
 	if (s->cfg.size_limit > 0 && s->data_bytes > (uint64_t)s->cfg.size_limit)
 		s->data_oversize = true;
 	if (s->data_bad_line || s->data_oversize) {
-		sb_free(&s->msg); /* never store a message we will refuse */
+		buf_release(&s->k.msg); /* never store a message we will refuse */
 		return;
 	}
-	sb_append(&s->msg, p, n);
-	sb_append(&s->msg, "\r\n", 2);
+	sb_append(&s->k.msg, p, n);
+	sb_append(&s->k.msg, "\r\n", 2);
 }
 
 /* Text octets as they came, for the received_data report. */
 static void data_wire(struct smtpd *s, const char *p, size_t n)
 {
 	s->data_wire += n;
-	if (!s->cb.received_data || s->data_head.len >= SMTPD_DATA_HEAD_MAX)
+	if (!s->cb.received_data || s->k.data_head.len >= SMTPD_DATA_HEAD_MAX)
 		return;
-	size_t room = SMTPD_DATA_HEAD_MAX - s->data_head.len;
-	sb_append(&s->data_head, p, n < room ? n : room);
+	size_t room = SMTPD_DATA_HEAD_MAX - s->k.data_head.len;
+	sb_append(&s->k.data_head, p, n < room ? n : room);
 }
 
 static bool data_step(struct smtpd *s)
 {
-	if (s->in_pos >= s->in.len)
+	if (s->in_pos >= s->k.in.len)
 		return false; /* nothing buffered (in.data may be NULL) */
-	const char *p = s->in.data + s->in_pos;
-	size_t avail = s->in.len - s->in_pos;
+	const char *p = s->k.in.data + s->in_pos;
+	size_t avail = s->k.in.len - s->in_pos;
 	const char *nl = memchr(p, '\n', avail);
 	if (!nl) {
 		if (avail > SMTP_TEXT_LINE_MAX) {
@@ -839,7 +876,7 @@ static bool data_step(struct smtpd *s)
 static void proceed_rset(struct smtpd *s, const char *arg)
 {
 	txn_reset(s);
-	enter_state(s, s->helo ? ST_READY : ST_GREETED);
+	enter_state(s, s->has_helo ? ST_READY : ST_GREETED);
 	say(s, 250, "2.0.0", "Ok");
 }
 
@@ -892,7 +929,7 @@ static void proceed_starttls(struct smtpd *s, const char *arg)
 	 * must not be obeyed after the handshake [RFC 3207 §5; CVE-2011-0411].
 	 * Discard before replying: bytes that arrive after the 220 belong to the
 	 * new TLS session. */
-	s->in_pos = s->in.len;
+	s->in_pos = s->k.in.len;
 	s->discarding = false;
 	enter_state(s, ST_STARTTLS);
 	say(s, 220, "2.0.0", "Ready to start TLS");
@@ -905,8 +942,7 @@ static void proceed_starttls(struct smtpd *s, const char *arg)
 static void auth_check(struct smtpd *s, const char *user, const char *pass)
 {
 	struct smtp_reply r;
-	free(s->cand_name);
-	s->cand_name = xstrdup(user);
+	set_str(&s->k.cand_name, user);
 	smtp_reply_set(&r, 535, "5.7.8", "Error: authentication failed");
 	call_hook(s, SMTPD_HOOK_AUTH, user, pass, &r);
 }
@@ -914,9 +950,10 @@ static void auth_check(struct smtpd *s, const char *user, const char *pass)
 static void finish_auth(struct smtpd *s, struct smtp_reply *r)
 {
 	if (r->code / 100 == 2) {
-		free(s->auth_user);
-		s->auth_user = s->cand_name;
-		s->cand_name = NULL;
+		struct strbuf old = s->k.auth_user; /* no copy, as in finish_helo */
+		s->k.auth_user = s->k.cand_name;
+		s->k.cand_name = old;
+		s->has_auth = true;
 	}
 	auth_end(s);
 	say_reply(s, r);
@@ -1059,8 +1096,11 @@ static const struct smtpd_verb verbs[] = {
 
 static const struct smtpd_verb *find_verb(const char *name)
 {
+	/* The first letter, folded to upper case, rules out most rows before
+	 * the whole name is compared (one lookup per command line). */
+	char first = name[0] >= 'a' && name[0] <= 'z' ? (char)(name[0] - 'a' + 'A') : name[0];
 	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
-		if (ascii_strcaseeq(name, verbs[i].name))
+		if (verbs[i].name[0] == first && ascii_strcaseeq(name, verbs[i].name))
 			return &verbs[i];
 	return NULL;
 }
@@ -1083,8 +1123,8 @@ static char *split_verb(char *line)
 
 static void handle_line(struct smtpd *s)
 {
-	char *line = s->line.data;
-	if (strlen(line) != s->line.len) { /* NUL inside a command line */
+	char *line = s->k.line.data;
+	if (strlen(line) != s->k.line.len) { /* NUL inside a command line */
 		say(s, 500, "5.5.2", "Error: bad syntax");
 		return;
 	}
@@ -1119,7 +1159,7 @@ static void line_too_long(struct smtpd *s)
 /* AUTH lines may be longer than ordinary commands [RFC 4954 §4]. */
 static size_t line_limit(const struct smtpd *s, const char *p, size_t avail)
 {
-	if (s->st == ST_AUTH || (avail >= 5 && ascii_strncaseeq(p, "AUTH ", 5)))
+	if (s->st == ST_AUTH || (avail >= 5 && (p[0] == 'A' || p[0] == 'a') && ascii_strncaseeq(p, "AUTH ", 5)))
 		return SMTP_AUTH_LINE_MAX;
 	return SMTP_LINE_MAX;
 }
@@ -1131,14 +1171,14 @@ static size_t line_limit(const struct smtpd *s, const char *p, size_t avail)
 static void discard_more(struct smtpd *s, const char *p, size_t n)
 {
 	if (!s->discarding) {
-		sb_clear(&s->kept);
+		sb_clear(&s->k.kept);
 		s->disc_octets = 0;
 		s->disc_cr = false;
 		s->discarding = true;
 	}
-	if (s->kept.len < SMTPD_KEPT_MAX) {
-		size_t room = SMTPD_KEPT_MAX - s->kept.len;
-		sb_append(&s->kept, p, n < room ? n : room);
+	if (s->k.kept.len < SMTPD_KEPT_MAX) {
+		size_t room = SMTPD_KEPT_MAX - s->k.kept.len;
+		sb_append(&s->k.kept, p, n < room ? n : room);
 	}
 	s->disc_octets += n;
 	if (n)
@@ -1153,16 +1193,16 @@ static void report_line(struct smtpd *s, const char *p, size_t len, size_t octet
 
 static bool command_step(struct smtpd *s)
 {
-	if (s->in_pos >= s->in.len)
+	if (s->in_pos >= s->k.in.len)
 		return false; /* nothing buffered: in.data may still be NULL (no NULL + 0) */
-	const char *p = s->in.data + s->in_pos;
-	size_t avail = s->in.len - s->in_pos;
+	const char *p = s->k.in.data + s->in_pos;
+	size_t avail = s->k.in.len - s->in_pos;
 	const char *nl = memchr(p, '\n', avail);
 	size_t limit = line_limit(s, p, avail);
 	if (!nl) {
 		if (s->discarding || avail >= limit) {
 			discard_more(s, p, avail); /* drop it now; answer when the line ends */
-			s->in_pos = s->in.len;
+			s->in_pos = s->k.in.len;
 		}
 		return false;
 	}
@@ -1172,12 +1212,12 @@ static bool command_step(struct smtpd *s)
 	if (too_long) {
 		discard_more(s, p, n);
 		size_t octets = s->disc_octets - s->disc_cr; /* a final CR is the line end's */
-		report_line(s, s->kept.data, s->kept.len < octets ? s->kept.len : octets, octets);
+		report_line(s, s->k.kept.data, s->k.kept.len < octets ? s->k.kept.len : octets, octets);
 	} else {
 		report_line(s, p, content, content);
 	}
-	sb_clear(&s->line);
-	sb_append(&s->line, p, too_long ? 0 : content);
+	sb_clear(&s->k.line);
+	sb_append(&s->k.line, p, too_long ? 0 : content);
 	s->in_pos += n + 1;
 	s->discarding = false;
 	if (too_long)
@@ -1190,7 +1230,7 @@ static bool command_step(struct smtpd *s)
 static void check_error_limit(struct smtpd *s)
 {
 	if (s->st != ST_CLOSED && s->errors >= s->cfg.max_errors)
-		say(s, 421, "4.7.0", "%s Error: too many errors", s->hostname);
+		say(s, 421, "4.7.0", "%s Error: too many errors", s->cfg.hostname);
 }
 
 static bool can_process(const struct smtpd *s)
@@ -1207,7 +1247,7 @@ static void drain(struct smtpd *s)
 			break;
 		check_error_limit(s);
 	}
-	sb_consume(&s->in, s->in_pos);
+	sb_consume(&s->k.in, s->in_pos);
 	s->in_pos = 0;
 }
 
@@ -1229,12 +1269,12 @@ static void leave(struct smtpd *s)
 
 struct smtpd *smtpd_new(const struct smtpd_config *cfg, const struct smtpd_callbacks *cb, void *ud)
 {
-	struct smtpd *s = pool_get(&smtpd_pool, sizeof *s);
+	struct smtpd *s = pool_get_keep(&smtpd_pool, sizeof *s, sizeof s->k);
 	s->cfg = *cfg;
-	s->hostname = xstrdup(cfg->hostname ? cfg->hostname : "localhost");
-	s->banner = xstrdup(cfg->banner ? cfg->banner : "ESMTP mailsim");
-	s->cfg.hostname = s->hostname;
-	s->cfg.banner = s->banner;
+	if (!s->cfg.hostname)
+		s->cfg.hostname = "localhost";
+	if (!s->cfg.banner)
+		s->cfg.banner = "ESMTP mailsim";
 	if (s->cfg.max_rcpts <= 0)
 		s->cfg.max_rcpts = 100; /* RFC 5321 §4.5.3.1.8 minimum */
 	if (s->cfg.max_errors <= 0)
@@ -1244,10 +1284,41 @@ struct smtpd *smtpd_new(const struct smtpd_config *cfg, const struct smtpd_callb
 	s->st = ST_CONNECTED;
 	s->tls = cfg->implicit_tls;
 	s->body_type = "";
-	sb_init(&s->in);
-	sb_init(&s->line);
-	sb_init(&s->msg);
+	struct smtpd_kept *k = &s->k; /* empty what a previous connection left */
+	sb_clear(&k->in);
+	sb_clear(&k->kept);
+	sb_clear(&k->line);
+	sb_clear(&k->helo);
+	sb_clear(&k->auth_user);
+	sb_clear(&k->cand_name);
+	sb_clear(&k->msg);
+	sb_clear(&k->data_head);
 	return s;
+}
+
+/* Free a kept buffer, or keep it for the next connection (emptied then)
+ * unless it grew past KEEP_BUF_MAX. */
+static void buf_put(struct strbuf *b, bool keep)
+{
+	if (!keep || b->cap > KEEP_BUF_MAX)
+		sb_free(b);
+}
+
+static void kept_put(struct smtpd_kept *k, bool keep)
+{
+	struct strbuf *bufs[] = {&k->in, &k->kept, &k->line, &k->helo, &k->auth_user,
+				 &k->cand_name, &k->msg, &k->data_head};
+	for (size_t i = 0; i < ARRAY_LEN(bufs); i++)
+		buf_put(bufs[i], keep);
+	size_t slots = keep ? (k->nslots < KEEP_RCPT_SLOTS ? k->nslots : KEEP_RCPT_SLOTS) : 0;
+	for (size_t i = slots; i < k->nslots; i++)
+		free(k->rcpts[i]);
+	k->nslots = slots;
+	if (!slots) {
+		free(k->rcpts);
+		k->rcpts = NULL;
+		k->rcpts_cap = 0;
+	}
 }
 
 void smtpd_free(struct smtpd *s)
@@ -1255,17 +1326,8 @@ void smtpd_free(struct smtpd *s)
 	if (!s)
 		return;
 	txn_reset(s);
-	free(s->rcpts);
-	free(s->helo);
-	free(s->auth_user);
 	free(s->login_user);
-	free(s->cand_name);
-	free(s->hostname);
-	free(s->banner);
-	sb_free(&s->in);
-	sb_free(&s->line);
-	sb_free(&s->kept);
-	sb_free(&s->data_head);
+	kept_put(&s->k, pool_keeps(&smtpd_pool));
 	pool_put(&smtpd_pool, s);
 }
 
@@ -1275,7 +1337,7 @@ void smtpd_start(struct smtpd *s)
 	if (s->st != ST_CONNECTED)
 		return;
 	enter(s);
-	smtp_reply_set(&r, 220, NULL, "%s %s", s->hostname, s->banner);
+	smtp_reply_set(&r, 220, NULL, "%s %s", s->cfg.hostname, s->cfg.banner);
 	call_hook(s, SMTPD_HOOK_CONNECT, NULL, NULL, &r);
 	leave(s);
 }
@@ -1285,7 +1347,7 @@ void smtpd_feed(struct smtpd *s, const char *data, size_t len)
 	if (s->st == ST_CLOSED)
 		return;
 	enter(s);
-	sb_append(&s->in, data, len);
+	sb_append(&s->k.in, data, len);
 	leave(s);
 }
 
@@ -1330,7 +1392,7 @@ void smtpd_timeout(struct smtpd *s)
 	enter(s);
 	s->pending = false;
 	txn_reset(s); /* a half-received message is never delivered */
-	say(s, 421, "4.4.2", "%s Error: timeout exceeded", s->hostname);
+	say(s, 421, "4.4.2", "%s Error: timeout exceeded", s->cfg.hostname);
 	leave(s);
 }
 
@@ -1342,7 +1404,7 @@ void smtpd_disconnected(struct smtpd *s)
 	txn_reset(s);
 	auth_end(s);
 	s->pending = false;
-	s->in_pos = s->in.len;
+	s->in_pos = s->k.in.len;
 	enter_state(s, ST_CLOSED);
 }
 

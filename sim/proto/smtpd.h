@@ -19,6 +19,9 @@
 
 #include "smtp.h"
 
+/* The engine keeps a copy of the config, but its strings are borrowed:
+ * hostname and banner must outlive the engine (the simulator passes the
+ * host's name and the MTA config's banner, both freed only with the world). */
 struct smtpd_config {
 	const char *hostname;       /* greeting and EHLO first line; NULL → "localhost" */
 	const char *banner;         /* greeting text after hostname; NULL → "ESMTP mailsim" */

@@ -85,12 +85,37 @@ static void test_pool(void **state)
 		free(pool_get(&p, 100));
 }
 
+/* pool_get_keep: the front is zeroed, the kept tail is as its last user
+ * left it (zero in a new block); a block is recycled only while
+ * pool_keeps says so (never under AddressSanitizer). */
+static void test_pool_keep(void **state)
+{
+	(void)state;
+	struct pool p = {0};
+	unsigned char *a = pool_get_keep(&p, 100, 40);
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(a[i], 0);
+	memset(a, 0xAB, 100);
+	bool keeps = pool_keeps(&p);
+	pool_put(&p, a);
+	assert_int_equal(p.n, keeps ? 1 : 0);
+	unsigned char *b = pool_get_keep(&p, 100, 40);
+	for (size_t i = 0; i < 60; i++)
+		assert_int_equal(b[i], 0);
+	for (size_t i = 60; i < 100; i++)
+		assert_int_equal(b[i], keeps ? 0xAB : 0);
+	pool_put(&p, b);
+	while (p.head)
+		free(pool_get(&p, 100));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hand_formats),
 		cmocka_unit_test(test_handed_on),
 		cmocka_unit_test(test_pool),
+		cmocka_unit_test(test_pool_keep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -318,10 +318,38 @@ static void test_delay_warning_default_per_profile(void **state)
 	run_free(&r);
 }
 
+/* A note keeps text and remote (one block between them) and gives back
+ * the same outcome; an empty one is NULL; set again replaces it. */
+static void test_note_round_trip(void **state)
+{
+	(void)state;
+	static const char *const pairs[][2] = {
+		{"550 5.1.1 <x@y>: User unknown", "mx.example.net"}, {"text only", ""},
+		{"", "remote.only"}, {"", ""},
+	};
+	struct oc_note n = {0};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		struct outcome o, back;
+		oc_local(&o, OC_HARD, "5.1.1", "%s", pairs[i][0]);
+		strcpy(o.remote, pairs[i][1]);
+		oc_note_set(&n, &o);
+		assert_true((n.text == NULL) == !pairs[i][0][0]);
+		assert_true((n.remote == NULL) == !pairs[i][1][0]);
+		oc_note_get(&n, &back);
+		assert_string_equal(back.text, pairs[i][0]);
+		assert_string_equal(back.remote, pairs[i][1]);
+		assert_string_equal(back.status, "5.1.1");
+	}
+	oc_note_free(&n);
+	assert_null(n.text);
+	assert_null(n.remote);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reply_outcome_keeps_the_whole_reply),
+		cmocka_unit_test(test_note_round_trip),
 		cmocka_unit_test(test_reply_without_enhanced_code),
 		cmocka_unit_test(test_local_outcome_is_x_postfix),
 		cmocka_unit_test(test_fate_settle_counts_and_traces),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "smtp.h"
 
 static void test_classify(void **state)
@@ -249,10 +250,42 @@ static void test_reply_from_text(void **state)
 	assert_int_equal(smtp_enh_len("5."), 0);
 }
 
+/* smtp_reply_set builds formats of text and "%s" by hand: the same text
+ * as the printf engine, cut at the same octet, "(null)" for NULL. */
+static void test_reply_set_strings_like_printf(void **state)
+{
+	(void)state;
+	char long1[470], long2[30];
+	memset(long1, 'a', sizeof long1 - 1);
+	long1[sizeof long1 - 1] = '\0';
+	memset(long2, 'b', sizeof long2 - 1);
+	long2[sizeof long2 - 1] = '\0';
+	const char *args[][2] = {
+		{"mx.example.net", "ESMTP mailsim"}, {"", ""}, {long1, long2}, {long2, long1}, {NULL, "x"},
+	};
+	for (size_t a = 0; a < ARRAY_LEN(args); a++) {
+		struct smtp_reply r;
+		char want[sizeof r.text];
+#define SAME_AS_PRINTF(fmt)                                                                   \
+	do {                                                                                  \
+		smtp_reply_set(&r, 250, "2.0.0", fmt, args[a][0], args[a][1]);                \
+		fmt_snprintf(want, sizeof want, fmt, args[a][0], args[a][1]);                  \
+		if (strcmp(r.text, want) != 0)                                                \
+			fail_msg("%s, args %zu: got '%s', want '%s'", fmt, a, r.text, want);   \
+	} while (0)
+		SAME_AS_PRINTF("%s %s");
+		SAME_AS_PRINTF("<%s>: Recipient address rejected: %s");
+		SAME_AS_PRINTF("%s%s");
+		SAME_AS_PRINTF("Ok: queued as %s%s!");
+#undef SAME_AS_PRINTF
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),        cmocka_unit_test(test_reply_set),
+		cmocka_unit_test(test_reply_set_strings_like_printf),
 		cmocka_unit_test(test_parse_path),      cmocka_unit_test(test_parse_path_limits),
 		cmocka_unit_test(test_next_param),      cmocka_unit_test(test_dot_stuff),
 		cmocka_unit_test(test_parse_reply_line), cmocka_unit_test(test_reply_from_text),
