@@ -236,6 +236,42 @@ static void test_escaped_strings_round_trip_through_cjson(void **state)
 	}
 }
 
+/* The escaper scans 16 and 8 bytes at a time: each byte that needs care,
+ * at every offset of a 40-byte run (both wide loops, the tails, the
+ * boundaries), comes out escaped exactly where it was and nowhere else. */
+static void test_escaping_at_every_offset(void **state)
+{
+	static const struct {
+		const char *in;   /* the byte (or UTF-8 sequence) put in */
+		const char *want; /* its JSON text */
+	} sp[] = {
+		{"\"", "\\\""}, {"\\", "\\\\"}, {"\x01", "\\u0001"}, {"\x1f", "\\u001f"},
+		{"\n", "\\n"},    {"\x7f", "\\u007f"}, {"\x80", "\\ufffd"}, {"\xff", "\\ufffd"},
+		{"\xc3\xa9", "\xc3\xa9"}, {" ", " "}, {"~", "~"},
+	};
+	enum { RUN = 40 };
+	for (size_t k = 0; k < ARRAY_LEN(sp); k++) {
+		for (size_t at = 0; at < RUN; at++) {
+			char in[RUN + 8], want[RUN + 16];
+			size_t il = strlen(sp[k].in);
+			memset(in, 'a', at);
+			memcpy(in + at, sp[k].in, il);
+			memset(in + at + il, 'b', RUN - at);
+			size_t n = at + il + (RUN - at);
+			int w = snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)at,
+					 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", sp[k].want, (int)(RUN - at),
+					 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+			assert_true(w > 0 && (size_t)w < sizeof want);
+			struct strbuf sb;
+			sb_init(&sb);
+			json_put_string(&sb, in, n);
+			if (strcmp(sb.data, want) != 0)
+				fail_msg("special %zu at %zu: got %s, want %s", k, at, sb.data, want);
+			sb_free(&sb);
+		}
+	}
+}
+
 static void test_escaping_applies_to_common_fields_and_arrays(void **state)
 {
 	struct fx *fx = *state;
@@ -835,6 +871,7 @@ int main(void)
 		T(test_string_escaping_table),
 		T(test_embedded_nul_is_escaped),
 		T(test_escaped_strings_round_trip_through_cjson),
+		T(test_escaping_at_every_offset),
 		T(test_escaping_applies_to_common_fields_and_arrays),
 		T(test_seq_increments_across_events_and_narration),
 		T(test_conn_ends_and_tls_are_implied),
