@@ -20,8 +20,15 @@ struct link {
 };
 
 /* Something in flight; owned by the net until delivered or the run ends. */
+/* The in-flight list's links: a list head of its own type, since a struct
+ * with a flexible array member may not be a member of another struct
+ * (C11 6.7.2.1p3). First in struct packet, so a link is its packet. */
+struct packet_link {
+	struct packet_link *prev, *next;
+};
+
 struct packet {
-	struct packet *prev, *next;
+	struct packet_link link;     /* in flight; the pool's next while pooled */
 	struct net *net;
 	struct conn *conn;           /* stream packets */
 	enum conn_side to;
@@ -70,7 +77,7 @@ struct net {
 	 * grew with the number of messages. */
 	struct conn **grave;
 	size_t ngrave, capgrave;
-	struct packet inflight;  /* list head */
+	struct packet_link inflight; /* list head */
 	/* The link between two hosts, remembered by the hosts' addresses
 	 * (hosts live as long as the run) for the names' case-insensitive
 	 * search, which every SYN, connect and handshake asked again: direct
@@ -204,8 +211,8 @@ struct net *net_new(struct sim *sim)
 
 static void packet_unlink(struct packet *p)
 {
-	p->prev->next = p->next;
-	p->next->prev = p->prev;
+	p->link.prev->next = p->link.next;
+	p->link.next->prev = p->link.prev;
 }
 
 /* One per connection (two per message and hop): recycled (pool.h). */
@@ -223,14 +230,14 @@ void net_free(struct net *net)
 	if (!net)
 		return;
 	while (net->inflight.next != &net->inflight) {
-		struct packet *p = net->inflight.next;
+		struct packet *p = (struct packet *)net->inflight.next;
 		packet_unlink(p);
 		free(p->from_ip);
 		free(p);
 	}
 	while (net->pool) {
 		struct packet *p = net->pool;
-		net->pool = p->next;
+		net->pool = (struct packet *)p->link.next;
 		free(p);
 	}
 	for (size_t i = 0; i < net->nlinks; i++) {
@@ -340,7 +347,7 @@ static struct packet *packet_new2(struct net *net, const void *data, size_t dlen
 	bool small = len <= PACKET_SMALL;
 	if (small && net->pool) {
 		p = net->pool;
-		net->pool = p->next;
+		net->pool = (struct packet *)p->link.next;
 		net->npool--;
 	} else {
 		p = xmalloc(sizeof *p + (small ? PACKET_SMALL : len) + 1);
@@ -354,10 +361,10 @@ static struct packet *packet_new2(struct net *net, const void *data, size_t dlen
 	if (tlen)
 		memcpy(p->data + dlen, tail, tlen);
 	p->data[len] = '\0';
-	p->prev = net->inflight.prev;
-	p->next = &net->inflight;
-	net->inflight.prev->next = p;
-	net->inflight.prev = p;
+	p->link.prev = net->inflight.prev;
+	p->link.next = &net->inflight;
+	net->inflight.prev->next = &p->link;
+	net->inflight.prev = &p->link;
 	return p;
 }
 
@@ -372,7 +379,7 @@ static void packet_free(struct packet *p)
 	packet_unlink(p);
 	free(p->from_ip);
 	if (p->pooled && net->npool < PACKET_POOL_MAX) {
-		p->next = net->pool;
+		p->link.next = (struct packet_link *)net->pool;
 		net->pool = p;
 		net->npool++;
 		return;
