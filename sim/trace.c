@@ -233,14 +233,16 @@ static uint64_t fnv1a(const char *p, size_t n)
 }
 #endif
 
-/* Remember a borrowed string to check at trace_end (debug builds). */
-static void lend(struct trace *tr, const char *p, size_t n)
+/* Remember a borrowed string to check at trace_end (debug builds; a
+ * release build does nothing here, not even measure it). */
+static void lend(struct trace *tr, const char *p)
 {
 #ifndef NDEBUG
+	size_t n = strlen(p);
 	if (tr->nlent < BORROW_CHECKED)
 		tr->lent[tr->nlent++] = (struct borrow){p, n, fnv1a(p, n)};
 #else
-	(void)tr, (void)p, (void)n;
+	(void)tr, (void)p;
 #endif
 }
 
@@ -268,7 +270,7 @@ static void set_borrowed(struct trace *tr, char **slot, const char *v)
 		return;
 	}
 	*slot = (char *)v; /* never written through: the writer only reads */
-	lend(tr, v, strlen(v));
+	lend(tr, v);
 }
 
 void trace_node(struct trace *tr, const char *v) { set_owned(tr, &tr->ev.node, v); }
@@ -333,7 +335,7 @@ void trace_str_ref(struct trace *tr, const char *key, const char *val)
 	const char *v = val ? val : "";
 	f->str = (char *)v; /* never written through: the writer only reads */
 	f->n = strlen(v);
-	lend(tr, v, f->n);
+	lend(tr, v);
 }
 
 void trace_strn(struct trace *tr, const char *key, const char *val, size_t len)

@@ -105,6 +105,15 @@ static void pair_tally(struct snap *s, const struct snap_pair *p, long sign)
 		hc->place[k] += sign * n;
 }
 
+/* Set one of a pair's fields, its host's counts following: the pair's
+ * places are taken out under the old value and put back under the new. */
+static void pair_set(struct snap *s, struct snap_pair *p, uint32_t *field, uint32_t value)
+{
+	pair_tally(s, p, -1);
+	*field = value;
+	pair_tally(s, p, 1);
+}
+
 /* ---- the walk's changes ---- */
 
 /* An unsent outbox comes into the counts (up) or leaves them. */
@@ -120,9 +129,7 @@ static void outbox_tally(struct snap *s, const struct snap_outbox *o, bool up)
 		return;
 	}
 	struct snap_pair *p = &s->pairs[o->pair];
-	pair_tally(s, p, -1);
-	p->unsent = up ? p->unsent + 1 : p->unsent - 1;
-	pair_tally(s, p, 1);
+	pair_set(s, p, &p->unsent, up ? p->unsent + 1 : p->unsent - 1);
 }
 
 void snap_count_composed(struct snap *s, size_t v)
@@ -148,9 +155,7 @@ static void entry_live(struct snap *s, const struct snap_entry *q, bool up)
 	if (q->pair == SNAP_NO_PAIR)
 		return;
 	struct snap_pair *p = &s->pairs[q->pair];
-	pair_tally(s, p, -1);
-	p->live = up ? p->live + 1 : p->live - 1;
-	pair_tally(s, p, 1);
+	pair_set(s, p, &p->live, up ? p->live + 1 : p->live - 1);
 }
 
 void snap_count_touch(struct snap *s, size_t v)
@@ -324,9 +329,7 @@ void snap_count_box(struct snap *s, size_t v)
 	if (b->pair == SNAP_NO_PAIR || s->pairs[b->pair].first_box != SNAP_NO_PAIR)
 		return;
 	struct snap_pair *p = &s->pairs[b->pair];
-	pair_tally(s, p, -1);
-	p->first_box = (uint32_t)v;
-	pair_tally(s, p, 1);
+	pair_set(s, p, &p->first_box, (uint32_t)v);
 }
 
 void snap_count_box_out(struct snap *s, size_t v)
@@ -336,9 +339,7 @@ void snap_count_box_out(struct snap *s, size_t v)
 	if (b->pair == SNAP_NO_PAIR || s->pairs[b->pair].first_box != v)
 		return;
 	struct snap_pair *p = &s->pairs[b->pair];
-	pair_tally(s, p, -1);
-	p->first_box = SNAP_NO_PAIR;
-	pair_tally(s, p, 1);
+	pair_set(s, p, &p->first_box, SNAP_NO_PAIR);
 }
 
 /* ---- from scratch ---- */
