@@ -41,18 +41,16 @@ char *spool_default_dir(const char *maildir)
 		size_t n = strlen(maildir);
 		while (n > 1 && maildir[n - 1] == '/')
 			n--;
-		const char *slash = NULL;
+		size_t cut = 0; /* where the last '/' is, plus one; 0 for none */
 		for (size_t i = 0; i < n; i++)
 			if (maildir[i] == '/')
-				slash = maildir + i;
-		if (!slash)
+				cut = i + 1;
+		if (cut == 0)
 			sb_puts(&b, "mailsim-spool");
-		else if (slash == maildir)
+		else if (cut == 1)
 			sb_puts(&b, "/mailsim-spool");
-		else {
-			sb_append(&b, maildir, (size_t)(slash - maildir));
-			sb_puts(&b, "/mailsim-spool");
-		}
+		else
+			sb_printf(&b, "%.*s/mailsim-spool", (int)(cut - 1), maildir);
 	} else if (state && state[0] == '/') {
 		sb_printf(&b, "%s/mailsim/spool", state);
 	} else {

@@ -7,6 +7,43 @@
 
 #include "util.h"
 
+/* A block of stored messages (mailstore.h): each message is its bytes, a
+ * NUL, its tag and a NUL, one after the other. live counts the messages
+ * in it; the store's fill block is also held by the store. */
+#define MS_BLOCK_BYTES ((size_t)1 << 20)
+
+struct ms_block {
+	size_t live, used, cap;
+	char bytes[];
+};
+
+static void block_drop(struct ms_block *b)
+{
+	if (b && --b->live == 0)
+		free(b);
+}
+
+/* Room for need bytes: in the fill block, or a new one (the store lets go
+ * of the old fill block, which lives on while it has messages). */
+static struct ms_block *block_room(struct mailstore *ms, size_t need)
+{
+	struct ms_block *b = ms->fill;
+	if (b && b->cap - b->used >= need)
+		return b;
+	bool own = need > MS_BLOCK_BYTES / 4;
+	size_t cap = own ? need : MS_BLOCK_BYTES - sizeof *b;
+	struct ms_block *nb = xmalloc(sizeof *nb + cap);
+	nb->live = 0;
+	nb->used = 0;
+	nb->cap = cap;
+	if (own)
+		return nb; /* a large message's own block: the fill block stays */
+	block_drop(ms->fill);
+	nb->live = 1; /* the store's own hold */
+	ms->fill = nb;
+	return nb;
+}
+
 struct mailstore *mailstore_new(const char *hostname)
 {
 	struct mailstore *ms = xcalloc(1, sizeof *ms);
@@ -18,8 +55,7 @@ struct mailstore *mailstore_new(const char *hostname)
 static void folder_free(struct mfolder *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
-		free(f->msgs[i].data);
-		free(f->msgs[i].tag);
+		block_drop(f->msgs[i].blk);
 		free(f->msgs[i].uniq);
 	}
 	free(f->msgs);
@@ -47,6 +83,7 @@ void mailstore_free(struct mailstore *ms)
 		free(u->key);
 		free(u->password);
 	}
+	block_drop(ms->fill);
 	strmap_free(&ms->by_key);
 	free(ms->users);
 	free(ms->watch);
@@ -132,30 +169,42 @@ struct mfolder *mbox_folder(struct mbox_user *u, const char *name, bool create)
 
 int64_t mbox_usage(const struct mbox_user *u)
 {
-	int64_t n = 0;
-	for (size_t i = 0; i < u->nfolders; i++)
-		for (size_t k = 0; k < u->folders[i].n; k++)
-			n += (int64_t)u->folders[i].msgs[k].len;
-	return n;
+	return u->usage;
 }
 
-struct stored_msg *mbox_store(struct mbox_user *u, const char *folder, const char *data,
-			      size_t len, int64_t now, int64_t unix_us, const char *tag)
+struct stored_msg *mbox_store2(struct mbox_user *u, const char *folder, const char *head,
+			       size_t hlen, const char *rest, size_t rlen, int64_t now,
+			       int64_t unix_us, const char *tag)
 {
 	struct mfolder *f = mbox_folder(u, folder, true);
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 8;
 		f->msgs = xrealloc(f->msgs, f->cap * sizeof *f->msgs);
 	}
+	if (!tag)
+		tag = "";
+	size_t len = hlen + rlen, tlen = strlen(tag);
+	struct ms_block *b = block_room(u->ms, len + tlen + 2);
+	char *p = b->bytes + b->used;
+	b->used += len + tlen + 2;
+	b->live++;
 	struct stored_msg *m = &f->msgs[f->n++];
 	memset(m, 0, sizeof *m);
-	m->data = xstrndup(data, len);
+	m->blk = b;
+	m->data = p;
+	if (hlen)
+		memcpy(p, head, hlen);
+	if (rlen)
+		memcpy(p + hlen, rest, rlen);
+	p[len] = '\0';
+	m->tag = p + len + 1;
+	memcpy(m->tag, tag, tlen + 1);
 	m->len = len;
+	u->usage += (int64_t)len;
 	m->uid = f->next_uid++;
 	m->stored_at = now;
 	m->unix_us = unix_us;
 	m->seq = ++u->ms->counter;
-	m->tag = xstrdup(tag ? tag : "");
 	m->recent = true;
 	/* m stays valid: watchers must not store (mailstore.h) */
 	for (size_t i = 0; u->ms && i < u->ms->nwatch; i++)
@@ -163,12 +212,18 @@ struct stored_msg *mbox_store(struct mbox_user *u, const char *folder, const cha
 	return m;
 }
 
-void mfolder_remove(struct mfolder *f, size_t i)
+struct stored_msg *mbox_store(struct mbox_user *u, const char *folder, const char *data,
+			      size_t len, int64_t now, int64_t unix_us, const char *tag)
+{
+	return mbox_store2(u, folder, NULL, 0, data, len, now, unix_us, tag);
+}
+
+void mfolder_remove(struct mbox_user *u, struct mfolder *f, size_t i)
 {
 	if (i >= f->n)
 		return;
-	free(f->msgs[i].data);
-	free(f->msgs[i].tag);
+	u->usage -= (int64_t)f->msgs[i].len;
+	block_drop(f->msgs[i].blk);
 	free(f->msgs[i].uniq);
 	memmove(&f->msgs[i], &f->msgs[i + 1], (f->n - i - 1) * sizeof *f->msgs);
 	f->n--;

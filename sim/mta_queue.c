@@ -503,22 +503,19 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 {
 	struct sim *sim = m->sim;
 	struct qrcpt *r = &q->r[i];
-	struct strbuf copy;
-	sb_init(&copy);
-	sb_append(&copy, q->data, q->len);
-	char rp[600];
-	fmt_snprintf(rp, sizeof rp, "<%s>", q->sender);
 	/* RFC 5321 §4.4: final delivery records the reverse-path. */
-	msg_prepend_header(&copy, "Return-Path", rp);
-	if (u->quota && mbox_usage(u) + (int64_t)copy.len > u->quota) {
-		sb_free(&copy);
+	char rp[600], head[620];
+	fmt_snprintf(rp, sizeof rp, "<%s>", q->sender);
+	size_t hlen = (size_t)fmt_snprintf(head, sizeof head, "Return-Path: %s\r\n", rp);
+	int64_t bytes = (int64_t)(hlen + q->len);
+	if (u->quota && mbox_usage(u) + bytes > u->quota) {
 		mailbox_full(m, q, i, u);
 		return;
 	}
 	mtaq_header(m, q->tag, "Return-Path", rp);
 	const char *folder = q->folder ? q->folder : "INBOX";
-	struct stored_msg *sm = mbox_store(u, folder, copy.data, copy.len, sim->now,
-					   sim->epoch_unix_us + sim->now, q->tag);
+	struct stored_msg *sm = mbox_store2(u, folder, head, hlen, q->data, q->len, sim->now,
+					    sim->epoch_unix_us + sim->now, q->tag);
 	sm->flags = q->flags;
 	if (q->spool_id)
 		sm->uniq = spooled_name(q->spool_id, r->addr);
@@ -528,9 +525,8 @@ static void store_copy(struct mta *m, struct qentry *q, size_t i, struct mbox_us
 	trace_rcpt(sim->trace, r->addr);
 	trace_str(sim->trace, "user", u->address);
 	trace_str(sim->trace, "folder", folder);
-	trace_int(sim->trace, "bytes", (int64_t)copy.len);
+	trace_int(sim->trace, "bytes", bytes);
 	trace_end(sim->trace);
-	sb_free(&copy);
 	struct outcome o;
 	oc_local(&o, OC_OK, "2.0.0", q->quarantine ? "held in quarantine" : "delivered to mailbox");
 	enum fate fate = stored_fate(q, folder);

@@ -106,7 +106,7 @@ static void st_expunge(void *ud, const char *folder, size_t i)
 		return;
 	s->gone = xrealloc(s->gone, (s->ngone + 1) * sizeof *s->gone);
 	s->gone[s->ngone++] = xstrdup(f->msgs[i].tag);
-	mfolder_remove(f, i);
+	mfolder_remove(s->user, f, i);
 }
 
 static void rs_forget_gone(struct rsession *s)

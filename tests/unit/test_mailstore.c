@@ -135,21 +135,84 @@ static void test_remove(void **state)
 	mbox_store(u, "INBOX", "second", 6, 0, 0, "m2");
 	mbox_store(u, "INBOX", "third", 5, 0, 0, "m3");
 	struct mfolder *f = mbox_folder(u, "INBOX", false);
-	mfolder_remove(f, 1);
+	mfolder_remove(u, f, 1);
 	assert_int_equal(f->n, 2);
 	assert_string_equal(f->msgs[0].tag, "m1");
 	assert_string_equal(f->msgs[1].tag, "m3");
 	assert_int_equal(f->msgs[1].uid, 3); /* UIDs stay with their messages */
 	assert_int_equal(mbox_usage(u), 10);
-	mfolder_remove(f, 2); /* out of range: nothing happens */
+	mfolder_remove(u, f, 2); /* out of range: nothing happens */
 	assert_int_equal(f->n, 2);
 	/* A UID is never reused after a removal (RFC 3501 §2.3.1.1). */
 	assert_int_equal(mbox_store(u, "INBOX", "4", 1, 0, 0, "m4")->uid, 4);
-	mfolder_remove(f, 0);
-	mfolder_remove(f, 0);
-	mfolder_remove(f, 0);
+	mfolder_remove(u, f, 0);
+	mfolder_remove(u, f, 0);
+	mfolder_remove(u, f, 0);
 	assert_int_equal(f->n, 0);
 	assert_int_equal(mbox_usage(u), 0);
+}
+
+/* Stored messages live in the store's blocks (mailstore.h): thousands of
+ * them fill several blocks, a large one gets a block of its own, and
+ * removing messages in any order leaves every other message's bytes and
+ * tag as they were (ASan would see a block freed while still in use). */
+static void test_blocks_keep_every_message(void **state)
+{
+	struct mailstore *ms = *state;
+	struct mbox_user *u = mailstore_user(ms, "bob@example.net");
+	enum { N = 6000 };
+	char body[400], tag[32];
+	int64_t total = 0;
+	for (int i = 0; i < N; i++) {
+		size_t len = 100 + (size_t)(i % 300);
+		memset(body, 'a' + i % 26, len);
+		snprintf(tag, sizeof tag, "m%d", i);
+		struct stored_msg *m = mbox_store2(u, i % 3 ? "INBOX" : "Archive", "X: 1\r\n", 6,
+						   body, len, 0, 0, tag);
+		assert_int_equal(m->len, len + 6);
+		total += (int64_t)(len + 6);
+	}
+	size_t big = (size_t)1 << 19; /* more than a quarter of a block */
+	char *large = malloc(big);
+	assert_non_null(large);
+	memset(large, 'L', big);
+	struct stored_msg *lm = mbox_store(u, "INBOX", large, big, 0, 0, "large");
+	assert_memory_equal(lm->data, large, big);
+	assert_int_equal(lm->data[big], '\0');
+	total += (int64_t)big;
+	free(large);
+	assert_int_equal(mbox_usage(u), total);
+	/* Messages stored after the large one still share the fill block. */
+	struct stored_msg *after = mbox_store(u, "Archive", "tail", 4, 0, 0, "after");
+	struct mfolder *arch = mbox_folder(u, "Archive", false);
+	assert_ptr_equal(after->blk, arch->msgs[arch->n - 2].blk);
+	total += 4;
+	/* Remove every other INBOX message from the end, then the first half. */
+	struct mfolder *in = mbox_folder(u, "INBOX", false);
+	for (size_t i = in->n; i-- > 0;)
+		if (i % 2) {
+			total -= (int64_t)in->msgs[i].len;
+			mfolder_remove(u, in, i);
+		}
+	while (in->n > 1000) {
+		total -= (int64_t)in->msgs[0].len;
+		mfolder_remove(u, in, 0);
+	}
+	assert_int_equal(mbox_usage(u), total);
+	for (size_t i = 0; i < in->n; i++) {
+		struct stored_msg *m = &in->msgs[i];
+		int k = atoi(m->tag + 1);
+		if (strcmp(m->tag, "large") == 0)
+			continue;
+		assert_memory_equal(m->data, "X: 1\r\n", 6);
+		assert_int_equal(m->len, 106 + (size_t)(k % 300));
+		assert_int_equal(m->data[6], 'a' + k % 26);
+		assert_int_equal(m->data[m->len - 1], 'a' + k % 26);
+		assert_int_equal(m->data[m->len], '\0');
+	}
+	for (size_t i = 0; i + 1 < arch->n; i++)
+		assert_int_equal(atoi(arch->msgs[i].tag + 1) % 3, 0);
+	assert_string_equal(arch->msgs[arch->n - 1].data, "tail");
 }
 
 int main(void)
@@ -157,6 +220,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_user_lookup),
+		T(test_blocks_keep_every_message),
 		T(test_login_table),
 		T(test_folders),
 		T(test_store_uids_and_usage),
