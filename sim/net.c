@@ -37,7 +37,7 @@ struct packet {
 	int from_port, port;
 	size_t len;
 	bool pooled;                 /* PACKET_SMALL bytes of room: back to the pool */
-	/* Stream packets sent back to back (see send2): the next one, which
+	/* Stream packets sent back to back (see net_send2): the next one, which
 	 * rides this one's event, and for the first of a burst its last one
 	 * and the event count when its own event was pushed. */
 	struct packet *burst_next, *burst_last;
@@ -89,88 +89,6 @@ struct net {
 enum conn_side conn_other(enum conn_side s)
 {
 	return s == SIDE_CLIENT ? SIDE_SERVER : SIDE_CLIENT;
-}
-
-struct host *host_new(const char *name, const char *ip, enum host_role role)
-{
-	struct host *h = xcalloc(1, sizeof *h);
-	h->name = xstrdup(name);
-	h->ip = xstrdup(ip);
-	h->role = role;
-	return h;
-}
-
-void host_free(struct host *h)
-{
-	if (!h)
-		return;
-	if (h->role_free)
-		h->role_free(h->role_obj);
-	for (size_t i = 0; i < h->nobjs; i++)
-		h->objs[i].free_fn(h->objs[i].obj);
-	free(h->objs);
-	for (size_t i = 0; i < h->nseen; i++)
-		free(h->seen[i]);
-	free(h->seen);
-	strmap_free(&h->seen_index);
-	for (size_t i = 0; i < h->nowned; i++)
-		free(h->owned[i]);
-	free(h->owned);
-	free(h->listeners);
-	free(h->dgrams);
-	free(h->name);
-	free(h->ip);
-	free(h);
-}
-
-void host_listen(struct host *h, int port, net_accept_fn fn, void *ctx)
-{
-	h->listeners = xrealloc(h->listeners, (h->nlisteners + 1) * sizeof *h->listeners);
-	h->listeners[h->nlisteners++] = (struct listener){port, fn, ctx, false};
-}
-
-bool host_set_port_closed(struct host *h, int port, bool closed)
-{
-	for (size_t i = 0; i < h->nlisteners; i++)
-		if (h->listeners[i].port == port) {
-			h->listeners[i].closed = closed;
-			return true;
-		}
-	return false;
-}
-
-void host_bind_dgram(struct host *h, int port, net_dgram_fn fn, void *ctx)
-{
-	h->dgrams = xrealloc(h->dgrams, (h->ndgrams + 1) * sizeof *h->dgrams);
-	h->dgrams[h->ndgrams++] = (struct dgram_binding){port, fn, ctx};
-}
-
-void host_own(struct host *h, void *p)
-{
-	h->owned = xrealloc(h->owned, (h->nowned + 1) * sizeof *h->owned);
-	h->owned[h->nowned++] = p;
-}
-
-void host_own_obj(struct host *h, void *obj, void (*free_fn)(void *obj))
-{
-	h->objs = xrealloc(h->objs, (h->nobjs + 1) * sizeof *h->objs);
-	h->objs[h->nobjs++] = (struct host_obj){obj, free_fn};
-}
-
-struct host *sim_host_by_name(const struct sim *sim, const char *name)
-{
-	for (size_t i = 0; i < sim->nhosts; i++)
-		if (ascii_strcaseeq(sim->hosts[i]->name, name))
-			return sim->hosts[i];
-	return NULL;
-}
-
-struct host *sim_host_by_ip(const struct sim *sim, const char *ip)
-{
-	for (size_t i = 0; i < sim->nhosts; i++)
-		if (strcmp(sim->hosts[i]->ip, ip) == 0)
-			return sim->hosts[i];
-	return NULL;
 }
 
 static void net_teardown(struct sim *sim)
@@ -644,7 +562,7 @@ static int64_t arrival_time(struct conn *c, enum conn_side to)
 }
 
 /* Each packet of a burst is delivered as its own arrival, exactly as if
- * it had its own event right after the previous one (see send2): the
+ * it had its own event right after the previous one (see net_send2): the
  * connection's checks, the receiver's callback and the bookkeeping run
  * once per packet, and each counts as an event of the model. */
 static void ev_data(struct sim *sim, void *ctx, uint64_t arg)
@@ -673,8 +591,8 @@ static void ev_data(struct sim *sim, void *ctx, uint64_t arg)
  * §3.1] costs one heap entry, and the order of everything is unchanged.
  * The event count (evq_pushed_total) tells whether anything was pushed
  * since. */
-static void send2(struct conn *c, enum conn_side from, const char *data, size_t len,
-		  const char *tail, size_t tlen)
+void net_send2(struct conn *c, enum conn_side from, const char *data, size_t len,
+	       const char *tail, size_t tlen)
 {
 	enum conn_side to = conn_other(from);
 	if (!c->open[from] || !c->open[to])
@@ -700,7 +618,7 @@ static void send2(struct conn *c, enum conn_side from, const char *data, size_t 
 
 void net_send(struct conn *c, enum conn_side from, const char *data, size_t len)
 {
-	send2(c, from, data, len, NULL, 0);
+	net_send2(c, from, data, len, NULL, 0);
 }
 
 static void ev_closed(struct sim *sim, void *ctx, uint64_t to)
@@ -810,146 +728,7 @@ void net_dgram_send(struct sim *sim, struct host *from, int from_port, const cha
 	sim_after(sim, net_latency(sim->net, from, dst), ev_dgram, p, 0);
 }
 
-/* --- protocol lines -------------------------------------------------------- */
-
-static void trace_wire(struct conn *c, enum conn_side from, enum trace_kind kind)
-{
-	struct sim *sim = c->sim;
-	struct host *src = side_host(c, from), *dst = side_host(c, conn_other(from));
-	/* Borrowed: the hosts' names and the conn outlive the event. */
-	trace_begin(sim->trace, sim->now, kind);
-	trace_node_ref(sim->trace, src->name);
-	trace_peer_ref(sim->trace, dst ? dst->name : c->dst_ip);
-	trace_conn(sim->trace, c->id);
-	trace_str_ref(sim->trace, "dir", from == SIDE_CLIENT ? "c2s" : "s2c");
-}
-
-/* A wire event nothing reads (no sink, no hook: trace_wanted) is only
- * counted, as trace_begin/trace_end do for any quiet event; its fields
- * would go nowhere, so they are not gathered (two lines per command on
- * every hop). */
-static bool wire_quiet(struct conn *c, enum trace_kind kind)
-{
-	struct trace *tr = c->sim->trace;
-	if (trace_wanted(tr))
-		return false;
-	trace_begin(tr, c->sim->now, kind);
-	trace_end(tr);
-	return true;
-}
-
-void net_send_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line)
-{
-	if (!wire_quiet(c, kind)) {
-		trace_wire(c, from, kind);
-		trace_str_ref(c->sim->trace, "line", line); /* the caller's, sent after trace_end */
-		if (c->tls)
-			trace_bool(c->sim->trace, "tls", true);
-		trace_end(c->sim->trace);
-	}
-	send2(c, from, line, strlen(line), "\r\n", 2);
-}
-
-/* One block event: bytes, lines, summary (and the message it carries). */
-static void trace_block(struct conn *c, enum conn_side from, enum trace_kind kind,
-			const char *msg_tag, uint64_t bytes, size_t nlines, const char *summary)
-{
-	if (wire_quiet(c, kind))
-		return;
-	trace_wire(c, from, kind);
-	if (msg_tag)
-		trace_msg(c->sim->trace, msg_tag);
-	trace_int(c->sim->trace, "bytes", (int64_t)bytes);
-	trace_int(c->sim->trace, "lines", (int64_t)nlines);
-	trace_str(c->sim->trace, "summary", summary ? summary : "");
-	if (c->tls)
-		trace_bool(c->sim->trace, "tls", true);
-	trace_end(c->sim->trace);
-}
-
-void net_send_block(struct conn *c, enum conn_side from, enum trace_kind kind, const char *bytes,
-		    size_t len, size_t nlines, const char *summary, const char *msg_tag)
-{
-	trace_block(c, from, kind, msg_tag, len, nlines, summary);
-	net_send(c, from, bytes, len);
-}
-
-/* The trace keeps C strings: a NUL octet is shown as U+2400 SYMBOL FOR
- * NULL. A bare LF inside a line (RFC 5321 §2.3.8 forbids it; live clients
- * may still send one) is shown as U+240A SYMBOL FOR LINE FEED: in the trace
- * a \n only ever separates folded lines (ARCHITECTURE.md, "Folded lines"). */
-static void put_line_shown(struct trace *tr, const char *line, size_t n)
-{
-	struct strbuf shown;
-	sb_init(&shown);
-	for (const char *p = line, *end = line + n; p < end;) {
-		size_t k = 0;
-		while (p + k < end && p[k] != '\0' && p[k] != '\n')
-			k++;
-		sb_append(&shown, p, k);
-		p += k;
-		if (p < end) {
-			sb_puts(&shown, *p ? "\xe2\x90\x8a" : "\xe2\x90\x80");
-			p++;
-		}
-	}
-	trace_strn(tr, "line", shown.data ? shown.data : "", shown.len);
-	sb_free(&shown);
-}
-
-void net_trace_line(struct conn *c, enum conn_side from, enum trace_kind kind, const char *line,
-		    size_t len, size_t octets)
-{
-	if (wire_quiet(c, kind))
-		return;
-	trace_wire(c, from, kind);
-	put_line_shown(c->sim->trace, line, len);
-	if (c->tls)
-		trace_bool(c->sim->trace, "tls", true);
-	if (octets > len) /* an overlong line: its start, and how long it really was */
-		trace_int(c->sim->trace, "octets", (int64_t)octets);
-	trace_end(c->sim->trace);
-}
-
-void net_trace_block(struct conn *c, enum conn_side from, enum trace_kind kind, uint64_t bytes,
-		     size_t nlines, const char *summary)
-{
-	trace_block(c, from, kind, NULL, bytes, nlines, summary);
-}
-
 void net_set_host_latency(struct sim *sim, const struct host *a, const struct host *b, int64_t us)
 {
 	net_set_link_latency(sim->net, a->name, b->name, us);
-}
-
-void net_trace_refusal(struct sim *sim, const struct host *node, const char *peer_ip,
-		       enum trace_kind kind, const char *line)
-{
-	trace_begin(sim->trace, sim->now, kind);
-	trace_node(sim->trace, node->name);
-	trace_peer(sim->trace, peer_ip);
-	trace_str(sim->trace, "dir", "s2c");
-	trace_str(sim->trace, "line", line);
-	trace_end(sim->trace);
-}
-
-void net_trace_limit(struct sim *sim, const struct host *node, const char *peer_ip,
-		     const char *limit, long count, long max)
-{
-	trace_begin(sim->trace, sim->now, TK_LIVE_LIMIT);
-	trace_node(sim->trace, node->name);
-	trace_peer(sim->trace, peer_ip);
-	trace_str(sim->trace, "limit", limit);
-	trace_int(sim->trace, "count", count);
-	trace_int(sim->trace, "max", max);
-	trace_end(sim->trace);
-}
-
-struct host *sim_add_host(struct sim *sim, const char *name, const char *ip, enum host_role role)
-{
-	struct host *h = host_new(name, ip, role);
-	h->index = sim->nhosts;
-	sim->hosts = xrealloc(sim->hosts, (sim->nhosts + 1) * sizeof *sim->hosts);
-	sim->hosts[sim->nhosts++] = h;
-	return h;
 }

@@ -177,6 +177,10 @@ void net_unbind(struct conn *c, enum conn_side side, const struct conn_ops *ops)
 /* Connections the net holds now (for tests and benchmarks). */
 size_t net_conn_count(const struct sim *sim);
 void net_send(struct conn *c, enum conn_side from, const char *data, size_t len);
+/* The same with data followed by tail (a line and its CRLF), one packet,
+ * no copy in between. */
+void net_send2(struct conn *c, enum conn_side from, const char *data, size_t len,
+	       const char *tail, size_t tlen);
 void net_close(struct conn *c, enum conn_side from);
 /* The client starts a TLS handshake (after the server's 220 to STARTTLS);
  * both sides' tls callback fires when it completes or fails. */
