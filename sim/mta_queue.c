@@ -266,6 +266,29 @@ static void dsn_tag(const struct qentry *q, enum dsn_action action, char *out, s
 /* One DSN for every recipient in `action`'s state that no DSN named yet,
  * sent back to the envelope sender with MAIL FROM:<> through our own
  * queue (RFC 3464, RFC 6522; Postfix's bounce daemon). */
+/* A message the MTA writes itself enters its queue with a Received line
+ * of its own, without a "from" clause (no client sent it): Postfix's
+ * bounce daemon posts its notices through cleanup with "Received: by
+ * HOST (Postfix) id QID; DATE" on top [RFC 5321 §4.4, every server that
+ * takes a message in prepends one]. */
+static void local_received(struct mta *m, struct qentry *d, const char *date)
+{
+	struct strbuf v, msg;
+	sb_init(&v);
+	sb_init(&msg);
+	sb_printf(&v, "by %s (mailsim)\r\n\tid %s; %s", m->host->name, d->qid, date);
+	sb_reserve(&msg, 12 + v.len + d->len);
+	sb_puts(&msg, "Received: ");
+	sb_append(&msg, v.data, v.len);
+	sb_append(&msg, "\r\n", 2);
+	sb_append(&msg, d->data, d->len);
+	free(d->data);
+	d->len = msg.len;
+	d->data = sb_steal(&msg);
+	mtaq_header(m, d->tag, "Received", v.data);
+	sb_free(&v);
+}
+
 static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 {
 	struct sim *sim = m->sim;
@@ -328,6 +351,7 @@ static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 	struct qentry *d = mtaq_new(m, "", &to, 1, out.data, out.len, tag);
 	d->report = true;
 	sb_free(&out);
+	local_received(m, d, date);
 	mtaq_enqueue(m, d);
 out:
 	free(v);

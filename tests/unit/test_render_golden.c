@@ -53,15 +53,15 @@ static const struct golden goldens[] = {
 	{"basic-data-to-mx1", "basic-delivery", 69, NULL, false, false},
 	{"basic-end-headers", "basic-delivery", -1, "msg:m1", false, false},
 	{"projector-basic-data-to-mx1", "basic-delivery", 69, NULL, true, false},
-	{"projector-spoofed-backscatter", "spoofed-sender", 105, NULL, true, false},
-	{"projector-dead-domain-fetch", "dead-domain", 126, NULL, true, false},
+	{"projector-spoofed-backscatter", "spoofed-sender", 106, NULL, true, false},
+	{"projector-dead-domain-fetch", "dead-domain", 127, NULL, true, false},
 	{"card-spf-fail", "spoofed-sender", 59, NULL, false, true},
 	{"card-spam-waterfall", "spam-scored", 72, NULL, false, true},
 	{"projector-card-spf-fail", "spoofed-sender", 59, NULL, true, true},
 	{"projector-card-spam-waterfall", "spam-scored", 72, NULL, true, true},
 	/* the campaign panel: the curve with its pause point, the placement bar */
-	{"campaign-dirty-list-end", "campaign-dirty-list", 3296, NULL, false, false},
-	{"projector-campaign-paused", "campaign-dirty-list", 979, NULL, true, false},
+	{"campaign-dirty-list-end", "campaign-dirty-list", 3298, NULL, false, false},
+	{"projector-campaign-paused", "campaign-dirty-list", 981, NULL, true, false},
 };
 
 static char tmpdir[64];

@@ -330,6 +330,15 @@ def check_report(trace, create, d_idx, raw, label):
             fails.append(f"{label}{who}: {field}: expected {expected}, got {got}")
 
     msg = email.message_from_bytes(raw, policy=email.policy.default)
+    # RFC 5321 §4.4: the reporting MTA took the report into its own queue,
+    # so its Received line is the oldest one (the bottom-most), "by NODE"
+    # with no "from" clause (Postfix: "by HOST (Postfix) id QID; DATE").
+    rcvd = [collapse(str(v)) for v in msg.get_all("Received") or []]
+    own = rcvd[-1] if rcvd else ""
+    by = re.match(r"^by (\S+) .*;\s*(.+)$", own)
+    want(bool(by) and lower(by.group(1)) == lower(create["node"]) and date_ok(by.group(2)),
+         "Received", f"'by {create['node']} ... id QID; <date>' as the oldest Received",
+         short(own) if rcvd else "no Received field")
     want(msg.get_content_type() == "multipart/report", "Content-Type", "multipart/report",
          short(msg.get_content_type()))
     want(lower(msg.get_param("report-type")) == "delivery-status", "report-type",
@@ -614,10 +623,12 @@ def self_trace(reply_lines, extra_fail=None):
     return e
 
 
-def self_dsn(diag, remote=True, status="5.1.1", human=None):
+def self_dsn(diag, remote=True, status="5.1.1", human=None,
+             received="by mail.example.org (mailsim)\r\n\tid 0055A0002; Tue, 14 May 2024 08:15:01 +0000"):
     rm = "Remote-MTA: dns; mx1.example.net\r\n" if remote else ""
     text = human if human is not None else diag.partition(";")[2].strip()
     return (
+        ("Received: " + received + "\r\n" if received else "") +
         "From: MAILER-DAEMON@mail.example.org (Mail Delivery System)\r\n"
         "To: alice@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n"
         "Message-ID: <selftest.1@mail.example.org>\r\nMIME-Version: 1.0\r\n"
@@ -658,6 +669,11 @@ def selftest():
         ("timeout: X-Postfix, expired 4.4.1", self_trace([], extra_fail=True),
          self_dsn("X-Postfix; connect to mx1.example.net[203.0.113.9]:25: Connection timed out",
                   remote=False, status="4.4.1"), []),
+        ("no Received line", self_trace([reply]), self_dsn("smtp; " + reply, received=None),
+         ["Received: expected"]),
+        ("Received by another host", self_trace([reply]),
+         self_dsn("smtp; " + reply, received="by mx9.example.net (x) id 1; Tue, 14 May 2024 08:15:01 +0000"),
+         ["Received: expected"]),
         ("timeout reported as smtp", self_trace([], extra_fail=True),
          self_dsn("smtp; 421 4.4.1 timed out", remote=False, status="4.4.1"),
          ["Diagnostic-Code: expected 'X-Postfix"]),
