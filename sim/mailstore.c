@@ -9,18 +9,29 @@
 
 /* A block of stored messages (mailstore.h): each message is its bytes, a
  * NUL, its tag and a NUL, one after the other. live counts the messages
- * in it; the store's fill block is also held by the store. */
+ * in it (and the store's hold on its fill block); dead is the bytes of the
+ * messages removed from it, which stay until the block goes. */
 #define MS_BLOCK_BYTES ((size_t)1 << 20)
+#define MS_COMPACT_MIN (4 * MS_BLOCK_BYTES)
 
 struct ms_block {
-	size_t live, used, cap;
+	struct mailstore *ms;
+	size_t live, used, cap, dead;
+	bool own;                /* one large message's block */
 	char bytes[];
 };
 
+static size_t footprint(const struct stored_msg *m)
+{
+	return m->len + strlen(m->tag) + 2;
+}
+
 static void block_drop(struct ms_block *b)
 {
-	if (b && --b->live == 0)
+	if (b && --b->live == 0) {
+		b->ms->dead -= b->dead;
 		free(b);
+	}
 }
 
 /* Room for need bytes: in the fill block, or a new one (the store lets go
@@ -33,15 +44,67 @@ static struct ms_block *block_room(struct mailstore *ms, size_t need)
 	bool own = need > MS_BLOCK_BYTES / 4;
 	size_t cap = own ? need : MS_BLOCK_BYTES - sizeof *b;
 	struct ms_block *nb = xmalloc(sizeof *nb + cap);
-	nb->live = 0;
-	nb->used = 0;
-	nb->cap = cap;
+	*nb = (struct ms_block){.ms = ms, .cap = cap, .own = own};
 	if (own)
 		return nb; /* a large message's own block: the fill block stays */
 	block_drop(ms->fill);
 	nb->live = 1; /* the store's own hold */
 	ms->fill = nb;
 	return nb;
+}
+
+/* Copy a message's bytes and tag into the store's blocks: m->data and
+ * m->tag point at the copy. */
+static void block_put(struct mailstore *ms, struct stored_msg *m, const char *head, size_t hlen,
+		      const char *rest, size_t rlen, const char *tag)
+{
+	size_t len = hlen + rlen, tlen = strlen(tag);
+	struct ms_block *b = block_room(ms, len + tlen + 2);
+	char *p = b->bytes + b->used;
+	/* head, rest and tag may lie in the block being filled (compact):
+	 * memmove, and the tag measured before anything is written. */
+	if (hlen)
+		memmove(p, head, hlen);
+	if (rlen)
+		memmove(p + hlen, rest, rlen);
+	p[len] = '\0';
+	memmove(p + len + 1, tag, tlen + 1);
+	b->used += len + tlen + 2;
+	b->live++;
+	m->blk = b;
+	m->data = p;
+	m->tag = p + len + 1;
+	m->len = len;
+	ms->live += len + tlen + 2;
+}
+
+/* Removed messages leave their bytes in blocks that other messages keep
+ * (a mailbox that keeps its mail next to one that deletes it, in live
+ * mode for days). When the dead bytes outgrow both the live ones and
+ * four blocks, the messages of blocks with dead bytes move to fresh
+ * blocks and the old ones go: the store never holds more than about
+ * twice its messages, and each move is paid for by as many bytes removed
+ * before it. Pointers into a message (stored_msg.data) are good until
+ * the next removal, as the retrieval servers assume (mstore.h: get's
+ * answer is used at once). */
+static void compact(struct mailstore *ms)
+{
+	block_drop(ms->fill);
+	ms->fill = NULL;
+	for (size_t u = 0; u < ms->nusers; u++)
+		for (size_t k = 0; k < ms->users[u].nfolders; k++) {
+			struct mfolder *f = &ms->users[u].folders[k];
+			for (size_t i = 0; i < f->n; i++) {
+				struct stored_msg *m = &f->msgs[i];
+				struct ms_block *old = m->blk;
+				if (old->own || old->dead == 0 || old == ms->fill)
+					continue;
+				ms->live -= footprint(m);
+				block_put(ms, m, NULL, 0, m->data, m->len, m->tag);
+				block_drop(old);
+			}
+		}
+	ms->compactions++;
 }
 
 struct mailstore *mailstore_new(const char *hostname)
@@ -183,23 +246,10 @@ struct stored_msg *mbox_store2(struct mbox_user *u, const char *folder, const ch
 	}
 	if (!tag)
 		tag = "";
-	size_t len = hlen + rlen, tlen = strlen(tag);
-	struct ms_block *b = block_room(u->ms, len + tlen + 2);
-	char *p = b->bytes + b->used;
-	b->used += len + tlen + 2;
-	b->live++;
 	struct stored_msg *m = &f->msgs[f->n++];
 	memset(m, 0, sizeof *m);
-	m->blk = b;
-	m->data = p;
-	if (hlen)
-		memcpy(p, head, hlen);
-	if (rlen)
-		memcpy(p + hlen, rest, rlen);
-	p[len] = '\0';
-	m->tag = p + len + 1;
-	memcpy(m->tag, tag, tlen + 1);
-	m->len = len;
+	block_put(u->ms, m, head, hlen, rest, rlen, tag);
+	size_t len = m->len;
 	u->usage += (int64_t)len;
 	m->uid = f->next_uid++;
 	m->stored_at = now;
@@ -222,11 +272,19 @@ void mfolder_remove(struct mbox_user *u, struct mfolder *f, size_t i)
 {
 	if (i >= f->n)
 		return;
-	u->usage -= (int64_t)f->msgs[i].len;
-	block_drop(f->msgs[i].blk);
-	free(f->msgs[i].uniq);
+	struct stored_msg *m = &f->msgs[i];
+	struct mailstore *ms = m->blk->ms;
+	size_t fp = footprint(m);
+	u->usage -= (int64_t)m->len;
+	ms->live -= fp;
+	ms->dead += fp;
+	m->blk->dead += fp;
+	block_drop(m->blk);
+	free(m->uniq);
 	memmove(&f->msgs[i], &f->msgs[i + 1], (f->n - i - 1) * sizeof *f->msgs);
 	f->n--;
+	if (ms->dead > MS_COMPACT_MIN && ms->dead > ms->live)
+		compact(ms);
 }
 
 /* --- names that become paths ----------------------------------------------- */

@@ -13,7 +13,10 @@
  * larger message), not malloc'ed one by one among the short-lived objects:
  * at a million messages, a heap in which 800,000 kept messages sit between
  * the churning small objects spent a quarter of its time coalescing free
- * chunks. A block is freed when its last message is removed. */
+ * chunks. A block is freed when its last message is removed; when the
+ * bytes of removed messages left in blocks outgrow the stored ones, the
+ * survivors move to fresh blocks (so a pointer to a message's bytes is
+ * good until the next removal). */
 #ifndef MAILSIM_MAILSTORE_H
 #define MAILSIM_MAILSTORE_H
 
@@ -87,6 +90,9 @@ struct mailstore {
 				  * campaign's world holds 100,000 mailboxes */
 	uint64_t counter;  /* deliveries so far */
 	struct ms_block *fill; /* the block new messages go into; NULL at first */
+	size_t live, dead;     /* bytes of stored messages in blocks; of removed ones
+				* still there (compacted away when more than live) */
+	unsigned long compactions;
 	struct mailstore_watch *watch; /* owned array */
 	size_t nwatch;
 };

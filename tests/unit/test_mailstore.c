@@ -215,12 +215,58 @@ static void test_blocks_keep_every_message(void **state)
 	assert_string_equal(arch->msgs[arch->n - 1].data, "tail");
 }
 
+/* A mailbox that keeps one message in ten next to one that deletes all
+ * of its own, for long (live mode): without compaction every block stays
+ * pinned by the kept ones. The dead bytes never exceed the live ones
+ * (plus the four-block floor), the store compacts, and every kept
+ * message reads as it was stored. */
+static void test_removals_compact(void **state)
+{
+	struct mailstore *ms = *state;
+	struct mbox_user *keep = mailstore_user(ms, "bob@example.net");
+	struct mbox_user *drop = mailstore_user(ms, "alice@example.net");
+	char body[1000], tag[32];
+	size_t kept = 0;
+	for (int round = 0; round < 40; round++) {
+		for (int i = 0; i < 500; i++) {
+			int k = round * 500 + i;
+			size_t len = 200 + (size_t)(k % 700);
+			memset(body, 'a' + k % 26, len);
+			snprintf(tag, sizeof tag, "k%d", k);
+			mbox_store(k % 10 == 0 ? keep : drop, "INBOX", body, len, 0, 0, tag);
+			kept += k % 10 == 0;
+		}
+		struct mfolder *f = mbox_folder(drop, "INBOX", false);
+		while (f->n) {
+			mfolder_remove(drop, f, f->n - 1);
+			assert_true(ms->dead <= ms->live || ms->dead <= (size_t)4 << 20);
+		}
+		assert_int_equal(mbox_usage(drop), 0);
+	}
+	assert_true(ms->compactions > 0);
+	struct mfolder *f = mbox_folder(keep, "INBOX", false);
+	assert_int_equal(f->n, kept);
+	int64_t usage = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		int k = atoi(f->msgs[i].tag + 1);
+		assert_int_equal(k % 10, 0);
+		assert_int_equal(f->msgs[i].len, 200 + (size_t)(k % 700));
+		assert_int_equal(f->msgs[i].data[0], 'a' + k % 26);
+		assert_int_equal(f->msgs[i].data[f->msgs[i].len - 1], 'a' + k % 26);
+		assert_int_equal(f->msgs[i].data[f->msgs[i].len], '\0');
+		assert_int_equal(f->msgs[i].uid, i + 1);
+		usage += (int64_t)f->msgs[i].len;
+	}
+	assert_int_equal(mbox_usage(keep), usage);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_user_lookup),
 		T(test_blocks_keep_every_message),
+		T(test_removals_compact),
 		T(test_login_table),
 		T(test_folders),
 		T(test_store_uids_and_usage),
