@@ -1,7 +1,7 @@
 /* bench_frame.c — frame time of the viewer (not a test: it prints figures).
  *
  *   bench_frame [--size WxH] [--speed Q] [--frames N] [--seeks S] [--play | --scrub]
- *               [--verify] [SCENARIO.json ...]
+ *               [--verify] [--split] [SCENARIO.json ...]
  *
  * For each scenario (default: scenarios/basic-delivery.json and
  * scenarios/dead-domain.json, under $MAILSIM_SOURCE_DIR or .), the trace
@@ -27,6 +27,13 @@
  * A trace of 10,000 messages is a scenario too: `bench_scale --write FILE
  * 10000` writes it (the basic-delivery world with generated messages), and
  * `bench_frame --frames 1200 FILE` plays and scrubs it.
+ *
+ * --split also prints, per pattern, the CPU time of the snapshot's update
+ * (app_update_state, timed apart before the drawing), and the slowest
+ * sweep and scrub frames with their parts: the snapshot's update, the
+ * events walked for the first time, checkpoints taken, layers drawn and
+ * when (CLOCK_MONOTONIC, to pick the frame out of `perf record -k
+ * CLOCK_MONOTONIC` samples).
  *
  * --verify draws every timed frame a second time without the frame cache's
  * layers and counts the frames whose pixels differ (there should be none:
@@ -120,8 +127,11 @@ struct bench_times {
 	size_t back;          /* scrub: seeks that went backwards */
 	SDL_Surface *verify;  /* the target, when --verify */
 	bool split;           /* --split: the slowest frames' parts */
-	struct bench_slow { int64_t cpu, snap_cpu; long walked_new, replayed, ckpts; char set; int64_t t0, t1; long layers; }
-		slow[8];        /* the slowest timed sweep/scrub frames, slowest first */
+	struct bench_slow {
+		int64_t cpu, snap_cpu, t0, t1;
+		long walked_new, ckpts, layers;
+		char set;
+	} slow[8];        /* the slowest timed sweep/scrub frames, slowest first */
 	size_t differ;        /* frames whose pixels differ without the cache */
 };
 
@@ -145,17 +155,11 @@ static void bench_set_free(struct bench_set *s)
 	free(s->snap);
 }
 
-/* Keep the frame among the slowest (by CPU time). The events replayed
- * are those walked again: from the checkpoint or place the walk stood at
- * (w0, or the restored one when it went back) up to the old high-water
- * mark hw0. */
-static void bench_slow_add(struct bench_times *bt, struct bench_slow f, long w0, long hw0,
-			   long w1)
+/* Keep the frame among the slowest (by CPU time). */
+static void bench_slow_add(struct bench_times *bt, struct bench_slow f)
 {
 	size_t n = ARRAY_LEN(bt->slow), i = n;
 
-	(void)w0;
-	f.replayed = (w1 < hw0 ? w1 : hw0) - (w0 < w1 ? w0 : 0);
 	while (i > 0 && bt->slow[i - 1].cpu < f.cpu)
 		i--;
 	if (i == n)
@@ -187,7 +191,7 @@ static int64_t bench_draw(struct view_app *app, SDL_Renderer *r, struct bench_ti
 {
 	int64_t t0 = now_us(), c0 = cpu_us();
 	uint64_t miss0 = app->fc->misses;
-	long hw0 = app->snap.walk_hw, w0 = app->snap.walked, ck0 = (long)app->snap.nckpt;
+	long hw0 = app->snap.walk_hw, ck0 = (long)app->snap.nckpt;
 
 	pb_advance(&app->pb, app->tmap, real_us);
 	app_update_state(app); /* what app_draw would do first, timed apart */
@@ -198,9 +202,11 @@ static int64_t bench_draw(struct view_app *app, SDL_Renderer *r, struct bench_ti
 	if (into)
 		bench_set_add(into, wall, cpu, c1 - c0);
 	if (into && bt->split && into != &bt->play)
-		bench_slow_add(bt, (struct bench_slow){cpu, c1 - c0,
-			app->snap.walk_hw - hw0, 0, (long)app->snap.nckpt - ck0,
-			into == &bt->sweep ? 'w' : 's', t0, now_us(), (long)(app->fc->misses - miss0)}, w0, hw0, app->snap.walked);
+		bench_slow_add(bt, (struct bench_slow){cpu, c1 - c0, t0, now_us(),
+						       app->snap.walk_hw - hw0,
+						       (long)app->snap.nckpt - ck0,
+						       (long)(app->fc->misses - miss0),
+						       into == &bt->sweep ? 'w' : 's'});
 	if (into && bt->verify)
 		bench_verify(app, r, bt);
 	return wall;
@@ -322,10 +328,10 @@ static void bench_print(const char *name, const struct view_app *app, struct ben
 		printf("; %zu of %zu seeks backwards", bt->back, bt->scrub.n);
 	for (size_t i = 0; bt->split && i < ARRAY_LEN(bt->slow) && bt->slow[i].cpu; i++)
 		printf("\n%-28s slow %s frame: cpu %.2f ms, snapshot %.2f ms, %ld events walked "
-		       "first, <= %ld again, %ld checkpoints taken, %ld layers drawn, at %.6f-%.6f s", "",
+		       "first, %ld checkpoints taken, %ld layers drawn, at %.6f-%.6f s", "",
 		       bt->slow[i].set == 'w' ? "sweep" : "scrub", (double)bt->slow[i].cpu / 1000,
 		       (double)bt->slow[i].snap_cpu / 1000, bt->slow[i].walked_new,
-		       bt->slow[i].replayed, bt->slow[i].ckpts, bt->slow[i].layers, (double)bt->slow[i].t0 / 1e6,
+		       bt->slow[i].ckpts, bt->slow[i].layers, (double)bt->slow[i].t0 / 1e6,
 		       (double)bt->slow[i].t1 / 1e6);
 	if (bt->verify)
 		printf("; verify: %zu of %zu frames differ without the cache", bt->differ,
