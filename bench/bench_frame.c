@@ -1,7 +1,7 @@
 /* bench_frame.c — frame time of the viewer (not a test: it prints figures).
  *
  *   bench_frame [--size WxH] [--speed Q] [--frames N] [--seeks S] [--play | --scrub]
- *               [--verify] [SCENARIO.json ...]
+ *               [--verify] [--split] [SCENARIO.json ...]
  *
  * For each scenario (default: scenarios/basic-delivery.json and
  * scenarios/dead-domain.json, under $MAILSIM_SOURCE_DIR or .), the trace
@@ -27,6 +27,13 @@
  * A trace of 10,000 messages is a scenario too: `bench_scale --write FILE
  * 10000` writes it (the basic-delivery world with generated messages), and
  * `bench_frame --frames 1200 FILE` plays and scrubs it.
+ *
+ * --split also prints, per pattern, the CPU time of the snapshot's update
+ * (app_update_state, timed apart before the drawing), and the slowest
+ * sweep and scrub frames with their parts: the snapshot's update, the
+ * events walked for the first time, checkpoints taken, layers drawn and
+ * when (CLOCK_MONOTONIC, to pick the frame out of `perf record -k
+ * CLOCK_MONOTONIC` samples).
  *
  * --verify draws every timed frame a second time without the frame cache's
  * layers and counts the frames whose pixels differ (there should be none:
@@ -109,7 +116,7 @@ static int cmp_i64(const void *a, const void *b)
 
 /* Wall and thread CPU time of a set of frames. */
 struct bench_set {
-	int64_t *wall, *cpu;
+	int64_t *wall, *cpu, *snap; /* snap: the CPU time of the snapshot's update */
 	size_t n, cap;
 };
 
@@ -119,16 +126,24 @@ struct bench_times {
 	size_t njumps;
 	size_t back;          /* scrub: seeks that went backwards */
 	SDL_Surface *verify;  /* the target, when --verify */
+	bool split;           /* --split: the slowest frames' parts */
+	struct bench_slow {
+		int64_t cpu, snap_cpu, t0, t1;
+		long walked_new, ckpts, layers;
+		char set;
+	} slow[8];        /* the slowest timed sweep/scrub frames, slowest first */
 	size_t differ;        /* frames whose pixels differ without the cache */
 };
 
-static void bench_set_add(struct bench_set *s, int64_t wall, int64_t cpu)
+static void bench_set_add(struct bench_set *s, int64_t wall, int64_t cpu, int64_t snap)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 4096;
 		s->wall = xrealloc(s->wall, s->cap * sizeof *s->wall);
 		s->cpu = xrealloc(s->cpu, s->cap * sizeof *s->cpu);
+		s->snap = xrealloc(s->snap, s->cap * sizeof *s->snap);
 	}
+	s->snap[s->n] = snap;
 	s->wall[s->n] = wall;
 	s->cpu[s->n++] = cpu;
 }
@@ -137,6 +152,20 @@ static void bench_set_free(struct bench_set *s)
 {
 	free(s->wall);
 	free(s->cpu);
+	free(s->snap);
+}
+
+/* Keep the frame among the slowest (by CPU time). */
+static void bench_slow_add(struct bench_times *bt, struct bench_slow f)
+{
+	size_t n = ARRAY_LEN(bt->slow), i = n;
+
+	while (i > 0 && bt->slow[i - 1].cpu < f.cpu)
+		i--;
+	if (i == n)
+		return;
+	memmove(&bt->slow[i + 1], &bt->slow[i], (n - i - 1) * sizeof f);
+	bt->slow[i] = f;
 }
 
 /* Draw the frame again with the cache's layers off; compare the pixels. */
@@ -161,13 +190,23 @@ static int64_t bench_draw(struct view_app *app, SDL_Renderer *r, struct bench_ti
 			  int64_t real_us, struct bench_set *into)
 {
 	int64_t t0 = now_us(), c0 = cpu_us();
+	uint64_t miss0 = app->fc->misses;
+	long hw0 = app->snap.walk_hw, ck0 = (long)app->snap.nckpt;
 
 	pb_advance(&app->pb, app->tmap, real_us);
+	app_update_state(app); /* what app_draw would do first, timed apart */
+	int64_t c1 = cpu_us();
 	app_draw(app);
 	SDL_RenderFlush(r);
-	int64_t wall = now_us() - t0;
+	int64_t wall = now_us() - t0, cpu = cpu_us() - c0;
 	if (into)
-		bench_set_add(into, wall, cpu_us() - c0);
+		bench_set_add(into, wall, cpu, c1 - c0);
+	if (into && bt->split && into != &bt->play)
+		bench_slow_add(bt, (struct bench_slow){cpu, c1 - c0, t0, now_us(),
+						       app->snap.walk_hw - hw0,
+						       (long)app->snap.nckpt - ck0,
+						       (long)(app->fc->misses - miss0),
+						       into == &bt->sweep ? 'w' : 's'});
 	if (into && bt->verify)
 		bench_verify(app, r, bt);
 	return wall;
@@ -250,17 +289,22 @@ static void bench_scrub(struct view_app *app, SDL_Renderer *r, long nseeks,
 }
 
 /* "median   4.11 ms  p99  13.82 ms  max  88.57 ms  (cpu: ...)"; sorts. */
-static void bench_print_set(const char *what, struct bench_set *s)
+static void bench_print_set(const char *what, struct bench_set *s, bool split)
 {
 	size_t n = s->n;
 
 	qsort(s->wall, n, sizeof *s->wall, cmp_i64);
 	qsort(s->cpu, n, sizeof *s->cpu, cmp_i64);
+	qsort(s->snap, n, sizeof *s->snap, cmp_i64);
 	printf("%-28s %-6s %5zu frames  median %6.2f ms  p99 %6.2f ms  max %6.2f ms  "
 	       "(cpu: median %6.2f p99 %6.2f max %6.2f)\n", "", what, n,
 	       (double)s->wall[n / 2] / 1000, (double)s->wall[n * 99 / 100] / 1000,
 	       (double)s->wall[n - 1] / 1000, (double)s->cpu[n / 2] / 1000,
 	       (double)s->cpu[n * 99 / 100] / 1000, (double)s->cpu[n - 1] / 1000);
+	if (split)
+		printf("%-28s %-6s of which the snapshot's update: cpu median %6.2f p99 %6.2f max %6.2f\n",
+		       "", "", (double)s->snap[n / 2] / 1000, (double)s->snap[n * 99 / 100] / 1000,
+		       (double)s->snap[n - 1] / 1000);
 }
 
 static void bench_print(const char *name, const struct view_app *app, struct bench_times *bt,
@@ -270,11 +314,11 @@ static void bench_print(const char *name, const struct view_app *app, struct ben
 	       app->model->nev, app->model->nmsgs, (double)app->tmap->total / 1e6,
 	       speed_q / 4.0, w, h, max_frames > 0 ? ", play sampled" : "");
 	if (bt->play.n)
-		bench_print_set("play", &bt->play);
+		bench_print_set("play", &bt->play, bt->split);
 	if (bt->sweep.n)
-		bench_print_set("sweep", &bt->sweep);
+		bench_print_set("sweep", &bt->sweep, bt->split);
 	if (bt->scrub.n)
-		bench_print_set("scrub", &bt->scrub);
+		bench_print_set("scrub", &bt->scrub, bt->split);
 	printf("%-28s layers: %llu copied, %llu drawn", "", (unsigned long long)app->fc->hits,
 	       (unsigned long long)app->fc->misses);
 	if (bt->njumps)
@@ -282,6 +326,13 @@ static void bench_print(const char *name, const struct view_app *app, struct ben
 		       (double)bt->jump_sum / (double)bt->njumps / 1000, (double)bt->jump_max / 1000);
 	if (bt->scrub.n)
 		printf("; %zu of %zu seeks backwards", bt->back, bt->scrub.n);
+	for (size_t i = 0; bt->split && i < ARRAY_LEN(bt->slow) && bt->slow[i].cpu; i++)
+		printf("\n%-28s slow %s frame: cpu %.2f ms, snapshot %.2f ms, %ld events walked "
+		       "first, %ld checkpoints taken, %ld layers drawn, at %.6f-%.6f s", "",
+		       bt->slow[i].set == 'w' ? "sweep" : "scrub", (double)bt->slow[i].cpu / 1000,
+		       (double)bt->slow[i].snap_cpu / 1000, bt->slow[i].walked_new,
+		       bt->slow[i].ckpts, bt->slow[i].layers, (double)bt->slow[i].t0 / 1e6,
+		       (double)bt->slow[i].t1 / 1e6);
 	if (bt->verify)
 		printf("; verify: %zu of %zu frames differ without the cache", bt->differ,
 		       bt->play.n + bt->sweep.n + bt->scrub.n);
@@ -296,7 +347,7 @@ static void bench_print(const char *name, const struct view_app *app, struct ben
 enum bench_mode { BENCH_BOTH, BENCH_PLAY_ONLY, BENCH_SCRUB_ONLY };
 
 static int bench_one(const char *path, int w, int h, int speed_q, long max_frames, long nseeks,
-		     bool verify, enum bench_mode mode)
+		     bool verify, bool split, enum bench_mode mode)
 {
 	struct bench_input b;
 	char err[256];
@@ -319,6 +370,7 @@ static int bench_one(const char *path, int w, int h, int speed_q, long max_frame
 	}
 	struct bench_times bt = {0};
 	bt.verify = verify ? surf : NULL;
+	bt.split = split;
 	if (mode != BENCH_SCRUB_ONLY)
 		bench_play(app, r, speed_q, max_frames, &bt);
 	if (mode != BENCH_PLAY_ONLY)
@@ -338,7 +390,7 @@ int main(int argc, char **argv)
 {
 	int w = 1920, h = 1080, speed_q = 4, rc = 0, nfiles = 0;
 	long max_frames = 0;
-	bool verify = false;
+	bool verify = false, split = false;
 	enum bench_mode mode = BENCH_BOTH;
 	long nseeks = BENCH_SEEKS;
 	const char *files[64];
@@ -351,6 +403,8 @@ int main(int argc, char **argv)
 			speed_q = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--verify") == 0)
 			verify = true;
+		else if (strcmp(argv[i], "--split") == 0)
+			split = true;
 		else if (strcmp(argv[i], "--seeks") == 0 && i + 1 < argc)
 			nseeks = atol(argv[++i]);
 		else if (strcmp(argv[i], "--play") == 0)
@@ -375,7 +429,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < nfiles; i++)
-		rc |= bench_one(files[i], w, h, speed_q, max_frames, nseeks, verify, mode);
+		rc |= bench_one(files[i], w, h, speed_q, max_frames, nseeks, verify, split, mode);
 	TTF_Quit();
 	free(defaults[0]);
 	free(defaults[1]);

@@ -1,6 +1,7 @@
 /* snap_ckpt.c — checkpoints of the snapshot's walk (see snap_ckpt.h). */
 #include "snap_ckpt.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,11 +19,17 @@ struct snap_qmut {
 struct snap_ckpt {
 	long ev;                  /* the walk's state after events 0..ev */
 	size_t rec_pos;           /* the walk's records read by then (snap_walk.h) */
-	size_t nq, nbox, nout, nans, nfaults, nrcpts;
-	struct snap_qmut *q;      /* q[0..nq) */
+	size_t nq, nbox, nout, nans, nfaults;
+	uint32_t gen_at;          /* snap.gen when it was taken */
 	uint32_t *gen;            /* snap.qgen[0..nq): the change that left each */
-	uint32_t *roff;           /* where each entry's recipients start in rcpts */
-	struct snap_rcpt *rcpts;  /* the recipients of q[0..nq), entry after entry */
+	/* the entries changed since the checkpoint before (their gen above
+	 * its gen_at), in index order, as they were: an entry left by
+	 * change g is kept by the first checkpoint whose gen_at >= g */
+	size_t nd, nrcpts;
+	uint32_t *didx;           /* their indices */
+	struct snap_qmut *q;      /* q[0..nd) */
+	uint32_t *roff;           /* where each one's recipients start in rcpts */
+	struct snap_rcpt *rcpts;  /* their recipients, entry after entry */
 	uint8_t *sent;            /* outbox[0..nout).sent, one bit each */
 	struct snap_answer *ans;
 	struct snap_fault *faults;
@@ -50,22 +57,30 @@ static void *snap_ckpt_dup(const void *p, size_t n, size_t sz, size_t *bytes)
 static struct snap_ckpt *snap_ckpt_take(const struct snap *s, long ev)
 {
 	struct snap_ckpt *c = xcalloc(1, sizeof *c);
+	uint32_t since = s->nckpt ? s->ckpt[s->nckpt - 1]->gen_at : 0;
 
-	*c = (struct snap_ckpt){ev, s->rec_pos, s->nq, s->nbox, s->nout, s->nans, s->nfaults, 0,
-				NULL, NULL, NULL, NULL, NULL, NULL, NULL, sizeof *c};
-	c->roff = xmalloc((s->nq ? s->nq : 1) * sizeof *c->roff);
-	for (size_t i = 0; i < s->nq; i++) {
-		c->roff[i] = (uint32_t)c->nrcpts;
-		c->nrcpts += s->q[i].nrcpts;
-	}
+	*c = (struct snap_ckpt){.ev = ev, .rec_pos = s->rec_pos, .nq = s->nq, .nbox = s->nbox,
+				.nout = s->nout, .nans = s->nans, .nfaults = s->nfaults,
+				.gen_at = s->gen, .bytes = sizeof *c};
 	c->gen = snap_ckpt_dup(s->qgen, s->nq, sizeof *s->qgen, &c->bytes);
-	c->bytes += s->nq * sizeof *c->roff;
-	c->q = xmalloc((s->nq ? s->nq : 1) * sizeof *c->q);
+	for (size_t i = 0; i < s->nq; i++)
+		if (s->qgen[i] > since) {
+			c->nd++;
+			c->nrcpts += s->q[i].nrcpts;
+		}
+	c->didx = xmalloc((c->nd ? c->nd : 1) * sizeof *c->didx);
+	c->roff = xmalloc((c->nd ? c->nd : 1) * sizeof *c->roff);
+	c->q = xmalloc((c->nd ? c->nd : 1) * sizeof *c->q);
 	c->rcpts = xmalloc((c->nrcpts ? c->nrcpts : 1) * sizeof *c->rcpts);
 	c->sent = xcalloc(s->nout / 8 + 1, 1);
-	c->bytes += s->nq * sizeof *c->q + c->nrcpts * sizeof *c->rcpts + s->nout / 8 + 1;
-	for (size_t i = 0, r = 0; i < s->nq; i++) {
-		c->q[i] = (struct snap_qmut){s->q[i].attempts, s->q[i].expired};
+	c->bytes += c->nd * (sizeof *c->didx + sizeof *c->roff + sizeof *c->q) +
+		    c->nrcpts * sizeof *c->rcpts + s->nout / 8 + 1;
+	for (size_t i = 0, d = 0, r = 0; i < s->nq; i++) {
+		if (s->qgen[i] <= since)
+			continue; /* kept, as it is, by an earlier checkpoint */
+		c->didx[d] = (uint32_t)i;
+		c->roff[d] = (uint32_t)r;
+		c->q[d++] = (struct snap_qmut){s->q[i].attempts, s->q[i].expired};
 		memcpy(&c->rcpts[r], s->q[i].rcpts, s->q[i].nrcpts * sizeof *c->rcpts);
 		r += s->q[i].nrcpts;
 	}
@@ -81,6 +96,7 @@ static void snap_ckpt_free(struct snap_ckpt *c)
 {
 	free(c->q);
 	free(c->gen);
+	free(c->didx);
 	free(c->roff);
 	free(c->rcpts);
 	free(c->sent);
@@ -120,14 +136,42 @@ void snap_ckpt_take_due(struct snap *s, long ev)
 	s->ckpt_bytes += s->ckpt[s->nckpt++]->bytes;
 }
 
+/* Where the checkpoints keep entry v as change g left it: the first
+ * checkpoint whose gen_at >= g kept it (snap_ckpt_take); at[] holds a
+ * position per checkpoint that only moves forwards, as v does. */
+static size_t snap_ckpt_kept(const struct snap *s, uint32_t g, size_t v, size_t *at,
+			     const struct snap_ckpt **out)
+{
+	size_t lo = 0, hi = s->nckpt;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->ckpt[mid]->gen_at < g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	assert(lo < s->nckpt);
+	const struct snap_ckpt *k = s->ckpt[lo];
+	size_t d = at[lo];
+	while (d < k->nd && k->didx[d] < v)
+		d++;
+	assert(d < k->nd && k->didx[d] == v);
+	at[lo] = d;
+	*out = k;
+	return d;
+}
+
 /* Queue entries as the checkpoint has them: those appended after it cut
  * off, and of the rest only those changed since it was taken (their gen
- * differs) copied back; a slot past the end whose gen is the
- * checkpoint's still holds the entry as it was then (cutting off leaves
- * slots alone). The counts (snap_count.h) follow each. */
+ * differs) copied back, from the checkpoint that kept that change; a
+ * slot past the end whose gen is the checkpoint's still holds the entry
+ * as it was then (cutting off leaves slots alone). The counts
+ * (snap_count.h) follow each. */
 static void snap_ckpt_restore_q(struct snap *s, const struct snap_ckpt *c)
 {
 	size_t had = s->nq, keep = had < c->nq ? had : c->nq;
+	size_t *at = xcalloc(s->nckpt ? s->nckpt : 1, sizeof *at);
 
 	for (size_t v = had; v-- > c->nq;)
 		snap_count_entry_out(s, v);
@@ -143,12 +187,15 @@ static void snap_ckpt_restore_q(struct snap *s, const struct snap_ckpt *c)
 			snap_count_entry_in(s, v);
 			continue;
 		}
-		q->attempts = c->q[v].attempts;
-		q->expired = c->q[v].expired;
-		memcpy(q->rcpts, &c->rcpts[c->roff[v]], q->nrcpts * sizeof *c->rcpts);
+		const struct snap_ckpt *k;
+		size_t d = snap_ckpt_kept(s, c->gen[v], v, at, &k);
+		q->attempts = k->q[d].attempts;
+		q->expired = k->q[d].expired;
+		memcpy(q->rcpts, &k->rcpts[k->roff[d]], q->nrcpts * sizeof *k->rcpts);
 		s->qgen[v] = c->gen[v];
 		snap_count_entry_in(s, v);
 	}
+	free(at);
 	snap_count_cut_done(s);
 }
 

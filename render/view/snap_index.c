@@ -36,20 +36,25 @@ uint64_t snx_hash(uint64_t a, uint64_t b)
 	return h ? h : 1;
 }
 
-uint64_t snx_hash_str(uint64_t seed, const char *s)
+uint64_t snx_hash_strn(uint64_t seed, const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL ^ seed; /* FNV-1a */
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
 	return snx_hash(h, seed);
 }
 
-static void snx_grow(struct snx *t)
+uint64_t snx_hash_str(uint64_t seed, const char *s)
+{
+	return snx_hash_strn(seed, s, strlen(s));
+}
+
+static void snx_rehash(struct snx *t, size_t cap)
 {
 	struct snx old = *t;
 
-	t->cap = old.cap ? 2 * old.cap : 64;
+	t->cap = cap;
 	t->slot = xcalloc(t->cap, sizeof *t->slot);
 	t->n = 0;
 	for (size_t i = 0; i < old.cap; i++) {
@@ -62,6 +67,16 @@ static void snx_grow(struct snx *t)
 		t->n++;
 	}
 	free(old.slot);
+}
+
+void snx_reserve(struct snx *t, size_t n)
+{
+	size_t cap = t->cap ? t->cap : 64;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > t->cap)
+		snx_rehash(t, cap);
 }
 
 bool snx_get(const struct snx *t, uint64_t hash, snx_match match, const void *ctx,
@@ -80,7 +95,7 @@ bool snx_get(const struct snx *t, uint64_t hash, snx_match match, const void *ct
 void snx_put(struct snx *t, uint64_t hash, snx_match match, const void *ctx, size_t value)
 {
 	if (2 * (t->n + 1) > t->cap)
-		snx_grow(t);
+		snx_rehash(t, t->cap ? 2 * t->cap : 64);
 	size_t k = hash & (t->cap - 1);
 	for (; t->slot[k].hash; k = (k + 1) & (t->cap - 1))
 		if (t->slot[k].hash == hash && match(ctx, t->slot[k].value)) {

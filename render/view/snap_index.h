@@ -31,9 +31,13 @@ void snx_free(struct snx *t);
 /* Mixes a key's parts into a hash that is never 0. */
 uint64_t snx_hash(uint64_t a, uint64_t b);
 uint64_t snx_hash_str(uint64_t seed, const char *s);
+/* The same hash of s[0..n) (no NUL needed). */
+uint64_t snx_hash_strn(uint64_t seed, const char *s, size_t n);
 /* The value stored for the key (hash, match), or false. */
 bool snx_get(const struct snx *t, uint64_t hash, snx_match match, const void *ctx,
 	     size_t *value);
+/* Make room for n keys in all, so that storing them does not rehash. */
+void snx_reserve(struct snx *t, size_t n);
 /* Store value for the key, replacing the value of an equal key. */
 void snx_put(struct snx *t, uint64_t hash, snx_match match, const void *ctx, size_t value);
 

@@ -14,12 +14,15 @@ struct snap_key {
 	const struct snap *s;
 	int host, msg;
 	const char *qid;
+	size_t qlen;          /* qid's length (it need not end in a NUL) */
 };
 
 static bool snap_match_qid(const void *ctx, size_t v)
 {
 	const struct snap_key *k = ctx;
-	return k->s->q[v].host == k->host && strcmp(k->s->q[v].queue_id, k->qid) == 0;
+	const char *id = k->s->q[v].queue_id;
+	return k->s->q[v].host == k->host && strncmp(id, k->qid, k->qlen) == 0 &&
+	       id[k->qlen] == '\0';
 }
 
 static bool snap_match_msg(const void *ctx, size_t v)
@@ -63,15 +66,18 @@ static size_t snap_out_live(const struct snap *s, size_t v)
 }
 
 /* The newest entry's index by queue id; an event without one names its
- * message instead. SIZE_MAX when there is none. */
+ * message instead. SIZE_MAX when there is none. The id is compared where
+ * it stands in the line (tm_peek_raw), not interned: only a lookup. */
 static size_t snap_entry_of(struct snap *s, const struct tm_model *m, const struct tm_event *e)
 {
-	const char *qid = tm_peek(m, e, "queue_id");
-	struct snap_key k = {s, e->node, e->msg_idx, qid};
+	struct snap_key k = {s, e->node, e->msg_idx, NULL, 0};
 	size_t v;
 
-	if (qid)
-		return snx_get(&s->by_qid, snx_hash_str((uint64_t)(uint32_t)e->node, qid),
+	if (!tm_peek_raw(m, e, "queue_id", &k.qid, &k.qlen) &&
+	    (k.qid = tm_peek(m, e, "queue_id")) != NULL)
+		k.qlen = strlen(k.qid);
+	if (k.qid)
+		return snx_get(&s->by_qid, snx_hash_strn((uint64_t)(uint32_t)e->node, k.qid, k.qlen),
 			       snap_match_qid, &k, &v) ? snap_qid_live(s, v) : SIZE_MAX;
 	if (e->msg_idx >= 0 &&
 	    snx_get(&s->by_msg, snap_hash_msg(e->node, e->msg_idx), snap_match_msg, &k, &v))
@@ -140,7 +146,7 @@ static void on_enter(struct snap_ctx *c)
 	}
 	const char *const *rc = tm_peek_items(c->m, c->e, "rcpts", &nrc);
 	const char *qid = tm_peek(c->m, c->e, "queue_id") ? tm_peek(c->m, c->e, "queue_id") : "?";
-	struct snap_key k = {s, c->e->node, c->e->msg_idx, qid};
+	struct snap_key k = {s, c->e->node, c->e->msg_idx, qid, strlen(qid)};
 	uint64_t hq = snx_hash_str((uint64_t)(uint32_t)c->e->node, qid);
 	uint64_t hm = snap_hash_msg(c->e->node, c->e->msg_idx);
 	size_t v, prev_qid = SIZE_MAX, prev_msg = SIZE_MAX;
@@ -294,7 +300,7 @@ static void on_body(struct snap_ctx *c)
 	if (e->msg_idx < 0 || e->peer < 0)
 		return;
 	if (e->kind == TM_SMTP_DATA) {
-		struct snap_key k = {c->s, e->node, e->msg_idx, NULL};
+		struct snap_key k = {c->s, e->node, e->msg_idx, NULL, 0};
 		size_t v;
 		bool found = snx_get(&c->s->by_out, snap_hash_msg(e->node, e->msg_idx),
 				     snap_match_out, &k, &v);
@@ -313,7 +319,7 @@ static void on_body(struct snap_ctx *c)
 
 static void on_compose(struct snap_ctx *c)
 {
-	struct snap_key k = {c->s, c->e->node, c->e->msg_idx, NULL};
+	struct snap_key k = {c->s, c->e->node, c->e->msg_idx, NULL, 0};
 	uint64_t h = snap_hash_msg(c->e->node, c->e->msg_idx);
 	size_t v, prev = SIZE_MAX;
 

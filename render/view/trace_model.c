@@ -371,6 +371,7 @@ static void tm_push(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 	e->narration = e->kind == TM_NARRATE ? (int32_t)idx :
 		       prev ? prev->narration : -1;
 	m->ev[m->nev++] = *e;
+	m->kind_count[e->kind]++;
 	if (e->conn >= 0)
 		tm_conn_note(m, e, idx);
 	if (e->conn >= 0 && e->kind >= TM_NET_CONNECT && e->kind <= TM_NET_CLOSE) {

@@ -111,6 +111,8 @@ struct tm_model {
 	size_t nconns, conncap;
 	struct tm_msg *msgs;   /* owned; in order of first mention */
 	size_t nmsgs;
+	size_t kind_count[TM_KIND_COUNT]; /* events of each kind (the snapshot
+				* sizes its tables from them, snapshot.c) */
 	struct tm_intern *intern; /* owned; msg ids and rcpts, by hash */
 	const char *text;      /* the trace's text, which events point into:
 				* borrowed from tm_parse's caller, or what
@@ -171,6 +173,12 @@ const char *tm_peek(const struct tm_model *m, const struct tm_event *e, const ch
 long tm_peek_long(const struct tm_model *m, const struct tm_event *e, const char *key, long dflt);
 bool tm_peek_us(const struct tm_model *m, const struct tm_event *e, const char *key,
 		int64_t *out);
+/* A string field's text in the line itself, when it needs no decoding
+ * (no escapes): *s and *n, not NUL-terminated, valid as long as the
+ * model; nothing interned. False when it is absent, escaped or not a
+ * string (tm_peek then gives its value). For lookups that only compare. */
+bool tm_peek_raw(const struct tm_model *m, const struct tm_event *e, const char *key,
+		 const char **s, size_t *n);
 /* An array field's items, interned; *n gets their count. The array itself
  * is valid until the next tm_peek_items; NULL (and 0) when key is absent or
  * not an array. */

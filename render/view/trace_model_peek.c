@@ -130,6 +130,18 @@ const char *tm_peek(const struct tm_model *m, const struct tm_event *e, const ch
 	return out;
 }
 
+bool tm_peek_raw(const struct tm_model *m, const struct tm_event *e, const char *key,
+		 const char **s, size_t *n)
+{
+	const struct tms_member *mb = peek_member(m, e, key);
+
+	if (!mb || mb->type != TMS_STRING || mb->vesc)
+		return false;
+	*s = mb->val + 1;
+	*n = strnlen(*s, mb->vlen - 2);
+	return true;
+}
+
 const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event *e,
 				 const char *key, size_t *n)
 {

@@ -7,7 +7,8 @@
  * arrays; tm_peek_long and tm_peek_us as tm_get_long and tm_get_us. Also:
  * peeked values live as long as the model (pointers taken early still
  * read the same after many more peeks), and numbers read as numbers are
- * not interned. */
+ * not interned. tm_peek_raw's text in the line is tm_peek's value; the
+ * model's counts per kind add up to its events. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +36,7 @@ static const char *const keys[] = {
 };
 
 struct tally {
-	size_t events, values, implied, items, numbers;
+	size_t events, values, implied, items, numbers, raw;
 };
 
 static void check_event(const struct tm_model *m, const struct tm_event *e, const char *file,
@@ -47,6 +48,15 @@ static void check_event(const struct tm_model *m, const struct tm_event *e, cons
 		if ((want == NULL) != (got == NULL) || (want && strcmp(want, got) != 0))
 			FAILF("%s event %zu (%s) key %s: tm_peek \"%s\", tm_get \"%s\"\n", file, idx,
 			      tm_kind_name(e), keys[k], got ? got : "(null)", want ? want : "(null)");
+		const char *raw;
+		size_t rawlen;
+		if (tm_peek_raw(m, e, keys[k], &raw, &rawlen)) { /* the same text, in the line */
+			if (!got || strlen(got) != rawlen || strncmp(got, raw, rawlen) != 0 ||
+			    raw < e->line || raw + rawlen > e->line + e->len)
+				FAILF("%s event %zu key %s: tm_peek_raw \"%.*s\", tm_peek \"%s\"\n",
+				      file, idx, keys[k], (int)rawlen, raw, got ? got : "(null)");
+			t->raw++;
+		}
 		const struct tm_field *f = tm_get_field(e, keys[k]);
 		size_t n;
 		const char *const *items = tm_peek_items(m, e, keys[k], &n);
@@ -99,14 +109,22 @@ static void test_goldens(void **state)
 			FAILF("%s: %s\n", path, err);
 		for (size_t i = 0; i < m->nev; i++)
 			check_event(m, &m->ev[i], de->d_name, i, &t);
+		size_t per_kind = 0;
+		for (size_t k = 0; k < TM_KIND_COUNT; k++)
+			per_kind += m->kind_count[k];
+		if (per_kind != m->nev)
+			FAILF("%s: kind counts add up to %zu, %zu events\n", path, per_kind, m->nev);
 		tm_free(m);
 		free(path);
 		files++;
 	}
 	closedir(d);
 	free(dir);
-	printf("peek: %zu goldens, %zu events, %zu values (%zu of them left out of the line), "
-	       "%zu array items: all as tm_get\n", files, t.events, t.values, t.implied, t.items);
+	printf("peek: %zu goldens, %zu events, %zu values (%zu of them left out of the line, "
+	       "%zu read raw), %zu array items: all as tm_get\n", files, t.events, t.values,
+	       t.implied, t.raw, t.items);
+	if (t.raw == 0)
+		FAILF("tm_peek_raw never found a value\n");
 	/* the comparison must have met what it is for */
 	if (files < 40 || t.implied == 0 || t.items == 0 || t.numbers == 0)
 		FAILF("too little compared: %zu files, %zu implied values, %zu items\n", files,
