@@ -145,7 +145,9 @@ static void on_enter(struct snap_ctx *c)
 		return;
 	}
 	const char *const *rc = tm_peek_items(c->m, c->e, "rcpts", &nrc);
-	const char *qid = tm_peek(c->m, c->e, "queue_id") ? tm_peek(c->m, c->e, "queue_id") : "?";
+	const char *qid = tm_peek(c->m, c->e, "queue_id");
+	if (!qid)
+		qid = "?";
 	struct snap_key k = {s, c->e->node, c->e->msg_idx, qid, strlen(qid)};
 	uint64_t hq = snx_hash_str((uint64_t)(uint32_t)c->e->node, qid);
 	uint64_t hm = snap_hash_msg(c->e->node, c->e->msg_idx);

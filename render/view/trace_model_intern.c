@@ -6,51 +6,55 @@
 
 #include "util.h"
 
-static uint64_t tm_hash(const char *s, size_t n)
+static uint32_t tm_hash(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
+	return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
 int32_t tm_tab_find(const struct tm_strtab *t, const char *s, size_t n)
 {
 	if (!t->nslot)
 		return -1;
-	for (size_t i = tm_hash(s, n) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
-		int32_t k = t->slot[i];
-		if (k < 0)
+	uint32_t h = tm_hash(s, n);
+	for (size_t i = h & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
+		const struct tm_slot *sl = &t->slot[i];
+		if (sl->k < 0)
 			return -1;
-		if (strncmp(t->str[k], s, n) == 0 && t->str[k][n] == '\0')
-			return k;
+		if (sl->hash == h && strncmp(t->str[sl->k], s, n) == 0 && t->str[sl->k][n] == '\0')
+			return sl->k;
 	}
 }
 
-static void tm_tab_place(struct tm_strtab *t, int32_t k)
+static void tm_tab_place(struct tm_strtab *t, struct tm_slot sl)
 {
-	size_t i = tm_hash(t->str[k], strlen(t->str[k])) & (t->nslot - 1);
+	size_t i = sl.hash & (t->nslot - 1);
 
-	while (t->slot[i] >= 0)
+	while (t->slot[i].k >= 0)
 		i = (i + 1) & (t->nslot - 1);
-	t->slot[i] = k;
+	t->slot[i] = sl;
 }
 
 int32_t tm_tab_add(struct tm_strtab *t, const char *s, size_t n)
 {
 	if (2 * (t->nstr + 1) > t->nslot) {
-		free(t->slot);
+		struct tm_slot *old = t->slot;
+		size_t nold = t->nslot;
 		t->nslot = t->nslot ? 2 * t->nslot : 64;
 		t->slot = xmalloc(t->nslot * sizeof *t->slot);
 		memset(t->slot, 0xff, t->nslot * sizeof *t->slot);
-		for (size_t k = 0; k < t->nstr; k++)
-			tm_tab_place(t, (int32_t)k);
+		for (size_t i = 0; i < nold; i++)
+			if (old[i].k >= 0)
+				tm_tab_place(t, old[i]);
+		free(old);
 	}
 	if ((t->nstr & (t->nstr - 1)) == 0) /* 0, 1, 2, 4 ...: grow at powers of two */
 		t->str = xrealloc(t->str, (t->nstr ? 2 * t->nstr : 1) * sizeof *t->str);
 	t->str[t->nstr] = xstrndup(s, n);
-	tm_tab_place(t, (int32_t)t->nstr);
+	tm_tab_place(t, (struct tm_slot){(int32_t)t->nstr, tm_hash(s, n)});
 	return (int32_t)t->nstr++;
 }
 

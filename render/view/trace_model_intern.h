@@ -18,7 +18,13 @@
 struct tm_strtab {
 	char **str;
 	size_t nstr;
-	int32_t *slot; /* -1: empty */
+	/* A slot holds a string's index and its hash: a probe compares the
+	 * hash before it reads the string (a cache miss on a big table), and
+	 * growing places every string again without hashing it again. */
+	struct tm_slot {
+		int32_t k;     /* -1: empty */
+		uint32_t hash;
+	} *slot;
 	size_t nslot;  /* a power of two, kept at most half full */
 };
 

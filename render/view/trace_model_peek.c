@@ -142,6 +142,46 @@ bool tm_peek_raw(const struct tm_model *m, const struct tm_event *e, const char 
 	return true;
 }
 
+static void items_push(struct tm_peek_memo *pm, size_t *n, const char *v)
+{
+	if (*n == pm->itemcap) {
+		pm->itemcap = pm->itemcap ? 2 * pm->itemcap : 8;
+		pm->items = xrealloc(pm->items, pm->itemcap * sizeof *pm->items);
+	}
+	pm->items[(*n)++] = v;
+}
+
+static const char *skip_blank(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* An array of plain strings (no escapes, the usual rcpts and answers),
+ * interned straight from the line; false for anything else, which
+ * cJSON then reads (the line was checked when the trace was opened). */
+static bool plain_strings(struct tm_intern *in, const struct tms_member *mb, size_t *n)
+{
+	const char *p = mb->val + 1, *end = mb->val + mb->vlen - 1; /* inside [ ] */
+
+	*n = 0;
+	p = skip_blank(p, end);
+	while (p < end) {
+		if (*p != '"')
+			return false;
+		const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+		if (!q || memchr(p + 1, '\\', (size_t)(q - p - 1)))
+			return false;
+		items_push(in->peek, n, intern(in, p + 1, (size_t)(q - p - 1)));
+		p = skip_blank(q + 1, end);
+		if (p < end && *p++ != ',')
+			return false;
+		p = skip_blank(p, end);
+	}
+	return true;
+}
+
 const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event *e,
 				 const char *key, size_t *n)
 {
@@ -149,6 +189,9 @@ const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event
 	struct tm_intern *in = m->intern;
 	struct tm_peek_memo *pm = in->peek;
 
+	*n = 0;
+	if (mb && mb->type == TMS_ARRAY && plain_strings(in, mb, n))
+		return pm->items;
 	*n = 0;
 	cJSON *root = NULL, *arr = NULL;
 	const cJSON *v = NULL, *it;
@@ -161,13 +204,8 @@ const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event
 		cJSON_Delete(arr);
 		return NULL;
 	}
-	cJSON_ArrayForEach(it, v) {
-		if (*n == pm->itemcap) {
-			pm->itemcap = pm->itemcap ? 2 * pm->itemcap : 8;
-			pm->items = xrealloc(pm->items, pm->itemcap * sizeof *pm->items);
-		}
-		pm->items[(*n)++] = intern_owned(in, tt_value_text(it));
-	}
+	cJSON_ArrayForEach(it, v)
+		items_push(pm, n, intern_owned(in, tt_value_text(it)));
 	cJSON_Delete(root);
 	cJSON_Delete(arr);
 	return pm->items;

@@ -167,11 +167,55 @@ static void test_lifetime(void **state)
 	tm_free(m);
 }
 
+/* Arrays: plain strings are read from the line, anything else (escapes,
+ * blanks a hand-edited trace may have, numbers) as tm_get reads it. */
+static void test_items(void **state)
+{
+	(void)state;
+	static const char trace[] =
+		"{\"t\":1,\"kind\":\"queue.enter\",\"node\":\"a\",\"queue_id\":\"Q1\","
+		"\"rcpts\":[\"x@b.example\",\"y@b.example\"]}\n"
+		"{\"t\":2,\"kind\":\"queue.enter\",\"node\":\"a\",\"queue_id\":\"Q2\","
+		"\"rcpts\": [ \"x@b.example\" , \"\\u0041@b.example\" ]}\n"
+		"{\"t\":3,\"kind\":\"queue.enter\",\"node\":\"a\",\"queue_id\":\"Q3\","
+		"\"rcpts\":[\"q\\\"uote@b.example\",7,true]}\n"
+		"{\"t\":4,\"kind\":\"queue.enter\",\"node\":\"a\",\"queue_id\":\"Q4\","
+		"\"rcpts\":[ ]}\n";
+	static const char *const want[][3] = {
+		{"x@b.example", "y@b.example", NULL},
+		{"x@b.example", "A@b.example", NULL},
+		{"q\"uote@b.example", "7", "true"},
+		{NULL, NULL, NULL},
+	};
+	char err[256] = "";
+	struct tm_model *m = tm_parse(trace, strlen(trace), NULL, 0, err, sizeof err);
+	if (!m || m->nev != 4)
+		FAILF("parse: %s\n", err);
+	const char *first = NULL;
+	for (size_t i = 0; i < 4; i++) {
+		size_t n, wn = 0;
+		const char *const *items = tm_peek_items(m, &m->ev[i], "rcpts", &n);
+		while (wn < 3 && want[i][wn])
+			wn++;
+		if (n != wn)
+			FAILF("event %zu: %zu items, want %zu\n", i, n, wn);
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(items[k], want[i][k]) != 0)
+				FAILF("event %zu item %zu: \"%s\", want \"%s\"\n", i, k, items[k], want[i][k]);
+		if (i == 0)
+			first = items[0];
+		else if (i == 1 && items[0] != first)
+			FAILF("an address in two arrays is interned once\n");
+	}
+	tm_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_goldens),
 		cmocka_unit_test(test_lifetime),
+		cmocka_unit_test(test_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
