@@ -22,16 +22,17 @@ void snap_count_free(struct snap *s)
 	s->qgen = NULL;
 	s->qgencap = 0;
 	s->gen = 0;
-	snx_free(&s->by_pair);
+	shm_free(&s->by_pair);
 	s->hc = NULL;
 	s->pairs = NULL;
 	s->nhc = s->npairs = s->paircap = 0;
 	s->stamp = 0;
 }
 
-void snap_count_reset(struct snap *s, size_t nnodes)
+void snap_count_reset(struct snap *s, size_t nnodes, size_t nmsgs)
 {
 	snap_count_free(s);
+	shm_init(&s->by_pair, nnodes, nmsgs);
 	s->nhc = nnodes;
 	s->hc = xcalloc(nnodes ? nnodes : 1, sizeof *s->hc);
 	for (size_t h = 0; h < nnodes; h++)
@@ -40,38 +41,20 @@ void snap_count_reset(struct snap *s, size_t nnodes)
 
 /* ---- pairs ---- */
 
-struct pair_key {
-	const struct snap *s;
-	int host, msg;
-};
-
-static bool pair_match(const void *ctx, size_t v)
-{
-	const struct pair_key *k = ctx;
-	return k->s->pairs[v].host == k->host && k->s->pairs[v].msg == k->msg;
-}
-
-static uint64_t pair_hash(int host, int msg)
-{
-	return snx_hash((uint64_t)(uint32_t)host, (uint64_t)(uint32_t)msg);
-}
-
 uint32_t snap_count_pair(struct snap *s, int host, int msg)
 {
-	struct pair_key k = {s, host, msg};
-	uint64_t h = pair_hash(host, msg);
 	size_t v;
 
 	if (host < 0 || msg < 0)
 		return SNAP_NO_PAIR;
-	if (snx_get(&s->by_pair, h, pair_match, &k, &v))
+	if (shm_get(&s->by_pair, host, msg, &v))
 		return (uint32_t)v;
 	if (s->npairs == s->paircap) {
 		s->paircap = s->paircap ? 2 * s->paircap : 256;
 		s->pairs = xrealloc(s->pairs, s->paircap * sizeof *s->pairs);
 	}
 	s->pairs[s->npairs] = (struct snap_pair){host, msg, 0, 0, SNAP_NO_PAIR};
-	snx_put(&s->by_pair, h, pair_match, &k, s->npairs);
+	shm_put(&s->by_pair, host, msg, s->npairs);
 	return (uint32_t)s->npairs++;
 }
 
@@ -412,7 +395,6 @@ long snap_count_at(const struct snap *s, int host, enum snap_place_kind k)
 
 long snap_count_of(const struct snap *s, int host, int msg, enum snap_place_kind *k)
 {
-	struct pair_key key = {s, host, msg};
 	size_t v;
 
 	*k = PLACE_OUTBOX;
@@ -420,7 +402,7 @@ long snap_count_of(const struct snap *s, int host, int msg, enum snap_place_kind
 		return 0;
 	if (msg < 0)
 		return (size_t)host < s->nhc ? s->hc[host].anon_out : 0;
-	if (!snx_get(&s->by_pair, pair_hash(host, msg), pair_match, &key, &v))
+	if (!shm_get(&s->by_pair, host, msg, &v))
 		return 0;
 	return pair_places(s, &s->pairs[v], k);
 }

@@ -44,7 +44,7 @@
 #include "snap_types.h"
 
 /* Forget everything; per host tables for nnodes hosts. */
-void snap_count_reset(struct snap *s, size_t nnodes);
+void snap_count_reset(struct snap *s, size_t nnodes, size_t nmsgs);
 void snap_count_free(struct snap *s);
 
 /* The pair of (host, msg), made when new; SNAP_NO_PAIR when either is

@@ -1,6 +1,7 @@
 /* snap_index.c — the snapshot's hash table (see snap_index.h). */
 #include "snap_index.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +105,51 @@ void snx_put(struct snx *t, uint64_t hash, snx_match match, const void *ctx, siz
 		}
 	t->slot[k] = (struct snx_slot){hash, value};
 	t->n++;
+}
+
+void shm_init(struct snap_hm *t, size_t nhost, size_t nmsg)
+{
+	shm_free(t);
+	t->nhost = nhost;
+	t->nmsg = nmsg;
+	t->row = xcalloc(nhost + 1, sizeof *t->row);
+}
+
+void shm_free(struct snap_hm *t)
+{
+	for (size_t h = 0; t->row && h <= t->nhost; h++)
+		free(t->row[h]);
+	free(t->row);
+	*t = (struct snap_hm){0};
+}
+
+/* A key outside the bounds the model gave is our bug, not input. */
+static void shm_check(const struct snap_hm *t, int host, int msg)
+{
+	if (host < -1 || msg < -1 || (size_t)(host + 1) > t->nhost || (size_t)(msg + 1) > t->nmsg) {
+		fprintf(stderr, "mailsim: snapshot: host %d, message %d outside %zu x %zu\n", host,
+			msg, t->nhost, t->nmsg);
+		abort();
+	}
+}
+
+bool shm_get(const struct snap_hm *t, int host, int msg, size_t *value)
+{
+	shm_check(t, host, msg);
+	const uint32_t *r = t->row[host + 1];
+	if (!r || !r[msg + 1])
+		return false;
+	*value = r[msg + 1] - 1;
+	return true;
+}
+
+void shm_put(struct snap_hm *t, int host, int msg, size_t value)
+{
+	shm_check(t, host, msg);
+	if (value >= UINT32_MAX)
+		abort(); /* four billion entries: beyond any trace the model opens */
+	uint32_t **r = &t->row[host + 1];
+	if (!*r)
+		*r = xcalloc(t->nmsg + 1, sizeof **r);
+	(*r)[msg + 1] = (uint32_t)value + 1;
 }

@@ -41,4 +41,21 @@ void snx_reserve(struct snx *t, size_t n);
 /* Store value for the key, replacing the value of an equal key. */
 void snx_put(struct snx *t, uint64_t hash, snx_match match, const void *ctx, size_t value);
 
+/* (host, message) -> an index, for keys that are two small dense
+ * integers, each -1 (none) or below the bound given: a row per host,
+ * allocated at the host's first value (calloc: the pages a row never
+ * writes cost nothing), a slot per message holding value + 1 (0: none).
+ * Unlike snx there is no hashing and no probing, and as the walk meets
+ * messages roughly in order consecutive lookups touch neighbouring
+ * slots. Values are never removed, only replaced. */
+struct snap_hm {
+	uint32_t **row;        /* owned; [host + 1], each [msg + 1] or NULL */
+	size_t nhost, nmsg;    /* the bounds */
+};
+
+void shm_init(struct snap_hm *t, size_t nhost, size_t nmsg);
+void shm_free(struct snap_hm *t);
+bool shm_get(const struct snap_hm *t, int host, int msg, size_t *value);
+void shm_put(struct snap_hm *t, int host, int msg, size_t value);
+
 #endif

@@ -134,13 +134,14 @@ struct snap {
 	/* the walk so far: events 0..walked of model applied */
 	const struct tm_model *model;
 	long walked;
-	struct snx by_qid, by_msg;  /* (host, queue id) / (host, message) -> newest q */
+	struct snx by_qid;         /* (host, queue id) -> newest q */
+	struct snap_hm by_msg;     /* (host, message) -> newest q */
 	struct snap_outbox *outbox; size_t nout, outcap; /* composed messages */
-	struct snx by_out;         /* (host, message) -> newest outbox */
+	struct snap_hm by_out;     /* (host, message) -> newest outbox */
 	/* where messages rest and the retry clocks, kept as the walk moves
 	 * (snap_count.h) */
 	struct snap_pair *pairs;   size_t npairs, paircap; /* owned */
-	struct snx by_pair;        /* (host, message) -> its pair */
+	struct snap_hm by_pair;    /* (host, message) -> its pair */
 	struct snap_host_count *hc; size_t nhc;           /* owned; per host */
 	uint32_t stamp;            /* the last retry clock stamp handed out */
 	/* per queue entry slot, the change that left it as it is: a value

@@ -25,23 +25,6 @@ static bool snap_match_qid(const void *ctx, size_t v)
 	       id[k->qlen] == '\0';
 }
 
-static bool snap_match_msg(const void *ctx, size_t v)
-{
-	const struct snap_key *k = ctx;
-	return k->s->q[v].host == k->host && k->s->q[v].msg_idx == k->msg;
-}
-
-static bool snap_match_out(const void *ctx, size_t v)
-{
-	const struct snap_key *k = ctx;
-	return k->s->outbox[v].host == k->host && k->s->outbox[v].msg_idx == k->msg;
-}
-
-static uint64_t snap_hash_msg(int host, int msg)
-{
-	return snx_hash((uint64_t)(uint32_t)host, (uint64_t)(uint32_t)msg);
-}
-
 /* The indexes may name a slot past the end (the walk went back to a
  * checkpoint, snap_ckpt.h): the newest before the end is down its links. */
 static size_t snap_qid_live(const struct snap *s, size_t v)
@@ -79,8 +62,7 @@ static size_t snap_entry_of(struct snap *s, const struct tm_model *m, const stru
 	if (k.qid)
 		return snx_get(&s->by_qid, snx_hash_strn((uint64_t)(uint32_t)e->node, k.qid, k.qlen),
 			       snap_match_qid, &k, &v) ? snap_qid_live(s, v) : SIZE_MAX;
-	if (e->msg_idx >= 0 &&
-	    snx_get(&s->by_msg, snap_hash_msg(e->node, e->msg_idx), snap_match_msg, &k, &v))
+	if (e->msg_idx >= 0 && shm_get(&s->by_msg, e->node, e->msg_idx, &v))
 		return snap_msg_live(s, v);
 	return SIZE_MAX;
 }
@@ -150,13 +132,12 @@ static void on_enter(struct snap_ctx *c)
 		qid = "?";
 	struct snap_key k = {s, c->e->node, c->e->msg_idx, qid, strlen(qid)};
 	uint64_t hq = snx_hash_str((uint64_t)(uint32_t)c->e->node, qid);
-	uint64_t hm = snap_hash_msg(c->e->node, c->e->msg_idx);
 	size_t v, prev_qid = SIZE_MAX, prev_msg = SIZE_MAX;
 
 	assert(s->nq == s->nq_hw);
 	if (snx_get(&s->by_qid, hq, snap_match_qid, &k, &v))
 		prev_qid = snap_qid_live(s, v);
-	if (c->e->msg_idx >= 0 && snx_get(&s->by_msg, hm, snap_match_msg, &k, &v))
+	if (c->e->msg_idx >= 0 && shm_get(&s->by_msg, c->e->node, c->e->msg_idx, &v))
 		prev_msg = snap_msg_live(s, v);
 	struct snap_entry *q = SNAP_PUSH(s->q, s->nq, s->qcap);
 	s->nq_hw = s->nq;
@@ -174,7 +155,7 @@ static void on_enter(struct snap_ctx *c)
 	q->pair = snap_count_pair(s, q->host, q->msg_idx);
 	snx_put(&s->by_qid, hq, snap_match_qid, &k, s->nq - 1);
 	if (q->msg_idx >= 0)
-		snx_put(&s->by_msg, hm, snap_match_msg, &k, s->nq - 1);
+		shm_put(&s->by_msg, q->host, q->msg_idx, s->nq - 1);
 	snap_count_entry(s, s->nq - 1);
 }
 
@@ -302,10 +283,8 @@ static void on_body(struct snap_ctx *c)
 	if (e->msg_idx < 0 || e->peer < 0)
 		return;
 	if (e->kind == TM_SMTP_DATA) {
-		struct snap_key k = {c->s, e->node, e->msg_idx, NULL, 0};
 		size_t v;
-		bool found = snx_get(&c->s->by_out, snap_hash_msg(e->node, e->msg_idx),
-				     snap_match_out, &k, &v);
+		bool found = shm_get(&c->s->by_out, e->node, e->msg_idx, &v);
 		for (v = found ? snap_out_live(c->s, v) : SIZE_MAX; v != SIZE_MAX;
 		     v = c->s->outbox[v].prev)
 			snap_count_sent(c->s, v); /* sent: no longer placed there */
@@ -321,8 +300,6 @@ static void on_body(struct snap_ctx *c)
 
 static void on_compose(struct snap_ctx *c)
 {
-	struct snap_key k = {c->s, c->e->node, c->e->msg_idx, NULL, 0};
-	uint64_t h = snap_hash_msg(c->e->node, c->e->msg_idx);
 	size_t v, prev = SIZE_MAX;
 
 	if (c->again) { /* in its slot, with its link; not sent yet */
@@ -332,12 +309,12 @@ static void on_compose(struct snap_ctx *c)
 		return;
 	}
 	/* the older outbox with this key, found before the slot is filled */
-	if (snx_get(&c->s->by_out, h, snap_match_out, &k, &v))
+	if (shm_get(&c->s->by_out, c->e->node, c->e->msg_idx, &v))
 		prev = snap_out_live(c->s, v);
 	struct snap_outbox *o = SNAP_PUSH(c->s->outbox, c->s->nout, c->s->outcap);
 	*o = (struct snap_outbox){c->e->msg_idx, c->e->node, false, prev,
 				  snap_count_pair(c->s, c->e->node, c->e->msg_idx)};
-	snx_put(&c->s->by_out, h, snap_match_out, &k, c->s->nout - 1);
+	shm_put(&c->s->by_out, c->e->node, c->e->msg_idx, c->s->nout - 1);
 	snap_count_composed(c->s, c->s->nout - 1);
 }
 

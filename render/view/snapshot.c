@@ -33,8 +33,8 @@ static void snap_reset(struct snap *s)
 	s->nq_hw = 0;
 	s->nq = s->nbox = s->nans = s->nfaults = s->nbadges = s->nout = 0;
 	snx_clear(&s->by_qid);
-	snx_clear(&s->by_msg);
-	snx_clear(&s->by_out);
+	shm_free(&s->by_msg);
+	shm_free(&s->by_out);
 	s->walked = -1;
 	s->walk_hw = -1;
 	s->nrec = s->rec_pos = 0;
@@ -53,8 +53,8 @@ void snap_free(struct snap *s)
 	free(s->outbox);
 	free(s->rec);
 	snx_free(&s->by_qid);
-	snx_free(&s->by_msg);
-	snx_free(&s->by_out);
+	shm_free(&s->by_msg);
+	shm_free(&s->by_out);
 	snap_init(s);
 }
 
@@ -266,9 +266,9 @@ static void snap_reserve(struct snap *s, const struct tm_model *m)
 	SNAP_ROOM(s->pairs, s->paircap, nq); /* most pairs are a queue entry's */
 #undef SNAP_ROOM
 	snx_reserve(&s->by_qid, nq);
-	snx_reserve(&s->by_msg, nq);
-	snx_reserve(&s->by_out, nout);
-	snx_reserve(&s->by_pair, nq);
+	/* the (host, message) indexes: a row per host that has one */
+	shm_init(&s->by_msg, m->nnodes, m->nmsgs);
+	shm_init(&s->by_out, m->nnodes, m->nmsgs);
 }
 
 void snap_build(struct snap *s, const struct tm_model *m, long from, long cursor)
@@ -280,7 +280,7 @@ void snap_build(struct snap *s, const struct tm_model *m, long from, long cursor
 		from = cursor - SNAP_DEFAULT_WINDOW;
 	if (s->model != m) {
 		snap_reset(s);
-		snap_count_reset(s, m->nnodes);
+		snap_count_reset(s, m->nnodes, m->nmsgs);
 		s->ckpt_every = s->ckpt_every_asked > 0 ? s->ckpt_every_asked
 							: snap_ckpt_every(m->nev);
 		snap_reserve(s, m);
