@@ -128,6 +128,7 @@ struct snap_host_count {
 
 struct snap_ckpt; /* snap_ckpt.c */
 struct snap_rec;  /* snap_walk.h */
+struct snap_rblock; /* snap_walk.c */
 
 struct snap {
 	long cursor;
@@ -147,6 +148,7 @@ struct snap {
 	/* per queue entry slot, the change that left it as it is: a value
 	 * handed out once (gen), so a checkpoint holding the same value holds
 	 * the same entry and is not copied back (snap_ckpt.h) */
+	struct snap_rblock *rblocks; /* owned: the queue entries' recipients */
 	uint32_t *qgen; size_t qgencap; /* owned */
 	uint32_t gen;
 	/* what the first walk read from each event, for walking again

@@ -117,6 +117,45 @@ static void enter_again(struct snap *s)
 	snap_count_entry(s, s->nq - 1);
 }
 
+/* The queue entries' recipients, in the order the entries were made: a
+ * restore goes over the entries in index order and then reads them in
+ * sequence (a malloc each had scattered them over the heap, and a far
+ * seek paid a cache miss per entry: over half its time on
+ * campaign-100k). Entries are never freed one by one (snap_reset frees
+ * them all), so the blocks only grow. */
+enum { RBLOCK = 4096 };
+
+struct snap_rblock {
+	struct snap_rblock *next;
+	size_t used, cap;
+	struct snap_rcpt r[];
+};
+
+static struct snap_rcpt *rcpts_alloc(struct snap *s, size_t n)
+{
+	struct snap_rblock *b = s->rblocks;
+
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > RBLOCK ? n : RBLOCK;
+		b = xmalloc(sizeof *b + cap * sizeof b->r[0]);
+		*b = (struct snap_rblock){s->rblocks, 0, cap};
+		s->rblocks = b;
+	}
+	struct snap_rcpt *r = &b->r[b->used];
+	b->used += n;
+	memset(r, 0, n * sizeof *r);
+	return r;
+}
+
+void snap_walk_free_rcpts(struct snap *s)
+{
+	while (s->rblocks) {
+		struct snap_rblock *next = s->rblocks->next;
+		free(s->rblocks);
+		s->rblocks = next;
+	}
+}
+
 static void on_enter(struct snap_ctx *c)
 {
 	size_t nrc;
@@ -149,7 +188,7 @@ static void on_enter(struct snap_ctx *c)
 	q->prev_qid = prev_qid;
 	q->prev_msg = prev_msg;
 	q->nrcpts = nrc;
-	q->rcpts = xcalloc(q->nrcpts ? q->nrcpts : 1, sizeof *q->rcpts);
+	q->rcpts = rcpts_alloc(s, q->nrcpts);
 	for (size_t i = 0; i < q->nrcpts; i++)
 		q->rcpts[i] = (struct snap_rcpt){.addr = rc[i], .state = SNAP_QUEUED};
 	q->pair = snap_count_pair(s, q->host, q->msg_idx);

@@ -48,5 +48,8 @@ struct snap_rec {
 
 /* Apply event i of m (the walk stands after event i - 1). */
 void snap_walk_event(struct snap *s, const struct tm_model *m, long i);
+/* Free every queue entry's recipients (they live in blocks of the walk's,
+ * in the order the entries were made). */
+void snap_walk_free_rcpts(struct snap *s);
 
 #endif

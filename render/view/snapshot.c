@@ -27,8 +27,7 @@ void snap_init(struct snap *s)
 /* Forget the walk: the next build starts from the first event. */
 static void snap_reset(struct snap *s)
 {
-	for (size_t i = 0; i < (s->nq > s->nq_hw ? s->nq : s->nq_hw); i++)
-		free(s->q[i].rcpts);
+	snap_walk_free_rcpts(s);
 	snap_ckpt_free_all(s);
 	s->nq_hw = 0;
 	s->nq = s->nbox = s->nans = s->nfaults = s->nbadges = s->nout = 0;
