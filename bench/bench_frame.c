@@ -35,6 +35,9 @@
  * when (CLOCK_MONOTONIC, to pick the frame out of `perf record -k
  * CLOCK_MONOTONIC` samples).
  *
+ * Before the frames it prints how long opening took (app_new: the trace
+ * parsed, laid out and walked once, wall and CPU).
+ *
  * --verify draws every timed frame a second time without the frame cache's
  * layers and counts the frames whose pixels differ (there should be none:
  * the cache must not change the picture). */
@@ -307,12 +310,17 @@ static void bench_print_set(const char *what, struct bench_set *s, bool split)
 		       (double)s->snap[n - 1] / 1000);
 }
 
+/* app_new's time: parsing the trace, laying it out and walking it once. */
+static int64_t bt_open_us, bt_open_cpu_us;
+
 static void bench_print(const char *name, const struct view_app *app, struct bench_times *bt,
 			int speed_q, long max_frames, int w, int h)
 {
 	printf("%-28s %7zu events, %zu messages, %.1f s of display at %.2gx, %dx%d%s\n", name,
 	       app->model->nev, app->model->nmsgs, (double)app->tmap->total / 1e6,
 	       speed_q / 4.0, w, h, max_frames > 0 ? ", play sampled" : "");
+	printf("%-28s open   %.2f s (cpu %.2f s): the trace parsed, laid out and walked once\n", "",
+	       (double)bt_open_us / 1e6, (double)bt_open_cpu_us / 1e6);
 	if (bt->play.n)
 		bench_print_set("play", &bt->play, bt->split);
 	if (bt->sweep.n)
@@ -356,7 +364,10 @@ static int bench_one(const char *path, int w, int h, int speed_q, long max_frame
 		return 1;
 	struct view_input in = {b.scn->title, b.hosts, b.scn->nhosts, b.trace.data, b.trace.len,
 				NULL};
+	int64_t o0 = now_us(), oc0 = cpu_us();
 	struct view_app *app = app_new(&in, err, sizeof err);
+	bt_open_us = now_us() - o0;
+	bt_open_cpu_us = cpu_us() - oc0;
 	SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGB888);
 	SDL_Renderer *r = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
 	if (!app || !r) {

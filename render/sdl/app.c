@@ -100,6 +100,14 @@ struct view_app *app_new(const struct view_input *in, char *err, size_t errsz)
 	app->pal = &pal_high_contrast;
 	app->user_scale = 1.0;
 	snap_init(&app->snap);
+	/* Walk the whole trace once while it opens. Dragging the timeline
+	 * then finds a record and a checkpoint everywhere (a seek restores
+	 * and replays: about 1 ms of a frame on campaign-100k) instead of
+	 * reading each line it passes for the first time (about 200 ns an
+	 * event: 40,000 events and 9 ms in each frame of a quick drag across
+	 * that trace). The first frame seeks back to the start. */
+	if (m->nev)
+		snap_build(&app->snap, m, (long)m->nev - 1, (long)m->nev - 1);
 	app->snap_cursor = app->snap_from = -2;
 	evf_init(&app->filter);
 	app_refilter(app);

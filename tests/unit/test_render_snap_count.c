@@ -189,9 +189,11 @@ static void expect_kept(struct snap *s, const struct tm_model *m, const char *na
 
 /* Random seeks (about half of them backwards, restoring checkpoints
  * taken every `every` events), each followed by a few single steps
- * forwards as playing takes them, and one step back. */
+ * forwards as playing takes them, and one step back. With walk_all, the
+ * whole trace is walked first, as the viewer does when it opens one: then
+ * every seek restores a checkpoint and replays records. */
 static void seek_around(const struct tm_model *m, const char *name, long every, int nseeks,
-			struct seen *seen)
+			bool walk_all, struct seen *seen)
 {
 	struct snap s;
 	uint64_t x = 0x9E3779B97F4A7C15ull ^ (uint64_t)m->nev;
@@ -199,6 +201,10 @@ static void seek_around(const struct tm_model *m, const char *name, long every, 
 
 	snap_init(&s);
 	s.ckpt_every_asked = every;
+	if (walk_all && m->nev) {
+		snap_build(&s, m, (long)m->nev - 1, (long)m->nev - 1);
+		at = (long)m->nev - 1;
+	}
 	for (int k = 0; k < nseeks && m->nev; k++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		long c = (long)(x % m->nev);
@@ -235,7 +241,8 @@ static void test_golden_traces(void **state)
 		struct tm_model *m = tm_open(path, NULL, 0, err, sizeof err);
 		if (!m)
 			FAILF("%s: %s\n", path, err);
-		seek_around(m, de->d_name, 16, 24, &seen);
+		seek_around(m, de->d_name, 16, 24, false, &seen);
+		seek_around(m, de->d_name, 16, 24, true, &seen);
 		tm_free(m);
 		free(path);
 		files++;
@@ -327,8 +334,8 @@ static void test_generated_trace(void **state)
 		FAILF("generated trace: %s\n", err);
 	if (m->nmsgs < 300)
 		FAILF("generated trace: %zu messages, want 300\n", m->nmsgs);
-	seek_around(m, "generated", 512, 40, &seen);
-	seek_around(m, "generated (default checkpoints)", 0, 10, &seen);
+	seek_around(m, "generated", 512, 40, false, &seen);
+	seek_around(m, "generated (default checkpoints)", 0, 10, true, &seen);
 	if (seen.back < 10 || seen.clocks == 0 || seen.deferred < 2 || !seen.places[PLACE_QUEUE] ||
 	    !seen.places[PLACE_MAILBOX])
 		FAILF("too little compared: %ld seeks back, %ld clocks (%ld deferred), places %ld "
