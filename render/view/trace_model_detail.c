@@ -256,6 +256,10 @@ char *tm_summary_dup(const struct tm_event *e)
 {
 	if (e->lazy)
 		return xstrdup(e->lazy->summary);
+	/* Pacing asks for every event's summary: most need no tree. */
+	char *fast = tt_expand_line(tm_kinds[e->kind].summary, e->line, e->len);
+	if (fast)
+		return fast;
 	cJSON *obj = tm_parse_obj(e);
 	char *s = obj ? tt_expand(tm_kinds[e->kind].summary, obj) : xstrdup("");
 	cJSON_Delete(obj);

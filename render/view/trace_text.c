@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace_model_scan.h"
 #include "util.h"
 
 /* Index just past the closing quote of the string starting at line[i]. */
@@ -121,20 +122,86 @@ char *tt_value_text(const cJSON *v)
 	return sb_steal(&sb);
 }
 
+/* Where a template's values come from: a parsed object, or the line
+ * itself (then failed is set when only cJSON can tell a value). */
+enum { TT_MEMBERS = 48 }; /* a trace event has at most about 20 */
+
+struct tt_src {
+	const cJSON *obj;
+	const char *line;         /* NULL: values from obj */
+	struct tms_member mb[TT_MEMBERS]; /* the line's members, scanned once */
+	size_t nmb;
+	bool failed;
+};
+
+static bool tt_collect(void *ctx, const struct tms_member *mb)
+{
+	struct tt_src *src = ctx;
+
+	if (src->nmb == TT_MEMBERS)
+		return false;
+	src->mb[src->nmb++] = *mb;
+	return true;
+}
+
+/* The line's top-level `name`, written as tt_put_value writes cJSON's
+ * value of it; false when only cJSON can say: the key is absent (the kind
+ * may imply it, tm_fill_implied puts it back), or the value is a string
+ * with escapes, an array or an object. A number is read by strtod as
+ * cJSON reads it (the viewer keeps the C locale). */
+static bool tt_put_raw(struct strbuf *sb, const struct tt_src *src, const char *name)
+{
+	const struct tms_member *found = NULL;
+	char buf[64];
+
+	for (size_t i = 0; i < src->nmb && !found; i++)
+		if (tms_key_is(&src->mb[i], name))
+			found = &src->mb[i];
+	if (!found)
+		return false;
+	struct tms_member mb = *found;
+	switch (mb.type) {
+	case TMS_STRING:
+		if (mb.vesc)
+			return false;
+		sb_append(sb, mb.val + 1, mb.vlen - 2);
+		return true;
+	case TMS_NUMBER:
+		if (mb.vlen >= sizeof buf)
+			return false;
+		memcpy(buf, mb.val, mb.vlen);
+		buf[mb.vlen] = '\0';
+		tt_put_number(sb, strtod(buf, NULL));
+		return true;
+	case TMS_TRUE:
+	case TMS_FALSE:
+		sb_puts(sb, mb.type == TMS_TRUE ? "true" : "false");
+		return true;
+	case TMS_NULL:
+		return true; /* nothing, as cJSON's null */
+	case TMS_ARRAY:
+	case TMS_OBJECT:
+		break;
+	}
+	return false;
+}
+
 /* Render the first non-empty alternative of "a|b|c" (no braces). */
-static void tt_put_field(struct strbuf *sb, const char *spec, size_t n,
-			 const cJSON *obj)
+static void tt_put_field(struct strbuf *sb, const char *spec, size_t n, struct tt_src *src)
 {
 	char name[64];
 
-	while (n > 0) {
+	while (n > 0 && !src->failed) {
 		const char *bar = memchr(spec, '|', n);
 		size_t k = bar ? (size_t)(bar - spec) : n;
 		if (k < sizeof name) {
 			memcpy(name, spec, k);
 			name[k] = '\0';
 			size_t before = sb->len;
-			tt_put_value(sb, cJSON_GetObjectItemCaseSensitive(obj, name));
+			if (!src->line) /* NULL obj: every value absent */
+				tt_put_value(sb, cJSON_GetObjectItemCaseSensitive(src->obj, name));
+			else if (!tt_put_raw(sb, src, name))
+				src->failed = true;
 			if (sb->len > before)
 				return;
 		}
@@ -147,25 +214,47 @@ static void tt_put_field(struct strbuf *sb, const char *spec, size_t n,
 	}
 }
 
-char *tt_expand(const char *tmpl, const cJSON *obj)
+static char *tt_expand_src(const char *tmpl, struct tt_src *src)
 {
 	struct strbuf sb;
 
 	sb_init(&sb);
-	for (const char *p = tmpl; *p;) {
+	for (const char *p = tmpl; *p && !src->failed;) {
 		const char *close = *p == '{' ? strchr(p, '}') : NULL;
 		if (close) {
-			tt_put_field(&sb, p + 1, (size_t)(close - p - 1), obj);
+			tt_put_field(&sb, p + 1, (size_t)(close - p - 1), src);
 			p = close + 1;
 		} else {
 			sb_putc(&sb, *p++);
 		}
+	}
+	if (src->failed) {
+		sb_free(&sb);
+		return NULL;
 	}
 	while (sb.len > 0 && sb.data[sb.len - 1] == ' ')
 		sb.data[--sb.len] = '\0';
 	char *out = sb_steal(&sb);
 	tt_one_line(out);
 	return out;
+}
+
+char *tt_expand(const char *tmpl, const cJSON *obj)
+{
+	struct tt_src src = {.obj = obj};
+
+	return tt_expand_src(tmpl, &src);
+}
+
+char *tt_expand_line(const char *tmpl, const char *line, size_t len)
+{
+	struct tt_src src = {.line = line};
+	size_t col;
+
+	/* A line with more members than kept: let cJSON read it. */
+	if (tms_object(line, len, tt_collect, &src, &col) != TMS_OK)
+		return NULL;
+	return tt_expand_src(tmpl, &src);
 }
 
 void tt_one_line(char *s)

@@ -35,6 +35,11 @@ bool tt_find_top_value(const char *line, size_t len, const char *key,
  * they are, numbers without trailing zeros, arrays joined with ", ".
  * The result is owned by the caller, trimmed, and on one line. */
 char *tt_expand(const char *tmpl, const cJSON *obj);
+/* The same from a trace line without parsing it into a tree: what
+ * tt_expand gives on the line's object, or NULL when a value needs cJSON
+ * (a key the line leaves out, a string with escapes, an array or an
+ * object); then parse and call tt_expand. */
+char *tt_expand_line(const char *tmpl, const char *line, size_t len);
 
 /* A value as tm_get shows it (strings as they are, numbers without
  * trailing zeros, arrays joined with ", "); "" for NULL. Owned by the

@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "trace_model.h"
+#include "trace_text.h"
 #include "trace_model_intern.h"
 #include "trace_text.h"
 #include "util.h"
@@ -42,6 +45,13 @@ struct tally {
 static void check_event(const struct tm_model *m, const struct tm_event *e, const char *file,
 			size_t idx, struct tally *t)
 {
+	/* Before anything reads the event's fields (they are kept then): the
+	 * summary pacing reads, from the line without a tree when it can. */
+	char *quick = tm_summary_dup(e);
+	if (strcmp(quick, tm_summary(e)) != 0)
+		FAILF("%s event %zu (%s): summary \"%s\", from the parsed line \"%s\"\n", file, idx,
+		      tm_kind_name(e), quick, tm_summary(e));
+	free(quick);
 	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
 		const char *want = tm_get(e, keys[k]);
 		const char *got = tm_peek(m, e, keys[k]);
@@ -125,6 +135,7 @@ static void test_goldens(void **state)
 	       t.implied, t.raw, t.items);
 	if (t.raw == 0)
 		FAILF("tm_peek_raw never found a value\n");
+
 	/* the comparison must have met what it is for */
 	if (files < 40 || t.implied == 0 || t.items == 0 || t.numbers == 0)
 		FAILF("too little compared: %zu files, %zu implied values, %zu items\n", files,
@@ -210,12 +221,51 @@ static void test_items(void **state)
 	tm_free(m);
 }
 
+/* A template expanded from the line gives what it gives from cJSON's
+ * tree of the line, or NULL where only the tree can tell. */
+static void test_expand_line(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *tmpl, *line;
+		bool fast; /* expanded without the tree */
+	} cases[] = {
+		{"{a} to {b}", "{\"a\":\"x@y\",\"b\":\"z\"}", true},
+		{"{n} bytes, {f}, {g}", "{\"n\":1.50,\"f\":2e3,\"g\":12.000150}", true},
+		{"{big} {neg}", "{\"big\":123456789012345678,\"neg\":-0.5}", true},
+		{"{t}/{f}/{z}.", "{\"t\":true,\"f\":false,\"z\":null}", true},
+		{"{z|a}", "{\"z\":null,\"a\":\"second\"}", true},
+		{"{e|a}", "{\"e\":\"\",\"a\":\"after empty\"}", true},
+		{"x {a}  ", "{\"a\":\"\"}", true},
+		{"{a|missing}", "{\"a\":\"found first\"}", true},
+		{"{missing|a}", "{\"a\":\"x\"}", false},
+		{"{s}", "{\"s\":\"tab\\there\"}", false},
+		{"{v}", "{\"v\":[\"a\",\"b\"]}", false},
+		{"{o}", "{\"o\":{\"k\":1}}", false},
+		{"{d} {d}", "{\"d\":\"one\",\"d\":\"two\"}", true},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		cJSON *obj = cJSON_Parse(cases[i].line);
+		char *want = tt_expand(cases[i].tmpl, obj);
+		char *got = tt_expand_line(cases[i].tmpl, cases[i].line, strlen(cases[i].line));
+		if ((got != NULL) != cases[i].fast)
+			FAILF("case %zu: expanded from the line: %s, want %s\n", i, got ? "yes" : "no",
+			      cases[i].fast ? "yes" : "no");
+		if (got && strcmp(got, want) != 0)
+			FAILF("case %zu: \"%s\" from the line, \"%s\" from the tree\n", i, got, want);
+		free(got);
+		free(want);
+		cJSON_Delete(obj);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_goldens),
 		cmocka_unit_test(test_lifetime),
 		cmocka_unit_test(test_items),
+		cmocka_unit_test(test_expand_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
