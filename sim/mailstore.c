@@ -97,7 +97,7 @@ static void compact(struct mailstore *ms)
 			for (size_t i = 0; i < f->n; i++) {
 				struct stored_msg *m = &f->msgs[i];
 				struct ms_block *old = m->blk;
-				if (old->own || old->dead == 0 || old == ms->fill)
+				if (old->own || old->dead == 0) /* fresh blocks have none */
 					continue;
 				ms->live -= footprint(m);
 				block_put(ms, m, NULL, 0, m->data, m->len, m->tag);

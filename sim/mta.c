@@ -482,8 +482,6 @@ static void tamper(struct mta *m, struct qentry *q)
 }
 
 
-static void mtaq_prepend(struct mta *m, struct qentry *q, const char *name, const char *value);
-
 static void subject_prefix(struct mta *m, struct qentry *q, const char *prefix)
 {
 	const char *subj = strstr(q->data, "\r\nSubject: ");
@@ -564,25 +562,6 @@ static struct msg_in *msg_in_from(const struct smtpd_txn *txn)
 	mi->len = txn->data_len;
 	mi->with = received_with(txn);
 	return mi;
-}
-
-/* Prepend one header to the queued copy and show it in the trace. */
-static void mtaq_prepend(struct mta *m, struct qentry *q, const char *name, const char *value)
-{
-	/* "name: value\r\n" + the message, in one allocation of the exact
-	 * size: the entry keeps it as long as it is queued. */
-	size_t nl = strlen(name), vl = strlen(value), len = nl + 2 + vl + 2 + q->len;
-	char *d = xmalloc(len + 1);
-	memcpy(d, name, nl);
-	memcpy(d + nl, ": ", 2);
-	memcpy(d + nl + 2, value, vl);
-	memcpy(d + nl + 2 + vl, "\r\n", 2);
-	memcpy(d + nl + vl + 4, q->data, q->len);
-	d[len] = '\0';
-	free(q->data);
-	q->data = d;
-	q->len = len;
-	mtaq_header(m, q->tag, name, value);
 }
 
 /* The filter verdict's headers (Authentication-Results, X-Spam-*, ...),

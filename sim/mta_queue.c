@@ -79,6 +79,25 @@ void mtaq_header(struct mta *m, const char *tag, const char *name, const char *v
 }
 
 
+/* Prepend one header to the queued copy and show it in the trace. */
+void mtaq_prepend(struct mta *m, struct qentry *q, const char *name, const char *value)
+{
+	/* "name: value\r\n" + the message, in one allocation of the exact
+	 * size: the entry keeps it as long as it is queued. */
+	size_t nl = strlen(name), vl = strlen(value), len = nl + 2 + vl + 2 + q->len;
+	char *d = xmalloc(len + 1);
+	memcpy(d, name, nl);
+	memcpy(d + nl, ": ", 2);
+	memcpy(d + nl + 2, value, vl);
+	memcpy(d + nl + 2 + vl, "\r\n", 2);
+	memcpy(d + nl + vl + 4, q->data, q->len);
+	d[len] = '\0';
+	free(q->data);
+	q->data = d;
+	q->len = len;
+	mtaq_header(m, q->tag, name, value);
+}
+
 /* v as exactly `digits` upper-case hex digits ("%0*X" of a value that
  * fits). */
 static char *put_hex(char *p, uint64_t v, int digits)
@@ -263,9 +282,6 @@ static void dsn_tag(const struct qentry *q, enum dsn_action action, char *out, s
 		fmt_snprintf(out, cap, "%s.%s", q->tag, action == DSN_FAILED ? "dsn" : "delay");
 }
 
-/* One DSN for every recipient in `action`'s state that no DSN named yet,
- * sent back to the envelope sender with MAIL FROM:<> through our own
- * queue (RFC 3464, RFC 6522; Postfix's bounce daemon). */
 /* A message the MTA writes itself enters its queue with a Received line
  * of its own, without a "from" clause (no client sent it): Postfix's
  * bounce daemon posts its notices through cleanup with "Received: by
@@ -273,22 +289,16 @@ static void dsn_tag(const struct qentry *q, enum dsn_action action, char *out, s
  * takes a message in prepends one]. */
 static void local_received(struct mta *m, struct qentry *d, const char *date)
 {
-	struct strbuf v, msg;
+	struct strbuf v;
 	sb_init(&v);
-	sb_init(&msg);
 	sb_printf(&v, "by %s (mailsim)\r\n\tid %s; %s", m->host->name, d->qid, date);
-	sb_reserve(&msg, 12 + v.len + d->len);
-	sb_puts(&msg, "Received: ");
-	sb_append(&msg, v.data, v.len);
-	sb_append(&msg, "\r\n", 2);
-	sb_append(&msg, d->data, d->len);
-	free(d->data);
-	d->len = msg.len;
-	d->data = sb_steal(&msg);
-	mtaq_header(m, d->tag, "Received", v.data);
+	mtaq_prepend(m, d, "Received", v.data);
 	sb_free(&v);
 }
 
+/* One DSN for every recipient in `action`'s state that no DSN named yet,
+ * sent back to the envelope sender with MAIL FROM:<> through our own
+ * queue (RFC 3464, RFC 6522; Postfix's bounce daemon). */
 static void send_dsn(struct mta *m, struct qentry *q, enum dsn_action action)
 {
 	struct sim *sim = m->sim;

@@ -81,6 +81,8 @@ void mtaq_discard(struct mta *m, struct qentry *q);
 void mtaq_enqueue(struct mta *m, struct qentry *q);
 void mtaq_trace(struct mta *m, struct qentry *q, enum trace_kind kind, const char *rcpt);
 void mtaq_header(struct mta *m, const char *tag, const char *name, const char *value);
+/* Prepend "name: value" to the queued copy and show it (mtaq_header). */
+void mtaq_prepend(struct mta *m, struct qentry *q, const char *name, const char *value);
 /* Step recipient i to state to; a step the state machine does not allow
  * is a bug and aborts. */
 void qr_enter(struct qentry *q, size_t i, enum qr_state to);

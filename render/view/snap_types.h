@@ -145,10 +145,10 @@ struct snap {
 	struct snap_hm by_pair;    /* (host, message) -> its pair */
 	struct snap_host_count *hc; size_t nhc;           /* owned; per host */
 	uint32_t stamp;            /* the last retry clock stamp handed out */
+	struct snap_rblock *rblocks; /* owned: the queue entries' recipients */
 	/* per queue entry slot, the change that left it as it is: a value
 	 * handed out once (gen), so a checkpoint holding the same value holds
 	 * the same entry and is not copied back (snap_ckpt.h) */
-	struct snap_rblock *rblocks; /* owned: the queue entries' recipients */
 	uint32_t *qgen; size_t qgencap; /* owned */
 	uint32_t gen;
 	/* what the first walk read from each event, for walking again

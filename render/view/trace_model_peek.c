@@ -161,7 +161,8 @@ static const char *skip_blank(const char *p, const char *end)
 /* An array of plain strings (no escapes, the usual rcpts and answers),
  * interned straight from the line; false for anything else, which
  * cJSON then reads (the line was checked when the trace was opened). */
-static bool plain_strings(struct tm_intern *in, const struct tms_member *mb, size_t *n)
+static bool plain_strings(struct tm_intern *in, struct tm_peek_memo *pm,
+			  const struct tms_member *mb, size_t *n)
 {
 	const char *p = mb->val + 1, *end = mb->val + mb->vlen - 1; /* inside [ ] */
 
@@ -173,7 +174,7 @@ static bool plain_strings(struct tm_intern *in, const struct tms_member *mb, siz
 		const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
 		if (!q || memchr(p + 1, '\\', (size_t)(q - p - 1)))
 			return false;
-		items_push(in->peek, n, intern(in, p + 1, (size_t)(q - p - 1)));
+		items_push(pm, n, intern(in, p + 1, (size_t)(q - p - 1)));
 		p = skip_blank(q + 1, end);
 		if (p < end && *p++ != ',')
 			return false;
@@ -189,8 +190,7 @@ const char *const *tm_peek_items(const struct tm_model *m, const struct tm_event
 	struct tm_intern *in = m->intern;
 	struct tm_peek_memo *pm = in->peek;
 
-	*n = 0;
-	if (mb && mb->type == TMS_ARRAY && plain_strings(in, mb, n))
+	if (mb && mb->type == TMS_ARRAY && plain_strings(in, pm, mb, n))
 		return pm->items;
 	*n = 0;
 	cJSON *root = NULL, *arr = NULL;

@@ -122,25 +122,29 @@ char *tt_value_text(const cJSON *v)
 	return sb_steal(&sb);
 }
 
-/* Where a template's values come from: a parsed object, or the line
- * itself (then failed is set when only cJSON can tell a value). */
 enum { TT_MEMBERS = 48 }; /* a trace event has at most about 20 */
 
+/* The members of one line, scanned once. */
+struct tt_members {
+	struct tms_member mb[TT_MEMBERS];
+	size_t n;
+};
+
+/* Where a template's values come from: a parsed object, or a line's
+ * members (then failed is set when only cJSON can tell a value). */
 struct tt_src {
 	const cJSON *obj;
-	const char *line;         /* NULL: values from obj */
-	struct tms_member mb[TT_MEMBERS]; /* the line's members, scanned once */
-	size_t nmb;
+	const struct tt_members *line; /* NULL: values from obj */
 	bool failed;
 };
 
 static bool tt_collect(void *ctx, const struct tms_member *mb)
 {
-	struct tt_src *src = ctx;
+	struct tt_members *ms = ctx;
 
-	if (src->nmb == TT_MEMBERS)
+	if (ms->n == TT_MEMBERS)
 		return false;
-	src->mb[src->nmb++] = *mb;
+	ms->mb[ms->n++] = *mb;
 	return true;
 }
 
@@ -149,33 +153,32 @@ static bool tt_collect(void *ctx, const struct tms_member *mb)
  * may imply it, tm_fill_implied puts it back), or the value is a string
  * with escapes, an array or an object. A number is read by strtod as
  * cJSON reads it (the viewer keeps the C locale). */
-static bool tt_put_raw(struct strbuf *sb, const struct tt_src *src, const char *name)
+static bool tt_put_raw(struct strbuf *sb, const struct tt_members *ms, const char *name)
 {
-	const struct tms_member *found = NULL;
+	const struct tms_member *mb = NULL;
 	char buf[64];
 
-	for (size_t i = 0; i < src->nmb && !found; i++)
-		if (tms_key_is(&src->mb[i], name))
-			found = &src->mb[i];
-	if (!found)
+	for (size_t i = 0; i < ms->n && !mb; i++)
+		if (tms_key_is(&ms->mb[i], name))
+			mb = &ms->mb[i];
+	if (!mb)
 		return false;
-	struct tms_member mb = *found;
-	switch (mb.type) {
+	switch (mb->type) {
 	case TMS_STRING:
-		if (mb.vesc)
+		if (mb->vesc)
 			return false;
-		sb_append(sb, mb.val + 1, mb.vlen - 2);
+		sb_append(sb, mb->val + 1, mb->vlen - 2);
 		return true;
 	case TMS_NUMBER:
-		if (mb.vlen >= sizeof buf)
+		if (mb->vlen >= sizeof buf)
 			return false;
-		memcpy(buf, mb.val, mb.vlen);
-		buf[mb.vlen] = '\0';
+		memcpy(buf, mb->val, mb->vlen);
+		buf[mb->vlen] = '\0';
 		tt_put_number(sb, strtod(buf, NULL));
 		return true;
 	case TMS_TRUE:
 	case TMS_FALSE:
-		sb_puts(sb, mb.type == TMS_TRUE ? "true" : "false");
+		sb_puts(sb, mb->type == TMS_TRUE ? "true" : "false");
 		return true;
 	case TMS_NULL:
 		return true; /* nothing, as cJSON's null */
@@ -200,7 +203,7 @@ static void tt_put_field(struct strbuf *sb, const char *spec, size_t n, struct t
 			size_t before = sb->len;
 			if (!src->line) /* NULL obj: every value absent */
 				tt_put_value(sb, cJSON_GetObjectItemCaseSensitive(src->obj, name));
-			else if (!tt_put_raw(sb, src, name))
+			else if (!tt_put_raw(sb, src->line, name))
 				src->failed = true;
 			if (sb->len > before)
 				return;
@@ -248,11 +251,13 @@ char *tt_expand(const char *tmpl, const cJSON *obj)
 
 char *tt_expand_line(const char *tmpl, const char *line, size_t len)
 {
-	struct tt_src src = {.line = line};
+	struct tt_members ms; /* only the first n are read */
+	struct tt_src src = {.line = &ms};
 	size_t col;
 
+	ms.n = 0;
 	/* A line with more members than kept: let cJSON read it. */
-	if (tms_object(line, len, tt_collect, &src, &col) != TMS_OK)
+	if (tms_object(line, len, tt_collect, &ms, &col) != TMS_OK)
 		return NULL;
 	return tt_expand_src(tmpl, &src);
 }
