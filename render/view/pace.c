@@ -9,42 +9,69 @@
 #include "timeline.h"
 #include "util.h"
 
-#define FNV_OFFSET 1469598103934665603ULL
-#define FNV_PRIME 1099511628211ULL
+#define SIG_SEED 0x243f6a8885a308d3ULL
+#define SIG_MUL 0x9e3779b97f4a7c15ULL
 
+/* One 64-bit word into the hash: multiply, then fold the high bits down
+ * so every input bit reaches the low bits the table indexes with. */
+static uint64_t pace_mix_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * SIG_MUL;
+	return h ^ (h >> 29);
+}
+
+/* n bytes, eight at a time; the last word carries the tail's length in
+ * its top byte (a tail has at most seven bytes), so "a" and "a\0" differ. */
 static uint64_t pace_mix(uint64_t h, const void *data, size_t n)
 {
 	const unsigned char *p = data;
+	uint64_t w;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * FNV_PRIME;
-	return h;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = pace_mix_word(h, w);
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	return pace_mix_word(h, w ^ ((uint64_t)n << 56));
 }
 
-/* The summary with every run of digits as one '#': "attempt 7" and
- * "attempt 8" are the same step told again. */
-static uint64_t pace_mix_text(uint64_t h, const char *s)
+/* Every run of digits as one '#', in place: "attempt 7" and "attempt 8"
+ * are the same step told again. Returns the new length. */
+static size_t pace_squeeze_digits(char *s, size_t n)
 {
+	size_t k = 0;
 	bool in_digits = false;
 
-	for (; s && *s; s++) {
-		bool digit = *s >= '0' && *s <= '9';
+	for (size_t i = 0; i < n; i++) {
+		bool digit = s[i] >= '0' && s[i] <= '9';
 		if (!digit || !in_digits)
-			h = pace_mix(h, digit ? "#" : s, 1);
+			s[k++] = digit ? '#' : s[i];
 		in_digits = digit;
 	}
-	return h;
+	return k;
+}
+
+/* The signature, with sb as scratch for the summary (a pass over every
+ * event reuses one buffer instead of allocating a summary each). */
+static uint64_t pace_signature_sb(const struct tm_event *e, struct strbuf *sb)
+{
+	int32_t ids[4] = {e->node, e->peer, e->port, (int32_t)e->dir};
+	const char *kind = tm_kind_name(e);
+	uint64_t h = pace_mix(SIG_SEED, kind, strlen(kind));
+
+	h = pace_mix(h, ids, sizeof ids);
+	tm_summary_into(e, sb); /* every event's: not kept in the model */
+	return pace_mix(h, sb->data, pace_squeeze_digits(sb->data, sb->len));
 }
 
 uint64_t pace_signature(const struct tm_event *e)
 {
-	int32_t ids[4] = {e->node, e->peer, e->port, (int32_t)e->dir};
-	uint64_t h = pace_mix_text(FNV_OFFSET, tm_kind_name(e));
+	struct strbuf sb;
 
-	h = pace_mix(h, ids, sizeof ids);
-	char *summary = tm_summary_dup(e); /* every event's: not kept in the model */
-	h = pace_mix_text(h, summary);
-	free(summary);
+	sb_init(&sb);
+	uint64_t h = pace_signature_sb(e, &sb);
+	sb_free(&sb);
 	return h;
 }
 
@@ -66,42 +93,57 @@ int64_t pace_base_us(enum tm_kind k)
 
 /* ---- repeat counts ---- */
 
-struct pace_counts {
-	uint64_t *sig;
-	unsigned *count;
-	size_t cap; /* a power of two, at least twice the events */
+struct pace_slot {
+	uint64_t sig;
+	unsigned count; /* 0: empty */
 };
 
-static void pace_counts_init(struct pace_counts *c, size_t n)
+/* Grows with the distinct signatures, not the events: a big trace repeats
+ * most of its steps, and a table sized for every event would be pages of
+ * zeros touched at random. */
+struct pace_counts {
+	struct pace_slot *slot;
+	size_t cap; /* a power of two, at least twice used */
+	size_t used;
+};
+
+static void pace_counts_init(struct pace_counts *c, size_t cap)
 {
-	c->cap = 16;
-	while (c->cap < 2 * n)
-		c->cap *= 2;
-	c->sig = xcalloc(c->cap, sizeof *c->sig);
-	c->count = xcalloc(c->cap, sizeof *c->count);
+	c->cap = cap;
+	c->used = 0;
+	c->slot = xcalloc(c->cap, sizeof *c->slot);
 }
 
 /* The slot of sig (count 0 when it is new). */
-static size_t pace_slot(const struct pace_counts *c, uint64_t sig)
+static size_t pace_find(const struct pace_counts *c, uint64_t sig)
 {
-	size_t i = (size_t)(sig ^ (sig >> 29)) & (c->cap - 1);
+	size_t i = (size_t)(sig ^ (sig >> 32)) & (c->cap - 1);
 
-	while (c->count[i] && c->sig[i] != sig)
+	while (c->slot[i].count && c->slot[i].sig != sig)
 		i = (i + 1) & (c->cap - 1);
 	return i;
 }
 
 static unsigned pace_seen(const struct pace_counts *c, uint64_t sig)
 {
-	return c->count[pace_slot(c, sig)];
+	return c->slot[pace_find(c, sig)].count;
 }
 
 static void pace_count(struct pace_counts *c, uint64_t sig)
 {
-	size_t i = pace_slot(c, sig);
+	size_t i = pace_find(c, sig);
 
-	c->sig[i] = sig;
-	c->count[i]++;
+	c->slot[i].sig = sig;
+	if (c->slot[i].count++ || ++c->used * 2 <= c->cap)
+		return;
+	struct pace_counts bigger;
+	pace_counts_init(&bigger, c->cap * 2);
+	for (size_t j = 0; j < c->cap; j++)
+		if (c->slot[j].count)
+			bigger.slot[pace_find(&bigger, c->slot[j].sig)] = c->slot[j];
+	bigger.used = c->used;
+	free(c->slot);
+	*c = bigger;
 }
 
 /* ---- rules ---- */
@@ -142,28 +184,33 @@ int64_t pace_compute(const struct tm_model *m, int64_t budget_us, int64_t *dwell
 		     int64_t *gap)
 {
 	struct pace_counts counts;
-	uint64_t *sig = xmalloc((m->nev ? m->nev : 1) * sizeof *sig);
+	struct strbuf sb;
 	int64_t total = 0;
+	uint64_t next = 0; /* the signature of event i + 1, once known */
 
-	pace_counts_init(&counts, m->nev);
-	for (size_t i = 0; i < m->nev; i++)
-		sig[i] = pace_signature(&m->ev[i]);
+	pace_counts_init(&counts, 1024);
+	sb_init(&sb);
+	if (m->nev)
+		next = pace_signature_sb(&m->ev[0], &sb);
 	for (size_t i = 0; i < m->nev; i++) {
 		const struct tm_event *e = &m->ev[i];
-		int64_t d = pace_base_us(e->kind) * pace_repeat_permille(pace_seen(&counts, sig[i])) / 1000;
-		pace_count(&counts, sig[i]);
+		uint64_t sig = next;
+		int64_t d = pace_base_us(e->kind) * pace_repeat_permille(pace_seen(&counts, sig)) / 1000;
+		pace_count(&counts, sig);
 		if (pace_is_burst(i ? &m->ev[i - 1] : NULL, e))
 			d /= 2;
 		dwell[i] = d < PACE_MIN_DWELL_US ? PACE_MIN_DWELL_US : d;
-		gap[i] = i + 1 < m->nev ? pace_gap(m->ev[i + 1].t_us - e->t_us,
-						   pace_seen(&counts, sig[i + 1])) : 0;
+		gap[i] = 0;
+		if (i + 1 < m->nev) {
+			next = pace_signature_sb(&m->ev[i + 1], &sb);
+			gap[i] = pace_gap(m->ev[i + 1].t_us - e->t_us, pace_seen(&counts, next));
+		}
 		total += dwell[i] + gap[i];
 	}
 	if (budget_us > 0 && total > budget_us)
 		total = pace_fit(dwell, gap, m->nev, total, budget_us);
-	free(counts.sig);
-	free(counts.count);
-	free(sig);
+	free(counts.slot);
+	sb_free(&sb);
 	return total;
 }
 

@@ -44,7 +44,9 @@
 #define PACE_GAP_MIN_US 50000
 #define PACE_MIN_DWELL_US 1000
 
-/* The event's repetition signature (FNV-1a; equal events, equal values). */
+/* The event's repetition signature (a 64-bit hash of kind, ids and the
+ * summary with its digit runs squeezed to one #: equal events, equal
+ * values; two different steps share one with odds of about n^2 / 2^65). */
 uint64_t pace_signature(const struct tm_event *e);
 /* The share (in 1/1000) left for the r-th repeat: 1000, 500, 250 ... 8. */
 int pace_repeat_permille(unsigned r);

@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -48,20 +49,17 @@ static void tl_add_gap(struct tl_map *map, size_t after, int64_t sim_us,
 	tl_format_gap(sim_us, g->label, sizeof g->label);
 }
 
-struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, const int64_t *gap,
-			size_t n)
+struct tl_map *tl_adopt(int64_t *t, int64_t *dwell, const int64_t *gap, size_t n)
 {
 	struct tl_map *map = xcalloc(1, sizeof *map);
 	int64_t d = 0;
 
 	map->n = n;
-	map->t = xmalloc((n ? n : 1) * sizeof *map->t);
+	map->t = t;
+	map->dwell = dwell;
 	map->d = xmalloc((n ? n : 1) * sizeof *map->d);
-	map->dwell = xmalloc((n ? n : 1) * sizeof *map->dwell);
 	for (size_t i = 0; i < n; i++) {
 		assert(dwell[i] > 0 && (i == 0 || t[i] >= t[i - 1]));
-		map->t[i] = t[i];
-		map->dwell[i] = dwell[i];
 		map->d[i] = d;
 		d += dwell[i];
 		if (i + 1 < n) {
@@ -75,6 +73,18 @@ struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, const int64_t *g
 	}
 	map->total = d;
 	return map;
+}
+
+struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, const int64_t *gap,
+			size_t n)
+{
+	int64_t *tc = xmalloc((n ? n : 1) * sizeof *tc), *dc = xmalloc((n ? n : 1) * sizeof *dc);
+
+	if (n) {
+		memcpy(tc, t, n * sizeof *tc);
+		memcpy(dc, dwell, n * sizeof *dc);
+	}
+	return tl_adopt(tc, dc, gap, n);
 }
 
 void tl_free(struct tl_map *map)

@@ -53,6 +53,9 @@ void tl_format_gap(int64_t gap_us, char *out, size_t outsz);
  * NULL for the default compression. */
 struct tl_map *tl_build(const int64_t *t, const int64_t *dwell, const int64_t *gap,
 			size_t n);
+/* tl_build taking t and dwell (n entries, from malloc) as the map's own
+ * arrays instead of copying them; gap stays the caller's. */
+struct tl_map *tl_adopt(int64_t *t, int64_t *dwell, const int64_t *gap, size_t n);
 void tl_free(struct tl_map *map);
 
 /* Display time for a simulated time: the settled point of the last event

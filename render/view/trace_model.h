@@ -157,6 +157,9 @@ const char *tm_text_line(const struct tm_event *e, size_t i);
 /* The summary built afresh without keeping it (for a pass over every
  * event that must not grow the model). Owned by the caller. */
 char *tm_summary_dup(const struct tm_event *e);
+/* The same into sb, replacing what it held: no allocation per event once
+ * sb has grown (util.h's struct strbuf). */
+void tm_summary_into(const struct tm_event *e, struct strbuf *sb);
 
 /* A field's value (arrays joined with ", "), or NULL when absent. */
 const char *tm_get(const struct tm_event *e, const char *key);

@@ -252,18 +252,31 @@ const char *tm_text_line(const struct tm_event *e, size_t i)
 	return p;
 }
 
-char *tm_summary_dup(const struct tm_event *e)
+void tm_summary_into(const struct tm_event *e, struct strbuf *sb)
 {
-	if (e->lazy)
-		return xstrdup(e->lazy->summary);
+	if (e->lazy) {
+		sb_clear(sb);
+		sb_puts(sb, e->lazy->summary);
+		return;
+	}
 	/* Pacing asks for every event's summary: most need no tree. */
-	char *fast = tt_expand_line(tm_kinds[e->kind].summary, e->line, e->len);
-	if (fast)
-		return fast;
+	if (tt_expand_line_into(tm_kinds[e->kind].summary, e->line, e->len, sb))
+		return;
 	cJSON *obj = tm_parse_obj(e);
 	char *s = obj ? tt_expand(tm_kinds[e->kind].summary, obj) : xstrdup("");
 	cJSON_Delete(obj);
-	return s;
+	sb_clear(sb);
+	sb_puts(sb, s);
+	free(s);
+}
+
+char *tm_summary_dup(const struct tm_event *e)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	tm_summary_into(e, &sb);
+	return sb_steal(&sb);
 }
 
 void tm_lazy_free(struct tm_lazy *z)

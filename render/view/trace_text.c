@@ -217,29 +217,39 @@ static void tt_put_field(struct strbuf *sb, const char *spec, size_t n, struct t
 	}
 }
 
+/* Expand into sb (cleared first); false when src failed (sb then holds
+ * nothing useful). The text is trimmed and on one line. */
+static bool tt_expand_sb(const char *tmpl, struct tt_src *src, struct strbuf *sb)
+{
+	sb_clear(sb);
+	for (const char *p = tmpl; *p && !src->failed;) {
+		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+		if (close) {
+			tt_put_field(sb, p + 1, (size_t)(close - p - 1), src);
+			p = close + 1;
+		} else {
+			sb_putc(sb, *p++);
+		}
+	}
+	if (src->failed)
+		return false;
+	while (sb->len > 0 && sb->data[sb->len - 1] == ' ')
+		sb->len--;
+	sb_append(sb, "", 0); /* terminates at the trimmed length, allocates if empty */
+	tt_one_line(sb->data);
+	return true;
+}
+
 static char *tt_expand_src(const char *tmpl, struct tt_src *src)
 {
 	struct strbuf sb;
 
 	sb_init(&sb);
-	for (const char *p = tmpl; *p && !src->failed;) {
-		const char *close = *p == '{' ? strchr(p, '}') : NULL;
-		if (close) {
-			tt_put_field(&sb, p + 1, (size_t)(close - p - 1), src);
-			p = close + 1;
-		} else {
-			sb_putc(&sb, *p++);
-		}
-	}
-	if (src->failed) {
+	if (!tt_expand_sb(tmpl, src, &sb)) {
 		sb_free(&sb);
 		return NULL;
 	}
-	while (sb.len > 0 && sb.data[sb.len - 1] == ' ')
-		sb.data[--sb.len] = '\0';
-	char *out = sb_steal(&sb);
-	tt_one_line(out);
-	return out;
+	return sb_steal(&sb);
 }
 
 char *tt_expand(const char *tmpl, const cJSON *obj)
@@ -249,7 +259,7 @@ char *tt_expand(const char *tmpl, const cJSON *obj)
 	return tt_expand_src(tmpl, &src);
 }
 
-char *tt_expand_line(const char *tmpl, const char *line, size_t len)
+bool tt_expand_line_into(const char *tmpl, const char *line, size_t len, struct strbuf *sb)
 {
 	struct tt_members ms; /* only the first n are read */
 	struct tt_src src = {.line = &ms};
@@ -258,8 +268,20 @@ char *tt_expand_line(const char *tmpl, const char *line, size_t len)
 	ms.n = 0;
 	/* A line with more members than kept: let cJSON read it. */
 	if (tms_object(line, len, tt_collect, &ms, &col) != TMS_OK)
+		return false;
+	return tt_expand_sb(tmpl, &src, sb);
+}
+
+char *tt_expand_line(const char *tmpl, const char *line, size_t len)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	if (!tt_expand_line_into(tmpl, line, len, &sb)) {
+		sb_free(&sb);
 		return NULL;
-	return tt_expand_src(tmpl, &src);
+	}
+	return sb_steal(&sb);
 }
 
 void tt_one_line(char *s)

@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util.h"
+
 /* A kind-specific field (queue_id, rcpts, next_attempt, answers, name,
  * value ...), kept for the inspectors and badges. Numbers keep the text the
  * trace wrote ("331.210000"), so times read back exactly; strings keep
@@ -40,6 +42,9 @@ char *tt_expand(const char *tmpl, const cJSON *obj);
  * (a key the line leaves out, a string with escapes, an array or an
  * object); then parse and call tt_expand. */
 char *tt_expand_line(const char *tmpl, const char *line, size_t len);
+/* tt_expand_line into sb (cleared first, its text terminated): false
+ * where tt_expand_line gives NULL. For a pass over every event. */
+bool tt_expand_line_into(const char *tmpl, const char *line, size_t len, struct strbuf *sb);
 
 /* A value as tm_get shows it (strings as they are, numbers without
  * trailing zeros, arrays joined with ", "); "" for NULL. Owned by the

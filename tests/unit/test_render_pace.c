@@ -74,6 +74,38 @@ static void test_signature(void **state)
 	tm_free(m);
 }
 
+/* Repeat counts over more distinct steps than the count table starts
+ * with (it grows with them): 3 rounds over 3000 domains named in letters
+ * (digits would be squeezed into one step); round r of a step is its
+ * r-th repeat, whether the table grew in between or not. */
+static void test_many_steps(void **state)
+{
+	enum { DOMAINS = 3000, ROUNDS = 3, N = DOMAINS * ROUNDS };
+	struct strbuf sb;
+	int64_t *dwell = xmalloc(N * sizeof *dwell), *gap = xmalloc(N * sizeof *gap);
+
+	sb_init(&sb);
+	for (int i = 0; i < N; i++) {
+		int d = i % DOMAINS;
+		sb_printf(&sb, "{\"t\":%d.0,\"kind\":\"queue.attempt\",\"node\":\"a\","
+			  "\"queue_id\":\"Q\",\"attempt\":1,\"domain\":\"%c%c%c.example\"}\n",
+			  i, 'a' + d % 26, 'a' + d / 26 % 26, 'a' + d / 676);
+	}
+	struct tm_model *m = parse(sb.data);
+	expect_long("events", (long)m->nev, N);
+	pace_compute(m, 0, dwell, gap);
+	for (int i = 0; i < N; i++) {
+		int64_t want = PACE_OTHER_US * pace_repeat_permille((unsigned)(i / DOMAINS)) / 1000;
+		if (dwell[i] != want)
+			FAILF("event %d (round %d): dwell %lld, want %lld\n", i, i / DOMAINS,
+			      (long long)dwell[i], (long long)want);
+	}
+	tm_free(m);
+	sb_free(&sb);
+	free(dwell);
+	free(gap);
+}
+
 /* Each row: the event, then its expected dwell and following gap. */
 static const char pace_trace[] =
 	"{\"t\":0.000000,\"kind\":\"narrate\",\"text\":\"Watch.\"}\n"
@@ -277,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_repeat_permille),
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_pace_rules),
+		cmocka_unit_test(test_many_steps),
 		cmocka_unit_test(test_pace_budget),
 		cmocka_unit_test(test_timeline_with_gaps),
 		cmocka_unit_test(test_dead_domain_in_a_minute),
