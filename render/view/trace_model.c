@@ -15,14 +15,21 @@
 #include "util.h"
 
 
-static enum tm_kind tm_kind_lookup(const char *name, size_t n)
+/* Every kind's name, at its enum tm_kind index (once per model). */
+static void tm_kinds_index(struct tm_intern *in)
 {
 	for (int k = 0; k < TM_OTHER; k++) {
 		const char *kn = trace_kind_name(tm_kind_tk(k));
-		if (strncmp(kn, name, n) == 0 && kn[n] == '\0')
-			return (enum tm_kind)k;
+		tm_tab_add(&in->kinds, kn, strlen(kn));
 	}
-	return TM_OTHER;
+}
+
+/* A hash lookup: every line names its kind, and there are dozens. */
+static enum tm_kind tm_kind_lookup(const struct tm_intern *in, const char *name, size_t n)
+{
+	int32_t k = tm_tab_find(&in->kinds, name, n);
+
+	return k < 0 ? TM_OTHER : (enum tm_kind)k;
 }
 
 /* ---- the scan of one line: the first occurrence of each held key. */
@@ -116,11 +123,14 @@ static bool tm_opt_int(struct tm_line *ln, enum tm_key k, long max, int32_t *out
 	return true;
 }
 
+/* Node names are a table too (its index is the node's): every event names
+ * one or two. */
 static int tm_node_index(struct tm_model *m, const char *name, size_t n)
 {
-	for (size_t i = 0; i < m->nnodes; i++)
-		if (strncmp(m->nodes[i].name, name, n) == 0 && m->nodes[i].name[n] == '\0')
-			return (int)i;
+	int32_t k = tm_tab_find(&m->intern->nodes, name, n);
+
+	if (k >= 0)
+		return k;
 	if (m->nnodes == m->nodecap) {
 		m->nodecap = m->nodecap ? 2 * m->nodecap : 8;
 		m->nodes = xrealloc(m->nodes, m->nodecap * sizeof *m->nodes);
@@ -128,6 +138,7 @@ static int tm_node_index(struct tm_model *m, const char *name, size_t n)
 	struct tm_node *nd = &m->nodes[m->nnodes];
 	*nd = (struct tm_node){xstrndup(name, n), xstrdup(""), xstrdup(""), false, 0, 0,
 			       NULL, 0, false};
+	tm_tab_add(&m->intern->nodes, name, n);
 	return (int)m->nnodes++;
 }
 
@@ -161,7 +172,7 @@ static bool tm_read_time(const struct tm_model *m, struct tm_line *ln, struct tm
 	return true;
 }
 
-static bool tm_read_kind(struct tm_line *ln, struct tm_event *e)
+static bool tm_read_kind(const struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 {
 	const struct tms_member *mb;
 
@@ -171,7 +182,7 @@ static bool tm_read_kind(struct tm_line *ln, struct tm_event *e)
 		snprintf(ln->why, sizeof ln->why, "missing \"kind\"");
 		return false;
 	}
-	TM_WITH_STR(mb, s, n, e->kind = (uint8_t)tm_kind_lookup(s, n));
+	TM_WITH_STR(mb, s, n, e->kind = (uint8_t)tm_kind_lookup(m->intern, s, n));
 	return true;
 }
 
@@ -424,7 +435,7 @@ static bool tm_parse_line(struct tm_model *m, struct tm_line *ln)
 			 "line longer than 4 GiB" : "more than 2^31 events");
 		return false;
 	}
-	if (!tm_read_time(m, ln, &e) || !tm_check_order(m, ln, &e) || !tm_read_kind(ln, &e) ||
+	if (!tm_read_time(m, ln, &e) || !tm_check_order(m, ln, &e) || !tm_read_kind(m, ln, &e) ||
 	    !tm_read_ids(m, ln, &e) || !tm_check_text(ln, &e))
 		return false;
 	const struct tm_event *prev = m->nev ? &m->ev[m->nev - 1] : NULL;
@@ -496,6 +507,7 @@ struct tm_model *tm_parse(const char *text, size_t len,
 	if (!text)
 		len = 0;
 	m->intern = xcalloc(1, sizeof *m->intern);
+	tm_kinds_index(m->intern);
 	/* Borrowed, not copied: events point into the caller's text (the
 	 * viewer's run buffer, or a mapped file with tm_open). */
 	m->text = text ? text : "";

@@ -116,6 +116,8 @@ void tm_intern_free(struct tm_intern *in)
 	tm_tab_free(&in->rcpts, true);
 	tm_tab_free(&in->dnskeys, true);
 	tm_tab_free(&in->vals, true);
+	tm_tab_free(&in->kinds, true);
+	tm_tab_free(&in->nodes, true);
 	tm_peek_free(in->peek);
 	free(in->dns_last);
 	free(in->conn_id);

@@ -33,6 +33,8 @@ struct tm_peek_memo; /* trace_model_peek.c */
 struct tm_intern {
 	struct tm_strtab msgs, rcpts;
 	struct tm_strtab vals;      /* values tm_peek handed out */
+	struct tm_strtab kinds;     /* kind names; index = enum tm_kind */
+	struct tm_strtab nodes;     /* node names; index = model->nodes' */
 	struct tm_peek_memo *peek;  /* NULL until the first tm_peek */
 	long *conn_id;      /* connection k's id (model->conns[k].id) */
 	size_t nconn;
