@@ -55,8 +55,11 @@ echo "== viewer: open time and memory =="
 "$build/mailsim" run "$tmp/s135.json" --trace "$tmp/t135.jsonl" >/dev/null
 "$build/bench_scale" --write "$tmp/s10k.json" 10000 >/dev/null
 "$build/mailsim" run "$tmp/s10k.json" --trace "$tmp/t10k.jsonl" >/dev/null
-"$build/bench_trace_open" "$tmp/t135.jsonl" "$tmp/t10k.jsonl"
+head -n 1000000 "$tmp/t10k.jsonl" >"$tmp/t1m.jsonl" # exactly 10^6 events
+"$build/bench_trace_open" "$tmp/t135.jsonl" "$tmp/t1m.jsonl" "$tmp/t10k.jsonl"
 
 echo "== frame times at 1920x1080, software renderer =="
 "$build/bench_frame" --frames 600 "$here/scenarios/campaign-verified.json"
 "$build/bench_frame" --frames 600 "$tmp/s10k.json"
+# the whole viewer's open (parse, pacing beside the walk, layout) of 10^6 events
+"$build/bench_frame" --frames 600 "$tmp/t1m.jsonl"
