@@ -23,14 +23,11 @@
  *    entries, dead ones included. When the dead entries outnumber the live
  *    ones (and exceed COMPACT_MIN), compact() removes them all, so the heap
  *    holds O(live) entries however many timers are cancelled. */
-/* madvise(MADV_HUGEPAGE) is a Linux extension beyond POSIX. */
-#define _DEFAULT_SOURCE
 #include "evq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util.h"
 
@@ -104,26 +101,14 @@ static void evq_die(const char *why)
 	abort();
 }
 
-#define HUGE_PAGE ((size_t)2 << 20)
-
 /* bytes (a multiple of HEAP_ALIGN) aligned to a cache line. A large queue
  * is touched at random, one or two lines per level: with 4 KiB pages
  * nearly every access of a million-event queue also misses the TLB, so
- * arrays of 2 MiB and more are asked for in transparent huge pages (a
- * hint: Linux may ignore it, and it never changes the order of events). */
+ * arrays of 2 MiB and more are asked for in transparent huge pages
+ * (xmalloc_big; a hint, and it never changes the order of events). */
 static void *queue_alloc(size_t bytes)
 {
-	void *p = NULL;
-#ifdef MADV_HUGEPAGE
-	if (bytes >= HUGE_PAGE) {
-		bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-		if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-			return NULL;
-		madvise(p, bytes, MADV_HUGEPAGE);
-		return p;
-	}
-#endif
-	return aligned_alloc(HEAP_ALIGN, bytes);
+	return xmalloc_big(bytes, HEAP_ALIGN);
 }
 
 /* Order by time, then key (= push order for equal times). The pair is
@@ -144,8 +129,6 @@ static void heap_alloc(struct heap *h, size_t cap)
 	size_t bytes = (cap + HEAP_PAD) * sizeof(struct evq_entry);
 	bytes = (bytes + HEAP_ALIGN - 1) / HEAP_ALIGN * HEAP_ALIGN;
 	struct evq_entry *block = queue_alloc(bytes);
-	if (!block)
-		evq_die("out of memory growing the heap");
 	if (h->n)
 		memcpy(block + HEAP_PAD, h->e, h->n * sizeof(struct evq_entry));
 	free(h->block);
@@ -186,8 +169,6 @@ static void slots_grow(struct evq *q)
 		cap = SLOT_LIMIT;
 	size_t bytes = (cap * sizeof(struct evq_slot) + HEAP_ALIGN - 1) / HEAP_ALIGN * HEAP_ALIGN;
 	struct evq_slot *slots = queue_alloc(bytes);
-	if (!slots)
-		evq_die("out of memory growing the slots");
 	if (q->nslots)
 		memcpy(slots, q->slots, q->nslots * sizeof(struct evq_slot));
 	free(q->slots);

@@ -1,4 +1,6 @@
 /* util.c — see util.h. */
+/* madvise(MADV_HUGEPAGE) is a Linux extension beyond POSIX. */
+#define _DEFAULT_SOURCE
 #include "util.h"
 
 #include <ctype.h>
@@ -6,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fmt.h"
 
@@ -19,6 +22,26 @@ void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
+		oom(n);
+	return p;
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *xmalloc_big(size_t n, size_t align)
+{
+	void *p = NULL;
+
+#ifdef MADV_HUGEPAGE
+	if (n >= HUGE_PAGE) {
+		n = (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+		if (posix_memalign(&p, HUGE_PAGE, n) != 0)
+			oom(n);
+		madvise(p, n, MADV_HUGEPAGE);
+		return p;
+	}
+#endif
+	if (posix_memalign(&p, align, n ? n : 1) != 0)
 		oom(n);
 	return p;
 }
