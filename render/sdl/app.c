@@ -15,8 +15,9 @@
  * screen; the timeline maps display time to events with it. */
 static struct tl_map *app_build_timeline(const struct tm_model *m)
 {
-	size_t n = (m->nev ? m->nev : 1) * sizeof(int64_t); /* 8 MB a million events */
-	int64_t *t = xmalloc_big(n, 64), *dwell = xmalloc_big(n, 64), *gap = xmalloc_big(n, 64);
+	size_t n = m->nev ? m->nev : 1;
+	int64_t *t = xmalloc(n * sizeof *t);
+	int64_t *dwell = xmalloc(n * sizeof *dwell), *gap = xmalloc(n * sizeof *gap);
 
 	for (size_t i = 0; i < m->nev; i++)
 		t[i] = m->ev[i].t_us;

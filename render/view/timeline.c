@@ -57,7 +57,7 @@ struct tl_map *tl_adopt(int64_t *t, int64_t *dwell, const int64_t *gap, size_t n
 	map->n = n;
 	map->t = t;
 	map->dwell = dwell;
-	map->d = xmalloc_big((n ? n : 1) * sizeof *map->d, 64);
+	map->d = xmalloc((n ? n : 1) * sizeof *map->d);
 	for (size_t i = 0; i < n; i++) {
 		assert(dwell[i] > 0 && (i == 0 || t[i] >= t[i - 1]));
 		map->d[i] = d;

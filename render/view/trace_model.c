@@ -497,11 +497,11 @@ static void tm_add_hosts(struct tm_model *m, const struct view_host *hosts,
 	}
 }
 
-/* Room for one event per line, in one piece: a big trace's records are
- * written once, front to back, and growing by doubling wrote each page
- * fresh and then moved it. In huge pages (xmalloc_big): 10^6 events open
- * in a median 0.58 s instead of 1.0 s in this project's VM, where each
- * first touch of a 4 KiB page costs the host a fault. */
+/* Room for one event per line, in one piece, instead of growing by
+ * doubling and shrinking at the end. (Not in huge pages: xmalloc_big
+ * here opened 10^6 events in a median 0.58 s instead of 1.0 s in this
+ * project's VM, but made campaign-100k's scrub frames twice as slow, p99
+ * 6 -> 13-19 ms over three runs; the cause is not understood.) */
 static void tm_events_alloc(struct tm_model *m, const char *text, size_t len)
 {
 	size_t lines = 1;
@@ -512,7 +512,7 @@ static void tm_events_alloc(struct tm_model *m, const char *text, size_t len)
 			break;
 		p++;
 	}
-	m->ev = xmalloc_big(lines * sizeof *m->ev, 64);
+	m->ev = xmalloc(lines * sizeof *m->ev);
 	m->evcap = lines;
 }
 

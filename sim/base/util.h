@@ -16,8 +16,8 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
-/* For an array of megabytes (the event queue's heaps, the viewer's event
- * records): n bytes aligned to align (a power of two, at least
+/* For an array of megabytes touched at random (the event queue's heaps and
+ * slots): n bytes aligned to align (a power of two, at least
  * sizeof(void *)); from 2 MiB up, aligned to and rounded up to whole
  * 2 MiB, and advised MADV_HUGEPAGE (a hint Linux may ignore), so one page
  * fault backs 2 MiB. A fault per 4 KiB costs about 0.25 us on bare metal
