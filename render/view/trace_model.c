@@ -368,10 +368,7 @@ static void tm_push(struct tm_model *m, struct tm_line *ln, struct tm_event *e)
 	size_t idx = m->nev;
 
 	tm_note_msgs(m, ln, e);
-	if (m->nev == m->evcap) {
-		m->evcap = m->evcap ? 2 * m->evcap : 256;
-		m->ev = xrealloc(m->ev, m->evcap * sizeof *m->ev);
-	}
+	/* no growth: tm_events_alloc made room for one event per line */
 	const struct tm_event *prev = idx ? &m->ev[idx - 1] : NULL;
 	if (e->seq < 0) /* not written: an event's seq is its index */
 		e->seq = (int32_t)idx;
