@@ -5,7 +5,8 @@
  * (deferred, still queued when the run stops --until seconds after the
  * last message is sent; default 600) —
  * and prints messages/s, events/s, trace bytes per message, peak RSS,
- * heap in use and the minor page faults of the run (fresh pages touched). With --hold every message goes to the dead domain, to
+ * heap in use (heap_in_use.h, by tcmalloc or glibc: the line says which)
+ * and the minor page faults of the run (fresh pages touched). With --hold every message goes to the dead domain, to
  * measure what a queued message costs beyond its body. Each N runs in a
  * child process so peak RSS is its own. A benchmark: it reads the wall
  * clock to measure, which the simulator never does.
@@ -15,7 +16,6 @@
  * --write FILE writes the generated scenario (for timing `mailsim check`). */
 #define _GNU_SOURCE /* fopencookie */
 #include <cjson/cJSON.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heap_in_use.h"
 #include "scenario.h"
 #include "sim.h"
 #include "util.h"
@@ -173,7 +174,7 @@ static int run_one(long n, const struct opts *o)
 	long bodies = 0;
 	if (o->hold)
 		trace_set_hook(world_sim(w)->trace, count_bodies, &bodies);
-	size_t heap0 = mallinfo2().uordblks;
+	size_t heap0 = heap_in_use();
 	t0 = now_s();
 	double c0 = cpu_s();
 	long f0 = minor_faults();
@@ -182,18 +183,18 @@ static int run_one(long n, const struct opts *o)
 	world_run(w, (int64_t)((1.0 + (double)n * 0.01 + o->until) * 1e6));
 	double dt = now_s() - t0, dc = cpu_s() - c0;
 	long faults = minor_faults() - f0;
-	size_t heap1 = mallinfo2().uordblks;
+	size_t heap1 = heap_in_use();
 	fflush(devnull);
 	struct world_summary sum;
 	world_summary(w, &sum);
 	uint64_t events = world_sim(w)->events_run, lines = trace_count(world_sim(w)->trace);
 	printf("%8ld msgs %s%s load %6.2f s  run %7.2f s (cpu %7.2f s)  %9.0f msg/s (cpu %9.0f)"
 	       "  %6.2f Mev/s (cpu %6.2f)  %9llu trace lines  %6.0f trace B/msg"
-	       "  peak RSS %7.1f MiB  heap %6.1f MiB (%5.0f B/msg)  %8ld page faults"
+	       "  peak RSS %7.1f MiB  heap (%s) %6.1f MiB (%5.0f B/msg)  %8ld page faults"
 	       "  inbox %ld bounced %ld queued %ld%s\n",
 	       n, o->trace ? "trace " : "", o->hold ? "hold " : "", t_load, dt, dc, n / dt, n / dc,
 	       events / dt / 1e6, events / dc / 1e6, (unsigned long long)lines,
-	       (double)written / (double)n, rss_kib() / 1024.0, heap1 / 1048576.0,
+	       (double)written / (double)n, rss_kib() / 1024.0, heap_counter, heap1 / 1048576.0,
 	       ((double)heap1 - (double)heap0) / (double)n, faults, sum.fate[FATE_INBOX], sum.fate[FATE_BOUNCED],
 	       sum.queued, sum.accounted ? "" : " NOT ACCOUNTED");
 	if (o->hold && sum.queued)

@@ -6,8 +6,9 @@
  * Each file is opened with tm_open, which maps it read-only and leaves the
  * text there (a pipe, "-", is read in). Printed per file: events, open
  * wall time (mapping, reading the pages, scanning every line), heap bytes
- * the model holds per event (mallinfo2's in-use bytes after minus before:
- * every allocation counted; the mapped text is not heap), peak RSS growth
+ * the model holds per event (the allocator's in-use bytes after minus
+ * before, heap_in_use.h: every allocation counted; the mapped text is not
+ * heap), peak RSS growth
  * (which does count the mapped pages read), and the time of a first
  * pass that asks every event for one kind-specific field (tm_get), the
  * worst case of scrubbing through the whole trace once.
@@ -15,7 +16,6 @@
  * Big traces: `bench_scale --write S.json N`, then
  * `mailsim run S.json --trace T.jsonl`, then `head -n EVENTS T.jsonl`. */
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heap_in_use.h"
 #include "trace_model.h"
 
 static double now_s(void)
@@ -43,7 +44,7 @@ static long peak_rss_kb(void)
 static int bench_one(const char *path)
 {
 	char err[256];
-	struct mallinfo2 before = mallinfo2();
+	size_t before = heap_in_use();
 	long rss0 = peak_rss_kb();
 	double t0 = now_s();
 	struct tm_model *m = tm_open(path, NULL, 0, err, sizeof err);
@@ -52,9 +53,9 @@ static int bench_one(const char *path)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	struct mallinfo2 after = mallinfo2();
+	size_t after = heap_in_use();
 	long rss1 = peak_rss_kb();
-	size_t held = after.uordblks + after.hblkhd - before.uordblks - before.hblkhd;
+	size_t held = after - before;
 	size_t n = m->nev ? m->nev : 1;
 
 	volatile size_t sum = 0;
@@ -62,8 +63,7 @@ static int bench_one(const char *path)
 	for (size_t i = 0; i < m->nev; i++)
 		sum += tm_get(&m->ev[i], "queue_id") != NULL;
 	double t3 = now_s();
-	struct mallinfo2 touched = mallinfo2();
-	size_t held2 = touched.uordblks + touched.hblkhd - before.uordblks - before.hblkhd;
+	size_t held2 = heap_in_use() - before;
 
 	printf("%s: %zu events, %.1f MB text (%s); open %.3f s (%.2f us/event); "
 	       "model %zu B/event heap, peak RSS +%ld MB; "

@@ -2,7 +2,7 @@
 # packages mailsim needs are installed. As root, install what is missing;
 # otherwise print the exact command and stop.
 MAILSIM_PACKAGES="gcc make cmake pkg-config libcjson-dev libsdl2-dev libsdl2-ttf-dev \
-libsdl2-image-dev libcmocka-dev libssl-dev"
+libsdl2-image-dev libcmocka-dev libssl-dev libgoogle-perftools-dev"
 # Only scripts/test needs these: the live-mode tests (tests/live) drive
 # `mailsim serve` with /usr/bin/python3's smtplib, imaplib, poplib and with
 # swaks (libnet-ssleay-perl for swaks --tls); fetchmail fetches over POP3S.
