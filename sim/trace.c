@@ -9,7 +9,13 @@
 #include "trace_ends.h"
 #include "trace_transcript.h"
 
-enum { FIELD_CACHE = 8, KEY_MEMO = 256, KEY_TEXT_MAX = 38, BORROW_CHECKED = 16 };
+enum { FIELD_CACHE = 8, KEY_MEMO = 256, KEY_TEXT_MAX = 38, KEY_COPY = 40, BORROW_CHECKED = 16 };
+
+/* A short JSON text written once and copied after (put_memo). */
+struct text_memo {
+	unsigned char len;   /* 0: not yet written */
+	char text[KEY_COPY]; /* at most KEY_TEXT_MAX used; copied KEY_COPY at a time */
+};
 
 struct trace {
 	FILE *jsonl;             /* not owned */
@@ -49,13 +55,12 @@ struct trace {
 	struct strbuf last_hdr;  /* ,"node":…,"msg":… of a msg.header or msg.compose; else empty */
 	struct trace_said dns;   /* dns.cache answers by node, qname and qtype */
 	struct trace_field discard; /* where a quiet event's fields are written */
-	struct strbuf kind_text[TK_COUNT]; /* "kind":"…" of each kind, once written */
+	struct text_memo kind_text[TK_COUNT]; /* "kind":"…" of each kind, once written */
 	/* ,"key": of the keys written lately, by the key's address (callers
 	 * pass string literals), direct mapped. */
 	struct key_memo {
 		const char *key;
-		unsigned char len;
-		char text[KEY_TEXT_MAX];
+		struct text_memo t;
 	} keys[KEY_MEMO];
 #ifndef NDEBUG
 	/* The strings the event borrows (trace_*_ref), as they were lent:
@@ -160,8 +165,6 @@ void trace_free(struct trace *tr)
 	sb_free(&tr->last_hdr);
 	tends_free(&tr->ends);
 	tsaid_free(&tr->dns);
-	for (int k = 0; k < TK_COUNT; k++)
-		sb_free(&tr->kind_text[k]);
 	free(tr);
 }
 
@@ -531,10 +534,28 @@ static void imply_dns_repeat(struct trace *tr, struct strbuf *sb, size_t ids_at,
 	}
 }
 
-/* The event as one JSONL line into sb. For a foldable event, *from and *at
- * are the offsets of its "line" value's opening and closing quotes (else
- * both 0); *tlen is the length of its "t":…, (0 when left out: the line
- * before said the same t). */
+/* Append a memo's text: a fixed-size copy, a few vector moves, instead
+ * of memcpy's call and its branches on the length. The bytes past len are
+ * written and then overwritten by what follows (the NUL at least). */
+static void put_memo(struct strbuf *sb, const struct text_memo *m)
+{
+	if (sb->len + KEY_COPY + 1 > sb->cap)
+		sb_reserve(sb, KEY_COPY);
+	memcpy(sb->data + sb->len, m->text, KEY_COPY);
+	sb->len += m->len;
+	sb->data[sb->len] = '\0';
+}
+
+/* Remember what sb holds from at on, when it fits. */
+static void memo_set(struct text_memo *m, const struct strbuf *sb, size_t at)
+{
+	size_t n = sb->len - at;
+	if (n && n <= KEY_TEXT_MAX) {
+		m->len = (unsigned char)n;
+		memcpy(m->text, sb->data + at, n);
+	}
+}
+
 /* ,"key": from the memo, or written and remembered. */
 static void put_field_key(struct trace *tr, struct strbuf *sb, const char *key)
 {
@@ -543,18 +564,17 @@ static void put_field_key(struct trace *tr, struct strbuf *sb, const char *key)
 	uint64_t h = (uint64_t)(uintptr_t)key * UINT64_C(0x9E3779B97F4A7C15);
 	_Static_assert(KEY_MEMO == 256, "the index is the top 8 bits");
 	struct key_memo *m = &tr->keys[h >> 56];
-	if (m->key != key) {
-		size_t at = sb->len;
-		json_put_key(sb, key);
-		size_t n = sb->len - at;
-		if (n <= KEY_TEXT_MAX) {
-			m->key = key;
-			m->len = (unsigned char)n;
-			memcpy(m->text, sb->data + at, n);
-		}
+	if (m->key == key) {
+		put_memo(sb, &m->t);
 		return;
 	}
-	sb_append(sb, m->text, m->len);
+	size_t at = sb->len;
+	json_put_key(sb, key);
+	m->key = NULL;
+	m->t.len = 0;
+	memo_set(&m->t, sb, at);
+	if (m->t.len)
+		m->key = key;
 }
 
 static void put_opt_str(struct trace *tr, struct strbuf *sb, const char *key, const char *v)
@@ -575,14 +595,20 @@ static void put_kind(struct trace *tr, struct strbuf *sb, const struct trace_eve
 		json_put_string(sb, ev->kind, strlen(ev->kind));
 		return;
 	}
-	if (!tr->kind_text[k].len) {
-		sb_init(&tr->kind_text[k]);
-		sb_append(&tr->kind_text[k], "\"kind\":", 7);
-		json_put_string(&tr->kind_text[k], ev->kind, strlen(ev->kind));
+	if (tr->kind_text[k].len) {
+		put_memo(sb, &tr->kind_text[k]);
+		return;
 	}
-	sb_append(sb, tr->kind_text[k].data, tr->kind_text[k].len);
+	size_t at = sb->len; /* the first time: written, and remembered if short */
+	sb_append(sb, "\"kind\":", 7);
+	json_put_string(sb, ev->kind, strlen(ev->kind));
+	memo_set(&tr->kind_text[k], sb, at);
 }
 
+/* The event as one JSONL line into sb. For a foldable event, *from and *at
+ * are the offsets of its "line" value's opening and closing quotes (else
+ * both 0); *tlen is the length of its "t":…, (0 when left out: the line
+ * before said the same t). */
 static void format_jsonl(struct trace *tr, const struct trace_event *ev, const struct ev_look *lk,
 			 struct strbuf *sb,
 			 size_t *from, size_t *at, size_t *tlen)

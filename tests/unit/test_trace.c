@@ -109,6 +109,42 @@ static void test_fixed_key_order_from_scrambled_calls(void **state)
 			 "\"octets\":-3,\"line\":\"RCPT TO:<bob@example.net>\"}\n");
 }
 
+/* Keys and kinds are written once and copied after (a memo of short
+ * texts, copied a fixed 40 bytes at a time): every length around the
+ * memo's limit, one too long to keep, one that needs escaping, each
+ * written three times across events of two kinds, must come out whole. */
+static void test_key_and_kind_texts_repeat_exactly(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const keys[] = {
+		"a",
+		"k2345678901234567890123456789012",     /* 32: ,"…": is 36 bytes */
+		"k23456789012345678901234567890123",    /* 33 */
+		"k234567890123456789012345678901234",   /* 34: 38, the longest kept */
+		"k2345678901234567890123456789012345",  /* 35: 39, written each time */
+		"k23456789012345678901234567890123456789012345678901234567890", /* 60 */
+		"q\"k",                                 /* escaped: ,"q\"k": */
+	};
+	enum { NKEYS = sizeof keys / sizeof keys[0] };
+	struct strbuf want;
+	sb_init(&want);
+	for (int round = 0; round < 3; round++) {
+		for (int kind = 0; kind < 2; kind++) {
+			trace_begin(fx->tr, 0, kind ? TK_SIM_END : TK_NARRATE);
+			sb_puts(&want, round || kind ? "{" : "{\"t\":0,");
+			sb_puts(&want, kind ? "\"kind\":\"sim.end\"" : "\"kind\":\"narrate\"");
+			for (int i = 0; i < NKEYS; i++) {
+				trace_int(fx->tr, keys[i], i);
+				sb_printf(&want, ",\"%s\":%d", i == NKEYS - 1 ? "q\\\"k" : keys[i], i);
+			}
+			trace_end(fx->tr);
+			sb_puts(&want, "}\n");
+		}
+	}
+	expect_jsonl(fx, want.data);
+	sb_free(&want);
+}
+
 static void test_absent_common_fields_are_omitted(void **state)
 {
 	struct fx *fx = *state;
@@ -863,6 +899,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vocabulary),
 		T(test_fixed_key_order_from_scrambled_calls),
+		T(test_key_and_kind_texts_repeat_exactly),
 		T(test_transcript_store_line),
 		T(test_absent_common_fields_are_omitted),
 		T(test_time_has_six_decimals),
