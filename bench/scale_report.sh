@@ -59,7 +59,7 @@ head -n 1000000 "$tmp/t10k.jsonl" >"$tmp/t1m.jsonl" # exactly 10^6 events
 "$build/bench_trace_open" "$tmp/t135.jsonl" "$tmp/t1m.jsonl" "$tmp/t10k.jsonl"
 
 echo "== frame times at 1920x1080, software renderer =="
-"$build/bench_frame" --frames 600 "$here/scenarios/campaign-verified.json"
-"$build/bench_frame" --frames 600 "$tmp/s10k.json"
+"$build/bench_frame" --frames 2400 "$here/scenarios/campaign-verified.json"
+"$build/bench_frame" --frames 2400 "$tmp/s10k.json"
 # the whole viewer's open (parse, pacing beside the walk, layout) of 10^6 events
-"$build/bench_frame" --frames 600 "$tmp/t1m.jsonl"
+"$build/bench_frame" --frames 2400 "$tmp/t1m.jsonl"
