@@ -6,8 +6,9 @@
  * last message is sent; default 600) —
  * and prints messages/s, events/s, trace bytes per message, peak RSS,
  * heap in use (heap_in_use.h, by tcmalloc or glibc: the line says which)
- * and the minor page faults of the run (fresh pages touched). With --hold every message goes to the dead domain, to
- * measure what a queued message costs beyond its body. Each N runs in a
+ * and the minor page faults of the run (fresh pages touched). With --hold
+ * every message goes to the dead domain, to measure what a queued message
+ * costs beyond its body. Each N runs in a
  * child process so peak RSS is its own. A benchmark: it reads the wall
  * clock to measure, which the simulator never does.
  *

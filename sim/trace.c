@@ -546,14 +546,14 @@ static void put_memo(struct strbuf *sb, const struct text_memo *m)
 	sb->data[sb->len] = '\0';
 }
 
-/* Remember what sb holds from at on, when it fits. */
-static void memo_set(struct text_memo *m, const struct strbuf *sb, size_t at)
+/* Remember what sb holds from at on; false (and the memo empty) when it
+ * does not fit. */
+static bool memo_set(struct text_memo *m, const struct strbuf *sb, size_t at)
 {
 	size_t n = sb->len - at;
-	if (n && n <= KEY_TEXT_MAX) {
-		m->len = (unsigned char)n;
-		memcpy(m->text, sb->data + at, n);
-	}
+	m->len = n <= KEY_TEXT_MAX ? (unsigned char)n : 0;
+	memcpy(m->text, sb->data + at, m->len);
+	return m->len;
 }
 
 /* ,"key": from the memo, or written and remembered. */
@@ -570,11 +570,7 @@ static void put_field_key(struct trace *tr, struct strbuf *sb, const char *key)
 	}
 	size_t at = sb->len;
 	json_put_key(sb, key);
-	m->key = NULL;
-	m->t.len = 0;
-	memo_set(&m->t, sb, at);
-	if (m->t.len)
-		m->key = key;
+	m->key = memo_set(&m->t, sb, at) ? key : NULL;
 }
 
 static void put_opt_str(struct trace *tr, struct strbuf *sb, const char *key, const char *v)
